@@ -1,0 +1,138 @@
+# eci-kubelet build. `make deps` installs what the build and tests need,
+# `make` builds bin/, `make test` runs every test under ASan+UBSan.
+
+VARIANT ?= rel
+BUILD_ROOT ?= build
+B := $(BUILD_ROOT)/$(VARIANT)
+
+PKGS   := libcurl openssl yaml-0.1 libcjson libwebsockets zlib libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lutil -lpthread -lm
+
+WARN   := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+BASEFL := -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(WARN) -g -MMD -MP
+SANFL  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+ifeq ($(VARIANT),rel)
+  CC ?= cc
+  CFLAGS_V := -O2
+  LDFLAGS_V :=
+else ifeq ($(VARIANT),san)
+  CFLAGS_V := -O1 $(SANFL)
+  LDFLAGS_V := $(SANFL)
+else ifeq ($(VARIANT),fuzz)
+  CC := clang
+  CFLAGS_V := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -DECI_FUZZING
+  LDFLAGS_V := -fsanitize=fuzzer,address,undefined
+endif
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+CFLAGS  += $(BASEFL) $(CFLAGS_V) -DECI_KUBELET_VERSION='"$(VERSION)"'
+LDFLAGS += $(LDFLAGS_V)
+
+# Modules: every .c in a module folder belongs to that module's library.
+UTIL_SRC := $(wildcard util/*.c)
+ECI_SRC  := $(wildcard eci/*.c)
+EMU_SRC  := $(wildcard eci/emulator/*.c)
+K8S_SRC  := $(wildcard k8s/*.c)
+PROV_SRC := $(wildcard provider/*.c)
+
+objs = $(patsubst %.c,$(B)/obj/%.o,$(1))
+LIB_UTIL := $(B)/lib/libutil.a
+LIB_ECI  := $(B)/lib/libeci.a
+LIB_EMU  := $(B)/lib/libemu.a
+LIB_K8S  := $(B)/lib/libk8s.a
+LIB_PROV := $(B)/lib/libprov.a
+ALL_LIBS := $(LIB_PROV) $(LIB_K8S) $(LIB_EMU) $(LIB_ECI) $(LIB_UTIL)
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all bins unit-bins fuzz-bins deps test unit e2e fuzz fuzz-short bench clean \
+        cluster-up cluster-down demo variant-bins
+
+all:
+	@$(MAKE) --no-print-directory VARIANT=rel variant-bins
+	@mkdir -p bin && cp build/rel/bin/eci-kubelet build/rel/bin/eci-emulator bin/
+
+variant-bins: $(B)/bin/eci-kubelet $(B)/bin/eci-emulator
+
+unit-bins: $(UNIT_BINS)
+fuzz-bins: $(FUZZ_BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $(VARIANT) $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB_UTIL): $(call objs,$(UTIL_SRC))
+$(LIB_ECI):  $(call objs,$(ECI_SRC))
+$(LIB_EMU):  $(call objs,$(EMU_SRC))
+$(LIB_K8S):  $(call objs,$(K8S_SRC))
+$(LIB_PROV): $(call objs,$(PROV_SRC))
+$(B)/lib/%.a:
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^ $(if $^,,$(B)/obj/empty.o)
+
+$(B)/obj/empty.o:
+	@mkdir -p $(dir $@)
+	echo 'typedef int eci_empty_unit;' | $(CC) -x c -c - -o $@
+
+$(ALL_LIBS): | $(B)/obj/empty.o
+
+$(B)/bin/eci-kubelet: $(B)/obj/cmd/eci-kubelet.o $(LIB_PROV) $(LIB_K8S) $(LIB_ECI) $(LIB_UTIL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(B)/bin/eci-emulator: $(B)/obj/cmd/eci-emulator.o $(LIB_EMU) $(LIB_ECI) $(LIB_UTIL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
+
+$(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+deps:
+	@bash tests/deps.sh
+
+# Every test: unit tests, emulator and e2e suites, a short fuzz run. Sanitized build.
+test:
+	@$(MAKE) --no-print-directory VARIANT=san variant-bins unit-bins
+	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-bins
+	@bash tests/run.sh
+
+# One suite: make unit | make e2e SUITE=name
+unit:
+	@$(MAKE) --no-print-directory VARIANT=san unit-bins
+	@bash tests/run.sh unit
+e2e:
+	@$(MAKE) --no-print-directory VARIANT=san variant-bins
+	@bash tests/run.sh e2e $(SUITE)
+
+fuzz:
+	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-bins
+	@bash tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
+
+bench: all
+	@bash tests/bench/run.sh
+
+cluster-up:
+	@bash tests/cluster/cluster.sh up
+
+cluster-down:
+	@bash tests/cluster/cluster.sh down
+
+demo: all
+	@bash tests/demo.sh $(DEMO_FLAGS)
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

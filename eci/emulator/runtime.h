@@ -1,0 +1,190 @@
+/* The emulator's container runtime: runs a container group's containers as
+ * local processes (init containers first, in order), mounts its volumes in a
+ * private mount namespace, keeps each container's state, restart count and
+ * logs, serves exec sessions, and measures CPU and memory.
+ *
+ * The API side (eci/emulator/api*.c) owns validation, the ECI-level group
+ * status (Scheduling/Pending/Running/...), events shown to clients and the
+ * ledger; it drives this module and reads container snapshots from it.
+ *
+ * Thread safety: every function may be called from any thread. */
+#ifndef ECI_EMULATOR_RUNTIME_H
+#define ECI_EMULATOR_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "util/dynbuf.h"
+#include "util/kv.h"
+
+typedef struct emu_rt emu_rt;
+
+typedef enum {
+    EMU_VOL_EMPTYDIR = 0,
+    EMU_VOL_CONFIGFILE,
+    EMU_VOL_NFS,       /* served from a local directory named by nfs_server:nfs_path */
+    EMU_VOL_OTHER,     /* accepted but backed by an empty directory */
+} emu_rt_vol_type;
+
+typedef struct emu_rt_file {
+    const char *path;    /* relative to the volume root */
+    const char *content; /* bytes (already base64-decoded) */
+    size_t len;
+} emu_rt_file;
+
+typedef struct emu_rt_volume {
+    const char *name;
+    emu_rt_vol_type type;
+    const char *medium;  /* EmptyDir: "" or "Memory" */
+    const emu_rt_file *files;
+    size_t nfiles;
+    const char *nfs_server, *nfs_path;
+    int read_only;
+} emu_rt_volume;
+
+typedef struct emu_rt_mount {
+    const char *volume;     /* name of a volume of the group */
+    const char *mount_path; /* absolute path inside the container */
+    const char *sub_path;   /* may be NULL */
+    int read_only;
+} emu_rt_mount;
+
+typedef struct emu_rt_container {
+    const char *name;
+    const char *image;
+    const char *const *argv; /* Command then Args; argc 0 means "no runnable command": idle until deleted */
+    size_t argc;
+    const kv_list *env;      /* may be NULL */
+    const char *working_dir; /* may be NULL */
+    const emu_rt_mount *mounts;
+    size_t nmounts;
+    int tty, stdin_open;
+    long run_as_user;        /* -1: unset */
+    const char *const *post_start_argv; /* lifecycle exec hooks; may be NULL */
+    size_t post_start_argc;
+    const char *const *pre_stop_argv;
+    size_t pre_stop_argc;
+} emu_rt_container;
+
+typedef struct emu_rt_group_spec {
+    const char *id;             /* ContainerGroupId */
+    const char *restart_policy; /* "Always" (default), "OnFailure", "Never" */
+    const emu_rt_container *init_containers;
+    size_t ninit;
+    const emu_rt_container *containers;
+    size_t ncontainers;
+    const emu_rt_volume *volumes;
+    size_t nvolumes;
+    const char *hostname;      /* written to /etc/hostname view; may be NULL */
+    const kv_list *host_aliases; /* ip -> "name1 name2"; may be NULL */
+    int termination_grace_seconds; /* <0: default 30 */
+} emu_rt_group_spec;
+
+typedef enum {
+    EMU_CS_WAITING = 0,
+    EMU_CS_RUNNING,
+    EMU_CS_TERMINATED,
+} emu_rt_state_kind;
+
+typedef struct emu_rt_state {
+    emu_rt_state_kind kind;
+    char reason[64];      /* "Started", "Completed", "Error", "PodInitializing", ... */
+    char message[256];
+    int exit_code;
+    int signal;
+    time_t start_time, finish_time; /* 0 when not set */
+} emu_rt_state;
+
+typedef struct emu_rt_container_status {
+    char name[64];
+    int is_init;
+    emu_rt_state current;
+    emu_rt_state previous; /* kind WAITING with empty reason when there is none */
+    int restart_count;
+    int ready;
+} emu_rt_container_status;
+
+typedef enum {
+    EMU_GS_STARTING = 0, /* init containers running */
+    EMU_GS_RUNNING,
+    EMU_GS_SUCCEEDED,
+    EMU_GS_FAILED,
+    EMU_GS_STOPPED,      /* emu_rt_stop_group done */
+} emu_rt_group_phase;
+
+typedef struct emu_rt_group_status {
+    emu_rt_group_phase phase;
+    emu_rt_container_status *containers; /* init containers first, then containers */
+    size_t ncontainers;
+} emu_rt_group_status;
+
+/* Called from a runtime thread when something a client should see happens
+ * (reason like "Pulled", "Created", "Started", "BackOff", "Killing"; type
+ * "Normal" or "Warning"). Must not call back into the runtime. */
+typedef void (*emu_rt_event_fn)(void *ud, const char *group_id, const char *container,
+                                const char *type, const char *reason, const char *message);
+
+typedef struct emu_rt_options {
+    const char *state_dir;   /* where volumes and rootfs views live; created if missing */
+    const char *exec_listen; /* "127.0.0.1:PORT" for exec WebSockets; port 0 picks one */
+    emu_rt_event_fn on_event;
+    void *event_ud;
+    int no_namespaces;       /* 1: plain processes with volumes under state_dir (no mount namespace) */
+} emu_rt_options;
+
+/* Create the runtime and start its reaper and exec server threads.
+ * Returns NULL with a message in err. Free with emu_rt_free (stops every group). */
+emu_rt *emu_rt_new(const emu_rt_options *opt, char *err, size_t errlen);
+void emu_rt_free(emu_rt *rt);
+
+/* Start a group; the spec is copied. Returns 0, or -1 with err. */
+int emu_rt_start_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, size_t errlen);
+/* Stop every process of a group (pre-stop hooks, SIGTERM, SIGKILL after the
+ * grace period) and forget it, removing its state. Unknown id: -1. */
+int emu_rt_stop_group(emu_rt *rt, const char *id, int grace_seconds);
+/* Restart all containers (RestartContainerGroup); restart counts increase. */
+int emu_rt_restart_group(emu_rt *rt, const char *id);
+/* Replace the spec (UpdateContainerGroup) and restart with it. */
+int emu_rt_update_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, size_t errlen);
+
+/* Snapshot of a group's containers. Fills *out (free with emu_rt_status_free).
+ * Returns -1 when the group is unknown. */
+int emu_rt_group_status_get(emu_rt *rt, const char *id, emu_rt_group_status *out);
+void emu_rt_status_free(emu_rt_group_status *st);
+
+/* Append a container's log to out. previous: the last terminated run.
+ * since: only lines at or after this time (0: all). tail: last N lines
+ * (<0: all). limit_bytes: cap (<=0: none). timestamps: prefix each line with
+ * its RFC 3339 nano time and a space. Returns -1 for unknown group/container. */
+int emu_rt_logs(emu_rt *rt, const char *id, const char *container, int previous,
+                const struct timespec *since, long tail, long limit_bytes, int timestamps,
+                dynbuf *out);
+
+/* Create an exec session in a container's context (its mount namespace,
+ * environment and working directory; a pty when tty). Returns a fresh
+ * "ws://host:port/exec/<token>" URI (caller frees) that serves the session
+ * once, with the channel framing of eci/exec_channel.h; NULL with err. */
+char *emu_rt_exec_session(emu_rt *rt, const char *id, const char *container,
+                          const char *const *argv, size_t argc, int tty, int stdin_open,
+                          char *err, size_t errlen);
+/* Run a command to completion (ExecContainerCommand Sync=true). */
+int emu_rt_exec_sync(emu_rt *rt, const char *id, const char *container,
+                     const char *const *argv, size_t argc, int timeout_seconds,
+                     dynbuf *out_stdout, dynbuf *out_stderr, int *exit_code,
+                     char *err, size_t errlen);
+
+typedef struct emu_rt_usage {
+    char container[64];
+    uint64_t cpu_usage_core_nano_seconds; /* cumulative */
+    uint64_t cpu_usage_nano_cores;        /* recent rate */
+    uint64_t memory_working_set_bytes;
+    uint64_t memory_rss_bytes;
+    uint64_t memory_usage_bytes;
+} emu_rt_usage;
+
+/* Real usage of each container's processes (from /proc). *out is an array the
+ * caller frees; *n its length. -1 for an unknown group. */
+int emu_rt_usage_get(emu_rt *rt, const char *id, emu_rt_usage **out, size_t *n);
+
+#endif

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Builds the real Kubernetes control plane (kube-apiserver, kube-controller-manager,
+# kube-scheduler), etcd and metrics-server from their Go modules, and caches the
+# binaries under ${ECI_KUBELET_CACHE:-~/.cache/eci-kubelet}. A cached build is reused.
+set -euo pipefail
+
+K8S_VERSION=${K8S_VERSION:-v1.33.13}
+ETCD_VERSION=${ETCD_VERSION:-v3.5.21}
+METRICS_SERVER_VERSION=${METRICS_SERVER_VERSION:-v0.8.0}
+CACHE=${ECI_KUBELET_CACHE:-$HOME/.cache/eci-kubelet}
+OUT="$CACHE/k8s/$K8S_VERSION"
+ETCD_OUT="$CACHE/etcd/$ETCD_VERSION"
+MS_OUT="$CACHE/metrics-server/$METRICS_SERVER_VERSION"
+export GOFLAGS=-buildvcs=false CGO_ENABLED=0
+
+log() { printf '[build-control-plane] %s\n' "$*"; }
+
+staging_version() { echo "v0.${K8S_VERSION#v1.}"; }
+
+build_k8s() {
+    if [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kube-controller-manager" ] && [ -x "$OUT/kube-scheduler" ]; then
+        log "kubernetes $K8S_VERSION cached in $OUT"; return
+    fi
+    local work; work=$(mktemp -d); trap 'rm -rf "$work"' RETURN
+    local sv; sv=$(staging_version)
+    log "building kubernetes $K8S_VERSION (staging $sv) in $work"
+    cd "$work"
+    go mod init eci-kubelet.local/controlplane >/dev/null 2>&1
+    go mod download -json "k8s.io/kubernetes@$K8S_VERSION" >/dev/null
+    local modfile; modfile=$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$K8S_VERSION.mod
+    {
+        echo "module eci-kubelet.local/controlplane"
+        echo
+        grep -E '^go [0-9]' "$modfile"
+        grep -E '^godebug ' "$modfile" || true
+        echo
+        echo "require k8s.io/kubernetes $K8S_VERSION"
+        echo
+        echo "replace ("
+        grep -E '=> \./staging/src/' "$modfile" | awk -v v="$sv" '{print "\t" $1 " => " $1 " " v}'
+        echo ")"
+    } > go.mod
+    cat > tools.go <<'GO'
+//go:build tools
+
+package controlplane
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+)
+GO
+    go mod tidy -e >/dev/null 2>&1 || true
+    go get "k8s.io/kubernetes@$K8S_VERSION" >/dev/null
+    mkdir -p "$OUT.tmp"
+    for c in kube-apiserver kube-controller-manager kube-scheduler; do
+        log "go build $c"
+        go build -tags tools -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)" \
+            -o "$OUT.tmp/$c" "k8s.io/kubernetes/cmd/$c"
+    done
+    rm -rf "$OUT"; mv "$OUT.tmp" "$OUT"
+    cd - >/dev/null
+}
+
+build_etcd() {
+    if [ -x "$ETCD_OUT/etcd" ]; then log "etcd $ETCD_VERSION cached in $ETCD_OUT"; return; fi
+    local work; work=$(mktemp -d); trap 'rm -rf "$work"' RETURN
+    log "building etcd $ETCD_VERSION"
+    cd "$work"
+    go mod init eci-kubelet.local/etcd >/dev/null 2>&1
+    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1
+    mkdir -p "$ETCD_OUT.tmp"
+    go build -trimpath -ldflags "-s -w" -o "$ETCD_OUT.tmp/etcd" go.etcd.io/etcd/server/v3
+    rm -rf "$ETCD_OUT"; mv "$ETCD_OUT.tmp" "$ETCD_OUT"
+    cd - >/dev/null
+}
+
+build_metrics_server() {
+    if [ -x "$MS_OUT/metrics-server" ]; then log "metrics-server $METRICS_SERVER_VERSION cached"; return; fi
+    local work; work=$(mktemp -d); trap 'rm -rf "$work"' RETURN
+    log "building metrics-server $METRICS_SERVER_VERSION"
+    cd "$work"
+    go mod init eci-kubelet.local/ms >/dev/null 2>&1
+    go get "sigs.k8s.io/metrics-server@$METRICS_SERVER_VERSION" >/dev/null 2>&1
+    mkdir -p "$MS_OUT.tmp"
+    go build -trimpath -ldflags "-s -w" -o "$MS_OUT.tmp/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server
+    rm -rf "$MS_OUT"; mv "$MS_OUT.tmp" "$MS_OUT"
+    cd - >/dev/null
+}
+
+what=${1:-all}
+case "$what" in
+    k8s) build_k8s ;;
+    etcd) build_etcd ;;
+    metrics-server) build_metrics_server ;;
+    all) build_etcd; build_k8s; build_metrics_server ;;
+    path)
+        echo "$OUT:$ETCD_OUT:$MS_OUT" ;;
+    *) echo "usage: $0 [all|k8s|etcd|metrics-server|path]" >&2; exit 2 ;;
+esac

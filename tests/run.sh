@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Test driver for `make test`: unit tests (cmocka), script suites (emulator and
+# e2e against the real control plane), and a short fuzz run. Prints a summary
+# line "N passed, N failed" at the end and exits non-zero on any failure.
+#
+#   tests/run.sh            everything
+#   tests/run.sh unit       unit tests only
+#   tests/run.sh e2e [NAME] script suites (all, or those whose file name contains NAME)
+#   tests/run.sh fuzz       the short fuzz run only
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BR=${BUILD_ROOT:-build}; case "$BR" in /*) ;; *) BR=$ROOT/$BR ;; esac
+export ECI_TEST_BIN=${ECI_TEST_BIN:-$BR/san/bin}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export CMOCKA_MESSAGE_OUTPUT=stdout
+
+what=${1:-all}
+filter=${2:-}
+passed=0; failed=0; failures=()
+LOGDIR=$BR/test-logs
+mkdir -p "$LOGDIR"
+
+run_unit() {
+    local t out rc p f
+    for t in "$BR"/san/tests/test_*; do
+        [ -x "$t" ] || continue
+        out=$("$t" 2>&1); rc=$?
+        printf '%s\n' "$out" > "$LOGDIR/$(basename "$t").log"
+        p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+        f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+        p=${p:-0}; f=${f:-0}
+        if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+        passed=$((passed + p)); failed=$((failed + f))
+        if [ "$f" -ne 0 ]; then
+            failures+=("unit:$(basename "$t")")
+            printf '%s\n' "$out" | tail -40
+        fi
+        printf 'unit  %-32s %3d passed %3d failed\n' "$(basename "$t")" "$p" "$f"
+    done
+}
+
+CLUSTER_UP=0
+cluster_up() {
+    [ $CLUSTER_UP -eq 1 ] && return 0
+    echo "[run] starting the control plane"
+    if ! bash tests/cluster/cluster.sh up > "$LOGDIR/cluster-up.log" 2>&1; then
+        tail -30 "$LOGDIR/cluster-up.log"
+        return 1
+    fi
+    CLUSTER_UP=1
+}
+cleanup() {
+    if [ $CLUSTER_UP -eq 1 ]; then bash tests/cluster/cluster.sh down >/dev/null 2>&1; fi
+}
+trap cleanup EXIT INT TERM
+
+# A suite is an executable script in tests/suites/. A line "# needs: cluster"
+# makes the driver start the shared control plane first. Suites print
+# "ok - NAME" / "not ok - NAME" lines (TAP style); each counts as one test.
+run_suites() {
+    local s name out rc p f
+    for s in "$ROOT"/tests/suites/*.sh; do
+        [ -f "$s" ] || continue
+        name=$(basename "$s" .sh)
+        if [ -n "$filter" ] && [[ "$name" != *"$filter"* ]]; then continue; fi
+        if grep -q '^# needs: cluster' "$s"; then
+            if ! cluster_up; then
+                failed=$((failed + 1)); failures+=("suite:$name (control plane did not start)"); continue
+            fi
+        fi
+        local start=$SECONDS
+        bash "$s" > "$LOGDIR/suite-$name.log" 2>&1; rc=$?
+        p=$(grep -c '^ok - ' "$LOGDIR/suite-$name.log")
+        f=$(grep -c '^not ok - ' "$LOGDIR/suite-$name.log")
+        if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+        passed=$((passed + p)); failed=$((failed + f))
+        printf 'suite %-32s %3d passed %3d failed  (%ds)\n' "$name" "$p" "$f" $((SECONDS - start))
+        if [ "$f" -ne 0 ]; then
+            failures+=("suite:$name")
+            grep -E '^(not ok|#)' "$LOGDIR/suite-$name.log" | tail -20
+            echo "---- last lines of $LOGDIR/suite-$name.log"
+            tail -40 "$LOGDIR/suite-$name.log"
+        fi
+    done
+}
+
+run_fuzz() {
+    local secs=${FUZZ_SHORT_SECONDS:-10} out
+    if out=$(BUILD_ROOT=$BR bash tests/fuzz/run.sh "$secs" 2>&1); then
+        local n; n=$(printf '%s\n' "$out" | grep -c '^fuzz ok ')
+        passed=$((passed + n))
+        printf '%s\n' "$out" | grep '^fuzz '
+    else
+        printf '%s\n' "$out" | tail -40
+        local n; n=$(printf '%s\n' "$out" | grep -c '^fuzz ok ')
+        passed=$((passed + n)); failed=$((failed + 1)); failures+=("fuzz")
+    fi
+}
+
+case "$what" in
+    unit) run_unit ;;
+    e2e) run_suites ;;
+    fuzz) run_fuzz ;;
+    all) run_unit; run_suites; run_fuzz ;;
+    *) echo "usage: $0 [all|unit|e2e [NAME]|fuzz]" >&2; exit 2 ;;
+esac
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+    echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
