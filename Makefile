@@ -47,6 +47,8 @@ ALL_LIBS := $(LIB_PROV) $(LIB_K8S) $(LIB_EMU) $(LIB_ECI) $(LIB_UTIL)
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+PROG_SRC  := $(wildcard tests/progs/*.c)
+PROG_BINS := $(patsubst tests/progs/%.c,$(B)/progs/%,$(PROG_SRC))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
@@ -57,7 +59,7 @@ all:
 	@$(MAKE) --no-print-directory VARIANT=rel variant-bins
 	@mkdir -p bin && cp build/rel/bin/eci-kubelet build/rel/bin/eci-emulator bin/
 
-variant-bins: $(B)/bin/eci-kubelet $(B)/bin/eci-emulator
+variant-bins: $(B)/bin/eci-kubelet $(B)/bin/eci-emulator $(PROG_BINS)
 
 unit-bins: $(UNIT_BINS)
 fuzz-bins: $(FUZZ_BINS)
@@ -94,6 +96,11 @@ $(B)/bin/eci-emulator: $(B)/obj/cmd/eci-emulator.o $(LIB_EMU) $(LIB_ECI) $(LIB_U
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
+
+# Test programs that suites drive (tests/progs/NAME.c -> build/VARIANT/progs/NAME).
+$(B)/progs/%: $(B)/obj/tests/progs/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)

@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BR=${BUILD_ROOT:-build}; case "$BR" in /*) ;; *) BR=$ROOT/$BR ;; esac
 export ECI_TEST_BIN=${ECI_TEST_BIN:-$BR/san/bin}
+export ECI_TEST_PROGS=${ECI_TEST_PROGS:-$BR/san/progs}
+export ECI_REPO=$ROOT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=stdout

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every libFuzzer target for SECONDS each (default 60) from its seed corpus
-# in tests/fuzz/corpus/<target>/. Findings land in $BR/fuzz-findings/.
+# in tests/fuzz/corpus/<target>/. Findings land in build/fuzz-findings/.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
