@@ -71,7 +71,12 @@ cluster_up() {
     set +a
 }
 cleanup() {
-    if [ $CLUSTER_UP -eq 1 ] && [ $CLUSTER_OWNED -eq 1 ]; then bash tests/cluster/cluster.sh down >/dev/null 2>&1; fi
+    if [ $CLUSTER_UP -eq 1 ] && [ $CLUSTER_OWNED -eq 1 ]; then
+        # Keep the component logs for a look after the run.
+        rm -rf "$LOGDIR/cluster-logs"
+        cp -r "${ECI_CLUSTER_DIR:-$ROOT/.cluster}/logs" "$LOGDIR/cluster-logs" 2>/dev/null
+        bash tests/cluster/cluster.sh down >/dev/null 2>&1
+    fi
 }
 trap cleanup EXIT
 trap "exit 130" INT

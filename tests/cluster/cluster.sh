@@ -351,7 +351,6 @@ cmd_up() {
         --requestheader-extra-headers-prefix=X-Remote-Extra-
         --proxy-client-cert-file="$PKI/front-proxy-client.crt"
         --proxy-client-key-file="$PKI/front-proxy-client.key"
-        --enable-aggregator-routing=true
         --watch-cache="$WATCH_CACHE"
         --v="$VERB"
     )
