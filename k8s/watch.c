@@ -88,7 +88,12 @@ static int dec_line(k8s_watch_decoder *d, const char *s, size_t n, char *err, si
     if (blank(s, n))
         return 0;
     unsigned long no = d->events + 1;
-    cJSON *j = cJSON_ParseWithLength(s, n);
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+    if (j && end && !blank(end, n - (size_t)(end - s))) {
+        cJSON_Delete(j);
+        j = NULL;
+    }
     if (!j)
         return dec_fail(d, err, errlen, "event %lu: not JSON", no);
     if (!cJSON_IsObject(j)) {
