@@ -31,7 +31,7 @@ const k8s_resource K8S_RES_SUBJECTACCESSREVIEWS = { "authorization.k8s.io", "v1"
 struct k8s_client {
     k8s_config *cfg;
     k8s_client_opts o;
-    rl_bucket *rl;
+    rl_limiter *rl;
     char *connect_to; /* "sni:port:host:port" when tls-server-name is set */
     char *base_url;   /* scheme://host[:port] used in URLs */
     pthread_mutex_t mu; /* pool, stats, rng */
@@ -449,7 +449,7 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
             k8s_error_set(err, K8S_E_CANCELLED, "cancelled");
             break;
         }
-        rl_wait(c->rl);
+        rl_wait(c->rl, -1);
         xfer x = { .c = c, .fn = q->fn, .arg = q->arg, .stop = q->stop };
         dynbuf_init(&x.body, c->o.max_response_bytes);
         x.h = pool_get(c);

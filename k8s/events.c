@@ -25,7 +25,7 @@ struct k8s_recorder {
     char *host;
     long window_s;
     size_t max;
-    rl_bucket *rl;
+    rl_limiter *rl;
     pthread_mutex_t mu;
     ev_entry *e;
     size_t n;
@@ -138,7 +138,7 @@ int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const 
     }
     pthread_mutex_unlock(&r->mu);
 
-    if (!rl_try(r->rl)) {
+    if (!rl_try_take(r->rl)) {
         free(key);
         free(agg_ns);
         free(agg_name);

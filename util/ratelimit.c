@@ -1,15 +1,18 @@
 #include "util/ratelimit.h"
-#include "util/xmalloc.h"
 
+#include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <time.h>
 
-struct rl_bucket {
+#include "util/xmalloc.h"
+
+struct rl_limiter {
     pthread_mutex_t mu;
-    double rate;
+    double qps;
     double burst;
-    double tokens; /* may go negative: outstanding reservations */
-    double last;   /* monotonic seconds of the last refill */
+    double tokens;
+    double last; /* seconds, CLOCK_MONOTONIC */
 };
 
 static double now_s(void)
@@ -19,81 +22,121 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-rl_bucket *rl_new(double rate, double burst)
+rl_limiter *rl_new(double qps, int burst)
 {
-    rl_bucket *b = xcalloc(1, sizeof *b);
-    pthread_mutex_init(&b->mu, NULL);
-    b->rate = rate;
-    b->burst = burst < 1 ? 1 : burst;
-    b->tokens = b->burst;
-    b->last = now_s();
-    return b;
+    rl_limiter *rl = xcalloc(1, sizeof *rl);
+    pthread_mutex_init(&rl->mu, NULL);
+    rl->qps = qps;
+    rl->burst = burst < 1 ? 1 : burst;
+    rl->tokens = rl->burst;
+    rl->last = now_s();
+    return rl;
 }
 
-void rl_free(rl_bucket *b)
+void rl_free(rl_limiter *rl)
 {
-    if (!b)
+    if (!rl)
         return;
-    pthread_mutex_destroy(&b->mu);
-    free(b);
+    pthread_mutex_destroy(&rl->mu);
+    free(rl);
 }
 
-static void refill(rl_bucket *b, double t)
+/* Caller holds mu. */
+static void refill(rl_limiter *rl, double now)
 {
-    if (t > b->last) {
-        b->tokens += (t - b->last) * b->rate;
-        if (b->tokens > b->burst)
-            b->tokens = b->burst;
+    if (now > rl->last) {
+        rl->tokens += (now - rl->last) * rl->qps;
+        if (rl->tokens > rl->burst)
+            rl->tokens = rl->burst;
     }
-    b->last = t;
+    rl->last = now;
 }
 
-int rl_try(rl_bucket *b)
+int rl_try_take(rl_limiter *rl)
 {
-    if (b->rate <= 0)
+    if (!rl || rl->qps <= 0)
         return 1;
-    int ok = 0;
-    pthread_mutex_lock(&b->mu);
-    refill(b, now_s());
-    if (b->tokens >= 1) {
-        b->tokens -= 1;
-        ok = 1;
-    }
-    pthread_mutex_unlock(&b->mu);
+    pthread_mutex_lock(&rl->mu);
+    refill(rl, now_s());
+    int ok = rl->tokens >= 1.0;
+    if (ok)
+        rl->tokens -= 1.0;
+    pthread_mutex_unlock(&rl->mu);
     return ok;
 }
 
-long rl_reserve_ms(rl_bucket *b)
+/* Caller holds mu; returns the wait in seconds for one more token. */
+static double wait_for_one(const rl_limiter *rl)
 {
-    if (b->rate <= 0)
-        return 0;
-    long ms = 0;
-    pthread_mutex_lock(&b->mu);
-    refill(b, now_s());
-    b->tokens -= 1;
-    if (b->tokens < 0)
-        ms = (long)((-b->tokens) / b->rate * 1000.0 + 0.999);
-    pthread_mutex_unlock(&b->mu);
-    return ms;
+    return rl->tokens >= 1.0 ? 0.0 : (1.0 - rl->tokens) / rl->qps;
 }
 
-void rl_wait(rl_bucket *b)
+long rl_reserve_ms(rl_limiter *rl)
 {
-    long ms = rl_reserve_ms(b);
-    if (ms <= 0)
-        return;
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0)
+    if (!rl)
+        return 0;
+    pthread_mutex_lock(&rl->mu);
+    if (rl->qps <= 0) {
+        pthread_mutex_unlock(&rl->mu);
+        return 0;
+    }
+    refill(rl, now_s());
+    double w = wait_for_one(rl);
+    rl->tokens -= 1.0;
+    pthread_mutex_unlock(&rl->mu);
+    return (long)ceil(w * 1000.0);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
         ;
 }
 
-void rl_set(rl_bucket *b, double rate, double burst)
+int rl_wait(rl_limiter *rl, long max_wait_ms)
 {
-    pthread_mutex_lock(&b->mu);
-    refill(b, now_s());
-    b->rate = rate;
-    b->burst = burst < 1 ? 1 : burst;
-    if (b->tokens > b->burst)
-        b->tokens = b->burst;
-    pthread_mutex_unlock(&b->mu);
+    if (!rl)
+        return 0;
+    pthread_mutex_lock(&rl->mu);
+    if (rl->qps <= 0) {
+        pthread_mutex_unlock(&rl->mu);
+        return 0;
+    }
+    refill(rl, now_s());
+    double w = wait_for_one(rl);
+    long ms = (long)ceil(w * 1000.0);
+    if (max_wait_ms >= 0 && ms > max_wait_ms) {
+        pthread_mutex_unlock(&rl->mu);
+        return -1;
+    }
+    rl->tokens -= 1.0;
+    pthread_mutex_unlock(&rl->mu);
+    if (ms > 0)
+        sleep_ms(ms);
+    return 0;
+}
+
+void rl_set_rate(rl_limiter *rl, double qps, int burst)
+{
+    if (!rl)
+        return;
+    pthread_mutex_lock(&rl->mu);
+    refill(rl, now_s());
+    rl->qps = qps;
+    rl->burst = burst < 1 ? 1 : burst;
+    if (rl->tokens > rl->burst)
+        rl->tokens = rl->burst;
+    pthread_mutex_unlock(&rl->mu);
+}
+
+double rl_tokens(rl_limiter *rl)
+{
+    if (!rl)
+        return 0;
+    pthread_mutex_lock(&rl->mu);
+    refill(rl, now_s());
+    double t = rl->tokens;
+    pthread_mutex_unlock(&rl->mu);
+    return t;
 }

@@ -1,23 +1,27 @@
-/* Token-bucket rate limiter (thread-safe): `rate` tokens a second refill a
- * bucket of at most `burst` tokens; each call takes one token. */
+/* Token-bucket rate limiter (QPS + burst), thread-safe. Shared by the ECI
+ * client and the Kubernetes client. A bucket starts full (burst tokens) and
+ * refills at qps tokens per second up to burst. qps <= 0 means unlimited. */
 #ifndef UTIL_RATELIMIT_H
 #define UTIL_RATELIMIT_H
 
-typedef struct rl_bucket rl_bucket;
+typedef struct rl_limiter rl_limiter;
 
-/* A new full bucket; rate <= 0 means unlimited (every call succeeds at once).
- * burst < 1 is treated as 1. Free with rl_free(). */
-rl_bucket *rl_new(double rate, double burst);
-/* Release the bucket; NULL is fine. No thread may be waiting in it. */
-void rl_free(rl_bucket *b);
-/* Take one token if one is available now: 1 taken, 0 not. */
-int rl_try(rl_bucket *b);
+/* New limiter; burst < 1 is taken as 1. Free with rl_free(). */
+rl_limiter *rl_new(double qps, int burst);
+/* Accepts NULL. */
+void rl_free(rl_limiter *rl);
+/* Take one token without waiting: 1 when taken, 0 when the bucket is empty. */
+int rl_try_take(rl_limiter *rl);
 /* Reserve one token and return how many milliseconds the caller must wait
- * before using it (0 when available now). The reservation cannot be undone. */
-long rl_reserve_ms(rl_bucket *b);
-/* Reserve one token and sleep until it is usable. */
-void rl_wait(rl_bucket *b);
-/* Change the rate and burst; tokens already saved are kept (capped at burst). */
-void rl_set(rl_bucket *b, double rate, double burst);
+ * before using it (0 = now). Reservations queue fairly: the bucket may go
+ * negative. */
+long rl_reserve_ms(rl_limiter *rl);
+/* Block until a token is available. Returns 0, or -1 (nothing taken) when the
+ * wait would exceed max_wait_ms (max_wait_ms < 0 waits as long as needed). */
+int rl_wait(rl_limiter *rl, long max_wait_ms);
+/* Change the rate at run time (e.g. from configuration reload). */
+void rl_set_rate(rl_limiter *rl, double qps, int burst);
+/* Tokens currently available (may be negative while reservations wait). */
+double rl_tokens(rl_limiter *rl);
 
 #endif

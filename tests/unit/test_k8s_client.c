@@ -1,4 +1,4 @@
-/* k8s/client.c, k8s/error.c, k8s/watch.c runner and util/ratelimit.c: paths,
+/* k8s/client.c, k8s/error.c, k8s/watch.c runner: paths,
  * Status decoding, the error table, and the REST client against a scripted
  * local HTTP server (retries, conflicts, caps, streams, resume). */
 #include <setjmp.h>
@@ -19,7 +19,6 @@
 #include "k8s/error.h"
 #include "k8s/watch.h"
 #include "util/dynbuf.h"
-#include "util/ratelimit.h"
 #include "util/xmalloc.h"
 
 /* ---- pure parts ---- */
@@ -154,35 +153,6 @@ static void test_helpers(void **state)
     assert_int_equal(ts[26], 'Z');
     k8s_timestamp(ts, sizeof ts, 0);
     assert_int_equal(strlen(ts), 20);
-}
-
-static void test_ratelimit(void **state)
-{
-    (void)state;
-    rl_bucket *b = rl_new(1, 3);
-    assert_true(rl_try(b));
-    assert_true(rl_try(b));
-    assert_true(rl_try(b));
-    assert_false(rl_try(b));
-    long ms = rl_reserve_ms(b);
-    assert_true(ms > 500 && ms <= 1000);
-    rl_set(b, 1000, 5);
-    rl_free(b);
-    rl_free(NULL);
-    b = rl_new(0, 0); /* unlimited */
-    for (int i = 0; i < 1000; i++)
-        assert_true(rl_try(b));
-    assert_int_equal(rl_reserve_ms(b), 0);
-    rl_free(b);
-    b = rl_new(200, 1);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int i = 0; i < 11; i++)
-        rl_wait(b);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    long el = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-    assert_true(el >= 40 && el < 1000); /* 10 waits at 5 ms */
-    rl_free(b);
 }
 
 /* ---- scripted server ---- */
@@ -623,7 +593,6 @@ int main(void)
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_helpers),
-        cmocka_unit_test(test_ratelimit),
         cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verbs_on_the_wire, setup, teardown),
