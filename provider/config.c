@@ -1562,6 +1562,31 @@ char *prov_cfg_dump(const prov_cfg *cfg)
     return dynbuf_take(&b, &len);
 }
 
+/* Print text word-wrapped to width, every line indented by indent. */
+static void print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+    const char *p = text;
+    while (*p) {
+        int room = width - indent;
+        size_t n = strlen(p);
+        size_t cut = n;
+        if ((int)n > room) {
+            cut = (size_t)room;
+            while (cut > 0 && p[cut] != ' ')
+                cut--;
+            if (cut == 0) { /* one long word */
+                cut = (size_t)room;
+                while (p[cut] && p[cut] != ' ')
+                    cut++;
+            }
+        }
+        fprintf(out, "%*s%.*s\n", indent, "", (int)cut, p);
+        p += cut;
+        while (*p == ' ')
+            p++;
+    }
+}
+
 void prov_cfg_help(FILE *out)
 {
     fprintf(out,
@@ -1586,7 +1611,7 @@ void prov_cfg_help(FILE *out)
                     s->metavar && !flag_is_bool(s) ? s->metavar : "");
         else
             fprintf(out, "  (no flag)\n");
-        fprintf(out, "        %s\n", s->help);
+        print_wrapped(out, s->help, 8, 100);
         dynbuf b;
         dynbuf_init(&b, 0);
         if (s->def_doc)
@@ -1602,7 +1627,7 @@ void prov_cfg_help(FILE *out)
         if (s->key)
             dynbuf_printf(&b, "%sconfig: %s", b.len ? "; " : "", s->key);
         if (b.len)
-            fprintf(out, "        [%s]\n", dynbuf_str(&b));
+            fprintf(out, "        [%s]\n", dynbuf_str(&b)); /* one line: easy to grep */
         dynbuf_free(&b);
     }
 }
