@@ -943,6 +943,7 @@ prov_tr_outcome prov_tr_translate(const cJSON *pod, const prov_tr_config *cfg,
     } else {
         out->outcome = PROV_TR_OK;
         out->params = c.req;
+        prov_tr_build_create(c.req, &out->req);
     }
     ctx_free(&c);
     return out->outcome;
@@ -961,6 +962,7 @@ void prov_tr_result_free(prov_tr_result *r)
     free(r->reason);
     free(r->message);
     cJSON_Delete(r->params);
+    eci_create_cg_req_free(&r->req);
     memset(r, 0, sizeof *r);
 }
 
@@ -985,10 +987,10 @@ static char *images_of(const cJSON *pod)
 
 prov_tr_update_kind prov_tr_update_plan(const cJSON *old_pod, const cJSON *new_pod,
                                         const char *group_id, const prov_tr_config *cfg,
-                                        const prov_tr_resolver *res, cJSON **params,
+                                        const prov_tr_resolver *res, eci_update_cg_req *req,
                                         char **message)
 {
-    *params = NULL;
+    memset(req, 0, sizeof *req);
     if (message)
         *message = NULL;
     char *a = images_of(old_pod), *b = images_of(new_pod);
@@ -1036,6 +1038,7 @@ prov_tr_update_kind prov_tr_update_plan(const cJSON *old_pod, const cJSON *new_p
             cJSON_AddItemToObject(p, copy[i], x);
     }
     prov_tr_result_free(&r);
-    *params = p;
+    prov_tr_build_update(p, req);
+    cJSON_Delete(p);
     return PROV_TR_UPD_IMAGES;
 }

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "eci/types.h"
 #include "util/kv.h"
 
 /* Facts of the bridge's configuration the translation needs. Borrowed. */
@@ -88,9 +89,6 @@ typedef enum {
                            * keep the pod Pending (reason/message say why) and retry */
 } prov_tr_outcome;
 
-/* Forward declaration of the typed request (eci/types.h). */
-struct eci_create_cg_req;
-
 typedef struct prov_tr_result {
     prov_tr_outcome outcome;
     char *reason;  /* REJECTED: "ProviderFailed" or a more specific reason;
@@ -99,6 +97,7 @@ typedef struct prov_tr_result {
     prov_tr_finding *findings;
     size_t nfindings;
     cJSON *params; /* OK: the ECI-shaped parameter tree (wire names); else NULL */
+    eci_create_cg_req req; /* OK: the typed request built from params */
     /* Group-level resources actually requested (after rounding); 0 when unset. */
     double cpu, memory_gib;
 } prov_tr_result;
@@ -167,14 +166,23 @@ typedef enum {
 } prov_tr_update_kind;
 
 /* Compare the pod as it was created (old_pod) with its current version and
- * decide whether UpdateContainerGroup applies. For PROV_TR_UPD_IMAGES,
- * *params receives the UpdateContainerGroup parameter tree (ContainerGroupId,
- * RegionId, ClientToken, the full Container/InitContainer lists and the
- * registry credentials, re-translated from new_pod) which the caller frees.
- * *message (caller frees, may be NULL) explains NONE/REJECTED. */
+ * decide whether UpdateContainerGroup applies. For PROV_TR_UPD_IMAGES, *req
+ * (zeroed by this function; the caller frees it with eci_update_cg_req_free)
+ * receives the UpdateContainerGroup request: ContainerGroupId, RegionId, a
+ * ClientToken derived from the UID and the new images, and the full
+ * Container/InitContainer lists and registry credentials re-translated from
+ * new_pod (UpdateContainerGroup replaces whole lists; fields the operation
+ * does not have, such as lifecycle hooks, keep their values on ECI's side or
+ * are dropped by ECI). *message (caller frees; may be NULL) explains
+ * NONE/REJECTED. */
 prov_tr_update_kind prov_tr_update_plan(const cJSON *old_pod, const cJSON *new_pod,
                                         const char *group_id, const prov_tr_config *cfg,
-                                        const prov_tr_resolver *res, cJSON **params,
+                                        const prov_tr_resolver *res, eci_update_cg_req *req,
                                         char **message);
+
+/* Build the typed requests from parameter trees (as produced above). The
+ * request is zeroed first; the caller frees it. Unknown keys are ignored. */
+void prov_tr_build_create(const cJSON *params, eci_create_cg_req *req);
+void prov_tr_build_update(const cJSON *params, eci_update_cg_req *req);
 
 #endif

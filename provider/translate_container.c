@@ -1007,7 +1007,7 @@ static cJSON *container(tr_ctx *c, const cJSON *ctr, int init, size_t idx, const
     if (cpu > 0)
         cJSON_AddNumberToObject(o, "Cpu", round(cpu * 1000.0) / 1000.0);
     if (mem > 0)
-        cJSON_AddNumberToObject(o, "Memory", round(mem / GIB * 1e6) / 1e6);
+        cJSON_AddNumberToObject(o, "Memory", mem / GIB);
     if (c->gpu_allowed) {
         const cJSON *lim = tr_obj(tr_obj(ctr, "resources"), "limits");
         static const char *gpus[] = {"nvidia.com/gpu", "aliyun.com/gpu", "amd.com/gpu", NULL};

@@ -323,7 +323,7 @@ static void flatten(const cJSON *n, dynbuf *key, kv_list *out)
         if (d == floor(d) && fabs(d) < 1e15)
             kv_addf(out, dynbuf_str(key), "%.0f", d);
         else
-            kv_addf(out, dynbuf_str(key), "%g", d);
+            kv_addf(out, dynbuf_str(key), "%.10g", d);
     }
 }
 
