@@ -146,6 +146,7 @@ eci_class eci_error_classify(const eci_error *err)
     case ECI_E_TOO_LARGE: return ECI_CLASS_FATAL;
     case ECI_E_RATE_LIMIT: return ECI_CLASS_THROTTLED;
     case ECI_E_FAULT: return ECI_CLASS_TRANSIENT;
+    case ECI_E_TLS: return ECI_CLASS_FATAL;
     }
     return ECI_CLASS_FATAL;
 }

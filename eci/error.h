@@ -24,7 +24,8 @@
     X(ECI_E_CREDENTIALS, 11, "no usable credentials")                           \
     X(ECI_E_TOO_LARGE, 12, "response exceeds the size limit")                   \
     X(ECI_E_RATE_LIMIT, 13, "client-side rate limit wait exceeded")             \
-    X(ECI_E_FAULT, 14, "injected fault")
+    X(ECI_E_FAULT, 14, "injected fault")                                       \
+    X(ECI_E_TLS, 15, "TLS verification failed")
 
 typedef enum {
 #define ECI_X_ENUM(name, val, text) name = val,
