@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -174,9 +175,9 @@ static const setting settings[] = {
      "ECI_KUBELET_ECI_INSECURE_SKIP_TLS_VERIFY", NULL, K_BOOL, OFF(eci_insecure_skip_tls_verify), "false", NULL,
      0, 0, 0, NULL, "DANGEROUS: do not verify the ECI endpoint's certificate (testing only)"},
 
-    {G_API, "address", "kubelet.address", "ECI_KUBELET_ADDRESS", NULL, K_IP, OFF(listen_address), "0.0.0.0",
+    {G_API, "address", "kubelet.address", "ECI_KUBELET_LISTEN_ADDRESS", NULL, K_IP, OFF(listen_address), "0.0.0.0",
      NULL, 0, 0, 0, "IP", "address the kubelet HTTPS API listens on"},
-    {G_API, "port", "kubelet.port", "ECI_KUBELET_PORT", "KUBELET_PORT", K_INT, OFF(port), "10250", NULL, 1,
+    {G_API, "port", "kubelet.port", "ECI_KUBELET_LISTEN_PORT", NULL, K_INT, OFF(port), "10250", NULL, 1,
      65535, 0, "PORT", "kubelet HTTPS API port (published in daemonEndpoints)"},
     {G_API, "tls-cert-file", "kubelet.tlsCertFile", "ECI_KUBELET_TLS_CERT_FILE", NULL, K_FILE,
      OFF(tls_cert_file), NULL, "self-signed at start", 0, 0, 0, "FILE", "serving certificate (PEM)"},
@@ -232,7 +233,6 @@ enum { L_DEFAULT = 0, L_FILE, L_ALIAS, L_ENV, L_FLAG };
 typedef struct loader {
     prov_cfg *cfg;
     unsigned char layer[NSET]; /* the layer that last set each setting */
-    bool set[NSET];            /* set by something other than a default */
     prov_cfg_error *err;
 } loader;
 
@@ -662,6 +662,13 @@ static int read_small_file(const char *path, char **out, size_t cap, const char 
         *why = strerror(errno);
         return -1;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* a FIFO or device could block or never end */
+        *why = "not a regular file";
+        fclose(f);
+        return -1;
+    }
     dynbuf b;
     dynbuf_init(&b, cap);
     char buf[4096];
@@ -917,8 +924,6 @@ static int set_value(loader *ld, size_t idx, const char *v, int layer, const ori
         break;
     }
     ld->layer[idx] = (unsigned char)layer;
-    if (layer != L_DEFAULT)
-        ld->set[idx] = true;
     return 0;
 }
 
@@ -1170,14 +1175,6 @@ static size_t find_flag(const char *name, size_t n)
     return NSET;
 }
 
-static size_t find_off(size_t off, kind k)
-{
-    for (size_t i = 0; i < NSET; i++)
-        if (settings[i].off == off && settings[i].k == k)
-            return i;
-    return NSET;
-}
-
 static void cfg_zero(prov_cfg *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -1330,8 +1327,7 @@ static int finish(loader *ld)
         }
         xstrset(&c->node_ip, ip);
     }
-    size_t ha = find_off(OFF(hostname_address), K_STR);
-    if (!ld->set[ha])
+    if (!*c->hostname_address)
         xstrset(&c->hostname_address, c->node_ip);
     else if (strcasecmp(c->hostname_address, "none") == 0)
         xstrset(&c->hostname_address, "");
@@ -1566,6 +1562,31 @@ char *prov_cfg_dump(const prov_cfg *cfg)
     return dynbuf_take(&b, &len);
 }
 
+/* Print text word-wrapped to width, every line indented by indent. */
+static void print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+    const char *p = text;
+    while (*p) {
+        int room = width - indent;
+        size_t n = strlen(p);
+        size_t cut = n;
+        if ((int)n > room) {
+            cut = (size_t)room;
+            while (cut > 0 && p[cut] != ' ')
+                cut--;
+            if (cut == 0) { /* one long word */
+                cut = (size_t)room;
+                while (p[cut] && p[cut] != ' ')
+                    cut++;
+            }
+        }
+        fprintf(out, "%*s%.*s\n", indent, "", (int)cut, p);
+        p += cut;
+        while (*p == ' ')
+            p++;
+    }
+}
+
 void prov_cfg_help(FILE *out)
 {
     fprintf(out,
@@ -1590,7 +1611,7 @@ void prov_cfg_help(FILE *out)
                     s->metavar && !flag_is_bool(s) ? s->metavar : "");
         else
             fprintf(out, "  (no flag)\n");
-        fprintf(out, "        %s\n", s->help);
+        print_wrapped(out, s->help, 8, 100);
         dynbuf b;
         dynbuf_init(&b, 0);
         if (s->def_doc)
@@ -1606,7 +1627,7 @@ void prov_cfg_help(FILE *out)
         if (s->key)
             dynbuf_printf(&b, "%sconfig: %s", b.len ? "; " : "", s->key);
         if (b.len)
-            fprintf(out, "        [%s]\n", dynbuf_str(&b));
+            fprintf(out, "        [%s]\n", dynbuf_str(&b)); /* one line: easy to grep */
         dynbuf_free(&b);
     }
 }

@@ -53,7 +53,7 @@ typedef struct prov_cfg {
     /* ---- the Node ---- */
     char *node_name;        /* DNS-1123 subdomain */
     char *node_ip;          /* InternalIP; default: the host's primary IPv4 */
-    char *hostname_address; /* published Hostname address; "" = none; default node_ip */
+    char *hostname_address; /* published Hostname address; "" = none (set "none"); default node_ip */
     char *cluster_name;     /* ClusterName tag on every container group */
     kv_list node_labels;    /* extra labels, applied after the built-in ones */
     prov_cfg_taint taint;

@@ -170,7 +170,7 @@ static void test_precedence(void **state)
     assert_true(c.eci_qps == 3.0);
     prov_cfg_free(&c);
     /* env beats file; the Go alias loses to the primary name */
-    char *env2[] = {cfgenv, "ECI_KUBELET_PORT=1002", "ECI_REGION=alias-region", "ECI_KUBELET_REGION=env-region",
+    char *env2[] = {cfgenv, "ECI_KUBELET_LISTEN_PORT=1002", "ECI_REGION=alias-region", "ECI_KUBELET_REGION=env-region",
                     "ECI_VSWITCH=vsw-e", NULL};
     assert_int_equal(load(&c, &e, false, env2, NULL), 0);
     assert_int_equal(c.port, 1002);
@@ -198,9 +198,16 @@ static void test_precedence(void **state)
     assert_string_equal(c.config_file, g);
     prov_cfg_free(&c);
     /* an empty env value counts as unset */
-    char *env3[] = {"ECI_REGION=cn-hangzhou", "ECI_SECURITY_GROUP=sg-1", "ECI_VSWITCH=vsw-1", "ECI_KUBELET_PORT=",
+    char *env3[] = {"ECI_REGION=cn-hangzhou", "ECI_SECURITY_GROUP=sg-1", "ECI_VSWITCH=vsw-1", "ECI_KUBELET_LISTEN_PORT=",
                     NULL};
     assert_int_equal(load(&c, &e, false, env3, NULL), 0);
+    assert_int_equal(c.port, 10250);
+    prov_cfg_free(&c);
+    /* The variables Kubernetes injects for a Service named eci-kubelet are not settings. */
+    char *env4[] = {"ECI_REGION=cn-hangzhou", "ECI_SECURITY_GROUP=sg-1", "ECI_VSWITCH=vsw-1",
+                    "ECI_KUBELET_PORT=tcp://10.96.0.12:10250", "ECI_KUBELET_SERVICE_HOST=10.96.0.12",
+                    "ECI_KUBELET_SERVICE_PORT=10250", "ECI_KUBELET_PORT_10250_TCP_ADDR=10.96.0.12", NULL};
+    assert_int_equal(load(&c, &e, false, env4, NULL), 0);
     assert_int_equal(c.port, 10250);
     prov_cfg_free(&c);
     free(cfgenv);
@@ -642,6 +649,65 @@ static void test_duration_and_quantity(void **state)
     assert_false(prov_cfg_quantity_valid("1e"));
 }
 
+/* deploy/config.example.yaml loads, and names every config key the help lists. */
+static void test_example_file(void **state)
+{
+    (void)state;
+    const char *repo = getenv("ECI_REPO") ? getenv("ECI_REPO") : ".";
+    char *path = xasprintf("%s/deploy/config.example.yaml", repo);
+    if (access(path, R_OK) != 0) {
+        free(path);
+        skip();
+    }
+    prov_cfg c;
+    prov_cfg_error e;
+    if (load(&c, &e, false, NULL, "--config", path, NULL) != 0)
+        fail_msg("example config: %s", e.msg);
+    assert_string_equal(c.region, "cn-hangzhou");
+    assert_int_equal(c.vswitches.n, 2);
+    prov_cfg_free(&c);
+
+    FILE *f = fopen(path, "r");
+    char *yaml = NULL;
+    size_t cap = 0;
+    assert_true(getdelim(&yaml, &cap, 0, f) > 0);
+    fclose(f);
+    char *h = xasprintf("%s/help3.txt", tmpdir);
+    FILE *out = fopen(h, "w");
+    prov_cfg_help(out);
+    fclose(out);
+    out = fopen(h, "r");
+    char *text = NULL;
+    cap = 0;
+    assert_true(getdelim(&text, &cap, 0, out) > 0);
+    fclose(out);
+    int keys = 0;
+    for (char *p = strstr(text, "config: "); p; p = strstr(p + 1, "config: ")) {
+        char key[128];
+        if (sscanf(p, "config: %127[^]]", key) != 1)
+            continue;
+        char *last = strrchr(key, '.');
+        /* the key's last segment appears at the start of a (possibly indented) line */
+        bool found = false;
+        for (char *q = strstr(yaml, last ? last + 1 : key); q; q = strstr(q + 1, last ? last + 1 : key)) {
+            char *ls = q;
+            while (ls > yaml && ls[-1] == ' ')
+                ls--;
+            size_t kl = strlen(last ? last + 1 : key);
+            if ((ls == yaml || ls[-1] == '\n') && q[kl] == ':')
+                found = true;
+        }
+        if (!found)
+            fail_msg("deploy/config.example.yaml lacks %s", key);
+        keys++;
+    }
+    assert_true(keys > 50);
+    free(text);
+    free(h);
+    free(yaml);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -658,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_help_and_version_short_circuit),
         cmocka_unit_test(test_misc_values),
         cmocka_unit_test(test_duration_and_quantity),
+        cmocka_unit_test(test_example_file),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
