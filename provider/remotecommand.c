@@ -599,6 +599,7 @@ static void send_end(rc_session *s, int exit_code, const char *msg)
         s->tr->send_data(s->tr->ctx, RC_STREAM_ERROR, payload, len);
     free(payload);
     s->tr->close_stream(s->tr->ctx, RC_STREAM_ERROR);
+    atomic_store(&s->done, 1);
     s->tr->finish(s->tr->ctx);
 }
 

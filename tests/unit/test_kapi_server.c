@@ -605,7 +605,8 @@ static void spdy_exec(const char *query, int in, int out, int err, int tty, cons
         spdy_encode_data(&f, r->ids[0], SPDY_FLAG_FIN, NULL, 0);
         cli_write(c, f.buf, f.len);
     }
-    SPDY_UNTIL(c, d, r, r->fin[3] && (!out || r->fin[1]) && (!err || tty || r->fin[2]) && r->pings >= 1);
+    /* the ping is answered when it arrives before the command ends (always with stdin) */
+    SPDY_UNTIL(c, d, r, r->fin[3] && (!out || r->fin[1]) && (!err || tty || r->fin[2]) && (!in || r->pings >= 1));
     /* the server ends with GOAWAY and closes */
     SPDY_UNTIL(c, d, r, r->goaway >= 1);
     dynbuf_free(&f);
