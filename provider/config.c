@@ -1516,6 +1516,16 @@ void prov_cfg_free(prov_cfg *cfg)
 
 /* ------------------------------------------------------------ dump, help */
 
+char *prov_cfg_list_join(const prov_cfg_list *l, const char *sep)
+{
+    dynbuf b;
+    dynbuf_init(&b, 0);
+    for (size_t i = 0; l && i < l->n; i++)
+        dynbuf_printf(&b, "%s%s", i ? sep : "", l->items[i]);
+    size_t len;
+    return dynbuf_take(&b, &len);
+}
+
 static void dump_str(dynbuf *b, const char *v)
 {
     bool plain = *v != 0;

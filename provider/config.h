@@ -137,6 +137,10 @@ void prov_cfg_free(prov_cfg *cfg);
  * "REDACTED" (or "" when unset), for the startup log. Caller frees. */
 char *prov_cfg_dump(const prov_cfg *cfg);
 
+/* The items of l joined by sep ("vsw-a,vsw-b" for translate's vswitch_ids);
+ * "" when empty. Caller frees. */
+char *prov_cfg_list_join(const prov_cfg_list *l, const char *sep);
+
 /* Print the grouped flag reference (defaults, env variable and config key
  * for every setting) to out. */
 void prov_cfg_help(FILE *out);

@@ -142,6 +142,12 @@ static void test_documented_command_line(void **state)
     assert_string_equal(c.region, "cn-shanghai");
     assert_int_equal(c.vswitches.n, 2);
     assert_string_equal(c.vswitches.items[1], "vsw-b");
+    char *joined = prov_cfg_list_join(&c.vswitches, ",");
+    assert_string_equal(joined, "vsw-a,vsw-b");
+    free(joined);
+    joined = prov_cfg_list_join(&c.zones, ",");
+    assert_string_equal(joined, "");
+    free(joined);
     assert_int_equal(c.port, 10350);
     assert_string_equal(c.tls_cert_file, crt);
     assert_string_equal(c.client_ca_file, ca);
