@@ -233,6 +233,7 @@ enum { L_DEFAULT = 0, L_FILE, L_ALIAS, L_ENV, L_FLAG };
 typedef struct loader {
     prov_cfg *cfg;
     unsigned char layer[NSET]; /* the layer that last set each setting */
+    char *src[NSET];           /* where that value came from ("--port", "ECI_REGION", ...) */
     prov_cfg_error *err;
 } loader;
 
@@ -924,6 +925,7 @@ static int set_value(loader *ld, size_t idx, const char *v, int layer, const ori
         break;
     }
     ld->layer[idx] = (unsigned char)layer;
+    xstrset(&ld->src[idx], o->name);
     return 0;
 }
 
@@ -1304,6 +1306,25 @@ static int load_file(loader *ld, int argc, char **argv, char **env)
     return rc;
 }
 
+/* Where the field at off got its value (the highest layer that set it),
+ * e.g. "--access-key-id" or "ECI_ACCESS_KEY"; a default reports its flag. */
+static const char *who(const loader *ld, size_t off)
+{
+    const char *best = NULL;
+    int best_layer = -1;
+    for (size_t i = 0; i < NSET; i++) {
+        if (settings[i].off != off || settings[i].k == K_META)
+            continue;
+        if (ld->src[i] && ld->layer[i] >= best_layer) {
+            best = ld->src[i];
+            best_layer = ld->layer[i];
+        } else if (!best && settings[i].flag) {
+            best = settings[i].flag; /* never set at all: name the flag (without --) */
+        }
+    }
+    return best ? best : "?";
+}
+
 static int finish(loader *ld)
 {
     prov_cfg *c = ld->cfg;
@@ -1338,43 +1359,52 @@ static int finish(loader *ld)
         xstrset(&c->leader_elect_name, n);
         free(n);
     }
-    if (!*c->tls_cert_file != !*c->tls_private_key_file) {
-        errf(ld->err, "%s: set --tls-cert-file and --tls-private-key-file together",
-             *c->tls_cert_file ? "--tls-private-key-file" : "--tls-cert-file");
+    if (*c->tls_cert_file && !*c->tls_private_key_file) {
+        errf(ld->err, "%s: the serving certificate needs its key too (--tls-private-key-file, "
+                      "ECI_KUBELET_TLS_PRIVATE_KEY_FILE or kubelet.tlsPrivateKeyFile)",
+             who(ld, OFF(tls_cert_file)));
+        return -1;
+    }
+    if (!*c->tls_cert_file && *c->tls_private_key_file) {
+        errf(ld->err, "%s: the serving key needs its certificate too (--tls-cert-file, "
+                      "ECI_KUBELET_TLS_CERT_FILE or kubelet.tlsCertFile)",
+             who(ld, OFF(tls_private_key_file)));
         return -1;
     }
     if (*c->access_key_secret && !*c->access_key_id) {
-        errf(ld->err, "--access-key-id: required when an AccessKey secret is configured");
+        errf(ld->err, "%s: the AccessKey secret needs its id too (--access-key-id, ECI_KUBELET_ACCESS_KEY_ID, "
+                      "ECI_ACCESS_KEY or eci.accessKeyId)",
+             who(ld, OFF(access_key_secret)));
         return -1;
     }
     if (*c->access_key_id && !*c->access_key_secret) {
-        errf(ld->err, "--access-key-secret-file: an AccessKey secret is required with --access-key-id "
-                      "(ECI_KUBELET_ACCESS_KEY_SECRET, ECI_SECRET_KEY, eci.accessKeySecret or "
-                      "--access-key-secret-file)");
+        errf(ld->err, "%s: the AccessKey id needs its secret too (--access-key-secret-file, "
+                      "ECI_KUBELET_ACCESS_KEY_SECRET, ECI_SECRET_KEY or eci.accessKeySecret)",
+             who(ld, OFF(access_key_id)));
         return -1;
     }
     if (c->leader_elect) {
         if (c->leader_elect_renew_deadline_ms >= c->leader_elect_lease_duration_ms) {
-            errf(ld->err, "--leader-elect-renew-deadline: must be shorter than --leader-elect-lease-duration");
+            errf(ld->err, "%s: must be shorter than the leader election lease duration (%s)",
+                 who(ld, OFF(leader_elect_renew_deadline_ms)), who(ld, OFF(leader_elect_lease_duration_ms)));
             return -1;
         }
         if (c->leader_elect_retry_period_ms >= c->leader_elect_renew_deadline_ms) {
-            errf(ld->err, "--leader-elect-retry-period: must be shorter than --leader-elect-renew-deadline");
+            errf(ld->err, "%s: must be shorter than the leader election renew deadline (%s)",
+                 who(ld, OFF(leader_elect_retry_period_ms)), who(ld, OFF(leader_elect_renew_deadline_ms)));
             return -1;
         }
     }
     return 0;
 }
 
-int prov_cfg_load(int argc, char **argv, char **env, prov_cfg *cfg, prov_cfg_error *err)
+static int load_layers(loader *ld, int argc, char **argv, char **env)
 {
+    prov_cfg *cfg = ld->cfg;
+    prov_cfg_error *err = ld->err;
     cfg_zero(cfg);
     if (err)
         err->msg[0] = 0;
-    loader ld;
-    memset(&ld, 0, sizeof ld);
-    ld.cfg = cfg;
-    ld.err = err;
 
     /* Every string starts as "" so that users of the struct never see NULL. */
     for (size_t i = 0; i < NSET; i++) {
@@ -1389,8 +1419,10 @@ int prov_cfg_load(int argc, char **argv, char **env, prov_cfg *cfg, prov_cfg_err
         const setting *s = &settings[i];
         if (s->k == K_META || !s->def)
             continue;
-        origin o = {"default", 0};
-        if (set_value(&ld, i, s->def, L_DEFAULT, &o) != 0)
+        char name[80];
+        snprintf(name, sizeof name, "--%s", s->flag ? s->flag : "?");
+        origin o = {name, 0};
+        if (set_value(ld, i, s->def, L_DEFAULT, &o) != 0)
             return -1; /* a bug in the table; the unit tests catch it */
     }
 
@@ -1406,15 +1438,27 @@ int prov_cfg_load(int argc, char **argv, char **env, prov_cfg *cfg, prov_cfg_err
         }
     }
 
-    if (load_file(&ld, argc, argv, env) != 0)
+    if (load_file(ld, argc, argv, env) != 0)
         return -1;
-    if (apply_env(&ld, env) != 0)
+    if (apply_env(ld, env) != 0)
         return -1;
-    if (apply_flags(&ld, argc, argv) != 0)
+    if (apply_flags(ld, argc, argv) != 0)
         return -1;
     if (cfg->show_help || cfg->show_version)
         return 0;
-    return finish(&ld);
+    return finish(ld);
+}
+
+int prov_cfg_load(int argc, char **argv, char **env, prov_cfg *cfg, prov_cfg_error *err)
+{
+    loader ld;
+    memset(&ld, 0, sizeof ld);
+    ld.cfg = cfg;
+    ld.err = err;
+    int rc = load_layers(&ld, argc, argv, env);
+    for (size_t i = 0; i < NSET; i++)
+        free(ld.src[i]);
+    return rc;
 }
 
 void prov_cfg_free(prov_cfg *cfg)

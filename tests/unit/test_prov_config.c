@@ -398,10 +398,12 @@ static void test_flag_errors(void **state)
         {{"stray"}, "unexpected argument \"stray\" (flags start with --; see --help)"},
         {{"-port=1"}, "~unexpected argument \"-port=1\""},
         {{"--leader-elect", "--leader-elect-renew-deadline=20s"},
-         "--leader-elect-renew-deadline: must be shorter than --leader-elect-lease-duration"},
+         "--leader-elect-renew-deadline: must be shorter than the leader election lease duration "
+         "(--leader-elect-lease-duration)"},
         {{"--leader-elect", "--leader-elect-retry-period=10s"},
-         "--leader-elect-retry-period: must be shorter than --leader-elect-renew-deadline"},
-        {{"--access-key-id=LTAI"}, "~--access-key-secret-file: an AccessKey secret is required"},
+         "--leader-elect-retry-period: must be shorter than the leader election renew deadline "
+         "(--leader-elect-renew-deadline)"},
+        {{"--access-key-id=LTAI"}, "~--access-key-id: the AccessKey id needs its secret too"},
         {{"--config=/nonexistent/c.yaml"},
          "--config: cannot read \"/nonexistent/c.yaml\": No such file or directory"},
     };
@@ -428,14 +430,27 @@ static void test_required_and_pairs(void **state)
     char *env3[] = {"ECI_REGION=r", "ECI_VSWITCH= , ", "ECI_SECURITY_GROUP=s", NULL};
     expect_err("~--vswitch: required", &c, &e, load(&c, &e, false, env3, NULL));
     char *crt = write_file("only.crt", "x");
-    expect_err("--tls-private-key-file: set --tls-cert-file and --tls-private-key-file together", &c, &e,
+    expect_err("--tls-cert-file: the serving certificate needs its key too (--tls-private-key-file, "
+               "ECI_KUBELET_TLS_PRIVATE_KEY_FILE or kubelet.tlsPrivateKeyFile)", &c, &e,
                load(&c, &e, false, req_env, "--tls-cert-file", crt, NULL));
-    expect_err("--tls-cert-file: set --tls-cert-file and --tls-private-key-file together", &c, &e,
+    expect_err("~--tls-private-key-file: the serving key needs its certificate too", &c, &e,
                load(&c, &e, false, req_env, "--tls-private-key-file", crt, NULL));
     char *env4[] = {"ECI_REGION=r", "ECI_VSWITCH=v", "ECI_SECURITY_GROUP=s", "ECI_SECRET_KEY=topsecret", NULL};
     int rc = load(&c, &e, false, env4, NULL);
     assert_null(strstr(e.msg, "topsecret"));
-    expect_err("--access-key-id: required when an AccessKey secret is configured", &c, &e, rc);
+    expect_err("ECI_SECRET_KEY: the AccessKey secret needs its id too (--access-key-id, ECI_KUBELET_ACCESS_KEY_ID, "
+               "ECI_ACCESS_KEY or eci.accessKeyId)", &c, &e, rc);
+    /* the Go provider's id without its secret names the variable */
+    char *env5[] = {"ECI_REGION=r", "ECI_VSWITCH=v", "ECI_SECURITY_GROUP=s", "ECI_ACCESS_KEY=LTAI", NULL};
+    expect_err("~ECI_ACCESS_KEY: the AccessKey id needs its secret too", &c, &e, load(&c, &e, false, env5, NULL));
+    /* from a config file: the file and key */
+    char *lf = write_file("le.yaml", "leaderElection:\n  enabled: true\n  retryPeriod: 12s\n");
+    rc = load(&c, &e, false, req_env, "--config", lf, NULL);
+    char *want = xasprintf("%s: leaderElection.retryPeriod: must be shorter than the leader election renew deadline "
+                           "(--leader-elect-renew-deadline)", lf);
+    expect_err(want, &c, &e, rc);
+    free(want);
+    free(lf);
     char *empty = write_file("empty-secret", " \n");
     expect_err("~--access-key-secret-file: \"", &c, &e,
                load(&c, &e, false, req_env, "--access-key-id=a", "--access-key-secret-file", empty, NULL));
