@@ -422,6 +422,8 @@ const char *emu_phase_of(const char *status);
 /* Lifecycle (lifecycle.c). */
 int emu_lifecycle_start(emu_server *s, char *err, size_t errlen);
 void emu_lifecycle_stop(emu_server *s);
+/* Free runtime events still queued (after the runtime is gone). */
+void emu_lifecycle_drop_events(emu_server *s);
 /* Queue an asynchronous runtime stop of a group that left the store. */
 void emu_lifecycle_stop_group(emu_server *s, const char *id, int grace);
 void emu_lifecycle_restart_group(emu_server *s, const char *id);

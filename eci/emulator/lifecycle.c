@@ -529,6 +529,11 @@ void emu_lifecycle_stop(emu_server *s)
     while (s->inflight > 0)
         pthread_cond_wait(&s->tcond, &s->tmu);
     pthread_mutex_unlock(&s->tmu);
+    emu_lifecycle_drop_events(s);
+}
+
+void emu_lifecycle_drop_events(emu_server *s)
+{
     pthread_mutex_lock(&s->evmu);
     for (emu_qevent *q = s->evq, *n; q; q = n) {
         n = q->next;

@@ -298,6 +298,7 @@ void emu_server_free(emu_server *s)
     if (s->rt)
         emu_rt_free(s->rt);
     s->rt = NULL;
+    emu_lifecycle_drop_events(s);
     if (s->own_state_dir)
         rmdir(s->state_dir); /* the runtime removed each group's state */
     emu_store_destroy(&s->store);

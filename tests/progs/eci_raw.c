@@ -3,7 +3,7 @@
  *
  *   eci_raw [options] Action [Name=Value ...]
  *     --endpoint URL     (env ECI_ENDPOINT, default http://127.0.0.1:8080)
- *     --id ID --secret S (env ECI_AK_ID / ECI_AK_SECRET)
+ *     --id ID --secret S (env ECI_AK_ID / ECI_AK_SECRET, else ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET)
  *     --token T          SecurityToken (STS)
  *     --method GET|POST  GET: everything in the query; POST: form body (default GET)
  *     --version V        (default 2018-08-08)   --format JSON|XML
@@ -42,8 +42,11 @@ static void encode_params(dynbuf *out, const kv_list *p)
 int main(int argc, char **argv)
 {
     const char *endpoint = getenv("ECI_ENDPOINT") ? getenv("ECI_ENDPOINT") : "http://127.0.0.1:8080";
-    const char *id = getenv("ECI_AK_ID") ? getenv("ECI_AK_ID") : "testid";
-    const char *secret = getenv("ECI_AK_SECRET") ? getenv("ECI_AK_SECRET") : "testsecret";
+    const char *id = getenv("ECI_AK_ID") ? getenv("ECI_AK_ID")
+                     : getenv("ALIBABA_CLOUD_ACCESS_KEY_ID") ? getenv("ALIBABA_CLOUD_ACCESS_KEY_ID") : "testid";
+    const char *secret = getenv("ECI_AK_SECRET") ? getenv("ECI_AK_SECRET")
+                         : getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET") ? getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+                                                                     : "testsecret";
     const char *token = NULL, *method = "GET", *version = "2018-08-08", *format = "JSON";
     const char *nonce = NULL, *stamp = NULL;
     const char *omit[32];

@@ -7,6 +7,9 @@
  *                             events -> delete -> gone
  *   eci_roundtrip stress N    N creates with distinct ClientTokens from 4
  *                             threads; each must succeed exactly once
+ *   eci_roundtrip regions     one DescribeRegions call; prints
+ *                             "result=<class> attempts=N api_code=C" and the
+ *                             formatted error, exits 0 on success
  *
  * Environment: ECI_ENDPOINT (required), ECI_REGION (default cn-hangzhou),
  * credentials as eci/creds.h reads them (ALIBABA_CLOUD_ACCESS_KEY_ID, ...). */
@@ -410,13 +413,31 @@ static int stress(int n)
     return failures ? 1 : 0;
 }
 
+static int regions(void)
+{
+    eci_client *c = new_client(3, 0);
+    eci_describe_regions_resp r;
+    eci_error err;
+    int rc = eci_describe_regions(c, NULL, &r, &err);
+    char buf[1024];
+    printf("result=%s attempts=%d api_code=%s regions=%zu\n", rc == 0 ? "ok" : eci_class_name(eci_error_classify(&err)),
+           err.attempts, err.api_code[0] ? err.api_code : "-", r.n_regions);
+    if (rc != 0)
+        printf("error: %s\n", eci_error_format(&err, buf, sizeof buf));
+    eci_describe_regions_resp_free(&r);
+    eci_client_free(c);
+    return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 2 && !strcmp(argv[1], "roundtrip"))
         return roundtrip();
+    if (argc >= 2 && !strcmp(argv[1], "regions"))
+        return regions();
     if (argc >= 3 && !strcmp(argv[1], "stress"))
         return stress(atoi(argv[2]) > 0 ? atoi(argv[2]) : 1);
-    fprintf(stderr, "usage: eci_roundtrip roundtrip | stress N\n");
+    fprintf(stderr, "usage: eci_roundtrip roundtrip | stress N | regions\n");
     return 2;
 }

@@ -13,11 +13,11 @@ if [ ! -x "$PROG" ]; then
     not_ok "eci_roundtrip is built" "missing $PROG (make VARIANT=san variant-bins)"
     finish
 fi
-if ! "$ECI_TEST_BIN/eci-emulator" --help 2>&1 | grep -q -- '--access-key-id'; then
+if ! grep -aq -- '--access-key-secret SECRET' "$ECI_TEST_BIN/eci-emulator" 2>/dev/null; then
     skip "ECI client against the emulator" "the emulator's API server is not built yet"
     finish
 fi
-if ! start_emulator --schedule-delay-ms 100; then
+if ! start_emulator --schedule-delay-ms 100 --sts-token STS.suite:stssecret:tok-suite; then
     not_ok "emulator starts"
     finish
 fi
@@ -30,6 +30,25 @@ admin() { # METHOD PATH [JSON]
         curl -sS -X "$1" "$ECI_ADMIN_URL$2"
     fi
 }
+
+# Credentials and transport: STS tokens, bad secrets, dropped connections.
+check_output "STS credentials (SecurityToken) are accepted" '^result=ok attempts=1 ' \
+    env ALIBABA_CLOUD_ACCESS_KEY_ID=STS.suite ALIBABA_CLOUD_ACCESS_KEY_SECRET=stssecret \
+    ALIBABA_CLOUD_SECURITY_TOKEN=tok-suite "$PROG" regions
+out=$(env ALIBABA_CLOUD_ACCESS_KEY_ID=STS.suite ALIBABA_CLOUD_ACCESS_KEY_SECRET=stssecret \
+    ALIBABA_CLOUD_SECURITY_TOKEN=wrong "$PROG" regions 2>&1)
+if printf '%s' "$out" | grep -q '^result=auth attempts=1 '; then ok "a wrong SecurityToken is an auth error, not retried"
+else not_ok "a wrong SecurityToken is an auth error, not retried" "$out"; fi
+out=$(env ALIBABA_CLOUD_ACCESS_KEY_SECRET=Wr0ngS3cretValue "$PROG" regions 2>&1)
+if printf '%s' "$out" | grep -q '^result=auth attempts=1 api_code=SignatureDoesNotMatch' &&
+        ! printf '%s' "$out" | grep -q 'Wr0ngS3cretValue'; then
+    ok "a wrong secret is SignatureDoesNotMatch, not retried, and never printed"
+else
+    not_ok "a wrong secret is SignatureDoesNotMatch, not retried, and never printed" "$out"
+fi
+admin POST /faults '{"clear":true,"rules":["DescribeRegions:drop:x2"]}' >/dev/null
+check_output "dropped connections are retried" '^result=ok attempts=3 ' "$PROG" regions
+admin DELETE /faults >/dev/null
 
 # Round trip: the program prints its own ok/not ok lines.
 "$PROG" roundtrip
