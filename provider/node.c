@@ -3,6 +3,7 @@
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,34 +270,60 @@ cJSON *prov_node_status_patch(const cJSON *status)
 
 /* ---------------------------------------------------------------- change */
 
-/* A copy of a status without heartbeat times (and without fields the
- * apiserver adds that the bridge does not own). */
-static cJSON *comparable(const cJSON *status)
+/* The value of a Kubernetes quantity ("1k", "1000", "4Ti", "500m", "1e3"),
+ * or NAN when it does not parse. The apiserver returns quantities in
+ * canonical form ("1000" comes back as "1k"), so they compare by value. */
+static long double qty_value(const char *s)
 {
-    cJSON *c = cJSON_CreateObject();
-    static const char *const keys[] = {"phase", "capacity", "allocatable", "addresses", "daemonEndpoints",
-                                       "nodeInfo"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(status, keys[i]);
-        if (v)
-            cJSON_AddItemToObject(c, keys[i], cJSON_Duplicate(v, 1));
+    char *end;
+    long double v = strtold(s, &end);
+    if (end == s || !isfinite(v))
+        return NAN;
+    static const struct {
+        const char *suf;
+        long double mult;
+    } sfx[] = {{"Ki", 1024.0L}, {"Mi", 1048576.0L}, {"Gi", 1073741824.0L}, {"Ti", 1099511627776.0L},
+               {"Pi", 1125899906842624.0L}, {"Ei", 1152921504606846976.0L}, {"n", 1e-9L}, {"u", 1e-6L},
+               {"m", 1e-3L}, {"k", 1e3L}, {"M", 1e6L}, {"G", 1e9L}, {"T", 1e12L}, {"P", 1e15L}, {"E", 1e18L},
+               {"", 1.0L}};
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)
+        if (strcmp(end, sfx[i].suf) == 0)
+            return v * sfx[i].mult;
+    return NAN; /* strtold already consumed any exponent form */
+}
+
+static bool qty_equal(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return true;
+    long double x = qty_value(a), y = qty_value(b);
+    if (isnan(x) || isnan(y))
+        return false;
+    long double m = fabsl(x) > fabsl(y) ? fabsl(x) : fabsl(y);
+    return fabsl(x - y) <= m * 1e-12L;
+}
+
+/* Every key of want is in have with an equal string (quantities by value). */
+static bool subset_equal(const cJSON *want, const cJSON *have, bool quantities)
+{
+    const cJSON *w;
+    cJSON_ArrayForEach(w, want)
+    {
+        const char *h = str_item(have, w->string);
+        if (!cJSON_IsString(w) || !h)
+            return false;
+        if (quantities ? !qty_equal(w->valuestring, h) : strcmp(w->valuestring, h) != 0)
+            return false;
     }
-    cJSON *cs = cJSON_AddArrayToObject(c, "conditions");
-    /* Conditions by the bridge's own order, so the apiserver's order does not matter. */
-    for (size_t i = 0; i < NCOND; i++) {
-        const cJSON *pc = find_cond(status, conds[i].type);
-        cJSON *o = cJSON_CreateObject();
-        if (pc) {
-            static const char *const ck[] = {"type", "status", "reason", "message"};
-            for (size_t k = 0; k < 4; k++) {
-                const char *v = str_item(pc, ck[k]);
-                if (v)
-                    cJSON_AddStringToObject(o, ck[k], v);
-            }
-        }
-        cJSON_AddItemToArray(cs, o);
-    }
-    return c;
+    return true;
+}
+
+static int port_of(const cJSON *status)
+{
+    const cJSON *de = cJSON_GetObjectItemCaseSensitive(status, "daemonEndpoints");
+    const cJSON *ke = cJSON_GetObjectItemCaseSensitive(de, "kubeletEndpoint");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(ke, "Port");
+    return cJSON_IsNumber(p) ? p->valueint : -1;
 }
 
 bool prov_node_status_changed(const cJSON *prev, const cJSON *next)
@@ -304,13 +331,35 @@ bool prov_node_status_changed(const cJSON *prev, const cJSON *next)
     const cJSON *ps = status_of(prev), *ns = status_of(next);
     if (!ps || !ns)
         return true;
-    cJSON *a = comparable(ps), *b = comparable(ns);
-    /* nodeInfo fields the apiserver or others may fill (machineID, ...) are
-     * compared only for the keys the bridge sets. */
-    bool same = cJSON_Compare(a, b, 1) != 0;
-    cJSON_Delete(a);
-    cJSON_Delete(b);
-    return !same;
+    const char *pp = str_item(ps, "phase"), *np = str_item(ns, "phase");
+    if (np && (!pp || strcmp(pp, np) != 0))
+        return true;
+    /* Only what the bridge sets is compared: the apiserver or others may add
+     * resources, nodeInfo fields or conditions of their own. */
+    static const char *const objs[] = {"capacity", "allocatable", "nodeInfo"};
+    for (size_t i = 0; i < 3; i++)
+        if (!subset_equal(cJSON_GetObjectItemCaseSensitive(ns, objs[i]), cJSON_GetObjectItemCaseSensitive(ps, objs[i]),
+                          i < 2))
+            return true;
+    const cJSON *nc;
+    cJSON_ArrayForEach(nc, cJSON_GetObjectItemCaseSensitive(ns, "conditions"))
+    {
+        const char *type = str_item(nc, "type");
+        const cJSON *pc = type ? find_cond(ps, type) : NULL;
+        if (!pc)
+            return true;
+        static const char *const ck[] = {"status", "reason", "message"};
+        for (size_t k = 0; k < 3; k++) {
+            const char *a = str_item(nc, ck[k]), *b = str_item(pc, ck[k]);
+            if (!a != !b || (a && strcmp(a, b) != 0))
+                return true;
+        }
+    }
+    const cJSON *pa = cJSON_GetObjectItemCaseSensitive(ps, "addresses");
+    const cJSON *na = cJSON_GetObjectItemCaseSensitive(ns, "addresses");
+    if (!cJSON_Compare(pa, na, 1) && (pa || na))
+        return true;
+    return port_of(ps) != port_of(ns);
 }
 
 bool prov_node_status_due(bool changed, time_t last_write, time_t now, int64_t period_ms)

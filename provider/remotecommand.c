@@ -478,6 +478,10 @@ static int local_wait(rc_proc *p, int *exit_code, char *msg, size_t msglen)
             if (r <= 0) { /* EOF, or EIO on a pty whose child exited */
                 close(fds[i]);
                 fds[i] = -1;
+                if (i == 0)
+                    p->out_fd = -1;
+                else
+                    p->err_fd = -1;
                 open_n--;
                 continue;
             }
@@ -487,8 +491,6 @@ static int local_wait(rc_proc *p, int *exit_code, char *msg, size_t msglen)
             }
         }
     }
-    if (p->tty)
-        p->out_fd = -1;
     siginfo_t si;
     memset(&si, 0, sizeof si);
     while (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
@@ -597,6 +599,7 @@ static void send_end(rc_session *s, int exit_code, const char *msg)
         s->tr->send_data(s->tr->ctx, RC_STREAM_ERROR, payload, len);
     free(payload);
     s->tr->close_stream(s->tr->ctx, RC_STREAM_ERROR);
+    atomic_store(&s->done, 1);
     s->tr->finish(s->tr->ctx);
 }
 

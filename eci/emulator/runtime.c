@@ -516,8 +516,8 @@ static emu_rt_ctx *build_ctx(rt_group *g, const rt_ctr *c, int tty, char *err, s
             }
             src = xasprintf("%s/%s", g->vol_dirs[vi], m->sub_path);
             struct stat st;
-            if (stat(src, &st) < 0)
-                mkdir_p(src, 0777);
+            if (stat(src, &st) < 0 && mkdir_p(src, 0777) == 0)
+                chmod(src, 0777); /* like the volume root: writable for any RunAsUser */
         } else {
             src = xstrdup(g->vol_dirs[vi]);
         }

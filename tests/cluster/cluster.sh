@@ -10,6 +10,8 @@
 #   cluster.sh restart-apiserver  stop and start kube-apiserver on the same port, same flags
 #   cluster.sh compact            bump the etcd revision and compact at it (old watches get 410)
 #   cluster.sh logs [COMPONENT]   tail of every component log, or one whole log
+#   cluster.sh metrics-server     start metrics-server (aggregated metrics.k8s.io, for kubectl top);
+#                                 also at `up` with ECI_CLUSTER_METRICS_SERVER=1
 #   cluster.sh node-kubeconfig NAME [FILE]
 #                                 client certificate for system:node:NAME (group system:nodes)
 #                                 and a kubeconfig using it (default <state>/node-NAME.kubeconfig)
@@ -53,7 +55,8 @@ die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
 bin_dirs() {
     local p; p=$(bash "$HERE/build-control-plane.sh" path)
     K8S_BIN=${p%%:*}; p=${p#*:}
-    ETCD_BIN=${p%%:*}
+    ETCD_BIN=${p%%:*}; p=${p#*:}
+    MS_BIN=${p%%:*}
 }
 
 # free_ports N: N distinct currently free TCP ports on 127.0.0.1.
@@ -239,6 +242,8 @@ ECI_CLUSTER_ETCD_PID=$(pid_of etcd)
 ECI_CLUSTER_APISERVER_PID=$(pid_of kube-apiserver)
 ECI_CLUSTER_CONTROLLER_MANAGER_PID=$(pid_of kube-controller-manager)
 ECI_CLUSTER_SCHEDULER_PID=$(pid_of kube-scheduler)
+ECI_CLUSTER_METRICS_SERVER_PORT=${MS_PORT:-}
+ECI_CLUSTER_METRICS_SERVER_PID=$(pid_of metrics-server)
 EOF
     mv "$D/env.tmp" "$D/env"
 }
@@ -259,7 +264,7 @@ is_running() {
 
 cmd_down() {
     local c
-    stop kube-scheduler kube-controller-manager kube-apiserver etcd
+    stop metrics-server kube-scheduler kube-controller-manager kube-apiserver etcd
     if [ -d "$D" ]; then
         if [ -f "$MARK" ]; then
             rm -rf "$D"
@@ -278,8 +283,12 @@ up_failed() {
         echo "==> $f <==" >&2
         tail -n 15 "$f" >&2
     done
+    local rc=$1
+    # Free ports are picked before the components bind them; if another
+    # process took one in between, the caller tries again with new ports.
+    if grep -qs 'address already in use' "$LOGS"/*.log; then rc=75; fi
     cmd_down
-    exit "$1"
+    exit "$rc"
 }
 
 cmd_up() {
@@ -351,7 +360,6 @@ cmd_up() {
         --requestheader-extra-headers-prefix=X-Remote-Extra-
         --proxy-client-cert-file="$PKI/front-proxy-client.crt"
         --proxy-client-key-file="$PKI/front-proxy-client.key"
-        --enable-aggregator-routing=true
         --watch-cache="$WATCH_CACHE"
         --v="$VERB"
     )
@@ -386,8 +394,68 @@ cmd_up() {
     wait_until kube-controller-manager "kube-controller-manager /healthz" healthz_local "$CM_PORT"
     wait_until kube-scheduler "kube-scheduler /healthz" healthz_local "$SCHED_PORT"
     wait_until kube-controller-manager "the default service account" default_sa
+    case "${ECI_CLUSTER_METRICS_SERVER:-0}" in 1|true|yes) start_metrics_server; write_env ;; esac
     trap - EXIT
     log "up in $((SECONDS - t0))s: KUBECONFIG=$D/admin.kubeconfig ($APISERVER_URL)"
+}
+
+metrics_available() {
+    "$KUBECTL" --kubeconfig "$D/admin.kubeconfig" get apiservice v1beta1.metrics.k8s.io \
+        -o jsonpath='{.status.conditions[?(@.type=="Available")].status}' | grep -q True
+}
+
+# metrics-server on a free port, registered as the metrics.k8s.io APIService
+# through an ExternalName service pointing at localhost. It scrapes kubelets at
+# their InternalIP and the port in the node status, verifying their serving
+# certificates with the cluster CA.
+start_metrics_server() {
+    if pid_alive "$(pid_of metrics-server)"; then log "metrics-server already running"; return 0; fi
+    [ -x "$MS_BIN/metrics-server" ] || die "missing $MS_BIN/metrics-server: run bash tests/cluster/build-control-plane.sh metrics-server"
+    [ -f "$PKI/metrics-server.crt" ] || sign metrics-server "/CN=metrics-server" "$SERVER_EXT\nsubjectAltName=DNS:localhost,DNS:metrics-server.kube-system.svc,IP:127.0.0.1"
+    MS_PORT=$(free_ports 1)
+    log "metrics-server on :$MS_PORT"
+    start metrics-server "$MS_BIN/metrics-server" \
+        --kubeconfig="$D/admin.kubeconfig" \
+        --authentication-kubeconfig="$D/admin.kubeconfig" \
+        --authorization-kubeconfig="$D/admin.kubeconfig" \
+        --bind-address=127.0.0.1 --secure-port="$MS_PORT" \
+        --tls-cert-file="$PKI/metrics-server.crt" --tls-private-key-file="$PKI/metrics-server.key" \
+        --kubelet-preferred-address-types=InternalIP --kubelet-use-node-status-port \
+        --kubelet-certificate-authority="$PKI/ca.crt" \
+        --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
+        --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+        --metric-resolution=15s --kubelet-request-timeout=5s --v="$VERB"
+    "$KUBECTL" --kubeconfig "$D/admin.kubeconfig" apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: metrics-server, namespace: kube-system}
+spec:
+  type: ExternalName
+  externalName: localhost
+  ports: [{name: https, port: $MS_PORT, protocol: TCP}]
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1beta1.metrics.k8s.io}
+spec:
+  group: metrics.k8s.io
+  version: v1beta1
+  groupPriorityMinimum: 100
+  versionPriority: 100
+  service: {name: metrics-server, namespace: kube-system, port: $MS_PORT}
+  caBundle: $(b64 "$PKI/ca.crt")
+YAML
+    wait_until metrics-server "the metrics.k8s.io APIService to become Available" metrics_available
+}
+
+cmd_metrics_server() {
+    load_env || die "no cluster state in $D (run: cluster.sh up)"
+    bin_dirs
+    APISERVER_PORT=$ECI_CLUSTER_APISERVER_PORT ETCD_PORT=$ECI_CLUSTER_ETCD_PORT
+    ETCD_PEER_PORT=$ECI_CLUSTER_ETCD_PEER_PORT CM_PORT=$ECI_CLUSTER_CONTROLLER_MANAGER_PORT
+    SCHED_PORT=$ECI_CLUSTER_SCHEDULER_PORT MS_PORT=${ECI_CLUSTER_METRICS_SERVER_PORT:-}
+    start_metrics_server
+    write_env
 }
 
 cmd_status() {
@@ -402,6 +470,8 @@ cmd_status() {
     if readyz; then echo "kube-apiserver           ready ($APISERVER_URL)"; else echo "kube-apiserver           not ready"; ok=1; fi
     if healthz_local "$ECI_CLUSTER_CONTROLLER_MANAGER_PORT"; then echo "kube-controller-manager  healthy"; else echo "kube-controller-manager  unhealthy"; ok=1; fi
     if healthz_local "$ECI_CLUSTER_SCHEDULER_PORT"; then echo "kube-scheduler           healthy"; else echo "kube-scheduler           unhealthy"; ok=1; fi
+    pid=$(pid_of metrics-server)
+    if pid_alive "$pid"; then printf '%-24s running (pid %s, port %s)\n' metrics-server "$pid" "$ECI_CLUSTER_METRICS_SERVER_PORT"; fi
     echo "KUBECONFIG=$D/admin.kubeconfig"
     return $ok
 }
@@ -421,7 +491,7 @@ cmd_restart_apiserver() {
     wait_until kube-apiserver "kube-apiserver /readyz" readyz
     APISERVER_PORT=$ECI_CLUSTER_APISERVER_PORT ETCD_PORT=$ECI_CLUSTER_ETCD_PORT
     ETCD_PEER_PORT=$ECI_CLUSTER_ETCD_PEER_PORT CM_PORT=$ECI_CLUSTER_CONTROLLER_MANAGER_PORT
-    SCHED_PORT=$ECI_CLUSTER_SCHEDULER_PORT
+    SCHED_PORT=$ECI_CLUSTER_SCHEDULER_PORT MS_PORT=${ECI_CLUSTER_METRICS_SERVER_PORT:-}
     write_env
     log "kube-apiserver restarted (pid $(pid_of kube-apiserver))"
 }
@@ -471,7 +541,14 @@ cmd_node_kubeconfig() {
 }
 
 case "${1:-}" in
-    up) cmd_up ;;
+    up)
+        for attempt in 1 2 3; do
+            # A separate process, so that set -e stays in force inside cmd_up.
+            rc=0; bash "${BASH_SOURCE[0]}" up-once || rc=$?
+            [ $rc -eq 75 ] && [ $attempt -lt 3 ] && { log "a port was taken; trying again"; continue; }
+            exit $rc
+        done ;;
+    up-once) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
     env) cmd_env ;;
@@ -479,5 +556,6 @@ case "${1:-}" in
     compact) cmd_compact ;;
     logs) shift; cmd_logs "${1:-}" ;;
     node-kubeconfig) shift; cmd_node_kubeconfig "$@" ;;
-    *) echo "usage: $0 up|down|status|env|restart-apiserver|compact|logs [COMPONENT]|node-kubeconfig NODE [FILE]" >&2; exit 2 ;;
+    metrics-server) cmd_metrics_server ;;
+    *) echo "usage: $0 up|down|status|env|restart-apiserver|compact|logs [COMPONENT]|metrics-server|node-kubeconfig NODE [FILE]" >&2; exit 2 ;;
 esac

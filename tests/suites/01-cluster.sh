@@ -119,4 +119,14 @@ else
 fi
 check_output "the apiserver is ready after the restart" '^ok$' kubectl_ get --raw /readyz
 
+# metrics-server behind the aggregation layer (kubectl top).
+ms_dir=$(bash "$ECI_REPO/tests/cluster/build-control-plane.sh" path | cut -d: -f3)
+if [ -x "$ms_dir/metrics-server" ]; then
+    check "cluster.sh metrics-server" $CLUSTER metrics-server
+    check_output "metrics.k8s.io is served through the aggregator" '"kind":"NodeMetricsList"' \
+        kubectl_ get --raw /apis/metrics.k8s.io/v1beta1/nodes
+else
+    skip "cluster.sh metrics-server" "metrics-server not built"
+fi
+
 finish

@@ -3,30 +3,21 @@
 # over 1,200 objects, watch order, watch resume across an apiserver restart,
 # relist after 410 Gone (etcd compaction), conflict retries, kubeconfig errors,
 # Event aggregation, Lease renew and leader election, a node-scoped pod
-# informer, TokenRequest/TokenReview/SubjectAccessReview.
+# informer, TokenRequest/TokenReview/SubjectAccessReview, the GET cache.
+# Each scenario is one "ok/not ok" line printed by tests/progs/k8s_itest.c.
 # needs: cluster
 set -uo pipefail
-REPO=${ECI_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
-PROGS=${ECI_TEST_PROGS:-$REPO/build/san/progs}
-ITEST=$PROGS/k8s_itest
-export ECI_ITEST_CLUSTER="bash $REPO/tests/cluster/cluster.sh"
-KUBECTL=${KUBECTL:-kubectl}
+. "$(dirname "$0")/../lib.sh"
+need_cluster
 
+ITEST=$ECI_TEST_PROGS/k8s_itest
 if [ ! -x "$ITEST" ]; then
-    echo "not ok - k8s_itest: $ITEST not built (make VARIANT=san variant-bins)"
-    exit 1
+    not_ok "k8s_itest built" "$ITEST is missing (make VARIANT=san variant-bins)"
+    finish
 fi
-if [ -z "${KUBECONFIG:-}" ] || [ ! -f "$KUBECONFIG" ]; then
-    echo "not ok - k8s-client: KUBECONFIG is not set"
-    exit 1
-fi
+export ECI_ITEST_CLUSTER="bash $ECI_REPO/tests/cluster/cluster.sh"
 
-NS=k8s-itest-$$-$RANDOM
-cleanup() {
-    "$KUBECTL" delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
-}
-trap cleanup EXIT INT TERM
-
-# The disruptive scenarios (apiserver restart, compaction) run last.
-"$ITEST" "$KUBECONFIG" "$NS" smoke bad-kubeconfig conflict watch-order events lease leader \
+test_namespace k8s
+# The disruptive scenarios (compaction, apiserver restart) run last.
+"$ITEST" "$KUBECONFIG" "$TEST_NS" smoke bad-kubeconfig conflict watch-order events lease leader \
     informer-pods token paging relist-410 watch-resume

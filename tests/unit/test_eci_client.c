@@ -50,6 +50,7 @@ typedef struct srv {
     int metadata;
     int meta_fetches;
     int meta_ttl_s;
+    int meta_tokens; /* hardening mode: PUT /latest/api/token, token header required */
 } srv;
 
 static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char *body, size_t len)
@@ -80,13 +81,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     }
     if (s->metadata) {
         char body[512];
-        pthread_mutex_lock(&s->mu);
-        int k = ++s->meta_fetches;
-        pthread_mutex_unlock(&s->mu);
+        if (!strcmp(url, "/latest/api/token")) {
+            const char *ttl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-aliyun-ecs-metadata-token-ttl-seconds");
+            if (!s->meta_tokens || strcmp(method, "PUT") || !ttl)
+                return reply(conn, 404, "not found", 9);
+            return reply(conn, 200, "tkn-123", 7);
+        }
+        if (s->meta_tokens) {
+            const char *t = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-aliyun-ecs-metadata-token");
+            if (!t || strcmp(t, "tkn-123"))
+                return reply(conn, 401, "token required", 14);
+        }
         if (!strcmp(url, "/latest/meta-data/ram/security-credentials/"))
             return reply(conn, 200, "my-role\n", 8);
         if (strcmp(url, "/latest/meta-data/ram/security-credentials/my-role"))
             return reply(conn, 404, "not found", 9);
+        pthread_mutex_lock(&s->mu);
+        int k = ++s->meta_fetches;
+        pthread_mutex_unlock(&s->mu);
         time_t exp = time(NULL) + s->meta_ttl_s;
         struct tm tm;
         gmtime_r(&exp, &tm);
@@ -157,6 +169,20 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, en
         free(b);
     }
     *con_cls = NULL;
+}
+
+static srv *srv_start_tls(const char *key, const char *cert)
+{
+    srv *s = xcalloc(1, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    s->default_status = 200;
+    s->default_body = "{\"RequestId\":\"TLS-1\"}";
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_TLS, 0, NULL,
+                            NULL, handler, s, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                            MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
+    assert_non_null(s->d);
+    s->port = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    return s;
 }
 
 static srv *srv_start(void)
@@ -685,14 +711,23 @@ static void test_creds_metadata_refresh(void **state)
     assert_string_equal(eci_creds_source(cr), "ecs-ram-role");
     eci_credential cd;
     assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
-    assert_string_equal(cd.access_key_id, "STS.id2");
-    assert_string_equal(cd.security_token, "tok2");
+    assert_string_equal(cd.access_key_id, "STS.id1");
+    assert_string_equal(cd.security_token, "tok1");
     eci_credential_clear(&cd);
     assert_int_equal(eci_creds_get(cr, &cd, &err), 0); /* cached: valid for an hour */
-    assert_string_equal(cd.access_key_id, "STS.id2");
+    assert_string_equal(cd.access_key_id, "STS.id1");
     eci_credential_clear(&cd);
     assert_int_equal(eci_creds_fetch_count(cr), 1);
     eci_creds_free(cr);
+
+    /* metadata hardening mode: a session token is fetched and sent */
+    m->meta_tokens = 1;
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), 0);
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
+    assert_string_equal(cd.access_key_id, "STS.id2");
+    eci_credential_clear(&cd);
+    eci_creds_free(cr);
+    m->meta_tokens = 0;
 
     /* expiring within the refresh window: refetched on every get */
     m->meta_ttl_s = 30;
@@ -734,6 +769,145 @@ static void test_creds_metadata_refresh(void **state)
     eci_creds_free(cr);
 }
 
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    dynbuf b;
+    dynbuf_init(&b, 1 << 20);
+    char tmp[4096];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        dynbuf_add(&b, tmp, n);
+    fclose(f);
+    return dynbuf_take(&b, NULL);
+}
+
+static void test_tls_verification(void **state)
+{
+    (void)state;
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        skip();
+        return;
+    }
+    char dir[] = "/tmp/eci-tls-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+             "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out %s/cert.pem "
+             ">/dev/null 2>&1",
+             dir, dir);
+    if (system(cmd) != 0) {
+        skip();
+        return;
+    }
+    char kp[256], cp[256];
+    snprintf(kp, sizeof kp, "%s/key.pem", dir);
+    snprintf(cp, sizeof cp, "%s/cert.pem", dir);
+    char *key = read_file(kp), *cert = read_file(cp);
+    srv *s = srv_start_tls(key, cert);
+    char url[64];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", s->port);
+    eci_client_config cfg;
+    eci_client_config_init(&cfg);
+    cfg.region = "cn-test";
+    cfg.endpoint = url;
+    cfg.creds_config.access_key_id = "AKID";
+    cfg.creds_config.access_key_secret = SECRET;
+    cfg.creds_config.no_env = 1;
+    cfg.max_retries = 3;
+    cfg.backoff_base_ms = 1;
+    eci_client *c;
+    eci_error err;
+    /* default: verification on, self-signed certificate refused, not retried */
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_int_equal(err.code, ECI_E_TLS);
+    assert_int_equal(err.attempts, 1);
+    assert_int_equal(s->n, 0);
+    eci_client_free(c);
+    /* trusted through ca_file */
+    cfg.ca_file = cp;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), 0);
+    assert_string_equal(err.request_id, "TLS-1");
+    eci_client_free(c);
+    /* explicit insecure flag */
+    cfg.ca_file = NULL;
+    cfg.insecure_skip_tls_verify = 1;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), 0);
+    eci_client_free(c);
+    assert_int_equal(s->bad_sig, 0);
+    srv_stop(s);
+    free(key);
+    free(cert);
+    unlink(kp);
+    unlink(cp);
+    rmdir(dir);
+}
+
+typedef struct thr_arg {
+    eci_client *c;
+    int ok;
+} thr_arg;
+
+static void *thr_main(void *p)
+{
+    thr_arg *a = p;
+    for (int i = 0; i < 25; i++) {
+        eci_describe_status_req q = {0};
+        eci_describe_status_resp r;
+        eci_error err;
+        if (eci_describe_container_group_status(a->c, &q, &r, &err) == 0)
+            a->ok++;
+        eci_describe_status_resp_free(&r);
+    }
+    return NULL;
+}
+
+static void test_concurrent_calls(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    s->default_body = "{\"RequestId\":\"C\",\"Data\":[{\"ContainerGroupId\":\"eci-1\",\"Status\":\"Running\"}]}";
+    eci_client_config cfg;
+    eci_client_config_init(&cfg);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", s->port);
+    cfg.region = "cn-test";
+    cfg.endpoint = url;
+    cfg.creds_config.access_key_id = "AKID";
+    cfg.creds_config.access_key_secret = SECRET;
+    cfg.creds_config.no_env = 1;
+    cfg.qps = 400;
+    cfg.burst = 10;
+    cfg.pool_size = 2; /* fewer idle handles than threads */
+    eci_client *c;
+    eci_error err;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    pthread_t th[6];
+    thr_arg args[6];
+    for (int i = 0; i < 6; i++) {
+        args[i].c = c;
+        args[i].ok = 0;
+        pthread_create(&th[i], NULL, thr_main, &args[i]);
+    }
+    int total = 0;
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        total += args[i].ok;
+    }
+    assert_int_equal(total, 150);
+    assert_int_equal(s->n, 150);
+    assert_int_equal(s->bad_sig, 0);
+    assert_int_equal(eci_client_stat_count(c, "DescribeContainerGroupStatus", "ok"), 150);
+    /* 10 burst + 140 at 400/s: at least ~0.3 s */
+    eci_client_free(c);
+    srv_stop(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -749,6 +923,8 @@ int main(void)
         cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_creds_env),
         cmocka_unit_test(test_creds_metadata_refresh),
+        cmocka_unit_test(test_tls_verification),
+        cmocka_unit_test(test_concurrent_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -548,6 +548,96 @@ static void test_no_namespaces_env(void **state)
     fx_free(f);
 }
 
+/* Hooks, subPath, Memory emptyDir (tmpfs), RunAsUser, UpdateContainerGroup. */
+static void test_hooks_update_user(void **state)
+{
+    (void)state;
+    fixture *f = fx_new(0);
+    int ns = geteuid() == 0;
+    char mark[200];
+    snprintf(mark, sizeof mark, "%s/hk", f->dir);
+    chmod(f->dir, 0755); /* the hooks run as RunAsUser too */
+    assert_int_equal(mkdir(mark, 0777), 0);
+    chmod(mark, 0777);
+    snprintf(mark, sizeof mark, "%s/hk/hooks", f->dir);
+    char post[300], pre[300];
+    snprintf(post, sizeof post, "echo post >> %s", mark);
+    snprintf(pre, sizeof pre, "echo pre >> %s", mark);
+    const char *post_argv[] = { "sh", "-c", post };
+    const char *pre_argv[] = { "sh", "-c", pre };
+    char mp[128];
+    snprintf(mp, sizeof mp, "/tmp/eci-rt-sub-%d", (int)getpid());
+    emu_rt_volume vol = { "mem", EMU_VOL_EMPTYDIR, "Memory", NULL, 0, NULL, NULL, 0 };
+    emu_rt_mount mnt = { "mem", mp, "inner/dir", 0 };
+    const char *argv[] = { "sleep", "100" };
+    emu_rt_container c;
+    memset(&c, 0, sizeof c);
+    c.name = "main";
+    c.argv = argv;
+    c.argc = 2;
+    c.run_as_user = ns ? 65534 : -1;
+    c.post_start_argv = post_argv;
+    c.post_start_argc = 3;
+    c.pre_stop_argv = pre_argv;
+    c.pre_stop_argc = 3;
+    c.mounts = &mnt;
+    c.nmounts = 1;
+    emu_rt_group_spec s;
+    memset(&s, 0, sizeof s);
+    s.id = "g-hooks";
+    s.containers = &c;
+    s.ncontainers = 1;
+    s.volumes = &vol;
+    s.nvolumes = 1;
+    s.termination_grace_seconds = 2;
+    char err[256];
+    assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
+    assert_true(wait_state(f, "g-hooks", 0, EMU_CS_RUNNING, -1, 3000, NULL));
+    if (ns) {
+        char script[400];
+        snprintf(script, sizeof script, "id -u; stat -f -c %%T %s; touch %s/w && echo writable", mp, mp);
+        const char *ex[] = { "sh", "-c", script };
+        dynbuf o;
+        dynbuf_init(&o, 4096);
+        int code;
+        assert_int_equal(emu_rt_exec_sync(f->rt, "g-hooks", "main", ex, 3, 10, &o, NULL, &code, err, sizeof err), 0);
+        assert_string_equal(dynbuf_str(&o), "65534\ntmpfs\nwritable\n");
+        dynbuf_free(&o);
+    } else {
+        print_message("not root: RunAsUser, tmpfs and subPath checks skipped\n");
+    }
+    /* update: a new command; the restart count carries over and grows */
+    const char *argv2[] = { "sh", "-c", "echo v2; sleep 100" };
+    c.argv = argv2;
+    c.argc = 3;
+    c.post_start_argc = 0;
+    assert_int_equal(emu_rt_update_group(f->rt, &s, err, sizeof err), 0);
+    emu_rt_container_status st;
+    assert_true(wait_state(f, "g-hooks", 0, EMU_CS_RUNNING, 1, 5000, &st));
+    assert_int_equal(st.restart_count, 1);
+    char *l = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(l);
+        l = logs_of(f, "g-hooks", "main", 0);
+        if (l && *l)
+            break;
+        sleep_ms(20);
+    }
+    assert_string_equal(l, "v2\n");
+    free(l);
+    assert_int_equal(emu_rt_stop_group(f->rt, "g-hooks", 2), 0);
+    FILE *fp = fopen(mark, "r");
+    assert_non_null(fp);
+    char buf[64] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    /* post-start once, pre-stop on the update's stop and on the final stop */
+    assert_string_equal(buf, "post\npre\npre\n");
+    rmdir(mp);
+    fx_free(f);
+}
+
 static void test_log_ring(void **state)
 {
     (void)state;
@@ -628,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_usage_and_restart),
         cmocka_unit_test(test_namespaces),
         cmocka_unit_test(test_no_namespaces_env),
+        cmocka_unit_test(test_hooks_update_user),
         cmocka_unit_test(test_no_leaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,6 +237,32 @@ static void test_change_detection(void **state)
     cJSON_AddItemToObject(b, "conditions", rev);
     cJSON_AddItemToObject(b, "images", cJSON_CreateArray());
     assert_false(prov_node_status_changed(a, b));
+    /* The apiserver returns canonical quantities and may add fields of its own. */
+    cJSON *cap = cJSON_GetObjectItemCaseSensitive(b, "capacity");
+    cJSON_ReplaceItemInObjectCaseSensitive(cap, "cpu", cJSON_CreateString("1k"));
+    cJSON_ReplaceItemInObjectCaseSensitive(cap, "pods", cJSON_CreateString("1e3"));
+    cJSON_ReplaceItemInObjectCaseSensitive(cap, "memory", cJSON_CreateString("4398046511104"));
+    cJSON_AddStringToObject(cap, "hugepages-2Mi", "0");
+    cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(b, "nodeInfo"), "swap", "x");
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(b, "conditions"),
+                         cJSON_Parse("{\"type\":\"CustomCheck\",\"status\":\"True\"}"));
+    assert_false(prov_node_status_changed(b, a));
+    cJSON_ReplaceItemInObjectCaseSensitive(cap, "cpu", cJSON_CreateString("999"));
+    assert_true(prov_node_status_changed(b, a));
+    cJSON_ReplaceItemInObjectCaseSensitive(cap, "cpu", cJSON_CreateString("bogus"));
+    assert_true(prov_node_status_changed(b, a));
+    cJSON_ReplaceItemInObjectCaseSensitive(cap, "cpu", cJSON_CreateString("1000"));
+    assert_false(prov_node_status_changed(b, a));
+    /* Port and address changes count. */
+    cJSON *c2 = cJSON_Duplicate(a, 1);
+    cJSON_SetIntValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(c2, "daemonEndpoints"), "kubeletEndpoint"), "Port"), 1);
+    assert_true(prov_node_status_changed(a, c2));
+    cJSON_Delete(c2);
+    c2 = cJSON_Duplicate(a, 1);
+    cJSON_DeleteItemFromArray(cJSON_GetObjectItemCaseSensitive(c2, "addresses"), 1);
+    assert_true(prov_node_status_changed(a, c2));
+    cJSON_Delete(c2);
     /* Capacity from ListUsage. */
     f.usage_cpu = "64";
     f.usage_pods = "100";
