@@ -1,15 +1,69 @@
-/* eci-kubelet: the virtual kubelet that runs a node's pods on Alibaba Cloud ECI. */
+/* eci-kubelet: the virtual kubelet that runs a node's pods on Alibaba Cloud ECI.
+ * main() loads and validates the configuration (provider/config.h) and hands
+ * it to the bridge. Exit status: 0 success (and --help, --version,
+ * --dry-run), 1 runtime failure, 2 bad configuration or usage. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "provider/config.h"
+#include "util/log.h"
+
+#if defined(__has_include)
+#if __has_include("provider/bridge.h")
+#include "provider/bridge.h"
+#define HAVE_BRIDGE 1
+#endif
+#endif
+
+extern char **environ;
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--version") == 0) {
-            printf("eci-kubelet %s\n", ECI_KUBELET_VERSION);
-            return 0;
-        }
+    prov_cfg cfg;
+    prov_cfg_error err;
+    if (prov_cfg_load(argc, argv, environ, &cfg, &err) != 0) {
+        fprintf(stderr, "eci-kubelet: %s\n", err.msg);
+        prov_cfg_free(&cfg);
+        return 2;
     }
-    fprintf(stderr, "eci-kubelet: not yet wired\n");
-    return 2;
+    if (cfg.show_help) {
+        prov_cfg_help(stdout);
+        prov_cfg_free(&cfg);
+        return 0;
+    }
+    if (cfg.show_version) {
+        printf("eci-kubelet %s\n", ECI_KUBELET_VERSION);
+        prov_cfg_free(&cfg);
+        return 0;
+    }
+    if (cfg.dry_run) {
+        char *dump = prov_cfg_dump(&cfg);
+        printf("%s\n", dump);
+        free(dump);
+        if (cfg.eci_insecure_skip_tls_verify)
+            fprintf(stderr, "eci-kubelet: WARNING: eci.insecureSkipTlsVerify is set: the ECI endpoint's "
+                            "certificate is NOT verified\n");
+        prov_cfg_free(&cfg);
+        return 0;
+    }
+
+    log_set_level((log_level)cfg.log_level);
+    log_set_json(cfg.log_json);
+    char *dump = prov_cfg_dump(&cfg);
+    log_info("main", "eci-kubelet %s starting: %s", ECI_KUBELET_VERSION, dump);
+    free(dump);
+    if (cfg.eci_insecure_skip_tls_verify)
+        log_warn("main", "INSECURE: eci.insecureSkipTlsVerify is set; the ECI endpoint's TLS certificate is "
+                         "not verified. Never use this in production.");
+
+    int rc;
+#ifdef HAVE_BRIDGE
+    rc = prov_bridge_run(&cfg) == 0 ? 0 : 1;
+#else
+    log_error("main", "this build has no bridge run loop; only --dry-run is available");
+    rc = 1;
+#endif
+    prov_cfg_free(&cfg);
+    return rc;
 }

@@ -44,19 +44,43 @@ run_unit() {
 }
 
 CLUSTER_UP=0
+CLUSTER_FAILED=0
 cluster_up() {
     [ $CLUSTER_UP -eq 1 ] && return 0
-    echo "[run] starting the control plane"
+    [ $CLUSTER_FAILED -eq 1 ] && return 1
+    local t0=$SECONDS
+    if bash tests/cluster/cluster.sh status >/dev/null 2>&1; then
+        # A cluster started earlier (make cluster-up) is used and left running.
+        echo "[run] using the running control plane (make cluster-down stops it)"
+        CLUSTER_OWNED=0
+    else
+        echo "[run] starting the control plane"
+        CLUSTER_OWNED=1
+    fi
     if ! bash tests/cluster/cluster.sh up > "$LOGDIR/cluster-up.log" 2>&1; then
+        CLUSTER_FAILED=1
+        echo "[run] the control plane did not start; last lines of $LOGDIR/cluster-up.log:"
         tail -30 "$LOGDIR/cluster-up.log"
         return 1
     fi
     CLUSTER_UP=1
+    echo "[run] control plane up in $((SECONDS - t0))s"
+    # Suites find KUBECONFIG, ports and the CA here (tests/lib.sh reads it too).
+    set -a
+    . "${ECI_CLUSTER_DIR:-$ROOT/.cluster}/env"
+    set +a
 }
 cleanup() {
-    if [ $CLUSTER_UP -eq 1 ]; then bash tests/cluster/cluster.sh down >/dev/null 2>&1; fi
+    if [ $CLUSTER_UP -eq 1 ] && [ $CLUSTER_OWNED -eq 1 ]; then
+        # Keep the component logs for a look after the run.
+        rm -rf "$LOGDIR/cluster-logs"
+        cp -r "${ECI_CLUSTER_DIR:-$ROOT/.cluster}/logs" "$LOGDIR/cluster-logs" 2>/dev/null
+        bash tests/cluster/cluster.sh down >/dev/null 2>&1
+    fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT
+trap "exit 143" TERM
 
 # A suite is an executable script in tests/suites/. A line "# needs: cluster"
 # makes the driver start the shared control plane first. Suites print

@@ -6,7 +6,7 @@ set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.33.13}
 ETCD_VERSION=${ETCD_VERSION:-v3.5.21}
-METRICS_SERVER_VERSION=${METRICS_SERVER_VERSION:-v0.8.0}
+METRICS_SERVER_VERSION=${METRICS_SERVER_VERSION:-v0.9.0}
 CACHE=${ECI_KUBELET_CACHE:-$HOME/.cache/eci-kubelet}
 OUT="$CACHE/k8s/$K8S_VERSION"
 ETCD_OUT="$CACHE/etcd/$ETCD_VERSION"
@@ -14,6 +14,16 @@ MS_OUT="$CACHE/metrics-server/$METRICS_SERVER_VERSION"
 export GOFLAGS=-buildvcs=false CGO_ENABLED=0
 
 log() { printf '[build-control-plane] %s\n' "$*"; }
+
+# quiet CMD...: run CMD, showing its output only when it fails.
+quiet() {
+    local out
+    if ! out=$("$@" 2>&1); then
+        printf '%s\n' "$out" | tail -n 20 >&2
+        log "failed: $*"
+        return 1
+    fi
+}
 
 staging_version() { echo "v0.${K8S_VERSION#v1.}"; }
 
@@ -69,7 +79,7 @@ build_etcd() {
     log "building etcd $ETCD_VERSION"
     cd "$work"
     go mod init eci-kubelet.local/etcd >/dev/null 2>&1
-    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1
+    quiet go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
     mkdir -p "$ETCD_OUT.tmp"
     go build -trimpath -ldflags "-s -w" -o "$ETCD_OUT.tmp/etcd" go.etcd.io/etcd/server/v3
     rm -rf "$ETCD_OUT"; mv "$ETCD_OUT.tmp" "$ETCD_OUT"
@@ -82,7 +92,7 @@ build_metrics_server() {
     log "building metrics-server $METRICS_SERVER_VERSION"
     cd "$work"
     go mod init eci-kubelet.local/ms >/dev/null 2>&1
-    go get "sigs.k8s.io/metrics-server@$METRICS_SERVER_VERSION" >/dev/null 2>&1
+    quiet go get "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION"
     mkdir -p "$MS_OUT.tmp"
     go build -trimpath -ldflags "-s -w" -o "$MS_OUT.tmp/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server
     rm -rf "$MS_OUT"; mv "$MS_OUT.tmp" "$MS_OUT"

@@ -1,0 +1,535 @@
+#include "eci/client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "eci/codec.h"
+#include "eci/endpoint.h"
+#include "eci/sign.h"
+#include "util/dynbuf.h"
+#include "util/prom.h"
+#include "util/ratelimit.h"
+#include "util/xmalloc.h"
+
+#ifndef ECI_KUBELET_VERSION
+#define ECI_KUBELET_VERSION "0.0.0"
+#endif
+
+const double eci_stats_bucket_bounds[ECI_STATS_NBUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                            0.5,   1,    2.5,   5,    10,  1e300};
+
+typedef struct stat_entry {
+    eci_stat_row row;
+} stat_entry;
+
+struct eci_client {
+    char *region;
+    char *url;
+    char *user_agent;
+    char *ca_file;
+    int insecure;
+    long connect_timeout_ms;
+    long request_timeout_ms;
+    int max_retries;
+    long backoff_base_ms;
+    long backoff_cap_ms;
+    long max_rate_wait_ms;
+    size_t max_response;
+    eci_creds *creds;
+    int own_creds;
+    rl_limiter *rl;
+
+    pthread_mutex_t mu; /* pool, counters, stats, hook */
+    CURL **pool;
+    int npool;
+    int pool_cap;
+    unsigned long attempt_no;
+    eci_fault_hook hook;
+    void *hook_ud;
+    stat_entry *stats;
+    size_t nstats;
+
+    prom_metric *m_calls;
+    prom_metric *m_latency;
+    prom_metric *m_attempts;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_ALL);
+}
+
+void eci_client_config_init(eci_client_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->connect_timeout_ms = 5000;
+    cfg->request_timeout_ms = 30000;
+    cfg->qps = 20;
+    cfg->burst = 40;
+    cfg->max_retries = 4;
+    cfg->backoff_base_ms = 200;
+    cfg->backoff_cap_ms = 10000;
+    cfg->max_rate_wait_ms = -1;
+    cfg->max_response_bytes = 8u << 20;
+    cfg->pool_size = 4;
+}
+
+int eci_client_new(const eci_client_config *cfg, eci_client **out, eci_error *err)
+{
+    *out = NULL;
+    eci_error_clear(err);
+    if (!cfg || !cfg->region || !*cfg->region)
+        return eci_error_set(err, ECI_E_INVALID_ARG, "region is required");
+    char *url = eci_endpoint_url(cfg->region, cfg->use_vpc_endpoint, cfg->endpoint);
+    if (!url)
+        return eci_error_set(err, ECI_E_INVALID_ARG, "no VPC endpoint is known for region %s; set an endpoint",
+                             cfg->region);
+    if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
+        free(url);
+        return eci_error_set(err, ECI_E_INVALID_ARG, "endpoint must start with http:// or https://");
+    }
+    pthread_once(&curl_once, curl_init_once);
+    eci_client *c = xcalloc(1, sizeof *c);
+    c->url = url;
+    c->region = xstrdup(cfg->region);
+    c->user_agent = cfg->user_agent && *cfg->user_agent ? xstrdup(cfg->user_agent)
+                                                        : xstrdup("eci-kubelet/" ECI_KUBELET_VERSION);
+    c->ca_file = cfg->ca_file && *cfg->ca_file ? xstrdup(cfg->ca_file) : NULL;
+    c->insecure = cfg->insecure_skip_tls_verify;
+    c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000;
+    c->request_timeout_ms = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 30000;
+    c->max_retries = cfg->max_retries >= 0 ? cfg->max_retries : 0;
+    c->backoff_base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 1;
+    c->backoff_cap_ms = cfg->backoff_cap_ms >= c->backoff_base_ms ? cfg->backoff_cap_ms : c->backoff_base_ms;
+    c->max_rate_wait_ms = cfg->max_rate_wait_ms;
+    c->max_response = cfg->max_response_bytes ? cfg->max_response_bytes : (8u << 20);
+    c->pool_cap = cfg->pool_size > 0 ? cfg->pool_size : 4;
+    c->pool = xcalloc((size_t)c->pool_cap, sizeof *c->pool);
+    pthread_mutex_init(&c->mu, NULL);
+    c->rl = rl_new(cfg->qps, cfg->burst > 0 ? cfg->burst : 1);
+    if (cfg->creds) {
+        c->creds = cfg->creds;
+    } else {
+        if (eci_creds_new(&cfg->creds_config, &c->creds, err) != 0) {
+            eci_client_free(c);
+            return -1;
+        }
+        c->own_creds = 1;
+    }
+    if (cfg->metrics) {
+        static const char *const labels2[] = {"action", "result", NULL};
+        static const char *const labels1[] = {"action", NULL};
+        static const double b[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+        c->m_calls = prom_counter(cfg->metrics, "eci_api_calls_total", "ECI API calls by action and final result",
+                                  labels2);
+        c->m_latency = prom_histogram(cfg->metrics, "eci_api_call_duration_seconds",
+                                      "ECI API call latency including retries", labels2, b, sizeof b / sizeof b[0]);
+        c->m_attempts = prom_counter(cfg->metrics, "eci_api_attempts_total", "ECI API HTTP attempts by action",
+                                     labels1);
+    }
+    *out = c;
+    return 0;
+}
+
+void eci_client_free(eci_client *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->npool; i++)
+        curl_easy_cleanup(c->pool[i]);
+    free(c->pool);
+    if (c->own_creds)
+        eci_creds_free(c->creds);
+    rl_free(c->rl);
+    free(c->stats);
+    free(c->region);
+    free(c->url);
+    free(c->user_agent);
+    free(c->ca_file);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+const char *eci_client_region(const eci_client *c)
+{
+    return c->region;
+}
+
+const char *eci_client_endpoint(const eci_client *c)
+{
+    return c->url;
+}
+
+void eci_client_set_fault_hook(eci_client *c, eci_fault_hook fn, void *ud)
+{
+    pthread_mutex_lock(&c->mu);
+    c->hook = fn;
+    c->hook_ud = ud;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void eci_uuid(char out[37])
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1)
+        abort();
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+static long backoff_ms(const eci_client *c, int attempt)
+{
+    double d = (double)c->backoff_base_ms;
+    for (int i = 0; i < attempt && d < (double)c->backoff_cap_ms; i++)
+        d *= 2;
+    if (d > (double)c->backoff_cap_ms)
+        d = (double)c->backoff_cap_ms;
+    unsigned int r;
+    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
+        r = 0;
+    double f = 0.5 + 0.5 * ((double)r / 4294967295.0);
+    long ms = (long)(d * f);
+    return ms < 1 ? 1 : ms;
+}
+
+/* ---- curl handle pool --------------------------------------------------- */
+static CURL *pool_get(eci_client *c)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&c->mu);
+    if (c->npool > 0)
+        h = c->pool[--c->npool];
+    pthread_mutex_unlock(&c->mu);
+    if (!h)
+        h = curl_easy_init();
+    if (!h)
+        abort();
+    return h;
+}
+
+static void pool_put(eci_client *c, CURL *h, int reusable)
+{
+    if (reusable) {
+        pthread_mutex_lock(&c->mu);
+        if (c->npool < c->pool_cap) {
+            c->pool[c->npool++] = h;
+            h = NULL;
+        }
+        pthread_mutex_unlock(&c->mu);
+    }
+    if (h)
+        curl_easy_cleanup(h);
+}
+
+typedef struct body_ctx {
+    dynbuf buf;
+    int overflow;
+} body_ctx;
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+    body_ctx *b = ud;
+    size_t n = size * nmemb;
+    if (dynbuf_add(&b->buf, p, n) != 0) {
+        b->overflow = 1;
+        return 0;
+    }
+    return n;
+}
+
+/* ---- stats ------------------------------------------------------------------ */
+static void record(eci_client *c, const char *action, eci_class cls, int attempts, double secs)
+{
+    const char *result = eci_class_name(cls);
+    pthread_mutex_lock(&c->mu);
+    stat_entry *e = NULL;
+    for (size_t i = 0; i < c->nstats; i++)
+        if (c->stats[i].row.result == result && !strcmp(c->stats[i].row.action, action)) {
+            e = &c->stats[i];
+            break;
+        }
+    if (!e && c->nstats < 512) {
+        c->stats = xrealloc(c->stats, (c->nstats + 1) * sizeof *c->stats);
+        e = &c->stats[c->nstats++];
+        memset(e, 0, sizeof *e);
+        snprintf(e->row.action, sizeof e->row.action, "%s", action);
+        e->row.result = result;
+    }
+    if (e) {
+        e->row.count++;
+        e->row.attempts += (unsigned long)attempts;
+        e->row.sum_seconds += secs;
+        for (int i = 0; i < ECI_STATS_NBUCKETS; i++)
+            if (secs <= eci_stats_bucket_bounds[i])
+                e->row.buckets[i]++;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (c->m_calls) {
+        const char *lv[] = {action, result};
+        prom_inc(c->m_calls, lv, 1);
+        prom_observe(c->m_latency, lv, secs);
+        const char *lv1[] = {action};
+        prom_inc(c->m_attempts, lv1, attempts);
+    }
+}
+
+size_t eci_client_stats(eci_client *c, eci_stat_row **rows)
+{
+    pthread_mutex_lock(&c->mu);
+    size_t n = c->nstats;
+    *rows = xcalloc(n ? n : 1, sizeof **rows);
+    for (size_t i = 0; i < n; i++)
+        (*rows)[i] = c->stats[i].row;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+unsigned long eci_client_stat_count(eci_client *c, const char *action, const char *result)
+{
+    unsigned long n = 0;
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < c->nstats; i++)
+        if (!strcmp(c->stats[i].row.action, action) && !strcmp(c->stats[i].row.result, result))
+            n = c->stats[i].row.count;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+/* ---- one attempt --------------------------------------------------------- */
+static void form_encode(dynbuf *out, const kv_list *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (i)
+            dynbuf_addc(out, '&');
+        eci_percent_encode(out, p->items[i].key, strlen(p->items[i].key));
+        dynbuf_addc(out, '=');
+        eci_percent_encode(out, p->items[i].val, strlen(p->items[i].val));
+    }
+}
+
+static void scrub_free_params(kv_list *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        OPENSSL_cleanse(p->items[i].val, strlen(p->items[i].val));
+    kv_free(p);
+}
+
+static int is_tls_error(CURLcode rc)
+{
+    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+           rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_CRL_BADFILE ||
+           rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
+/* Body snippet for errors: printable ASCII only, short. */
+static void snippet(char *dst, size_t cap, const char *s, size_t n)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 1 < cap && i < 160; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        dst[j++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : ' ';
+    }
+    dst[j] = '\0';
+}
+
+static int attempt_once(eci_client *c, const char *action, const kv_list *params, cJSON **out, eci_error *err)
+{
+    eci_credential cred;
+    if (eci_creds_get(c->creds, &cred, err) != 0)
+        return -1;
+    kv_list p = KV_LIST_INIT;
+    if (params)
+        for (size_t i = 0; i < params->n; i++)
+            kv_add(&p, params->items[i].key, params->items[i].val);
+    kv_set(&p, "Action", action);
+    kv_set(&p, "Format", "JSON");
+    kv_set(&p, "Version", ECI_API_VERSION);
+    kv_set(&p, "AccessKeyId", cred.access_key_id);
+    kv_set(&p, "SignatureMethod", "HMAC-SHA1");
+    kv_set(&p, "SignatureVersion", "1.0");
+    char nonce[37];
+    eci_uuid(nonce);
+    kv_set(&p, "SignatureNonce", nonce);
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    kv_set(&p, "Timestamp", ts);
+    if (!kv_get(&p, "RegionId"))
+        kv_set(&p, "RegionId", c->region);
+    if (cred.security_token)
+        kv_set(&p, "SecurityToken", cred.security_token);
+    kv_del(&p, "Signature");
+    char sig[64];
+    eci_sign_rpc("POST", &p, cred.access_key_secret, sig);
+    eci_credential_clear(&cred);
+    kv_add(&p, "Signature", sig);
+    OPENSSL_cleanse(sig, sizeof sig);
+
+    dynbuf form;
+    dynbuf_init(&form, 0);
+    form_encode(&form, &p);
+    scrub_free_params(&p);
+
+    CURL *h = pool_get(c);
+    body_ctx body = {.overflow = 0};
+    dynbuf_init(&body.buf, c->max_response);
+    char errbuf[CURL_ERROR_SIZE];
+    errbuf[0] = '\0';
+    struct curl_slist *hdrs = NULL;
+    hdrs = curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded");
+    hdrs = curl_slist_append(hdrs, "Accept: application/json");
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    char url[1024];
+    snprintf(url, sizeof url, "%s/", c->url);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, form.buf ? form.buf : "");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form.len);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->request_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->insecure ? 0L : 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->insecure ? 0L : 2L);
+    if (c->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    CURLcode rc = curl_easy_perform(h);
+    long status = 0;
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    curl_slist_free_all(hdrs);
+    OPENSSL_cleanse(form.buf ? form.buf : (char *)"", form.buf ? form.len : 0);
+    dynbuf_free(&form);
+    pool_put(c, h, rc == CURLE_OK);
+
+    int ret = -1;
+    if (rc != CURLE_OK) {
+        const char *msg = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+        if (body.overflow || rc == CURLE_FILESIZE_EXCEEDED)
+            eci_error_set(err, ECI_E_TOO_LARGE, "response larger than %zu bytes", c->max_response);
+        else if (rc == CURLE_OPERATION_TIMEDOUT)
+            eci_error_set(err, ECI_E_TIMEOUT, "%s", msg);
+        else if (is_tls_error(rc))
+            eci_error_set(err, ECI_E_TLS, "%s", msg);
+        else
+            eci_error_set(err, ECI_E_HTTP, "%s", msg);
+        goto done;
+    }
+    cJSON *j = cJSON_ParseWithLength(dynbuf_str(&body.buf), body.buf.len);
+    if (status >= 200 && status < 300) {
+        if (!j || !cJSON_IsObject(j)) {
+            char sn[200];
+            snippet(sn, sizeof sn, dynbuf_str(&body.buf), body.buf.len);
+            err->http_status = (int)status;
+            eci_error_set(err, ECI_E_DECODE, "response is not a JSON object: %s", sn);
+            cJSON_Delete(j);
+            goto done;
+        }
+        /* Capture the RequestId for the caller's logs even on success. */
+        const cJSON *rid = cJSON_GetObjectItem(j, "RequestId");
+        if (cJSON_IsString(rid))
+            snprintf(err->request_id, sizeof err->request_id, "%s", rid->valuestring);
+        err->http_status = (int)status;
+        if (out)
+            *out = j;
+        else
+            cJSON_Delete(j);
+        ret = 0;
+        goto done;
+    }
+    if (!eci_decode_error_body(j, (int)status, err)) {
+        char sn[200];
+        snippet(sn, sizeof sn, dynbuf_str(&body.buf), body.buf.len);
+        eci_error_set_api(err, (int)status, "", "", "");
+        eci_error_set(err, err->code, "HTTP %ld without an error code: %s", status, sn);
+    }
+    cJSON_Delete(j);
+done:
+    dynbuf_free(&body.buf);
+    return ret;
+}
+
+int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **out, eci_error *err)
+{
+    eci_error local;
+    if (!err)
+        err = &local;
+    eci_error_clear(err);
+    if (out)
+        *out = NULL;
+    if (!c || !action || !*action)
+        return eci_error_set(err, ECI_E_INVALID_ARG, "client and action are required");
+    snprintf(err->action, sizeof err->action, "%s", action);
+    double t0 = now_s();
+    int attempt = 0, rc = -1;
+    for (;;) {
+        /* Reset the per-attempt fields, keep action. */
+        char act[sizeof err->action];
+        memcpy(act, err->action, sizeof act);
+        eci_error_clear(err);
+        memcpy(err->action, act, sizeof act);
+        attempt++;
+
+        if (rl_wait(c->rl, c->max_rate_wait_ms) != 0) {
+            eci_error_set(err, ECI_E_RATE_LIMIT, "client-side rate limit: would wait more than %ld ms",
+                          c->max_rate_wait_ms);
+            break;
+        }
+        pthread_mutex_lock(&c->mu);
+        unsigned long no = ++c->attempt_no;
+        eci_fault_hook hook = c->hook;
+        void *hook_ud = c->hook_ud;
+        pthread_mutex_unlock(&c->mu);
+        if (hook && hook(hook_ud, action, no, err)) {
+            if (err->code == ECI_OK)
+                eci_error_set(err, ECI_E_FAULT, "injected fault at attempt %lu", no);
+            rc = -1;
+        } else {
+            rc = attempt_once(c, action, params, out, err);
+        }
+        if (rc == 0 || !eci_error_retriable(err) || attempt > c->max_retries)
+            break;
+        sleep_ms(backoff_ms(c, attempt - 1));
+    }
+    err->attempts = attempt;
+    if (rc == 0)
+        err->code = ECI_OK;
+    record(c, action, rc == 0 ? ECI_CLASS_OK : eci_error_classify(err), attempt, now_s() - t0);
+    return rc;
+}

@@ -1,0 +1,1390 @@
+/* The emulator's container runtime: one supervisor thread per container
+ * group runs its containers as local processes (see runtime.h). Each thread
+ * owns its group's processes: it starts them, polls their output pipes and
+ * pidfds, restarts them under the restart policy with back-off, and on stop
+ * runs the pre-stop hooks, sends SIGTERM and then SIGKILL, reaps, unmounts
+ * and removes the group's state. */
+#include "eci/emulator/runtime.h"
+#include "eci/emulator/emu_rt_execws.h"
+#include "eci/emulator/emu_rt_log.h"
+#include "eci/emulator/emu_rt_proc.h"
+#include "eci/emulator/emu_rt_spawn.h"
+#include "util/xmalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LOG_CAP ((size_t)4 << 20)
+#define BACKOFF_MAX 10
+#define BACKOFF_RESET_SECONDS 20
+#define HOOK_TIMEOUT 30
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* ---- an arena for the deep copy of a spec ---- */
+
+typedef struct arena {
+    void **p;
+    size_t n, alloc;
+    kv_list **kv;
+    size_t nkv;
+} arena;
+
+static void *a_keep(arena *a, void *p)
+{
+    if (a->n == a->alloc) {
+        a->alloc = a->alloc ? a->alloc * 2 : 32;
+        a->p = xrealloc(a->p, a->alloc * sizeof(void *));
+    }
+    a->p[a->n++] = p;
+    return p;
+}
+
+static char *a_str(arena *a, const char *s)
+{
+    return s ? a_keep(a, xstrdup(s)) : NULL;
+}
+
+static void *a_zalloc(arena *a, size_t n)
+{
+    return a_keep(a, xcalloc(1, n ? n : 1));
+}
+
+static const kv_list *a_kv(arena *a, const kv_list *in)
+{
+    if (!in)
+        return NULL;
+    kv_list *l = xcalloc(1, sizeof *l);
+    for (size_t i = 0; i < in->n; i++)
+        kv_add(l, in->items[i].key, in->items[i].val);
+    a->kv = xrealloc(a->kv, (a->nkv + 1) * sizeof(kv_list *));
+    a->kv[a->nkv++] = l;
+    return l;
+}
+
+static void arena_free(arena *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->p[i]);
+    free(a->p);
+    for (size_t i = 0; i < a->nkv; i++) {
+        kv_free(a->kv[i]);
+        free(a->kv[i]);
+    }
+    free(a->kv);
+    memset(a, 0, sizeof *a);
+}
+
+static const char *const *a_argv(arena *a, const char *const *v, size_t n)
+{
+    if (!v || !n)
+        return NULL;
+    const char **r = a_zalloc(a, (n + 1) * sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        r[i] = a_str(a, v[i] ? v[i] : "");
+    return r;
+}
+
+static void copy_container(arena *a, emu_rt_container *d, const emu_rt_container *s)
+{
+    *d = *s;
+    d->name = a_str(a, s->name ? s->name : "");
+    d->image = a_str(a, s->image ? s->image : "");
+    d->argv = a_argv(a, s->argv, s->argc);
+    d->argc = d->argv ? s->argc : 0;
+    d->env = a_kv(a, s->env);
+    d->working_dir = a_str(a, s->working_dir);
+    emu_rt_mount *m = a_zalloc(a, s->nmounts * sizeof *m);
+    for (size_t i = 0; i < s->nmounts; i++) {
+        m[i] = s->mounts[i];
+        m[i].volume = a_str(a, s->mounts[i].volume ? s->mounts[i].volume : "");
+        m[i].mount_path = a_str(a, s->mounts[i].mount_path ? s->mounts[i].mount_path : "/");
+        m[i].sub_path = a_str(a, s->mounts[i].sub_path);
+    }
+    d->mounts = m;
+    d->post_start_argv = a_argv(a, s->post_start_argv, s->post_start_argc);
+    d->post_start_argc = d->post_start_argv ? s->post_start_argc : 0;
+    d->pre_stop_argv = a_argv(a, s->pre_stop_argv, s->pre_stop_argc);
+    d->pre_stop_argc = d->pre_stop_argv ? s->pre_stop_argc : 0;
+}
+
+static emu_rt_group_spec *copy_spec(arena *a, const emu_rt_group_spec *s)
+{
+    emu_rt_group_spec *d = a_zalloc(a, sizeof *d);
+    *d = *s;
+    d->id = a_str(a, s->id);
+    d->restart_policy = a_str(a, s->restart_policy && *s->restart_policy ? s->restart_policy : "Always");
+    emu_rt_container *ic = a_zalloc(a, s->ninit * sizeof *ic);
+    for (size_t i = 0; i < s->ninit; i++)
+        copy_container(a, &ic[i], &s->init_containers[i]);
+    d->init_containers = ic;
+    emu_rt_container *cc = a_zalloc(a, s->ncontainers * sizeof *cc);
+    for (size_t i = 0; i < s->ncontainers; i++)
+        copy_container(a, &cc[i], &s->containers[i]);
+    d->containers = cc;
+    emu_rt_volume *v = a_zalloc(a, s->nvolumes * sizeof *v);
+    for (size_t i = 0; i < s->nvolumes; i++) {
+        const emu_rt_volume *sv = &s->volumes[i];
+        v[i] = *sv;
+        v[i].name = a_str(a, sv->name ? sv->name : "");
+        v[i].medium = a_str(a, sv->medium ? sv->medium : "");
+        v[i].nfs_server = a_str(a, sv->nfs_server);
+        v[i].nfs_path = a_str(a, sv->nfs_path);
+        emu_rt_file *f = a_zalloc(a, sv->nfiles * sizeof *f);
+        for (size_t j = 0; j < sv->nfiles; j++) {
+            f[j].path = a_str(a, sv->files[j].path ? sv->files[j].path : "");
+            char *c = a_zalloc(a, sv->files[j].len + 1);
+            if (sv->files[j].len)
+                memcpy(c, sv->files[j].content, sv->files[j].len);
+            f[j].content = c;
+            f[j].len = sv->files[j].len;
+        }
+        v[i].files = f;
+    }
+    d->volumes = v;
+    d->hostname = a_str(a, s->hostname);
+    d->host_aliases = a_kv(a, s->host_aliases);
+    return d;
+}
+
+/* ---- runtime objects ---- */
+
+typedef struct rt_ctr {
+    const emu_rt_container *spec;
+    int is_init;
+    emu_rt_container_status st;
+    emu_rt_child ch;  /* pid -1 when no process */
+    int idle;         /* running without a process (no command) */
+    emu_rt_log *log, *prev;
+    int backoff;
+    int waiting_restart;
+    struct timespec restart_at;
+    int starts;
+    struct timespec run_start;
+    uint64_t cpu_done_ns;
+    uint64_t last_cpu_ns;
+    struct timespec last_sample;
+    uint64_t rate;
+} rt_ctr;
+
+enum { STAGE_INIT = 0, STAGE_MAIN, STAGE_DONE };
+
+typedef struct rt_group rt_group;
+struct rt_group {
+    emu_rt *rt;
+    char *id;
+    arena a;
+    emu_rt_group_spec *spec;
+    arena next_a;
+    emu_rt_group_spec *next_spec; /* pending update */
+    pthread_t thr;
+    int thr_started;
+    pthread_mutex_t mu;
+    int wake_fd;
+    rt_ctr *c;
+    size_t nc, ninit;
+    size_t init_idx;
+    int stage;
+    emu_rt_group_phase phase;
+    int stop_req, restart_req, killing;
+    int grace;
+    struct timespec kill_deadline;
+    int killed_hard;
+    char *dir;
+    char **vol_dirs;
+    int *vol_tmpfs;
+    rt_group *next;
+};
+
+struct emu_rt {
+    char *state_dir;
+    emu_rt_event_fn on_event;
+    void *event_ud;
+    int ns_ok;
+    pthread_mutex_t mu;
+    rt_group *groups;
+    emu_rt_execws *ws;
+};
+
+static void now_mono(struct timespec *t) { clock_gettime(CLOCK_MONOTONIC, t); }
+
+static double secs_since(const struct timespec *t)
+{
+    struct timespec n;
+    now_mono(&n);
+    return (double)(n.tv_sec - t->tv_sec) + (double)(n.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static int ms_until(const struct timespec *t)
+{
+    double s = -secs_since(t);
+    if (s <= 0)
+        return 0;
+    return (int)(s * 1000) + 1;
+}
+
+static void wake(rt_group *g)
+{
+    uint64_t one = 1;
+    ssize_t r = write(g->wake_fd, &one, sizeof one);
+    (void)r;
+}
+
+static void event(rt_group *g, const char *ctr, const char *type, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void event(rt_group *g, const char *ctr, const char *type, const char *reason, const char *fmt, ...)
+{
+    if (!g->rt->on_event)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    g->rt->on_event(g->rt->event_ud, g->id, ctr, type, reason, msg);
+}
+
+static void set_state(emu_rt_state *s, emu_rt_state_kind k, const char *reason, const char *msg)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = k;
+    snprintf(s->reason, sizeof s->reason, "%s", reason ? reason : "");
+    snprintf(s->message, sizeof s->message, "%s", msg ? msg : "");
+}
+
+static char *sanitize(const char *s)
+{
+    char *r = xstrdup(s && *s ? s : "_");
+    for (char *p = r; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != '_')
+            *p = '_';
+    if (r[0] == '.')
+        r[0] = '_';
+    return r;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+    char *d = xstrdup(path);
+    int rc = 0;
+    for (char *p = d + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(d, mode) < 0 && errno != EEXIST) {
+                rc = -1;
+                break;
+            }
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    free(d);
+    return rc;
+}
+
+static int write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return -1;
+    const char *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(fd);
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    fchmod(fd, mode);
+    close(fd);
+    return 0;
+}
+
+static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    if (flag == FTW_DP || flag == FTW_D)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* A relative path without "..", so files stay inside their volume. */
+static int safe_rel(const char *p)
+{
+    if (!p || !*p || p[0] == '/')
+        return 0;
+    for (const char *s = p; *s;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 2 && s[0] == '.' && s[1] == '.')
+            return 0;
+        s += n;
+        if (*s == '/')
+            s++;
+    }
+    return 1;
+}
+
+/* ---- group state on disk: volumes, /etc views ---- */
+
+static void teardown_dirs(rt_group *g)
+{
+    if (!g->vol_dirs)
+        return;
+    for (size_t i = 0; i < g->spec->nvolumes; i++) {
+        if (g->vol_tmpfs && g->vol_tmpfs[i])
+            umount2(g->vol_dirs[i], MNT_DETACH);
+        free(g->vol_dirs[i]);
+    }
+    free(g->vol_dirs);
+    free(g->vol_tmpfs);
+    g->vol_dirs = NULL;
+    g->vol_tmpfs = NULL;
+}
+
+static int setup_dirs(rt_group *g, char *err, size_t errlen)
+{
+    emu_rt *rt = g->rt;
+    const emu_rt_group_spec *s = g->spec;
+    char *p = xasprintf("%s/etc", g->dir);
+    if (mkdir_p(p, 0755) < 0) {
+        snprintf(err, errlen, "mkdir %s: %s", p, strerror(errno));
+        free(p);
+        return -1;
+    }
+    free(p);
+    g->vol_dirs = xcalloc(s->nvolumes + 1, sizeof(char *));
+    g->vol_tmpfs = xcalloc(s->nvolumes + 1, sizeof(int));
+    for (size_t i = 0; i < s->nvolumes; i++) {
+        const emu_rt_volume *v = &s->volumes[i];
+        char *name = sanitize(v->name);
+        if (v->type == EMU_VOL_NFS) {
+            char *srv = sanitize(v->nfs_server), *path = sanitize(v->nfs_path ? v->nfs_path : "/");
+            g->vol_dirs[i] = xasprintf("%s/nfs/%s_%s", rt->state_dir, srv, path);
+            free(srv);
+            free(path);
+        } else {
+            g->vol_dirs[i] = xasprintf("%s/volumes/%s", g->dir, name);
+        }
+        free(name);
+        if (mkdir_p(g->vol_dirs[i], 0777) < 0) {
+            snprintf(err, errlen, "volume %s: mkdir %s: %s", v->name, g->vol_dirs[i], strerror(errno));
+            return -1;
+        }
+        if (v->type == EMU_VOL_EMPTYDIR) {
+            chmod(g->vol_dirs[i], 0777);
+            if (rt->ns_ok && v->medium && strcmp(v->medium, "Memory") == 0 &&
+                mount("tmpfs", g->vol_dirs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=0777") == 0)
+                g->vol_tmpfs[i] = 1;
+        }
+        if (v->type == EMU_VOL_CONFIGFILE) {
+            for (size_t j = 0; j < v->nfiles; j++) {
+                const emu_rt_file *f = &v->files[j];
+                if (!safe_rel(f->path)) {
+                    snprintf(err, errlen, "volume %s: bad file path \"%s\"", v->name, f->path);
+                    return -1;
+                }
+                char *fp = xasprintf("%s/%s", g->vol_dirs[i], f->path);
+                char *slash = strrchr(fp, '/');
+                *slash = '\0';
+                int rc = mkdir_p(fp, 0755);
+                *slash = '/';
+                if (rc < 0 || write_file(fp, f->content, f->len, 0644) < 0) {
+                    snprintf(err, errlen, "volume %s: write %s: %s", v->name, fp, strerror(errno));
+                    free(fp);
+                    return -1;
+                }
+                free(fp);
+            }
+        }
+    }
+    const char *hn = s->hostname && *s->hostname ? s->hostname : NULL;
+    dynbuf h;
+    dynbuf_init(&h, 1 << 20);
+    dynbuf_adds(&h, "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n"
+                    "::1\tlocalhost ip6-localhost ip6-loopback\n");
+    if (hn)
+        dynbuf_printf(&h, "127.0.1.1\t%s\n", hn);
+    if (s->host_aliases && s->host_aliases->n) {
+        dynbuf_adds(&h, "\n# Entries added by HostAliases.\n");
+        for (size_t i = 0; i < s->host_aliases->n; i++)
+            dynbuf_printf(&h, "%s\t%s\n", s->host_aliases->items[i].key, s->host_aliases->items[i].val);
+    }
+    p = xasprintf("%s/etc/hosts", g->dir);
+    int rc = write_file(p, h.buf, h.len, 0644);
+    free(p);
+    dynbuf_free(&h);
+    if (rc == 0) {
+        p = xasprintf("%s/etc/hostname", g->dir);
+        char *line = xasprintf("%s\n", hn ? hn : g->id);
+        rc = write_file(p, line, strlen(line), 0644);
+        free(line);
+        free(p);
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "write /etc views: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int vol_index(const rt_group *g, const char *name)
+{
+    for (size_t i = 0; i < g->spec->nvolumes; i++)
+        if (strcmp(g->spec->volumes[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static char *env_name(const char *prefix, const char *name)
+{
+    char *r = xasprintf("%s%s", prefix, name);
+    for (char *p = r + strlen(prefix); *p; p++)
+        *p = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
+    return r;
+}
+
+/* The context of container c (caller frees). Lock held. */
+static emu_rt_ctx *build_ctx(rt_group *g, const rt_ctr *c, int tty, char *err, size_t errlen)
+{
+    const emu_rt_container *cs = c->spec;
+    emu_rt_ctx *ctx = xcalloc(1, sizeof *ctx);
+    kv_list env = KV_LIST_INIT;
+    kv_add(&env, "PATH", DEFAULT_PATH);
+    kv_add(&env, "HOSTNAME", g->spec->hostname && *g->spec->hostname ? g->spec->hostname : g->id);
+    kv_add(&env, "HOME", cs->run_as_user > 0 ? "/" : "/root");
+    if (tty)
+        kv_add(&env, "TERM", "xterm");
+    ctx->use_ns = g->rt->ns_ok;
+    ctx->binds = xcalloc(cs->nmounts + 3, sizeof(emu_rt_bind));
+    if (ctx->use_ns) {
+        ctx->binds[ctx->nbinds].src = xasprintf("%s/etc/hosts", g->dir);
+        ctx->binds[ctx->nbinds++].dst = xstrdup("/etc/hosts");
+        ctx->binds[ctx->nbinds].src = xasprintf("%s/etc/hostname", g->dir);
+        ctx->binds[ctx->nbinds++].dst = xstrdup("/etc/hostname");
+        ctx->hostname = xstrdup(g->spec->hostname && *g->spec->hostname ? g->spec->hostname : NULL);
+    }
+    for (size_t i = 0; i < g->spec->nvolumes && !ctx->use_ns; i++) {
+        char *k = env_name("ECI_VOLUME_", g->spec->volumes[i].name);
+        kv_set(&env, k, g->vol_dirs[i]);
+        free(k);
+    }
+    for (size_t i = 0; i < cs->nmounts; i++) {
+        const emu_rt_mount *m = &cs->mounts[i];
+        int vi = vol_index(g, m->volume);
+        if (vi < 0) {
+            snprintf(err, errlen, "container %s: volume mount \"%s\" names no volume of the group",
+                     cs->name, m->volume);
+            kv_free(&env);
+            emu_rt_ctx_free(ctx);
+            return NULL;
+        }
+        if (!ctx->use_ns)
+            continue;
+        char *src;
+        if (m->sub_path && *m->sub_path) {
+            if (!safe_rel(m->sub_path)) {
+                snprintf(err, errlen, "container %s: bad subPath \"%s\"", cs->name, m->sub_path);
+                kv_free(&env);
+                emu_rt_ctx_free(ctx);
+                return NULL;
+            }
+            src = xasprintf("%s/%s", g->vol_dirs[vi], m->sub_path);
+            struct stat st;
+            if (stat(src, &st) < 0 && mkdir_p(src, 0777) == 0)
+                chmod(src, 0777); /* like the volume root: writable for any RunAsUser */
+        } else {
+            src = xstrdup(g->vol_dirs[vi]);
+        }
+        ctx->binds[ctx->nbinds].src = src;
+        ctx->binds[ctx->nbinds].dst = xstrdup(m->mount_path);
+        ctx->binds[ctx->nbinds++].ro = m->read_only || g->spec->volumes[vi].read_only;
+    }
+    if (cs->env)
+        for (size_t i = 0; i < cs->env->n; i++)
+            kv_set(&env, cs->env->items[i].key, cs->env->items[i].val);
+    ctx->envp = xcalloc(env.n + 1, sizeof(char *));
+    for (size_t i = 0; i < env.n; i++)
+        ctx->envp[i] = xasprintf("%s=%s", env.items[i].key, env.items[i].val);
+    kv_free(&env);
+    ctx->workdir = xstrdup(cs->working_dir && *cs->working_dir ? cs->working_dir : NULL);
+    ctx->uid = cs->run_as_user;
+    ctx->join_pid = c->ch.pid > 0 ? c->ch.pid : 0;
+    return ctx;
+}
+
+/* Run a hook to completion (output discarded) within timeout seconds.
+ * Called without the lock. Returns the exit code, or -1 with err. */
+static int run_to_end(const emu_rt_ctx *ctx, const char *const *argv, int timeout, dynbuf *o,
+                      dynbuf *e, char *err, size_t errlen)
+{
+    emu_rt_child ch;
+    if (emu_rt_spawn(ctx, argv, EMU_STDIO_PIPES, 0, 0, 0, &ch, err, errlen) < 0)
+        return -1;
+    struct timespec deadline;
+    now_mono(&deadline);
+    deadline.tv_sec += timeout > 0 ? timeout : 1;
+    int exited = 0, timed_out = 0;
+    char buf[16384];
+    while (ch.out_fd >= 0 || ch.err_fd >= 0 || !exited) {
+        struct pollfd pf[3];
+        int n = 0, io = -1, ie = -1, ip = -1;
+        if (ch.out_fd >= 0) { io = n; pf[n].fd = ch.out_fd; pf[n++].events = POLLIN; }
+        if (ch.err_fd >= 0) { ie = n; pf[n].fd = ch.err_fd; pf[n++].events = POLLIN; }
+        if (!exited) { ip = n; pf[n].fd = ch.pidfd; pf[n++].events = POLLIN; }
+        int t = ms_until(&deadline);
+        if (t == 0 && !timed_out) {
+            timed_out = 1;
+            emu_rt_kill_session(ch.pid, SIGKILL);
+        }
+        int r = poll(pf, (nfds_t)n, (timed_out || exited) ? 200 : t);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r == 0 && exited)
+            break; /* a background process holds the pipes */
+        for (int k = 0; k < 2; k++) {
+            int idx = k ? ie : io;
+            int *fd = k ? &ch.err_fd : &ch.out_fd;
+            dynbuf *dst = k ? e : o;
+            if (idx < 0 || !(pf[idx].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t got = read(*fd, buf, sizeof buf);
+            if (got > 0) {
+                if (dst)
+                    dynbuf_add(dst, buf, (size_t)got);
+            } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+                close(*fd);
+                *fd = -1;
+            }
+        }
+        if (ip >= 0 && (pf[ip].revents & POLLIN))
+            exited = 1;
+    }
+    int sig;
+    emu_rt_kill_session(ch.pid, SIGKILL);
+    int code = emu_rt_child_reap(&ch, &sig, NULL);
+    emu_rt_child_close_fds(&ch);
+    if (timed_out) {
+        snprintf(err, errlen, "command timed out after %d seconds", timeout);
+        return -1;
+    }
+    return code;
+}
+
+static const char *policy(const rt_group *g) { return g->spec->restart_policy; }
+
+static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *reason, const char *msg)
+{
+    set_state(&c->st.current, EMU_CS_TERMINATED, reason ? reason : code == 0 ? "Completed" : "Error", msg);
+    c->st.current.exit_code = code;
+    c->st.current.signal = sig;
+    c->st.current.start_time = time(NULL) - (time_t)secs_since(&c->run_start);
+    c->st.current.finish_time = time(NULL);
+    c->st.ready = c->is_init && code == 0;
+    c->idle = 0;
+    if (g->killing)
+        return;
+    int restart;
+    if (c->is_init)
+        restart = code != 0 && strcmp(policy(g), "Never") != 0;
+    else
+        restart = strcmp(policy(g), "Always") == 0 || (code != 0 && strcmp(policy(g), "OnFailure") == 0);
+    if (c->is_init && code == 0) {
+        g->init_idx++;
+    } else if (c->is_init && !restart) {
+        g->stage = STAGE_DONE;
+        g->phase = EMU_GS_FAILED;
+    }
+    if (!restart)
+        return;
+    if (secs_since(&c->run_start) >= BACKOFF_RESET_SECONDS)
+        c->backoff = 0;
+    c->backoff = c->backoff ? (c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2) : 1;
+    c->st.previous = c->st.current;
+    char m[256];
+    snprintf(m, sizeof m, "back-off %ds restarting failed container=%s", c->backoff, c->spec->name);
+    set_state(&c->st.current, EMU_CS_WAITING, "CrashLoopBackOff", m);
+    now_mono(&c->restart_at);
+    c->restart_at.tv_sec += c->backoff;
+    c->waiting_restart = 1;
+    event(g, c->spec->name, "Warning", "BackOff", "Back-off restarting failed container %s in pod %s",
+          c->spec->name, g->id);
+}
+
+static void start_ctr(rt_group *g, rt_ctr *c)
+{
+    const emu_rt_container *cs = c->spec;
+    c->waiting_restart = 0;
+    if (c->starts > 0) {
+        c->st.restart_count++;
+        if (c->st.current.kind == EMU_CS_TERMINATED)
+            c->st.previous = c->st.current;
+    }
+    c->starts++;
+    if (c->log) {
+        emu_rt_log_free(c->prev);
+        c->prev = c->log;
+    }
+    c->log = emu_rt_log_new(LOG_CAP);
+    now_mono(&c->run_start);
+    c->last_sample.tv_sec = 0;
+    event(g, cs->name, "Normal", "Pulling", "Pulling image \"%s\"", cs->image);
+    event(g, cs->name, "Normal", "Pulled", "Successfully pulled image \"%s\" in 0s (0s including waiting)",
+          cs->image);
+    if (cs->argc == 0) {
+        event(g, cs->name, "Normal", "Created", "Created container %s", cs->name);
+        event(g, cs->name, "Normal", "Started", "Started container %s", cs->name);
+        if (c->is_init) { /* nothing to run: complete at once */
+            finish_run(g, c, 0, 0, "Completed", NULL);
+            return;
+        }
+        set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
+        c->st.current.start_time = time(NULL);
+        c->st.ready = 1;
+        c->idle = 1;
+        return;
+    }
+    char err[512] = "";
+    emu_rt_ctx *ctx = build_ctx(g, c, cs->tty, err, sizeof err);
+    int rc = -1;
+    if (ctx) {
+        ctx->join_pid = 0;
+        rc = emu_rt_spawn(ctx, cs->argv, cs->tty ? EMU_STDIO_PTY : EMU_STDIO_LOG, cs->stdin_open, 24, 80,
+                          &c->ch, err, sizeof err);
+    }
+    if (rc < 0) {
+        emu_rt_ctx_free(ctx);
+        event(g, cs->name, "Warning", "Failed", "Error: failed to start container \"%s\": %s", cs->name, err);
+        c->ch.pid = -1;
+        finish_run(g, c, 128, 0, "StartError", err);
+        return;
+    }
+    event(g, cs->name, "Normal", "Created", "Created container %s", cs->name);
+    event(g, cs->name, "Normal", "Started", "Started container %s", cs->name);
+    set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
+    c->st.current.start_time = time(NULL);
+    c->st.ready = !c->is_init;
+    if (cs->post_start_argc) {
+        ctx->join_pid = c->ch.pid;
+        pthread_mutex_unlock(&g->mu);
+        char herr[256] = "";
+        int code = run_to_end(ctx, cs->post_start_argv, HOOK_TIMEOUT, NULL, NULL, herr, sizeof herr);
+        pthread_mutex_lock(&g->mu);
+        if (code != 0) {
+            event(g, cs->name, "Warning", "FailedPostStartHook", "PostStartHook failed: %s",
+                  code < 0 ? herr : "non-zero exit code");
+            if (c->ch.pid > 0)
+                emu_rt_kill_session(c->ch.pid, SIGKILL);
+        }
+    }
+    emu_rt_ctx_free(ctx);
+}
+
+static void drain(rt_ctr *c)
+{
+    char buf[65536];
+    for (int i = 0; i < 64 && c->ch.out_fd >= 0; i++) {
+        ssize_t n = read(c->ch.out_fd, buf, sizeof buf);
+        if (n > 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            emu_rt_log_write(c->log, buf, (size_t)n, &ts);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || errno != EAGAIN) { /* EOF, or EIO from a pty whose slave closed */
+            close(c->ch.out_fd);
+            c->ch.out_fd = -1;
+        }
+        break;
+    }
+}
+
+static void on_exit_ctr(rt_group *g, rt_ctr *c)
+{
+    drain(c);
+    int sig;
+    unsigned long long cpu = 0;
+    int code = emu_rt_child_reap(&c->ch, &sig, &cpu);
+    c->cpu_done_ns += cpu;
+    emu_rt_kill_session(c->ch.pid, SIGKILL); /* like a container whose init died */
+    drain(c);
+    emu_rt_child_close_fds(&c->ch);
+    c->ch.pid = -1;
+    emu_rt_log_flush(c->log);
+    finish_run(g, c, code, sig, NULL, NULL);
+}
+
+static int any_process(const rt_group *g)
+{
+    for (size_t i = 0; i < g->nc; i++)
+        if (g->c[i].ch.pid > 0 || g->c[i].idle)
+            return 1;
+    return 0;
+}
+
+static void schedule(rt_group *g)
+{
+    if (g->stage == STAGE_INIT) {
+        while (g->init_idx < g->ninit && g->stage == STAGE_INIT) {
+            rt_ctr *c = &g->c[g->init_idx];
+            if (c->ch.pid > 0)
+                break;
+            if (c->waiting_restart) {
+                if (ms_until(&c->restart_at) == 0)
+                    start_ctr(g, c);
+                break;
+            }
+            size_t before = g->init_idx;
+            start_ctr(g, c);
+            if (g->init_idx == before)
+                break;
+        }
+        if (g->stage == STAGE_INIT && g->init_idx >= g->ninit) {
+            g->stage = STAGE_MAIN;
+            g->phase = EMU_GS_RUNNING;
+            for (size_t i = g->ninit; i < g->nc; i++)
+                start_ctr(g, &g->c[i]);
+        }
+    }
+    if (g->stage == STAGE_MAIN) {
+        int live = 0, failed = 0;
+        for (size_t i = g->ninit; i < g->nc; i++) {
+            rt_ctr *c = &g->c[i];
+            if (c->waiting_restart && ms_until(&c->restart_at) == 0)
+                start_ctr(g, c);
+            if (c->ch.pid > 0 || c->idle || c->waiting_restart)
+                live = 1;
+            else if (c->st.current.kind == EMU_CS_TERMINATED && c->st.current.exit_code != 0)
+                failed = 1;
+        }
+        if (!live) {
+            g->stage = STAGE_DONE;
+            g->phase = failed ? EMU_GS_FAILED : EMU_GS_SUCCEEDED;
+        } else {
+            g->phase = EMU_GS_RUNNING;
+        }
+    }
+}
+
+static void init_ctrs(rt_group *g, rt_ctr *old, size_t nold)
+{
+    const emu_rt_group_spec *s = g->spec;
+    g->ninit = s->ninit;
+    g->nc = s->ninit + s->ncontainers;
+    g->c = xcalloc(g->nc + 1, sizeof(rt_ctr));
+    for (size_t i = 0; i < g->nc; i++) {
+        rt_ctr *c = &g->c[i];
+        c->is_init = i < s->ninit;
+        c->spec = c->is_init ? &s->init_containers[i] : &s->containers[i - s->ninit];
+        c->ch.pid = -1;
+        c->ch.pidfd = c->ch.in_fd = c->ch.out_fd = c->ch.err_fd = -1;
+        snprintf(c->st.name, sizeof c->st.name, "%s", c->spec->name);
+        c->st.is_init = c->is_init;
+        set_state(&c->st.current, EMU_CS_WAITING, "PodInitializing", NULL);
+        for (size_t j = 0; j < nold; j++) {
+            rt_ctr *o = &old[j];
+            if (o->spec && o->is_init == c->is_init && strcmp(o->st.name, c->st.name) == 0) {
+                c->st.restart_count = o->st.restart_count;
+                c->st.previous = o->st.current.kind == EMU_CS_TERMINATED ? o->st.current : o->st.previous;
+                c->starts = o->starts;
+                c->log = o->log;
+                c->prev = o->prev;
+                c->cpu_done_ns = o->cpu_done_ns;
+                o->log = o->prev = NULL;
+                o->spec = NULL;
+            }
+        }
+    }
+    for (size_t j = 0; j < nold; j++) {
+        emu_rt_log_free(old[j].log);
+        emu_rt_log_free(old[j].prev);
+    }
+    free(old);
+    g->init_idx = 0;
+    g->stage = STAGE_INIT;
+    g->phase = g->ninit ? EMU_GS_STARTING : EMU_GS_RUNNING;
+}
+
+/* Begin stopping every process: pre-stop hooks, then SIGTERM. Lock held. */
+static void begin_kill(rt_group *g, int grace)
+{
+    g->killing = 1;
+    g->killed_hard = 0;
+    for (size_t i = 0; i < g->nc; i++) {
+        rt_ctr *c = &g->c[i];
+        c->waiting_restart = 0;
+        if (c->ch.pid <= 0 && !c->idle)
+            continue;
+        event(g, c->spec->name, "Normal", "Killing", "Stopping container %s", c->spec->name);
+        if (c->ch.pid > 0 && c->spec->pre_stop_argc && grace > 0) {
+            char err[256];
+            emu_rt_ctx *ctx = build_ctx(g, c, 0, err, sizeof err);
+            if (ctx) {
+                const char *const *argv = c->spec->pre_stop_argv;
+                pthread_mutex_unlock(&g->mu);
+                int code = run_to_end(ctx, argv, grace, NULL, NULL, err, sizeof err);
+                pthread_mutex_lock(&g->mu);
+                if (code != 0)
+                    event(g, c->spec->name, "Warning", "FailedPreStopHook", "PreStopHook failed: %s",
+                          code < 0 ? err : "non-zero exit code");
+                emu_rt_ctx_free(ctx);
+            }
+        }
+    }
+    for (size_t i = 0; i < g->nc; i++) {
+        rt_ctr *c = &g->c[i];
+        if (c->idle) {
+            c->idle = 0;
+            finish_run(g, c, 0, 0, "Completed", NULL);
+        }
+        if (c->ch.pid > 0)
+            kill(-c->ch.pid, grace > 0 ? SIGTERM : SIGKILL);
+    }
+    now_mono(&g->kill_deadline);
+    g->kill_deadline.tv_sec += grace > 0 ? grace : 0;
+}
+
+static void *group_main(void *arg)
+{
+    rt_group *g = arg;
+    pthread_mutex_lock(&g->mu);
+    for (;;) {
+        if ((g->stop_req || g->restart_req) && !g->killing) {
+            int grace = g->stop_req ? g->grace : (g->spec->termination_grace_seconds >= 0 ?
+                                                  g->spec->termination_grace_seconds : 30);
+            begin_kill(g, grace);
+        }
+        if (g->killing) {
+            if (!any_process(g)) {
+                g->killing = 0;
+                if (g->stop_req)
+                    break;
+                g->restart_req = 0;
+                if (g->next_spec) {
+                    rt_ctr *old = g->c;
+                    size_t nold = g->nc;
+                    teardown_dirs(g);
+                    arena_free(&g->a);
+                    g->a = g->next_a;
+                    g->spec = g->next_spec;
+                    memset(&g->next_a, 0, sizeof g->next_a);
+                    g->next_spec = NULL;
+                    char err[256];
+                    if (setup_dirs(g, err, sizeof err) < 0)
+                        event(g, "", "Warning", "Failed", "update: %s", err);
+                    init_ctrs(g, old, nold);
+                } else {
+                    for (size_t i = 0; i < g->nc; i++) {
+                        g->c[i].waiting_restart = 0;
+                        g->c[i].backoff = 0;
+                    }
+                    g->init_idx = 0;
+                    g->stage = STAGE_INIT;
+                    g->phase = g->ninit ? EMU_GS_STARTING : EMU_GS_RUNNING;
+                }
+                continue;
+            }
+            if (!g->killed_hard && ms_until(&g->kill_deadline) == 0) {
+                g->killed_hard = 1;
+                for (size_t i = 0; i < g->nc; i++)
+                    if (g->c[i].ch.pid > 0)
+                        emu_rt_kill_session(g->c[i].ch.pid, SIGKILL);
+            }
+        } else {
+            schedule(g);
+        }
+        /* poll set: wake fd, then (out, pidfd) per running container */
+        struct pollfd *pf = xcalloc(1 + 2 * g->nc, sizeof *pf);
+        size_t n = 0;
+        pf[n].fd = g->wake_fd;
+        pf[n++].events = POLLIN;
+        int timeout = -1;
+        for (size_t i = 0; i < g->nc; i++) {
+            rt_ctr *c = &g->c[i];
+            pf[1 + 2 * i].fd = -1;
+            pf[2 + 2 * i].fd = -1;
+            if (c->ch.pid > 0) {
+                pf[1 + 2 * i].fd = c->ch.out_fd;
+                pf[1 + 2 * i].events = POLLIN;
+                pf[2 + 2 * i].fd = c->ch.pidfd;
+                pf[2 + 2 * i].events = POLLIN;
+            }
+            if (c->waiting_restart && !g->killing) {
+                int t = ms_until(&c->restart_at);
+                if (timeout < 0 || t < timeout)
+                    timeout = t;
+            }
+        }
+        n = 1 + 2 * g->nc;
+        if (g->killing && !g->killed_hard) {
+            int t = ms_until(&g->kill_deadline);
+            if (timeout < 0 || t < timeout)
+                timeout = t;
+        }
+        if (g->killing && g->killed_hard)
+            timeout = 100; /* a pidfd may never fire if the process is in D state; re-check */
+        pthread_mutex_unlock(&g->mu);
+        int r = poll(pf, (nfds_t)n, timeout);
+        pthread_mutex_lock(&g->mu);
+        if (r > 0 && (pf[0].revents & POLLIN)) {
+            uint64_t v;
+            ssize_t rr = read(g->wake_fd, &v, sizeof v);
+            (void)rr;
+        }
+        for (size_t i = 0; r > 0 && i < g->nc; i++) {
+            rt_ctr *c = &g->c[i];
+            if (c->ch.pid <= 0 || pf[1 + 2 * i].fd != c->ch.out_fd)
+                continue;
+            if (c->ch.out_fd >= 0 && (pf[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)))
+                drain(c);
+            if (pf[2 + 2 * i].revents & POLLIN)
+                on_exit_ctr(g, c);
+        }
+        free(pf);
+    }
+    g->phase = EMU_GS_STOPPED;
+    pthread_mutex_unlock(&g->mu);
+    return NULL;
+}
+
+/* ---- public API ---- */
+
+static void block_sigpipe_create(pthread_t *t, void *(*fn)(void *), void *arg, int *ok)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    *ok = pthread_create(t, NULL, fn, arg) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+emu_rt *emu_rt_new(const emu_rt_options *opt, char *err, size_t errlen)
+{
+    if (!opt || !opt->state_dir || !*opt->state_dir) {
+        snprintf(err, errlen, "runtime: state_dir is required");
+        return NULL;
+    }
+    if (mkdir_p(opt->state_dir, 0755) < 0) {
+        snprintf(err, errlen, "runtime: mkdir %s: %s", opt->state_dir, strerror(errno));
+        return NULL;
+    }
+    emu_rt *rt = xcalloc(1, sizeof *rt);
+    char *real = realpath(opt->state_dir, NULL);
+    rt->state_dir = xstrdup(real ? real : opt->state_dir);
+    free(real);
+    rt->on_event = opt->on_event;
+    rt->event_ud = opt->event_ud;
+    rt->ns_ok = !opt->no_namespaces && emu_rt_ns_available();
+    pthread_mutex_init(&rt->mu, NULL);
+    rt->ws = emu_rt_execws_new(rt, opt->exec_listen && *opt->exec_listen ? opt->exec_listen : "127.0.0.1:0",
+                               err, errlen);
+    if (!rt->ws) {
+        pthread_mutex_destroy(&rt->mu);
+        free(rt->state_dir);
+        free(rt);
+        return NULL;
+    }
+    return rt;
+}
+
+static void group_free(rt_group *g)
+{
+    if (!g)
+        return;
+    teardown_dirs(g);
+    if (g->dir)
+        rm_rf(g->dir);
+    for (size_t i = 0; i < g->nc; i++) {
+        emu_rt_child_close_fds(&g->c[i].ch);
+        emu_rt_log_free(g->c[i].log);
+        emu_rt_log_free(g->c[i].prev);
+    }
+    free(g->c);
+    arena_free(&g->a);
+    arena_free(&g->next_a);
+    if (g->wake_fd >= 0)
+        close(g->wake_fd);
+    pthread_mutex_destroy(&g->mu);
+    free(g->dir);
+    free(g->id);
+    free(g);
+}
+
+static void stop_and_free(rt_group *g, int grace)
+{
+    pthread_mutex_lock(&g->mu);
+    g->stop_req = 1;
+    g->grace = grace >= 0 ? grace : (g->spec->termination_grace_seconds >= 0 ?
+                                     g->spec->termination_grace_seconds : 30);
+    wake(g);
+    pthread_mutex_unlock(&g->mu);
+    if (g->thr_started)
+        pthread_join(g->thr, NULL);
+    group_free(g);
+}
+
+void emu_rt_free(emu_rt *rt)
+{
+    if (!rt)
+        return;
+    emu_rt_execws_free(rt->ws);
+    pthread_mutex_lock(&rt->mu);
+    rt_group *gs = rt->groups;
+    rt->groups = NULL;
+    pthread_mutex_unlock(&rt->mu);
+    for (rt_group *g = gs; g; g = g->next) { /* signal all first so they stop in parallel */
+        pthread_mutex_lock(&g->mu);
+        g->stop_req = 1;
+        g->grace = 0;
+        wake(g);
+        pthread_mutex_unlock(&g->mu);
+    }
+    while (gs) {
+        rt_group *n = gs->next;
+        stop_and_free(gs, 0);
+        gs = n;
+    }
+    pthread_mutex_destroy(&rt->mu);
+    free(rt->state_dir);
+    free(rt);
+}
+
+static rt_group *find_locked(emu_rt *rt, const char *id)
+{
+    for (rt_group *g = rt->groups; g; g = g->next)
+        if (strcmp(g->id, id) == 0)
+            return g;
+    return NULL;
+}
+
+/* Find a group and lock it; NULL when unknown. */
+static rt_group *lock_group(emu_rt *rt, const char *id)
+{
+    if (!id)
+        return NULL;
+    pthread_mutex_lock(&rt->mu);
+    rt_group *g = find_locked(rt, id);
+    if (g)
+        pthread_mutex_lock(&g->mu);
+    pthread_mutex_unlock(&rt->mu);
+    return g;
+}
+
+static int check_spec(const emu_rt_group_spec *s, char *err, size_t errlen)
+{
+    if (!s || !s->id || !*s->id) {
+        snprintf(err, errlen, "runtime: group id is required");
+        return -1;
+    }
+    if (s->restart_policy && *s->restart_policy && strcmp(s->restart_policy, "Always") != 0 &&
+        strcmp(s->restart_policy, "OnFailure") != 0 && strcmp(s->restart_policy, "Never") != 0) {
+        snprintf(err, errlen, "runtime: unknown restart policy \"%s\"", s->restart_policy);
+        return -1;
+    }
+    for (size_t i = 0; i < s->ninit + s->ncontainers; i++) {
+        const emu_rt_container *c = i < s->ninit ? &s->init_containers[i] : &s->containers[i - s->ninit];
+        for (size_t j = 0; j < c->nmounts; j++) {
+            const char *mp = c->mounts[j].mount_path;
+            if (!mp || mp[0] != '/') {
+                snprintf(err, errlen, "runtime: container %s: mount path must be absolute", c->name);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int emu_rt_start_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, size_t errlen)
+{
+    if (check_spec(spec, err, errlen) < 0)
+        return -1;
+    rt_group *g = xcalloc(1, sizeof *g);
+    g->rt = rt;
+    g->id = xstrdup(spec->id);
+    g->spec = copy_spec(&g->a, spec);
+    pthread_mutex_init(&g->mu, NULL);
+    g->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    char *sid = sanitize(spec->id);
+    g->dir = xasprintf("%s/groups/%s", rt->state_dir, sid);
+    free(sid);
+    pthread_mutex_lock(&rt->mu);
+    if (find_locked(rt, spec->id)) {
+        pthread_mutex_unlock(&rt->mu);
+        snprintf(err, errlen, "runtime: group %s already exists", spec->id);
+        free(g->dir);
+        g->dir = NULL; /* do not remove the live group's state */
+        group_free(g);
+        return -1;
+    }
+    if (g->wake_fd < 0 || setup_dirs(g, err, errlen) < 0) {
+        pthread_mutex_unlock(&rt->mu);
+        if (g->wake_fd < 0)
+            snprintf(err, errlen, "runtime: eventfd: %s", strerror(errno));
+        group_free(g);
+        return -1;
+    }
+    init_ctrs(g, NULL, 0);
+    int ok;
+    block_sigpipe_create(&g->thr, group_main, g, &ok);
+    if (!ok) {
+        pthread_mutex_unlock(&rt->mu);
+        snprintf(err, errlen, "runtime: cannot start a thread");
+        group_free(g);
+        return -1;
+    }
+    g->thr_started = 1;
+    g->next = rt->groups;
+    rt->groups = g;
+    pthread_mutex_unlock(&rt->mu);
+    return 0;
+}
+
+int emu_rt_stop_group(emu_rt *rt, const char *id, int grace_seconds)
+{
+    pthread_mutex_lock(&rt->mu);
+    rt_group **pp = &rt->groups, *g = NULL;
+    for (; *pp; pp = &(*pp)->next)
+        if (strcmp((*pp)->id, id) == 0) {
+            g = *pp;
+            *pp = g->next;
+            break;
+        }
+    pthread_mutex_unlock(&rt->mu);
+    if (!g)
+        return -1;
+    stop_and_free(g, grace_seconds);
+    return 0;
+}
+
+int emu_rt_restart_group(emu_rt *rt, const char *id)
+{
+    rt_group *g = lock_group(rt, id);
+    if (!g)
+        return -1;
+    g->restart_req = 1;
+    wake(g);
+    pthread_mutex_unlock(&g->mu);
+    return 0;
+}
+
+int emu_rt_update_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, size_t errlen)
+{
+    if (check_spec(spec, err, errlen) < 0)
+        return -1;
+    rt_group *g = lock_group(rt, spec->id);
+    if (!g) {
+        snprintf(err, errlen, "runtime: unknown group %s", spec->id);
+        return -1;
+    }
+    arena_free(&g->next_a);
+    g->next_spec = copy_spec(&g->next_a, spec);
+    g->restart_req = 1;
+    wake(g);
+    pthread_mutex_unlock(&g->mu);
+    return 0;
+}
+
+int emu_rt_group_status_get(emu_rt *rt, const char *id, emu_rt_group_status *out)
+{
+    memset(out, 0, sizeof *out);
+    rt_group *g = lock_group(rt, id);
+    if (!g)
+        return -1;
+    out->phase = g->phase;
+    out->ncontainers = g->nc;
+    out->containers = xcalloc(g->nc + 1, sizeof(emu_rt_container_status));
+    for (size_t i = 0; i < g->nc; i++)
+        out->containers[i] = g->c[i].st;
+    pthread_mutex_unlock(&g->mu);
+    return 0;
+}
+
+void emu_rt_status_free(emu_rt_group_status *st)
+{
+    if (!st)
+        return;
+    free(st->containers);
+    st->containers = NULL;
+    st->ncontainers = 0;
+}
+
+static rt_ctr *find_ctr(rt_group *g, const char *name)
+{
+    if (!name)
+        return g->nc - g->ninit == 1 ? &g->c[g->ninit] : NULL;
+    for (size_t i = 0; i < g->nc; i++)
+        if (strcmp(g->c[i].st.name, name) == 0 && !g->c[i].is_init)
+            return &g->c[i];
+    for (size_t i = 0; i < g->nc; i++)
+        if (strcmp(g->c[i].st.name, name) == 0)
+            return &g->c[i];
+    return NULL;
+}
+
+int emu_rt_logs(emu_rt *rt, const char *id, const char *container, int previous,
+                const struct timespec *since, long tail, long limit_bytes, int timestamps, dynbuf *out)
+{
+    rt_group *g = lock_group(rt, id);
+    if (!g)
+        return -1;
+    rt_ctr *c = find_ctr(g, container);
+    int rc = -1;
+    if (c) {
+        const emu_rt_log *l = previous ? c->prev : c->log;
+        if (l) {
+            emu_rt_log_read(l, since, tail, limit_bytes, timestamps, out);
+            rc = 0;
+        } else {
+            rc = previous ? -2 : 0;
+        }
+    }
+    pthread_mutex_unlock(&g->mu);
+    return rc;
+}
+
+emu_rt_ctx *emu_rt_exec_context(emu_rt *rt, const char *id, const char *container, int tty,
+                                char *err, size_t errlen)
+{
+    rt_group *g = lock_group(rt, id);
+    if (!g) {
+        snprintf(err, errlen, "container group %s not found", id ? id : "");
+        return NULL;
+    }
+    rt_ctr *c = find_ctr(g, container);
+    emu_rt_ctx *ctx = NULL;
+    if (!c)
+        snprintf(err, errlen, "container %s not found in group %s", container ? container : "", id);
+    else if (c->ch.pid <= 0 && !c->idle)
+        snprintf(err, errlen, "container %s is not running", c->st.name);
+    else
+        ctx = build_ctx(g, c, tty, err, errlen);
+    pthread_mutex_unlock(&g->mu);
+    return ctx;
+}
+
+char *emu_rt_exec_session(emu_rt *rt, const char *id, const char *container, const char *const *argv,
+                          size_t argc, int tty, int stdin_open, char *err, size_t errlen)
+{
+    if (!argv || !argc) {
+        snprintf(err, errlen, "exec: a command is required");
+        return NULL;
+    }
+    emu_rt_ctx *ctx = emu_rt_exec_context(rt, id, container, tty, err, errlen);
+    if (!ctx)
+        return NULL;
+    emu_rt_ctx_free(ctx);
+    return emu_rt_execws_add(rt->ws, id, container, argv, argc, tty, stdin_open);
+}
+
+int emu_rt_exec_sync(emu_rt *rt, const char *id, const char *container, const char *const *argv,
+                     size_t argc, int timeout_seconds, dynbuf *out_stdout, dynbuf *out_stderr,
+                     int *exit_code, char *err, size_t errlen)
+{
+    *exit_code = -1;
+    if (!argv || !argc) {
+        snprintf(err, errlen, "exec: a command is required");
+        return -1;
+    }
+    emu_rt_ctx *ctx = emu_rt_exec_context(rt, id, container, 0, err, errlen);
+    if (!ctx)
+        return -1;
+    const char **av = xcalloc(argc + 1, sizeof(char *));
+    for (size_t i = 0; i < argc; i++)
+        av[i] = argv[i];
+    int code = run_to_end(ctx, av, timeout_seconds > 0 ? timeout_seconds : 60, out_stdout, out_stderr,
+                          err, errlen);
+    free(av);
+    emu_rt_ctx_free(ctx);
+    if (code < 0)
+        return -1;
+    *exit_code = code;
+    return 0;
+}
+
+int emu_rt_usage_get(emu_rt *rt, const char *id, emu_rt_usage **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    emu_rt_procinfo *ps;
+    size_t np;
+    emu_rt_proc_list(&ps, &np);
+    rt_group *g = lock_group(rt, id);
+    if (!g) {
+        free(ps);
+        return -1;
+    }
+    size_t cnt = g->nc - g->ninit;
+    emu_rt_usage *u = xcalloc(cnt + 1, sizeof *u);
+    struct timespec now;
+    now_mono(&now);
+    for (size_t i = 0; i < cnt; i++) {
+        rt_ctr *c = &g->c[g->ninit + i];
+        snprintf(u[i].container, sizeof u[i].container, "%s", c->st.name);
+        uint64_t live = 0, rss = 0, shared = 0;
+        if (c->ch.pid > 0)
+            for (size_t k = 0; k < np; k++)
+                if (ps[k].session == c->ch.pid) {
+                    live += ps[k].cpu_ns;
+                    rss += ps[k].rss_bytes;
+                    shared += ps[k].shared_bytes;
+                }
+        uint64_t cum = c->cpu_done_ns + live;
+        if (cum < c->last_cpu_ns)
+            cum = c->last_cpu_ns; /* never go backwards */
+        if (c->last_sample.tv_sec) {
+            double dt = (double)(now.tv_sec - c->last_sample.tv_sec) +
+                        (double)(now.tv_nsec - c->last_sample.tv_nsec) / 1e9;
+            if (dt >= 0.5) {
+                c->rate = (uint64_t)((double)(cum - c->last_cpu_ns) / dt);
+                c->last_cpu_ns = cum;
+                c->last_sample = now;
+            }
+        } else {
+            double dt = secs_since(&c->run_start);
+            uint64_t run_cpu = live;
+            c->rate = dt > 0.01 && c->ch.pid > 0 ? (uint64_t)((double)run_cpu / dt) : 0;
+            c->last_cpu_ns = cum;
+            c->last_sample = now;
+        }
+        if (c->ch.pid <= 0 && !c->idle)
+            c->rate = 0;
+        u[i].cpu_usage_core_nano_seconds = cum;
+        u[i].cpu_usage_nano_cores = c->rate;
+        u[i].memory_usage_bytes = rss;
+        u[i].memory_working_set_bytes = rss;
+        u[i].memory_rss_bytes = rss > shared ? rss - shared : rss;
+    }
+    pthread_mutex_unlock(&g->mu);
+    free(ps);
+    *out = u;
+    *n = cnt;
+    return 0;
+}

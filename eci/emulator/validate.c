@@ -1,0 +1,1240 @@
+/* CreateContainerGroup / UpdateContainerGroup parameter parsing and
+ * validation with the service's documented limits and error codes
+ * (spec/eci-api.md 5.17, 6.2, 6.3; eci-api-extra.md 6). */
+#include "eci/emulator/emu.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xmalloc.h"
+
+#define MAX_CONTAINERS 5
+#define MAX_INITS 5
+#define MAX_VOLUMES 20
+#define MAX_CREDS 10
+#define MAX_TAGS 20
+#define MAX_COMMAND 20
+#define MAX_COMMAND_LEN 256
+#define MAX_ARGS 10
+#define MAX_ENV 100
+#define MAX_MOUNTS 16
+#define MAX_PORTS 100
+#define MAX_CFILE (32 * 1024)
+#define MAX_LIST_MISC 64
+
+static char *dupv(const char *s) { return s ? xstrdup(s) : NULL; }
+
+static int length_exceeded(emu_err *e, const char *what, size_t max)
+{
+    return emu_fail(e, 400, "InvalidParameter.LengthExceeded",
+                    "The number of %s exceeds the limit %zu.", what, max);
+}
+
+/* RepeatList with a count and an item-length limit. */
+static int strlist(const kv_list *p, const char *prefix, size_t max, size_t maxlen,
+                   char ***out, size_t *n, emu_err *e)
+{
+    const char **v = NULL;
+    long m = emu_repeat_list(p, prefix, &v, e);
+    if (m < 0)
+        return -1;
+    if ((size_t)m > max) {
+        free(v);
+        return length_exceeded(e, prefix, max);
+    }
+    for (long i = 0; i < m; i++)
+        if (strlen(v[i]) > maxlen) {
+            free(v);
+            return emu_fail(e, 400, "InvalidParameter.ValueExceeded",
+                            "An item of %s is longer than %zu characters.", prefix, maxlen);
+        }
+    *out = m ? xcalloc((size_t)m, sizeof(char *)) : NULL;
+    for (long i = 0; i < m; i++)
+        (*out)[i] = xstrdup(v[i]);
+    *n = (size_t)m;
+    free(v);
+    return 0;
+}
+
+static int one_of(const char *v, const char *const *allowed)
+{
+    for (int i = 0; allowed[i]; i++)
+        if (strcmp(v, allowed[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int check_enum(const kv_list *p, const char *key, const char *const *allowed, emu_err *e)
+{
+    const char *v = emu_get(p, key);
+    if (v && !one_of(v, allowed))
+        return emu_invalid(e, key, "value not allowed");
+    return 0;
+}
+
+static int b64val(int c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+}
+
+/* Strict-ish Base64 (standard or URL alphabet, optional padding, no
+ * whitespace). Returns a fresh buffer or NULL. */
+static char *b64_decode(const char *s, size_t *outlen)
+{
+    size_t n = strlen(s);
+    while (n && s[n - 1] == '=')
+        n--;
+    if (n % 4 == 1)
+        return NULL;
+    char *o = xmalloc(n * 3 / 4 + 3);
+    size_t w = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64val((unsigned char)s[i]);
+        if (v < 0) {
+            free(o);
+            return NULL;
+        }
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            o[w++] = (char)((acc >> bits) & 0xFF);
+        }
+    }
+    o[w] = 0;
+    *outlen = w;
+    return o;
+}
+
+static int valid_name(const char *s, size_t lo, size_t hi)
+{
+    size_t n = strlen(s);
+    if (n < lo || n > hi)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(islower(c) || isdigit(c) || c == '-'))
+            return 0;
+    }
+    return s[0] != '-' && s[n - 1] != '-';
+}
+
+static int env_key_ok(const char *k)
+{
+    size_t n = strlen(k);
+    if (n < 1 || n > 128 || isdigit((unsigned char)k[0]))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)k[i]) || k[i] == '_'))
+            return 0;
+    return 1;
+}
+
+static void probe_free(emu_probe *p)
+{
+    emu_strv_free(p->exec, p->nexec);
+    free(p->http_path);
+    free(p->http_scheme);
+}
+
+static void container_free(emu_container *c)
+{
+    free(c->name);
+    free(c->image);
+    free(c->image_pull_policy);
+    free(c->working_dir);
+    emu_strv_free(c->command, c->ncommand);
+    emu_strv_free(c->args, c->nargs);
+    for (size_t i = 0; i < c->nenv; i++) {
+        free(c->env[i].key);
+        free(c->env[i].value);
+        free(c->env[i].field_path);
+    }
+    free(c->env);
+    for (size_t i = 0; i < c->nports; i++)
+        free(c->ports[i].protocol);
+    free(c->ports);
+    for (size_t i = 0; i < c->nmounts; i++) {
+        free(c->mounts[i].name);
+        free(c->mounts[i].mount_path);
+        free(c->mounts[i].sub_path);
+        free(c->mounts[i].propagation);
+    }
+    free(c->mounts);
+    probe_free(&c->liveness);
+    probe_free(&c->readiness);
+    emu_strv_free(c->cap_add, c->ncap);
+    emu_strv_free(c->post_start, c->npost_start);
+    emu_strv_free(c->pre_stop, c->npre_stop);
+}
+
+static void volume_free(emu_volume *v)
+{
+    free(v->name);
+    free(v->type);
+    free(v->medium);
+    free(v->size_limit);
+    free(v->nfs_server);
+    free(v->nfs_path);
+    for (size_t i = 0; i < v->nfiles; i++) {
+        free(v->files[i].path);
+        free(v->files[i].content);
+    }
+    free(v->files);
+    free(v->disk_id);
+    free(v->disk_fs_type);
+    free(v->flex_driver);
+    free(v->flex_fs_type);
+    free(v->flex_options);
+    free(v->host_path);
+    free(v->host_path_type);
+}
+
+void emu_spec_free(emu_spec *s)
+{
+    if (!s)
+        return;
+    char **strs[] = {&s->region, &s->zone, &s->name, &s->security_group, &s->vswitch,
+                     &s->restart_policy, &s->instance_type, &s->resource_group, &s->dns_policy,
+                     &s->ram_role, &s->spot_strategy, &s->host_name, &s->eip_instance,
+                     &s->image_snapshot};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        free(*strs[i]);
+    for (size_t i = 0; i < s->ncontainers; i++)
+        container_free(&s->containers[i]);
+    free(s->containers);
+    for (size_t i = 0; i < s->ninits; i++)
+        container_free(&s->inits[i]);
+    free(s->inits);
+    for (size_t i = 0; i < s->nvolumes; i++)
+        volume_free(&s->volumes[i]);
+    free(s->volumes);
+    kv_free(&s->tags);
+    emu_strv_free(s->dns_ns, s->ndns_ns);
+    emu_strv_free(s->dns_search, s->ndns_search);
+    kv_free(&s->dns_opts);
+    kv_free(&s->host_aliases);
+    kv_free(&s->sysctls);
+    free(s);
+}
+
+static int parse_probe(const kv_list *p, const char *base, int liveness, emu_probe *pr, emu_err *e)
+{
+    char key[640], pre[256];
+    int any = 0;
+    size_t blen = strlen(base);
+    for (size_t i = 0; i < p->n; i++)
+        if (strncmp(p->items[i].key, base, blen) == 0 && p->items[i].val[0]) {
+            any = 1;
+            break;
+        }
+    pr->initial_delay = 0;
+    pr->period = 10;
+    pr->timeout = 1;
+    pr->success = 1;
+    pr->failure = 3;
+    if (!any)
+        return 0;
+    pr->present = 1;
+    snprintf(pre, sizeof pre, "%sExec.Command.", base);
+    if (strlist(p, pre, MAX_COMMAND, 4096, &pr->exec, &pr->nexec, e))
+        return -1;
+    pr->http_path = dupv(emu_getf(p, key, sizeof key, "%sHttpGet.Path", base));
+    pr->http_scheme = dupv(emu_getf(p, key, sizeof key, "%sHttpGet.Scheme", base));
+    static const char *const schemes[] = {"HTTP", "HTTPS", NULL};
+    if (pr->http_scheme && !one_of(pr->http_scheme, schemes))
+        return emu_invalid(e, key, "must be HTTP or HTTPS");
+    snprintf(key, sizeof key, "%sHttpGet.Port", base);
+    if (emu_get_long(p, key, 1, 65535, &pr->http_port, e) < 0)
+        return -1;
+    snprintf(key, sizeof key, "%sTcpSocket.Port", base);
+    if (emu_get_long(p, key, 1, 65535, &pr->tcp_port, e) < 0)
+        return -1;
+    int handlers = (pr->nexec > 0) + (pr->http_port > 0 || pr->http_path != NULL) + (pr->tcp_port > 0);
+    if (handlers != 1)
+        return emu_fail(e, 400, "InvalidParameter",
+                        "The probe %s must have exactly one of Exec, HttpGet and TcpSocket.", base);
+    if (pr->http_path && pr->http_port == 0)
+        return emu_missing(e, "HttpGet.Port");
+    struct { const char *name; long lo, hi; long *dst; } nums[] = {
+        {"InitialDelaySeconds", 0, 86400, &pr->initial_delay},
+        {"PeriodSeconds", 1, 86400, &pr->period},
+        {"TimeoutSeconds", 1, 86400, &pr->timeout},
+        {"SuccessThreshold", 1, 1000, &pr->success},
+        {"FailureThreshold", 1, 1000, &pr->failure},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        snprintf(key, sizeof key, "%s%s", base, nums[i].name);
+        if (emu_get_long(p, key, nums[i].lo, nums[i].hi, nums[i].dst, e) < 0)
+            return -1;
+    }
+    if (liveness && pr->success != 1)
+        return emu_fail(e, 400, "InvalidParameter",
+                        "The parameter \"%sSuccessThreshold\" must be 1 for a liveness probe.", base);
+    return 0;
+}
+
+static int parse_container(const kv_list *p, const char *base, int is_init, emu_container *c, emu_err *e)
+{
+    char key[640], pre[256];
+    long *idx = NULL;
+    long n;
+    c->read_only_root = -1;
+    c->run_as_user = -1;
+    c->name = dupv(emu_getf(p, key, sizeof key, "%sName", base));
+    if (!c->name)
+        return emu_missing(e, key);
+    if (!valid_name(c->name, 1, 128))
+        return emu_invalid(e, key, "container names are 1-128 lower-case letters, digits and '-', "
+                                   "not starting or ending with '-'");
+    c->image = dupv(emu_getf(p, key, sizeof key, "%sImage", base));
+    if (!c->image)
+        return emu_missing(e, key);
+    if (strlen(c->image) > 512)
+        return emu_invalid(e, key, "too long");
+    c->image_pull_policy = dupv(emu_getf(p, key, sizeof key, "%sImagePullPolicy", base));
+    static const char *const pulls[] = {"Always", "IfNotPresent", "Never", NULL};
+    if (c->image_pull_policy && !one_of(c->image_pull_policy, pulls))
+        return emu_invalid(e, key, "must be Always, IfNotPresent or Never");
+    c->working_dir = dupv(emu_getf(p, key, sizeof key, "%sWorkingDir", base));
+    snprintf(key, sizeof key, "%sCpu", base);
+    if (emu_get_double(p, key, 0, 64, &c->cpu, e) < 0)
+        return -1;
+    snprintf(key, sizeof key, "%sMemory", base);
+    if (emu_get_double(p, key, 0, 512, &c->memory, e) < 0)
+        return -1;
+    snprintf(key, sizeof key, "%sGpu", base);
+    if (emu_get_long(p, key, 0, 8, &c->gpu, e) < 0)
+        return -1;
+    snprintf(pre, sizeof pre, "%sCommand.", base);
+    if (strlist(p, pre, MAX_COMMAND, MAX_COMMAND_LEN, &c->command, &c->ncommand, e))
+        return -1;
+    snprintf(pre, sizeof pre, "%sArg.", base);
+    if (strlist(p, pre, MAX_ARGS, 4096, &c->args, &c->nargs, e))
+        return -1;
+    snprintf(key, sizeof key, "%sTty", base);
+    if (emu_get_bool(p, key, &c->tty, e) < 0)
+        return -1;
+    snprintf(key, sizeof key, "%sStdin", base);
+    if (emu_get_bool(p, key, &c->stdin_open, e) < 0)
+        return -1;
+    snprintf(key, sizeof key, "%sStdinOnce", base);
+    if (emu_get_bool(p, key, &c->stdin_once, e) < 0)
+        return -1;
+
+    /* environment */
+    snprintf(pre, sizeof pre, "%sEnvironmentVar.", base);
+    if ((n = emu_list_indices(p, pre, &idx, e)) < 0)
+        return -1;
+    if (n > MAX_ENV) {
+        free(idx);
+        return length_exceeded(e, "environment variables", MAX_ENV);
+    }
+    c->env = n ? xcalloc((size_t)n, sizeof *c->env) : NULL;
+    for (long i = 0; i < n; i++) {
+        emu_env *v = &c->env[c->nenv++];
+        v->key = dupv(emu_getf(p, key, sizeof key, "%s%ld.Key", pre, idx[i]));
+        if (!v->key) {
+            free(idx);
+            return emu_missing(e, key);
+        }
+        if (!env_key_ok(v->key)) {
+            free(idx);
+            return emu_invalid(e, key, "names are 1-128 characters [0-9a-zA-Z_], not starting with a digit");
+        }
+        v->value = dupv(emu_getf(p, key, sizeof key, "%s%ld.Value", pre, idx[i]));
+        if (v->value && strlen(v->value) > 256) {
+            free(idx);
+            return emu_fail(e, 400, "InvalidParameter.ValueExceeded",
+                            "The value of \"%s\" is longer than 256 characters.", key);
+        }
+        v->field_path = dupv(emu_getf(p, key, sizeof key, "%s%ld.FieldRef.FieldPath", pre, idx[i]));
+        if (v->field_path && strcmp(v->field_path, "status.podIP") != 0) {
+            free(idx);
+            return emu_invalid(e, key, "only status.podIP is supported");
+        }
+        if (v->field_path && v->value) {
+            free(idx);
+            return emu_invalid(e, key, "FieldRef cannot be used together with a non-empty Value");
+        }
+    }
+    free(idx);
+    idx = NULL;
+
+    /* ports */
+    snprintf(pre, sizeof pre, "%sPort.", base);
+    if ((n = emu_list_indices(p, pre, &idx, e)) < 0)
+        return -1;
+    if (n > MAX_PORTS) {
+        free(idx);
+        return length_exceeded(e, "ports", MAX_PORTS);
+    }
+    c->ports = n ? xcalloc((size_t)n, sizeof *c->ports) : NULL;
+    for (long i = 0; i < n; i++) {
+        emu_port *pt = &c->ports[c->nports++];
+        snprintf(key, sizeof key, "%s%ld.Port", pre, idx[i]);
+        int r = emu_get_long(p, key, 1, 65535, &pt->port, e);
+        if (r <= 0) {
+            free(idx);
+            return r < 0 ? -1 : emu_missing(e, key);
+        }
+        pt->protocol = dupv(emu_getf(p, key, sizeof key, "%s%ld.Protocol", pre, idx[i]));
+        static const char *const protos[] = {"TCP", "UDP", NULL};
+        if (pt->protocol && !one_of(pt->protocol, protos)) {
+            free(idx);
+            return emu_invalid(e, key, "must be TCP or UDP");
+        }
+        if (!pt->protocol)
+            pt->protocol = xstrdup("TCP");
+    }
+    free(idx);
+    idx = NULL;
+
+    /* volume mounts (names checked against the volumes later) */
+    snprintf(pre, sizeof pre, "%sVolumeMount.", base);
+    if ((n = emu_list_indices(p, pre, &idx, e)) < 0)
+        return -1;
+    if (n > MAX_MOUNTS) {
+        free(idx);
+        return length_exceeded(e, "volume mounts", MAX_MOUNTS);
+    }
+    c->mounts = n ? xcalloc((size_t)n, sizeof *c->mounts) : NULL;
+    for (long i = 0; i < n; i++) {
+        emu_vmount *m = &c->mounts[c->nmounts++];
+        m->name = dupv(emu_getf(p, key, sizeof key, "%s%ld.Name", pre, idx[i]));
+        if (!m->name) {
+            free(idx);
+            return emu_missing(e, key);
+        }
+        m->mount_path = dupv(emu_getf(p, key, sizeof key, "%s%ld.MountPath", pre, idx[i]));
+        if (!m->mount_path) {
+            free(idx);
+            return emu_missing(e, key);
+        }
+        if (m->mount_path[0] != '/') {
+            free(idx);
+            return emu_invalid(e, key, "must be an absolute path");
+        }
+        m->sub_path = dupv(emu_getf(p, key, sizeof key, "%s%ld.SubPath", pre, idx[i]));
+        if (m->sub_path && (m->sub_path[0] == '/' || strstr(m->sub_path, ".."))) {
+            free(idx);
+            return emu_invalid(e, key, "must be a relative path without '..'");
+        }
+        m->propagation = dupv(emu_getf(p, key, sizeof key, "%s%ld.MountPropagation", pre, idx[i]));
+        static const char *const props[] = {"None", "HostToCotainer", "HostToContainer", "Bidirectional", NULL};
+        if (m->propagation && !one_of(m->propagation, props)) {
+            free(idx);
+            return emu_invalid(e, key, "must be None, HostToCotainer or Bidirectional");
+        }
+        snprintf(key, sizeof key, "%s%ld.ReadOnly", pre, idx[i]);
+        if (emu_get_bool(p, key, &m->read_only, e) < 0) {
+            free(idx);
+            return -1;
+        }
+    }
+    free(idx);
+    idx = NULL;
+
+    /* security context */
+    snprintf(pre, sizeof pre, "%sSecurityContext.Capability.Add.", base);
+    if (strlist(p, pre, 8, 64, &c->cap_add, &c->ncap, e))
+        return -1;
+    for (size_t i = 0; i < c->ncap; i++)
+        if (strcmp(c->cap_add[i], "NET_ADMIN") != 0 && strcmp(c->cap_add[i], "NET_RAW") != 0)
+            return emu_invalid(e, pre, "only NET_ADMIN and NET_RAW can be added");
+    snprintf(key, sizeof key, "%sSecurityContext.ReadOnlyRootFilesystem", base);
+    int ro = -1;
+    if (emu_get_bool(p, key, &ro, e) < 0)
+        return -1;
+    if (ro == 0)
+        return emu_invalid(e, key, "only true is supported");
+    c->read_only_root = ro;
+    snprintf(key, sizeof key, "%sSecurityContext.RunAsUser", base);
+    if (emu_get_long(p, key, 0, 2147483647L, &c->run_as_user, e) < 0)
+        return -1;
+
+    if (!is_init) {
+        snprintf(pre, sizeof pre, "%sLivenessProbe.", base);
+        if (parse_probe(p, pre, 1, &c->liveness, e))
+            return -1;
+        snprintf(pre, sizeof pre, "%sReadinessProbe.", base);
+        if (parse_probe(p, pre, 0, &c->readiness, e))
+            return -1;
+        snprintf(pre, sizeof pre, "%sLifecyclePostStartHandlerExec.", base);
+        if (strlist(p, pre, MAX_COMMAND, 4096, &c->post_start, &c->npost_start, e))
+            return -1;
+        snprintf(pre, sizeof pre, "%sLifecyclePreStopHandlerExec.", base);
+        if (strlist(p, pre, MAX_COMMAND, 4096, &c->pre_stop, &c->npre_stop, e))
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_containers(const kv_list *p, const char *prefix, size_t max, int is_init,
+                            emu_container **out, size_t *nout, emu_err *e)
+{
+    long *idx = NULL;
+    long n = emu_list_indices(p, prefix, &idx, e);
+    if (n < 0)
+        return -1;
+    if ((size_t)n > max) {
+        free(idx);
+        return length_exceeded(e, is_init ? "init containers" : "containers", max);
+    }
+    *out = n ? xcalloc((size_t)n, sizeof **out) : NULL;
+    *nout = 0;
+    char base[64];
+    for (long i = 0; i < n; i++) {
+        snprintf(base, sizeof base, "%s%ld.", prefix, idx[i]);
+        (*nout)++;
+        if (parse_container(p, base, is_init, &(*out)[i], e)) {
+            free(idx);
+            return -1;
+        }
+    }
+    free(idx);
+    return 0;
+}
+
+static int parse_volumes(const kv_list *p, emu_spec *s, emu_err *e)
+{
+    long *idx = NULL;
+    long n = emu_list_indices(p, "Volume.", &idx, e);
+    char key[640], pre[256];
+    if (n < 0)
+        return -1;
+    if (n > MAX_VOLUMES) {
+        free(idx);
+        return length_exceeded(e, "volumes", MAX_VOLUMES);
+    }
+    s->volumes = n ? xcalloc((size_t)n, sizeof *s->volumes) : NULL;
+    int rc = 0;
+    for (long i = 0; i < n && rc == 0; i++) {
+        emu_volume *v = &s->volumes[s->nvolumes++];
+        long k = idx[i];
+        v->name = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.Name", k));
+        if (!v->name) {
+            rc = emu_missing(e, key);
+            break;
+        }
+        if (!valid_name(v->name, 1, 128)) {
+            rc = emu_invalid(e, key, "volume names are lower-case letters, digits and '-'");
+            break;
+        }
+        for (size_t j = 0; j + 1 < s->nvolumes; j++)
+            if (strcmp(s->volumes[j].name, v->name) == 0) {
+                rc = emu_fail_code(e, "InvalidParameter.DuplicatedVolumeName");
+                break;
+            }
+        if (rc)
+            break;
+        v->type = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.Type", k));
+        if (!v->type) {
+            rc = emu_missing(e, key);
+            break;
+        }
+        static const char *const types[] = {"EmptyDirVolume", "NFSVolume", "ConfigFileVolume", "FlexVolume",
+                                            "DiskVolume", "HostPathVolume", NULL};
+        if (!one_of(v->type, types)) {
+            rc = emu_invalid(e, key, "unknown volume type");
+            break;
+        }
+        v->medium = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.EmptyDirVolume.Medium", k));
+        static const char *const media[] = {"Memory", "memory", "LocalRaid0", NULL};
+        if (v->medium && !one_of(v->medium, media)) {
+            rc = emu_invalid(e, key, "must be empty, Memory or LocalRaid0");
+            break;
+        }
+        v->size_limit = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.EmptyDirVolume.SizeLimit", k));
+        v->nfs_server = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.NFSVolume.Server", k));
+        v->nfs_path = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.NFSVolume.Path", k));
+        snprintf(key, sizeof key, "Volume.%ld.NFSVolume.ReadOnly", k);
+        if (emu_get_bool(p, key, &v->nfs_read_only, e) < 0) {
+            rc = -1;
+            break;
+        }
+        if (strcmp(v->type, "NFSVolume") == 0 && (!v->nfs_server || !v->nfs_path)) {
+            rc = emu_missing(e, v->nfs_server ? "NFSVolume.Path" : "NFSVolume.Server");
+            break;
+        }
+        snprintf(key, sizeof key, "Volume.%ld.ConfigFileVolume.DefaultMode", k);
+        v->default_mode = 0644;
+        if (emu_get_long(p, key, 0, 0777, &v->default_mode, e) < 0) {
+            rc = -1;
+            break;
+        }
+        snprintf(pre, sizeof pre, "Volume.%ld.ConfigFileVolume.ConfigFileToPath.", k);
+        long *fidx = NULL;
+        long nf = emu_list_indices(p, pre, &fidx, e);
+        if (nf < 0) {
+            rc = -1;
+            break;
+        }
+        if (nf > 64) {
+            free(fidx);
+            rc = length_exceeded(e, "config files", 64);
+            break;
+        }
+        v->files = nf ? xcalloc((size_t)nf, sizeof *v->files) : NULL;
+        for (long j = 0; j < nf && rc == 0; j++) {
+            emu_cfile *f = &v->files[v->nfiles++];
+            f->path = dupv(emu_getf(p, key, sizeof key, "%s%ld.Path", pre, fidx[j]));
+            if (!f->path) {
+                rc = emu_missing(e, key);
+                break;
+            }
+            if (f->path[0] == '/' || strstr(f->path, "..")) {
+                rc = emu_invalid(e, key, "must be a relative path without '..'");
+                break;
+            }
+            const char *content = emu_getf(p, key, sizeof key, "%s%ld.Content", pre, fidx[j]);
+            if (content) {
+                if (strlen(content) > (MAX_CFILE / 3 + 1) * 4) {
+                    rc = emu_fail(e, 400, "InvalidParameter.ValueExceeded",
+                                  "The content of \"%s\" exceeds 32 KB.", key);
+                    break;
+                }
+                f->content = b64_decode(content, &f->len);
+                if (!f->content) {
+                    rc = emu_invalid(e, key, "the content must be Base64-encoded");
+                    break;
+                }
+                if (f->len > MAX_CFILE) {
+                    rc = emu_fail(e, 400, "InvalidParameter.ValueExceeded",
+                                  "The content of \"%s\" exceeds 32 KB.", key);
+                    break;
+                }
+            } else {
+                f->content = xstrdup("");
+            }
+            f->mode = v->default_mode;
+            snprintf(key, sizeof key, "%s%ld.Mode", pre, fidx[j]);
+            if (emu_get_long(p, key, 0, 0777, &f->mode, e) < 0)
+                rc = -1;
+        }
+        free(fidx);
+        if (rc)
+            break;
+        v->disk_id = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.DiskVolume.DiskId", k));
+        v->disk_fs_type = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.DiskVolume.FsType", k));
+        snprintf(key, sizeof key, "Volume.%ld.DiskVolume.DiskSize", k);
+        if (emu_get_long(p, key, 1, 32768, &v->disk_size, e) < 0) {
+            rc = -1;
+            break;
+        }
+        v->flex_driver = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.FlexVolume.Driver", k));
+        v->flex_fs_type = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.FlexVolume.FsType", k));
+        v->flex_options = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.FlexVolume.Options", k));
+        v->host_path = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.HostPathVolume.Path", k));
+        v->host_path_type = dupv(emu_getf(p, key, sizeof key, "Volume.%ld.HostPathVolume.Type", k));
+    }
+    free(idx);
+    return rc;
+}
+
+/* Container names unique across containers and init containers; every
+ * mount names a volume of the group. */
+static int check_containers(const emu_spec *s, emu_err *e)
+{
+    size_t total = s->ncontainers + s->ninits;
+    for (size_t i = 0; i < total; i++) {
+        const emu_container *a = i < s->ninits ? &s->inits[i] : &s->containers[i - s->ninits];
+        for (size_t j = i + 1; j < total; j++) {
+            const emu_container *b = j < s->ninits ? &s->inits[j] : &s->containers[j - s->ninits];
+            if (strcmp(a->name, b->name) == 0)
+                return emu_fail_code(e, "InvalidParameter.DuplicatedName");
+        }
+        for (size_t m = 0; m < a->nmounts; m++) {
+            int found = 0;
+            for (size_t v = 0; v < s->nvolumes; v++)
+                if (strcmp(s->volumes[v].name, a->mounts[m].name) == 0)
+                    found = 1;
+            if (!found)
+                return emu_fail(e, 400, "InvalidParameter",
+                                "The volume \"%s\" mounted by container \"%s\" is not defined in the container group.",
+                                a->mounts[m].name, a->name);
+        }
+    }
+    return 0;
+}
+
+static const struct { double cpu; double mem[5]; } k_specs[] = {
+    {0.25, {0.5, 1, 0, 0, 0}}, {0.5, {1, 2, 0, 0, 0}},       {1, {2, 4, 8, 0, 0}},
+    {2, {1, 2, 4, 8, 16}},     {4, {4, 8, 16, 32, 0}},       {8, {4, 8, 16, 32, 64}},
+    {12, {12, 24, 48, 96, 0}}, {16, {16, 32, 64, 128, 0}},   {24, {24, 48, 96, 192, 0}},
+    {32, {32, 64, 128, 256, 0}}, {52, {96, 192, 384, 0, 0}}, {64, {128, 256, 512, 0, 0}},
+};
+#define NSPECS (sizeof k_specs / sizeof k_specs[0])
+
+int emu_spec_cpu_mem_ok(double cpu, double mem)
+{
+    for (size_t i = 0; i < NSPECS; i++)
+        if (fabs(k_specs[i].cpu - cpu) < 1e-9)
+            for (int j = 0; j < 5 && k_specs[i].mem[j] > 0; j++)
+                if (fabs(k_specs[i].mem[j] - mem) < 1e-9)
+                    return 1;
+    return 0;
+}
+
+/* Effective group resources: the requested group spec (validated), or the
+ * smallest allowed spec covering the containers (init containers run one at a
+ * time, so their maximum counts), or 2 vCPU / 4 GiB. */
+static int resolve_resources(emu_spec *s, int have_cpu, int have_mem, emu_err *e)
+{
+    double cpu = 0, mem = 0, icpu = 0, imem = 0;
+    for (size_t i = 0; i < s->ncontainers; i++) {
+        cpu += s->containers[i].cpu;
+        mem += s->containers[i].memory;
+    }
+    for (size_t i = 0; i < s->ninits; i++) {
+        if (s->inits[i].cpu > icpu)
+            icpu = s->inits[i].cpu;
+        if (s->inits[i].memory > imem)
+            imem = s->inits[i].memory;
+    }
+    if (icpu > cpu)
+        cpu = icpu;
+    if (imem > mem)
+        mem = imem;
+    if (have_cpu != have_mem)
+        return emu_fail_code(e, "InvalidParameter.CPU.Memory");
+    if (have_cpu) {
+        if (!emu_spec_cpu_mem_ok(s->cpu, s->memory))
+            return emu_fail_code(e, "InvalidParameter.CPU.Memory");
+        if (cpu > s->cpu + 1e-9 || mem > s->memory + 1e-9)
+            return emu_fail(e, 400, "InvalidParameter",
+                            "The total Cpu/Memory of the containers exceeds the Cpu/Memory of the container group.");
+        return 0;
+    }
+    if (cpu <= 0 && mem <= 0) {
+        s->cpu = 2;
+        s->memory = 4;
+        return 0;
+    }
+    for (size_t i = 0; i < NSPECS; i++) {
+        if (k_specs[i].cpu + 1e-9 < cpu)
+            continue;
+        for (int j = 0; j < 5 && k_specs[i].mem[j] > 0; j++)
+            if (k_specs[i].mem[j] + 1e-9 >= mem) {
+                s->cpu = k_specs[i].cpu;
+                s->memory = k_specs[i].mem[j];
+                return 0;
+            }
+    }
+    return emu_fail_code(e, "InvalidParameter.CPU.Memory");
+}
+
+static int parse_tags(const kv_list *p, kv_list *tags, emu_err *e)
+{
+    long *idx = NULL;
+    long n = emu_list_indices(p, "Tag.", &idx, e);
+    char key[64];
+    if (n < 0)
+        return -1;
+    if (n > MAX_TAGS) {
+        free(idx);
+        return length_exceeded(e, "tags", MAX_TAGS);
+    }
+    for (long i = 0; i < n; i++) {
+        const char *k = emu_getf(p, key, sizeof key, "Tag.%ld.Key", idx[i]);
+        if (!k) {
+            free(idx);
+            return emu_missing(e, key);
+        }
+        if (strlen(k) > 64 || strncmp(k, "aliyun", 6) == 0 || strncmp(k, "acs:", 4) == 0 ||
+            strstr(k, "http://") || strstr(k, "https://")) {
+            free(idx);
+            return emu_invalid(e, key, "tag keys are at most 64 characters, must not start with "
+                                       "aliyun or acs: and must not contain http:// or https://");
+        }
+        if (kv_get(tags, k)) {
+            free(idx);
+            return emu_invalid(e, key, "duplicate tag key");
+        }
+        const char *v = emu_getf(p, key, sizeof key, "Tag.%ld.Value", idx[i]);
+        if (v && (strlen(v) > 128 || strncmp(v, "acs:", 4) == 0 || strstr(v, "http://") ||
+                  strstr(v, "https://"))) {
+            free(idx);
+            return emu_invalid(e, key, "tag values are at most 128 characters, must not start with "
+                                       "acs: and must not contain http:// or https://");
+        }
+        kv_add(tags, k, v ? v : "");
+    }
+    free(idx);
+    return 0;
+}
+
+static int parse_creds(const kv_list *p, size_t *count, emu_err *e)
+{
+    long *idx = NULL;
+    long n = emu_list_indices(p, "ImageRegistryCredential.", &idx, e);
+    char key[96];
+    if (n < 0)
+        return -1;
+    if (n > MAX_CREDS) {
+        free(idx);
+        return length_exceeded(e, "image registry credentials", MAX_CREDS);
+    }
+    for (long i = 0; i < n; i++) {
+        static const char *const f[] = {"Server", "UserName", "Password"};
+        for (int j = 0; j < 3; j++)
+            if (!emu_getf(p, key, sizeof key, "ImageRegistryCredential.%ld.%s", idx[i], f[j])) {
+                free(idx);
+                return emu_missing(e, key);
+            }
+        const char *srv = emu_getf(p, key, sizeof key, "ImageRegistryCredential.%ld.Server", idx[i]);
+        if (strncmp(srv, "http://", 7) == 0 || strncmp(srv, "https://", 8) == 0) {
+            free(idx);
+            return emu_invalid(e, key, "the registry address must not start with http:// or https://");
+        }
+    }
+    free(idx);
+    *count = (size_t)n;
+    return 0;
+}
+
+static int parse_dns_hosts(const kv_list *p, emu_spec *s, emu_err *e)
+{
+    char key[96], pre[96];
+    if (strlist(p, "DnsConfig.NameServer.", MAX_LIST_MISC, 64, &s->dns_ns, &s->ndns_ns, e))
+        return -1;
+    if (strlist(p, "DnsConfig.Search.", MAX_LIST_MISC, 256, &s->dns_search, &s->ndns_search, e))
+        return -1;
+    long *idx = NULL;
+    long n = emu_list_indices(p, "DnsConfig.Option.", &idx, e);
+    if (n < 0)
+        return -1;
+    if (n > MAX_LIST_MISC) {
+        free(idx);
+        return length_exceeded(e, "DNS options", MAX_LIST_MISC);
+    }
+    for (long i = 0; i < n; i++) {
+        const char *nm = emu_getf(p, key, sizeof key, "DnsConfig.Option.%ld.Name", idx[i]);
+        if (!nm) {
+            free(idx);
+            return emu_missing(e, key);
+        }
+        const char *v = emu_getf(p, key, sizeof key, "DnsConfig.Option.%ld.Value", idx[i]);
+        kv_add(&s->dns_opts, nm, v ? v : "");
+    }
+    free(idx);
+    idx = NULL;
+    n = emu_list_indices(p, "HostAliase.", &idx, e);
+    if (n < 0)
+        return -1;
+    if (n > MAX_LIST_MISC) {
+        free(idx);
+        return length_exceeded(e, "host aliases", MAX_LIST_MISC);
+    }
+    for (long i = 0; i < n; i++) {
+        const char *ip = emu_getf(p, key, sizeof key, "HostAliase.%ld.Ip", idx[i]);
+        if (!ip) {
+            free(idx);
+            return emu_missing(e, key);
+        }
+        snprintf(pre, sizeof pre, "HostAliase.%ld.Hostname.", idx[i]);
+        char **names = NULL;
+        size_t nn = 0;
+        if (strlist(p, pre, MAX_LIST_MISC, 256, &names, &nn, e)) {
+            free(idx);
+            return -1;
+        }
+        dynbuf b;
+        dynbuf_init(&b, 0);
+        for (size_t j = 0; j < nn; j++) {
+            if (j)
+                dynbuf_addc(&b, ' ');
+            dynbuf_adds(&b, names[j]);
+        }
+        kv_add(&s->host_aliases, ip, dynbuf_str(&b));
+        dynbuf_free(&b);
+        emu_strv_free(names, nn);
+    }
+    free(idx);
+    idx = NULL;
+    n = emu_list_indices(p, "SecurityContext.Sysctl.", &idx, e);
+    if (n < 0)
+        return -1;
+    if (n > MAX_LIST_MISC) {
+        free(idx);
+        return length_exceeded(e, "sysctls", MAX_LIST_MISC);
+    }
+    for (long i = 0; i < n; i++) {
+        const char *nm = emu_getf(p, key, sizeof key, "SecurityContext.Sysctl.%ld.Name", idx[i]);
+        const char *v = emu_getf(p, pre, sizeof pre, "SecurityContext.Sysctl.%ld.Value", idx[i]);
+        if (!nm || !v) {
+            free(idx);
+            return emu_missing(e, nm ? pre : key);
+        }
+        kv_add(&s->sysctls, nm, v);
+    }
+    free(idx);
+    return 0;
+}
+
+static const char *const k_restart[] = {"Always", "Never", "OnFailure", NULL};
+
+emu_spec *emu_spec_parse_create(const kv_list *p, const char *region, emu_err *e)
+{
+    emu_spec *s = xcalloc(1, sizeof *s);
+    s->termination_grace = -1;
+    s->active_deadline = -1;
+    char key[64];
+    int have_cpu = 0, have_mem = 0;
+
+    s->region = xstrdup(region);
+    s->name = dupv(emu_get(p, "ContainerGroupName"));
+    if (!s->name) {
+        emu_missing(e, "ContainerGroupName");
+        goto fail;
+    }
+    if (!valid_name(s->name, 2, 128)) {
+        emu_invalid(e, "ContainerGroupName",
+                    "the name is 2-128 characters: lower-case letters, digits and '-', "
+                    "not starting or ending with '-'");
+        goto fail;
+    }
+    const char *zone = emu_get(p, "ZoneId");
+    if (zone && strncmp(zone, region, strlen(region)) != 0) {
+        emu_fail_code(e, "Zone.NotOnSale");
+        goto fail;
+    }
+    s->zone = zone ? xstrdup(zone) : xasprintf("%s-h", region);
+    const char *vsw = emu_get(p, "VSwitchId");
+    if (vsw) {
+        int count = 1;
+        for (const char *c = vsw; *c; c++)
+            count += *c == ',';
+        if (count > 10) {
+            emu_fail(e, 400, "InvalidParameter.LengthExceeded", "At most 10 vSwitches can be specified.");
+            goto fail;
+        }
+        if (strncmp(vsw, "vsw-", 4) != 0) {
+            emu_invalid(e, "VSwitchId", "vSwitch ids start with vsw-");
+            goto fail;
+        }
+        s->vswitch = xstrndup(vsw, strcspn(vsw, ","));
+    } else {
+        s->vswitch = xstrdup("vsw-emu0default0000000000");
+    }
+    const char *sg = emu_get(p, "SecurityGroupId");
+    if (sg && strncmp(sg, "sg-", 3) != 0) {
+        emu_invalid(e, "SecurityGroupId", "security group ids start with sg-");
+        goto fail;
+    }
+    s->security_group = xstrdup(sg ? sg : "sg-emu0default0000000000");
+    if (check_enum(p, "RestartPolicy", k_restart, e))
+        goto fail;
+    s->restart_policy = xstrdup(emu_get(p, "RestartPolicy") ? emu_get(p, "RestartPolicy") : "Always");
+    if ((have_cpu = emu_get_double(p, "Cpu", 0, 64, &s->cpu, e)) < 0)
+        goto fail;
+    if ((have_mem = emu_get_double(p, "Memory", 0, 512, &s->memory, e)) < 0)
+        goto fail;
+    s->instance_type = dupv(emu_get(p, "InstanceType"));
+    s->resource_group = dupv(emu_get(p, "ResourceGroupId"));
+    static const char *const dns[] = {"None", "Default", NULL};
+    if (check_enum(p, "DnsPolicy", dns, e))
+        goto fail;
+    s->dns_policy = dupv(emu_get(p, "DnsPolicy"));
+    s->ram_role = dupv(emu_get(p, "RamRoleName"));
+    static const char *const spot[] = {"NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo", NULL};
+    if (check_enum(p, "SpotStrategy", spot, e))
+        goto fail;
+    s->spot_strategy = xstrdup(emu_get(p, "SpotStrategy") ? emu_get(p, "SpotStrategy") : "NoSpot");
+    int have_limit = emu_get_double(p, "SpotPriceLimit", 0, 1e6, &s->spot_price_limit, e);
+    if (have_limit < 0)
+        goto fail;
+    if (strcmp(s->spot_strategy, "SpotWithPriceLimit") == 0 && !have_limit) {
+        emu_missing(e, "SpotPriceLimit");
+        goto fail;
+    }
+    long spot_duration = 1;
+    if (emu_get_long(p, "SpotDuration", 0, 6, &spot_duration, e) < 0)
+        goto fail;
+    s->host_name = dupv(emu_get(p, "HostName"));
+    s->eip_instance = dupv(emu_get(p, "EipInstanceId"));
+    s->image_snapshot = dupv(emu_get(p, "ImageSnapshotId"));
+    if (emu_get_bool(p, "AutoCreateEip", &s->auto_create_eip, e) < 0 ||
+        emu_get_bool(p, "ShareProcessNamespace", &s->share_process_namespace, e) < 0)
+        goto fail;
+    int dummy;
+    static const char *const bools[] = {"SlsEnable", "AutoMatchImageCache", "DryRun", "ContainerResourceView",
+                                        "StrictSpot", NULL};
+    for (int i = 0; bools[i]; i++)
+        if (emu_get_bool(p, bools[i], &dummy, e) < 0)
+            goto fail;
+    if (emu_get_long(p, "EphemeralStorage", 0, 2048, &s->ephemeral_storage, e) < 0 ||
+        emu_get_long(p, "TerminationGracePeriodSeconds", 0, 86400 * 7, &s->termination_grace, e) < 0 ||
+        emu_get_long(p, "ActiveDeadlineSeconds", 1, 86400L * 3650, &s->active_deadline, e) < 0)
+        goto fail;
+    long tmp;
+    static const char *const longs[] = {"EipBandwidth", "Ipv6AddressCount", "IngressBandwidth",
+                                        "EgressBandwidth", "CpuOptionsCore", "CpuOptionsThreadsPerCore",
+                                        "MaxPendingMinute", NULL};
+    for (int i = 0; longs[i]; i++)
+        if (emu_get_long(p, longs[i], 0, 1L << 40, &tmp, e) < 0)
+            goto fail;
+    const char *core = emu_get(p, "CorePattern");
+    if (core && core[0] == '|') {
+        emu_invalid(e, "CorePattern", "must not start with |");
+        goto fail;
+    }
+    if (parse_tags(p, &s->tags, e) || parse_creds(p, &s->nregistry_creds, e) || parse_volumes(p, s, e))
+        goto fail;
+    if (parse_containers(p, "Container.", MAX_CONTAINERS, 0, &s->containers, &s->ncontainers, e))
+        goto fail;
+    if (s->ncontainers == 0) {
+        emu_missing(e, "Container.1.Name");
+        goto fail;
+    }
+    if (parse_containers(p, "InitContainer.", MAX_INITS, 1, &s->inits, &s->ninits, e))
+        goto fail;
+    if (check_containers(s, e) || parse_dns_hosts(p, s, e))
+        goto fail;
+    if (resolve_resources(s, have_cpu > 0, have_mem > 0, e))
+        goto fail;
+    (void)key;
+    return s;
+fail:
+    emu_spec_free(s);
+    return NULL;
+}
+
+/* A canonical text of the updatable part of a spec (containers, init
+ * containers, credentials count) to detect NoNeedUpdate. */
+static void sig_container(dynbuf *b, const emu_container *c)
+{
+    dynbuf_printf(b, "[%s|%s|%s|%s|%g|%g|%ld|%d%d%d|", c->name, c->image,
+                  c->image_pull_policy ? c->image_pull_policy : "", c->working_dir ? c->working_dir : "",
+                  c->cpu, c->memory, c->gpu, c->tty, c->stdin_open, c->stdin_once);
+    for (size_t i = 0; i < c->ncommand; i++)
+        dynbuf_printf(b, "c:%s\x1f", c->command[i]);
+    for (size_t i = 0; i < c->nargs; i++)
+        dynbuf_printf(b, "a:%s\x1f", c->args[i]);
+    for (size_t i = 0; i < c->nenv; i++)
+        dynbuf_printf(b, "e:%s=%s/%s\x1f", c->env[i].key, c->env[i].value ? c->env[i].value : "",
+                      c->env[i].field_path ? c->env[i].field_path : "");
+    for (size_t i = 0; i < c->nports; i++)
+        dynbuf_printf(b, "p:%ld/%s\x1f", c->ports[i].port, c->ports[i].protocol);
+    for (size_t i = 0; i < c->nmounts; i++)
+        dynbuf_printf(b, "m:%s:%s:%s:%s:%d\x1f", c->mounts[i].name, c->mounts[i].mount_path,
+                      c->mounts[i].sub_path ? c->mounts[i].sub_path : "",
+                      c->mounts[i].propagation ? c->mounts[i].propagation : "", c->mounts[i].read_only);
+    const emu_probe *pr[2] = {&c->liveness, &c->readiness};
+    for (int k = 0; k < 2; k++) {
+        dynbuf_printf(b, "pr%d:%d:%s:%s:%ld:%ld:%ld:%ld:%ld:%ld:%ld:", k, pr[k]->present,
+                      pr[k]->http_path ? pr[k]->http_path : "", pr[k]->http_scheme ? pr[k]->http_scheme : "",
+                      pr[k]->http_port, pr[k]->tcp_port, pr[k]->initial_delay, pr[k]->period,
+                      pr[k]->timeout, pr[k]->success, pr[k]->failure);
+        for (size_t i = 0; i < pr[k]->nexec; i++)
+            dynbuf_printf(b, "%s\x1f", pr[k]->exec[i]);
+    }
+    for (size_t i = 0; i < c->ncap; i++)
+        dynbuf_printf(b, "cap:%s\x1f", c->cap_add[i]);
+    dynbuf_printf(b, "ro:%d:u:%ld]", c->read_only_root, c->run_as_user);
+}
+
+static void spec_sig(dynbuf *b, const emu_spec *s)
+{
+    for (size_t i = 0; i < s->ninits; i++)
+        sig_container(b, &s->inits[i]);
+    dynbuf_adds(b, "|");
+    for (size_t i = 0; i < s->ncontainers; i++)
+        sig_container(b, &s->containers[i]);
+    dynbuf_printf(b, "|creds:%zu", s->nregistry_creds);
+}
+
+static int has_prefix_param(const kv_list *p, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (size_t i = 0; i < p->n; i++)
+        if (strncmp(p->items[i].key, prefix, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Deep copy through the parser is the simplest faithful copy: rebuild the
+ * container lists from parameters when they are replaced, and otherwise move
+ * nothing (the new spec borrows nothing from cur). */
+static void copy_str(char **dst, const char *src) { *dst = src ? xstrdup(src) : NULL; }
+
+static char **copy_strv(char *const *v, size_t n)
+{
+    if (!n)
+        return NULL;
+    char **o = xcalloc(n, sizeof *o);
+    for (size_t i = 0; i < n; i++)
+        o[i] = xstrdup(v[i]);
+    return o;
+}
+
+static void copy_probe(emu_probe *d, const emu_probe *s)
+{
+    *d = *s;
+    d->exec = copy_strv(s->exec, s->nexec);
+    copy_str(&d->http_path, s->http_path);
+    copy_str(&d->http_scheme, s->http_scheme);
+}
+
+static void copy_container(emu_container *d, const emu_container *s)
+{
+    *d = *s;
+    copy_str(&d->name, s->name);
+    copy_str(&d->image, s->image);
+    copy_str(&d->image_pull_policy, s->image_pull_policy);
+    copy_str(&d->working_dir, s->working_dir);
+    d->command = copy_strv(s->command, s->ncommand);
+    d->args = copy_strv(s->args, s->nargs);
+    d->env = s->nenv ? xcalloc(s->nenv, sizeof *d->env) : NULL;
+    for (size_t i = 0; i < s->nenv; i++) {
+        copy_str(&d->env[i].key, s->env[i].key);
+        copy_str(&d->env[i].value, s->env[i].value);
+        copy_str(&d->env[i].field_path, s->env[i].field_path);
+    }
+    d->ports = s->nports ? xcalloc(s->nports, sizeof *d->ports) : NULL;
+    for (size_t i = 0; i < s->nports; i++) {
+        d->ports[i].port = s->ports[i].port;
+        copy_str(&d->ports[i].protocol, s->ports[i].protocol);
+    }
+    d->mounts = s->nmounts ? xcalloc(s->nmounts, sizeof *d->mounts) : NULL;
+    for (size_t i = 0; i < s->nmounts; i++) {
+        d->mounts[i].read_only = s->mounts[i].read_only;
+        copy_str(&d->mounts[i].name, s->mounts[i].name);
+        copy_str(&d->mounts[i].mount_path, s->mounts[i].mount_path);
+        copy_str(&d->mounts[i].sub_path, s->mounts[i].sub_path);
+        copy_str(&d->mounts[i].propagation, s->mounts[i].propagation);
+    }
+    copy_probe(&d->liveness, &s->liveness);
+    copy_probe(&d->readiness, &s->readiness);
+    d->cap_add = copy_strv(s->cap_add, s->ncap);
+    d->post_start = copy_strv(s->post_start, s->npost_start);
+    d->pre_stop = copy_strv(s->pre_stop, s->npre_stop);
+}
+
+static void copy_volume(emu_volume *d, const emu_volume *s)
+{
+    *d = *s;
+    copy_str(&d->name, s->name);
+    copy_str(&d->type, s->type);
+    copy_str(&d->medium, s->medium);
+    copy_str(&d->size_limit, s->size_limit);
+    copy_str(&d->nfs_server, s->nfs_server);
+    copy_str(&d->nfs_path, s->nfs_path);
+    d->files = s->nfiles ? xcalloc(s->nfiles, sizeof *d->files) : NULL;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        d->files[i] = s->files[i];
+        copy_str(&d->files[i].path, s->files[i].path);
+        d->files[i].content = xmalloc(s->files[i].len + 1);
+        memcpy(d->files[i].content, s->files[i].content, s->files[i].len + 1);
+    }
+    copy_str(&d->disk_id, s->disk_id);
+    copy_str(&d->disk_fs_type, s->disk_fs_type);
+    copy_str(&d->flex_driver, s->flex_driver);
+    copy_str(&d->flex_fs_type, s->flex_fs_type);
+    copy_str(&d->flex_options, s->flex_options);
+    copy_str(&d->host_path, s->host_path);
+    copy_str(&d->host_path_type, s->host_path_type);
+}
+
+static void copy_kv(kv_list *d, const kv_list *s)
+{
+    kv_init(d);
+    for (size_t i = 0; i < s->n; i++)
+        kv_add(d, s->items[i].key, s->items[i].val);
+}
+
+emu_spec *emu_spec_copy(const emu_spec *s)
+{
+    emu_spec *d = xcalloc(1, sizeof *d);
+    *d = *s;
+    const char *src[] = {s->region, s->zone, s->name, s->security_group, s->vswitch, s->restart_policy,
+                         s->instance_type, s->resource_group, s->dns_policy, s->ram_role,
+                         s->spot_strategy, s->host_name, s->eip_instance, s->image_snapshot};
+    char **dst[] = {&d->region, &d->zone, &d->name, &d->security_group, &d->vswitch, &d->restart_policy,
+                    &d->instance_type, &d->resource_group, &d->dns_policy, &d->ram_role,
+                    &d->spot_strategy, &d->host_name, &d->eip_instance, &d->image_snapshot};
+    for (size_t i = 0; i < sizeof src / sizeof src[0]; i++)
+        copy_str(dst[i], src[i]);
+    d->containers = s->ncontainers ? xcalloc(s->ncontainers, sizeof *d->containers) : NULL;
+    for (size_t i = 0; i < s->ncontainers; i++)
+        copy_container(&d->containers[i], &s->containers[i]);
+    d->inits = s->ninits ? xcalloc(s->ninits, sizeof *d->inits) : NULL;
+    for (size_t i = 0; i < s->ninits; i++)
+        copy_container(&d->inits[i], &s->inits[i]);
+    d->volumes = s->nvolumes ? xcalloc(s->nvolumes, sizeof *d->volumes) : NULL;
+    for (size_t i = 0; i < s->nvolumes; i++)
+        copy_volume(&d->volumes[i], &s->volumes[i]);
+    copy_kv(&d->tags, &s->tags);
+    d->dns_ns = copy_strv(s->dns_ns, s->ndns_ns);
+    d->dns_search = copy_strv(s->dns_search, s->ndns_search);
+    copy_kv(&d->dns_opts, &s->dns_opts);
+    copy_kv(&d->host_aliases, &s->host_aliases);
+    copy_kv(&d->sysctls, &s->sysctls);
+    return d;
+}
+
+emu_spec *emu_spec_parse_update(const kv_list *p, const emu_spec *cur, int *changed, emu_err *e)
+{
+    emu_spec *s = emu_spec_copy(cur);
+    *changed = 0;
+    if (has_prefix_param(p, "Container.")) {
+        for (size_t i = 0; i < s->ncontainers; i++)
+            container_free(&s->containers[i]);
+        free(s->containers);
+        s->containers = NULL;
+        s->ncontainers = 0;
+        if (parse_containers(p, "Container.", MAX_CONTAINERS, 0, &s->containers, &s->ncontainers, e))
+            goto fail;
+        if (s->ncontainers == 0) {
+            emu_missing(e, "Container.1.Name");
+            goto fail;
+        }
+    }
+    if (has_prefix_param(p, "InitContainer.")) {
+        for (size_t i = 0; i < s->ninits; i++)
+            container_free(&s->inits[i]);
+        free(s->inits);
+        s->inits = NULL;
+        s->ninits = 0;
+        if (parse_containers(p, "InitContainer.", MAX_INITS, 1, &s->inits, &s->ninits, e))
+            goto fail;
+    }
+    if (has_prefix_param(p, "ImageRegistryCredential.") && parse_creds(p, &s->nregistry_creds, e))
+        goto fail;
+    if (check_containers(s, e))
+        goto fail;
+    /* The instance specification cannot change: containers must fit it. */
+    {
+        double cpu = 0, mem = 0;
+        for (size_t i = 0; i < s->ncontainers; i++) {
+            cpu += s->containers[i].cpu;
+            mem += s->containers[i].memory;
+        }
+        if (cpu > s->cpu + 1e-9 || mem > s->memory + 1e-9) {
+            emu_fail_code(e, "InvalidParam.CpuOrMemorySpec");
+            goto fail;
+        }
+    }
+    dynbuf a, b;
+    dynbuf_init(&a, 0);
+    dynbuf_init(&b, 0);
+    spec_sig(&a, cur);
+    spec_sig(&b, s);
+    *changed = a.len != b.len || memcmp(dynbuf_str(&a), dynbuf_str(&b), a.len) != 0;
+    dynbuf_free(&a);
+    dynbuf_free(&b);
+    return s;
+fail:
+    emu_spec_free(s);
+    return NULL;
+}

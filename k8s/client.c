@@ -1,0 +1,896 @@
+#include "k8s/client.h"
+#include "util/dynbuf.h"
+#include "util/ratelimit.h"
+#include "util/xmalloc.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+const k8s_resource K8S_RES_PODS = { "", "v1", "pods", "Pod", 1 };
+const k8s_resource K8S_RES_NODES = { "", "v1", "nodes", "Node", 0 };
+const k8s_resource K8S_RES_NAMESPACES = { "", "v1", "namespaces", "Namespace", 0 };
+const k8s_resource K8S_RES_CONFIGMAPS = { "", "v1", "configmaps", "ConfigMap", 1 };
+const k8s_resource K8S_RES_SECRETS = { "", "v1", "secrets", "Secret", 1 };
+const k8s_resource K8S_RES_SERVICEACCOUNTS = { "", "v1", "serviceaccounts", "ServiceAccount", 1 };
+const k8s_resource K8S_RES_EVENTS = { "", "v1", "events", "Event", 1 };
+const k8s_resource K8S_RES_SERVICES = { "", "v1", "services", "Service", 1 };
+const k8s_resource K8S_RES_LEASES = { "coordination.k8s.io", "v1", "leases", "Lease", 1 };
+const k8s_resource K8S_RES_TOKENREVIEWS = { "authentication.k8s.io", "v1", "tokenreviews", "TokenReview", 0 };
+const k8s_resource K8S_RES_SUBJECTACCESSREVIEWS = { "authorization.k8s.io", "v1", "subjectaccessreviews",
+                                                    "SubjectAccessReview", 0 };
+
+#define MAX_STATS 128
+#define BACKOFF_CAP_MS 5000
+
+struct k8s_client {
+    k8s_config *cfg;
+    k8s_client_opts o;
+    rl_limiter *rl;
+    char *connect_to; /* "sni:port:host:port" when tls-server-name is set */
+    char *base_url;   /* scheme://host[:port] used in URLs */
+    pthread_mutex_t mu; /* pool, stats, rng */
+    CURL **pool;
+    int npool;
+    k8s_request_stat stats[MAX_STATS];
+    size_t nstats;
+    unsigned long total;
+    unsigned int seed;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+/* ---- paths ---- */
+
+char *k8s_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *out = xmalloc(n * 3 + 1), *p = out;
+    for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
+        unsigned char ch = *q;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+            ch == '.' || ch == '_' || ch == '~') {
+            *p++ = (char)ch;
+        } else {
+            *p++ = '%';
+            *p++ = hex[ch >> 4];
+            *p++ = hex[ch & 15];
+        }
+    }
+    *p = '\0';
+    return out;
+}
+
+static int bad_segment(const char *s) { return !s || !*s || !strcmp(s, ".") || !strcmp(s, ".."); }
+
+static void add_segment(dynbuf *b, const char *s)
+{
+    char *e = k8s_escape(s);
+    dynbuf_addc(b, '/');
+    dynbuf_adds(b, e);
+    free(e);
+}
+
+char *k8s_path(const k8s_resource *r, const char *ns, const char *name, const char *sub)
+{
+    if (!r || bad_segment(r->resource) || bad_segment(r->version))
+        return NULL;
+    if (r->namespaced && ns && bad_segment(ns))
+        return NULL;
+    if (name && bad_segment(name))
+        return NULL;
+    if (sub && (!name || bad_segment(sub)))
+        return NULL;
+    dynbuf b;
+    dynbuf_init(&b, 0);
+    if (!r->group || !*r->group) {
+        dynbuf_adds(&b, "/api");
+    } else {
+        if (bad_segment(r->group)) {
+            dynbuf_free(&b);
+            return NULL;
+        }
+        dynbuf_adds(&b, "/apis");
+        add_segment(&b, r->group);
+    }
+    add_segment(&b, r->version);
+    if (r->namespaced && ns) {
+        dynbuf_adds(&b, "/namespaces");
+        add_segment(&b, ns);
+    }
+    add_segment(&b, r->resource);
+    if (name)
+        add_segment(&b, name);
+    if (sub) {
+        /* a subresource may itself contain a slash (e.g. "proxy/path"): escape per part */
+        char *dup = xstrdup(sub), *save = NULL;
+        for (char *tok = strtok_r(dup, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+            if (bad_segment(tok)) {
+                free(dup);
+                dynbuf_free(&b);
+                return NULL;
+            }
+            add_segment(&b, tok);
+        }
+        free(dup);
+    }
+    return dynbuf_take(&b, NULL);
+}
+
+char *k8s_url_with_query(const char *path, const kv_list *q)
+{
+    dynbuf b;
+    dynbuf_init(&b, 0);
+    dynbuf_adds(&b, path);
+    for (size_t i = 0; q && i < q->n; i++) {
+        char *k = k8s_escape(q->items[i].key), *v = k8s_escape(q->items[i].val);
+        dynbuf_printf(&b, "%c%s=%s", i ? '&' : '?', k, v);
+        free(k);
+        free(v);
+    }
+    return dynbuf_take(&b, NULL);
+}
+
+/* ---- object helpers ---- */
+
+const char *k8s_meta_str(const cJSON *obj, const char *field)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, field);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+char *k8s_object_key(const cJSON *obj)
+{
+    const char *ns = k8s_meta_str(obj, "namespace"), *name = k8s_meta_str(obj, "name");
+    if (!name)
+        return NULL;
+    if (ns && *ns)
+        return xasprintf("%s/%s", ns, name);
+    return xstrdup(name);
+}
+
+const char *k8s_timestamp(char *buf, size_t n, int micro)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (micro)
+        snprintf(buf, n, "%s.%06ldZ", base, ts.tv_nsec / 1000);
+    else
+        snprintf(buf, n, "%sZ", base);
+    return buf;
+}
+
+/* ---- client ---- */
+
+int k8s_client_new(k8s_config *cfg, const k8s_client_opts *opts, k8s_client **out, k8s_error *err)
+{
+    *out = NULL;
+    pthread_once(&curl_once, curl_init_once);
+    if (!cfg || !k8s_config_server(cfg)) {
+        k8s_config_free(cfg);
+        return k8s_error_set(err, K8S_E_INVALID_ARG, "client: no server in the config");
+    }
+    k8s_client *c = xcalloc(1, sizeof *c);
+    c->cfg = cfg;
+    if (opts)
+        c->o = *opts;
+    if (c->o.qps == 0)
+        c->o.qps = 50;
+    if (c->o.burst <= 0)
+        c->o.burst = 100;
+    if (c->o.timeout_ms <= 0)
+        c->o.timeout_ms = 30000;
+    if (c->o.connect_timeout_ms <= 0)
+        c->o.connect_timeout_ms = 10000;
+    if (!c->o.max_response_bytes)
+        c->o.max_response_bytes = (size_t)64 << 20;
+    if (c->o.max_retries == 0)
+        c->o.max_retries = 4;
+    if (c->o.max_retries < 0)
+        c->o.max_retries = 0;
+    if (c->o.retry_base_ms <= 0)
+        c->o.retry_base_ms = 100;
+    if (c->o.pool_size <= 0)
+        c->o.pool_size = 8;
+    c->o.user_agent = NULL; /* not kept: borrowed */
+    c->rl = rl_new(c->o.qps < 0 ? 0 : c->o.qps, c->o.burst);
+    pthread_mutex_init(&c->mu, NULL);
+    c->pool = xcalloc((size_t)c->o.pool_size, sizeof *c->pool);
+    c->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)c;
+
+    const char *server = k8s_config_server(cfg);
+    const char *sni = k8s_config_tls_server_name(cfg);
+    if (sni && *sni && !strncmp(server, "https://", 8)) {
+        /* Verify the certificate against sni while connecting to the real
+         * host: address the URL to sni and map it to host:port. */
+        const char *hp = server + 8;
+        size_t hl = strcspn(hp, "/");
+        char *hostport = xstrndup(hp, hl);
+        char *host = hostport, *port = "443";
+        char *colon;
+        if (host[0] == '[') {
+            char *rb = strchr(host, ']');
+            colon = rb ? strchr(rb, ':') : NULL;
+        } else {
+            colon = strrchr(host, ':');
+        }
+        if (colon) {
+            *colon = '\0';
+            port = colon + 1;
+        }
+        c->connect_to = xasprintf("%s:%s:%s:%s", sni, port, host, port);
+        c->base_url = xasprintf("https://%s:%s%s", sni, port, hp + hl);
+        free(hostport);
+    } else {
+        c->base_url = xstrdup(server);
+    }
+    *out = c;
+    return 0;
+}
+
+void k8s_client_free(k8s_client *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->npool; i++)
+        curl_easy_cleanup(c->pool[i]);
+    free(c->pool);
+    rl_free(c->rl);
+    pthread_mutex_destroy(&c->mu);
+    free(c->connect_to);
+    free(c->base_url);
+    k8s_config_free(c->cfg);
+    free(c);
+}
+
+k8s_config *k8s_client_config(k8s_client *c) { return c->cfg; }
+
+static CURL *pool_get(k8s_client *c)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&c->mu);
+    if (c->npool > 0)
+        h = c->pool[--c->npool];
+    pthread_mutex_unlock(&c->mu);
+    if (!h)
+        h = curl_easy_init();
+    else
+        curl_easy_reset(h); /* keeps the live connection */
+    return h;
+}
+
+static void pool_put(k8s_client *c, CURL *h, int reusable)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&c->mu);
+    if (reusable && c->npool < c->o.pool_size) {
+        c->pool[c->npool++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (h)
+        curl_easy_cleanup(h);
+}
+
+static void stat_add(k8s_client *c, const char *verb, const char *resource, int failed, int retries)
+{
+    pthread_mutex_lock(&c->mu);
+    c->total += 1 + (unsigned long)retries;
+    k8s_request_stat *s = NULL;
+    for (size_t i = 0; i < c->nstats; i++)
+        if (!strcmp(c->stats[i].verb, verb) && !strcmp(c->stats[i].resource, resource)) {
+            s = &c->stats[i];
+            break;
+        }
+    if (!s && c->nstats < MAX_STATS) {
+        s = &c->stats[c->nstats++];
+        snprintf(s->verb, sizeof s->verb, "%s", verb);
+        snprintf(s->resource, sizeof s->resource, "%s", resource);
+    }
+    if (s) {
+        s->count++;
+        s->errors += failed ? 1 : 0;
+        s->retries += (unsigned long)retries;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+size_t k8s_client_stats(k8s_client *c, k8s_request_stat *out, size_t max)
+{
+    pthread_mutex_lock(&c->mu);
+    size_t n = c->nstats;
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = c->stats[i];
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+unsigned long k8s_client_request_total(k8s_client *c)
+{
+    pthread_mutex_lock(&c->mu);
+    unsigned long t = c->total;
+    pthread_mutex_unlock(&c->mu);
+    return t;
+}
+
+/* ---- one HTTP exchange ---- */
+
+typedef struct xfer {
+    k8s_client *c;
+    CURL *h;
+    dynbuf body;
+    int too_large;
+    long retry_after_s;
+    /* streaming */
+    k8s_stream_fn fn;
+    void *arg;
+    int fn_stopped;
+    const atomic_int *stop;
+    int cancelled;
+} xfer;
+
+static size_t on_write(char *p, size_t sz, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = sz * n;
+    if (x->fn) {
+        long code = 0;
+        curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+        if (code >= 200 && code < 300) {
+            if (x->fn(p, len, x->arg) != 0) {
+                x->fn_stopped = 1;
+                return 0;
+            }
+            return len;
+        }
+    }
+    if (dynbuf_add(&x->body, p, len) < 0) {
+        x->too_large = 1;
+        return 0;
+    }
+    return len;
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = sz * n;
+    if (len > 12 && !strncasecmp(p, "Retry-After:", 12)) {
+        long v = strtol(p + 12, NULL, 10);
+        if (v > 0)
+            x->retry_after_s = v;
+    }
+    return len;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt; (void)dn; (void)ut; (void)un;
+    xfer *x = ud;
+    if (x->stop && atomic_load(x->stop)) {
+        x->cancelled = 1;
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct req {
+    const char *verb;     /* for stats */
+    const char *resource; /* for stats */
+    const char *method;
+    const char *path;
+    const kv_list *query;
+    const char *content_type;
+    const char *body;
+    size_t body_len;
+    int retry_5xx; /* idempotent: retry 5xx and transport errors */
+    /* streaming */
+    k8s_stream_fn fn;
+    void *arg;
+    const atomic_int *stop;
+    long idle_timeout_s;
+} req;
+
+static long backoff_ms(k8s_client *c, int attempt)
+{
+    long ms = c->o.retry_base_ms;
+    for (int i = 0; i < attempt && ms < BACKOFF_CAP_MS; i++)
+        ms *= 2;
+    if (ms > BACKOFF_CAP_MS)
+        ms = BACKOFF_CAP_MS;
+    pthread_mutex_lock(&c->mu);
+    unsigned r = (unsigned)rand_r(&c->seed);
+    pthread_mutex_unlock(&c->mu);
+    /* jitter: 50%..150% */
+    return ms / 2 + (long)(r % (unsigned)(ms + 1));
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static void set_err_ctx(k8s_error *err, const req *q)
+{
+    if (!err)
+        return;
+    k8s_error_clear(err);
+    snprintf(err->verb, sizeof err->verb, "%s", q->method);
+    snprintf(err->path, sizeof err->path, "%s", q->path);
+}
+
+/* Perform q; on return *status is the HTTP status (0 when none) and x->body
+ * the (non-streamed) body. Returns 0 on 2xx, -1 with err filled otherwise. */
+static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_error *err)
+{
+    set_err_ctx(err, q);
+    *status = 0;
+    char *url_path = k8s_url_with_query(q->path, q->query);
+    char *url = xasprintf("%s%s", c->base_url, url_path);
+    free(url_path);
+    int attempt = 0, rc = -1;
+    for (;;) {
+        if (q->stop && atomic_load(q->stop)) {
+            k8s_error_set(err, K8S_E_CANCELLED, "cancelled");
+            break;
+        }
+        rl_wait(c->rl, -1);
+        xfer x = { .c = c, .fn = q->fn, .arg = q->arg, .stop = q->stop };
+        dynbuf_init(&x.body, c->o.max_response_bytes);
+        x.h = pool_get(c);
+        CURL *h = x.h;
+        struct curl_slist *hdr = NULL;
+        char *auth = NULL;
+        hdr = curl_slist_append(hdr, "Accept: application/json");
+        if (q->content_type) {
+            char *ct = xasprintf("Content-Type: %s", q->content_type);
+            hdr = curl_slist_append(hdr, ct);
+            free(ct);
+        }
+        k8s_error terr;
+        char *tok = k8s_config_token(c->cfg, &terr);
+        if (tok) {
+            auth = xasprintf("Authorization: Bearer %s", tok);
+            memset(tok, 0, strlen(tok));
+            free(tok);
+            hdr = curl_slist_append(hdr, auth);
+        }
+        curl_easy_setopt(h, CURLOPT_URL, url);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+        curl_easy_setopt(h, CURLOPT_USERAGENT, "eci-kubelet");
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        if (q->fn) {
+            curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+            curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+            if (q->idle_timeout_s > 0) {
+                curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+                curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, q->idle_timeout_s);
+            }
+        } else {
+            curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+        }
+        if (strcmp(q->method, "GET")) {
+            if (!strcmp(q->method, "HEAD"))
+                curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+            else
+                curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
+        }
+        if (q->body) {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body);
+        }
+        size_t len;
+        const unsigned char *blob;
+        if ((blob = k8s_config_ca(c->cfg, &len)) && len) {
+            struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
+            curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+        }
+        if ((blob = k8s_config_client_cert(c->cfg, &len)) && len) {
+            struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
+            curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+            curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        }
+        if ((blob = k8s_config_client_key(c->cfg, &len)) && len) {
+            struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
+            curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+            curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+        }
+        if (k8s_config_insecure(c->cfg)) {
+            curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+            curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+        }
+        struct curl_slist *cto = NULL;
+        if (c->connect_to) {
+            cto = curl_slist_append(NULL, c->connect_to);
+            curl_easy_setopt(h, CURLOPT_CONNECT_TO, cto);
+        }
+        CURLcode cc = curl_easy_perform(h);
+        long code = 0;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+        curl_slist_free_all(hdr);
+        curl_slist_free_all(cto);
+        if (auth) {
+            memset(auth, 0, strlen(auth));
+            free(auth);
+        }
+        int retryable = 0;
+        long wait = 0;
+        *status = (int)code;
+        if (err)
+            err->http_status = (int)code;
+        if (cc == CURLE_OK && code >= 200 && code < 300) {
+            rc = 0;
+        } else if (x.fn_stopped) {
+            rc = 0;
+        } else if (x.cancelled) {
+            k8s_error_set(err, K8S_E_CANCELLED, "cancelled");
+        } else if (x.too_large) {
+            k8s_error_set(err, K8S_E_TOO_LARGE, "response larger than %zu bytes", c->o.max_response_bytes);
+        } else if (cc != CURLE_OK) {
+            if (cc == CURLE_OPERATION_TIMEDOUT)
+                k8s_error_set(err, K8S_E_TIMEOUT, "%s", curl_easy_strerror(cc));
+            else
+                k8s_error_set(err, K8S_E_TRANSPORT, "%s", curl_easy_strerror(cc));
+            /* a request never sent can always be retried */
+            retryable = q->retry_5xx || cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST;
+            if (q->fn)
+                retryable = 0;
+        } else {
+            k8s_error_from_response(err, (int)code, x.body.buf, x.body.len);
+            if (code == 429) {
+                retryable = 1;
+                wait = x.retry_after_s > 0 ? (x.retry_after_s > 10 ? 10000 : x.retry_after_s * 1000) : 0;
+            } else if (code >= 500 && code != 501 && q->retry_5xx) {
+                retryable = 1;
+            }
+        }
+        pool_put(c, h, cc == CURLE_OK || x.fn_stopped);
+        if (rc == 0 || !retryable || attempt >= c->o.max_retries) {
+            if (out) {
+                dynbuf_free(out);
+                *out = x.body;
+            } else {
+                dynbuf_free(&x.body);
+            }
+            break;
+        }
+        dynbuf_free(&x.body);
+        sleep_ms(wait > 0 ? wait : backoff_ms(c, attempt));
+        attempt++;
+        set_err_ctx(err, q);
+    }
+    free(url);
+    stat_add(c, q->verb, q->resource, rc != 0, attempt);
+    return rc;
+}
+
+static int decode_json(const dynbuf *b, cJSON **out, k8s_error *err)
+{
+    if (!out)
+        return 0;
+    *out = cJSON_ParseWithLength(dynbuf_str(b), b->len);
+    if (!*out)
+        return k8s_error_set(err, K8S_E_DECODE, "response is not JSON (%zu bytes)", b->len);
+    return 0;
+}
+
+static void res_name(char *buf, size_t n, const k8s_resource *r, const char *sub)
+{
+    if (sub)
+        snprintf(buf, n, "%s/%s", r->resource, sub);
+    else
+        snprintf(buf, n, "%s", r->resource);
+}
+
+/* Run a JSON request; *out (may be NULL) gets the parsed answer on success. */
+static int json_call(k8s_client *c, const char *verb, const k8s_resource *r, const char *sub, const char *method,
+                     const char *path, const kv_list *query, const char *ctype, const cJSON *body, int retry,
+                     cJSON **out, k8s_error *err)
+{
+    if (out)
+        *out = NULL;
+    char rn[64];
+    res_name(rn, sizeof rn, r, sub);
+    char *b = body ? cJSON_PrintUnformatted(body) : NULL;
+    req q = { .verb = verb, .resource = rn, .method = method, .path = path, .query = query,
+              .content_type = b ? ctype : NULL, .body = b, .body_len = b ? strlen(b) : 0, .retry_5xx = retry };
+    dynbuf resp;
+    dynbuf_init(&resp, 0);
+    int status;
+    int rc = perform(c, &q, &status, &resp, err);
+    free(b);
+    if (rc == 0)
+        rc = decode_json(&resp, out, err);
+    dynbuf_free(&resp);
+    return rc;
+}
+
+static int bad_path(k8s_error *err, const char *what)
+{
+    if (err)
+        k8s_error_clear(err);
+    return k8s_error_set(err, K8S_E_INVALID_ARG, "%s: empty or invalid name, namespace or subresource", what);
+}
+
+int k8s_get_sub(k8s_client *c, const k8s_resource *r, const char *ns, const char *name, const char *sub,
+                cJSON **out, k8s_error *err)
+{
+    char *path = k8s_path(r, ns, name, sub);
+    if (!path || !name)
+        return free(path), bad_path(err, "get");
+    int rc = json_call(c, "get", r, sub, "GET", path, NULL, NULL, NULL, 1, out, err);
+    free(path);
+    return rc;
+}
+
+int k8s_get(k8s_client *c, const k8s_resource *r, const char *ns, const char *name, cJSON **out, k8s_error *err)
+{
+    return k8s_get_sub(c, r, ns, name, NULL, out, err);
+}
+
+static void list_query(kv_list *q, const k8s_list_opts *o)
+{
+    if (!o)
+        return;
+    if (o->label_selector && *o->label_selector)
+        kv_add(q, "labelSelector", o->label_selector);
+    if (o->field_selector && *o->field_selector)
+        kv_add(q, "fieldSelector", o->field_selector);
+    if (o->limit > 0)
+        kv_addf(q, "limit", "%ld", o->limit);
+    if (o->continue_token && *o->continue_token)
+        kv_add(q, "continue", o->continue_token);
+    if (o->resource_version)
+        kv_add(q, "resourceVersion", o->resource_version);
+    if (o->resource_version_match && *o->resource_version_match)
+        kv_add(q, "resourceVersionMatch", o->resource_version_match);
+}
+
+int k8s_list(k8s_client *c, const k8s_resource *r, const char *ns, const k8s_list_opts *o, cJSON **out,
+             k8s_error *err)
+{
+    char *path = k8s_path(r, ns, NULL, NULL);
+    if (!path)
+        return bad_path(err, "list");
+    kv_list q = KV_LIST_INIT;
+    list_query(&q, o);
+    int rc = json_call(c, "list", r, NULL, "GET", path, &q, NULL, NULL, 1, out, err);
+    kv_free(&q);
+    free(path);
+    if (rc == 0 && out && !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(*out, "items"))) {
+        if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(*out, "items")) ||
+            !cJSON_GetObjectItemCaseSensitive(*out, "items")) {
+            cJSON_DeleteItemFromObjectCaseSensitive(*out, "items");
+            cJSON_AddItemToObject(*out, "items", cJSON_CreateArray());
+        } else {
+            cJSON_Delete(*out);
+            *out = NULL;
+            return k8s_error_set(err, K8S_E_DECODE, "list: items is not an array");
+        }
+    }
+    return rc;
+}
+
+int k8s_list_all(k8s_client *c, const k8s_resource *r, const char *ns, const k8s_list_opts *o, cJSON **out,
+                 k8s_error *err)
+{
+    *out = NULL;
+    k8s_list_opts lo = { 0 };
+    if (o)
+        lo = *o;
+    if (lo.limit <= 0)
+        lo.limit = 500;
+    int restarted = 0;
+restart:;
+    cJSON *all = NULL;
+    char *cont = NULL;
+    lo.continue_token = o ? o->continue_token : NULL;
+    for (;;) {
+        cJSON *page;
+        if (k8s_list(c, r, ns, &lo, &page, err) < 0) {
+            if (err && err->code == K8S_E_GONE && cont && !restarted) {
+                /* the continue token expired: start over once from a fresh snapshot */
+                restarted = 1;
+                cJSON_Delete(all);
+                free(cont);
+                goto restart;
+            }
+            cJSON_Delete(all);
+            free(cont);
+            return -1;
+        }
+        if (!all) {
+            all = page;
+        } else {
+            cJSON *items = cJSON_DetachItemFromObjectCaseSensitive(page, "items");
+            cJSON *dst = cJSON_GetObjectItemCaseSensitive(all, "items");
+            cJSON *it;
+            while ((it = cJSON_DetachItemViaPointer(items, items->child)) != NULL)
+                cJSON_AddItemToArray(dst, it);
+            cJSON_Delete(items);
+        }
+        const char *next = k8s_meta_str(all == page ? all : page, "continue");
+        free(cont);
+        cont = next && *next ? xstrdup(next) : NULL;
+        if (all != page)
+            cJSON_Delete(page);
+        if (!cont)
+            break;
+        lo.continue_token = cont;
+        lo.resource_version = NULL; /* not allowed together with continue */
+        lo.resource_version_match = NULL;
+    }
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(all, "metadata");
+    if (meta) {
+        cJSON_DeleteItemFromObjectCaseSensitive(meta, "continue");
+        cJSON_DeleteItemFromObjectCaseSensitive(meta, "remainingItemCount");
+    }
+    *out = all;
+    return 0;
+}
+
+int k8s_create_sub(k8s_client *c, const k8s_resource *r, const char *ns, const char *name, const char *sub,
+                   const cJSON *body, cJSON **out, k8s_error *err)
+{
+    char *path = k8s_path(r, ns, name, sub);
+    if (!path)
+        return bad_path(err, "create");
+    int rc = json_call(c, "create", r, sub, "POST", path, NULL, "application/json", body, 0, out, err);
+    free(path);
+    return rc;
+}
+
+int k8s_create(k8s_client *c, const k8s_resource *r, const char *ns, const cJSON *obj, cJSON **out, k8s_error *err)
+{
+    return k8s_create_sub(c, r, ns, NULL, NULL, obj, out, err);
+}
+
+int k8s_update(k8s_client *c, const k8s_resource *r, const char *ns, const char *sub, const cJSON *obj,
+               cJSON **out, k8s_error *err)
+{
+    const char *name = k8s_meta_str(obj, "name");
+    char *path = name ? k8s_path(r, ns, name, sub) : NULL;
+    if (!path)
+        return bad_path(err, "update");
+    int rc = json_call(c, "update", r, sub, "PUT", path, NULL, "application/json", obj, 0, out, err);
+    free(path);
+    return rc;
+}
+
+int k8s_update_retry(k8s_client *c, const k8s_resource *r, const char *ns, const char *name, const char *sub,
+                     int max_tries, k8s_mutate_fn fn, void *arg, cJSON **out, k8s_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (max_tries <= 0)
+        max_tries = 5;
+    for (int i = 0; i < max_tries; i++) {
+        cJSON *obj;
+        if (k8s_get(c, r, ns, name, &obj, err) < 0)
+            return -1;
+        int m = fn(obj, arg);
+        if (m < 0) {
+            cJSON_Delete(obj);
+            return k8s_error_set(err, K8S_E_INVALID_ARG, "update %s/%s: the mutation gave up", r->resource, name);
+        }
+        if (m == 1) {
+            if (out)
+                *out = obj;
+            else
+                cJSON_Delete(obj);
+            return 0;
+        }
+        int rc = k8s_update(c, r, ns, sub, obj, out, err);
+        cJSON_Delete(obj);
+        if (rc == 0)
+            return 0;
+        if (!err || err->code != K8S_E_CONFLICT)
+            return -1;
+        if (i + 1 < max_tries)
+            sleep_ms(backoff_ms(c, i) / 4);
+    }
+    return -1; /* err holds the last Conflict */
+}
+
+int k8s_patch(k8s_client *c, const k8s_resource *r, const char *ns, const char *name, const char *sub,
+              k8s_patch_type type, const cJSON *patch, cJSON **out, k8s_error *err)
+{
+    char *path = k8s_path(r, ns, name, sub);
+    if (!path || !name || !patch)
+        return free(path), bad_path(err, "patch");
+    const char *ct = type == K8S_PATCH_JSON        ? "application/json-patch+json"
+                     : type == K8S_PATCH_STRATEGIC ? "application/strategic-merge-patch+json"
+                                                   : "application/merge-patch+json";
+    int rc = json_call(c, "patch", r, sub, "PATCH", path, NULL, ct, patch, 0, out, err);
+    free(path);
+    return rc;
+}
+
+int k8s_delete(k8s_client *c, const k8s_resource *r, const char *ns, const char *name, const k8s_delete_opts *o,
+               cJSON **out, k8s_error *err)
+{
+    char *path = k8s_path(r, ns, name, NULL);
+    if (!path || !name)
+        return free(path), bad_path(err, "delete");
+    cJSON *body = NULL;
+    if (o) {
+        body = cJSON_CreateObject();
+        cJSON_AddStringToObject(body, "kind", "DeleteOptions");
+        cJSON_AddStringToObject(body, "apiVersion", "v1");
+        if (o->grace_period_seconds >= 0)
+            cJSON_AddNumberToObject(body, "gracePeriodSeconds", (double)o->grace_period_seconds);
+        if (o->propagation_policy)
+            cJSON_AddStringToObject(body, "propagationPolicy", o->propagation_policy);
+        if (o->precondition_uid || o->precondition_resource_version) {
+            cJSON *p = cJSON_AddObjectToObject(body, "preconditions");
+            if (o->precondition_uid)
+                cJSON_AddStringToObject(p, "uid", o->precondition_uid);
+            if (o->precondition_resource_version)
+                cJSON_AddStringToObject(p, "resourceVersion", o->precondition_resource_version);
+        }
+    }
+    int rc = json_call(c, "delete", r, NULL, "DELETE", path, NULL, "application/json", body, 0, out, err);
+    cJSON_Delete(body);
+    free(path);
+    return rc;
+}
+
+int k8s_request(k8s_client *c, const char *method, const char *path, const kv_list *query,
+                const char *content_type, const char *body, size_t body_len, int *status, char **resp,
+                size_t *resp_len, k8s_error *err)
+{
+    int st = 0;
+    req q = { .verb = "raw", .resource = "raw", .method = method, .path = path, .query = query,
+              .content_type = content_type, .body = body, .body_len = body_len,
+              .retry_5xx = !strcmp(method, "GET") || !strcmp(method, "HEAD") };
+    dynbuf b;
+    dynbuf_init(&b, 0);
+    int rc = perform(c, &q, &st, &b, err);
+    if (status)
+        *status = st;
+    if (resp) {
+        size_t n;
+        *resp = dynbuf_take(&b, &n);
+        if (resp_len)
+            *resp_len = n;
+    }
+    dynbuf_free(&b);
+    return rc;
+}
+
+int k8s_stream(k8s_client *c, const char *verb, const char *resource, const char *path, const kv_list *query,
+               k8s_stream_fn fn, void *arg, const atomic_int *stop, long idle_timeout_s, k8s_error *err)
+{
+    int st;
+    req q = { .verb = verb ? verb : "watch", .resource = resource ? resource : "raw", .method = "GET",
+              .path = path, .query = query, .fn = fn, .arg = arg, .stop = stop, .idle_timeout_s = idle_timeout_s };
+    dynbuf b;
+    dynbuf_init(&b, (size_t)1 << 20);
+    int rc = perform(c, &q, &st, &b, err);
+    dynbuf_free(&b);
+    return rc;
+}

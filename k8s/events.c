@@ -1,0 +1,265 @@
+#include "k8s/events.h"
+#include "util/ratelimit.h"
+#include "util/xmalloc.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_MESSAGE 1024
+
+typedef struct ev_entry {
+    char *key;     /* aggregation key */
+    char *ns;      /* Event namespace */
+    char *name;    /* Event name */
+    long count;
+    char first[40]; /* firstTimestamp */
+    time_t last;    /* last write (monotonic s) */
+} ev_entry;
+
+struct k8s_recorder {
+    k8s_client *c;
+    char *component;
+    char *host;
+    long window_s;
+    size_t max;
+    rl_limiter *rl;
+    pthread_mutex_t mu;
+    ev_entry *e;
+    size_t n;
+    unsigned long seq;
+    k8s_recorder_stats st;
+};
+
+static time_t mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+k8s_recorder *k8s_recorder_new(k8s_client *c, const k8s_recorder_opts *o)
+{
+    k8s_recorder *r = xcalloc(1, sizeof *r);
+    r->c = c;
+    r->component = xstrdup(o && o->component ? o->component : "eci-kubelet");
+    r->host = xstrdup(o ? o->host : NULL);
+    r->window_s = o && o->window_s > 0 ? o->window_s : 600;
+    r->max = o && o->cache_size ? o->cache_size : 4096;
+    double qps = o && o->qps > 0 ? o->qps : 1.0 / 3.0;
+    r->rl = rl_new(qps, o && o->burst > 0 ? o->burst : 25);
+    r->e = xcalloc(r->max, sizeof *r->e);
+    pthread_mutex_init(&r->mu, NULL);
+    return r;
+}
+
+static void entry_free(ev_entry *e)
+{
+    free(e->key);
+    free(e->ns);
+    free(e->name);
+    memset(e, 0, sizeof *e);
+}
+
+void k8s_recorder_free(k8s_recorder *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        entry_free(&r->e[i]);
+    free(r->e);
+    rl_free(r->rl);
+    pthread_mutex_destroy(&r->mu);
+    free(r->component);
+    free(r->host);
+    free(r);
+}
+
+void k8s_recorder_get_stats(k8s_recorder *r, k8s_recorder_stats *out)
+{
+    pthread_mutex_lock(&r->mu);
+    *out = r->st;
+    pthread_mutex_unlock(&r->mu);
+}
+
+static const char *str_or(const cJSON *o, const char *k, const char *dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+static void bump(k8s_recorder *r, unsigned long *f)
+{
+    pthread_mutex_lock(&r->mu);
+    (*f)++;
+    pthread_mutex_unlock(&r->mu);
+}
+
+int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, const char *message,
+                     k8s_error *err)
+{
+    k8s_error_clear(err);
+    const char *oname = k8s_meta_str(obj, "name");
+    if (!oname || !reason)
+        return k8s_error_set(err, K8S_E_INVALID_ARG, "event: the object has no name or the reason is empty");
+    const char *ons = k8s_meta_str(obj, "namespace");
+    const char *uid = k8s_meta_str(obj, "uid");
+    const char *kind = str_or(obj, "kind", "");
+    const char *apiv = str_or(obj, "apiVersion", "");
+    const char *ev_ns = ons && *ons ? ons : "default";
+    char msg[MAX_MESSAGE + 1];
+    snprintf(msg, sizeof msg, "%s", message ? message : "");
+    if (!type)
+        type = "Normal";
+    char *key = xasprintf("%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", kind, ev_ns, oname, uid ? uid : "",
+                          type, reason, msg, r->component, r->host ? r->host : "");
+    char now[40];
+    k8s_timestamp(now, sizeof now, 0);
+    time_t t = mono_s();
+
+    /* aggregate onto a recent Event with the same key */
+    char *agg_ns = NULL, *agg_name = NULL;
+    long count = 0;
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < r->n; i++) {
+        if (strcmp(r->e[i].key, key))
+            continue;
+        if (t - r->e[i].last <= r->window_s) {
+            agg_ns = xstrdup(r->e[i].ns);
+            agg_name = xstrdup(r->e[i].name);
+            count = r->e[i].count + 1;
+        } else {
+            entry_free(&r->e[i]);
+            r->e[i] = r->e[--r->n];
+        }
+        break;
+    }
+    pthread_mutex_unlock(&r->mu);
+
+    if (!rl_try_take(r->rl)) {
+        free(key);
+        free(agg_ns);
+        free(agg_name);
+        bump(r, &r->st.dropped);
+        return k8s_error_set(err, K8S_E_THROTTLED, "event %s on %s/%s dropped by the rate limit", reason, ev_ns,
+                             oname);
+    }
+
+    if (agg_name) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "count", (double)count);
+        cJSON_AddStringToObject(p, "lastTimestamp", now);
+        int rc = k8s_patch(r->c, &K8S_RES_EVENTS, agg_ns, agg_name, NULL, K8S_PATCH_STRATEGIC, p, NULL, err);
+        cJSON_Delete(p);
+        if (rc == 0) {
+            pthread_mutex_lock(&r->mu);
+            for (size_t i = 0; i < r->n; i++)
+                if (!strcmp(r->e[i].key, key)) {
+                    r->e[i].count = count;
+                    r->e[i].last = t;
+                }
+            r->st.aggregated++;
+            pthread_mutex_unlock(&r->mu);
+            free(key);
+            free(agg_ns);
+            free(agg_name);
+            return 0;
+        }
+        free(agg_ns);
+        free(agg_name);
+        if (err && err->code != K8S_E_NOT_FOUND) {
+            free(key);
+            bump(r, &r->st.failed);
+            return -1;
+        }
+        /* the Event expired on the server: create a new one */
+        count = 0;
+    }
+
+    pthread_mutex_lock(&r->mu);
+    unsigned long seq = ++r->seq;
+    pthread_mutex_unlock(&r->mu);
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    char *ename = xasprintf("%s.%llx%04lx", oname,
+                            (unsigned long long)rt.tv_sec * 1000000000ULL + (unsigned long long)rt.tv_nsec,
+                            seq & 0xffff);
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "apiVersion", "v1");
+    cJSON_AddStringToObject(ev, "kind", "Event");
+    cJSON *md = cJSON_AddObjectToObject(ev, "metadata");
+    cJSON_AddStringToObject(md, "name", ename);
+    cJSON_AddStringToObject(md, "namespace", ev_ns);
+    cJSON *io = cJSON_AddObjectToObject(ev, "involvedObject");
+    if (*apiv)
+        cJSON_AddStringToObject(io, "apiVersion", apiv);
+    if (*kind)
+        cJSON_AddStringToObject(io, "kind", kind);
+    if (ons && *ons)
+        cJSON_AddStringToObject(io, "namespace", ons);
+    cJSON_AddStringToObject(io, "name", oname);
+    if (uid)
+        cJSON_AddStringToObject(io, "uid", uid);
+    const char *orv = k8s_meta_str(obj, "resourceVersion");
+    if (orv)
+        cJSON_AddStringToObject(io, "resourceVersion", orv);
+    cJSON_AddStringToObject(ev, "reason", reason);
+    cJSON_AddStringToObject(ev, "message", msg);
+    cJSON_AddStringToObject(ev, "type", type);
+    cJSON *src = cJSON_AddObjectToObject(ev, "source");
+    cJSON_AddStringToObject(src, "component", r->component);
+    if (r->host && *r->host)
+        cJSON_AddStringToObject(src, "host", r->host);
+    cJSON_AddStringToObject(ev, "firstTimestamp", now);
+    cJSON_AddStringToObject(ev, "lastTimestamp", now);
+    cJSON_AddNumberToObject(ev, "count", 1);
+    cJSON_AddStringToObject(ev, "reportingComponent", r->component);
+    cJSON_AddStringToObject(ev, "reportingInstance", r->host ? r->host : "");
+    int rc = k8s_create(r->c, &K8S_RES_EVENTS, ev_ns, ev, NULL, err);
+    cJSON_Delete(ev);
+    if (rc < 0) {
+        free(key);
+        free(ename);
+        bump(r, &r->st.failed);
+        return -1;
+    }
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < r->n; i++) /* a racing writer may have added the key */
+        if (!strcmp(r->e[i].key, key)) {
+            entry_free(&r->e[i]);
+            r->e[i] = r->e[--r->n];
+            break;
+        }
+    if (r->n == r->max) { /* evict the least recently written */
+        size_t old = 0;
+        for (size_t i = 1; i < r->n; i++)
+            if (r->e[i].last < r->e[old].last)
+                old = i;
+        entry_free(&r->e[old]);
+        r->e[old] = r->e[--r->n];
+    }
+    ev_entry *e = &r->e[r->n++];
+    e->key = key;
+    e->ns = xstrdup(ev_ns);
+    e->name = ename;
+    e->count = 1;
+    snprintf(e->first, sizeof e->first, "%s", now);
+    e->last = t;
+    r->st.created++;
+    pthread_mutex_unlock(&r->mu);
+    return 0;
+}
+
+int k8s_record_eventf(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, k8s_error *err,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = xvasprintf(fmt, ap);
+    va_end(ap);
+    int rc = k8s_record_event(r, obj, type, reason, m, err);
+    free(m);
+    return rc;
+}

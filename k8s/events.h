@@ -1,0 +1,46 @@
+/* Event recorder (core/v1 Events) with client-go style aggregation: the same
+ * involvedObject + type + reason + message within a window PATCHes count and
+ * lastTimestamp of the existing Event instead of creating a new one. A token
+ * bucket limits how many Events are written. */
+#ifndef K8S_EVENTS_H
+#define K8S_EVENTS_H
+
+#include <cjson/cJSON.h>
+
+#include "k8s/client.h"
+#include "k8s/error.h"
+
+typedef struct k8s_recorder k8s_recorder;
+
+typedef struct k8s_recorder_opts {
+    const char *component;  /* source.component, e.g. "eci-kubelet" */
+    const char *host;       /* source.host, e.g. the node name (may be NULL) */
+    double qps;             /* Event writes a second; 0 = 1/3 (one every 3 s) */
+    int burst;              /* 0 = 25 */
+    long window_s;          /* aggregation window; 0 = 600 */
+    size_t cache_size;      /* remembered Events; 0 = 4096 */
+} k8s_recorder_opts;
+
+/* A recorder writing through c (borrowed, must outlive it); strings in opts
+ * are copied. Free with k8s_recorder_free. */
+k8s_recorder *k8s_recorder_new(k8s_client *c, const k8s_recorder_opts *opts);
+void k8s_recorder_free(k8s_recorder *r);
+
+/* Record an Event about obj (borrowed; apiVersion, kind, metadata.namespace,
+ * name, uid and resourceVersion are used). type is "Normal" or "Warning".
+ * Returns 0 when written (created or aggregated), -1 with err filled on
+ * failure, K8S_E_THROTTLED when the rate limit dropped it. Messages longer
+ * than 1024 bytes are truncated. Thread-safe. */
+int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, const char *message,
+                     k8s_error *err);
+/* printf form of k8s_record_event. */
+int k8s_record_eventf(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, k8s_error *err,
+                      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Counters: created, aggregated (patched), dropped by the rate limit, failed. */
+typedef struct k8s_recorder_stats {
+    unsigned long created, aggregated, dropped, failed;
+} k8s_recorder_stats;
+void k8s_recorder_get_stats(k8s_recorder *r, k8s_recorder_stats *out);
+
+#endif

@@ -1,0 +1,471 @@
+#include "k8s/informer.h"
+#include "util/xmalloc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- store: a chained hash map key -> object ---- */
+
+typedef struct entry {
+    char *key;
+    cJSON *obj;
+    struct entry *next;
+    int mark; /* replace(): seen in the new list */
+} entry;
+
+struct k8s_store {
+    pthread_mutex_t mu;
+    entry **b;
+    size_t nb;
+    size_t n;
+};
+
+static uint64_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+k8s_store *k8s_store_new(void)
+{
+    k8s_store *s = xcalloc(1, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    s->nb = 64;
+    s->b = xcalloc(s->nb, sizeof *s->b);
+    return s;
+}
+
+void k8s_store_free(k8s_store *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nb; i++) {
+        entry *e = s->b[i];
+        while (e) {
+            entry *nx = e->next;
+            free(e->key);
+            cJSON_Delete(e->obj);
+            free(e);
+            e = nx;
+        }
+    }
+    free(s->b);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static entry **find_slot(k8s_store *s, const char *key)
+{
+    entry **pp = &s->b[hash(key) & (s->nb - 1)];
+    while (*pp && strcmp((*pp)->key, key))
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static void grow(k8s_store *s)
+{
+    if (s->n < s->nb)
+        return;
+    size_t nb = s->nb * 2;
+    entry **b = xcalloc(nb, sizeof *b);
+    for (size_t i = 0; i < s->nb; i++) {
+        entry *e = s->b[i];
+        while (e) {
+            entry *nx = e->next;
+            size_t j = hash(e->key) & (nb - 1);
+            e->next = b[j];
+            b[j] = e;
+            e = nx;
+        }
+    }
+    free(s->b);
+    s->b = b;
+    s->nb = nb;
+}
+
+static int same_rv(const cJSON *a, const cJSON *b)
+{
+    const char *ra = k8s_meta_str(a, "resourceVersion"), *rb = k8s_meta_str(b, "resourceVersion");
+    return ra && rb && !strcmp(ra, rb);
+}
+
+/* Insert or replace; handlers called after unlocking. obj consumed. */
+static void put(k8s_store *s, char *key, cJSON *obj, const k8s_store_handlers *h, int mark)
+{
+    pthread_mutex_lock(&s->mu);
+    entry **pp = find_slot(s, key);
+    cJSON *old = NULL;
+    int changed = 1;
+    if (*pp) {
+        (*pp)->mark = mark;
+        if (same_rv((*pp)->obj, obj)) {
+            changed = 0;
+            cJSON_Delete(obj);
+            obj = (*pp)->obj;
+        } else {
+            old = (*pp)->obj;
+            (*pp)->obj = obj;
+        }
+        free(key);
+    } else {
+        grow(s);
+        pp = find_slot(s, key);
+        entry *e = xcalloc(1, sizeof *e);
+        e->key = key;
+        e->obj = obj;
+        e->mark = mark;
+        *pp = e;
+        s->n++;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (!changed)
+        return;
+    if (old) {
+        if (h && h->on_update)
+            h->on_update(old, obj, h->arg);
+        cJSON_Delete(old);
+    } else if (h && h->on_add) {
+        h->on_add(obj, h->arg);
+    }
+}
+
+static void del(k8s_store *s, const char *key, const k8s_store_handlers *h, cJSON *final_state)
+{
+    pthread_mutex_lock(&s->mu);
+    entry **pp = find_slot(s, key);
+    entry *e = *pp;
+    if (e) {
+        *pp = e->next;
+        s->n--;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (!e)
+        return;
+    if (h && h->on_delete)
+        h->on_delete(final_state ? final_state : e->obj, h->arg);
+    free(e->key);
+    cJSON_Delete(e->obj);
+    free(e);
+}
+
+void k8s_store_apply(k8s_store *s, k8s_watch_type type, cJSON *obj, const k8s_store_handlers *h)
+{
+    char *key = (type == K8S_WATCH_BOOKMARK || type == K8S_WATCH_ERROR) ? NULL : k8s_object_key(obj);
+    if (!key) {
+        cJSON_Delete(obj);
+        return;
+    }
+    if (type == K8S_WATCH_DELETED) {
+        del(s, key, h, obj);
+        free(key);
+        cJSON_Delete(obj);
+        return;
+    }
+    put(s, key, obj, h, 0);
+}
+
+void k8s_store_replace(k8s_store *s, cJSON *list, const k8s_store_handlers *h)
+{
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->nb; i++)
+        for (entry *e = s->b[i]; e; e = e->next)
+            e->mark = 0;
+    pthread_mutex_unlock(&s->mu);
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(list, "items");
+    cJSON *it;
+    while (cJSON_IsArray(items) && (it = items->child) != NULL) {
+        cJSON_DetachItemViaPointer(items, it);
+        char *key = k8s_object_key(it);
+        if (!key) {
+            cJSON_Delete(it);
+            continue;
+        }
+        put(s, key, it, h, 1);
+    }
+    cJSON_Delete(list);
+    /* delete whatever the list no longer has */
+    pthread_mutex_lock(&s->mu);
+    size_t nv = 0;
+    char **victims = xcalloc(s->n + 1, sizeof *victims);
+    for (size_t i = 0; i < s->nb; i++)
+        for (entry *e = s->b[i]; e; e = e->next)
+            if (!e->mark)
+                victims[nv++] = xstrdup(e->key);
+    pthread_mutex_unlock(&s->mu);
+    for (size_t i = 0; i < nv; i++) {
+        del(s, victims[i], h, NULL);
+        free(victims[i]);
+    }
+    free(victims);
+}
+
+cJSON *k8s_store_get(k8s_store *s, const char *key)
+{
+    pthread_mutex_lock(&s->mu);
+    entry *e = *find_slot(s, key);
+    cJSON *c = e ? cJSON_Duplicate(e->obj, 1) : NULL;
+    pthread_mutex_unlock(&s->mu);
+    return c;
+}
+
+cJSON *k8s_store_list(k8s_store *s)
+{
+    cJSON *a = cJSON_CreateArray();
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->nb; i++)
+        for (entry *e = s->b[i]; e; e = e->next)
+            cJSON_AddItemToArray(a, cJSON_Duplicate(e->obj, 1));
+    pthread_mutex_unlock(&s->mu);
+    return a;
+}
+
+size_t k8s_store_len(k8s_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t n = s->n;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+/* ---- informer ---- */
+
+struct k8s_informer {
+    k8s_store *store;
+    k8s_informer_opts o;
+    char *s_ns, *s_label, *s_field;
+    k8s_watch *w;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int synced;
+};
+
+static int inf_on_list(cJSON *list, void *arg)
+{
+    k8s_informer *inf = arg;
+    k8s_store_replace(inf->store, list, &inf->o.handlers);
+    pthread_mutex_lock(&inf->mu);
+    inf->synced = 1;
+    pthread_cond_broadcast(&inf->cv);
+    pthread_mutex_unlock(&inf->mu);
+    return 0;
+}
+
+static int inf_on_event(k8s_watch_type type, cJSON *obj, void *arg)
+{
+    k8s_informer *inf = arg;
+    k8s_store_apply(inf->store, type, obj, &inf->o.handlers);
+    return 0;
+}
+
+static void inf_on_error(const k8s_error *e, void *arg)
+{
+    k8s_informer *inf = arg;
+    if (inf->o.on_error)
+        inf->o.on_error(e, inf->o.handlers.arg);
+}
+
+int k8s_informer_start(k8s_client *c, const k8s_informer_opts *opts, k8s_informer **out, k8s_error *err)
+{
+    *out = NULL;
+    if (!opts || !opts->resource)
+        return k8s_error_set(err, K8S_E_INVALID_ARG, "informer: resource is required");
+    k8s_informer *inf = xcalloc(1, sizeof *inf);
+    inf->o = *opts;
+    inf->o.ns = inf->s_ns = xstrdup(opts->ns);
+    inf->o.label_selector = inf->s_label = xstrdup(opts->label_selector);
+    inf->o.field_selector = inf->s_field = xstrdup(opts->field_selector);
+    inf->store = k8s_store_new();
+    pthread_mutex_init(&inf->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&inf->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    k8s_watch_opts wo = { .resource = opts->resource, .ns = inf->o.ns, .label_selector = inf->o.label_selector,
+                          .field_selector = inf->o.field_selector, .timeout_seconds = opts->timeout_seconds,
+                          .list_page_size = opts->list_page_size, .on_event = inf_on_event,
+                          .on_list = inf_on_list, .on_error = inf_on_error, .arg = inf };
+    if (k8s_watch_start(c, &wo, &inf->w, err) < 0) {
+        inf->w = NULL;
+        k8s_informer_stop(inf);
+        return -1;
+    }
+    *out = inf;
+    return 0;
+}
+
+void k8s_informer_stop(k8s_informer *inf)
+{
+    if (!inf)
+        return;
+    k8s_watch_stop(inf->w);
+    k8s_store_free(inf->store);
+    pthread_cond_destroy(&inf->cv);
+    pthread_mutex_destroy(&inf->mu);
+    free(inf->s_ns);
+    free(inf->s_label);
+    free(inf->s_field);
+    free(inf);
+}
+
+int k8s_informer_has_synced(k8s_informer *inf)
+{
+    pthread_mutex_lock(&inf->mu);
+    int s = inf->synced;
+    pthread_mutex_unlock(&inf->mu);
+    return s;
+}
+
+int k8s_informer_wait_synced(k8s_informer *inf, long timeout_ms)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += timeout_ms / 1000;
+    dl.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&inf->mu);
+    while (!inf->synced)
+        if (pthread_cond_timedwait(&inf->cv, &inf->mu, &dl) == ETIMEDOUT)
+            break;
+    int s = inf->synced;
+    pthread_mutex_unlock(&inf->mu);
+    return s;
+}
+
+cJSON *k8s_informer_get(k8s_informer *inf, const char *ns, const char *name)
+{
+    char *key = ns && *ns ? xasprintf("%s/%s", ns, name) : xstrdup(name);
+    cJSON *o = k8s_store_get(inf->store, key);
+    free(key);
+    return o;
+}
+
+cJSON *k8s_informer_list(k8s_informer *inf) { return k8s_store_list(inf->store); }
+size_t k8s_informer_len(k8s_informer *inf) { return k8s_store_len(inf->store); }
+
+void k8s_informer_stats(k8s_informer *inf, k8s_watch_stats *out) { k8s_watch_get_stats(inf->w, out); }
+
+/* ---- TTL GET cache ---- */
+
+typedef struct gc_entry {
+    char *key; /* group/resource/ns/name */
+    cJSON *obj;
+    struct timespec at;
+} gc_entry;
+
+struct k8s_get_cache {
+    k8s_client *c;
+    long ttl_ms;
+    size_t max;
+    pthread_mutex_t mu;
+    gc_entry *e;
+    size_t n;
+};
+
+k8s_get_cache *k8s_get_cache_new(k8s_client *c, long ttl_ms, size_t max_entries)
+{
+    k8s_get_cache *gc = xcalloc(1, sizeof *gc);
+    gc->c = c;
+    gc->ttl_ms = ttl_ms > 0 ? ttl_ms : 5000;
+    gc->max = max_entries ? max_entries : 1024;
+    gc->e = xcalloc(gc->max, sizeof *gc->e);
+    pthread_mutex_init(&gc->mu, NULL);
+    return gc;
+}
+
+void k8s_get_cache_free(k8s_get_cache *gc)
+{
+    if (!gc)
+        return;
+    for (size_t i = 0; i < gc->n; i++) {
+        free(gc->e[i].key);
+        cJSON_Delete(gc->e[i].obj);
+    }
+    free(gc->e);
+    pthread_mutex_destroy(&gc->mu);
+    free(gc);
+}
+
+static long age_ms(const struct timespec *at)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - at->tv_sec) * 1000 + (now.tv_nsec - at->tv_nsec) / 1000000L;
+}
+
+static void gc_drop(k8s_get_cache *gc, size_t i)
+{
+    free(gc->e[i].key);
+    cJSON_Delete(gc->e[i].obj);
+    gc->e[i] = gc->e[--gc->n];
+}
+
+int k8s_get_cache_get(k8s_get_cache *gc, const k8s_resource *r, const char *ns, const char *name, cJSON **out,
+                      k8s_error *err)
+{
+    *out = NULL;
+    char *key = xasprintf("%s/%s/%s/%s", r->group, r->resource, ns ? ns : "", name ? name : "");
+    pthread_mutex_lock(&gc->mu);
+    for (size_t i = 0; i < gc->n; i++) {
+        if (strcmp(gc->e[i].key, key))
+            continue;
+        if (age_ms(&gc->e[i].at) <= gc->ttl_ms) {
+            *out = cJSON_Duplicate(gc->e[i].obj, 1);
+            pthread_mutex_unlock(&gc->mu);
+            free(key);
+            return 0;
+        }
+        gc_drop(gc, i);
+        break;
+    }
+    pthread_mutex_unlock(&gc->mu);
+    cJSON *obj;
+    if (k8s_get(gc->c, r, ns, name, &obj, err) < 0) {
+        free(key);
+        return -1;
+    }
+    pthread_mutex_lock(&gc->mu);
+    for (size_t i = 0; i < gc->n;) /* expire stale entries, drop a duplicate key */
+        if (age_ms(&gc->e[i].at) > gc->ttl_ms || !strcmp(gc->e[i].key, key))
+            gc_drop(gc, i);
+        else
+            i++;
+    if (gc->n == gc->max) { /* full: evict the oldest */
+        size_t old = 0;
+        for (size_t i = 1; i < gc->n; i++)
+            if (age_ms(&gc->e[i].at) > age_ms(&gc->e[old].at))
+                old = i;
+        gc_drop(gc, old);
+    }
+    gc_entry *e = &gc->e[gc->n++];
+    e->key = key;
+    e->obj = cJSON_Duplicate(obj, 1);
+    clock_gettime(CLOCK_MONOTONIC, &e->at);
+    pthread_mutex_unlock(&gc->mu);
+    *out = obj;
+    return 0;
+}
+
+void k8s_get_cache_invalidate(k8s_get_cache *gc, const k8s_resource *r, const char *ns, const char *name)
+{
+    char *key = name ? xasprintf("%s/%s/%s/%s", r->group, r->resource, ns ? ns : "", name) : NULL;
+    pthread_mutex_lock(&gc->mu);
+    for (size_t i = 0; i < gc->n;)
+        if (!key || !strcmp(gc->e[i].key, key))
+            gc_drop(gc, i);
+        else
+            i++;
+    pthread_mutex_unlock(&gc->mu);
+    free(key);
+}

@@ -1,0 +1,89 @@
+/* List+watch cache: a thread-safe store of objects keyed "namespace/name",
+ * kept current by a watch runner, with add/update/delete handlers. Plus a
+ * tiny TTL cache for plain GETs (ConfigMaps, Secrets, ServiceAccounts). */
+#ifndef K8S_INFORMER_H
+#define K8S_INFORMER_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "k8s/client.h"
+#include "k8s/watch.h"
+
+/* Handlers; each may be NULL. Objects are borrowed for the call only. */
+typedef struct k8s_store_handlers {
+    void (*on_add)(const cJSON *obj, void *arg);
+    void (*on_update)(const cJSON *old_obj, const cJSON *new_obj, void *arg);
+    void (*on_delete)(const cJSON *obj, void *arg);
+    void *arg;
+} k8s_store_handlers;
+
+/* ---- store (pure; unit tested) ---- */
+
+typedef struct k8s_store k8s_store;
+
+/* An empty store; free with k8s_store_free. Reads are thread-safe; writes
+ * (apply/replace) must come from one thread at a time, and handlers run on
+ * that thread without the store's lock held. */
+k8s_store *k8s_store_new(void);
+void k8s_store_free(k8s_store *s);
+/* Apply a watch event; obj is consumed. ADDED of a known key is an update,
+ * MODIFIED of an unknown key an add; an unchanged resourceVersion calls no
+ * handler; DELETED of an unknown key is ignored. BOOKMARK/ERROR are ignored. */
+void k8s_store_apply(k8s_store *s, k8s_watch_type type, cJSON *obj, const k8s_store_handlers *h);
+/* Replace the content with list's items (list consumed): adds for new keys,
+ * updates for changed resourceVersions, deletes for keys that vanished. */
+void k8s_store_replace(k8s_store *s, cJSON *list, const k8s_store_handlers *h);
+/* A deep copy of the object at key ("ns/name" or "name"), or NULL; caller frees. */
+cJSON *k8s_store_get(k8s_store *s, const char *key);
+/* A deep copy of every object as a JSON array (unordered); caller frees. */
+cJSON *k8s_store_list(k8s_store *s);
+size_t k8s_store_len(k8s_store *s);
+
+/* ---- informer ---- */
+
+typedef struct k8s_informer_opts {
+    const k8s_resource *resource;
+    const char *ns;             /* NULL: all namespaces */
+    const char *label_selector; /* may be NULL */
+    const char *field_selector; /* e.g. "spec.nodeName=NODE" */
+    k8s_store_handlers handlers;
+    int timeout_seconds; /* watch request timeout; 0 = 300 */
+    long list_page_size; /* 0 = 500 */
+    void (*on_error)(const k8s_error *err, void *arg); /* recovered failures; arg = handlers.arg */
+} k8s_informer_opts;
+
+typedef struct k8s_informer k8s_informer;
+
+/* Start listing and watching on a new thread (handlers run there). Strings in
+ * opts are copied. Stop and free with k8s_informer_stop. */
+int k8s_informer_start(k8s_client *c, const k8s_informer_opts *opts, k8s_informer **out, k8s_error *err);
+/* Stop the thread, join it and free the informer and its store; NULL is fine. */
+void k8s_informer_stop(k8s_informer *inf);
+/* 1 once the first list has been applied to the store. */
+int k8s_informer_has_synced(k8s_informer *inf);
+/* Wait up to timeout_ms for has_synced; returns it. */
+int k8s_informer_wait_synced(k8s_informer *inf, long timeout_ms);
+/* Deep copy of namespace/name (ns NULL for cluster-scoped), or NULL; caller frees. */
+cJSON *k8s_informer_get(k8s_informer *inf, const char *ns, const char *name);
+/* Deep copy of every object as a JSON array; caller frees. */
+cJSON *k8s_informer_list(k8s_informer *inf);
+size_t k8s_informer_len(k8s_informer *inf);
+/* The watch runner's counters. */
+void k8s_informer_stats(k8s_informer *inf, k8s_watch_stats *out);
+
+/* ---- TTL cache for plain GETs ---- */
+
+typedef struct k8s_get_cache k8s_get_cache;
+
+/* A cache of up to max_entries objects (0 = 1024) fresh for ttl_ms (0 = 5000).
+ * c is borrowed and must outlive the cache. Free with k8s_get_cache_free. */
+k8s_get_cache *k8s_get_cache_new(k8s_client *c, long ttl_ms, size_t max_entries);
+void k8s_get_cache_free(k8s_get_cache *gc);
+/* Like k8s_get, answered from the cache while fresh; *out is a copy the caller frees. */
+int k8s_get_cache_get(k8s_get_cache *gc, const k8s_resource *r, const char *ns, const char *name, cJSON **out,
+                      k8s_error *err);
+/* Drop one entry (NULL name: every entry). */
+void k8s_get_cache_invalidate(k8s_get_cache *gc, const k8s_resource *r, const char *ns, const char *name);
+
+#endif

@@ -1,0 +1,1955 @@
+/* The kubelet API server: see kapi_server.h. */
+#include "provider/kapi_server.h"
+#include "provider/http_req.h"
+#include "provider/spdy.h"
+#include "provider/wsframe.h"
+#include "util/dynbuf.h"
+#include "util/log.h"
+#include "util/query.h"
+#include "util/xmalloc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define COMP "kapi"
+#define IO_CHUNK 16384
+#define DATA_CHUNK 32768
+#define OUTQ_HIGH_WATER ((size_t)1 << 20)
+#define PRESTART_STDIN_CAP ((size_t)1 << 20)
+
+/* ---- users, attributes, stub auth ---- */
+
+void kapi_user_set_name(kapi_user *u, const char *name) { xstrset(&u->name, name); }
+
+void kapi_user_add_group(kapi_user *u, const char *group)
+{
+    u->groups = xrealloc(u->groups, (u->ngroups + 1) * sizeof *u->groups);
+    u->groups[u->ngroups++] = xstrdup(group);
+}
+
+void kapi_user_clear(kapi_user *u)
+{
+    free(u->name);
+    free(u->uid);
+    for (size_t i = 0; i < u->ngroups; i++)
+        free(u->groups[i]);
+    free(u->groups);
+    memset(u, 0, sizeof *u);
+}
+
+static int path_is(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+size_t kapi_request_attributes(const char *method, const char *path, const char *node, int fine_grained,
+                               kapi_attrs out[2])
+{
+    const char *verb = "";
+    if (strcmp(method, "POST") == 0)
+        verb = "create";
+    else if (strcmp(method, "GET") == 0)
+        verb = "get";
+    else if (strcmp(method, "PUT") == 0)
+        verb = "update";
+    else if (strcmp(method, "PATCH") == 0)
+        verb = "patch";
+    else if (strcmp(method, "DELETE") == 0)
+        verb = "delete";
+    const char *sub = "proxy", *fine = NULL;
+    if (path_is(path, "/stats"))
+        sub = "stats";
+    else if (path_is(path, "/metrics"))
+        sub = "metrics";
+    else if (path_is(path, "/logs"))
+        sub = "log";
+    else if (path_is(path, "/checkpoint"))
+        sub = "checkpoint";
+    else if (path_is(path, "/pods") || path_is(path, "/runningpods"))
+        fine = "pods";
+    else if (path_is(path, "/healthz"))
+        fine = "healthz";
+    else if (path_is(path, "/configz"))
+        fine = "configz";
+    else if (path_is(path, "/statusz"))
+        fine = "statusz";
+    size_t n = 0;
+    const char *subs[2];
+    if (fine && fine_grained)
+        subs[n++] = fine;
+    subs[n++] = sub;
+    for (size_t i = 0; i < n; i++) {
+        out[i].verb = verb;
+        out[i].api_version = "v1";
+        out[i].resource = "nodes";
+        out[i].subresource = subs[i];
+        out[i].name = node ? node : "";
+        out[i].path = path;
+    }
+    return n;
+}
+
+int kapi_stub_authn(void *ud, const kapi_credential *cred, kapi_user *user, char *err, size_t errlen)
+{
+    const kv_list *tokens = ud;
+    if (cred->kind == KAPI_CRED_X509) {
+        kapi_user_set_name(user, cred->cn);
+        for (size_t i = 0; i < cred->norgs; i++)
+            kapi_user_add_group(user, cred->orgs[i]);
+        kapi_user_add_group(user, "system:authenticated");
+        return 1;
+    }
+    const char *name = tokens ? kv_get(tokens, cred->token) : NULL;
+    if (!name) {
+        snprintf(err, errlen, "invalid bearer token");
+        return 0;
+    }
+    kapi_user_set_name(user, name);
+    kapi_user_add_group(user, "system:authenticated");
+    return 1;
+}
+
+int kapi_stub_authz(void *ud, const kapi_user *user, const kapi_attrs *attrs, char *reason, size_t reasonlen)
+{
+    (void)ud;
+    const char *n = user->name ? user->name : "";
+    if (strcmp(n, "denied") == 0) {
+        snprintf(reason, reasonlen, "user is denied");
+        return 0;
+    }
+    if (strncmp(n, "deny-", 5) == 0) {
+        size_t sl = strlen(attrs->subresource);
+        if (strncmp(n + 5, attrs->subresource, sl) == 0 && n[5 + sl] == ':') {
+            snprintf(reason, reasonlen, "subresource %s denied", attrs->subresource);
+            return 0;
+        }
+    }
+    if (strcmp(n, "error") == 0) {
+        snprintf(reason, reasonlen, "authorizer unavailable");
+        return -1;
+    }
+    return 1;
+}
+
+/* ---- log options ---- */
+
+static int parse_bool(const char *v, int *out)
+{
+    if (!v)
+        return 0;
+    if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "True") || !strcmp(v, "TRUE") || !strcmp(v, "t") ||
+        !strcmp(v, "T") || !strcmp(v, ""))
+        *out = 1;
+    else if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "False") || !strcmp(v, "FALSE") ||
+             !strcmp(v, "f") || !strcmp(v, "F"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_i64(const char *v, int64_t *out)
+{
+    if (!v || !*v)
+        return -1;
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+/* RFC 3339 with optional fraction and offset → unix seconds. */
+static int parse_rfc3339(const char *s, int64_t *out)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!p)
+        return -1;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return -1;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    int64_t off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1;
+        int hh, mm;
+        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || strlen(p) != 6)
+            return -1;
+        off = sign * (hh * 3600 + mm * 60);
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p)
+        return -1;
+    *out = (int64_t)timegm(&tm) - off;
+    return 0;
+}
+
+int kapi_log_options_parse(const kv_list *q, kapi_log_options *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->tail_lines = -1;
+    snprintf(o->stream, sizeof o->stream, "All");
+    const char *v;
+    if (parse_bool(kv_get(q, "follow"), &o->follow) < 0 || parse_bool(kv_get(q, "previous"), &o->previous) < 0 ||
+        parse_bool(kv_get(q, "timestamps"), &o->timestamps) < 0) {
+        snprintf(err, errlen, "invalid boolean in follow, previous or timestamps");
+        return -1;
+    }
+    if ((v = kv_get(q, "sinceSeconds")) && (parse_i64(v, &o->since_seconds) < 0 || o->since_seconds < 1)) {
+        snprintf(err, errlen, "sinceSeconds must be an integer >= 1");
+        return -1;
+    }
+    if ((v = kv_get(q, "sinceTime")) && parse_rfc3339(v, &o->since_time) < 0) {
+        snprintf(err, errlen, "sinceTime must be an RFC 3339 time");
+        return -1;
+    }
+    if (kv_get(q, "sinceSeconds") && kv_get(q, "sinceTime")) {
+        snprintf(err, errlen, "at most one of sinceTime or sinceSeconds may be specified");
+        return -1;
+    }
+    if ((v = kv_get(q, "tailLines")) || (v = kv_get(q, "tail"))) {
+        if (strcmp(v, "all") == 0 && !kv_get(q, "tailLines"))
+            o->tail_lines = -1;
+        else if (parse_i64(v, &o->tail_lines) < 0 || o->tail_lines < 0) {
+            snprintf(err, errlen, "tailLines must be an integer >= 0");
+            return -1;
+        }
+    }
+    if ((v = kv_get(q, "limitBytes")) && (parse_i64(v, &o->limit_bytes) < 0 || o->limit_bytes < 1)) {
+        snprintf(err, errlen, "limitBytes must be an integer >= 1");
+        return -1;
+    }
+    if ((v = kv_get(q, "stream"))) {
+        if (strcmp(v, "All") && strcmp(v, "Stdout") && strcmp(v, "Stderr")) {
+            snprintf(err, errlen, "stream must be All, Stdout or Stderr");
+            return -1;
+        }
+        snprintf(o->stream, sizeof o->stream, "%s", v);
+        if (strcmp(v, "All") && o->tail_lines >= 0) {
+            snprintf(err, errlen, "tailLines is not supported with a single stream");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- server and connections ---- */
+
+struct kapi_server {
+    kapi_config cfg;
+    char *bind_addr, *cert_file, *key_file, *ca_file, *node_name;
+    SSL_CTX *ctx;
+    int lfd;
+    int port;
+    int stop_pipe[2]; /* readable once stopping: every poll watches it */
+    atomic_int stopping;
+    pthread_t accept_th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int nconns;
+};
+
+typedef struct conn {
+    kapi_server *srv;
+    int fd;
+    SSL *ssl;
+    char peer[64];
+    int cert_ok;
+    char *cn;
+    char **orgs;
+    size_t norgs;
+    char fp[65];
+    dynbuf inbuf; /* bytes read but not yet parsed */
+} conn;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void ssl_errstr(char *err, size_t errlen, const char *what)
+{
+    unsigned long e = ERR_get_error();
+    char buf[200] = "";
+    if (e)
+        ERR_error_string_n(e, buf, sizeof buf);
+    snprintf(err, errlen, "%s%s%s", what, buf[0] ? ": " : "", buf);
+    ERR_clear_error();
+}
+
+static int self_signed(SSL_CTX *ctx, const char *node, char *err, size_t errlen)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    int ok = 0;
+    if (!key || !x)
+        goto out;
+    X509_set_version(x, 2);
+    unsigned char serial[16];
+    RAND_bytes(serial, sizeof serial);
+    serial[0] &= 0x7f;
+    BIGNUM *bn = BN_bin2bn(serial, sizeof serial, NULL);
+    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
+    BN_free(bn);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 365L * 24 * 3600);
+    X509_set_pubkey(x, key);
+    X509_NAME *nm = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)(node && *node ? node : "eci-kubelet"),
+                               -1, -1, 0);
+    X509_set_issuer_name(x, nm);
+    char *san = xasprintf("DNS:localhost,IP:127.0.0.1,IP:::1%s%s", node && *node ? ",DNS:" : "",
+                          node && *node ? node : "");
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
+    free(san);
+    if (ext) {
+        X509_add_ext(x, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    if (!X509_sign(x, key, EVP_sha256()))
+        goto out;
+    if (SSL_CTX_use_certificate(ctx, x) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1)
+        goto out;
+    ok = 1;
+out:
+    if (!ok)
+        ssl_errstr(err, errlen, "self-signed certificate");
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return ok ? 0 : -1;
+}
+
+static int accept_any_cert(int preverify, X509_STORE_CTX *x)
+{
+    (void)preverify;
+    (void)x;
+    return 1; /* the result is checked after the handshake: a bad cert only means "not authenticated" */
+}
+
+static SSL_CTX *make_ctx(kapi_server *s, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) {
+        ssl_errstr(err, errlen, "SSL_CTX_new");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    static const unsigned char sid_ctx[] = "eci-kubelet-kapi";
+    SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
+    if (s->cert_file || s->key_file) {
+        if (!s->cert_file || !s->key_file) {
+            snprintf(err, errlen, "both a certificate and a key file are needed");
+            goto fail;
+        }
+        if (SSL_CTX_use_certificate_chain_file(ctx, s->cert_file) != 1) {
+            ssl_errstr(err, errlen, "loading the serving certificate");
+            goto fail;
+        }
+        if (SSL_CTX_use_PrivateKey_file(ctx, s->key_file, SSL_FILETYPE_PEM) != 1 ||
+            SSL_CTX_check_private_key(ctx) != 1) {
+            ssl_errstr(err, errlen, "loading the serving key");
+            goto fail;
+        }
+    } else if (self_signed(ctx, s->node_name, err, errlen) < 0) {
+        goto fail;
+    }
+    if (s->ca_file) {
+        if (SSL_CTX_load_verify_locations(ctx, s->ca_file, NULL) != 1) {
+            ssl_errstr(err, errlen, "loading the client CA file");
+            goto fail;
+        }
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(s->ca_file);
+        if (names)
+            SSL_CTX_set_client_CA_list(ctx, names);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any_cert);
+    } else {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    }
+    return ctx;
+fail:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+/* ---- connection I/O (non-blocking TLS driven by poll) ---- */
+
+enum { IO_EOF = 0, IO_ERR = -1, IO_TIMEOUT = -2, IO_STOP = -3 };
+
+/* Wait for fd events or stop; timeout_ms < 0 waits forever. */
+static int wait_fd(conn *c, short ev, int timeout_ms)
+{
+    struct pollfd pf[2] = {{c->fd, ev, 0}, {c->srv->stop_pipe[0], POLLIN, 0}};
+    for (;;) {
+        int r = poll(pf, 2, timeout_ms);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return IO_ERR;
+        if (r == 0)
+            return IO_TIMEOUT;
+        if (pf[1].revents)
+            return IO_STOP;
+        return 1;
+    }
+}
+
+/* Read some bytes; deadline is absolute (ms, monotonic) or 0 for none. */
+static int conn_read(conn *c, void *buf, size_t n, long long deadline)
+{
+    for (;;) {
+        ERR_clear_error();
+        int r = SSL_read(c->ssl, buf, (int)(n > INT32_MAX ? INT32_MAX : n));
+        if (r > 0)
+            return r;
+        int e = SSL_get_error(c->ssl, r);
+        short ev;
+        if (e == SSL_ERROR_WANT_READ)
+            ev = POLLIN;
+        else if (e == SSL_ERROR_WANT_WRITE)
+            ev = POLLOUT;
+        else if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
+            return IO_EOF;
+        else
+            return IO_ERR;
+        int left = -1;
+        if (deadline) {
+            long long d = deadline - now_ms();
+            if (d <= 0)
+                return IO_TIMEOUT;
+            left = (int)(d > 1000000 ? 1000000 : d);
+        }
+        int w = wait_fd(c, ev, left);
+        if (w <= 0 && w != 1)
+            return w;
+    }
+}
+
+static int conn_write_all(conn *c, const void *buf, size_t n, int timeout_ms)
+{
+    const char *p = buf;
+    long long deadline = now_ms() + timeout_ms;
+    while (n > 0) {
+        ERR_clear_error();
+        int r = SSL_write(c->ssl, p, (int)(n > (1u << 30) ? (1u << 30) : n));
+        if (r > 0) {
+            p += r;
+            n -= (size_t)r;
+            continue;
+        }
+        int e = SSL_get_error(c->ssl, r);
+        short ev;
+        if (e == SSL_ERROR_WANT_WRITE)
+            ev = POLLOUT;
+        else if (e == SSL_ERROR_WANT_READ)
+            ev = POLLIN;
+        else
+            return IO_ERR;
+        long long d = deadline - now_ms();
+        if (d <= 0)
+            return IO_TIMEOUT;
+        int w = wait_fd(c, ev, (int)d);
+        if (w != 1)
+            return w;
+    }
+    return 0;
+}
+
+/* Orderly close: close_notify, half-close, drain briefly so that unread
+ * input does not turn the close into a reset that loses our last bytes. */
+static void conn_linger_close(conn *c)
+{
+    ERR_clear_error();
+    SSL_shutdown(c->ssl);
+    shutdown(c->fd, SHUT_WR);
+    long long deadline = now_ms() + 2000;
+    char buf[4096];
+    for (;;) {
+        long long d = deadline - now_ms();
+        if (d <= 0)
+            break;
+        struct pollfd pf = {c->fd, POLLIN, 0};
+        if (poll(&pf, 1, (int)d) <= 0)
+            break;
+        ssize_t r = read(c->fd, buf, sizeof buf);
+        if (r <= 0)
+            break;
+    }
+}
+
+/* ---- requests and responses ---- */
+
+enum { P_NS, P_POD, P_CONTAINER, P_UID, P_COUNT };
+static const char *const param_names[P_COUNT] = {"namespace", "pod", "container", "uid"};
+
+struct kapi_request {
+    conn *c;
+    kh_request *hr;
+    char *params[P_COUNT];
+    kapi_user user;
+    int has_user;
+};
+
+struct kapi_response {
+    conn *c;
+    kv_list headers;
+    int keep_alive;
+    int sent;      /* a response (or its head) went out */
+    int streaming; /* chunked in progress */
+    int failed;    /* the client is gone */
+};
+
+const char *kapi_req_method(const kapi_request *r) { return kh_request_method(r->hr); }
+const char *kapi_req_path(const kapi_request *r) { return kh_request_path(r->hr); }
+const kv_list *kapi_req_query(const kapi_request *r) { return kh_request_query(r->hr); }
+const char *kapi_req_header(const kapi_request *r, const char *name) { return kh_request_header(r->hr, name); }
+const char *kapi_req_body(const kapi_request *r, size_t *len) { return kh_request_body(r->hr, len); }
+const kapi_user *kapi_req_user(const kapi_request *r) { return r->has_user ? &r->user : NULL; }
+
+const char *kapi_req_param(const kapi_request *r, const char *name)
+{
+    for (int i = 0; i < P_COUNT; i++)
+        if (strcmp(name, param_names[i]) == 0)
+            return r->params[i] ? r->params[i] : "";
+    return "";
+}
+
+void kapi_resp_header(kapi_response *w, const char *name, const char *value)
+{
+    if (!w->sent)
+        kv_add(&w->headers, name, value);
+}
+
+static int resp_write_raw(kapi_response *w, const void *p, size_t n)
+{
+    if (w->failed)
+        return -1;
+    if (conn_write_all(w->c, p, n, 30000) < 0) {
+        w->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+int kapi_resp_send(kapi_response *w, int status, const char *ctype, const void *body, size_t len)
+{
+    if (w->sent)
+        return -1;
+    w->sent = 1;
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    kh_response_simple(&out, status, ctype, body, len, w->keep_alive, &w->headers);
+    int rc = resp_write_raw(w, out.buf, out.len);
+    dynbuf_free(&out);
+    return rc;
+}
+
+int kapi_resp_error(kapi_response *w, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = xvasprintf(fmt, ap);
+    va_end(ap);
+    char *body = xasprintf("%s\n", m);
+    int rc = kapi_resp_send(w, status, "text/plain; charset=utf-8", body, strlen(body));
+    free(body);
+    free(m);
+    return rc;
+}
+
+int kapi_resp_begin(kapi_response *w, int status, const char *ctype)
+{
+    if (w->sent)
+        return -1;
+    w->sent = 1;
+    w->streaming = 1;
+    if (ctype)
+        kv_add(&w->headers, "Content-Type", ctype);
+    kv_add(&w->headers, "Transfer-Encoding", "chunked");
+    if (!w->keep_alive)
+        kv_add(&w->headers, "Connection", "close");
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    kh_response_head(&out, status, &w->headers);
+    int rc = resp_write_raw(w, out.buf, out.len);
+    dynbuf_free(&out);
+    return rc;
+}
+
+int kapi_resp_write(kapi_response *w, const void *p, size_t n)
+{
+    if (!w->streaming || w->failed)
+        return -1;
+    if (n == 0)
+        return 0;
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    kh_chunk(&out, p, n);
+    int rc = resp_write_raw(w, out.buf, out.len);
+    dynbuf_free(&out);
+    return rc;
+}
+
+int kapi_resp_client_gone(kapi_response *w)
+{
+    if (w->failed)
+        return 1;
+    struct pollfd pf = {w->c->fd, POLLIN | POLLRDHUP, 0};
+    if (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+        return 1;
+    return 0;
+}
+
+static void resp_finish(kapi_response *w)
+{
+    if (w->streaming && !w->failed) {
+        resp_write_raw(w, "0\r\n\r\n", 5);
+        w->streaming = 0;
+    }
+}
+
+/* ---- authentication and authorization ---- */
+
+/* Returns 1 to go on, 0 when a 401/403/500 was sent. */
+static int check_auth(kapi_request *req, kapi_response *w)
+{
+    kapi_server *s = req->c->srv;
+    const kapi_auth *a = s->cfg.auth;
+    if (!a)
+        return 1;
+    kapi_credential cred;
+    memset(&cred, 0, sizeof cred);
+    const char *authz = kh_request_header(req->hr, "Authorization");
+    if (req->c->cert_ok) {
+        cred.kind = KAPI_CRED_X509;
+        cred.cn = req->c->cn;
+        cred.orgs = (const char *const *)req->c->orgs;
+        cred.norgs = req->c->norgs;
+        cred.cert_sha256 = req->c->fp;
+    } else if (authz && strncasecmp(authz, "Bearer ", 7) == 0 && authz[7]) {
+        cred.kind = KAPI_CRED_TOKEN;
+        cred.token = authz + 7;
+        while (*cred.token == ' ')
+            cred.token++;
+    } else {
+        kapi_resp_error(w, 401, "Unauthorized");
+        return 0;
+    }
+    char msg[256] = "";
+    int rc;
+    if (a->authn) {
+        rc = a->authn(a->ud, &cred, &req->user, msg, sizeof msg);
+    } else if (cred.kind == KAPI_CRED_X509) {
+        kapi_user_set_name(&req->user, cred.cn);
+        for (size_t i = 0; i < cred.norgs; i++)
+            kapi_user_add_group(&req->user, cred.orgs[i]);
+        rc = 1;
+    } else {
+        rc = 0;
+    }
+    if (rc != 1 || !req->user.name) {
+        log_info(COMP, "%s %s from %s: authentication failed%s%s", kh_request_method(req->hr),
+                 kh_request_path(req->hr), req->c->peer, msg[0] ? ": " : "", msg);
+        kapi_user_clear(&req->user);
+        kapi_resp_error(w, 401, "Unauthorized");
+        return 0;
+    }
+    req->has_user = 1;
+    if (!a->authz)
+        return 1;
+    kapi_attrs attrs[2];
+    size_t n = kapi_request_attributes(kh_request_method(req->hr), kh_request_path(req->hr), s->node_name,
+                                       s->cfg.fine_grained_authz, attrs);
+    int any_error = 0;
+    for (size_t i = 0; i < n; i++) {
+        char reason[256] = "";
+        int z = a->authz(a->ud, &req->user, &attrs[i], reason, sizeof reason);
+        if (z == 1)
+            return 1;
+        if (z < 0) {
+            any_error = 1;
+            log_warn(COMP, "authorization error for user %s on nodes/%s: %s", req->user.name,
+                     attrs[i].subresource, reason);
+        }
+    }
+    dynbuf subs;
+    dynbuf_init(&subs, 0);
+    for (size_t i = 0; i < n; i++)
+        dynbuf_printf(&subs, "%s%s", i ? " " : "", attrs[i].subresource);
+    if (any_error) {
+        kapi_resp_error(w, 500, "Authorization error (user=%s, verb=%s, resource=%s, subresource(s)=[%s])",
+                        req->user.name, attrs[0].verb, attrs[0].resource, dynbuf_str(&subs));
+    } else {
+        log_info(COMP, "forbidden: user=%s verb=%s nodes/[%s] %s", req->user.name, attrs[0].verb,
+                 dynbuf_str(&subs), kh_request_path(req->hr));
+        kapi_resp_error(w, 403, "Forbidden (user=%s, verb=%s, resource=%s, subresource(s)=[%s])", req->user.name,
+                        attrs[0].verb, attrs[0].resource, dynbuf_str(&subs));
+    }
+    dynbuf_free(&subs);
+    return 0;
+}
+
+/* ---- exec/attach streams over SPDY or WebSocket ---- */
+
+typedef struct stream_conn {
+    conn *c;
+    int ws;                  /* 0 SPDY, 1 WebSocket */
+    int b64;                 /* WebSocket base64 text framing */
+    rc_proto proto;
+    rc_options opts;
+    rc_session *rs;
+    rc_transport tr;
+    int started;
+    /* shared with the pump thread (under mu) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    dynbuf outq;
+    int finish;
+    int closed;
+    int wake[2];
+    /* SPDY (connection thread only, except ids which are fixed before start) */
+    spdy_decoder *sd;
+    spdy_encoder *se;
+    uint32_t ids[5];
+    uint32_t last_id;
+    size_t nstreams, expected;
+    dynbuf pre_stdin, pre_resize;
+    int pre_eof;
+    /* WebSocket */
+    wsf_decoder *wd;
+    int peer_closed;
+    int bye_sent; /* GOAWAY / close frame already queued */
+    /* end of the loop */
+    int stop;
+    long long last_io;
+} stream_conn;
+
+static void sc_wake(stream_conn *sc)
+{
+    (void)!write(sc->wake[1], "x", 1);
+}
+
+/* Queue bytes for the connection thread (caller holds mu). */
+static int sc_queue_locked(stream_conn *sc, const dynbuf *frame)
+{
+    if (sc->closed)
+        return -1;
+    if (dynbuf_add(&sc->outq, frame->buf, frame->len) < 0) {
+        sc->closed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static void ws_frame_for(stream_conn *sc, dynbuf *f, int ch, const void *p, size_t n)
+{
+    if (sc->b64) {
+        size_t enc = 4 * ((n + 2) / 3);
+        char *t = xmalloc(enc + 2);
+        t[0] = (char)('0' + ch);
+        EVP_EncodeBlock((unsigned char *)t + 1, p, (int)n);
+        wsf_encode(f, WSF_TEXT, 1, t, enc + 1, NULL);
+        free(t);
+    } else {
+        char *t = xmalloc(n + 1);
+        t[0] = (char)ch;
+        if (n)
+            memcpy(t + 1, p, n);
+        wsf_encode(f, WSF_BINARY, 1, t, n + 1, NULL);
+        free(t);
+    }
+}
+
+/* rc_transport, called from the pump thread */
+static int tr_send(void *ctx, rc_stream st, const void *p, size_t n)
+{
+    stream_conn *sc = ctx;
+    const char *d = p;
+    int rc = 0;
+    pthread_mutex_lock(&sc->mu);
+    while (n > 0 && rc == 0) {
+        size_t k = n < DATA_CHUNK ? n : DATA_CHUNK;
+        dynbuf f;
+        dynbuf_init(&f, 0);
+        if (sc->ws) {
+            ws_frame_for(sc, &f, (int)st, d, k);
+        } else {
+            uint32_t id = sc->ids[st];
+            if (!id) {
+                dynbuf_free(&f);
+                break;
+            }
+            spdy_encode_data(&f, id, 0, d, k);
+        }
+        rc = sc_queue_locked(sc, &f);
+        dynbuf_free(&f);
+        d += k;
+        n -= k;
+        sc_wake(sc);
+        while (rc == 0 && !sc->closed && sc->outq.len > OUTQ_HIGH_WATER)
+            pthread_cond_wait(&sc->cv, &sc->mu);
+        if (sc->closed)
+            rc = -1;
+    }
+    pthread_mutex_unlock(&sc->mu);
+    return rc;
+}
+
+static void tr_close_stream(void *ctx, rc_stream st)
+{
+    stream_conn *sc = ctx;
+    if (sc->ws)
+        return;
+    pthread_mutex_lock(&sc->mu);
+    uint32_t id = sc->ids[st];
+    if (id) {
+        dynbuf f;
+        dynbuf_init(&f, 0);
+        spdy_encode_data(&f, id, SPDY_FLAG_FIN, NULL, 0);
+        sc_queue_locked(sc, &f);
+        dynbuf_free(&f);
+        sc_wake(sc);
+    }
+    pthread_mutex_unlock(&sc->mu);
+}
+
+static void tr_finish(void *ctx)
+{
+    stream_conn *sc = ctx;
+    pthread_mutex_lock(&sc->mu);
+    sc->finish = 1;
+    sc_wake(sc);
+    pthread_mutex_unlock(&sc->mu);
+}
+
+/* Queue a frame from the connection thread. */
+static void sc_queue(stream_conn *sc, const dynbuf *f)
+{
+    pthread_mutex_lock(&sc->mu);
+    sc_queue_locked(sc, f);
+    pthread_mutex_unlock(&sc->mu);
+}
+
+static void sc_start(stream_conn *sc)
+{
+    if (sc->started)
+        return;
+    sc->started = 1;
+    char err[256];
+    if (rc_session_start(sc->rs, err, sizeof err) < 0) {
+        log_warn(COMP, "%s: remote command failed to start: %s", sc->c->peer, err);
+        return;
+    }
+    if (sc->pre_stdin.len)
+        rc_session_stdin(sc->rs, sc->pre_stdin.buf, sc->pre_stdin.len);
+    if (sc->pre_resize.len)
+        rc_session_resize(sc->rs, sc->pre_resize.buf, sc->pre_resize.len);
+    if (sc->pre_eof)
+        rc_session_stdin_eof(sc->rs);
+    dynbuf_free(&sc->pre_stdin);
+    dynbuf_free(&sc->pre_resize);
+}
+
+static int stream_wanted(const stream_conn *sc, rc_stream st)
+{
+    switch (st) {
+    case RC_STREAM_ERROR: return 1;
+    case RC_STREAM_STDIN: return sc->opts.in;
+    case RC_STREAM_STDOUT: return sc->opts.out;
+    case RC_STREAM_STDERR: return sc->opts.err;
+    case RC_STREAM_RESIZE: return sc->opts.tty && sc->proto >= RC_PROTO_V3;
+    default: return 0;
+    }
+}
+
+static void sc_stdin(stream_conn *sc, const void *p, size_t n)
+{
+    if (sc->started)
+        rc_session_stdin(sc->rs, p, n);
+    else if (dynbuf_add(&sc->pre_stdin, p, n) < 0)
+        sc->stop = 1;
+}
+
+static void sc_stdin_eof(stream_conn *sc)
+{
+    if (sc->started)
+        rc_session_stdin_eof(sc->rs);
+    else
+        sc->pre_eof = 1;
+}
+
+static void sc_resize(stream_conn *sc, const void *p, size_t n)
+{
+    if (sc->started)
+        rc_session_resize(sc->rs, p, n);
+    else if (dynbuf_add(&sc->pre_resize, p, n) < 0)
+        sc->stop = 1;
+}
+
+static int on_spdy_frame(void *ud, const spdy_frame *f)
+{
+    stream_conn *sc = ud;
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    switch (f->type) {
+    case SPDY_SYN_STREAM: {
+        uint32_t id = f->stream_id;
+        if (id % 2 == 0 || id <= sc->last_id) {
+            spdy_encode_rst_stream(&out, id, SPDY_PROTOCOL_ERROR);
+            break;
+        }
+        sc->last_id = id;
+        pthread_mutex_lock(&sc->mu);
+        spdy_encode_syn_reply(sc->se, &out, id, 0, NULL);
+        sc_queue_locked(sc, &out);
+        dynbuf_reset(&out);
+        rc_stream st = rc_stream_parse(kv_get(f->headers, "streamtype"));
+        if (st != RC_STREAM_UNKNOWN && stream_wanted(sc, st) && !sc->ids[st]) {
+            sc->ids[st] = id;
+            sc->nstreams++;
+        } else {
+            log_debug(COMP, "ignoring SPDY stream %u (streamtype %s)", id,
+                      kv_get(f->headers, "streamtype") ? kv_get(f->headers, "streamtype") : "none");
+        }
+        pthread_mutex_unlock(&sc->mu);
+        if (!sc->started && sc->nstreams == sc->expected)
+            sc_start(sc);
+        break;
+    }
+    case SPDY_DATA:
+        if (f->stream_id == sc->ids[RC_STREAM_STDIN]) {
+            if (f->len)
+                sc_stdin(sc, f->data, f->len);
+            if (f->flags & SPDY_FLAG_FIN)
+                sc_stdin_eof(sc);
+        } else if (f->stream_id == sc->ids[RC_STREAM_RESIZE] && f->len) {
+            sc_resize(sc, f->data, f->len);
+        }
+        break;
+    case SPDY_RST_STREAM:
+        if (f->stream_id == sc->ids[RC_STREAM_STDIN])
+            sc_stdin_eof(sc);
+        break;
+    case SPDY_PING:
+        if (f->ping_id % 2 == 1)
+            spdy_encode_ping(&out, f->ping_id);
+        break;
+    case SPDY_GOAWAY:
+        sc->peer_closed = 1;
+        break;
+    default: /* SETTINGS, WINDOW_UPDATE, HEADERS, SYN_REPLY: no flow control, nothing to do */
+        break;
+    }
+    if (out.len)
+        sc_queue(sc, &out);
+    dynbuf_free(&out);
+    return 0;
+}
+
+static int b64_decode(const uint8_t *p, size_t n, dynbuf *out)
+{
+    if (n % 4)
+        return -1;
+    if (!n)
+        return 0;
+    unsigned char *t = xmalloc(n);
+    int r = EVP_DecodeBlock(t, p, (int)n);
+    if (r < 0) {
+        free(t);
+        return -1;
+    }
+    size_t pad = (p[n - 1] == '=') + (n > 1 && p[n - 2] == '=');
+    int rc = dynbuf_add(out, t, (size_t)r - pad);
+    free(t);
+    return rc;
+}
+
+static int on_ws_msg(void *ud, int op, const uint8_t *data, size_t len)
+{
+    stream_conn *sc = ud;
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    int rc = 0;
+    if (op == WSF_PING) {
+        wsf_encode(&out, WSF_PONG, 1, data, len, NULL);
+    } else if (op == WSF_CLOSE) {
+        uint16_t code;
+        const char *reason;
+        size_t rl;
+        wsf_parse_close(data, len, &code, &reason, &rl);
+        wsf_encode_close(&out, code == WSF_CLOSE_NO_STATUS ? WSF_CLOSE_NORMAL : code, NULL, NULL);
+        sc->peer_closed = 1;
+        sc->bye_sent = 1;
+    } else if (op == WSF_BINARY || op == WSF_TEXT) {
+        dynbuf dec;
+        dynbuf_init(&dec, 0);
+        const uint8_t *pl = NULL;
+        size_t pn = 0;
+        int ch = -1;
+        if (len == 0) {
+            /* ignored */
+        } else if (sc->b64 && op == WSF_TEXT) {
+            ch = data[0] - '0';
+            if (b64_decode(data + 1, len - 1, &dec) < 0) {
+                wsf_encode_close(&out, WSF_CLOSE_BAD_DATA, "bad base64", NULL);
+                sc->stop = 1;
+                sc->bye_sent = 1;
+                ch = -1;
+            }
+            pl = (const uint8_t *)dec.buf;
+            pn = dec.len;
+        } else if (!sc->b64 && op == WSF_BINARY) {
+            ch = data[0];
+            pl = data + 1;
+            pn = len - 1;
+        }
+        if (ch == RC_WS_CLOSE_CHANNEL && sc->proto >= RC_PROTO_V5) {
+            if (pn != 1) {
+                wsf_encode_close(&out, WSF_CLOSE_PROTOCOL_ERROR, "bad close signal", NULL);
+                sc->stop = 1;
+                sc->bye_sent = 1;
+            } else if (pl[0] == RC_STREAM_STDIN) {
+                sc_stdin_eof(sc);
+            }
+        } else if (ch == RC_STREAM_STDIN && sc->opts.in) {
+            sc_stdin(sc, pl, pn);
+        } else if (ch == RC_STREAM_RESIZE) {
+            sc_resize(sc, pl, pn);
+        }
+        dynbuf_free(&dec);
+    }
+    if (out.len)
+        sc_queue(sc, &out);
+    dynbuf_free(&out);
+    return rc;
+}
+
+static int sc_input(stream_conn *sc, const void *p, size_t n)
+{
+    char err[200];
+    sc->last_io = now_ms();
+    if (sc->ws) {
+        if (wsf_decoder_feed(sc->wd, p, n, on_ws_msg, sc, err, sizeof err) < 0) {
+            log_info(COMP, "%s: %s", sc->c->peer, err);
+            dynbuf f;
+            dynbuf_init(&f, 0);
+            wsf_encode_close(&f, wsf_decoder_close_code(sc->wd), NULL, NULL);
+            sc_queue(sc, &f);
+            sc->bye_sent = 1;
+            dynbuf_free(&f);
+            return -1;
+        }
+    } else if (spdy_decoder_feed(sc->sd, p, n, on_spdy_frame, sc, err, sizeof err) < 0) {
+        log_info(COMP, "%s: %s", sc->c->peer, err);
+        dynbuf f;
+        dynbuf_init(&f, 0);
+        spdy_encode_goaway(&f, sc->last_id, SPDY_GOAWAY_PROTOCOL_ERROR);
+        sc_queue(sc, &f);
+        sc->bye_sent = 1;
+        dynbuf_free(&f);
+        return -1;
+    }
+    return sc->stop ? -1 : 0;
+}
+
+/* Write everything queued (blocking, bounded), used at the end. */
+static void sc_flush_all(stream_conn *sc, dynbuf *sending, size_t *soff)
+{
+    pthread_mutex_lock(&sc->mu);
+    if (sc->outq.len)
+        dynbuf_add(sending, sc->outq.buf, sc->outq.len);
+    dynbuf_reset(&sc->outq);
+    pthread_mutex_unlock(&sc->mu);
+    if (sending->len > *soff)
+        conn_write_all(sc->c, sending->buf + *soff, sending->len - *soff, 10000);
+    dynbuf_reset(sending);
+    *soff = 0;
+}
+
+/* The connection thread's loop for one exec/attach. */
+static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
+{
+    kapi_server *s = sc->c->srv;
+    dynbuf sending;
+    dynbuf_init(&sending, 0);
+    size_t soff = 0;
+    int want_out = 0, dead = 0, graceful = 0;
+    long long create_deadline = now_ms() + s->cfg.stream_create_timeout_ms;
+    sc->last_io = now_ms();
+    if (nleft && sc_input(sc, leftover, nleft) < 0)
+        dead = 1;
+    if (sc->ws)
+        sc_start(sc);
+    char buf[IO_CHUNK];
+    while (!dead) {
+        /* take queued output */
+        pthread_mutex_lock(&sc->mu);
+        if (soff >= sending.len && sc->outq.len) {
+            dynbuf t = sending;
+            sending = sc->outq;
+            sc->outq = t;
+            dynbuf_reset(&sc->outq);
+            soff = 0;
+            pthread_cond_broadcast(&sc->cv);
+        }
+        int fin = sc->finish && sc->outq.len == 0;
+        pthread_mutex_unlock(&sc->mu);
+        /* write what we can */
+        want_out = 0;
+        while (soff < sending.len) {
+            ERR_clear_error();
+            size_t left = sending.len - soff;
+            int r = SSL_write(sc->c->ssl, sending.buf + soff, (int)(left > (1u << 20) ? (1u << 20) : left));
+            if (r > 0) {
+                soff += (size_t)r;
+                sc->last_io = now_ms();
+                continue;
+            }
+            int e = SSL_get_error(sc->c->ssl, r);
+            if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+                want_out = 1;
+                break;
+            }
+            dead = 1;
+            break;
+        }
+        if (dead)
+            break;
+        if (soff >= sending.len) {
+            dynbuf_reset(&sending);
+            soff = 0;
+            pthread_mutex_lock(&sc->mu);
+            int more = sc->outq.len > 0;
+            pthread_mutex_unlock(&sc->mu);
+            if (more)
+                continue;
+            if (fin) {
+                graceful = 1;
+                break;
+            }
+            if (sc->peer_closed || sc->stop)
+                break;
+        }
+        /* wait */
+        long long now = now_ms();
+        long long next = sc->last_io + s->cfg.stream_idle_timeout_ms;
+        if (!sc->started && !sc->ws && create_deadline < next)
+            next = create_deadline;
+        if (now >= next) {
+            if (!sc->started && !sc->ws && now >= create_deadline)
+                log_info(COMP, "%s: timed out waiting for client to create streams", sc->c->peer);
+            else
+                log_info(COMP, "%s: stream connection idle, closing", sc->c->peer);
+            break;
+        }
+        struct pollfd pf[3] = {{sc->c->fd, (short)(POLLIN | (want_out ? POLLOUT : 0)), 0},
+                               {sc->wake[0], POLLIN, 0},
+                               {s->stop_pipe[0], POLLIN, 0}};
+        int timeout = (int)(next - now > 60000 ? 60000 : next - now);
+        if (SSL_pending(sc->c->ssl) > 0)
+            timeout = 0;
+        int pr = poll(pf, 3, timeout);
+        if (pr < 0 && errno != EINTR)
+            break;
+        if (pf[2].revents)
+            break;
+        if (pf[1].revents) {
+            char x[64];
+            while (read(sc->wake[0], x, sizeof x) > 0)
+                ;
+        }
+        /* read what is there */
+        for (;;) {
+            ERR_clear_error();
+            int r = SSL_read(sc->c->ssl, buf, sizeof buf);
+            if (r > 0) {
+                if (sc_input(sc, buf, (size_t)r) < 0) {
+                    sc->stop = 1;
+                    break;
+                }
+                continue;
+            }
+            int e = SSL_get_error(sc->c->ssl, r);
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+                break;
+            sc->peer_closed = 1; /* EOF or error */
+            dead = e != SSL_ERROR_ZERO_RETURN;
+            break;
+        }
+        if (sc->peer_closed && !graceful) {
+            /* the client went away: stop the command, flush what we have and close */
+            if (sc->started)
+                rc_session_cancel(sc->rs);
+        }
+    }
+    /* end: make the pump stop, then flush its last words if the peer is alive */
+    pthread_mutex_lock(&sc->mu);
+    int pump_finished = sc->finish;
+    pthread_mutex_unlock(&sc->mu);
+    if (!pump_finished && sc->started)
+        rc_session_cancel(sc->rs);
+    if (!dead) {
+        sc_flush_all(sc, &sending, &soff);
+        dynbuf f;
+        dynbuf_init(&f, 0);
+        if (sc->ws)
+            wsf_encode_close(&f, WSF_CLOSE_NORMAL, NULL, NULL);
+        else
+            spdy_encode_goaway(&f, sc->last_id, SPDY_GOAWAY_OK);
+        if (!sc->bye_sent)
+            conn_write_all(sc->c, f.buf, f.len, 5000);
+        dynbuf_free(&f);
+    }
+    pthread_mutex_lock(&sc->mu);
+    sc->closed = 1;
+    pthread_cond_broadcast(&sc->cv);
+    pthread_mutex_unlock(&sc->mu);
+    rc_session_free(sc->rs); /* joins the pump thread */
+    sc->rs = NULL;
+    if (!dead)
+        conn_linger_close(sc->c);
+    dynbuf_free(&sending);
+}
+
+static void add_accepted_protocols(kapi_response *w)
+{
+    size_t n;
+    const char *const *p = rc_spdy_protocols(&n);
+    for (size_t i = 0; i < n; i++)
+        kapi_resp_header(w, "X-Accepted-Stream-Protocol-Versions", p[i]);
+}
+
+/* /exec and /attach. Returns 1 when the connection was upgraded (and is done). */
+static int handle_remotecommand(kapi_request *req, kapi_response *w, int attach, const char *leftover,
+                                size_t nleft)
+{
+    kapi_server *s = req->c->srv;
+    const rc_backend *b = s->cfg.handlers ? s->cfg.handlers->exec : NULL;
+    if (!b) {
+        kapi_resp_error(w, 501, "%s is not implemented by this node", attach ? "attach" : "exec");
+        return 0;
+    }
+    stream_conn sc;
+    memset(&sc, 0, sizeof sc);
+    char err[256];
+    if (rc_options_parse(kh_request_query(req->hr), !attach, &sc.opts, err, sizeof err) < 0) {
+        kapi_resp_error(w, 400, "%s", err);
+        return 0;
+    }
+    const char *up = kh_request_upgrade(req->hr);
+    int is_ws = up && kh_request_has_token(req->hr, "Upgrade", "websocket");
+    const char *chosen = NULL;
+    char accept[WSF_ACCEPT_LEN + 1] = "";
+    if (is_ws) {
+        if (s->cfg.disable_websocket) {
+            kapi_resp_error(w, 400, "unable to upgrade: websocket is not supported by this node, use SPDY");
+            goto fail;
+        }
+        if (wsf_check_request(kh_request_method(req->hr), kh_request_headers(req->hr), err, sizeof err) < 0) {
+            kapi_resp_error(w, 400, "unable to upgrade: %s", err);
+            goto fail;
+        }
+        size_t n;
+        const char *const *sup = rc_ws_protocols(&n);
+        int offered = 0;
+        chosen = wsf_choose_protocol(kh_request_headers(req->hr), sup, n, &offered);
+        if (!chosen && offered) {
+            kapi_resp_error(w, 403, "unable to upgrade: no supported websocket subprotocol offered");
+            goto fail;
+        }
+        if (!chosen)
+            chosen = "";
+        wsf_accept_key(kh_request_header(req->hr, "Sec-WebSocket-Key"), accept);
+    } else {
+        int present = 0;
+        chosen = rc_negotiate_spdy(kh_request_headers(req->hr), &present);
+        if (!present) {
+            kapi_resp_error(w, 400, "unable to upgrade: header X-Stream-Protocol-Version does not exist in request");
+            goto fail;
+        }
+        if (!chosen) {
+            add_accepted_protocols(w);
+            kapi_resp_error(w, 403, "unable to upgrade: unable to negotiate protocol: server accepts %s, %s, %s, %s",
+                            RC_PROTO_V4_NAME, RC_PROTO_V3_NAME, RC_PROTO_V2_NAME, RC_PROTO_V1_NAME);
+            goto fail;
+        }
+        if (!up || !kh_request_has_token(req->hr, "Upgrade", "spdy/3.1")) {
+            kapi_resp_error(w, 400, "unable to upgrade: missing upgrade headers in request");
+            goto fail;
+        }
+    }
+    int b64 = 0;
+    rc_proto_parse(chosen, &sc.proto, &b64);
+    sc.c = req->c;
+    sc.ws = is_ws;
+    sc.b64 = b64;
+    sc.expected = rc_expected_streams(&sc.opts, sc.proto);
+    pthread_mutex_init(&sc.mu, NULL);
+    pthread_cond_init(&sc.cv, NULL);
+    dynbuf_init(&sc.outq, (size_t)64 << 20);
+    dynbuf_init(&sc.pre_stdin, PRESTART_STDIN_CAP);
+    dynbuf_init(&sc.pre_resize, 4096);
+    if (pipe2(sc.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+        kapi_resp_error(w, 500, "cannot create a pipe");
+        pthread_mutex_destroy(&sc.mu);
+        pthread_cond_destroy(&sc.cv);
+        goto fail;
+    }
+    if (is_ws)
+        sc.wd = wsf_decoder_new(s->cfg.max_body, 1);
+    else {
+        sc.sd = spdy_decoder_new(0, 0);
+        sc.se = spdy_encoder_new();
+    }
+    sc.tr.send_data = tr_send;
+    sc.tr.close_stream = tr_close_stream;
+    sc.tr.finish = tr_finish;
+    sc.tr.ctx = &sc;
+    rc_target t = {attach ? "attach" : "exec", req->params[P_NS], req->params[P_POD], req->params[P_CONTAINER],
+                   req->params[P_UID] ? req->params[P_UID] : ""};
+    sc.rs = rc_session_new(b, &t, &sc.opts, sc.proto, &sc.tr);
+    /* 101 */
+    kv_list h = KV_LIST_INIT;
+    kv_add(&h, "Connection", "Upgrade");
+    if (is_ws) {
+        kv_add(&h, "Upgrade", "websocket");
+        kv_add(&h, "Sec-WebSocket-Accept", accept);
+        if (*chosen)
+            kv_add(&h, "Sec-WebSocket-Protocol", chosen);
+    } else {
+        kv_add(&h, "Upgrade", "SPDY/3.1");
+        kv_add(&h, "X-Stream-Protocol-Version", chosen);
+    }
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    kh_response_head(&out, 101, &h);
+    if (is_ws) {
+        /* the kubelet opens with an empty message on the first output channel */
+        int ch = sc.opts.out ? RC_STREAM_STDOUT : sc.opts.err ? RC_STREAM_STDERR : RC_STREAM_ERROR;
+        ws_frame_for(&sc, &out, ch, NULL, 0);
+    }
+    kv_free(&h);
+    w->sent = 1;
+    log_info(COMP, "%s %s/%s/%s from %s over %s (%s)%s", attach ? "attach" : "exec", t.namespace_, t.pod, t.container,
+             req->c->peer, is_ws ? "websocket" : "SPDY/3.1", *chosen ? chosen : "channel.k8s.io",
+             sc.opts.tty ? " tty" : "");
+    if (conn_write_all(req->c, out.buf, out.len, 10000) == 0)
+        stream_loop(&sc, leftover, nleft);
+    else if (sc.rs) {
+        rc_session_free(sc.rs);
+        sc.rs = NULL;
+    }
+    dynbuf_free(&out);
+    rc_session_free(sc.rs);
+    spdy_decoder_free(sc.sd);
+    spdy_encoder_free(sc.se);
+    wsf_decoder_free(sc.wd);
+    close(sc.wake[0]);
+    close(sc.wake[1]);
+    dynbuf_free(&sc.outq);
+    dynbuf_free(&sc.pre_stdin);
+    dynbuf_free(&sc.pre_resize);
+    pthread_mutex_destroy(&sc.mu);
+    pthread_cond_destroy(&sc.cv);
+    rc_options_free(&sc.opts);
+    return 1;
+fail:
+    rc_options_free(&sc.opts);
+    return 0;
+}
+
+/* Built-in /run: the exec backend with output collected. */
+typedef struct run_out {
+    pthread_mutex_t mu;
+    dynbuf buf;
+    int over;
+} run_out;
+
+static int run_write(void *ctx, int fd, const void *p, size_t n)
+{
+    (void)fd;
+    run_out *ro = ctx;
+    pthread_mutex_lock(&ro->mu);
+    int rc = dynbuf_add(&ro->buf, p, n);
+    if (rc < 0)
+        ro->over = 1;
+    pthread_mutex_unlock(&ro->mu);
+    return rc;
+}
+
+static void builtin_run(kapi_request *req, kapi_response *w, const rc_backend *b)
+{
+    const char *cmd = kv_get(kh_request_query(req->hr), "cmd");
+    if (!cmd || !*cmd) {
+        kapi_resp_error(w, 400, "missing cmd parameter");
+        return;
+    }
+    rc_options o;
+    memset(&o, 0, sizeof o);
+    o.out = o.err = 1;
+    /* split on single spaces, like the kubelet */
+    size_t n = 1;
+    for (const char *p = cmd; *p; p++)
+        n += *p == ' ';
+    o.argv = xcalloc(n + 1, sizeof *o.argv);
+    const char *st = cmd;
+    for (const char *p = cmd;; p++) {
+        if (*p == ' ' || *p == '\0') {
+            o.argv[o.argc++] = xstrndup(st, (size_t)(p - st));
+            st = p + 1;
+            if (!*p)
+                break;
+        }
+    }
+    run_out ro;
+    pthread_mutex_init(&ro.mu, NULL);
+    dynbuf_init(&ro.buf, (size_t)16 << 20);
+    ro.over = 0;
+    rc_output out = {run_write, &ro};
+    rc_target t = {"exec", req->params[P_NS], req->params[P_POD], req->params[P_CONTAINER],
+                   req->params[P_UID] ? req->params[P_UID] : ""};
+    char err[256] = "";
+    rc_proc *p = b->start(b->ud, &t, &o, &out, err, sizeof err);
+    if (!p) {
+        kapi_resp_error(w, 500, "%s", err[0] ? err : "cannot run the command");
+    } else {
+        int code = 0;
+        int rc = b->wait(p, &code, err, sizeof err);
+        b->release(p);
+        if (rc < 0)
+            kapi_resp_error(w, 500, "%s", err[0] ? err : "running the command failed");
+        else if (ro.over)
+            kapi_resp_error(w, 500, "command output exceeds 16 MiB");
+        else
+            kapi_resp_send(w, 200, "application/json", ro.buf.buf, ro.buf.len);
+    }
+    dynbuf_free(&ro.buf);
+    pthread_mutex_destroy(&ro.mu);
+    rc_options_free(&o);
+}
+
+/* ---- routing ---- */
+
+static int method_in(const char *m, const char *list)
+{
+    size_t ml = strlen(m);
+    const char *p = list;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == ml && strncmp(p, m, l) == 0)
+            return 1;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+static void call(kapi_handler_fn fn, kapi_request *req, kapi_response *w, const char *what)
+{
+    kapi_server *s = req->c->srv;
+    if (!fn) {
+        kapi_resp_error(w, 501, "%s is not implemented by this node", what);
+        return;
+    }
+    fn(s->cfg.handlers->ud, req, w);
+    if (!w->sent)
+        kapi_resp_error(w, 500, "%s handler produced no response", what);
+    resp_finish(w);
+}
+
+/* Handle one request. Returns 1 to keep the connection, 0 to close it. */
+static int handle_request(conn *c, kh_request *hr, const char *leftover, size_t nleft)
+{
+    kapi_server *s = c->srv;
+    kapi_request req;
+    memset(&req, 0, sizeof req);
+    req.c = c;
+    req.hr = hr;
+    kapi_response w;
+    memset(&w, 0, sizeof w);
+    w.c = c;
+    w.keep_alive = kh_request_keep_alive(hr) && !kh_request_upgrade(hr);
+    const char *method = kh_request_method(hr);
+    const char *path = kh_request_path(hr);
+    /* decode path segments */
+    char *segs[8];
+    size_t nseg = 0;
+    int bad = 0;
+    const char *p = path;
+    while (*p == '/')
+        p++;
+    while (*p && !bad) {
+        const char *e = strchr(p, '/');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (nseg == 8) {
+            bad = 2;
+            break;
+        }
+        char *seg = query_unescape(p, l, 0);
+        if (!seg)
+            bad = 1;
+        else
+            segs[nseg++] = seg;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    const kapi_handlers *H = s->cfg.handlers;
+    static const kapi_handlers none;
+    if (!H)
+        H = &none;
+    int upgraded = 0;
+    if (bad == 1) {
+        kapi_resp_error(&w, 400, "malformed path");
+        goto done;
+    }
+    if (!check_auth(&req, &w))
+        goto done;
+    /* drop empty segments from trailing slashes */
+    while (nseg && !segs[nseg - 1][0])
+        free(segs[--nseg]);
+    const char *r0 = nseg ? segs[0] : "";
+    const char *allowed = NULL;
+    if (!strcmp(r0, "healthz") && (nseg == 1 || (nseg == 2 && (!strcmp(segs[1], "ping") || !strcmp(segs[1], "log") ||
+                                                                !strcmp(segs[1], "syncloop"))))) {
+        allowed = "GET";
+        if (method_in(method, allowed)) {
+            if (H->healthz)
+                call(H->healthz, &req, &w, "healthz");
+            else
+                kapi_resp_send(&w, 200, "text/plain; charset=utf-8", "ok", 2);
+        }
+    } else if (!strcmp(r0, "pods") && nseg == 1) {
+        allowed = "GET";
+        if (method_in(method, allowed))
+            call(H->pods, &req, &w, "pods");
+    } else if (!strcmp(r0, "runningpods") && nseg == 1) {
+        allowed = "GET";
+        if (method_in(method, allowed))
+            call(H->running_pods, &req, &w, "runningpods");
+    } else if (!strcmp(r0, "containerLogs") && nseg == 4) {
+        allowed = "GET";
+        req.params[P_NS] = segs[1];
+        req.params[P_POD] = segs[2];
+        req.params[P_CONTAINER] = segs[3];
+        if (method_in(method, allowed))
+            call(H->container_logs, &req, &w, "containerLogs");
+    } else if ((!strcmp(r0, "exec") || !strcmp(r0, "attach")) && (nseg == 4 || nseg == 5)) {
+        allowed = "GET,POST";
+        req.params[P_NS] = segs[1];
+        req.params[P_POD] = segs[2];
+        if (nseg == 5)
+            req.params[P_UID] = segs[3];
+        req.params[P_CONTAINER] = segs[nseg - 1];
+        if (method_in(method, allowed))
+            upgraded = handle_remotecommand(&req, &w, r0[0] == 'a', leftover, nleft);
+    } else if (!strcmp(r0, "run") && (nseg == 4 || nseg == 5)) {
+        allowed = "POST";
+        req.params[P_NS] = segs[1];
+        req.params[P_POD] = segs[2];
+        if (nseg == 5)
+            req.params[P_UID] = segs[3];
+        req.params[P_CONTAINER] = segs[nseg - 1];
+        if (method_in(method, allowed)) {
+            if (H->run)
+                call(H->run, &req, &w, "run");
+            else if (H->exec)
+                builtin_run(&req, &w, H->exec);
+            else
+                kapi_resp_error(&w, 501, "run is not implemented by this node");
+        }
+    } else if (!strcmp(r0, "portForward") && (nseg == 3 || nseg == 4)) {
+        allowed = "GET,POST";
+        req.params[P_NS] = segs[1];
+        req.params[P_POD] = segs[2];
+        if (nseg == 4)
+            req.params[P_UID] = segs[3];
+        if (method_in(method, allowed)) {
+            w.keep_alive = 0;
+            call(H->port_forward, &req, &w, "portForward");
+        }
+    } else if (!strcmp(r0, "stats") && nseg == 2 && !strcmp(segs[1], "summary")) {
+        allowed = "GET,POST";
+        if (method_in(method, allowed))
+            call(H->stats_summary, &req, &w, "stats/summary");
+    } else if (!strcmp(r0, "metrics") && nseg == 1) {
+        allowed = "GET";
+        if (method_in(method, allowed))
+            call(H->metrics, &req, &w, "metrics");
+    } else if (!strcmp(r0, "metrics") && nseg == 2 && !strcmp(segs[1], "resource")) {
+        allowed = "GET";
+        if (method_in(method, allowed))
+            call(H->metrics_resource, &req, &w, "metrics/resource");
+    } else {
+        kapi_resp_error(&w, 404, "404 page not found");
+    }
+    if (allowed && !w.sent) {
+        kapi_resp_header(&w, "Allow", allowed);
+        kapi_resp_error(&w, 405, "Method Not Allowed");
+    }
+done:
+    for (size_t i = 0; i < nseg; i++)
+        free(segs[i]);
+    if (req.has_user)
+        kapi_user_clear(&req.user);
+    kv_free(&w.headers);
+    if (upgraded || w.failed)
+        return 0;
+    return w.keep_alive;
+}
+
+/* ---- connection thread ---- */
+
+static void conn_identity(conn *c)
+{
+    if (!c->srv->ca_file)
+        return;
+    X509 *x = SSL_get1_peer_certificate(c->ssl);
+    if (!x)
+        return;
+    if (SSL_get_verify_result(c->ssl) != X509_V_OK) {
+        log_info(COMP, "%s: client certificate not verified: %s", c->peer,
+                 X509_verify_cert_error_string(SSL_get_verify_result(c->ssl)));
+        X509_free(x);
+        return;
+    }
+    X509_NAME *nm = X509_get_subject_name(x);
+    for (int i = -1; (i = X509_NAME_get_index_by_NID(nm, NID_commonName, i)) >= 0;) {
+        unsigned char *u = NULL;
+        if (ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i))) >= 0) {
+            xstrset(&c->cn, (char *)u);
+            OPENSSL_free(u);
+        }
+        break;
+    }
+    for (int i = -1; (i = X509_NAME_get_index_by_NID(nm, NID_organizationName, i)) >= 0;) {
+        unsigned char *u = NULL;
+        if (ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i))) >= 0) {
+            c->orgs = xrealloc(c->orgs, (c->norgs + 1) * sizeof *c->orgs);
+            c->orgs[c->norgs++] = xstrdup((char *)u);
+            OPENSSL_free(u);
+        }
+    }
+    unsigned char md[32];
+    unsigned int mdl = 0;
+    X509_digest(x, EVP_sha256(), md, &mdl);
+    for (unsigned i = 0; i < mdl && i < 32; i++)
+        snprintf(c->fp + 2 * i, 3, "%02x", md[i]);
+    c->cert_ok = c->cn != NULL;
+    X509_free(x);
+}
+
+static void send_parse_error(conn *c, int status, const char *msg)
+{
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    char *body = xasprintf("%s\n", msg);
+    kh_response_simple(&out, status, "text/plain; charset=utf-8", body, strlen(body), 0, NULL);
+    conn_write_all(c, out.buf, out.len, 5000);
+    free(body);
+    dynbuf_free(&out);
+}
+
+static void *conn_main(void *arg)
+{
+    conn *c = arg;
+    kapi_server *s = c->srv;
+    kh_parser *parser = NULL;
+    long long deadline = now_ms() + s->cfg.request_timeout_ms;
+    /* TLS handshake */
+    for (;;) {
+        ERR_clear_error();
+        int r = SSL_accept(c->ssl);
+        if (r == 1)
+            break;
+        int e = SSL_get_error(c->ssl, r);
+        short ev = e == SSL_ERROR_WANT_READ ? POLLIN : e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+        long long d = deadline - now_ms();
+        if (!ev || d <= 0 || wait_fd(c, ev, (int)d) != 1) {
+            char err[256];
+            ssl_errstr(err, sizeof err, "TLS handshake");
+            log_debug(COMP, "%s: %s", c->peer, err);
+            goto out;
+        }
+    }
+    conn_identity(c);
+    parser = kh_parser_new(s->cfg.max_head, s->cfg.max_body);
+    dynbuf_init(&c->inbuf, s->cfg.max_head + s->cfg.max_body + 65536);
+    int first = 1;
+    for (;;) {
+        /* read one request */
+        long long idle_deadline = now_ms() + (first ? s->cfg.request_timeout_ms : s->cfg.idle_timeout_ms);
+        long long req_deadline = 0;
+        int rc = KH_MORE;
+        size_t used = 0;
+        char err[200];
+        char buf[IO_CHUNK];
+        for (;;) {
+            if (c->inbuf.len) {
+                if (!req_deadline)
+                    req_deadline = now_ms() + s->cfg.request_timeout_ms;
+                rc = kh_parser_feed(parser, c->inbuf.buf, c->inbuf.len, &used, err, sizeof err);
+                if (rc == KH_ERROR)
+                    break;
+                if (rc == KH_DONE)
+                    break;
+                dynbuf_consume(&c->inbuf, used);
+            }
+            int r = conn_read(c, buf, sizeof buf, req_deadline ? req_deadline : idle_deadline);
+            if (r == IO_TIMEOUT && req_deadline) {
+                send_parse_error(c, 408, "request timeout");
+                goto out;
+            }
+            if (r <= 0)
+                goto out;
+            if (dynbuf_add(&c->inbuf, buf, (size_t)r) < 0) {
+                send_parse_error(c, 413, "request too large");
+                goto out;
+            }
+        }
+        if (rc == KH_ERROR) {
+            log_info(COMP, "%s: bad request: %s", c->peer, err);
+            send_parse_error(c, kh_parser_error_status(parser), err);
+            goto out;
+        }
+        first = 0;
+        kh_request *hr = kh_parser_take(parser);
+        const char *rest = c->inbuf.buf + used;
+        size_t nrest = c->inbuf.len - used;
+        log_debug(COMP, "%s %s %s", c->peer, kh_request_method(hr), kh_request_path(hr));
+        int keep = handle_request(c, hr, rest, nrest);
+        kh_request_free(hr);
+        if (!keep || atomic_load(&s->stopping))
+            break;
+        dynbuf_consume(&c->inbuf, used);
+    }
+out:
+    kh_parser_free(parser);
+    dynbuf_free(&c->inbuf);
+    SSL_free(c->ssl);
+    close(c->fd);
+    free(c->cn);
+    for (size_t i = 0; i < c->norgs; i++)
+        free(c->orgs[i]);
+    free(c->orgs);
+    free(c);
+    pthread_mutex_lock(&s->mu);
+    s->nconns--;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+    kapi_server *s = arg;
+    while (!atomic_load(&s->stopping)) {
+        struct pollfd pf[2] = {{s->lfd, POLLIN, 0}, {s->stop_pipe[0], POLLIN, 0}};
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (pf[1].revents)
+            break;
+        struct sockaddr_storage sa;
+        socklen_t sl = sizeof sa;
+        int fd = accept4(s->lfd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0)
+            continue;
+        pthread_mutex_lock(&s->mu);
+        int full = s->nconns >= s->cfg.max_conns;
+        if (!full)
+            s->nconns++;
+        pthread_mutex_unlock(&s->mu);
+        if (full) {
+            log_warn(COMP, "connection limit (%d) reached; refusing a connection", s->cfg.max_conns);
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        conn *c = xcalloc(1, sizeof *c);
+        c->srv = s;
+        c->fd = fd;
+        c->ssl = SSL_new(s->ctx);
+        SSL_set_fd(c->ssl, fd);
+        char host[INET6_ADDRSTRLEN] = "?";
+        int port = 0;
+        if (sa.ss_family == AF_INET) {
+            struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+            inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+            port = ntohs(in->sin_port);
+        } else if (sa.ss_family == AF_INET6) {
+            struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+            inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+            port = ntohs(in6->sin6_port);
+        }
+        snprintf(c->peer, sizeof c->peer, "%s:%d", host, port);
+        pthread_t th;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&th, &at, conn_main, c) != 0) {
+            SSL_free(c->ssl);
+            close(fd);
+            free(c);
+            pthread_mutex_lock(&s->mu);
+            s->nconns--;
+            pthread_cond_broadcast(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+        }
+        pthread_attr_destroy(&at);
+    }
+    return NULL;
+}
+
+static void free_server(kapi_server *s)
+{
+    if (s->ctx)
+        SSL_CTX_free(s->ctx);
+    if (s->lfd >= 0)
+        close(s->lfd);
+    if (s->stop_pipe[0] >= 0)
+        close(s->stop_pipe[0]);
+    if (s->stop_pipe[1] >= 0)
+        close(s->stop_pipe[1]);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s->bind_addr);
+    free(s->cert_file);
+    free(s->key_file);
+    free(s->ca_file);
+    free(s->node_name);
+    free(s);
+}
+
+kapi_server *kapi_server_start(const kapi_config *cfg, char *err, size_t errlen)
+{
+    signal(SIGPIPE, SIG_IGN);
+    kapi_server *s = xcalloc(1, sizeof *s);
+    s->cfg = *cfg;
+    s->lfd = -1;
+    s->stop_pipe[0] = s->stop_pipe[1] = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->bind_addr = xstrdup(cfg->bind_addr && *cfg->bind_addr ? cfg->bind_addr : "0.0.0.0");
+    s->cert_file = xstrdup(cfg->cert_file && *cfg->cert_file ? cfg->cert_file : NULL);
+    s->key_file = xstrdup(cfg->key_file && *cfg->key_file ? cfg->key_file : NULL);
+    s->ca_file = xstrdup(cfg->client_ca_file && *cfg->client_ca_file ? cfg->client_ca_file : NULL);
+    s->node_name = xstrdup(cfg->node_name ? cfg->node_name : "");
+    if (s->cfg.max_conns <= 0)
+        s->cfg.max_conns = 128;
+    if (s->cfg.idle_timeout_ms <= 0)
+        s->cfg.idle_timeout_ms = 90000;
+    if (s->cfg.request_timeout_ms <= 0)
+        s->cfg.request_timeout_ms = 30000;
+    if (s->cfg.stream_idle_timeout_ms <= 0)
+        s->cfg.stream_idle_timeout_ms = 4 * 3600 * 1000;
+    if (s->cfg.stream_create_timeout_ms <= 0)
+        s->cfg.stream_create_timeout_ms = 30000;
+    if (!s->cfg.max_head)
+        s->cfg.max_head = KH_DEFAULT_MAX_HEAD;
+    if (!s->cfg.max_body)
+        s->cfg.max_body = KH_DEFAULT_MAX_BODY;
+    if (pipe2(s->stop_pipe, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    s->ctx = make_ctx(s, err, errlen);
+    if (!s->ctx)
+        goto fail;
+    struct sockaddr_storage sa;
+    memset(&sa, 0, sizeof sa);
+    socklen_t sl;
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&sa;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+    if (inet_pton(AF_INET, s->bind_addr, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)cfg->port);
+        sl = sizeof *in4;
+    } else if (inet_pton(AF_INET6, s->bind_addr, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)cfg->port);
+        sl = sizeof *in6;
+    } else {
+        snprintf(err, errlen, "bad bind address %s", s->bind_addr);
+        goto fail;
+    }
+    s->lfd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (s->lfd < 0 || setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        bind(s->lfd, (struct sockaddr *)&sa, sl) < 0 || listen(s->lfd, 128) < 0) {
+        snprintf(err, errlen, "listen on %s:%d: %s", s->bind_addr, cfg->port, strerror(errno));
+        goto fail;
+    }
+    sl = sizeof sa;
+    getsockname(s->lfd, (struct sockaddr *)&sa, &sl);
+    s->port = ntohs(sa.ss_family == AF_INET ? in4->sin_port : in6->sin6_port);
+    if (pthread_create(&s->accept_th, NULL, accept_main, s) != 0) {
+        snprintf(err, errlen, "cannot create the accept thread");
+        goto fail;
+    }
+    log_info(COMP, "kubelet API listening on https://%s:%d (client CA %s, auth %s)", s->bind_addr, s->port,
+             s->ca_file ? s->ca_file : "none", cfg->auth ? "on" : "OFF");
+    return s;
+fail:
+    free_server(s);
+    return NULL;
+}
+
+int kapi_server_port(const kapi_server *s) { return s->port; }
+
+void kapi_server_stop(kapi_server *s)
+{
+    if (!s)
+        return;
+    atomic_store(&s->stopping, 1);
+    (void)!write(s->stop_pipe[1], "x", 1);
+    pthread_join(s->accept_th, NULL);
+    pthread_mutex_lock(&s->mu);
+    while (s->nconns > 0)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    free_server(s);
+}

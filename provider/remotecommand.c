@@ -1,0 +1,703 @@
+/* Kubernetes remote command: see remotecommand.h. */
+#include "provider/remotecommand.h"
+#include "util/dynbuf.h"
+#include "util/xmalloc.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const spdy_protos[] = {RC_PROTO_V4_NAME, RC_PROTO_V3_NAME, RC_PROTO_V2_NAME, RC_PROTO_V1_NAME};
+static const char *const ws_protos[] = {RC_PROTO_V5_NAME, RC_PROTO_V4_NAME, RC_PROTO_V4_BASE64_NAME,
+                                        RC_PROTO_V3_NAME, RC_PROTO_V2_NAME, RC_PROTO_V1_NAME,
+                                        RC_PROTO_BASE64_NAME};
+
+const char *const *rc_spdy_protocols(size_t *n)
+{
+    *n = sizeof spdy_protos / sizeof spdy_protos[0];
+    return spdy_protos;
+}
+
+const char *const *rc_ws_protocols(size_t *n)
+{
+    *n = sizeof ws_protos / sizeof ws_protos[0];
+    return ws_protos;
+}
+
+const char *rc_negotiate_spdy(const kv_list *headers, int *present)
+{
+    *present = 0;
+    for (size_t i = 0; i < headers->n; i++) {
+        if (strcasecmp(headers->items[i].key, "X-Stream-Protocol-Version") != 0)
+            continue;
+        const char *v = headers->items[i].val;
+        while (*v) {
+            while (*v == ' ' || *v == '\t' || *v == ',')
+                v++;
+            const char *s = v;
+            while (*v && *v != ',')
+                v++;
+            const char *e = v;
+            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            if (e == s)
+                continue;
+            *present = 1;
+            for (size_t k = 0; k < sizeof spdy_protos / sizeof spdy_protos[0]; k++)
+                if (strlen(spdy_protos[k]) == (size_t)(e - s) && memcmp(spdy_protos[k], s, (size_t)(e - s)) == 0)
+                    return spdy_protos[k];
+        }
+    }
+    return NULL;
+}
+
+int rc_proto_parse(const char *name, rc_proto *proto, int *base64)
+{
+    static const struct {
+        const char *name;
+        rc_proto p;
+        int b64;
+    } t[] = {
+        {"", RC_PROTO_V1, 0},
+        {RC_PROTO_V1_NAME, RC_PROTO_V1, 0},
+        {RC_PROTO_BASE64_NAME, RC_PROTO_V1, 1},
+        {RC_PROTO_V2_NAME, RC_PROTO_V2, 0},
+        {RC_PROTO_V3_NAME, RC_PROTO_V3, 0},
+        {RC_PROTO_V4_NAME, RC_PROTO_V4, 0},
+        {RC_PROTO_V4_BASE64_NAME, RC_PROTO_V4, 1},
+        {RC_PROTO_V5_NAME, RC_PROTO_V5, 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (name && strcmp(name, t[i].name) == 0) {
+            *proto = t[i].p;
+            *base64 = t[i].b64;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int flag_on(const kv_list *q, const char *name)
+{
+    const char *v = kv_get(q, name);
+    return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
+}
+
+int rc_options_parse(const kv_list *query, int need_command, rc_options *opts, char *err, size_t errlen)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->in = flag_on(query, "input");
+    opts->out = flag_on(query, "output");
+    opts->err = flag_on(query, "error");
+    opts->tty = flag_on(query, "tty");
+    if (opts->tty)
+        opts->err = 0;
+    if (!opts->in && !opts->out && !opts->err) {
+        snprintf(err, errlen, "you must specify at least 1 of stdin, stdout, stderr");
+        return -1;
+    }
+    size_t n = kv_count(query, "command");
+    if (need_command && n == 0) {
+        snprintf(err, errlen, "you must specify a command to run");
+        return -1;
+    }
+    opts->argv = xcalloc(n + 1, sizeof *opts->argv);
+    for (size_t i = 0; i < query->n; i++)
+        if (strcmp(query->items[i].key, "command") == 0)
+            opts->argv[opts->argc++] = xstrdup(query->items[i].val);
+    return 0;
+}
+
+void rc_options_free(rc_options *opts)
+{
+    if (!opts)
+        return;
+    for (size_t i = 0; i < opts->argc; i++)
+        free(opts->argv[i]);
+    free(opts->argv);
+    opts->argv = NULL;
+    opts->argc = 0;
+}
+
+size_t rc_expected_streams(const rc_options *o, rc_proto proto)
+{
+    return 1 + (o->in ? 1 : 0) + (o->out ? 1 : 0) + (o->err ? 1 : 0) + (o->tty && proto >= RC_PROTO_V3 ? 1 : 0);
+}
+
+static const char *const stream_names[] = {"stdin", "stdout", "stderr", "error", "resize"};
+
+rc_stream rc_stream_parse(const char *s)
+{
+    for (int i = 0; s && i < 5; i++)
+        if (strcmp(s, stream_names[i]) == 0)
+            return (rc_stream)i;
+    return RC_STREAM_UNKNOWN;
+}
+
+const char *rc_stream_name(rc_stream s)
+{
+    return (s >= 0 && s <= 4) ? stream_names[s] : "unknown";
+}
+
+char *rc_status_payload(rc_proto proto, int exit_code, const char *msg, size_t *len)
+{
+    char text[512];
+    if (exit_code > 0)
+        snprintf(text, sizeof text, "command terminated with non-zero exit code: %s",
+                 msg && *msg ? msg : "command terminated with exit code");
+    if (exit_code > 0 && !(msg && *msg))
+        snprintf(text, sizeof text,
+                 "command terminated with non-zero exit code: command terminated with exit code %d", exit_code);
+    if (proto < RC_PROTO_V4) {
+        *len = 0;
+        if (exit_code == 0)
+            return NULL;
+        char *t = exit_code > 0 ? xstrdup(text) : xstrdup(msg && *msg ? msg : "internal error");
+        *len = strlen(t);
+        return t;
+    }
+    cJSON *st = cJSON_CreateObject();
+    cJSON_AddItemToObject(st, "metadata", cJSON_CreateObject());
+    if (exit_code == 0) {
+        cJSON_AddStringToObject(st, "status", "Success");
+    } else if (exit_code > 0) {
+        char code[16];
+        snprintf(code, sizeof code, "%d", exit_code);
+        cJSON_AddStringToObject(st, "status", "Failure");
+        cJSON_AddStringToObject(st, "message", text);
+        cJSON_AddStringToObject(st, "reason", "NonZeroExitCode");
+        cJSON *details = cJSON_AddObjectToObject(st, "details");
+        cJSON *causes = cJSON_AddArrayToObject(details, "causes");
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "reason", "ExitCode");
+        cJSON_AddStringToObject(c, "message", code);
+        cJSON_AddItemToArray(causes, c);
+    } else {
+        const char *m = msg && *msg ? msg : "internal error";
+        char *full = xasprintf("Internal error occurred: %s", m);
+        cJSON_AddStringToObject(st, "status", "Failure");
+        cJSON_AddStringToObject(st, "message", full);
+        cJSON_AddStringToObject(st, "reason", "InternalError");
+        cJSON *details = cJSON_AddObjectToObject(st, "details");
+        cJSON *causes = cJSON_AddArrayToObject(details, "causes");
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "message", m);
+        cJSON_AddItemToArray(causes, c);
+        cJSON_AddNumberToObject(st, "code", 500);
+        free(full);
+    }
+    char *j = cJSON_PrintUnformatted(st);
+    cJSON_Delete(st);
+    char *out = xstrdup(j);
+    cJSON_free(j);
+    *len = strlen(out);
+    return out;
+}
+
+/* ---- resize ---- */
+
+#define RESIZE_MAX 4096
+
+struct rc_resize_parser {
+    dynbuf buf;
+    int depth, in_str, esc, failed;
+};
+
+rc_resize_parser *rc_resize_parser_new(void)
+{
+    rc_resize_parser *p = xcalloc(1, sizeof *p);
+    dynbuf_init(&p->buf, RESIZE_MAX);
+    return p;
+}
+
+void rc_resize_parser_free(rc_resize_parser *p)
+{
+    if (!p)
+        return;
+    dynbuf_free(&p->buf);
+    free(p);
+}
+
+static int resize_fail(rc_resize_parser *p, char *err, size_t errlen, const char *msg)
+{
+    p->failed = 1;
+    snprintf(err, errlen, "resize: %s", msg);
+    return -1;
+}
+
+static int get_dim(const cJSON *o, const char *name, uint16_t *v)
+{
+    const cJSON *x = cJSON_GetObjectItem(o, name); /* case-insensitive, like Go's decoder */
+    if (!x) {
+        *v = 0;
+        return 0;
+    }
+    if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 65535 ||
+        x->valuedouble != (double)(int)x->valuedouble)
+        return -1;
+    *v = (uint16_t)x->valuedouble;
+    return 0;
+}
+
+int rc_resize_feed(rc_resize_parser *p, const void *data, size_t len, rc_resize_cb cb, void *ud, char *err,
+                   size_t errlen)
+{
+    const char *s = data;
+    if (p->failed)
+        return resize_fail(p, err, errlen, "stream already failed");
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (p->depth == 0) {
+            if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+                continue;
+            if (c != '{')
+                return resize_fail(p, err, errlen, "expected a JSON object");
+        }
+        if (dynbuf_addc(&p->buf, c) < 0)
+            return resize_fail(p, err, errlen, "object too large");
+        if (p->in_str) {
+            if (p->esc)
+                p->esc = 0;
+            else if (c == '\\')
+                p->esc = 1;
+            else if (c == '"')
+                p->in_str = 0;
+            continue;
+        }
+        if (c == '"') {
+            p->in_str = 1;
+        } else if (c == '{' || c == '[') {
+            p->depth++;
+        } else if (c == '}' || c == ']') {
+            p->depth--;
+            if (p->depth == 0) {
+                cJSON *o = cJSON_ParseWithLength(p->buf.buf, p->buf.len);
+                uint16_t w, h;
+                int bad = !o || !cJSON_IsObject(o) || get_dim(o, "width", &w) < 0 || get_dim(o, "height", &h) < 0;
+                cJSON_Delete(o);
+                dynbuf_reset(&p->buf);
+                if (bad)
+                    return resize_fail(p, err, errlen, "malformed terminal size");
+                cb(ud, w, h);
+            } else if (p->depth < 0) {
+                return resize_fail(p, err, errlen, "unbalanced JSON");
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- local-process backend ---- */
+
+struct rc_proc {
+    pid_t pid;
+    int in_fd, out_fd, err_fd; /* -1 when absent; tty: out_fd is the pty master */
+    int tty;
+    int wake[2]; /* cancel wakes wait() */
+    rc_output out;
+    pthread_mutex_t mu;
+    int reaped, cancelled;
+};
+
+static rc_proc *local_start(void *ud, const rc_target *t, const rc_options *o, const rc_output *out, char *err,
+                            size_t errlen)
+{
+    (void)ud;
+    if (strcmp(t->kind, "exec") != 0 || o->argc == 0) {
+        snprintf(err, errlen, "the local backend only runs exec commands");
+        return NULL;
+    }
+    rc_proc *p = xcalloc(1, sizeof *p);
+    p->in_fd = p->out_fd = p->err_fd = -1;
+    p->tty = o->tty;
+    p->out = *out;
+    pthread_mutex_init(&p->mu, NULL);
+    if (pipe2(p->wake, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        pthread_mutex_destroy(&p->mu);
+        free(p);
+        return NULL;
+    }
+    int in[2] = {-1, -1}, so[2] = {-1, -1}, se[2] = {-1, -1};
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    pid_t pid;
+    if (o->tty) {
+        int master;
+        struct winsize ws = {.ws_row = 24, .ws_col = 80};
+        pid = forkpty(&master, NULL, NULL, &ws);
+        if (pid == 0) {
+            execvp(o->argv[0], o->argv);
+            _exit(127);
+        }
+        if (pid > 0) {
+            fcntl(master, F_SETFD, FD_CLOEXEC);
+            p->out_fd = master;
+            p->in_fd = o->in ? dup(master) : -1;
+            if (p->in_fd >= 0)
+                fcntl(p->in_fd, F_SETFD, FD_CLOEXEC);
+        }
+    } else {
+        if ((o->in && pipe2(in, O_CLOEXEC) < 0) || (o->out && pipe2(so, O_CLOEXEC) < 0) ||
+            (o->err && pipe2(se, O_CLOEXEC) < 0)) {
+            pid = -1;
+        } else {
+            pid = fork();
+        }
+        if (pid == 0) {
+            dup2(o->in ? in[0] : devnull, 0);
+            dup2(o->out ? so[1] : devnull, 1);
+            dup2(o->err ? se[1] : devnull, 2);
+            setsid();
+            execvp(o->argv[0], o->argv);
+            _exit(127);
+        }
+        if (in[0] >= 0)
+            close(in[0]);
+        if (so[1] >= 0)
+            close(so[1]);
+        if (se[1] >= 0)
+            close(se[1]);
+        p->in_fd = in[1];
+        p->out_fd = so[0];
+        p->err_fd = se[0];
+    }
+    if (devnull >= 0)
+        close(devnull);
+    if (pid < 0) {
+        snprintf(err, errlen, "cannot start process: %s", strerror(errno));
+        int fds[] = {p->in_fd, p->out_fd, p->err_fd, p->wake[0], p->wake[1]};
+        for (size_t i = 0; i < 5; i++)
+            if (fds[i] >= 0)
+                close(fds[i]);
+        pthread_mutex_destroy(&p->mu);
+        free(p);
+        return NULL;
+    }
+    p->pid = pid;
+    return p;
+}
+
+static int local_write_stdin(rc_proc *p, const void *data, size_t n)
+{
+    const char *s = data;
+    while (n > 0 && p->in_fd >= 0) {
+        ssize_t w = write(p->in_fd, s, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        s += w;
+        n -= (size_t)w;
+    }
+    return p->in_fd >= 0 ? 0 : -1;
+}
+
+static void local_close_stdin(rc_proc *p)
+{
+    if (p->in_fd < 0)
+        return;
+    if (p->tty) {
+        /* a terminal has no half-close: send EOF (^D) */
+        (void)!write(p->in_fd, "\x04", 1);
+    }
+    close(p->in_fd);
+    p->in_fd = -1;
+}
+
+static void local_resize(rc_proc *p, uint16_t w, uint16_t h)
+{
+    if (!p->tty || p->out_fd < 0)
+        return;
+    struct winsize ws = {.ws_row = h, .ws_col = w};
+    ioctl(p->out_fd, TIOCSWINSZ, &ws);
+}
+
+static void local_cancel(rc_proc *p)
+{
+    pthread_mutex_lock(&p->mu);
+    if (!p->reaped && !p->cancelled) {
+        p->cancelled = 1;
+        kill(-p->pid, SIGKILL);
+        kill(p->pid, SIGKILL);
+    }
+    pthread_mutex_unlock(&p->mu);
+    (void)!write(p->wake[1], "x", 1);
+}
+
+static int local_wait(rc_proc *p, int *exit_code, char *msg, size_t msglen)
+{
+    char buf[32768];
+    int fds[2] = {p->out_fd, p->err_fd};
+    int open_n = (fds[0] >= 0) + (fds[1] >= 0);
+    int gone = 0; /* client gone: keep draining without forwarding */
+    while (open_n > 0) {
+        struct pollfd pf[3];
+        int n = 0;
+        int map[3];
+        for (int i = 0; i < 2; i++) {
+            if (fds[i] >= 0) {
+                pf[n].fd = fds[i];
+                pf[n].events = POLLIN;
+                map[n++] = i;
+            }
+        }
+        pf[n].fd = p->wake[0];
+        pf[n].events = POLLIN;
+        map[n++] = -1;
+        if (poll(pf, (nfds_t)n, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int k = 0; k < n; k++) {
+            if (!pf[k].revents)
+                continue;
+            if (map[k] < 0) {
+                char x[16];
+                (void)!read(p->wake[0], x, sizeof x);
+                gone = 1;
+                continue;
+            }
+            int i = map[k];
+            ssize_t r = read(fds[i], buf, sizeof buf);
+            if (r < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (r <= 0) { /* EOF, or EIO on a pty whose child exited */
+                close(fds[i]);
+                fds[i] = -1;
+                if (i == 0)
+                    p->out_fd = -1;
+                else
+                    p->err_fd = -1;
+                open_n--;
+                continue;
+            }
+            if (!gone && p->out.write(p->out.ctx, i + 1, buf, (size_t)r) < 0) {
+                gone = 1;
+                local_cancel(p);
+            }
+        }
+    }
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    while (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+        ;
+    pthread_mutex_lock(&p->mu);
+    int st = 0;
+    while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    p->reaped = 1;
+    pthread_mutex_unlock(&p->mu);
+    if (WIFEXITED(st)) {
+        *exit_code = WEXITSTATUS(st);
+        if (*exit_code == 127 && msg && msglen)
+            snprintf(msg, msglen, "command terminated with exit code 127 (not found?)");
+    } else if (WIFSIGNALED(st)) {
+        *exit_code = 128 + WTERMSIG(st);
+    } else {
+        *exit_code = 1;
+    }
+    return 0;
+}
+
+static void local_release(rc_proc *p)
+{
+    if (!p)
+        return;
+    int fds[] = {p->in_fd, p->out_fd, p->err_fd, p->wake[0], p->wake[1]};
+    for (size_t i = 0; i < 5; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+static const rc_backend local_backend = {
+    .ud = NULL,
+    .start = local_start,
+    .write_stdin = local_write_stdin,
+    .close_stdin = local_close_stdin,
+    .resize = local_resize,
+    .wait = local_wait,
+    .cancel = local_cancel,
+    .release = local_release,
+};
+
+const rc_backend *rc_local_backend(void) { return &local_backend; }
+
+/* ---- session ---- */
+
+struct rc_session {
+    const rc_backend *b;
+    char *kind, *ns, *pod, *container, *uid;
+    const rc_options *opts;
+    rc_proto proto;
+    const rc_transport *tr;
+    rc_output out;
+    rc_proc *proc;
+    pthread_t th;
+    int thread_started;
+    atomic_int done;
+    int stdin_closed;
+    rc_resize_parser *rp;
+};
+
+static int session_output(void *ctx, int fd, const void *p, size_t n)
+{
+    rc_session *s = ctx;
+    rc_stream st;
+    if (fd == 1 || (fd == 2 && s->opts->tty))
+        st = s->opts->out ? RC_STREAM_STDOUT : RC_STREAM_UNKNOWN;
+    else
+        st = s->opts->err ? RC_STREAM_STDERR : RC_STREAM_UNKNOWN;
+    if (st == RC_STREAM_UNKNOWN || n == 0)
+        return 0;
+    return s->tr->send_data(s->tr->ctx, st, p, n);
+}
+
+rc_session *rc_session_new(const rc_backend *b, const rc_target *t, const rc_options *opts, rc_proto proto,
+                           const rc_transport *tr)
+{
+    rc_session *s = xcalloc(1, sizeof *s);
+    s->b = b;
+    s->kind = xstrdup(t->kind ? t->kind : "exec");
+    s->ns = xstrdup(t->namespace_ ? t->namespace_ : "");
+    s->pod = xstrdup(t->pod ? t->pod : "");
+    s->container = xstrdup(t->container ? t->container : "");
+    s->uid = xstrdup(t->uid ? t->uid : "");
+    s->opts = opts;
+    s->proto = proto;
+    s->tr = tr;
+    s->out.write = session_output;
+    s->out.ctx = s;
+    s->rp = rc_resize_parser_new();
+    return s;
+}
+
+static void send_end(rc_session *s, int exit_code, const char *msg)
+{
+    if (s->opts->out)
+        s->tr->close_stream(s->tr->ctx, RC_STREAM_STDOUT);
+    if (s->opts->err)
+        s->tr->close_stream(s->tr->ctx, RC_STREAM_STDERR);
+    size_t len = 0;
+    char *payload = rc_status_payload(s->proto, exit_code, msg, &len);
+    if (payload)
+        s->tr->send_data(s->tr->ctx, RC_STREAM_ERROR, payload, len);
+    free(payload);
+    s->tr->close_stream(s->tr->ctx, RC_STREAM_ERROR);
+    atomic_store(&s->done, 1);
+    s->tr->finish(s->tr->ctx);
+}
+
+static void *pump(void *arg)
+{
+    rc_session *s = arg;
+    int code = 0;
+    char msg[256] = "";
+    if (s->b->wait(s->proc, &code, msg, sizeof msg) < 0) {
+        code = -1;
+        if (!msg[0])
+            snprintf(msg, sizeof msg, "waiting for the command failed");
+    } else if (code > 0) {
+        msg[0] = '\0'; /* the standard wording carries the exit code */
+    }
+    send_end(s, code, msg);
+    atomic_store(&s->done, 1);
+    return NULL;
+}
+
+int rc_session_start(rc_session *s, char *err, size_t errlen)
+{
+    rc_target t = {s->kind, s->ns, s->pod, s->container, s->uid};
+    char e[256] = "";
+    s->proc = s->b->start(s->b->ud, &t, s->opts, &s->out, e, sizeof e);
+    if (!s->proc) {
+        if (!e[0])
+            snprintf(e, sizeof e, "cannot start the command");
+        snprintf(err, errlen, "%s", e);
+        send_end(s, -1, e);
+        atomic_store(&s->done, 1);
+        return -1;
+    }
+    if (pthread_create(&s->th, NULL, pump, s) != 0) {
+        s->b->cancel(s->proc);
+        int code;
+        s->b->wait(s->proc, &code, e, sizeof e);
+        snprintf(err, errlen, "cannot create a thread");
+        send_end(s, -1, "cannot create a thread");
+        atomic_store(&s->done, 1);
+        return -1;
+    }
+    s->thread_started = 1;
+    return 0;
+}
+
+void rc_session_stdin(rc_session *s, const void *p, size_t n)
+{
+    if (s->proc && s->opts->in && !s->stdin_closed && n)
+        s->b->write_stdin(s->proc, p, n);
+}
+
+void rc_session_stdin_eof(rc_session *s)
+{
+    if (s->proc && s->opts->in && !s->stdin_closed) {
+        s->stdin_closed = 1;
+        s->b->close_stdin(s->proc);
+    }
+}
+
+static void on_resize(void *ud, uint16_t w, uint16_t h)
+{
+    rc_session *s = ud;
+    if (s->proc && s->b->resize)
+        s->b->resize(s->proc, w, h);
+}
+
+void rc_session_resize(rc_session *s, const void *p, size_t n)
+{
+    char err[128];
+    if (s->opts->tty)
+        rc_resize_feed(s->rp, p, n, on_resize, s, err, sizeof err);
+}
+
+void rc_session_cancel(rc_session *s)
+{
+    if (s->proc && !atomic_load(&s->done))
+        s->b->cancel(s->proc);
+}
+
+int rc_session_done(rc_session *s) { return atomic_load(&s->done); }
+
+void rc_session_free(rc_session *s)
+{
+    if (!s)
+        return;
+    if (s->thread_started) {
+        if (!atomic_load(&s->done))
+            s->b->cancel(s->proc);
+        pthread_join(s->th, NULL);
+    }
+    if (s->proc)
+        s->b->release(s->proc);
+    rc_resize_parser_free(s->rp);
+    free(s->kind);
+    free(s->ns);
+    free(s->pod);
+    free(s->container);
+    free(s->uid);
+    free(s);
+}

@@ -1,0 +1,347 @@
+/* Helpers of the translation: findings, JSON getters, resolver cache,
+ * base64/hash, env names, $(VAR) expansion, downward-API values, flattening. */
+#include "provider/translate_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "util/dynbuf.h"
+#include "util/xmalloc.h"
+
+void tr_find(tr_ctx *c, prov_tr_fate fate, const char *type, const char *reason, const char *path,
+             const char *fmt, ...)
+{
+    prov_tr_result *o = c->out;
+    /* Bound the list: a hostile pod cannot make it grow without limit. */
+    if (o->nfindings >= 256) {
+        if (fate == PROV_TR_FATE_REJECTED)
+            c->nrejected++;
+        return;
+    }
+    o->findings = xrealloc(o->findings, (o->nfindings + 1) * sizeof *o->findings);
+    prov_tr_finding *f = &o->findings[o->nfindings++];
+    va_list ap;
+    va_start(ap, fmt);
+    f->message = xvasprintf(fmt, ap);
+    va_end(ap);
+    f->path = xstrdup(path);
+    f->fate = fate;
+    f->type = type;
+    f->reason = xstrdup(reason);
+    if (fate == PROV_TR_FATE_REJECTED)
+        c->nrejected++;
+}
+
+void tr_wait(tr_ctx *c, const char *reason, const char *fmt, ...)
+{
+    if (c->wait)
+        return;
+    c->wait = 1;
+    c->wait_reason = xstrdup(reason);
+    va_list ap;
+    va_start(ap, fmt);
+    c->wait_message = xvasprintf(fmt, ap);
+    va_end(ap);
+}
+
+const char *tr_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int tr_bool(const cJSON *o, const char *key, int dflt)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    if (cJSON_IsTrue(v))
+        return 1;
+    if (cJSON_IsFalse(v))
+        return 0;
+    return dflt;
+}
+
+int tr_int(const cJSON *o, const char *key, long long *v)
+{
+    const cJSON *x = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble) || fabs(x->valuedouble) > 9e15)
+        return -1;
+    *v = (long long)x->valuedouble;
+    return 0;
+}
+
+const cJSON *tr_obj(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    return cJSON_IsObject(v) ? v : NULL;
+}
+
+const cJSON *tr_arr(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    return cJSON_IsArray(v) ? v : NULL;
+}
+
+int tr_present(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v))
+        return 0;
+    if (cJSON_IsString(v))
+        return v->valuestring[0] != '\0';
+    if (cJSON_IsNumber(v))
+        return v->valuedouble != 0;
+    if (cJSON_IsArray(v) || cJSON_IsObject(v))
+        return v->child != NULL;
+    return 1;
+}
+
+int tr_get_object(tr_ctx *c, const char *kind, const char *name, const cJSON **obj)
+{
+    *obj = NULL;
+    char *key = xasprintf("%s/%s/%s", kind, c->ns, name);
+    for (tr_cached *e = c->cache; e; e = e->next) {
+        if (strcmp(e->key, key) == 0) {
+            free(key);
+            *obj = e->obj;
+            return e->rc;
+        }
+    }
+    cJSON *o = NULL;
+    int rc = PROV_TR_RES_NOT_FOUND;
+    int is_cm = strcmp(kind, "cm") == 0;
+    if (c->res) {
+        if (is_cm && c->res->get_configmap)
+            rc = c->res->get_configmap(c->res->ctx, c->ns, name, &o);
+        else if (!is_cm && c->res->get_secret)
+            rc = c->res->get_secret(c->res->ctx, c->ns, name, &o);
+    }
+    if (rc == PROV_TR_RES_OK && !cJSON_IsObject(o))
+        rc = PROV_TR_RES_NOT_FOUND;
+    if (rc != PROV_TR_RES_OK) {
+        cJSON_Delete(o);
+        o = NULL;
+        if (rc != PROV_TR_RES_NOT_FOUND)
+            rc = PROV_TR_RES_ERROR;
+    }
+    tr_cached *e = xcalloc(1, sizeof *e);
+    e->key = key;
+    e->rc = rc;
+    e->obj = o;
+    e->next = c->cache;
+    c->cache = e;
+    *obj = o;
+    return rc;
+}
+
+char *tr_b64(const void *p, size_t n)
+{
+    size_t outlen = 4 * ((n + 2) / 3) + 1;
+    char *out = xmalloc(outlen);
+    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+    return out;
+}
+
+unsigned char *tr_unb64(const char *s, size_t *n)
+{
+    size_t len = strlen(s);
+    if (len % 4 != 0 || len > (size_t)1 << 28)
+        return NULL;
+    unsigned char *out = xmalloc(len / 4 * 3 + 1);
+    int r = len ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)len) : 0;
+    if (r < 0) {
+        free(out);
+        return NULL;
+    }
+    size_t m = (size_t)r;
+    if (len >= 1 && s[len - 1] == '=')
+        m--;
+    if (len >= 2 && s[len - 2] == '=')
+        m--;
+    out[m] = '\0';
+    *n = m;
+    return out;
+}
+
+void tr_hash8(const char *s, char buf[9])
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)s, strlen(s), md);
+    for (int i = 0; i < 4; i++)
+        snprintf(buf + 2 * i, 3, "%02x", md[i]);
+}
+
+int tr_eci_env_key_ok(const char *s)
+{
+    if (!s || !*s || strlen(s) > TR_MAX_ENV_KEY || isdigit((unsigned char)s[0]))
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_'))
+            return 0;
+    return 1;
+}
+
+int tr_k8s_env_key_ok(const char *s)
+{
+    if (!s || !*s || isdigit((unsigned char)s[0]))
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.'))
+            return 0;
+    return 1;
+}
+
+char *prov_tr_expand(const char *s, const kv_list *env)
+{
+    dynbuf b;
+    dynbuf_init(&b, 0);
+    for (const char *p = s; *p;) {
+        if (p[0] != '$') {
+            dynbuf_addc(&b, *p++);
+            continue;
+        }
+        if (p[1] == '$') { /* escaped */
+            dynbuf_addc(&b, '$');
+            p += 2;
+            continue;
+        }
+        if (p[1] == '(') {
+            const char *e = strchr(p + 2, ')');
+            if (e) {
+                size_t n = (size_t)(e - (p + 2));
+                const char *val = NULL;
+                for (size_t i = env ? env->n : 0; i > 0; i--) {
+                    const kv_pair *kp = &env->items[i - 1];
+                    if (strlen(kp->key) == n && strncmp(kp->key, p + 2, n) == 0) {
+                        val = kp->val;
+                        break;
+                    }
+                }
+                if (val) {
+                    dynbuf_adds(&b, val);
+                } else {
+                    dynbuf_add(&b, p, n + 3);
+                }
+                p = e + 1;
+                continue;
+            }
+        }
+        dynbuf_addc(&b, *p++);
+    }
+    return dynbuf_take(&b, NULL);
+}
+
+/* Parse "metadata.labels['key']" style subscripts. */
+static char *subscript(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(path, prefix, n) != 0 || path[n] != '[')
+        return NULL;
+    const char *p = path + n + 1;
+    char q = *p;
+    if (q != '\'' && q != '"')
+        return NULL;
+    const char *e = strchr(p + 1, q);
+    if (!e || e[1] != ']' || e[2] != '\0')
+        return NULL;
+    return xstrndup(p + 1, (size_t)(e - p - 1));
+}
+
+char *tr_field_value(tr_ctx *c, const char *path, int *podip)
+{
+    *podip = 0;
+    if (strcmp(path, "metadata.name") == 0)
+        return xstrdup(c->name);
+    if (strcmp(path, "metadata.namespace") == 0)
+        return xstrdup(c->ns);
+    if (strcmp(path, "metadata.uid") == 0)
+        return xstrdup(c->uid);
+    if (strcmp(path, "spec.nodeName") == 0) {
+        const char *n = tr_str(c->spec, "nodeName");
+        return xstrdup(n ? n : c->cfg->node_name);
+    }
+    if (strcmp(path, "spec.serviceAccountName") == 0) {
+        const char *n = tr_str(c->spec, "serviceAccountName");
+        return xstrdup(n ? n : "");
+    }
+    if (strcmp(path, "status.hostIP") == 0 || strcmp(path, "status.hostIPs") == 0)
+        return xstrdup(c->cfg->node_ip ? c->cfg->node_ip : "");
+    if (strcmp(path, "status.podIP") == 0 || strcmp(path, "status.podIPs") == 0) {
+        *podip = 1;
+        return NULL;
+    }
+    char *k;
+    if ((k = subscript(path, "metadata.labels")) != NULL) {
+        const char *v = tr_str(tr_obj(c->meta, "labels"), k);
+        free(k);
+        return xstrdup(v ? v : "");
+    }
+    if ((k = subscript(path, "metadata.annotations")) != NULL) {
+        const char *v = tr_str(tr_obj(c->meta, "annotations"), k);
+        free(k);
+        return xstrdup(v ? v : "");
+    }
+    return NULL;
+}
+
+static void flatten(const cJSON *n, dynbuf *key, kv_list *out)
+{
+    size_t base = key->len;
+    if (cJSON_IsObject(n)) {
+        const cJSON *ch;
+        cJSON_ArrayForEach(ch, n)
+        {
+            if (base)
+                dynbuf_addc(key, '.');
+            dynbuf_adds(key, ch->string);
+            flatten(ch, key, out);
+            key->len = base;
+            key->buf[base] = '\0';
+        }
+    } else if (cJSON_IsArray(n)) {
+        int i = 1;
+        const cJSON *ch;
+        cJSON_ArrayForEach(ch, n)
+        {
+            dynbuf_printf(key, ".%d", i++);
+            flatten(ch, key, out);
+            key->len = base;
+            key->buf[base] = '\0';
+        }
+    } else if (cJSON_IsString(n)) {
+        kv_add(out, dynbuf_str(key), n->valuestring);
+    } else if (cJSON_IsBool(n)) {
+        kv_add(out, dynbuf_str(key), cJSON_IsTrue(n) ? "true" : "false");
+    } else if (cJSON_IsNumber(n)) {
+        double d = n->valuedouble;
+        if (d == floor(d) && fabs(d) < 1e15)
+            kv_addf(out, dynbuf_str(key), "%.0f", d);
+        else
+            kv_addf(out, dynbuf_str(key), "%.10g", d);
+    }
+}
+
+void prov_tr_flatten(const cJSON *params, kv_list *out)
+{
+    dynbuf key;
+    dynbuf_init(&key, 0);
+    dynbuf_adds(&key, "");
+    flatten(params, &key, out);
+    dynbuf_free(&key);
+}
+
+const char *prov_tr_fate_name(prov_tr_fate f)
+{
+    switch (f) {
+    case PROV_TR_FATE_REJECTED: return "rejected";
+    case PROV_TR_FATE_IGNORED: return "ignored";
+    case PROV_TR_FATE_ADJUSTED: return "adjusted";
+    }
+    return "unknown";
+}

@@ -1,0 +1,86 @@
+/* libFuzzer target: provider/translate*.c. The input is a JSON document:
+ * either a Pod, or {"pod": Pod, "store": {"cm": {...}, "secret": {...},
+ * "services": {ns: [...]}, "token": "..."}} whose store answers the resolver.
+ * Translation must never crash, leak or build a request the encoder refuses
+ * in a way that crashes it; an update plan against itself is exercised too. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eci/codec.h"
+#include "provider/translate.h"
+#include "util/xmalloc.h"
+
+static int get(const cJSON *store, const char *kind, const char *name, cJSON **out)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(store, kind), name);
+    if (!o)
+        return PROV_TR_RES_NOT_FOUND;
+    if (cJSON_IsString(o) && strcmp(o->valuestring, "error") == 0)
+        return PROV_TR_RES_ERROR;
+    *out = cJSON_Duplicate(o, 1);
+    return PROV_TR_RES_OK;
+}
+
+static int get_cm(void *ctx, const char *ns, const char *name, cJSON **out)
+{
+    (void)ns;
+    return get(ctx, "cm", name, out);
+}
+
+static int get_secret(void *ctx, const char *ns, const char *name, cJSON **out)
+{
+    (void)ns;
+    return get(ctx, "secret", name, out);
+}
+
+static int get_token(void *ctx, const char *ns, const char *sa, const char *aud, long exp,
+                     const cJSON *pod, char **tok)
+{
+    (void)ns; (void)sa; (void)aud; (void)exp; (void)pod;
+    const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ctx, "token"));
+    if (!t)
+        return PROV_TR_RES_NOT_FOUND;
+    *tok = xstrdup(t);
+    return PROV_TR_RES_OK;
+}
+
+static int list_svc(void *ctx, const char *ns, cJSON **out)
+{
+    return get(ctx, "services", ns, out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    cJSON *doc = cJSON_ParseWithLength((const char *)data, size);
+    if (!doc)
+        return 0;
+    const cJSON *pod = cJSON_GetObjectItemCaseSensitive(doc, "pod");
+    cJSON *store = cJSON_GetObjectItemCaseSensitive(doc, "store");
+    if (!pod)
+        pod = doc;
+    prov_tr_config cfg = {.cluster_name = "c", .node_name = "n", .region = "cn-hangzhou",
+                          .vswitch_ids = "vsw-1", .security_group_id = "sg-1",
+                          .node_ip = "10.0.0.1", .cluster_dns = "10.96.0.10"};
+    prov_tr_resolver res = {store, get_cm, get_secret, get_token, list_svc};
+    prov_tr_result r;
+    prov_tr_translate(pod, &cfg, &res, &r);
+    if (r.outcome == PROV_TR_OK) {
+        kv_list kv = KV_LIST_INIT;
+        eci_error err;
+        memset(&err, 0, sizeof err);
+        eci_encode_create_cg(&r.req, "cn-hangzhou", &kv, &err);
+        kv_free(&kv);
+        prov_tr_flatten(r.params, &kv);
+        kv_free(&kv);
+    }
+    prov_tr_result_free(&r);
+    eci_update_cg_req ureq;
+    char *msg = NULL;
+    if (prov_tr_update_plan(pod, pod, "eci-1", &cfg, &res, &ureq, &msg) == PROV_TR_UPD_IMAGES)
+        eci_update_cg_req_free(&ureq);
+    free(msg);
+    cJSON_Delete(doc);
+    return 0;
+}

@@ -1,0 +1,214 @@
+# Shared helpers for the script suites in tests/suites/. Source it first:
+#
+#   . "$(dirname "$0")/../lib.sh"
+#
+# A suite prints one line per test, "ok - NAME" or "not ok - NAME" (tests/run.sh
+# counts them), followed by "# ..." detail lines on failure. Call `finish` last:
+# it exits non-zero when a test failed. Cleanup registered with `on_exit` runs
+# in reverse order when the suite exits for any reason (end, error, signal).
+#
+# Environment from tests/run.sh: ECI_TEST_BIN (sanitized bin/), ECI_TEST_PROGS
+# (test programs), ECI_REPO (the checkout), KUBECONFIG (suites with "# needs: cluster").
+
+ECI_REPO=${ECI_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+ECI_TEST_BIN=${ECI_TEST_BIN:-$ECI_REPO/build/san/bin}
+ECI_TEST_PROGS=${ECI_TEST_PROGS:-$ECI_REPO/build/san/progs}
+export ECI_REPO ECI_TEST_BIN ECI_TEST_PROGS
+
+if [ -z "${KUBECTL:-}" ]; then
+    if [ -x /usr/lib/google-cloud-sdk/bin/kubectl.1.33 ]; then
+        KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.33
+    else
+        KUBECTL=kubectl
+    fi
+fi
+export KUBECTL
+
+# The cluster's environment (ports, CA, kubelet serving cert, ...): from the
+# state dir that tests/run.sh or `make cluster-up` started.
+_lib_cluster_env=${ECI_CLUSTER_DIR:-$ECI_REPO/.cluster}/env
+if [ -f "$_lib_cluster_env" ]; then
+    _lib_kc=${KUBECONFIG:-}
+    set -a
+    # shellcheck disable=SC1090
+    . "$_lib_cluster_env"
+    set +a
+    # A KUBECONFIG given by the caller wins over the cluster's admin kubeconfig.
+    [ -n "$_lib_kc" ] && KUBECONFIG=$_lib_kc
+fi
+unset _lib_cluster_env _lib_kc
+
+LIB_PASSED=0
+LIB_FAILED=0
+
+# ok NAME: record a passing test.
+ok() { LIB_PASSED=$((LIB_PASSED + 1)); printf 'ok - %s\n' "$*"; }
+
+# not_ok NAME [DETAIL...]: record a failing test; each DETAIL line is printed as "# ...".
+not_ok() {
+    local name=$1; shift
+    LIB_FAILED=$((LIB_FAILED + 1))
+    printf 'not ok - %s\n' "$name"
+    local d
+    for d in "$@"; do printf '%s\n' "$d" | sed 's/^/# /'; done
+}
+
+# skip NAME REASON: a test that cannot run here; counts as passing.
+skip() { LIB_PASSED=$((LIB_PASSED + 1)); printf 'ok - %s # SKIP %s\n' "$1" "${2:-}"; }
+
+# diag TEXT...: a comment line in the suite output.
+diag() { printf '# %s\n' "$*"; }
+
+# check NAME CMD...: run CMD; ok when it exits 0, otherwise not_ok with the
+# exit code and the last lines of its output.
+check() {
+    local name=$1; shift
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then
+        ok "$name"
+    else
+        not_ok "$name" "command failed (exit $rc): $*" "$(printf '%s\n' "$out" | tail -n 15)"
+    fi
+    return $rc
+}
+
+# check_output NAME PATTERN CMD...: ok when CMD exits 0 and its output matches
+# the extended regular expression PATTERN.
+check_output() {
+    local name=$1 pat=$2; shift 2
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -Eq -- "$pat"; then
+        ok "$name"; return 0
+    fi
+    not_ok "$name" "command: $* (exit $rc)" "expected output matching: $pat" \
+        "$(printf '%s\n' "$out" | tail -n 15)"
+    return 1
+}
+
+# finish: print a summary comment and exit 1 if any test failed.
+finish() {
+    diag "$LIB_PASSED passed, $LIB_FAILED failed"
+    [ "$LIB_FAILED" -eq 0 ] && exit 0
+    exit 1
+}
+
+# free_port: print a TCP port that is free on 127.0.0.1 right now.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for TIMEOUT CMD...: poll CMD (quietly) every 0.2 s until it succeeds;
+# returns 1 after TIMEOUT seconds (fractions allowed, e.g. 2.5).
+wait_for() {
+    local timeout=$1; shift
+    local now deadline
+    now=${EPOCHREALTIME/./}
+    deadline=$((now + $(awk -v t="$timeout" 'BEGIN { printf "%d", t * 1000000 }')))
+    while :; do
+        "$@" >/dev/null 2>&1 && return 0
+        now=${EPOCHREALTIME/./}
+        [ "$now" -ge "$deadline" ] && return 1
+        sleep 0.2
+    done
+}
+
+# ---------------------------------------------------------------- cleanup
+LIB_EXIT_CMDS=()
+
+# on_exit CMD: run the shell command string CMD when the suite exits (reverse order).
+on_exit() { LIB_EXIT_CMDS+=("$1"); }
+
+_lib_run_exit() {
+    local rc=$? i
+    trap - EXIT INT TERM
+    for ((i = ${#LIB_EXIT_CMDS[@]} - 1; i >= 0; i--)); do
+        eval "${LIB_EXIT_CMDS[$i]}" >/dev/null 2>&1 || true
+    done
+    return $rc
+}
+trap _lib_run_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# lib_tmpdir: create (once) a temporary directory removed at exit and set
+# LIB_TMP to it. Call it directly, not in $(...), so the cleanup is registered.
+lib_tmpdir() {
+    if [ -z "${LIB_TMP:-}" ]; then
+        LIB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/eci-suite.XXXXXX")
+        on_exit "rm -rf '$LIB_TMP'"
+    fi
+}
+
+# stop_pid PID [SECONDS]: SIGTERM, then SIGKILL after SECONDS (default 5); waits.
+stop_pid() {
+    local pid=$1 secs=${2:-5} i
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < secs * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# bg_start NAME LOGFILE CMD...: start CMD in the background, output to LOGFILE,
+# stopped at exit; sets BG_PID.
+bg_start() {
+    local name=$1 logf=$2; shift 2
+    "$@" > "$logf" 2>&1 < /dev/null &
+    BG_PID=$!
+    on_exit "stop_pid $BG_PID"
+    diag "started $name (pid $BG_PID, log $logf)"
+}
+
+# ---------------------------------------------------------------- emulator
+# start_emulator [EXTRA FLAGS...]: start $ECI_TEST_BIN/eci-emulator on a free
+# loopback port with fresh credentials; it is stopped at exit. Exports
+# ECI_ENDPOINT (http://127.0.0.1:PORT), ECI_ADMIN_URL (…/_emulator),
+# ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET, ECI_EMULATOR_PID, ECI_EMULATOR_LOG.
+start_emulator() {
+    local bin=$ECI_TEST_BIN/eci-emulator port dir
+    [ -x "$bin" ] || { diag "no emulator at $bin"; return 1; }
+    lib_tmpdir
+    dir=$LIB_TMP
+    port=$(free_port)
+    export ALIBABA_CLOUD_ACCESS_KEY_ID=${ECI_TEST_ACCESS_KEY_ID:-LTAItestkey$$}
+    export ALIBABA_CLOUD_ACCESS_KEY_SECRET=${ECI_TEST_ACCESS_KEY_SECRET:-$(head -c 18 /dev/urandom | base64 | tr -d '/+=')}
+    export ECI_EMULATOR_LOG=$dir/emulator-$port.log
+    "$bin" --listen "127.0.0.1:$port" --access-key-id "$ALIBABA_CLOUD_ACCESS_KEY_ID" \
+        --access-key-secret "$ALIBABA_CLOUD_ACCESS_KEY_SECRET" "$@" > "$ECI_EMULATOR_LOG" 2>&1 < /dev/null &
+    export ECI_EMULATOR_PID=$!
+    on_exit "stop_pid $ECI_EMULATOR_PID"
+    export ECI_ENDPOINT=http://127.0.0.1:$port
+    export ECI_ADMIN_URL=$ECI_ENDPOINT/_emulator
+    if ! wait_for 15 _lib_emulator_ready "$port"; then
+        diag "emulator did not start; log $ECI_EMULATOR_LOG:"
+        tail -n 20 "$ECI_EMULATOR_LOG" | sed 's/^/# /'
+        return 1
+    fi
+}
+
+_lib_emulator_ready() {
+    kill -0 "$ECI_EMULATOR_PID" 2>/dev/null || return 1
+    grep -q 'listening on' "$ECI_EMULATOR_LOG" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- cluster
+# kubectl_ ARGS...: kubectl (1.33) against the test cluster's kubeconfig.
+kubectl_() { "$KUBECTL" --kubeconfig "${KUBECONFIG:?no KUBECONFIG: start the cluster (make cluster-up)}" "$@"; }
+
+# need_cluster: exit the suite (one failing test) when no cluster is reachable.
+need_cluster() {
+    if [ -z "${KUBECONFIG:-}" ] || ! kubectl_ get --raw /readyz >/dev/null 2>&1; then
+        not_ok "cluster reachable" "no ready cluster (KUBECONFIG=${KUBECONFIG:-unset}); run make cluster-up"
+        finish
+    fi
+}
+
+# test_namespace [PREFIX]: create a fresh namespace, set TEST_NS to its name;
+# it is deleted (without waiting) at exit. Call it directly, not in $(...).
+test_namespace() {
+    TEST_NS=${1:-t}-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    kubectl_ create namespace "$TEST_NS" >/dev/null || return 1
+    on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace '$TEST_NS' --wait=false"
+}

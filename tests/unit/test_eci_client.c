@@ -1,0 +1,909 @@
+/* eci/client.c, eci/ops.c, eci/creds.c, eci/endpoint.c, util/ratelimit.c
+ * against a small libmicrohttpd server run inside the test: signatures,
+ * common parameters, retries and backoff, non-retriable errors, bounded
+ * attempts, timeouts, size caps, fault hook, stats, idempotent create,
+ * credentials from env and from a metadata server with refresh, endpoints,
+ * no secrets in error text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "eci/client.h"
+#include "eci/endpoint.h"
+#include "eci/ops.h"
+#include "eci/sign.h"
+#include "util/dynbuf.h"
+#include "util/query.h"
+#include "util/ratelimit.h"
+#include "util/xmalloc.h"
+
+#define SECRET "SUPERSECRETxyz"
+#define MAXREQ 64
+
+typedef struct srv {
+    struct MHD_Daemon *d;
+    int port;
+    pthread_mutex_t mu;
+    int n;
+    int bad_sig;
+    kv_list last;
+    char nonce[MAXREQ][40];
+    char token[MAXREQ][80];
+    char action[MAXREQ][64];
+    int script_n;
+    int script_status[16];
+    const char *script_body[16];
+    int default_status;
+    const char *default_body;
+    int delay_ms;
+    size_t big_body;
+    /* metadata mode */
+    int metadata;
+    int meta_fetches;
+    int meta_ttl_s;
+} srv;
+
+static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char *body, size_t len)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                               const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    srv *s = cls;
+    if (!*con_cls) {
+        dynbuf *b = xcalloc(1, sizeof *b);
+        dynbuf_init(b, 1 << 20);
+        *con_cls = b;
+        return MHD_YES;
+    }
+    dynbuf *b = *con_cls;
+    if (*upload_size) {
+        dynbuf_add(b, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (s->metadata) {
+        char body[512];
+        pthread_mutex_lock(&s->mu);
+        int k = ++s->meta_fetches;
+        pthread_mutex_unlock(&s->mu);
+        if (!strcmp(url, "/latest/meta-data/ram/security-credentials/"))
+            return reply(conn, 200, "my-role\n", 8);
+        if (strcmp(url, "/latest/meta-data/ram/security-credentials/my-role"))
+            return reply(conn, 404, "not found", 9);
+        time_t exp = time(NULL) + s->meta_ttl_s;
+        struct tm tm;
+        gmtime_r(&exp, &tm);
+        char ts[32];
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        int n = snprintf(body, sizeof body,
+                         "{\"AccessKeyId\":\"STS.id%d\",\"AccessKeySecret\":\"sec%d\",\"SecurityToken\":\"tok%d\","
+                         "\"Expiration\":\"%s\",\"Code\":\"Success\",\"LastUpdated\":\"x\"}",
+                         k, k, k, ts);
+        return reply(conn, 200, body, (size_t)n);
+    }
+    (void)method;
+    kv_list p = KV_LIST_INIT;
+    char qerr[128];
+    query_parse(dynbuf_str(b), b->len, QUERY_PLUS_IS_SPACE, &p, qerr, sizeof qerr);
+    const char *sig = kv_get(&p, "Signature");
+    const char *id = kv_get(&p, "AccessKeyId");
+    char want[64] = "";
+    const char *secret = SECRET;
+    if (id && !strncmp(id, "STS.id", 6)) {
+        static char buf[32];
+        snprintf(buf, sizeof buf, "sec%s", id + 6);
+        secret = buf;
+    }
+    eci_sign_rpc("POST", &p, secret, want);
+    pthread_mutex_lock(&s->mu);
+    int i = s->n++;
+    if (!sig || !eci_sign_equal(sig, want))
+        s->bad_sig++;
+    if (i < MAXREQ) {
+        snprintf(s->nonce[i], sizeof s->nonce[i], "%s", kv_get(&p, "SignatureNonce") ? kv_get(&p, "SignatureNonce") : "");
+        snprintf(s->token[i], sizeof s->token[i], "%s", kv_get(&p, "ClientToken") ? kv_get(&p, "ClientToken") : "");
+        snprintf(s->action[i], sizeof s->action[i], "%s", kv_get(&p, "Action") ? kv_get(&p, "Action") : "");
+    }
+    kv_free(&s->last);
+    s->last = p;
+    int status = s->default_status;
+    const char *body = s->default_body;
+    if (i < s->script_n) {
+        status = s->script_status[i];
+        body = s->script_body[i];
+    }
+    int delay = s->delay_ms;
+    size_t big = s->big_body;
+    pthread_mutex_unlock(&s->mu);
+    if (delay)
+        usleep((useconds_t)delay * 1000);
+    if (big) {
+        char *x = xmalloc(big);
+        memset(x, ' ', big);
+        x[0] = '{';
+        x[big - 1] = '}';
+        enum MHD_Result r = reply(conn, 200, x, big);
+        free(x);
+        return r;
+    }
+    return reply(conn, status, body, strlen(body));
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode t)
+{
+    (void)cls;
+    (void)conn;
+    (void)t;
+    dynbuf *b = *con_cls;
+    if (b) {
+        dynbuf_free(b);
+        free(b);
+    }
+    *con_cls = NULL;
+}
+
+static srv *srv_start_tls(const char *key, const char *cert)
+{
+    srv *s = xcalloc(1, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    s->default_status = 200;
+    s->default_body = "{\"RequestId\":\"TLS-1\"}";
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_TLS, 0, NULL,
+                            NULL, handler, s, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                            MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
+    assert_non_null(s->d);
+    s->port = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    return s;
+}
+
+static srv *srv_start(void)
+{
+    srv *s = xcalloc(1, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    s->default_status = 200;
+    s->default_body = "{\"RequestId\":\"OK-1\"}";
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
+                            handler, s, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+                            1, MHD_OPTION_END);
+    assert_non_null(s->d);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info->port;
+    return s;
+}
+
+static void srv_stop(srv *s)
+{
+    MHD_stop_daemon(s->d);
+    kv_free(&s->last);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static eci_client *mk_client(srv *s, int retries)
+{
+    eci_client_config cfg;
+    eci_client_config_init(&cfg);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", s->port);
+    cfg.region = "cn-test";
+    cfg.endpoint = url;
+    cfg.creds_config.access_key_id = "AKID";
+    cfg.creds_config.access_key_secret = SECRET;
+    cfg.creds_config.no_env = 1;
+    cfg.max_retries = retries;
+    cfg.backoff_base_ms = 1;
+    cfg.backoff_cap_ms = 5;
+    cfg.qps = 0;
+    cfg.request_timeout_ms = 2000;
+    eci_client *c = NULL;
+    eci_error err;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    return c;
+}
+
+static void test_signed_common_params(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    eci_client *c = mk_client(s, 0);
+    kv_list p = KV_LIST_INIT;
+    kv_add(&p, "Container.1.Name", "a b&c=d/é");
+    cJSON *j = NULL;
+    eci_error err;
+    assert_int_equal(eci_call(c, "DescribeRegions", &p, &j, &err), 0);
+    assert_non_null(j);
+    assert_string_equal(err.request_id, "OK-1");
+    cJSON_Delete(j);
+    assert_int_equal(s->bad_sig, 0);
+    assert_string_equal(kv_get(&s->last, "Action"), "DescribeRegions");
+    assert_string_equal(kv_get(&s->last, "Format"), "JSON");
+    assert_string_equal(kv_get(&s->last, "Version"), "2018-08-08");
+    assert_string_equal(kv_get(&s->last, "AccessKeyId"), "AKID");
+    assert_string_equal(kv_get(&s->last, "SignatureMethod"), "HMAC-SHA1");
+    assert_string_equal(kv_get(&s->last, "SignatureVersion"), "1.0");
+    assert_string_equal(kv_get(&s->last, "RegionId"), "cn-test");
+    assert_string_equal(kv_get(&s->last, "Container.1.Name"), "a b&c=d/é");
+    assert_int_equal(strlen(kv_get(&s->last, "SignatureNonce")), 36);
+    assert_int_equal(strlen(kv_get(&s->last, "Timestamp")), 20);
+    assert_null(kv_get(&s->last, "SecurityToken"));
+    kv_free(&p);
+    eci_client_free(c);
+    srv_stop(s);
+}
+
+static void test_retry_throttling_then_success(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    s->script_n = 2;
+    s->script_status[0] = 400;
+    s->script_body[0] = "{\"RequestId\":\"T1\",\"Code\":\"Throttling\",\"Message\":\"slow down\"}";
+    s->script_status[1] = 503;
+    s->script_body[1] = "{\"RequestId\":\"T2\",\"Code\":\"ServiceUnavailable\",\"Message\":\"busy\"}";
+    s->default_body = "{\"RequestId\":\"OK\",\"ContainerGroupId\":\"eci-1\"}";
+    eci_client *c = mk_client(s, 4);
+    eci_create_cg_req req = {0};
+    req.container_group_name = xstrdup("g");
+    eci_container *ct = ECI_APPEND(req.containers, req.n_containers);
+    ct->name = xstrdup("c");
+    ct->image = xstrdup("busybox");
+    eci_create_cg_resp resp;
+    eci_error err;
+    assert_int_equal(eci_create_container_group(c, &req, &resp, &err), 0);
+    assert_string_equal(resp.container_group_id, "eci-1");
+    assert_int_equal(err.attempts, 3);
+    assert_int_equal(s->n, 3);
+    assert_int_equal(s->bad_sig, 0);
+    /* fresh nonce each attempt, same generated ClientToken */
+    assert_string_not_equal(s->nonce[0], s->nonce[1]);
+    assert_string_not_equal(s->nonce[1], s->nonce[2]);
+    assert_int_equal(strlen(s->token[0]), 36);
+    assert_string_equal(s->token[0], s->token[1]);
+    assert_string_equal(s->token[1], s->token[2]);
+    assert_int_equal(eci_client_stat_count(c, "CreateContainerGroup", "ok"), 1);
+    eci_create_cg_resp_free(&resp);
+    eci_create_cg_req_free(&req);
+    eci_client_free(c);
+    srv_stop(s);
+}
+
+static void test_non_retriable_and_bounded(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    s->default_status = 400;
+    s->default_body = "{\"RequestId\":\"R9\",\"Code\":\"InvalidParameter\",\"Message\":\"bad Cpu\"}";
+    eci_client *c = mk_client(s, 4);
+    eci_error err;
+    assert_int_equal(eci_call(c, "CreateContainerGroup", NULL, NULL, &err), -1);
+    assert_int_equal(s->n, 1);
+    assert_int_equal(err.attempts, 1);
+    assert_int_equal(err.code, ECI_E_API);
+    assert_int_equal(err.http_status, 400);
+    assert_string_equal(err.api_code, "InvalidParameter");
+    assert_string_equal(err.message, "bad Cpu");
+    assert_string_equal(err.request_id, "R9");
+    assert_string_equal(err.action, "CreateContainerGroup");
+    assert_int_equal(eci_error_classify(&err), ECI_CLASS_INVALID);
+
+    s->default_status = 503;
+    s->default_body = "{\"RequestId\":\"R10\",\"Code\":\"ServiceUnavailable\",\"Message\":\"x\"}";
+    s->n = 0;
+    assert_int_equal(eci_call(c, "DescribeContainerGroups", NULL, NULL, &err), -1);
+    assert_int_equal(s->n, 5);
+    assert_int_equal(err.attempts, 5);
+    assert_int_equal(err.code, ECI_E_UNAVAILABLE);
+
+    /* 5xx without a JSON body */
+    s->default_status = 502;
+    s->default_body = "<html>bad gateway</html>";
+    s->n = 0;
+    assert_int_equal(eci_call(c, "DescribeContainerGroups", NULL, NULL, &err), -1);
+    assert_int_equal(s->n, 5);
+    assert_int_equal(err.code, ECI_E_UNAVAILABLE);
+    assert_int_equal(err.http_status, 502);
+
+    /* 2xx with garbage: decode error, not retried */
+    s->default_status = 200;
+    s->default_body = "not json";
+    s->n = 0;
+    assert_int_equal(eci_call(c, "DescribeContainerGroups", NULL, NULL, &err), -1);
+    assert_int_equal(err.code, ECI_E_DECODE);
+    assert_int_equal(s->n, 1);
+
+    /* 404 NotFound maps to not-found */
+    s->default_status = 404;
+    s->default_body = "{\"RequestId\":\"R\",\"Code\":\"InvalidParameter.NotFound\",\"Message\":\"eci-x\"}";
+    eci_cg_id_req dr = {0};
+    dr.container_group_id = xstrdup("eci-x");
+    eci_simple_resp sr;
+    assert_int_equal(eci_delete_container_group(c, &dr, &sr, &err), -1);
+    assert_int_equal(eci_error_classify(&err), ECI_CLASS_NOT_FOUND);
+    assert_string_equal(err.action, "DeleteContainerGroup");
+    eci_simple_resp_free(&sr);
+    eci_cg_id_req_free(&dr);
+
+    /* invalid request: nothing sent */
+    s->n = 0;
+    assert_int_equal(eci_delete_container_group(c, &dr, &sr, &err), -1);
+    assert_int_equal(err.code, ECI_E_INVALID_ARG);
+    assert_int_equal(s->n, 0);
+    eci_simple_resp_free(&sr);
+
+    eci_stat_row *rows;
+    size_t n = eci_client_stats(c, &rows);
+    assert_true(n >= 3);
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rows[i].action, "DescribeContainerGroups") && !strcmp(rows[i].result, "transient")) {
+            assert_int_equal(rows[i].count, 2);
+            assert_int_equal(rows[i].attempts, 10);
+            assert_int_equal(rows[i].buckets[ECI_STATS_NBUCKETS - 1], 2);
+            found = 1;
+        }
+    assert_true(found);
+    free(rows);
+    eci_client_free(c);
+    srv_stop(s);
+}
+
+static void test_no_secret_in_errors(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    s->default_status = 400;
+    s->default_body = "{\"RequestId\":\"R\",\"Code\":\"SignatureDoesNotMatch\",\"Message\":\"nope\"}";
+    eci_client *c = mk_client(s, 2);
+    eci_error err;
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_int_equal(eci_error_classify(&err), ECI_CLASS_AUTH);
+    char buf[2048];
+    eci_error_format(&err, buf, sizeof buf);
+    assert_null(strstr(buf, SECRET));
+    assert_null(strstr(buf, "Signature="));
+    assert_null(memmem(&err, sizeof err, SECRET, strlen(SECRET)));
+    eci_client_free(c);
+    srv_stop(s);
+
+    /* transport failure: connection refused, retried, no secret either */
+    eci_client_config cfg;
+    eci_client_config_init(&cfg);
+    cfg.region = "cn-test";
+    cfg.endpoint = "http://127.0.0.1:1";
+    cfg.creds_config.access_key_id = "AKID";
+    cfg.creds_config.access_key_secret = SECRET;
+    cfg.creds_config.no_env = 1;
+    cfg.max_retries = 2;
+    cfg.backoff_base_ms = 1;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_int_equal(err.code, ECI_E_HTTP);
+    assert_int_equal(err.attempts, 3);
+    eci_error_format(&err, buf, sizeof buf);
+    assert_null(strstr(buf, SECRET));
+    eci_client_free(c);
+}
+
+static void test_timeout_and_cap(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    s->delay_ms = 400;
+    eci_client_config cfg;
+    eci_client_config_init(&cfg);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", s->port);
+    cfg.region = "cn-test";
+    cfg.endpoint = url;
+    cfg.creds_config.access_key_id = "AKID";
+    cfg.creds_config.access_key_secret = SECRET;
+    cfg.creds_config.no_env = 1;
+    cfg.max_retries = 1;
+    cfg.backoff_base_ms = 1;
+    cfg.request_timeout_ms = 100;
+    cfg.max_response_bytes = 4096;
+    eci_client *c;
+    eci_error err;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    url[strlen(url) - 1] = '\0';
+    assert_string_equal(eci_client_endpoint(c), url); /* as given, trailing slash removed */
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_int_equal(err.code, ECI_E_TIMEOUT);
+    assert_int_equal(err.attempts, 2);
+    assert_int_equal(eci_error_classify(&err), ECI_CLASS_TRANSIENT);
+    s->delay_ms = 0;
+    s->big_body = 100000;
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_int_equal(err.code, ECI_E_TOO_LARGE);
+    assert_int_equal(err.attempts, 1);
+    eci_client_free(c);
+    srv_stop(s);
+}
+
+typedef struct fault_state {
+    unsigned long fail_at;
+    int throttle;
+    int calls;
+} fault_state;
+
+static int fault(void *ud, const char *action, unsigned long no, eci_error *err)
+{
+    fault_state *f = ud;
+    (void)action;
+    f->calls++;
+    if (no != f->fail_at)
+        return 0;
+    if (f->throttle)
+        eci_error_set_api(err, 400, "Throttling", "injected", "FAKE");
+    return 1;
+}
+
+static void test_fault_hook(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    eci_client *c = mk_client(s, 0);
+    fault_state f = {.fail_at = 2};
+    eci_client_set_fault_hook(c, fault, &f);
+    eci_error err;
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), 0);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_int_equal(err.code, ECI_E_FAULT);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), 0);
+    assert_int_equal(s->n, 2);
+    eci_client_free(c);
+
+    /* with retries, an injected throttle is retried transparently */
+    c = mk_client(s, 3);
+    fault_state g = {.fail_at = 1, .throttle = 1};
+    eci_client_set_fault_hook(c, fault, &g);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), 0);
+    assert_int_equal(err.attempts, 2);
+    eci_client_set_fault_hook(c, NULL, NULL);
+    eci_client_free(c);
+    srv_stop(s);
+}
+
+static void test_ops_roundtrip(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    s->default_body = "{\"RequestId\":\"L\",\"ContainerName\":\"c\",\"Content\":\"line1\\nline2\\n\"}";
+    eci_client *c = mk_client(s, 0);
+    eci_log_req lr = {0};
+    lr.container_group_id = xstrdup("eci-1");
+    lr.container_name = xstrdup("c");
+    lr.tail = ECI_INT(5);
+    eci_log_resp l;
+    eci_error err;
+    assert_int_equal(eci_describe_container_log(c, &lr, &l, &err), 0);
+    assert_string_equal(l.content, "line1\nline2\n");
+    assert_string_equal(kv_get(&s->last, "Action"), "DescribeContainerLog");
+    assert_string_equal(kv_get(&s->last, "Tail"), "5");
+    eci_log_resp_free(&l);
+    eci_log_req_free(&lr);
+
+    s->default_body = "{\"RequestId\":\"X\",\"SyncResponse\":\"hi\\n\"}";
+    eci_exec_req xr = {0};
+    xr.container_group_id = xstrdup("eci-1");
+    xr.container_name = xstrdup("c");
+    eci_strv_add(&xr.command, "echo");
+    eci_strv_add(&xr.command, "hi");
+    xr.sync = ECI_BOOL(1);
+    eci_exec_resp x;
+    assert_int_equal(eci_exec_container_command(c, &xr, &x, &err), 0);
+    assert_string_equal(x.sync_response, "hi\n");
+    assert_string_equal(kv_get(&s->last, "Command"), "[\"echo\",\"hi\"]");
+    eci_exec_resp_free(&x);
+    eci_exec_req_free(&xr);
+
+    /* a decode error names the field and keeps the action */
+    s->default_body = "{\"RequestId\":\"X\",\"TotalCount\":{}}";
+    eci_describe_cgs_req dr = {0};
+    eci_describe_cgs_resp d;
+    assert_int_equal(eci_describe_container_groups(c, &dr, &d, &err), -1);
+    assert_int_equal(err.code, ECI_E_DECODE);
+    assert_string_equal(err.action, "DescribeContainerGroups");
+    assert_non_null(strstr(err.detail, "TotalCount"));
+    eci_describe_cgs_resp_free(&d);
+
+    eci_client_free(c);
+    srv_stop(s);
+}
+
+static int count_groups(void *ud, const eci_container_group *g)
+{
+    (void)g;
+    (*(int *)ud)++;
+    return 0;
+}
+
+static void test_paging(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    s->script_n = 2;
+    s->script_status[0] = 200;
+    s->script_body[0] = "{\"NextToken\":\"p2\",\"ContainerGroups\":[{\"ContainerGroupId\":\"a\"},{\"ContainerGroupId\":\"b\"}]}";
+    s->script_status[1] = 200;
+    s->script_body[1] = "{\"NextToken\":\"\",\"ContainerGroups\":[{\"ContainerGroupId\":\"c\"}]}";
+    eci_client *c = mk_client(s, 0);
+    eci_describe_cgs_req dr = {0};
+    int count = 0;
+    eci_error err;
+    assert_int_equal(eci_describe_container_groups_all(c, &dr, 0, count_groups, &count, &err), 0);
+    assert_int_equal(count, 3);
+    assert_int_equal(s->n, 2);
+    assert_string_equal(kv_get(&s->last, "NextToken"), "p2");
+    /* a repeating token is an error, not a loop */
+    s->script_n = 0;
+    s->default_body = "{\"NextToken\":\"same\",\"ContainerGroups\":[]}";
+    dr.next_token = "same";
+    assert_int_equal(eci_describe_container_groups_all(c, &dr, 0, count_groups, &count, &err), -1);
+    eci_client_free(c);
+    srv_stop(s);
+}
+
+static void test_ratelimit(void **state)
+{
+    (void)state;
+    rl_limiter *rl = rl_new(20, 3);
+    assert_true(rl_try_take(rl));
+    assert_true(rl_try_take(rl));
+    assert_true(rl_try_take(rl));
+    assert_false(rl_try_take(rl));
+    assert_int_equal(rl_wait(rl, 10), -1); /* needs ~50 ms */
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    assert_int_equal(rl_wait(rl, -1), 0);
+    assert_int_equal(rl_wait(rl, -1), 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double el = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    assert_true(el >= 0.08 && el < 0.5);
+    long w = rl_reserve_ms(rl);
+    assert_true(w > 0 && w <= 60);
+    rl_set_rate(rl, 0, 1);
+    assert_true(rl_try_take(rl)); /* unlimited */
+    assert_int_equal(rl_reserve_ms(rl), 0);
+    rl_free(rl);
+    rl_free(NULL);
+    assert_true(rl_try_take(NULL));
+}
+
+static void test_endpoints(void **state)
+{
+    (void)state;
+    char *u = eci_endpoint_url("cn-hangzhou", 0, NULL);
+    assert_string_equal(u, "https://eci.cn-hangzhou.aliyuncs.com");
+    free(u);
+    u = eci_endpoint_url("cn-hangzhou", 1, NULL);
+    assert_string_equal(u, "https://eci-vpc.cn-hangzhou.aliyuncs.com");
+    free(u);
+    u = eci_endpoint_url("eu-west-1", 1, "");
+    assert_string_equal(u, "https://eci-vpc.eu-west-1.aliyuncs.com");
+    free(u);
+    assert_null(eci_endpoint_url("xx-nowhere-9", 1, NULL));
+    u = eci_endpoint_url("cn-hangzhou", 1, "http://127.0.0.1:9/");
+    assert_string_equal(u, "http://127.0.0.1:9");
+    free(u);
+    assert_int_equal(eci_vpc_region_count(), 21);
+    for (size_t i = 0; i < eci_vpc_region_count(); i++) {
+        char want[128];
+        snprintf(want, sizeof want, "eci-vpc.%s.aliyuncs.com", eci_vpc_region_at(i));
+        assert_string_equal(eci_vpc_endpoint_host(eci_vpc_region_at(i)), want);
+    }
+    eci_client_config cfg;
+    eci_client_config_init(&cfg);
+    cfg.region = "xx-nowhere-9";
+    cfg.use_vpc_endpoint = 1;
+    cfg.creds_config.access_key_id = "a";
+    cfg.creds_config.access_key_secret = "b";
+    eci_client *c = NULL;
+    eci_error err;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), -1);
+    assert_int_equal(err.code, ECI_E_INVALID_ARG);
+    cfg.region = "cn-shanghai";
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    assert_string_equal(eci_client_endpoint(c), "https://eci-vpc.cn-shanghai.aliyuncs.com");
+    eci_client_free(c);
+    cfg.endpoint = "ftp://x";
+    assert_int_equal(eci_client_new(&cfg, &c, &err), -1);
+}
+
+static void test_creds_env(void **state)
+{
+    (void)state;
+    eci_creds *cr;
+    eci_credential cd;
+    eci_error err;
+    unsetenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
+    unsetenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    unsetenv("ALIBABA_CLOUD_SECURITY_TOKEN");
+    unsetenv("ECI_ACCESS_KEY");
+    unsetenv("ECI_SECRET_KEY");
+    eci_creds_config cfg = {0};
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), -1);
+    assert_int_equal(err.code, ECI_E_CREDENTIALS);
+
+    setenv("ECI_ACCESS_KEY", "goid", 1);
+    setenv("ECI_SECRET_KEY", "gosecret", 1);
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), 0);
+    assert_string_equal(eci_creds_source(cr), "env-eci");
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
+    assert_string_equal(cd.access_key_id, "goid");
+    assert_null(cd.security_token);
+    eci_credential_clear(&cd);
+    eci_creds_free(cr);
+
+    setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "envid", 1);
+    setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "envsecret", 1);
+    setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "envtok", 1);
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), 0);
+    assert_string_equal(eci_creds_source(cr), "env");
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
+    assert_string_equal(cd.access_key_id, "envid");
+    assert_string_equal(cd.access_key_secret, "envsecret");
+    assert_string_equal(cd.security_token, "envtok");
+    eci_credential_clear(&cd);
+    eci_creds_free(cr);
+
+    cfg.access_key_id = "cfgid";
+    cfg.access_key_secret = "cfgsecret";
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), 0);
+    assert_string_equal(eci_creds_source(cr), "config");
+    eci_creds_free(cr);
+
+    cfg.access_key_id = NULL;
+    cfg.no_env = 1;
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), -1);
+    unsetenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
+    unsetenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    unsetenv("ALIBABA_CLOUD_SECURITY_TOKEN");
+    unsetenv("ECI_ACCESS_KEY");
+    unsetenv("ECI_SECRET_KEY");
+}
+
+static void test_creds_metadata_refresh(void **state)
+{
+    (void)state;
+    srv *m = srv_start();
+    m->metadata = 1;
+    m->meta_ttl_s = 3600;
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", m->port);
+    eci_creds_config cfg = {0};
+    cfg.no_env = 1;
+    cfg.use_metadata = 1; /* discover the role name */
+    cfg.metadata_url = base;
+    cfg.refresh_before_s = 60;
+    eci_creds *cr;
+    eci_error err;
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), 0);
+    assert_string_equal(eci_creds_source(cr), "ecs-ram-role");
+    eci_credential cd;
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
+    assert_string_equal(cd.access_key_id, "STS.id2");
+    assert_string_equal(cd.security_token, "tok2");
+    eci_credential_clear(&cd);
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0); /* cached: valid for an hour */
+    assert_string_equal(cd.access_key_id, "STS.id2");
+    eci_credential_clear(&cd);
+    assert_int_equal(eci_creds_fetch_count(cr), 1);
+    eci_creds_free(cr);
+
+    /* expiring within the refresh window: refetched on every get */
+    m->meta_ttl_s = 30;
+    cfg.ram_role = "my-role";
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), 0);
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
+    char first[32];
+    snprintf(first, sizeof first, "%s", cd.access_key_id);
+    eci_credential_clear(&cd);
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
+    assert_string_not_equal(cd.access_key_id, first);
+    eci_credential_clear(&cd);
+    assert_int_equal(eci_creds_fetch_count(cr), 2);
+
+    /* a client signs with the STS secret and sends SecurityToken */
+    srv *s = srv_start();
+    eci_client_config ccfg;
+    eci_client_config_init(&ccfg);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", s->port);
+    ccfg.region = "cn-test";
+    ccfg.endpoint = url;
+    ccfg.creds = cr;
+    eci_client *c;
+    assert_int_equal(eci_client_new(&ccfg, &c, &err), 0);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), 0);
+    assert_int_equal(s->bad_sig, 0);
+    assert_non_null(kv_get(&s->last, "SecurityToken"));
+    assert_int_equal(strncmp(kv_get(&s->last, "SecurityToken"), "tok", 3), 0);
+    eci_client_free(c);
+    srv_stop(s);
+
+    /* metadata unreachable: clear error */
+    srv_stop(m);
+    eci_creds_free(cr);
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), 0);
+    assert_int_equal(eci_creds_get(cr, &cd, &err), -1);
+    assert_int_equal(err.code, ECI_E_CREDENTIALS);
+    eci_creds_free(cr);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    dynbuf b;
+    dynbuf_init(&b, 1 << 20);
+    char tmp[4096];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        dynbuf_add(&b, tmp, n);
+    fclose(f);
+    return dynbuf_take(&b, NULL);
+}
+
+static void test_tls_verification(void **state)
+{
+    (void)state;
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        skip();
+        return;
+    }
+    char dir[] = "/tmp/eci-tls-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+             "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out %s/cert.pem "
+             ">/dev/null 2>&1",
+             dir, dir);
+    if (system(cmd) != 0) {
+        skip();
+        return;
+    }
+    char kp[256], cp[256];
+    snprintf(kp, sizeof kp, "%s/key.pem", dir);
+    snprintf(cp, sizeof cp, "%s/cert.pem", dir);
+    char *key = read_file(kp), *cert = read_file(cp);
+    srv *s = srv_start_tls(key, cert);
+    char url[64];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", s->port);
+    eci_client_config cfg;
+    eci_client_config_init(&cfg);
+    cfg.region = "cn-test";
+    cfg.endpoint = url;
+    cfg.creds_config.access_key_id = "AKID";
+    cfg.creds_config.access_key_secret = SECRET;
+    cfg.creds_config.no_env = 1;
+    cfg.max_retries = 3;
+    cfg.backoff_base_ms = 1;
+    eci_client *c;
+    eci_error err;
+    /* default: verification on, self-signed certificate refused, not retried */
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_int_equal(err.code, ECI_E_TLS);
+    assert_int_equal(err.attempts, 1);
+    assert_int_equal(s->n, 0);
+    eci_client_free(c);
+    /* trusted through ca_file */
+    cfg.ca_file = cp;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), 0);
+    assert_string_equal(err.request_id, "TLS-1");
+    eci_client_free(c);
+    /* explicit insecure flag */
+    cfg.ca_file = NULL;
+    cfg.insecure_skip_tls_verify = 1;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), 0);
+    eci_client_free(c);
+    assert_int_equal(s->bad_sig, 0);
+    srv_stop(s);
+    free(key);
+    free(cert);
+    unlink(kp);
+    unlink(cp);
+    rmdir(dir);
+}
+
+typedef struct thr_arg {
+    eci_client *c;
+    int ok;
+} thr_arg;
+
+static void *thr_main(void *p)
+{
+    thr_arg *a = p;
+    for (int i = 0; i < 25; i++) {
+        eci_describe_status_req q = {0};
+        eci_describe_status_resp r;
+        eci_error err;
+        if (eci_describe_container_group_status(a->c, &q, &r, &err) == 0)
+            a->ok++;
+        eci_describe_status_resp_free(&r);
+    }
+    return NULL;
+}
+
+static void test_concurrent_calls(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    s->default_body = "{\"RequestId\":\"C\",\"Data\":[{\"ContainerGroupId\":\"eci-1\",\"Status\":\"Running\"}]}";
+    eci_client_config cfg;
+    eci_client_config_init(&cfg);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", s->port);
+    cfg.region = "cn-test";
+    cfg.endpoint = url;
+    cfg.creds_config.access_key_id = "AKID";
+    cfg.creds_config.access_key_secret = SECRET;
+    cfg.creds_config.no_env = 1;
+    cfg.qps = 400;
+    cfg.burst = 10;
+    cfg.pool_size = 2; /* fewer idle handles than threads */
+    eci_client *c;
+    eci_error err;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    pthread_t th[6];
+    thr_arg args[6];
+    for (int i = 0; i < 6; i++) {
+        args[i].c = c;
+        args[i].ok = 0;
+        pthread_create(&th[i], NULL, thr_main, &args[i]);
+    }
+    int total = 0;
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        total += args[i].ok;
+    }
+    assert_int_equal(total, 150);
+    assert_int_equal(s->n, 150);
+    assert_int_equal(s->bad_sig, 0);
+    assert_int_equal(eci_client_stat_count(c, "DescribeContainerGroupStatus", "ok"), 150);
+    /* 10 burst + 140 at 400/s: at least ~0.3 s */
+    eci_client_free(c);
+    srv_stop(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signed_common_params),
+        cmocka_unit_test(test_retry_throttling_then_success),
+        cmocka_unit_test(test_non_retriable_and_bounded),
+        cmocka_unit_test(test_no_secret_in_errors),
+        cmocka_unit_test(test_timeout_and_cap),
+        cmocka_unit_test(test_fault_hook),
+        cmocka_unit_test(test_ops_roundtrip),
+        cmocka_unit_test(test_paging),
+        cmocka_unit_test(test_ratelimit),
+        cmocka_unit_test(test_endpoints),
+        cmocka_unit_test(test_creds_env),
+        cmocka_unit_test(test_creds_metadata_refresh),
+        cmocka_unit_test(test_tls_verification),
+        cmocka_unit_test(test_concurrent_calls),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

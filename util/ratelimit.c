@@ -1,0 +1,142 @@
+#include "util/ratelimit.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "util/xmalloc.h"
+
+struct rl_limiter {
+    pthread_mutex_t mu;
+    double qps;
+    double burst;
+    double tokens;
+    double last; /* seconds, CLOCK_MONOTONIC */
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+rl_limiter *rl_new(double qps, int burst)
+{
+    rl_limiter *rl = xcalloc(1, sizeof *rl);
+    pthread_mutex_init(&rl->mu, NULL);
+    rl->qps = qps;
+    rl->burst = burst < 1 ? 1 : burst;
+    rl->tokens = rl->burst;
+    rl->last = now_s();
+    return rl;
+}
+
+void rl_free(rl_limiter *rl)
+{
+    if (!rl)
+        return;
+    pthread_mutex_destroy(&rl->mu);
+    free(rl);
+}
+
+/* Caller holds mu. */
+static void refill(rl_limiter *rl, double now)
+{
+    if (now > rl->last) {
+        rl->tokens += (now - rl->last) * rl->qps;
+        if (rl->tokens > rl->burst)
+            rl->tokens = rl->burst;
+    }
+    rl->last = now;
+}
+
+int rl_try_take(rl_limiter *rl)
+{
+    if (!rl || rl->qps <= 0)
+        return 1;
+    pthread_mutex_lock(&rl->mu);
+    refill(rl, now_s());
+    int ok = rl->tokens >= 1.0;
+    if (ok)
+        rl->tokens -= 1.0;
+    pthread_mutex_unlock(&rl->mu);
+    return ok;
+}
+
+/* Caller holds mu; returns the wait in seconds for one more token. */
+static double wait_for_one(const rl_limiter *rl)
+{
+    return rl->tokens >= 1.0 ? 0.0 : (1.0 - rl->tokens) / rl->qps;
+}
+
+long rl_reserve_ms(rl_limiter *rl)
+{
+    if (!rl)
+        return 0;
+    pthread_mutex_lock(&rl->mu);
+    if (rl->qps <= 0) {
+        pthread_mutex_unlock(&rl->mu);
+        return 0;
+    }
+    refill(rl, now_s());
+    double w = wait_for_one(rl);
+    rl->tokens -= 1.0;
+    pthread_mutex_unlock(&rl->mu);
+    return (long)ceil(w * 1000.0);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+int rl_wait(rl_limiter *rl, long max_wait_ms)
+{
+    if (!rl)
+        return 0;
+    pthread_mutex_lock(&rl->mu);
+    if (rl->qps <= 0) {
+        pthread_mutex_unlock(&rl->mu);
+        return 0;
+    }
+    refill(rl, now_s());
+    double w = wait_for_one(rl);
+    long ms = (long)ceil(w * 1000.0);
+    if (max_wait_ms >= 0 && ms > max_wait_ms) {
+        pthread_mutex_unlock(&rl->mu);
+        return -1;
+    }
+    rl->tokens -= 1.0;
+    pthread_mutex_unlock(&rl->mu);
+    if (ms > 0)
+        sleep_ms(ms);
+    return 0;
+}
+
+void rl_set_rate(rl_limiter *rl, double qps, int burst)
+{
+    if (!rl)
+        return;
+    pthread_mutex_lock(&rl->mu);
+    refill(rl, now_s());
+    rl->qps = qps;
+    rl->burst = burst < 1 ? 1 : burst;
+    if (rl->tokens > rl->burst)
+        rl->tokens = rl->burst;
+    pthread_mutex_unlock(&rl->mu);
+}
+
+double rl_tokens(rl_limiter *rl)
+{
+    if (!rl)
+        return 0;
+    pthread_mutex_lock(&rl->mu);
+    refill(rl, now_s());
+    double t = rl->tokens;
+    pthread_mutex_unlock(&rl->mu);
+    return t;
+}
