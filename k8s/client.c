@@ -1,5 +1,6 @@
 #include "k8s/client.h"
 #include "util/dynbuf.h"
+#include "util/prom.h"
 #include "util/ratelimit.h"
 #include "util/xmalloc.h"
 
@@ -39,8 +40,11 @@ struct k8s_client {
     int npool;
     k8s_request_stat stats[MAX_STATS];
     size_t nstats;
-    unsigned long total;
+    unsigned long total; /* attempts */
     unsigned int seed;
+    k8s_fault_hook fault;
+    void *fault_ud;
+    prom_metric *m_requests, *m_retries, *m_duration;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -205,6 +209,20 @@ int k8s_client_new(k8s_config *cfg, const k8s_client_opts *opts, k8s_client **ou
     if (c->o.pool_size <= 0)
         c->o.pool_size = 8;
     c->o.user_agent = NULL; /* not kept: borrowed */
+    if (c->o.metrics) {
+        static const char *const l3[] = { "verb", "resource", "code", NULL };
+        static const char *const l2[] = { "verb", "resource", NULL };
+        static const char *const l1[] = { "verb", NULL };
+        static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
+        c->m_requests = prom_counter(c->o.metrics, "k8s_client_requests_total",
+                                     "Kubernetes API requests by verb, resource and final HTTP status (or error)", l3);
+        c->m_retries = prom_counter(c->o.metrics, "k8s_client_retries_total",
+                                    "Kubernetes API request retries by verb and resource", l2);
+        c->m_duration = prom_histogram(c->o.metrics, "k8s_client_request_duration_seconds",
+                                       "Kubernetes API request latency including retries (watches excluded)", l1,
+                                       buckets, sizeof buckets / sizeof *buckets);
+    }
+    c->o.metrics = NULL;
     c->rl = rl_new(c->o.qps < 0 ? 0 : c->o.qps, c->o.burst);
     pthread_mutex_init(&c->mu, NULL);
     c->pool = xcalloc((size_t)c->o.pool_size, sizeof *c->pool);
@@ -257,6 +275,14 @@ void k8s_client_free(k8s_client *c)
 
 k8s_config *k8s_client_config(k8s_client *c) { return c->cfg; }
 
+void k8s_client_set_fault_hook(k8s_client *c, k8s_fault_hook fn, void *ud)
+{
+    pthread_mutex_lock(&c->mu);
+    c->fault = fn;
+    c->fault_ud = ud;
+    pthread_mutex_unlock(&c->mu);
+}
+
 static CURL *pool_get(k8s_client *c)
 {
     CURL *h = NULL;
@@ -288,7 +314,6 @@ static void pool_put(k8s_client *c, CURL *h, int reusable)
 static void stat_add(k8s_client *c, const char *verb, const char *resource, int failed, int retries)
 {
     pthread_mutex_lock(&c->mu);
-    c->total += 1 + (unsigned long)retries;
     k8s_request_stat *s = NULL;
     for (size_t i = 0; i < c->nstats; i++)
         if (!strcmp(c->stats[i].verb, verb) && !strcmp(c->stats[i].resource, resource)) {
@@ -434,8 +459,125 @@ static void set_err_ctx(k8s_error *err, const req *q)
     snprintf(err->path, sizeof err->path, "%s", q->path);
 }
 
-/* Perform q; on return *status is the HTTP status (0 when none) and x->body
- * the (non-streamed) body. Returns 0 on 2xx, -1 with err filled otherwise. */
+static unsigned long next_attempt(k8s_client *c)
+{
+    pthread_mutex_lock(&c->mu);
+    unsigned long n = ++c->total;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+/* One HTTP exchange of q on x->h; *cc and *code get curl's result and the
+ * HTTP status. */
+static void attempt_once(k8s_client *c, const req *q, const char *url, xfer *x, CURLcode *ccp, long *codep)
+{
+    CURL *h = x->h;
+    struct curl_slist *hdr = NULL;
+    char *auth = NULL;
+    hdr = curl_slist_append(hdr, "Accept: application/json");
+    if (q->content_type) {
+        char *ct = xasprintf("Content-Type: %s", q->content_type);
+        hdr = curl_slist_append(hdr, ct);
+        free(ct);
+    }
+    k8s_error terr;
+    char *tok = k8s_config_token(c->cfg, &terr);
+    if (tok) {
+        auth = xasprintf("Authorization: Bearer %s", tok);
+        memset(tok, 0, strlen(tok));
+        free(tok);
+        hdr = curl_slist_append(hdr, auth);
+    }
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "eci-kubelet");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (q->fn) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+        if (q->idle_timeout_s > 0) {
+            curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+            curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, q->idle_timeout_s);
+        }
+    } else {
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+    }
+    if (strcmp(q->method, "GET")) {
+        if (!strcmp(q->method, "HEAD"))
+            curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        else
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
+    }
+    if (q->body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body);
+    }
+    size_t len;
+    const unsigned char *blob;
+    if ((blob = k8s_config_ca(c->cfg, &len)) && len) {
+        struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+    }
+    if ((blob = k8s_config_client_cert(c->cfg, &len)) && len) {
+        struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if ((blob = k8s_config_client_key(c->cfg, &len)) && len) {
+        struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (k8s_config_insecure(c->cfg)) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    struct curl_slist *cto = NULL;
+    if (c->connect_to) {
+        cto = curl_slist_append(NULL, c->connect_to);
+        curl_easy_setopt(h, CURLOPT_CONNECT_TO, cto);
+    }
+    CURLcode cc = curl_easy_perform(h);
+    long code = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_slist_free_all(hdr);
+    curl_slist_free_all(cto);
+    if (auth) {
+        memset(auth, 0, strlen(auth));
+        free(auth);
+    }
+    *ccp = cc;
+    *codep = code;
+}
+
+static int retryable_code(k8s_code code, const req *q)
+{
+    switch (code) {
+    case K8S_E_TOO_MANY_REQUESTS:
+        return 1;
+    case K8S_E_TRANSPORT:
+    case K8S_E_TIMEOUT:
+        return q->retry_5xx && !q->fn;
+    case K8S_E_INTERNAL:
+    case K8S_E_UNAVAILABLE:
+    case K8S_E_SERVER_TIMEOUT:
+        return q->retry_5xx;
+    default:
+        return 0;
+    }
+}
+
+/* Perform q; on return *status is the HTTP status (0 when none) and *out the
+ * (non-streamed) body. Returns 0 on 2xx, -1 with err filled otherwise. */
 static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_error *err)
 {
     set_err_ctx(err, q);
@@ -443,6 +585,8 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
     char *url_path = k8s_url_with_query(q->path, q->query);
     char *url = xasprintf("%s%s", c->base_url, url_path);
     free(url_path);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int attempt = 0, rc = -1;
     for (;;) {
         if (q->stop && atomic_load(q->stop)) {
@@ -452,123 +596,64 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
         rl_wait(c->rl, -1);
         xfer x = { .c = c, .fn = q->fn, .arg = q->arg, .stop = q->stop };
         dynbuf_init(&x.body, c->o.max_response_bytes);
-        x.h = pool_get(c);
-        CURL *h = x.h;
-        struct curl_slist *hdr = NULL;
-        char *auth = NULL;
-        hdr = curl_slist_append(hdr, "Accept: application/json");
-        if (q->content_type) {
-            char *ct = xasprintf("Content-Type: %s", q->content_type);
-            hdr = curl_slist_append(hdr, ct);
-            free(ct);
-        }
-        k8s_error terr;
-        char *tok = k8s_config_token(c->cfg, &terr);
-        if (tok) {
-            auth = xasprintf("Authorization: Bearer %s", tok);
-            memset(tok, 0, strlen(tok));
-            free(tok);
-            hdr = curl_slist_append(hdr, auth);
-        }
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-        curl_easy_setopt(h, CURLOPT_USERAGENT, "eci-kubelet");
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-        curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-        if (q->fn) {
-            curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-            curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-            curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
-            if (q->idle_timeout_s > 0) {
-                curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-                curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, q->idle_timeout_s);
-            }
-        } else {
-            curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
-        }
-        if (strcmp(q->method, "GET")) {
-            if (!strcmp(q->method, "HEAD"))
-                curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-            else
-                curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
-        }
-        if (q->body) {
-            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
-            curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body);
-        }
-        size_t len;
-        const unsigned char *blob;
-        if ((blob = k8s_config_ca(c->cfg, &len)) && len) {
-            struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
-            curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
-        }
-        if ((blob = k8s_config_client_cert(c->cfg, &len)) && len) {
-            struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
-            curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
-            curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-        }
-        if ((blob = k8s_config_client_key(c->cfg, &len)) && len) {
-            struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
-            curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
-            curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-        }
-        if (k8s_config_insecure(c->cfg)) {
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-        }
-        struct curl_slist *cto = NULL;
-        if (c->connect_to) {
-            cto = curl_slist_append(NULL, c->connect_to);
-            curl_easy_setopt(h, CURLOPT_CONNECT_TO, cto);
-        }
-        CURLcode cc = curl_easy_perform(h);
+        unsigned long no = next_attempt(c);
+        CURLcode cc = CURLE_OK;
         long code = 0;
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-        curl_slist_free_all(hdr);
-        curl_slist_free_all(cto);
-        if (auth) {
-            memset(auth, 0, strlen(auth));
-            free(auth);
-        }
-        int retryable = 0;
+        int injected = 0, retryable = 0;
         long wait = 0;
-        *status = (int)code;
-        if (err)
-            err->http_status = (int)code;
-        if (cc == CURLE_OK && code >= 200 && code < 300) {
-            rc = 0;
-        } else if (x.fn_stopped) {
-            rc = 0;
-        } else if (x.cancelled) {
-            k8s_error_set(err, K8S_E_CANCELLED, "cancelled");
-        } else if (x.too_large) {
-            k8s_error_set(err, K8S_E_TOO_LARGE, "response larger than %zu bytes", c->o.max_response_bytes);
-        } else if (cc != CURLE_OK) {
-            if (cc == CURLE_OPERATION_TIMEDOUT)
-                k8s_error_set(err, K8S_E_TIMEOUT, "%s", curl_easy_strerror(cc));
-            else
-                k8s_error_set(err, K8S_E_TRANSPORT, "%s", curl_easy_strerror(cc));
-            /* a request never sent can always be retried */
-            retryable = q->retry_5xx || cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST;
-            if (q->fn)
-                retryable = 0;
-        } else {
-            k8s_error_from_response(err, (int)code, x.body.buf, x.body.len);
-            if (code == 429) {
-                retryable = 1;
-                wait = x.retry_after_s > 0 ? (x.retry_after_s > 10 ? 10000 : x.retry_after_s * 1000) : 0;
-            } else if (code >= 500 && code != 501 && q->retry_5xx) {
-                retryable = 1;
+        k8s_fault_hook hook;
+        void *hook_ud;
+        pthread_mutex_lock(&c->mu);
+        hook = c->fault;
+        hook_ud = c->fault_ud;
+        pthread_mutex_unlock(&c->mu);
+        if (hook) {
+            k8s_error f;
+            k8s_error_clear(&f);
+            if (hook(hook_ud, q->verb, q->path, no, &f)) {
+                injected = 1;
+                if (f.code == K8S_E_OK)
+                    k8s_error_set(&f, K8S_E_TRANSPORT, "injected fault");
+                if (err) {
+                    err->code = f.code;
+                    err->http_status = f.http_status;
+                    snprintf(err->reason, sizeof err->reason, "%s", f.reason);
+                    snprintf(err->message, sizeof err->message, "%s", f.message);
+                }
+                *status = f.http_status;
+                retryable = retryable_code(f.code, q);
             }
         }
-        pool_put(c, h, cc == CURLE_OK || x.fn_stopped);
+        if (!injected) {
+            x.h = pool_get(c);
+            attempt_once(c, q, url, &x, &cc, &code);
+            *status = (int)code;
+            if (err)
+                err->http_status = (int)code;
+            if (cc == CURLE_OK && code >= 200 && code < 300) {
+                rc = 0;
+            } else if (x.fn_stopped) {
+                rc = 0;
+            } else if (x.cancelled) {
+                k8s_error_set(err, K8S_E_CANCELLED, "cancelled");
+            } else if (x.too_large) {
+                k8s_error_set(err, K8S_E_TOO_LARGE, "response larger than %zu bytes", c->o.max_response_bytes);
+            } else if (cc != CURLE_OK) {
+                k8s_error_set(err, cc == CURLE_OPERATION_TIMEDOUT ? K8S_E_TIMEOUT : K8S_E_TRANSPORT, "%s",
+                              curl_easy_strerror(cc));
+                retryable = retryable_code(K8S_E_TRANSPORT, q);
+                /* a request never sent can always be retried */
+                if (!q->fn && (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST))
+                    retryable = 1;
+            } else {
+                k8s_error_from_response(err, (int)code, x.body.buf, x.body.len);
+                k8s_code kc = k8s_code_from_http((int)code, NULL);
+                retryable = code == 501 ? 0 : retryable_code(kc, q);
+                if (code == 429 && x.retry_after_s > 0)
+                    wait = x.retry_after_s > 10 ? 10000 : x.retry_after_s * 1000;
+            }
+            pool_put(c, x.h, cc == CURLE_OK || x.fn_stopped);
+        }
         if (rc == 0 || !retryable || attempt >= c->o.max_retries) {
             if (out) {
                 dynbuf_free(out);
@@ -585,6 +670,26 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
     }
     free(url);
     stat_add(c, q->verb, q->resource, rc != 0, attempt);
+    if (c->m_requests) {
+        char codebuf[16];
+        if (rc == 0 || *status)
+            snprintf(codebuf, sizeof codebuf, "%d", rc == 0 && !*status ? 200 : *status);
+        else
+            snprintf(codebuf, sizeof codebuf, "%s", err ? k8s_errname(err->code) : "error");
+        const char *lv[] = { q->verb, q->resource, codebuf };
+        prom_inc(c->m_requests, lv, 1);
+        if (attempt) {
+            const char *lv2[] = { q->verb, q->resource };
+            prom_inc(c->m_retries, lv2, attempt);
+        }
+        if (!q->fn) {
+            struct timespec t1;
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            const char *lv3[] = { q->verb };
+            prom_observe(c->m_duration, lv3,
+                         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        }
+    }
     return rc;
 }
 

@@ -13,6 +13,8 @@
 #include "k8s/error.h"
 #include "util/kv.h"
 
+struct prom_registry;
+
 typedef struct k8s_client k8s_client;
 
 /* A resource type: group "" means the core group (/api/v1). */
@@ -38,6 +40,10 @@ typedef struct k8s_client_opts {
     long retry_base_ms;        /* first backoff; 0 = 100 (doubles, capped at 5 s, jittered) */
     int pool_size;             /* idle easy handles kept; 0 = 8 */
     const char *user_agent;    /* NULL = "eci-kubelet" */
+    /* Optional: registers k8s_client_requests_total{verb,resource,code},
+     * k8s_client_retries_total{verb,resource} and
+     * k8s_client_request_duration_seconds{verb}; must outlive the client. */
+    struct prom_registry *metrics;
 } k8s_client_opts;
 
 /* A new client; cfg is consumed (freed by k8s_client_free, also on failure).
@@ -47,6 +53,15 @@ int k8s_client_new(k8s_config *cfg, const k8s_client_opts *opts, k8s_client **ou
 void k8s_client_free(k8s_client *c);
 /* The client's config (borrowed). */
 k8s_config *k8s_client_config(k8s_client *c);
+
+/* Fault injection for tests: the hook runs before every attempt with the
+ * 1-based attempt number counted over the client's life; returning non-zero
+ * fails that attempt without sending it. The hook may fill err (code,
+ * http_status, reason, message); otherwise the attempt fails with
+ * K8S_E_TRANSPORT. Retries then apply as for a real failure. NULL removes it. */
+typedef int (*k8s_fault_hook)(void *ud, const char *verb, const char *path, unsigned long attempt_no,
+                              k8s_error *err);
+void k8s_client_set_fault_hook(k8s_client *c, k8s_fault_hook fn, void *ud);
 
 /* Path of a resource, collection or subresource with each segment escaped:
  * /api/v1/namespaces/NS/pods/NAME/SUB, /apis/GROUP/VERSION/...; ns is ignored

@@ -41,6 +41,7 @@ typedef enum {
     K_BOOL,
     K_DUR,        /* int64 milliseconds */
     K_LIST,       /* prov_cfg_list of K_ID items */
+    K_IPLIST,     /* prov_cfg_list of IP addresses */
     K_LABELS,     /* kv_list */
     K_TAINT,      /* prov_cfg_taint */
     K_QTY,        /* resource quantity */
@@ -78,6 +79,7 @@ typedef struct setting {
 #define G_ECI "ECI (Alibaba Cloud Elastic Container Instance)"
 #define G_API "Kubelet API server"
 #define G_CTRL "Controllers"
+#define G_POD "Pods"
 #define G_OBS "Logging, metrics, health"
 #define G_LE "Leader election"
 
@@ -140,7 +142,7 @@ static const setting settings[] = {
     {G_ECI, "zones", "eci.zones", "ECI_KUBELET_ZONES", NULL, K_LIST, OFF(zones), NULL, "none", 0, 0, 0,
      "ZONE,...", "zone ids; the first becomes the topology.kubernetes.io/zone label"},
     {G_ECI, "vswitch", "eci.vswitches", "ECI_KUBELET_VSWITCH", "ECI_VSWITCH", K_LIST, OFF(vswitches), NULL,
-     NULL, 0, 0, F_REQUIRED, "VSW,...", "vSwitch id(s) for container groups (comma-separated for several zones)"},
+     NULL, 0, 10, F_REQUIRED, "VSW,...", "vSwitch id(s) for container groups (comma-separated for several zones)"},
     {G_ECI, "security-group", "eci.securityGroup", "ECI_KUBELET_SECURITY_GROUP", "ECI_SECURITY_GROUP", K_ID,
      OFF(security_group), NULL, NULL, 0, 0, F_REQUIRED, "SG", "security group id for container groups"},
     {G_ECI, "eci-endpoint", "eci.endpoint", "ECI_KUBELET_ECI_ENDPOINT", NULL, K_URL, OFF(eci_endpoint), NULL,
@@ -187,6 +189,15 @@ static const setting settings[] = {
     {G_API, "client-ca-file", "kubelet.clientCaFile", "ECI_KUBELET_CLIENT_CA_FILE", NULL, K_FILE,
      OFF(client_ca_file), NULL, "none", 0, 0, 0, "FILE",
      "CA that verifies client certificates (the API server's kubelet client cert)"},
+    {G_API, "streaming-connection-idle-timeout", "kubelet.streamingConnectionIdleTimeout",
+     "ECI_KUBELET_STREAMING_CONNECTION_IDLE_TIMEOUT", NULL, K_DUR, OFF(streaming_idle_timeout_ms), "4h", NULL,
+     1000, 7 * 86400e3, 0, "DURATION", "an idle exec, attach or port-forward stream is closed after this"},
+
+    {G_POD, "cluster-dns", "pods.clusterDNS", "ECI_KUBELET_CLUSTER_DNS", NULL, K_IPLIST, OFF(cluster_dns), NULL,
+     "none", 0, 3, 0, "IP,...",
+     "name server(s) for pods with dnsPolicy ClusterFirst (the cluster DNS Service IP)"},
+    {G_POD, "cluster-domain", "pods.clusterDomain", "ECI_KUBELET_CLUSTER_DOMAIN", NULL, K_NAME, OFF(cluster_domain),
+     "cluster.local", NULL, 0, 0, 0, "DOMAIN", "cluster DNS domain for pod search paths"},
 
     {G_CTRL, "pod-status-sync-period", "controller.podStatusSyncPeriod", "ECI_KUBELET_POD_STATUS_SYNC_PERIOD",
      NULL, K_DUR, OFF(pod_status_sync_period_ms), "5s", NULL, 500, 3600e3, 0, "DURATION",
@@ -796,7 +807,8 @@ static int set_value(loader *ld, size_t idx, const char *v, int layer, const ori
         *(int64_t *)((char *)c + s->off) = ms;
         break;
     }
-    case K_LIST: {
+    case K_LIST:
+    case K_IPLIST: {
         prov_cfg_list *l = (prov_cfg_list *)((char *)c + s->off);
         /* Validate every item before changing anything. */
         prov_cfg_list tmp = {NULL, 0};
@@ -805,12 +817,13 @@ static int set_value(loader *ld, size_t idx, const char *v, int layer, const ori
             const char *comma = strchr(p, ',');
             size_t n = comma ? (size_t)(comma - p) : strlen(p);
             char *item = trim_dup(p, n);
-            if (*item && !valid_id(item)) {
+            if (*item && (s->k == K_IPLIST ? !valid_ip(item) : !valid_id(item))) {
                 char qi[128];
                 quote(qi, sizeof qi, item);
                 free(item);
                 list_clear(&tmp);
-                return fail(ld, o, "invalid item %s (expected letters, digits, '-', '_' or '.')", qi);
+                return fail(ld, o, "invalid item %s (expected %s)", qi,
+                            s->k == K_IPLIST ? "an IPv4 or IPv6 address" : "letters, digits, '-', '_' or '.'");
             }
             if (*item)
                 list_add(&tmp, item);
@@ -824,6 +837,8 @@ static int set_value(loader *ld, size_t idx, const char *v, int layer, const ori
         for (size_t i = 0; i < tmp.n; i++)
             list_add(l, tmp.items[i]);
         list_clear(&tmp);
+        if (s->max > 0 && (double)l->n > s->max)
+            return fail(ld, o, "at most %.0f items, got %zu", s->max, l->n);
         break;
     }
     case K_LABELS: {
@@ -1000,7 +1015,7 @@ static int y_apply(yctx *y, size_t idx, const char *path, const yaml_node_t *n)
         }
         goto out;
     }
-    if (s->k == K_LIST && n->type == YAML_SEQUENCE_NODE) {
+    if ((s->k == K_LIST || s->k == K_IPLIST) && n->type == YAML_SEQUENCE_NODE) {
         dynbuf b;
         dynbuf_init(&b, 0);
         for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
@@ -1017,7 +1032,7 @@ static int y_apply(yctx *y, size_t idx, const char *path, const yaml_node_t *n)
         goto out;
     }
     if (n->type != YAML_SCALAR_NODE) {
-        const char *what = s->k == K_LIST ? "a list or a comma-separated string"
+        const char *what = (s->k == K_LIST || s->k == K_IPLIST) ? "a list or a comma-separated string"
                            : (s->k == K_INT || s->k == K_FLOAT) ? "a number"
                            : s->k == K_BOOL                     ? "true or false"
                                                                 : "a single value";
@@ -1333,7 +1348,7 @@ static int finish(loader *ld)
         const setting *s = &settings[i];
         if (!(s->flags & F_REQUIRED))
             continue;
-        bool empty = s->k == K_LIST ? ((prov_cfg_list *)((char *)c + s->off))->n == 0 : !*cstr_at(c, s);
+        bool empty = (s->k == K_LIST || s->k == K_IPLIST) ? ((prov_cfg_list *)((char *)c + s->off))->n == 0 : !*cstr_at(c, s);
         if (empty) {
             errf(ld->err, "--%s: required; set --%s, %s%s%s or %s in the config file", s->flag, s->flag, s->env,
                  s->alias ? ", " : "", s->alias ? s->alias : "", s->key);
@@ -1473,6 +1488,7 @@ void prov_cfg_free(prov_cfg *cfg)
             secret_free(str_at(cfg, s));
             break;
         case K_LIST:
+        case K_IPLIST:
             list_clear((prov_cfg_list *)((char *)cfg + s->off));
             break;
         case K_LABELS:
@@ -1499,6 +1515,16 @@ void prov_cfg_free(prov_cfg *cfg)
 }
 
 /* ------------------------------------------------------------ dump, help */
+
+char *prov_cfg_list_join(const prov_cfg_list *l, const char *sep)
+{
+    dynbuf b;
+    dynbuf_init(&b, 0);
+    for (size_t i = 0; l && i < l->n; i++)
+        dynbuf_printf(&b, "%s%s", i ? sep : "", l->items[i]);
+    size_t len;
+    return dynbuf_take(&b, &len);
+}
 
 static void dump_str(dynbuf *b, const char *v)
 {
@@ -1537,7 +1563,8 @@ static void value_text(dynbuf *b, const prov_cfg *c, const setting *s)
         fmt_duration(tmp, sizeof tmp, *(const int64_t *)p);
         dynbuf_adds(b, tmp);
         break;
-    case K_LIST: {
+    case K_LIST:
+    case K_IPLIST: {
         const prov_cfg_list *l = p;
         dynbuf d;
         dynbuf_init(&d, 0);

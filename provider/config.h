@@ -20,7 +20,7 @@
 
 #include "util/kv.h"
 
-/* A list of strings (vSwitches, zones); items owned by the config. */
+/* A list of strings (vSwitches, zones, DNS servers); items owned by the config. */
 typedef struct prov_cfg_list {
     char **items;
     size_t n;
@@ -68,7 +68,7 @@ typedef struct prov_cfg {
     /* ---- ECI ---- */
     char *region;
     prov_cfg_list zones;     /* may be empty */
-    prov_cfg_list vswitches; /* at least one */
+    prov_cfg_list vswitches; /* 1 to 10 */
     char *security_group;
     char *eci_endpoint;      /* full URL override; "" = derived from region */
     bool eci_use_vpc_endpoint;
@@ -89,6 +89,11 @@ typedef struct prov_cfg {
     char *tls_cert_file;        /* both or neither of cert and key */
     char *tls_private_key_file;
     char *client_ca_file;       /* "" = client certificates are not verified against a CA */
+    int64_t streaming_idle_timeout_ms; /* idle exec/attach/port-forward streams close */
+
+    /* ---- pods ---- */
+    prov_cfg_list cluster_dns; /* ClusterFirst name servers (IPs); may be empty */
+    char *cluster_domain;      /* default "cluster.local" */
 
     /* ---- controllers ---- */
     int64_t pod_status_sync_period_ms;
@@ -131,6 +136,10 @@ void prov_cfg_free(prov_cfg *cfg);
 /* One line "key=value key=value ..." of every setting with secrets shown as
  * "REDACTED" (or "" when unset), for the startup log. Caller frees. */
 char *prov_cfg_dump(const prov_cfg *cfg);
+
+/* The items of l joined by sep ("vsw-a,vsw-b" for translate's vswitch_ids);
+ * "" when empty. Caller frees. */
+char *prov_cfg_list_join(const prov_cfg_list *l, const char *sep);
 
 /* Print the grouped flag reference (defaults, env variable and config key
  * for every setting) to out. */

@@ -19,6 +19,7 @@
 #include "k8s/error.h"
 #include "k8s/watch.h"
 #include "util/dynbuf.h"
+#include "util/prom.h"
 #include "util/xmalloc.h"
 
 /* ---- pure parts ---- */
@@ -476,6 +477,63 @@ static void test_cap_and_transport(void **state)
     k8s_client_free(NULL);
 }
 
+
+static int fault_fn(void *ud, const char *verb, const char *path, unsigned long no, k8s_error *err)
+{
+    (void)path;
+    int *mode = ud;
+    if (*mode == 1 && no <= 2 && !strcmp(verb, "get")) {
+        err->code = K8S_E_UNAVAILABLE;
+        err->http_status = 503;
+        snprintf(err->message, sizeof err->message, "injected 503");
+        return 1;
+    }
+    return *mode == 2;
+}
+
+static void test_fault_hook_and_metrics(void **state)
+{
+    mock *m = *state;
+    char *url = xasprintf("http://127.0.0.1:%d", m->port);
+    k8s_config *cfg = k8s_config_new(url);
+    free(url);
+    prom_registry *reg = prom_registry_new();
+    k8s_client_opts o = { .qps = -1, .retry_base_ms = 1, .metrics = reg };
+    k8s_client *c;
+    k8s_error e;
+    assert_int_equal(k8s_client_new(cfg, &o, &c, &e), 0);
+    int mode = 1;
+    k8s_client_set_fault_hook(c, fault_fn, &mode);
+    reply r[] = { { 200, CM, NULL } };
+    mock_script(m, 1, r);
+    cJSON *obj;
+    assert_int_equal(k8s_get(c, &K8S_RES_CONFIGMAPS, "n", "a", &obj, &e), 0);
+    cJSON_Delete(obj);
+    assert_int_equal(m->nlog, 1); /* two attempts never reached the server */
+    mode = 2;                     /* every attempt fails: POST is not retried */
+    mock_script(m, 1, r);
+    cJSON *body = cJSON_Parse(CM);
+    assert_int_equal(k8s_create(c, &K8S_RES_CONFIGMAPS, "n", body, NULL, &e), -1);
+    cJSON_Delete(body);
+    assert_int_equal(e.code, K8S_E_TRANSPORT);
+    assert_string_equal(e.message, "injected fault");
+    assert_string_equal(e.verb, "POST");
+    assert_int_equal(m->nlog, 0);
+    k8s_client_set_fault_hook(c, NULL, NULL);
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    prom_render(reg, &out);
+    const char *txt = dynbuf_str(&out);
+    if (!strstr(txt, "k8s_client_requests_total{verb=\"get\",resource=\"configmaps\",code=\"200\"} 1") ||
+        !strstr(txt, "k8s_client_retries_total{verb=\"get\",resource=\"configmaps\"} 2") ||
+        !strstr(txt, "k8s_client_requests_total{verb=\"create\",resource=\"configmaps\",code=\"TransportError\"} 1") ||
+        !strstr(txt, "k8s_client_request_duration_seconds_count{verb=\"get\"} 1"))
+        fail_msg("metrics:\n%s", txt);
+    dynbuf_free(&out);
+    k8s_client_free(c);
+    prom_registry_free(reg);
+}
+
 typedef struct evs {
     char got[16][64];
     int n;
@@ -597,6 +655,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_update_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verbs_on_the_wire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cap_and_transport, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_hook_and_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_runner, setup, teardown),
         cmocka_unit_test(test_watch_stop),
     };

@@ -113,6 +113,9 @@ static void test_defaults(void **state)
     assert_string_equal(c.health_probe_bind_address, ":10248");
     assert_string_equal(c.leader_elect_name, "eci-kubelet-virtual-kubelet");
     assert_string_equal(c.access_key_secret, "");
+    assert_int_equal(c.cluster_dns.n, 0);
+    assert_string_equal(c.cluster_domain, "cluster.local");
+    assert_int_equal(c.streaming_idle_timeout_ms, 4LL * 3600 * 1000);
     assert_false(c.dry_run);
     prov_cfg_free(&c);
     prov_cfg_free(&c); /* idempotent */
@@ -139,6 +142,12 @@ static void test_documented_command_line(void **state)
     assert_string_equal(c.region, "cn-shanghai");
     assert_int_equal(c.vswitches.n, 2);
     assert_string_equal(c.vswitches.items[1], "vsw-b");
+    char *joined = prov_cfg_list_join(&c.vswitches, ",");
+    assert_string_equal(joined, "vsw-a,vsw-b");
+    free(joined);
+    joined = prov_cfg_list_join(&c.zones, ",");
+    assert_string_equal(joined, "");
+    free(joined);
     assert_int_equal(c.port, 10350);
     assert_string_equal(c.tls_cert_file, crt);
     assert_string_equal(c.client_ca_file, ca);
@@ -270,6 +279,7 @@ static void test_yaml_full(void **state)
                            "kubelet:\n  address: \"::\"\n  port: 10251\n"
                            "controller:\n  podStatusSyncPeriod: 2s\n  reconcileWorkers: 4\n  orphanGcPeriod: 1h\n"
                            "log:\n  level: debug\n  format: json\n"
+                           "pods:\n  clusterDNS: [10.96.0.10, \"fd00::10\"]\n  clusterDomain: corp.example\n"
                            "metrics:\n  enabled: false\n"
                            "health:\n  bindAddress: 127.0.0.1:9999\n"
                            "leaderElection:\n  enabled: true\n  namespace: ops\n  name: le\n"
@@ -316,6 +326,9 @@ static void test_yaml_full(void **state)
     assert_int_equal(c.reconcile_workers, 4);
     assert_int_equal(c.orphan_gc_period_ms, 3600000);
     assert_int_equal(c.log_level, 3);
+    assert_int_equal(c.cluster_dns.n, 2);
+    assert_string_equal(c.cluster_dns.items[1], "fd00::10");
+    assert_string_equal(c.cluster_domain, "corp.example");
     assert_true(c.log_json);
     assert_false(c.metrics_enabled);
     assert_string_equal(c.health_probe_bind_address, "127.0.0.1:9999");
@@ -359,6 +372,10 @@ static void test_flag_errors(void **state)
         {{"--eci-timeout=soon"}, "--eci-timeout: expected a duration like 30s, 5m or 1h30m, got \"soon\""},
         {{"--eci-timeout=10ms"}, "--eci-timeout: must be between 100ms and 1h, got \"10ms\""},
         {{"--node-lease-duration=1s"}, "--node-lease-duration: must be between 4s and 1h, got \"1s\""},
+        {{"--vswitch=v1,v2,v3,v4,v5,v6,v7,v8,v9,v10,v11"}, "--vswitch: at most 10 items, got 11"},
+        {{"--cluster-dns=10.0.0.10,dns"}, "--cluster-dns: invalid item \"dns\" (expected an IPv4 or IPv6 address)"},
+        {{"--cluster-domain=Cluster_Local"}, "~--cluster-domain: must be a lower-case DNS name"},
+        {{"--streaming-connection-idle-timeout=0"}, "~--streaming-connection-idle-timeout: must be between 1s and"},
         {{"--zones=cn-a,bad zone"}, "--zones: invalid item \"bad zone\" (expected letters, digits, '-', '_' or '.')"},
         {{"--node-labels=noequals"}, "--node-labels: expected KEY=VALUE, got \"noequals\""},
         {{"--node-labels=-bad=x"}, "--node-labels: invalid label key in \"-bad=x\""},
