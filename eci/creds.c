@@ -133,13 +133,22 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     return dynbuf_add(ud, p, n) == 0 ? n : 0;
 }
 
-/* GET url into body (cap 64 KiB); returns HTTP status or -1. */
-static long http_get(const char *url, long timeout_ms, dynbuf *body, char *errbuf)
+/* GET (or PUT when put) url into body (cap 64 KiB) with an optional header;
+ * returns the HTTP status or -1. */
+static long http_req(const char *url, int put, const char *header, long timeout_ms, dynbuf *body, char *errbuf)
 {
     CURL *h = curl_easy_init();
     if (!h)
         return -1;
+    struct curl_slist *hdrs = header ? curl_slist_append(NULL, header) : NULL;
     curl_easy_setopt(h, CURLOPT_URL, url);
+    if (put) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+    }
+    if (hdrs)
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -153,9 +162,40 @@ static long http_get(const char *url, long timeout_ms, dynbuf *body, char *errbu
     if (rc == CURLE_OK)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     else if (!errbuf[0])
-        strncpy(errbuf, curl_easy_strerror(rc), CURL_ERROR_SIZE - 1);
+        snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));
     curl_easy_cleanup(h);
+    curl_slist_free_all(hdrs);
     return status;
+}
+
+static long http_get(const char *url, const char *header, long timeout_ms, dynbuf *body, char *errbuf)
+{
+    dynbuf_reset(body);
+    return http_req(url, 0, header, timeout_ms, body, errbuf);
+}
+
+/* Metadata hardening mode: a session token from PUT /latest/api/token sent as
+ * X-aliyun-ecs-metadata-token. Returns a fresh header line, or NULL when the
+ * service does not hand out tokens (plain mode). */
+static char *metadata_token_header(const eci_creds *c)
+{
+    char errbuf[CURL_ERROR_SIZE];
+    dynbuf body;
+    dynbuf_init(&body, 4096);
+    char *url = xasprintf("%s/latest/api/token", c->metadata_url);
+    long st = http_req(url, 1, "X-aliyun-ecs-metadata-token-ttl-seconds: 21600", c->timeout_ms, &body, errbuf);
+    free(url);
+    char *hdr = NULL;
+    if (st == 200 && body.len > 0 && body.len < 2048) {
+        char *t = dynbuf_take(&body, NULL);
+        t[strcspn(t, "\r\n")] = '\0';
+        if (*t)
+            hdr = xasprintf("X-aliyun-ecs-metadata-token: %s", t);
+        OPENSSL_cleanse(t, strlen(t));
+        free(t);
+    }
+    dynbuf_free(&body);
+    return hdr;
 }
 
 static time_t parse_rfc3339(const char *s)
@@ -174,12 +214,14 @@ static int fetch_metadata(eci_creds *c, eci_error *err)
     char errbuf[CURL_ERROR_SIZE];
     dynbuf body;
     dynbuf_init(&body, 64 * 1024);
+    char *hdr = metadata_token_header(c);
     if (!c->role) {
         char *url = xasprintf("%s/latest/meta-data/ram/security-credentials/", c->metadata_url);
-        long st = http_get(url, c->timeout_ms, &body, errbuf);
+        long st = http_get(url, hdr, c->timeout_ms, &body, errbuf);
         free(url);
         if (st != 200) {
             dynbuf_free(&body);
+            zfree(hdr);
             return eci_error_set(err, ECI_E_CREDENTIALS, "metadata service: cannot list RAM roles (%s)",
                                  st < 0 ? errbuf : "HTTP error");
         }
@@ -187,13 +229,15 @@ static int fetch_metadata(eci_creds *c, eci_error *err)
         r[strcspn(r, "\r\n")] = '\0';
         if (!*r) {
             free(r);
+            zfree(hdr);
             return eci_error_set(err, ECI_E_CREDENTIALS, "metadata service: no RAM role attached");
         }
         c->role = r;
     }
     char *url = xasprintf("%s/latest/meta-data/ram/security-credentials/%s", c->metadata_url, c->role);
-    long st = http_get(url, c->timeout_ms, &body, errbuf);
+    long st = http_get(url, hdr, c->timeout_ms, &body, errbuf);
     free(url);
+    zfree(hdr);
     if (st != 200) {
         dynbuf_free(&body);
         if (st < 0)

@@ -195,6 +195,10 @@ static void put_hook(kv_list *o, const char *p, const eci_lifecycle_handler *h)
     put_i(o, k2(k, p, "TcpSocketPort"), h->tcp_port);
 }
 
+/* init: an init container (no probes, hooks, flat security context,
+ * EnvironmentVarHide); require: CreateContainerGroup (Name and Image needed;
+ * init containers there also have no Tty/Stdin/StdinOnce, which
+ * UpdateContainerGroup does have). */
 static int put_container(kv_list *o, const char *p, const eci_container *c, int init, int require,
                          eci_error *err)
 {
@@ -214,9 +218,11 @@ static int put_container(kv_list *o, const char *p, const eci_container *c, int 
     put_s(o, k2(k, p, ".WorkingDir"), c->working_dir);
     put_strv(o, k2(k, p, ".Command"), &c->command);
     put_strv(o, k2(k, p, ".Arg"), &c->args);
-    put_b(o, k2(k, p, ".Tty"), c->tty);
-    put_b(o, k2(k, p, ".Stdin"), c->stdin_open);
-    put_b(o, k2(k, p, ".StdinOnce"), c->stdin_once);
+    if (!(init && require)) {
+        put_b(o, k2(k, p, ".Tty"), c->tty);
+        put_b(o, k2(k, p, ".Stdin"), c->stdin_open);
+        put_b(o, k2(k, p, ".StdinOnce"), c->stdin_once);
+    }
     for (size_t i = 0; i < c->n_env; i++) {
         const eci_env_var *e = &c->env[i];
         if (!e->key || !*e->key)

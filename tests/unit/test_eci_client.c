@@ -50,6 +50,7 @@ typedef struct srv {
     int metadata;
     int meta_fetches;
     int meta_ttl_s;
+    int meta_tokens; /* hardening mode: PUT /latest/api/token, token header required */
 } srv;
 
 static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char *body, size_t len)
@@ -80,13 +81,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     }
     if (s->metadata) {
         char body[512];
-        pthread_mutex_lock(&s->mu);
-        int k = ++s->meta_fetches;
-        pthread_mutex_unlock(&s->mu);
+        if (!strcmp(url, "/latest/api/token")) {
+            const char *ttl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-aliyun-ecs-metadata-token-ttl-seconds");
+            if (!s->meta_tokens || strcmp(method, "PUT") || !ttl)
+                return reply(conn, 404, "not found", 9);
+            return reply(conn, 200, "tkn-123", 7);
+        }
+        if (s->meta_tokens) {
+            const char *t = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-aliyun-ecs-metadata-token");
+            if (!t || strcmp(t, "tkn-123"))
+                return reply(conn, 401, "token required", 14);
+        }
         if (!strcmp(url, "/latest/meta-data/ram/security-credentials/"))
             return reply(conn, 200, "my-role\n", 8);
         if (strcmp(url, "/latest/meta-data/ram/security-credentials/my-role"))
             return reply(conn, 404, "not found", 9);
+        pthread_mutex_lock(&s->mu);
+        int k = ++s->meta_fetches;
+        pthread_mutex_unlock(&s->mu);
         time_t exp = time(NULL) + s->meta_ttl_s;
         struct tm tm;
         gmtime_r(&exp, &tm);
@@ -699,14 +711,23 @@ static void test_creds_metadata_refresh(void **state)
     assert_string_equal(eci_creds_source(cr), "ecs-ram-role");
     eci_credential cd;
     assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
-    assert_string_equal(cd.access_key_id, "STS.id2");
-    assert_string_equal(cd.security_token, "tok2");
+    assert_string_equal(cd.access_key_id, "STS.id1");
+    assert_string_equal(cd.security_token, "tok1");
     eci_credential_clear(&cd);
     assert_int_equal(eci_creds_get(cr, &cd, &err), 0); /* cached: valid for an hour */
-    assert_string_equal(cd.access_key_id, "STS.id2");
+    assert_string_equal(cd.access_key_id, "STS.id1");
     eci_credential_clear(&cd);
     assert_int_equal(eci_creds_fetch_count(cr), 1);
     eci_creds_free(cr);
+
+    /* metadata hardening mode: a session token is fetched and sent */
+    m->meta_tokens = 1;
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), 0);
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
+    assert_string_equal(cd.access_key_id, "STS.id2");
+    eci_credential_clear(&cd);
+    eci_creds_free(cr);
+    m->meta_tokens = 0;
 
     /* expiring within the refresh window: refetched on every get */
     m->meta_ttl_s = 30;

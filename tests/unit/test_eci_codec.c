@@ -129,6 +129,8 @@ static void build_full_create(eci_create_cg_req *r)
     ic->image = xstrdup("busybox");
     eci_strv_add(&ic->command, "true");
     ic->readiness_probe.tcp_port = ECI_INT(1); /* not sent for init containers */
+    ic->tty = ECI_BOOL(1);                     /* nor Tty in CreateContainerGroup */
+    eci_strv_add(&ic->post_start.exec, "x");   /* nor hooks */
 
     eci_volume *v = ECI_APPEND(r->volumes, r->n_volumes);
     v->name = xstrdup("data");
@@ -246,6 +248,8 @@ static void test_encode_full_create(void **state)
     expect(&o, "InitContainer.1.Name", "init");
     expect(&o, "InitContainer.1.Command.1", "true");
     assert_null(kv_get(&o, "InitContainer.1.ReadinessProbe.TcpSocket.Port"));
+    assert_null(kv_get(&o, "InitContainer.1.Tty"));
+    assert_null(kv_get(&o, "InitContainer.1.LifecyclePostStartHandlerExec.1"));
     expect(&o, "Volume.1.Name", "data");
     expect(&o, "Volume.1.Type", "EmptyDirVolume");
     expect(&o, "Volume.1.EmptyDirVolume.Medium", "Memory");
@@ -451,6 +455,27 @@ static void test_encode_small_ops(void **state)
     expect(&o, "Flash", "true");
     kv_free(&o);
     eci_create_image_cache_req_free(&ic);
+
+    eci_update_cg_req ur = {0};
+    ur.container_group_id = xstrdup("eci-9");
+    ur.client_token = xstrdup("upd-1");
+    eci_container *uc = ECI_APPEND(ur.containers, ur.n_containers);
+    uc->name = xstrdup("app");
+    uc->image = xstrdup("nginx:2");
+    eci_container *ui = ECI_APPEND(ur.init_containers, ur.n_init_containers);
+    ui->name = xstrdup("init");
+    ui->tty = ECI_BOOL(1);
+    eci_registry_credential *urc = ECI_APPEND(ur.registry_credentials, ur.n_registry_credentials);
+    urc->server = xstrdup("r.example.com");
+    assert_int_equal(eci_encode_update_cg(&ur, "r1", &o, &err), 0);
+    expect(&o, "ContainerGroupId", "eci-9");
+    expect(&o, "ClientToken", "upd-1");
+    expect(&o, "Container.1.Image", "nginx:2");
+    expect(&o, "InitContainer.1.Name", "init");
+    expect(&o, "InitContainer.1.Tty", "true"); /* UpdateContainerGroup has it */
+    expect(&o, "ImageRegistryCredential.1.Server", "r.example.com");
+    kv_free(&o);
+    eci_update_cg_req_free(&ur);
 
     eci_price_req pr = {0};
     pr.cpu = ECI_FLOAT(2);

@@ -1,0 +1,860 @@
+/* ECI container group -> PodStatus, Events. */
+#include "provider/status_map.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/sha.h>
+
+#include "util/dynbuf.h"
+#include "util/xmalloc.h"
+
+/* ---------------------------------------------------------- helpers */
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *jobj(const cJSON *o, const char *k)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+    return cJSON_IsObject(v) ? v : NULL;
+}
+
+static const cJSON *jarr(const cJSON *o, const char *k)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+    return cJSON_IsArray(v) ? v : NULL;
+}
+
+static int digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+static int num(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+/* Normalise an RFC 3339 time (ECI samples carry trailing tabs, offsets and
+ * milliseconds) to "YYYY-MM-DDTHH:MM:SSZ", the form the apiserver stores.
+ * buf >= 21. Returns buf, or NULL when s is not such a time. */
+static const char *ts_norm(const char *s, char *buf)
+{
+    if (!s)
+        return NULL;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (strlen(s) < 19 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+        !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2) ||
+        s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+        return NULL;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = num(s, 4) - 1900;
+    tm.tm_mon = num(s + 5, 2) - 1;
+    tm.tm_mday = num(s + 8, 2);
+    tm.tm_hour = num(s + 11, 2);
+    tm.tm_min = num(s + 14, 2);
+    tm.tm_sec = num(s + 17, 2);
+    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 60)
+        return NULL;
+    const char *p = s + 19;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return NULL;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    long off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if ((*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2)) {
+        off = (num(p + 1, 2) * 60L + num(p + 4, 2)) * 60L;
+        if (*p == '-')
+            off = -off;
+        p += 6;
+    } else {
+        return NULL;
+    }
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p)
+        return NULL;
+    time_t t = timegm(&tm) - off;
+    struct tm u;
+    if (!gmtime_r(&t, &u))
+        return NULL;
+    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &u);
+    return buf;
+}
+
+static void add_time(cJSON *o, const char *key, const char *t)
+{
+    char buf[32];
+    const char *n = ts_norm(t, buf);
+    if (n)
+        cJSON_AddStringToObject(o, key, n);
+}
+
+/* ----------------------------------------------------- normal form */
+
+/* One container as reported by either ECI call. */
+typedef struct st_state {
+    const char *state; /* "Waiting", "Running", "Terminated" or NULL */
+    const char *reason, *message;
+    int64_t exit_code, signal;
+    const char *started, *finished;
+} st_state;
+
+typedef struct st_ctr {
+    const char *name;
+    const char *image_id;
+    int ready;
+    int64_t restarts;
+    st_state cur, prev;
+} st_ctr;
+
+typedef struct st_grp {
+    const char *id;
+    const char *status; /* ECI group status */
+    const char *ip;
+    const char *created;
+    const char *warning; /* latest Warning event message, for failures */
+    const st_ctr *ctrs;
+    size_t n;
+    const st_ctr *inits;
+    size_t ninit;
+    int init_known; /* init container states are reported */
+    /* overrides for prov_st_failed / prov_st_pending */
+    const char *force_phase;
+    const char *reason, *message;
+} st_grp;
+
+static const st_ctr *find_ctr(const st_ctr *v, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (v[i].name && strcmp(v[i].name, name) == 0)
+            return &v[i];
+    return NULL;
+}
+
+static const char *phase_of(const char *s)
+{
+    if (!s)
+        return NULL;
+    if (!strcmp(s, "Scheduling") || !strcmp(s, "Pending"))
+        return "Pending";
+    if (!strcmp(s, "Running") || !strcmp(s, "Updating") || !strcmp(s, "Restarting") ||
+        !strcmp(s, "Terminating"))
+        return "Running";
+    if (!strcmp(s, "Succeeded"))
+        return "Succeeded";
+    if (!strcmp(s, "Failed") || !strcmp(s, "ScheduleFailed") || !strcmp(s, "Expired"))
+        return "Failed";
+    return NULL;
+}
+
+/* -------------------------------------------------------------- build */
+
+static cJSON *state_json(const st_state *s, const char *cid, const char *dflt_wait,
+                         const char *dflt_msg, const char *now)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (s && s->state && !strcmp(s->state, "Running")) {
+        cJSON *r = cJSON_AddObjectToObject(o, "running");
+        char buf[32];
+        const char *t = ts_norm(s->started, buf);
+        cJSON_AddStringToObject(r, "startedAt", t ? t : now);
+    } else if (s && s->state && !strcmp(s->state, "Terminated")) {
+        cJSON *t = cJSON_AddObjectToObject(o, "terminated");
+        cJSON_AddNumberToObject(t, "exitCode", (double)s->exit_code);
+        if (s->signal)
+            cJSON_AddNumberToObject(t, "signal", (double)s->signal);
+        const char *reason = s->reason && *s->reason ? s->reason
+                             : s->exit_code == 0    ? "Completed"
+                                                    : "Error";
+        cJSON_AddStringToObject(t, "reason", reason);
+        if (s->message && *s->message)
+            cJSON_AddStringToObject(t, "message", s->message);
+        add_time(t, "startedAt", s->started);
+        add_time(t, "finishedAt", s->finished);
+        if (cid)
+            cJSON_AddStringToObject(t, "containerID", cid);
+    } else {
+        cJSON *w = cJSON_AddObjectToObject(o, "waiting");
+        const char *reason = s && s->state && s->reason && *s->reason ? s->reason : dflt_wait;
+        const char *msg = s && s->state && s->message && *s->message ? s->message : dflt_msg;
+        cJSON_AddStringToObject(w, "reason", reason);
+        if (msg && *msg)
+            cJSON_AddStringToObject(w, "message", msg);
+    }
+    return o;
+}
+
+static const cJSON *old_ctr_status(const cJSON *old, const char *list, const char *name)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jarr(old, list))
+    {
+        const char *n = jstr(it, "name");
+        if (n && name && !strcmp(n, name))
+            return it;
+    }
+    return NULL;
+}
+
+static cJSON *ctr_status(const cJSON *spec_ctr, const st_ctr *c, const st_grp *g,
+                         const char *dflt_wait, const char *dflt_msg, const char *now)
+{
+    const char *name = jstr(spec_ctr, "name");
+    const char *image = jstr(spec_ctr, "image");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", name ? name : "");
+    char *cid = NULL;
+    int created = c && c->cur.state && strcmp(c->cur.state, "Waiting") != 0;
+    if (g->id && *g->id && name && (created || (c && c->prev.state)))
+        cid = xasprintf("eci://%s/%s", g->id, name);
+    cJSON_AddItemToObject(o, "state", state_json(c ? &c->cur : NULL, cid, dflt_wait, dflt_msg, now));
+    if (c && c->prev.state && !strcmp(c->prev.state, "Terminated"))
+        cJSON_AddItemToObject(o, "lastState", state_json(&c->prev, NULL, dflt_wait, NULL, now));
+    else
+        cJSON_AddObjectToObject(o, "lastState");
+    int running = c && c->cur.state && !strcmp(c->cur.state, "Running");
+    cJSON_AddBoolToObject(o, "ready", running && c->ready);
+    cJSON_AddNumberToObject(o, "restartCount", c ? (double)c->restarts : 0);
+    cJSON_AddStringToObject(o, "image", image ? image : "");
+    cJSON_AddStringToObject(o, "imageID", c && c->image_id ? c->image_id : "");
+    if (cid)
+        cJSON_AddStringToObject(o, "containerID", cid);
+    cJSON_AddBoolToObject(o, "started", running);
+    free(cid);
+    return o;
+}
+
+/* Keys of PodStatus this module owns; everything else is carried over. */
+static const char *owned[] = {"phase", "conditions", "message", "reason", "hostIP", "hostIPs",
+                              "podIP", "podIPs", "startTime", "initContainerStatuses",
+                              "containerStatuses", "qosClass", NULL};
+
+static int is_owned(const char *k)
+{
+    for (int i = 0; owned[i]; i++)
+        if (!strcmp(owned[i], k))
+            return 1;
+    return 0;
+}
+
+static void add_condition(cJSON *conds, const cJSON *old, const char *type, int ok,
+                          const char *reason, const char *message, const char *now)
+{
+    const char *status = ok ? "True" : "False";
+    const char *ltt = now;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jarr(old, "conditions"))
+    {
+        const char *t = jstr(it, "type"), *s = jstr(it, "status");
+        if (t && !strcmp(t, type) && s && !strcmp(s, status) && jstr(it, "lastTransitionTime"))
+            ltt = jstr(it, "lastTransitionTime");
+    }
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", type);
+    cJSON_AddStringToObject(c, "status", status);
+    cJSON_AddNullToObject(c, "lastProbeTime");
+    cJSON_AddStringToObject(c, "lastTransitionTime", ltt);
+    if (!ok && reason)
+        cJSON_AddStringToObject(c, "reason", reason);
+    if (!ok && message)
+        cJSON_AddStringToObject(c, "message", message);
+    cJSON_AddItemToArray(conds, c);
+}
+
+static int terminal(const char *phase)
+{
+    return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"));
+}
+
+static cJSON *build(const cJSON *pod, const st_grp *g, const prov_st_ctx *ctx)
+{
+    const cJSON *spec = jobj(pod, "spec");
+    const cJSON *old = jobj(pod, "status");
+    const char *now = ctx && ctx->now ? ctx->now : "1970-01-01T00:00:00Z";
+    cJSON *st = cJSON_CreateObject();
+
+    const char *phase = g->force_phase ? g->force_phase : phase_of(g->status);
+    if (!phase)
+        phase = jstr(old, "phase") ? jstr(old, "phase") : "Pending";
+    const char *reason = g->reason, *message = g->message;
+    if (!g->force_phase && g->status) {
+        if (!strcmp(g->status, "ScheduleFailed")) {
+            reason = "ScheduleFailed";
+            message = g->warning ? g->warning : "ECI could not schedule the container group";
+        } else if (!strcmp(g->status, "Expired")) {
+            reason = "Expired";
+            message = "the ECI container group expired (the account is in arrears)";
+        }
+    }
+
+    /* init containers */
+    const cJSON *ispec = jarr(spec, "initContainers");
+    cJSON *ist = cJSON_CreateArray();
+    dynbuf incomplete;
+    dynbuf_init(&incomplete, 4096);
+    int group_started = !strcmp(phase, "Running") || !strcmp(phase, "Succeeded") ||
+                        (g->status && !strcmp(g->status, "Failed") && g->ip && *g->ip);
+    const char *wait_reason = reason && !strcmp(phase, "Pending") ? reason : "ContainerCreating";
+    const char *wait_msg = !strcmp(phase, "Pending") ? message : NULL;
+    if (terminal(phase) && reason) {
+        wait_reason = reason;
+        wait_msg = message;
+    }
+    int inits_done = 1;
+    const cJSON *sc;
+    cJSON_ArrayForEach(sc, ispec)
+    {
+        const char *name = jstr(sc, "name");
+        const st_ctr *c = find_ctr(g->inits, g->ninit, name);
+        st_ctr synth;
+        if (!g->init_known && group_started && !g->force_phase) {
+            memset(&synth, 0, sizeof synth);
+            synth.name = name;
+            synth.cur.state = "Terminated";
+            synth.cur.reason = "Completed";
+            c = &synth;
+        }
+        cJSON_AddItemToArray(ist, ctr_status(sc, c, g, "PodInitializing", NULL, now));
+        int ok = c && c->cur.state && !strcmp(c->cur.state, "Terminated") && c->cur.exit_code == 0;
+        if (!ok) {
+            inits_done = 0;
+            dynbuf_printf(&incomplete, "%s%s", incomplete.len ? " " : "", name ? name : "");
+        }
+    }
+    /* containers */
+    const cJSON *cspec = jarr(spec, "containers");
+    cJSON *cst = cJSON_CreateArray();
+    dynbuf unready;
+    dynbuf_init(&unready, 4096);
+    int all_ready = 1;
+    cJSON_ArrayForEach(sc, cspec)
+    {
+        const char *name = jstr(sc, "name");
+        const st_ctr *c = find_ctr(g->ctrs, g->n, name);
+        const char *wr = !inits_done && !terminal(phase) && !(reason && !strcmp(phase, "Pending"))
+                             ? "PodInitializing"
+                             : wait_reason;
+        cJSON *x = ctr_status(sc, c, g, wr, wr == wait_reason ? wait_msg : NULL, now);
+        if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "ready"))) {
+            all_ready = 0;
+            dynbuf_printf(&unready, "%s%s", unready.len ? " " : "", name ? name : "");
+        }
+        cJSON_AddItemToArray(cst, x);
+    }
+
+    /* conditions */
+    cJSON *conds = cJSON_CreateArray();
+    int sandbox = (g->ip && *g->ip) || group_started;
+    add_condition(conds, old, "PodReadyToStartContainers", sandbox, NULL, NULL, now);
+    char *m = NULL;
+    if (!inits_done) {
+        m = xasprintf("containers with incomplete status: [%s]", dynbuf_str(&incomplete));
+        add_condition(conds, old, "Initialized", 0, "ContainersNotInitialized", m, now);
+        free(m);
+    } else {
+        add_condition(conds, old, "Initialized", 1, NULL, NULL, now);
+    }
+    int ready = all_ready && !terminal(phase) && cJSON_GetArraySize(cspec) > 0;
+    const char *nr_reason = terminal(phase) ? "PodCompleted" : "ContainersNotReady";
+    m = terminal(phase) ? NULL : xasprintf("containers with unready status: [%s]", dynbuf_str(&unready));
+    add_condition(conds, old, "ContainersReady", ready, nr_reason, m, now);
+    /* readiness gates: conditions set by other controllers */
+    const char *gate_reason = NULL;
+    char *gate_msg = NULL;
+    const cJSON *gt;
+    cJSON_ArrayForEach(gt, jarr(spec, "readinessGates"))
+    {
+        const char *ct = jstr(gt, "conditionType");
+        if (!ct || gate_msg)
+            continue;
+        const cJSON *found = NULL, *it;
+        cJSON_ArrayForEach(it, jarr(old, "conditions")) if (jstr(it, "type") && !strcmp(jstr(it, "type"), ct))
+            found = it;
+        if (!found)
+            gate_msg = xasprintf("corresponding condition of pod readiness gate \"%s\" does not exist.", ct);
+        else if (!jstr(found, "status") || strcmp(jstr(found, "status"), "True"))
+            gate_msg = xasprintf("the status of pod readiness gate \"%s\" is not \"True\", but %s", ct,
+                                 jstr(found, "status") ? jstr(found, "status") : "Unknown");
+    }
+    if (gate_msg)
+        gate_reason = "ReadinessGatesNotReady";
+    if (ready && gate_msg)
+        add_condition(conds, old, "Ready", 0, gate_reason, gate_msg, now);
+    else
+        add_condition(conds, old, "Ready", ready, nr_reason, m, now);
+    free(m);
+    free(gate_msg);
+    add_condition(conds, old, "PodScheduled", 1, NULL, NULL, now);
+    /* keep conditions owned by others (readiness gates, DisruptionTarget, ...) */
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jarr(old, "conditions"))
+    {
+        const char *t = jstr(it, "type");
+        if (!t || !strcmp(t, "PodReadyToStartContainers") || !strcmp(t, "Initialized") ||
+            !strcmp(t, "ContainersReady") || !strcmp(t, "Ready") || !strcmp(t, "PodScheduled"))
+            continue;
+        cJSON_AddItemToArray(conds, cJSON_Duplicate(it, 1));
+    }
+
+    cJSON_AddStringToObject(st, "phase", phase);
+    cJSON_AddItemToObject(st, "conditions", conds);
+    if (reason)
+        cJSON_AddStringToObject(st, "reason", reason);
+    if (message)
+        cJSON_AddStringToObject(st, "message", message);
+    if (ctx && ctx->node_ip && *ctx->node_ip) {
+        cJSON_AddStringToObject(st, "hostIP", ctx->node_ip);
+        cJSON *a = cJSON_AddArrayToObject(st, "hostIPs");
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "ip", ctx->node_ip);
+        cJSON_AddItemToArray(a, x);
+    }
+    const char *ip = g->ip && *g->ip ? g->ip : NULL;
+    if (!ip && g->force_phase)
+        ip = jstr(old, "podIP"); /* keep what was reported */
+    if (ip) {
+        cJSON_AddStringToObject(st, "podIP", ip);
+        cJSON *a = cJSON_AddArrayToObject(st, "podIPs");
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "ip", ip);
+        cJSON_AddItemToArray(a, x);
+    }
+    char tbuf[32];
+    const char *start = jstr(old, "startTime");
+    if (!start)
+        start = ts_norm(g->created, tbuf);
+    cJSON_AddStringToObject(st, "startTime", start ? start : now);
+    if (cJSON_GetArraySize(ist))
+        cJSON_AddItemToObject(st, "initContainerStatuses", ist);
+    else
+        cJSON_Delete(ist);
+    cJSON_AddItemToObject(st, "containerStatuses", cst);
+    const char *qos = jstr(old, "qosClass");
+    cJSON_AddStringToObject(st, "qosClass", qos ? qos : prov_st_qos_class(pod));
+    /* carry over what others own */
+    cJSON_ArrayForEach(it, old)
+    {
+        if (it->string && !is_owned(it->string))
+            cJSON_AddItemToObject(st, it->string, cJSON_Duplicate(it, 1));
+    }
+    dynbuf_free(&incomplete);
+    dynbuf_free(&unready);
+    return st;
+}
+
+/* ------------------------------------------------------------ inputs */
+
+static void from_eci_state(const eci_container_state *s, st_state *o)
+{
+    memset(o, 0, sizeof *o);
+    if (!s->state || !*s->state)
+        return;
+    o->state = s->state;
+    o->reason = s->reason;
+    o->message = s->message;
+    o->exit_code = s->exit_code;
+    o->signal = s->signal;
+    o->started = s->start_time;
+    o->finished = s->finish_time;
+}
+
+static st_ctr *from_infos(const eci_container_info *v, size_t n)
+{
+    st_ctr *r = xcalloc(n ? n : 1, sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        r[i].name = v[i].name;
+        r[i].ready = v[i].ready;
+        r[i].restarts = v[i].restart_count;
+        from_eci_state(&v[i].current_state, &r[i].cur);
+        from_eci_state(&v[i].previous_state, &r[i].prev);
+    }
+    return r;
+}
+
+cJSON *prov_st_from_group(const cJSON *pod, const eci_container_group *eg, const prov_st_ctx *ctx)
+{
+    st_grp g;
+    memset(&g, 0, sizeof g);
+    g.id = eg->container_group_id;
+    g.status = eg->status;
+    g.ip = eg->intranet_ip;
+    g.created = eg->creation_time;
+    /* the latest Warning event explains failures */
+    char best[32] = "";
+    for (size_t i = 0; i < eg->n_events; i++) {
+        const eci_event *e = &eg->events[i];
+        char buf[32];
+        const char *t = ts_norm(e->last_timestamp, buf);
+        if (e->type && !strcmp(e->type, "Warning") && e->message &&
+            (!g.warning || (t && strcmp(t, best) >= 0))) {
+            g.warning = e->message;
+            snprintf(best, sizeof best, "%s", t ? t : "");
+        }
+    }
+    st_ctr *c = from_infos(eg->containers, eg->n_containers);
+    st_ctr *ic = from_infos(eg->init_containers, eg->n_init_containers);
+    g.ctrs = c;
+    g.n = eg->n_containers;
+    g.inits = ic;
+    g.ninit = eg->n_init_containers;
+    g.init_known = 1;
+    cJSON *r = build(pod, &g, ctx);
+    free(c);
+    free(ic);
+    return r;
+}
+
+static void from_k8s_state(const eci_k8s_state *s, st_state *o)
+{
+    memset(o, 0, sizeof *o);
+    if (s->terminated) {
+        o->state = "Terminated";
+        o->reason = s->terminated_reason;
+        o->message = s->terminated_message;
+        o->exit_code = s->terminated_exit_code;
+        o->signal = s->terminated_signal;
+        o->started = s->terminated_started_at;
+        o->finished = s->terminated_finished_at;
+    } else if (s->running) {
+        o->state = "Running";
+        o->started = s->running_started_at;
+    } else if (s->waiting) {
+        o->state = "Waiting";
+        o->reason = s->waiting_reason;
+        o->message = s->waiting_message;
+    }
+}
+
+cJSON *prov_st_from_status(const cJSON *pod, const eci_cg_status *s, const prov_st_ctx *ctx)
+{
+    st_grp g;
+    memset(&g, 0, sizeof g);
+    g.id = s->container_group_id;
+    g.status = s->status;
+    if (!phase_of(g.status) && s->phase) /* unknown group status: trust the pod phase */
+        g.status = s->phase;
+    g.ip = s->pod_ip;
+    g.created = s->start_time;
+    st_ctr *c = xcalloc(s->n_container_statuses ? s->n_container_statuses : 1, sizeof *c);
+    for (size_t i = 0; i < s->n_container_statuses; i++) {
+        const eci_container_status *cs = &s->container_statuses[i];
+        c[i].name = cs->name;
+        c[i].image_id = cs->image_id;
+        c[i].ready = cs->ready;
+        c[i].restarts = cs->restart_count;
+        from_k8s_state(&cs->state, &c[i].cur);
+        from_k8s_state(&cs->last_state, &c[i].prev);
+    }
+    g.ctrs = c;
+    g.n = s->n_container_statuses;
+    cJSON *r = build(pod, &g, ctx);
+    free(c);
+    return r;
+}
+
+/* Containers of the current status turned terminal: running ones become
+ * ContainerStatusUnknown (exit 137), terminated ones are kept. */
+static st_ctr *carry_over(const cJSON *pod, const char *list, size_t *n)
+{
+    const cJSON *spec = jarr(jobj(pod, "spec"), list);
+    const cJSON *old = jobj(pod, "status");
+    const char *olist = !strcmp(list, "containers") ? "containerStatuses" : "initContainerStatuses";
+    *n = 0;
+    st_ctr *r = xcalloc((size_t)cJSON_GetArraySize(spec) + 1, sizeof *r);
+    const cJSON *sc;
+    cJSON_ArrayForEach(sc, spec)
+    {
+        const char *name = jstr(sc, "name");
+        const cJSON *os = old_ctr_status(old, olist, name);
+        st_ctr *c = &r[(*n)++];
+        c->name = name;
+        const cJSON *st = jobj(os, "state");
+        const cJSON *t = jobj(st, "terminated"), *run = jobj(st, "running");
+        const cJSON *rc = cJSON_GetObjectItemCaseSensitive(os, "restartCount");
+        c->restarts = cJSON_IsNumber(rc) ? (int64_t)rc->valuedouble : 0;
+        if (t) {
+            c->cur.state = "Terminated";
+            const cJSON *ec = cJSON_GetObjectItemCaseSensitive(t, "exitCode");
+            c->cur.exit_code = cJSON_IsNumber(ec) ? (int64_t)ec->valuedouble : 0;
+            c->cur.reason = jstr(t, "reason");
+            c->cur.message = jstr(t, "message");
+            c->cur.started = jstr(t, "startedAt");
+            c->cur.finished = jstr(t, "finishedAt");
+        } else if (run) {
+            c->cur.state = "Terminated";
+            c->cur.exit_code = 137;
+            c->cur.reason = "ContainerStatusUnknown";
+            c->cur.message = "The container could not be located when the pod was terminated";
+            c->cur.started = jstr(run, "startedAt");
+        }
+    }
+    return r;
+}
+
+static const char *old_group_id(const cJSON *pod)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jarr(jobj(pod, "status"), "containerStatuses"))
+    {
+        const char *cid = jstr(it, "containerID");
+        if (cid && !strncmp(cid, "eci://", 6))
+            return cid; /* parsed below */
+    }
+    return NULL;
+}
+
+cJSON *prov_st_failed(const cJSON *pod, const char *reason, const char *message,
+                      const prov_st_ctx *ctx)
+{
+    st_grp g;
+    memset(&g, 0, sizeof g);
+    g.force_phase = "Failed";
+    g.reason = reason ? reason : "ProviderFailed";
+    g.message = message;
+    size_t n, ni;
+    st_ctr *c = carry_over(pod, "containers", &n);
+    st_ctr *ic = carry_over(pod, "initContainers", &ni);
+    char *id = NULL;
+    const char *cid = old_group_id(pod);
+    if (cid) {
+        const char *s = cid + 6, *e = strchr(s, '/');
+        id = e ? xstrndup(s, (size_t)(e - s)) : xstrdup(s);
+    }
+    g.id = id;
+    g.ctrs = c;
+    g.n = n;
+    g.inits = ic;
+    g.ninit = ni;
+    g.init_known = 1;
+    cJSON *r = build(pod, &g, ctx);
+    free(id);
+    free(c);
+    free(ic);
+    return r;
+}
+
+cJSON *prov_st_pending(const cJSON *pod, const char *reason, const char *message,
+                       const prov_st_ctx *ctx)
+{
+    st_grp g;
+    memset(&g, 0, sizeof g);
+    g.force_phase = "Pending";
+    g.reason = reason ? reason : "ContainerCreating";
+    g.message = message;
+    g.init_known = 1;
+    return build(pod, &g, ctx);
+}
+
+/* ----------------------------------------------------------- compare */
+
+static int cmp_cond(const void *a, const void *b)
+{
+    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    const char *tx = jstr(x, "type"), *ty = jstr(y, "type");
+    return strcmp(tx ? tx : "", ty ? ty : "");
+}
+
+static const char *ctr_keys[] = {"name", "state", "lastState", "ready", "restartCount", "image",
+                                 "imageID", "containerID", "started", NULL};
+
+static cJSON *normal_form(const cJSON *st)
+{
+    cJSON *n = cJSON_CreateObject();
+    const cJSON *it;
+    cJSON_ArrayForEach(it, st)
+    {
+        if (!it->string || !is_owned(it->string) || cJSON_IsNull(it))
+            continue;
+        if (!strcmp(it->string, "conditions")) {
+            size_t k = 0, cnt = (size_t)cJSON_GetArraySize(it);
+            const cJSON **v = xcalloc(cnt + 1, sizeof *v);
+            const cJSON *c;
+            cJSON_ArrayForEach(c, it) v[k++] = c;
+            qsort(v, k, sizeof *v, cmp_cond);
+            cJSON *a = cJSON_AddArrayToObject(n, "conditions");
+            for (size_t i = 0; i < k; i++) {
+                cJSON *d = cJSON_Duplicate(v[i], 1);
+                cJSON_DeleteItemFromObjectCaseSensitive(d, "lastProbeTime");
+                cJSON_DeleteItemFromObjectCaseSensitive(d, "lastHeartbeatTime");
+                cJSON_AddItemToArray(a, d);
+            }
+            free(v);
+        } else if (!strcmp(it->string, "containerStatuses") ||
+                   !strcmp(it->string, "initContainerStatuses")) {
+            cJSON *a = cJSON_AddArrayToObject(n, it->string);
+            const cJSON *c;
+            cJSON_ArrayForEach(c, it)
+            {
+                cJSON *d = cJSON_CreateObject();
+                for (int i = 0; ctr_keys[i]; i++) {
+                    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, ctr_keys[i]);
+                    if (!v || cJSON_IsNull(v))
+                        continue;
+                    if (cJSON_IsObject(v) && !v->child)
+                        continue; /* lastState: {} */
+                    cJSON_AddItemToObject(d, ctr_keys[i], cJSON_Duplicate(v, 1));
+                }
+                cJSON_AddItemToArray(a, d);
+            }
+        } else {
+            cJSON_AddItemToObject(n, it->string, cJSON_Duplicate(it, 1));
+        }
+    }
+    return n;
+}
+
+int prov_st_changed(const cJSON *old_status, const cJSON *new_status)
+{
+    if (!old_status || !new_status)
+        return old_status != new_status;
+    cJSON *a = normal_form(old_status), *b = normal_form(new_status);
+    int same = cJSON_Compare(a, b, 1);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    return !same;
+}
+
+/* --------------------------------------------------------------- QoS */
+
+static int has_res(const cJSON *m, const char *k)
+{
+    const cJSON *v = m ? cJSON_GetObjectItemCaseSensitive(m, k) : NULL;
+    return v && !cJSON_IsNull(v) &&
+           !(cJSON_IsString(v) && (!*v->valuestring || !strcmp(v->valuestring, "0"))) &&
+           !(cJSON_IsNumber(v) && v->valuedouble == 0);
+}
+
+const char *prov_st_qos_class(const cJSON *pod)
+{
+    const cJSON *spec = jobj(pod, "spec");
+    int any = 0, guaranteed = 1;
+    const char *lists[] = {"initContainers", "containers"};
+    for (int l = 0; l < 2; l++) {
+        const cJSON *c;
+        cJSON_ArrayForEach(c, jarr(spec, lists[l]))
+        {
+            const cJSON *r = jobj(c, "resources");
+            const cJSON *lim = jobj(r, "limits"), *req = jobj(r, "requests");
+            const char *res[] = {"cpu", "memory"};
+            for (int i = 0; i < 2; i++) {
+                int hl = has_res(lim, res[i]), hr = has_res(req, res[i]);
+                if (hl || hr)
+                    any = 1;
+                if (!hl) {
+                    guaranteed = 0;
+                } else if (hr) {
+                    const cJSON *a = cJSON_GetObjectItemCaseSensitive(lim, res[i]);
+                    const cJSON *b = cJSON_GetObjectItemCaseSensitive(req, res[i]);
+                    char *x = cJSON_PrintUnformatted(a), *y = cJSON_PrintUnformatted(b);
+                    if (strcmp(x, y))
+                        guaranteed = 0;
+                    free(x);
+                    free(y);
+                }
+            }
+        }
+    }
+    if (!any)
+        return "BestEffort";
+    return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+/* ------------------------------------------------------------ events */
+
+cJSON *prov_st_event(const cJSON *pod, const char *key, const char *type, const char *reason,
+                     const char *message, int64_t count, const char *first, const char *last,
+                     const prov_st_ctx *ctx)
+{
+    const cJSON *meta = jobj(pod, "metadata");
+    const char *name = jstr(meta, "name"), *ns = jstr(meta, "namespace"), *uid = jstr(meta, "uid");
+    const char *now = ctx && ctx->now ? ctx->now : "1970-01-01T00:00:00Z";
+    const char *node = ctx && ctx->node_name ? ctx->node_name : "";
+    char *seed = xasprintf("%s/%s", uid ? uid : "", key ? key : "");
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)seed, strlen(seed), md);
+    free(seed);
+    char hex[17];
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "apiVersion", "v1");
+    cJSON_AddStringToObject(e, "kind", "Event");
+    cJSON *m = cJSON_AddObjectToObject(e, "metadata");
+    char *en = xasprintf("%.230s.%s", name ? name : "pod", hex);
+    cJSON_AddStringToObject(m, "name", en);
+    free(en);
+    cJSON_AddStringToObject(m, "namespace", ns ? ns : "default");
+    cJSON *io = cJSON_AddObjectToObject(e, "involvedObject");
+    cJSON_AddStringToObject(io, "apiVersion", "v1");
+    cJSON_AddStringToObject(io, "kind", "Pod");
+    cJSON_AddStringToObject(io, "name", name ? name : "");
+    cJSON_AddStringToObject(io, "namespace", ns ? ns : "default");
+    if (uid)
+        cJSON_AddStringToObject(io, "uid", uid);
+    cJSON_AddStringToObject(e, "reason", reason && *reason ? reason : "ECIEvent");
+    char *msg = xstrndup(message ? message : "", 1024);
+    cJSON_AddStringToObject(e, "message", msg);
+    free(msg);
+    cJSON_AddStringToObject(e, "type", type && !strcmp(type, "Warning") ? "Warning" : "Normal");
+    cJSON_AddNumberToObject(e, "count", (double)(count < 1 ? 1 : count));
+    char b1[32], b2[32];
+    const char *f = ts_norm(first, b1), *l = ts_norm(last, b2);
+    if (!f)
+        f = l ? l : now;
+    if (!l)
+        l = f;
+    cJSON_AddStringToObject(e, "firstTimestamp", f);
+    cJSON_AddStringToObject(e, "lastTimestamp", l);
+    cJSON *src = cJSON_AddObjectToObject(e, "source");
+    cJSON_AddStringToObject(src, "component", "eci-kubelet");
+    cJSON_AddStringToObject(src, "host", node);
+    cJSON_AddStringToObject(e, "reportingComponent", "eci-kubelet");
+    cJSON_AddStringToObject(e, "reportingInstance", node);
+    return e;
+}
+
+cJSON *prov_st_event_from_eci(const cJSON *pod, const char *group_id, const eci_event *ev,
+                              const prov_st_ctx *ctx)
+{
+    char *key = xasprintf("%s/%s/%s/%s", group_id ? group_id : "", ev->name ? ev->name : "",
+                          ev->reason ? ev->reason : "", ev->first_timestamp ? ev->first_timestamp : "");
+    cJSON *e = prov_st_event(pod, key, ev->type, ev->reason, ev->message, ev->count,
+                             ev->first_timestamp, ev->last_timestamp, ctx);
+    free(key);
+    return e;
+}
+
+cJSON *prov_st_event_from_k8s(const cJSON *pod, const char *group_id, const eci_k8s_event *ev,
+                              const prov_st_ctx *ctx)
+{
+    char *key = ev->metadata_name && *ev->metadata_name
+                    ? xasprintf("%s/%s", group_id ? group_id : "", ev->metadata_name)
+                    : xasprintf("%s//%s/%s", group_id ? group_id : "", ev->reason ? ev->reason : "",
+                                ev->first_timestamp ? ev->first_timestamp : "");
+    cJSON *e = prov_st_event(pod, key, ev->type, ev->reason, ev->message, ev->count,
+                             ev->first_timestamp, ev->last_timestamp, ctx);
+    free(key);
+    return e;
+}
