@@ -600,10 +600,11 @@ static const char *policy(const rt_group *g) { return g->spec->restart_policy; }
 
 static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *reason, const char *msg)
 {
+    time_t started = c->st.current.kind == EMU_CS_RUNNING ? c->st.current.start_time : time(NULL);
     set_state(&c->st.current, EMU_CS_TERMINATED, reason ? reason : code == 0 ? "Completed" : "Error", msg);
     c->st.current.exit_code = code;
     c->st.current.signal = sig;
-    c->st.current.start_time = time(NULL) - (time_t)secs_since(&c->run_start);
+    c->st.current.start_time = started;
     c->st.current.finish_time = time(NULL);
     c->st.ready = c->is_init && code == 0;
     c->idle = 0;
@@ -729,11 +730,13 @@ static void drain(rt_ctr *c)
 static void on_exit_ctr(rt_group *g, rt_ctr *c)
 {
     drain(c);
+    /* Like a container whose PID 1 died: the rest of the session goes too.
+     * Before the reap, so the zombie keeps the id from being reused. */
+    emu_rt_kill_session(c->ch.pid, SIGKILL);
     int sig;
     unsigned long long cpu = 0;
     int code = emu_rt_child_reap(&c->ch, &sig, &cpu);
     c->cpu_done_ns += cpu;
-    emu_rt_kill_session(c->ch.pid, SIGKILL); /* like a container whose init died */
     drain(c);
     emu_rt_child_close_fds(&c->ch);
     c->ch.pid = -1;

@@ -283,8 +283,12 @@ up_failed() {
         echo "==> $f <==" >&2
         tail -n 15 "$f" >&2
     done
+    local rc=$1
+    # Free ports are picked before the components bind them; if another
+    # process took one in between, the caller tries again with new ports.
+    if grep -qs 'address already in use' "$LOGS"/*.log; then rc=75; fi
     cmd_down
-    exit "$1"
+    exit "$rc"
 }
 
 cmd_up() {
@@ -537,7 +541,14 @@ cmd_node_kubeconfig() {
 }
 
 case "${1:-}" in
-    up) cmd_up ;;
+    up)
+        for attempt in 1 2 3; do
+            # A separate process, so that set -e stays in force inside cmd_up.
+            rc=0; bash "${BASH_SOURCE[0]}" up-once || rc=$?
+            [ $rc -eq 75 ] && [ $attempt -lt 3 ] && { log "a port was taken; trying again"; continue; }
+            exit $rc
+        done ;;
+    up-once) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
     env) cmd_env ;;
