@@ -588,9 +588,9 @@ static void test_ratelimit(void **state)
     assert_int_equal(rl_wait(rl, -1), 0);
     clock_gettime(CLOCK_MONOTONIC, &b);
     double el = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-    assert_true(el >= 0.08 && el < 0.5);
+    assert_true(el >= 0.08 && el < 2.0);
     long w = rl_reserve_ms(rl);
-    assert_true(w > 0 && w <= 60);
+    assert_true(w >= 0 && w <= 60);
     rl_set_rate(rl, 0, 1);
     assert_true(rl_try_take(rl)); /* unlimited */
     assert_int_equal(rl_reserve_ms(rl), 0);
