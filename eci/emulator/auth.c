@@ -117,6 +117,11 @@ int emu_auth_check(emu_auth *a, const char *method, const kv_list *params, time_
     for (int i = 0; required[i]; i++)
         if (kv_count(params, required[i]) > 1)
             return emu_invalid(e, required[i], "the parameter is given more than once");
+#ifdef ECI_FUZZING
+    /* Fuzz builds: Signature=fuzz reaches the operations without a valid signature. */
+    if (strcmp(kv_get(params, "Signature"), "fuzz") == 0)
+        return 0;
+#endif
     if (strcmp(kv_get(params, "Version"), "2018-08-08") != 0)
         return emu_fail_code(e, "InvalidVersion");
     const char *fmt = emu_get(params, "Format");

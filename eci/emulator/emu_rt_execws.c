@@ -275,14 +275,11 @@ static void *pump_main(void *arg)
         if (exited && s->ch.out_fd < 0 && s->ch.err_fd < 0)
             break;
     }
-    pthread_mutex_lock(&ws->mu);
-    int gone = s->ws_gone;
-    pthread_mutex_unlock(&ws->mu);
-    if (gone || !exited)
-        emu_rt_kill_session(s->ch.pid, SIGKILL);
+    /* Background processes of the command go with it; killed before the
+     * reap so the zombie keeps the session id from being reused. */
+    emu_rt_kill_session(s->ch.pid, SIGKILL);
     int sig;
     int code = emu_rt_child_reap(&s->ch, &sig, NULL);
-    emu_rt_kill_session(s->ch.pid, SIGKILL);
     pthread_mutex_lock(&ws->mu);
     emu_rt_child_close_fds(&s->ch);
     if (!s->ws_gone) {

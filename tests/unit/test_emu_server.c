@@ -1,0 +1,406 @@
+/* The emulator's request handling in process (emu_server_handle, no
+ * sockets, no runtime): signing, dispatch, idempotency, paging, the state
+ * machine, XML, admin routes, faults. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eci/emulator/emu.h"
+#include "eci/sign.h"
+
+static emu_server *S;
+static int nonce_seq;
+
+typedef struct res {
+    int status;
+    int drop;
+    cJSON *j;
+    char *raw;
+} res;
+
+static void res_free(res *r)
+{
+    cJSON_Delete(r->j);
+    free(r->raw);
+}
+
+/* Sign and send Action with "K=V" pairs (NULL-terminated). */
+static res api_v(const char *method, const char *action, va_list ap)
+{
+    kv_list p = KV_LIST_INIT;
+    kv_add(&p, "Action", action);
+    kv_add(&p, "RegionId", "cn-hangzhou");
+    const char *kvs;
+    while ((kvs = va_arg(ap, const char *)) != NULL) {
+        const char *eq = strchr(kvs, '=');
+        kv_addn(&p, kvs, (size_t)(eq - kvs), eq + 1, strlen(eq + 1));
+        if (strncmp(kvs, "RegionId=", 9) == 0) {
+            kv_del(&p, "RegionId");
+            kv_addn(&p, kvs, 8, eq + 1, strlen(eq + 1));
+        }
+    }
+    char nonce[32], stamp[32];
+    snprintf(nonce, sizeof nonce, "nonce-%d", ++nonce_seq);
+    emu_fmt_time(time(NULL), stamp, sizeof stamp);
+    kv_add(&p, "Version", "2018-08-08");
+    kv_add(&p, "AccessKeyId", "ak");
+    kv_add(&p, "SignatureMethod", "HMAC-SHA1");
+    kv_add(&p, "SignatureVersion", "1.0");
+    kv_add(&p, "SignatureNonce", nonce);
+    kv_add(&p, "Timestamp", stamp);
+    char sig[64];
+    eci_sign_rpc(method, &p, "sk", sig);
+    kv_add(&p, "Signature", sig);
+    dynbuf q;
+    dynbuf_init(&q, 0);
+    for (size_t i = 0; i < p.n; i++) {
+        if (i)
+            dynbuf_addc(&q, '&');
+        eci_percent_encode(&q, p.items[i].key, strlen(p.items[i].key));
+        dynbuf_addc(&q, '=');
+        eci_percent_encode(&q, p.items[i].val, strlen(p.items[i].val));
+    }
+    emu_http_req req = {0};
+    req.method = method;
+    req.path = "/";
+    int post = strcmp(method, "POST") == 0;
+    req.query = post ? NULL : dynbuf_str(&q);
+    req.body = post ? dynbuf_str(&q) : NULL;
+    req.body_len = post ? q.len : 0;
+    req.loopback = 1;
+    emu_http_resp resp = {0};
+    dynbuf_init(&resp.body, 0);
+    emu_server_handle(S, &req, &resp);
+    res r = {resp.status, resp.drop, cJSON_Parse(dynbuf_str(&resp.body)), strdup(dynbuf_str(&resp.body))};
+    dynbuf_free(&resp.body);
+    dynbuf_free(&q);
+    kv_free(&p);
+    return r;
+}
+
+static res api(const char *action, ...)
+{
+    va_list ap;
+    va_start(ap, action);
+    res r = api_v("GET", action, ap);
+    va_end(ap);
+    return r;
+}
+
+static res api_post(const char *action, ...)
+{
+    va_list ap;
+    va_start(ap, action);
+    res r = api_v("POST", action, ap);
+    va_end(ap);
+    return r;
+}
+
+static res admin(const char *method, const char *path, const char *body, int loopback)
+{
+    emu_http_req req = {0};
+    req.method = method;
+    req.path = path;
+    req.body = body;
+    req.body_len = body ? strlen(body) : 0;
+    req.loopback = loopback;
+    emu_http_resp resp = {0};
+    dynbuf_init(&resp.body, 0);
+    emu_server_handle(S, &req, &resp);
+    res r = {resp.status, resp.drop, cJSON_Parse(dynbuf_str(&resp.body)), strdup(dynbuf_str(&resp.body))};
+    dynbuf_free(&resp.body);
+    return r;
+}
+
+static const char *code(const res *r)
+{
+    const cJSON *c = cJSON_GetObjectItem(r->j, "Code");
+    return cJSON_IsString(c) ? c->valuestring : "";
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *c = cJSON_GetObjectItem(o, k);
+    return cJSON_IsString(c) ? c->valuestring : "";
+}
+
+static int setup(void **st)
+{
+    (void)st;
+    emu_options o = {0};
+    o.access_key_id = "ak";
+    o.access_key_secret = "sk";
+    o.no_runtime = 1;
+    o.schedule_delay_ms = 0;
+    o.seed = 5;
+    o.state_dir = "/tmp";
+    char err[256];
+    S = emu_server_new(&o, err, sizeof err);
+    return S ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    emu_server_free(S);
+    S = NULL;
+    return 0;
+}
+
+static char *create(const char *name, const char *token)
+{
+    char n[96], t[96];
+    snprintf(n, sizeof n, "ContainerGroupName=%s", name);
+    snprintf(t, sizeof t, "ClientToken=%s", token);
+    res r = api("CreateContainerGroup", n, t, "Container.1.Name=c", "Container.1.Image=busybox", "Tag.1.Key=suite",
+                "Tag.1.Value=unit", NULL);
+    assert_int_equal(r.status, 200);
+    char *id = strdup(str(r.j, "ContainerGroupId"));
+    res_free(&r);
+    return id;
+}
+
+static int status_is(const char *id, const char *want)
+{
+    char ids[96];
+    snprintf(ids, sizeof ids, "ContainerGroupIds=[\"%s\"]", id);
+    for (int i = 0; i < 40; i++) {
+        res r = api("DescribeContainerGroups", ids, NULL);
+        cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(r.j, "ContainerGroups"), 0);
+        int ok = g && strcmp(str(g, "Status"), want) == 0;
+        res_free(&r);
+        if (ok)
+            return 1;
+        usleep(50000);
+    }
+    return 0;
+}
+
+static void test_create_and_lifecycle(void **st)
+{
+    (void)st;
+    char *id = create("life-1", "life-tok");
+    assert_true(status_is(id, "Running"));
+    res r = api("CreateContainerGroup", "ContainerGroupName=life-1", "ClientToken=life-tok", "Container.1.Name=c",
+                "Container.1.Image=busybox", "Tag.1.Key=suite", "Tag.1.Value=unit", NULL);
+    assert_string_equal(str(r.j, "ContainerGroupId"), id);
+    res_free(&r);
+    r = api_post("CreateContainerGroup", "ContainerGroupName=life-2", "ClientToken=life-tok", "Container.1.Name=c",
+                 "Container.1.Image=busybox", NULL);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(code(&r), "IdempotentParameterMismatch");
+    res_free(&r);
+    char gid[96];
+    snprintf(gid, sizeof gid, "ContainerGroupId=%s", id);
+    r = api("RestartContainerGroup", gid, NULL);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    assert_true(status_is(id, "Restarting"));
+    assert_true(status_is(id, "Running"));
+    char path[128];
+    snprintf(path, sizeof path, "/_emulator/groups/%s/fail", id);
+    r = admin("POST", path, "{\"reason\":\"Broken\"}", 1);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    assert_true(status_is(id, "Failed"));
+    r = api("RestartContainerGroup", gid, NULL);
+    assert_string_equal(code(&r), "IncorrectStatus");
+    res_free(&r);
+    r = api("UpdateContainerGroup", gid, "Container.1.Name=c", "Container.1.Image=x", NULL);
+    assert_string_equal(code(&r), "IncorrectStatus");
+    res_free(&r);
+    snprintf(path, sizeof path, "ContainerGroupIds=[\"%s\"]", id);
+    r = api("DescribeContainerGroupEvents", path, NULL);
+    assert_non_null(strstr(r.raw, "\"Reason\":\"Broken\""));
+    assert_non_null(strstr(r.raw, "\"Reason\":\"Restarting\""));
+    res_free(&r);
+    r = api("DeleteContainerGroup", gid, NULL);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = api("DeleteContainerGroup", gid, NULL);
+    assert_int_equal(r.status, 404);
+    assert_string_equal(code(&r), "InvalidParameter.NotFound");
+    res_free(&r);
+    free(id);
+}
+
+static void test_paging(void **st)
+{
+    (void)st;
+    char name[32], tok[32];
+    for (int i = 0; i < 25; i++) {
+        snprintf(name, sizeof name, "pg-%d", i);
+        snprintf(tok, sizeof tok, "pg-tok-%d", i);
+        free(create(name, tok));
+    }
+    char next[64] = "";
+    int pages = 0, total = 0;
+    do {
+        char nt[96];
+        snprintf(nt, sizeof nt, "NextToken=%s", next);
+        res r = next[0] ? api("DescribeContainerGroups", "Limit=10", "Tag.1.Key=suite", nt, NULL)
+                        : api("DescribeContainerGroups", "Limit=10", "Tag.1.Key=suite", NULL);
+        assert_int_equal(r.status, 200);
+        assert_true(cJSON_GetObjectItem(r.j, "TotalCount")->valueint >= 25);
+        total += cJSON_GetArraySize(cJSON_GetObjectItem(r.j, "ContainerGroups"));
+        snprintf(next, sizeof next, "%s", str(r.j, "NextToken"));
+        res_free(&r);
+        pages++;
+    } while (next[0] && pages < 10);
+    assert_true(total >= 25);
+    assert_int_equal(pages, (total + 9) / 10);
+    res r = api("DescribeContainerGroups", "Limit=0", NULL);
+    assert_string_equal(code(&r), "InvalidParameter.ValueExceeded");
+    res_free(&r);
+}
+
+static void test_protocol(void **st)
+{
+    (void)st;
+    res r = api("DescribeRegions", "Format=XML", NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.raw, "<DescribeRegionsResponse><RequestId>"));
+    assert_non_null(strstr(r.raw, "<Zones>cn-hangzhou-g</Zones><Zones>"));
+    res_free(&r);
+    r = api("DescribeContainerGroups", "RegionId=cn-shanghai", NULL);
+    assert_string_equal(code(&r), "RegionNotSupport");
+    res_free(&r);
+    emu_http_req req = {0};
+    req.method = "DELETE";
+    req.path = "/";
+    req.query = "Action=DescribeRegions";
+    emu_http_resp resp = {0};
+    dynbuf_init(&resp.body, 0);
+    emu_server_handle(S, &req, &resp);
+    assert_int_equal(resp.status, 403);
+    assert_non_null(strstr(dynbuf_str(&resp.body), "UnsupportedHTTPMethod"));
+    dynbuf_reset(&resp.body);
+    req.method = "POST";
+    req.query = NULL;
+    req.body = "{\"Action\":\"x\"}";
+    req.body_len = strlen(req.body);
+    req.content_type = "application/json";
+    emu_server_handle(S, &req, &resp);
+    assert_int_equal(resp.status, 400);
+    dynbuf_reset(&resp.body);
+    req.method = "GET";
+    req.body = NULL;
+    req.body_len = 0;
+    req.query = "Action=%zz";
+    emu_server_handle(S, &req, &resp);
+    assert_int_equal(resp.status, 400);
+    assert_non_null(strstr(dynbuf_str(&resp.body), "\"RequestId\""));
+    dynbuf_free(&resp.body);
+}
+
+static void test_admin_and_faults(void **st)
+{
+    (void)st;
+    res r = admin("GET", "/_emulator/ledger", NULL, 0);
+    assert_int_equal(r.status, 403);
+    res_free(&r);
+    r = admin("POST", "/_emulator/faults", "{\"rules\":[\"DescribeRegions:InternalError:x1\",{\"action\":\"ListUsage\",\"code\":\"drop\",\"count\":1}]}", 1);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = api("DescribeRegions", NULL);
+    assert_int_equal(r.status, 500);
+    assert_string_equal(code(&r), "InternalError");
+    res_free(&r);
+    r = api("DescribeRegions", NULL);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = api("ListUsage", NULL);
+    assert_int_equal(r.drop, 1);
+    res_free(&r);
+    r = admin("POST", "/_emulator/faults", "{\"rules\":[\"bad\"]}", 1);
+    assert_int_equal(r.status, 400);
+    res_free(&r);
+    r = admin("POST", "/_emulator/unreachable", "{\"seconds\":30}", 1);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = api("DescribeRegions", NULL);
+    assert_int_equal(r.drop, 1);
+    res_free(&r);
+    r = admin("DELETE", "/_emulator/faults", NULL, 1);
+    res_free(&r);
+    r = api("DescribeRegions", NULL);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = admin("GET", "/_emulator/ledger", NULL, 1);
+    assert_int_equal(r.status, 200);
+    cJSON *calls = cJSON_GetObjectItem(r.j, "calls");
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(calls, "DescribeRegions"), "InternalError")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(calls, "ListUsage"), "Dropped")->valueint, 1);
+    res_free(&r);
+    r = admin("GET", "/_emulator/groups", NULL, 1);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = admin("GET", "/_emulator/nope", NULL, 1);
+    assert_int_equal(r.status, 404);
+    res_free(&r);
+    r = admin("POST", "/_emulator/reset", NULL, 1);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = api("DescribeContainerGroups", NULL);
+    assert_int_equal(cJSON_GetObjectItem(r.j, "TotalCount")->valueint, 0);
+    res_free(&r);
+}
+
+static void test_misc_ops(void **st)
+{
+    (void)st;
+    res r = api("DescribeContainerGroupPrice", "Cpu=2", "Memory=4", NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.raw, "\"TradePrice\":0.00012252"));
+    res_free(&r);
+    r = api("DescribeContainerGroupPrice", "Cpu=2", NULL);
+    assert_string_equal(code(&r), "MissingParameter");
+    res_free(&r);
+    r = api("CreateImageCache", "ImageCacheName=c1", "Image.1=busybox", "SecurityGroupId=sg-1", "VSwitchId=vsw-1", NULL);
+    assert_int_equal(r.status, 200);
+    char id[96];
+    snprintf(id, sizeof id, "ImageCacheId=%s", str(r.j, "ImageCacheId"));
+    res_free(&r);
+    r = api("DescribeImageCaches", id, NULL);
+    assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(r.j, "ImageCaches"), 0), "Status"), "Preparing");
+    res_free(&r);
+    r = api("DeleteImageCache", id, NULL);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = api("DeleteImageCache", id, NULL);
+    assert_int_equal(r.status, 404);
+    res_free(&r);
+    r = api("ExecContainerCommand", "ContainerGroupId=eci-x", "ContainerName=c", "Command=ls", NULL);
+    assert_int_equal(r.status, 404);
+    res_free(&r);
+    r = api("DescribeContainerLog", "ContainerGroupId=eci-x", NULL);
+    assert_string_equal(code(&r), "MissingParameter");
+    res_free(&r);
+    r = api("DescribeMultiContainerGroupMetric", "ContainerGroupIds=[\"eci-x\"]", NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.j, "MonitorDatas")), 0);
+    res_free(&r);
+    r = api("ListUsage", NULL);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r.j, "Attributes"), "MaxCpu")->valueint, 1000);
+    res_free(&r);
+    r = api("CreateContainerGroup", "ContainerGroupName=dry-1", "Container.1.Name=c", "Container.1.Image=b",
+            "DryRun=true", NULL);
+    assert_string_equal(code(&r), "DryRunOperation");
+    res_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_and_lifecycle), cmocka_unit_test(test_paging),
+        cmocka_unit_test(test_protocol),             cmocka_unit_test(test_admin_and_faults),
+        cmocka_unit_test(test_misc_ops),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
