@@ -329,7 +329,9 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const prov_st_ctx *ctx)
         const char *name = jstr(sc, "name");
         const st_ctr *c = find_ctr(g->inits, g->ninit, name);
         st_ctr synth;
-        if (!g->init_known && group_started && !g->force_phase) {
+        /* Init containers ECI does not report (DescribeContainerGroupStatus
+         * never does) have completed once the group runs. */
+        if ((!g->init_known || !c) && group_started && !g->force_phase) {
             memset(&synth, 0, sizeof synth);
             synth.name = name;
             synth.cur.state = "Terminated";

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -412,7 +413,7 @@ static int setup_dirs(rt_group *g, char *err, size_t errlen)
         }
         if (v->type == EMU_VOL_EMPTYDIR) {
             chmod(g->vol_dirs[i], 0777);
-            if (rt->ns_ok && v->medium && strcmp(v->medium, "Memory") == 0 &&
+            if (rt->ns_ok && v->medium && strcasecmp(v->medium, "Memory") == 0 &&
                 mount("tmpfs", g->vol_dirs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=0777") == 0)
                 g->vol_tmpfs[i] = 1;
         }
