@@ -1077,6 +1077,7 @@ static void begin_kill(rt_group *g, int grace)
 static void *group_main(void *arg)
 {
     rt_group *g = arg;
+    pthread_setname_np(pthread_self(), "emu-group");
     pthread_mutex_lock(&g->mu);
     for (;;) {
         if ((g->stop_req || g->restart_req) && !g->killing) {
