@@ -8,6 +8,7 @@
 #include "provider/bridge.h"
 #include "provider/bridge_int.h"
 #include "provider/health.h"
+#include "provider/kubelet.h"
 #include "k8s/lease.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -306,6 +307,7 @@ int prov_bridge_run(const prov_cfg *cfg)
 
     int rc = -1;
     prov_health *health = NULL;
+    prov_kubelet *kubelet = NULL;
     k8s_leader *leader = NULL;
     pthread_t *workers = NULL;
     int nworkers = 0, status_started = 0, node_started = 0;
@@ -397,6 +399,10 @@ int prov_bridge_run(const prov_cfg *cfg)
         goto out;
     }
 
+    kubelet = prov_kubelet_start(b);
+    if (!kubelet)
+        goto out;
+
     nworkers = cfg->reconcile_workers > 0 ? cfg->reconcile_workers : 4;
     workers = xcalloc((size_t)nworkers, sizeof *workers);
     for (int i = 0; i < nworkers; i++)
@@ -421,6 +427,7 @@ out:
         pthread_join(status_tid, NULL);
     if (node_started)
         pthread_join(node_tid, NULL);
+    prov_kubelet_stop(kubelet);
     k8s_leader_stop(leader);
     prov_health_stop(health);
     pthread_kill(sig_tid, SIGUSR2);

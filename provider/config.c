@@ -1377,6 +1377,14 @@ static int finish(loader *ld)
         }
         xstrset(&c->node_ip, ip);
     }
+    if (*c->hostname_address && strcasecmp(c->hostname_address, "none") != 0 && !valid_ip(c->hostname_address) &&
+        !dns_subdomain(c->hostname_address)) {
+        char q[128];
+        quote(q, sizeof q, c->hostname_address);
+        errf(ld->err, "%s: expected an IP address, a lower-case DNS name or none, got %s",
+             who(ld, OFF(hostname_address)), q);
+        return -1;
+    }
     if (!*c->hostname_address)
         xstrset(&c->hostname_address, c->node_ip);
     else if (strcasecmp(c->hostname_address, "none") == 0)

@@ -414,6 +414,11 @@ static void test_flag_errors(void **state)
         {{"--eci-ca-file=/nonexistent/c"}, "~--eci-ca-file: cannot read"},
         {{"--access-key-secret-file=/nonexistent/s"},
          "--access-key-secret-file: cannot read \"/nonexistent/s\": No such file or directory"},
+        {{"--hostname-address=Not A Host"},
+         "--hostname-address: expected an IP address, a lower-case DNS name or none, got \"Not A Host\""},
+        {{"--access-key-id=a", "--access-key-secret-file=/dev/null"},
+         "--access-key-secret-file: cannot read \"/dev/null\": not a regular file"},
+        {{"--access-key-id=a", "--access-key-secret-file=/"}, "~--access-key-secret-file: cannot read \"/\""},
         {{"--bogus"}, "unknown flag \"--bogus\" (see --help)"},
         {{"--bogus=1"}, "unknown flag \"--bogus\" (see --help)"},
         {{"stray"}, "unexpected argument \"stray\" (flags start with --; see --help)"},
@@ -507,6 +512,8 @@ static void test_yaml_errors(void **state)
         {"a: 1\n---\nb: 2\n", "~a: unknown setting"},
         {"eci:\n  region: r\n---\neci:\n  region: s\n", "more than one YAML document"},
         {"? [a]\n: 1\n", "(top level): keys must be plain strings (line 1)"},
+        {"node:\n  labels:\n    a: \"x,y\"\n", "node.labels: labels cannot contain ',' (line 3)"},
+        {"eci:\n  zones: [\"a,b\"]\n", "eci.zones: expected a list of ids (line 2)"},
         {"log:\n  level: chatty\n", "log.level: expected error, warn, info or debug, got \"chatty\" (line 2)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
