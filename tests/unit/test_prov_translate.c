@@ -806,6 +806,12 @@ static void t_probes_hooks(void **st)
     want(&t, "Container.1.LifecyclePreStopHandlerExec.3", "sleep 5");
     done(&t);
 
+    translate(&t, "", C1 ",'startupProbe':{'tcpSocket':{'port':80}}}]");
+    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_string_equal(finding(&t, "ignored", "spec.containers[0].startupProbe")->reason, "StartupProbeIgnored");
+    absent(&t, "Container.1.LivenessProbe.InitialDelaySeconds");
+    done(&t);
+
     translate(&t, "",
               C1 ",'livenessProbe':{'grpc':{'port':9000}},"
               "'readinessProbe':{'httpGet':{'port':'nope'}},"
