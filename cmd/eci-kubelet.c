@@ -6,15 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "provider/bridge.h"
 #include "provider/config.h"
 #include "util/log.h"
-
-#if defined(__has_include)
-#if __has_include("provider/bridge.h")
-#include "provider/bridge.h"
-#define HAVE_BRIDGE 1
-#endif
-#endif
 
 extern char **environ;
 
@@ -57,13 +51,7 @@ int main(int argc, char **argv)
         log_warn("main", "INSECURE: eci.insecureSkipTlsVerify is set; the ECI endpoint's TLS certificate is "
                          "not verified. Never use this in production.");
 
-    int rc;
-#ifdef HAVE_BRIDGE
-    rc = prov_bridge_run(&cfg) == 0 ? 0 : 1;
-#else
-    log_error("main", "this build has no bridge run loop; only --dry-run is available");
-    rc = 1;
-#endif
+    int rc = prov_bridge_run(&cfg) == 0 ? 0 : 1;
     prov_cfg_free(&cfg);
     return rc;
 }

@@ -356,8 +356,10 @@ static void snippet(char *dst, size_t cap, const char *s, size_t n)
     dst[j] = '\0';
 }
 
-static int attempt_once(eci_client *c, const char *action, const kv_list *params, cJSON **out, eci_error *err)
+static int attempt_once(eci_client *c, const char *action, const kv_list *params, cJSON **out, eci_error *err,
+                        long *retry_after_ms)
 {
+    *retry_after_ms = 0;
     eci_credential cred;
     if (eci_creds_get(c->creds, &cred, err) != 0)
         return -1;
@@ -428,8 +430,12 @@ static int attempt_once(eci_client *c, const char *action, const kv_list *params
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     CURLcode rc = curl_easy_perform(h);
     long status = 0;
-    if (rc == CURLE_OK)
+    if (rc == CURLE_OK) {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        curl_off_t ra = 0;
+        if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+            *retry_after_ms = ra > 3600 ? 3600000L : (long)ra * 1000L;
+    }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
@@ -498,6 +504,7 @@ int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **o
     snprintf(err->action, sizeof err->action, "%s", action);
     double t0 = now_s();
     int attempt = 0, rc = -1;
+    long retry_after = 0;
     for (;;) {
         /* Reset the per-attempt fields, keep action. */
         char act[sizeof err->action];
@@ -520,12 +527,17 @@ int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **o
             if (err->code == ECI_OK)
                 eci_error_set(err, ECI_E_FAULT, "injected fault at attempt %lu", no);
             rc = -1;
+            retry_after = 0;
         } else {
-            rc = attempt_once(c, action, params, out, err);
+            rc = attempt_once(c, action, params, out, err, &retry_after);
         }
         if (rc == 0 || !eci_error_retriable(err) || attempt > c->max_retries)
             break;
-        sleep_ms(backoff_ms(c, attempt - 1));
+        /* A Retry-After from the service lengthens the wait, up to the cap. */
+        long wait = backoff_ms(c, attempt - 1);
+        if (retry_after > wait)
+            wait = retry_after < c->backoff_cap_ms ? retry_after : c->backoff_cap_ms;
+        sleep_ms(wait);
     }
     err->attempts = attempt;
     if (rc == 0)

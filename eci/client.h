@@ -11,9 +11,10 @@
  * Retries: throttling, 5xx/ServiceUnavailable/InternalError, timeouts and
  * broken connections are retried up to max_retries times with jittered
  * exponential backoff (base * 2^attempt, capped, then a random value in
- * [d/2, d]); every attempt gets a fresh SignatureNonce, Timestamp and
- * signature. Client errors (4xx) return at once. A client-side token bucket
- * (qps, burst) paces every attempt. */
+ * [d/2, d]; a Retry-After header lengthens it up to the cap); every attempt
+ * gets a fresh SignatureNonce, Timestamp and signature. Client errors (4xx)
+ * return at once. A client-side token bucket (qps, burst) paces every
+ * attempt. */
 #ifndef ECI_CLIENT_H
 #define ECI_CLIENT_H
 

@@ -157,6 +157,21 @@ int eci_error_retriable(const eci_error *err)
     return c == ECI_CLASS_THROTTLED || c == ECI_CLASS_TRANSIENT;
 }
 
+int eci_error_http_status(const eci_error *err)
+{
+    switch (eci_error_classify(err)) {
+    case ECI_CLASS_OK: return 200;
+    case ECI_CLASS_NOT_FOUND: return 404;
+    case ECI_CLASS_INVALID: return 400;
+    case ECI_CLASS_THROTTLED: return 429;
+    case ECI_CLASS_TRANSIENT: return 503;
+    case ECI_CLASS_CONFLICT: return 409;
+    case ECI_CLASS_AUTH: return 403;
+    case ECI_CLASS_FATAL: return 500;
+    }
+    return 500;
+}
+
 const char *eci_error_format(const eci_error *err, char *buf, size_t len)
 {
     if (!buf || !len)

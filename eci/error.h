@@ -81,6 +81,10 @@ eci_code eci_code_from_api(int http_status, const char *api_code);
 eci_class eci_error_classify(const eci_error *err);
 /* 1 when a retry may succeed (class throttled or transient). */
 int eci_error_retriable(const eci_error *err);
+/* The HTTP status a server fronting ECI (the kubelet API) should answer for
+ * this error: not-found 404, invalid 400, throttled 429, transient 503,
+ * conflict 409, auth 403, fatal 500, ok 200. */
+int eci_error_http_status(const eci_error *err);
 /* Render "Action: HTTP 400 Throttling: message (RequestId X) [detail]" into buf;
  * returns buf. */
 const char *eci_error_format(const eci_error *err, char *buf, size_t len);

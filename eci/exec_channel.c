@@ -138,6 +138,18 @@ char *eci_chan_status_json(int exit_code, const char *errmsg)
     return r;
 }
 
+char *eci_chan_status_for(const char *proto, int exit_code, const char *errmsg)
+{
+    if (eci_chan_proto_status_json(proto))
+        return eci_chan_status_json(exit_code, errmsg);
+    if (errmsg)
+        return xstrdup(errmsg);
+    if (exit_code == 0)
+        return NULL;
+    return xasprintf("command terminated with non-zero exit code: command terminated with exit code %d",
+                     exit_code);
+}
+
 static const char *str_item(const cJSON *o, const char *key)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);

@@ -69,6 +69,11 @@ const char *eci_chan_pick_protocol(const char *offered);
  * internal failure. Caller frees. v4/v5 Status JSON, as the kubelet writes it. */
 char *eci_chan_status_json(int exit_code, const char *errmsg);
 
+/* The message a server sends on channel 3 when the command ends, for the
+ * negotiated subprotocol: the Status JSON for v4/v5; for older protocols
+ * nothing on success (NULL) and the plain error text on failure. Caller frees. */
+char *eci_chan_status_for(const char *proto, int exit_code, const char *errmsg);
+
 /* Parse a status message. Returns 0 with *exit_code >= 0 (0 for Success,
  * N for NonZeroExitCode), 1 for another failure (*exit_code = -1, its message
  * in msg), or -1 on malformed input (message in msg). */

@@ -16,8 +16,9 @@
 typedef struct eci_exec_stream eci_exec_stream;
 
 /* Called on the stream thread with stdout (channel 1) or stderr (channel 2)
- * bytes. It may call eci_exec_write_stdin / _resize / _close_stdin /
- * _cancel, but not eci_exec_free. */
+ * bytes; while it runs no more output is read (back-pressure). It may call
+ * eci_exec_resize / _close_stdin / _cancel, but not eci_exec_write_stdin
+ * (which can block waiting for this thread) nor eci_exec_free. */
 typedef void (*eci_exec_output_fn)(void *ud, int channel, const void *data, size_t len);
 
 typedef struct eci_exec_opts {

@@ -35,6 +35,7 @@ struct k8s_client {
     rl_limiter *rl;
     char *connect_to; /* "sni:port:host:port" when tls-server-name is set */
     char *base_url;   /* scheme://host[:port] used in URLs */
+    char *user_agent;
     pthread_mutex_t mu; /* pool, stats, rng */
     CURL **pool;
     int npool;
@@ -208,7 +209,12 @@ int k8s_client_new(k8s_config *cfg, const k8s_client_opts *opts, k8s_client **ou
         c->o.retry_base_ms = 100;
     if (c->o.pool_size <= 0)
         c->o.pool_size = 8;
-    c->o.user_agent = NULL; /* not kept: borrowed */
+#ifdef ECI_KUBELET_VERSION
+    c->user_agent = xstrdup(c->o.user_agent ? c->o.user_agent : "eci-kubelet/" ECI_KUBELET_VERSION);
+#else
+    c->user_agent = xstrdup(c->o.user_agent ? c->o.user_agent : "eci-kubelet");
+#endif
+    c->o.user_agent = NULL; /* borrowed: the copy above is used */
     if (c->o.metrics) {
         static const char *const l3[] = { "verb", "resource", "code", NULL };
         static const char *const l2[] = { "verb", "resource", NULL };
@@ -269,6 +275,7 @@ void k8s_client_free(k8s_client *c)
     pthread_mutex_destroy(&c->mu);
     free(c->connect_to);
     free(c->base_url);
+    free(c->user_agent);
     k8s_config_free(c->cfg);
     free(c);
 }
@@ -365,6 +372,7 @@ typedef struct xfer {
     int fn_stopped;
     const atomic_int *stop;
     int cancelled;
+    char errbuf[CURL_ERROR_SIZE];
 } xfer;
 
 static size_t on_write(char *p, size_t sz, size_t n, void *ud)
@@ -490,11 +498,12 @@ static void attempt_once(k8s_client *c, const req *q, const char *url, xfer *x, 
     }
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "eci-kubelet");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -639,8 +648,12 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
             } else if (x.too_large) {
                 k8s_error_set(err, K8S_E_TOO_LARGE, "response larger than %zu bytes", c->o.max_response_bytes);
             } else if (cc != CURLE_OK) {
-                k8s_error_set(err, cc == CURLE_OPERATION_TIMEDOUT ? K8S_E_TIMEOUT : K8S_E_TRANSPORT, "%s",
-                              curl_easy_strerror(cc));
+                if (x.errbuf[0])
+                    k8s_error_set(err, cc == CURLE_OPERATION_TIMEDOUT ? K8S_E_TIMEOUT : K8S_E_TRANSPORT, "%s: %s",
+                                  curl_easy_strerror(cc), x.errbuf);
+                else
+                    k8s_error_set(err, cc == CURLE_OPERATION_TIMEDOUT ? K8S_E_TIMEOUT : K8S_E_TRANSPORT, "%s",
+                                  curl_easy_strerror(cc));
                 retryable = retryable_code(K8S_E_TRANSPORT, q);
                 /* a request never sent can always be retried */
                 if (!q->fn && (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST))
@@ -814,6 +827,8 @@ restart:;
     cJSON *all = NULL;
     char *cont = NULL;
     lo.continue_token = o ? o->continue_token : NULL;
+    lo.resource_version = o ? o->resource_version : NULL;
+    lo.resource_version_match = o ? o->resource_version_match : NULL;
     for (;;) {
         cJSON *page;
         if (k8s_list(c, r, ns, &lo, &page, err) < 0) {

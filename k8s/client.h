@@ -39,7 +39,7 @@ typedef struct k8s_client_opts {
     int max_retries;           /* for 429/5xx/connection errors; 0 = 4, < 0 = none */
     long retry_base_ms;        /* first backoff; 0 = 100 (doubles, capped at 5 s, jittered) */
     int pool_size;             /* idle easy handles kept; 0 = 8 */
-    const char *user_agent;    /* NULL = "eci-kubelet" */
+    const char *user_agent;    /* copied; NULL = "eci-kubelet/VERSION" */
     /* Optional: registers k8s_client_requests_total{verb,resource,code},
      * k8s_client_retries_total{verb,resource} and
      * k8s_client_request_duration_seconds{verb}; must outlive the client. */

@@ -94,6 +94,22 @@ k8s_code k8s_code_from_http(int st, const char *reason)
     return K8S_E_UNKNOWN;
 }
 
+int k8s_code_transient(k8s_code code)
+{
+    switch (code) {
+    case K8S_E_TRANSPORT:
+    case K8S_E_TIMEOUT:
+    case K8S_E_TOO_MANY_REQUESTS:
+    case K8S_E_SERVER_TIMEOUT:
+    case K8S_E_INTERNAL:
+    case K8S_E_UNAVAILABLE:
+    case K8S_E_THROTTLED:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int k8s_error_from_response(k8s_error *e, int st, const char *body, size_t len)
 {
     if (!e)

@@ -63,6 +63,9 @@ int k8s_error_set(k8s_error *e, k8s_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Map an HTTP status and an optional Status.reason to a code. */
 k8s_code k8s_code_from_http(int http_status, const char *reason);
+/* 1 for failures worth retrying later (connection, timeout, 429, 5xx,
+ * client-side throttling), 0 otherwise (not found, conflict, invalid, ...). */
+int k8s_code_transient(k8s_code code);
 /* Decode a failed response (metav1.Status JSON, or anything else) into e;
  * body may be NULL. Keeps e->verb/path. Returns -1. */
 int k8s_error_from_response(k8s_error *e, int http_status, const char *body, size_t len);

@@ -1355,6 +1355,20 @@ static int finish(loader *ld)
             return -1;
         }
     }
+    /* Values that also become label values (at most 63, alphanumeric ends). */
+    if (strlen(c->node_name) > 63) {
+        errf(ld->err, "%s: at most 63 characters (it is also the kubernetes.io/hostname label), got %zu",
+             who(ld, OFF(node_name)), strlen(c->node_name));
+        return -1;
+    }
+    if (!label_name(c->region, strlen(c->region), false)) {
+        errf(ld->err, "%s: not usable as the topology.kubernetes.io/region label value", who(ld, OFF(region)));
+        return -1;
+    }
+    if (c->zones.n > 0 && !label_name(c->zones.items[0], strlen(c->zones.items[0]), false)) {
+        errf(ld->err, "%s: not usable as the topology.kubernetes.io/zone label value", who(ld, OFF(zones)));
+        return -1;
+    }
     if (!*c->node_ip) {
         char ip[INET6_ADDRSTRLEN];
         if (prov_cfg_primary_ipv4(ip, sizeof ip) != 0) {
@@ -1362,6 +1376,14 @@ static int finish(loader *ld)
             return -1;
         }
         xstrset(&c->node_ip, ip);
+    }
+    if (*c->hostname_address && strcasecmp(c->hostname_address, "none") != 0 && !valid_ip(c->hostname_address) &&
+        !dns_subdomain(c->hostname_address)) {
+        char q[128];
+        quote(q, sizeof q, c->hostname_address);
+        errf(ld->err, "%s: expected an IP address, a lower-case DNS name or none, got %s",
+             who(ld, OFF(hostname_address)), q);
+        return -1;
     }
     if (!*c->hostname_address)
         xstrset(&c->hostname_address, c->node_ip);

@@ -267,8 +267,17 @@ int kapi_log_options_parse(const kv_list *q, kapi_log_options *o, char *err, siz
 
 /* ---- server and connections ---- */
 
+/* A connection thread, joined once it is done (so that per-thread library
+ * state is released before the server is gone). */
+typedef struct th_rec {
+    pthread_t th;
+    int done;
+    struct th_rec *next;
+} th_rec;
+
 struct kapi_server {
     kapi_config cfg;
+    th_rec *threads; /* under mu */
     char *bind_addr, *cert_file, *key_file, *ca_file, *node_name;
     SSL_CTX *ctx;
     int lfd;
@@ -283,6 +292,7 @@ struct kapi_server {
 
 typedef struct conn {
     kapi_server *srv;
+    th_rec *rec;
     int fd;
     SSL *ssl;
     char peer[64];
@@ -1694,6 +1704,7 @@ static void *conn_main(void *arg)
 {
     conn *c = arg;
     kapi_server *s = c->srv;
+    th_rec *rec = c->rec;
     kh_parser *parser = NULL;
     long long deadline = now_ms() + s->cfg.request_timeout_ms;
     /* TLS handshake */
@@ -1775,9 +1786,31 @@ out:
     free(c);
     pthread_mutex_lock(&s->mu);
     s->nconns--;
+    rec->done = 1;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
     return NULL;
+}
+
+/* Join finished connection threads (all of them when all != 0). */
+static void reap_threads(kapi_server *s, int all)
+{
+    for (;;) {
+        th_rec *victim = NULL;
+        pthread_mutex_lock(&s->mu);
+        for (th_rec **pp = &s->threads; *pp; pp = &(*pp)->next) {
+            if ((*pp)->done || all) {
+                victim = *pp;
+                *pp = victim->next;
+                break;
+            }
+        }
+        pthread_mutex_unlock(&s->mu);
+        if (!victim)
+            return;
+        pthread_join(victim->th, NULL);
+        free(victim);
+    }
 }
 
 static void *accept_main(void *arg)
@@ -1826,20 +1859,25 @@ static void *accept_main(void *arg)
             port = ntohs(in6->sin6_port);
         }
         snprintf(c->peer, sizeof c->peer, "%s:%d", host, port);
-        pthread_t th;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&th, &at, conn_main, c) != 0) {
+        th_rec *rec = xcalloc(1, sizeof *rec);
+        c->rec = rec;
+        pthread_mutex_lock(&s->mu);
+        rec->next = s->threads;
+        s->threads = rec;
+        int ok = pthread_create(&rec->th, NULL, conn_main, c) == 0;
+        if (!ok) {
+            s->threads = rec->next;
+            s->nconns--;
+            pthread_cond_broadcast(&s->cv);
+        }
+        pthread_mutex_unlock(&s->mu);
+        if (!ok) {
             SSL_free(c->ssl);
             close(fd);
             free(c);
-            pthread_mutex_lock(&s->mu);
-            s->nconns--;
-            pthread_cond_broadcast(&s->cv);
-            pthread_mutex_unlock(&s->mu);
+            free(rec);
         }
-        pthread_attr_destroy(&at);
+        reap_threads(s, 0);
     }
     return NULL;
 }
@@ -1947,9 +1985,6 @@ void kapi_server_stop(kapi_server *s)
     atomic_store(&s->stopping, 1);
     (void)!write(s->stop_pipe[1], "x", 1);
     pthread_join(s->accept_th, NULL);
-    pthread_mutex_lock(&s->mu);
-    while (s->nconns > 0)
-        pthread_cond_wait(&s->cv, &s->mu);
-    pthread_mutex_unlock(&s->mu);
+    reap_threads(s, 1);
     free_server(s);
 }

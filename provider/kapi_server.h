@@ -86,6 +86,20 @@ typedef struct kapi_auth {
 int kapi_stub_authn(void *ud, const kapi_credential *cred, kapi_user *user, char *err, size_t errlen);
 int kapi_stub_authz(void *ud, const kapi_user *user, const kapi_attrs *attrs, char *reason, size_t reasonlen);
 
+/* The kubelet's webhook caches around a kapi_auth: authenticated tokens are
+ * remembered for authn_ttl_ms (kubelet: 2 min), allowed decisions for
+ * allow_ttl_ms (5 min), denied ones for deny_ttl_ms (30 s); errors and
+ * rejected tokens are not cached, certificates go straight through. Tokens
+ * are keyed by their SHA-256 and never stored. At most max_entries (0: 4096)
+ * of each kind; the oldest go first. Thread-safe. inner must outlive the
+ * cache; free it after the server stopped. */
+typedef struct kapi_auth_cache kapi_auth_cache;
+kapi_auth_cache *kapi_auth_cache_new(const kapi_auth *inner, int authn_ttl_ms, int allow_ttl_ms, int deny_ttl_ms,
+                                     size_t max_entries);
+/* The caching kapi_auth to put in kapi_config.auth; borrowed from c. */
+const kapi_auth *kapi_auth_cache_auth(kapi_auth_cache *c);
+void kapi_auth_cache_free(kapi_auth_cache *c);
+
 typedef void (*kapi_handler_fn)(void *ud, const kapi_request *req, kapi_response *resp);
 
 /* The provider boundary. NULL entries answer 501, except healthz (built-in

@@ -218,7 +218,7 @@ static const cJSON *old_ctr_status(const cJSON *old, const char *list, const cha
     return NULL;
 }
 
-static cJSON *ctr_status(const cJSON *spec_ctr, const st_ctr *c, const st_grp *g,
+static cJSON *ctr_status(const cJSON *spec_ctr, const st_ctr *c, const st_grp *g, int init,
                          const char *dflt_wait, const char *dflt_msg, const char *now)
 {
     const char *name = jstr(spec_ctr, "name");
@@ -235,7 +235,9 @@ static cJSON *ctr_status(const cJSON *spec_ctr, const st_ctr *c, const st_grp *g
     else
         cJSON_AddObjectToObject(o, "lastState");
     int running = c && c->cur.state && !strcmp(c->cur.state, "Running");
-    cJSON_AddBoolToObject(o, "ready", running && c->ready);
+    /* kubelet reports a successfully completed init container as ready */
+    int done = c && c->cur.state && !strcmp(c->cur.state, "Terminated") && c->cur.exit_code == 0;
+    cJSON_AddBoolToObject(o, "ready", init ? done : running && c->ready);
     cJSON_AddNumberToObject(o, "restartCount", c ? (double)c->restarts : 0);
     cJSON_AddStringToObject(o, "image", image ? image : "");
     cJSON_AddStringToObject(o, "imageID", c && c->image_id ? c->image_id : "");
@@ -329,14 +331,16 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const prov_st_ctx *ctx)
         const char *name = jstr(sc, "name");
         const st_ctr *c = find_ctr(g->inits, g->ninit, name);
         st_ctr synth;
-        if (!g->init_known && group_started && !g->force_phase) {
+        /* Init containers ECI does not report (DescribeContainerGroupStatus
+         * never does) have completed once the group runs. */
+        if ((!g->init_known || !c) && group_started && !g->force_phase) {
             memset(&synth, 0, sizeof synth);
             synth.name = name;
             synth.cur.state = "Terminated";
             synth.cur.reason = "Completed";
             c = &synth;
         }
-        cJSON_AddItemToArray(ist, ctr_status(sc, c, g, "PodInitializing", NULL, now));
+        cJSON_AddItemToArray(ist, ctr_status(sc, c, g, 1, "PodInitializing", NULL, now));
         int ok = c && c->cur.state && !strcmp(c->cur.state, "Terminated") && c->cur.exit_code == 0;
         if (!ok) {
             inits_done = 0;
@@ -356,7 +360,7 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const prov_st_ctx *ctx)
         const char *wr = !inits_done && !terminal(phase) && !(reason && !strcmp(phase, "Pending"))
                              ? "PodInitializing"
                              : wait_reason;
-        cJSON *x = ctr_status(sc, c, g, wr, wr == wait_reason ? wait_msg : NULL, now);
+        cJSON *x = ctr_status(sc, c, g, 0, wr, wr == wait_reason ? wait_msg : NULL, now);
         if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "ready"))) {
             all_ready = 0;
             dynbuf_printf(&unready, "%s%s", unready.len ? " " : "", name ? name : "");

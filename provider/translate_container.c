@@ -732,12 +732,20 @@ static void probes(tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
         tr_int(sp, "initialDelaySeconds", &d);
         tr_int(sp, "periodSeconds", &p);
         tr_int(sp, "failureThreshold", &f);
-        extra = d + p * f;
         snprintf(path, sizeof path, "%s.startupProbe", base);
-        tr_find(c, PROV_TR_FATE_ADJUSTED, "Warning", "StartupProbeApproximated", path,
-                "%s: ECI has no startup probes; the probe is not run and the liveness probe's "
-                "initial delay grows by %llds (initialDelay + period x failureThreshold)",
-                path, extra);
+        if (tr_obj(ctr, "livenessProbe")) {
+            extra = d + p * f;
+            tr_find(c, PROV_TR_FATE_ADJUSTED, "Warning", "StartupProbeApproximated", path,
+                    "%s: ECI has no startup probes; the probe is not run and the liveness "
+                    "probe's initial delay grows by %llds (initialDelay + period x "
+                    "failureThreshold)",
+                    path, extra);
+        } else {
+            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "StartupProbeIgnored", path,
+                    "%s: ECI has no startup probes; the probe is not run (the container counts "
+                    "as started at once)",
+                    path);
+        }
     }
     const cJSON *lp = tr_obj(ctr, "livenessProbe"), *rp = tr_obj(ctr, "readinessProbe");
     if (lp) {

@@ -31,6 +31,9 @@ void tr_find(tr_ctx *c, prov_tr_fate fate, const char *type, const char *reason,
     va_start(ap, fmt);
     f->message = xvasprintf(fmt, ap);
     va_end(ap);
+    /* Messages quote user input (annotation values, names); keep them event-sized. */
+    if (strlen(f->message) > 512)
+        strcpy(f->message + 509, "...");
     f->path = xstrdup(path);
     f->fate = fate;
     f->type = type;

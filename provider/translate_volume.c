@@ -297,11 +297,14 @@ static void add_config_volume(tr_ctx *c, cJSON *vol, vfiles *files, const cJSON 
         cJSON_AddNumberToObject(cfv, "DefaultMode", (double)dm);
     cJSON *arr = cJSON_AddArrayToObject(cfv, "ConfigFileToPath");
     for (size_t i = 0; i < files->n; i++) {
-        if (strlen(files->f[i].b64) > TR_MAX_FILE_CONTENT) {
-            tr_reject(c, path,
-                      "%s: file %s is %zu bytes once base64-encoded; ECI config files hold at most "
-                      "32 KiB",
-                      path, files->f[i].path, strlen(files->f[i].b64));
+        size_t blen = strlen(files->f[i].b64), raw = blen / 4 * 3;
+        if (blen >= 1 && files->f[i].b64[blen - 1] == '=')
+            raw--;
+        if (blen >= 2 && files->f[i].b64[blen - 2] == '=')
+            raw--;
+        if (raw > TR_MAX_FILE_CONTENT) {
+            tr_reject(c, path, "%s: file %s has %zu bytes; ECI config files hold at most 32 KiB",
+                      path, files->f[i].path, raw);
             continue;
         }
         cJSON *f = cJSON_CreateObject();

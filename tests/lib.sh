@@ -212,3 +212,53 @@ test_namespace() {
     kubectl_ create namespace "$TEST_NS" >/dev/null || return 1
     on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace '$TEST_NS' --wait=false"
 }
+
+# ---------------------------------------------------------------- bridge
+# start_bridge NODE_NAME [EXTRA FLAGS...]: start $ECI_TEST_BIN/eci-kubelet for
+# node NODE_NAME against the test cluster and the emulator (start_emulator
+# first), with the cluster's kubelet serving certificate on a free port and
+# node IP 127.0.0.1 (so kube-apiserver reaches its kubelet API). Stopped at
+# exit. Sets BRIDGE_PID, BRIDGE_LOG, BRIDGE_PORT, BRIDGE_HEALTH (URL) and
+# remembers the command line for restart_bridge.
+start_bridge() {
+    local node=$1; shift
+    lib_tmpdir
+    BRIDGE_PORT=${BRIDGE_PORT:-$(free_port)}
+    local hport; hport=$(free_port)
+    BRIDGE_HEALTH=http://127.0.0.1:$hport
+    BRIDGE_LOG=$LIB_TMP/bridge-$node.log
+    BRIDGE_ARGS=(--kubeconfig "$KUBECONFIG" --node-name "$node" --eci-endpoint "$ECI_ENDPOINT"
+        --region cn-hangzhou --security-group sg-e2e --vswitch vsw-e2e --cluster-name e2e
+        --node-ip 127.0.0.1 --hostname-address none --port "$BRIDGE_PORT"
+        --tls-cert-file "$ECI_CLUSTER_KUBELET_SERVING_CERT" --tls-private-key-file "$ECI_CLUSTER_KUBELET_SERVING_KEY"
+        --client-ca-file "$ECI_CLUSTER_KUBELET_CLIENT_CA" --health-probe-bind-address "127.0.0.1:$hport"
+        --pod-status-sync-period 2s "$@")
+    _lib_bridge_launch
+}
+
+_lib_bridge_launch() {
+    "$ECI_TEST_BIN/eci-kubelet" "${BRIDGE_ARGS[@]}" >> "$BRIDGE_LOG" 2>&1 < /dev/null &
+    BRIDGE_PID=$!
+    on_exit "stop_pid $BRIDGE_PID 20"
+    if ! wait_for 30 curl -sf "$BRIDGE_HEALTH/readyz"; then
+        diag "bridge not ready; log $BRIDGE_LOG:"
+        tail -n 30 "$BRIDGE_LOG" | sed 's/^/# /'
+        return 1
+    fi
+}
+
+# restart_bridge: start the bridge again with the same flags (after a kill).
+restart_bridge() { _lib_bridge_launch; }
+
+# ledger_count ACTION [CODE]: calls of ACTION in the emulator's ledger (CODE default OK).
+ledger_count() {
+    curl -sf "$ECI_ADMIN_URL/ledger" | jq -r --arg a "$1" --arg c "${2:-OK}" '.calls[$a][$c] // 0'
+}
+
+# emulator_groups: number of container groups the emulator holds now.
+emulator_groups() { curl -sf "$ECI_ADMIN_URL/groups" | jq -r '.count'; }
+
+# pods_in_phase NS PHASE: how many pods of namespace NS are in PHASE.
+pods_in_phase() {
+    kubectl_ get pods -n "$1" -o json | jq --arg p "$2" '[.items[] | select(.status.phase == $p)] | length'
+}

@@ -52,7 +52,7 @@ typedef struct xmsg {
 typedef struct xsess {
     emu_rt_execws *ws;
     struct lws *wsi;
-    int v5;
+    const char *proto; /* negotiated subprotocol (static), "" for none */
     int stdin_open, tty;
     emu_rt_child ch;
     xmsg *qhead, *qtail;
@@ -275,19 +275,17 @@ static void *pump_main(void *arg)
         if (exited && s->ch.out_fd < 0 && s->ch.err_fd < 0)
             break;
     }
-    pthread_mutex_lock(&ws->mu);
-    int gone = s->ws_gone;
-    pthread_mutex_unlock(&ws->mu);
-    if (gone || !exited)
-        emu_rt_kill_session(s->ch.pid, SIGKILL);
+    /* Background processes of the command go with it; killed before the
+     * reap so the zombie keeps the session id from being reused. */
+    emu_rt_kill_session(s->ch.pid, SIGKILL);
     int sig;
     int code = emu_rt_child_reap(&s->ch, &sig, NULL);
-    emu_rt_kill_session(s->ch.pid, SIGKILL);
     pthread_mutex_lock(&ws->mu);
     emu_rt_child_close_fds(&s->ch);
     if (!s->ws_gone) {
-        char *st = eci_chan_status_json(code, NULL);
-        enqueue(s, ECI_CHAN_ERROR, st, strlen(st));
+        char *st = eci_chan_status_for(s->proto, code, NULL);
+        if (st)
+            enqueue(s, ECI_CHAN_ERROR, st, strlen(st));
         free(st);
         s->closing = 1;
     }
@@ -345,8 +343,7 @@ static xsess *start_session(emu_rt_execws *ws, struct lws *wsi)
     s->tty = t->tty;
     dynbuf_init(&s->in, IN_HIGH + RX_MSG_CAP);
     dynbuf_init(&s->rx, RX_MSG_CAP);
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) > 0)
-        s->v5 = eci_chan_proto_has_close(lws_get_protocol(wsi)->name);
+    s->proto = lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) > 0 ? lws_get_protocol(wsi)->name : "";
     s->next = ws->sessions;
     ws->sessions = s;
 
@@ -379,7 +376,7 @@ static xsess *start_session(emu_rt_execws *ws, struct lws *wsi)
         emu_rt_child_reap(&s->ch, &sig, NULL);
         emu_rt_child_close_fds(&s->ch);
     }
-    char *st = eci_chan_status_json(0, err[0] ? err : "exec failed");
+    char *st = eci_chan_status_for(s->proto, 0, err[0] ? err : "exec failed");
     enqueue(s, ECI_CHAN_ERROR, st, strlen(st));
     free(st);
     s->closing = 1;

@@ -11,7 +11,11 @@
 #include "eci/emulator/emu_rt_spawn.h"
 #include "util/xmalloc.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -117,6 +122,12 @@ static void copy_container(arena *a, emu_rt_container *d, const emu_rt_container
     d->post_start_argc = d->post_start_argv ? s->post_start_argc : 0;
     d->pre_stop_argv = a_argv(a, s->pre_stop_argv, s->pre_stop_argc);
     d->pre_stop_argc = d->pre_stop_argv ? s->pre_stop_argc : 0;
+    emu_rt_probe *pr[2] = { &d->readiness, &d->liveness };
+    for (int i = 0; i < 2; i++) {
+        pr[i]->argv = a_argv(a, pr[i]->argv, pr[i]->argc);
+        pr[i]->argc = pr[i]->argv ? pr[i]->argc : 0;
+        pr[i]->http_path = a_str(a, pr[i]->http_path);
+    }
 }
 
 static emu_rt_group_spec *copy_spec(arena *a, const emu_rt_group_spec *s)
@@ -176,6 +187,10 @@ typedef struct rt_ctr {
     uint64_t last_cpu_ns;
     struct timespec last_sample;
     uint64_t rate;
+    /* probes: [0] readiness, [1] liveness */
+    struct timespec probe_at[2];
+    int probe_ok[2], probe_fail[2];
+    int probe_passing; /* readiness state */
 } rt_ctr;
 
 enum { STAGE_INIT = 0, STAGE_MAIN, STAGE_DONE };
@@ -398,7 +413,7 @@ static int setup_dirs(rt_group *g, char *err, size_t errlen)
         }
         if (v->type == EMU_VOL_EMPTYDIR) {
             chmod(g->vol_dirs[i], 0777);
-            if (rt->ns_ok && v->medium && strcmp(v->medium, "Memory") == 0 &&
+            if (rt->ns_ok && v->medium && strcasecmp(v->medium, "Memory") == 0 &&
                 mount("tmpfs", g->vol_dirs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=0777") == 0)
                 g->vol_tmpfs[i] = 1;
         }
@@ -598,12 +613,196 @@ static int run_to_end(const emu_rt_ctx *ctx, const char *const *argv, int timeou
 
 static const char *policy(const rt_group *g) { return g->spec->restart_policy; }
 
+static int has_probe(const emu_rt_probe *p)
+{
+    return p->argc > 0 || p->tcp_port > 0 || p->http_path;
+}
+
+static int probe_timeout(const emu_rt_probe *p) { return p->timeout_seconds > 0 ? p->timeout_seconds : 1; }
+
+/* TCP connect to 127.0.0.1:port within timeout seconds. 1 when it connects. */
+static int tcp_probe(int port, int timeout, char *msg, size_t msglen)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(msg, msglen, "socket: %s", strerror(errno));
+        return 0;
+    }
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = 0;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+        ok = 1;
+    } else if (errno == EINPROGRESS) {
+        struct pollfd pf = { fd, POLLOUT, 0 };
+        int e = 0;
+        socklen_t el = sizeof e;
+        if (poll(&pf, 1, timeout * 1000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0)
+            ok = 1;
+        else
+            errno = e ? e : ETIMEDOUT;
+    }
+    if (!ok)
+        snprintf(msg, msglen, "dial tcp 127.0.0.1:%d: connect: %s", port, strerror(errno));
+    close(fd);
+    return ok;
+}
+
+static size_t discard_body(char *p, size_t sz, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return sz * n;
+}
+
+/* HTTP GET http://127.0.0.1:port/path; 1 for a 2xx/3xx answer. */
+static int http_probe(int port, const char *path, int timeout, char *msg, size_t msglen)
+{
+    CURL *h = curl_easy_init();
+    if (!h) {
+        snprintf(msg, msglen, "curl init failed");
+        return 0;
+    }
+    char *url = xasprintf("http://127.0.0.1:%d%s%s", port, path[0] == '/' ? "" : "/", path);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout * 1000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "kube-probe/1.30");
+    CURLcode rc = curl_easy_perform(h);
+    long code = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(h);
+    int ok = rc == CURLE_OK && code >= 200 && code < 400;
+    if (rc != CURLE_OK)
+        snprintf(msg, msglen, "Get \"%s\": %s", url, curl_easy_strerror(rc));
+    else if (!ok)
+        snprintf(msg, msglen, "HTTP probe failed with statuscode: %ld", code);
+    free(url);
+    return ok;
+}
+
+/* Run probe k of container c once. Lock held; released while it runs.
+ * Returns 1 on success. */
+static int probe_once(rt_group *g, rt_ctr *c, int k, char *msg, size_t msglen)
+{
+    const emu_rt_probe *p = k ? &c->spec->liveness : &c->spec->readiness;
+    int t = probe_timeout(p);
+    int ok;
+    msg[0] = '\0';
+    if (p->argc > 0) {
+        emu_rt_ctx *ctx = build_ctx(g, c, 0, msg, msglen);
+        if (!ctx)
+            return 0;
+        const char *const *argv = p->argv;
+        pthread_mutex_unlock(&g->mu);
+        dynbuf out;
+        dynbuf_init(&out, 4096);
+        int code = run_to_end(ctx, argv, t, &out, &out, msg, msglen);
+        pthread_mutex_lock(&g->mu);
+        emu_rt_ctx_free(ctx);
+        ok = code == 0;
+        if (code > 0)
+            snprintf(msg, msglen, "%.*s", (int)(out.len > 200 ? 200 : out.len), dynbuf_str(&out));
+        dynbuf_free(&out);
+    } else if (p->tcp_port > 0) {
+        int port = p->tcp_port;
+        pthread_mutex_unlock(&g->mu);
+        ok = tcp_probe(port, t, msg, msglen);
+        pthread_mutex_lock(&g->mu);
+    } else {
+        int port = p->http_port;
+        char *path = xstrdup(p->http_path);
+        pthread_mutex_unlock(&g->mu);
+        ok = http_probe(port, path, t, msg, msglen);
+        pthread_mutex_lock(&g->mu);
+        free(path);
+    }
+    return ok;
+}
+
+static void probes_reset(rt_ctr *c)
+{
+    for (int k = 0; k < 2; k++) {
+        const emu_rt_probe *p = k ? &c->spec->liveness : &c->spec->readiness;
+        now_mono(&c->probe_at[k]);
+        c->probe_at[k].tv_sec += p->initial_delay_seconds > 0 ? p->initial_delay_seconds : 0;
+        c->probe_ok[k] = c->probe_fail[k] = 0;
+    }
+    c->probe_passing = 0;
+}
+
+/* Run the probes that are due. Lock held (released while a probe runs). */
+static void run_probes(rt_group *g)
+{
+    for (size_t i = g->ninit; i < g->nc && !g->stop_req && !g->restart_req; i++) {
+        rt_ctr *c = &g->c[i];
+        for (int k = 0; k < 2; k++) {
+            const emu_rt_probe *p = k ? &c->spec->liveness : &c->spec->readiness;
+            if ((c->ch.pid <= 0 && !c->idle) || !has_probe(p) || ms_until(&c->probe_at[k]) > 0)
+                continue;
+            pid_t pid = c->ch.pid;
+            int starts = c->starts;
+            char msg[256];
+            int ok = probe_once(g, c, k, msg, sizeof msg);
+            if (c->ch.pid != pid || c->starts != starts || g->stop_req || g->restart_req || g->killing)
+                return; /* the container changed while the lock was released */
+            now_mono(&c->probe_at[k]);
+            c->probe_at[k].tv_sec += p->period_seconds > 0 ? p->period_seconds : 10;
+            int succ = p->success_threshold > 0 ? p->success_threshold : 1;
+            int fail = p->failure_threshold > 0 ? p->failure_threshold : 3;
+            if (ok) {
+                c->probe_fail[k] = 0;
+                c->probe_ok[k]++;
+                if (k == 0 && c->probe_ok[k] >= succ)
+                    c->probe_passing = 1;
+            } else {
+                c->probe_ok[k] = 0;
+                c->probe_fail[k]++;
+                event(g, c->spec->name, "Warning", "Unhealthy", "%s probe failed: %s", k ? "Liveness" : "Readiness",
+                      msg);
+                if (k == 0 && c->probe_fail[k] >= fail)
+                    c->probe_passing = 0;
+                if (k == 1 && c->probe_fail[k] >= fail && c->ch.pid > 0) {
+                    event(g, c->spec->name, "Normal", "Killing",
+                          "Container %s failed liveness probe, will be restarted", c->spec->name);
+                    c->probe_fail[k] = 0;
+                    emu_rt_kill_session(c->ch.pid, SIGKILL);
+                }
+            }
+            c->st.ready = c->probe_passing;
+        }
+        if (!has_probe(&c->spec->readiness) && (c->ch.pid > 0 || c->idle))
+            c->st.ready = 1;
+    }
+}
+
+static void probe_timeout_ms(const rt_group *g, int *timeout)
+{
+    for (size_t i = g->ninit; i < g->nc; i++) {
+        const rt_ctr *c = &g->c[i];
+        if (c->ch.pid <= 0 && !c->idle)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            if (!has_probe(k ? &c->spec->liveness : &c->spec->readiness))
+                continue;
+            int t = ms_until(&c->probe_at[k]);
+            if (*timeout < 0 || t < *timeout)
+                *timeout = t;
+        }
+    }
+}
+
 static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *reason, const char *msg)
 {
+    time_t started = c->st.current.kind == EMU_CS_RUNNING ? c->st.current.start_time : time(NULL);
     set_state(&c->st.current, EMU_CS_TERMINATED, reason ? reason : code == 0 ? "Completed" : "Error", msg);
     c->st.current.exit_code = code;
     c->st.current.signal = sig;
-    c->st.current.start_time = time(NULL) - (time_t)secs_since(&c->run_start);
+    c->st.current.start_time = started;
     c->st.current.finish_time = time(NULL);
     c->st.ready = c->is_init && code == 0;
     c->idle = 0;
@@ -665,7 +864,8 @@ static void start_ctr(rt_group *g, rt_ctr *c)
         }
         set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
         c->st.current.start_time = time(NULL);
-        c->st.ready = 1;
+        probes_reset(c);
+        c->st.ready = !has_probe(&cs->readiness);
         c->idle = 1;
         return;
     }
@@ -688,7 +888,8 @@ static void start_ctr(rt_group *g, rt_ctr *c)
     event(g, cs->name, "Normal", "Started", "Started container %s", cs->name);
     set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
     c->st.current.start_time = time(NULL);
-    c->st.ready = !c->is_init;
+    probes_reset(c);
+    c->st.ready = !c->is_init && !has_probe(&cs->readiness);
     if (cs->post_start_argc) {
         ctx->join_pid = c->ch.pid;
         pthread_mutex_unlock(&g->mu);
@@ -729,11 +930,13 @@ static void drain(rt_ctr *c)
 static void on_exit_ctr(rt_group *g, rt_ctr *c)
 {
     drain(c);
+    /* Like a container whose PID 1 died: the rest of the session goes too.
+     * Before the reap, so the zombie keeps the id from being reused. */
+    emu_rt_kill_session(c->ch.pid, SIGKILL);
     int sig;
     unsigned long long cpu = 0;
     int code = emu_rt_child_reap(&c->ch, &sig, &cpu);
     c->cpu_done_ns += cpu;
-    emu_rt_kill_session(c->ch.pid, SIGKILL); /* like a container whose init died */
     drain(c);
     emu_rt_child_close_fds(&c->ch);
     c->ch.pid = -1;
@@ -919,6 +1122,8 @@ static void *group_main(void *arg)
             }
         } else {
             schedule(g);
+            if (!g->killing && !g->stop_req && !g->restart_req)
+                run_probes(g);
         }
         /* poll set: wake fd, then (out, pidfd) per running container */
         struct pollfd *pf = xcalloc(1 + 2 * g->nc, sizeof *pf);
@@ -943,6 +1148,8 @@ static void *group_main(void *arg)
             }
         }
         n = 1 + 2 * g->nc;
+        if (!g->killing)
+            probe_timeout_ms(g, &timeout);
         if (g->killing && !g->killed_hard) {
             int t = ms_until(&g->kill_deadline);
             if (timeout < 0 || t < timeout)

@@ -50,6 +50,22 @@ typedef struct emu_rt_mount {
     int read_only;
 } emu_rt_mount;
 
+/* A probe: an exec command, a TCP connect or an HTTP GET against the
+ * container (processes share the host network, so 127.0.0.1). All fields 0
+ * (the default of a zeroed struct): no probe. */
+typedef struct emu_rt_probe {
+    const char *const *argv;  /* Exec action: Command, run in the container's context */
+    size_t argc;
+    int tcp_port;             /* TCPSocket action when > 0 and argc is 0 */
+    const char *http_path;    /* HTTPGet action when non-NULL and argc is 0: http://127.0.0.1:http_port/path */
+    int http_port;
+    int initial_delay_seconds;
+    int period_seconds;       /* <=0: 10 */
+    int timeout_seconds;      /* <=0: 1 */
+    int success_threshold;    /* <=0: 1 */
+    int failure_threshold;    /* <=0: 3 */
+} emu_rt_probe;
+
 typedef struct emu_rt_container {
     const char *name;
     const char *image;
@@ -65,6 +81,8 @@ typedef struct emu_rt_container {
     size_t post_start_argc;
     const char *const *pre_stop_argv;
     size_t pre_stop_argc;
+    emu_rt_probe readiness;  /* ready only while it passes (Unhealthy events when it fails) */
+    emu_rt_probe liveness;   /* failure_threshold failures in a row kill the container (restart policy applies) */
 } emu_rt_container;
 
 typedef struct emu_rt_group_spec {

@@ -105,7 +105,12 @@ make_pki() {
         "$SERVER_EXT\nsubjectAltName=IP:127.0.0.1,IP:$SERVICE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
     sign admin "/O=system:masters/CN=kubernetes-admin" "$CLIENT_EXT"
     sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$CLIENT_EXT"
-    sign kubelet-serving "/CN=127.0.0.1" "$SERVER_EXT\nsubjectAltName=IP:127.0.0.1,DNS:localhost"
+    # The kubelet serving certificate also names this host's own addresses:
+    # the apiserver refuses to proxy nodes/proxy to a loopback node address, so
+    # a test of that path registers its node with ECI_CLUSTER_HOST_IP.
+    local san="IP:127.0.0.1,DNS:localhost" a
+    for a in $(host_ips); do san="$san,IP:$a"; done
+    sign kubelet-serving "/CN=127.0.0.1" "$SERVER_EXT\nsubjectAltName=$san"
     sign controller-manager "/CN=system:kube-controller-manager" "$CLIENT_EXT"
     sign scheduler "/CN=system:kube-scheduler" "$CLIENT_EXT"
     # Front proxy (aggregation layer, e.g. metrics-server): its own CA.
@@ -120,6 +125,13 @@ make_pki() {
     cp "$PKI/ca.crt" "$D/ca.crt"
     cp "$PKI/kubelet-serving.crt" "$D/kubelet-serving.crt"
     cp "$PKI/kubelet-serving.key" "$D/kubelet-serving.key"
+}
+
+# host_ips: this host's non-loopback addresses (IPv4 first), space separated.
+host_ips() {
+    local all
+    all=$(hostname -I 2>/dev/null || ip -o addr show scope global 2>/dev/null | awk '{sub("/.*", "", $4); print $4}')
+    printf '%s\n' $all | grep -v -e '^127\.' -e '^::1$' -e '^fe80:' | sort -t: -k2 | tr '\n' ' '
 }
 
 b64() { base64 -w0 < "$1"; }
@@ -232,6 +244,7 @@ ECI_CLUSTER_CA=$D/ca.crt
 ECI_CLUSTER_KUBELET_CLIENT_CA=$D/ca.crt
 ECI_CLUSTER_KUBELET_SERVING_CERT=$D/kubelet-serving.crt
 ECI_CLUSTER_KUBELET_SERVING_KEY=$D/kubelet-serving.key
+ECI_CLUSTER_HOST_IP=$(host_ips | awk '{for (i = 1; i <= NF; i++) if ($i !~ /:/) { print $i; exit }}')
 ECI_CLUSTER_ADMIN_CERT=$PKI/admin.crt
 ECI_CLUSTER_ADMIN_KEY=$PKI/admin.key
 ECI_CLUSTER_SA_ISSUER=$SA_ISSUER

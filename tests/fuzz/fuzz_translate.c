@@ -1,14 +1,17 @@
-/* libFuzzer target: provider/translate*.c. The input is a JSON document:
- * either a Pod, or {"pod": Pod, "store": {"cm": {...}, "secret": {...},
- * "services": {ns: [...]}, "token": "..."}} whose store answers the resolver.
- * Translation must never crash, leak or build a request the encoder refuses
- * in a way that crashes it; an update plan against itself is exercised too. */
+/* libFuzzer target: provider/translate*.c and provider/status_map.c. The
+ * input is a JSON document: either a Pod, or {"pod": Pod, "store": {"cm":
+ * {...}, "secret": {...}, "services": {ns: [...]}, "token": "..."}, "ecis":
+ * DescribeContainerGroups body, "ecist": DescribeContainerGroupStatus body}
+ * whose store answers the resolver. Translation must never crash or leak;
+ * an update plan against itself is exercised too; the ECI bodies, decoded by
+ * the real decoders, are mapped to PodStatus and Events. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eci/codec.h"
+#include "provider/status_map.h"
 #include "provider/translate.h"
 #include "util/xmalloc.h"
 
@@ -81,6 +84,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (prov_tr_update_plan(pod, pod, "eci-1", &cfg, &res, &ureq, &msg) == PROV_TR_UPD_IMAGES)
         eci_update_cg_req_free(&ureq);
     free(msg);
+
+    prov_st_ctx sctx = {"n", "10.0.0.1", "2026-01-01T00:00:00Z"};
+    const cJSON *ecis = cJSON_GetObjectItemCaseSensitive(doc, "ecis");
+    if (ecis) {
+        eci_describe_cgs_resp gr;
+        eci_error err;
+        memset(&gr, 0, sizeof gr);
+        memset(&err, 0, sizeof err);
+        if (eci_decode_describe_cgs(ecis, &gr, &err) == 0) {
+            for (size_t i = 0; i < gr.n_groups; i++) {
+                cJSON *st = prov_st_from_group(pod, &gr.groups[i], &sctx);
+                prov_st_changed(cJSON_GetObjectItemCaseSensitive(pod, "status"), st);
+                cJSON_Delete(st);
+                for (size_t k = 0; k < gr.groups[i].n_events; k++)
+                    cJSON_Delete(prov_st_event_from_eci(pod, gr.groups[i].container_group_id,
+                                                        &gr.groups[i].events[k], &sctx));
+            }
+        }
+        eci_describe_cgs_resp_free(&gr);
+    }
+    const cJSON *ecist = cJSON_GetObjectItemCaseSensitive(doc, "ecist");
+    if (ecist) {
+        eci_describe_status_resp sr;
+        eci_error err;
+        memset(&sr, 0, sizeof sr);
+        memset(&err, 0, sizeof err);
+        if (eci_decode_describe_status(ecist, &sr, &err) == 0) {
+            for (size_t i = 0; i < sr.n_items; i++)
+                cJSON_Delete(prov_st_from_status(pod, &sr.items[i], &sctx));
+        }
+        eci_describe_status_resp_free(&sr);
+    }
+    cJSON *f = prov_st_failed(pod, "ContainerGroupNotFound", "gone", &sctx);
+    cJSON_Delete(f);
+    f = prov_st_pending(pod, NULL, NULL, &sctx);
+    cJSON_Delete(f);
     cJSON_Delete(doc);
     return 0;
 }

@@ -368,10 +368,75 @@ static void *stress_worker(void *arg)
     return NULL;
 }
 
+typedef struct list_ctx {
+    int n;
+    int tagged;
+    const char *prefix;
+} list_ctx;
+
+static int visit_group(void *ud, const eci_container_group *g)
+{
+    list_ctx *l = ud;
+    l->n++;
+    for (size_t i = 0; i < g->n_tags; i++)
+        if (g->tags[i].key && !strcmp(g->tags[i].key, "eci-kubelet/test") && g->tags[i].value &&
+            !strcmp(g->tags[i].value, l->prefix))
+            l->tagged++;
+    return 0;
+}
+
+/* Count the groups tagged with prefix by walking DescribeContainerGroups pages. */
+static int count_tagged(eci_client *c, const char *prefix, int *pages_out, list_ctx *l, eci_error *err)
+{
+    eci_describe_cgs_req q = {0};
+    eci_tag *t = ECI_APPEND(q.tags, q.n_tags);
+    t->key = xstrdup("eci-kubelet/test");
+    t->value = xstrdup(prefix);
+    q.limit = ECI_INT(20);
+    memset(l, 0, sizeof *l);
+    l->prefix = prefix;
+    int rc = eci_describe_container_groups_all(c, &q, 0, visit_group, l, err);
+    *pages_out = (int)eci_client_stat_count(c, "DescribeContainerGroups", "ok");
+    eci_describe_cgs_req_free(&q);
+    return rc;
+}
+
+static void *delete_worker(void *arg);
+
 static int cmp_str(const void *a, const void *b)
 {
     const char *x = *(const char *const *)a, *y = *(const char *const *)b;
     return strcmp(x ? x : "", y ? y : "");
+}
+
+static void *delete_worker(void *arg)
+{
+    stress_ctx *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        int i = s->next++;
+        pthread_mutex_unlock(&s->mu);
+        if (i >= s->n)
+            break;
+        if (!s->ids[i])
+            continue;
+        eci_cg_id_req r = {0};
+        r.container_group_id = xstrdup(s->ids[i]);
+        eci_simple_resp resp;
+        eci_error err;
+        int rc = eci_delete_container_group(s->c, &r, &resp, &err);
+        pthread_mutex_lock(&s->mu);
+        if (rc == 0) {
+            s->oks++;
+        } else {
+            char buf[1024];
+            printf("# delete %s failed: %s\n", s->ids[i], eci_error_format(&err, buf, sizeof buf));
+        }
+        pthread_mutex_unlock(&s->mu);
+        eci_simple_resp_free(&resp);
+        eci_cg_id_req_free(&r);
+    }
+    return NULL;
 }
 
 static int stress(int n)
@@ -405,6 +470,39 @@ static int stress(int n)
         not_ok(NULL, "every create returned a distinct group id (%d duplicates)", dup);
     unsigned long retried_ok = eci_client_stat_count(s.c, "CreateContainerGroup", "ok");
     printf("# client stats: CreateContainerGroup ok=%lu\n", retried_ok);
+
+    /* Paging: the tagged groups, 20 per page. */
+    list_ctx l;
+    int pages0 = (int)eci_client_stat_count(s.c, "DescribeContainerGroups", "ok"), pages = 0;
+    eci_error err;
+    if (count_tagged(s.c, s.prefix, &pages, &l, &err) == 0 && l.n == n && l.tagged == n)
+        ok("DescribeContainerGroups by tag pages through all %d groups (%d pages)", n, pages - pages0);
+    else
+        not_ok(&err, "DescribeContainerGroups by tag pages through all %d groups (saw %d, tagged %d)", n, l.n,
+               l.tagged);
+
+    /* Delete them all from 4 threads, then the tag lists nothing. */
+    s.next = 0;
+    s.oks = 0;
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, delete_worker, &s);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    if (s.oks == n)
+        ok("%d deletes succeed", n);
+    else
+        not_ok(NULL, "%d deletes succeed (%d did)", n, s.oks);
+    int empty = 0;
+    for (int i = 0; i < 100 && !empty; i++) {
+        if (count_tagged(s.c, s.prefix, &pages, &l, &err) == 0 && l.n == 0)
+            empty = 1;
+        else
+            sleep_ms(200);
+    }
+    if (empty)
+        ok("no tagged group is left after the deletes");
+    else
+        not_ok(&err, "no tagged group is left after the deletes (%d left)", l.n);
     for (int i = 0; i < n; i++)
         free(s.ids[i]);
     free(s.ids);

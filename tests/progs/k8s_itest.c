@@ -5,7 +5,7 @@
  * Prints "ok - NAME" or "not ok - NAME: why" per scenario. ECI_ITEST_CLUSTER
  * is the command that drives tests/cluster/cluster.sh (restart-apiserver,
  * compact). Scenarios: smoke paging watch-order watch-resume relist-410
- * conflict bad-kubeconfig events lease leader informer-pods token. */
+ * conflict bad-kubeconfig tls events lease leader informer-pods token. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 
 #include "k8s/auth.h"
 #include "k8s/client.h"
@@ -425,7 +426,10 @@ static int sc_watch_order(void)
         d = evlog_index(&l, "DELETED order-1 two");
     CHECK(a >= 0 && m > a && d > m, "events out of order (ADDED %d, MODIFIED %d, DELETED %d)", a, m, d);
     CHECK(l.n == 3, "%d events, want 3", l.n);
+    t0 = now_s();
     k8s_watch_stop(w);
+    w = NULL;
+    CHECK(now_s() - t0 < 2.5, "stopping the watch took %.1fs", now_s() - t0);
     evlog_fini(&l);
     k8s_client_free(c);
     return 0;
@@ -757,6 +761,122 @@ fail:
     return -1;
 }
 
+
+/* ---- TLS: tls-server-name, a wrong CA, insecure-skip-tls-verify ---- */
+
+static const char OTHER_CA[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBdTCCARugAwIBAgIUJrIllon/DuCx2npK2gDoQeIwaG8wCgYIKoZIzj0EAwIw\n"
+    "DzENMAsGA1UEAwwEdGVzdDAgFw0yNjExMjMwMTU4MDlaGA8yMTI2MTAzMDAxNTgw\n"
+    "OVowDzENMAsGA1UEAwwEdGVzdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABL64\n"
+    "zYsTp+st4Qn6M0E0Vp0TWy1d+3WgPWddzWjU4wNSjIfKIMPV+VXK3W+MJ1OAenfC\n"
+    "+iGpT4ajAaXM9VQ1cC+jUzBRMB0GA1UdDgQWBBTibi+8yMPNc5HdBLFbST8p8tgi\n"
+    "HTAfBgNVHSMEGDAWgBTibi+8yMPNc5HdBLFbST8p8tgiHTAPBgNVHRMBAf8EBTAD\n"
+    "AQH/MAoGCCqGSM49BAMCA0gAMEUCIQDKRz/PVjNbvgQBjeEEmYdq0yDH1W2Xz9e9\n"
+    "JRjMAMAx5QIgLfrAVjgtbYTO4Q1i70Zq1O7qgZvAU+/LOSJq+jcIR4c=\n"
+    "-----END CERTIFICATE-----\n";
+
+static char *b64(const unsigned char *p, size_t n)
+{
+    char *out = xmalloc(n * 2 + 8);
+    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+    return out;
+}
+
+/* A kubeconfig with the admin's credentials and the given cluster lines. */
+static char *kubeconfig_with(const k8s_config *src, const char *cluster_lines, char *path, size_t pathlen)
+{
+    size_t n;
+    const unsigned char *p = k8s_config_client_cert(src, &n);
+    char *cert = b64(p, n);
+    p = k8s_config_client_key(src, &n);
+    char *key = b64(p, n);
+    char *text = xasprintf("current-context: t\ncontexts:\n- name: t\n  context:\n    cluster: c\n    user: u\n"
+                           "clusters:\n- name: c\n  cluster:\n    server: %s\n%s"
+                           "users:\n- name: u\n  user:\n    client-certificate-data: %s\n    client-key-data: %s\n",
+                           k8s_config_server(src), cluster_lines, cert, key);
+    free(cert);
+    free(key);
+    snprintf(path, pathlen, "/tmp/k8s-itest-tls-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        free(text);
+        return NULL;
+    }
+    ssize_t w = write(fd, text, strlen(text));
+    close(fd);
+    free(text);
+    return w > 0 ? path : NULL;
+}
+
+/* 0 when GET /version works through kubeconfig path; -1 with e filled. */
+static int version_via(const char *path, k8s_error *e, char **warning)
+{
+    k8s_config *cfg;
+    if (k8s_config_load_kubeconfig(path, NULL, &cfg, e) < 0)
+        return -1;
+    if (warning)
+        *warning = k8s_config_warning(cfg) ? xstrdup(k8s_config_warning(cfg)) : NULL;
+    k8s_client_opts o = { .max_retries = -1 };
+    k8s_client *c;
+    if (k8s_client_new(cfg, &o, &c, e) < 0)
+        return -1;
+    int st;
+    int rc = k8s_request(c, "GET", "/version", NULL, NULL, NULL, 0, &st, NULL, NULL, e);
+    k8s_client_free(c);
+    return rc;
+}
+
+static int sc_tls(void)
+{
+    k8s_config *adm = NULL;
+    k8s_error e;
+    char path[64] = "", *lines = NULL, *ca = NULL, *warn = NULL;
+    CHECK(k8s_config_load_kubeconfig(g_kubeconfig, NULL, &adm, &e) == 0, "%s", e.message);
+    size_t n;
+    const unsigned char *p = k8s_config_ca(adm, &n);
+    CHECK(p && n, "the admin kubeconfig has no CA");
+    ca = b64(p, n);
+    /* the serving certificate names "kubernetes": verify against that name */
+    lines = xasprintf("    certificate-authority-data: %s\n    tls-server-name: kubernetes\n", ca);
+    CHECK(kubeconfig_with(adm, lines, path, sizeof path), "write kubeconfig");
+    CHECK(version_via(path, &e, NULL) == 0, "tls-server-name kubernetes: %s", fmt_err(&e));
+    unlink(path);
+    free(lines);
+    lines = xasprintf("    certificate-authority-data: %s\n    tls-server-name: not-in-the-cert.example\n", ca);
+    CHECK(kubeconfig_with(adm, lines, path, sizeof path), "write kubeconfig");
+    CHECK(version_via(path, &e, NULL) < 0 && e.code == K8S_E_TRANSPORT, "a wrong tls-server-name was accepted");
+    fprintf(stderr, "# wrong name: %s\n", fmt_err(&e));
+    unlink(path);
+    free(lines);
+    char *other = b64((const unsigned char *)OTHER_CA, strlen(OTHER_CA));
+    lines = xasprintf("    certificate-authority-data: %s\n", other);
+    free(other);
+    CHECK(kubeconfig_with(adm, lines, path, sizeof path), "write kubeconfig");
+    CHECK(version_via(path, &e, NULL) < 0 && e.code == K8S_E_TRANSPORT, "a server signed by another CA was accepted");
+    fprintf(stderr, "# wrong CA: %s\n", fmt_err(&e));
+    unlink(path);
+    free(lines);
+    lines = xstrdup("    insecure-skip-tls-verify: true\n");
+    CHECK(kubeconfig_with(adm, lines, path, sizeof path), "write kubeconfig");
+    CHECK(version_via(path, &e, &warn) == 0, "insecure: %s", fmt_err(&e));
+    CHECK(warn && strstr(warn, "insecure-skip-tls-verify"), "no warning for insecure-skip-tls-verify");
+    unlink(path);
+    free(lines);
+    free(warn);
+    free(ca);
+    k8s_config_free(adm);
+    return 0;
+fail:
+    if (path[0])
+        unlink(path);
+    free(lines);
+    free(warn);
+    free(ca);
+    k8s_config_free(adm);
+    return -1;
+}
+
 /* ---- events ---- */
 
 static int sc_events(void)
@@ -1051,6 +1171,7 @@ static const struct {
     { "relist-410", sc_relist_410 },
     { "conflict", sc_conflict },
     { "bad-kubeconfig", sc_bad_kubeconfig },
+    { "tls", sc_tls },
     { "events", sc_events },
     { "lease", sc_lease },
     { "leader", sc_leader },

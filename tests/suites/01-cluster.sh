@@ -87,6 +87,75 @@ else
     not_ok "node-kubeconfig issues a node credential"
 fi
 
+# apiserver -> kubelet: a stand-in kubelet endpoint serving the kubelet serving
+# certificate and requiring a client certificate from the cluster CA. The
+# apiserver verifies the serving certificate (--kubelet-certificate-authority)
+# and presents its kubelet client certificate, for pods/log (node at 127.0.0.1)
+# and nodes/proxy (node at the host address: loopback is not proxied).
+lib_tmpdir
+cat > "$LIB_TMP/kubelet.py" <<'PY'
+import http.server, ssl, sys
+host, port, cert, key, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        peer = self.connection.getpeercert()
+        cn = [v for rdn in peer["subject"] for (k, v) in rdn if k == "commonName"][0]
+        body = ("client=%s path=%s\n" % (cn, self.path)).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+ctx.load_verify_locations(ca)
+ctx.verify_mode = ssl.CERT_REQUIRED
+srv = http.server.ThreadingHTTPServer((host, port), H)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print("ready", flush=True)
+srv.serve_forever()
+PY
+kubelet_node() {  # NAME IP PORT: a Node whose kubelet endpoint is IP:PORT
+    kubectl_ create -f - >/dev/null <<YAML || return 1
+apiVersion: v1
+kind: Node
+metadata: {name: $1}
+YAML
+    on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$1' --wait=false"
+    kubectl_ patch node "$1" --subresource=status --type=merge -p \
+        "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"$2\"}],\"daemonEndpoints\":{\"kubeletEndpoint\":{\"Port\":$3}}}}" >/dev/null
+}
+kport=$(free_port)
+bg_start fake-kubelet "$LIB_TMP/kubelet.log" python3 "$LIB_TMP/kubelet.py" 127.0.0.1 "$kport" \
+    "$ECI_CLUSTER_KUBELET_SERVING_CERT" "$ECI_CLUSTER_KUBELET_SERVING_KEY" "$ECI_CLUSTER_KUBELET_CLIENT_CA"
+wait_for 10 grep -q ready "$LIB_TMP/kubelet.log"
+kn=kl-$ns
+kubelet_node "$kn" 127.0.0.1 "$kport"
+kubectl_ -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: logged}
+spec:
+  nodeName: $kn
+  containers: [{name: c, image: registry.example/busybox:1}]
+YAML
+check_output "pods/log reaches the kubelet with the apiserver's client certificate" \
+    "^client=kube-apiserver-kubelet-client path=/containerLogs/$ns/logged/c" kubectl_ -n "$ns" logs logged
+if [ -n "${ECI_CLUSTER_HOST_IP:-}" ]; then
+    hport=$(free_port)
+    bg_start fake-kubelet-host "$LIB_TMP/kubelet-host.log" python3 "$LIB_TMP/kubelet.py" "$ECI_CLUSTER_HOST_IP" "$hport" \
+        "$ECI_CLUSTER_KUBELET_SERVING_CERT" "$ECI_CLUSTER_KUBELET_SERVING_KEY" "$ECI_CLUSTER_KUBELET_CLIENT_CA"
+    wait_for 10 grep -q ready "$LIB_TMP/kubelet-host.log"
+    kubelet_node "$kn-host" "$ECI_CLUSTER_HOST_IP" "$hport"
+    check_output "nodes/proxy reaches a kubelet at the host address" \
+        '^client=kube-apiserver-kubelet-client path=/stats/summary' \
+        kubectl_ get --raw "/api/v1/nodes/$kn-host/proxy/stats/summary"
+else
+    skip "nodes/proxy reaches a kubelet at the host address" "no non-loopback address"
+fi
+
 # Garbage collection: deleting the deployment removes its ReplicaSet and pods.
 kubectl_ -n "$ns" delete deployment web --wait=false >/dev/null 2>&1
 gone() { [ -z "$(kubectl_ -n "$ns" get rs,pods -l app=web -o name)" ]; }

@@ -3,7 +3,8 @@
 # an init container, env, volumes, probes and tags -> Running -> logs -> Sync
 # exec -> events -> delete -> gone), then 200 creates under 30% injected
 # Throttling/ServiceUnavailable that must each succeed exactly once (checked
-# in the emulator's ledger: 200 successful creates, 200 distinct groups).
+# in the emulator's ledger: 200 successful creates, 200 distinct groups),
+# listed back by tag 20 per page, and deleted.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 lib_tmpdir

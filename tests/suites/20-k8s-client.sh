@@ -19,5 +19,5 @@ export ECI_ITEST_CLUSTER="bash $ECI_REPO/tests/cluster/cluster.sh"
 
 test_namespace k8s
 # The disruptive scenarios (compaction, apiserver restart) run last.
-"$ITEST" "$KUBECONFIG" "$TEST_NS" smoke bad-kubeconfig conflict watch-order events lease leader \
+"$ITEST" "$KUBECONFIG" "$TEST_NS" smoke bad-kubeconfig tls conflict watch-order events lease leader \
     informer-pods token paging relist-410 watch-resume

@@ -857,6 +857,15 @@ static void test_decode_error_body(void **state)
     assert_int_equal(eci_error_classify(&e), ECI_CLASS_TRANSIENT);
     e.code = ECI_E_DECODE;
     assert_int_equal(eci_error_classify(&e), ECI_CLASS_FATAL);
+    assert_int_equal(eci_error_http_status(&e), 500);
+    e.code = ECI_E_NOT_FOUND;
+    assert_int_equal(eci_error_http_status(&e), 404);
+    e.code = ECI_E_THROTTLED;
+    assert_int_equal(eci_error_http_status(&e), 429);
+    e.code = ECI_E_UNAVAILABLE;
+    assert_int_equal(eci_error_http_status(&e), 503);
+    e.code = ECI_OK;
+    assert_int_equal(eci_error_http_status(&e), 200);
 }
 
 int main(void)

@@ -102,6 +102,23 @@ static void test_status(void **state)
         assert_int_equal(eci_chan_status_parse(bad[i], strlen(bad[i]), &code, msg, sizeof msg), -1);
 }
 
+static void test_status_for(void **state)
+{
+    (void)state;
+    char *s = eci_chan_status_for(ECI_CHAN_PROTO_V5, 0, NULL);
+    assert_string_equal(s, "{\"metadata\":{},\"status\":\"Success\"}");
+    free(s);
+    assert_null(eci_chan_status_for(ECI_CHAN_PROTO_V1, 0, NULL));
+    assert_null(eci_chan_status_for("", 0, NULL));
+    s = eci_chan_status_for(ECI_CHAN_PROTO_V1, 2, NULL);
+    assert_non_null(strstr(s, "exit code 2"));
+    assert_int_equal(s[0], 'c');
+    free(s);
+    s = eci_chan_status_for("", 0, "boom");
+    assert_string_equal(s, "boom");
+    free(s);
+}
+
 static void test_resize(void **state)
 {
     (void)state;
@@ -131,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_close),
         cmocka_unit_test(test_protocols),
         cmocka_unit_test(test_status),
+        cmocka_unit_test(test_status_for),
         cmocka_unit_test(test_resize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -264,6 +264,28 @@ static void test_tty_resize(void **state)
     dynbuf_free(&e);
 }
 
+static void test_pre_v4(void **state)
+{
+    (void)state;
+    eci_exec_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.protocols = ECI_CHAN_PROTO_V1;
+    const char *ok[] = { "echo", "v1" };
+    eci_exec_stream *s = open_exec(ok, 2, 0, 0, &opts);
+    assert_string_equal(eci_exec_protocol(s), ECI_CHAN_PROTO_V1);
+    int code;
+    eci_error err;
+    assert_int_equal(eci_exec_wait(s, 5000, &code, &err), 0); /* no error text: success */
+    assert_int_equal(code, 0);
+    eci_exec_free(s);
+    const char *bad[] = { "sh", "-c", "exit 4" };
+    s = open_exec(bad, 3, 0, 0, &opts);
+    assert_int_equal(eci_exec_wait(s, 5000, &code, &err), -1);
+    assert_int_equal(err.code, ECI_E_API);
+    assert_non_null(strstr(err.message, "exit code 4"));
+    eci_exec_free(s);
+}
+
 static void test_bad_token_and_reuse(void **state)
 {
     (void)state;
@@ -350,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_cat_1mib),
         cmocka_unit_test(test_echo_pipe_cat),
         cmocka_unit_test(test_tty_resize),
+        cmocka_unit_test(test_pre_v4),
         cmocka_unit_test(test_bad_token_and_reuse),
         cmocka_unit_test(test_cancel_kills),
     };

@@ -1,4 +1,4 @@
-/* k8s/client.c, k8s/error.c, k8s/watch.c runner: paths,
+/* k8s/client.c, k8s/error.c, the k8s/watch.c runner, k8s/events.c and k8s/lease.c: paths,
  * Status decoding, the error table, and the REST client against a scripted
  * local HTTP server (retries, conflicts, caps, streams, resume). */
 #include <setjmp.h>
@@ -17,6 +17,8 @@
 
 #include "k8s/client.h"
 #include "k8s/error.h"
+#include "k8s/events.h"
+#include "k8s/lease.h"
 #include "k8s/watch.h"
 #include "util/dynbuf.h"
 #include "util/prom.h"
@@ -83,6 +85,12 @@ static void test_errors(void **state)
         assert_non_null(k8s_errname((k8s_code)c));
         assert_non_null(k8s_strerror((k8s_code)c));
     }
+    assert_true(k8s_code_transient(K8S_E_UNAVAILABLE));
+    assert_true(k8s_code_transient(K8S_E_TRANSPORT));
+    assert_true(k8s_code_transient(K8S_E_TOO_MANY_REQUESTS));
+    assert_false(k8s_code_transient(K8S_E_NOT_FOUND));
+    assert_false(k8s_code_transient(K8S_E_CONFLICT));
+    assert_false(k8s_code_transient(K8S_E_INVALID));
     assert_int_equal(k8s_code_from_http(404, NULL), K8S_E_NOT_FOUND);
     assert_int_equal(k8s_code_from_http(409, "AlreadyExists"), K8S_E_ALREADY_EXISTS);
     assert_int_equal(k8s_code_from_http(410, "Expired"), K8S_E_GONE);
@@ -534,6 +542,126 @@ static void test_fault_hook_and_metrics(void **state)
     prom_registry_free(reg);
 }
 
+
+static void test_events_aggregate(void **state)
+{
+    mock *m = *state;
+    k8s_client *c = client_for(m, 0);
+    k8s_error e;
+    reply r[] = { { 201, "{}", NULL }, { 200, "{}", NULL }, { 200, "{}", NULL },
+                  { 404, "{\"kind\":\"Status\",\"code\":404,\"reason\":\"NotFound\"}", NULL }, { 201, "{}", NULL } };
+    mock_script(m, 5, r);
+    cJSON *pod = cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\","
+                             "\"namespace\":\"n\",\"uid\":\"u1\",\"resourceVersion\":\"3\"}}");
+    k8s_recorder_opts ro = { .component = "eci-kubelet", .host = "vk", .qps = 100, .burst = 100 };
+    k8s_recorder *rec = k8s_recorder_new(c, &ro);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(k8s_record_event(rec, pod, "Warning", "Failed", "same", &e), 0);
+    assert_int_equal(m->nlog, 5);
+    assert_non_null(strstr(m->log[0], "POST /api/v1/namespaces/n/events {"));
+    assert_non_null(strstr(m->log[0], "\"involvedObject\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"namespace\":\"n\","
+                                      "\"name\":\"p\",\"uid\":\"u1\",\"resourceVersion\":\"3\"}"));
+    assert_non_null(strstr(m->log[0], "\"source\":{\"component\":\"eci-kubelet\",\"host\":\"vk\"}"));
+    assert_non_null(strstr(m->log[0], "\"count\":1"));
+    assert_non_null(strstr(m->log[1], "PATCH /api/v1/namespaces/n/events/p."));
+    assert_non_null(strstr(m->log[1], "{\"count\":2,\"lastTimestamp\":"));
+    assert_non_null(strstr(m->log[2], "{\"count\":3,"));
+    assert_non_null(strstr(m->log[3], "{\"count\":4,")); /* the Event expired on the server ... */
+    assert_non_null(strstr(m->log[4], "POST "));          /* ... so a new one is created */
+    k8s_recorder_stats st;
+    k8s_recorder_get_stats(rec, &st);
+    assert_int_equal(st.created, 2);
+    assert_int_equal(st.aggregated, 2);
+    /* a cluster-scoped object's Events go to "default" */
+    reply r2[] = { { 201, "{}", NULL } };
+    mock_script(m, 1, r2);
+    cJSON *node = cJSON_Parse("{\"kind\":\"Node\",\"metadata\":{\"name\":\"vk\"}}");
+    assert_int_equal(k8s_record_eventf(rec, node, "Normal", "Starting", &e, "started %s", "bridge"), 0);
+    assert_non_null(strstr(m->log[0], "POST /api/v1/namespaces/default/events"));
+    assert_non_null(strstr(m->log[0], "\"message\":\"started bridge\""));
+    cJSON *noname = cJSON_Parse("{\"metadata\":{}}");
+    assert_int_equal(k8s_record_event(rec, noname, "Normal", "X", "y", &e), -1);
+    assert_int_equal(e.code, K8S_E_INVALID_ARG);
+    cJSON_Delete(noname);
+    cJSON_Delete(node);
+    cJSON_Delete(pod);
+    k8s_recorder_free(rec);
+    k8s_recorder_free(NULL);
+    k8s_client_free(c);
+}
+
+static const char LEASE_OTHER[] =
+    "{\"metadata\":{\"name\":\"l\",\"namespace\":\"n\",\"resourceVersion\":\"5\"},"
+    "\"spec\":{\"holderIdentity\":\"other\",\"leaseDurationSeconds\":1,\"renewTime\":\"2026-01-01T00:00:00.000000Z\","
+    "\"leaseTransitions\":3}}";
+static const char LEASE_ME[] =
+    "{\"metadata\":{\"name\":\"l\",\"namespace\":\"n\",\"resourceVersion\":\"6\"},"
+    "\"spec\":{\"holderIdentity\":\"me\",\"leaseDurationSeconds\":1,\"renewTime\":\"2026-01-01T00:00:01.000000Z\","
+    "\"leaseTransitions\":4}}";
+
+static void test_leases(void **state)
+{
+    mock *m = *state;
+    k8s_client *c = client_for(m, 0);
+    k8s_error e;
+    /* node lease: created when missing, then renewed with PUT; a 409 re-reads */
+    reply r[] = { { 404, "{\"kind\":\"Status\",\"code\":404,\"reason\":\"NotFound\"}", NULL },
+                  { 201, "{\"metadata\":{\"name\":\"vk\",\"resourceVersion\":\"1\"},\"spec\":{}}", NULL },
+                  { 409, CONFLICT, NULL },
+                  { 200, "{\"metadata\":{\"name\":\"vk\",\"resourceVersion\":\"2\"},\"spec\":{}}", NULL },
+                  { 200, "{\"metadata\":{\"name\":\"vk\",\"resourceVersion\":\"3\"},\"spec\":{}}", NULL } };
+    mock_script(m, 5, r);
+    k8s_node_lease *nl = k8s_node_lease_new(c, "vk", "node-uid", 0);
+    assert_int_equal(k8s_node_lease_renew(nl, &e), 0);
+    assert_non_null(strstr(m->log[1], "POST /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases {"));
+    assert_non_null(strstr(m->log[1], "\"holderIdentity\":\"vk\",\"leaseDurationSeconds\":40,\"renewTime\":\""));
+    assert_non_null(strstr(m->log[1], "\"ownerReferences\":[{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"name\":\"vk\",\"uid\":\"node-uid\"}]"));
+    assert_int_equal(k8s_node_lease_renew(nl, &e), 0);
+    assert_int_equal(m->nlog, 5);
+    assert_non_null(strstr(m->log[2], "PUT /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/vk"));
+    assert_non_null(strstr(m->log[3], "GET "));
+    assert_non_null(strstr(m->log[4], "\"resourceVersion\":\"2\""));
+    assert_string_equal(k8s_meta_str(k8s_node_lease_object(nl), "resourceVersion"), "3");
+    k8s_node_lease_free(nl);
+    k8s_node_lease_free(NULL);
+
+    /* leader election: a fresh foreign lease is respected, an expired one taken */
+    k8s_leader_opts o = { .ns = "n", .name = "l", .identity = "me", .lease_duration_s = 1 };
+    k8s_leader_state st;
+    memset(&st, 0, sizeof st);
+    reply l1[] = { { 200, LEASE_OTHER, NULL }, { 200, LEASE_OTHER, NULL }, { 200, LEASE_ME, NULL },
+                   { 200, LEASE_ME, NULL }, { 200, LEASE_ME, NULL } };
+    mock_script(m, 5, l1);
+    assert_int_equal(k8s_leader_try_acquire_or_renew(c, &o, &st, &e), 0);
+    assert_string_equal(st.holder, "other");
+    assert_int_equal(m->nlog, 1);
+    struct timespec ts = { 1, 100000000L };
+    nanosleep(&ts, NULL); /* unchanged for longer than its duration: expired */
+    assert_int_equal(k8s_leader_try_acquire_or_renew(c, &o, &st, &e), 1);
+    assert_true(st.leading);
+    assert_int_equal(m->nlog, 3);
+    assert_non_null(strstr(m->log[2], "PUT /apis/coordination.k8s.io/v1/namespaces/n/leases/l"));
+    assert_non_null(strstr(m->log[2], "\"leaseTransitions\":4"));
+    assert_non_null(strstr(m->log[2], "\"holderIdentity\":\"me\""));
+    assert_non_null(strstr(m->log[2], "\"acquireTime\":"));
+    /* release: holder emptied */
+    assert_int_equal(k8s_leader_release(c, &o, &st, &e), 0);
+    assert_false(st.leading);
+    assert_non_null(strstr(m->log[4], "\"holderIdentity\":\"\""));
+    assert_non_null(strstr(m->log[4], "\"leaseDurationSeconds\":1"));
+    /* missing lease: created; a racing creator wins with AlreadyExists */
+    memset(&st, 0, sizeof st);
+    reply l2[] = { { 404, "{\"kind\":\"Status\",\"code\":404,\"reason\":\"NotFound\"}", NULL },
+                   { 201, LEASE_ME, NULL },
+                   { 404, "{\"kind\":\"Status\",\"code\":404,\"reason\":\"NotFound\"}", NULL },
+                   { 409, "{\"kind\":\"Status\",\"code\":409,\"reason\":\"AlreadyExists\"}", NULL } };
+    mock_script(m, 4, l2);
+    assert_int_equal(k8s_leader_try_acquire_or_renew(c, &o, &st, &e), 1);
+    assert_non_null(strstr(m->log[1], "\"leaseTransitions\":0"));
+    assert_int_equal(k8s_leader_try_acquire_or_renew(c, &o, &st, &e), 0);
+    k8s_client_free(c);
+}
+
 typedef struct evs {
     char got[16][64];
     int n;
@@ -656,6 +784,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verbs_on_the_wire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cap_and_transport, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_hook_and_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_aggregate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_runner, setup, teardown),
         cmocka_unit_test(test_watch_stop),
     };

@@ -112,6 +112,92 @@ static void test_log_options(void **state)
     kv_free(&q);
 }
 
+/* counting auth around the stub */
+static int n_authn, n_authz;
+static int count_authn(void *ud, const kapi_credential *c, kapi_user *u, char *e, size_t el)
+{
+    n_authn++;
+    return kapi_stub_authn(ud, c, u, e, el);
+}
+static int count_authz(void *ud, const kapi_user *u, const kapi_attrs *a, char *r, size_t rl)
+{
+    n_authz++;
+    return kapi_stub_authz(ud, u, a, r, rl);
+}
+
+static void test_auth_cache(void **state)
+{
+    (void)state;
+    kv_list toks = KV_LIST_INIT;
+    kv_add(&toks, "t1", "alice");
+    kv_add(&toks, "t2", "denied");
+    kv_add(&toks, "t3", "error");
+    kapi_auth inner = {&toks, count_authn, count_authz};
+    kapi_auth_cache *c = kapi_auth_cache_new(&inner, 300, 300, 100, 2);
+    const kapi_auth *a = kapi_auth_cache_auth(c);
+    kapi_credential cred = {.kind = KAPI_CRED_TOKEN, .token = "t1"};
+    char err[128];
+    kapi_attrs at[2];
+    kapi_request_attributes("GET", "/pods", "n", 0, at);
+    n_authn = n_authz = 0;
+    for (int i = 0; i < 3; i++) {
+        kapi_user u;
+        memset(&u, 0, sizeof u);
+        assert_int_equal(a->authn(a->ud, &cred, &u, err, sizeof err), 1);
+        assert_string_equal(u.name, "alice");
+        assert_int_equal(u.ngroups, 1);
+        assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), 1);
+        kapi_user_clear(&u);
+    }
+    assert_int_equal(n_authn, 1);
+    assert_int_equal(n_authz, 1);
+    /* unknown tokens and authorizer errors are not cached; denials are, briefly */
+    kapi_credential bad = {.kind = KAPI_CRED_TOKEN, .token = "nope"};
+    kapi_user u;
+    memset(&u, 0, sizeof u);
+    a->authn(a->ud, &bad, &u, err, sizeof err);
+    a->authn(a->ud, &bad, &u, err, sizeof err);
+    assert_int_equal(n_authn, 3);
+    kapi_user_set_name(&u, "denied");
+    assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), 0);
+    assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), 0);
+    assert_string_equal(err, "user is denied");
+    assert_int_equal(n_authz, 2);
+    kapi_user_set_name(&u, "error");
+    assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), -1);
+    assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), -1);
+    assert_int_equal(n_authz, 4);
+    /* expiry: the denial (100 ms) goes, then the allow (300 ms) */
+    usleep(150 * 1000);
+    kapi_user_set_name(&u, "denied");
+    a->authz(a->ud, &u, &at[0], err, sizeof err);
+    assert_int_equal(n_authz, 5);
+    usleep(200 * 1000);
+    kapi_user_set_name(&u, "alice");
+    assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), 1);
+    assert_int_equal(n_authz, 6);
+    /* capacity 2: a third decision evicts the oldest */
+    kapi_user_set_name(&u, "bob");
+    a->authz(a->ud, &u, &at[0], err, sizeof err);
+    kapi_user_set_name(&u, "carol");
+    a->authz(a->ud, &u, &at[0], err, sizeof err);
+    kapi_user_set_name(&u, "bob");
+    a->authz(a->ud, &u, &at[0], err, sizeof err);
+    assert_int_equal(n_authz, 8);
+    /* certificates bypass the cache */
+    const char *orgs[] = {"system:masters"};
+    kapi_credential x = {.kind = KAPI_CRED_X509, .cn = "admin", .orgs = orgs, .norgs = 1};
+    kapi_user v;
+    memset(&v, 0, sizeof v);
+    assert_int_equal(a->authn(a->ud, &x, &v, err, sizeof err), 1);
+    assert_int_equal(a->authn(a->ud, &x, &v, err, sizeof err), 1);
+    assert_int_equal(n_authn, 5);
+    kapi_user_clear(&v);
+    kapi_user_clear(&u);
+    kapi_auth_cache_free(c);
+    kv_free(&toks);
+}
+
 /* ---------- PKI for the tests ---------- */
 
 static char tmpdir[64];
@@ -881,6 +967,7 @@ int main(void)
     const struct CMUnitTest pure[] = {
         cmocka_unit_test(test_attributes),
         cmocka_unit_test(test_log_options),
+        cmocka_unit_test(test_auth_cache),
     };
     const struct CMUnitTest server[] = {
         cmocka_unit_test(test_http_auth),

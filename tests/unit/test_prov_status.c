@@ -217,6 +217,8 @@ static void t_init_containers(void **st)
                                      "'Containers':[{'Name':'app'}]"));
     want(s, "initContainerStatuses.0.state.terminated.reason", "Completed");
     want(s, "initContainerStatuses.0.state.terminated.containerID", "eci://eci-1/i1");
+    want(s, "initContainerStatuses.0.ready", "true");
+    want(s, "initContainerStatuses.1.ready", "false");
     want(s, "initContainerStatuses.1.state.running.startedAt", "2026-01-01T00:00:03Z");
     want(s, "containerStatuses.0.state.waiting.reason", "PodInitializing");
     want_cond(s, "Initialized", "False", "ContainersNotInitialized");

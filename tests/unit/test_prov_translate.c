@@ -403,6 +403,8 @@ static void t_quantity_and_specs(void **st)
     assert_true(c == 2 && m == 16);
     assert_int_equal(prov_tr_round_spec(2, 1, &c, &m), 0);
     assert_true(c == 2 && m == 1);
+    assert_int_equal(prov_tr_round_spec(3, 2, &c, &m), 0);
+    assert_true(c == 4 && m == 4);
     assert_int_equal(prov_tr_round_spec(9, 10, &c, &m), 0);
     assert_true(c == 12 && m == 12);
     assert_int_equal(prov_tr_round_spec(64, 512, &c, &m), 0);
@@ -750,9 +752,9 @@ static void t_volume_rejections(void **st)
     {
         fake *fk = new_fake();
         cJSON *cm = cJSON_GetObjectItem(cJSON_GetObjectItem(fk->store, "cm"), "files");
-        char *bigv = xmalloc(30001);
-        memset(bigv, 'a', 30000);
-        bigv[30000] = 0;
+        char *bigv = xmalloc(33001);
+        memset(bigv, 'a', 33000);
+        bigv[33000] = 0;
         cJSON_AddStringToObject(cJSON_GetObjectItem(cm, "data"), "big", bigv);
         free(bigv);
         prov_tr_resolver res = {fk, get_cm, get_secret, get_token, list_svc};
@@ -802,6 +804,12 @@ static void t_probes_hooks(void **st)
     want(&t, "Container.1.LifecyclePostStartHandlerHttpGetScheme", "HTTP");
     want(&t, "Container.1.LifecyclePostStartHandlerHttpGetHttpHeader.1.Name", "X-A");
     want(&t, "Container.1.LifecyclePreStopHandlerExec.3", "sleep 5");
+    done(&t);
+
+    translate(&t, "", C1 ",'startupProbe':{'tcpSocket':{'port':80}}}]");
+    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_string_equal(finding(&t, "ignored", "spec.containers[0].startupProbe")->reason, "StartupProbeIgnored");
+    absent(&t, "Container.1.LivenessProbe.InitialDelaySeconds");
     done(&t);
 
     translate(&t, "",

@@ -1,0 +1,438 @@
+/* The bridge's wiring: clients, the pod informer, the work queue and its
+ * workers, the status loop, the node controller, leader election, signals.
+ *
+ * Threads: signal waiter; pod informer (k8s/informer.c); reconcile workers
+ * (cfg->reconcile_workers); status loop (statussync.c, also polls events and
+ * hands unknown groups to gc.c); node loop (nodectl.c); health/metrics HTTP
+ * server (health.c); leader election (k8s/lease.c) when enabled. */
+#include "provider/bridge.h"
+#include "provider/bridge_int.h"
+#include "provider/health.h"
+#include "provider/kubelet.h"
+#include "k8s/lease.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define COMP "bridge"
+
+int prov_bridge_sleep(prov_bridge *b, long ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&b->wake_mu);
+    while (!atomic_load(&b->stop)) {
+        if (pthread_cond_timedwait(&b->wake_cv, &b->wake_mu, &ts) == ETIMEDOUT)
+            break;
+        break; /* woken: callers re-check their own conditions */
+    }
+    pthread_mutex_unlock(&b->wake_mu);
+    return atomic_load(&b->stop);
+}
+
+void prov_bridge_wake(prov_bridge *b)
+{
+    pthread_mutex_lock(&b->wake_mu);
+    pthread_cond_broadcast(&b->wake_cv);
+    pthread_mutex_unlock(&b->wake_mu);
+}
+
+/* ---- signals ---------------------------------------------------------------- */
+
+typedef struct sigctx {
+    prov_bridge *b;
+    sigset_t set;
+} sigctx;
+
+static void *signal_thread(void *arg)
+{
+    sigctx *sc = arg;
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&sc->set, &sig) != 0)
+            continue;
+        if (sig == SIGUSR2)
+            return NULL; /* shutdown of the waiter itself */
+        log_info(COMP, "received %s: stopping (container groups keep running)", strsignal(sig));
+        atomic_store(&sc->b->stop, 1);
+        prov_bridge_wake(sc->b);
+        if (sc->b->wq)
+            prov_wq_shutdown(sc->b->wq);
+    }
+}
+
+/* ---- workers ---------------------------------------------------------------- */
+
+static void *worker(void *arg)
+{
+    prov_bridge *b = arg;
+    char *key;
+    while ((key = prov_wq_get(b->wq)) != NULL) {
+        int rc = prov_sync_pod(b, key);
+        if (rc == 0)
+            prov_wq_forget(b->wq, key);
+        else if (!atomic_load(&b->stop))
+            prov_wq_add_rate_limited(b->wq, key);
+        if (b->m_reconcile) {
+            const char *lv[] = {rc == 0 ? "ok" : "retry"};
+            prom_inc(b->m_reconcile, lv, 1);
+        }
+        prov_wq_done(b->wq, key);
+        free(key);
+    }
+    return NULL;
+}
+
+/* ---- metrics ---------------------------------------------------------------- */
+
+static void collect(void *ud)
+{
+    prov_bridge *b = ud;
+    prom_set(b->m_queue, NULL, (double)prov_wq_len(b->wq));
+    if (b->pods) {
+        cJSON *all = k8s_informer_list(b->pods);
+        double pending = 0, running = 0, succeeded = 0, failed = 0, unknown = 0;
+        const cJSON *p;
+        cJSON_ArrayForEach(p, all)
+        {
+            const cJSON *ph = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "status"), "phase");
+            const char *s = cJSON_IsString(ph) ? ph->valuestring : "";
+            if (!strcmp(s, "Running"))
+                running++;
+            else if (!strcmp(s, "Succeeded"))
+                succeeded++;
+            else if (!strcmp(s, "Failed"))
+                failed++;
+            else if (!strcmp(s, "Pending") || !s[0])
+                pending++;
+            else
+                unknown++;
+        }
+        cJSON_Delete(all);
+        const char *l1[] = {"Pending"}, *l2[] = {"Running"}, *l3[] = {"Succeeded"}, *l4[] = {"Failed"},
+                   *l5[] = {"Unknown"};
+        prom_set(b->m_pods_phase, l1, pending);
+        prom_set(b->m_pods_phase, l2, running);
+        prom_set(b->m_pods_phase, l3, succeeded);
+        prom_set(b->m_pods_phase, l4, failed);
+        prom_set(b->m_pods_phase, l5, unknown);
+        k8s_watch_stats ws;
+        k8s_informer_stats(b->pods, &ws);
+        prom_set(b->m_watch_restarts, NULL, ws.connects ? (double)(ws.connects - 1) : 0);
+    }
+}
+
+static void metrics_init(prov_bridge *b)
+{
+    b->metrics = prom_registry_new();
+    const char *res[] = {"result", NULL};
+    const char *phase[] = {"phase", NULL};
+    b->m_reconcile = prom_counter(b->metrics, "eci_kubelet_pod_reconciles_total", "Pod reconciles by result.", res);
+    b->m_queue = prom_gauge(b->metrics, "eci_kubelet_reconcile_queue_depth", "Pod keys waiting to be reconciled.",
+                            NULL);
+    b->m_pods_phase = prom_gauge(b->metrics, "eci_kubelet_pods", "Pods on the node by phase.", phase);
+    b->m_status_writes =
+        prom_counter(b->metrics, "eci_kubelet_pod_status_writes_total", "Pod status writes to the apiserver.", NULL);
+    b->m_watch_restarts =
+        prom_gauge(b->metrics, "eci_kubelet_pod_watch_restarts", "Restarts of the pod watch since start.", NULL);
+    prom_add_collector(b->metrics, collect, b);
+}
+
+/* ---- wiring ----------------------------------------------------------------- */
+
+static char *join_list(const prov_cfg_list *l)
+{
+    dynbuf d;
+    dynbuf_init(&d, 0);
+    for (size_t i = 0; i < l->n; i++) {
+        if (i)
+            dynbuf_addc(&d, ',');
+        dynbuf_adds(&d, l->items[i]);
+    }
+    return dynbuf_take(&d, NULL);
+}
+
+static int make_clients(prov_bridge *b)
+{
+    const prov_cfg *cfg = b->cfg;
+    k8s_error kerr;
+    char buf[900];
+    k8s_config *kcfg = NULL;
+    int rc;
+    if (cfg->kubeconfig && cfg->kubeconfig[0])
+        rc = k8s_config_load_kubeconfig(cfg->kubeconfig, cfg->kube_context[0] ? cfg->kube_context : NULL, &kcfg,
+                                        &kerr);
+    else
+        rc = k8s_config_in_cluster(NULL, &kcfg, &kerr);
+    if (rc != 0) {
+        log_error(COMP, "Kubernetes configuration: %s", k8s_error_format(&kerr, buf, sizeof buf));
+        return -1;
+    }
+    if (k8s_config_warning(kcfg))
+        log_warn(COMP, "%s", k8s_config_warning(kcfg));
+    k8s_client_opts ko = {0};
+    ko.qps = cfg->kube_qps;
+    ko.burst = cfg->kube_burst;
+    ko.user_agent = "eci-kubelet/" ECI_KUBELET_VERSION;
+    if (k8s_client_new(kcfg, &ko, &b->kc, &kerr) != 0) {
+        log_error(COMP, "Kubernetes client: %s", k8s_error_format(&kerr, buf, sizeof buf));
+        return -1;
+    }
+
+    eci_client_config ec;
+    eci_client_config_init(&ec);
+    ec.region = cfg->region;
+    ec.endpoint = cfg->eci_endpoint[0] ? cfg->eci_endpoint : NULL;
+    ec.use_vpc_endpoint = cfg->eci_use_vpc_endpoint;
+    ec.creds_config.access_key_id = cfg->access_key_id[0] ? cfg->access_key_id : NULL;
+    ec.creds_config.access_key_secret = cfg->access_key_secret[0] ? cfg->access_key_secret : NULL;
+    ec.creds_config.ram_role = cfg->ram_role[0] ? cfg->ram_role : NULL;
+    if (cfg->eci_qps > 0)
+        ec.qps = cfg->eci_qps;
+    if (cfg->eci_burst > 0)
+        ec.burst = cfg->eci_burst;
+    if (cfg->eci_retries >= 0)
+        ec.max_retries = cfg->eci_retries;
+    if (cfg->eci_timeout_ms > 0)
+        ec.request_timeout_ms = (long)cfg->eci_timeout_ms;
+    ec.ca_file = cfg->eci_ca_file[0] ? cfg->eci_ca_file : NULL;
+    ec.insecure_skip_tls_verify = cfg->eci_insecure_skip_tls_verify;
+    ec.metrics = b->metrics;
+    eci_error eerr;
+    if (eci_client_new(&ec, &b->ec, &eerr) != 0) {
+        log_error(COMP, "ECI client: %s", eci_error_format(&eerr, buf, sizeof buf));
+        return -1;
+    }
+    k8s_recorder_opts ro = {0};
+    ro.component = "eci-kubelet";
+    ro.host = cfg->node_name;
+    ro.qps = 50;
+    ro.burst = 500;
+    b->rec = k8s_recorder_new(b->kc, &ro);
+    b->gets = k8s_get_cache_new(b->kc, 2000, 4096);
+    return 0;
+}
+
+static void free_bridge(prov_bridge *b)
+{
+    k8s_informer_stop(b->pods);
+    k8s_get_cache_free(b->gets);
+    k8s_recorder_free(b->rec);
+    eci_client_free(b->ec);
+    k8s_client_free(b->kc);
+    prov_wq_free(b->wq);
+    prov_gm_free(b->gm);
+    prom_registry_free(b->metrics);
+    cJSON_Delete(b->pending_updates);
+    cJSON_Delete(b->seen_events);
+    free(b->vswitches);
+    free(b->node_uid);
+    pthread_mutex_destroy(&b->wake_mu);
+    pthread_cond_destroy(&b->wake_cv);
+    pthread_mutex_destroy(&b->upd_mu);
+    pthread_mutex_destroy(&b->ev_mu);
+}
+
+static void on_leader_start(void *arg)
+{
+    prov_bridge *b = arg;
+    log_info(COMP, "acquired leadership");
+    atomic_store(&b->leading, 1);
+    prov_bridge_wake(b);
+}
+
+static void on_leader_stop(void *arg)
+{
+    prov_bridge *b = arg;
+    if (!atomic_load(&b->leading))
+        return;
+    log_error(COMP, "lost leadership: stopping so that the new leader alone drives the node");
+    atomic_store(&b->leading, 0);
+    atomic_store(&b->stop, 1);
+    prov_bridge_wake(b);
+    if (b->wq)
+        prov_wq_shutdown(b->wq);
+}
+
+static int ready(void *ud)
+{
+    prov_bridge *b = ud;
+    return atomic_load(&b->recovered) && b->pods && k8s_informer_has_synced(b->pods);
+}
+
+int prov_bridge_run(const prov_cfg *cfg)
+{
+    prov_bridge bs;
+    prov_bridge *b = &bs;
+    memset(b, 0, sizeof *b);
+    b->cfg = cfg;
+    pthread_mutex_init(&b->wake_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->wake_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&b->upd_mu, NULL);
+    pthread_mutex_init(&b->ev_mu, NULL);
+    b->pending_updates = cJSON_CreateObject();
+    b->seen_events = cJSON_CreateObject();
+    atomic_store(&b->eci_ok, 1);
+    b->gm = prov_gm_new();
+    b->wq = prov_wq_new(200, 60000);
+    metrics_init(b);
+
+    /* Signals go to one thread; every other thread blocks them. */
+    sigctx sc;
+    sc.b = b;
+    sigemptyset(&sc.set);
+    sigaddset(&sc.set, SIGTERM);
+    sigaddset(&sc.set, SIGINT);
+    sigaddset(&sc.set, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &sc.set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    pthread_t sig_tid;
+    pthread_create(&sig_tid, NULL, signal_thread, &sc);
+
+    int rc = -1;
+    prov_health *health = NULL;
+    prov_kubelet *kubelet = NULL;
+    k8s_leader *leader = NULL;
+    pthread_t *workers = NULL;
+    int nworkers = 0, status_started = 0, node_started = 0;
+    pthread_t status_tid, node_tid;
+
+    if (make_clients(b) != 0)
+        goto out;
+
+    b->vswitches = join_list(&cfg->vswitches);
+    b->trcfg.cluster_name = cfg->cluster_name;
+    b->trcfg.node_name = cfg->node_name;
+    b->trcfg.region = cfg->region;
+    b->trcfg.vswitch_ids = b->vswitches[0] ? b->vswitches : NULL;
+    b->trcfg.security_group_id = cfg->security_group[0] ? cfg->security_group : NULL;
+    b->trcfg.resource_group_id = cfg->resource_group[0] ? cfg->resource_group : NULL;
+    b->trcfg.node_ip = cfg->node_ip;
+    prov_resolver_init(b);
+
+    if (cfg->health_probe_bind_address && cfg->health_probe_bind_address[0]) {
+        char err[256];
+        health = prov_health_start(cfg->health_probe_bind_address, b->metrics, ready, b, err, sizeof err);
+        if (!health)
+            log_warn(COMP, "health server: %s", err);
+    }
+
+    if (cfg->leader_elect) {
+        k8s_leader_opts lo = {0};
+        char ident[256];
+        char host[128] = "";
+        gethostname(host, sizeof host - 1);
+        snprintf(ident, sizeof ident, "%s_%ld", host, (long)getpid());
+        lo.ns = cfg->leader_elect_namespace;
+        lo.name = cfg->leader_elect_name;
+        lo.identity = ident;
+        lo.lease_duration_s = (int)(cfg->leader_elect_lease_duration_ms / 1000);
+        lo.renew_deadline_ms = (long)cfg->leader_elect_renew_deadline_ms;
+        lo.retry_period_ms = (long)cfg->leader_elect_retry_period_ms;
+        lo.release_on_cancel = 1;
+        lo.on_started_leading = on_leader_start;
+        lo.on_stopped_leading = on_leader_stop;
+        lo.arg = b;
+        k8s_error kerr;
+        if (k8s_leader_start(b->kc, &lo, &leader, &kerr) != 0) {
+            char buf[768];
+            log_error(COMP, "leader election: %s", k8s_error_format(&kerr, buf, sizeof buf));
+            goto out;
+        }
+        log_info(COMP, "waiting to acquire the lease %s/%s as %s", lo.ns, lo.name, ident);
+        while (!atomic_load(&b->stop) && !atomic_load(&b->leading))
+            prov_bridge_sleep(b, 1000);
+        if (atomic_load(&b->stop)) {
+            rc = 0;
+            goto out;
+        }
+    } else {
+        atomic_store(&b->leading, 1);
+    }
+
+    if (prov_node_register(b) != 0)
+        goto out;
+    pthread_create(&node_tid, NULL, prov_node_loop, b);
+    node_started = 1;
+
+    char selector[400];
+    snprintf(selector, sizeof selector, "spec.nodeName=%s", cfg->node_name);
+    k8s_informer_opts io = {0};
+    io.resource = &K8S_RES_PODS;
+    io.field_selector = selector;
+    prov_pod_handlers(b, &io.handlers);
+    k8s_error kerr;
+    if (k8s_informer_start(b->kc, &io, &b->pods, &kerr) != 0) {
+        char buf[768];
+        log_error(COMP, "pod informer: %s", k8s_error_format(&kerr, buf, sizeof buf));
+        goto out;
+    }
+    while (!atomic_load(&b->stop) && !k8s_informer_wait_synced(b->pods, 1000))
+        ;
+    if (atomic_load(&b->stop)) {
+        rc = 0;
+        goto out;
+    }
+    log_info(COMP, "pod informer synced: %zu pods on node %s", k8s_informer_len(b->pods), cfg->node_name);
+
+    /* Rebuild the map before any create, so a restart never duplicates. */
+    while (!atomic_load(&b->stop) && prov_recover(b) != 0)
+        prov_bridge_sleep(b, 2000);
+    if (atomic_load(&b->stop)) {
+        rc = 0;
+        goto out;
+    }
+
+    kubelet = prov_kubelet_start(b);
+    if (!kubelet)
+        goto out;
+
+    nworkers = cfg->reconcile_workers > 0 ? cfg->reconcile_workers : 4;
+    workers = xcalloc((size_t)nworkers, sizeof *workers);
+    for (int i = 0; i < nworkers; i++)
+        pthread_create(&workers[i], NULL, worker, b);
+    pthread_create(&status_tid, NULL, prov_status_loop, b);
+    status_started = 1;
+    log_info(COMP, "running: %d reconcile workers, status poll every %lld ms", nworkers,
+             (long long)cfg->pod_status_sync_period_ms);
+
+    while (!atomic_load(&b->stop))
+        prov_bridge_sleep(b, 1000);
+    rc = 0;
+
+out:
+    atomic_store(&b->stop, 1);
+    prov_bridge_wake(b);
+    prov_wq_shutdown(b->wq);
+    for (int i = 0; i < nworkers; i++)
+        pthread_join(workers[i], NULL);
+    free(workers);
+    if (status_started)
+        pthread_join(status_tid, NULL);
+    if (node_started)
+        pthread_join(node_tid, NULL);
+    prov_kubelet_stop(kubelet);
+    k8s_leader_stop(leader);
+    prov_health_stop(health);
+    pthread_kill(sig_tid, SIGUSR2);
+    pthread_join(sig_tid, NULL);
+    free_bridge(b);
+    log_info(COMP, "stopped");
+    return rc;
+}

@@ -1,0 +1,97 @@
+/* State shared by the bridge's controllers (provider/bridge*.c, podsync.c,
+ * statussync.c, eventsync.c, nodectl.c, gc.c, resolver.c). Not a public
+ * interface: only those files include it. */
+#ifndef PROVIDER_BRIDGE_INT_H
+#define PROVIDER_BRIDGE_INT_H
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "eci/client.h"
+#include "eci/ops.h"
+#include "k8s/client.h"
+#include "k8s/events.h"
+#include "k8s/informer.h"
+#include "provider/config.h"
+#include "provider/groupmap.h"
+#include "provider/translate.h"
+#include "provider/workqueue.h"
+#include "util/prom.h"
+
+typedef struct prov_bridge {
+    const prov_cfg *cfg;
+    k8s_client *kc;
+    eci_client *ec;
+    eci_creds *creds;
+    k8s_informer *pods;
+    k8s_recorder *rec;
+    k8s_get_cache *gets;
+    prov_wq *wq;
+    prov_gm *gm;
+    prom_registry *metrics;
+    prov_tr_config trcfg;
+    prov_tr_resolver resolver;
+    char *vswitches; /* comma list */
+    char *node_uid;
+
+    atomic_int stop;       /* set on SIGTERM / SIGINT */
+    atomic_int leading;    /* 1 while this replica runs the controllers */
+    atomic_int eci_ok;     /* last ECI status poll succeeded */
+    atomic_int recovered;  /* the group map was rebuilt from ECI */
+    pthread_mutex_t wake_mu;
+    pthread_cond_t wake_cv;
+
+    /* Pods whose spec changed while running: uid -> the pod before (for
+     * UpdateContainerGroup planning). Guarded by upd_mu. */
+    pthread_mutex_t upd_mu;
+    cJSON *pending_updates; /* object keyed by uid */
+
+    /* Deduplication of ECI events already written: key -> count. */
+    pthread_mutex_t ev_mu;
+    cJSON *seen_events;
+
+    /* Metrics. */
+    prom_metric *m_reconcile, *m_queue, *m_pods_phase, *m_status_writes, *m_watch_restarts, *m_eci_calls,
+        *m_eci_latency, *m_k8s_requests;
+} prov_bridge;
+
+/* Sleep up to ms, waking early when the bridge stops. Returns 1 when stopping. */
+int prov_bridge_sleep(prov_bridge *b, long ms);
+/* Wake every sleeping controller (stop). */
+void prov_bridge_wake(prov_bridge *b);
+
+/* "ns/name/uid" for a pod; caller frees. */
+char *prov_pod_key(const cJSON *pod);
+/* Split a key into its parts (copied into the buffers). Returns 0 or -1. */
+int prov_pod_key_split(const char *key, char *ns, size_t nsl, char *name, size_t namel, char *uid, size_t uidl);
+
+/* podsync.c: one reconcile of a pod key; 0 done, -1 retry with backoff. */
+int prov_sync_pod(prov_bridge *b, const char *key);
+/* podsync.c: informer handlers that queue keys. */
+void prov_pod_handlers(prov_bridge *b, k8s_store_handlers *h);
+/* podsync.c: delete a container group, ignoring NotFound. 0 or -1. */
+int prov_delete_group(prov_bridge *b, const char *group_id, eci_error *err);
+/* podsync.c: write a pod's status when it differs; 0 written or unchanged. */
+int prov_write_pod_status(prov_bridge *b, const cJSON *pod, const cJSON *status);
+
+/* statussync.c: the status poller thread. */
+void *prov_status_loop(void *arg);
+/* eventsync.c: ECI events -> Kubernetes Events, called by the status loop. */
+void prov_events_poll(prov_bridge *b, int since_second);
+/* gc.c: rebuild the group map from ECI tags (start-up), then adopt or delete
+ * unknown groups and fail pods whose group vanished (periodic). */
+int prov_recover(prov_bridge *b);
+void prov_gc_pass(prov_bridge *b, const char *const *ids, size_t nids);
+/* nodectl.c: register the Node, then renew its Lease and status. */
+int prov_node_register(prov_bridge *b);
+void *prov_node_loop(void *arg);
+/* resolver.c: ConfigMaps, Secrets, tokens and Services for translation. */
+void prov_resolver_init(prov_bridge *b);
+
+/* The status mapping context for now. */
+struct prov_st_ctx;
+void prov_st_ctx_now(prov_bridge *b, struct prov_st_ctx *ctx, char *buf, size_t buflen);
+
+#endif

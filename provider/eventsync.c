@@ -1,0 +1,139 @@
+/* ECI events -> Kubernetes Events on the pod, deduplicated.
+ *
+ * Two sources feed one table: the Events embedded in DescribeContainerGroups
+ * answers (for groups whose status changed) and DescribeContainerGroupEvents
+ * filtered by the node's tags with SinceSecond (for events without a status
+ * change, such as BackOff). An ECI event is written again only when its Count
+ * grew; its Kubernetes Event has a stable name, so a repeat PATCHes count
+ * and lastTimestamp instead of creating another Event. */
+#include "provider/bridge_int.h"
+#include "provider/status_map.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define COMP "events"
+
+/* 1 when (group, reason, message) was not yet written with this count. */
+static int fresh(prov_bridge *b, const char *gid, const char *reason, const char *message, int64_t count)
+{
+    char *k = xasprintf("%s|%s|%s", gid, reason ? reason : "", message ? message : "");
+    pthread_mutex_lock(&b->ev_mu);
+    cJSON *seen = cJSON_GetObjectItemCaseSensitive(b->seen_events, k);
+    int is_new = !seen || (int64_t)seen->valuedouble < count;
+    if (is_new) {
+        if (seen)
+            cJSON_SetNumberValue(seen, (double)count);
+        else
+            cJSON_AddNumberToObject(b->seen_events, k, (double)count);
+    }
+    pthread_mutex_unlock(&b->ev_mu);
+    free(k);
+    return is_new;
+}
+
+static void write_event(prov_bridge *b, cJSON *ev)
+{
+    const char *ns = k8s_meta_str(ev, "namespace");
+    k8s_error err;
+    if (k8s_create(b->kc, &K8S_RES_EVENTS, ns, ev, NULL, &err) == 0)
+        return;
+    if (err.code == K8S_E_ALREADY_EXISTS) {
+        cJSON *patch = cJSON_CreateObject();
+        cJSON *c = cJSON_GetObjectItemCaseSensitive(ev, "count");
+        cJSON *l = cJSON_GetObjectItemCaseSensitive(ev, "lastTimestamp");
+        if (c)
+            cJSON_AddItemToObject(patch, "count", cJSON_Duplicate(c, 1));
+        if (l)
+            cJSON_AddItemToObject(patch, "lastTimestamp", cJSON_Duplicate(l, 1));
+        if (k8s_patch(b->kc, &K8S_RES_EVENTS, ns, k8s_meta_str(ev, "name"), NULL, K8S_PATCH_MERGE, patch, NULL,
+                      &err) != 0) {
+            char buf[768];
+            log_debug(COMP, "patch event: %s", k8s_error_format(&err, buf, sizeof buf));
+        }
+        cJSON_Delete(patch);
+        return;
+    }
+    char buf[768];
+    log_debug(COMP, "create event: %s", k8s_error_format(&err, buf, sizeof buf));
+}
+
+void prov_emit_group_events(prov_bridge *b, const cJSON *pod, const eci_container_group *g)
+{
+    char ts[40];
+    prov_st_ctx ctx;
+    prov_st_ctx_now(b, &ctx, ts, sizeof ts);
+    for (size_t i = 0; i < g->n_events; i++) {
+        const eci_event *e = &g->events[i];
+        if (!fresh(b, g->container_group_id, e->reason, e->message, e->count > 0 ? e->count : 1))
+            continue;
+        cJSON *ev = prov_st_event_from_eci(pod, g->container_group_id, e, &ctx);
+        if (ev)
+            write_event(b, ev);
+        cJSON_Delete(ev);
+    }
+}
+
+void prov_events_poll(prov_bridge *b, int since_second)
+{
+    eci_describe_events_req req = {0};
+    eci_tag tags[2] = {
+        {(char *)PROV_TR_TAG_CLUSTER, (char *)b->trcfg.cluster_name},
+        {(char *)PROV_TR_TAG_NODE, (char *)b->cfg->node_name},
+    };
+    req.tags = tags;
+    req.n_tags = 2;
+    req.limit = ECI_INT(200);
+    req.since_second = ECI_INT(since_second > 0 ? since_second : 300);
+    eci_describe_events_resp resp;
+    eci_error err;
+    if (eci_describe_container_group_events(b->ec, &req, &resp, &err) != 0) {
+        char buf[900];
+        log_debug(COMP, "DescribeContainerGroupEvents: %s", eci_error_format(&err, buf, sizeof buf));
+        eci_describe_events_resp_free(&resp);
+        return;
+    }
+    char ts[40];
+    prov_st_ctx ctx;
+    prov_st_ctx_now(b, &ctx, ts, sizeof ts);
+    for (size_t i = 0; i < resp.n_items && !atomic_load(&b->stop); i++) {
+        const eci_cg_events *ge = &resp.items[i];
+        prov_gm_entry e;
+        if (!ge->container_group_id || prov_gm_get_by_group(b->gm, ge->container_group_id, &e) != 0)
+            continue;
+        cJSON *pod = NULL;
+        for (size_t j = 0; j < ge->n_events; j++) {
+            const eci_k8s_event *ke = &ge->events[j];
+            if (!fresh(b, ge->container_group_id, ke->reason, ke->message, ke->count > 0 ? ke->count : 1))
+                continue;
+            if (!pod) {
+                pod = k8s_informer_get(b->pods, e.ns, e.name);
+                const char *uid = pod ? k8s_meta_str(pod, "uid") : NULL;
+                if (!uid || strcmp(uid, e.uid) != 0)
+                    break;
+            }
+            cJSON *ev = prov_st_event_from_k8s(pod, ge->container_group_id, ke, &ctx);
+            if (ev)
+                write_event(b, ev);
+            cJSON_Delete(ev);
+        }
+        cJSON_Delete(pod);
+    }
+    eci_describe_events_resp_free(&resp);
+
+    /* Forget events of groups the bridge no longer tracks. */
+    pthread_mutex_lock(&b->ev_mu);
+    cJSON *it = b->seen_events ? b->seen_events->child : NULL;
+    while (it) {
+        cJSON *next = it->next;
+        char gid[64];
+        const char *bar = strchr(it->string, '|');
+        snprintf(gid, sizeof gid, "%.*s", bar ? (int)(bar - it->string) : 0, it->string);
+        if (prov_gm_get_by_group(b->gm, gid, NULL) != 0)
+            cJSON_Delete(cJSON_DetachItemViaPointer(b->seen_events, it));
+        it = next;
+    }
+    pthread_mutex_unlock(&b->ev_mu);
+}

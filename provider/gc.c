@@ -1,0 +1,122 @@
+/* Recovery and orphan GC (DESIGN.md invariants 1 and 2).
+ *
+ * On start, after the pod informer has synced, the group map is rebuilt from
+ * the tags on the node's container groups (DescribeContainerGroups filtered by
+ * the cluster and node tags, 20 a page): a group whose pod (same uid) exists
+ * is adopted, one whose pod is gone is deleted. The status loop hands every
+ * group it lists but the map does not know to prov_gc_pass(), which applies
+ * the same rule to those groups only. */
+#include "provider/bridge_int.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define COMP "gc"
+
+static const char *tag(const eci_container_group *g, const char *key)
+{
+    for (size_t i = 0; i < g->n_tags; i++)
+        if (g->tags[i].key && strcmp(g->tags[i].key, key) == 0)
+            return g->tags[i].value ? g->tags[i].value : "";
+    return NULL;
+}
+
+/* Adopt or delete one group. */
+static void settle(prov_bridge *b, const eci_container_group *g)
+{
+    const char *uid = tag(g, PROV_TR_TAG_UID), *ns = tag(g, PROV_TR_TAG_NAMESPACE), *name = tag(g, PROV_TR_TAG_POD);
+    const char *cluster = tag(g, PROV_TR_TAG_CLUSTER), *node = tag(g, PROV_TR_TAG_NODE);
+    if (!g->container_group_id || !uid || !cluster || !node || strcmp(cluster, b->trcfg.cluster_name) != 0 ||
+        strcmp(node, b->cfg->node_name) != 0)
+        return; /* not ours */
+    cJSON *pod = ns && name ? k8s_informer_get(b->pods, ns, name) : NULL;
+    const char *puid = pod ? k8s_meta_str(pod, "uid") : NULL;
+    if (pod && puid) {
+        /* Tag values may be shortened: compare through the same function. */
+        char *want = prov_tr_tag_value(puid);
+        int match = strcmp(want, uid) == 0;
+        free(want);
+        if (match) {
+            prov_gm_entry e;
+            if (prov_gm_get(b->gm, puid, &e) != 0 || strcmp(e.group_id, g->container_group_id) != 0) {
+                if (prov_gm_get(b->gm, puid, &e) == 0 && strcmp(e.group_id, g->container_group_id) != 0) {
+                    /* Two groups for one pod must never happen; keep the one in
+                     * the map and delete the other. */
+                    log_warn(COMP, "pod %s/%s has a second container group %s (keeping %s): deleting it", ns, name,
+                             g->container_group_id, e.group_id);
+                    eci_error err;
+                    prov_delete_group(b, g->container_group_id, &err);
+                } else {
+                    memset(&e, 0, sizeof e);
+                    snprintf(e.uid, sizeof e.uid, "%s", puid);
+                    snprintf(e.group_id, sizeof e.group_id, "%s", g->container_group_id);
+                    snprintf(e.ns, sizeof e.ns, "%s", ns);
+                    snprintf(e.name, sizeof e.name, "%s", name);
+                    e.created = time(NULL);
+                    prov_gm_put(b->gm, &e);
+                    char *key = prov_pod_key(pod);
+                    prov_wq_add(b->wq, key);
+                    free(key);
+                }
+            }
+            cJSON_Delete(pod);
+            return;
+        }
+    }
+    cJSON_Delete(pod);
+    log_info(COMP, "deleting orphan container group %s (pod %s/%s uid %s is gone)", g->container_group_id,
+             ns ? ns : "?", name ? name : "?", uid);
+    eci_error err;
+    if (prov_delete_group(b, g->container_group_id, &err) != 0) {
+        char buf[900];
+        log_warn(COMP, "delete orphan %s: %s", g->container_group_id, eci_error_format(&err, buf, sizeof buf));
+    }
+}
+
+static int visit(void *ud, const eci_container_group *g)
+{
+    settle(ud, g);
+    return atomic_load(&((prov_bridge *)ud)->stop) ? 1 : 0;
+}
+
+int prov_recover(prov_bridge *b)
+{
+    eci_describe_cgs_req req = {0};
+    eci_tag tags[2] = {
+        {(char *)PROV_TR_TAG_CLUSTER, (char *)b->trcfg.cluster_name},
+        {(char *)PROV_TR_TAG_NODE, (char *)b->cfg->node_name},
+    };
+    req.tags = tags;
+    req.n_tags = 2;
+    req.limit = ECI_INT(20);
+    eci_error err;
+    if (eci_describe_container_groups_all(b->ec, &req, 0, visit, b, &err) != 0) {
+        char buf[900];
+        log_error(COMP, "rebuilding the group map from ECI: %s", eci_error_format(&err, buf, sizeof buf));
+        return -1;
+    }
+    atomic_store(&b->recovered, 1);
+    log_info(COMP, "group map rebuilt from ECI tags: %zu container groups", prov_gm_count(b->gm));
+    return 0;
+}
+
+void prov_gc_pass(prov_bridge *b, const char *const *ids, size_t nids)
+{
+    for (size_t off = 0; off < nids && !atomic_load(&b->stop); off += 20) {
+        size_t cnt = nids - off < 20 ? nids - off : 20;
+        eci_describe_cgs_req req = {0};
+        for (size_t i = 0; i < cnt; i++)
+            eci_strv_add(&req.container_group_ids, ids[off + i]);
+        req.limit = ECI_INT(20);
+        eci_describe_cgs_resp resp;
+        eci_error err;
+        if (eci_describe_container_groups(b->ec, &req, &resp, &err) == 0) {
+            for (size_t j = 0; j < resp.n_groups; j++)
+                settle(b, &resp.groups[j]);
+        }
+        eci_describe_cgs_resp_free(&resp);
+        eci_strv_free(&req.container_group_ids);
+    }
+}

@@ -1,0 +1,482 @@
+/* Kubelet API handlers backed by ECI: pods from the informer, logs through
+ * DescribeContainerLog (followed by polling from the last line's timestamp,
+ * never repeating a line), exec through ExecContainerCommand's WebSocket
+ * (eci/exec_stream.h) as an rc_backend, and the bridge's own metrics. */
+#include "provider/kubelet.h"
+#include "provider/bridge_int.h"
+#include "eci/exec_stream.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define COMP "kubelet"
+#define FOLLOW_POLL_MS 1000
+#define ECI_TAIL_MAX 2000
+
+struct prov_kubelet {
+    prov_bridge *b;
+    prov_kauth *auth;
+    kapi_auth kauth;
+    kapi_handlers handlers;
+    rc_backend exec;
+    kapi_server *srv;
+};
+
+/* ---- shared lookups -------------------------------------------------------- */
+
+/* The pod and its container group. 0 found (pod set, gid filled), or -1 with
+ * the HTTP answer already sent. */
+static int lookup(prov_bridge *b, const char *ns, const char *name, const char *container, kapi_response *w,
+                  cJSON **pod, char *gid, size_t gidl)
+{
+    *pod = k8s_informer_get(b->pods, ns, name);
+    if (!*pod) {
+        kapi_resp_error(w, 404, "pod \"%s\" not found in namespace \"%s\" on node %s", name, ns, b->cfg->node_name);
+        return -1;
+    }
+    if (container && container[0]) {
+        int found = 0;
+        const char *lists[] = {"containers", "initContainers"};
+        for (int l = 0; l < 2 && !found; l++) {
+            const cJSON *c;
+            cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*pod, "spec"),
+                                                                   lists[l]))
+            {
+                const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "name");
+                if (cJSON_IsString(n) && strcmp(n->valuestring, container) == 0)
+                    found = 1;
+            }
+        }
+        if (!found) {
+            kapi_resp_error(w, 404, "container \"%s\" not found in pod \"%s\"", container, name);
+            goto fail;
+        }
+    }
+    prov_gm_entry e;
+    if (prov_gm_get(b->gm, k8s_meta_str(*pod, "uid"), &e) != 0) {
+        kapi_resp_error(w, 400, "container \"%s\" in pod \"%s\" is waiting to start: ContainerCreating",
+                        container ? container : "", name);
+        goto fail;
+    }
+    snprintf(gid, gidl, "%s", e.group_id);
+    return 0;
+fail:
+    cJSON_Delete(*pod);
+    *pod = NULL;
+    return -1;
+}
+
+static void send_eci_error(kapi_response *w, const eci_error *err)
+{
+    char buf[900];
+    eci_error_format(err, buf, sizeof buf);
+    int code = 500;
+    eci_class cl = eci_error_classify(err);
+    if (cl == ECI_CLASS_NOT_FOUND)
+        code = 404;
+    else if (cl == ECI_CLASS_INVALID)
+        code = 400;
+    else if (cl == ECI_CLASS_THROTTLED)
+        code = 429;
+    kapi_resp_error(w, code, "%s", buf);
+}
+
+/* ---- /pods ------------------------------------------------------------------ */
+
+static void h_pods(void *ud, const kapi_request *req, kapi_response *w)
+{
+    prov_kubelet *k = ud;
+    (void)req;
+    cJSON *list = cJSON_CreateObject();
+    cJSON_AddStringToObject(list, "kind", "PodList");
+    cJSON_AddStringToObject(list, "apiVersion", "v1");
+    cJSON_AddObjectToObject(list, "metadata");
+    cJSON_AddItemToObject(list, "items", k8s_informer_list(k->b->pods));
+    char *s = cJSON_PrintUnformatted(list);
+    kapi_resp_send(w, 200, "application/json", s, strlen(s));
+    free(s);
+    cJSON_Delete(list);
+}
+
+static void h_metrics(void *ud, const kapi_request *req, kapi_response *w)
+{
+    prov_kubelet *k = ud;
+    (void)req;
+    dynbuf d;
+    dynbuf_init(&d, 0);
+    prom_render(k->b->metrics, &d);
+    kapi_resp_send(w, 200, "text/plain; version=0.0.4", d.buf ? d.buf : "", d.len);
+    dynbuf_free(&d);
+}
+
+static void h_port_forward(void *ud, const kapi_request *req, kapi_response *w)
+{
+    (void)ud;
+    (void)req;
+    kapi_resp_error(w, 501,
+                    "port forwarding is not supported for pods on ECI (virtual node): expose the pod with a "
+                    "Service, or use kubectl exec");
+}
+
+/* ---- /containerLogs ---------------------------------------------------------- */
+
+typedef struct log_cursor {
+    char last_ts[48]; /* RFC 3339 nano of the newest line sent */
+    long at_last;     /* lines sent carrying exactly last_ts */
+    int64_t sent;     /* bytes sent */
+} log_cursor;
+
+/* Emit lines of content (each "TS text\n") newer than the cursor. Returns -1
+ * when the client is gone or the byte limit was reached. */
+static int emit_lines(kapi_response *w, const char *content, const kapi_log_options *o, log_cursor *cur)
+{
+    const char *p = content;
+    long same = 0;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
+        const char *sp = memchr(p, ' ', len);
+        char ts[48] = "";
+        if (sp && (size_t)(sp - p) < sizeof ts)
+            snprintf(ts, sizeof ts, "%.*s", (int)(sp - p), p);
+        int cmp = cur->last_ts[0] ? strcmp(ts, cur->last_ts) : 1;
+        int send = 0;
+        if (cmp > 0) {
+            snprintf(cur->last_ts, sizeof cur->last_ts, "%s", ts);
+            cur->at_last = 1;
+            same = 1;
+            send = 1;
+        } else if (cmp == 0) {
+            same++;
+            if (same > cur->at_last) {
+                cur->at_last = same;
+                send = 1;
+            }
+        }
+        if (send) {
+            const char *out = p;
+            size_t olen = len;
+            if (!o->timestamps && sp) {
+                out = sp + 1;
+                olen = len - (size_t)(sp + 1 - p);
+            }
+            if (o->limit_bytes > 0 && cur->sent + (int64_t)olen > o->limit_bytes)
+                olen = (size_t)(o->limit_bytes - cur->sent);
+            if (olen && kapi_resp_write(w, out, olen) != 0)
+                return -1;
+            cur->sent += (int64_t)olen;
+            if (o->limit_bytes > 0 && cur->sent >= o->limit_bytes)
+                return -1;
+        }
+        p += len;
+    }
+    return 0;
+}
+
+static int fetch_log(prov_bridge *b, const char *gid, const char *container, const kapi_log_options *o,
+                     const char *start_time, int first, char **content, eci_error *err)
+{
+    eci_log_req req = {0};
+    req.container_group_id = (char *)gid;
+    req.container_name = (char *)container;
+    req.timestamps = ECI_BOOL(1);
+    if (o->previous)
+        req.last_time = ECI_BOOL(1);
+    char since_buf[40];
+    if (first) {
+        if (o->tail_lines >= 0)
+            req.tail = ECI_INT(o->tail_lines < ECI_TAIL_MAX ? (o->tail_lines > 0 ? o->tail_lines : 1) : ECI_TAIL_MAX);
+        else
+            req.tail = ECI_INT(ECI_TAIL_MAX);
+        if (o->since_seconds > 0)
+            req.since_seconds = ECI_INT(o->since_seconds);
+        if (o->since_time > 0) {
+            time_t t = (time_t)o->since_time;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(since_buf, sizeof since_buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            req.start_time = since_buf;
+        }
+        if (o->limit_bytes > 0 && o->limit_bytes <= 1048576 && !o->follow)
+            req.limit_bytes = ECI_INT(o->limit_bytes + 64 * 1024 < 1048576 ? o->limit_bytes + 64 * 1024 : 1048576);
+    } else {
+        req.tail = ECI_INT(ECI_TAIL_MAX);
+        req.start_time = (char *)start_time;
+    }
+    eci_log_resp resp;
+    int rc = eci_describe_container_log(b->ec, &req, &resp, err);
+    if (rc == 0) {
+        *content = resp.content;
+        resp.content = NULL;
+    }
+    eci_log_resp_free(&resp);
+    return rc;
+}
+
+/* Seconds-precision RFC 3339 of an RFC 3339 nano timestamp (for StartTime). */
+static void second_of(const char *ts, char *out, size_t n)
+{
+    const char *dot = strchr(ts, '.');
+    if (dot)
+        snprintf(out, n, "%.*sZ", (int)(dot - ts), ts);
+    else
+        snprintf(out, n, "%s", ts);
+}
+
+static int container_terminated(prov_bridge *b, const char *ns, const char *name, const char *uid,
+                                const char *container)
+{
+    cJSON *pod = k8s_informer_get(b->pods, ns, name);
+    if (!pod)
+        return 1;
+    const char *puid = k8s_meta_str(pod, "uid");
+    int gone = !puid || strcmp(puid, uid) != 0;
+    int term = 0;
+    const char *lists[] = {"containerStatuses", "initContainerStatuses"};
+    for (int l = 0; l < 2 && !gone; l++) {
+        const cJSON *cs;
+        cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
+                                                                lists[l]))
+        {
+            const cJSON *n = cJSON_GetObjectItemCaseSensitive(cs, "name");
+            if (cJSON_IsString(n) && strcmp(n->valuestring, container) == 0) {
+                const cJSON *st = cJSON_GetObjectItemCaseSensitive(cs, "state");
+                term = cJSON_GetObjectItemCaseSensitive(st, "terminated") != NULL;
+            }
+        }
+    }
+    cJSON_Delete(pod);
+    return gone || term;
+}
+
+static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
+{
+    prov_kubelet *k = ud;
+    prov_bridge *b = k->b;
+    const char *ns = kapi_req_param(req, "namespace"), *name = kapi_req_param(req, "pod"),
+               *container = kapi_req_param(req, "container");
+    kapi_log_options o;
+    char err[256];
+    if (kapi_log_options_parse(kapi_req_query(req), &o, err, sizeof err) != 0) {
+        kapi_resp_error(w, 400, "%s", err);
+        return;
+    }
+    cJSON *pod;
+    char gid[64];
+    if (lookup(b, ns, name, container, w, &pod, gid, sizeof gid) != 0)
+        return;
+    char uid[64];
+    snprintf(uid, sizeof uid, "%s", k8s_meta_str(pod, "uid"));
+    cJSON_Delete(pod);
+
+    char *content = NULL;
+    eci_error eerr;
+    if (fetch_log(b, gid, container, &o, NULL, 1, &content, &eerr) != 0) {
+        send_eci_error(w, &eerr);
+        return;
+    }
+    if (kapi_resp_begin(w, 200, "text/plain") != 0) {
+        free(content);
+        return;
+    }
+    log_cursor cur;
+    memset(&cur, 0, sizeof cur);
+    int rc = emit_lines(w, content, &o, &cur);
+    free(content);
+    if (!o.follow || rc != 0)
+        return;
+    int final = 0;
+    while (!atomic_load(&b->stop) && !kapi_resp_client_gone(w)) {
+        struct timespec ts = {FOLLOW_POLL_MS / 1000, (FOLLOW_POLL_MS % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        if (kapi_resp_client_gone(w))
+            break;
+        int done = container_terminated(b, ns, name, uid, container);
+        char start[48] = "";
+        if (cur.last_ts[0])
+            second_of(cur.last_ts, start, sizeof start);
+        content = NULL;
+        if (fetch_log(b, gid, container, &o, start[0] ? start : NULL, 0, &content, &eerr) != 0) {
+            if (eci_error_classify(&eerr) == ECI_CLASS_NOT_FOUND)
+                break;
+            continue;
+        }
+        rc = emit_lines(w, content, &o, &cur);
+        free(content);
+        if (rc != 0 || final)
+            break;
+        if (done)
+            final = 1; /* one more fetch after the container ended */
+    }
+}
+
+/* ---- exec / attach through ExecContainerCommand -------------------------------- */
+
+struct rc_proc {
+    eci_exec_stream *s;
+    rc_output out;
+};
+
+static void exec_output(void *ud, int channel, const void *data, size_t len)
+{
+    struct rc_proc *p = ud;
+    if (channel == 1 || channel == 2)
+        p->out.write(p->out.ctx, channel, data, len);
+}
+
+static rc_proc *exec_start(void *ud, const rc_target *t, const rc_options *o, const rc_output *out, char *err,
+                           size_t errlen)
+{
+    prov_kubelet *k = ud;
+    prov_bridge *b = k->b;
+    if (strcmp(t->kind, "exec") != 0) {
+        snprintf(err, errlen,
+                 "attach is not supported for pods on ECI: ECI has no attach API (use kubectl logs -f, or "
+                 "kubectl exec)");
+        return NULL;
+    }
+    cJSON *pod = k8s_informer_get(b->pods, t->namespace_, t->pod);
+    if (!pod) {
+        snprintf(err, errlen, "pod %s/%s not found on node %s", t->namespace_, t->pod, b->cfg->node_name);
+        return NULL;
+    }
+    prov_gm_entry e;
+    int have = prov_gm_get(b->gm, k8s_meta_str(pod, "uid"), &e) == 0;
+    cJSON_Delete(pod);
+    if (!have) {
+        snprintf(err, errlen, "container %s of pod %s/%s is not running yet", t->container, t->namespace_, t->pod);
+        return NULL;
+    }
+    eci_exec_req req = {0};
+    req.container_group_id = e.group_id;
+    req.container_name = (char *)t->container;
+    for (size_t i = 0; i < o->argc; i++)
+        eci_strv_add(&req.command, o->argv[i]);
+    req.tty = ECI_BOOL(o->tty);
+    req.stdin_open = ECI_BOOL(o->in);
+    eci_exec_resp resp;
+    eci_error eerr;
+    int rc = eci_exec_container_command(b->ec, &req, &resp, &eerr);
+    eci_strv_free(&req.command);
+    if (rc != 0 || !resp.web_socket_uri) {
+        char buf[900];
+        snprintf(err, errlen, "ExecContainerCommand: %s",
+                 rc != 0 ? eci_error_format(&eerr, buf, sizeof buf) : "no WebSocketUri in the answer");
+        eci_exec_resp_free(&resp);
+        return NULL;
+    }
+    struct rc_proc *p = xcalloc(1, sizeof *p);
+    p->out = *out;
+    eci_exec_opts eo = {0};
+    eo.ca_file = b->cfg->eci_ca_file[0] ? b->cfg->eci_ca_file : NULL;
+    eo.insecure_skip_verify = b->cfg->eci_insecure_skip_tls_verify;
+    eo.on_output = exec_output;
+    eo.ud = p;
+    p->s = eci_exec_open(resp.web_socket_uri, &eo, &eerr);
+    eci_exec_resp_free(&resp);
+    if (!p->s) {
+        char buf[900];
+        snprintf(err, errlen, "exec stream: %s", eci_error_format(&eerr, buf, sizeof buf));
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int exec_write_stdin(rc_proc *p, const void *data, size_t n)
+{
+    return eci_exec_write_stdin(p->s, data, n) == 0 ? 0 : -1;
+}
+
+static void exec_close_stdin(rc_proc *p)
+{
+    eci_exec_close_stdin(p->s);
+}
+
+static void exec_resize(rc_proc *p, uint16_t width, uint16_t height)
+{
+    eci_exec_resize(p->s, width, height);
+}
+
+static int exec_wait(rc_proc *p, int *exit_code, char *msg, size_t msglen)
+{
+    eci_error err;
+    if (eci_exec_wait(p->s, -1, exit_code, &err) != 0) {
+        char buf[900];
+        snprintf(msg, msglen, "%s", eci_error_format(&err, buf, sizeof buf));
+        return -1;
+    }
+    return 0;
+}
+
+static void exec_cancel(rc_proc *p)
+{
+    eci_exec_cancel(p->s);
+}
+
+static void exec_release(rc_proc *p)
+{
+    eci_exec_free(p->s);
+    free(p);
+}
+
+/* ---- server ------------------------------------------------------------------ */
+
+prov_kubelet *prov_kubelet_start(prov_bridge *b)
+{
+    const prov_cfg *cfg = b->cfg;
+    prov_kubelet *k = xcalloc(1, sizeof *k);
+    k->b = b;
+    k->auth = prov_kauth_new(b->kc);
+    k->kauth.ud = k->auth;
+    k->kauth.authn = prov_kauth_authn;
+    k->kauth.authz = prov_kauth_authz;
+    k->exec.ud = k;
+    k->exec.start = exec_start;
+    k->exec.write_stdin = exec_write_stdin;
+    k->exec.close_stdin = exec_close_stdin;
+    k->exec.resize = exec_resize;
+    k->exec.wait = exec_wait;
+    k->exec.cancel = exec_cancel;
+    k->exec.release = exec_release;
+    k->handlers.ud = k;
+    k->handlers.pods = h_pods;
+    k->handlers.container_logs = h_logs;
+    k->handlers.port_forward = h_port_forward;
+    k->handlers.metrics = h_metrics;
+    k->handlers.exec = &k->exec;
+    prov_kubelet_stats_handlers(b, &k->handlers);
+    kapi_config kc = {0};
+    kc.bind_addr = cfg->listen_address[0] ? cfg->listen_address : NULL;
+    kc.port = cfg->port;
+    kc.cert_file = cfg->tls_cert_file[0] ? cfg->tls_cert_file : NULL;
+    kc.key_file = cfg->tls_private_key_file[0] ? cfg->tls_private_key_file : NULL;
+    kc.client_ca_file = cfg->client_ca_file[0] ? cfg->client_ca_file : NULL;
+    kc.node_name = cfg->node_name;
+    kc.fine_grained_authz = 1;
+    kc.auth = &k->kauth;
+    kc.handlers = &k->handlers;
+    char err[512];
+    k->srv = kapi_server_start(&kc, err, sizeof err);
+    if (!k->srv) {
+        log_error(COMP, "kubelet API server on port %d: %s", cfg->port, err);
+        prov_kauth_free(k->auth);
+        free(k);
+        return NULL;
+    }
+    log_info(COMP, "kubelet API listening on port %d (TLS%s)", kapi_server_port(k->srv),
+             kc.client_ca_file ? ", client certificates verified" : "");
+    return k;
+}
+
+void prov_kubelet_stop(prov_kubelet *k)
+{
+    if (!k)
+        return;
+    kapi_server_stop(k->srv);
+    prov_kauth_free(k->auth);
+    free(k);
+}

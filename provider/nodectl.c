@@ -1,0 +1,151 @@
+/* The virtual Node: registered on start (created, or its labels, taint and
+ * status brought in line), then kept alive by its Lease in kube-node-lease
+ * (renewed every quarter of the lease duration) and a status written when it
+ * changes or every node-status-update-period (kubelet-protocols.md 6). */
+#include "provider/bridge_int.h"
+#include "provider/node.h"
+#include "k8s/lease.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define COMP "node"
+
+typedef struct node_state {
+    cJSON *last_status; /* status last written */
+    time_t last_write;
+} node_state;
+
+static void facts_now(prov_bridge *b, prov_node_facts *f)
+{
+    memset(f, 0, sizeof *f);
+    f->now = time(NULL);
+    f->version = ECI_KUBELET_VERSION;
+    if (!atomic_load(&b->eci_ok)) {
+        f->not_ready = true;
+        f->not_ready_reason = "ECIUnreachable";
+        f->not_ready_message = "the ECI API did not answer the last status poll";
+    }
+}
+
+static int write_status(prov_bridge *b, node_state *ns, int force)
+{
+    prov_node_facts f;
+    facts_now(b, &f);
+    cJSON *next = prov_node_status(b->cfg, &f, ns->last_status);
+    bool changed = prov_node_status_changed(ns->last_status, next);
+    if (!force && !prov_node_status_due(changed, ns->last_write, f.now, b->cfg->node_status_update_period_ms)) {
+        cJSON_Delete(next);
+        return 0;
+    }
+    cJSON *patch = prov_node_status_patch(next);
+    k8s_error err;
+    int rc = k8s_patch(b->kc, &K8S_RES_NODES, NULL, b->cfg->node_name, "status", K8S_PATCH_STRATEGIC, patch, NULL,
+                       &err);
+    cJSON_Delete(patch);
+    if (rc != 0) {
+        char buf[768];
+        log_warn(COMP, "update node status: %s", k8s_error_format(&err, buf, sizeof buf));
+        cJSON_Delete(next);
+        return -1;
+    }
+    cJSON_Delete(ns->last_status);
+    ns->last_status = next;
+    ns->last_write = f.now;
+    return 0;
+}
+
+int prov_node_register(prov_bridge *b)
+{
+    const char *name = b->cfg->node_name;
+    cJSON *node = NULL;
+    k8s_error err;
+    char buf[768];
+    if (k8s_get(b->kc, &K8S_RES_NODES, NULL, name, &node, &err) != 0) {
+        if (err.code != K8S_E_NOT_FOUND) {
+            log_error(COMP, "read node %s: %s", name, k8s_error_format(&err, buf, sizeof buf));
+            return -1;
+        }
+        prov_node_facts f;
+        facts_now(b, &f);
+        f.not_ready = false; /* the first status poll has not run yet */
+        cJSON *obj = prov_node_build(b->cfg, &f, NULL);
+        int rc = k8s_create(b->kc, &K8S_RES_NODES, NULL, obj, &node, &err);
+        cJSON_Delete(obj);
+        if (rc != 0 && err.code == K8S_E_ALREADY_EXISTS)
+            rc = k8s_get(b->kc, &K8S_RES_NODES, NULL, name, &node, &err);
+        if (rc != 0) {
+            log_error(COMP, "register node %s: %s", name, k8s_error_format(&err, buf, sizeof buf));
+            return -1;
+        }
+        log_info(COMP, "registered node %s", name);
+    } else {
+        for (int i = 0; i < 5; i++) {
+            cJSON *patch = prov_node_meta_patch(b->cfg, node);
+            if (!patch)
+                break;
+            cJSON *out = NULL;
+            int rc = k8s_patch(b->kc, &K8S_RES_NODES, NULL, name, NULL, K8S_PATCH_MERGE, patch, &out, &err);
+            cJSON_Delete(patch);
+            if (rc == 0) {
+                cJSON_Delete(node);
+                node = out;
+                break;
+            }
+            cJSON_Delete(out);
+            if (err.code != K8S_E_CONFLICT) {
+                log_warn(COMP, "update node %s labels/taint: %s", name, k8s_error_format(&err, buf, sizeof buf));
+                break;
+            }
+            cJSON_Delete(node);
+            node = NULL;
+            if (k8s_get(b->kc, &K8S_RES_NODES, NULL, name, &node, &err) != 0)
+                break;
+        }
+        log_info(COMP, "node %s exists; taking it over", name);
+    }
+    const char *uid = node ? k8s_meta_str(node, "uid") : NULL;
+    xstrset(&b->node_uid, uid ? uid : "");
+    cJSON_Delete(node);
+    return 0;
+}
+
+void *prov_node_loop(void *arg)
+{
+    prov_bridge *b = arg;
+    node_state ns = {0};
+    int lease_s = (int)(b->cfg->node_lease_duration_ms / 1000);
+    k8s_node_lease *lease = k8s_node_lease_new(b->kc, b->cfg->node_name, b->node_uid, lease_s > 0 ? lease_s : 40);
+    long renew_ms = (long)prov_node_lease_renew_interval_ms(b->cfg);
+    if (renew_ms <= 0)
+        renew_ms = 10000;
+    long status_check_ms = renew_ms < 10000 ? renew_ms : 10000;
+    write_status(b, &ns, 1);
+    struct timespec last_renew = {0, 0}, last_status;
+    clock_gettime(CLOCK_MONOTONIC, &last_status);
+    while (!atomic_load(&b->stop)) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long since_renew = (now.tv_sec - last_renew.tv_sec) * 1000 + (now.tv_nsec - last_renew.tv_nsec) / 1000000;
+        if (last_renew.tv_sec == 0 || since_renew >= renew_ms) {
+            k8s_error err;
+            if (k8s_node_lease_renew(lease, &err) != 0) {
+                char buf[768];
+                log_warn(COMP, "renew node lease: %s", k8s_error_format(&err, buf, sizeof buf));
+            }
+            last_renew = now;
+        }
+        long since_status =
+            (now.tv_sec - last_status.tv_sec) * 1000 + (now.tv_nsec - last_status.tv_nsec) / 1000000;
+        if (since_status >= status_check_ms) {
+            write_status(b, &ns, 0);
+            last_status = now;
+        }
+        prov_bridge_sleep(b, 1000);
+    }
+    k8s_node_lease_free(lease);
+    cJSON_Delete(ns.last_status);
+    return NULL;
+}

@@ -1,0 +1,426 @@
+/* Pod reconcile: the informer queues keys ("ns/name/uid"); a worker re-reads
+ * the pod and the group map and makes ECI match, so a lost or doubled event
+ * cannot cause a wrong create or delete (DESIGN.md example 10).
+ *
+ *   pod gone (or another uid)     -> DeleteContainerGroup
+ *   deletionTimestamp set         -> DeleteContainerGroup, then DELETE the pod
+ *                                    with grace 0 and a uid precondition
+ *   Succeeded / Failed            -> nothing
+ *   group known, images changed   -> UpdateContainerGroup
+ *   no group                      -> translate, CreateContainerGroup with
+ *                                    ClientToken = f(uid) and identity tags */
+#include "provider/bridge_int.h"
+#include "provider/status_map.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define COMP "podsync"
+
+char *prov_pod_key(const cJSON *pod)
+{
+    const char *ns = k8s_meta_str(pod, "namespace");
+    const char *name = k8s_meta_str(pod, "name");
+    const char *uid = k8s_meta_str(pod, "uid");
+    return xasprintf("%s/%s/%s", ns ? ns : "", name ? name : "", uid ? uid : "");
+}
+
+int prov_pod_key_split(const char *key, char *ns, size_t nsl, char *name, size_t namel, char *uid, size_t uidl)
+{
+    const char *a = strchr(key, '/');
+    const char *b2 = a ? strchr(a + 1, '/') : NULL;
+    if (!a || !b2)
+        return -1;
+    snprintf(ns, nsl, "%.*s", (int)(a - key), key);
+    snprintf(name, namel, "%.*s", (int)(b2 - a - 1), a + 1);
+    snprintf(uid, uidl, "%s", b2 + 1);
+    return ns[0] && name[0] && uid[0] ? 0 : -1;
+}
+
+/* ---- informer handlers --------------------------------------------------- */
+
+static int is_deleting(const cJSON *pod)
+{
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+    const cJSON *dt = cJSON_GetObjectItemCaseSensitive(meta, "deletionTimestamp");
+    return cJSON_IsString(dt);
+}
+
+static const char *pod_phase(const cJSON *pod)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(pod, "status");
+    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(st, "phase");
+    return cJSON_IsString(ph) ? ph->valuestring : "";
+}
+
+static void queue(prov_bridge *b, const cJSON *pod)
+{
+    char *k = prov_pod_key(pod);
+    prov_wq_add(b->wq, k);
+    free(k);
+}
+
+static void on_add(const cJSON *obj, void *arg)
+{
+    queue(arg, obj);
+}
+
+static void on_update(const cJSON *old_obj, const cJSON *new_obj, void *arg)
+{
+    prov_bridge *b = arg;
+    const cJSON *os = cJSON_GetObjectItemCaseSensitive(old_obj, "spec");
+    const cJSON *ns = cJSON_GetObjectItemCaseSensitive(new_obj, "spec");
+    int spec_changed = !cJSON_Compare(os, ns, 1);
+    if (spec_changed) {
+        const char *uid = k8s_meta_str(new_obj, "uid");
+        if (uid) {
+            pthread_mutex_lock(&b->upd_mu);
+            if (!cJSON_GetObjectItemCaseSensitive(b->pending_updates, uid))
+                cJSON_AddItemToObject(b->pending_updates, uid, cJSON_Duplicate(old_obj, 1));
+            pthread_mutex_unlock(&b->upd_mu);
+        }
+    }
+    if (spec_changed || is_deleting(old_obj) != is_deleting(new_obj))
+        queue(b, new_obj);
+}
+
+static void on_delete(const cJSON *obj, void *arg)
+{
+    queue(arg, obj);
+}
+
+void prov_pod_handlers(prov_bridge *b, k8s_store_handlers *h)
+{
+    h->on_add = on_add;
+    h->on_update = on_update;
+    h->on_delete = on_delete;
+    h->arg = b;
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+int prov_delete_group(prov_bridge *b, const char *group_id, eci_error *err)
+{
+    eci_cg_id_req req = {0};
+    req.container_group_id = (char *)group_id;
+    eci_simple_resp resp;
+    int rc = eci_delete_container_group(b->ec, &req, &resp, err);
+    eci_simple_resp_free(&resp);
+    if (rc != 0 && eci_error_classify(err) == ECI_CLASS_NOT_FOUND)
+        rc = 0;
+    return rc;
+}
+
+int prov_write_pod_status(prov_bridge *b, const cJSON *pod, const cJSON *status)
+{
+    const cJSON *cur = cJSON_GetObjectItemCaseSensitive(pod, "status");
+    if (!prov_st_changed(cur, status))
+        return 0;
+    const char *uid = k8s_meta_str(pod, "uid");
+    cJSON *obj = cJSON_Duplicate(pod, 1);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        cJSON_ReplaceItemInObjectCaseSensitive(obj, "status", cJSON_Duplicate(status, 1));
+        k8s_error kerr;
+        if (k8s_update(b->kc, &K8S_RES_PODS, k8s_meta_str(obj, "namespace"), "status", obj, NULL, &kerr) == 0) {
+            cJSON_Delete(obj);
+            if (b->m_status_writes)
+                prom_inc(b->m_status_writes, NULL, 1);
+            return 0;
+        }
+        if (kerr.code == K8S_E_NOT_FOUND) {
+            cJSON_Delete(obj);
+            return 0;
+        }
+        if (kerr.code != K8S_E_CONFLICT) {
+            char buf[768];
+            log_warn(COMP, "write status of %s/%s: %s", k8s_meta_str(pod, "namespace"), k8s_meta_str(pod, "name"),
+                     k8s_error_format(&kerr, buf, sizeof buf));
+            cJSON_Delete(obj);
+            return -1;
+        }
+        /* Conflict: re-read; give up when the pod is another incarnation. */
+        cJSON *fresh = NULL;
+        if (k8s_get(b->kc, &K8S_RES_PODS, k8s_meta_str(pod, "namespace"), k8s_meta_str(pod, "name"), &fresh,
+                    &kerr) != 0) {
+            cJSON_Delete(obj);
+            return kerr.code == K8S_E_NOT_FOUND ? 0 : -1;
+        }
+        const char *fuid = k8s_meta_str(fresh, "uid");
+        if (!uid || !fuid || strcmp(uid, fuid) != 0 ||
+            !prov_st_changed(cJSON_GetObjectItemCaseSensitive(fresh, "status"), status)) {
+            cJSON_Delete(fresh);
+            cJSON_Delete(obj);
+            return 0;
+        }
+        cJSON_Delete(obj);
+        obj = fresh;
+    }
+    cJSON_Delete(obj);
+    return -1;
+}
+
+void prov_st_ctx_now(prov_bridge *b, prov_st_ctx *ctx, char *buf, size_t buflen)
+{
+    k8s_timestamp(buf, buflen, 0);
+    ctx->node_name = b->cfg->node_name;
+    ctx->node_ip = b->cfg->node_ip;
+    ctx->now = buf;
+}
+
+static void set_failed(prov_bridge *b, const cJSON *pod, const char *reason, const char *message)
+{
+    char ts[40];
+    prov_st_ctx ctx;
+    prov_st_ctx_now(b, &ctx, ts, sizeof ts);
+    cJSON *st = prov_st_failed(pod, reason, message, &ctx);
+    prov_write_pod_status(b, pod, st);
+    cJSON_Delete(st);
+    k8s_record_event(b->rec, pod, "Warning", reason, message, NULL);
+}
+
+static void set_pending(prov_bridge *b, const cJSON *pod, const char *reason, const char *message)
+{
+    char ts[40];
+    prov_st_ctx ctx;
+    prov_st_ctx_now(b, &ctx, ts, sizeof ts);
+    cJSON *st = prov_st_pending(pod, reason, message, &ctx);
+    prov_write_pod_status(b, pod, st);
+    cJSON_Delete(st);
+}
+
+static void eci_msg(const eci_error *err, char *buf, size_t n)
+{
+    if (err->api_code[0])
+        snprintf(buf, n, "%s: %s: %s (RequestId %s)", err->action, err->api_code,
+                 err->message[0] ? err->message : eci_strerror(err->code), err->request_id);
+    else
+        snprintf(buf, n, "%s: %s%s%s", err->action, eci_strerror(err->code), err->detail[0] ? ": " : "",
+                 err->detail);
+}
+
+/* Find the group of uid by its tag (after IdempotentParameterMismatch or when
+ * the map missed it). Returns 1 and fills gid when found, 0 when not, -1 on error. */
+static int find_group_by_uid(prov_bridge *b, const char *uid, char *gid, size_t gidl)
+{
+    eci_describe_cgs_req req = {0};
+    eci_tag tags[3];
+    char *uidv = prov_tr_tag_value(uid);
+    tags[0] = (eci_tag){(char *)PROV_TR_TAG_CLUSTER, b->trcfg.cluster_name ? (char *)b->trcfg.cluster_name : ""};
+    tags[1] = (eci_tag){(char *)PROV_TR_TAG_NODE, (char *)b->cfg->node_name};
+    tags[2] = (eci_tag){(char *)PROV_TR_TAG_UID, uidv};
+    req.tags = tags;
+    req.n_tags = 3;
+    req.limit = ECI_INT(20);
+    eci_describe_cgs_resp resp;
+    eci_error err;
+    int rc = eci_describe_container_groups(b->ec, &req, &resp, &err);
+    free(uidv);
+    if (rc != 0) {
+        eci_describe_cgs_resp_free(&resp);
+        return -1;
+    }
+    int found = 0;
+    for (size_t i = 0; i < resp.n_groups && !found; i++) {
+        if (resp.groups[i].container_group_id && resp.groups[i].status &&
+            strcmp(resp.groups[i].status, "Deleting") != 0) {
+            snprintf(gid, gidl, "%s", resp.groups[i].container_group_id);
+            found = 1;
+        }
+    }
+    eci_describe_cgs_resp_free(&resp);
+    return found;
+}
+
+static void remember(prov_bridge *b, const cJSON *pod, const char *gid)
+{
+    prov_gm_entry e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.uid, sizeof e.uid, "%s", k8s_meta_str(pod, "uid"));
+    snprintf(e.group_id, sizeof e.group_id, "%s", gid);
+    snprintf(e.ns, sizeof e.ns, "%s", k8s_meta_str(pod, "namespace"));
+    snprintf(e.name, sizeof e.name, "%s", k8s_meta_str(pod, "name"));
+    e.created = time(NULL);
+    prov_gm_put(b->gm, &e);
+}
+
+/* ---- the reconcile -------------------------------------------------------- */
+
+static int sync_gone(prov_bridge *b, const char *uid)
+{
+    prov_gm_entry e;
+    if (prov_gm_get(b->gm, uid, &e) != 0)
+        return 0;
+    eci_error err;
+    if (prov_delete_group(b, e.group_id, &err) != 0) {
+        char m[900];
+        eci_msg(&err, m, sizeof m);
+        log_warn(COMP, "delete container group %s of vanished pod %s/%s: %s", e.group_id, e.ns, e.name, m);
+        return -1;
+    }
+    log_info(COMP, "deleted container group %s of pod %s/%s (pod gone)", e.group_id, e.ns, e.name);
+    prov_gm_del(b->gm, uid);
+    return 0;
+}
+
+static int sync_deleting(prov_bridge *b, const cJSON *pod, const char *uid)
+{
+    const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name");
+    prov_gm_entry e;
+    if (prov_gm_get(b->gm, uid, &e) == 0) {
+        eci_error err;
+        if (prov_delete_group(b, e.group_id, &err) != 0) {
+            char m[900];
+            eci_msg(&err, m, sizeof m);
+            log_warn(COMP, "delete container group %s of %s/%s: %s", e.group_id, ns, name, m);
+            return -1;
+        }
+        log_info(COMP, "deleted container group %s of pod %s/%s", e.group_id, ns, name);
+        prov_gm_del(b->gm, uid);
+    }
+    k8s_delete_opts o = {.precondition_uid = uid, .grace_period_seconds = 0};
+    k8s_error kerr;
+    if (k8s_delete(b->kc, &K8S_RES_PODS, ns, name, &o, NULL, &kerr) != 0 && kerr.code != K8S_E_NOT_FOUND &&
+        kerr.code != K8S_E_CONFLICT) {
+        char buf[768];
+        log_warn(COMP, "delete pod %s/%s: %s", ns, name, k8s_error_format(&kerr, buf, sizeof buf));
+        return -1;
+    }
+    return 0;
+}
+
+static int sync_update(prov_bridge *b, const cJSON *pod, const char *uid, const prov_gm_entry *e)
+{
+    pthread_mutex_lock(&b->upd_mu);
+    cJSON *old = cJSON_DetachItemFromObjectCaseSensitive(b->pending_updates, uid);
+    pthread_mutex_unlock(&b->upd_mu);
+    if (!old)
+        return 0;
+    eci_update_cg_req req;
+    char *msg = NULL;
+    prov_tr_update_kind k = prov_tr_update_plan(old, pod, e->group_id, &b->trcfg, &b->resolver, &req, &msg);
+    int rc = 0;
+    if (k == PROV_TR_UPD_IMAGES) {
+        eci_simple_resp resp;
+        eci_error err;
+        if (eci_update_container_group(b->ec, &req, &resp, &err) != 0) {
+            char m[900];
+            eci_msg(&err, m, sizeof m);
+            eci_class cl = eci_error_classify(&err);
+            if (cl == ECI_CLASS_THROTTLED || cl == ECI_CLASS_TRANSIENT) {
+                pthread_mutex_lock(&b->upd_mu);
+                if (!cJSON_GetObjectItemCaseSensitive(b->pending_updates, uid))
+                    cJSON_AddItemToObject(b->pending_updates, uid, cJSON_Duplicate(old, 1));
+                pthread_mutex_unlock(&b->upd_mu);
+                rc = -1;
+            } else {
+                k8s_record_eventf(b->rec, pod, "Warning", "UpdateFailed", NULL, "UpdateContainerGroup failed: %s", m);
+            }
+        } else {
+            log_info(COMP, "updated container group %s of %s/%s (images)", e->group_id, e->ns, e->name);
+            k8s_record_eventf(b->rec, pod, "Normal", "ContainerGroupUpdated", NULL,
+                              "Updated container images of ECI container group %s", e->group_id);
+        }
+        eci_simple_resp_free(&resp);
+    } else if (k == PROV_TR_UPD_REJECTED) {
+        k8s_record_eventf(b->rec, pod, "Warning", "UnsupportedUpdate", NULL, "%s",
+                          msg ? msg : "this change cannot be applied to a running ECI container group");
+    }
+    eci_update_cg_req_free(&req);
+    free(msg);
+    cJSON_Delete(old);
+    return rc;
+}
+
+static int sync_create(prov_bridge *b, const cJSON *pod, const char *uid)
+{
+    const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name");
+    prov_tr_result tr;
+    prov_tr_translate(pod, &b->trcfg, &b->resolver, &tr);
+    int rc = 0;
+    if (tr.outcome == PROV_TR_REJECTED) {
+        log_info(COMP, "pod %s/%s cannot run on ECI: %s", ns, name, tr.message ? tr.message : "");
+        for (size_t i = 0; i < tr.nfindings; i++)
+            if (tr.findings[i].fate != PROV_TR_FATE_REJECTED)
+                k8s_record_event(b->rec, pod, tr.findings[i].type, tr.findings[i].reason, tr.findings[i].message,
+                                 NULL);
+        set_failed(b, pod, tr.reason ? tr.reason : "ProviderFailed", tr.message ? tr.message : "rejected");
+        goto out;
+    }
+    if (tr.outcome == PROV_TR_WAIT) {
+        set_pending(b, pod, tr.reason ? tr.reason : "ProviderRetry", tr.message ? tr.message : "waiting");
+        rc = -1;
+        goto out;
+    }
+    eci_create_cg_resp resp;
+    eci_error err;
+    if (eci_create_container_group(b->ec, &tr.req, &resp, &err) == 0) {
+        remember(b, pod, resp.container_group_id);
+        log_info(COMP, "created container group %s for pod %s/%s", resp.container_group_id, ns, name);
+        for (size_t i = 0; i < tr.nfindings; i++)
+            k8s_record_event(b->rec, pod, tr.findings[i].type, tr.findings[i].reason, tr.findings[i].message, NULL);
+        k8s_record_eventf(b->rec, pod, "Normal", "ContainerGroupCreated", NULL, "Created ECI container group %s",
+                          resp.container_group_id);
+        eci_create_cg_resp_free(&resp);
+        prov_bridge_wake(b);
+        goto out;
+    }
+    eci_create_cg_resp_free(&resp);
+    char m[900];
+    eci_msg(&err, m, sizeof m);
+    eci_class cl = eci_error_classify(&err);
+    if (strcmp(err.api_code, "IdempotentParameterMismatch") == 0 || cl == ECI_CLASS_CONFLICT) {
+        /* A create for this uid already went through (with other token
+         * contents, e.g. a fresh service-account token): adopt it. */
+        char gid[64];
+        int f = find_group_by_uid(b, uid, gid, sizeof gid);
+        if (f == 1) {
+            remember(b, pod, gid);
+            log_info(COMP, "adopted container group %s for pod %s/%s", gid, ns, name);
+            goto out;
+        }
+        rc = -1;
+        goto out;
+    }
+    if (cl == ECI_CLASS_THROTTLED || cl == ECI_CLASS_TRANSIENT || cl == ECI_CLASS_AUTH) {
+        log_warn(COMP, "create container group for %s/%s: %s (will retry)", ns, name, m);
+        char *key = prov_pod_key(pod);
+        if (cl == ECI_CLASS_AUTH || prov_wq_retries(b->wq, key) >= 3)
+            set_pending(b, pod, "ProviderRetry", m);
+        free(key);
+        rc = -1;
+        goto out;
+    }
+    log_warn(COMP, "create container group for %s/%s failed: %s", ns, name, m);
+    set_failed(b, pod, "ProviderFailed", m);
+out:
+    prov_tr_result_free(&tr);
+    return rc;
+}
+
+int prov_sync_pod(prov_bridge *b, const char *key)
+{
+    char ns[254], name[254], uid[64];
+    if (prov_pod_key_split(key, ns, sizeof ns, name, sizeof name, uid, sizeof uid) != 0)
+        return 0;
+    cJSON *pod = k8s_informer_get(b->pods, ns, name);
+    const char *puid = pod ? k8s_meta_str(pod, "uid") : NULL;
+    int rc;
+    if (!pod || !puid || strcmp(puid, uid) != 0) {
+        rc = sync_gone(b, uid);
+    } else if (is_deleting(pod)) {
+        rc = sync_deleting(b, pod, uid);
+    } else {
+        prov_gm_entry e;
+        const char *phase = pod_phase(pod);
+        if (prov_gm_get(b->gm, uid, &e) == 0)
+            rc = sync_update(b, pod, uid, &e);
+        else if (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0)
+            rc = 0;
+        else
+            rc = sync_create(b, pod, uid);
+    }
+    cJSON_Delete(pod);
+    return rc;
+}

@@ -1,0 +1,360 @@
+/* Status sync: one thread polls ECI for the node's groups in batches and
+ * writes pod status only when it changed (DESIGN.md invariant 3).
+ *
+ * Every period: DescribeContainerGroupStatus filtered by the node's tags with
+ * SinceSecond (a delta: only groups whose status moved), paged 200 at a time;
+ * a cheap signature of each item is compared with the one last applied, and
+ * only groups whose signature moved are described in full with
+ * DescribeContainerGroups (ContainerGroupIds, 20 per call). While a group is
+ * starting (Scheduling/Pending/Restarting/Updating) the period shortens to
+ * one second, so a pod reaches Running quickly without a call per pod.
+ *
+ * Every resync period (and at start): the same listing without SinceSecond,
+ * which also finds groups that vanished (their pods become Failed with reason
+ * ContainerGroupNotFound) and groups the map does not know (adopted or
+ * deleted as orphans by gc.c). */
+#include "provider/bridge_int.h"
+#include "provider/status_map.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define COMP "status"
+#define RESYNC_MS 60000L
+#define FAST_MS 1000L
+#define VANISH_GRACE_S 30
+
+typedef struct strset {
+    char **v;
+    size_t n, cap;
+} strset;
+
+static void ss_add(strset *s, const char *x)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+    }
+    s->v[s->n++] = xstrdup(x);
+}
+
+static void ss_free(strset *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ss_has_sorted(const strset *s, const char *x)
+{
+    return s->n && bsearch(&x, s->v, s->n, sizeof *s->v, cmpstr) != NULL;
+}
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    if (!s)
+        s = "";
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (h ^ 0xff) * 1099511628211ULL;
+}
+
+static uint64_t fnv_int(uint64_t h, int64_t v)
+{
+    char b[32];
+    snprintf(b, sizeof b, "%lld", (long long)v);
+    return fnv(h, b);
+}
+
+static uint64_t state_sig(uint64_t h, const eci_k8s_state *st)
+{
+    h = fnv_int(h, st->waiting * 4 + st->running * 2 + st->terminated);
+    h = fnv(h, st->waiting_reason);
+    h = fnv(h, st->running_started_at);
+    h = fnv_int(h, st->terminated_exit_code);
+    h = fnv(h, st->terminated_reason);
+    return fnv(h, st->terminated_finished_at);
+}
+
+/* What in a status item makes the pod status change. */
+static uint64_t item_sig(const eci_cg_status *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    h = fnv(h, s->status);
+    h = fnv(h, s->phase);
+    h = fnv(h, s->pod_ip);
+    for (size_t i = 0; i < s->n_conditions; i++) {
+        h = fnv(h, s->conditions[i].type);
+        h = fnv(h, s->conditions[i].status);
+    }
+    for (size_t i = 0; i < s->n_container_statuses; i++) {
+        const eci_container_status *c = &s->container_statuses[i];
+        h = fnv(h, c->name);
+        h = fnv_int(h, c->ready * 2 + c->started);
+        h = fnv_int(h, c->restart_count);
+        h = state_sig(h, &c->state);
+        h = state_sig(h, &c->last_state);
+    }
+    return h ? h : 1;
+}
+
+static int transitional(const char *st)
+{
+    return !st[0] || strcmp(st, "Scheduling") == 0 || strcmp(st, "Pending") == 0 || strcmp(st, "Restarting") == 0 ||
+           strcmp(st, "Updating") == 0;
+}
+
+typedef struct poll_ctx {
+    prov_bridge *b;
+    strset changed;  /* group ids to describe in full */
+    strset unknown;  /* groups with our tags the map does not know */
+    strset seen;     /* every group listed (full pass) */
+    uint64_t *sigs;  /* signature per changed id, same order */
+    size_t nsigs, capsigs;
+    int full;
+} poll_ctx;
+
+static int visit_status(void *ud, const eci_cg_status *s)
+{
+    poll_ctx *pc = ud;
+    if (!s->container_group_id)
+        return 0;
+    if (pc->full)
+        ss_add(&pc->seen, s->container_group_id);
+    prov_gm_entry e;
+    if (prov_gm_get_by_group(pc->b->gm, s->container_group_id, &e) != 0) {
+        ss_add(&pc->unknown, s->container_group_id);
+        return 0;
+    }
+    uint64_t sig = item_sig(s);
+    if (sig == e.status_sig)
+        return 0;
+    ss_add(&pc->changed, s->container_group_id);
+    if (pc->nsigs == pc->capsigs) {
+        pc->capsigs = pc->capsigs ? pc->capsigs * 2 : 64;
+        pc->sigs = xrealloc(pc->sigs, pc->capsigs * sizeof *pc->sigs);
+    }
+    pc->sigs[pc->nsigs++] = sig;
+    return 0;
+}
+
+static void fill_tags(prov_bridge *b, eci_tag tags[2])
+{
+    tags[0] = (eci_tag){(char *)PROV_TR_TAG_CLUSTER, (char *)b->trcfg.cluster_name};
+    tags[1] = (eci_tag){(char *)PROV_TR_TAG_NODE, (char *)b->cfg->node_name};
+}
+
+static const char *pod_phase(const cJSON *pod)
+{
+    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"), "phase");
+    return cJSON_IsString(ph) ? ph->valuestring : "";
+}
+
+void prov_emit_group_events(prov_bridge *b, const cJSON *pod, const eci_container_group *g);
+
+/* Apply one described group to its pod. */
+static void apply_group(prov_bridge *b, const eci_container_group *g, uint64_t sig)
+{
+    prov_gm_entry e;
+    if (prov_gm_get_by_group(b->gm, g->container_group_id, &e) != 0)
+        return;
+    cJSON *pod = k8s_informer_get(b->pods, e.ns, e.name);
+    const char *uid = pod ? k8s_meta_str(pod, "uid") : NULL;
+    if (!pod || !uid || strcmp(uid, e.uid) != 0) {
+        cJSON_Delete(pod);
+        return; /* the pod sync deletes the group */
+    }
+    const char *phase = pod_phase(pod);
+    int terminal = strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0;
+    int ok = 0;
+    if (!terminal && !cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "metadata"),
+                                                        "deletionTimestamp")) {
+        char ts[40];
+        prov_st_ctx ctx;
+        prov_st_ctx_now(b, &ctx, ts, sizeof ts);
+        cJSON *st = prov_st_from_group(pod, g, &ctx);
+        ok = prov_write_pod_status(b, pod, st) == 0;
+        cJSON_Delete(st);
+    } else {
+        ok = 1;
+    }
+    prov_emit_group_events(b, pod, g);
+    prov_gm_set_status(b->gm, e.uid, g->status ? g->status : "", ok ? sig : 0);
+    cJSON_Delete(pod);
+}
+
+typedef struct batch_out {
+    strset found;
+} batch_out;
+
+/* Describe ids[0..n) in calls of 20 and apply each group; the ids the service
+ * no longer knows are added to missing (when non-NULL). */
+static int describe_and_apply(prov_bridge *b, char **ids, const uint64_t *sigs, size_t n, strset *missing)
+{
+    int rc = 0;
+    for (size_t off = 0; off < n && !atomic_load(&b->stop); off += 20) {
+        size_t cnt = n - off < 20 ? n - off : 20;
+        eci_describe_cgs_req req = {0};
+        for (size_t i = 0; i < cnt; i++)
+            eci_strv_add(&req.container_group_ids, ids[off + i]);
+        req.limit = ECI_INT(20);
+        eci_describe_cgs_resp resp;
+        eci_error err;
+        if (eci_describe_container_groups(b->ec, &req, &resp, &err) != 0) {
+            char buf[900];
+            log_warn(COMP, "DescribeContainerGroups: %s", eci_error_format(&err, buf, sizeof buf));
+            eci_describe_cgs_resp_free(&resp);
+            eci_strv_free(&req.container_group_ids);
+            rc = -1;
+            continue;
+        }
+        for (size_t i = 0; i < cnt; i++) {
+            const eci_container_group *g = NULL;
+            for (size_t j = 0; j < resp.n_groups; j++)
+                if (resp.groups[j].container_group_id && strcmp(resp.groups[j].container_group_id, ids[off + i]) == 0)
+                    g = &resp.groups[j];
+            if (g)
+                apply_group(b, g, sigs ? sigs[off + i] : 0);
+            else if (missing)
+                ss_add(missing, ids[off + i]);
+        }
+        eci_describe_cgs_resp_free(&resp);
+        eci_strv_free(&req.container_group_ids);
+    }
+    return rc;
+}
+
+/* Pods whose group is gone: Failed with a clear reason. */
+static void fail_vanished(prov_bridge *b, const strset *seen)
+{
+    size_t n;
+    prov_gm_entry *all = prov_gm_list(b->gm, &n);
+    strset cand = {0};
+    time_t now = time(NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].deleting || now - all[i].created < VANISH_GRACE_S)
+            continue;
+        if (!ss_has_sorted(seen, all[i].group_id))
+            ss_add(&cand, all[i].group_id);
+    }
+    free(all);
+    if (!cand.n)
+        return;
+    /* Confirm with a direct describe: a listing can race a create. */
+    strset missing = {0};
+    describe_and_apply(b, cand.v, NULL, cand.n, &missing);
+    for (size_t i = 0; i < missing.n; i++) {
+        prov_gm_entry e;
+        if (prov_gm_get_by_group(b->gm, missing.v[i], &e) != 0)
+            continue;
+        cJSON *pod = k8s_informer_get(b->pods, e.ns, e.name);
+        const char *uid = pod ? k8s_meta_str(pod, "uid") : NULL;
+        if (pod && uid && strcmp(uid, e.uid) == 0) {
+            char msg[512];
+            snprintf(msg, sizeof msg,
+                     "ECI container group %s no longer exists (deleted outside Kubernetes, expired, or released "
+                     "by the service)",
+                     e.group_id);
+            log_warn(COMP, "pod %s/%s: %s", e.ns, e.name, msg);
+            char ts[40];
+            prov_st_ctx ctx;
+            prov_st_ctx_now(b, &ctx, ts, sizeof ts);
+            const char *phase = pod_phase(pod);
+            if (strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0) {
+                cJSON *st = prov_st_failed(pod, "ContainerGroupNotFound", msg, &ctx);
+                prov_write_pod_status(b, pod, st);
+                cJSON_Delete(st);
+                k8s_record_event(b->rec, pod, "Warning", "ContainerGroupNotFound", msg, NULL);
+            }
+        }
+        cJSON_Delete(pod);
+        prov_gm_del(b->gm, e.uid);
+    }
+    ss_free(&missing);
+    ss_free(&cand);
+}
+
+static int any_transitional(prov_bridge *b)
+{
+    size_t n;
+    prov_gm_entry *all = prov_gm_list(b->gm, &n);
+    int t = 0;
+    for (size_t i = 0; i < n && !t; i++)
+        t = !all[i].deleting && transitional(all[i].eci_status);
+    free(all);
+    return t;
+}
+
+static void poll_once(prov_bridge *b, int full, int since_s)
+{
+    poll_ctx pc;
+    memset(&pc, 0, sizeof pc);
+    pc.b = b;
+    pc.full = full;
+    eci_tag tags[2];
+    fill_tags(b, tags);
+    eci_describe_status_req req = {0};
+    req.tags = tags;
+    req.n_tags = 2;
+    req.limit = ECI_INT(200);
+    if (!full)
+        req.since_second = ECI_INT(since_s);
+    eci_error err;
+    if (eci_describe_container_group_status_all(b->ec, &req, 0, visit_status, &pc, &err) != 0) {
+        char buf[900];
+        log_warn(COMP, "DescribeContainerGroupStatus: %s", eci_error_format(&err, buf, sizeof buf));
+        atomic_store(&b->eci_ok, 0);
+        ss_free(&pc.changed);
+        ss_free(&pc.unknown);
+        ss_free(&pc.seen);
+        free(pc.sigs);
+        return;
+    }
+    atomic_store(&b->eci_ok, 1);
+    describe_and_apply(b, pc.changed.v, pc.sigs, pc.changed.n, NULL);
+    if (pc.unknown.n)
+        prov_gc_pass(b, (const char *const *)pc.unknown.v, pc.unknown.n);
+    if (full) {
+        if (pc.seen.n)
+            qsort(pc.seen.v, pc.seen.n, sizeof *pc.seen.v, cmpstr);
+        fail_vanished(b, &pc.seen);
+    }
+    ss_free(&pc.changed);
+    ss_free(&pc.unknown);
+    ss_free(&pc.seen);
+    free(pc.sigs);
+}
+
+void *prov_status_loop(void *arg)
+{
+    prov_bridge *b = arg;
+    long period = b->cfg->pod_status_sync_period_ms > 0 ? (long)b->cfg->pod_status_sync_period_ms : 5000;
+    struct timespec last_full = {0, 0};
+    int first = 1;
+    while (!atomic_load(&b->stop)) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long since_full = (now.tv_sec - last_full.tv_sec) * 1000 + (now.tv_nsec - last_full.tv_nsec) / 1000000;
+        int full = first || since_full >= RESYNC_MS;
+        /* The delta window covers three periods and a margin: a late poll or
+         * clock skew loses nothing (changes are applied idempotently). */
+        int since_s = (int)(3 * (period > FAST_MS ? period : FAST_MS) / 1000) + 5;
+        poll_once(b, full, since_s);
+        prov_events_poll(b, full ? 0 : since_s);
+        if (full) {
+            last_full = now;
+            first = 0;
+        }
+        long wait = any_transitional(b) ? FAST_MS : period;
+        prov_bridge_sleep(b, wait);
+    }
+    return NULL;
+}

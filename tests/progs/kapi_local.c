@@ -1,0 +1,124 @@
+/* A kubelet API server backed by local processes, for suites that drive it
+ * through the real kube-apiserver and kubectl: exec/attach run the command
+ * on this machine (rc_local_backend), /containerLogs answers canned lines,
+ * /pods an empty list. Prints "listening <port>" once serving; stops on
+ * SIGINT/SIGTERM.
+ *
+ *   kapi_local [--port N] [--cert F --key F] [--client-ca F] [--node NAME]
+ *              [--token TOKEN=USER]... [--no-auth] [--no-websocket]
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "provider/kapi_server.h"
+#include "util/log.h"
+
+static void h_logs(void *ud, const kapi_request *r, kapi_response *w)
+{
+    (void)ud;
+    kapi_log_options o;
+    char err[160];
+    if (kapi_log_options_parse(kapi_req_query(r), &o, err, sizeof err) < 0) {
+        kapi_resp_error(w, 422, "%s", err);
+        return;
+    }
+    kapi_resp_begin(w, 200, "text/plain");
+    char line[256];
+    int n = o.follow ? 1000 : 3;
+    for (int i = 1; i <= n; i++) {
+        snprintf(line, sizeof line, "log line %d from %s/%s/%s\n", i, kapi_req_param(r, "namespace"),
+                 kapi_req_param(r, "pod"), kapi_req_param(r, "container"));
+        if (kapi_resp_write(w, line, strlen(line)) < 0)
+            return;
+        if (o.follow) {
+            for (int k = 0; k < 5; k++) {
+                if (kapi_resp_client_gone(w))
+                    return;
+                struct timespec ts = {0, 100 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+        }
+    }
+}
+
+static void h_pods(void *ud, const kapi_request *r, kapi_response *w)
+{
+    (void)ud;
+    (void)r;
+    const char *b = "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":[]}";
+    kapi_resp_send(w, 200, "application/json", b, strlen(b));
+}
+
+int main(int argc, char **argv)
+{
+    kapi_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.bind_addr = "127.0.0.1";
+    cfg.node_name = "kapi-local";
+    cfg.fine_grained_authz = 1;
+    kv_list tokens = KV_LIST_INIT;
+    int no_auth = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--port") && v) {
+            cfg.port = atoi(v);
+            i++;
+        } else if (!strcmp(a, "--cert") && v) {
+            cfg.cert_file = v;
+            i++;
+        } else if (!strcmp(a, "--key") && v) {
+            cfg.key_file = v;
+            i++;
+        } else if (!strcmp(a, "--client-ca") && v) {
+            cfg.client_ca_file = v;
+            i++;
+        } else if (!strcmp(a, "--node") && v) {
+            cfg.node_name = v;
+            i++;
+        } else if (!strcmp(a, "--token") && v && strchr(v, '=')) {
+            const char *eq = strchr(v, '=');
+            kv_addn(&tokens, v, (size_t)(eq - v), eq + 1, strlen(eq + 1));
+            i++;
+        } else if (!strcmp(a, "--no-auth")) {
+            no_auth = 1;
+        } else if (!strcmp(a, "--no-websocket")) {
+            cfg.disable_websocket = 1;
+        } else {
+            fprintf(stderr, "usage: kapi_local [--port N] [--cert F --key F] [--client-ca F] [--node NAME] "
+                            "[--token TOKEN=USER]... [--no-auth] [--no-websocket]\n");
+            return 2;
+        }
+    }
+    kapi_auth auth = {&tokens, kapi_stub_authn, kapi_stub_authz};
+    kapi_handlers h;
+    memset(&h, 0, sizeof h);
+    h.container_logs = h_logs;
+    h.pods = h_pods;
+    h.exec = rc_local_backend();
+    cfg.handlers = &h;
+    cfg.auth = no_auth ? NULL : &auth;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    char err[256];
+    kapi_server *s = kapi_server_start(&cfg, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "kapi_local: %s\n", err);
+        kv_free(&tokens);
+        return 1;
+    }
+    printf("listening %d\n", kapi_server_port(s));
+    fflush(stdout);
+    int sig;
+    sigwait(&set, &sig);
+    kapi_server_stop(s);
+    kv_free(&tokens);
+    return 0;
+}
