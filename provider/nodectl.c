@@ -33,6 +33,7 @@ static void refresh_usage(prov_bridge *b, node_state *ns)
     ns->last_usage = now;
     eci_list_usage_resp resp;
     eci_error err;
+    eci_error_clear(&err);
     if (eci_list_usage(b->ec, NULL, &resp, &err) == 0 && resp.max_cpu > 0) {
         snprintf(ns->usage_cpu, sizeof ns->usage_cpu, "%.0f", resp.max_cpu);
         snprintf(ns->usage_memory, sizeof ns->usage_memory, "%.0fGi", resp.max_cpu * 8);
@@ -138,6 +139,9 @@ int prov_node_register(prov_bridge *b)
     }
     const char *uid = node ? k8s_meta_str(node, "uid") : NULL;
     xstrset(&b->node_uid, uid ? uid : "");
+    cJSON *st = node ? cJSON_GetObjectItemCaseSensitive(node, "status") : NULL;
+    cJSON_Delete(b->node_status);
+    b->node_status = st ? cJSON_Duplicate(st, 1) : NULL;
     cJSON_Delete(node);
     return 0;
 }
@@ -146,6 +150,8 @@ void *prov_node_loop(void *arg)
 {
     prov_bridge *b = arg;
     node_state ns = {0};
+    ns.last_status = b->node_status; /* keeps lastTransitionTime of a Node taken over */
+    b->node_status = NULL;
     int lease_s = (int)(b->cfg->node_lease_duration_ms / 1000);
     k8s_node_lease *lease = k8s_node_lease_new(b->kc, b->cfg->node_name, b->node_uid, lease_s > 0 ? lease_s : 40);
     long renew_ms = (long)prov_node_lease_renew_interval_ms(b->cfg);
