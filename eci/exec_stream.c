@@ -249,6 +249,7 @@ static const struct lws_protocols protocols[] = {
 static void *service_main(void *arg)
 {
     eci_exec_stream *s = arg;
+    pthread_setname_np(pthread_self(), "eci-exec");
     for (;;) {
         pthread_mutex_lock(&s->mu);
         int end = s->stop || (s->done && !s->wsi);

@@ -186,6 +186,7 @@ static void reap_sessions(emu_rt_execws *ws)
 static void *pump_main(void *arg)
 {
     xsess *s = arg;
+    pthread_setname_np(pthread_self(), "emu-exec-pump");
     emu_rt_execws *ws = s->ws;
     int exited = 0;
     char buf[ECI_CHAN_MAX_PAYLOAD];
@@ -538,6 +539,7 @@ static const struct lws_protocols protocols[] = {
 static void *service_main(void *arg)
 {
     emu_rt_execws *ws = arg;
+    pthread_setname_np(pthread_self(), "emu-exec-ws");
     for (;;) {
         pthread_mutex_lock(&ws->mu);
         int stop = ws->stop;
