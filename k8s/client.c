@@ -816,6 +816,9 @@ int k8s_list(k8s_client *c, const k8s_resource *r, const char *ns, const k8s_lis
 int k8s_list_all(k8s_client *c, const k8s_resource *r, const char *ns, const k8s_list_opts *o, cJSON **out,
                  k8s_error *err)
 {
+    k8s_error local;
+    if (!err)
+        err = &local;
     *out = NULL;
     k8s_list_opts lo = { 0 };
     if (o)
@@ -904,6 +907,9 @@ int k8s_update(k8s_client *c, const k8s_resource *r, const char *ns, const char 
 int k8s_update_retry(k8s_client *c, const k8s_resource *r, const char *ns, const char *name, const char *sub,
                      int max_tries, k8s_mutate_fn fn, void *arg, cJSON **out, k8s_error *err)
 {
+    k8s_error local;
+    if (!err)
+        err = &local;
     if (out)
         *out = NULL;
     if (max_tries <= 0)

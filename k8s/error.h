@@ -41,7 +41,8 @@ typedef enum k8s_code {
 } k8s_code;
 
 /* The error value a failing call fills (curl's error buffer): the code for the
- * program, the detail for the human. Plain struct, no allocation. */
+ * program, the detail for the human. Plain struct, no allocation. Every
+ * k8s_ function taking a k8s_error * accepts NULL. */
 typedef struct k8s_error {
     k8s_code code;
     int http_status;   /* 0 when no HTTP answer */

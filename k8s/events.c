@@ -100,6 +100,9 @@ static void bump(k8s_recorder *r, unsigned long *f)
 int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, const char *message,
                      k8s_error *err)
 {
+    k8s_error local;
+    if (!err)
+        err = &local;
     k8s_error_clear(err);
     const char *oname = k8s_meta_str(obj, "name");
     if (!oname || !reason)

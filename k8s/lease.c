@@ -95,6 +95,9 @@ static int node_lease_create(k8s_node_lease *l, k8s_error *err)
 
 int k8s_node_lease_renew(k8s_node_lease *l, k8s_error *err)
 {
+    k8s_error local;
+    if (!err)
+        err = &local;
     for (int attempt = 0; attempt < 5; attempt++) {
         if (!l->obj) {
             cJSON *got;
@@ -174,6 +177,9 @@ static int duration_of(const k8s_leader_opts *o) { return o->lease_duration_s > 
 
 int k8s_leader_try_acquire_or_renew(k8s_client *c, const k8s_leader_opts *o, k8s_leader_state *st, k8s_error *err)
 {
+    k8s_error local;
+    if (!err)
+        err = &local;
     char now[40];
     k8s_timestamp(now, sizeof now, 1);
     cJSON *cur;

@@ -35,7 +35,6 @@
 #define IO_CHUNK 16384
 #define DATA_CHUNK 32768
 #define OUTQ_HIGH_WATER ((size_t)1 << 20)
-#define PRESTART_STDIN_CAP ((size_t)1 << 20)
 
 /* ---- users, attributes, stub auth ---- */
 
@@ -761,8 +760,7 @@ typedef struct stream_conn {
     uint32_t ids[5];
     uint32_t last_id;
     size_t nstreams, expected;
-    dynbuf pre_stdin, pre_resize;
-    int pre_eof;
+    dynbuf pre_resize;
     /* WebSocket */
     wsf_decoder *wd;
     int peer_closed;
@@ -888,13 +886,8 @@ static void sc_start(stream_conn *sc)
         log_warn(COMP, "%s: remote command failed to start: %s", sc->c->peer, err);
         return;
     }
-    if (sc->pre_stdin.len)
-        rc_session_stdin(sc->rs, sc->pre_stdin.buf, sc->pre_stdin.len);
     if (sc->pre_resize.len)
         rc_session_resize(sc->rs, sc->pre_resize.buf, sc->pre_resize.len);
-    if (sc->pre_eof)
-        rc_session_stdin_eof(sc->rs);
-    dynbuf_free(&sc->pre_stdin);
     dynbuf_free(&sc->pre_resize);
 }
 
@@ -910,20 +903,20 @@ static int stream_wanted(const stream_conn *sc, rc_stream st)
     }
 }
 
+/* Stdin is queued in the session (also before it starts); the connection
+ * stops reading while the queue is nearly full, so this never overflows
+ * unless a client ignores that back-pressure within one read. */
 static void sc_stdin(stream_conn *sc, const void *p, size_t n)
 {
-    if (sc->started)
-        rc_session_stdin(sc->rs, p, n);
-    else if (dynbuf_add(&sc->pre_stdin, p, n) < 0)
+    if (rc_session_stdin(sc->rs, p, n) < 0) {
+        log_warn(COMP, "%s: stdin queue overflow, closing", sc->c->peer);
         sc->stop = 1;
+    }
 }
 
 static void sc_stdin_eof(stream_conn *sc)
 {
-    if (sc->started)
-        rc_session_stdin_eof(sc->rs);
-    else
-        sc->pre_eof = 1;
+    rc_session_stdin_eof(sc->rs);
 }
 
 static void sc_resize(stream_conn *sc, const void *p, size_t n)
@@ -1190,12 +1183,17 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
                 log_info(COMP, "%s: stream connection idle, closing", sc->c->peer);
             break;
         }
-        struct pollfd pf[3] = {{sc->c->fd, (short)(POLLIN | (want_out ? POLLOUT : 0)), 0},
+        /* stdin back-pressure: read only while the session can take a full read */
+        int can_read = rc_session_stdin_room(sc->rs) >= IO_CHUNK;
+        struct pollfd pf[3] = {{sc->c->fd, (short)((can_read ? POLLIN : 0) | (want_out ? POLLOUT : 0)), 0},
                                {sc->wake[0], POLLIN, 0},
                                {s->stop_pipe[0], POLLIN, 0}};
         int timeout = (int)(next - now > 60000 ? 60000 : next - now);
-        if (SSL_pending(sc->c->ssl) > 0)
+        if (!can_read) {
+            timeout = timeout > 20 ? 20 : timeout;
+        } else if (SSL_pending(sc->c->ssl) > 0) {
             timeout = 0;
+        }
         int pr = poll(pf, 3, timeout);
         if (pr < 0 && errno != EINTR)
             break;
@@ -1207,7 +1205,7 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
                 ;
         }
         /* read what is there */
-        for (;;) {
+        while (can_read && rc_session_stdin_room(sc->rs) >= IO_CHUNK) {
             ERR_clear_error();
             int r = SSL_read(sc->c->ssl, buf, sizeof buf);
             if (r > 0) {
@@ -1335,7 +1333,6 @@ static int handle_remotecommand(kapi_request *req, kapi_response *w, int attach,
     pthread_mutex_init(&sc.mu, NULL);
     pthread_cond_init(&sc.cv, NULL);
     dynbuf_init(&sc.outq, (size_t)64 << 20);
-    dynbuf_init(&sc.pre_stdin, PRESTART_STDIN_CAP);
     dynbuf_init(&sc.pre_resize, 4096);
     if (pipe2(sc.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
         kapi_resp_error(w, 500, "cannot create a pipe");
@@ -1395,7 +1392,6 @@ static int handle_remotecommand(kapi_request *req, kapi_response *w, int attach,
     close(sc.wake[0]);
     close(sc.wake[1]);
     dynbuf_free(&sc.outq);
-    dynbuf_free(&sc.pre_stdin);
     dynbuf_free(&sc.pre_resize);
     pthread_mutex_destroy(&sc.mu);
     pthread_cond_destroy(&sc.cv);

@@ -553,6 +553,14 @@ struct rc_session {
     atomic_int done;
     int stdin_closed;
     rc_resize_parser *rp;
+    /* stdin: queued by the connection thread, written by the stdin thread so
+     * that a slow command never blocks the connection */
+    pthread_mutex_t in_mu;
+    pthread_cond_t in_cv;
+    dynbuf inq;
+    int in_eof, in_stop, in_failed;
+    pthread_t in_th;
+    int in_started;
 };
 
 static int session_output(void *ctx, int fd, const void *p, size_t n)
@@ -584,7 +592,41 @@ rc_session *rc_session_new(const rc_backend *b, const rc_target *t, const rc_opt
     s->out.write = session_output;
     s->out.ctx = s;
     s->rp = rc_resize_parser_new();
+    pthread_mutex_init(&s->in_mu, NULL);
+    pthread_cond_init(&s->in_cv, NULL);
+    dynbuf_init(&s->inq, RC_STDIN_QUEUE_CAP);
     return s;
+}
+
+static void *stdin_main(void *arg)
+{
+    rc_session *s = arg;
+    dynbuf chunk;
+    dynbuf_init(&chunk, 0);
+    for (;;) {
+        pthread_mutex_lock(&s->in_mu);
+        while (!s->inq.len && !s->in_eof && !s->in_stop)
+            pthread_cond_wait(&s->in_cv, &s->in_mu);
+        if (s->in_stop) {
+            pthread_mutex_unlock(&s->in_mu);
+            break;
+        }
+        dynbuf t = chunk;
+        chunk = s->inq;
+        s->inq = t;
+        dynbuf_reset(&s->inq);
+        int eof = s->in_eof;
+        pthread_mutex_unlock(&s->in_mu);
+        if (chunk.len && !s->in_failed && s->b->write_stdin(s->proc, chunk.buf, chunk.len) < 0)
+            s->in_failed = 1;
+        dynbuf_reset(&chunk);
+        if (eof) {
+            s->b->close_stdin(s->proc);
+            break;
+        }
+    }
+    dynbuf_free(&chunk);
+    return NULL;
 }
 
 static void send_end(rc_session *s, int exit_code, const char *msg)
@@ -643,20 +685,38 @@ int rc_session_start(rc_session *s, char *err, size_t errlen)
         return -1;
     }
     s->thread_started = 1;
+    if (s->opts->in && pthread_create(&s->in_th, NULL, stdin_main, s) == 0)
+        s->in_started = 1;
     return 0;
 }
 
-void rc_session_stdin(rc_session *s, const void *p, size_t n)
+int rc_session_stdin(rc_session *s, const void *p, size_t n)
 {
-    if (s->proc && s->opts->in && !s->stdin_closed && n)
-        s->b->write_stdin(s->proc, p, n);
+    if (!s->opts->in || s->stdin_closed || !n)
+        return 0;
+    pthread_mutex_lock(&s->in_mu);
+    int rc = dynbuf_add(&s->inq, p, n);
+    pthread_cond_signal(&s->in_cv);
+    pthread_mutex_unlock(&s->in_mu);
+    return rc;
+}
+
+size_t rc_session_stdin_room(rc_session *s)
+{
+    pthread_mutex_lock(&s->in_mu);
+    size_t room = s->inq.cap - s->inq.len;
+    pthread_mutex_unlock(&s->in_mu);
+    return room;
 }
 
 void rc_session_stdin_eof(rc_session *s)
 {
-    if (s->proc && s->opts->in && !s->stdin_closed) {
+    if (s->opts->in && !s->stdin_closed) {
         s->stdin_closed = 1;
-        s->b->close_stdin(s->proc);
+        pthread_mutex_lock(&s->in_mu);
+        s->in_eof = 1;
+        pthread_cond_signal(&s->in_cv);
+        pthread_mutex_unlock(&s->in_mu);
     }
 }
 
@@ -686,14 +746,23 @@ void rc_session_free(rc_session *s)
 {
     if (!s)
         return;
-    if (s->thread_started) {
-        if (!atomic_load(&s->done))
-            s->b->cancel(s->proc);
-        pthread_join(s->th, NULL);
+    if (s->thread_started && !atomic_load(&s->done))
+        s->b->cancel(s->proc);
+    if (s->in_started) {
+        pthread_mutex_lock(&s->in_mu);
+        s->in_stop = 1;
+        pthread_cond_signal(&s->in_cv);
+        pthread_mutex_unlock(&s->in_mu);
+        pthread_join(s->in_th, NULL);
     }
+    if (s->thread_started)
+        pthread_join(s->th, NULL);
     if (s->proc)
         s->b->release(s->proc);
     rc_resize_parser_free(s->rp);
+    dynbuf_free(&s->inq);
+    pthread_mutex_destroy(&s->in_mu);
+    pthread_cond_destroy(&s->in_cv);
     free(s->kind);
     free(s->ns);
     free(s->pod);

@@ -13,7 +13,8 @@
  * written; cancel() (any thread, any time before release) makes wait() return
  * soon; release() frees the handle after wait() returned. write_stdin,
  * close_stdin and resize are called from the connection's thread, never
- * concurrently with each other. */
+ * concurrently with each other (write_stdin and close_stdin come from the
+ * session's stdin thread; resize from the connection's thread). */
 #ifndef PROVIDER_REMOTECOMMAND_H
 #define PROVIDER_REMOTECOMMAND_H
 
@@ -169,8 +170,15 @@ rc_session *rc_session_new(const rc_backend *b, const rc_target *t, const rc_opt
  * finish). On start failure the status is sent and finish called at once, and
  * -1 is returned with the message in err. */
 int rc_session_start(rc_session *s, char *err, size_t errlen);
-/* From the transport (connection thread). */
-void rc_session_stdin(rc_session *s, const void *p, size_t n);
+/* From the transport (connection thread). Stdin is queued (at most
+ * RC_STDIN_QUEUE_CAP bytes) and written to the backend by the session's stdin
+ * thread, so a command that does not read never blocks the connection: the
+ * transport stops reading from its socket while rc_session_stdin_room is
+ * low. rc_session_stdin returns -1 when the bytes do not fit (dropped). Data
+ * queued before rc_session_start is delivered once the command runs. */
+#define RC_STDIN_QUEUE_CAP ((size_t)1 << 20)
+int rc_session_stdin(rc_session *s, const void *p, size_t n);
+size_t rc_session_stdin_room(rc_session *s);
 void rc_session_stdin_eof(rc_session *s);
 void rc_session_resize(rc_session *s, const void *p, size_t n);
 /* The client went away: stop the command. */

@@ -107,6 +107,34 @@ static void render(emu_http_resp *resp, const char *root, cJSON *o, int xml)
     }
 }
 
+/* Numbers and booleans as strings, like several doc samples (a test switch
+ * for client tolerance). */
+static void stringify(cJSON *o)
+{
+    cJSON *c = o ? o->child : NULL;
+    for (; c; c = c->next) {
+        if (cJSON_IsNumber(c) || cJSON_IsBool(c)) {
+            char buf[64];
+            if (cJSON_IsBool(c))
+                snprintf(buf, sizeof buf, "%s", cJSON_IsTrue(c) ? "true" : "false");
+            else if (c->valuedouble == (double)(long long)c->valuedouble)
+                snprintf(buf, sizeof buf, "%lld", (long long)c->valuedouble);
+            else
+                snprintf(buf, sizeof buf, "%.17g", c->valuedouble);
+            cJSON *n = cJSON_CreateString(buf);
+            if (c->string) {
+                size_t kl = strlen(c->string) + 1;
+                n->string = cJSON_malloc(kl);
+                memcpy(n->string, c->string, kl);
+            }
+            cJSON_ReplaceItemViaPointer(o, c, n);
+            c = n;
+        } else {
+            stringify(c);
+        }
+    }
+}
+
 static void error_response(emu_http_resp *resp, const char *request_id, const emu_err *e, int xml)
 {
     cJSON *o = cJSON_CreateObject();
@@ -228,7 +256,13 @@ void emu_server_handle(emu_server *s, const emu_http_req *req, emu_http_resp *re
 done:
     if (rc == 0) {
         char root[128];
-        snprintf(root, sizeof root, "%sResponse", action);
+        /* XML roots as in the samples: two operations lack the suffix */
+        if (strcmp(action, "ListUsage") == 0 || strcmp(action, "UpdateContainerGroup") == 0)
+            snprintf(root, sizeof root, "%s", action);
+        else
+            snprintf(root, sizeof root, "%sResponse", action);
+        if (s->opt.string_scalars)
+            stringify(out);
         resp->status = 200;
         render(resp, root, out, xml);
     } else {

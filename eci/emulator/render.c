@@ -35,7 +35,9 @@ static const char *state_name(emu_rt_state_kind k)
 static cJSON *render_state(const emu_rt_state *s)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "State", state_name(s->kind));
+    /* no state at all (e.g. no previous run): empty fields */
+    int none = s->kind == EMU_CS_WAITING && !s->reason[0] && !s->start_time;
+    cJSON_AddStringToObject(o, "State", none ? "" : state_name(s->kind));
     cJSON_AddStringToObject(o, "DetailStatus", s->kind == EMU_CS_RUNNING ? "working" : "");
     cJSON_AddStringToObject(o, "Reason", s->reason);
     cJSON_AddStringToObject(o, "Message", s->message);

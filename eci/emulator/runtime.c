@@ -1010,7 +1010,7 @@ static void init_ctrs(rt_group *g, rt_ctr *old, size_t nold)
         c->ch.pidfd = c->ch.in_fd = c->ch.out_fd = c->ch.err_fd = -1;
         snprintf(c->st.name, sizeof c->st.name, "%s", c->spec->name);
         c->st.is_init = c->is_init;
-        set_state(&c->st.current, EMU_CS_WAITING, "PodInitializing", NULL);
+        set_state(&c->st.current, EMU_CS_WAITING, s->ninit ? "PodInitializing" : "ContainerCreating", NULL);
         for (size_t j = 0; j < nold; j++) {
             rt_ctr *o = &old[j];
             if (o->spec && o->is_init == c->is_init && strcmp(o->st.name, c->st.name) == 0) {
@@ -1077,6 +1077,7 @@ static void begin_kill(rt_group *g, int grace)
 static void *group_main(void *arg)
 {
     rt_group *g = arg;
+    pthread_setname_np(pthread_self(), "emu-group");
     pthread_mutex_lock(&g->mu);
     for (;;) {
         if ((g->stop_req || g->restart_req) && !g->killing) {

@@ -100,6 +100,15 @@ build_metrics_server() {
 }
 
 what=${1:-all}
+if [ "$what" != path ]; then
+    # One build at a time per cache: a second caller waits, then finds the binaries cached.
+    mkdir -p "$CACHE"
+    exec 9> "$CACHE/.build.lock"
+    if ! flock -n 9; then
+        log "another build is running; waiting for it"
+        flock 9
+    fi
+fi
 case "$what" in
     k8s) build_k8s ;;
     etcd) build_etcd ;;

@@ -4,8 +4,13 @@
  * /pods an empty list. Prints "listening <port>" once serving; stops on
  * SIGINT/SIGTERM.
  *
+ * With --eci-endpoint, exec goes to ECI instead (provider/kapi_eci.c):
+ * ExecContainerCommand on the container group that --eci-map names for the
+ * pod, credentials from ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET.
+ *
  *   kapi_local [--port N] [--cert F --key F] [--client-ca F] [--node NAME]
  *              [--token TOKEN=USER]... [--no-auth] [--no-websocket]
+ *              [--eci-endpoint URL [--eci-region R] [--eci-map NS/POD=CGID]...]
  */
 #include <signal.h>
 #include <stdio.h>
@@ -14,8 +19,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "eci/client.h"
+#include "provider/kapi_eci.h"
 #include "provider/kapi_server.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
+
+static int resolve(void *ud, const char *ns, const char *pod, const char *uid, char **cg, char *err, size_t errlen)
+{
+    (void)uid;
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s", ns, pod);
+    const char *id = kv_get(ud, key);
+    if (!id) {
+        snprintf(err, errlen, "pod %s has no container group", key);
+        return -1;
+    }
+    *cg = xstrdup(id);
+    return 0;
+}
 
 static void h_logs(void *ud, const kapi_request *r, kapi_response *w)
 {
@@ -60,8 +82,9 @@ int main(int argc, char **argv)
     cfg.bind_addr = "127.0.0.1";
     cfg.node_name = "kapi-local";
     cfg.fine_grained_authz = 1;
-    kv_list tokens = KV_LIST_INIT;
+    kv_list tokens = KV_LIST_INIT, map = KV_LIST_INIT;
     int no_auth = 0;
+    const char *eci_endpoint = NULL, *eci_region = "cn-hangzhou";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -84,13 +107,24 @@ int main(int argc, char **argv)
             const char *eq = strchr(v, '=');
             kv_addn(&tokens, v, (size_t)(eq - v), eq + 1, strlen(eq + 1));
             i++;
+        } else if (!strcmp(a, "--eci-endpoint") && v) {
+            eci_endpoint = v;
+            i++;
+        } else if (!strcmp(a, "--eci-region") && v) {
+            eci_region = v;
+            i++;
+        } else if (!strcmp(a, "--eci-map") && v && strchr(v, '=')) {
+            const char *eq = strchr(v, '=');
+            kv_addn(&map, v, (size_t)(eq - v), eq + 1, strlen(eq + 1));
+            i++;
         } else if (!strcmp(a, "--no-auth")) {
             no_auth = 1;
         } else if (!strcmp(a, "--no-websocket")) {
             cfg.disable_websocket = 1;
         } else {
             fprintf(stderr, "usage: kapi_local [--port N] [--cert F --key F] [--client-ca F] [--node NAME] "
-                            "[--token TOKEN=USER]... [--no-auth] [--no-websocket]\n");
+                            "[--token TOKEN=USER]... [--no-auth] [--no-websocket] [--eci-endpoint URL [--eci-region R] "
+                            "[--eci-map NS/POD=CGID]...]\n");
             return 2;
         }
     }
@@ -100,6 +134,27 @@ int main(int argc, char **argv)
     h.container_logs = h_logs;
     h.pods = h_pods;
     h.exec = rc_local_backend();
+    eci_client *ec = NULL;
+    kapi_eci *ke = NULL;
+    if (eci_endpoint) {
+        eci_client_config ecfg;
+        eci_client_config_init(&ecfg);
+        ecfg.region = eci_region;
+        ecfg.endpoint = eci_endpoint;
+        eci_error e;
+        memset(&e, 0, sizeof e);
+        if (eci_client_new(&ecfg, &ec, &e) < 0) {
+            fprintf(stderr, "kapi_local: ECI client: %s %s\n", e.message, e.detail);
+            return 1;
+        }
+        kapi_eci_config kc;
+        memset(&kc, 0, sizeof kc);
+        kc.client = ec;
+        kc.resolve = resolve;
+        kc.resolve_ud = &map;
+        ke = kapi_eci_new(&kc);
+        h.exec = kapi_eci_backend(ke);
+    }
     cfg.handlers = &h;
     cfg.auth = no_auth ? NULL : &auth;
     sigset_t set;
@@ -111,6 +166,9 @@ int main(int argc, char **argv)
     kapi_server *s = kapi_server_start(&cfg, err, sizeof err);
     if (!s) {
         fprintf(stderr, "kapi_local: %s\n", err);
+        kapi_eci_free(ke);
+        eci_client_free(ec);
+        kv_free(&map);
         kv_free(&tokens);
         return 1;
     }
@@ -119,6 +177,9 @@ int main(int argc, char **argv)
     int sig;
     sigwait(&set, &sig);
     kapi_server_stop(s);
+    kapi_eci_free(ke);
+    eci_client_free(ec);
     kv_free(&tokens);
+    kv_free(&map);
     return 0;
 }

@@ -114,6 +114,16 @@ api --method POST CreateContainerGroup ContainerGroupName=idem-1 "${C1[@]}" Clie
 api CreateContainerGroup ContainerGroupName=idem-2 "${C1[@]}" ClientToken=tok-1 Tag.1.Key=suite Tag.1.Value=05
 expect "same ClientToken + other parameters: IdempotentParameterMismatch" 400 IdempotentParameterMismatch
 
+# concurrent creates with one token make one group
+pids=()
+for i in $(seq 1 8); do
+    "$RAW" CreateContainerGroup ContainerGroupName=race-1 "${C1[@]}" ClientToken=race-tok > "$LIB_TMP/race-$i" 2>&1 &
+    pids+=($!)
+done
+wait "${pids[@]}"
+n=$(cat "$LIB_TMP"/race-* | sed -n 's/.*"ContainerGroupId":"\([^"]*\)".*/\1/p' | sort -u | wc -l)
+[ "$n" = 1 ] && ok "8 concurrent creates with one ClientToken: one group" || not_ok "8 concurrent creates with one ClientToken: one group" "$(cat "$LIB_TMP"/race-*)"
+
 status_of() { api DescribeContainerGroups "ContainerGroupIds=[\"$1\"]"; [ "$(jget '.ContainerGroups[0].Status')" = "$2" ]; }
 if wait_for 5 status_of "$ID1" Running; then ok "Scheduling -> Running"; else not_ok "Scheduling -> Running" "$BODY"; fi
 api DescribeContainerGroups "ContainerGroupIds=[\"$ID1\"]"

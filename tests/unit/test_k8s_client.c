@@ -380,6 +380,10 @@ static void test_update_retry(void **state)
     assert_non_null(strstr(m->log[3], "\"resourceVersion\":\"2\""));
     assert_non_null(strstr(m->log[3], "\"k\":\"v\""));
     cJSON_Delete(out);
+    /* the same without an error value */
+    mock_script(m, 4, r);
+    assert_int_equal(k8s_update_retry(c, &K8S_RES_CONFIGMAPS, "n", "a", NULL, 0, mutate, NULL, NULL, NULL), 0);
+    assert_int_equal(m->nlog, 4);
     /* gives up after max_tries conflicts */
     reply r2[] = { { 200, CM, NULL }, { 409, CONFLICT, NULL }, { 200, CM, NULL }, { 409, CONFLICT, NULL } };
     mock_script(m, 4, r2);

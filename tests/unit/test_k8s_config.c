@@ -170,6 +170,8 @@ static void test_syntax_errors(void **state)
     expect_error("- a\n- b\n", NULL, "top level is not a mapping");
     expect_error("a: [1, 2\n", NULL, "YAML error at line");
     expect_error("current-context: {a: 1}\n", NULL, "current-context: expected a string");
+    expect_error("current-context: \"a\\0b\"\n", NULL, "current-context: contains a NUL byte");
+    expect_error("clusters: 7\ncontexts:\n- name: a\n  context:\n    cluster: c\n", "a", "clusters: expected a list");
 }
 
 static void test_cluster_errors(void **state)
@@ -231,6 +233,7 @@ static void test_user_errors(void **state)
         { "    client-certificate: nope.crt\n", "users[1].user.client-certificate: cannot read /nonexistent-dir/nope.crt" },
         { "    tokenFile: /nonexistent-dir/token\n", "users[1].user.tokenFile: token file /nonexistent-dir/token" },
         { "    token: [a]\n", "users[1].user.token: expected a string" },
+        { "    client-certificate-data: 'a b c'\n", "users[1].user.client-certificate-data: invalid base64" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *t = xasprintf(tmpl, cases[i].user);
@@ -252,6 +255,10 @@ static void test_user_errors(void **state)
     expect_error(t, NULL, "users[1].user.client-key-data: not a PEM private key");
     free(t);
     free(u);
+    t = xasprintf("current-context: a\ncontexts:\n- name: a\n  context:\n    cluster: c\n    user: u\n"
+                  "clusters:\n- name: c\n  cluster:\n    server: https://h\nusers:\n- name: u\n  user: 5\n");
+    expect_error(t, NULL, "users[0].user: not a mapping");
+    free(t);
     /* null user and bare entries are fine */
     t = xasprintf(tmpl, "    ~\n");
     k8s_config *cfg;
@@ -306,6 +313,35 @@ static void test_files(void **state)
     char *missing = xasprintf("%s/nope", dir);
     assert_int_equal(k8s_config_load_kubeconfig(missing, NULL, &cfg, &e), -1);
     assert_non_null(strstr(e.message, "cannot read"));
+
+    /* an empty token file, a CA file that is not PEM, a file over the cap */
+    char *pe = write_tmp(dir, "empty-token", "\n");
+    char *kc2 = write_tmp(dir, "config2",
+                          "current-context: a\ncontexts:\n- name: a\n  context:\n    cluster: c\n    user: u\n"
+                          "clusters:\n- name: c\n  cluster:\n    server: https://h\n"
+                          "users:\n- name: u\n  user:\n    tokenFile: empty-token\n");
+    assert_int_equal(k8s_config_load_kubeconfig(kc2, NULL, &cfg, &e), -1);
+    assert_non_null(strstr(e.message, "users[0].user.tokenFile: token file"));
+    assert_non_null(strstr(e.message, "is empty"));
+    free(write_tmp(dir, "config2",
+                   "current-context: a\ncontexts:\n- name: a\n  context:\n    cluster: c\n"
+                   "clusters:\n- name: c\n  cluster:\n    server: https://h\n    certificate-authority: token\n"));
+    assert_int_equal(k8s_config_load_kubeconfig(kc2, NULL, &cfg, &e), -1);
+    assert_non_null(strstr(e.message, "clusters[0].cluster.certificate-authority: not a PEM certificate"));
+    char *big = xasprintf("%s/big", dir);
+    FILE *bf = fopen(big, "w");
+    assert_non_null(bf);
+    for (int i = 0; i < 5 * 1024; i++)
+        fprintf(bf, "%01023d\n", 0);
+    fclose(bf);
+    assert_int_equal(k8s_config_load_kubeconfig(big, NULL, &cfg, &e), -1);
+    assert_non_null(strstr(e.message, "is larger than"));
+    unlink(big);
+    free(big);
+    unlink(pe);
+    unlink(kc2);
+    free(pe);
+    free(kc2);
 
     /* in-cluster */
     char *pn = write_tmp(dir, "namespace", "kube-system\n");

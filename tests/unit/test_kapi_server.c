@@ -729,6 +729,17 @@ static void test_spdy_exec(void **state)
     assert_string_equal(dynbuf_str(&r.out[1]), "round trip\nline 2\n");
     sres_free(&r);
 
+    /* 3 MiB of stdin to a command that reads it late: back-pressure, not overflow */
+    size_t big = (size_t)3 << 20;
+    char *blob = xmalloc(big + 1);
+    memset(blob, 'x', big);
+    blob[big] = '\0';
+    spdy_exec("command=sh&command=-c&command=sleep+0.5;wc+-c&input=1&output=1&error=1", 1, 1, 1, 0, blob, &r,
+              "v4.channel.k8s.io");
+    free(blob);
+    assert_string_equal(dynbuf_str(&r.out[1]), "3145728\n");
+    sres_free(&r);
+
     /* pre-v4: the error stream is empty on success, text on failure */
     spdy_exec("command=sh&command=-c&command=exit+3&output=1", 0, 1, 0, 0, NULL, &r, "v2.channel.k8s.io");
     assert_non_null(strstr(dynbuf_str(&r.out[3]), "exit code 3"));
