@@ -168,6 +168,7 @@ static int make_clients(prov_bridge *b)
 {
     const prov_cfg *cfg = b->cfg;
     k8s_error kerr;
+    k8s_error_clear(&kerr);
     char buf[900];
     k8s_config *kcfg = NULL;
     int rc;
@@ -239,6 +240,7 @@ static void free_bridge(prov_bridge *b)
     cJSON_Delete(b->seen_events);
     free(b->vswitches);
     free(b->node_uid);
+    cJSON_Delete(b->node_status);
     pthread_mutex_destroy(&b->wake_mu);
     pthread_cond_destroy(&b->wake_cv);
     pthread_mutex_destroy(&b->upd_mu);

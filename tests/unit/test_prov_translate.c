@@ -1122,13 +1122,22 @@ static void t_shape_errors(void **st)
     /* unknown fields are reported, scheduling fields are not */
     translate(&t, "", "'futureField':{'x':1},'nodeSelector':{'a':'b'},'tolerations':[{'key':'k'}],"
                       "'priority':5,'runtimeClassName':'kata','ephemeralContainers':[{'name':'dbg'}],"
-                      C1 ",'futureContainerField':true}]");
+                      C1 ",'futureContainerField':true,'securityContext':{'newKnob':1},"
+                      "'ports':[{'containerPort':80,'appProtocol':'h2'}],'env':[{'name':'A','value':'1','extra':'x'}],"
+                      "'livenessProbe':{'exec':{'command':['true']},'newTiming':3},"
+                      "'volumeMounts':[{'name':'v','mountPath':'/v','newMode':'x'}]}],"
+                      "'volumes':[{'name':'v','emptyDir':{}}]");
     assert_int_equal(t.r.outcome, PROV_TR_OK);
     finding(&t, "ignored", "spec.futureField");
     finding(&t, "ignored", "spec.runtimeClassName");
     finding(&t, "ignored", "spec.ephemeralContainers");
     finding(&t, "ignored", "spec.containers[0].futureContainerField");
-    assert_int_equal(t.r.nfindings, 4);
+    finding(&t, "ignored", "spec.containers[0].securityContext.newKnob");
+    finding(&t, "ignored", "spec.containers[0].ports[0].appProtocol");
+    finding(&t, "ignored", "spec.containers[0].env[0].extra");
+    finding(&t, "ignored", "spec.containers[0].livenessProbe.newTiming");
+    finding(&t, "ignored", "spec.containers[0].volumeMounts[0].newMode");
+    assert_int_equal(t.r.nfindings, 9);
     done(&t);
 }
 
