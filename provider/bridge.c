@@ -168,6 +168,7 @@ static int make_clients(prov_bridge *b)
 {
     const prov_cfg *cfg = b->cfg;
     k8s_error kerr;
+    k8s_error_clear(&kerr);
     char buf[900];
     k8s_config *kcfg = NULL;
     int rc;
@@ -239,6 +240,7 @@ static void free_bridge(prov_bridge *b)
     cJSON_Delete(b->seen_events);
     free(b->vswitches);
     free(b->node_uid);
+    cJSON_Delete(b->node_status);
     pthread_mutex_destroy(&b->wake_mu);
     pthread_cond_destroy(&b->wake_cv);
     pthread_mutex_destroy(&b->upd_mu);
@@ -324,6 +326,9 @@ int prov_bridge_run(const prov_cfg *cfg)
     b->trcfg.security_group_id = cfg->security_group[0] ? cfg->security_group : NULL;
     b->trcfg.resource_group_id = cfg->resource_group[0] ? cfg->resource_group : NULL;
     b->trcfg.node_ip = cfg->node_ip;
+    b->trcfg.cluster_dns_list = (const char *const *)cfg->cluster_dns.items;
+    b->trcfg.n_cluster_dns = cfg->cluster_dns.n;
+    b->trcfg.cluster_domain = cfg->cluster_domain;
     prov_resolver_init(b);
 
     if (cfg->health_probe_bind_address && cfg->health_probe_bind_address[0]) {

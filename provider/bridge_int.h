@@ -35,6 +35,7 @@ typedef struct prov_bridge {
     prov_tr_resolver resolver;
     char *vswitches; /* comma list */
     char *node_uid;
+    cJSON *node_status; /* the Node's status as read at registration (seeds transition times) */
 
     atomic_int stop;       /* set on SIGTERM / SIGINT */
     atomic_int leading;    /* 1 while this replica runs the controllers */
