@@ -623,6 +623,10 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
                 injected = 1;
                 if (f.code == K8S_E_OK)
                     k8s_error_set(&f, K8S_E_TRANSPORT, "injected fault");
+                if (!f.reason[0])
+                    snprintf(f.reason, sizeof f.reason, "%s", k8s_errname(f.code));
+                if (!f.message[0])
+                    snprintf(f.message, sizeof f.message, "injected fault (%s)", k8s_strerror(f.code));
                 if (err) {
                     err->code = f.code;
                     err->http_status = f.http_status;

@@ -666,6 +666,68 @@ static void test_leases(void **state)
     k8s_client_free(c);
 }
 
+
+typedef struct nth {
+    unsigned long fail_from; /* attempts >= this fail */
+    int persistent;
+} nth;
+
+static int nth_fault(void *ud, const char *verb, const char *path, unsigned long no, k8s_error *err)
+{
+    (void)verb; (void)path;
+    nth *f = ud;
+    if (no == f->fail_from || (f->persistent && no > f->fail_from)) {
+        err->code = K8S_E_UNAVAILABLE;
+        err->http_status = 503;
+        return 1;
+    }
+    return 0;
+}
+
+/* Fail the Nth apiserver attempt (once, then for good) at every point of a
+ * GET-mutate-PUT retry loop and a paged list: each run ends in success or a
+ * clean error, and ASan sees no leak. */
+static void test_fault_every_n(void **state)
+{
+    mock *m = *state;
+    for (int persistent = 0; persistent < 2; persistent++) {
+        for (unsigned long n = 1; n <= 6; n++) {
+            k8s_client *c = client_for(m, 0);
+            unsigned long base = k8s_client_request_total(c);
+            nth f = { base + n, persistent };
+            k8s_client_set_fault_hook(c, nth_fault, &f);
+            reply r[] = { { 200, CM, NULL }, { 409, CONFLICT, NULL }, { 200, CM2, NULL }, { 200, CM2, NULL },
+                          { 200, CM2, NULL }, { 200, CM2, NULL } };
+            mock_script(m, 6, r);
+            k8s_error e;
+            cJSON *out = NULL;
+            int rc = k8s_update_retry(c, &K8S_RES_CONFIGMAPS, "n", "a", NULL, 3, mutate, NULL, &out, &e);
+            if (rc == 0)
+                assert_non_null(out);
+            else
+                if (!(e.code != K8S_E_OK && e.reason[0] && e.verb[0]))
+                    fail_msg("n=%lu p=%d: code %d reason \"%s\" verb \"%s\" msg \"%s\"", n, persistent, e.code, e.reason, e.verb, e.message);
+            cJSON_Delete(out);
+            reply pages[] = {
+                { 200, "{\"metadata\":{\"resourceVersion\":\"9\",\"continue\":\"c1\"},\"items\":[{}]}", NULL },
+                { 200, "{\"metadata\":{\"continue\":\"c2\"},\"items\":[{}]}", NULL },
+                { 200, "{\"metadata\":{},\"items\":[{}]}", NULL },
+                { 200, "{\"metadata\":{},\"items\":[{}]}", NULL },
+            };
+            mock_script(m, 4, pages);
+            f.fail_from = k8s_client_request_total(c) + n;
+            cJSON *l = NULL;
+            rc = k8s_list_all(c, &K8S_RES_PODS, "n", NULL, &l, &e);
+            if (rc == 0)
+                assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(l, "items")), 3);
+            else
+                assert_int_equal(e.code, K8S_E_UNAVAILABLE);
+            cJSON_Delete(l);
+            k8s_client_free(c);
+        }
+    }
+}
+
 typedef struct evs {
     char got[16][64];
     int n;
@@ -788,6 +850,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verbs_on_the_wire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cap_and_transport, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_hook_and_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_every_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_aggregate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_runner, setup, teardown),
