@@ -19,7 +19,8 @@
 # State directory: $ECI_CLUSTER_DIR, default <checkout>/.cluster. It holds
 # admin.kubeconfig, ca.crt, kubelet-serving.{crt,key}, env, pki/, logs/, etcd/.
 # Tunables: ECI_CLUSTER_VERBOSITY (klog -v, default 0), ECI_CLUSTER_APISERVER_FLAGS
-# (extra apiserver flags, space separated), ECI_CLUSTER_TIMEOUT (seconds, default 90),
+# (extra apiserver flags, space separated), ECI_CLUSTER_CONTROLLER_MANAGER_FLAGS (same for
+# the controller manager), ECI_CLUSTER_TIMEOUT (seconds, default 90),
 # KUBECTL (kubectl binary).
 set -euo pipefail
 
@@ -396,7 +397,7 @@ cmd_up() {
         --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
         --service-cluster-ip-range="$SERVICE_CIDR" \
         --node-monitor-period=2s --node-monitor-grace-period=30s \
-        --v="$VERB"
+        --v="$VERB" ${ECI_CLUSTER_CONTROLLER_MANAGER_FLAGS:-}
     start kube-scheduler "$K8S_BIN/kube-scheduler" \
         --kubeconfig="$D/scheduler.kubeconfig" \
         --authentication-kubeconfig="$D/scheduler.kubeconfig" \
