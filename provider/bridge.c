@@ -326,6 +326,9 @@ int prov_bridge_run(const prov_cfg *cfg)
     b->trcfg.security_group_id = cfg->security_group[0] ? cfg->security_group : NULL;
     b->trcfg.resource_group_id = cfg->resource_group[0] ? cfg->resource_group : NULL;
     b->trcfg.node_ip = cfg->node_ip;
+    b->trcfg.cluster_dns_list = (const char *const *)cfg->cluster_dns.items;
+    b->trcfg.n_cluster_dns = cfg->cluster_dns.n;
+    b->trcfg.cluster_domain = cfg->cluster_domain;
     prov_resolver_init(b);
 
     if (cfg->health_probe_bind_address && cfg->health_probe_bind_address[0]) {
