@@ -133,7 +133,7 @@ static void test_auth_cache(void **state)
     kv_add(&toks, "t2", "denied");
     kv_add(&toks, "t3", "error");
     kapi_auth inner = {&toks, count_authn, count_authz};
-    kapi_auth_cache *c = kapi_auth_cache_new(&inner, 300, 300, 100, 2);
+    kapi_auth_cache *c = kapi_auth_cache_new(&inner, 600, 600, 100, 2);
     const kapi_auth *a = kapi_auth_cache_auth(c);
     kapi_credential cred = {.kind = KAPI_CRED_TOKEN, .token = "t1"};
     char err[128];
@@ -167,12 +167,12 @@ static void test_auth_cache(void **state)
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), -1);
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), -1);
     assert_int_equal(n_authz, 4);
-    /* expiry: the denial (100 ms) goes, then the allow (300 ms) */
-    usleep(150 * 1000);
+    /* expiry: the denial (100 ms) goes, then the allow (600 ms) */
+    usleep(250 * 1000);
     kapi_user_set_name(&u, "denied");
     a->authz(a->ud, &u, &at[0], err, sizeof err);
     assert_int_equal(n_authz, 5);
-    usleep(200 * 1000);
+    usleep(400 * 1000);
     kapi_user_set_name(&u, "alice");
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), 1);
     assert_int_equal(n_authz, 6);
@@ -342,7 +342,7 @@ static int setup(void **state)
     cfg.fine_grained_authz = 1;
     cfg.auth = &auth;
     cfg.handlers = &handlers;
-    cfg.stream_create_timeout_ms = 2000;
+    cfg.stream_create_timeout_ms = 4000;
     cfg.max_conns = 16;
     char err[256];
     srv = kapi_server_start(&cfg, err, sizeof err);
