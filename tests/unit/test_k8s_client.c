@@ -180,6 +180,7 @@ typedef struct mock {
     int nscript, next;
     char log[32][512]; /* "METHOD url?query body" */
     int nlog;
+    int delay_ms; /* answer every request this late */
 } mock;
 
 typedef struct conn_ctx {
@@ -225,9 +226,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (m->nlog < 32)
         snprintf(m->log[m->nlog++], 512, "%s", dynbuf_str(&line));
     reply r = m->next < m->nscript ? m->script[m->next++] : (reply){ 500, "{}", NULL };
+    int delay_ms = m->delay_ms;
     pthread_mutex_unlock(&m->mu);
     dynbuf_free(&line);
     dynbuf_free(&q);
+    if (delay_ms > 0) {
+        struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(strlen(r.body), (void *)r.body, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(resp, "Content-Type", "application/json");
@@ -802,6 +808,43 @@ static int never(k8s_watch_type t, cJSON *obj, void *arg)
     return 0;
 }
 
+
+static int list_sink(cJSON *list, void *arg)
+{
+    (void)arg;
+    cJSON_Delete(list);
+    return 0;
+}
+
+/* Stopping a watch in the middle of a slow list returns promptly. */
+static void test_watch_stop_during_list(void **state)
+{
+    mock *m = *state;
+    k8s_client *c = client_for(m, 0);
+    k8s_error e;
+    reply r[] = { { 200, "{\"items\":[]}", NULL } };
+    mock_script(m, 1, r);
+    m->delay_ms = 3000;
+    k8s_watch_opts o = { .resource = &K8S_RES_PODS, .on_event = never, .on_list = list_sink };
+    k8s_watch *w;
+    assert_int_equal(k8s_watch_start(c, &o, &w, &e), 0);
+    struct timespec ts = { 0, 300000000L }, t0, t1;
+    nanosleep(&ts, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    k8s_watch_stop(w);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    if (ms > 1500)
+        fail_msg("stop took %ld ms", ms);
+    /* a cancelled list says so */
+    atomic_int cancel = 1;
+    k8s_list_opts lo = { .cancel = &cancel };
+    cJSON *l;
+    assert_int_equal(k8s_list(c, &K8S_RES_PODS, "n", &lo, &l, &e), -1);
+    assert_int_equal(e.code, K8S_E_CANCELLED);
+    k8s_client_free(c);
+}
+
 static void test_watch_stop(void **state)
 {
     (void)state;
@@ -854,6 +897,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_aggregate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_runner, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_stop_during_list, setup, teardown),
         cmocka_unit_test(test_watch_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
