@@ -1030,6 +1030,18 @@ static void t_dns(void **st)
     assert_int_equal(t.r.nfindings, 1);
     assert_string_equal(t.r.findings[0].path, "spec.dnsPolicy");
     prov_tr_result_free(&t.r);
+    /* cluster DNS as a list */
+    const char *servers[] = {"10.0.0.10", "10.0.0.11"};
+    cfg.cluster_dns_list = servers;
+    cfg.n_cluster_dns = 2;
+    cfg.cluster_domain = "corp.example";
+    assert_int_equal(prov_tr_translate(pod, &cfg, NULL, &t.r), PROV_TR_OK);
+    assert_int_equal(t.r.nfindings, 0);
+    assert_string_equal(t.r.req.dns_policy, "None");
+    assert_int_equal(t.r.req.dns_nameservers.n, 2);
+    assert_string_equal(t.r.req.dns_nameservers.v[1], "10.0.0.11");
+    assert_string_equal(t.r.req.dns_searches.v[0], "shop.svc.corp.example");
+    prov_tr_result_free(&t.r);
     prov_tr_result_free(&t.r); /* idempotent */
     prov_tr_result_free(NULL);
     cJSON_Delete(pod);
