@@ -80,13 +80,15 @@ static void oqueue(eci_exec_stream *s, unsigned channel, const void *data, size_
             memcpy(m->buf + LWS_PRE + 1, data, len);
         m->len = len + 1;
     }
+    int was_empty = !s->ohead;
     if (s->otail)
         s->otail->next = m;
     else
         s->ohead = m;
     s->otail = m;
     s->obytes += m->len;
-    kick(s);
+    if (was_empty) /* else a write is already scheduled and re-arms itself */
+        kick(s);
 }
 
 /* A complete message from the server. mu held (released around on_output). */
@@ -348,6 +350,7 @@ eci_exec_stream *eci_exec_open(const char *uri, const eci_exec_opts *opts, eci_e
     info.gid = -1;
     info.uid = -1;
     info.user = s;
+    info.pt_serv_buf_size = 128 * 1024; /* socket reads per service round (default 4 KiB) */
     info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
     if (tls && opts && opts->ca_file)
         info.client_ssl_ca_filepath = opts->ca_file;

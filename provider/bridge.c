@@ -169,6 +169,7 @@ static int make_clients(prov_bridge *b)
 {
     const prov_cfg *cfg = b->cfg;
     k8s_error kerr;
+    k8s_error_clear(&kerr);
     char buf[900];
     k8s_config *kcfg = NULL;
     int rc;
@@ -245,6 +246,7 @@ static int make_clients(prov_bridge *b)
 static void free_bridge(prov_bridge *b)
 {
     k8s_informer_stop(b->pods);
+    k8s_informer_stop(b->services);
     k8s_get_cache_free(b->gets);
     k8s_recorder_free(b->rec);
     eci_client_free(b->ec);
@@ -256,6 +258,7 @@ static void free_bridge(prov_bridge *b)
     cJSON_Delete(b->seen_events);
     free(b->vswitches);
     free(b->node_uid);
+    cJSON_Delete(b->node_status);
     pthread_mutex_destroy(&b->wake_mu);
     pthread_cond_destroy(&b->wake_cv);
     pthread_mutex_destroy(&b->upd_mu);
@@ -345,6 +348,9 @@ int prov_bridge_run(const prov_cfg *cfg)
     b->trcfg.security_group_id = cfg->security_group[0] ? cfg->security_group : NULL;
     b->trcfg.resource_group_id = cfg->resource_group[0] ? cfg->resource_group : NULL;
     b->trcfg.node_ip = cfg->node_ip;
+    b->trcfg.cluster_dns_list = (const char *const *)cfg->cluster_dns.items;
+    b->trcfg.n_cluster_dns = cfg->cluster_dns.n;
+    b->trcfg.cluster_domain = cfg->cluster_domain;
     prov_resolver_init(b);
 
     if (cfg->health_probe_bind_address && cfg->health_probe_bind_address[0]) {
@@ -403,6 +409,14 @@ int prov_bridge_run(const prov_cfg *cfg)
         char buf[768];
         log_error(COMP, "pod informer: %s", k8s_error_format(&kerr, buf, sizeof buf));
         goto out;
+    }
+    k8s_informer_opts so = {0};
+    so.resource = &K8S_RES_SERVICES;
+    if (k8s_informer_start(b->kc, &so, &b->services, &kerr) != 0) {
+        char buf[768];
+        log_warn(COMP, "service informer (service-link variables are listed per pod instead): %s",
+                 k8s_error_format(&kerr, buf, sizeof buf));
+        b->services = NULL;
     }
     while (!atomic_load(&b->stop) && !k8s_informer_wait_synced(b->pods, 1000))
         ;

@@ -22,6 +22,7 @@ struct prov_kubelet {
     kapi_auth kauth;
     kapi_handlers handlers;
     rc_backend exec;
+    prov_kstats *stats;
     kapi_server *srv;
 };
 
@@ -110,6 +111,16 @@ static void h_metrics(void *ud, const kapi_request *req, kapi_response *w)
     prom_render(k->b->metrics, &d);
     kapi_resp_send(w, 200, "text/plain; version=0.0.4", d.buf ? d.buf : "", d.len);
     dynbuf_free(&d);
+}
+
+static void h_stats_summary(void *ud, const kapi_request *req, kapi_response *w)
+{
+    prov_kstats_summary(((prov_kubelet *)ud)->stats, req, w);
+}
+
+static void h_metrics_resource(void *ud, const kapi_request *req, kapi_response *w)
+{
+    prov_kstats_resource(((prov_kubelet *)ud)->stats, req, w);
 }
 
 static void h_port_forward(void *ud, const kapi_request *req, kapi_response *w)
@@ -448,7 +459,9 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     k->handlers.port_forward = h_port_forward;
     k->handlers.metrics = h_metrics;
     k->handlers.exec = &k->exec;
-    prov_kubelet_stats_handlers(b, &k->handlers);
+    k->stats = prov_kstats_new(b);
+    k->handlers.stats_summary = h_stats_summary;
+    k->handlers.metrics_resource = h_metrics_resource;
     kapi_config kc = {0};
     kc.bind_addr = cfg->listen_address[0] ? cfg->listen_address : NULL;
     kc.port = cfg->port;
@@ -464,6 +477,7 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     if (!k->srv) {
         log_error(COMP, "kubelet API server on port %d: %s", cfg->port, err);
         prov_kauth_free(k->auth);
+        prov_kstats_free(k->stats);
         free(k);
         return NULL;
     }
@@ -478,5 +492,6 @@ void prov_kubelet_stop(prov_kubelet *k)
         return;
     kapi_server_stop(k->srv);
     prov_kauth_free(k->auth);
+    prov_kstats_free(k->stats);
     free(k);
 }

@@ -7,6 +7,9 @@
 
 #include "k8s/client.h"
 #include "provider/kapi_server.h"
+#include "util/dynbuf.h"
+
+#include <cjson/cJSON.h>
 
 struct prov_bridge;
 
@@ -23,8 +26,20 @@ typedef struct prov_kubelet prov_kubelet;
 prov_kubelet *prov_kubelet_start(struct prov_bridge *b);
 void prov_kubelet_stop(prov_kubelet *k);
 
-/* kubelet_stats.c: set the /stats/summary and /metrics/resource handlers
- * (their ud becomes b). */
-void prov_kubelet_stats_handlers(struct prov_bridge *b, kapi_handlers *h);
+/* kubelet_stats.c: /stats/summary and /metrics/resource from
+ * DescribeMultiContainerGroupMetric (batches of 20, cached 10 s). b is
+ * borrowed; the handlers are thread-safe. */
+typedef struct prov_kstats prov_kstats;
+prov_kstats *prov_kstats_new(struct prov_bridge *b);
+void prov_kstats_free(prov_kstats *s);
+void prov_kstats_summary(prov_kstats *s, const kapi_request *req, kapi_response *w);
+void prov_kstats_resource(prov_kstats *s, const kapi_request *req, kapi_response *w);
+
+struct eci_metric_record;
+/* One pod's stats/v1alpha1 PodStats from an ECI metric record (containers
+ * not in the pod's spec are left out); the caller deletes it. */
+cJSON *prov_kstats_pod_stats(const cJSON *pod, const struct eci_metric_record *rec, int with_network);
+/* Append the /metrics/resource Prometheus text for a Summary to d. */
+void prov_kstats_render_resource(const cJSON *summary, int scrape_error, dynbuf *d);
 
 #endif

@@ -45,7 +45,7 @@ typedef struct xtoken {
 
 typedef struct xmsg {
     struct xmsg *next;
-    size_t len;
+    size_t len, cap;     /* framed length, room after LWS_PRE */
     unsigned char buf[]; /* LWS_PRE + len */
 } xmsg;
 
@@ -132,22 +132,38 @@ static void purge_tokens(emu_rt_execws *ws)
     }
 }
 
-/* Queue one framed message. ws->mu held. */
+/* Queue one framed message. Output that arrives while the socket is busy
+ * joins the last queued message of its channel (up to the payload limit), so
+ * a process writing in small pieces costs few WebSocket messages. ws->mu held. */
 static void enqueue(xsess *s, unsigned channel, const void *data, size_t len)
 {
-    xmsg *m = xmalloc(sizeof *m + LWS_PRE + len + 1);
+    xmsg *t = s->qtail;
+    if ((channel == ECI_CHAN_STDOUT || channel == ECI_CHAN_STDERR) && len && t && t->len > 1 &&
+        t->buf[LWS_PRE] == channel && t->len + len <= t->cap) {
+        memcpy(t->buf + LWS_PRE + t->len, data, len);
+        t->len += len;
+        s->qbytes += len;
+        return; /* the service thread already knows the queue is not empty */
+    }
+    size_t cap = len + 1;
+    if ((channel == ECI_CHAN_STDOUT || channel == ECI_CHAN_STDERR) && cap < ECI_CHAN_MAX_PAYLOAD + 1)
+        cap = ECI_CHAN_MAX_PAYLOAD + 1;
+    xmsg *m = xmalloc(sizeof *m + LWS_PRE + cap);
     m->next = NULL;
+    m->cap = cap;
     m->len = len + 1;
     m->buf[LWS_PRE] = (unsigned char)channel;
     if (len)
         memcpy(m->buf + LWS_PRE + 1, data, len);
+    int was_empty = !s->qhead;
     if (s->qtail)
         s->qtail->next = m;
     else
         s->qhead = m;
     s->qtail = m;
     s->qbytes += m->len;
-    kick(s->ws);
+    if (was_empty) /* else a write is already scheduled and re-arms itself */
+        kick(s->ws);
 }
 
 static void sess_free(xsess *s)
@@ -240,12 +256,20 @@ static void *pump_main(void *arg)
             int *fd = k ? &s->ch.err_fd : &s->ch.out_fd;
             if (idx < 0 || !(pf[idx].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
-            ssize_t got = read(*fd, buf, sizeof buf);
-            if (got > 0) {
+            /* Fill the buffer with what is there now: one message for many
+             * small writes of the process. */
+            size_t have = 0;
+            ssize_t got;
+            while ((got = read(*fd, buf + have, sizeof buf - have)) > 0 && (have += (size_t)got) < sizeof buf)
+                ;
+            if (have) {
                 pthread_mutex_lock(&ws->mu);
-                enqueue(s, k ? ECI_CHAN_STDERR : ECI_CHAN_STDOUT, buf, (size_t)got);
+                enqueue(s, k ? ECI_CHAN_STDERR : ECI_CHAN_STDOUT, buf, have);
                 pthread_mutex_unlock(&ws->mu);
-            } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+            }
+            if (have == sizeof buf)
+                continue;
+            if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
                 if (s->tty && *fd == s->ch.out_fd && s->ch.in_fd >= 0) {
                     pthread_mutex_lock(&ws->mu);
                     close(s->ch.in_fd); /* the same pty */
@@ -473,11 +497,12 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
         xsess *s = p->s;
         xmsg *m = s->qhead;
         if (m) {
+            if (s->qbytes >= OUT_QUEUE_CAP)
+                wake_pump(s); /* it may wait for room */
             s->qhead = m->next;
             if (!s->qhead)
                 s->qtail = NULL;
             s->qbytes -= m->len;
-            wake_pump(s);
         }
         int more = s->qhead != NULL, closing = s->closing;
         pthread_mutex_unlock(&ws->mu);
@@ -582,6 +607,7 @@ emu_rt_execws *emu_rt_execws_new(emu_rt *rt, const char *listen, char *err, size
     info.iface = host;
     info.protocols = protocols;
     info.user = ws;
+    info.pt_serv_buf_size = 128 * 1024; /* socket reads per service round (default 4 KiB) */
     info.gid = -1;
     info.uid = -1;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6;

@@ -374,6 +374,7 @@ cmd_up() {
         --proxy-client-cert-file="$PKI/front-proxy-client.crt"
         --proxy-client-key-file="$PKI/front-proxy-client.key"
         --watch-cache="$WATCH_CACHE"
+        --shutdown-watch-termination-grace-period=2s
         --v="$VERB"
     )
     # shellcheck disable=SC2206

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# /stats/summary and /metrics/resource through the bridge, from
+# DescribeMultiContainerGroupMetric (batched, cached), then metrics-server
+# scraping the node and `kubectl top pod`.
+# needs: cluster
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+. "$ECI_REPO/tests/kubelet-lib.sh"
+kubelet_env top
+lib_tmpdir
+T=$LIB_TMP
+
+# A pod that burns some CPU, then sleeps; another that only sleeps.
+run_pod burner 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo burned; sleep 3600'
+run_pod idle 'sleep 3600'
+check "pods run" wait_for 60 sh -c "[ \"\$('$KUBECTL' --kubeconfig '$KUBECONFIG' -n $NS get pods --field-selector=status.phase=Running -o name | wc -l)\" = 2 ]"
+
+# ---- /stats/summary
+kcurl /stats/summary > "$T/summary.json"
+check "/stats/summary is JSON with the node name" jq -e --arg n "$NODE" '.node.nodeName == $n' "$T/summary.json"
+check "the node has cpu and memory" jq -e '.node.cpu.usageCoreNanoSeconds > 0 and .node.memory.workingSetBytes > 0 and (.node.cpu.time | test("Z$"))' "$T/summary.json"
+check "both pods are listed" jq -e --arg ns "$NS" '[.pods[] | select(.podRef.namespace == $ns)] | length == 2' "$T/summary.json"
+check "container stats carry cpu and memory" jq -e --arg ns "$NS" \
+    '.pods[] | select(.podRef.name == "burner" and .podRef.namespace == $ns) | .containers[0] |
+     .name == "main" and .cpu.usageCoreNanoSeconds > 0 and .memory.workingSetBytes > 0 and (.startTime | length > 0)' "$T/summary.json"
+check "pod stats carry podRef uid, cpu, memory" jq -e --arg ns "$NS" \
+    '.pods[] | select(.podRef.name == "burner" and .podRef.namespace == $ns) | (.podRef.uid | length > 0) and .cpu.usageNanoCores >= 0 and .memory.usageBytes > 0' "$T/summary.json"
+
+# ---- cache: scrapes in a row cost no extra ECI calls
+n1=$(ledger_count DescribeMultiContainerGroupMetric)
+kcurl /metrics/resource > "$T/res1.txt"
+kcurl /stats/summary > /dev/null
+n2=$(ledger_count DescribeMultiContainerGroupMetric)
+check "two scrapes within the cache period make no ECI call ($n1 -> $n2)" test "$n1" = "$n2"
+
+# ---- /metrics/resource
+check_output "container_cpu_usage_seconds_total for the pod" \
+    "^container_cpu_usage_seconds_total\\{container=\"main\",namespace=\"$NS\",pod=\"burner\"\\} [0-9.e+-]+ [0-9]{13}\$" cat "$T/res1.txt"
+check_output "container_memory_working_set_bytes" "^container_memory_working_set_bytes\\{container=\"main\",namespace=\"$NS\",pod=\"idle\"\\} [0-9.e+]+ [0-9]{13}\$" cat "$T/res1.txt"
+check_output "container_start_time_seconds" "^container_start_time_seconds\\{container=\"main\",namespace=\"$NS\",pod=\"burner\"\\} [0-9.e+]+\$" cat "$T/res1.txt"
+check_output "pod_ and node_ families" "^pod_cpu_usage_seconds_total\\{namespace=\"$NS\",pod=\"burner\"\\}" cat "$T/res1.txt"
+check_output "node_cpu_usage_seconds_total" '^node_cpu_usage_seconds_total [0-9.e+-]+ [0-9]{13}$' cat "$T/res1.txt"
+check_output "resource_scrape_error 0" '^resource_scrape_error 0$' cat "$T/res1.txt"
+check_output "TYPE lines" '^# TYPE container_cpu_usage_seconds_total counter$' cat "$T/res1.txt"
+
+# ---- batching: 22 pods need two DescribeMultiContainerGroupMetric calls of at most 20 ids
+for i in $(seq 1 20); do run_pod "many-$i" 'sleep 3600'; done
+check "22 pods run" wait_for 120 sh -c "[ \"\$('$KUBECTL' --kubeconfig '$KUBECONFIG' -n $NS get pods --field-selector=status.phase=Running -o name | wc -l)\" = 22 ]"
+sleep 10.5 # the cache period
+n1=$(ledger_count DescribeMultiContainerGroupMetric)
+kcurl /stats/summary > "$T/summary2.json"
+n2=$(ledger_count DescribeMultiContainerGroupMetric)
+check "22 groups in two calls ($n1 -> $n2)" test $((n2 - n1)) = 2
+check "all 22 pods in the summary" jq -e --arg ns "$NS" '[.pods[] | select(.podRef.namespace == $ns)] | length == 22' "$T/summary2.json"
+for i in $(seq 1 20); do kx delete pod "many-$i" --wait=false >/dev/null 2>&1; done
+
+# ---- an ECI failure: resource_scrape_error 1
+sleep 10.5
+curl -sf -X POST "$ECI_ADMIN_URL/faults" -d '{"rules":[{"action":"DescribeMultiContainerGroupMetric","code":"InternalError","count":10}]}' >/dev/null
+check_output "an ECI failure gives resource_scrape_error 1" '^resource_scrape_error 1$' kcurl /metrics/resource
+curl -sf -X DELETE "$ECI_ADMIN_URL/faults" >/dev/null 2>&1 || curl -sf -X POST "$ECI_ADMIN_URL/faults" -d '{"rules":[]}' >/dev/null
+
+# ---- metrics-server and kubectl top
+if bash "$ECI_REPO/tests/cluster/cluster.sh" metrics-server > "$T/ms.log" 2>&1; then
+    ok "metrics-server runs"
+    top_has_pod() { kx top pod burner --no-headers 2>/dev/null | grep -Eq '^burner +[0-9]+m +[0-9]+Mi'; }
+    if wait_for 120 top_has_pod; then
+        ok "kubectl top pod shows the pod's usage: $(kx top pod burner --no-headers 2>&1)"
+    else
+        not_ok "kubectl top pod shows the pod's usage" "$(kx top pod 2>&1)" "$(tail -n 20 "$ECI_CLUSTER_DIR/logs/metrics-server.log")"
+    fi
+    check_output "kubectl top pod lists both pods" '^idle ' kx top pod --no-headers
+    check_output "kubectl top pod --containers" 'burner +main ' kx top pod burner --containers --no-headers
+else
+    not_ok "metrics-server runs" "$(tail -n 20 "$T/ms.log")"
+fi
+
+no_sanitizer_reports
+finish
