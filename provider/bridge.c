@@ -229,6 +229,7 @@ static int make_clients(prov_bridge *b)
 static void free_bridge(prov_bridge *b)
 {
     k8s_informer_stop(b->pods);
+    k8s_informer_stop(b->services);
     k8s_get_cache_free(b->gets);
     k8s_recorder_free(b->rec);
     eci_client_free(b->ec);
@@ -387,6 +388,14 @@ int prov_bridge_run(const prov_cfg *cfg)
         char buf[768];
         log_error(COMP, "pod informer: %s", k8s_error_format(&kerr, buf, sizeof buf));
         goto out;
+    }
+    k8s_informer_opts so = {0};
+    so.resource = &K8S_RES_SERVICES;
+    if (k8s_informer_start(b->kc, &so, &b->services, &kerr) != 0) {
+        char buf[768];
+        log_warn(COMP, "service informer (service-link variables are listed per pod instead): %s",
+                 k8s_error_format(&kerr, buf, sizeof buf));
+        b->services = NULL;
     }
     while (!atomic_load(&b->stop) && !k8s_informer_wait_synced(b->pods, 1000))
         ;

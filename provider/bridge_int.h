@@ -26,6 +26,7 @@ typedef struct prov_bridge {
     eci_client *ec;
     eci_creds *creds;
     k8s_informer *pods;
+    k8s_informer *services; /* for service-link environment variables */
     k8s_recorder *rec;
     k8s_get_cache *gets;
     prov_wq *wq;
