@@ -965,6 +965,15 @@ static void test_ws_rejects(void **state)
 static void test_bad_requests(void **state)
 {
     (void)state;
+    /* an HTTP/1.0 client gets a streamed body without chunking, ended by the close */
+    tcli *c0 = cli_connect(1);
+    const char *r10 = "GET /containerLogs/a/b/c HTTP/1.0\r\n\r\n";
+    cli_write(c0, r10, strlen(r10));
+    while (cli_more(c0, 5000) > 0)
+        ;
+    assert_non_null(strstr(dynbuf_str(&c0->in), "\r\nConnection: close\r\n\r\na/b/c line 0\na/b/c line 1\na/b/c line 2\n"));
+    assert_null(strstr(dynbuf_str(&c0->in), "chunked"));
+    cli_close(c0);
     tcli *c = cli_connect(1);
     cli_write(c, "BLAH\x01\x02 / HTTP/1.1\r\n\r\n", 21);
     char *head = cli_head(c);
