@@ -8,7 +8,7 @@
 #   tests/run.sh e2e [NAME] script suites (all, or those whose file name contains NAME)
 #   tests/run.sh fuzz       the short fuzz run only
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
 BR=${BUILD_ROOT:-build}; case "$BR" in /*) ;; *) BR=$ROOT/$BR ;; esac
 export ECI_TEST_BIN=${ECI_TEST_BIN:-$BR/san/bin}

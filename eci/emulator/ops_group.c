@@ -163,7 +163,7 @@ int emu_op_update_group(emu_req *r, cJSON *out, emu_err *e)
     emu_spec_free(g->spec);
     g->spec = ns;
     emu_group_set_status(g, "Updating", r->now);
-    g->transient_until_ms = emu_mono_ms() + (s->schedule_delay_ms > 500 ? s->schedule_delay_ms : 500);
+    g->transient_until_ms = emu_mono_ms() + (s->schedule_delay_ms > 1500 ? s->schedule_delay_ms : 1500);
     emu_group_event(g, &s->rng, "Normal", "Updating", NULL, "The container group is being updated.", (time_t)r->now);
     const char *tok = emu_get(r->p, "ClientToken");
     if (tok)
@@ -199,7 +199,7 @@ int emu_op_restart_group(emu_req *r, cJSON *out, emu_err *e)
                         g->id, g->status);
     }
     emu_group_set_status(g, "Restarting", r->now);
-    g->transient_until_ms = emu_mono_ms() + (s->schedule_delay_ms > 500 ? s->schedule_delay_ms : 500);
+    g->transient_until_ms = emu_mono_ms() + (s->schedule_delay_ms > 1500 ? s->schedule_delay_ms : 1500);
     emu_group_event(g, &s->rng, "Normal", "Restarting", NULL, "The container group is being restarted.",
                     (time_t)r->now);
     const char *tok = emu_get(r->p, "ClientToken");
