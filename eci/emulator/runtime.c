@@ -749,7 +749,7 @@ static void run_probes(rt_group *g)
         rt_ctr *c = &g->c[i];
         for (int k = 0; k < 2; k++) {
             const emu_rt_probe *p = k ? &c->spec->liveness : &c->spec->readiness;
-            if ((c->ch.pid <= 0 && !c->idle) || !has_probe(p) || ms_until(&c->probe_at[k]) > 0)
+            if (c->ch.pid <= 0 || !has_probe(p) || ms_until(&c->probe_at[k]) > 0)
                 continue;
             pid_t pid = c->ch.pid;
             int starts = c->starts;
@@ -791,7 +791,7 @@ static void probe_timeout_ms(const rt_group *g, int *timeout)
 {
     for (size_t i = g->ninit; i < g->nc; i++) {
         const rt_ctr *c = &g->c[i];
-        if (c->ch.pid <= 0 && !c->idle)
+        if (c->ch.pid <= 0)
             continue;
         for (int k = 0; k < 2; k++) {
             if (!has_probe(k ? &c->spec->liveness : &c->spec->readiness))
@@ -871,8 +871,7 @@ static void start_ctr(rt_group *g, rt_ctr *c)
         }
         set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
         c->st.current.start_time = time(NULL);
-        probes_reset(c);
-        c->st.ready = !has_probe(&cs->readiness);
+        c->st.ready = 1; /* nothing runs, so nothing to probe: always ready */
         c->idle = 1;
         return;
     }
