@@ -77,34 +77,39 @@ $(LIB_PROV): $(call objs,$(PROV_SRC))
 $(B)/lib/%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^ $(if $^,,$(B)/obj/empty.o)
+	@ar rcs $@ $^ $(if $^,,$(B)/obj/empty.o)
 
 $(B)/obj/empty.o:
 	@mkdir -p $(dir $@)
-	echo 'typedef int eci_empty_unit;' | $(CC) -x c -c - -o $@
+	@echo 'typedef int eci_empty_unit;' | $(CC) -x c -c - -o $@
 
 $(ALL_LIBS): | $(B)/obj/empty.o
 
 $(B)/bin/eci-kubelet: $(B)/obj/cmd/eci-kubelet.o $(LIB_PROV) $(LIB_K8S) $(LIB_ECI) $(LIB_UTIL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+	@echo "  LD  $(VARIANT) $@"
+	@$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(B)/bin/eci-emulator: $(B)/obj/cmd/eci-emulator.o $(LIB_EMU) $(LIB_ECI) $(LIB_UTIL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+	@echo "  LD  $(VARIANT) $@"
+	@$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
+	@echo "  LD  $(VARIANT) $@"
+	@$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
 
 # Test programs that suites drive (tests/progs/NAME.c -> build/VARIANT/progs/NAME).
 $(B)/progs/%: $(B)/obj/tests/progs/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+	@echo "  LD  $(VARIANT) $@"
+	@$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+	@echo "  LD  $(VARIANT) $@"
+	@$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 deps:
 	@bash tests/deps.sh

@@ -38,6 +38,7 @@ static void usage(FILE *f)
             "  --no-namespaces             runtime without mount namespaces\n"
             "  --seed N                    deterministic ids and fault decisions\n"
             "  --string-scalars            numbers and booleans as JSON strings (like the doc samples)\n"
+            "  --lowercase-events          DescribeContainerGroupEvents with lower-case keys (count, reason, ...)\n"
             "  --body-cap BYTES            request body cap (default 4194304)\n"
             "  --log-level LEVEL           error|warn|info|debug (default info)\n"
             "  --version, --help\n");
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
     const char **qps = xcalloc((size_t)argc + 1, sizeof *qps);
     char *sts = NULL;
     enum { O_LISTEN = 1000, O_AKID, O_AKSECRET, O_STS, O_REGION, O_STATE, O_EXEC, O_ADMIN, O_LAT, O_SCHED,
-           O_REAL, O_FAULT, O_QPS, O_NONS, O_SEED, O_LOG, O_CAP, O_STRS, O_VERSION, O_HELP };
+           O_REAL, O_FAULT, O_QPS, O_NONS, O_SEED, O_LOG, O_CAP, O_STRS, O_LOWEV, O_VERSION, O_HELP };
     static const struct option lo[] = {
         {"listen", required_argument, 0, O_LISTEN},
         {"access-key-id", required_argument, 0, O_AKID},
@@ -77,6 +78,7 @@ int main(int argc, char **argv)
         {"log-level", required_argument, 0, O_LOG},
         {"body-cap", required_argument, 0, O_CAP},
         {"string-scalars", no_argument, 0, O_STRS},
+        {"lowercase-events", no_argument, 0, O_LOWEV},
         {"version", no_argument, 0, O_VERSION},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
@@ -100,6 +102,7 @@ int main(int argc, char **argv)
         case O_NONS: o.no_namespaces = 1; break;
         case O_SEED: o.seed = strtoull(optarg, NULL, 10); break;
         case O_STRS: o.string_scalars = 1; break;
+        case O_LOWEV: o.lowercase_events = 1; break;
         case O_CAP: o.body_cap = (size_t)strtoull(optarg, NULL, 10); break;
         case O_LOG: {
             int l = log_level_parse(optarg);

@@ -45,6 +45,7 @@ struct eci_client {
     eci_creds *creds;
     int own_creds;
     rl_limiter *rl;
+    rl_limiter **action_rl; /* parallel to quota_table; NULL when disabled */
 
     pthread_mutex_t mu; /* pool, counters, stats, hook */
     CURL **pool;
@@ -60,6 +61,43 @@ struct eci_client {
     prom_metric *m_latency;
     prom_metric *m_attempts;
 };
+
+/* Published quotas per 60 s (FLOW) and a burst of a tenth of a minute's
+ * quota, at least 10 (Create/Delete: the token bucket's burst of 100). */
+static const struct {
+    const char *action;
+    int per_minute;
+} quota_table[] = {
+    {"DescribeContainerGroupStatus", 10000}, {"DescribeContainerGroupEvents", 10000},
+    {"DescribeRegions", 10000},              {"DescribeContainerGroups", 2000},
+    {"DescribeContainerGroupMetric", 2000},  {"DescribeMultiContainerGroupMetric", 2000},
+    {"CreateContainerGroup", 1000},          {"DeleteContainerGroup", 1000},
+    {"UpdateContainerGroup", 1000},          {"RestartContainerGroup", 1000},
+    {"DescribeContainerGroupPrice", 1000},   {"ExecContainerCommand", 500},
+    {"DescribeContainerLog", 500},           {"CreateImageCache", 200},
+};
+#define NQUOTA (sizeof quota_table / sizeof quota_table[0])
+
+static int quota_index(const char *action)
+{
+    for (size_t i = 0; i < NQUOTA; i++)
+        if (strcmp(quota_table[i].action, action) == 0)
+            return (int)i;
+    return -1;
+}
+
+int eci_action_quota(const char *action, int *per_minute, int *burst)
+{
+    int i = action ? quota_index(action) : -1;
+    if (i < 0)
+        return 0;
+    int pm = quota_table[i].per_minute;
+    if (per_minute)
+        *per_minute = pm;
+    if (burst)
+        *burst = pm / 10 < 10 ? 10 : pm / 10;
+    return pm;
+}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
@@ -115,6 +153,14 @@ int eci_client_new(const eci_client_config *cfg, eci_client **out, eci_error *er
     c->pool = xcalloc((size_t)c->pool_cap, sizeof *c->pool);
     pthread_mutex_init(&c->mu, NULL);
     c->rl = rl_new(cfg->qps, cfg->burst > 0 ? cfg->burst : 1);
+    if (!cfg->no_action_limits) {
+        c->action_rl = xcalloc(NQUOTA, sizeof *c->action_rl);
+        for (size_t i = 0; i < NQUOTA; i++) {
+            int pm = 0, burst = 0;
+            eci_action_quota(quota_table[i].action, &pm, &burst);
+            c->action_rl[i] = rl_new(pm / 60.0, burst);
+        }
+    }
     if (cfg->creds) {
         c->creds = cfg->creds;
     } else {
@@ -149,6 +195,11 @@ void eci_client_free(eci_client *c)
     if (c->own_creds)
         eci_creds_free(c->creds);
     rl_free(c->rl);
+    if (c->action_rl) {
+        for (size_t i = 0; i < NQUOTA; i++)
+            rl_free(c->action_rl[i]);
+        free(c->action_rl);
+    }
     free(c->stats);
     free(c->region);
     free(c->url);
@@ -513,7 +564,9 @@ int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **o
         memcpy(err->action, act, sizeof act);
         attempt++;
 
-        if (rl_wait(c->rl, c->max_rate_wait_ms) != 0) {
+        int qi = c->action_rl ? quota_index(action) : -1;
+        if ((qi >= 0 && rl_wait(c->action_rl[qi], c->max_rate_wait_ms) != 0) ||
+            rl_wait(c->rl, c->max_rate_wait_ms) != 0) {
             eci_error_set(err, ECI_E_RATE_LIMIT, "client-side rate limit: would wait more than %ld ms",
                           c->max_rate_wait_ms);
             break;

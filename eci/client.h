@@ -44,6 +44,8 @@ typedef struct eci_client_config {
     long backoff_base_ms;      /* default 200 */
     long backoff_cap_ms;       /* default 10000 */
     long max_rate_wait_ms;     /* longest wait on the rate limiter, -1 = no limit (default) */
+    int no_action_limits;      /* 1: no per-operation limits; default 0: each operation is paced
+                                * to the service's published quota (eci_action_quota) */
     const char *ca_file;       /* PEM bundle; default: the system store */
     int insecure_skip_tls_verify; /* default 0: verify peer and host */
     size_t max_response_bytes; /* default 8 MiB */
@@ -98,6 +100,11 @@ typedef struct eci_stat_row {
 size_t eci_client_stats(eci_client *c, eci_stat_row **rows);
 /* Count for one (action, result); 0 when absent. */
 unsigned long eci_client_stat_count(eci_client *c, const char *action, const char *result);
+
+/* The published per-operation quota (spec/eci-api-extra.md section 7, the
+ * FLOW column, which is the lower figure where sources disagree) as calls per
+ * 60 s and the burst the client allows. 0 when the operation has none listed. */
+int eci_action_quota(const char *action, int *per_minute, int *burst);
 
 /* Fresh random UUID v4 (36 chars + NUL) from OpenSSL's RAND. */
 void eci_uuid(char out[37]);

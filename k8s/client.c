@@ -451,6 +451,17 @@ static long backoff_ms(k8s_client *c, int attempt)
     return ms / 2 + (long)(r % (unsigned)(ms + 1));
 }
 
+/* Sleep ms, waking early (within 50 ms) when *stop becomes non-zero. */
+static void sleep_stop(long ms, const atomic_int *stop)
+{
+    while (ms > 0 && !(stop && atomic_load(stop))) {
+        long step = ms > 50 ? 50 : ms;
+        struct timespec ts = { 0, step * 1000000L };
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -509,10 +520,12 @@ static void attempt_once(k8s_client *c, const req *q, const char *url, xfer *x, 
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (q->fn) {
+    if (q->stop) {
         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+    }
+    if (q->fn) {
         if (q->idle_timeout_s > 0) {
             curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
             curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, q->idle_timeout_s);
@@ -623,6 +636,10 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
                 injected = 1;
                 if (f.code == K8S_E_OK)
                     k8s_error_set(&f, K8S_E_TRANSPORT, "injected fault");
+                if (!f.reason[0])
+                    snprintf(f.reason, sizeof f.reason, "%s", k8s_errname(f.code));
+                if (!f.message[0])
+                    snprintf(f.message, sizeof f.message, "injected fault (%s)", k8s_strerror(f.code));
                 if (err) {
                     err->code = f.code;
                     err->http_status = f.http_status;
@@ -677,7 +694,7 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
             break;
         }
         dynbuf_free(&x.body);
-        sleep_ms(wait > 0 ? wait : backoff_ms(c, attempt));
+        sleep_stop(wait > 0 ? wait : backoff_ms(c, attempt), q->stop);
         attempt++;
         set_err_ctx(err, q);
     }
@@ -727,7 +744,7 @@ static void res_name(char *buf, size_t n, const k8s_resource *r, const char *sub
 /* Run a JSON request; *out (may be NULL) gets the parsed answer on success. */
 static int json_call(k8s_client *c, const char *verb, const k8s_resource *r, const char *sub, const char *method,
                      const char *path, const kv_list *query, const char *ctype, const cJSON *body, int retry,
-                     cJSON **out, k8s_error *err)
+                     const atomic_int *stop, cJSON **out, k8s_error *err)
 {
     if (out)
         *out = NULL;
@@ -735,7 +752,8 @@ static int json_call(k8s_client *c, const char *verb, const k8s_resource *r, con
     res_name(rn, sizeof rn, r, sub);
     char *b = body ? cJSON_PrintUnformatted(body) : NULL;
     req q = { .verb = verb, .resource = rn, .method = method, .path = path, .query = query,
-              .content_type = b ? ctype : NULL, .body = b, .body_len = b ? strlen(b) : 0, .retry_5xx = retry };
+              .content_type = b ? ctype : NULL, .body = b, .body_len = b ? strlen(b) : 0, .retry_5xx = retry,
+              .stop = stop };
     dynbuf resp;
     dynbuf_init(&resp, 0);
     int status;
@@ -760,7 +778,7 @@ int k8s_get_sub(k8s_client *c, const k8s_resource *r, const char *ns, const char
     char *path = k8s_path(r, ns, name, sub);
     if (!path || !name)
         return free(path), bad_path(err, "get");
-    int rc = json_call(c, "get", r, sub, "GET", path, NULL, NULL, NULL, 1, out, err);
+    int rc = json_call(c, "get", r, sub, "GET", path, NULL, NULL, NULL, 1, NULL, out, err);
     free(path);
     return rc;
 }
@@ -796,7 +814,7 @@ int k8s_list(k8s_client *c, const k8s_resource *r, const char *ns, const k8s_lis
         return bad_path(err, "list");
     kv_list q = KV_LIST_INIT;
     list_query(&q, o);
-    int rc = json_call(c, "list", r, NULL, "GET", path, &q, NULL, NULL, 1, out, err);
+    int rc = json_call(c, "list", r, NULL, "GET", path, &q, NULL, NULL, 1, o ? o->cancel : NULL, out, err);
     kv_free(&q);
     free(path);
     if (rc == 0 && out && !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(*out, "items"))) {
@@ -882,7 +900,7 @@ int k8s_create_sub(k8s_client *c, const k8s_resource *r, const char *ns, const c
     char *path = k8s_path(r, ns, name, sub);
     if (!path)
         return bad_path(err, "create");
-    int rc = json_call(c, "create", r, sub, "POST", path, NULL, "application/json", body, 0, out, err);
+    int rc = json_call(c, "create", r, sub, "POST", path, NULL, "application/json", body, 0, NULL, out, err);
     free(path);
     return rc;
 }
@@ -899,7 +917,7 @@ int k8s_update(k8s_client *c, const k8s_resource *r, const char *ns, const char 
     char *path = name ? k8s_path(r, ns, name, sub) : NULL;
     if (!path)
         return bad_path(err, "update");
-    int rc = json_call(c, "update", r, sub, "PUT", path, NULL, "application/json", obj, 0, out, err);
+    int rc = json_call(c, "update", r, sub, "PUT", path, NULL, "application/json", obj, 0, NULL, out, err);
     free(path);
     return rc;
 }
@@ -951,7 +969,7 @@ int k8s_patch(k8s_client *c, const k8s_resource *r, const char *ns, const char *
     const char *ct = type == K8S_PATCH_JSON        ? "application/json-patch+json"
                      : type == K8S_PATCH_STRATEGIC ? "application/strategic-merge-patch+json"
                                                    : "application/merge-patch+json";
-    int rc = json_call(c, "patch", r, sub, "PATCH", path, NULL, ct, patch, 0, out, err);
+    int rc = json_call(c, "patch", r, sub, "PATCH", path, NULL, ct, patch, 0, NULL, out, err);
     free(path);
     return rc;
 }
@@ -979,7 +997,7 @@ int k8s_delete(k8s_client *c, const k8s_resource *r, const char *ns, const char 
                 cJSON_AddStringToObject(p, "resourceVersion", o->precondition_resource_version);
         }
     }
-    int rc = json_call(c, "delete", r, NULL, "DELETE", path, NULL, "application/json", body, 0, out, err);
+    int rc = json_call(c, "delete", r, NULL, "DELETE", path, NULL, "application/json", body, 0, NULL, out, err);
     cJSON_Delete(body);
     free(path);
     return rc;

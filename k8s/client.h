@@ -81,6 +81,9 @@ typedef struct k8s_list_opts {
     const char *continue_token;
     const char *resource_version;
     const char *resource_version_match;
+    /* Optional: the request (and its retries) is abandoned with
+     * K8S_E_CANCELLED within about a second once *cancel is non-zero. */
+    const atomic_int *cancel;
 } k8s_list_opts;
 
 /* GET one object. *out is a new tree the caller frees with cJSON_Delete. */

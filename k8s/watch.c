@@ -271,7 +271,7 @@ static long jitter(runner *r, long ms) { return ms / 2 + (long)((unsigned)rand_r
 static int do_list(runner *r, k8s_error *e)
 {
     k8s_list_opts lo = { .label_selector = r->o.label_selector, .field_selector = r->o.field_selector,
-                         .limit = r->o.list_page_size > 0 ? r->o.list_page_size : 500 };
+                         .limit = r->o.list_page_size > 0 ? r->o.list_page_size : 500, .cancel = r->stop };
     cJSON *list;
     if (k8s_list_all(r->c, r->o.resource, r->o.ns, &lo, &list, e) < 0)
         return -1;

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -168,14 +169,31 @@ static int make_clients(prov_bridge *b)
 {
     const prov_cfg *cfg = b->cfg;
     k8s_error kerr;
+    k8s_error_clear(&kerr);
     char buf[900];
     k8s_config *kcfg = NULL;
     int rc;
     if (cfg->kubeconfig && cfg->kubeconfig[0])
         rc = k8s_config_load_kubeconfig(cfg->kubeconfig, cfg->kube_context[0] ? cfg->kube_context : NULL, &kcfg,
                                         &kerr);
-    else
-        rc = k8s_config_in_cluster(NULL, &kcfg, &kerr);
+    else {
+        /* ECI_KUBELET_INCLUSTER_DIR: the service-account files (token, ca.crt,
+         * namespace) are read from this directory instead of
+         * /var/run/secrets/kubernetes.io/serviceaccount (the in-cluster path
+         * run outside a pod, e.g. by tests). */
+        const char *dir = getenv("ECI_KUBELET_INCLUSTER_DIR");
+        k8s_incluster_paths paths = {0};
+        char *tok = NULL, *ca = NULL, *ns = NULL;
+        if (dir && *dir) {
+            paths.token_file = tok = xasprintf("%s/token", dir);
+            paths.ca_file = ca = xasprintf("%s/ca.crt", dir);
+            paths.namespace_file = ns = xasprintf("%s/namespace", dir);
+        }
+        rc = k8s_config_in_cluster(dir && *dir ? &paths : NULL, &kcfg, &kerr);
+        free(tok);
+        free(ca);
+        free(ns);
+    }
     if (rc != 0) {
         log_error(COMP, "Kubernetes configuration: %s", k8s_error_format(&kerr, buf, sizeof buf));
         return -1;
@@ -228,6 +246,7 @@ static int make_clients(prov_bridge *b)
 static void free_bridge(prov_bridge *b)
 {
     k8s_informer_stop(b->pods);
+    k8s_informer_stop(b->services);
     k8s_get_cache_free(b->gets);
     k8s_recorder_free(b->rec);
     eci_client_free(b->ec);
@@ -239,6 +258,7 @@ static void free_bridge(prov_bridge *b)
     cJSON_Delete(b->seen_events);
     free(b->vswitches);
     free(b->node_uid);
+    cJSON_Delete(b->node_status);
     pthread_mutex_destroy(&b->wake_mu);
     pthread_cond_destroy(&b->wake_cv);
     pthread_mutex_destroy(&b->upd_mu);
@@ -258,8 +278,12 @@ static void on_leader_stop(void *arg)
     prov_bridge *b = arg;
     if (!atomic_load(&b->leading))
         return;
-    log_error(COMP, "lost leadership: stopping so that the new leader alone drives the node");
     atomic_store(&b->leading, 0);
+    if (atomic_load(&b->stop)) {
+        log_info(COMP, "released leadership");
+        return; /* a normal shutdown: the lease was handed back */
+    }
+    log_error(COMP, "lost leadership: stopping so that the new leader alone drives the node");
     atomic_store(&b->stop, 1);
     prov_bridge_wake(b);
     if (b->wq)
@@ -324,6 +348,9 @@ int prov_bridge_run(const prov_cfg *cfg)
     b->trcfg.security_group_id = cfg->security_group[0] ? cfg->security_group : NULL;
     b->trcfg.resource_group_id = cfg->resource_group[0] ? cfg->resource_group : NULL;
     b->trcfg.node_ip = cfg->node_ip;
+    b->trcfg.cluster_dns_list = (const char *const *)cfg->cluster_dns.items;
+    b->trcfg.n_cluster_dns = cfg->cluster_dns.n;
+    b->trcfg.cluster_domain = cfg->cluster_domain;
     prov_resolver_init(b);
 
     if (cfg->health_probe_bind_address && cfg->health_probe_bind_address[0]) {
@@ -382,6 +409,14 @@ int prov_bridge_run(const prov_cfg *cfg)
         char buf[768];
         log_error(COMP, "pod informer: %s", k8s_error_format(&kerr, buf, sizeof buf));
         goto out;
+    }
+    k8s_informer_opts so = {0};
+    so.resource = &K8S_RES_SERVICES;
+    if (k8s_informer_start(b->kc, &so, &b->services, &kerr) != 0) {
+        char buf[768];
+        log_warn(COMP, "service informer (service-link variables are listed per pod instead): %s",
+                 k8s_error_format(&kerr, buf, sizeof buf));
+        b->services = NULL;
     }
     while (!atomic_load(&b->stop) && !k8s_informer_wait_synced(b->pods, 1000))
         ;

@@ -26,6 +26,7 @@ typedef struct prov_bridge {
     eci_client *ec;
     eci_creds *creds;
     k8s_informer *pods;
+    k8s_informer *services; /* for service-link environment variables */
     k8s_recorder *rec;
     k8s_get_cache *gets;
     prov_wq *wq;
@@ -35,6 +36,7 @@ typedef struct prov_bridge {
     prov_tr_resolver resolver;
     char *vswitches; /* comma list */
     char *node_uid;
+    cJSON *node_status; /* the Node's status as read at registration (seeds transition times) */
 
     atomic_int stop;       /* set on SIGTERM / SIGINT */
     atomic_int leading;    /* 1 while this replica runs the controllers */

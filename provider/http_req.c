@@ -18,6 +18,7 @@ struct kh_request {
     dynbuf body;
     int keep_alive;
     int upgrade;
+    int http11; /* HTTP/1.1 or later */
 };
 
 struct kh_parser {
@@ -228,6 +229,7 @@ static int finish(kh_parser *p, char *err, size_t errlen)
     r->body = p->body;
     dynbuf_init(&p->body, p->max_body);
     r->keep_alive = http_should_keep_alive(&p->hp);
+    r->http11 = p->hp.http_major > 1 || (p->hp.http_major == 1 && p->hp.http_minor >= 1);
     r->upgrade = p->hp.upgrade;
     kh_request_free(p->ready);
     p->ready = r;
@@ -320,6 +322,7 @@ const kv_list *kh_request_query(const kh_request *r) { return &r->query; }
 const kv_list *kh_request_headers(const kh_request *r) { return &r->headers; }
 const char *kh_request_header(const kh_request *r, const char *name) { return kv_get_ci(&r->headers, name); }
 int kh_request_keep_alive(const kh_request *r) { return r->keep_alive; }
+int kh_request_http11(const kh_request *r) { return r->http11; }
 
 const char *kh_request_body(const kh_request *r, size_t *len)
 {

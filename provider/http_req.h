@@ -44,6 +44,8 @@ const kv_list *kh_request_headers(const kh_request *r); /* names as sent */
 const char *kh_request_header(const kh_request *r, const char *name); /* first, case-insensitive */
 const char *kh_request_body(const kh_request *r, size_t *len);
 int kh_request_keep_alive(const kh_request *r);
+/* 1 for HTTP/1.1 (or later): chunked responses are allowed. */
+int kh_request_http11(const kh_request *r);
 /* 1 when some header `name` holds `token` in its comma-separated list
  * (case-insensitive), e.g. Connection: keep-alive, Upgrade. */
 int kh_request_has_token(const kh_request *r, const char *name, const char *token);

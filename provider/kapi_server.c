@@ -543,6 +543,7 @@ struct kapi_response {
     int keep_alive;
     int sent;      /* a response (or its head) went out */
     int streaming; /* chunked in progress */
+    int raw_stream; /* HTTP/1.0 client: no chunking, the end is the close */
     int failed;    /* the client is gone */
 };
 
@@ -612,9 +613,14 @@ int kapi_resp_begin(kapi_response *w, int status, const char *ctype)
     w->streaming = 1;
     if (ctype)
         kv_add(&w->headers, "Content-Type", ctype);
-    kv_add(&w->headers, "Transfer-Encoding", "chunked");
-    if (!w->keep_alive)
+    if (w->raw_stream) {
+        w->keep_alive = 0;
         kv_add(&w->headers, "Connection", "close");
+    } else {
+        kv_add(&w->headers, "Transfer-Encoding", "chunked");
+        if (!w->keep_alive)
+            kv_add(&w->headers, "Connection", "close");
+    }
     dynbuf out;
     dynbuf_init(&out, 0);
     kh_response_head(&out, status, &w->headers);
@@ -629,6 +635,8 @@ int kapi_resp_write(kapi_response *w, const void *p, size_t n)
         return -1;
     if (n == 0)
         return 0;
+    if (w->raw_stream)
+        return resp_write_raw(w, p, n);
     dynbuf out;
     dynbuf_init(&out, 0);
     kh_chunk(&out, p, n);
@@ -649,7 +657,7 @@ int kapi_resp_client_gone(kapi_response *w)
 
 static void resp_finish(kapi_response *w)
 {
-    if (w->streaming && !w->failed) {
+    if (w->streaming && !w->failed && !w->raw_stream) {
         resp_write_raw(w, "0\r\n\r\n", 5);
         w->streaming = 0;
     }
@@ -1515,6 +1523,7 @@ static int handle_request(conn *c, kh_request *hr, const char *leftover, size_t 
     memset(&w, 0, sizeof w);
     w.c = c;
     w.keep_alive = kh_request_keep_alive(hr) && !kh_request_upgrade(hr);
+    w.raw_stream = !kh_request_http11(hr);
     const char *method = kh_request_method(hr);
     const char *path = kh_request_path(hr);
     /* decode path segments */

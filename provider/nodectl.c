@@ -16,11 +16,41 @@
 typedef struct node_state {
     cJSON *last_status; /* status last written */
     time_t last_write;
+    time_t last_usage;  /* last ListUsage call (capacity from quotas) */
+    char usage_cpu[32], usage_memory[32];
 } node_state;
 
-static void facts_now(prov_bridge *b, prov_node_facts *f)
+#define USAGE_PERIOD_S 300
+
+/* Capacity from the account's ECI quota: ListUsage gives MaxCpu; memory is
+ * derived from it at the largest ECI ratio (1 vCPU : 8 GiB); pods stay as
+ * configured (ECI publishes no pod quota). */
+static void refresh_usage(prov_bridge *b, node_state *ns)
+{
+    time_t now = time(NULL);
+    if (!b->cfg->capacity_from_usage || (ns->last_usage && now - ns->last_usage < USAGE_PERIOD_S))
+        return;
+    ns->last_usage = now;
+    eci_list_usage_resp resp;
+    eci_error err;
+    eci_error_clear(&err);
+    if (eci_list_usage(b->ec, NULL, &resp, &err) == 0 && resp.max_cpu > 0) {
+        snprintf(ns->usage_cpu, sizeof ns->usage_cpu, "%.0f", resp.max_cpu);
+        snprintf(ns->usage_memory, sizeof ns->usage_memory, "%.0fGi", resp.max_cpu * 8);
+    } else if (resp.max_cpu <= 0) {
+        char buf[900];
+        log_warn(COMP, "ListUsage (capacity from quotas): %s", eci_error_format(&err, buf, sizeof buf));
+    }
+    eci_list_usage_resp_free(&resp);
+}
+
+static void facts_now(prov_bridge *b, const node_state *ns, prov_node_facts *f)
 {
     memset(f, 0, sizeof *f);
+    if (ns && ns->usage_cpu[0]) {
+        f->usage_cpu = ns->usage_cpu;
+        f->usage_memory = ns->usage_memory;
+    }
     f->now = time(NULL);
     f->version = ECI_KUBELET_VERSION;
     if (!atomic_load(&b->eci_ok)) {
@@ -32,8 +62,9 @@ static void facts_now(prov_bridge *b, prov_node_facts *f)
 
 static int write_status(prov_bridge *b, node_state *ns, int force)
 {
+    refresh_usage(b, ns);
     prov_node_facts f;
-    facts_now(b, &f);
+    facts_now(b, ns, &f);
     cJSON *next = prov_node_status(b->cfg, &f, ns->last_status);
     bool changed = prov_node_status_changed(ns->last_status, next);
     if (!force && !prov_node_status_due(changed, ns->last_write, f.now, b->cfg->node_status_update_period_ms)) {
@@ -69,7 +100,7 @@ int prov_node_register(prov_bridge *b)
             return -1;
         }
         prov_node_facts f;
-        facts_now(b, &f);
+        facts_now(b, NULL, &f);
         f.not_ready = false; /* the first status poll has not run yet */
         cJSON *obj = prov_node_build(b->cfg, &f, NULL);
         int rc = k8s_create(b->kc, &K8S_RES_NODES, NULL, obj, &node, &err);
@@ -108,6 +139,9 @@ int prov_node_register(prov_bridge *b)
     }
     const char *uid = node ? k8s_meta_str(node, "uid") : NULL;
     xstrset(&b->node_uid, uid ? uid : "");
+    cJSON *st = node ? cJSON_GetObjectItemCaseSensitive(node, "status") : NULL;
+    cJSON_Delete(b->node_status);
+    b->node_status = st ? cJSON_Duplicate(st, 1) : NULL;
     cJSON_Delete(node);
     return 0;
 }
@@ -116,6 +150,8 @@ void *prov_node_loop(void *arg)
 {
     prov_bridge *b = arg;
     node_state ns = {0};
+    ns.last_status = b->node_status; /* keeps lastTransitionTime of a Node taken over */
+    b->node_status = NULL;
     int lease_s = (int)(b->cfg->node_lease_duration_ms / 1000);
     k8s_node_lease *lease = k8s_node_lease_new(b->kc, b->cfg->node_name, b->node_uid, lease_s > 0 ? lease_s : 40);
     long renew_ms = (long)prov_node_lease_renew_interval_ms(b->cfg);

@@ -49,6 +49,22 @@ static int get_sa_token(void *ctx, const char *ns, const char *sa, const char *a
 static int list_services(void *ctx, const char *ns, cJSON **out)
 {
     prov_bridge *b = ctx;
+    if (b->services && k8s_informer_has_synced(b->services)) {
+        /* From the Service cache: no apiserver request per pod. */
+        cJSON *all = k8s_informer_list(b->services);
+        cJSON *arr = cJSON_CreateArray();
+        cJSON *it = all ? all->child : NULL;
+        while (it) {
+            cJSON *next = it->next;
+            const char *sns = k8s_meta_str(it, "namespace");
+            if (sns && strcmp(sns, ns) == 0)
+                cJSON_AddItemToArray(arr, cJSON_DetachItemViaPointer(all, it));
+            it = next;
+        }
+        cJSON_Delete(all);
+        *out = arr;
+        return PROV_TR_RES_OK;
+    }
     cJSON *list = NULL;
     k8s_error err;
     if (k8s_list_all(b->kc, &K8S_RES_SERVICES, ns, NULL, &list, &err) != 0) {

@@ -660,9 +660,12 @@ static void dns(tr_ctx *c)
     cJSON *ns = cJSON_CreateArray(), *search = cJSON_CreateArray(), *opts = cJSON_CreateArray();
     const char *eci_policy = NULL;
     if (!strcmp(policy, "ClusterFirst") || !strcmp(policy, "ClusterFirstWithHostNet")) {
-        if (c->cfg->cluster_dns && *c->cfg->cluster_dns) {
+        cJSON *l = split_list(c->cfg->cluster_dns ? c->cfg->cluster_dns : "");
+        for (size_t i = 0; c->cfg->cluster_dns_list && i < c->cfg->n_cluster_dns; i++)
+            if (c->cfg->cluster_dns_list[i] && *c->cfg->cluster_dns_list[i])
+                add_unique(l, c->cfg->cluster_dns_list[i]);
+        if (cJSON_GetArraySize(l) > 0) {
             eci_policy = "None";
-            cJSON *l = split_list(c->cfg->cluster_dns);
             const cJSON *it;
             cJSON_ArrayForEach(it, l) add_unique(ns, it->valuestring);
             cJSON_Delete(l);
@@ -677,6 +680,7 @@ static void dns(tr_ctx *c)
             cJSON_AddStringToObject(o, "Value", "5");
             cJSON_AddItemToArray(opts, o);
         } else {
+            cJSON_Delete(l);
             eci_policy = "Default";
             tr_find(c, PROV_TR_FATE_ADJUSTED, "Warning", "ClusterDNSNotConfigured", "spec.dnsPolicy",
                     "spec.dnsPolicy: %s needs the cluster DNS address, which eci-kubelet is not "

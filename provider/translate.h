@@ -37,6 +37,8 @@ typedef struct prov_tr_config {
     const char *resource_group_id; /* default ResourceGroupId; may be NULL */
     const char *node_ip;           /* value of status.hostIP; may be NULL */
     const char *cluster_dns;       /* ClusterFirst name server(s), comma list; NULL: none */
+    const char *const *cluster_dns_list; /* ... or as a list (both may be given) */
+    size_t n_cluster_dns;
     const char *cluster_domain;    /* default "cluster.local" */
 } prov_tr_config;
 

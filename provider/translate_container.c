@@ -258,6 +258,8 @@ static void env_from(tr_ctx *c, const cJSON *ctr, const char *base, envlist *l)
     {
         char path[192];
         snprintf(path, sizeof path, "%s.envFrom[%d]", base, j++);
+        static const char *const known[] = {"prefix", "configMapRef", "secretRef", NULL};
+        tr_unknown_fields(c, src, known, path);
         const cJSON *ref = tr_obj(src, "configMapRef");
         int secret = 0;
         if (!ref) {
@@ -329,6 +331,8 @@ static void env_vars(tr_ctx *c, const cJSON *ctr, const char *cname, const char 
     {
         char path[192];
         snprintf(path, sizeof path, "%s.env[%d]", base, j++);
+        static const char *const known[] = {"name", "value", "valueFrom", NULL};
+        tr_unknown_fields(c, e, known, path);
         const char *name = tr_str(e, "name");
         if (!name || !tr_eci_env_key_ok(name)) {
             tr_reject(c, path,
@@ -595,6 +599,9 @@ static void ports(tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
     {
         char path[192];
         snprintf(path, sizeof path, "%s.ports[%d]", base, j++);
+        static const char *const known[] = {"name", "hostPort", "containerPort", "protocol", "hostIP",
+                                            NULL};
+        tr_unknown_fields(c, p, known, path);
         long long port;
         if (tr_int(p, "containerPort", &port) != 0 || port < 1 || port > 65535) {
             tr_reject(c, path, "%s.containerPort: must be 1-65535", path);
@@ -631,6 +638,10 @@ static void ports(tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
 static cJSON *probe(tr_ctx *c, const cJSON *pr, const cJSON *ctr, const char *path, int liveness,
                     long long extra_delay)
 {
+    static const char *const known[] = {"exec", "httpGet", "tcpSocket", "grpc", "initialDelaySeconds",
+                                        "timeoutSeconds", "periodSeconds", "successThreshold",
+                                        "failureThreshold", "terminationGracePeriodSeconds", NULL};
+    tr_unknown_fields(c, pr, known, path);
     cJSON *o = cJSON_CreateObject();
     const cJSON *h;
     char p2[224];
@@ -846,6 +857,9 @@ static void lifecycle(tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
     if (!lc)
         return;
     char path[192];
+    static const char *const known[] = {"postStart", "preStop", "stopSignal", NULL};
+    snprintf(path, sizeof path, "%s.lifecycle", base);
+    tr_unknown_fields(c, lc, known, path);
     const cJSON *h;
     if ((h = tr_obj(lc, "postStart")) != NULL) {
         snprintf(path, sizeof path, "%s.lifecycle.postStart", base);
@@ -873,6 +887,12 @@ static void security(tr_ctx *c, const cJSON *ctr, const char *base, int init, cJ
     const cJSON *sc = tr_obj(ctr, "securityContext");
     const cJSON *psc = tr_obj(c->spec, "securityContext");
     char path[192];
+    static const char *const known[] = {"capabilities", "privileged", "seLinuxOptions", "windowsOptions",
+                                        "runAsUser", "runAsGroup", "runAsNonRoot",
+                                        "readOnlyRootFilesystem", "allowPrivilegeEscalation",
+                                        "procMount", "seccompProfile", "appArmorProfile", NULL};
+    snprintf(path, sizeof path, "%s.securityContext", base);
+    tr_unknown_fields(c, sc, known, path);
     cJSON *eci = cJSON_CreateObject();
     long long v;
     if (tr_int(sc, "runAsUser", &v) == 0 || tr_int(psc, "runAsUser", &v) == 0)

@@ -81,6 +81,10 @@ const cJSON *tr_obj(const cJSON *o, const char *key);   /* object or NULL */
 const cJSON *tr_arr(const cJSON *o, const char *key);   /* array or NULL */
 int tr_present(const cJSON *o, const char *key);        /* key present and not null/empty/false/0 */
 
+/* Report every present member of o not in known (NULL-terminated) as an
+ * ignored "UnsupportedField" finding under path (nothing is dropped silently). */
+void tr_unknown_fields(tr_ctx *c, const cJSON *o, const char *const *known, const char *path);
+
 /* Resolver access with caching. kind: "cm" or "secret". Returns PROV_TR_RES_*
  * and a borrowed object. */
 int tr_get_object(tr_ctx *c, const char *kind, const char *name, const cJSON **obj);

@@ -105,6 +105,25 @@ int tr_present(const cJSON *o, const char *key)
     return 1;
 }
 
+void tr_unknown_fields(tr_ctx *c, const cJSON *o, const char *const *known, const char *path)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, o)
+    {
+        if (!it->string)
+            continue;
+        int k = 0;
+        for (int i = 0; known[i] && !k; i++)
+            k = strcmp(known[i], it->string) == 0;
+        if (k || !tr_present(o, it->string))
+            continue;
+        char *p = xasprintf("%s.%.100s", path, it->string);
+        tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", p,
+                "%s: unknown field, not translated to ECI", p);
+        free(p);
+    }
+}
+
 int tr_get_object(tr_ctx *c, const char *kind, const char *name, const cJSON **obj)
 {
     *obj = NULL;

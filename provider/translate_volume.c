@@ -502,6 +502,9 @@ void tr_mounts(tr_ctx *c, const cJSON *container, const char *base, const kv_lis
     {
         char path[192];
         snprintf(path, sizeof path, "%s.volumeMounts[%d]", base, j++);
+        static const char *const known[] = {"name", "readOnly", "recursiveReadOnly", "mountPath",
+                                            "subPath", "mountPropagation", "subPathExpr", NULL};
+        tr_unknown_fields(c, m, known, path);
         const char *name = tr_str(m, "name"), *mp = tr_str(m, "mountPath");
         if (!name || !mp || !*mp) {
             tr_reject(c, path, "%s: name and mountPath are required", path);

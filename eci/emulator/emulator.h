@@ -30,6 +30,7 @@ typedef struct emu_options {
     int no_namespaces;             /* runtime without mount namespaces */
     int no_runtime;                /* do not create a runtime (unit tests, fuzzing) */
     int string_scalars;            /* numbers and booleans rendered as JSON strings */
+    int lowercase_events;          /* DescribeContainerGroupEvents in the lower-case key form */
     unsigned long long seed;       /* 0: random */
     const char *const *faults;     /* "ACTION:CODE:RATE" rules */
     size_t nfaults;

@@ -133,7 +133,8 @@ int emu_faults_check(emu_faults *f, const char *action, char code[80])
     pthread_mutex_lock(&f->mu);
     for (size_t i = 0; i < f->nrules && !res; i++) {
         emu_fault_rule *r = &f->rules[i];
-        if (!action_match(r->action, action) || strcmp(r->code, "ScheduleFailed") == 0)
+        if (!action_match(r->action, action) || strcmp(r->code, "ScheduleFailed") == 0 ||
+            strcmp(r->action, "Schedule") == 0)
             continue;
         if (r->remaining < 0)
             continue; /* exhausted count rule */
@@ -182,9 +183,12 @@ int emu_faults_schedule_fail(emu_faults *f)
     pthread_mutex_lock(&f->mu);
     for (size_t i = 0; i < f->nrules && !fail; i++) {
         emu_fault_rule *r = &f->rules[i];
-        if (strcmp(r->code, "ScheduleFailed") != 0 || r->remaining < 0)
+        if (r->remaining < 0)
             continue;
-        if (!action_match(r->action, "CreateContainerGroup") && strcmp(r->action, "Schedule") != 0)
+        /* "Schedule:<any code>" or "<Create|*>:ScheduleFailed" */
+        int sched = strcmp(r->action, "Schedule") == 0 ||
+                    (strcmp(r->code, "ScheduleFailed") == 0 && action_match(r->action, "CreateContainerGroup"));
+        if (!sched)
             continue;
         if (r->remaining > 0) {
             if (--r->remaining == 0)

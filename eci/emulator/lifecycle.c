@@ -419,8 +419,9 @@ void emu_lifecycle_tick(emu_server *s)
 {
     double now = emu_now();
     int64_t mono = emu_mono_ms();
+    typedef struct { char id[32]; uint64_t seq; emu_rt_group_status st; int have; } poll_item;
     size_t npoll = 0, apoll = 0;
-    char(*poll)[32] = NULL;
+    poll_item *poll = NULL;
     typedef struct { char id[32]; rt_bundle *b; } start_item;
     start_item *starts = NULL;
     size_t nstarts = 0;
@@ -455,7 +456,9 @@ void emu_lifecycle_tick(emu_server *s)
                 apoll = apoll ? apoll * 2 : 16;
                 poll = xrealloc(poll, apoll * sizeof *poll);
             }
-            snprintf(poll[npoll++], 32, "%s", g->id);
+            memset(&poll[npoll], 0, sizeof poll[npoll]);
+            snprintf(poll[npoll].id, sizeof poll[npoll].id, "%s", g->id);
+            poll[npoll++].seq = g->seq;
         }
     }
     if (!s->rt)
@@ -468,17 +471,24 @@ void emu_lifecycle_tick(emu_server *s)
     for (size_t i = 0; i < nstarts; i++)
         spawn(s, OP_START, starts[i].id, 0, starts[i].b);
     free(starts);
-    for (size_t i = 0; i < npoll && s->rt; i++) {
-        emu_rt_group_status st;
-        memset(&st, 0, sizeof st);
-        int have = emu_rt_group_status_get(s->rt, poll[i], &st) == 0;
+    /* Snapshots without the store lock, then one pass over the store: both
+     * lists are in creation order, so a merge on seq pairs them. */
+    if (s->rt && npoll) {
+        for (size_t i = 0; i < npoll; i++)
+            poll[i].have = emu_rt_group_status_get(s->rt, poll[i].id, &poll[i].st) == 0;
+        double t = emu_now();
+        size_t j = 0;
         pthread_mutex_lock(&s->store.mu);
-        emu_group *g = emu_store_find(&s->store, poll[i]);
-        if (g && have)
-            apply_snapshot(s, g, &st, 1, emu_now());
+        for (emu_group *g = s->store.groups; g && j < npoll; g = g->next) {
+            while (j < npoll && poll[j].seq < g->seq)
+                j++;
+            if (j < npoll && poll[j].seq == g->seq && poll[j].have && g->rt_started && !g->rt_busy)
+                apply_snapshot(s, g, &poll[j].st, 1, t);
+        }
         pthread_mutex_unlock(&s->store.mu);
-        if (have)
-            emu_rt_status_free(&st);
+        for (size_t i = 0; i < npoll; i++)
+            if (poll[i].have)
+                emu_rt_status_free(&poll[i].st);
     }
     free(poll);
 }

@@ -163,7 +163,7 @@ int emu_op_update_group(emu_req *r, cJSON *out, emu_err *e)
     emu_spec_free(g->spec);
     g->spec = ns;
     emu_group_set_status(g, "Updating", r->now);
-    g->transient_until_ms = emu_mono_ms() + (s->schedule_delay_ms > 500 ? s->schedule_delay_ms : 500);
+    g->transient_until_ms = emu_mono_ms() + (s->schedule_delay_ms > 1500 ? s->schedule_delay_ms : 1500);
     emu_group_event(g, &s->rng, "Normal", "Updating", NULL, "The container group is being updated.", (time_t)r->now);
     const char *tok = emu_get(r->p, "ClientToken");
     if (tok)
@@ -199,7 +199,7 @@ int emu_op_restart_group(emu_req *r, cJSON *out, emu_err *e)
                         g->id, g->status);
     }
     emu_group_set_status(g, "Restarting", r->now);
-    g->transient_until_ms = emu_mono_ms() + (s->schedule_delay_ms > 500 ? s->schedule_delay_ms : 500);
+    g->transient_until_ms = emu_mono_ms() + (s->schedule_delay_ms > 1500 ? s->schedule_delay_ms : 1500);
     emu_group_event(g, &s->rng, "Normal", "Restarting", NULL, "The container group is being restarted.",
                     (time_t)r->now);
     const char *tok = emu_get(r->p, "ClientToken");
@@ -346,6 +346,35 @@ int emu_op_describe_status(emu_req *r, cJSON *out, emu_err *e)
     return 0;
 }
 
+/* The all-lower-case form captured from OpenAPI Explorer (extra 3.4). */
+static cJSON *render_event_lower(const emu_group *g, const emu_event *ev, const char *ns)
+{
+    cJSON *o = cJSON_CreateObject();
+    char ts[32];
+    cJSON_AddNumberToObject(o, "count", ev->count);
+    emu_fmt_time(ev->first, ts, sizeof ts);
+    cJSON_AddStringToObject(o, "firstTimestamp", ts);
+    emu_fmt_time(ev->last, ts, sizeof ts);
+    cJSON_AddStringToObject(o, "lastTimestamp", ts);
+    cJSON *io = cJSON_AddObjectToObject(o, "involvedObject");
+    cJSON_AddStringToObject(io, "apiVersion", "v1");
+    cJSON_AddStringToObject(io, "kind", "Pod");
+    cJSON_AddStringToObject(io, "name", g->spec->name);
+    cJSON_AddStringToObject(io, "namespace", ns);
+    cJSON_AddStringToObject(io, "uid", g->id);
+    cJSON *md = cJSON_AddObjectToObject(o, "metadata");
+    char name[200];
+    snprintf(name, sizeof name, "%s.%s", g->spec->name, ev->uid);
+    cJSON_AddStringToObject(md, "name", name);
+    cJSON_AddStringToObject(md, "namespace", ns);
+    cJSON_AddStringToObject(o, "message", ev->message);
+    cJSON_AddStringToObject(o, "reason", ev->reason);
+    cJSON *src = cJSON_AddObjectToObject(o, "source");
+    cJSON_AddStringToObject(src, "component", strcmp(ev->source, "K8sAgent") == 0 ? "kubelet" : "EciService");
+    cJSON_AddStringToObject(o, "type", ev->type);
+    return o;
+}
+
 static cJSON *render_event_k8s(const emu_group *g, const emu_event *ev, const char *ns)
 {
     cJSON *o = cJSON_CreateObject();
@@ -412,7 +441,8 @@ int emu_op_describe_events(emu_req *r, cJSON *out, emu_err *e)
                 continue;
             if (src && strcmp(src, ev->source) != 0)
                 continue;
-            cJSON_AddItemToArray(evs, render_event_k8s(g, ev, ns));
+            cJSON_AddItemToArray(evs, s->opt.lowercase_events ? render_event_lower(g, ev, ns)
+                                                              : render_event_k8s(g, ev, ns));
             cnt++;
         }
         if (cnt == 0) {

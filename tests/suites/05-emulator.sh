@@ -251,8 +251,8 @@ expect "the x1 fault is used up" 200 ""
 admin POST /faults '{"rules":["ListUsage:drop:x1"]}' >/dev/null
 api ListUsage
 [ "$ST" = 000 ] && ok "dropped connection" || not_ok "dropped connection" "HTTP $ST"
-admin POST /faults '{"clear":true,"qps":{"DescribeRegions":2}}' >/dev/null
-api DescribeRegions; api DescribeRegions; api DescribeRegions
+admin POST /faults '{"clear":true,"qps":{"DescribeRegions":0.1}}' >/dev/null
+api DescribeRegions; api DescribeRegions
 expect "rate limit answers Throttling" 400 Throttling
 admin DELETE /faults >/dev/null
 admin POST /unreachable '{"seconds":1}' >/dev/null

@@ -142,6 +142,16 @@ check "pod whose group vanished becomes Failed" wait_for 90 phase_is after Faile
 reason=$(kubectl_ get pod -n "$NS" after -o jsonpath='{.status.reason}')
 check "with reason ContainerGroupNotFound" test "$reason" = ContainerGroupNotFound
 
+# ---- a running pod's image change goes through UpdateContainerGroup
+updates=$(ledger_count UpdateContainerGroup)
+kubectl_ set image -n "$NS" pod/demo app=busybox:1.36 >/dev/null
+updated() { test "$(ledger_count UpdateContainerGroup)" -gt "$updates"; }
+check "image change of a running pod calls UpdateContainerGroup" wait_for 20 updated
+ev=$(kubectl_ get events -n "$NS" --field-selector involvedObject.name=demo,reason=ContainerGroupUpdated -o name)
+check "and records a ContainerGroupUpdated Event" test -n "$ev"
+img_is() { test "$(kubectl_ get pod -n "$NS" demo -o jsonpath='{.status.containerStatuses[0].image}')" = busybox:1.36; }
+check "the pod status reports the new image" wait_for 30 img_is
+
 # ---- deletion removes the container group and the pod
 before=$(emulator_groups)
 kubectl_ delete pod -n "$NS" demo --wait=true --timeout=30s >/dev/null 2>&1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PodSpec -> ECI translation through kubectl: the service-account token and
-# service variables in-pod, $(VAR) expansion and downward-API files, waiting
+# service variables in-pod, cluster DNS, $(VAR) expansion and downward-API files, waiting
 # for a missing ConfigMap, resource rounding, annotations, startup probes,
 # and an image update through UpdateContainerGroup.
 # needs: cluster
@@ -9,7 +9,7 @@ need_cluster
 type start_bridge >/dev/null 2>&1 || { skip "pod translation e2e" "tests/lib.sh has no start_bridge"; finish; }
 start_emulator || { not_ok "emulator starts"; finish; }
 NODE=vk-tr-$$
-start_bridge "$NODE" || { not_ok "bridge starts"; finish; }
+start_bridge "$NODE" --cluster-dns 10.0.0.10 || { not_ok "bridge starts"; finish; }
 test_namespace tr
 NS=$TEST_NS
 on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$NODE' --wait=false"
@@ -70,6 +70,7 @@ check "resourceFieldRef limits.memory in Mi" grep -q 'MEM_MI=700' <<<"$logs"
 g=$(group_of inpod)
 check "group sized to the ECI spec 0.5 vCPU / 1 GiB ($(jq -c '[.Cpu,.Memory]' <<<"$g"))" \
     test "$(jq -r '[.Cpu,.Memory] | map(tostring) | join("/")' <<<"$g")" = "0.5/1"
+check "ClusterFirst pods get the cluster DNS" test "$(jq -r '.DnsConfig.NameServers[0]' <<<"$g")" = 10.0.0.10
 check "ResourcesRounded event" sh -c "'$KUBECTL' --kubeconfig '$KUBECONFIG' get events -n $NS --field-selector involvedObject.name=inpod -o jsonpath='{.items[*].reason}' | grep -q ResourcesRounded"
 check "the token is not in the bridge log" sh -c "! grep -q 'eyJhbGciOi' '$BRIDGE_LOG'"
 

@@ -170,7 +170,7 @@ static int status_is(const char *id, const char *want)
 {
     char ids[96];
     snprintf(ids, sizeof ids, "ContainerGroupIds=[\"%s\"]", id);
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 120; i++) {
         res r = api("DescribeContainerGroups", ids, NULL);
         cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(r.j, "ContainerGroups"), 0);
         int ok = g && strcmp(str(g, "Status"), want) == 0;

@@ -221,6 +221,10 @@ static void test_faults(void **st)
     assert_int_equal(emu_faults_check(&f, "CreateContainerGroup", code), 0);
     assert_true(emu_faults_schedule_fail(&f));
     assert_false(emu_faults_schedule_fail(&f));
+    assert_int_equal(emu_faults_add_rule(&f, "Schedule:OperationDenied.NoStock:x1", err, sizeof err), 0);
+    assert_int_equal(emu_faults_check(&f, "CreateContainerGroup", code), 0);
+    assert_true(emu_faults_schedule_fail(&f));
+    assert_false(emu_faults_schedule_fail(&f));
     emu_faults_set_unreachable(&f, 10);
     assert_true(emu_faults_unreachable(&f));
     emu_faults_set_unreachable(&f, 0);

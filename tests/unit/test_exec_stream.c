@@ -25,6 +25,16 @@
 
 static emu_rt *g_rt;
 static char g_dir[128];
+static int g_fds;
+
+static int count_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < 1024; fd++)
+        if (fcntl(fd, F_GETFD) >= 0)
+            n++;
+    return n;
+}
 
 static void sleep_ms(int ms)
 {
@@ -35,6 +45,7 @@ static void sleep_ms(int ms)
 static int setup(void **state)
 {
     (void)state;
+    g_fds = count_fds();
     snprintf(g_dir, sizeof g_dir, "/tmp/eci-exec-test-%d-XXXXXX", (int)getpid());
     if (!mkdtemp(g_dir))
         return -1;
@@ -83,8 +94,8 @@ static int teardown(void **state)
             break;
     if (fp)
         fclose(fp);
-    if (threads != 1 || waitpid(-1, NULL, WNOHANG) != -1) {
-        fprintf(stderr, "leak: %d threads or a child left\n", threads);
+    if (threads != 1 || waitpid(-1, NULL, WNOHANG) != -1 || count_fds() != g_fds) {
+        fprintf(stderr, "leak: %d threads, %d fds (%d before) or a child left\n", threads, count_fds(), g_fds);
         return -1;
     }
     char cmd[200];

@@ -180,6 +180,7 @@ typedef struct mock {
     int nscript, next;
     char log[32][512]; /* "METHOD url?query body" */
     int nlog;
+    int delay_ms; /* answer every request this late */
 } mock;
 
 typedef struct conn_ctx {
@@ -225,9 +226,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (m->nlog < 32)
         snprintf(m->log[m->nlog++], 512, "%s", dynbuf_str(&line));
     reply r = m->next < m->nscript ? m->script[m->next++] : (reply){ 500, "{}", NULL };
+    int delay_ms = m->delay_ms;
     pthread_mutex_unlock(&m->mu);
     dynbuf_free(&line);
     dynbuf_free(&q);
+    if (delay_ms > 0) {
+        struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(strlen(r.body), (void *)r.body, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(resp, "Content-Type", "application/json");
@@ -666,6 +672,68 @@ static void test_leases(void **state)
     k8s_client_free(c);
 }
 
+
+typedef struct nth {
+    unsigned long fail_from; /* attempts >= this fail */
+    int persistent;
+} nth;
+
+static int nth_fault(void *ud, const char *verb, const char *path, unsigned long no, k8s_error *err)
+{
+    (void)verb; (void)path;
+    nth *f = ud;
+    if (no == f->fail_from || (f->persistent && no > f->fail_from)) {
+        err->code = K8S_E_UNAVAILABLE;
+        err->http_status = 503;
+        return 1;
+    }
+    return 0;
+}
+
+/* Fail the Nth apiserver attempt (once, then for good) at every point of a
+ * GET-mutate-PUT retry loop and a paged list: each run ends in success or a
+ * clean error, and ASan sees no leak. */
+static void test_fault_every_n(void **state)
+{
+    mock *m = *state;
+    for (int persistent = 0; persistent < 2; persistent++) {
+        for (unsigned long n = 1; n <= 6; n++) {
+            k8s_client *c = client_for(m, 0);
+            unsigned long base = k8s_client_request_total(c);
+            nth f = { base + n, persistent };
+            k8s_client_set_fault_hook(c, nth_fault, &f);
+            reply r[] = { { 200, CM, NULL }, { 409, CONFLICT, NULL }, { 200, CM2, NULL }, { 200, CM2, NULL },
+                          { 200, CM2, NULL }, { 200, CM2, NULL } };
+            mock_script(m, 6, r);
+            k8s_error e;
+            cJSON *out = NULL;
+            int rc = k8s_update_retry(c, &K8S_RES_CONFIGMAPS, "n", "a", NULL, 3, mutate, NULL, &out, &e);
+            if (rc == 0)
+                assert_non_null(out);
+            else
+                if (!(e.code != K8S_E_OK && e.reason[0] && e.verb[0]))
+                    fail_msg("n=%lu p=%d: code %d reason \"%s\" verb \"%s\" msg \"%s\"", n, persistent, e.code, e.reason, e.verb, e.message);
+            cJSON_Delete(out);
+            reply pages[] = {
+                { 200, "{\"metadata\":{\"resourceVersion\":\"9\",\"continue\":\"c1\"},\"items\":[{}]}", NULL },
+                { 200, "{\"metadata\":{\"continue\":\"c2\"},\"items\":[{}]}", NULL },
+                { 200, "{\"metadata\":{},\"items\":[{}]}", NULL },
+                { 200, "{\"metadata\":{},\"items\":[{}]}", NULL },
+            };
+            mock_script(m, 4, pages);
+            f.fail_from = k8s_client_request_total(c) + n;
+            cJSON *l = NULL;
+            rc = k8s_list_all(c, &K8S_RES_PODS, "n", NULL, &l, &e);
+            if (rc == 0)
+                assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(l, "items")), 3);
+            else
+                assert_int_equal(e.code, K8S_E_UNAVAILABLE);
+            cJSON_Delete(l);
+            k8s_client_free(c);
+        }
+    }
+}
+
 typedef struct evs {
     char got[16][64];
     int n;
@@ -740,6 +808,43 @@ static int never(k8s_watch_type t, cJSON *obj, void *arg)
     return 0;
 }
 
+
+static int list_sink(cJSON *list, void *arg)
+{
+    (void)arg;
+    cJSON_Delete(list);
+    return 0;
+}
+
+/* Stopping a watch in the middle of a slow list returns promptly. */
+static void test_watch_stop_during_list(void **state)
+{
+    mock *m = *state;
+    k8s_client *c = client_for(m, 0);
+    k8s_error e;
+    reply r[] = { { 200, "{\"items\":[]}", NULL } };
+    mock_script(m, 1, r);
+    m->delay_ms = 3000;
+    k8s_watch_opts o = { .resource = &K8S_RES_PODS, .on_event = never, .on_list = list_sink };
+    k8s_watch *w;
+    assert_int_equal(k8s_watch_start(c, &o, &w, &e), 0);
+    struct timespec ts = { 0, 300000000L }, t0, t1;
+    nanosleep(&ts, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    k8s_watch_stop(w);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    if (ms > 1500)
+        fail_msg("stop took %ld ms", ms);
+    /* a cancelled list says so */
+    atomic_int cancel = 1;
+    k8s_list_opts lo = { .cancel = &cancel };
+    cJSON *l;
+    assert_int_equal(k8s_list(c, &K8S_RES_PODS, "n", &lo, &l, &e), -1);
+    assert_int_equal(e.code, K8S_E_CANCELLED);
+    k8s_client_free(c);
+}
+
 static void test_watch_stop(void **state)
 {
     (void)state;
@@ -788,9 +893,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verbs_on_the_wire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cap_and_transport, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_hook_and_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_every_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_aggregate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_runner, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_stop_during_list, setup, teardown),
         cmocka_unit_test(test_watch_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

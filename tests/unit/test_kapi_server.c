@@ -133,7 +133,7 @@ static void test_auth_cache(void **state)
     kv_add(&toks, "t2", "denied");
     kv_add(&toks, "t3", "error");
     kapi_auth inner = {&toks, count_authn, count_authz};
-    kapi_auth_cache *c = kapi_auth_cache_new(&inner, 300, 300, 100, 2);
+    kapi_auth_cache *c = kapi_auth_cache_new(&inner, 600, 600, 100, 2);
     const kapi_auth *a = kapi_auth_cache_auth(c);
     kapi_credential cred = {.kind = KAPI_CRED_TOKEN, .token = "t1"};
     char err[128];
@@ -167,12 +167,12 @@ static void test_auth_cache(void **state)
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), -1);
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), -1);
     assert_int_equal(n_authz, 4);
-    /* expiry: the denial (100 ms) goes, then the allow (300 ms) */
-    usleep(150 * 1000);
+    /* expiry: the denial (100 ms) goes, then the allow (600 ms) */
+    usleep(250 * 1000);
     kapi_user_set_name(&u, "denied");
     a->authz(a->ud, &u, &at[0], err, sizeof err);
     assert_int_equal(n_authz, 5);
-    usleep(200 * 1000);
+    usleep(400 * 1000);
     kapi_user_set_name(&u, "alice");
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), 1);
     assert_int_equal(n_authz, 6);
@@ -342,7 +342,7 @@ static int setup(void **state)
     cfg.fine_grained_authz = 1;
     cfg.auth = &auth;
     cfg.handlers = &handlers;
-    cfg.stream_create_timeout_ms = 2000;
+    cfg.stream_create_timeout_ms = 4000;
     cfg.max_conns = 16;
     char err[256];
     srv = kapi_server_start(&cfg, err, sizeof err);
@@ -740,6 +740,12 @@ static void test_spdy_exec(void **state)
     assert_string_equal(dynbuf_str(&r.out[1]), "3145728\n");
     sres_free(&r);
 
+    /* 8 MiB of output: queued in 32 KiB frames behind the 1 MiB high-water mark */
+    spdy_exec("command=sh&command=-c&command=head+-c+8388608+/dev/zero&output=1&error=1", 0, 1, 1, 0, NULL, &r,
+              "v4.channel.k8s.io");
+    assert_int_equal(r.out[1].len, (size_t)8 << 20);
+    sres_free(&r);
+
     /* pre-v4: the error stream is empty on success, text on failure */
     spdy_exec("command=sh&command=-c&command=exit+3&output=1", 0, 1, 0, 0, NULL, &r, "v2.channel.k8s.io");
     assert_non_null(strstr(dynbuf_str(&r.out[3]), "exit code 3"));
@@ -965,6 +971,15 @@ static void test_ws_rejects(void **state)
 static void test_bad_requests(void **state)
 {
     (void)state;
+    /* an HTTP/1.0 client gets a streamed body without chunking, ended by the close */
+    tcli *c0 = cli_connect(1);
+    const char *r10 = "GET /containerLogs/a/b/c HTTP/1.0\r\n\r\n";
+    cli_write(c0, r10, strlen(r10));
+    while (cli_more(c0, 5000) > 0)
+        ;
+    assert_non_null(strstr(dynbuf_str(&c0->in), "\r\nConnection: close\r\n\r\na/b/c line 0\na/b/c line 1\na/b/c line 2\n"));
+    assert_null(strstr(dynbuf_str(&c0->in), "chunked"));
+    cli_close(c0);
     tcli *c = cli_connect(1);
     cli_write(c, "BLAH\x01\x02 / HTTP/1.1\r\n\r\n", 21);
     char *head = cli_head(c);

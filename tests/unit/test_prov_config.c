@@ -106,8 +106,8 @@ static void test_defaults(void **state)
     assert_int_equal(c.vswitches.n, 1);
     assert_string_equal(c.vswitches.items[0], "vsw-1");
     assert_int_equal(c.zones.n, 0);
-    assert_true(c.eci_qps == 10.0);
-    assert_int_equal(c.eci_burst, 20);
+    assert_true(c.eci_qps == 100.0);
+    assert_int_equal(c.eci_burst, 200);
     assert_false(c.eci_insecure_skip_tls_verify);
     assert_true(c.metrics_enabled);
     assert_string_equal(c.health_probe_bind_address, ":10248");

@@ -1030,6 +1030,18 @@ static void t_dns(void **st)
     assert_int_equal(t.r.nfindings, 1);
     assert_string_equal(t.r.findings[0].path, "spec.dnsPolicy");
     prov_tr_result_free(&t.r);
+    /* cluster DNS as a list */
+    const char *servers[] = {"10.0.0.10", "10.0.0.11"};
+    cfg.cluster_dns_list = servers;
+    cfg.n_cluster_dns = 2;
+    cfg.cluster_domain = "corp.example";
+    assert_int_equal(prov_tr_translate(pod, &cfg, NULL, &t.r), PROV_TR_OK);
+    assert_int_equal(t.r.nfindings, 0);
+    assert_string_equal(t.r.req.dns_policy, "None");
+    assert_int_equal(t.r.req.dns_nameservers.n, 2);
+    assert_string_equal(t.r.req.dns_nameservers.v[1], "10.0.0.11");
+    assert_string_equal(t.r.req.dns_searches.v[0], "shop.svc.corp.example");
+    prov_tr_result_free(&t.r);
     prov_tr_result_free(&t.r); /* idempotent */
     prov_tr_result_free(NULL);
     cJSON_Delete(pod);
@@ -1122,13 +1134,22 @@ static void t_shape_errors(void **st)
     /* unknown fields are reported, scheduling fields are not */
     translate(&t, "", "'futureField':{'x':1},'nodeSelector':{'a':'b'},'tolerations':[{'key':'k'}],"
                       "'priority':5,'runtimeClassName':'kata','ephemeralContainers':[{'name':'dbg'}],"
-                      C1 ",'futureContainerField':true}]");
+                      C1 ",'futureContainerField':true,'securityContext':{'newKnob':1},"
+                      "'ports':[{'containerPort':80,'appProtocol':'h2'}],'env':[{'name':'A','value':'1','extra':'x'}],"
+                      "'livenessProbe':{'exec':{'command':['true']},'newTiming':3},"
+                      "'volumeMounts':[{'name':'v','mountPath':'/v','newMode':'x'}]}],"
+                      "'volumes':[{'name':'v','emptyDir':{}}]");
     assert_int_equal(t.r.outcome, PROV_TR_OK);
     finding(&t, "ignored", "spec.futureField");
     finding(&t, "ignored", "spec.runtimeClassName");
     finding(&t, "ignored", "spec.ephemeralContainers");
     finding(&t, "ignored", "spec.containers[0].futureContainerField");
-    assert_int_equal(t.r.nfindings, 4);
+    finding(&t, "ignored", "spec.containers[0].securityContext.newKnob");
+    finding(&t, "ignored", "spec.containers[0].ports[0].appProtocol");
+    finding(&t, "ignored", "spec.containers[0].env[0].extra");
+    finding(&t, "ignored", "spec.containers[0].livenessProbe.newTiming");
+    finding(&t, "ignored", "spec.containers[0].volumeMounts[0].newMode");
+    assert_int_equal(t.r.nfindings, 9);
     done(&t);
 }
 
