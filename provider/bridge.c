@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,8 +176,24 @@ static int make_clients(prov_bridge *b)
     if (cfg->kubeconfig && cfg->kubeconfig[0])
         rc = k8s_config_load_kubeconfig(cfg->kubeconfig, cfg->kube_context[0] ? cfg->kube_context : NULL, &kcfg,
                                         &kerr);
-    else
-        rc = k8s_config_in_cluster(NULL, &kcfg, &kerr);
+    else {
+        /* ECI_KUBELET_INCLUSTER_DIR: the service-account files (token, ca.crt,
+         * namespace) are read from this directory instead of
+         * /var/run/secrets/kubernetes.io/serviceaccount (the in-cluster path
+         * run outside a pod, e.g. by tests). */
+        const char *dir = getenv("ECI_KUBELET_INCLUSTER_DIR");
+        k8s_incluster_paths paths = {0};
+        char *tok = NULL, *ca = NULL, *ns = NULL;
+        if (dir && *dir) {
+            paths.token_file = tok = xasprintf("%s/token", dir);
+            paths.ca_file = ca = xasprintf("%s/ca.crt", dir);
+            paths.namespace_file = ns = xasprintf("%s/namespace", dir);
+        }
+        rc = k8s_config_in_cluster(dir && *dir ? &paths : NULL, &kcfg, &kerr);
+        free(tok);
+        free(ca);
+        free(ns);
+    }
     if (rc != 0) {
         log_error(COMP, "Kubernetes configuration: %s", k8s_error_format(&kerr, buf, sizeof buf));
         return -1;
@@ -261,8 +278,12 @@ static void on_leader_stop(void *arg)
     prov_bridge *b = arg;
     if (!atomic_load(&b->leading))
         return;
-    log_error(COMP, "lost leadership: stopping so that the new leader alone drives the node");
     atomic_store(&b->leading, 0);
+    if (atomic_load(&b->stop)) {
+        log_info(COMP, "released leadership");
+        return; /* a normal shutdown: the lease was handed back */
+    }
+    log_error(COMP, "lost leadership: stopping so that the new leader alone drives the node");
     atomic_store(&b->stop, 1);
     prov_bridge_wake(b);
     if (b->wq)

@@ -8,7 +8,7 @@
 #   tests/run.sh e2e [NAME] script suites (all, or those whose file name contains NAME)
 #   tests/run.sh fuzz       the short fuzz run only
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
 BR=${BUILD_ROOT:-build}; case "$BR" in /*) ;; *) BR=$ROOT/$BR ;; esac
 export ECI_TEST_BIN=${ECI_TEST_BIN:-$BR/san/bin}
@@ -109,7 +109,26 @@ run_suites() {
             echo "---- last lines of $LOGDIR/suite-$name.log"
             tail -40 "$LOGDIR/suite-$name.log"
         fi
+        if [ $CLUSTER_UP -eq 1 ] && grep -q '^# needs: cluster' "$s"; then cluster_check "$name"; fi
     done
+}
+
+# After a cluster suite: a control plane that is no longer healthy (a component
+# crashed or a suite broke it) is reported, its logs kept, and it is started
+# afresh for the next suite.
+cluster_check() {
+    local out
+    out=$(bash tests/cluster/cluster.sh status 2>&1) && return 0
+    echo "[run] the control plane is unhealthy after suite $1:"
+    printf '%s\n' "$out" | grep -E 'NOT running|unhealthy|not ready|not running' | sed 's/^/[run]   /'
+    failed=$((failed + 1)); failures+=("cluster:unhealthy-after-$1")
+    if [ $CLUSTER_OWNED -eq 1 ]; then
+        rm -rf "$LOGDIR/cluster-logs-$1"
+        cp -r "${ECI_CLUSTER_DIR:-$ROOT/.cluster}/logs" "$LOGDIR/cluster-logs-$1" 2>/dev/null
+        echo "[run]   component logs kept in $LOGDIR/cluster-logs-$1; restarting the control plane"
+        bash tests/cluster/cluster.sh down >/dev/null 2>&1
+        CLUSTER_UP=0
+    fi
 }
 
 run_fuzz() {

@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <termios.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define TOKEN_TTL_SECONDS 60
@@ -241,7 +242,7 @@ static void *pump_main(void *arg)
         if (s->ch.err_fd >= 0 && !qfull) { ie = n; pf[n].fd = s->ch.err_fd; pf[n++].events = POLLIN; }
         if (s->ch.in_fd >= 0 && have_in) { ii = n; pf[n].fd = s->ch.in_fd; pf[n++].events = POLLOUT; }
         if (!exited) { ip = n; pf[n].fd = s->ch.pidfd; pf[n++].events = POLLIN; }
-        int r = poll(pf, (nfds_t)n, exited ? 200 : -1);
+        int r = poll(pf, (nfds_t)n, exited || s->ch.pidfd < 0 ? 200 : -1);
         if (r < 0 && errno != EINTR)
             break;
         if (r == 0 && exited)
@@ -297,6 +298,11 @@ static void *pump_main(void *arg)
         }
         if (ip >= 0 && (pf[ip].revents & POLLIN))
             exited = 1;
+        if (!exited && s->ch.pidfd < 0) { /* no pidfd (fd exhaustion): poll for the exit */
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            exited = waitid(P_PID, (id_t)s->ch.pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid;
+        }
         if (exited && s->ch.out_fd < 0 && s->ch.err_fd < 0)
             break;
     }

@@ -29,6 +29,7 @@
 #include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define LOG_CAP ((size_t)4 << 20)
@@ -577,11 +578,17 @@ static int run_to_end(const emu_rt_ctx *ctx, const char *const *argv, int timeou
             timed_out = 1;
             emu_rt_kill_session(ch.pid, SIGKILL);
         }
-        int r = poll(pf, (nfds_t)n, (timed_out || exited) ? 200 : t);
+        int r = poll(pf, (nfds_t)n, (timed_out || exited) ? 200 : ch.pidfd < 0 && (t < 0 || t > 200) ? 200 : t);
         if (r < 0 && errno != EINTR)
             break;
         if (r == 0 && exited)
             break; /* a background process holds the pipes */
+        if (!exited && ch.pidfd < 0) { /* no pidfd (fd exhaustion): poll for the exit */
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            if (waitid(P_PID, (id_t)ch.pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
+                exited = 1;
+        }
         for (int k = 0; k < 2; k++) {
             int idx = k ? ie : io;
             int *fd = k ? &ch.err_fd : &ch.out_fd;
@@ -742,7 +749,7 @@ static void run_probes(rt_group *g)
         rt_ctr *c = &g->c[i];
         for (int k = 0; k < 2; k++) {
             const emu_rt_probe *p = k ? &c->spec->liveness : &c->spec->readiness;
-            if ((c->ch.pid <= 0 && !c->idle) || !has_probe(p) || ms_until(&c->probe_at[k]) > 0)
+            if (c->ch.pid <= 0 || !has_probe(p) || ms_until(&c->probe_at[k]) > 0)
                 continue;
             pid_t pid = c->ch.pid;
             int starts = c->starts;
@@ -784,7 +791,7 @@ static void probe_timeout_ms(const rt_group *g, int *timeout)
 {
     for (size_t i = g->ninit; i < g->nc; i++) {
         const rt_ctr *c = &g->c[i];
-        if (c->ch.pid <= 0 && !c->idle)
+        if (c->ch.pid <= 0)
             continue;
         for (int k = 0; k < 2; k++) {
             if (!has_probe(k ? &c->spec->liveness : &c->spec->readiness))
@@ -864,8 +871,7 @@ static void start_ctr(rt_group *g, rt_ctr *c)
         }
         set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
         c->st.current.start_time = time(NULL);
-        probes_reset(c);
-        c->st.ready = !has_probe(&cs->readiness);
+        c->st.ready = 1; /* nothing runs, so nothing to probe: always ready */
         c->idle = 1;
         return;
     }
@@ -1158,6 +1164,9 @@ static void *group_main(void *arg)
         }
         if (g->killing && g->killed_hard)
             timeout = 100; /* a pidfd may never fire if the process is in D state; re-check */
+        for (size_t i = 0; i < g->nc; i++)
+            if (g->c[i].ch.pid > 0 && g->c[i].ch.pidfd < 0 && (timeout < 0 || timeout > 200))
+                timeout = 200; /* no pidfd (fd exhaustion): poll for the exit */
         pthread_mutex_unlock(&g->mu);
         int r = poll(pf, (nfds_t)n, timeout);
         pthread_mutex_lock(&g->mu);
@@ -1166,13 +1175,19 @@ static void *group_main(void *arg)
             ssize_t rr = read(g->wake_fd, &v, sizeof v);
             (void)rr;
         }
-        for (size_t i = 0; r > 0 && i < g->nc; i++) {
+        for (size_t i = 0; r >= 0 && i < g->nc; i++) {
             rt_ctr *c = &g->c[i];
             if (c->ch.pid <= 0 || pf[1 + 2 * i].fd != c->ch.out_fd)
                 continue;
             if (c->ch.out_fd >= 0 && (pf[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)))
                 drain(c);
-            if (pf[2 + 2 * i].revents & POLLIN)
+            int exited = (pf[2 + 2 * i].revents & POLLIN) != 0;
+            if (c->ch.pidfd < 0) {
+                siginfo_t si;
+                memset(&si, 0, sizeof si);
+                exited = waitid(P_PID, (id_t)c->ch.pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid;
+            }
+            if (exited)
                 on_exit_ctr(g, c);
         }
         free(pf);

@@ -52,7 +52,8 @@ typedef struct emu_rt_mount {
 
 /* A probe: an exec command, a TCP connect or an HTTP GET against the
  * container (processes share the host network, so 127.0.0.1). All fields 0
- * (the default of a zeroed struct): no probe. */
+ * (the default of a zeroed struct): no probe. A container without a command
+ * is not probed (always ready). */
 typedef struct emu_rt_probe {
     const char *const *argv;  /* Exec action: Command, run in the container's context */
     size_t argc;

@@ -19,7 +19,8 @@
 # State directory: $ECI_CLUSTER_DIR, default <checkout>/.cluster. It holds
 # admin.kubeconfig, ca.crt, kubelet-serving.{crt,key}, env, pki/, logs/, etcd/.
 # Tunables: ECI_CLUSTER_VERBOSITY (klog -v, default 0), ECI_CLUSTER_APISERVER_FLAGS
-# (extra apiserver flags, space separated), ECI_CLUSTER_TIMEOUT (seconds, default 90),
+# (extra apiserver flags, space separated), ECI_CLUSTER_CONTROLLER_MANAGER_FLAGS (same for
+# the controller manager), ECI_CLUSTER_TIMEOUT (seconds, default 90),
 # KUBECTL (kubectl binary).
 set -euo pipefail
 
@@ -176,17 +177,17 @@ pid_of() { cat "$RUN/$1.pid" 2>/dev/null || true; }
 # stop NAME...: SIGTERM the components, SIGKILL whatever has not exited after
 # 5 seconds (the state is disposable), and wait until all are gone.
 stop() {
-    local name pid i pids=()
+    local name pid pids=()
     for name in "$@"; do
         pid=$(pid_of "$name")
         if pid_alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid"); fi
     done
     any_alive() { local p; for p in "${pids[@]}"; do pid_alive "$p" && return 0; done; return 1; }
     if [ ${#pids[@]} -gt 0 ]; then
-        for i in $(seq 1 50); do any_alive || break; sleep 0.1; done
+        for _ in $(seq 1 50); do any_alive || break; sleep 0.1; done
         if any_alive; then
             kill -KILL "${pids[@]}" 2>/dev/null || true
-            for i in $(seq 1 50); do any_alive || break; sleep 0.1; done
+            for _ in $(seq 1 50); do any_alive || break; sleep 0.1; done
         fi
     fi
     for name in "$@"; do rm -f "$RUN/$name.pid"; done
@@ -348,6 +349,7 @@ cmd_up() {
         --unsafe-no-fsync --quota-backend-bytes=$((2 * 1024 * 1024 * 1024)) --log-level=warn
     wait_until etcd "etcd health" etcd_healthy
 
+    # shellcheck disable=SC2054
     APISERVER_ARGS=(
         --etcd-servers="$ETCD_URL"
         --bind-address=127.0.0.1 --secure-port="$APISERVER_PORT" --advertise-address=127.0.0.1
@@ -396,7 +398,7 @@ cmd_up() {
         --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
         --service-cluster-ip-range="$SERVICE_CIDR" \
         --node-monitor-period=2s --node-monitor-grace-period=30s \
-        --v="$VERB"
+        --v="$VERB" ${ECI_CLUSTER_CONTROLLER_MANAGER_FLAGS:-}
     start kube-scheduler "$K8S_BIN/kube-scheduler" \
         --kubeconfig="$D/scheduler.kubeconfig" \
         --authentication-kubeconfig="$D/scheduler.kubeconfig" \

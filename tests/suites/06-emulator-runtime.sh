@@ -13,7 +13,7 @@ RAW=$ECI_TEST_PROGS/eci_raw
 EXEC=$ECI_TEST_PROGS/exec_client
 export ECI_REGION=cn-hangzhou
 NS_FLAG=()
-if [ "$(id -u)" != 0 ] || [ "${ECI_TEST_NO_NAMESPACES:-0}" = 1 ]; then
+if [ "$(id -u)" != 0 ] || [ "${ECI_TEST_NO_NAMESPACES:-0}" = 1 ] || ! unshare --mount --uts true 2>/dev/null; then
     NS_FLAG=(--no-namespaces)
     diag "running without mount namespaces"
 fi

@@ -740,6 +740,12 @@ static void test_spdy_exec(void **state)
     assert_string_equal(dynbuf_str(&r.out[1]), "3145728\n");
     sres_free(&r);
 
+    /* 8 MiB of output: queued in 32 KiB frames behind the 1 MiB high-water mark */
+    spdy_exec("command=sh&command=-c&command=head+-c+8388608+/dev/zero&output=1&error=1", 0, 1, 1, 0, NULL, &r,
+              "v4.channel.k8s.io");
+    assert_int_equal(r.out[1].len, (size_t)8 << 20);
+    sres_free(&r);
+
     /* pre-v4: the error stream is empty on success, text on failure */
     spdy_exec("command=sh&command=-c&command=exit+3&output=1", 0, 1, 0, 0, NULL, &r, "v2.channel.k8s.io");
     assert_non_null(strstr(dynbuf_str(&r.out[3]), "exit code 3"));
