@@ -123,13 +123,18 @@ static void h_metrics_resource(void *ud, const kapi_request *req, kapi_response 
     prov_kstats_resource(((prov_kubelet *)ud)->stats, req, w);
 }
 
+/* A metav1.Status body: kubectl decodes a failed upgrade's body as a Status
+ * (YAML included), so a plain-text message with ": " in it would come out
+ * empty. */
 static void h_port_forward(void *ud, const kapi_request *req, kapi_response *w)
 {
     (void)ud;
     (void)req;
-    kapi_resp_error(w, 501,
-                    "port forwarding is not supported for pods on ECI (virtual node): expose the pod with a "
-                    "Service, or use kubectl exec");
+    static const char body[] =
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":"
+        "\"port forwarding is not supported for pods on ECI (virtual node); expose the pod with a Service, or use "
+        "kubectl exec\",\"reason\":\"BadRequest\",\"code\":400}";
+    kapi_resp_send(w, 400, "application/json", body, sizeof body - 1);
 }
 
 /* ---- /containerLogs ---------------------------------------------------------- */
@@ -140,8 +145,9 @@ typedef struct log_cursor {
     int64_t sent;     /* bytes sent */
 } log_cursor;
 
-/* Emit lines of content (each "TS text\n") newer than the cursor. Returns -1
- * when the client is gone or the byte limit was reached. */
+/* Emit lines of content (each "TS text\n") newer than the cursor (w NULL:
+ * only move the cursor). Returns -1 when the client is gone or the byte limit
+ * was reached. */
 static int emit_lines(kapi_response *w, const char *content, const kapi_log_options *o, log_cursor *cur)
 {
     const char *p = content;
@@ -176,6 +182,8 @@ static int emit_lines(kapi_response *w, const char *content, const kapi_log_opti
             }
             if (o->limit_bytes > 0 && cur->sent + (int64_t)olen > o->limit_bytes)
                 olen = (size_t)(o->limit_bytes - cur->sent);
+            if (!w)
+                olen = 0; /* placing the cursor only */
             if (olen && kapi_resp_write(w, out, olen) != 0)
                 return -1;
             cur->sent += (int64_t)olen;
@@ -216,6 +224,15 @@ static int fetch_log(prov_bridge *b, const char *gid, const char *container, con
     } else {
         req.tail = ECI_INT(ECI_TAIL_MAX);
         req.start_time = (char *)start_time;
+        if (!start_time && o->since_seconds > 0)
+            req.since_seconds = ECI_INT(o->since_seconds);
+        if (!start_time && o->since_time > 0) {
+            time_t t = (time_t)o->since_time;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(since_buf, sizeof since_buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            req.start_time = since_buf;
+        }
     }
     eci_log_resp resp;
     int rc = eci_describe_container_log(b->ec, &req, &resp, err);
@@ -295,7 +312,15 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
     }
     log_cursor cur;
     memset(&cur, 0, sizeof cur);
-    int rc = emit_lines(w, content, &o, &cur);
+    int rc;
+    if (o.tail_lines == 0) {
+        /* Nothing of the past; the one line fetched only places the cursor. */
+        kapi_log_options none = o;
+        none.limit_bytes = 0;
+        rc = emit_lines(NULL, content, &none, &cur);
+    } else {
+        rc = emit_lines(w, content, &o, &cur);
+    }
     free(content);
     if (!o.follow || rc != 0)
         return;
