@@ -51,6 +51,7 @@ sleep $((LD + 1))
 check "standby does not take a live leader's Lease" holder_is "$(ident "$PID_A")"
 check "standby is not ready (it does not drive the node)" sh -c "! curl -sf '$HEALTH_B/readyz'"
 check "standby logged no leadership" sh -c "! grep -q 'acquired leadership' '$LOG_B'"
+check "standby logs who holds the Lease" grep -q "election lease held by $(ident "$PID_A")" "$LOG_B"
 
 curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
 N=5
