@@ -255,7 +255,7 @@ static void free_bridge(prov_bridge *b)
     prov_gm_free(b->gm);
     prom_registry_free(b->metrics);
     cJSON_Delete(b->pending_updates);
-    cJSON_Delete(b->seen_events);
+    strmap_free(b->seen_events);
     free(b->vswitches);
     free(b->node_uid);
     cJSON_Delete(b->node_status);
@@ -311,7 +311,7 @@ int prov_bridge_run(const prov_cfg *cfg)
     pthread_mutex_init(&b->upd_mu, NULL);
     pthread_mutex_init(&b->ev_mu, NULL);
     b->pending_updates = cJSON_CreateObject();
-    b->seen_events = cJSON_CreateObject();
+    b->seen_events = strmap_new();
     atomic_store(&b->eci_ok, 1);
     b->gm = prov_gm_new();
     b->wq = prov_wq_new(200, 60000);
