@@ -123,6 +123,59 @@ static void h_metrics_resource(void *ud, const kapi_request *req, kapi_response 
     prov_kstats_resource(((prov_kubelet *)ud)->stats, req, w);
 }
 
+/* /run: ExecContainerCommand with Sync (no stdin, no tty); its SyncResponse
+ * is the combined output, answered as the kubelet does (raw bytes under an
+ * application/json content type). cmd is split on single spaces. */
+static void h_run(void *ud, const kapi_request *req, kapi_response *w)
+{
+    prov_kubelet *k = ud;
+    prov_bridge *b = k->b;
+    const char *ns = kapi_req_param(req, "namespace"), *name = kapi_req_param(req, "pod"),
+               *container = kapi_req_param(req, "container"), *uid = kapi_req_param(req, "uid");
+    const char *cmd = kv_get(kapi_req_query(req), "cmd");
+    if (!cmd || !cmd[0]) {
+        kapi_resp_error(w, 400, "missing the cmd parameter");
+        return;
+    }
+    cJSON *pod;
+    char gid[64];
+    if (lookup(b, ns, name, container, w, &pod, gid, sizeof gid) != 0)
+        return;
+    int uid_ok = !uid || !uid[0] || strcmp(uid, k8s_meta_str(pod, "uid") ? k8s_meta_str(pod, "uid") : "") == 0;
+    cJSON_Delete(pod);
+    if (!uid_ok) {
+        kapi_resp_error(w, 404, "pod \"%s\" with uid %s not found in namespace \"%s\"", name, uid, ns);
+        return;
+    }
+    eci_exec_req er = {0};
+    er.container_group_id = gid;
+    er.container_name = (char *)container;
+    for (const char *p = cmd;;) {
+        const char *sp = strchr(p, ' ');
+        char *word = sp ? xasprintf("%.*s", (int)(sp - p), p) : xstrdup(p);
+        eci_strv_add(&er.command, word);
+        free(word);
+        if (!sp)
+            break;
+        p = sp + 1;
+    }
+    er.sync = ECI_BOOL(1);
+    er.tty = ECI_BOOL(0);
+    er.stdin_open = ECI_BOOL(0);
+    eci_exec_resp resp;
+    eci_error eerr;
+    int rc = eci_exec_container_command(b->ec, &er, &resp, &eerr);
+    eci_strv_free(&er.command);
+    if (rc != 0) {
+        char buf[900];
+        kapi_resp_error(w, 500, "ExecContainerCommand: %s", eci_error_format(&eerr, buf, sizeof buf));
+        return;
+    }
+    const char *out = resp.sync_response ? resp.sync_response : "";
+    kapi_resp_send(w, 200, "application/json", out, strlen(out));
+    eci_exec_resp_free(&resp);
+}
+
 /* A metav1.Status body: kubectl decodes a failed upgrade's body as a Status
  * (YAML included), so a plain-text message with ": " in it would come out
  * empty. */
@@ -482,6 +535,7 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     k->handlers.pods = h_pods;
     k->handlers.container_logs = h_logs;
     k->handlers.port_forward = h_port_forward;
+    k->handlers.run = h_run;
     k->handlers.metrics = h_metrics;
     k->handlers.exec = &k->exec;
     k->stats = prov_kstats_new(b);
