@@ -187,6 +187,7 @@ typedef struct emu_group {
     int64_t transient_until_ms;   /* Restarting/Updating shown until then */
     int rt_started;               /* runtime group exists */
     int rt_busy;                  /* a runtime call is in flight */
+    int spec_dirty;               /* updated before the runtime started it */
     int schedule_fail;            /* become ScheduleFailed instead of starting */
     int forced_failed;            /* admin /fail */
     emu_event events[EMU_MAX_EVENTS];
