@@ -255,7 +255,7 @@ static void free_bridge(prov_bridge *b)
     prov_gm_free(b->gm);
     prom_registry_free(b->metrics);
     cJSON_Delete(b->pending_updates);
-    cJSON_Delete(b->seen_events);
+    strmap_free(b->seen_events);
     free(b->vswitches);
     free(b->node_uid);
     cJSON_Delete(b->node_status);
@@ -290,6 +290,12 @@ static void on_leader_stop(void *arg)
         prov_wq_shutdown(b->wq);
 }
 
+static void on_new_leader(const char *identity, void *arg)
+{
+    (void)arg;
+    log_info(COMP, "election lease held by %s", identity);
+}
+
 static int ready(void *ud)
 {
     prov_bridge *b = ud;
@@ -311,7 +317,7 @@ int prov_bridge_run(const prov_cfg *cfg)
     pthread_mutex_init(&b->upd_mu, NULL);
     pthread_mutex_init(&b->ev_mu, NULL);
     b->pending_updates = cJSON_CreateObject();
-    b->seen_events = cJSON_CreateObject();
+    b->seen_events = strmap_new();
     atomic_store(&b->eci_ok, 1);
     b->gm = prov_gm_new();
     b->wq = prov_wq_new(200, 60000);
@@ -375,6 +381,7 @@ int prov_bridge_run(const prov_cfg *cfg)
         lo.release_on_cancel = 1;
         lo.on_started_leading = on_leader_start;
         lo.on_stopped_leading = on_leader_stop;
+        lo.on_new_leader = on_new_leader;
         lo.arg = b;
         k8s_error kerr;
         if (k8s_leader_start(b->kc, &lo, &leader, &kerr) != 0) {

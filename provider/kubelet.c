@@ -123,13 +123,71 @@ static void h_metrics_resource(void *ud, const kapi_request *req, kapi_response 
     prov_kstats_resource(((prov_kubelet *)ud)->stats, req, w);
 }
 
+/* /run: ExecContainerCommand with Sync (no stdin, no tty); its SyncResponse
+ * is the combined output, answered as the kubelet does (raw bytes under an
+ * application/json content type). cmd is split on single spaces. */
+static void h_run(void *ud, const kapi_request *req, kapi_response *w)
+{
+    prov_kubelet *k = ud;
+    prov_bridge *b = k->b;
+    const char *ns = kapi_req_param(req, "namespace"), *name = kapi_req_param(req, "pod"),
+               *container = kapi_req_param(req, "container"), *uid = kapi_req_param(req, "uid");
+    const char *cmd = kv_get(kapi_req_query(req), "cmd");
+    if (!cmd || !cmd[0]) {
+        kapi_resp_error(w, 400, "missing the cmd parameter");
+        return;
+    }
+    cJSON *pod;
+    char gid[64];
+    if (lookup(b, ns, name, container, w, &pod, gid, sizeof gid) != 0)
+        return;
+    int uid_ok = !uid || !uid[0] || strcmp(uid, k8s_meta_str(pod, "uid") ? k8s_meta_str(pod, "uid") : "") == 0;
+    cJSON_Delete(pod);
+    if (!uid_ok) {
+        kapi_resp_error(w, 404, "pod \"%s\" with uid %s not found in namespace \"%s\"", name, uid, ns);
+        return;
+    }
+    eci_exec_req er = {0};
+    er.container_group_id = gid;
+    er.container_name = (char *)container;
+    for (const char *p = cmd;;) {
+        const char *sp = strchr(p, ' ');
+        char *word = sp ? xasprintf("%.*s", (int)(sp - p), p) : xstrdup(p);
+        eci_strv_add(&er.command, word);
+        free(word);
+        if (!sp)
+            break;
+        p = sp + 1;
+    }
+    er.sync = ECI_BOOL(1);
+    er.tty = ECI_BOOL(0);
+    er.stdin_open = ECI_BOOL(0);
+    eci_exec_resp resp;
+    eci_error eerr;
+    int rc = eci_exec_container_command(b->ec, &er, &resp, &eerr);
+    eci_strv_free(&er.command);
+    if (rc != 0) {
+        char buf[900];
+        kapi_resp_error(w, 500, "ExecContainerCommand: %s", eci_error_format(&eerr, buf, sizeof buf));
+        return;
+    }
+    const char *out = resp.sync_response ? resp.sync_response : "";
+    kapi_resp_send(w, 200, "application/json", out, strlen(out));
+    eci_exec_resp_free(&resp);
+}
+
+/* A metav1.Status body: kubectl decodes a failed upgrade's body as a Status
+ * (YAML included), so a plain-text message with ": " in it would come out
+ * empty. */
 static void h_port_forward(void *ud, const kapi_request *req, kapi_response *w)
 {
     (void)ud;
     (void)req;
-    kapi_resp_error(w, 501,
-                    "port forwarding is not supported for pods on ECI (virtual node): expose the pod with a "
-                    "Service, or use kubectl exec");
+    static const char body[] =
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":"
+        "\"port forwarding is not supported for pods on ECI (virtual node); expose the pod with a Service, or use "
+        "kubectl exec\",\"reason\":\"BadRequest\",\"code\":400}";
+    kapi_resp_send(w, 400, "application/json", body, sizeof body - 1);
 }
 
 /* ---- /containerLogs ---------------------------------------------------------- */
@@ -140,8 +198,9 @@ typedef struct log_cursor {
     int64_t sent;     /* bytes sent */
 } log_cursor;
 
-/* Emit lines of content (each "TS text\n") newer than the cursor. Returns -1
- * when the client is gone or the byte limit was reached. */
+/* Emit lines of content (each "TS text\n") newer than the cursor (w NULL:
+ * only move the cursor). Returns -1 when the client is gone or the byte limit
+ * was reached. */
 static int emit_lines(kapi_response *w, const char *content, const kapi_log_options *o, log_cursor *cur)
 {
     const char *p = content;
@@ -176,6 +235,8 @@ static int emit_lines(kapi_response *w, const char *content, const kapi_log_opti
             }
             if (o->limit_bytes > 0 && cur->sent + (int64_t)olen > o->limit_bytes)
                 olen = (size_t)(o->limit_bytes - cur->sent);
+            if (!w)
+                olen = 0; /* placing the cursor only */
             if (olen && kapi_resp_write(w, out, olen) != 0)
                 return -1;
             cur->sent += (int64_t)olen;
@@ -216,6 +277,15 @@ static int fetch_log(prov_bridge *b, const char *gid, const char *container, con
     } else {
         req.tail = ECI_INT(ECI_TAIL_MAX);
         req.start_time = (char *)start_time;
+        if (!start_time && o->since_seconds > 0)
+            req.since_seconds = ECI_INT(o->since_seconds);
+        if (!start_time && o->since_time > 0) {
+            time_t t = (time_t)o->since_time;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(since_buf, sizeof since_buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            req.start_time = since_buf;
+        }
     }
     eci_log_resp resp;
     int rc = eci_describe_container_log(b->ec, &req, &resp, err);
@@ -295,7 +365,15 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
     }
     log_cursor cur;
     memset(&cur, 0, sizeof cur);
-    int rc = emit_lines(w, content, &o, &cur);
+    int rc;
+    if (o.tail_lines == 0) {
+        /* Nothing of the past; the one line fetched only places the cursor. */
+        kapi_log_options none = o;
+        none.limit_bytes = 0;
+        rc = emit_lines(NULL, content, &none, &cur);
+    } else {
+        rc = emit_lines(w, content, &o, &cur);
+    }
     free(content);
     if (!o.follow || rc != 0)
         return;
@@ -457,6 +535,7 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     k->handlers.pods = h_pods;
     k->handlers.container_logs = h_logs;
     k->handlers.port_forward = h_port_forward;
+    k->handlers.run = h_run;
     k->handlers.metrics = h_metrics;
     k->handlers.exec = &k->exec;
     k->stats = prov_kstats_new(b);

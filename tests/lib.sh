@@ -197,6 +197,10 @@ _lib_emulator_ready() {
 # kubectl_ ARGS...: kubectl (1.33) against the test cluster's kubeconfig.
 kubectl_() { "$KUBECTL" --kubeconfig "${KUBECONFIG:?no KUBECONFIG: start the cluster (make cluster-up)}" "$@"; }
 
+# cluster_sh ARGS...: tests/cluster/cluster.sh on the suite's cluster, e.g.
+# `cluster_sh restart-apiserver`, `cluster_sh compact`, `cluster_sh node-kubeconfig vk-1 FILE`.
+cluster_sh() { bash "$ECI_REPO/tests/cluster/cluster.sh" "$@"; }
+
 # need_cluster: exit the suite (one failing test) when no cluster is reachable.
 need_cluster() {
     if [ -z "${KUBECONFIG:-}" ] || ! kubectl_ get --raw /readyz >/dev/null 2>&1; then

@@ -8,7 +8,7 @@ set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 need_cluster
 
-CLUSTER="bash $ECI_REPO/tests/cluster/cluster.sh"
+CLUSTER=cluster_sh
 
 check_output "apiserver /readyz is ok" '^ok$' kubectl_ get --raw /readyz
 check_output "apiserver reports v1.33" '"gitVersion": *"v1\.33\.' kubectl_ get --raw /version
