@@ -290,6 +290,12 @@ static void on_leader_stop(void *arg)
         prov_wq_shutdown(b->wq);
 }
 
+static void on_new_leader(const char *identity, void *arg)
+{
+    (void)arg;
+    log_info(COMP, "election lease held by %s", identity);
+}
+
 static int ready(void *ud)
 {
     prov_bridge *b = ud;
@@ -375,6 +381,7 @@ int prov_bridge_run(const prov_cfg *cfg)
         lo.release_on_cancel = 1;
         lo.on_started_leading = on_leader_start;
         lo.on_stopped_leading = on_leader_stop;
+        lo.on_new_leader = on_new_leader;
         lo.arg = b;
         k8s_error kerr;
         if (k8s_leader_start(b->kc, &lo, &leader, &kerr) != 0) {
