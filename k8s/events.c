@@ -19,6 +19,12 @@ typedef struct ev_entry {
     time_t last;    /* last write (monotonic s) */
 } ev_entry;
 
+typedef struct obj_bucket {
+    char *key; /* involved object + source */
+    rl_limiter *rl;
+    time_t used;
+} obj_bucket;
+
 struct k8s_recorder {
     k8s_client *c;
     char *component;
@@ -26,6 +32,10 @@ struct k8s_recorder {
     long window_s;
     size_t max;
     rl_limiter *rl;
+    double obj_qps; /* < 0: no per-object limit */
+    int obj_burst;
+    obj_bucket *ob;
+    size_t nob;
     pthread_mutex_t mu;
     ev_entry *e;
     size_t n;
@@ -51,6 +61,9 @@ k8s_recorder *k8s_recorder_new(k8s_client *c, const k8s_recorder_opts *o)
     double qps = o && o->qps > 0 ? o->qps : 1.0 / 3.0;
     r->rl = rl_new(qps, o && o->burst > 0 ? o->burst : 25);
     r->e = xcalloc(r->max, sizeof *r->e);
+    r->obj_qps = o && o->object_qps != 0 ? o->object_qps : 1.0 / 300.0;
+    r->obj_burst = o && o->object_burst > 0 ? o->object_burst : 25;
+    r->ob = xcalloc(r->max, sizeof *r->ob);
     pthread_mutex_init(&r->mu, NULL);
     return r;
 }
@@ -70,6 +83,11 @@ void k8s_recorder_free(k8s_recorder *r)
     for (size_t i = 0; i < r->n; i++)
         entry_free(&r->e[i]);
     free(r->e);
+    for (size_t i = 0; i < r->nob; i++) {
+        free(r->ob[i].key);
+        rl_free(r->ob[i].rl);
+    }
+    free(r->ob);
     rl_free(r->rl);
     pthread_mutex_destroy(&r->mu);
     free(r->component);
@@ -82,6 +100,38 @@ void k8s_recorder_get_stats(k8s_recorder *r, k8s_recorder_stats *out)
     pthread_mutex_lock(&r->mu);
     *out = r->st;
     pthread_mutex_unlock(&r->mu);
+}
+
+/* The per-object spam filter: 1 when an Event about key may be written. */
+static int object_allowed(k8s_recorder *r, const char *key, time_t now)
+{
+    if (r->obj_qps < 0)
+        return 1;
+    pthread_mutex_lock(&r->mu);
+    obj_bucket *b = NULL;
+    for (size_t i = 0; i < r->nob; i++)
+        if (!strcmp(r->ob[i].key, key)) {
+            b = &r->ob[i];
+            break;
+        }
+    if (!b) {
+        if (r->nob == r->max) { /* evict the least recently used object */
+            size_t old = 0;
+            for (size_t i = 1; i < r->nob; i++)
+                if (r->ob[i].used < r->ob[old].used)
+                    old = i;
+            free(r->ob[old].key);
+            rl_free(r->ob[old].rl);
+            r->ob[old] = r->ob[--r->nob];
+        }
+        b = &r->ob[r->nob++];
+        b->key = xstrdup(key);
+        b->rl = rl_new(r->obj_qps, r->obj_burst);
+    }
+    b->used = now;
+    int ok = rl_try_take(b->rl);
+    pthread_mutex_unlock(&r->mu);
+    return ok;
 }
 
 static const char *str_or(const cJSON *o, const char *k, const char *dflt)
@@ -141,6 +191,18 @@ int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const 
     }
     pthread_mutex_unlock(&r->mu);
 
+    char *okey = xasprintf("%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", kind, ev_ns, oname, uid ? uid : "", r->component,
+                           r->host ? r->host : "");
+    int allowed = object_allowed(r, okey, t);
+    free(okey);
+    if (!allowed) {
+        free(key);
+        free(agg_ns);
+        free(agg_name);
+        bump(r, &r->st.dropped);
+        return k8s_error_set(err, K8S_E_THROTTLED, "event %s on %s/%s dropped: too many Events about this object",
+                             reason, ev_ns, oname);
+    }
     if (!rl_try_take(r->rl)) {
         free(key);
         free(agg_ns);

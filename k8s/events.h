@@ -1,7 +1,8 @@
 /* Event recorder (core/v1 Events) with client-go style aggregation: the same
  * involvedObject + type + reason + message within a window PATCHes count and
- * lastTimestamp of the existing Event instead of creating a new one. A token
- * bucket limits how many Events are written. */
+ * lastTimestamp of the existing Event instead of creating a new one. Token
+ * buckets limit how many Events are written, per involved object (a spam
+ * filter, as client-go's) and in total. */
 #ifndef K8S_EVENTS_H
 #define K8S_EVENTS_H
 
@@ -17,6 +18,10 @@ typedef struct k8s_recorder_opts {
     const char *host;       /* source.host, e.g. the node name (may be NULL) */
     double qps;             /* Event writes a second; 0 = 1/3 (one every 3 s) */
     int burst;              /* 0 = 25 */
+    /* Per involved object (client-go's spam filter): object_burst Events, then
+     * object_qps a second; 0 = 25 and 1/300, object_qps < 0 = no per-object limit. */
+    double object_qps;
+    int object_burst;
     long window_s;          /* aggregation window; 0 = 600 */
     size_t cache_size;      /* remembered Events; 0 = 4096 */
 } k8s_recorder_opts;

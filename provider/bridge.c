@@ -133,6 +133,16 @@ static void collect(void *ud)
         k8s_informer_stats(b->pods, &ws);
         prom_set(b->m_watch_restarts, NULL, ws.connects ? (double)(ws.connects - 1) : 0);
     }
+    if (b->kc) {
+        k8s_request_stat st[64];
+        size_t n = k8s_client_stats(b->kc, st, sizeof st / sizeof st[0]);
+        if (n > sizeof st / sizeof st[0])
+            n = sizeof st / sizeof st[0];
+        for (size_t i = 0; i < n; i++) {
+            const char *lv[] = {st[i].verb, st[i].resource};
+            prom_set(b->m_k8s_requests, lv, (double)st[i].count);
+        }
+    }
 }
 
 static void metrics_init(prov_bridge *b)
@@ -146,6 +156,9 @@ static void metrics_init(prov_bridge *b)
     b->m_pods_phase = prom_gauge(b->metrics, "eci_kubelet_pods", "Pods on the node by phase.", phase);
     b->m_status_writes =
         prom_counter(b->metrics, "eci_kubelet_pod_status_writes_total", "Pod status writes to the apiserver.", NULL);
+    const char *vr[] = {"verb", "resource", NULL};
+    b->m_k8s_requests = prom_counter(b->metrics, "eci_kubelet_kube_requests_total",
+                                      "Requests to the apiserver by verb and resource.", vr);
     b->m_watch_restarts =
         prom_gauge(b->metrics, "eci_kubelet_pod_watch_restarts", "Restarts of the pod watch since start.", NULL);
     prom_add_collector(b->metrics, collect, b);
@@ -255,7 +268,7 @@ static void free_bridge(prov_bridge *b)
     prov_gm_free(b->gm);
     prom_registry_free(b->metrics);
     cJSON_Delete(b->pending_updates);
-    cJSON_Delete(b->seen_events);
+    strmap_free(b->seen_events);
     free(b->vswitches);
     free(b->node_uid);
     cJSON_Delete(b->node_status);
@@ -290,6 +303,12 @@ static void on_leader_stop(void *arg)
         prov_wq_shutdown(b->wq);
 }
 
+static void on_new_leader(const char *identity, void *arg)
+{
+    (void)arg;
+    log_info(COMP, "election lease held by %s", identity);
+}
+
 static int ready(void *ud)
 {
     prov_bridge *b = ud;
@@ -311,7 +330,7 @@ int prov_bridge_run(const prov_cfg *cfg)
     pthread_mutex_init(&b->upd_mu, NULL);
     pthread_mutex_init(&b->ev_mu, NULL);
     b->pending_updates = cJSON_CreateObject();
-    b->seen_events = cJSON_CreateObject();
+    b->seen_events = strmap_new();
     atomic_store(&b->eci_ok, 1);
     b->gm = prov_gm_new();
     b->wq = prov_wq_new(200, 60000);
@@ -375,6 +394,7 @@ int prov_bridge_run(const prov_cfg *cfg)
         lo.release_on_cancel = 1;
         lo.on_started_leading = on_leader_start;
         lo.on_stopped_leading = on_leader_stop;
+        lo.on_new_leader = on_new_leader;
         lo.arg = b;
         k8s_error kerr;
         if (k8s_leader_start(b->kc, &lo, &leader, &kerr) != 0) {
@@ -403,6 +423,7 @@ int prov_bridge_run(const prov_cfg *cfg)
     k8s_informer_opts io = {0};
     io.resource = &K8S_RES_PODS;
     io.field_selector = selector;
+    io.transform = k8s_transform_strip_meta;
     prov_pod_handlers(b, &io.handlers);
     k8s_error kerr;
     if (k8s_informer_start(b->kc, &io, &b->pods, &kerr) != 0) {
@@ -412,6 +433,7 @@ int prov_bridge_run(const prov_cfg *cfg)
     }
     k8s_informer_opts so = {0};
     so.resource = &K8S_RES_SERVICES;
+    so.transform = k8s_transform_strip_meta;
     if (k8s_informer_start(b->kc, &so, &b->services, &kerr) != 0) {
         char buf[768];
         log_warn(COMP, "service informer (service-link variables are listed per pod instead): %s",

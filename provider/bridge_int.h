@@ -19,6 +19,7 @@
 #include "provider/translate.h"
 #include "provider/workqueue.h"
 #include "util/prom.h"
+#include "util/strmap.h"
 
 typedef struct prov_bridge {
     const prov_cfg *cfg;
@@ -52,7 +53,7 @@ typedef struct prov_bridge {
 
     /* Deduplication of ECI events already written: key -> count. */
     pthread_mutex_t ev_mu;
-    cJSON *seen_events;
+    strmap *seen_events;
 
     /* Metrics. */
     prom_metric *m_reconcile, *m_queue, *m_pods_phase, *m_status_writes, *m_watch_restarts, *m_eci_calls,

@@ -21,14 +21,10 @@ static int fresh(prov_bridge *b, const char *gid, const char *reason, const char
 {
     char *k = xasprintf("%s|%s|%s", gid, reason ? reason : "", message ? message : "");
     pthread_mutex_lock(&b->ev_mu);
-    cJSON *seen = cJSON_GetObjectItemCaseSensitive(b->seen_events, k);
-    int is_new = !seen || (int64_t)seen->valuedouble < count;
-    if (is_new) {
-        if (seen)
-            cJSON_SetNumberValue(seen, (double)count);
-        else
-            cJSON_AddNumberToObject(b->seen_events, k, (double)count);
-    }
+    int64_t seen = 0;
+    int is_new = !strmap_get(b->seen_events, k, &seen) || seen < count;
+    if (is_new)
+        strmap_set(b->seen_events, k, count);
     pthread_mutex_unlock(&b->ev_mu);
     free(k);
     return is_new;
@@ -74,6 +70,15 @@ void prov_emit_group_events(prov_bridge *b, const cJSON *pod, const eci_containe
             write_event(b, ev);
         cJSON_Delete(ev);
     }
+}
+
+static int tracked(const char *key, int64_t v, void *ud)
+{
+    (void)v;
+    char gid[64];
+    const char *bar = strchr(key, '|');
+    snprintf(gid, sizeof gid, "%.*s", bar ? (int)(bar - key) : 0, key);
+    return prov_gm_get_by_group(((prov_bridge *)ud)->gm, gid, NULL) == 0;
 }
 
 void prov_events_poll(prov_bridge *b, int since_second)
@@ -125,15 +130,6 @@ void prov_events_poll(prov_bridge *b, int since_second)
 
     /* Forget events of groups the bridge no longer tracks. */
     pthread_mutex_lock(&b->ev_mu);
-    cJSON *it = b->seen_events ? b->seen_events->child : NULL;
-    while (it) {
-        cJSON *next = it->next;
-        char gid[64];
-        const char *bar = strchr(it->string, '|');
-        snprintf(gid, sizeof gid, "%.*s", bar ? (int)(bar - it->string) : 0, it->string);
-        if (prov_gm_get_by_group(b->gm, gid, NULL) != 0)
-            cJSON_Delete(cJSON_DetachItemViaPointer(b->seen_events, it));
-        it = next;
-    }
+    strmap_filter(b->seen_events, tracked, b);
     pthread_mutex_unlock(&b->ev_mu);
 }

@@ -123,25 +123,124 @@ static void h_metrics_resource(void *ud, const kapi_request *req, kapi_response 
     prov_kstats_resource(((prov_kubelet *)ud)->stats, req, w);
 }
 
+/* /run: ExecContainerCommand with Sync (no stdin, no tty); its SyncResponse
+ * is the combined output, answered as the kubelet does (raw bytes under an
+ * application/json content type). cmd is split on single spaces. */
+static void h_run(void *ud, const kapi_request *req, kapi_response *w)
+{
+    prov_kubelet *k = ud;
+    prov_bridge *b = k->b;
+    const char *ns = kapi_req_param(req, "namespace"), *name = kapi_req_param(req, "pod"),
+               *container = kapi_req_param(req, "container"), *uid = kapi_req_param(req, "uid");
+    const char *cmd = kv_get(kapi_req_query(req), "cmd");
+    if (!cmd || !cmd[0]) {
+        kapi_resp_error(w, 400, "missing the cmd parameter");
+        return;
+    }
+    cJSON *pod;
+    char gid[64];
+    if (lookup(b, ns, name, container, w, &pod, gid, sizeof gid) != 0)
+        return;
+    int uid_ok = !uid || !uid[0] || strcmp(uid, k8s_meta_str(pod, "uid") ? k8s_meta_str(pod, "uid") : "") == 0;
+    cJSON_Delete(pod);
+    if (!uid_ok) {
+        kapi_resp_error(w, 404, "pod \"%s\" with uid %s not found in namespace \"%s\"", name, uid, ns);
+        return;
+    }
+    eci_exec_req er = {0};
+    er.container_group_id = gid;
+    er.container_name = (char *)container;
+    for (const char *p = cmd;;) {
+        const char *sp = strchr(p, ' ');
+        char *word = sp ? xasprintf("%.*s", (int)(sp - p), p) : xstrdup(p);
+        eci_strv_add(&er.command, word);
+        free(word);
+        if (!sp)
+            break;
+        p = sp + 1;
+    }
+    er.sync = ECI_BOOL(1);
+    er.tty = ECI_BOOL(0);
+    er.stdin_open = ECI_BOOL(0);
+    eci_exec_resp resp;
+    eci_error eerr;
+    int rc = eci_exec_container_command(b->ec, &er, &resp, &eerr);
+    eci_strv_free(&er.command);
+    if (rc != 0) {
+        char buf[900];
+        kapi_resp_error(w, 500, "ExecContainerCommand: %s", eci_error_format(&eerr, buf, sizeof buf));
+        return;
+    }
+    const char *out = resp.sync_response ? resp.sync_response : "";
+    kapi_resp_send(w, 200, "application/json", out, strlen(out));
+    eci_exec_resp_free(&resp);
+}
+
+/* A metav1.Status body: kubectl decodes a failed upgrade's body as a Status
+ * (YAML included), so a plain-text message with ": " in it would come out
+ * empty. */
 static void h_port_forward(void *ud, const kapi_request *req, kapi_response *w)
 {
     (void)ud;
     (void)req;
-    kapi_resp_error(w, 501,
-                    "port forwarding is not supported for pods on ECI (virtual node): expose the pod with a "
-                    "Service, or use kubectl exec");
+    static const char body[] =
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":"
+        "\"port forwarding is not supported for pods on ECI (virtual node); expose the pod with a Service, or use "
+        "kubectl exec\",\"reason\":\"BadRequest\",\"code\":400}";
+    kapi_resp_send(w, 400, "application/json", body, sizeof body - 1);
 }
 
 /* ---- /containerLogs ---------------------------------------------------------- */
 
 typedef struct log_cursor {
-    char last_ts[48]; /* RFC 3339 nano of the newest line sent */
-    long at_last;     /* lines sent carrying exactly last_ts */
+    int have;         /* a line was seen */
+    int64_t last_sec; /* time of the newest line seen (unix s + ns) */
+    long last_nsec;
+    long at_last;     /* lines seen carrying exactly that time */
     int64_t sent;     /* bytes sent */
 } log_cursor;
 
-/* Emit lines of content (each "TS text\n") newer than the cursor. Returns -1
- * when the client is gone or the byte limit was reached. */
+/* A line's RFC 3339 stamp (any fraction length, Z or an offset) → unix
+ * seconds and nanoseconds; -1 when it is not one. Compared as numbers, so
+ * "…05.1Z" and "…05.12Z" order right whatever the digits. */
+static int log_ts_parse(const char *p, size_t len, int64_t *sec, long *nsec)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, p, len);
+    buf[len] = 0;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *q = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!q)
+        return -1;
+    long ns = 0;
+    if (*q == '.') {
+        int digits = 0;
+        for (q++; *q >= '0' && *q <= '9'; q++, digits++)
+            if (digits < 9)
+                ns = ns * 10 + (*q - '0');
+        for (; digits < 9; digits++)
+            ns *= 10;
+    }
+    int64_t off = 0;
+    if (*q == '+' || *q == '-') {
+        int hh = 0, mm = 0;
+        if (sscanf(q + 1, "%2d:%2d", &hh, &mm) != 2)
+            return -1;
+        off = (*q == '-' ? -1 : 1) * (int64_t)(hh * 3600 + mm * 60);
+    } else if (*q != 'Z' && *q != 'z') {
+        return -1;
+    }
+    *sec = (int64_t)timegm(&tm) - off;
+    *nsec = ns;
+    return 0;
+}
+
+/* Emit lines of content (each "TS text\n") newer than the cursor (w NULL:
+ * only move the cursor). Returns -1 when the client is gone or the byte limit
+ * was reached. */
 static int emit_lines(kapi_response *w, const char *content, const kapi_log_options *o, log_cursor *cur)
 {
     const char *p = content;
@@ -150,13 +249,23 @@ static int emit_lines(kapi_response *w, const char *content, const kapi_log_opti
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
         const char *sp = memchr(p, ' ', len);
-        char ts[48] = "";
-        if (sp && (size_t)(sp - p) < sizeof ts)
-            snprintf(ts, sizeof ts, "%.*s", (int)(sp - p), p);
-        int cmp = cur->last_ts[0] ? strcmp(ts, cur->last_ts) : 1;
+        int64_t sec = 0;
+        long nsec = 0;
+        int cmp;
+        if (!sp || log_ts_parse(p, (size_t)(sp - p), &sec, &nsec) != 0)
+            cmp = cur->have ? 0 : 1; /* no stamp: counted with the last one */
+        else if (!cur->have)
+            cmp = 1;
+        else
+            cmp = sec != cur->last_sec ? (sec > cur->last_sec ? 1 : -1)
+                                       : (nsec != cur->last_nsec ? (nsec > cur->last_nsec ? 1 : -1) : 0);
         int send = 0;
         if (cmp > 0) {
-            snprintf(cur->last_ts, sizeof cur->last_ts, "%s", ts);
+            if (sp && cmp > 0 && log_ts_parse(p, (size_t)(sp - p), &sec, &nsec) == 0) {
+                cur->last_sec = sec;
+                cur->last_nsec = nsec;
+            }
+            cur->have = 1;
             cur->at_last = 1;
             same = 1;
             send = 1;
@@ -176,6 +285,8 @@ static int emit_lines(kapi_response *w, const char *content, const kapi_log_opti
             }
             if (o->limit_bytes > 0 && cur->sent + (int64_t)olen > o->limit_bytes)
                 olen = (size_t)(o->limit_bytes - cur->sent);
+            if (!w)
+                olen = 0; /* placing the cursor only */
             if (olen && kapi_resp_write(w, out, olen) != 0)
                 return -1;
             cur->sent += (int64_t)olen;
@@ -216,6 +327,15 @@ static int fetch_log(prov_bridge *b, const char *gid, const char *container, con
     } else {
         req.tail = ECI_INT(ECI_TAIL_MAX);
         req.start_time = (char *)start_time;
+        if (!start_time && o->since_seconds > 0)
+            req.since_seconds = ECI_INT(o->since_seconds);
+        if (!start_time && o->since_time > 0) {
+            time_t t = (time_t)o->since_time;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(since_buf, sizeof since_buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            req.start_time = since_buf;
+        }
     }
     eci_log_resp resp;
     int rc = eci_describe_container_log(b->ec, &req, &resp, err);
@@ -227,14 +347,13 @@ static int fetch_log(prov_bridge *b, const char *gid, const char *container, con
     return rc;
 }
 
-/* Seconds-precision RFC 3339 of an RFC 3339 nano timestamp (for StartTime). */
-static void second_of(const char *ts, char *out, size_t n)
+/* Seconds-precision RFC 3339 UTC (for StartTime). */
+static void second_of(int64_t sec, char *out, size_t n)
 {
-    const char *dot = strchr(ts, '.');
-    if (dot)
-        snprintf(out, n, "%.*sZ", (int)(dot - ts), ts);
-    else
-        snprintf(out, n, "%s", ts);
+    time_t t = (time_t)sec;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int container_terminated(prov_bridge *b, const char *ns, const char *name, const char *uid,
@@ -295,7 +414,15 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
     }
     log_cursor cur;
     memset(&cur, 0, sizeof cur);
-    int rc = emit_lines(w, content, &o, &cur);
+    int rc;
+    if (o.tail_lines == 0) {
+        /* Nothing of the past; the one line fetched only places the cursor. */
+        kapi_log_options none = o;
+        none.limit_bytes = 0;
+        rc = emit_lines(NULL, content, &none, &cur);
+    } else {
+        rc = emit_lines(w, content, &o, &cur);
+    }
     free(content);
     if (!o.follow || rc != 0)
         return;
@@ -307,8 +434,8 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
             break;
         int done = container_terminated(b, ns, name, uid, container);
         char start[48] = "";
-        if (cur.last_ts[0])
-            second_of(cur.last_ts, start, sizeof start);
+        if (cur.have && cur.last_sec > 0)
+            second_of(cur.last_sec, start, sizeof start);
         content = NULL;
         if (fetch_log(b, gid, container, &o, start[0] ? start : NULL, 0, &content, &eerr) != 0) {
             if (eci_error_classify(&eerr) == ECI_CLASS_NOT_FOUND)
@@ -457,6 +584,7 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     k->handlers.pods = h_pods;
     k->handlers.container_logs = h_logs;
     k->handlers.port_forward = h_port_forward;
+    k->handlers.run = h_run;
     k->handlers.metrics = h_metrics;
     k->handlers.exec = &k->exec;
     k->stats = prov_kstats_new(b);

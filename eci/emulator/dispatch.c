@@ -228,7 +228,7 @@ void emu_server_handle(emu_server *s, const emu_http_req *req, emu_http_resp *re
     int f = emu_faults_check(&s->faults, r.action, code);
     if (f == 2) {
         resp->drop = 1;
-        emu_ledger_record(&s->ledger, r.action, "Dropped");
+        emu_ledger_record(&s->ledger, find_op(r.action) ? r.action : "(unknown)", "Dropped");
         kv_free(&p);
         return;
     }
@@ -268,7 +268,9 @@ done:
     } else {
         error_response(resp, r.request_id, &e, xml);
     }
-    emu_ledger_record(&s->ledger, action ? action : "-", rc == 0 ? "OK" : e.code);
+    /* the ledger keys known actions only, so clients cannot grow it without bound */
+    const char *lkey = !action ? "-" : find_op(action) ? action : "(unknown)";
+    emu_ledger_record(&s->ledger, lkey, rc == 0 ? "OK" : e.code);
     if (action && strcmp(action, "CreateContainerGroup") == 0) {
         const cJSON *id = out ? cJSON_GetObjectItem(out, "ContainerGroupId") : NULL;
         emu_ledger_record_create(&s->ledger, kv_get(&p, "ClientToken"),

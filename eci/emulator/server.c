@@ -174,9 +174,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     memset(&resp, 0, sizeof resp);
     dynbuf_init(&resp.body, 0);
     if (x->too_big) {
+        char rid[37];
+        emu_rng_uuid(&l->s->rng, rid, 1);
         resp.status = 413;
         resp.content_type = "application/json";
-        dynbuf_adds(&resp.body, "{\"Code\":\"InvalidParameter\",\"Message\":\"The request body is too large.\"}");
+        dynbuf_printf(&resp.body,
+                      "{\"RequestId\":\"%s\",\"HostId\":\"eci.aliyuncs.com\",\"Code\":\"InvalidParameter\","
+                      "\"Message\":\"The request body is too large.\"}",
+                      rid);
     } else {
         emu_http_req req;
         memset(&req, 0, sizeof req);

@@ -34,6 +34,7 @@ launch() {
     printf -v "PID_$name" '%s' "$pid"
     printf -v "HEALTH_$name" '%s' "http://127.0.0.1:$hport"
     printf -v "LOG_$name" '%s' "$log"
+    printf -v "PORT_$name" '%s' "$port"
     diag "candidate $name: pid $pid, log $log"
 }
 holder() { kc get lease -n "$NS" "$LEASE" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
@@ -50,6 +51,7 @@ sleep $((LD + 1))
 check "standby does not take a live leader's Lease" holder_is "$(ident "$PID_A")"
 check "standby is not ready (it does not drive the node)" sh -c "! curl -sf '$HEALTH_B/readyz'"
 check "standby logged no leadership" sh -c "! grep -q 'acquired leadership' '$LOG_B'"
+check "standby logs who holds the Lease" grep -q "election lease held by $(ident "$PID_A")" "$LOG_B"
 
 curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
 N=5
@@ -92,6 +94,11 @@ check "pods stay Running across the failover" n_running $N
 # ---- the new leader reconciles: scale up, a pod created after the failover runs
 kc scale deployment -n "$NS" web --replicas $((N + 2)) >/dev/null
 check "pods created after the failover run ($((N + 2)) Running)" wait_for 60 n_running $((N + 2))
+port=$(kc get node "$NODE" -o jsonpath='{.status.daemonEndpoints.kubeletEndpoint.Port}')
+check "the Node points at the new leader's kubelet API (port $port)" test "$port" = "$PORT_B"
+pod=$(kc get pods -n "$NS" -o jsonpath='{.items[0].metadata.name}')
+check_output "kubectl exec works through the new leader" 'after-failover' \
+    kc exec -n "$NS" "$pod" -- echo after-failover
 led=$(curl -sf "$ECI_ADMIN_URL/ledger")
 created=$(jq -r '.groups_created' <<<"$led")
 check "no duplicate container group: $created created for $((N + 2)) pods" test "$created" -eq $((N + 2))

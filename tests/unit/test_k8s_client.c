@@ -589,6 +589,21 @@ static void test_events_aggregate(void **state)
     assert_int_equal(k8s_record_eventf(rec, node, "Normal", "Starting", &e, "started %s", "bridge"), 0);
     assert_non_null(strstr(m->log[0], "POST /api/v1/namespaces/default/events"));
     assert_non_null(strstr(m->log[0], "\"message\":\"started bridge\""));
+    /* the per-object spam filter: two Events about one object, then silence */
+    k8s_recorder_opts so = { .component = "c", .qps = 100, .burst = 100, .object_qps = 0.001, .object_burst = 2 };
+    k8s_recorder *spam = k8s_recorder_new(c, &so);
+    reply r3[] = { { 201, "{}", NULL }, { 201, "{}", NULL }, { 201, "{}", NULL } };
+    mock_script(m, 3, r3);
+    assert_int_equal(k8s_record_event(spam, pod, "Normal", "A", "1", &e), 0);
+    assert_int_equal(k8s_record_event(spam, pod, "Normal", "A", "2", &e), 0);
+    assert_int_equal(k8s_record_event(spam, pod, "Normal", "A", "3", &e), -1);
+    assert_int_equal(e.code, K8S_E_THROTTLED);
+    assert_non_null(strstr(e.message, "too many Events about this object"));
+    assert_int_equal(k8s_record_event(spam, node, "Normal", "A", "1", &e), 0); /* another object */
+    assert_int_equal(m->nlog, 3);
+    k8s_recorder_get_stats(spam, &st);
+    assert_int_equal(st.dropped, 1);
+    k8s_recorder_free(spam);
     cJSON *noname = cJSON_Parse("{\"metadata\":{}}");
     assert_int_equal(k8s_record_event(rec, noname, "Normal", "X", "y", &e), -1);
     assert_int_equal(e.code, K8S_E_INVALID_ARG);
