@@ -1,10 +1,10 @@
 /* Kubelet API handlers backed by ECI: pods from the informer, logs through
  * DescribeContainerLog (followed by polling from the last line's timestamp,
  * never repeating a line), exec through ExecContainerCommand's WebSocket
- * (eci/exec_stream.h) as an rc_backend, and the bridge's own metrics. */
+ * (provider/kapi_eci.c) as an rc_backend, and the bridge's own metrics. */
 #include "provider/kubelet.h"
 #include "provider/bridge_int.h"
-#include "eci/exec_stream.h"
+#include "provider/kapi_eci.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -21,8 +21,9 @@ struct prov_kubelet {
     prov_bridge *b;
     prov_kauth *auth;
     kapi_auth kauth;
+    kapi_auth_cache *auth_cache;
     kapi_handlers handlers;
-    rc_backend exec;
+    kapi_eci *exec;
     prov_kstats *stats;
     kapi_server *srv;
 };
@@ -461,114 +462,30 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
     }
 }
 
-/* ---- exec / attach through ExecContainerCommand -------------------------------- */
+/* ---- exec / attach: provider/kapi_eci.c, resolving pods to groups here ---- */
 
-struct rc_proc {
-    eci_exec_stream *s;
-    rc_output out;
-};
-
-static void exec_output(void *ud, int channel, const void *data, size_t len)
+static int resolve_group(void *ud, const char *ns, const char *name, const char *uid, char **cg_id, char *err,
+                         size_t errlen)
 {
-    struct rc_proc *p = ud;
-    if (channel == 1 || channel == 2)
-        p->out.write(p->out.ctx, channel, data, len);
-}
-
-static rc_proc *exec_start(void *ud, const rc_target *t, const rc_options *o, const rc_output *out, char *err,
-                           size_t errlen)
-{
-    prov_kubelet *k = ud;
-    prov_bridge *b = k->b;
-    if (strcmp(t->kind, "exec") != 0) {
-        snprintf(err, errlen,
-                 "attach is not supported for pods on ECI: ECI has no attach API (use kubectl logs -f, or "
-                 "kubectl exec)");
-        return NULL;
-    }
-    cJSON *pod = k8s_informer_get(b->pods, t->namespace_, t->pod);
+    prov_bridge *b = ud;
+    cJSON *pod = k8s_informer_get(b->pods, ns, name);
     if (!pod) {
-        snprintf(err, errlen, "pod %s/%s not found on node %s", t->namespace_, t->pod, b->cfg->node_name);
-        return NULL;
-    }
-    prov_gm_entry e;
-    int have = prov_gm_get(b->gm, k8s_meta_str(pod, "uid"), &e) == 0;
-    cJSON_Delete(pod);
-    if (!have) {
-        snprintf(err, errlen, "container %s of pod %s/%s is not running yet", t->container, t->namespace_, t->pod);
-        return NULL;
-    }
-    eci_exec_req req = {0};
-    req.container_group_id = e.group_id;
-    req.container_name = (char *)t->container;
-    for (size_t i = 0; i < o->argc; i++)
-        eci_strv_add(&req.command, o->argv[i]);
-    req.tty = ECI_BOOL(o->tty);
-    req.stdin_open = ECI_BOOL(o->in);
-    eci_exec_resp resp;
-    eci_error eerr;
-    int rc = eci_exec_container_command(b->ec, &req, &resp, &eerr);
-    eci_strv_free(&req.command);
-    if (rc != 0 || !resp.web_socket_uri) {
-        char buf[900];
-        snprintf(err, errlen, "ExecContainerCommand: %s",
-                 rc != 0 ? eci_error_format(&eerr, buf, sizeof buf) : "no WebSocketUri in the answer");
-        eci_exec_resp_free(&resp);
-        return NULL;
-    }
-    struct rc_proc *p = xcalloc(1, sizeof *p);
-    p->out = *out;
-    eci_exec_opts eo = {0};
-    eo.ca_file = b->cfg->eci_ca_file[0] ? b->cfg->eci_ca_file : NULL;
-    eo.insecure_skip_verify = b->cfg->eci_insecure_skip_tls_verify;
-    eo.on_output = exec_output;
-    eo.ud = p;
-    p->s = eci_exec_open(resp.web_socket_uri, &eo, &eerr);
-    eci_exec_resp_free(&resp);
-    if (!p->s) {
-        char buf[900];
-        snprintf(err, errlen, "exec stream: %s", eci_error_format(&eerr, buf, sizeof buf));
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
-static int exec_write_stdin(rc_proc *p, const void *data, size_t n)
-{
-    return eci_exec_write_stdin(p->s, data, n) == 0 ? 0 : -1;
-}
-
-static void exec_close_stdin(rc_proc *p)
-{
-    eci_exec_close_stdin(p->s);
-}
-
-static void exec_resize(rc_proc *p, uint16_t width, uint16_t height)
-{
-    eci_exec_resize(p->s, width, height);
-}
-
-static int exec_wait(rc_proc *p, int *exit_code, char *msg, size_t msglen)
-{
-    eci_error err;
-    if (eci_exec_wait(p->s, -1, exit_code, &err) != 0) {
-        char buf[900];
-        snprintf(msg, msglen, "%s", eci_error_format(&err, buf, sizeof buf));
+        snprintf(err, errlen, "pod %s/%s not found on node %s", ns, name, b->cfg->node_name);
         return -1;
     }
-    return 0;
-}
-
-static void exec_cancel(rc_proc *p)
-{
-    eci_exec_cancel(p->s);
-}
-
-static void exec_release(rc_proc *p)
-{
-    eci_exec_free(p->s);
-    free(p);
+    const char *puid = k8s_meta_str(pod, "uid");
+    prov_gm_entry e;
+    int rc = -1;
+    if (uid && uid[0] && (!puid || strcmp(uid, puid) != 0))
+        snprintf(err, errlen, "pod %s/%s with uid %s not found on node %s", ns, name, uid, b->cfg->node_name);
+    else if (!puid || prov_gm_get(b->gm, puid, &e) != 0)
+        snprintf(err, errlen, "pod %s/%s has no running container group yet", ns, name);
+    else {
+        *cg_id = xstrdup(e.group_id);
+        rc = 0;
+    }
+    cJSON_Delete(pod);
+    return rc;
 }
 
 /* ---- server ------------------------------------------------------------------ */
@@ -582,21 +499,22 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     k->kauth.ud = k->auth;
     k->kauth.authn = prov_kauth_authn;
     k->kauth.authz = prov_kauth_authz;
-    k->exec.ud = k;
-    k->exec.start = exec_start;
-    k->exec.write_stdin = exec_write_stdin;
-    k->exec.close_stdin = exec_close_stdin;
-    k->exec.resize = exec_resize;
-    k->exec.wait = exec_wait;
-    k->exec.cancel = exec_cancel;
-    k->exec.release = exec_release;
+    /* The kubelet's webhook cache lifetimes: tokens 2 min, allowed 5 min, denied 30 s. */
+    k->auth_cache = kapi_auth_cache_new(&k->kauth, 120000, 300000, 30000, 0);
+    kapi_eci_config ec = {0};
+    ec.client = b->ec;
+    ec.resolve = resolve_group;
+    ec.resolve_ud = b;
+    ec.ws_ca_file = cfg->eci_ca_file[0] ? cfg->eci_ca_file : NULL;
+    ec.ws_insecure_skip_verify = cfg->eci_insecure_skip_tls_verify;
+    k->exec = kapi_eci_new(&ec);
     k->handlers.ud = k;
     k->handlers.pods = h_pods;
     k->handlers.container_logs = h_logs;
     k->handlers.port_forward = h_port_forward;
     k->handlers.run = h_run;
     k->handlers.metrics = h_metrics;
-    k->handlers.exec = &k->exec;
+    k->handlers.exec = kapi_eci_backend(k->exec);
     k->stats = prov_kstats_new(b);
     k->handlers.stats_summary = h_stats_summary;
     k->handlers.metrics_resource = h_metrics_resource;
@@ -608,15 +526,13 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     kc.client_ca_file = cfg->client_ca_file[0] ? cfg->client_ca_file : NULL;
     kc.node_name = cfg->node_name;
     kc.fine_grained_authz = 1;
-    kc.auth = &k->kauth;
+    kc.auth = kapi_auth_cache_auth(k->auth_cache);
     kc.handlers = &k->handlers;
     char err[512];
     k->srv = kapi_server_start(&kc, err, sizeof err);
     if (!k->srv) {
         log_error(COMP, "kubelet API server on port %d: %s", cfg->port, err);
-        prov_kauth_free(k->auth);
-        prov_kstats_free(k->stats);
-        free(k);
+        prov_kubelet_stop(k);
         return NULL;
     }
     log_info(COMP, "kubelet API listening on port %d (TLS%s)", kapi_server_port(k->srv),
@@ -629,6 +545,8 @@ void prov_kubelet_stop(prov_kubelet *k)
     if (!k)
         return;
     kapi_server_stop(k->srv);
+    kapi_eci_free(k->exec);
+    kapi_auth_cache_free(k->auth_cache);
     prov_kauth_free(k->auth);
     prov_kstats_free(k->stats);
     free(k);

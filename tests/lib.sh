@@ -210,11 +210,15 @@ need_cluster() {
 }
 
 # test_namespace [PREFIX]: create a fresh namespace, set TEST_NS to its name;
-# it is deleted (without waiting) at exit. Call it directly, not in $(...).
+# it is deleted (without waiting) at exit. Returns once the service account
+# controller has created its "default" service account (until then the
+# apiserver rejects pods in it). Call it directly, not in $(...).
 test_namespace() {
     TEST_NS=${1:-t}-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
     kubectl_ create namespace "$TEST_NS" >/dev/null || return 1
     on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace '$TEST_NS' --wait=false"
+    wait_for 30 kubectl_ -n "$TEST_NS" get serviceaccount default ||
+        diag "no default service account in $TEST_NS after 30 s"
 }
 
 # ---------------------------------------------------------------- bridge

@@ -182,11 +182,13 @@ typedef struct emu_group {
     uint64_t seq;                 /* creation order */
     time_t created, started, succeeded, failed;
     double changed_at;            /* last status-visible change (wall seconds) */
+    double running_at;            /* first time Running (wall seconds, 0 = never) */
     char fingerprint[512];
     int64_t schedule_at_ms;       /* monotonic; start the runtime then */
     int64_t transient_until_ms;   /* Restarting/Updating shown until then */
     int rt_started;               /* runtime group exists */
     int rt_busy;                  /* a runtime call is in flight */
+    int spec_dirty;               /* updated before the runtime started it */
     int schedule_fail;            /* become ScheduleFailed instead of starting */
     int forced_failed;            /* admin /fail */
     emu_event events[EMU_MAX_EVENTS];
@@ -300,6 +302,7 @@ typedef struct emu_ledger_create {
     char code[80];
     char request_id[40];
     time_t at;
+    double at_s;                  /* wall seconds with fraction (benchmarks) */
 } emu_ledger_create;
 
 typedef struct emu_ledger {
