@@ -284,6 +284,26 @@ admin GET /groups | jq -e '.count >= 25' >/dev/null && ok "admin GET /groups" ||
 admin POST /reset-ledger >/dev/null
 [ "$(admin GET /ledger | jq .total)" = 0 ] && ok "reset-ledger" || not_ok "reset-ledger"
 
+# ---- a second emulator: separate admin port, string scalars, lower-case events
+help=$("$ECI_TEST_BIN/eci-emulator" --help)
+printf '%s\n' "$help" | grep -q -- '--admin-listen' && printf '%s\n' "$help" | grep -q -- '--sts-token' \
+    && ok "--help lists the flags" || not_ok "--help lists the flags" "$help"
+P2=$(free_port) A2=$(free_port)
+bg_start emulator2 "$LIB_TMP/emu2.log" "$ECI_TEST_BIN/eci-emulator" --listen "127.0.0.1:$P2" --admin-listen "127.0.0.1:$A2" \
+    --access-key-id "$ALIBABA_CLOUD_ACCESS_KEY_ID" --access-key-secret "$ALIBABA_CLOUD_ACCESS_KEY_SECRET" \
+    --string-scalars --lowercase-events --schedule-delay-ms 0 --no-namespaces
+wait_for 15 grep -q 'listening on' "$LIB_TMP/emu2.log"
+api --endpoint "http://127.0.0.1:$P2" ListUsage
+[ "$(jget '.Attributes.MaxCpu')" = 1000 ] && [ "$(jget '.Attributes.MaxCpu | type')" = string ] \
+    && ok "--string-scalars renders numbers as strings" || not_ok "--string-scalars renders numbers as strings" "$BODY"
+api --endpoint "http://127.0.0.1:$P2" CreateContainerGroup ContainerGroupName=lc-1 "${C1[@]}"
+ID5=$(jget .ContainerGroupId)
+has_lower_event() { api --endpoint "http://127.0.0.1:$P2" DescribeContainerGroupEvents; [ "$(jget '.Data[0].Events[0].reason')" = Scheduled ]; }
+if wait_for 5 has_lower_event; then ok "--lowercase-events"; else not_ok "--lowercase-events" "${BODY:0:400}"; fi
+curl -s "http://127.0.0.1:$A2/_emulator/health" | jq -e .ok >/dev/null && ok "--admin-listen serves the admin routes" || not_ok "--admin-listen serves the admin routes"
+curl -s "http://127.0.0.1:$P2/_emulator/health" | jq -e '.ok' >/dev/null && not_ok "the API port hides the admin routes with --admin-listen" \
+    || ok "the API port hides the admin routes with --admin-listen"
+
 # ---- shutdown
 kill -TERM "$ECI_EMULATOR_PID"
 for _ in $(seq 50); do kill -0 "$ECI_EMULATOR_PID" 2>/dev/null || break; sleep 0.1; done
