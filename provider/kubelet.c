@@ -14,6 +14,7 @@
 
 #define COMP "kubelet"
 #define FOLLOW_POLL_MS 1000
+#define FOLLOW_MAX_WAIT_MS 16000
 #define ECI_TAIL_MAX 2000
 
 struct prov_kubelet {
@@ -428,10 +429,15 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
     if (!o.follow || rc != 0)
         return;
     int final = 0;
+    long wait_ms = FOLLOW_POLL_MS;
     while (!atomic_load(&b->stop) && !kapi_resp_client_gone(w)) {
-        struct timespec ts = {FOLLOW_POLL_MS / 1000, (FOLLOW_POLL_MS % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-        if (kapi_resp_client_gone(w))
+        /* Sleep in short steps so a client that leaves is noticed soon. */
+        for (long slept = 0; slept < wait_ms && !atomic_load(&b->stop) && !kapi_resp_client_gone(w);
+             slept += 200) {
+            struct timespec ts = {0, 200 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (kapi_resp_client_gone(w) || atomic_load(&b->stop))
             break;
         int done = container_terminated(b, ns, name, uid, container);
         char start[48] = "";
@@ -441,8 +447,12 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
         if (fetch_log(b, gid, container, &o, start[0] ? start : NULL, 0, &content, &eerr) != 0) {
             if (eci_error_classify(&eerr) == ECI_CLASS_NOT_FOUND)
                 break;
+            /* Throttled or failing: back off (DescribeContainerLog has a
+             * per-minute quota shared by every follower). */
+            wait_ms = wait_ms * 2 > FOLLOW_MAX_WAIT_MS ? FOLLOW_MAX_WAIT_MS : wait_ms * 2;
             continue;
         }
+        wait_ms = FOLLOW_POLL_MS;
         rc = emit_lines(w, content, &o, &cur);
         free(content);
         if (rc != 0 || final)

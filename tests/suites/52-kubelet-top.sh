@@ -85,6 +85,9 @@ if bash "$ECI_REPO/tests/cluster/cluster.sh" metrics-server > "$T/ms.log" 2>&1; 
     fi
     check_output "kubectl top pod lists both pods" '^idle ' kx top pod --no-headers
     check_output "kubectl top pod --containers" 'burner +main ' kx top pod burner --containers --no-headers
+    top_has_node() { kubectl_ top node "$NODE" --no-headers 2>/dev/null | grep -Eq "^$NODE +[0-9]+m +"; }
+    if wait_for 60 top_has_node; then ok "kubectl top node shows the node: $(kubectl_ top node "$NODE" --no-headers 2>&1)"
+    else not_ok "kubectl top node shows the node" "$(kubectl_ top node "$NODE" 2>&1)"; fi
 else
     not_ok "metrics-server runs" "$(tail -n 20 "$T/ms.log")"
 fi
