@@ -348,6 +348,13 @@ static void on_new_leader(const char *identity, void *arg)
     log_info(COMP, "election lease held by %s", identity);
 }
 
+static void on_watch_error(const k8s_error *err, void *arg)
+{
+    (void)arg;
+    char buf[768];
+    log_warn(COMP, "pod watch (recovering): %s", k8s_error_format(err, buf, sizeof buf));
+}
+
 static int ready(void *ud)
 {
     prov_bridge *b = ud;
@@ -467,6 +474,7 @@ int prov_bridge_run(const prov_cfg *cfg)
     io.field_selector = selector;
     io.transform = k8s_transform_strip_meta;
     prov_pod_handlers(b, &io.handlers);
+    io.on_error = on_watch_error;
     k8s_error kerr;
     if (k8s_informer_start(b->kc, &io, &b->pods, &kerr) != 0) {
         char buf[768];
