@@ -125,46 +125,39 @@ int prov_write_pod_status(prov_bridge *b, const cJSON *pod, const cJSON *status)
     const cJSON *cur = cJSON_GetObjectItemCaseSensitive(pod, "status");
     if (!prov_st_changed(cur, status))
         return 0;
+    /* A JSON merge patch of the status subresource with the pod's uid as a
+     * precondition (like the kubelet): the cached pod is stripped of
+     * managedFields and the last-applied annotation (k8s_transform_strip_meta),
+     * so a PUT of it would drop them. Keys of the current status missing from
+     * the new one are set to null; every value of a pod status is a scalar or
+     * a list, so the patch replaces the status exactly. */
+    const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name");
+    cJSON *patch = cJSON_CreateObject();
+    cJSON *md = cJSON_AddObjectToObject(patch, "metadata");
     const char *uid = k8s_meta_str(pod, "uid");
-    cJSON *obj = cJSON_Duplicate(pod, 1);
-    for (int attempt = 0; attempt < 3; attempt++) {
-        cJSON_ReplaceItemInObjectCaseSensitive(obj, "status", cJSON_Duplicate(status, 1));
-        k8s_error kerr;
-        if (k8s_update(b->kc, &K8S_RES_PODS, k8s_meta_str(obj, "namespace"), "status", obj, NULL, &kerr) == 0) {
-            cJSON_Delete(obj);
-            if (b->m_status_writes)
-                prom_inc(b->m_status_writes, NULL, 1);
-            return 0;
-        }
-        if (kerr.code == K8S_E_NOT_FOUND) {
-            cJSON_Delete(obj);
-            return 0;
-        }
-        if (kerr.code != K8S_E_CONFLICT) {
-            char buf[768];
-            log_warn(COMP, "write status of %s/%s: %s", k8s_meta_str(pod, "namespace"), k8s_meta_str(pod, "name"),
-                     k8s_error_format(&kerr, buf, sizeof buf));
-            cJSON_Delete(obj);
-            return -1;
-        }
-        /* Conflict: re-read; give up when the pod is another incarnation. */
-        cJSON *fresh = NULL;
-        if (k8s_get(b->kc, &K8S_RES_PODS, k8s_meta_str(pod, "namespace"), k8s_meta_str(pod, "name"), &fresh,
-                    &kerr) != 0) {
-            cJSON_Delete(obj);
-            return kerr.code == K8S_E_NOT_FOUND ? 0 : -1;
-        }
-        const char *fuid = k8s_meta_str(fresh, "uid");
-        if (!uid || !fuid || strcmp(uid, fuid) != 0 ||
-            !prov_st_changed(cJSON_GetObjectItemCaseSensitive(fresh, "status"), status)) {
-            cJSON_Delete(fresh);
-            cJSON_Delete(obj);
-            return 0;
-        }
-        cJSON_Delete(obj);
-        obj = fresh;
+    if (uid)
+        cJSON_AddStringToObject(md, "uid", uid);
+    cJSON *st = cJSON_Duplicate(status, 1);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cur)
+    {
+        if (it->string && !cJSON_GetObjectItemCaseSensitive(st, it->string))
+            cJSON_AddNullToObject(st, it->string);
     }
-    cJSON_Delete(obj);
+    cJSON_AddItemToObject(patch, "status", st);
+    k8s_error kerr;
+    int rc = k8s_patch(b->kc, &K8S_RES_PODS, ns, name, "status", K8S_PATCH_MERGE, patch, NULL, &kerr);
+    cJSON_Delete(patch);
+    if (rc == 0) {
+        if (b->m_status_writes)
+            prom_inc(b->m_status_writes, NULL, 1);
+        return 0;
+    }
+    /* Gone, or another incarnation of the name (uid precondition failed). */
+    if (kerr.code == K8S_E_NOT_FOUND || kerr.code == K8S_E_CONFLICT)
+        return 0;
+    char buf[768];
+    log_warn(COMP, "write status of %s/%s: %s", ns, name, k8s_error_format(&kerr, buf, sizeof buf));
     return -1;
 }
 

@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -352,6 +353,10 @@ void *prov_status_loop(void *arg)
         if (full) {
             last_full = now;
             first = 0;
+#ifdef M_ARENA_MAX
+            /* Give freed heap pages back to the system after a burst. */
+            malloc_trim(0);
+#endif
         }
         long wait = any_transitional(b) ? FAST_MS : period;
         prov_bridge_sleep(b, wait);

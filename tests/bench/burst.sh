@@ -24,7 +24,8 @@ start_emulator --latency-ms "$LAT" --realistic --no-namespaces ${BENCH_EMU_FLAGS
     || { not_ok "emulator starts"; finish; }
 NODE=vk-bench-$N-$$
 # shellcheck disable=SC2086
-start_bridge "$NODE" --pod-status-sync-period "$SYNC" --log-level warn ${BENCH_BRIDGE_FLAGS:-} \
+start_bridge "$NODE" --pod-status-sync-period "$SYNC" --log-level warn \
+    --capacity-pods $((N + 1000)) --capacity-cpu $((N + 1000)) ${BENCH_BRIDGE_FLAGS:-} \
     || { not_ok "bridge starts"; finish; }
 on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$NODE' --wait=false"
 test_namespace bench
