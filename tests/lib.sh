@@ -79,7 +79,7 @@ check_output() {
     local name=$1 pat=$2; shift 2
     local out rc
     out=$("$@" 2>&1); rc=$?
-    if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -Eq -- "$pat"; then
+    if [ $rc -eq 0 ] && grep -Eq -- "$pat" <<<"$out"; then
         ok "$name"; return 0
     fi
     not_ok "$name" "command: $* (exit $rc)" "expected output matching: $pat" \

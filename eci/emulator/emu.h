@@ -150,6 +150,11 @@ emu_spec *emu_spec_parse_update(const kv_list *p, const emu_spec *cur, int *chan
 void emu_spec_free(emu_spec *s);
 /* Deep copy (free with emu_spec_free). */
 emu_spec *emu_spec_copy(const emu_spec *s);
+/* Free a container's fields (not the struct itself). */
+void emu_container_free(emu_container *c);
+/* Append the canonical text of the updatable part of s (containers, init
+ * containers, credentials count) to b. */
+void emu_spec_update_sig(dynbuf *b, const emu_spec *s);
 /* Valid Cpu/Memory combinations of the service; 1 when allowed. */
 int emu_spec_cpu_mem_ok(double cpu, double mem);
 

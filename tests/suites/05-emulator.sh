@@ -46,7 +46,7 @@ api --tamper DescribeRegions
 expect "bad signature: 400 SignatureDoesNotMatch" 400 SignatureDoesNotMatch
 jget .Message | grep -q 'server string to sign is:GET&%2F&AccessKeyId' && ok "SignatureDoesNotMatch shows the server's StringToSign" \
     || not_ok "SignatureDoesNotMatch shows the server's StringToSign" "$BODY"
-printf '%s' "$BODY" | grep -q "$ALIBABA_CLOUD_ACCESS_KEY_SECRET" && not_ok "no secret in errors" || ok "no secret in errors"
+grep -q "$ALIBABA_CLOUD_ACCESS_KEY_SECRET" <<<"$BODY" && not_ok "no secret in errors" || ok "no secret in errors"
 api --secret wrong DescribeRegions
 expect "wrong secret: SignatureDoesNotMatch" 400 SignatureDoesNotMatch
 api --id LTAInobody DescribeRegions
@@ -73,7 +73,7 @@ expect "STS key without SecurityToken is refused" 400 MissingSecurityToken
 api --id "$STS_ID" --secret "$STS_SECRET" --token any-token DescribeRegions
 expect "STS key with a SecurityToken is accepted" 200 ""
 api --format XML DescribeRegions
-printf '%s' "$BODY" | grep -q '<DescribeRegionsResponse><RequestId>' && ok "Format=XML" || not_ok "Format=XML" "$BODY"
+grep -q '<DescribeRegionsResponse><RequestId>' <<<"$BODY" && ok "Format=XML" || not_ok "Format=XML" "$BODY"
 
 # ---- validation
 C1=(Container.1.Name=app Container.1.Image=busybox Container.1.Command.1=sleep Container.1.Arg.1=300)
@@ -286,7 +286,7 @@ admin POST /reset-ledger >/dev/null
 
 # ---- a second emulator: separate admin port, string scalars, lower-case events
 help=$("$ECI_TEST_BIN/eci-emulator" --help)
-printf '%s\n' "$help" | grep -q -- '--admin-listen' && printf '%s\n' "$help" | grep -q -- '--sts-token' \
+grep -q -- '--admin-listen' <<<"$help" && grep -q -- '--sts-token' <<<"$help" \
     && ok "--help lists the flags" || not_ok "--help lists the flags" "$help"
 P2=$(free_port) A2=$(free_port)
 bg_start emulator2 "$LIB_TMP/emu2.log" "$ECI_TEST_BIN/eci-emulator" --listen "127.0.0.1:$P2" --admin-listen "127.0.0.1:$A2" \
