@@ -33,7 +33,8 @@ static void usage(FILE *f)
             "  --realistic                 published per-minute quotas and a slower schedule\n"
             "  --fault ACTION:CODE:RATE    inject CODE on ACTION with probability RATE (or xN: next N calls);\n"
             "                              ACTION may be *; CODE \"drop\" closes the connection;\n"
-            "                              CODE \"ScheduleFailed\" makes new groups end in ScheduleFailed (repeatable)\n"
+            "                              CODE \"ScheduleFailed\" (or ACTION \"Schedule\" with any CODE) makes new\n"
+            "                              groups end in ScheduleFailed (repeatable)\n"
             "  --qps ACTION:N              rate limit ACTION to N calls/s, answered with Throttling (repeatable)\n"
             "  --no-namespaces             runtime without mount namespaces\n"
             "  --seed N                    deterministic ids and fault decisions\n"
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
     const char **faults = xcalloc((size_t)argc + 1, sizeof *faults);
     const char **qps = xcalloc((size_t)argc + 1, sizeof *qps);
     char *sts = NULL;
+    char *sts_copy = NULL;
+    int rc = 0;
     enum { O_LISTEN = 1000, O_AKID, O_AKSECRET, O_STS, O_REGION, O_STATE, O_EXEC, O_ADMIN, O_LAT, O_SCHED,
            O_REAL, O_FAULT, O_QPS, O_NONS, O_SEED, O_LOG, O_CAP, O_STRS, O_LOWEV, O_VERSION, O_HELP };
     static const struct option lo[] = {
@@ -108,33 +111,36 @@ int main(int argc, char **argv)
             int l = log_level_parse(optarg);
             if (l < 0) {
                 fprintf(stderr, "eci-emulator: unknown log level %s\n", optarg);
-                return 2;
+                rc = 2;
+                goto done;
             }
             log_set_level((log_level)l);
             break;
         }
-        case O_VERSION: printf("eci-emulator %s\n", ECI_KUBELET_VERSION); return 0;
-        case O_HELP: usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case O_VERSION: printf("eci-emulator %s\n", ECI_KUBELET_VERSION); goto done;
+        case O_HELP: usage(stdout); goto done;
+        default: usage(stderr); rc = 2; goto done;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "eci-emulator: unexpected argument %s\n", argv[optind]);
-        return 2;
+        rc = 2;
+        goto done;
     }
     if (!o.access_key_secret)
         o.access_key_secret = getenv("ECI_EMULATOR_ACCESS_KEY_SECRET");
     if (!o.listen || !o.access_key_id || !o.access_key_secret) {
         usage(stderr);
-        return 2;
+        rc = 2;
+        goto done;
     }
-    char *sts_copy = NULL;
     if (sts) {
         sts_copy = xstrdup(sts);
         char *a = strchr(sts_copy, ':');
         if (!a) {
             fprintf(stderr, "eci-emulator: --sts-token expects ID:SECRET[:TOKEN]\n");
-            return 2;
+            rc = 2;
+            goto done;
         }
         *a++ = 0;
         char *b = strchr(a, ':');
@@ -161,7 +167,8 @@ int main(int argc, char **argv)
     if (!s || emu_server_start(s, err, sizeof err) != 0) {
         fprintf(stderr, "eci-emulator: %s\n", err);
         emu_server_free(s);
-        return 1;
+        rc = 1;
+        goto done;
     }
     printf("eci-emulator listening on %s\n", emu_server_url(s));
     fflush(stdout);
@@ -171,8 +178,10 @@ int main(int argc, char **argv)
     sigwait(&set, &sig);
     log_info("emulator", "signal %d: stopping every container group", sig);
     emu_server_free(s);
+done:
+    fflush(stdout);
     free(sts_copy);
     free(faults);
     free(qps);
-    return 0;
+    return rc;
 }

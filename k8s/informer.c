@@ -247,9 +247,30 @@ struct k8s_informer {
     int synced;
 };
 
+void k8s_transform_strip_meta(cJSON *obj, void *arg)
+{
+    (void)arg;
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    if (!cJSON_IsObject(meta))
+        return;
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
+    cJSON *ann = cJSON_GetObjectItemCaseSensitive(meta, "annotations");
+    if (cJSON_IsObject(ann)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(ann, "kubectl.kubernetes.io/last-applied-configuration");
+        if (!ann->child)
+            cJSON_DeleteItemFromObjectCaseSensitive(meta, "annotations");
+    }
+}
+
 static int inf_on_list(cJSON *list, void *arg)
 {
     k8s_informer *inf = arg;
+    if (inf->o.transform) {
+        cJSON *items = cJSON_GetObjectItemCaseSensitive(list, "items");
+        cJSON *it;
+        cJSON_ArrayForEach(it, items)
+            inf->o.transform(it, inf->o.handlers.arg);
+    }
     k8s_store_replace(inf->store, list, &inf->o.handlers);
     pthread_mutex_lock(&inf->mu);
     inf->synced = 1;
@@ -261,6 +282,8 @@ static int inf_on_list(cJSON *list, void *arg)
 static int inf_on_event(k8s_watch_type type, cJSON *obj, void *arg)
 {
     k8s_informer *inf = arg;
+    if (inf->o.transform && obj)
+        inf->o.transform(obj, inf->o.handlers.arg);
     k8s_store_apply(inf->store, type, obj, &inf->o.handlers);
     return 0;
 }

@@ -51,7 +51,17 @@ typedef struct k8s_informer_opts {
     int timeout_seconds; /* watch request timeout; 0 = 300 */
     long list_page_size; /* 0 = 500 */
     void (*on_error)(const k8s_error *err, void *arg); /* recovered failures; arg = handlers.arg */
+    /* Applied to every listed or watched object before it is stored (like
+     * client-go's SetTransform), e.g. k8s_transform_strip_meta; may be NULL.
+     * It edits the object in place; arg = handlers.arg. */
+    void (*transform)(cJSON *obj, void *arg);
 } k8s_informer_opts;
+
+/* A transform that drops what a cache rarely needs and that dominates an
+ * object's size: metadata.managedFields and the
+ * kubectl.kubernetes.io/last-applied-configuration annotation. obj is edited in
+ * place; arg is unused. */
+void k8s_transform_strip_meta(cJSON *obj, void *arg);
 
 typedef struct k8s_informer k8s_informer;
 

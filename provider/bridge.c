@@ -133,6 +133,16 @@ static void collect(void *ud)
         k8s_informer_stats(b->pods, &ws);
         prom_set(b->m_watch_restarts, NULL, ws.connects ? (double)(ws.connects - 1) : 0);
     }
+    if (b->kc) {
+        k8s_request_stat st[64];
+        size_t n = k8s_client_stats(b->kc, st, sizeof st / sizeof st[0]);
+        if (n > sizeof st / sizeof st[0])
+            n = sizeof st / sizeof st[0];
+        for (size_t i = 0; i < n; i++) {
+            const char *lv[] = {st[i].verb, st[i].resource};
+            prom_set(b->m_k8s_requests, lv, (double)st[i].count);
+        }
+    }
 }
 
 static void metrics_init(prov_bridge *b)
@@ -146,6 +156,9 @@ static void metrics_init(prov_bridge *b)
     b->m_pods_phase = prom_gauge(b->metrics, "eci_kubelet_pods", "Pods on the node by phase.", phase);
     b->m_status_writes =
         prom_counter(b->metrics, "eci_kubelet_pod_status_writes_total", "Pod status writes to the apiserver.", NULL);
+    const char *vr[] = {"verb", "resource", NULL};
+    b->m_k8s_requests = prom_counter(b->metrics, "eci_kubelet_kube_requests_total",
+                                      "Requests to the apiserver by verb and resource.", vr);
     b->m_watch_restarts =
         prom_gauge(b->metrics, "eci_kubelet_pod_watch_restarts", "Restarts of the pod watch since start.", NULL);
     prom_add_collector(b->metrics, collect, b);
@@ -296,6 +309,13 @@ static void on_new_leader(const char *identity, void *arg)
     log_info(COMP, "election lease held by %s", identity);
 }
 
+static void on_watch_error(const k8s_error *err, void *arg)
+{
+    (void)arg;
+    char buf[768];
+    log_warn(COMP, "pod watch (recovering): %s", k8s_error_format(err, buf, sizeof buf));
+}
+
 static int ready(void *ud)
 {
     prov_bridge *b = ud;
@@ -410,7 +430,9 @@ int prov_bridge_run(const prov_cfg *cfg)
     k8s_informer_opts io = {0};
     io.resource = &K8S_RES_PODS;
     io.field_selector = selector;
+    io.transform = k8s_transform_strip_meta;
     prov_pod_handlers(b, &io.handlers);
+    io.on_error = on_watch_error;
     k8s_error kerr;
     if (k8s_informer_start(b->kc, &io, &b->pods, &kerr) != 0) {
         char buf[768];
@@ -419,6 +441,7 @@ int prov_bridge_run(const prov_cfg *cfg)
     }
     k8s_informer_opts so = {0};
     so.resource = &K8S_RES_SERVICES;
+    so.transform = k8s_transform_strip_meta;
     if (k8s_informer_start(b->kc, &so, &b->services, &kerr) != 0) {
         char buf[768];
         log_warn(COMP, "service informer (service-link variables are listed per pod instead): %s",

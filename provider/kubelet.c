@@ -1,10 +1,10 @@
 /* Kubelet API handlers backed by ECI: pods from the informer, logs through
  * DescribeContainerLog (followed by polling from the last line's timestamp,
  * never repeating a line), exec through ExecContainerCommand's WebSocket
- * (eci/exec_stream.h) as an rc_backend, and the bridge's own metrics. */
+ * (provider/kapi_eci.c) as an rc_backend, and the bridge's own metrics. */
 #include "provider/kubelet.h"
 #include "provider/bridge_int.h"
-#include "eci/exec_stream.h"
+#include "provider/kapi_eci.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -14,14 +14,16 @@
 
 #define COMP "kubelet"
 #define FOLLOW_POLL_MS 1000
+#define FOLLOW_MAX_WAIT_MS 16000
 #define ECI_TAIL_MAX 2000
 
 struct prov_kubelet {
     prov_bridge *b;
     prov_kauth *auth;
     kapi_auth kauth;
+    kapi_auth_cache *auth_cache;
     kapi_handlers handlers;
-    rc_backend exec;
+    kapi_eci *exec;
     prov_kstats *stats;
     kapi_server *srv;
 };
@@ -193,10 +195,50 @@ static void h_port_forward(void *ud, const kapi_request *req, kapi_response *w)
 /* ---- /containerLogs ---------------------------------------------------------- */
 
 typedef struct log_cursor {
-    char last_ts[48]; /* RFC 3339 nano of the newest line sent */
-    long at_last;     /* lines sent carrying exactly last_ts */
+    int have;         /* a line was seen */
+    int64_t last_sec; /* time of the newest line seen (unix s + ns) */
+    long last_nsec;
+    long at_last;     /* lines seen carrying exactly that time */
     int64_t sent;     /* bytes sent */
 } log_cursor;
+
+/* A line's RFC 3339 stamp (any fraction length, Z or an offset) → unix
+ * seconds and nanoseconds; -1 when it is not one. Compared as numbers, so
+ * "…05.1Z" and "…05.12Z" order right whatever the digits. */
+static int log_ts_parse(const char *p, size_t len, int64_t *sec, long *nsec)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, p, len);
+    buf[len] = 0;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *q = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!q)
+        return -1;
+    long ns = 0;
+    if (*q == '.') {
+        int digits = 0;
+        for (q++; *q >= '0' && *q <= '9'; q++, digits++)
+            if (digits < 9)
+                ns = ns * 10 + (*q - '0');
+        for (; digits < 9; digits++)
+            ns *= 10;
+    }
+    int64_t off = 0;
+    if (*q == '+' || *q == '-') {
+        int hh = 0, mm = 0;
+        if (sscanf(q + 1, "%2d:%2d", &hh, &mm) != 2)
+            return -1;
+        off = (*q == '-' ? -1 : 1) * (int64_t)(hh * 3600 + mm * 60);
+    } else if (*q != 'Z' && *q != 'z') {
+        return -1;
+    }
+    *sec = (int64_t)timegm(&tm) - off;
+    *nsec = ns;
+    return 0;
+}
 
 /* Emit lines of content (each "TS text\n") newer than the cursor (w NULL:
  * only move the cursor). Returns -1 when the client is gone or the byte limit
@@ -209,13 +251,23 @@ static int emit_lines(kapi_response *w, const char *content, const kapi_log_opti
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
         const char *sp = memchr(p, ' ', len);
-        char ts[48] = "";
-        if (sp && (size_t)(sp - p) < sizeof ts)
-            snprintf(ts, sizeof ts, "%.*s", (int)(sp - p), p);
-        int cmp = cur->last_ts[0] ? strcmp(ts, cur->last_ts) : 1;
+        int64_t sec = 0;
+        long nsec = 0;
+        int cmp;
+        if (!sp || log_ts_parse(p, (size_t)(sp - p), &sec, &nsec) != 0)
+            cmp = cur->have ? 0 : 1; /* no stamp: counted with the last one */
+        else if (!cur->have)
+            cmp = 1;
+        else
+            cmp = sec != cur->last_sec ? (sec > cur->last_sec ? 1 : -1)
+                                       : (nsec != cur->last_nsec ? (nsec > cur->last_nsec ? 1 : -1) : 0);
         int send = 0;
         if (cmp > 0) {
-            snprintf(cur->last_ts, sizeof cur->last_ts, "%s", ts);
+            if (sp && cmp > 0 && log_ts_parse(p, (size_t)(sp - p), &sec, &nsec) == 0) {
+                cur->last_sec = sec;
+                cur->last_nsec = nsec;
+            }
+            cur->have = 1;
             cur->at_last = 1;
             same = 1;
             send = 1;
@@ -297,14 +349,13 @@ static int fetch_log(prov_bridge *b, const char *gid, const char *container, con
     return rc;
 }
 
-/* Seconds-precision RFC 3339 of an RFC 3339 nano timestamp (for StartTime). */
-static void second_of(const char *ts, char *out, size_t n)
+/* Seconds-precision RFC 3339 UTC (for StartTime). */
+static void second_of(int64_t sec, char *out, size_t n)
 {
-    const char *dot = strchr(ts, '.');
-    if (dot)
-        snprintf(out, n, "%.*sZ", (int)(dot - ts), ts);
-    else
-        snprintf(out, n, "%s", ts);
+    time_t t = (time_t)sec;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int container_terminated(prov_bridge *b, const char *ns, const char *name, const char *uid,
@@ -378,21 +429,30 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
     if (!o.follow || rc != 0)
         return;
     int final = 0;
+    long wait_ms = FOLLOW_POLL_MS;
     while (!atomic_load(&b->stop) && !kapi_resp_client_gone(w)) {
-        struct timespec ts = {FOLLOW_POLL_MS / 1000, (FOLLOW_POLL_MS % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-        if (kapi_resp_client_gone(w))
+        /* Sleep in short steps so a client that leaves is noticed soon. */
+        for (long slept = 0; slept < wait_ms && !atomic_load(&b->stop) && !kapi_resp_client_gone(w);
+             slept += 200) {
+            struct timespec ts = {0, 200 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (kapi_resp_client_gone(w) || atomic_load(&b->stop))
             break;
         int done = container_terminated(b, ns, name, uid, container);
         char start[48] = "";
-        if (cur.last_ts[0])
-            second_of(cur.last_ts, start, sizeof start);
+        if (cur.have && cur.last_sec > 0)
+            second_of(cur.last_sec, start, sizeof start);
         content = NULL;
         if (fetch_log(b, gid, container, &o, start[0] ? start : NULL, 0, &content, &eerr) != 0) {
             if (eci_error_classify(&eerr) == ECI_CLASS_NOT_FOUND)
                 break;
+            /* Throttled or failing: back off (DescribeContainerLog has a
+             * per-minute quota shared by every follower). */
+            wait_ms = wait_ms * 2 > FOLLOW_MAX_WAIT_MS ? FOLLOW_MAX_WAIT_MS : wait_ms * 2;
             continue;
         }
+        wait_ms = FOLLOW_POLL_MS;
         rc = emit_lines(w, content, &o, &cur);
         free(content);
         if (rc != 0 || final)
@@ -402,114 +462,30 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
     }
 }
 
-/* ---- exec / attach through ExecContainerCommand -------------------------------- */
+/* ---- exec / attach: provider/kapi_eci.c, resolving pods to groups here ---- */
 
-struct rc_proc {
-    eci_exec_stream *s;
-    rc_output out;
-};
-
-static void exec_output(void *ud, int channel, const void *data, size_t len)
+static int resolve_group(void *ud, const char *ns, const char *name, const char *uid, char **cg_id, char *err,
+                         size_t errlen)
 {
-    struct rc_proc *p = ud;
-    if (channel == 1 || channel == 2)
-        p->out.write(p->out.ctx, channel, data, len);
-}
-
-static rc_proc *exec_start(void *ud, const rc_target *t, const rc_options *o, const rc_output *out, char *err,
-                           size_t errlen)
-{
-    prov_kubelet *k = ud;
-    prov_bridge *b = k->b;
-    if (strcmp(t->kind, "exec") != 0) {
-        snprintf(err, errlen,
-                 "attach is not supported for pods on ECI: ECI has no attach API (use kubectl logs -f, or "
-                 "kubectl exec)");
-        return NULL;
-    }
-    cJSON *pod = k8s_informer_get(b->pods, t->namespace_, t->pod);
+    prov_bridge *b = ud;
+    cJSON *pod = k8s_informer_get(b->pods, ns, name);
     if (!pod) {
-        snprintf(err, errlen, "pod %s/%s not found on node %s", t->namespace_, t->pod, b->cfg->node_name);
-        return NULL;
-    }
-    prov_gm_entry e;
-    int have = prov_gm_get(b->gm, k8s_meta_str(pod, "uid"), &e) == 0;
-    cJSON_Delete(pod);
-    if (!have) {
-        snprintf(err, errlen, "container %s of pod %s/%s is not running yet", t->container, t->namespace_, t->pod);
-        return NULL;
-    }
-    eci_exec_req req = {0};
-    req.container_group_id = e.group_id;
-    req.container_name = (char *)t->container;
-    for (size_t i = 0; i < o->argc; i++)
-        eci_strv_add(&req.command, o->argv[i]);
-    req.tty = ECI_BOOL(o->tty);
-    req.stdin_open = ECI_BOOL(o->in);
-    eci_exec_resp resp;
-    eci_error eerr;
-    int rc = eci_exec_container_command(b->ec, &req, &resp, &eerr);
-    eci_strv_free(&req.command);
-    if (rc != 0 || !resp.web_socket_uri) {
-        char buf[900];
-        snprintf(err, errlen, "ExecContainerCommand: %s",
-                 rc != 0 ? eci_error_format(&eerr, buf, sizeof buf) : "no WebSocketUri in the answer");
-        eci_exec_resp_free(&resp);
-        return NULL;
-    }
-    struct rc_proc *p = xcalloc(1, sizeof *p);
-    p->out = *out;
-    eci_exec_opts eo = {0};
-    eo.ca_file = b->cfg->eci_ca_file[0] ? b->cfg->eci_ca_file : NULL;
-    eo.insecure_skip_verify = b->cfg->eci_insecure_skip_tls_verify;
-    eo.on_output = exec_output;
-    eo.ud = p;
-    p->s = eci_exec_open(resp.web_socket_uri, &eo, &eerr);
-    eci_exec_resp_free(&resp);
-    if (!p->s) {
-        char buf[900];
-        snprintf(err, errlen, "exec stream: %s", eci_error_format(&eerr, buf, sizeof buf));
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
-static int exec_write_stdin(rc_proc *p, const void *data, size_t n)
-{
-    return eci_exec_write_stdin(p->s, data, n) == 0 ? 0 : -1;
-}
-
-static void exec_close_stdin(rc_proc *p)
-{
-    eci_exec_close_stdin(p->s);
-}
-
-static void exec_resize(rc_proc *p, uint16_t width, uint16_t height)
-{
-    eci_exec_resize(p->s, width, height);
-}
-
-static int exec_wait(rc_proc *p, int *exit_code, char *msg, size_t msglen)
-{
-    eci_error err;
-    if (eci_exec_wait(p->s, -1, exit_code, &err) != 0) {
-        char buf[900];
-        snprintf(msg, msglen, "%s", eci_error_format(&err, buf, sizeof buf));
+        snprintf(err, errlen, "pod %s/%s not found on node %s", ns, name, b->cfg->node_name);
         return -1;
     }
-    return 0;
-}
-
-static void exec_cancel(rc_proc *p)
-{
-    eci_exec_cancel(p->s);
-}
-
-static void exec_release(rc_proc *p)
-{
-    eci_exec_free(p->s);
-    free(p);
+    const char *puid = k8s_meta_str(pod, "uid");
+    prov_gm_entry e;
+    int rc = -1;
+    if (uid && uid[0] && (!puid || strcmp(uid, puid) != 0))
+        snprintf(err, errlen, "pod %s/%s with uid %s not found on node %s", ns, name, uid, b->cfg->node_name);
+    else if (!puid || prov_gm_get(b->gm, puid, &e) != 0)
+        snprintf(err, errlen, "pod %s/%s has no running container group yet", ns, name);
+    else {
+        *cg_id = xstrdup(e.group_id);
+        rc = 0;
+    }
+    cJSON_Delete(pod);
+    return rc;
 }
 
 /* ---- server ------------------------------------------------------------------ */
@@ -523,21 +499,22 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     k->kauth.ud = k->auth;
     k->kauth.authn = prov_kauth_authn;
     k->kauth.authz = prov_kauth_authz;
-    k->exec.ud = k;
-    k->exec.start = exec_start;
-    k->exec.write_stdin = exec_write_stdin;
-    k->exec.close_stdin = exec_close_stdin;
-    k->exec.resize = exec_resize;
-    k->exec.wait = exec_wait;
-    k->exec.cancel = exec_cancel;
-    k->exec.release = exec_release;
+    /* The kubelet's webhook cache lifetimes: tokens 2 min, allowed 5 min, denied 30 s. */
+    k->auth_cache = kapi_auth_cache_new(&k->kauth, 120000, 300000, 30000, 0);
+    kapi_eci_config ec = {0};
+    ec.client = b->ec;
+    ec.resolve = resolve_group;
+    ec.resolve_ud = b;
+    ec.ws_ca_file = cfg->eci_ca_file[0] ? cfg->eci_ca_file : NULL;
+    ec.ws_insecure_skip_verify = cfg->eci_insecure_skip_tls_verify;
+    k->exec = kapi_eci_new(&ec);
     k->handlers.ud = k;
     k->handlers.pods = h_pods;
     k->handlers.container_logs = h_logs;
     k->handlers.port_forward = h_port_forward;
     k->handlers.run = h_run;
     k->handlers.metrics = h_metrics;
-    k->handlers.exec = &k->exec;
+    k->handlers.exec = kapi_eci_backend(k->exec);
     k->stats = prov_kstats_new(b);
     k->handlers.stats_summary = h_stats_summary;
     k->handlers.metrics_resource = h_metrics_resource;
@@ -549,15 +526,13 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     kc.client_ca_file = cfg->client_ca_file[0] ? cfg->client_ca_file : NULL;
     kc.node_name = cfg->node_name;
     kc.fine_grained_authz = 1;
-    kc.auth = &k->kauth;
+    kc.auth = kapi_auth_cache_auth(k->auth_cache);
     kc.handlers = &k->handlers;
     char err[512];
     k->srv = kapi_server_start(&kc, err, sizeof err);
     if (!k->srv) {
         log_error(COMP, "kubelet API server on port %d: %s", cfg->port, err);
-        prov_kauth_free(k->auth);
-        prov_kstats_free(k->stats);
-        free(k);
+        prov_kubelet_stop(k);
         return NULL;
     }
     log_info(COMP, "kubelet API listening on port %d (TLS%s)", kapi_server_port(k->srv),
@@ -570,6 +545,8 @@ void prov_kubelet_stop(prov_kubelet *k)
     if (!k)
         return;
     kapi_server_stop(k->srv);
+    kapi_eci_free(k->exec);
+    kapi_auth_cache_free(k->auth_cache);
     prov_kauth_free(k->auth);
     prov_kstats_free(k->stats);
     free(k);

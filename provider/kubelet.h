@@ -13,7 +13,7 @@
 
 struct prov_bridge;
 
-/* TokenReview / SubjectAccessReview with caches. kc is borrowed. */
+/* TokenReview / SubjectAccessReview (wrapped in kapi_auth_cache). kc is borrowed. */
 typedef struct prov_kauth prov_kauth;
 prov_kauth *prov_kauth_new(k8s_client *kc);
 void prov_kauth_free(prov_kauth *a);

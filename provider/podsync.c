@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define COMP "podsync"
 
@@ -82,7 +83,13 @@ static void on_update(const cJSON *old_obj, const cJSON *new_obj, void *arg)
             pthread_mutex_unlock(&b->upd_mu);
         }
     }
-    if (spec_changed || is_deleting(old_obj) != is_deleting(new_obj))
+    /* A deadline counts from startTime, which the status sync writes. */
+    const cJSON *ost = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(old_obj, "status"),
+                                                        "startTime");
+    const cJSON *nst = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(new_obj, "status"),
+                                                        "startTime");
+    int deadline_starts = !ost && nst && cJSON_GetObjectItemCaseSensitive(ns, "activeDeadlineSeconds");
+    if (spec_changed || deadline_starts || is_deleting(old_obj) != is_deleting(new_obj))
         queue(b, new_obj);
 }
 
@@ -399,6 +406,38 @@ out:
     return rc;
 }
 
+/* activeDeadlineSeconds, enforced like the kubelet does (ECI also gets the
+ * value at creation, but a later change cannot be sent to it): past the
+ * deadline the group is deleted and the pod fails with DeadlineExceeded;
+ * before it, the key comes back when the deadline falls. Returns 1 when the
+ * deadline was enforced. */
+static int check_deadline(prov_bridge *b, const char *key, const cJSON *pod, const prov_gm_entry *e)
+{
+    const cJSON *ad = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "spec"),
+                                                       "activeDeadlineSeconds");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"), "startTime");
+    if (!cJSON_IsNumber(ad) || !cJSON_IsString(st))
+        return 0;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!strptime(st->valuestring, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        return 0;
+    time_t start = timegm(&tm);
+    double left = (double)start + ad->valuedouble - (double)time(NULL);
+    if (left > 0) {
+        prov_wq_add_after(b->wq, key, (long)(left * 1000) + 500);
+        return 0;
+    }
+    eci_error err;
+    if (prov_delete_group(b, e->group_id, &err) != 0)
+        return 0;
+    prov_gm_del(b->gm, e->uid);
+    log_info(COMP, "pod %s/%s passed its activeDeadlineSeconds: deleted container group %s", e->ns, e->name,
+             e->group_id);
+    set_failed(b, pod, "DeadlineExceeded", "Pod was active on the node longer than the specified deadline");
+    return 1;
+}
+
 int prov_sync_pod(prov_bridge *b, const char *key)
 {
     char ns[254], name[254], uid[64];
@@ -415,7 +454,7 @@ int prov_sync_pod(prov_bridge *b, const char *key)
         prov_gm_entry e;
         const char *phase = pod_phase(pod);
         if (prov_gm_get(b->gm, uid, &e) == 0)
-            rc = sync_update(b, pod, uid, &e);
+            rc = check_deadline(b, key, pod, &e) ? 0 : sync_update(b, pod, uid, &e);
         else if (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0)
             rc = 0;
         else

@@ -79,7 +79,7 @@ check_output() {
     local name=$1 pat=$2; shift 2
     local out rc
     out=$("$@" 2>&1); rc=$?
-    if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -Eq -- "$pat"; then
+    if [ $rc -eq 0 ] && grep -Eq -- "$pat" <<<"$out"; then
         ok "$name"; return 0
     fi
     not_ok "$name" "command: $* (exit $rc)" "expected output matching: $pat" \
@@ -210,11 +210,15 @@ need_cluster() {
 }
 
 # test_namespace [PREFIX]: create a fresh namespace, set TEST_NS to its name;
-# it is deleted (without waiting) at exit. Call it directly, not in $(...).
+# it is deleted (without waiting) at exit. Returns once the service account
+# controller has created its "default" service account (until then the
+# apiserver rejects pods in it). Call it directly, not in $(...).
 test_namespace() {
     TEST_NS=${1:-t}-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
     kubectl_ create namespace "$TEST_NS" >/dev/null || return 1
     on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace '$TEST_NS' --wait=false"
+    wait_for 30 kubectl_ -n "$TEST_NS" get serviceaccount default ||
+        diag "no default service account in $TEST_NS after 30 s"
 }
 
 # ---------------------------------------------------------------- bridge

@@ -38,6 +38,8 @@ static cJSON *group_summary(const emu_group *g)
     char ts[32];
     emu_fmt_time(g->created, ts, sizeof ts);
     cJSON_AddStringToObject(o, "CreationTime", ts);
+    if (g->running_at > 0)
+        cJSON_AddNumberToObject(o, "RunningAtMs", (double)(long long)(g->running_at * 1000.0));
     cJSON *tags = cJSON_AddObjectToObject(o, "Tags");
     for (size_t i = 0; i < g->spec->tags.n; i++)
         cJSON_AddStringToObject(tags, g->spec->tags.items[i].key, g->spec->tags.items[i].val);

@@ -150,6 +150,11 @@ emu_spec *emu_spec_parse_update(const kv_list *p, const emu_spec *cur, int *chan
 void emu_spec_free(emu_spec *s);
 /* Deep copy (free with emu_spec_free). */
 emu_spec *emu_spec_copy(const emu_spec *s);
+/* Free a container's fields (not the struct itself). */
+void emu_container_free(emu_container *c);
+/* Append the canonical text of the updatable part of s (containers, init
+ * containers, credentials count) to b. */
+void emu_spec_update_sig(dynbuf *b, const emu_spec *s);
 /* Valid Cpu/Memory combinations of the service; 1 when allowed. */
 int emu_spec_cpu_mem_ok(double cpu, double mem);
 
@@ -182,11 +187,13 @@ typedef struct emu_group {
     uint64_t seq;                 /* creation order */
     time_t created, started, succeeded, failed;
     double changed_at;            /* last status-visible change (wall seconds) */
+    double running_at;            /* first time Running (wall seconds, 0 = never) */
     char fingerprint[512];
     int64_t schedule_at_ms;       /* monotonic; start the runtime then */
     int64_t transient_until_ms;   /* Restarting/Updating shown until then */
     int rt_started;               /* runtime group exists */
     int rt_busy;                  /* a runtime call is in flight */
+    int spec_dirty;               /* updated before the runtime started it */
     int schedule_fail;            /* become ScheduleFailed instead of starting */
     int forced_failed;            /* admin /fail */
     emu_event events[EMU_MAX_EVENTS];
@@ -300,6 +307,7 @@ typedef struct emu_ledger_create {
     char code[80];
     char request_id[40];
     time_t at;
+    double at_s;                  /* wall seconds with fraction (benchmarks) */
 } emu_ledger_create;
 
 typedef struct emu_ledger {

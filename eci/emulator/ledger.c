@@ -52,7 +52,8 @@ void emu_ledger_record_create(emu_ledger *l, const char *token, const char *grou
         snprintf(c->group_id, sizeof c->group_id, "%s", group_id ? group_id : "");
         snprintf(c->code, sizeof c->code, "%s", code);
         snprintf(c->request_id, sizeof c->request_id, "%s", request_id);
-        c->at = time(NULL);
+        c->at_s = emu_now();
+        c->at = (time_t)c->at_s;
     }
     pthread_mutex_unlock(&l->mu);
 }
@@ -94,6 +95,7 @@ cJSON *emu_ledger_json(emu_ledger *l)
         char ts[32];
         emu_fmt_time(c->at, ts, sizeof ts);
         cJSON_AddStringToObject(x, "Time", ts);
+        cJSON_AddNumberToObject(x, "TimeMs", (double)(long long)(c->at_s * 1000.0));
         cJSON_AddItemToArray(cr, x);
         if (strcmp(c->code, "OK") == 0)
             ok++;

@@ -216,6 +216,7 @@ static void *worker(void *arg)
     }
     if (w->op != OP_STOP) {
         int orphan = 0;
+        emu_spec *redo = NULL;
         pthread_mutex_lock(&s->store.mu);
         emu_group *g = emu_store_find(&s->store, w->id);
         if (!g) {
@@ -224,6 +225,10 @@ static void *worker(void *arg)
             g->rt_busy = 0;
             if (w->op == OP_START)
                 g->rt_started = rc == 0;
+            if (w->op == OP_START && rc == 0 && g->spec_dirty) {
+                g->spec_dirty = 0;
+                redo = emu_spec_copy(g->spec);
+            }
             if (rc) {
                 time_t now = time(NULL);
                 emu_group_event(g, &s->rng, "Warning", "Failed", NULL, err, now);
@@ -233,6 +238,8 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&s->store.mu);
         if (orphan) /* deleted while starting */
             emu_rt_stop_group(s->rt, w->id, 0);
+        if (redo) /* updated while starting */
+            emu_lifecycle_update_group(s, w->id, redo);
     }
     bundle_free(w->b);
     free(w);

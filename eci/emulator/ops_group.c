@@ -171,6 +171,8 @@ int emu_op_update_group(emu_req *r, cJSON *out, emu_err *e)
     char id[32];
     snprintf(id, sizeof id, "%s", g->id);
     emu_spec *copy = g->rt_started ? emu_spec_copy(ns) : NULL;
+    if (!g->rt_started)
+        g->spec_dirty = 1; /* the start in flight used the old spec */
     pthread_mutex_unlock(&s->store.mu);
     if (copy)
         emu_lifecycle_update_group(s, id, copy);

@@ -183,6 +183,8 @@ void emu_group_set_status(emu_group *g, const char *status, double now)
     snprintf(g->status, sizeof g->status, "%s", status);
     if (strcmp(status, "Running") == 0 && !g->started)
         g->started = (time_t)now;
+    if (strcmp(status, "Running") == 0 && g->running_at == 0)
+        g->running_at = now;
     if (strcmp(status, "Succeeded") == 0 && !g->succeeded)
         g->succeeded = (time_t)now;
     if ((strcmp(status, "Failed") == 0 || strcmp(status, "ScheduleFailed") == 0) && !g->failed)

@@ -140,94 +140,6 @@ static int env_key_ok(const char *k)
     return 1;
 }
 
-static void probe_free(emu_probe *p)
-{
-    emu_strv_free(p->exec, p->nexec);
-    free(p->http_path);
-    free(p->http_scheme);
-}
-
-static void container_free(emu_container *c)
-{
-    free(c->name);
-    free(c->image);
-    free(c->image_pull_policy);
-    free(c->working_dir);
-    emu_strv_free(c->command, c->ncommand);
-    emu_strv_free(c->args, c->nargs);
-    for (size_t i = 0; i < c->nenv; i++) {
-        free(c->env[i].key);
-        free(c->env[i].value);
-        free(c->env[i].field_path);
-    }
-    free(c->env);
-    for (size_t i = 0; i < c->nports; i++)
-        free(c->ports[i].protocol);
-    free(c->ports);
-    for (size_t i = 0; i < c->nmounts; i++) {
-        free(c->mounts[i].name);
-        free(c->mounts[i].mount_path);
-        free(c->mounts[i].sub_path);
-        free(c->mounts[i].propagation);
-    }
-    free(c->mounts);
-    probe_free(&c->liveness);
-    probe_free(&c->readiness);
-    emu_strv_free(c->cap_add, c->ncap);
-    emu_strv_free(c->post_start, c->npost_start);
-    emu_strv_free(c->pre_stop, c->npre_stop);
-}
-
-static void volume_free(emu_volume *v)
-{
-    free(v->name);
-    free(v->type);
-    free(v->medium);
-    free(v->size_limit);
-    free(v->nfs_server);
-    free(v->nfs_path);
-    for (size_t i = 0; i < v->nfiles; i++) {
-        free(v->files[i].path);
-        free(v->files[i].content);
-    }
-    free(v->files);
-    free(v->disk_id);
-    free(v->disk_fs_type);
-    free(v->flex_driver);
-    free(v->flex_fs_type);
-    free(v->flex_options);
-    free(v->host_path);
-    free(v->host_path_type);
-}
-
-void emu_spec_free(emu_spec *s)
-{
-    if (!s)
-        return;
-    char **strs[] = {&s->region, &s->zone, &s->name, &s->security_group, &s->vswitch,
-                     &s->restart_policy, &s->instance_type, &s->resource_group, &s->dns_policy,
-                     &s->ram_role, &s->spot_strategy, &s->host_name, &s->eip_instance,
-                     &s->image_snapshot};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        free(*strs[i]);
-    for (size_t i = 0; i < s->ncontainers; i++)
-        container_free(&s->containers[i]);
-    free(s->containers);
-    for (size_t i = 0; i < s->ninits; i++)
-        container_free(&s->inits[i]);
-    free(s->inits);
-    for (size_t i = 0; i < s->nvolumes; i++)
-        volume_free(&s->volumes[i]);
-    free(s->volumes);
-    kv_free(&s->tags);
-    emu_strv_free(s->dns_ns, s->ndns_ns);
-    emu_strv_free(s->dns_search, s->ndns_search);
-    kv_free(&s->dns_opts);
-    kv_free(&s->host_aliases);
-    kv_free(&s->sysctls);
-    free(s);
-}
-
 static int parse_probe(const kv_list *p, const char *base, int liveness, emu_probe *pr, emu_err *e)
 {
     char key[640], pre[256];
@@ -1010,50 +922,6 @@ fail:
     return NULL;
 }
 
-/* A canonical text of the updatable part of a spec (containers, init
- * containers, credentials count) to detect NoNeedUpdate. */
-static void sig_container(dynbuf *b, const emu_container *c)
-{
-    dynbuf_printf(b, "[%s|%s|%s|%s|%g|%g|%ld|%d%d%d|", c->name, c->image,
-                  c->image_pull_policy ? c->image_pull_policy : "", c->working_dir ? c->working_dir : "",
-                  c->cpu, c->memory, c->gpu, c->tty, c->stdin_open, c->stdin_once);
-    for (size_t i = 0; i < c->ncommand; i++)
-        dynbuf_printf(b, "c:%s\x1f", c->command[i]);
-    for (size_t i = 0; i < c->nargs; i++)
-        dynbuf_printf(b, "a:%s\x1f", c->args[i]);
-    for (size_t i = 0; i < c->nenv; i++)
-        dynbuf_printf(b, "e:%s=%s/%s\x1f", c->env[i].key, c->env[i].value ? c->env[i].value : "",
-                      c->env[i].field_path ? c->env[i].field_path : "");
-    for (size_t i = 0; i < c->nports; i++)
-        dynbuf_printf(b, "p:%ld/%s\x1f", c->ports[i].port, c->ports[i].protocol);
-    for (size_t i = 0; i < c->nmounts; i++)
-        dynbuf_printf(b, "m:%s:%s:%s:%s:%d\x1f", c->mounts[i].name, c->mounts[i].mount_path,
-                      c->mounts[i].sub_path ? c->mounts[i].sub_path : "",
-                      c->mounts[i].propagation ? c->mounts[i].propagation : "", c->mounts[i].read_only);
-    const emu_probe *pr[2] = {&c->liveness, &c->readiness};
-    for (int k = 0; k < 2; k++) {
-        dynbuf_printf(b, "pr%d:%d:%s:%s:%ld:%ld:%ld:%ld:%ld:%ld:%ld:", k, pr[k]->present,
-                      pr[k]->http_path ? pr[k]->http_path : "", pr[k]->http_scheme ? pr[k]->http_scheme : "",
-                      pr[k]->http_port, pr[k]->tcp_port, pr[k]->initial_delay, pr[k]->period,
-                      pr[k]->timeout, pr[k]->success, pr[k]->failure);
-        for (size_t i = 0; i < pr[k]->nexec; i++)
-            dynbuf_printf(b, "%s\x1f", pr[k]->exec[i]);
-    }
-    for (size_t i = 0; i < c->ncap; i++)
-        dynbuf_printf(b, "cap:%s\x1f", c->cap_add[i]);
-    dynbuf_printf(b, "ro:%d:u:%ld]", c->read_only_root, c->run_as_user);
-}
-
-static void spec_sig(dynbuf *b, const emu_spec *s)
-{
-    for (size_t i = 0; i < s->ninits; i++)
-        sig_container(b, &s->inits[i]);
-    dynbuf_adds(b, "|");
-    for (size_t i = 0; i < s->ncontainers; i++)
-        sig_container(b, &s->containers[i]);
-    dynbuf_printf(b, "|creds:%zu", s->nregistry_creds);
-}
-
 static int has_prefix_param(const kv_list *p, const char *prefix)
 {
     size_t n = strlen(prefix);
@@ -1063,133 +931,13 @@ static int has_prefix_param(const kv_list *p, const char *prefix)
     return 0;
 }
 
-/* Deep copy through the parser is the simplest faithful copy: rebuild the
- * container lists from parameters when they are replaced, and otherwise move
- * nothing (the new spec borrows nothing from cur). */
-static void copy_str(char **dst, const char *src) { *dst = src ? xstrdup(src) : NULL; }
-
-static char **copy_strv(char *const *v, size_t n)
-{
-    if (!n)
-        return NULL;
-    char **o = xcalloc(n, sizeof *o);
-    for (size_t i = 0; i < n; i++)
-        o[i] = xstrdup(v[i]);
-    return o;
-}
-
-static void copy_probe(emu_probe *d, const emu_probe *s)
-{
-    *d = *s;
-    d->exec = copy_strv(s->exec, s->nexec);
-    copy_str(&d->http_path, s->http_path);
-    copy_str(&d->http_scheme, s->http_scheme);
-}
-
-static void copy_container(emu_container *d, const emu_container *s)
-{
-    *d = *s;
-    copy_str(&d->name, s->name);
-    copy_str(&d->image, s->image);
-    copy_str(&d->image_pull_policy, s->image_pull_policy);
-    copy_str(&d->working_dir, s->working_dir);
-    d->command = copy_strv(s->command, s->ncommand);
-    d->args = copy_strv(s->args, s->nargs);
-    d->env = s->nenv ? xcalloc(s->nenv, sizeof *d->env) : NULL;
-    for (size_t i = 0; i < s->nenv; i++) {
-        copy_str(&d->env[i].key, s->env[i].key);
-        copy_str(&d->env[i].value, s->env[i].value);
-        copy_str(&d->env[i].field_path, s->env[i].field_path);
-    }
-    d->ports = s->nports ? xcalloc(s->nports, sizeof *d->ports) : NULL;
-    for (size_t i = 0; i < s->nports; i++) {
-        d->ports[i].port = s->ports[i].port;
-        copy_str(&d->ports[i].protocol, s->ports[i].protocol);
-    }
-    d->mounts = s->nmounts ? xcalloc(s->nmounts, sizeof *d->mounts) : NULL;
-    for (size_t i = 0; i < s->nmounts; i++) {
-        d->mounts[i].read_only = s->mounts[i].read_only;
-        copy_str(&d->mounts[i].name, s->mounts[i].name);
-        copy_str(&d->mounts[i].mount_path, s->mounts[i].mount_path);
-        copy_str(&d->mounts[i].sub_path, s->mounts[i].sub_path);
-        copy_str(&d->mounts[i].propagation, s->mounts[i].propagation);
-    }
-    copy_probe(&d->liveness, &s->liveness);
-    copy_probe(&d->readiness, &s->readiness);
-    d->cap_add = copy_strv(s->cap_add, s->ncap);
-    d->post_start = copy_strv(s->post_start, s->npost_start);
-    d->pre_stop = copy_strv(s->pre_stop, s->npre_stop);
-}
-
-static void copy_volume(emu_volume *d, const emu_volume *s)
-{
-    *d = *s;
-    copy_str(&d->name, s->name);
-    copy_str(&d->type, s->type);
-    copy_str(&d->medium, s->medium);
-    copy_str(&d->size_limit, s->size_limit);
-    copy_str(&d->nfs_server, s->nfs_server);
-    copy_str(&d->nfs_path, s->nfs_path);
-    d->files = s->nfiles ? xcalloc(s->nfiles, sizeof *d->files) : NULL;
-    for (size_t i = 0; i < s->nfiles; i++) {
-        d->files[i] = s->files[i];
-        copy_str(&d->files[i].path, s->files[i].path);
-        d->files[i].content = xmalloc(s->files[i].len + 1);
-        memcpy(d->files[i].content, s->files[i].content, s->files[i].len + 1);
-    }
-    copy_str(&d->disk_id, s->disk_id);
-    copy_str(&d->disk_fs_type, s->disk_fs_type);
-    copy_str(&d->flex_driver, s->flex_driver);
-    copy_str(&d->flex_fs_type, s->flex_fs_type);
-    copy_str(&d->flex_options, s->flex_options);
-    copy_str(&d->host_path, s->host_path);
-    copy_str(&d->host_path_type, s->host_path_type);
-}
-
-static void copy_kv(kv_list *d, const kv_list *s)
-{
-    kv_init(d);
-    for (size_t i = 0; i < s->n; i++)
-        kv_add(d, s->items[i].key, s->items[i].val);
-}
-
-emu_spec *emu_spec_copy(const emu_spec *s)
-{
-    emu_spec *d = xcalloc(1, sizeof *d);
-    *d = *s;
-    const char *src[] = {s->region, s->zone, s->name, s->security_group, s->vswitch, s->restart_policy,
-                         s->instance_type, s->resource_group, s->dns_policy, s->ram_role,
-                         s->spot_strategy, s->host_name, s->eip_instance, s->image_snapshot};
-    char **dst[] = {&d->region, &d->zone, &d->name, &d->security_group, &d->vswitch, &d->restart_policy,
-                    &d->instance_type, &d->resource_group, &d->dns_policy, &d->ram_role,
-                    &d->spot_strategy, &d->host_name, &d->eip_instance, &d->image_snapshot};
-    for (size_t i = 0; i < sizeof src / sizeof src[0]; i++)
-        copy_str(dst[i], src[i]);
-    d->containers = s->ncontainers ? xcalloc(s->ncontainers, sizeof *d->containers) : NULL;
-    for (size_t i = 0; i < s->ncontainers; i++)
-        copy_container(&d->containers[i], &s->containers[i]);
-    d->inits = s->ninits ? xcalloc(s->ninits, sizeof *d->inits) : NULL;
-    for (size_t i = 0; i < s->ninits; i++)
-        copy_container(&d->inits[i], &s->inits[i]);
-    d->volumes = s->nvolumes ? xcalloc(s->nvolumes, sizeof *d->volumes) : NULL;
-    for (size_t i = 0; i < s->nvolumes; i++)
-        copy_volume(&d->volumes[i], &s->volumes[i]);
-    copy_kv(&d->tags, &s->tags);
-    d->dns_ns = copy_strv(s->dns_ns, s->ndns_ns);
-    d->dns_search = copy_strv(s->dns_search, s->ndns_search);
-    copy_kv(&d->dns_opts, &s->dns_opts);
-    copy_kv(&d->host_aliases, &s->host_aliases);
-    copy_kv(&d->sysctls, &s->sysctls);
-    return d;
-}
-
 emu_spec *emu_spec_parse_update(const kv_list *p, const emu_spec *cur, int *changed, emu_err *e)
 {
     emu_spec *s = emu_spec_copy(cur);
     *changed = 0;
     if (has_prefix_param(p, "Container.")) {
         for (size_t i = 0; i < s->ncontainers; i++)
-            container_free(&s->containers[i]);
+            emu_container_free(&s->containers[i]);
         free(s->containers);
         s->containers = NULL;
         s->ncontainers = 0;
@@ -1202,7 +950,7 @@ emu_spec *emu_spec_parse_update(const kv_list *p, const emu_spec *cur, int *chan
     }
     if (has_prefix_param(p, "InitContainer.")) {
         for (size_t i = 0; i < s->ninits; i++)
-            container_free(&s->inits[i]);
+            emu_container_free(&s->inits[i]);
         free(s->inits);
         s->inits = NULL;
         s->ninits = 0;
@@ -1228,8 +976,8 @@ emu_spec *emu_spec_parse_update(const kv_list *p, const emu_spec *cur, int *chan
     dynbuf a, b;
     dynbuf_init(&a, 0);
     dynbuf_init(&b, 0);
-    spec_sig(&a, cur);
-    spec_sig(&b, s);
+    emu_spec_update_sig(&a, cur);
+    emu_spec_update_sig(&b, s);
     *changed = a.len != b.len || memcmp(dynbuf_str(&a), dynbuf_str(&b), a.len) != 0;
     dynbuf_free(&a);
     dynbuf_free(&b);

@@ -18,15 +18,15 @@ else
 fi
 
 out=$(child 'check yes true; check no sh -c "echo boom; exit 3"; finish')
-if printf '%s\n' "$out" | grep -qx 'ok - yes' && printf '%s\n' "$out" | grep -qx 'not ok - no' &&
-   printf '%s\n' "$out" | grep -q '^# command failed (exit 3)' && printf '%s\n' "$out" | grep -qx '# boom'; then
+if grep -qx 'ok - yes' <<<"$out" && grep -qx 'not ok - no' <<<"$out" &&
+   grep -q '^# command failed (exit 3)' <<<"$out" && grep -qx '# boom' <<<"$out"; then
     ok "check reports the exit code and output"
 else
     not_ok "check reports the exit code and output" "$out"
 fi
 
 out=$(child 'check_output m "^v[0-9]" echo v1; check_output n "^x" echo y; finish')
-if printf '%s\n' "$out" | grep -qx 'ok - m' && printf '%s\n' "$out" | grep -qx 'not ok - n'; then
+if grep -qx 'ok - m' <<<"$out" && grep -qx 'not ok - n' <<<"$out"; then
     ok "check_output matches the output"
 else
     not_ok "check_output matches the output" "$out"

@@ -81,7 +81,7 @@ if $CLUSTER node-kubeconfig vk-test "$nkc" >/dev/null 2>&1; then
     check_output "a node identity is system:node:NAME" '^system:node:vk-test$' \
         kubectl_ --kubeconfig "$nkc" auth whoami -o jsonpath='{.status.userInfo.username}'
     out=$(kubectl_ --kubeconfig "$nkc" -n "$ns" get secrets 2>&1)
-    if printf '%s' "$out" | grep -q Forbidden; then ok "the Node authorizer limits a node"
+    if grep -q Forbidden <<<"$out"; then ok "the Node authorizer limits a node"
     else not_ok "the Node authorizer limits a node" "$out"; fi
 else
     not_ok "node-kubeconfig issues a node credential"
@@ -168,7 +168,7 @@ kubectl_ -n "$ns" create configmap w2 >/dev/null
 if $CLUSTER compact >/dev/null 2>&1; then
     out=$(timeout 5 "$KUBECTL" --kubeconfig "$KUBECONFIG" get --raw \
         "/api/v1/namespaces/$ns/configmaps?watch=1&resourceVersion=$rv&timeoutSeconds=2" 2>&1)
-    if printf '%s' "$out" | grep -q '"code":410'; then ok "after compaction an old watch gets 410 Gone"
+    if grep -q '"code":410' <<<"$out"; then ok "after compaction an old watch gets 410 Gone"
     else not_ok "after compaction an old watch gets 410 Gone" "$out"; fi
 else
     not_ok "cluster.sh compact"
@@ -181,7 +181,7 @@ if $CLUSTER restart-apiserver >/dev/null 2>&1; then
     kubectl_ -n "$ns" create configmap r2 >/dev/null 2>&1
     out=$(timeout 5 "$KUBECTL" --kubeconfig "$KUBECONFIG" get --raw \
         "/api/v1/namespaces/$ns/configmaps?watch=1&resourceVersion=$rv&timeoutSeconds=2" 2>&1)
-    if printf '%s' "$out" | grep -q '"name":"r2"'; then ok "a watch resumes after the restart"
+    if grep -q '"name":"r2"' <<<"$out"; then ok "a watch resumes after the restart"
     else not_ok "a watch resumes after the restart" "$out"; fi
 else
     not_ok "restart-apiserver" "$($CLUSTER logs kube-apiserver 2>&1 | tail -20)"

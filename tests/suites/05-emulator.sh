@@ -46,7 +46,7 @@ api --tamper DescribeRegions
 expect "bad signature: 400 SignatureDoesNotMatch" 400 SignatureDoesNotMatch
 jget .Message | grep -q 'server string to sign is:GET&%2F&AccessKeyId' && ok "SignatureDoesNotMatch shows the server's StringToSign" \
     || not_ok "SignatureDoesNotMatch shows the server's StringToSign" "$BODY"
-printf '%s' "$BODY" | grep -q "$ALIBABA_CLOUD_ACCESS_KEY_SECRET" && not_ok "no secret in errors" || ok "no secret in errors"
+grep -q "$ALIBABA_CLOUD_ACCESS_KEY_SECRET" <<<"$BODY" && not_ok "no secret in errors" || ok "no secret in errors"
 api --secret wrong DescribeRegions
 expect "wrong secret: SignatureDoesNotMatch" 400 SignatureDoesNotMatch
 api --id LTAInobody DescribeRegions
@@ -73,7 +73,7 @@ expect "STS key without SecurityToken is refused" 400 MissingSecurityToken
 api --id "$STS_ID" --secret "$STS_SECRET" --token any-token DescribeRegions
 expect "STS key with a SecurityToken is accepted" 200 ""
 api --format XML DescribeRegions
-printf '%s' "$BODY" | grep -q '<DescribeRegionsResponse><RequestId>' && ok "Format=XML" || not_ok "Format=XML" "$BODY"
+grep -q '<DescribeRegionsResponse><RequestId>' <<<"$BODY" && ok "Format=XML" || not_ok "Format=XML" "$BODY"
 
 # ---- validation
 C1=(Container.1.Name=app Container.1.Image=busybox Container.1.Command.1=sleep Container.1.Arg.1=300)
@@ -283,6 +283,26 @@ L=$(admin GET /ledger)
 admin GET /groups | jq -e '.count >= 25' >/dev/null && ok "admin GET /groups" || not_ok "admin GET /groups"
 admin POST /reset-ledger >/dev/null
 [ "$(admin GET /ledger | jq .total)" = 0 ] && ok "reset-ledger" || not_ok "reset-ledger"
+
+# ---- a second emulator: separate admin port, string scalars, lower-case events
+help=$("$ECI_TEST_BIN/eci-emulator" --help)
+grep -q -- '--admin-listen' <<<"$help" && grep -q -- '--sts-token' <<<"$help" \
+    && ok "--help lists the flags" || not_ok "--help lists the flags" "$help"
+P2=$(free_port) A2=$(free_port)
+bg_start emulator2 "$LIB_TMP/emu2.log" "$ECI_TEST_BIN/eci-emulator" --listen "127.0.0.1:$P2" --admin-listen "127.0.0.1:$A2" \
+    --access-key-id "$ALIBABA_CLOUD_ACCESS_KEY_ID" --access-key-secret "$ALIBABA_CLOUD_ACCESS_KEY_SECRET" \
+    --string-scalars --lowercase-events --schedule-delay-ms 0 --no-namespaces
+wait_for 15 grep -q 'listening on' "$LIB_TMP/emu2.log"
+api --endpoint "http://127.0.0.1:$P2" ListUsage
+[ "$(jget '.Attributes.MaxCpu')" = 1000 ] && [ "$(jget '.Attributes.MaxCpu | type')" = string ] \
+    && ok "--string-scalars renders numbers as strings" || not_ok "--string-scalars renders numbers as strings" "$BODY"
+api --endpoint "http://127.0.0.1:$P2" CreateContainerGroup ContainerGroupName=lc-1 "${C1[@]}"
+ID5=$(jget .ContainerGroupId)
+has_lower_event() { api --endpoint "http://127.0.0.1:$P2" DescribeContainerGroupEvents; [ "$(jget '.Data[0].Events[0].reason')" = Scheduled ]; }
+if wait_for 5 has_lower_event; then ok "--lowercase-events"; else not_ok "--lowercase-events" "${BODY:0:400}"; fi
+curl -s "http://127.0.0.1:$A2/_emulator/health" | jq -e .ok >/dev/null && ok "--admin-listen serves the admin routes" || not_ok "--admin-listen serves the admin routes"
+curl -s "http://127.0.0.1:$P2/_emulator/health" | jq -e '.ok' >/dev/null && not_ok "the API port hides the admin routes with --admin-listen" \
+    || ok "the API port hides the admin routes with --admin-listen"
 
 # ---- shutdown
 kill -TERM "$ECI_EMULATOR_PID"

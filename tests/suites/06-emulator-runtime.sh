@@ -72,7 +72,7 @@ head -c 300000 /dev/urandom > "$LIB_TMP/in"
 
 exec_uri 'Command=["sh","-c","sleep 0.5; stty size"]' TTY=true Stdin=true
 out=$(printf '' | "$EXEC" --resize 120x33 --timeout 20 "$URI" 2>&1 | tr -d '\r')
-echo "$out" | grep -qx '33 120' && ok "exec with a tty: resize reaches stty size" || not_ok "exec tty resize" "$out"
+grep -qx '33 120' <<<"$out" && ok "exec with a tty: resize reaches stty size" || not_ok "exec tty resize" "$out"
 
 exec_uri "Command=[\"sh\",\"-c\",\"cat $D/init.txt\"]"
 out=$("$EXEC" --timeout 20 "$URI" 2>&1)

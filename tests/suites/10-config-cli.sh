@@ -14,7 +14,7 @@ expect_fail() {
     local name=$1 pat=$2; shift 2
     local err rc
     err=$("$@" 2>&1 >/dev/null); rc=$?
-    if [ $rc -eq 2 ] && printf '%s\n' "$err" | grep -Eq -- "$pat"; then ok "$name"
+    if [ $rc -eq 2 ] && grep -Eq -- "$pat" <<<"$err"; then ok "$name"
     else not_ok "$name" "exit $rc, stderr:" "$err"; fi
 }
 
@@ -45,11 +45,11 @@ check_output "the Go provider's ECI_* variables are honoured" \
     'clusterName=prod .*node.capacity.cpu=100 node.capacity.memory=400Gi node.capacity.pods=200 .*eci.region=cn-beijing .*eci.vswitches=vsw-go eci.securityGroup=sg-go' \
     goenv
 out=$(goenv 2>&1)
-if printf '%s' "$out" | grep -q sup3rs3cret; then not_ok "the dry-run never prints the secret" "$out"
-elif printf '%s' "$out" | grep -q 'eci.accessKeySecret=REDACTED'; then ok "the dry-run never prints the secret"
+if grep -q sup3rs3cret <<<"$out"; then not_ok "the dry-run never prints the secret" "$out"
+elif grep -q 'eci.accessKeySecret=REDACTED' <<<"$out"; then ok "the dry-run never prints the secret"
 else not_ok "the dry-run never prints the secret" "$out"; fi
 out=$(goenv --port 0 2>&1)
-if printf '%s' "$out" | grep -q sup3rs3cret; then not_ok "errors never print the secret" "$out"
+if grep -q sup3rs3cret <<<"$out"; then not_ok "errors never print the secret" "$out"
 else ok "errors never print the secret"; fi
 
 printf 'kubelet:\n  port: 1111\n' > "$LIB_TMP/p.yaml"

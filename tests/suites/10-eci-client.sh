@@ -38,11 +38,11 @@ check_output "STS credentials (SecurityToken) are accepted" '^result=ok attempts
     ALIBABA_CLOUD_SECURITY_TOKEN=tok-suite "$PROG" regions
 out=$(env ALIBABA_CLOUD_ACCESS_KEY_ID=STS.suite ALIBABA_CLOUD_ACCESS_KEY_SECRET=stssecret \
     ALIBABA_CLOUD_SECURITY_TOKEN=wrong "$PROG" regions 2>&1)
-if printf '%s' "$out" | grep -q '^result=auth attempts=1 '; then ok "a wrong SecurityToken is an auth error, not retried"
+if grep -q '^result=auth attempts=1 ' <<<"$out"; then ok "a wrong SecurityToken is an auth error, not retried"
 else not_ok "a wrong SecurityToken is an auth error, not retried" "$out"; fi
 out=$(env ALIBABA_CLOUD_ACCESS_KEY_SECRET=Wr0ngS3cretValue "$PROG" regions 2>&1)
-if printf '%s' "$out" | grep -q '^result=auth attempts=1 api_code=SignatureDoesNotMatch' &&
-        ! printf '%s' "$out" | grep -q 'Wr0ngS3cretValue'; then
+if grep -q '^result=auth attempts=1 api_code=SignatureDoesNotMatch' <<<"$out" &&
+        ! grep -q 'Wr0ngS3cretValue' <<<"$out"; then
     ok "a wrong secret is SignatureDoesNotMatch, not retried, and never printed"
 else
     not_ok "a wrong secret is SignatureDoesNotMatch, not retried, and never printed" "$out"

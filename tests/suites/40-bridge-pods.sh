@@ -105,6 +105,12 @@ check "restartPolicy Never, exit 3 -> Failed" wait_for 30 phase_is bad-pod Faile
 code=$(kubectl_ get pod -n "$NS" bad-pod -o jsonpath='{.status.containerStatuses[0].state.terminated.exitCode}')
 check "exit code 3 reported" test "$code" = 3
 
+# ---- activeDeadlineSeconds
+kubectl_ apply -f - >/dev/null <<<"$(pod_yaml deadline Never 'sleep 3600' | sed 's/^  restartPolicy: Never/  restartPolicy: Never\n  activeDeadlineSeconds: 4/')"
+check "activeDeadlineSeconds: the pod fails when it passes" wait_for 40 phase_is deadline Failed
+reason=$(kubectl_ get pod -n "$NS" deadline -o jsonpath='{.status.reason}')
+check "with reason DeadlineExceeded ($reason)" test "$reason" = DeadlineExceeded
+
 # ---- pods ECI cannot run: hostPath, and an injected NoStock
 kubectl_ apply -f - >/dev/null <<EOF
 apiVersion: v1

@@ -44,6 +44,13 @@ before=$(kx logs ticker | tail -n 1 | sed 's/tick-//')
 kx logs -f ticker --tail=1 > "$T/follow" 2>&1 &
 fpid=$!
 on_exit "kill $fpid"
+sleep 3
+# ECI failing for a while (throttling, errors): the follower backs off and
+# then resumes where it was.
+curl -sf -X POST "$ECI_ADMIN_URL/faults" -d '{"rules":[{"action":"DescribeContainerLog","code":"Throttling","rate":1}]}' >/dev/null
+sleep 3
+curl -sf -X DELETE "$ECI_ADMIN_URL/faults" >/dev/null
+throttled=$(ledger_count DescribeContainerLog Throttling)
 sleep 6
 kill "$fpid" 2>/dev/null; wait "$fpid" 2>/dev/null
 nums=$(sed -n 's/^tick-\([0-9]*\)$/\1/p' "$T/follow")
@@ -51,8 +58,9 @@ first=$(head -n 1 <<<"$nums"); last=$(tail -n 1 <<<"$nums")
 if [ -n "$last" ] && [ "$last" -gt $((before + 3)) ]; then ok "logs -f streams lines printed after it started (tick-$before -> tick-$last)"
 else not_ok "logs -f streams lines printed after it started" "before tick-$before; got: $(head -c 300 "$T/follow")"; fi
 expect=$(seq "$first" "$last")
-if [ "$nums" = "$expect" ]; then ok "logs -f repeats no line and skips none ($first..$last)"
+if [ "$nums" = "$expect" ]; then ok "logs -f repeats no line and skips none, across ECI failures ($first..$last)"
 else not_ok "logs -f repeats no line and skips none" "$(diff <(echo "$expect") <(echo "$nums") | head)"; fi
+check "the follower met ECI failures ($throttled Throttling answers)" test "${throttled:-0}" -gt 0
 if [ "$(grep -vc '^tick-' "$T/follow")" = 0 ]; then ok "logs -f output holds only log lines"
 else not_ok "logs -f output holds only log lines" "$(grep -v '^tick-' "$T/follow" | head)"; fi
 

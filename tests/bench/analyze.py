@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Turn the raw records of one burst (tests/bench/burst.sh) into figures.
+
+usage: analyze.py DIR
+DIR holds: meta.json (n, t0, t_end, cpu0, cpu1, clk_tck, hwm_kb, rss_kb,
+latency_ms, create_per_min, create_burst, schedule_delay_s), watch.log (lines
+"EPOCH UID|NODE|PHASE" from a timed pod watch), ledger.json and groups.json
+(emulator admin routes), metrics0.txt / metrics1.txt (the bridge's /metrics
+before and after). Prints a report and writes DIR/result.json."""
+import json
+import math
+import os
+import re
+import sys
+
+
+def pct(vals, p):
+    if not vals:
+        return float("nan")
+    v = sorted(vals)
+    k = max(0, min(len(v) - 1, int(math.ceil(p / 100.0 * len(v))) - 1))
+    return v[k]
+
+
+def metrics(path, name):
+    """{label-string: value} of one metric family in a text exposition."""
+    out = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                m = re.match(r'^%s(\{[^}]*\})?\s+([0-9.eE+-]+)$' % re.escape(name), line.strip())
+                if m:
+                    out[m.group(1) or ""] = float(m.group(2))
+    except OSError:
+        pass
+    return out
+
+
+def main():
+    d = sys.argv[1]
+    meta = json.load(open(os.path.join(d, "meta.json")))
+    n = meta["n"]
+    t0 = meta["t0"]
+    bound, running = {}, {}
+    for line in open(os.path.join(d, "watch.log")):
+        parts = line.strip().split(None, 1)
+        if len(parts) < 2 or parts[1].count("|") < 2:
+            continue
+        t = float(parts[0])
+        uid, node, phase = parts[1].split("|")[:3]
+        if not uid:
+            continue
+        if node and uid not in bound:
+            bound[uid] = t
+        if phase == "Running" and uid not in running:
+            running[uid] = t
+    ledger = json.load(open(os.path.join(d, "ledger.json")))
+    groups = json.load(open(os.path.join(d, "groups.json"))).get("groups", [])
+    first_create = {}
+    for c in ledger.get("creates", []):
+        if c.get("Code") == "OK" and c["ClientToken"] not in first_create:
+            first_create[c["ClientToken"]] = c["TimeMs"] / 1000.0
+    g_by_uid = {}
+    for g in groups:
+        uid = (g.get("Tags") or {}).get("eci-kubelet/uid")
+        if uid:
+            g_by_uid[uid] = g
+    bound_to_create, eci_to_pod = [], []
+    for uid, g in g_by_uid.items():
+        ct = first_create.get(g.get("ClientToken"))
+        if ct is not None and uid in bound:
+            bound_to_create.append(ct - bound[uid])
+        if g.get("RunningAtMs") and uid in running:
+            eci_to_pod.append(running[uid] - g["RunningAtMs"] / 1000.0)
+    last = max(running.values()) if running else float("nan")
+    elapsed = last - t0
+    calls = ledger.get("calls", {})
+    per_action = {a: sum(v.values()) / n for a, v in calls.items()}
+    ok_per_action = {a: v.get("OK", 0) / n for a, v in calls.items()}
+    k0 = metrics(os.path.join(d, "metrics0.txt"), "eci_kubelet_kube_requests_total")
+    k1 = metrics(os.path.join(d, "metrics1.txt"), "eci_kubelet_kube_requests_total")
+    kube = {k: k1[k] - k0.get(k, 0) for k in k1 if k1[k] - k0.get(k, 0) > 0}
+    kube_total = sum(kube.values())
+    w0 = sum(metrics(os.path.join(d, "metrics0.txt"), "eci_kubelet_pod_status_writes_total").values())
+    w1 = sum(metrics(os.path.join(d, "metrics1.txt"), "eci_kubelet_pod_status_writes_total").values())
+    # Floor: CreateContainerGroup under the service's token bucket (burst B,
+    # refill R/s), plus one call's latency and the create-to-Running delay.
+    rate = meta["create_per_min"] / 60.0
+    burst = meta["create_burst"]
+    floor = max(0.0, (n - burst) / rate) + meta["latency_ms"] / 1000.0 + meta["schedule_delay_s"]
+    cpu = (meta["cpu1"] - meta["cpu0"]) / meta["clk_tck"]
+    res = {
+        "pods": n,
+        "running": len(running),
+        "elapsed_s": round(elapsed, 2),
+        "pods_per_s": round(len(running) / elapsed, 2) if elapsed > 0 else None,
+        "floor_s": round(floor, 2),
+        "vs_floor": round(elapsed / floor, 2) if floor > 0 else None,
+        "bound_to_create_ms": {"p50": round(pct(bound_to_create, 50) * 1000), "p99": round(pct(bound_to_create, 99) * 1000),
+                               "samples": len(bound_to_create)},
+        "eci_running_to_pod_running_ms": {"p50": round(pct(eci_to_pod, 50) * 1000),
+                                          "p99": round(pct(eci_to_pod, 99) * 1000), "samples": len(eci_to_pod)},
+        "eci_calls_per_pod": {a: round(v, 3) for a, v in sorted(per_action.items())},
+        "eci_ok_calls_per_pod": {a: round(v, 3) for a, v in sorted(ok_per_action.items())},
+        "groups_created": ledger.get("groups_created"),
+        "kube_requests_per_pod": round(kube_total / n, 2),
+        "kube_requests_by_verb_resource_per_pod": {k: round(v / n, 3) for k, v in sorted(kube.items())},
+        "status_writes_per_pod": round((w1 - w0) / n, 2),
+        "bridge_cpu_s": round(cpu, 2),
+        "bridge_vmhwm_mb": round(meta["hwm_kb"] / 1024.0, 1),
+        "bridge_rss_mb": round(meta["rss_kb"] / 1024.0, 1),
+    }
+    json.dump(res, open(os.path.join(d, "result.json"), "w"), indent=1)
+    print("burst of %d pods: %d Running in %.1f s = %.1f pods/s (floor %.1f s, %.2fx)" %
+          (n, len(running), elapsed, res["pods_per_s"] or 0, floor, res["vs_floor"] or 0))
+    print("  pod bound -> CreateContainerGroup accepted: p50 %d ms, p99 %d ms (%d pods)" %
+          (res["bound_to_create_ms"]["p50"], res["bound_to_create_ms"]["p99"], len(bound_to_create)))
+    print("  ECI Running -> pod Running seen:            p50 %d ms, p99 %d ms (%d pods)" %
+          (res["eci_running_to_pod_running_ms"]["p50"], res["eci_running_to_pod_running_ms"]["p99"], len(eci_to_pod)))
+    print("  ECI calls per pod: " + ", ".join("%s %.3f" % kv for kv in sorted(per_action.items())))
+    print("  distinct groups created: %s" % ledger.get("groups_created"))
+    print("  apiserver requests per pod: %.2f (%s)" % (res["kube_requests_per_pod"], ", ".join(
+        "%s %.2f" % (re.sub(r'[{}"]|verb=|resource=', "", k), v) for k, v in
+        res["kube_requests_by_verb_resource_per_pod"].items())))
+    print("  pod status writes per pod: %.2f" % res["status_writes_per_pod"])
+    print("  bridge: CPU %.2f s, peak RSS (VmHWM) %.1f MB, RSS now %.1f MB" %
+          (cpu, res["bridge_vmhwm_mb"], res["bridge_rss_mb"]))
+
+
+main()

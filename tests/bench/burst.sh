@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# One benchmark run: a burst of N pods onto a fresh virtual node, timed end to
+# end against the running control plane and an emulator with per-call latency
+# and the published quotas; then (optionally) the idle cost of the N Running
+# pods; then the scale-down. Release binaries (ECI_TEST_BIN=bin/).
+#
+#   tests/bench/burst.sh N [IDLE_SECONDS]
+#
+# Environment: BENCH_LATENCY_MS (50), BENCH_SYNC (5s, the bridge's
+# --pod-status-sync-period), BENCH_EMU_FLAGS (extra emulator flags),
+# BENCH_BRIDGE_FLAGS (extra bridge flags), BENCH_OUT (build/bench).
+# Prints the figures; raw records and result.json stay in BENCH_OUT/burst-N.
+. "$(dirname "$0")/../lib.sh"
+N=${1:?usage: burst.sh N [IDLE_SECONDS]}
+IDLE=${2:-0}
+LAT=${BENCH_LATENCY_MS:-50}
+SYNC=${BENCH_SYNC:-5s}
+OUT=${BENCH_OUT:-$ECI_REPO/build/bench}/burst-$N
+rm -rf "$OUT"; mkdir -p "$OUT"
+need_cluster
+# shellcheck disable=SC2086
+start_emulator --latency-ms "$LAT" --realistic --no-namespaces ${BENCH_EMU_FLAGS:-} \
+    || { not_ok "emulator starts"; finish; }
+NODE=vk-bench-$N-$$
+# shellcheck disable=SC2086
+start_bridge "$NODE" --pod-status-sync-period "$SYNC" --log-level warn ${BENCH_BRIDGE_FLAGS:-} \
+    || { not_ok "bridge starts"; finish; }
+on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$NODE' --wait=false"
+test_namespace bench
+NS=$TEST_NS
+wait_for 30 kubectl_ get serviceaccount default -n "$NS"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$BRIDGE_PID/stat"; }
+status_kb() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$BRIDGE_PID/status"; }
+now() { python3 -c 'import time; print("%.3f" % time.time())'; }
+ledger_total() { curl -sf "$ECI_ADMIN_URL/ledger" | jq -r '.total'; }
+
+# A timed watch of the namespace's pods: "EPOCH UID|NODE|PHASE" per event.
+kubectl_ get pods -n "$NS" -w -o jsonpath='{.metadata.uid}|{.spec.nodeName}|{.status.phase}{"\n"}' \
+    2>/dev/null | python3 -u "$ECI_REPO/tests/bench/stamp.py" > "$OUT/watch.log" &
+WATCH_PID=$!
+on_exit "kill $WATCH_PID; pkill -P $WATCH_PID"
+sleep 1
+
+curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
+curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/metrics0.txt"
+cpu0=$(cpu_ticks)
+python3 "$ECI_REPO/tests/bench/pods.py" "$N" "$NODE" > "$OUT/pods.json"
+t0=$(now)
+kubectl_ create -n "$NS" -f "$OUT/pods.json" >/dev/null || not_ok "create $N pods"
+tc=$(now)
+diag "$N pods created in $(awk -v a="$t0" -v b="$tc" 'BEGIN{printf "%.1f", b-a}') s"
+running() { test "$(pods_in_phase "$NS" Running)" -ge "$N"; }
+limit=$((90 + N / 4))
+if wait_for "$limit" running; then
+    ok "$N pods Running"
+else
+    not_ok "$N pods Running within $limit s" "$(kubectl_ get pods -n "$NS" --no-headers | awk '{print $3}' | sort | uniq -c)"
+fi
+t_end=$(now)
+sleep 1
+curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/ledger.json"
+curl -sf "$ECI_ADMIN_URL/groups" > "$OUT/groups.json"
+curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/metrics1.txt"
+cpu1=$(cpu_ticks)
+cat > "$OUT/meta.json" <<EOF2
+{"n": $N, "t0": $t0, "t_end": $t_end, "cpu0": $cpu0, "cpu1": $cpu1, "clk_tck": $(getconf CLK_TCK),
+ "hwm_kb": $(status_kb VmHWM), "rss_kb": $(status_kb VmRSS), "latency_ms": $LAT,
+ "create_per_min": 1000, "create_burst": 100, "schedule_delay_s": 3}
+EOF2
+python3 "$ECI_REPO/tests/bench/analyze.py" "$OUT" | sed 's/^/# /'
+
+if [ "$IDLE" -gt 0 ]; then
+    l0=$(ledger_total); c0=$(cpu_ticks)
+    curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/idle-ledger0.json"
+    curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/idle-metrics0.txt"
+    sleep "$IDLE"
+    l1=$(ledger_total); c1=$(cpu_ticks)
+    curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/idle-ledger1.json"
+    curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/idle-metrics1.txt"
+    python3 - "$OUT" "$IDLE" "$N" "$SYNC" "$((c1 - c0))" "$(getconf CLK_TCK)" "$(status_kb VmHWM)" <<'EOF3' | sed 's/^/# /'
+import json, math, re, sys
+d, idle, n, sync, ticks, hz, hwm = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+def calls(p):
+    return {a: sum(v.values()) for a, v in json.load(open(p))["calls"].items()}
+def kube(p):
+    out = {}
+    for line in open(p):
+        m = re.match(r'^eci_kubelet_kube_requests_total\{verb="([^"]*)",resource="([^"]*)"\}\s+(\S+)', line)
+        if m:
+            out[(m.group(1), m.group(2))] = float(m.group(3))
+    return out
+c0, c1 = calls(d + "/idle-ledger0.json"), calls(d + "/idle-ledger1.json")
+k0, k1 = kube(d + "/idle-metrics0.txt"), kube(d + "/idle-metrics1.txt")
+mins = idle / 60.0
+eci = {a: (c1[a] - c0.get(a, 0)) / mins for a in c1 if c1[a] - c0.get(a, 0) > 0}
+writes = sum(v - k0.get(k, 0) for k, v in k1.items() if k[0] in ("create", "update", "patch", "delete"))
+allreq = sum(v - k0.get(k, 0) for k, v in k1.items())
+period = float(sync[:-1]) if sync.endswith("s") else float(sync)
+dcg = eci.get("DescribeContainerGroups", 0) + eci.get("DescribeContainerGroupStatus", 0)
+per_sync = dcg / (60.0 / period)
+res = {"idle_s": idle, "pods": n, "eci_calls_per_min": {a: round(v, 1) for a, v in sorted(eci.items())},
+       "describe_per_sync_period": round(per_sync, 2), "target_describe_per_sync": math.ceil(n / 20),
+       "apiserver_writes_per_min": round(writes / mins, 1), "apiserver_requests_per_min": round(allreq / mins, 1),
+       "cpu_percent_of_core": round(100.0 * ticks / hz / idle, 2), "vmhwm_mb": round(hwm / 1024.0, 1)}
+json.dump(res, open(d + "/idle.json", "w"), indent=1)
+print("idle %d pods for %d s: ECI calls/min %s; describe calls per %s sync period %.2f (target <= %d);"
+      % (n, idle, res["eci_calls_per_min"], sync, per_sync, res["target_describe_per_sync"]))
+print("  apiserver writes/min %.1f (all requests/min %.1f); bridge CPU %.2f%% of a core; VmHWM %.1f MB"
+      % (res["apiserver_writes_per_min"], res["apiserver_requests_per_min"], res["cpu_percent_of_core"], res["vmhwm_mb"]))
+EOF3
+fi
+
+# Scale-down: every pod deleted, every group gone.
+td=$(now)
+kubectl_ delete pods -n "$NS" --all --wait=false >/dev/null
+no_pods() { test "$(kubectl_ get pods -n "$NS" --no-headers 2>/dev/null | wc -l)" -eq 0; }
+if wait_for $((60 + N / 10)) no_pods; then
+    ok "$N pods deleted in $(awk -v a="$td" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s"
+else
+    not_ok "$N pods deleted" "$(kubectl_ get pods -n "$NS" --no-headers | wc -l) left"
+fi
+no_groups() { test "$(emulator_groups)" -eq 0; }
+check "every container group deleted" wait_for 30 no_groups
+diag "DeleteContainerGroup calls: $(ledger_count DeleteContainerGroup)"
+finish
