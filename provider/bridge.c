@@ -133,15 +133,30 @@ static void collect(void *ud)
         k8s_informer_stats(b->pods, &ws);
         prom_set(b->m_watch_restarts, NULL, ws.connects ? (double)(ws.connects - 1) : 0);
     }
-    if (b->kc) {
-        k8s_request_stat st[64];
-        size_t n = k8s_client_stats(b->kc, st, sizeof st / sizeof st[0]);
-        if (n > sizeof st / sizeof st[0])
-            n = sizeof st / sizeof st[0];
-        for (size_t i = 0; i < n; i++) {
-            const char *lv[] = {st[i].verb, st[i].resource};
-            prom_set(b->m_k8s_requests, lv, (double)st[i].count);
+    k8s_request_stat st[128];
+    size_t n = 0;
+    k8s_client *clients[] = {b->kc, b->ev_kc};
+    for (size_t c = 0; c < 2; c++) {
+        if (!clients[c])
+            continue;
+        k8s_request_stat one[64];
+        size_t m = k8s_client_stats(clients[c], one, 64);
+        for (size_t i = 0; i < m && i < 64; i++) {
+            size_t j = 0;
+            while (j < n && (strcmp(st[j].verb, one[i].verb) || strcmp(st[j].resource, one[i].resource)))
+                j++;
+            if (j == n) {
+                if (n == sizeof st / sizeof st[0])
+                    continue;
+                st[n++] = one[i];
+            } else {
+                st[j].count += one[i].count;
+            }
         }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *lv[] = {st[i].verb, st[i].resource};
+        prom_set(b->m_k8s_requests, lv, (double)st[i].count);
     }
 }
 
@@ -178,13 +193,13 @@ static char *join_list(const prov_cfg_list *l)
     return dynbuf_take(&d, NULL);
 }
 
-static int make_clients(prov_bridge *b)
+/* The Kubernetes client configuration from the kubeconfig or the in-cluster
+ * files; *out is the caller's. */
+static int load_kube_config(const prov_cfg *cfg, k8s_config **out, k8s_error *err)
 {
-    const prov_cfg *cfg = b->cfg;
+    k8s_config *kcfg = NULL;
     k8s_error kerr;
     k8s_error_clear(&kerr);
-    char buf[900];
-    k8s_config *kcfg = NULL;
     int rc;
     if (cfg->kubeconfig && cfg->kubeconfig[0])
         rc = k8s_config_load_kubeconfig(cfg->kubeconfig, cfg->kube_context[0] ? cfg->kube_context : NULL, &kcfg,
@@ -207,6 +222,19 @@ static int make_clients(prov_bridge *b)
         free(ca);
         free(ns);
     }
+    *out = kcfg;
+    *err = kerr;
+    return rc;
+}
+
+static int make_clients(prov_bridge *b)
+{
+    const prov_cfg *cfg = b->cfg;
+    k8s_error kerr;
+    k8s_error_clear(&kerr);
+    char buf[900];
+    k8s_config *kcfg = NULL;
+    int rc = load_kube_config(cfg, &kcfg, &kerr);
     if (rc != 0) {
         log_error(COMP, "Kubernetes configuration: %s", k8s_error_format(&kerr, buf, sizeof buf));
         return -1;
@@ -219,6 +247,13 @@ static int make_clients(prov_bridge *b)
     ko.user_agent = "eci-kubelet/" ECI_KUBELET_VERSION;
     if (k8s_client_new(kcfg, &ko, &b->kc, &kerr) != 0) {
         log_error(COMP, "Kubernetes client: %s", k8s_error_format(&kerr, buf, sizeof buf));
+        return -1;
+    }
+    /* Events get their own client and rate limit (like the kubelet's event
+     * client), so a burst of events never delays pods. */
+    k8s_config *ecfg = NULL;
+    if (load_kube_config(cfg, &ecfg, &kerr) != 0 || k8s_client_new(ecfg, &ko, &b->ev_kc, &kerr) != 0) {
+        log_error(COMP, "Kubernetes client (events): %s", k8s_error_format(&kerr, buf, sizeof buf));
         return -1;
     }
 
@@ -251,7 +286,7 @@ static int make_clients(prov_bridge *b)
     ro.host = cfg->node_name;
     ro.qps = 50;
     ro.burst = 500;
-    b->rec = k8s_recorder_new(b->kc, &ro);
+    b->rec = k8s_recorder_new(b->ev_kc, &ro);
     b->gets = k8s_get_cache_new(b->kc, 2000, 4096);
     return 0;
 }
@@ -263,7 +298,11 @@ static void free_bridge(prov_bridge *b)
     k8s_get_cache_free(b->gets);
     k8s_recorder_free(b->rec);
     eci_client_free(b->ec);
+    k8s_client_free(b->ev_kc);
     k8s_client_free(b->kc);
+    cJSON_Delete(b->evq);
+    pthread_mutex_destroy(&b->evq_mu);
+    pthread_cond_destroy(&b->evq_cv);
     prov_wq_free(b->wq);
     prov_gm_free(b->gm);
     prom_registry_free(b->metrics);
@@ -336,6 +375,9 @@ int prov_bridge_run(const prov_cfg *cfg)
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&b->upd_mu, NULL);
     pthread_mutex_init(&b->ev_mu, NULL);
+    pthread_mutex_init(&b->evq_mu, NULL);
+    pthread_cond_init(&b->evq_cv, NULL);
+    b->evq = cJSON_CreateArray();
     b->pending_updates = cJSON_CreateObject();
     b->seen_events = strmap_new();
     atomic_store(&b->eci_ok, 1);
@@ -360,8 +402,8 @@ int prov_bridge_run(const prov_cfg *cfg)
     prov_kubelet *kubelet = NULL;
     k8s_leader *leader = NULL;
     pthread_t *workers = NULL;
-    int nworkers = 0, status_started = 0, node_started = 0;
-    pthread_t status_tid, node_tid;
+    int nworkers = 0, status_started = 0, evw_started = 0, node_started = 0;
+    pthread_t status_tid, node_tid, evw_tid;
 
     if (make_clients(b) != 0)
         goto out;
@@ -474,6 +516,8 @@ int prov_bridge_run(const prov_cfg *cfg)
         pthread_create(&workers[i], NULL, worker, b);
     pthread_create(&status_tid, NULL, prov_status_loop, b);
     status_started = 1;
+    pthread_create(&evw_tid, NULL, prov_event_writer_loop, b);
+    evw_started = 1;
     log_info(COMP, "running: %d reconcile workers, status poll every %lld ms", nworkers,
              (long long)cfg->pod_status_sync_period_ms);
 
@@ -490,6 +534,8 @@ out:
     free(workers);
     if (status_started)
         pthread_join(status_tid, NULL);
+    if (evw_started)
+        pthread_join(evw_tid, NULL);
     if (node_started)
         pthread_join(node_tid, NULL);
     prov_kubelet_stop(kubelet);

@@ -55,10 +55,25 @@ typedef struct prov_bridge {
     pthread_mutex_t ev_mu;
     strmap *seen_events;
 
+    /* Events mirrored from ECI wait here for the event writer thread
+     * (prov_event_writer_loop), which sends them through ev_kc, a client with
+     * its own rate limit: events never delay pod creates or status writes.
+     * Guarded by evq_mu; at most PROV_EVQ_CAP queued, the rest dropped. */
+    k8s_client *ev_kc;
+    pthread_mutex_t evq_mu;
+    pthread_cond_t evq_cv;
+    cJSON *evq; /* array */
+    size_t evq_len;
+    unsigned long evq_dropped;
+
     /* Metrics. */
     prom_metric *m_reconcile, *m_queue, *m_pods_phase, *m_status_writes, *m_watch_restarts, *m_eci_calls,
         *m_eci_latency, *m_k8s_requests;
 } prov_bridge;
+
+#define PROV_EVQ_CAP 20000
+/* The event writer thread: drains evq until the bridge stops. arg = bridge. */
+void *prov_event_writer_loop(void *arg);
 
 /* Sleep up to ms, waking early when the bridge stops. Returns 1 when stopping. */
 int prov_bridge_sleep(prov_bridge *b, long ms);

@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define COMP "events"
 
@@ -30,11 +31,27 @@ static int fresh(prov_bridge *b, const char *gid, const char *reason, const char
     return is_new;
 }
 
+/* Queue ev (consumed) for the writer thread; dropped when the queue is full. */
+static void queue_event(prov_bridge *b, cJSON *ev)
+{
+    pthread_mutex_lock(&b->evq_mu);
+    if (b->evq_len >= PROV_EVQ_CAP) {
+        b->evq_dropped++;
+        cJSON_Delete(ev);
+    } else {
+        cJSON_AddItemToArray(b->evq, ev);
+        b->evq_len++;
+        pthread_cond_signal(&b->evq_cv);
+    }
+    pthread_mutex_unlock(&b->evq_mu);
+}
+
 static void write_event(prov_bridge *b, cJSON *ev)
 {
     const char *ns = k8s_meta_str(ev, "namespace");
+    k8s_client *kc = b->ev_kc ? b->ev_kc : b->kc;
     k8s_error err;
-    if (k8s_create(b->kc, &K8S_RES_EVENTS, ns, ev, NULL, &err) == 0)
+    if (k8s_create(kc, &K8S_RES_EVENTS, ns, ev, NULL, &err) == 0)
         return;
     if (err.code == K8S_E_ALREADY_EXISTS) {
         cJSON *patch = cJSON_CreateObject();
@@ -44,7 +61,7 @@ static void write_event(prov_bridge *b, cJSON *ev)
             cJSON_AddItemToObject(patch, "count", cJSON_Duplicate(c, 1));
         if (l)
             cJSON_AddItemToObject(patch, "lastTimestamp", cJSON_Duplicate(l, 1));
-        if (k8s_patch(b->kc, &K8S_RES_EVENTS, ns, k8s_meta_str(ev, "name"), NULL, K8S_PATCH_MERGE, patch, NULL,
+        if (k8s_patch(kc, &K8S_RES_EVENTS, ns, k8s_meta_str(ev, "name"), NULL, K8S_PATCH_MERGE, patch, NULL,
                       &err) != 0) {
             char buf[768];
             log_debug(COMP, "patch event: %s", k8s_error_format(&err, buf, sizeof buf));
@@ -54,6 +71,33 @@ static void write_event(prov_bridge *b, cJSON *ev)
     }
     char buf[768];
     log_debug(COMP, "create event: %s", k8s_error_format(&err, buf, sizeof buf));
+}
+
+void *prov_event_writer_loop(void *arg)
+{
+    prov_bridge *b = arg;
+    pthread_mutex_lock(&b->evq_mu);
+    while (!atomic_load(&b->stop)) {
+        if (!b->evq->child) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 500 * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&b->evq_cv, &b->evq_mu, &ts);
+            continue;
+        }
+        cJSON *ev = cJSON_DetachItemFromArray(b->evq, 0);
+        b->evq_len--;
+        pthread_mutex_unlock(&b->evq_mu);
+        write_event(b, ev);
+        cJSON_Delete(ev);
+        pthread_mutex_lock(&b->evq_mu);
+    }
+    pthread_mutex_unlock(&b->evq_mu);
+    return NULL;
 }
 
 void prov_emit_group_events(prov_bridge *b, const cJSON *pod, const eci_container_group *g)
@@ -67,8 +111,7 @@ void prov_emit_group_events(prov_bridge *b, const cJSON *pod, const eci_containe
             continue;
         cJSON *ev = prov_st_event_from_eci(pod, g->container_group_id, e, &ctx);
         if (ev)
-            write_event(b, ev);
-        cJSON_Delete(ev);
+            queue_event(b, ev);
     }
 }
 
@@ -121,8 +164,7 @@ void prov_events_poll(prov_bridge *b, int since_second)
             }
             cJSON *ev = prov_st_event_from_k8s(pod, ge->container_group_id, ke, &ctx);
             if (ev)
-                write_event(b, ev);
-            cJSON_Delete(ev);
+                queue_event(b, ev);
         }
         cJSON_Delete(pod);
     }

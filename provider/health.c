@@ -77,7 +77,7 @@ prov_health *prov_health_start(const char *bind, prom_registry *metrics, int (*r
     h->metrics = metrics;
     h->ready = ready;
     h->ud = ud;
-    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, handle,
+    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, handle,
                             h, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
                             MHD_OPTION_END);
     if (!h->d) {

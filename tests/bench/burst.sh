@@ -8,7 +8,8 @@
 #
 # Environment: BENCH_LATENCY_MS (50), BENCH_SYNC (5s, the bridge's
 # --pod-status-sync-period), BENCH_EMU_FLAGS (extra emulator flags),
-# BENCH_BRIDGE_FLAGS (extra bridge flags), BENCH_OUT (build/bench).
+# BENCH_BRIDGE_FLAGS (extra bridge flags), BENCH_CREATE_PARALLEL (4 kubectl
+# creates in parallel), BENCH_OUT (build/bench).
 # Prints the figures; raw records and result.json stay in BENCH_OUT/burst-N.
 . "$(dirname "$0")/../lib.sh"
 N=${1:?usage: burst.sh N [IDLE_SECONDS]}
@@ -36,18 +37,26 @@ now() { python3 -c 'import time; print("%.3f" % time.time())'; }
 ledger_total() { curl -sf "$ECI_ADMIN_URL/ledger" | jq -r '.total'; }
 
 # A timed watch of the namespace's pods: "EPOCH UID|NODE|PHASE" per event.
-kubectl_ get pods -n "$NS" -w -o jsonpath='{.metadata.uid}|{.spec.nodeName}|{.status.phase}{"\n"}' \
-    2>/dev/null | python3 -u "$ECI_REPO/tests/bench/stamp.py" > "$OUT/watch.log" &
+# (kubectl itself is the background job, so $! is its pid; stamp.py ends at EOF.)
+"$KUBECTL" --kubeconfig "$KUBECONFIG" get pods -n "$NS" -w \
+    -o jsonpath='{.metadata.uid}|{.spec.nodeName}|{.status.phase}{"\n"}' \
+    2>/dev/null > >(python3 -u "$ECI_REPO/tests/bench/stamp.py" > "$OUT/watch.log") &
 WATCH_PID=$!
-on_exit "kill $WATCH_PID; pkill -P $WATCH_PID"
+on_exit "kill $WATCH_PID"
 sleep 1
 
 curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
 curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/metrics0.txt"
 cpu0=$(cpu_ticks)
-python3 "$ECI_REPO/tests/bench/pods.py" "$N" "$NODE" > "$OUT/pods.json"
+PAR=${BENCH_CREATE_PARALLEL:-4}
+python3 "$ECI_REPO/tests/bench/pods.py" "$N" "$NODE" "$OUT/pods" "$PAR"
 t0=$(now)
-kubectl_ create -n "$NS" -f "$OUT/pods.json" >/dev/null || not_ok "create $N pods"
+cpids=()
+for ((k = 0; k < PAR; k++)); do
+    kubectl_ create -n "$NS" -f "$OUT/pods.$k.json" >/dev/null &
+    cpids+=($!)
+done
+for p in "${cpids[@]}"; do wait "$p" || not_ok "create pods (kubectl $p)"; done
 tc=$(now)
 diag "$N pods created in $(awk -v a="$t0" -v b="$tc" 'BEGIN{printf "%.1f", b-a}') s"
 running() { test "$(pods_in_phase "$NS" Running)" -ge "$N"; }

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Print a v1 List of N bare pods for the virtual node NODE (placed by the
-scheduler through a nodeSelector), as JSON for `kubectl create -f -`.
-usage: pods.py N NODE [COMMAND...]"""
+"""Write N bare pods for the virtual node NODE (placed by the scheduler
+through a nodeSelector) as M v1 Lists PREFIX.0.json .. PREFIX.M-1.json, for
+parallel `kubectl create -f`.
+usage: pods.py N NODE PREFIX M [COMMAND...]"""
 import json
 import sys
 
-n, node = int(sys.argv[1]), sys.argv[2]
-cmd = sys.argv[3:] or ["sleep", "3600"]
+n, node, prefix, m = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+cmd = sys.argv[5:] or ["sleep", "3600"]
 items = []
 for i in range(n):
     items.append({
@@ -20,4 +21,6 @@ for i in range(n):
                             "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}}}],
         },
     })
-json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout)
+for k in range(m):
+    with open("%s.%d.json" % (prefix, k), "w") as f:
+        json.dump({"apiVersion": "v1", "kind": "List", "items": items[k::m]}, f)

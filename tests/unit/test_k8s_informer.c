@@ -148,12 +148,43 @@ static void test_many_and_list(void **state)
     k8s_store_free(s);
 }
 
+static void test_transform_strip_meta(void **state)
+{
+    (void)state;
+    cJSON *o = cJSON_Parse("{\"metadata\":{\"name\":\"p\",\"managedFields\":[{\"manager\":\"kubectl\"}],"
+                           "\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":\"{}\","
+                           "\"keep\":\"me\"}},\"spec\":{\"nodeName\":\"n\"}}");
+    assert_non_null(o);
+    k8s_transform_strip_meta(o, NULL);
+    char *s = cJSON_PrintUnformatted(o);
+    assert_string_equal(s, "{\"metadata\":{\"name\":\"p\",\"annotations\":{\"keep\":\"me\"}},"
+                           "\"spec\":{\"nodeName\":\"n\"}}");
+    free(s);
+    cJSON_Delete(o);
+    /* The annotations object goes when only the last-applied one was there. */
+    o = cJSON_Parse("{\"metadata\":{\"name\":\"p\",\"annotations\":"
+                    "{\"kubectl.kubernetes.io/last-applied-configuration\":\"{}\"}}}");
+    k8s_transform_strip_meta(o, NULL);
+    s = cJSON_PrintUnformatted(o);
+    assert_string_equal(s, "{\"metadata\":{\"name\":\"p\"}}");
+    free(s);
+    cJSON_Delete(o);
+    /* Odd shapes are left alone. */
+    o = cJSON_Parse("{\"metadata\":[1]}");
+    k8s_transform_strip_meta(o, NULL);
+    cJSON_Delete(o);
+    o = cJSON_CreateString("x");
+    k8s_transform_strip_meta(o, NULL);
+    cJSON_Delete(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_apply),
         cmocka_unit_test(test_replace),
         cmocka_unit_test(test_many_and_list),
+        cmocka_unit_test(test_transform_strip_meta),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
