@@ -194,13 +194,6 @@ static void h_port_forward(void *ud, const kapi_request *req, kapi_response *w)
 
 /* ---- /containerLogs ---------------------------------------------------------- */
 
-typedef struct log_cursor {
-    int have;         /* a line was seen */
-    int64_t last_sec; /* time of the newest line seen (unix s + ns) */
-    long last_nsec;
-    long at_last;     /* lines seen carrying exactly that time */
-    int64_t sent;     /* bytes sent */
-} log_cursor;
 
 /* A line's RFC 3339 stamp (any fraction length, Z or an offset) → unix
  * seconds and nanoseconds; -1 when it is not one. Compared as numbers, so
@@ -240,10 +233,8 @@ static int log_ts_parse(const char *p, size_t len, int64_t *sec, long *nsec)
     return 0;
 }
 
-/* Emit lines of content (each "TS text\n") newer than the cursor (w NULL:
- * only move the cursor). Returns -1 when the client is gone or the byte limit
- * was reached. */
-static int emit_lines(kapi_response *w, const char *content, const kapi_log_options *o, log_cursor *cur)
+int prov_log_select(const char *content, int timestamps, int64_t limit_bytes, prov_log_cursor *cur,
+                    int (*emit)(void *ud, const char *p, size_t n), void *ud)
 {
     const char *p = content;
     long same = 0;
@@ -253,8 +244,9 @@ static int emit_lines(kapi_response *w, const char *content, const kapi_log_opti
         const char *sp = memchr(p, ' ', len);
         int64_t sec = 0;
         long nsec = 0;
+        int stamped = sp && log_ts_parse(p, (size_t)(sp - p), &sec, &nsec) == 0;
         int cmp;
-        if (!sp || log_ts_parse(p, (size_t)(sp - p), &sec, &nsec) != 0)
+        if (!stamped)
             cmp = cur->have ? 0 : 1; /* no stamp: counted with the last one */
         else if (!cur->have)
             cmp = 1;
@@ -263,7 +255,7 @@ static int emit_lines(kapi_response *w, const char *content, const kapi_log_opti
                                        : (nsec != cur->last_nsec ? (nsec > cur->last_nsec ? 1 : -1) : 0);
         int send = 0;
         if (cmp > 0) {
-            if (sp && cmp > 0 && log_ts_parse(p, (size_t)(sp - p), &sec, &nsec) == 0) {
+            if (stamped) {
                 cur->last_sec = sec;
                 cur->last_nsec = nsec;
             }
@@ -278,26 +270,36 @@ static int emit_lines(kapi_response *w, const char *content, const kapi_log_opti
                 send = 1;
             }
         }
-        if (send) {
+        if (send && emit) {
             const char *out = p;
             size_t olen = len;
-            if (!o->timestamps && sp) {
+            if (!timestamps && stamped) {
                 out = sp + 1;
                 olen = len - (size_t)(sp + 1 - p);
             }
-            if (o->limit_bytes > 0 && cur->sent + (int64_t)olen > o->limit_bytes)
-                olen = (size_t)(o->limit_bytes - cur->sent);
-            if (!w)
-                olen = 0; /* placing the cursor only */
-            if (olen && kapi_resp_write(w, out, olen) != 0)
+            if (limit_bytes > 0 && cur->sent + (int64_t)olen > limit_bytes)
+                olen = (size_t)(limit_bytes - cur->sent);
+            if (olen && emit(ud, out, olen) != 0)
                 return -1;
             cur->sent += (int64_t)olen;
-            if (o->limit_bytes > 0 && cur->sent >= o->limit_bytes)
+            if (limit_bytes > 0 && cur->sent >= limit_bytes)
                 return -1;
         }
         p += len;
     }
     return 0;
+}
+
+static int resp_emit(void *ud, const char *p, size_t n)
+{
+    return kapi_resp_write(ud, p, n);
+}
+
+/* Send the lines of content newer than the cursor (w NULL: only move the
+ * cursor). -1 when the client is gone or the byte limit was reached. */
+static int emit_lines(kapi_response *w, const char *content, const kapi_log_options *o, prov_log_cursor *cur)
+{
+    return prov_log_select(content, o->timestamps, o->limit_bytes, cur, w ? resp_emit : NULL, w);
 }
 
 static int fetch_log(prov_bridge *b, const char *gid, const char *container, const kapi_log_options *o,
@@ -414,7 +416,7 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
         free(content);
         return;
     }
-    log_cursor cur;
+    prov_log_cursor cur;
     memset(&cur, 0, sizeof cur);
     int rc;
     if (o.tail_lines == 0) {

@@ -10,6 +10,8 @@
 #include "util/dynbuf.h"
 
 #include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct prov_bridge;
 
@@ -25,6 +27,25 @@ int prov_kauth_authz(void *ud, const kapi_user *user, const kapi_attrs *attrs, c
 typedef struct prov_kubelet prov_kubelet;
 prov_kubelet *prov_kubelet_start(struct prov_bridge *b);
 void prov_kubelet_stop(prov_kubelet *k);
+
+/* Where a log follower is: the newest line time seen and how many lines
+ * carried exactly that time, and the bytes sent. Zero it to start. */
+typedef struct prov_log_cursor {
+    int have;
+    int64_t last_sec;
+    long last_nsec;
+    long at_last;
+    int64_t sent;
+} prov_log_cursor;
+
+/* Pick the lines of content (DescribeContainerLog with Timestamps: "STAMP
+ * text\n" each) newer than the cursor and pass each to emit (the stamp
+ * removed unless timestamps; cut at limit_bytes when > 0); emit NULL only
+ * moves the cursor. A line is never picked twice across calls, also when
+ * several share a time. Returns -1 when emit failed or the limit was reached,
+ * else 0. Pure; content is borrowed. */
+int prov_log_select(const char *content, int timestamps, int64_t limit_bytes, prov_log_cursor *cur,
+                    int (*emit)(void *ud, const char *p, size_t n), void *ud);
 
 /* kubelet_stats.c: /stats/summary and /metrics/resource from
  * DescribeMultiContainerGroupMetric (batches of 20, cached 10 s). b is

@@ -75,15 +75,21 @@ n_running() { test "$(pods_in_phase "$NS" Running)" -eq "$1"; }
 check "$N pods Running under the first leader" wait_for 60 n_running $N
 
 # ---- kill -9 the leader
+# The takeover time is the new holder's own acquireTime (written by the bridge,
+# same host clock) minus the moment of the kill, so the polling below does
+# not add to it.
 kill -9 "$PID_A"
 t0=${EPOCHREALTIME/./}
 wait "$PID_A" 2>/dev/null
-if wait_for $((LD + 3 * RP + 5)) holder_is "$(ident "$PID_B")"; then
-    t1=${EPOCHREALTIME/./}
+if wait_for $((LD + 3 * RP + 10)) holder_is "$(ident "$PID_B")"; then
+    acq=$(kc get lease -n "$NS" "$LEASE" -o jsonpath='{.spec.acquireTime}')
+    t1=$(python3 -c 'import sys, datetime
+t = datetime.datetime.strptime(sys.argv[1].rstrip("Z")[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc)
+print(int(t.timestamp() * 1000000))' "$acq")
     ms=$(((t1 - t0) / 1000))
     limit=$(((LD + 2 * RP) * 1000))
-    check "standby takes over ${ms} ms after kill -9 (lease ${LD}s + retry ${RP}s polling, limit ${limit} ms)" \
-        test "$ms" -le "$limit"
+    check "standby takes over ${ms} ms after kill -9 (lease ${LD}s, polled every ${RP}s: limit ${limit} ms)" \
+        test "$ms" -le "$limit" -a "$ms" -ge 0
 else
     not_ok "standby takes over after kill -9" "holder: $(holder)" "$(tail -n 20 "$LOG_B")"
 fi

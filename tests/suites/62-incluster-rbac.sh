@@ -99,14 +99,18 @@ spec:
     env:
     - {name: GREETING, valueFrom: {configMapKeyRef: {name: cfg, key: greeting}}}
     - {name: TOKEN, valueFrom: {secretKeyRef: {name: sec, key: token}}}
-    volumeMounts: [{name: conf, mountPath: /etc/app}]
+    volumeMounts: [{name: conf, mountPath: /etc/app}, {name: tok, mountPath: /var/run/tok}]
   volumes:
   - {name: conf, configMap: {name: cfg}}
+  - name: tok
+    projected: {sources: [{serviceAccountToken: {path: token, expirationSeconds: 3600}}]}
 EOF2
 running() { test "$(kc get pod -n "$TNS" app -o jsonpath='{.status.phase}')" = Running; }
 check "pod is Running" wait_for 60 running
 check_output "kubectl logs" 'GREETING=hello-rbac' kc logs -n "$TNS" app
 check_output "kubectl exec" 'exec-works' kc exec -n "$TNS" app -- echo exec-works
+check_output "a projected service-account token (TokenRequest) reaches the pod" '^[1-9][0-9]*$' \
+    kc exec -n "$TNS" app -- sh -c 'wc -c < /var/run/tok/token'
 ev=$(kc get events -n "$TNS" --field-selector involvedObject.name=app -o jsonpath='{.items[*].reason}')
 check "pod events recorded ($ev)" grep -q ContainerGroupCreated <<<"$ev"
 before=$(emulator_groups)

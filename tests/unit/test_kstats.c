@@ -1,5 +1,6 @@
 /* provider/kubelet_stats.c: PodStats from an ECI metric record and the
- * /metrics/resource text of a Summary. */
+ * /metrics/resource text of a Summary. provider/kubelet.c: the log
+ * follower's line selection (prov_log_select). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,11 +117,72 @@ static void test_label_escape(void **state)
     cJSON_Delete(sum);
 }
 
+static int collect(void *ud, const char *p, size_t n)
+{
+    return dynbuf_add(ud, p, n);
+}
+
+static const char *sel(prov_log_cursor *c, const char *content, int ts, int64_t limit, dynbuf *d, int *rc)
+{
+    dynbuf_reset(d);
+    *rc = prov_log_select(content, ts, limit, c, collect, d);
+    dynbuf_addc(d, 0);
+    return d->buf;
+}
+
+static void test_log_select(void **state)
+{
+    (void)state;
+    dynbuf d;
+    dynbuf_init(&d, 0);
+    prov_log_cursor c;
+    memset(&c, 0, sizeof c);
+    int rc;
+    const char *a = "2024-05-01T12:00:00.1Z one\n2024-05-01T12:00:00.12Z two\n";
+    assert_string_equal(sel(&c, a, 0, 0, &d, &rc), "one\ntwo\n");
+    assert_int_equal(rc, 0);
+    /* The next poll returns the same lines and more: only the new ones. */
+    const char *b = "2024-05-01T12:00:00.1Z one\n2024-05-01T12:00:00.12Z two\n"
+                    "2024-05-01T12:00:00.120Z three\n2024-05-01T20:00:01+08:00 four\n";
+    assert_string_equal(sel(&c, b, 0, 0, &d, &rc), "three\nfour\n");
+    /* Several lines with one time: counted, none repeated, none lost. */
+    const char *e = "2024-05-01T12:00:01Z four\n2024-05-01T12:00:01Z five\n2024-05-01T12:00:01Z six\n";
+    assert_string_equal(sel(&c, e, 1, 0, &d, &rc), "2024-05-01T12:00:01Z five\n2024-05-01T12:00:01Z six\n");
+    assert_string_equal(sel(&c, e, 1, 0, &d, &rc), "");
+    /* Older lines are never sent again. */
+    assert_string_equal(sel(&c, a, 0, 0, &d, &rc), "");
+    /* A line without a stamp keeps its text. */
+    assert_string_equal(sel(&c, "2024-05-01T12:00:02Z x y\nno stamp here\n", 0, 0, &d, &rc), "x y\nno stamp here\n");
+    dynbuf_free(&d);
+}
+
+static void test_log_select_limit(void **state)
+{
+    (void)state;
+    dynbuf d;
+    dynbuf_init(&d, 0);
+    prov_log_cursor c;
+    memset(&c, 0, sizeof c);
+    int rc;
+    const char *a = "2024-05-01T12:00:00Z line-1\n2024-05-01T12:00:01Z line-2\n";
+    assert_string_equal(sel(&c, a, 0, 10, &d, &rc), "line-1\nlin");
+    assert_int_equal(rc, -1);
+    /* Cursor only (tail 0): nothing is emitted, the next call sends new lines. */
+    memset(&c, 0, sizeof c);
+    assert_int_equal(prov_log_select(a, 0, 0, &c, NULL, NULL), 0);
+    assert_int_equal(c.sent, 0);
+    assert_string_equal(sel(&c, "2024-05-01T12:00:01Z line-2\n2024-05-01T12:00:02Z line-3\n", 0, 0, &d, &rc),
+                        "line-3\n");
+    dynbuf_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pod_stats),
         cmocka_unit_test(test_label_escape),
+        cmocka_unit_test(test_log_select),
+        cmocka_unit_test(test_log_select_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
