@@ -5,17 +5,45 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* ---- store: a chained hash map key -> object ---- */
+/* ---- store: a chained hash map key -> object ----
+ *
+ * Objects are kept as compact JSON text, not as cJSON trees: a tree costs
+ * several times the text (a node, a key and a value allocation per field), and
+ * every read hands out a copy anyway, so a parse replaces a deep copy. */
 
 typedef struct entry {
     char *key;
-    cJSON *obj;
+    char *json; /* the object, unformatted */
+    char *rv;   /* its metadata.resourceVersion, or NULL */
     struct entry *next;
     int mark; /* replace(): seen in the new list */
 } entry;
+
+static void entry_free(entry *e)
+{
+    free(e->key);
+    free(e->json);
+    free(e->rv);
+    free(e);
+}
+
+static char *dup_rv(const cJSON *obj)
+{
+    const char *rv = k8s_meta_str(obj, "resourceVersion");
+    return rv ? xstrdup(rv) : NULL;
+}
+
+static char *to_text(const cJSON *obj)
+{
+    char *t = cJSON_PrintUnformatted(obj);
+    if (!t)
+        abort(); /* cJSON fails only when out of memory */
+    return t;
+}
 
 struct k8s_store {
     pthread_mutex_t mu;
@@ -51,9 +79,7 @@ void k8s_store_free(k8s_store *s)
         entry *e = s->b[i];
         while (e) {
             entry *nx = e->next;
-            free(e->key);
-            cJSON_Delete(e->obj);
-            free(e);
+            entry_free(e);
             e = nx;
         }
     }
@@ -91,50 +117,51 @@ static void grow(k8s_store *s)
     s->nb = nb;
 }
 
-static int same_rv(const cJSON *a, const cJSON *b)
-{
-    const char *ra = k8s_meta_str(a, "resourceVersion"), *rb = k8s_meta_str(b, "resourceVersion");
-    return ra && rb && !strcmp(ra, rb);
-}
-
-/* Insert or replace; handlers called after unlocking. obj consumed. */
+/* Insert or replace; handlers called after unlocking with obj (borrowed
+ * from here) and the previous state parsed back. obj consumed. */
 static void put(k8s_store *s, char *key, cJSON *obj, const k8s_store_handlers *h, int mark)
 {
+    const char *rv = k8s_meta_str(obj, "resourceVersion");
     pthread_mutex_lock(&s->mu);
     entry **pp = find_slot(s, key);
-    cJSON *old = NULL;
-    int changed = 1;
-    if (*pp) {
+    char *old = NULL;
+    int existed = *pp != NULL;
+    if (existed) {
         (*pp)->mark = mark;
-        if (same_rv((*pp)->obj, obj)) {
-            changed = 0;
+        if (rv && (*pp)->rv && !strcmp(rv, (*pp)->rv)) {
+            pthread_mutex_unlock(&s->mu);
+            free(key);
             cJSON_Delete(obj);
-            obj = (*pp)->obj;
-        } else {
-            old = (*pp)->obj;
-            (*pp)->obj = obj;
+            return;
         }
+        old = (*pp)->json;
+        (*pp)->json = to_text(obj);
+        free((*pp)->rv);
+        (*pp)->rv = dup_rv(obj);
         free(key);
     } else {
         grow(s);
         pp = find_slot(s, key);
         entry *e = xcalloc(1, sizeof *e);
         e->key = key;
-        e->obj = obj;
+        e->json = to_text(obj);
+        e->rv = dup_rv(obj);
         e->mark = mark;
         *pp = e;
         s->n++;
     }
     pthread_mutex_unlock(&s->mu);
-    if (!changed)
-        return;
-    if (old) {
-        if (h && h->on_update)
-            h->on_update(old, obj, h->arg);
-        cJSON_Delete(old);
+    if (existed) {
+        if (h && h->on_update) {
+            cJSON *o = cJSON_Parse(old);
+            h->on_update(o, obj, h->arg);
+            cJSON_Delete(o);
+        }
+        free(old);
     } else if (h && h->on_add) {
         h->on_add(obj, h->arg);
     }
+    cJSON_Delete(obj);
 }
 
 static void del(k8s_store *s, const char *key, const k8s_store_handlers *h, cJSON *final_state)
@@ -149,11 +176,16 @@ static void del(k8s_store *s, const char *key, const k8s_store_handlers *h, cJSO
     pthread_mutex_unlock(&s->mu);
     if (!e)
         return;
-    if (h && h->on_delete)
-        h->on_delete(final_state ? final_state : e->obj, h->arg);
-    free(e->key);
-    cJSON_Delete(e->obj);
-    free(e);
+    if (h && h->on_delete) {
+        if (final_state) {
+            h->on_delete(final_state, h->arg);
+        } else {
+            cJSON *o = cJSON_Parse(e->json);
+            h->on_delete(o, h->arg);
+            cJSON_Delete(o);
+        }
+    }
+    entry_free(e);
 }
 
 void k8s_store_apply(k8s_store *s, k8s_watch_type type, cJSON *obj, const k8s_store_handlers *h)
@@ -211,7 +243,7 @@ cJSON *k8s_store_get(k8s_store *s, const char *key)
 {
     pthread_mutex_lock(&s->mu);
     entry *e = *find_slot(s, key);
-    cJSON *c = e ? cJSON_Duplicate(e->obj, 1) : NULL;
+    cJSON *c = e ? cJSON_Parse(e->json) : NULL;
     pthread_mutex_unlock(&s->mu);
     return c;
 }
@@ -222,7 +254,7 @@ cJSON *k8s_store_list(k8s_store *s)
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->nb; i++)
         for (entry *e = s->b[i]; e; e = e->next)
-            cJSON_AddItemToArray(a, cJSON_Duplicate(e->obj, 1));
+            cJSON_AddItemToArray(a, cJSON_Parse(e->json));
     pthread_mutex_unlock(&s->mu);
     return a;
 }
