@@ -62,7 +62,7 @@ typedef struct prov_bridge {
     k8s_client *ev_kc;
     pthread_mutex_t evq_mu;
     pthread_cond_t evq_cv;
-    cJSON *evq; /* array */
+    cJSON *evq; /* array of events as JSON text */
     size_t evq_len;
     unsigned long evq_dropped;
 

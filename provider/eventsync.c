@@ -12,6 +12,7 @@
 #include "util/xmalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,19 +32,24 @@ static int fresh(prov_bridge *b, const char *gid, const char *reason, const char
     return is_new;
 }
 
-/* Queue ev (consumed) for the writer thread; dropped when the queue is full. */
+/* Queue ev (consumed) for the writer thread as compact text (a fraction of
+ * the tree's memory while a burst's backlog waits); dropped when full. */
 static void queue_event(prov_bridge *b, cJSON *ev)
 {
+    char *text = cJSON_PrintUnformatted(ev);
+    cJSON_Delete(ev);
+    if (!text)
+        abort(); /* cJSON fails only when out of memory */
     pthread_mutex_lock(&b->evq_mu);
     if (b->evq_len >= PROV_EVQ_CAP) {
         b->evq_dropped++;
-        cJSON_Delete(ev);
     } else {
-        cJSON_AddItemToArray(b->evq, ev);
+        cJSON_AddItemToArray(b->evq, cJSON_CreateString(text));
         b->evq_len++;
         pthread_cond_signal(&b->evq_cv);
     }
     pthread_mutex_unlock(&b->evq_mu);
+    free(text);
 }
 
 static void write_event(prov_bridge *b, cJSON *ev)
@@ -89,10 +95,13 @@ void *prov_event_writer_loop(void *arg)
             pthread_cond_timedwait(&b->evq_cv, &b->evq_mu, &ts);
             continue;
         }
-        cJSON *ev = cJSON_DetachItemFromArray(b->evq, 0);
+        cJSON *item = cJSON_DetachItemFromArray(b->evq, 0);
         b->evq_len--;
         pthread_mutex_unlock(&b->evq_mu);
-        write_event(b, ev);
+        cJSON *ev = cJSON_IsString(item) ? cJSON_Parse(item->valuestring) : NULL;
+        cJSON_Delete(item);
+        if (ev)
+            write_event(b, ev);
         cJSON_Delete(ev);
         pthread_mutex_lock(&b->evq_mu);
     }
