@@ -13,7 +13,7 @@ for f in $BR/fuzz/fuzz/fuzz_*; do
     seed=tests/fuzz/corpus/$name
     work=$BR/fuzz-work/$name
     mkdir -p "$work" "$seed"
-    if "$f" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
+    if "$f" -max_total_time="$secs" -timeout=${FUZZ_UNIT_TIMEOUT:-30} -rss_limit_mb=2048 -print_final_stats=0 \
           -artifact_prefix=$BR/fuzz-findings/$name- "$work" "$seed" > "$BR/fuzz-work/$name.log" 2>&1; then
         echo "fuzz ok   $name (${secs}s)"
     else
