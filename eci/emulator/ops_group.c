@@ -258,6 +258,37 @@ static int parse_paging(const kv_list *p, long def, long max, long *limit, uint6
     return 0;
 }
 
+/* One page of the groups matching f, in creation order after the paging
+ * token's sequence number: render each into arr and return the number of
+ * matches over all pages; tok gets the next page's token ("" on the last). */
+static long page_groups(emu_server *s, const emu_filter *f, double now, uint64_t after, long limit,
+                        cJSON *(*render)(const emu_group *), cJSON *arr, char tok[40])
+{
+    long total = 0, n = 0;
+    uint64_t last = 0;
+    int more = 0;
+    pthread_mutex_lock(&s->store.mu);
+    for (emu_group *g = s->store.groups; g; g = g->next) {
+        if (!emu_filter_match(f, g, now))
+            continue;
+        total++;
+        if (g->seq <= after)
+            continue;
+        if (n < limit) {
+            cJSON_AddItemToArray(arr, render(g));
+            last = g->seq;
+            n++;
+        } else {
+            more = 1;
+        }
+    }
+    pthread_mutex_unlock(&s->store.mu);
+    tok[0] = '\0';
+    if (more)
+        emu_token_encode(last, tok);
+    return total;
+}
+
 int emu_op_describe_groups(emu_req *r, cJSON *out, emu_err *e)
 {
     emu_server *s = r->s;
@@ -273,29 +304,9 @@ int emu_op_describe_groups(emu_req *r, cJSON *out, emu_err *e)
         return -1;
     }
     cJSON *arr = cJSON_CreateArray();
-    long total = 0, n = 0;
-    uint64_t last = 0;
-    int more = 0;
-    pthread_mutex_lock(&s->store.mu);
-    for (emu_group *g = s->store.groups; g; g = g->next) {
-        if (!emu_filter_match(&f, g, r->now))
-            continue;
-        total++;
-        if (g->seq <= after)
-            continue;
-        if (n < limit) {
-            cJSON_AddItemToArray(arr, emu_render_group(g));
-            last = g->seq;
-            n++;
-        } else {
-            more = 1;
-        }
-    }
-    pthread_mutex_unlock(&s->store.mu);
+    char tok[40];
+    long total = page_groups(s, &f, r->now, after, limit, emu_render_group, arr, tok);
     emu_filter_free(&f);
-    char tok[40] = "";
-    if (more)
-        emu_token_encode(last, tok);
     cJSON_AddNumberToObject(out, "TotalCount", (double)total);
     cJSON_AddStringToObject(out, "NextToken", tok);
     cJSON_AddItemToObject(out, "ContainerGroups", arr);
@@ -319,29 +330,9 @@ int emu_op_describe_status(emu_req *r, cJSON *out, emu_err *e)
     }
     f.since = (double)since;
     cJSON *arr = cJSON_CreateArray();
-    long total = 0, n = 0;
-    uint64_t last = 0;
-    int more = 0;
-    pthread_mutex_lock(&s->store.mu);
-    for (emu_group *g = s->store.groups; g; g = g->next) {
-        if (!emu_filter_match(&f, g, r->now))
-            continue;
-        total++;
-        if (g->seq <= after)
-            continue;
-        if (n < limit) {
-            cJSON_AddItemToArray(arr, emu_render_status(g));
-            last = g->seq;
-            n++;
-        } else {
-            more = 1;
-        }
-    }
-    pthread_mutex_unlock(&s->store.mu);
+    char tok[40];
+    long total = page_groups(s, &f, r->now, after, limit, emu_render_status, arr, tok);
     emu_filter_free(&f);
-    char tok[40] = "";
-    if (more)
-        emu_token_encode(last, tok);
     cJSON_AddStringToObject(out, "NextToken", tok);
     cJSON_AddNumberToObject(out, "TotalCount", (double)total);
     cJSON_AddItemToObject(out, "Data", arr);
