@@ -204,14 +204,18 @@ void k8s_store_apply(k8s_store *s, k8s_watch_type type, cJSON *obj, const k8s_st
     put(s, key, obj, h, 0);
 }
 
-void k8s_store_replace(k8s_store *s, cJSON *list, const k8s_store_handlers *h)
+void k8s_store_replace_begin(k8s_store *s)
 {
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->nb; i++)
         for (entry *e = s->b[i]; e; e = e->next)
             e->mark = 0;
     pthread_mutex_unlock(&s->mu);
-    cJSON *items = cJSON_GetObjectItemCaseSensitive(list, "items");
+}
+
+void k8s_store_replace_page(k8s_store *s, cJSON *page, const k8s_store_handlers *h)
+{
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(page, "items");
     cJSON *it;
     while (cJSON_IsArray(items) && (it = items->child) != NULL) {
         cJSON_DetachItemViaPointer(items, it);
@@ -222,8 +226,11 @@ void k8s_store_replace(k8s_store *s, cJSON *list, const k8s_store_handlers *h)
         }
         put(s, key, it, h, 1);
     }
-    cJSON_Delete(list);
-    /* delete whatever the list no longer has */
+    cJSON_Delete(page);
+}
+
+void k8s_store_replace_end(k8s_store *s, const k8s_store_handlers *h)
+{
     pthread_mutex_lock(&s->mu);
     size_t nv = 0;
     char **victims = xcalloc(s->n + 1, sizeof *victims);
@@ -237,6 +244,13 @@ void k8s_store_replace(k8s_store *s, cJSON *list, const k8s_store_handlers *h)
         free(victims[i]);
     }
     free(victims);
+}
+
+void k8s_store_replace(k8s_store *s, cJSON *list, const k8s_store_handlers *h)
+{
+    k8s_store_replace_begin(s);
+    k8s_store_replace_page(s, list, h);
+    k8s_store_replace_end(s, h);
 }
 
 cJSON *k8s_store_get(k8s_store *s, const char *key)
@@ -257,6 +271,49 @@ cJSON *k8s_store_list(k8s_store *s)
             cJSON_AddItemToArray(a, cJSON_Parse(e->json));
     pthread_mutex_unlock(&s->mu);
     return a;
+}
+
+void k8s_store_each(k8s_store *s, const char *ns, k8s_store_visit_fn fn, void *arg)
+{
+    size_t plen = ns ? strlen(ns) : 0;
+    pthread_mutex_lock(&s->mu);
+    char **keys = xcalloc(s->n + 1, sizeof *keys);
+    size_t nk = 0;
+    for (size_t i = 0; i < s->nb; i++)
+        for (entry *e = s->b[i]; e; e = e->next)
+            if (!ns || (!strncmp(e->key, ns, plen) && e->key[plen] == '/'))
+                keys[nk++] = xstrdup(e->key);
+    pthread_mutex_unlock(&s->mu);
+    int stop = 0;
+    for (size_t i = 0; i < nk; i++) {
+        if (!stop) {
+            cJSON *o = k8s_store_get(s, keys[i]);
+            if (o)
+                stop = fn(o, arg) != 0;
+            cJSON_Delete(o);
+        }
+        free(keys[i]);
+    }
+    free(keys);
+}
+
+int k8s_store_list_text(k8s_store *s, dynbuf *out)
+{
+    int rc = dynbuf_addc(out, '[');
+    int first = 1;
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->nb && rc == 0; i++)
+        for (entry *e = s->b[i]; e && rc == 0; e = e->next) {
+            if (!first)
+                rc = dynbuf_addc(out, ',');
+            first = 0;
+            if (rc == 0)
+                rc = dynbuf_adds(out, e->json);
+        }
+    pthread_mutex_unlock(&s->mu);
+    if (rc == 0)
+        rc = dynbuf_addc(out, ']');
+    return rc;
 }
 
 size_t k8s_store_len(k8s_store *s)
@@ -294,16 +351,21 @@ void k8s_transform_strip_meta(cJSON *obj, void *arg)
     }
 }
 
-static int inf_on_list(cJSON *list, void *arg)
+static int inf_on_list_page(cJSON *page, int first, int last, void *arg)
 {
     k8s_informer *inf = arg;
     if (inf->o.transform) {
-        cJSON *items = cJSON_GetObjectItemCaseSensitive(list, "items");
+        cJSON *items = cJSON_GetObjectItemCaseSensitive(page, "items");
         cJSON *it;
         cJSON_ArrayForEach(it, items)
             inf->o.transform(it, inf->o.handlers.arg);
     }
-    k8s_store_replace(inf->store, list, &inf->o.handlers);
+    if (first)
+        k8s_store_replace_begin(inf->store);
+    k8s_store_replace_page(inf->store, page, &inf->o.handlers);
+    if (!last)
+        return 0;
+    k8s_store_replace_end(inf->store, &inf->o.handlers);
     pthread_mutex_lock(&inf->mu);
     inf->synced = 1;
     pthread_cond_broadcast(&inf->cv);
@@ -347,7 +409,7 @@ int k8s_informer_start(k8s_client *c, const k8s_informer_opts *opts, k8s_informe
     k8s_watch_opts wo = { .resource = opts->resource, .ns = inf->o.ns, .label_selector = inf->o.label_selector,
                           .field_selector = inf->o.field_selector, .timeout_seconds = opts->timeout_seconds,
                           .list_page_size = opts->list_page_size, .on_event = inf_on_event,
-                          .on_list = inf_on_list, .on_error = inf_on_error, .arg = inf };
+                          .on_list_page = inf_on_list_page, .on_error = inf_on_error, .arg = inf };
     if (k8s_watch_start(c, &wo, &inf->w, err) < 0) {
         inf->w = NULL;
         k8s_informer_stop(inf);
@@ -408,6 +470,11 @@ cJSON *k8s_informer_get(k8s_informer *inf, const char *ns, const char *name)
 
 cJSON *k8s_informer_list(k8s_informer *inf) { return k8s_store_list(inf->store); }
 size_t k8s_informer_len(k8s_informer *inf) { return k8s_store_len(inf->store); }
+void k8s_informer_each(k8s_informer *inf, const char *ns, k8s_store_visit_fn fn, void *arg)
+{
+    k8s_store_each(inf->store, ns, fn, arg);
+}
+int k8s_informer_list_text(k8s_informer *inf, dynbuf *out) { return k8s_store_list_text(inf->store, out); }
 
 void k8s_informer_stats(k8s_informer *inf, k8s_watch_stats *out) { k8s_watch_get_stats(inf->w, out); }
 

@@ -9,6 +9,7 @@
 
 #include "k8s/client.h"
 #include "k8s/watch.h"
+#include "util/dynbuf.h"
 
 /* Handlers; each may be NULL. Objects are borrowed for the call only. */
 typedef struct k8s_store_handlers {
@@ -34,11 +35,26 @@ void k8s_store_apply(k8s_store *s, k8s_watch_type type, cJSON *obj, const k8s_st
 /* Replace the content with list's items (list consumed): adds for new keys,
  * updates for changed resourceVersions, deletes for keys that vanished. */
 void k8s_store_replace(k8s_store *s, cJSON *list, const k8s_store_handlers *h);
+/* The same in steps, for a listing that arrives page by page: begin, then
+ * each page (consumed), then end, which deletes what no page had. A begin
+ * again before end (a restarted listing) starts over. */
+void k8s_store_replace_begin(k8s_store *s);
+void k8s_store_replace_page(k8s_store *s, cJSON *page, const k8s_store_handlers *h);
+void k8s_store_replace_end(k8s_store *s, const k8s_store_handlers *h);
 /* A deep copy of the object at key ("ns/name" or "name"), or NULL; caller frees. */
 cJSON *k8s_store_get(k8s_store *s, const char *key);
 /* A deep copy of every object as a JSON array (unordered); caller frees. */
 cJSON *k8s_store_list(k8s_store *s);
 size_t k8s_store_len(k8s_store *s);
+/* Visit objects one parsed copy at a time, outside the store's lock, so a
+ * walk over thousands of objects never holds them all as trees at once; fn
+ * returns non-zero to stop. ns non-NULL: only that namespace's objects.
+ * Objects added during the walk may be missed; removed ones are skipped. */
+typedef int (*k8s_store_visit_fn)(const cJSON *obj, void *arg);
+void k8s_store_each(k8s_store *s, const char *ns, k8s_store_visit_fn fn, void *arg);
+/* Append every object as one JSON array ("[{...},{...}]") to out, straight
+ * from the stored text; -1 when out's cap is reached (out then holds a prefix). */
+int k8s_store_list_text(k8s_store *s, dynbuf *out);
 
 /* ---- informer ---- */
 
@@ -76,8 +92,12 @@ int k8s_informer_has_synced(k8s_informer *inf);
 int k8s_informer_wait_synced(k8s_informer *inf, long timeout_ms);
 /* Deep copy of namespace/name (ns NULL for cluster-scoped), or NULL; caller frees. */
 cJSON *k8s_informer_get(k8s_informer *inf, const char *ns, const char *name);
-/* Deep copy of every object as a JSON array; caller frees. */
+/* Deep copy of every object as a JSON array; caller frees. Costs a parsed
+ * tree per object: prefer k8s_informer_each for large stores. */
 cJSON *k8s_informer_list(k8s_informer *inf);
+/* k8s_store_each / k8s_store_list_text on the informer's store. */
+void k8s_informer_each(k8s_informer *inf, const char *ns, k8s_store_visit_fn fn, void *arg);
+int k8s_informer_list_text(k8s_informer *inf, dynbuf *out);
 size_t k8s_informer_len(k8s_informer *inf);
 /* The watch runner's counters. */
 void k8s_informer_stats(k8s_informer *inf, k8s_watch_stats *out);

@@ -178,9 +178,8 @@ struct k8s_watch {
     char *s_ns, *s_label, *s_field, *s_rv;
 };
 
-static void set_rv(runner *r, const cJSON *obj)
+static void set_rv_str(runner *r, const char *rv)
 {
-    const char *rv = k8s_meta_str(obj, "resourceVersion");
     if (!rv || !*rv)
         return;
     xstrset(&r->rv, rv);
@@ -188,6 +187,8 @@ static void set_rv(runner *r, const cJSON *obj)
     snprintf(r->st.resource_version, sizeof r->st.resource_version, "%s", rv);
     pthread_mutex_unlock(&r->mu);
 }
+
+static void set_rv(runner *r, const cJSON *obj) { set_rv_str(r, k8s_meta_str(obj, "resourceVersion")); }
 
 static void count(runner *r, unsigned long *field)
 {
@@ -282,10 +283,61 @@ static int do_list(runner *r, k8s_error *e)
     return 0;
 }
 
+/* The listing page by page into on_list_page; the resourceVersion is taken
+ * only once the last page is delivered. */
+static int do_list_pages(runner *r, k8s_error *e)
+{
+    k8s_list_opts lo = { .label_selector = r->o.label_selector, .field_selector = r->o.field_selector,
+                         .limit = r->o.list_page_size > 0 ? r->o.list_page_size : 500, .cancel = r->stop };
+    char *cont = NULL, *rv = NULL;
+    int first = 1, restarted = 0;
+    for (;;) {
+        cJSON *page;
+        if (k8s_list(r->c, r->o.resource, r->o.ns, &lo, &page, e) < 0) {
+            if (e->code == K8S_E_GONE && cont && !restarted) {
+                /* the continue token expired: start over once from a fresh snapshot */
+                restarted = 1;
+                first = 1;
+                free(cont);
+                cont = NULL;
+                lo.continue_token = NULL;
+                continue;
+            }
+            free(cont);
+            free(rv);
+            return -1;
+        }
+        if (first) {
+            const char *prv = k8s_meta_str(page, "resourceVersion");
+            free(rv);
+            rv = prv ? xstrdup(prv) : NULL;
+        }
+        const char *next = k8s_meta_str(page, "continue");
+        free(cont);
+        cont = next && *next ? xstrdup(next) : NULL;
+        int last = cont == NULL;
+        int stop = r->o.on_list_page(page, first, last, r->o.arg);
+        first = 0;
+        if (stop) {
+            r->cb_stopped = 1;
+            break;
+        }
+        if (last) {
+            count(r, &r->st.lists);
+            set_rv_str(r, rv);
+            break;
+        }
+        lo.continue_token = cont;
+    }
+    free(cont);
+    free(rv);
+    return 0;
+}
+
 static void run_loop(runner *r)
 {
     long backoff = r->o.backoff_min_ms;
-    int need_list = r->o.on_list && !r->rv;
+    int need_list = (r->o.on_list || r->o.on_list_page) && !r->rv;
     k8s_watch_decoder *d = k8s_watch_decoder_new(r->o.line_cap, on_decoded, r);
     char res[80];
     snprintf(res, sizeof res, "%s", r->o.resource->resource);
@@ -293,7 +345,7 @@ static void run_loop(runner *r)
         k8s_error e;
         k8s_error_clear(&e);
         if (need_list) {
-            if (do_list(r, &e) < 0) {
+            if ((r->o.on_list_page ? do_list_pages(r, &e) : do_list(r, &e)) < 0) {
                 report(r, &e);
                 nap(r, jitter(r, backoff));
                 backoff = backoff * 2 > r->o.backoff_max_ms ? r->o.backoff_max_ms : backoff * 2;
@@ -329,7 +381,7 @@ static void run_loop(runner *r)
             r->gone = 1;
         if (r->gone) {
             count(r, &r->st.gone);
-            if (r->o.on_list) {
+            if (r->o.on_list || r->o.on_list_page) {
                 need_list = 1;
             } else {
                 free(r->rv);

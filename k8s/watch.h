@@ -54,7 +54,8 @@ typedef struct k8s_watch_opts {
     const char *ns;             /* NULL: all namespaces */
     const char *label_selector; /* may be NULL */
     const char *field_selector; /* may be NULL */
-    /* Start from this resourceVersion; NULL: list first when on_list is set,
+    /* Start from this resourceVersion; NULL: list first when on_list (or
+     * on_list_page) is set,
      * otherwise start "now" with synthetic ADDED events for what exists. */
     const char *resource_version;
     int timeout_seconds; /* per watch request, server side; 0 = 300 */
@@ -67,6 +68,12 @@ typedef struct k8s_watch_opts {
     /* Optional: the full List from the initial list and each relist (after 410
      * Gone); list is consumed. Non-zero stops the runner. */
     int (*on_list)(cJSON *list, void *arg);
+    /* Optional, instead of on_list: the same listing one page at a time, as it
+     * arrives (the whole list is never held); page consumed. first marks the
+     * first page of a listing (a listing restarted after an expired continue
+     * token starts again with first set), last the final one, after which the
+     * watch resumes from the listing's resourceVersion. Non-zero stops. */
+    int (*on_list_page)(cJSON *page, int first, int last, void *arg);
     /* Optional: a failure the runner recovers from (for the caller's logs). */
     void (*on_error)(const k8s_error *err, void *arg);
     void *arg;

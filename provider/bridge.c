@@ -99,37 +99,42 @@ static void *worker(void *arg)
 
 /* ---- metrics ---------------------------------------------------------------- */
 
+typedef struct phase_count {
+    double pending, running, succeeded, failed, unknown;
+} phase_count;
+
+static int count_phase(const cJSON *p, void *arg)
+{
+    phase_count *c = arg;
+    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "status"), "phase");
+    const char *s = cJSON_IsString(ph) ? ph->valuestring : "";
+    if (!strcmp(s, "Running"))
+        c->running++;
+    else if (!strcmp(s, "Succeeded"))
+        c->succeeded++;
+    else if (!strcmp(s, "Failed"))
+        c->failed++;
+    else if (!strcmp(s, "Pending") || !s[0])
+        c->pending++;
+    else
+        c->unknown++;
+    return 0;
+}
+
 static void collect(void *ud)
 {
     prov_bridge *b = ud;
     prom_set(b->m_queue, NULL, (double)prov_wq_len(b->wq));
     if (b->pods) {
-        cJSON *all = k8s_informer_list(b->pods);
-        double pending = 0, running = 0, succeeded = 0, failed = 0, unknown = 0;
-        const cJSON *p;
-        cJSON_ArrayForEach(p, all)
-        {
-            const cJSON *ph = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "status"), "phase");
-            const char *s = cJSON_IsString(ph) ? ph->valuestring : "";
-            if (!strcmp(s, "Running"))
-                running++;
-            else if (!strcmp(s, "Succeeded"))
-                succeeded++;
-            else if (!strcmp(s, "Failed"))
-                failed++;
-            else if (!strcmp(s, "Pending") || !s[0])
-                pending++;
-            else
-                unknown++;
-        }
-        cJSON_Delete(all);
+        phase_count c = {0};
+        k8s_informer_each(b->pods, NULL, count_phase, &c);
         const char *l1[] = {"Pending"}, *l2[] = {"Running"}, *l3[] = {"Succeeded"}, *l4[] = {"Failed"},
                    *l5[] = {"Unknown"};
-        prom_set(b->m_pods_phase, l1, pending);
-        prom_set(b->m_pods_phase, l2, running);
-        prom_set(b->m_pods_phase, l3, succeeded);
-        prom_set(b->m_pods_phase, l4, failed);
-        prom_set(b->m_pods_phase, l5, unknown);
+        prom_set(b->m_pods_phase, l1, c.pending);
+        prom_set(b->m_pods_phase, l2, c.running);
+        prom_set(b->m_pods_phase, l3, c.succeeded);
+        prom_set(b->m_pods_phase, l4, c.failed);
+        prom_set(b->m_pods_phase, l5, c.unknown);
         k8s_watch_stats ws;
         k8s_informer_stats(b->pods, &ws);
         prom_set(b->m_watch_restarts, NULL, ws.connects ? (double)(ws.connects - 1) : 0);

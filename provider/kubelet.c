@@ -93,15 +93,18 @@ static void h_pods(void *ud, const kapi_request *req, kapi_response *w)
 {
     prov_kubelet *k = ud;
     (void)req;
-    cJSON *list = cJSON_CreateObject();
-    cJSON_AddStringToObject(list, "kind", "PodList");
-    cJSON_AddStringToObject(list, "apiVersion", "v1");
-    cJSON_AddObjectToObject(list, "metadata");
-    cJSON_AddItemToObject(list, "items", k8s_informer_list(k->b->pods));
-    char *s = cJSON_PrintUnformatted(list);
-    kapi_resp_send(w, 200, "application/json", s, strlen(s));
-    free(s);
-    cJSON_Delete(list);
+    /* Straight from the store's text: no tree per pod. */
+    dynbuf d;
+    dynbuf_init(&d, (size_t)1 << 30);
+    dynbuf_adds(&d, "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":");
+    if (k8s_informer_list_text(k->b->pods, &d) != 0) {
+        dynbuf_free(&d);
+        kapi_resp_error(w, 500, "the pod list does not fit in a response");
+        return;
+    }
+    dynbuf_addc(&d, '}');
+    kapi_resp_send(w, 200, "application/json", d.buf, d.len);
+    dynbuf_free(&d);
 }
 
 static void h_metrics(void *ud, const kapi_request *req, kapi_response *w)

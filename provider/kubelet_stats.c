@@ -343,10 +343,40 @@ void prov_kstats_free(prov_kstats *s)
     free(s);
 }
 
+/* A pod to measure: its key and group, parsed again only when its metric is
+ * in hand, so a refresh never holds every pod as a tree. */
 typedef struct pod_ref {
-    const cJSON *pod;
+    char *ns, *name;
     char gid[64];
 } pod_ref;
+
+typedef struct ref_list {
+    prov_bridge *b;
+    pod_ref *v;
+    size_t n, cap;
+} ref_list;
+
+static int add_ref(const cJSON *pod, void *arg)
+{
+    ref_list *rl = arg;
+    const char *uid = k8s_meta_str(pod, "uid");
+    const cJSON *ph = jget(jget(pod, "status"), "phase");
+    if (!uid || (cJSON_IsString(ph) && (strcmp(ph->valuestring, "Succeeded") == 0 ||
+                                        strcmp(ph->valuestring, "Failed") == 0)))
+        return 0;
+    prov_gm_entry e;
+    if (prov_gm_get(rl->b->gm, uid, &e) != 0 || e.deleting)
+        return 0;
+    if (rl->n == rl->cap) {
+        rl->cap = rl->cap ? rl->cap * 2 : 64;
+        rl->v = xrealloc(rl->v, rl->cap * sizeof *rl->v);
+    }
+    pod_ref *r = &rl->v[rl->n++];
+    r->ns = xstrdup(k8s_meta_str(pod, "namespace"));
+    r->name = xstrdup(k8s_meta_str(pod, "name"));
+    snprintf(r->gid, sizeof r->gid, "%s", e.group_id);
+    return 0;
+}
 
 static const eci_metric_record *last_record(const eci_monitor_data *m)
 {
@@ -358,24 +388,10 @@ static const eci_metric_record *last_record(const eci_monitor_data *m)
 static void refresh(prov_kstats *s)
 {
     prov_bridge *b = s->b;
-    cJSON *list = k8s_informer_list(b->pods);
-    size_t npods = (size_t)cJSON_GetArraySize(list), nref = 0;
-    pod_ref *refs = xcalloc(npods ? npods : 1, sizeof *refs);
-    const cJSON *pod;
-    cJSON_ArrayForEach(pod, list)
-    {
-        const char *uid = k8s_meta_str(pod, "uid");
-        const cJSON *ph = jget(jget(pod, "status"), "phase");
-        if (!uid || (cJSON_IsString(ph) && (strcmp(ph->valuestring, "Succeeded") == 0 ||
-                                            strcmp(ph->valuestring, "Failed") == 0)))
-            continue;
-        prov_gm_entry e;
-        if (prov_gm_get(b->gm, uid, &e) != 0 || e.deleting)
-            continue;
-        refs[nref].pod = pod;
-        snprintf(refs[nref].gid, sizeof refs[nref].gid, "%s", e.group_id);
-        nref++;
-    }
+    ref_list rl = {.b = b};
+    k8s_informer_each(b->pods, NULL, add_ref, &rl);
+    pod_ref *refs = rl.v;
+    size_t nref = rl.n;
     cJSON *summary = cJSON_CreateObject();
     cJSON *node = cJSON_AddObjectToObject(summary, "node");
     cJSON *pods = cJSON_AddArrayToObject(summary, "pods");
@@ -405,18 +421,20 @@ static void refresh(prov_kstats *s)
             for (size_t j = 0; j < resp.n_items && !rec; j++)
                 if (resp.items[j].container_group_id && strcmp(resp.items[j].container_group_id, r->gid) == 0)
                     rec = last_record(&resp.items[j]);
-            if (!rec)
+            cJSON *pod = rec ? k8s_informer_get(b->pods, r->ns, r->name) : NULL;
+            if (!pod)
                 continue;
-            cJSON_AddItemToArray(pods, prov_kstats_pod_stats(r->pod, rec, 1));
+            cJSON_AddItemToArray(pods, prov_kstats_pod_stats(pod, rec, 1));
             ncpu.usage_nano_cores += rec->cpu.usage_nano_cores > 0 ? rec->cpu.usage_nano_cores : 0;
             ncpu.usage_core_nano_seconds +=
                 rec->cpu.usage_core_nano_seconds > 0 ? rec->cpu.usage_core_nano_seconds : 0;
             nmem.usage_bytes += rec->memory.usage_bytes > 0 ? rec->memory.usage_bytes : 0;
             nmem.working_set += rec->memory.working_set > 0 ? rec->memory.working_set : 0;
             nmem.rss += rec->memory.rss > 0 ? rec->memory.rss : 0;
-            const char *uid = k8s_meta_str(r->pod, "uid");
-            if (!jget(cum_now, uid))
+            const char *uid = k8s_meta_str(pod, "uid");
+            if (uid && !jget(cum_now, uid))
                 cJSON_AddNumberToObject(cum_now, uid, (double)rec->cpu.usage_core_nano_seconds);
+            cJSON_Delete(pod);
         }
         eci_multi_metric_resp_free(&resp);
     }
@@ -443,9 +461,11 @@ static void refresh(prov_kstats *s)
     cJSON_AddItemToObject(node, "cpu", cpu_obj(tnow, &ncpu));
     cJSON_AddItemToObject(node, "memory", mem_obj(tnow, &nmem));
     cJSON_AddArrayToObject(node, "systemContainers");
-    /* Borrowed pods are referenced only while building. */
+    for (size_t i = 0; i < nref; i++) {
+        free(refs[i].ns);
+        free(refs[i].name);
+    }
     free(refs);
-    cJSON_Delete(list);
     cJSON_Delete(s->summary);
     s->summary = summary;
     s->error = failed;

@@ -46,22 +46,19 @@ static int get_sa_token(void *ctx, const char *ns, const char *sa, const char *a
     return PROV_TR_RES_OK;
 }
 
+static int add_copy(const cJSON *obj, void *arg)
+{
+    cJSON_AddItemToArray(arg, cJSON_Duplicate(obj, 1));
+    return 0;
+}
+
 static int list_services(void *ctx, const char *ns, cJSON **out)
 {
     prov_bridge *b = ctx;
     if (b->services && k8s_informer_has_synced(b->services)) {
         /* From the Service cache: no apiserver request per pod. */
-        cJSON *all = k8s_informer_list(b->services);
         cJSON *arr = cJSON_CreateArray();
-        cJSON *it = all ? all->child : NULL;
-        while (it) {
-            cJSON *next = it->next;
-            const char *sns = k8s_meta_str(it, "namespace");
-            if (sns && strcmp(sns, ns) == 0)
-                cJSON_AddItemToArray(arr, cJSON_DetachItemViaPointer(all, it));
-            it = next;
-        }
-        cJSON_Delete(all);
+        k8s_informer_each(b->services, ns, add_copy, arr);
         *out = arr;
         return PROV_TR_RES_OK;
     }

@@ -577,7 +577,7 @@ static int sc_relist_410(void)
     }
     k8s_informer_opts io = { .resource = &K8S_RES_CONFIGMAPS, .ns = g_ns, .label_selector = "itest=gone",
                              .handlers = { ih_add, ih_update, ih_delete, &ctx }, .timeout_seconds = 2,
-                             .on_error = ih_error };
+                             .on_error = ih_error, .list_page_size = 2 /* lists span pages */ };
     CHECK(k8s_informer_start(c, &io, &inf, &e) == 0, "start: %s", fmt_err(&e));
     CHECK(k8s_informer_wait_synced(inf, 10000), "informer did not sync");
     CHECK(k8s_informer_len(inf) == 3, "cache has %zu objects, want 3", k8s_informer_len(inf));

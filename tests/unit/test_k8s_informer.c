@@ -148,6 +148,62 @@ static void test_many_and_list(void **state)
     k8s_store_free(s);
 }
 
+typedef struct visit {
+    int n, other_ns;
+    int stop_at;
+} visit;
+
+static int count_visit(const cJSON *o, void *arg)
+{
+    visit *v = arg;
+    const char *ns = k8s_meta_str(o, "namespace");
+    if (!ns || strcmp(ns, "a") != 0)
+        v->other_ns++;
+    v->n++;
+    return v->stop_at && v->n >= v->stop_at;
+}
+
+static void test_each_and_list_text(void **state)
+{
+    (void)state;
+    k8s_store *s = k8s_store_new();
+    dynbuf d;
+    dynbuf_init(&d, 0);
+    assert_int_equal(k8s_store_list_text(s, &d), 0);
+    assert_string_equal(dynbuf_str(&d), "[]");
+    dynbuf_reset(&d);
+    for (int i = 0; i < 300; i++) {
+        char n[16];
+        snprintf(n, sizeof n, "o%d", i);
+        k8s_store_apply(s, K8S_WATCH_ADDED, obj(i % 3 ? "a" : "ab", n, "1"), NULL);
+    }
+    k8s_store_apply(s, K8S_WATCH_ADDED, obj(NULL, "cluster-scoped", "1"), NULL);
+    /* a namespace filter matches the whole namespace, not a prefix of it */
+    visit v = {0};
+    k8s_store_each(s, "a", count_visit, &v);
+    assert_int_equal(v.n, 200);
+    assert_int_equal(v.other_ns, 0);
+    memset(&v, 0, sizeof v);
+    k8s_store_each(s, NULL, count_visit, &v);
+    assert_int_equal(v.n, 301);
+    memset(&v, 0, sizeof v);
+    v.stop_at = 7;
+    k8s_store_each(s, NULL, count_visit, &v);
+    assert_int_equal(v.n, 7);
+    /* the text listing is one valid array of every object */
+    assert_int_equal(k8s_store_list_text(s, &d), 0);
+    cJSON *arr = cJSON_Parse(dynbuf_str(&d));
+    assert_non_null(arr);
+    assert_int_equal(cJSON_GetArraySize(arr), 301);
+    cJSON_Delete(arr);
+    dynbuf_free(&d);
+    /* a capped buffer reports that the listing did not fit */
+    dynbuf_init(&d, 100);
+    assert_int_equal(k8s_store_list_text(s, &d), -1);
+    dynbuf_free(&d);
+    k8s_store_free(s);
+}
+
 static void test_transform_strip_meta(void **state)
 {
     (void)state;
@@ -184,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_apply),
         cmocka_unit_test(test_replace),
         cmocka_unit_test(test_many_and_list),
+        cmocka_unit_test(test_each_and_list_text),
         cmocka_unit_test(test_transform_strip_meta),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
