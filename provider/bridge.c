@@ -11,6 +11,7 @@
 #include "provider/kubelet.h"
 #include "k8s/lease.h"
 #include "util/log.h"
+#include "util/procstat.h"
 #include "util/xmalloc.h"
 
 #include <errno.h>
@@ -125,6 +126,11 @@ static void collect(void *ud)
 {
     prov_bridge *b = ud;
     prom_set(b->m_queue, NULL, (double)prov_wq_len(b->wq));
+    pthread_mutex_lock(&b->evq_mu);
+    double evq = (double)b->evq_len, dropped = (double)b->evq_dropped;
+    pthread_mutex_unlock(&b->evq_mu);
+    prom_set(b->m_evq, NULL, evq);
+    prom_set(b->m_evq_dropped, NULL, dropped);
     if (b->pods) {
         phase_count c = {0};
         k8s_informer_each(b->pods, NULL, count_phase, &c);
@@ -182,6 +188,11 @@ static void metrics_init(prov_bridge *b)
                                       "Requests to the apiserver by verb and resource.", vr);
     b->m_watch_restarts =
         prom_gauge(b->metrics, "eci_kubelet_pod_watch_restarts", "Restarts of the pod watch since start.", NULL);
+    b->m_evq = prom_gauge(b->metrics, "eci_kubelet_event_queue_depth",
+                          "ECI events waiting to be written as Kubernetes Events.", NULL);
+    b->m_evq_dropped = prom_counter(b->metrics, "eci_kubelet_events_dropped_total",
+                                    "ECI events dropped because the event queue was full.", NULL);
+    procstat_register(b->metrics);
     prom_add_collector(b->metrics, collect, b);
 }
 

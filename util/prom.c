@@ -31,6 +31,7 @@ struct prom_metric {
 typedef struct prom_collector {
     prom_collect_fn fn;
     void *ud;
+    void (*free_ud)(void *ud);
     struct prom_collector *next;
 } prom_collector;
 
@@ -70,6 +71,8 @@ void prom_registry_free(prom_registry *r)
     prom_collector *c = r->collectors;
     while (c) {
         prom_collector *cn = c->next;
+        if (c->free_ud)
+            c->free_ud(c->ud);
         free(c);
         c = cn;
     }
@@ -164,11 +167,14 @@ void prom_observe(prom_metric *m, const char *const *lv, double v)
     pthread_mutex_unlock(&m->reg->mu);
 }
 
-void prom_add_collector(prom_registry *r, prom_collect_fn fn, void *ud)
+void prom_add_collector(prom_registry *r, prom_collect_fn fn, void *ud) { prom_add_collector_owned(r, fn, ud, NULL); }
+
+void prom_add_collector_owned(prom_registry *r, prom_collect_fn fn, void *ud, void (*free_ud)(void *ud))
 {
     prom_collector *c = xcalloc(1, sizeof *c);
     c->fn = fn;
     c->ud = ud;
+    c->free_ud = free_ud;
     pthread_mutex_lock(&r->mu);
     c->next = r->collectors;
     r->collectors = c;

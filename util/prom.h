@@ -31,6 +31,8 @@ void prom_observe(prom_metric *m, const char *const *label_values, double v);
 /* A callback that refreshes gauges right before rendering. */
 typedef void (*prom_collect_fn)(void *ud);
 void prom_add_collector(prom_registry *r, prom_collect_fn fn, void *ud);
+/* The same, the registry freeing ud with free_ud when it is freed. */
+void prom_add_collector_owned(prom_registry *r, prom_collect_fn fn, void *ud, void (*free_ud)(void *ud));
 
 /* Append the whole registry in text format to out. */
 void prom_render(prom_registry *r, dynbuf *out);

@@ -109,6 +109,9 @@ def main():
         "bridge_cpu_s": round(cpu, 2),
         "bridge_vmhwm_mb": round(meta["hwm_kb"] / 1024.0, 1),
         "bridge_rss_mb": round(meta["rss_kb"] / 1024.0, 1),
+        "bridge_rss_anon_mb": round(meta.get("rss_anon_kb", 0) / 1024.0, 1),
+        "bridge_rss_file_mb": round(meta.get("rss_file_kb", 0) / 1024.0, 1),
+        "bridge_threads": meta.get("threads"),
     }
     json.dump(res, open(os.path.join(d, "result.json"), "w"), indent=1)
     print("burst of %d pods: %d Running in %.1f s = %.1f pods/s (floor %.1f s, %.2fx)" %
@@ -123,8 +126,9 @@ def main():
         "%s %.2f" % (re.sub(r'[{}"]|verb=|resource=', "", k), v) for k, v in
         res["kube_requests_by_verb_resource_per_pod"].items())))
     print("  pod status writes per pod: %.2f" % res["status_writes_per_pod"])
-    print("  bridge: CPU %.2f s, peak RSS (VmHWM) %.1f MB, RSS now %.1f MB" %
-          (cpu, res["bridge_vmhwm_mb"], res["bridge_rss_mb"]))
+    print("  bridge: CPU %.2f s, peak RSS (VmHWM) %.1f MB, RSS now %.1f MB (anonymous %.1f, files %.1f), %s threads" %
+          (cpu, res["bridge_vmhwm_mb"], res["bridge_rss_mb"], res["bridge_rss_anon_mb"], res["bridge_rss_file_mb"],
+           res["bridge_threads"]))
 
 
 main()

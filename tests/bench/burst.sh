@@ -75,12 +75,22 @@ curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/metrics1.txt"
 cpu1=$(cpu_ticks)
 cat > "$OUT/meta.json" <<EOF2
 {"n": $N, "t0": $t0, "t_end": $t_end, "cpu0": $cpu0, "cpu1": $cpu1, "clk_tck": $(getconf CLK_TCK),
- "hwm_kb": $(status_kb VmHWM), "rss_kb": $(status_kb VmRSS), "latency_ms": $LAT,
+ "hwm_kb": $(status_kb VmHWM), "rss_kb": $(status_kb VmRSS), "rss_anon_kb": $(status_kb RssAnon),
+ "rss_file_kb": $(status_kb RssFile), "threads": $(status_kb Threads), "latency_ms": $LAT,
  "create_per_min": 1000, "create_burst": 100, "schedule_delay_s": 3}
 EOF2
 python3 "$ECI_REPO/tests/bench/analyze.py" "$OUT" | sed 's/^/# /'
 
+cp "/proc/$BRIDGE_PID/smaps" "$OUT/smaps-burst.txt" 2>/dev/null
+
 if [ "$IDLE" -gt 0 ]; then
+    # The steady state: once the burst's event backlog is written.
+    metric() { curl -sf "$BRIDGE_HEALTH/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+    drained() { [ "$(metric eci_kubelet_event_queue_depth)" = "0" ] && [ "$(metric eci_kubelet_reconcile_queue_depth)" = "0" ]; }
+    tq=$(now)
+    wait_for $((60 + N / 10)) drained || diag "queues not drained: events $(metric eci_kubelet_event_queue_depth)"
+    diag "event backlog written $(awk -v a="$tq" -v b="$(now)" 'BEGIN{printf "%.0f", b-a}') s after all Running" \
+        "($(metric eci_kubelet_events_dropped_total) dropped)"
     l0=$(ledger_total); c0=$(cpu_ticks)
     curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/idle-ledger0.json"
     curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/idle-metrics0.txt"
@@ -88,6 +98,8 @@ if [ "$IDLE" -gt 0 ]; then
     l1=$(ledger_total); c1=$(cpu_ticks)
     curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/idle-ledger1.json"
     curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/idle-metrics1.txt"
+    cp "/proc/$BRIDGE_PID/smaps" "$OUT/smaps-idle.txt" 2>/dev/null
+    diag "after the idle window: VmRSS $(status_kb VmRSS) kB (anonymous $(status_kb RssAnon), files $(status_kb RssFile))"
     python3 - "$OUT" "$IDLE" "$N" "$SYNC" "$((c1 - c0))" "$(getconf CLK_TCK)" "$(status_kb VmHWM)" <<'EOF3' | sed 's/^/# /'
 import json, math, re, sys
 d, idle, n, sync, ticks, hz, hwm = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])

@@ -12,6 +12,8 @@
 #   cluster.sh logs [COMPONENT]   tail of every component log, or one whole log
 #   cluster.sh metrics-server     start metrics-server (aggregated metrics.k8s.io, for kubectl top);
 #                                 also at `up` with ECI_CLUSTER_METRICS_SERVER=1
+#   cluster.sh metrics-server-stop
+#                                 stop it and unregister its APIService
 #   cluster.sh node-kubeconfig NAME [FILE]
 #                                 client certificate for system:node:NAME (group system:nodes)
 #                                 and a kubeconfig using it (default <state>/node-NAME.kubeconfig)
@@ -474,6 +476,16 @@ cmd_metrics_server() {
     write_env
 }
 
+cmd_metrics_server_stop() {
+    load_env || die "no cluster state in $D (run: cluster.sh up)"
+    bin_dirs
+    stop metrics-server
+    rm -f "$RUN/metrics-server.pid"
+    "$KUBECTL" --kubeconfig "$D/admin.kubeconfig" delete apiservice v1beta1.metrics.k8s.io --ignore-not-found >/dev/null
+    "$KUBECTL" --kubeconfig "$D/admin.kubeconfig" -n kube-system delete service metrics-server --ignore-not-found >/dev/null
+    log "metrics-server stopped"
+}
+
 cmd_status() {
     load_env || { echo "not running (no $D/env)"; return 1; }
     local ok=0 c pid
@@ -573,5 +585,6 @@ case "${1:-}" in
     logs) shift; cmd_logs "${1:-}" ;;
     node-kubeconfig) shift; cmd_node_kubeconfig "$@" ;;
     metrics-server) cmd_metrics_server ;;
+    metrics-server-stop) cmd_metrics_server_stop ;;
     *) echo "usage: $0 up|down|status|env|restart-apiserver|compact|logs [COMPONENT]|metrics-server|node-kubeconfig NODE [FILE]" >&2; exit 2 ;;
 esac

@@ -75,7 +75,9 @@ sleep 2.5 # the period a failed snapshot is kept
 check_output "the next scrape after the fault is clean" '^resource_scrape_error 0$' kcurl /metrics/resource
 
 # ---- metrics-server and kubectl top
+# (stopped at exit: other suites' ledgers and the benchmarks must not see its scrapes)
 if bash "$ECI_REPO/tests/cluster/cluster.sh" metrics-server > "$T/ms.log" 2>&1; then
+    on_exit "bash '$ECI_REPO/tests/cluster/cluster.sh' metrics-server-stop >/dev/null 2>&1"
     ok "metrics-server runs"
     top_has_pod() { kx top pod burner --no-headers 2>/dev/null | grep -Eq '^burner +[0-9]+m +[0-9]+Mi'; }
     if wait_for 120 top_has_pod; then
