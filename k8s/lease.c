@@ -60,29 +60,35 @@ static cJSON *spec_of(cJSON *lease)
     return s;
 }
 
-static int node_lease_create(k8s_node_lease *l, k8s_error *err)
+cJSON *k8s_node_lease_build(const char *node_name, const char *node_uid, int duration_s, const char *renew_time)
 {
-    char now[40];
-    k8s_timestamp(now, sizeof now, 1);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "apiVersion", "coordination.k8s.io/v1");
     cJSON_AddStringToObject(o, "kind", "Lease");
     cJSON *md = cJSON_AddObjectToObject(o, "metadata");
-    cJSON_AddStringToObject(md, "name", l->node);
+    cJSON_AddStringToObject(md, "name", node_name);
     cJSON_AddStringToObject(md, "namespace", K8S_NODE_LEASE_NS);
-    if (l->uid && *l->uid) {
+    if (node_uid && *node_uid) {
         cJSON *refs = cJSON_AddArrayToObject(md, "ownerReferences");
         cJSON *ref = cJSON_CreateObject();
         cJSON_AddStringToObject(ref, "apiVersion", "v1");
         cJSON_AddStringToObject(ref, "kind", "Node");
-        cJSON_AddStringToObject(ref, "name", l->node);
-        cJSON_AddStringToObject(ref, "uid", l->uid);
+        cJSON_AddStringToObject(ref, "name", node_name);
+        cJSON_AddStringToObject(ref, "uid", node_uid);
         cJSON_AddItemToArray(refs, ref);
     }
     cJSON *sp = cJSON_AddObjectToObject(o, "spec");
-    cJSON_AddStringToObject(sp, "holderIdentity", l->node);
-    cJSON_AddNumberToObject(sp, "leaseDurationSeconds", l->duration);
-    cJSON_AddStringToObject(sp, "renewTime", now);
+    cJSON_AddStringToObject(sp, "holderIdentity", node_name);
+    cJSON_AddNumberToObject(sp, "leaseDurationSeconds", duration_s > 0 ? duration_s : K8S_NODE_LEASE_DURATION_S);
+    cJSON_AddStringToObject(sp, "renewTime", renew_time);
+    return o;
+}
+
+static int node_lease_create(k8s_node_lease *l, k8s_error *err)
+{
+    char now[40];
+    k8s_timestamp(now, sizeof now, 1);
+    cJSON *o = k8s_node_lease_build(l->node, l->uid, l->duration, now);
     cJSON *out;
     int rc = k8s_create(l->c, &K8S_RES_LEASES, K8S_NODE_LEASE_NS, o, &out, err);
     cJSON_Delete(o);

@@ -19,6 +19,10 @@ typedef struct k8s_node_lease k8s_node_lease;
 /* A heartbeat for node_name (holderIdentity = node name, leaseDurationSeconds
  * = duration_s, 0 = 40). node_uid, when non-NULL, sets an ownerReference to the
  * Node. c is borrowed. Free with k8s_node_lease_free. */
+/* The Lease object itself (caller frees): coordination.k8s.io/v1 in
+ * kube-node-lease, holderIdentity node_name, an ownerReference to the Node
+ * when node_uid is non-empty, renewTime a MicroTime string. */
+cJSON *k8s_node_lease_build(const char *node_name, const char *node_uid, int duration_s, const char *renew_time);
 k8s_node_lease *k8s_node_lease_new(k8s_client *c, const char *node_name, const char *node_uid, int duration_s);
 void k8s_node_lease_free(k8s_node_lease *l);
 /* Create the Lease if missing, otherwise PUT a new renewTime (re-GET and retry

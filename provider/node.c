@@ -1,5 +1,6 @@
 /* The Node object, its status and Lease as pure functions (see node.h). */
 #include "provider/node.h"
+#include "k8s/lease.h"
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
 
@@ -484,27 +485,8 @@ cJSON *prov_node_lease(const prov_cfg *cfg, const char *node_uid, const struct t
 {
     char rt[40];
     prov_node_micro_time(now, rt, sizeof rt);
-    cJSON *l = cJSON_CreateObject();
-    cJSON_AddStringToObject(l, "apiVersion", "coordination.k8s.io/v1");
-    cJSON_AddStringToObject(l, "kind", "Lease");
-    cJSON *md = cJSON_AddObjectToObject(l, "metadata");
-    cJSON_AddStringToObject(md, "name", cfg->node_name);
-    cJSON_AddStringToObject(md, "namespace", "kube-node-lease");
-    if (node_uid && *node_uid) {
-        cJSON *refs = cJSON_AddArrayToObject(md, "ownerReferences");
-        cJSON *r = cJSON_CreateObject();
-        cJSON_AddStringToObject(r, "apiVersion", "v1");
-        cJSON_AddStringToObject(r, "kind", "Node");
-        cJSON_AddStringToObject(r, "name", cfg->node_name);
-        cJSON_AddStringToObject(r, "uid", node_uid);
-        cJSON_AddItemToArray(refs, r);
-    }
-    cJSON *spec = cJSON_AddObjectToObject(l, "spec");
-    cJSON_AddStringToObject(spec, "holderIdentity", cfg->node_name);
     int64_t secs = cfg->node_lease_duration_ms / 1000;
-    cJSON_AddNumberToObject(spec, "leaseDurationSeconds", (double)(secs > 0 ? secs : 1));
-    cJSON_AddStringToObject(spec, "renewTime", rt);
-    return l;
+    return k8s_node_lease_build(cfg->node_name, node_uid, (int)(secs > 0 ? secs : 1), rt);
 }
 
 int64_t prov_node_lease_renew_interval_ms(const prov_cfg *cfg)
