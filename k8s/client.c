@@ -318,7 +318,15 @@ static void pool_put(k8s_client *c, CURL *h, int reusable)
         curl_easy_cleanup(h);
 }
 
-static void stat_add(k8s_client *c, const char *verb, const char *resource, int failed, int retries)
+static double since_s(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void stat_add(k8s_client *c, const char *verb, const char *resource, int failed, int retries, double secs,
+                     double wait_secs)
 {
     pthread_mutex_lock(&c->mu);
     k8s_request_stat *s = NULL;
@@ -336,6 +344,8 @@ static void stat_add(k8s_client *c, const char *verb, const char *resource, int 
         s->count++;
         s->errors += failed ? 1 : 0;
         s->retries += (unsigned long)retries;
+        s->seconds += secs;
+        s->wait_seconds += wait_secs;
     }
     pthread_mutex_unlock(&c->mu);
 }
@@ -610,12 +620,16 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int attempt = 0, rc = -1;
+    double waited = 0;
     for (;;) {
         if (q->stop && atomic_load(q->stop)) {
             k8s_error_set(err, K8S_E_CANCELLED, "cancelled");
             break;
         }
+        struct timespec tw;
+        clock_gettime(CLOCK_MONOTONIC, &tw);
         rl_wait(c->rl, -1);
+        waited += since_s(&tw);
         xfer x = { .c = c, .fn = q->fn, .arg = q->arg, .stop = q->stop };
         dynbuf_init(&x.body, c->o.max_response_bytes);
         unsigned long no = next_attempt(c);
@@ -699,7 +713,7 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
         set_err_ctx(err, q);
     }
     free(url);
-    stat_add(c, q->verb, q->resource, rc != 0, attempt);
+    stat_add(c, q->verb, q->resource, rc != 0, attempt, since_s(&t0), waited);
     if (c->m_requests) {
         char codebuf[16];
         if (rc == 0 || *status)

@@ -170,6 +170,8 @@ typedef struct k8s_request_stat {
     unsigned long count;
     unsigned long errors;  /* calls that failed after retries */
     unsigned long retries; /* extra attempts */
+    double seconds;        /* wall time of the calls, retries and waits included */
+    double wait_seconds;   /* of which waiting for the client's rate limiter */
 } k8s_request_stat;
 /* Copy up to max counters into out; returns how many exist in total. */
 size_t k8s_client_stats(k8s_client *c, k8s_request_stat *out, size_t max);

@@ -163,12 +163,16 @@ static void collect(void *ud)
                 st[n++] = one[i];
             } else {
                 st[j].count += one[i].count;
+                st[j].seconds += one[i].seconds;
+                st[j].wait_seconds += one[i].wait_seconds;
             }
         }
     }
     for (size_t i = 0; i < n; i++) {
         const char *lv[] = {st[i].verb, st[i].resource};
         prom_set(b->m_k8s_requests, lv, (double)st[i].count);
+        prom_set(b->m_k8s_seconds, lv, st[i].seconds);
+        prom_set(b->m_k8s_wait, lv, st[i].wait_seconds);
     }
 }
 
@@ -186,6 +190,12 @@ static void metrics_init(prov_bridge *b)
     const char *vr[] = {"verb", "resource", NULL};
     b->m_k8s_requests = prom_counter(b->metrics, "eci_kubelet_kube_requests_total",
                                       "Requests to the apiserver by verb and resource.", vr);
+    b->m_k8s_seconds = prom_counter(b->metrics, "eci_kubelet_kube_request_seconds_total",
+                                     "Time spent in apiserver requests (retries and rate-limit waits included; "
+                                     "watches count their whole stream).",
+                                     vr);
+    b->m_k8s_wait = prom_counter(b->metrics, "eci_kubelet_kube_ratelimit_wait_seconds_total",
+                                  "Time apiserver requests waited for the client-side rate limit (--kube-api-qps).", vr);
     b->m_watch_restarts =
         prom_gauge(b->metrics, "eci_kubelet_pod_watch_restarts", "Restarts of the pod watch since start.", NULL);
     b->m_evq = prom_gauge(b->metrics, "eci_kubelet_event_queue_depth",

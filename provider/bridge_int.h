@@ -68,7 +68,8 @@ typedef struct prov_bridge {
 
     /* Metrics. */
     prom_metric *m_reconcile, *m_queue, *m_pods_phase, *m_status_writes, *m_watch_restarts, *m_eci_calls,
-        *m_eci_latency, *m_k8s_requests, *m_evq, *m_evq_dropped;
+        *m_eci_latency, *m_k8s_requests, *m_evq, *m_evq_dropped, *m_k8s_seconds,
+        *m_k8s_wait;
 } prov_bridge;
 
 #define PROV_EVQ_CAP 20000

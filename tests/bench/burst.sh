@@ -38,12 +38,20 @@ now() { python3 -c 'import time; print("%.3f" % time.time())'; }
 ledger_total() { curl -sf "$ECI_ADMIN_URL/ledger" | jq -r '.total'; }
 
 # A timed watch of the namespace's pods: "EPOCH UID|NODE|PHASE" per event.
-# (kubectl itself is the background job, so $! is its pid; stamp.py ends at EOF.)
-"$KUBECTL" --kubeconfig "$KUBECONFIG" get pods -n "$NS" -w \
-    -o jsonpath='{.metadata.uid}|{.spec.nodeName}|{.status.phase}{"\n"}' \
-    2>/dev/null > >(python3 -u "$ECI_REPO/tests/bench/stamp.py" > "$OUT/watch.log") &
+# When the apiserver ends the watch (a client that falls behind a burst is
+# cut off), kubectl starts again: its fresh listing stamps what changed in
+# between at the restart, which errs late, never early. kubectl's errors and
+# the restarts go to watch.err.
+(
+    while [ ! -e "$OUT/watch.stop" ]; do
+        "$KUBECTL" --kubeconfig "$KUBECONFIG" get pods -n "$NS" -w \
+            -o jsonpath='{.metadata.uid}|{.spec.nodeName}|{.status.phase}{"\n"}'
+        echo "$(date +%s.%N) watch ended (exit $?), restarting" >&2
+        sleep 0.2
+    done
+) 2>"$OUT/watch.err" > >(python3 -u "$ECI_REPO/tests/bench/stamp.py" > "$OUT/watch.log") &
 WATCH_PID=$!
-on_exit "kill $WATCH_PID"
+on_exit "touch '$OUT/watch.stop'; pkill -P $WATCH_PID"
 sleep 1
 
 curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null

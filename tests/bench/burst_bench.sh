@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 ROOT=$PWD
-export ECI_TEST_BIN=$ROOT/bin ECI_TEST_PROGS=$ROOT/build/rel/progs ECI_REPO=$ROOT
+export ECI_TEST_BIN=${BENCH_BIN:-$ROOT/bin} ECI_TEST_PROGS=$ROOT/build/rel/progs ECI_REPO=$ROOT
 SIZES=${BENCH_SIZES:-100 1000}
 IDLE=${BENCH_IDLE_SECONDS:-120}
 owned=0
