@@ -25,8 +25,24 @@ typedef struct obj_bucket {
     time_t used;
 } obj_bucket;
 
+/* A queued Event: the involved object's identity and the Event's words. */
+typedef struct ev_item {
+    cJSON *obj;
+    char *type, *reason, *message;
+    struct ev_item *next;
+} ev_item;
+
 struct k8s_recorder {
     k8s_client *c;
+    /* the queue (queue_size > 0), guarded by qmu */
+    size_t qcap, qlen;
+    ev_item *qhead, *qtail;
+    int busy; /* the thread is writing one */
+    int stopping;
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv, qidle;
+    pthread_t th;
+    int th_started;
     char *component;
     char *host;
     long window_s;
@@ -42,6 +58,17 @@ struct k8s_recorder {
     unsigned long seq;
     k8s_recorder_stats st;
 };
+
+static void item_free(ev_item *it)
+{
+    cJSON_Delete(it->obj);
+    free(it->type);
+    free(it->reason);
+    free(it->message);
+    free(it);
+}
+
+static void *writer_main(void *arg);
 
 static time_t mono_s(void)
 {
@@ -65,6 +92,14 @@ k8s_recorder *k8s_recorder_new(k8s_client *c, const k8s_recorder_opts *o)
     r->obj_burst = o && o->object_burst > 0 ? o->object_burst : 25;
     r->ob = xcalloc(r->max, sizeof *r->ob);
     pthread_mutex_init(&r->mu, NULL);
+    pthread_mutex_init(&r->qmu, NULL);
+    pthread_cond_init(&r->qcv, NULL);
+    pthread_cond_init(&r->qidle, NULL);
+    r->qcap = o ? o->queue_size : 0;
+    if (r->qcap)
+        r->th_started = pthread_create(&r->th, NULL, writer_main, r) == 0;
+    if (!r->th_started)
+        r->qcap = 0;
     return r;
 }
 
@@ -80,6 +115,23 @@ void k8s_recorder_free(k8s_recorder *r)
 {
     if (!r)
         return;
+    if (r->th_started) {
+        /* What is queued gets two seconds to be written, then is dropped. */
+        k8s_recorder_flush(r, 2000);
+        pthread_mutex_lock(&r->qmu);
+        r->stopping = 1;
+        pthread_cond_broadcast(&r->qcv);
+        pthread_mutex_unlock(&r->qmu);
+        pthread_join(r->th, NULL);
+    }
+    while (r->qhead) {
+        ev_item *it = r->qhead;
+        r->qhead = it->next;
+        item_free(it);
+    }
+    pthread_mutex_destroy(&r->qmu);
+    pthread_cond_destroy(&r->qcv);
+    pthread_cond_destroy(&r->qidle);
     for (size_t i = 0; i < r->n; i++)
         entry_free(&r->e[i]);
     free(r->e);
@@ -147,8 +199,8 @@ static void bump(k8s_recorder *r, unsigned long *f)
     pthread_mutex_unlock(&r->mu);
 }
 
-int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, const char *message,
-                     k8s_error *err)
+static int record_now(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, const char *message,
+                      k8s_error *err)
 {
     k8s_error local;
     if (!err)
@@ -315,6 +367,113 @@ int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const 
     r->st.created++;
     pthread_mutex_unlock(&r->mu);
     return 0;
+}
+
+static cJSON *identity_of(const cJSON *obj)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *top[] = {"apiVersion", "kind"};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, top[i]);
+        if (cJSON_IsString(v))
+            cJSON_AddStringToObject(o, top[i], v->valuestring);
+    }
+    cJSON *md = cJSON_AddObjectToObject(o, "metadata");
+    const char *meta[] = {"namespace", "name", "uid", "resourceVersion"};
+    for (int i = 0; i < 4; i++) {
+        const char *v = k8s_meta_str(obj, meta[i]);
+        if (v)
+            cJSON_AddStringToObject(md, meta[i], v);
+    }
+    return o;
+}
+
+int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, const char *message,
+                     k8s_error *err)
+{
+    if (!r->qcap)
+        return record_now(r, obj, type, reason, message, err);
+    k8s_error local;
+    if (!err)
+        err = &local;
+    k8s_error_clear(err);
+    if (!k8s_meta_str(obj, "name") || !reason)
+        return k8s_error_set(err, K8S_E_INVALID_ARG, "event: the object has no name or the reason is empty");
+    ev_item *it = xcalloc(1, sizeof *it);
+    it->obj = identity_of(obj);
+    it->type = xstrdup(type);
+    it->reason = xstrdup(reason);
+    char msg[MAX_MESSAGE + 1];
+    snprintf(msg, sizeof msg, "%s", message ? message : "");
+    it->message = xstrdup(msg);
+    pthread_mutex_lock(&r->qmu);
+    int full = r->qlen >= r->qcap || r->stopping;
+    if (!full) {
+        if (r->qtail)
+            r->qtail->next = it;
+        else
+            r->qhead = it;
+        r->qtail = it;
+        r->qlen++;
+        pthread_cond_signal(&r->qcv);
+    }
+    pthread_mutex_unlock(&r->qmu);
+    if (full) {
+        item_free(it);
+        bump(r, &r->st.dropped);
+        return k8s_error_set(err, K8S_E_THROTTLED, "event %s dropped: %zu Events already wait to be written", reason,
+                             r->qcap);
+    }
+    return 0;
+}
+
+static void *writer_main(void *arg)
+{
+    k8s_recorder *r = arg;
+    pthread_mutex_lock(&r->qmu);
+    for (;;) {
+        while (!r->qhead && !r->stopping)
+            pthread_cond_wait(&r->qcv, &r->qmu);
+        if (r->stopping)
+            break;
+        ev_item *it = r->qhead;
+        r->qhead = it->next;
+        if (!r->qhead)
+            r->qtail = NULL;
+        r->qlen--;
+        r->busy = 1;
+        pthread_mutex_unlock(&r->qmu);
+        k8s_error err;
+        record_now(r, it->obj, it->type, it->reason, it->message, &err);
+        item_free(it);
+        pthread_mutex_lock(&r->qmu);
+        r->busy = 0;
+        if (!r->qhead)
+            pthread_cond_broadcast(&r->qidle);
+    }
+    pthread_mutex_unlock(&r->qmu);
+    return NULL;
+}
+
+int k8s_recorder_flush(k8s_recorder *r, long timeout_ms)
+{
+    if (!r || !r->qcap)
+        return 1;
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += timeout_ms / 1000;
+    dl.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&r->qmu);
+    int rc = 0;
+    while ((r->qhead || r->busy) && rc == 0)
+        rc = pthread_cond_timedwait(&r->qidle, &r->qmu, &dl);
+    int drained = !r->qhead && !r->busy;
+    pthread_mutex_unlock(&r->qmu);
+    return drained;
 }
 
 int k8s_record_eventf(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, k8s_error *err,

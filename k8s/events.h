@@ -24,6 +24,11 @@ typedef struct k8s_recorder_opts {
     int object_burst;
     long window_s;          /* aggregation window; 0 = 600 */
     size_t cache_size;      /* remembered Events; 0 = 4096 */
+    /* > 0: Events are written by the recorder's own thread, at most this many
+     * waiting (like client-go's broadcaster), so a caller never waits for the
+     * apiserver or the client's rate limit; a full queue drops (counted).
+     * 0: written in the caller's thread. */
+    size_t queue_size;
 } k8s_recorder_opts;
 
 /* A recorder writing through c (borrowed, must outlive it); strings in opts
@@ -35,14 +40,19 @@ void k8s_recorder_free(k8s_recorder *r);
  * name, uid and resourceVersion are used). type is "Normal" or "Warning".
  * Returns 0 when written (created or aggregated), -1 with err filled on
  * failure, K8S_E_THROTTLED when the rate limit dropped it. Messages longer
- * than 1024 bytes are truncated. Thread-safe. */
+ * than 1024 bytes are truncated. Thread-safe. With a queue: 0 once queued
+ * (the outcome shows in the stats), K8S_E_THROTTLED when the queue is full. */
 int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, const char *message,
                      k8s_error *err);
 /* printf form of k8s_record_event. */
 int k8s_record_eventf(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, k8s_error *err,
                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* Counters: created, aggregated (patched), dropped by the rate limit, failed. */
+/* With a queue: wait up to timeout_ms until every queued Event is written;
+ * 1 when drained. Without a queue: 1 at once. */
+int k8s_recorder_flush(k8s_recorder *r, long timeout_ms);
+/* Counters: created, aggregated (patched), dropped by the rate limit (or a
+ * full queue), failed. */
 typedef struct k8s_recorder_stats {
     unsigned long created, aggregated, dropped, failed;
 } k8s_recorder_stats;

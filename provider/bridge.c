@@ -313,6 +313,7 @@ static int make_clients(prov_bridge *b)
     ro.host = cfg->node_name;
     ro.qps = 50;
     ro.burst = 500;
+    ro.queue_size = 4096; /* a reconcile never waits for an Event write */
     b->rec = k8s_recorder_new(b->ev_kc, &ro);
     b->gets = k8s_get_cache_new(b->kc, 2000, 4096);
     return 0;
@@ -327,7 +328,11 @@ static void free_bridge(prov_bridge *b)
     eci_client_free(b->ec);
     k8s_client_free(b->ev_kc);
     k8s_client_free(b->kc);
-    cJSON_Delete(b->evq);
+    while (b->evq_head) {
+        prov_evq_item *it = b->evq_head;
+        b->evq_head = it->next;
+        free(it);
+    }
     pthread_mutex_destroy(&b->evq_mu);
     pthread_cond_destroy(&b->evq_cv);
     prov_wq_free(b->wq);
@@ -409,7 +414,6 @@ int prov_bridge_run(const prov_cfg *cfg)
     pthread_mutex_init(&b->ev_mu, NULL);
     pthread_mutex_init(&b->evq_mu, NULL);
     pthread_cond_init(&b->evq_cv, NULL);
-    b->evq = cJSON_CreateArray();
     b->pending_updates = cJSON_CreateObject();
     b->seen_events = strmap_new();
     atomic_store(&b->eci_ok, 1);

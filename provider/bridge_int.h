@@ -62,7 +62,7 @@ typedef struct prov_bridge {
     k8s_client *ev_kc;
     pthread_mutex_t evq_mu;
     pthread_cond_t evq_cv;
-    cJSON *evq; /* array of events as JSON text */
+    struct prov_evq_item *evq_head, *evq_tail; /* events as JSON text, oldest first */
     size_t evq_len;
     unsigned long evq_dropped;
 
@@ -73,6 +73,10 @@ typedef struct prov_bridge {
 } prov_bridge;
 
 #define PROV_EVQ_CAP 20000
+typedef struct prov_evq_item {
+    struct prov_evq_item *next;
+    char text[]; /* the Event, compact JSON */
+} prov_evq_item;
 /* The event writer thread: drains evq until the bridge stops. arg = bridge. */
 void *prov_event_writer_loop(void *arg);
 

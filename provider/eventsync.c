@@ -40,16 +40,26 @@ static void queue_event(prov_bridge *b, cJSON *ev)
     cJSON_Delete(ev);
     if (!text)
         abort(); /* cJSON fails only when out of memory */
+    size_t n = strlen(text) + 1;
+    prov_evq_item *it = xmalloc(sizeof *it + n);
+    it->next = NULL;
+    memcpy(it->text, text, n);
+    free(text);
     pthread_mutex_lock(&b->evq_mu);
     if (b->evq_len >= PROV_EVQ_CAP) {
         b->evq_dropped++;
     } else {
-        cJSON_AddItemToArray(b->evq, cJSON_CreateString(text));
+        if (b->evq_tail)
+            b->evq_tail->next = it;
+        else
+            b->evq_head = it;
+        b->evq_tail = it;
         b->evq_len++;
+        it = NULL;
         pthread_cond_signal(&b->evq_cv);
     }
     pthread_mutex_unlock(&b->evq_mu);
-    free(text);
+    free(it);
 }
 
 static void write_event(prov_bridge *b, cJSON *ev)
@@ -84,7 +94,7 @@ void *prov_event_writer_loop(void *arg)
     prov_bridge *b = arg;
     pthread_mutex_lock(&b->evq_mu);
     while (!atomic_load(&b->stop)) {
-        if (!b->evq->child) {
+        if (!b->evq_head) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 500 * 1000000L;
@@ -95,11 +105,14 @@ void *prov_event_writer_loop(void *arg)
             pthread_cond_timedwait(&b->evq_cv, &b->evq_mu, &ts);
             continue;
         }
-        cJSON *item = cJSON_DetachItemFromArray(b->evq, 0);
+        prov_evq_item *item = b->evq_head;
+        b->evq_head = item->next;
+        if (!b->evq_head)
+            b->evq_tail = NULL;
         b->evq_len--;
         pthread_mutex_unlock(&b->evq_mu);
-        cJSON *ev = cJSON_IsString(item) ? cJSON_Parse(item->valuestring) : NULL;
-        cJSON_Delete(item);
+        cJSON *ev = cJSON_Parse(item->text);
+        free(item);
         if (ev)
             write_event(b, ev);
         cJSON_Delete(ev);

@@ -204,3 +204,13 @@ prov_gm_entry *prov_gm_list(prov_gm *m, size_t *n)
     pthread_mutex_unlock(&m->mu);
     return out;
 }
+
+int prov_gm_any(prov_gm *m, int (*pred)(const prov_gm_entry *e, void *arg), void *arg)
+{
+    pthread_mutex_lock(&m->mu);
+    int found = 0;
+    for (size_t i = 0; i < m->n && !found; i++)
+        found = pred(&m->items[i], arg) != 0;
+    pthread_mutex_unlock(&m->mu);
+    return found;
+}

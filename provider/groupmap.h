@@ -14,7 +14,7 @@ typedef struct prov_gm prov_gm;
 typedef struct prov_gm_entry {
     char uid[64];
     char group_id[64];
-    char ns[254];
+    char ns[64];           /* a namespace is a DNS label: at most 63 */
     char name[254];
     char eci_status[32];   /* last ECI group status seen ("" unknown) */
     uint64_t status_sig;   /* signature of the pod status last written (0: none) */
@@ -38,5 +38,8 @@ int prov_gm_set_deleting(prov_gm *m, const char *uid, int deleting);
 size_t prov_gm_count(prov_gm *m);
 /* Snapshot of every entry: an array the caller frees; *n its length. */
 prov_gm_entry *prov_gm_list(prov_gm *m, size_t *n);
+/* 1 when pred holds for some entry (called under the map's lock: pred must not
+ * call back into the map). No copy of the entries is made. */
+int prov_gm_any(prov_gm *m, int (*pred)(const prov_gm_entry *e, void *arg), void *arg);
 
 #endif

@@ -283,16 +283,13 @@ static void fail_vanished(prov_bridge *b, const strset *seen)
     ss_free(&cand);
 }
 
-static int any_transitional(prov_bridge *b)
+static int is_starting(const prov_gm_entry *e, void *arg)
 {
-    size_t n;
-    prov_gm_entry *all = prov_gm_list(b->gm, &n);
-    int t = 0;
-    for (size_t i = 0; i < n && !t; i++)
-        t = !all[i].deleting && transitional(all[i].eci_status);
-    free(all);
-    return t;
+    (void)arg;
+    return !e->deleting && transitional(e->eci_status);
 }
+
+static int any_transitional(prov_bridge *b) { return prov_gm_any(b->gm, is_starting, NULL); }
 
 static void poll_once(prov_bridge *b, int full, int since_s)
 {

@@ -612,6 +612,32 @@ static void test_events_aggregate(void **state)
     cJSON_Delete(pod);
     k8s_recorder_free(rec);
     k8s_recorder_free(NULL);
+    /* queued: the caller returns at once, the recorder's thread writes, in order */
+    k8s_recorder_opts qo = { .component = "c", .qps = 100, .burst = 100, .queue_size = 16 };
+    k8s_recorder *q = k8s_recorder_new(c, &qo);
+    reply r4[] = { { 201, "{}", NULL }, { 200, "{}", NULL }, { 201, "{}", NULL } };
+    mock_script(m, 3, r4);
+    pod = cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\","
+                      "\"namespace\":\"n\",\"uid\":\"u1\",\"resourceVersion\":\"3\",\"labels\":{\"a\":\"b\"}}}");
+    assert_int_equal(k8s_record_event(q, pod, "Warning", "Failed", "same", &e), 0);
+    assert_int_equal(k8s_record_event(q, pod, "Warning", "Failed", "same", &e), 0);
+    assert_int_equal(k8s_record_eventf(q, pod, "Normal", "Other", &e, "n=%d", 2), 0);
+    assert_int_equal(k8s_record_event(q, pod, "Normal", NULL, "no reason", &e), -1);
+    assert_int_equal(k8s_recorder_flush(q, 5000), 1);
+    assert_int_equal(m->nlog, 3);
+    assert_non_null(strstr(m->log[0], "\"involvedObject\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"namespace\":\"n\","
+                                      "\"name\":\"p\",\"uid\":\"u1\",\"resourceVersion\":\"3\"}"));
+    assert_non_null(strstr(m->log[1], "{\"count\":2,"));
+    assert_non_null(strstr(m->log[2], "\"message\":\"n=2\""));
+    k8s_recorder_get_stats(q, &st);
+    assert_int_equal(st.created, 2);
+    assert_int_equal(st.aggregated, 1);
+    /* freed with Events still queued: they are written first (or dropped after 2 s) */
+    mock_script(m, 1, r4);
+    assert_int_equal(k8s_record_event(q, pod, "Normal", "Last", "bye", &e), 0);
+    k8s_recorder_free(q);
+    assert_int_equal(m->nlog, 1);
+    cJSON_Delete(pod);
     k8s_client_free(c);
 }
 
