@@ -7,6 +7,7 @@
 #include "eci/exec_channel.h"
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
+#include "util/deadline.h"
 
 #include <errno.h>
 #include <libwebsockets.h>
@@ -269,13 +270,7 @@ static void *service_main(void *arg)
 
 static void deadline_in(struct timespec *t, int ms)
 {
-    clock_gettime(CLOCK_MONOTONIC, t);
-    t->tv_sec += ms / 1000;
-    t->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t->tv_nsec >= 1000000000L) {
-        t->tv_sec++;
-        t->tv_nsec -= 1000000000L;
-    }
+    deadline_after_ms(t, CLOCK_MONOTONIC, ms);
 }
 
 static void stream_destroy(eci_exec_stream *s)

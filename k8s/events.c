@@ -1,6 +1,7 @@
 #include "k8s/events.h"
 #include "util/ratelimit.h"
 #include "util/xmalloc.h"
+#include "util/deadline.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -460,13 +461,7 @@ int k8s_recorder_flush(k8s_recorder *r, long timeout_ms)
     if (!r || !r->qcap)
         return 1;
     struct timespec dl;
-    clock_gettime(CLOCK_REALTIME, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    deadline_after_ms(&dl, CLOCK_REALTIME, timeout_ms);
     pthread_mutex_lock(&r->qmu);
     int rc = 0;
     while ((r->qhead || r->busy) && rc == 0)

@@ -1,5 +1,6 @@
 #include "k8s/informer.h"
 #include "util/xmalloc.h"
+#include "util/deadline.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -444,13 +445,7 @@ int k8s_informer_has_synced(k8s_informer *inf)
 int k8s_informer_wait_synced(k8s_informer *inf, long timeout_ms)
 {
     struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    deadline_after_ms(&dl, CLOCK_MONOTONIC, timeout_ms);
     pthread_mutex_lock(&inf->mu);
     while (!inf->synced)
         if (pthread_cond_timedwait(&inf->cv, &inf->mu, &dl) == ETIMEDOUT)

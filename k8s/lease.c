@@ -1,5 +1,6 @@
 #include "k8s/lease.h"
 #include "util/xmalloc.h"
+#include "util/deadline.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -329,13 +330,7 @@ static void *leader_thread(void *arg)
         if (l->stop)
             break;
         struct timespec dl;
-        clock_gettime(CLOCK_MONOTONIC, &dl);
-        dl.tv_sec += retry / 1000;
-        dl.tv_nsec += (retry % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
+        deadline_after_ms(&dl, CLOCK_MONOTONIC, retry);
         while (!l->stop && pthread_cond_timedwait(&l->cv, &l->mu, &dl) != ETIMEDOUT)
             ;
     }

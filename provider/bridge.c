@@ -13,6 +13,7 @@
 #include "util/log.h"
 #include "util/procstat.h"
 #include "util/xmalloc.h"
+#include "util/deadline.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -28,13 +29,7 @@
 int prov_bridge_sleep(prov_bridge *b, long ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    deadline_after_ms(&ts, CLOCK_MONOTONIC, ms);
     pthread_mutex_lock(&b->wake_mu);
     while (!atomic_load(&b->stop)) {
         if (pthread_cond_timedwait(&b->wake_cv, &b->wake_mu, &ts) == ETIMEDOUT)

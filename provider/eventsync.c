@@ -10,6 +10,7 @@
 #include "provider/status_map.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
+#include "util/deadline.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,12 +97,7 @@ void *prov_event_writer_loop(void *arg)
     while (!atomic_load(&b->stop)) {
         if (!b->evq_head) {
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 500 * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
+            deadline_after_ms(&ts, CLOCK_REALTIME, 500);
             pthread_cond_timedwait(&b->evq_cv, &b->evq_mu, &ts);
             continue;
         }

@@ -1,5 +1,6 @@
 #include "provider/workqueue.h"
 #include "util/xmalloc.h"
+#include "util/deadline.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -328,13 +329,7 @@ char *prov_wq_get(prov_wq *q)
             pthread_cond_wait(&q->cv, &q->mu);
         } else {
             struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_sec += wait / 1000;
-            ts.tv_nsec += (wait % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
+            deadline_after_ms(&ts, CLOCK_MONOTONIC, wait);
             pthread_cond_timedwait(&q->cv, &q->mu, &ts);
         }
     }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/xmalloc.h"
+#include "util/deadline.h"
 
 #define TICK_MS 100
 #define MAX_QUEUED_EVENTS 20000
@@ -509,12 +510,7 @@ static void *ticker_main(void *arg)
         emu_lifecycle_tick(s);
         pthread_mutex_lock(&s->tmu);
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += TICK_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        deadline_after_ms(&ts, CLOCK_REALTIME, TICK_MS);
         if (!s->stopping)
             pthread_cond_timedwait(&s->tcond, &s->tmu, &ts);
     }
