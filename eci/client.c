@@ -86,6 +86,8 @@ static int quota_index(const char *action)
     return -1;
 }
 
+const char *eci_quota_action(size_t i) { return i < NQUOTA ? quota_table[i].action : NULL; }
+
 int eci_action_quota(const char *action, int *per_minute, int *burst)
 {
     int i = action ? quota_index(action) : -1;

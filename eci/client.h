@@ -105,6 +105,8 @@ unsigned long eci_client_stat_count(eci_client *c, const char *action, const cha
  * FLOW column, which is the lower figure where sources disagree) as calls per
  * 60 s and the burst the client allows. 0 when the operation has none listed. */
 int eci_action_quota(const char *action, int *per_minute, int *burst);
+/* The actions with a published quota, by index (0, 1, ...); NULL past the last. */
+const char *eci_quota_action(size_t i);
 
 /* Fresh random UUID v4 (36 chars + NUL) from OpenSSL's RAND. */
 void eci_uuid(char out[37]);

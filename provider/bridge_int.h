@@ -107,6 +107,11 @@ void prov_events_poll(prov_bridge *b, int since_second);
  * unknown groups and fail pods whose group vanished (periodic). */
 int prov_recover(prov_bridge *b);
 void prov_gc_pass(prov_bridge *b, const char *const *ids, size_t nids);
+/* DescribeContainerGroups for ids[0..n), 20 per call: fn(i, group, arg) for
+ * each id in order, group NULL when the service no longer knows it. A failed
+ * call is logged and its ids skipped; returns -1 when any call failed. */
+typedef void (*prov_describe_fn)(size_t i, const eci_container_group *g, void *arg);
+int prov_describe_ids(prov_bridge *b, const char *const *ids, size_t n, prov_describe_fn fn, void *arg);
 /* nodectl.c: register the Node, then renew its Lease and status. */
 int prov_node_register(prov_bridge *b);
 void *prov_node_loop(void *arg);

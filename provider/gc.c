@@ -102,21 +102,14 @@ int prov_recover(prov_bridge *b)
     return 0;
 }
 
+static void settle_found(size_t i, const eci_container_group *g, void *arg)
+{
+    (void)i;
+    if (g)
+        settle(arg, g);
+}
+
 void prov_gc_pass(prov_bridge *b, const char *const *ids, size_t nids)
 {
-    for (size_t off = 0; off < nids && !atomic_load(&b->stop); off += 20) {
-        size_t cnt = nids - off < 20 ? nids - off : 20;
-        eci_describe_cgs_req req = {0};
-        for (size_t i = 0; i < cnt; i++)
-            eci_strv_add(&req.container_group_ids, ids[off + i]);
-        req.limit = ECI_INT(20);
-        eci_describe_cgs_resp resp;
-        eci_error err;
-        if (eci_describe_container_groups(b->ec, &req, &resp, &err) == 0) {
-            for (size_t j = 0; j < resp.n_groups; j++)
-                settle(b, &resp.groups[j]);
-        }
-        eci_describe_cgs_resp_free(&resp);
-        eci_strv_free(&req.container_group_ids);
-    }
+    prov_describe_ids(b, ids, nids, settle_found, b);
 }

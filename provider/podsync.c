@@ -169,25 +169,27 @@ void prov_st_ctx_now(prov_bridge *b, prov_st_ctx *ctx, char *buf, size_t buflen)
     ctx->now = buf;
 }
 
-static void set_failed(prov_bridge *b, const cJSON *pod, const char *reason, const char *message)
+/* Write a Failed (with a Warning Event) or a Pending status. */
+static void set_status(prov_bridge *b, const cJSON *pod, int failed, const char *reason, const char *message)
 {
     char ts[40];
     prov_st_ctx ctx;
     prov_st_ctx_now(b, &ctx, ts, sizeof ts);
-    cJSON *st = prov_st_failed(pod, reason, message, &ctx);
+    cJSON *st = failed ? prov_st_failed(pod, reason, message, &ctx) : prov_st_pending(pod, reason, message, &ctx);
     prov_write_pod_status(b, pod, st);
     cJSON_Delete(st);
-    k8s_record_event(b->rec, pod, "Warning", reason, message, NULL);
+    if (failed)
+        k8s_record_event(b->rec, pod, "Warning", reason, message, NULL);
+}
+
+static void set_failed(prov_bridge *b, const cJSON *pod, const char *reason, const char *message)
+{
+    set_status(b, pod, 1, reason, message);
 }
 
 static void set_pending(prov_bridge *b, const cJSON *pod, const char *reason, const char *message)
 {
-    char ts[40];
-    prov_st_ctx ctx;
-    prov_st_ctx_now(b, &ctx, ts, sizeof ts);
-    cJSON *st = prov_st_pending(pod, reason, message, &ctx);
-    prov_write_pod_status(b, pod, st);
-    cJSON_Delete(st);
+    set_status(b, pod, 0, reason, message);
 }
 
 static void eci_msg(const eci_error *err, char *buf, size_t n)

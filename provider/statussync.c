@@ -192,13 +192,7 @@ static void apply_group(prov_bridge *b, const eci_container_group *g, uint64_t s
     cJSON_Delete(pod);
 }
 
-typedef struct batch_out {
-    strset found;
-} batch_out;
-
-/* Describe ids[0..n) in calls of 20 and apply each group; the ids the service
- * no longer knows are added to missing (when non-NULL). */
-static int describe_and_apply(prov_bridge *b, char **ids, const uint64_t *sigs, size_t n, strset *missing)
+int prov_describe_ids(prov_bridge *b, const char *const *ids, size_t n, prov_describe_fn fn, void *arg)
 {
     int rc = 0;
     for (size_t off = 0; off < n && !atomic_load(&b->stop); off += 20) {
@@ -212,25 +206,45 @@ static int describe_and_apply(prov_bridge *b, char **ids, const uint64_t *sigs, 
         if (eci_describe_container_groups(b->ec, &req, &resp, &err) != 0) {
             char buf[900];
             log_warn(COMP, "DescribeContainerGroups: %s", eci_error_format(&err, buf, sizeof buf));
-            eci_describe_cgs_resp_free(&resp);
-            eci_strv_free(&req.container_group_ids);
             rc = -1;
-            continue;
-        }
-        for (size_t i = 0; i < cnt; i++) {
-            const eci_container_group *g = NULL;
-            for (size_t j = 0; j < resp.n_groups; j++)
-                if (resp.groups[j].container_group_id && strcmp(resp.groups[j].container_group_id, ids[off + i]) == 0)
-                    g = &resp.groups[j];
-            if (g)
-                apply_group(b, g, sigs ? sigs[off + i] : 0);
-            else if (missing)
-                ss_add(missing, ids[off + i]);
+        } else {
+            for (size_t i = 0; i < cnt; i++) {
+                const eci_container_group *g = NULL;
+                for (size_t j = 0; j < resp.n_groups && !g; j++)
+                    if (resp.groups[j].container_group_id &&
+                        strcmp(resp.groups[j].container_group_id, ids[off + i]) == 0)
+                        g = &resp.groups[j];
+                fn(off + i, g, arg);
+            }
         }
         eci_describe_cgs_resp_free(&resp);
         eci_strv_free(&req.container_group_ids);
     }
     return rc;
+}
+
+typedef struct apply_ctx {
+    prov_bridge *b;
+    char **ids;
+    const uint64_t *sigs;
+    strset *missing;
+} apply_ctx;
+
+static void apply_one(size_t i, const eci_container_group *g, void *arg)
+{
+    apply_ctx *a = arg;
+    if (g)
+        apply_group(a->b, g, a->sigs ? a->sigs[i] : 0);
+    else if (a->missing)
+        ss_add(a->missing, a->ids[i]);
+}
+
+/* Describe ids[0..n) and apply each group; the ids the service no longer
+ * knows are added to missing (when non-NULL). */
+static int describe_and_apply(prov_bridge *b, char **ids, const uint64_t *sigs, size_t n, strset *missing)
+{
+    apply_ctx a = {b, ids, sigs, missing};
+    return prov_describe_ids(b, (const char *const *)ids, n, apply_one, &a);
 }
 
 /* Pods whose group is gone: Failed with a clear reason. */

@@ -1,6 +1,7 @@
 /* The emulator's HTTP front (libmicrohttpd, one thread per connection) and
  * the wiring of store, runtime, faults, ledger and auth. */
 #include "eci/emulator/emu.h"
+#include "eci/client.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,16 +17,6 @@
 
 #define DEFAULT_BODY_CAP ((size_t)4 << 20)
 
-/* Published per-minute quotas (spec/eci-api-extra.md section 7, FLOW). */
-static const struct { const char *action; double per_minute; } k_quota[] = {
-    {"DescribeContainerGroupStatus", 10000}, {"DescribeContainerGroupEvents", 10000},
-    {"DescribeRegions", 10000},              {"DescribeContainerGroups", 2000},
-    {"DescribeContainerGroupMetric", 2000},  {"DescribeMultiContainerGroupMetric", 2000},
-    {"CreateContainerGroup", 1000},          {"DeleteContainerGroup", 1000},
-    {"UpdateContainerGroup", 1000},          {"RestartContainerGroup", 1000},
-    {"DescribeContainerGroupPrice", 1000},   {"ExecContainerCommand", 500},
-    {"DescribeContainerLog", 500},           {"CreateImageCache", 200},
-};
 
 emu_server *emu_server_new(const emu_options *opt, char *err, size_t errlen)
 {
@@ -55,9 +46,11 @@ emu_server *emu_server_new(const emu_options *opt, char *err, size_t errlen)
     pthread_mutex_init(&s->tmu, NULL);
     pthread_cond_init(&s->tcond, NULL);
     emu_faults_set_latency(&s->faults, opt->latency_ms);
-    if (opt->realistic)
-        for (size_t i = 0; i < sizeof k_quota / sizeof k_quota[0]; i++)
-            emu_faults_set_limit(&s->faults, k_quota[i].action, k_quota[i].per_minute, k_quota[i].per_minute / 60.0);
+    /* --realistic: the published per-minute quotas, the table the client paces to. */
+    for (size_t i = 0; opt->realistic && eci_quota_action(i); i++) {
+        int pm = eci_action_quota(eci_quota_action(i), NULL, NULL);
+        emu_faults_set_limit(&s->faults, eci_quota_action(i), pm, pm / 60.0);
+    }
     for (size_t i = 0; i < opt->nfaults; i++)
         if (emu_faults_add_rule(&s->faults, opt->faults[i], err, errlen))
             goto fail;
