@@ -349,7 +349,9 @@ static int parse_container(const kv_list *p, const char *base, int is_init, emu_
             return emu_invalid(e, key, "must be None, HostToCotainer or Bidirectional");
         }
         snprintf(key, sizeof key, "%s%ld.ReadOnly", pre, idx[i]);
-        if (emu_get_bool(p, key, &m->read_only, e) < 0) {
+        /* The core Python SDK sends ReadOnly on every mount, the string "None" when unset. */
+        const char *rov = emu_get(p, key);
+        if (!(rov && strcmp(rov, "None") == 0) && emu_get_bool(p, key, &m->read_only, e) < 0) {
             free(idx);
             return -1;
         }

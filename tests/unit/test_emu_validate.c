@@ -250,13 +250,25 @@ static void test_names_and_mounts(void **st)
     kv_add(&p, "Volume.1.ConfigFileVolume.ConfigFileToPath.1.Content", "aGVsbG8=");
     kv_add(&p, "Container.1.VolumeMount.1.Name", "cfg");
     kv_add(&p, "Container.1.VolumeMount.1.MountPath", "/etc/app");
+    /* the core Python SDK's "None" for an unset ReadOnly */
+    kv_add(&p, "Container.1.VolumeMount.1.ReadOnly", "None");
     emu_spec *s = emu_spec_parse_create(&p, "cn-hangzhou", &e);
     assert_non_null(s);
+    assert_int_equal(s->containers[0].mounts[0].read_only, 0);
     assert_int_equal(s->volumes[0].nfiles, 1);
     assert_int_equal(s->volumes[0].files[0].len, 5);
     assert_memory_equal(s->volumes[0].files[0].content, "hello", 5);
     emu_spec_free(s);
     kv_free(&p);
+    base(&p);
+    kv_add(&p, "Volume.1.Name", "cfg");
+    kv_add(&p, "Volume.1.Type", "ConfigFileVolume");
+    kv_add(&p, "Volume.1.ConfigFileVolume.ConfigFileToPath.1.Path", "a.conf");
+    kv_add(&p, "Volume.1.ConfigFileVolume.ConfigFileToPath.1.Content", "aGVsbG8=");
+    kv_add(&p, "Container.1.VolumeMount.1.Name", "cfg");
+    kv_add(&p, "Container.1.VolumeMount.1.MountPath", "/etc/app");
+    kv_add(&p, "Container.1.VolumeMount.1.ReadOnly", "maybe");
+    assert_string_equal(create_code(&p, &e), "InvalidParameter");
     base(&p);
     kv_add(&p, "Volume.1.Name", "cfg");
     kv_add(&p, "Volume.1.Type", "ConfigFileVolume");
