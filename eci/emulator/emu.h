@@ -90,6 +90,14 @@ typedef struct emu_env { char *key, *value, *field_path; } emu_env;
 typedef struct emu_port { long port; char *protocol; } emu_port;
 typedef struct emu_vmount { char *name, *mount_path, *sub_path, *propagation; int read_only; } emu_vmount;
 
+/* A lifecycle hook's network handler: HttpGet when http_port > 0, TcpSocket
+ * when tcp_port > 0 (at most one of them, and not with an Exec handler). */
+typedef struct emu_hook_net {
+    char *http_host, *http_path, *http_scheme; long http_port;
+    kv_list http_headers;         /* name -> value, in request order */
+    char *tcp_host; long tcp_port;
+} emu_hook_net;
+
 typedef struct emu_container {
     char *name, *image, *image_pull_policy, *working_dir;
     double cpu, memory; long gpu;
@@ -105,6 +113,11 @@ typedef struct emu_container {
     long run_as_user;    /* -1 unset */
     char **post_start; size_t npost_start;
     char **pre_stop; size_t npre_stop;
+    emu_hook_net post_start_net, pre_stop_net;
+    int privileged, run_as_non_root;         /* -1 unset */
+    long run_as_group;                       /* -1 unset */
+    char *termination_message_path;          /* NULL: /dev/termination-log */
+    char *termination_message_policy;        /* NULL: File */
 } emu_container;
 
 typedef struct emu_cfile { char *path; char *content; size_t len; long mode; } emu_cfile;

@@ -15,6 +15,15 @@ static void probe_free(emu_probe *p)
     free(p->http_scheme);
 }
 
+static void hook_net_free(emu_hook_net *h)
+{
+    free(h->http_host);
+    free(h->http_path);
+    free(h->http_scheme);
+    kv_free(&h->http_headers);
+    free(h->tcp_host);
+}
+
 void emu_container_free(emu_container *c)
 {
     free(c->name);
@@ -44,6 +53,10 @@ void emu_container_free(emu_container *c)
     emu_strv_free(c->cap_add, c->ncap);
     emu_strv_free(c->post_start, c->npost_start);
     emu_strv_free(c->pre_stop, c->npre_stop);
+    hook_net_free(&c->post_start_net);
+    hook_net_free(&c->pre_stop_net);
+    free(c->termination_message_path);
+    free(c->termination_message_policy);
 }
 
 static void volume_free(emu_volume *v)
@@ -116,6 +129,23 @@ static void copy_probe(emu_probe *d, const emu_probe *s)
     copy_str(&d->http_scheme, s->http_scheme);
 }
 
+static void copy_kv(kv_list *d, const kv_list *s)
+{
+    kv_init(d);
+    for (size_t i = 0; i < s->n; i++)
+        kv_add(d, s->items[i].key, s->items[i].val);
+}
+
+static void copy_hook_net(emu_hook_net *d, const emu_hook_net *s)
+{
+    *d = *s;
+    copy_str(&d->http_host, s->http_host);
+    copy_str(&d->http_path, s->http_path);
+    copy_str(&d->http_scheme, s->http_scheme);
+    copy_kv(&d->http_headers, &s->http_headers);
+    copy_str(&d->tcp_host, s->tcp_host);
+}
+
 static void copy_container(emu_container *d, const emu_container *s)
 {
     *d = *s;
@@ -149,6 +179,10 @@ static void copy_container(emu_container *d, const emu_container *s)
     d->cap_add = copy_strv(s->cap_add, s->ncap);
     d->post_start = copy_strv(s->post_start, s->npost_start);
     d->pre_stop = copy_strv(s->pre_stop, s->npre_stop);
+    copy_hook_net(&d->post_start_net, &s->post_start_net);
+    copy_hook_net(&d->pre_stop_net, &s->pre_stop_net);
+    copy_str(&d->termination_message_path, s->termination_message_path);
+    copy_str(&d->termination_message_policy, s->termination_message_policy);
 }
 
 static void copy_volume(emu_volume *d, const emu_volume *s)
@@ -174,13 +208,6 @@ static void copy_volume(emu_volume *d, const emu_volume *s)
     copy_str(&d->flex_options, s->flex_options);
     copy_str(&d->host_path, s->host_path);
     copy_str(&d->host_path_type, s->host_path_type);
-}
-
-static void copy_kv(kv_list *d, const kv_list *s)
-{
-    kv_init(d);
-    for (size_t i = 0; i < s->n; i++)
-        kv_add(d, s->items[i].key, s->items[i].val);
 }
 
 emu_spec *emu_spec_copy(const emu_spec *s)
@@ -244,7 +271,23 @@ static void sig_container(dynbuf *b, const emu_container *c)
     }
     for (size_t i = 0; i < c->ncap; i++)
         dynbuf_printf(b, "cap:%s\x1f", c->cap_add[i]);
-    dynbuf_printf(b, "ro:%d:u:%ld]", c->read_only_root, c->run_as_user);
+    dynbuf_printf(b, "ro:%d:u:%ld:g:%ld:nr:%d:pv:%d:tm:%s:%s", c->read_only_root, c->run_as_user,
+                  c->run_as_group, c->run_as_non_root, c->privileged,
+                  c->termination_message_path ? c->termination_message_path : "",
+                  c->termination_message_policy ? c->termination_message_policy : "");
+    for (size_t i = 0; i < c->npost_start; i++)
+        dynbuf_printf(b, "ps:%s\x1f", c->post_start[i]);
+    for (size_t i = 0; i < c->npre_stop; i++)
+        dynbuf_printf(b, "pp:%s\x1f", c->pre_stop[i]);
+    const emu_hook_net *h[2] = {&c->post_start_net, &c->pre_stop_net};
+    for (int k = 0; k < 2; k++) {
+        dynbuf_printf(b, "h%d:%s:%s:%s:%ld:%s:%ld:", k, h[k]->http_host ? h[k]->http_host : "",
+                      h[k]->http_path ? h[k]->http_path : "", h[k]->http_scheme ? h[k]->http_scheme : "",
+                      h[k]->http_port, h[k]->tcp_host ? h[k]->tcp_host : "", h[k]->tcp_port);
+        for (size_t i = 0; i < h[k]->http_headers.n; i++)
+            dynbuf_printf(b, "%s=%s\x1f", h[k]->http_headers.items[i].key, h[k]->http_headers.items[i].val);
+    }
+    dynbuf_adds(b, "]");
 }
 
 void emu_spec_update_sig(dynbuf *b, const emu_spec *s)

@@ -196,6 +196,62 @@ static int parse_probe(const kv_list *p, const char *base, int liveness, emu_pro
     return 0;
 }
 
+/* A hook's HttpGet/TcpSocket handler ("<base><hook>HttpGet...", no dot
+ * before the handler kind); nexec: the hook's Exec items, so one handler
+ * at most is set. */
+static int parse_hook_net(const kv_list *p, const char *base, const char *hook, size_t nexec,
+                          emu_hook_net *h, emu_err *e)
+{
+    char key[640], pre[320];
+    snprintf(pre, sizeof pre, "%s%sHttpGet", base, hook);
+    h->http_host = dupv(emu_getf(p, key, sizeof key, "%sHost", pre));
+    h->http_path = dupv(emu_getf(p, key, sizeof key, "%sPath", pre));
+    h->http_scheme = dupv(emu_getf(p, key, sizeof key, "%sScheme", pre));
+    snprintf(key, sizeof key, "%sPort", pre);
+    if (emu_get_long(p, key, 1, 65535, &h->http_port, e) < 0)
+        return -1;
+    static const char *const schemes[] = {"HTTP", "HTTPS", NULL};
+    if (h->http_scheme && !one_of(h->http_scheme, schemes))
+        return emu_invalid(e, key, "must be HTTP or HTTPS");
+    if (h->http_path && h->http_path[0] != '/')
+        return emu_invalid(e, key, "must start with '/'");
+    char hp[340];
+    snprintf(hp, sizeof hp, "%sHttpHeader.", pre);
+    long *idx = NULL;
+    long n = emu_list_indices(p, hp, &idx, e);
+    if (n < 0)
+        return -1;
+    if (n > MAX_LIST_MISC) {
+        free(idx);
+        return length_exceeded(e, "hook headers", MAX_LIST_MISC);
+    }
+    for (long i = 0; i < n; i++) {
+        const char *v = emu_getf(p, key, sizeof key, "%s%ld.Value", hp, idx[i]);
+        const char *nm = emu_getf(p, key, sizeof key, "%s%ld.Name", hp, idx[i]);
+        if (!nm) {
+            free(idx);
+            return emu_missing(e, key);
+        }
+        kv_add(&h->http_headers, nm, v ? v : "");
+    }
+    free(idx);
+    if ((h->http_host || h->http_path || h->http_scheme || n) && !h->http_port) {
+        snprintf(key, sizeof key, "%sPort", pre);
+        return emu_missing(e, key);
+    }
+    snprintf(pre, sizeof pre, "%s%sTcpSocket", base, hook);
+    h->tcp_host = dupv(emu_getf(p, key, sizeof key, "%sHost", pre));
+    snprintf(key, sizeof key, "%sPort", pre);
+    if (emu_get_long(p, key, 1, 65535, &h->tcp_port, e) < 0)
+        return -1;
+    if (h->tcp_host && !h->tcp_port)
+        return emu_missing(e, key);
+    if ((nexec > 0) + (h->http_port > 0) + (h->tcp_port > 0) > 1)
+        return emu_fail(e, 400, "InvalidParameter",
+                        "The %s of container \"%s\" may set only one of Exec, HttpGet and TcpSocket.", hook, base);
+    return 0;
+}
+
 static int parse_container(const kv_list *p, const char *base, int is_init, emu_container *c, emu_err *e)
 {
     char key[640], pre[256];
@@ -203,6 +259,9 @@ static int parse_container(const kv_list *p, const char *base, int is_init, emu_
     long n;
     c->read_only_root = -1;
     c->run_as_user = -1;
+    c->run_as_group = -1;
+    c->privileged = -1;
+    c->run_as_non_root = -1;
     c->name = dupv(emu_getf(p, key, sizeof key, "%sName", base));
     if (!c->name)
         return emu_missing(e, key);
@@ -376,8 +435,26 @@ static int parse_container(const kv_list *p, const char *base, int is_init, emu_
     snprintf(key, sizeof key, "%sSecurityContext.RunAsUser", base);
     if (emu_get_long(p, key, 0, 2147483647L, &c->run_as_user, e) < 0)
         return -1;
+    c->termination_message_path = dupv(emu_getf(p, key, sizeof key, "%sTerminationMessagePath", base));
+    if (c->termination_message_path &&
+        (c->termination_message_path[0] != '/' || strlen(c->termination_message_path) > 4096))
+        return emu_invalid(e, key, "must be an absolute path of at most 4096 characters");
+    c->termination_message_policy = dupv(emu_getf(p, key, sizeof key, "%sTerminationMessagePolicy", base));
+    static const char *const tmpols[] = {"File", "FallbackToLogsOnError", NULL};
+    if (c->termination_message_policy && !one_of(c->termination_message_policy, tmpols))
+        return emu_invalid(e, key, "must be File or FallbackToLogsOnError");
 
     if (!is_init) {
+        /* the flat security-context fields exist for containers only */
+        snprintf(key, sizeof key, "%sSecurityContextRunAsGroup", base);
+        if (emu_get_long(p, key, 0, 2147483647L, &c->run_as_group, e) < 0)
+            return -1;
+        snprintf(key, sizeof key, "%sSecurityContextRunAsNonRoot", base);
+        if (emu_get_bool(p, key, &c->run_as_non_root, e) < 0)
+            return -1;
+        snprintf(key, sizeof key, "%sSecurityContextPrivileged", base);
+        if (emu_get_bool(p, key, &c->privileged, e) < 0)
+            return -1;
         snprintf(pre, sizeof pre, "%sLivenessProbe.", base);
         if (parse_probe(p, pre, 1, &c->liveness, e))
             return -1;
@@ -389,6 +466,9 @@ static int parse_container(const kv_list *p, const char *base, int is_init, emu_
             return -1;
         snprintf(pre, sizeof pre, "%sLifecyclePreStopHandlerExec.", base);
         if (strlist(p, pre, MAX_COMMAND, 4096, &c->pre_stop, &c->npre_stop, e))
+            return -1;
+        if (parse_hook_net(p, base, "LifecyclePostStartHandler", c->npost_start, &c->post_start_net, e) ||
+            parse_hook_net(p, base, "LifecyclePreStopHandler", c->npre_stop, &c->pre_stop_net, e))
             return -1;
     }
     return 0;

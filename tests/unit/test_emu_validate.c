@@ -362,6 +362,68 @@ static void test_probes(void **st)
     assert_string_equal(create_code(&p, &e), "");
 }
 
+/* Hooks over HTTP/TCP, the flat security-context fields and the
+ * termination message: parsed, kept by a copy, checked. */
+static void test_hooks_security(void **st)
+{
+    (void)st;
+    kv_list p = KV_LIST_INIT;
+    emu_err e;
+    base(&p);
+    kv_add(&p, "Container.1.LifecyclePostStartHandlerHttpGetPath", "/started");
+    kv_add(&p, "Container.1.LifecyclePostStartHandlerHttpGetPort", "8080");
+    kv_add(&p, "Container.1.LifecyclePostStartHandlerHttpGetScheme", "HTTP");
+    kv_add(&p, "Container.1.LifecyclePostStartHandlerHttpGetHttpHeader.1.Name", "X-Hook");
+    kv_add(&p, "Container.1.LifecyclePostStartHandlerHttpGetHttpHeader.1.Value", "post");
+    kv_add(&p, "Container.1.LifecyclePreStopHandlerTcpSocketPort", "9090");
+    kv_add(&p, "Container.1.SecurityContextRunAsGroup", "3000");
+    kv_add(&p, "Container.1.SecurityContextRunAsNonRoot", "true");
+    kv_add(&p, "Container.1.SecurityContextPrivileged", "false");
+    kv_add(&p, "Container.1.TerminationMessagePath", "/tmp/term");
+    kv_add(&p, "Container.1.TerminationMessagePolicy", "FallbackToLogsOnError");
+    emu_spec *s = emu_spec_parse_create(&p, "cn-hangzhou", &e);
+    assert_non_null(s);
+    emu_spec *c = emu_spec_copy(s);
+    emu_spec_free(s);
+    const emu_container *ct = &c->containers[0];
+    assert_string_equal(ct->post_start_net.http_path, "/started");
+    assert_int_equal(ct->post_start_net.http_port, 8080);
+    assert_string_equal(kv_get(&ct->post_start_net.http_headers, "X-Hook"), "post");
+    assert_int_equal(ct->pre_stop_net.tcp_port, 9090);
+    assert_int_equal(ct->pre_stop_net.http_port, 0);
+    assert_int_equal(ct->run_as_group, 3000);
+    assert_int_equal(ct->run_as_non_root, 1);
+    assert_int_equal(ct->privileged, 0);
+    assert_string_equal(ct->termination_message_path, "/tmp/term");
+    assert_string_equal(ct->termination_message_policy, "FallbackToLogsOnError");
+    emu_spec_free(c);
+    kv_free(&p);
+
+    base(&p); /* two handlers for one hook */
+    kv_add(&p, "Container.1.LifecyclePreStopHandlerExec.1", "true");
+    kv_add(&p, "Container.1.LifecyclePreStopHandlerTcpSocketPort", "80");
+    assert_string_equal(create_code(&p, &e), "InvalidParameter");
+    base(&p);
+    kv_add(&p, "Container.1.LifecyclePostStartHandlerHttpGetPath", "/x");
+    assert_string_equal(create_code(&p, &e), "MissingParameter");
+    base(&p);
+    kv_add(&p, "Container.1.LifecyclePostStartHandlerHttpGetPort", "80");
+    kv_add(&p, "Container.1.LifecyclePostStartHandlerHttpGetScheme", "FTP");
+    assert_string_equal(create_code(&p, &e), "InvalidParameter");
+    base(&p);
+    kv_add(&p, "Container.1.LifecyclePreStopHandlerTcpSocketPort", "70000");
+    assert_string_equal(create_code(&p, &e), "InvalidParameter.ValueExceeded");
+    base(&p);
+    kv_add(&p, "Container.1.SecurityContextPrivileged", "maybe");
+    assert_string_equal(create_code(&p, &e), "InvalidParameter");
+    base(&p);
+    kv_add(&p, "Container.1.TerminationMessagePath", "relative/path");
+    assert_string_equal(create_code(&p, &e), "InvalidParameter");
+    base(&p);
+    kv_add(&p, "Container.1.TerminationMessagePolicy", "Always");
+    assert_string_equal(create_code(&p, &e), "InvalidParameter");
+}
+
 static void test_update(void **st)
 {
     (void)st;
@@ -458,7 +520,7 @@ int main(void)
         cmocka_unit_test(test_counts),          cmocka_unit_test(test_values),
         cmocka_unit_test(test_names_and_mounts), cmocka_unit_test(test_cpu_memory),
         cmocka_unit_test(test_probes),          cmocka_unit_test(test_update),
-        cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_helpers),         cmocka_unit_test(test_hooks_security),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
