@@ -1,5 +1,6 @@
 # eci-kubelet build. `make deps` installs what the build and tests need,
-# `make` builds bin/, `make test` runs every test under ASan+UBSan.
+# `make` builds bin/, `make test` runs every test under ASan+UBSan (and the
+# unit tests once more under ThreadSanitizer).
 
 VARIANT ?= rel
 BUILD_ROOT ?= build
@@ -24,6 +25,10 @@ else ifeq ($(VARIANT),fuzz)
   CC := clang
   CFLAGS_V := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -DECI_FUZZING
   LDFLAGS_V := -fsanitize=fuzzer,address,undefined
+else ifeq ($(VARIANT),tsan)
+  # ThreadSanitizer for the unit tests (it cannot be combined with ASan).
+  CFLAGS_V := -O1 -fsanitize=thread -fno-omit-frame-pointer
+  LDFLAGS_V := -fsanitize=thread
 endif
 
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
@@ -52,7 +57,7 @@ PROG_BINS := $(patsubst tests/progs/%.c,$(B)/progs/%,$(PROG_SRC))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all bins unit-bins fuzz-bins deps test unit e2e fuzz fuzz-short bench clean \
+.PHONY: all bins unit-bins fuzz-bins deps test unit unit-tsan e2e fuzz fuzz-short bench clean \
         cluster-up cluster-down demo variant-bins
 
 all:
@@ -117,13 +122,17 @@ deps:
 # Every test: unit tests, emulator and e2e suites, a short fuzz run. Sanitized build.
 test:
 	@$(MAKE) --no-print-directory VARIANT=san variant-bins unit-bins
+	@$(MAKE) --no-print-directory VARIANT=tsan unit-bins
 	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-bins
 	@bash tests/run.sh
 
-# One suite: make unit | make e2e SUITE=name
+# One suite: make unit | make unit-tsan | make e2e SUITE=name
 unit:
 	@$(MAKE) --no-print-directory VARIANT=san unit-bins
 	@bash tests/run.sh unit
+unit-tsan:
+	@$(MAKE) --no-print-directory VARIANT=tsan unit-bins
+	@bash tests/run.sh unit-tsan
 e2e:
 	@$(MAKE) --no-print-directory VARIANT=san variant-bins
 	@bash tests/run.sh e2e $(SUITE)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Test driver for `make test`: unit tests (cmocka), script suites (emulator and
 # e2e against the real control plane), and a short fuzz run. Prints a summary
-# line "N passed, N failed" at the end and exits non-zero on any failure.
+# line "N passed, N failed" (", N skipped" when tests were skipped) at the end
+# and exits non-zero on any failure.
 #
 #   tests/run.sh            everything
-#   tests/run.sh unit       unit tests only
+#   tests/run.sh unit       unit tests only (ASan+UBSan build)
+#   tests/run.sh unit-tsan  unit tests under ThreadSanitizer (build/tsan)
 #   tests/run.sh e2e [NAME] script suites (all, or those whose file name contains NAME)
 #   tests/run.sh fuzz       the short fuzz run only
 set -uo pipefail
@@ -16,30 +18,52 @@ export ECI_TEST_PROGS=${ECI_TEST_PROGS:-$BR/san/progs}
 export ECI_REPO=$ROOT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# A data race fails the test at its first report (exit code 66).
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 export CMOCKA_MESSAGE_OUTPUT=stdout
 
 what=${1:-all}
 filter=${2:-}
-passed=0; failed=0; failures=()
+passed=0; failed=0; skipped=0; failures=()
 LOGDIR=$BR/test-logs
 mkdir -p "$LOGDIR"
 
+# unit_counts OUTPUT: "P F S" summed over every cmocka group in a binary's
+# output (a binary may run several groups, each with its own summary); a
+# failed group setup or teardown counts as one failure.
+unit_counts() {
+    awk '
+        /^\[  PASSED  \] [0-9]+ test/            { p += $4 }
+        /^\[  FAILED  \] [0-9]+ test.*listed/    { f += $4 }
+        /^\[  SKIPPED \] [0-9]+ test.*listed/    { s += $4 }
+        /^\[  FAILED  \] GROUP (SETUP|TEARDOWN)/ { f += 1 }
+        END { printf "%d %d %d\n", p, f, s }' <<<"$1"
+}
+
+# A sanitizer report in a test's output fails it even when the binary exits 0.
+SAN_REPORT='ERROR: AddressSanitizer|ERROR: LeakSanitizer|WARNING: ThreadSanitizer|runtime error:'
+
+# run_unit GROUP VARIANT: every cmocka binary of build/VARIANT/tests.
 run_unit() {
-    local t out rc p f
-    for t in "$BR"/san/tests/test_*; do
+    local group=$1 variant=$2 t out rc p f s name
+    for t in "$BR/$variant"/tests/test_*; do
         [ -x "$t" ] || continue
+        name=$(basename "$t")
+        local start=$SECONDS
         out=$("$t" 2>&1); rc=$?
-        printf '%s\n' "$out" > "$LOGDIR/$(basename "$t").log"
-        p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-        f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-        p=${p:-0}; f=${f:-0}
-        if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-        passed=$((passed + p)); failed=$((failed + f))
+        printf '%s\n' "$out" > "$LOGDIR/$group-$name.log"
+        read -r p f s <<<"$(unit_counts "$out")"
+        if [ "$f" -eq 0 ] && { [ $rc -ne 0 ] || grep -Eq "$SAN_REPORT" <<<"$out"; }; then f=1; fi
+        passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
         if [ "$f" -ne 0 ]; then
-            failures+=("unit:$(basename "$t")")
+            failures+=("$group:$name")
             printf '%s\n' "$out" | tail -40
         fi
-        printf 'unit  %-32s %3d passed %3d failed\n' "$(basename "$t")" "$p" "$f"
+        printf '%-9s %-32s %3d passed %3d failed%s  (%ds)\n' "$group" "$name" "$p" "$f" \
+            "$([ "$s" -gt 0 ] && printf ' %3d skipped' "$s")" $((SECONDS - start))
+        if [ "$s" -gt 0 ]; then
+            printf '%s\n' "$out" | sed -n 's/^\[  SKIPPED \] \([^ ]*\)$/          skipped: \1/p' | sort -u
+        fi
     done
 }
 
@@ -86,30 +110,33 @@ trap "exit 143" TERM
 # makes the driver start the shared control plane first. Suites print
 # "ok - NAME" / "not ok - NAME" lines (TAP style); each counts as one test.
 run_suites() {
-    local s name out rc p f
-    for s in "$ROOT"/tests/suites/*.sh; do
-        [ -f "$s" ] || continue
-        name=$(basename "$s" .sh)
+    local sf name out rc p f s
+    for sf in "$ROOT"/tests/suites/*.sh; do
+        [ -f "$sf" ] || continue
+        name=$(basename "$sf" .sh)
         if [ -n "$filter" ] && [[ "$name" != *"$filter"* ]]; then continue; fi
-        if grep -q '^# needs: cluster' "$s"; then
+        if grep -q '^# needs: cluster' "$sf"; then
             if ! cluster_up; then
                 failed=$((failed + 1)); failures+=("suite:$name (control plane did not start)"); continue
             fi
         fi
         local start=$SECONDS
-        bash "$s" > "$LOGDIR/suite-$name.log" 2>&1; rc=$?
-        p=$(grep -c '^ok - ' "$LOGDIR/suite-$name.log")
+        bash "$sf" > "$LOGDIR/suite-$name.log" 2>&1; rc=$?
+        s=$(grep -c '^ok - .* # SKIP' "$LOGDIR/suite-$name.log")
+        p=$(( $(grep -c '^ok - ' "$LOGDIR/suite-$name.log") - s ))
         f=$(grep -c '^not ok - ' "$LOGDIR/suite-$name.log")
         if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-        passed=$((passed + p)); failed=$((failed + f))
-        printf 'suite %-32s %3d passed %3d failed  (%ds)\n' "$name" "$p" "$f" $((SECONDS - start))
+        passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+        printf '%-9s %-32s %3d passed %3d failed%s  (%ds)\n' suite "$name" "$p" "$f" \
+            "$([ "$s" -gt 0 ] && printf ' %3d skipped' "$s")" $((SECONDS - start))
+        grep '^ok - .* # SKIP' "$LOGDIR/suite-$name.log" | sed 's/^ok - /          skipped: /'
         if [ "$f" -ne 0 ]; then
             failures+=("suite:$name")
             grep -E '^(not ok|#)' "$LOGDIR/suite-$name.log" | tail -20
             echo "---- last lines of $LOGDIR/suite-$name.log"
             tail -40 "$LOGDIR/suite-$name.log"
         fi
-        if [ $CLUSTER_UP -eq 1 ] && grep -q '^# needs: cluster' "$s"; then cluster_check "$name"; fi
+        if [ $CLUSTER_UP -eq 1 ] && grep -q '^# needs: cluster' "$sf"; then cluster_check "$name"; fi
     done
 }
 
@@ -131,30 +158,35 @@ cluster_check() {
     fi
 }
 
+# Each target counts as one test: "fuzz ok" passes, "fuzz FAIL" (a crash, a
+# timeout or a sanitizer report) fails.
 run_fuzz() {
-    local secs=${FUZZ_SHORT_SECONDS:-10} out
-    if out=$(BUILD_ROOT=$BR bash tests/fuzz/run.sh "$secs" 2>&1); then
-        local n; n=$(printf '%s\n' "$out" | grep -c '^fuzz ok ')
-        passed=$((passed + n))
-        printf '%s\n' "$out" | grep '^fuzz '
-    else
-        printf '%s\n' "$out" | tail -40
-        local n; n=$(printf '%s\n' "$out" | grep -c '^fuzz ok ')
-        passed=$((passed + n)); failed=$((failed + 1)); failures+=("fuzz")
+    local secs=${FUZZ_SHORT_SECONDS:-10} out rc p f start=$SECONDS
+    out=$(BUILD_ROOT=$BR bash tests/fuzz/run.sh "$secs" 2>&1); rc=$?
+    printf '%s\n' "$out" > "$LOGDIR/fuzz.log"
+    p=$(grep -c '^fuzz ok ' <<<"$out")
+    f=$(grep -c '^fuzz FAIL ' <<<"$out")
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$f" -ne 0 ]; then
+        failures+=("fuzz")
+        printf '%s\n' "$out" | grep -v '^fuzz ok ' | tail -60
     fi
+    printf '%-9s %-32s %3d passed %3d failed  (%ds)\n' fuzz "$secs s per target" "$p" "$f" $((SECONDS - start))
 }
 
 case "$what" in
-    unit) run_unit ;;
+    unit) run_unit unit san ;;
+    unit-tsan) run_unit unit-tsan tsan ;;
     e2e) run_suites ;;
     fuzz) run_fuzz ;;
-    all) run_unit; run_suites; run_fuzz ;;
-    *) echo "usage: $0 [all|unit|e2e [NAME]|fuzz]" >&2; exit 2 ;;
+    all) run_unit unit san; run_unit unit-tsan tsan; run_suites; run_fuzz ;;
+    *) echo "usage: $0 [all|unit|unit-tsan|e2e [NAME]|fuzz]" >&2; exit 2 ;;
 esac
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then
     echo "failed: ${failures[*]}"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped")"
 [ "$failed" -eq 0 ]

@@ -26,6 +26,7 @@
 #include "eci/emulator/emu_rt_spawn.h"
 #include "eci/emulator/runtime.h"
 #include "util/xmalloc.h"
+#include "tests/unit/unit_threads.h"
 
 typedef struct fixture {
     emu_rt *rt;
@@ -84,25 +85,39 @@ static void sleep_ms(int ms)
     nanosleep(&t, NULL);
 }
 
-/* Wait (up to ms) until container idx is in kind (and, if restarts >= 0, has
- * at least that many restarts). Returns 1 when reached. */
-static int wait_state(fixture *f, const char *id, size_t idx, emu_rt_state_kind kind, int restarts, int ms,
+/* How long a test waits for a state before it gives up: generous, so a
+ * loaded machine cannot fail a test that is only slow. */
+#define WAIT_MS 60000
+#define POLL_MS 20
+#define KIND(k) (1u << (k))
+
+/* Container idx is in one of the kinds of the mask (and, if restarts >= 0,
+ * has at least that many restarts): 1, and its status in *out. */
+static int state_is(fixture *f, const char *id, size_t idx, unsigned kinds, int restarts,
+                    emu_rt_container_status *out)
+{
+    emu_rt_group_status st;
+    int hit = 0;
+    if (emu_rt_group_status_get(f->rt, id, &st) == 0 && idx < st.ncontainers) {
+        emu_rt_container_status c = st.containers[idx];
+        if ((kinds & KIND(c.current.kind)) && (restarts < 0 || c.restart_count >= restarts)) {
+            if (out)
+                *out = c;
+            hit = 1;
+        }
+    }
+    emu_rt_status_free(&st);
+    return hit;
+}
+
+/* Wait (up to WAIT_MS) until state_is() holds. Returns 1 when reached. */
+static int wait_state(fixture *f, const char *id, size_t idx, unsigned kinds, int restarts,
                       emu_rt_container_status *out)
 {
-    for (int waited = 0; waited <= ms; waited += 20) {
-        emu_rt_group_status st;
-        if (emu_rt_group_status_get(f->rt, id, &st) == 0 && idx < st.ncontainers) {
-            emu_rt_container_status c = st.containers[idx];
-            emu_rt_status_free(&st);
-            if (c.current.kind == kind && (restarts < 0 || c.restart_count >= restarts)) {
-                if (out)
-                    *out = c;
-                return 1;
-            }
-        } else {
-            emu_rt_status_free(&st);
-        }
-        sleep_ms(20);
+    for (int waited = 0; waited <= WAIT_MS; waited += POLL_MS) {
+        if (state_is(f, id, idx, kinds, restarts, out))
+            return 1;
+        sleep_ms(POLL_MS);
     }
     return 0;
 }
@@ -163,7 +178,7 @@ static void test_exit_code_and_logs(void **state)
     const char *argv[] = { "sh", "-c", "echo hi; exit 3" };
     start1(f, "g1", "Never", argv, 3, NULL);
     emu_rt_container_status c;
-    assert_true(wait_state(f, "g1", 0, EMU_CS_TERMINATED, -1, 5000, &c));
+    assert_true(wait_state(f, "g1", 0, KIND(EMU_CS_TERMINATED), -1, &c));
     assert_int_equal(c.current.exit_code, 3);
     assert_string_equal(c.current.reason, "Error");
     assert_int_equal(c.restart_count, 0);
@@ -200,9 +215,8 @@ static void test_restart_policies(void **state)
     start1(f, "onfail-bad", "OnFailure", bad, 3, NULL);
     emu_rt_container_status c;
     /* Always restarts a clean exit: back-off 1s then 2s */
-    assert_true(wait_state(f, "always", 0, EMU_CS_WAITING, 1, 6000, &c) ||
-                wait_state(f, "always", 0, EMU_CS_RUNNING, 1, 10, &c) ||
-                wait_state(f, "always", 0, EMU_CS_TERMINATED, 1, 10, &c));
+    assert_true(wait_state(f, "always", 0, KIND(EMU_CS_WAITING) | KIND(EMU_CS_RUNNING) | KIND(EMU_CS_TERMINATED), 1,
+                           &c));
     assert_true(c.restart_count >= 1);
     assert_int_equal(c.previous.kind, EMU_CS_TERMINATED);
     assert_int_equal(c.previous.exit_code, 0);
@@ -212,15 +226,14 @@ static void test_restart_policies(void **state)
     assert_string_equal(l, "run\n");
     free(l);
     /* OnFailure: exit 0 stays terminated, the group succeeded */
-    assert_true(wait_state(f, "onfail-ok", 0, EMU_CS_TERMINATED, -1, 3000, &c));
+    assert_true(wait_state(f, "onfail-ok", 0, KIND(EMU_CS_TERMINATED), -1, &c));
     sleep_ms(1500);
-    assert_true(wait_state(f, "onfail-ok", 0, EMU_CS_TERMINATED, -1, 10, &c));
+    assert_true(state_is(f, "onfail-ok", 0, KIND(EMU_CS_TERMINATED), -1, &c)); /* and stays so */
     assert_int_equal(c.restart_count, 0);
     assert_string_equal(c.current.reason, "Completed");
     assert_int_equal(phase_of(f, "onfail-ok"), EMU_GS_SUCCEEDED);
     /* OnFailure: exit 1 restarts */
-    assert_true(wait_state(f, "onfail-bad", 0, EMU_CS_WAITING, 1, 6000, &c) ||
-                wait_state(f, "onfail-bad", 0, EMU_CS_RUNNING, 1, 10, &c));
+    assert_true(wait_state(f, "onfail-bad", 0, KIND(EMU_CS_WAITING) | KIND(EMU_CS_RUNNING), 1, &c));
     assert_int_equal(phase_of(f, "onfail-bad"), EMU_GS_RUNNING);
     assert_int_equal(emu_rt_logs(f->rt, "onfail-ok", "main", 1, NULL, -1, 0, 0, &(dynbuf){0}), -2);
     fx_free(f); /* emu_rt_free stops every group */
@@ -274,7 +287,7 @@ static void test_init_order_env_volume(void **state)
     assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
     kv_free(&env);
     emu_rt_container_status c;
-    assert_true(wait_state(f, "g-init", 2, EMU_CS_RUNNING, -1, 5000, &c));
+    assert_true(wait_state(f, "g-init", 2, KIND(EMU_CS_RUNNING), -1, &c));
     assert_int_equal(c.ready, 1);
     emu_rt_group_status st;
     assert_int_equal(emu_rt_group_status_get(f->rt, "g-init", &st), 0);
@@ -286,12 +299,12 @@ static void test_init_order_env_volume(void **state)
     assert_int_equal(st.phase, EMU_GS_RUNNING);
     emu_rt_status_free(&st);
     char *l = NULL;
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < WAIT_MS / POLL_MS; i++) {
         free(l);
         l = logs_of(f, "g-init", "main", 0);
         if (l && strstr(l, "/tmp\n"))
             break;
-        sleep_ms(20);
+        sleep_ms(POLL_MS);
     }
     assert_string_equal(l, "one\ntwo\nbar mypod\n/tmp\n");
     free(l);
@@ -341,8 +354,9 @@ static void test_init_failure_never(void **state)
     s.ncontainers = 1;
     char err[256];
     assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
-    assert_true(wait_state(f, "g-if", 0, EMU_CS_TERMINATED, -1, 5000, NULL));
-    sleep_ms(100);
+    assert_true(wait_state(f, "g-if", 0, KIND(EMU_CS_TERMINATED), -1, NULL));
+    for (int i = 0; i < WAIT_MS / POLL_MS && phase_of(f, "g-if") != EMU_GS_FAILED; i++)
+        sleep_ms(POLL_MS);
     assert_int_equal(phase_of(f, "g-if"), EMU_GS_FAILED);
     emu_rt_group_status st;
     assert_int_equal(emu_rt_group_status_get(f->rt, "g-if", &st), 0);
@@ -353,12 +367,12 @@ static void test_init_failure_never(void **state)
     const char *nx[] = { "/nonexistent/prog" };
     start1(f, "g-nx", "Never", nx, 1, NULL);
     emu_rt_container_status c;
-    assert_true(wait_state(f, "g-nx", 0, EMU_CS_TERMINATED, -1, 5000, &c));
+    assert_true(wait_state(f, "g-nx", 0, KIND(EMU_CS_TERMINATED), -1, &c));
     assert_string_equal(c.current.reason, "StartError");
     assert_true(has_event(f, "main/Warning/Failed;"));
     /* no command: idles until deleted */
     start1(f, "g-idle", "Always", NULL, 0, NULL);
-    assert_true(wait_state(f, "g-idle", 0, EMU_CS_RUNNING, -1, 2000, &c));
+    assert_true(wait_state(f, "g-idle", 0, KIND(EMU_CS_RUNNING), -1, &c));
     fx_free(f);
 }
 
@@ -389,7 +403,7 @@ static void test_stop_kills_tree(void **state)
     start1(f, "g-tree", "Always", argv, 3, &env);
     kv_free(&env);
     pid_t child = 0;
-    for (int i = 0; i < 250 && !child; i++) {
+    for (int i = 0; i < WAIT_MS / POLL_MS && !child; i++) {
         FILE *fp = fopen(pidfile, "r");
         if (fp) {
             int p;
@@ -398,7 +412,7 @@ static void test_stop_kills_tree(void **state)
             fclose(fp);
         }
         if (!child)
-            sleep_ms(20);
+            sleep_ms(POLL_MS);
     }
     assert_true(child > 0);
     assert_true(proc_alive(child));
@@ -407,12 +421,12 @@ static void test_stop_kills_tree(void **state)
     assert_int_equal(emu_rt_stop_group(f->rt, "g-tree", 1), 0); /* the shell ignores TERM: KILL after 1s */
     clock_gettime(CLOCK_MONOTONIC, &b);
     double took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-    assert_true(took >= 0.9 && took < 5);
+    assert_true(took >= 0.9);
     int gone = 0;
-    for (int i = 0; i < 100 && !gone; i++) {
+    for (int i = 0; i < WAIT_MS / POLL_MS && !gone; i++) {
         gone = !proc_alive(child);
         if (!gone)
-            sleep_ms(20);
+            sleep_ms(POLL_MS);
     }
     assert_true(gone);
     assert_true(has_event(f, "main/Normal/Killing;"));
@@ -429,10 +443,10 @@ static void test_usage_and_restart(void **state)
     fixture *f = fx_new(0);
     const char *argv[] = { "sh", "-c", "while :; do :; done" };
     start1(f, "g-busy", "Always", argv, 3, NULL);
-    assert_true(wait_state(f, "g-busy", 0, EMU_CS_RUNNING, -1, 3000, NULL));
+    assert_true(wait_state(f, "g-busy", 0, KIND(EMU_CS_RUNNING), -1, NULL));
     emu_rt_usage *u = NULL;
     size_t n;
-    for (int i = 0; i < 50; i++) { /* a loaded machine may give the loop little CPU */
+    for (int i = 0; i < WAIT_MS / 100; i++) { /* a loaded machine may give the loop little CPU */
         sleep_ms(100);
         free(u);
         assert_int_equal(emu_rt_usage_get(f->rt, "g-busy", &u, &n), 0);
@@ -447,7 +461,7 @@ static void test_usage_and_restart(void **state)
     free(u);
     assert_int_equal(emu_rt_usage_get(f->rt, "nope", &u, &n), -1);
     assert_int_equal(emu_rt_restart_group(f->rt, "g-busy"), 0);
-    assert_true(wait_state(f, "g-busy", 0, EMU_CS_RUNNING, 1, 5000, NULL));
+    assert_true(wait_state(f, "g-busy", 0, KIND(EMU_CS_RUNNING), 1, NULL));
     assert_int_equal(emu_rt_stop_group(f->rt, "g-busy", 0), 0);
     fx_free(f);
 }
@@ -493,7 +507,7 @@ static void test_namespaces(void **state)
     char err[256];
     assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
     kv_free(&aliases);
-    assert_true(wait_state(f, "g-ns", 0, EMU_CS_RUNNING, -1, 3000, NULL));
+    assert_true(wait_state(f, "g-ns", 0, KIND(EMU_CS_RUNNING), -1, NULL));
     char script[1200];
     snprintf(script, sizeof script,
              "cat %s/a.txt %s/sub/b.txt; cat /etc/hostname; hostname; grep foo.local /etc/hosts; "
@@ -543,12 +557,12 @@ static void test_no_namespaces_env(void **state)
     char want[300];
     snprintf(want, sizeof want, "%s/groups/g-plain/volumes/my-vol\n", f->dir);
     char *l = NULL;
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < WAIT_MS / POLL_MS; i++) {
         free(l);
         l = logs_of(f, "g-plain", "main", 0);
         if (l && *l)
             break;
-        sleep_ms(20);
+        sleep_ms(POLL_MS);
     }
     char *real = realpath(f->dir, NULL);
     snprintf(want, sizeof want, "%s/groups/g-plain/volumes/my-vol\n", real);
@@ -602,7 +616,7 @@ static void test_hooks_update_user(void **state)
     s.termination_grace_seconds = 2;
     char err[256];
     assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
-    assert_true(wait_state(f, "g-hooks", 0, EMU_CS_RUNNING, -1, 3000, NULL));
+    assert_true(wait_state(f, "g-hooks", 0, KIND(EMU_CS_RUNNING), -1, NULL));
     if (ns) {
         char script[400];
         snprintf(script, sizeof script, "id -u; stat -f -c %%T %s; touch %s/w && echo writable", mp, mp);
@@ -623,15 +637,15 @@ static void test_hooks_update_user(void **state)
     c.post_start_argc = 0;
     assert_int_equal(emu_rt_update_group(f->rt, &s, err, sizeof err), 0);
     emu_rt_container_status st;
-    assert_true(wait_state(f, "g-hooks", 0, EMU_CS_RUNNING, 1, 5000, &st));
+    assert_true(wait_state(f, "g-hooks", 0, KIND(EMU_CS_RUNNING), 1, &st));
     assert_int_equal(st.restart_count, 1);
     char *l = NULL;
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < WAIT_MS / POLL_MS; i++) {
         free(l);
         l = logs_of(f, "g-hooks", "main", 0);
         if (l && *l)
             break;
-        sleep_ms(20);
+        sleep_ms(POLL_MS);
     }
     assert_string_equal(l, "v2\n");
     free(l);
@@ -717,10 +731,16 @@ static void test_probes(void **state)
     char err[256];
     assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
     emu_rt_container_status st;
-    assert_true(wait_state(f, "g-probe", 0, EMU_CS_RUNNING, -1, 3000, &st));
-    sleep_ms(300);
+    assert_true(wait_state(f, "g-probe", 0, KIND(EMU_CS_RUNNING), -1, &st));
+    /* the TCP and HTTP probes pass; then the exec one must still fail */
     emu_rt_group_status gs;
-    assert_int_equal(emu_rt_group_status_get(f->rt, "g-probe", &gs), 0);
+    for (int i = 0; i <= WAIT_MS / POLL_MS; i++) {
+        assert_int_equal(emu_rt_group_status_get(f->rt, "g-probe", &gs), 0);
+        if (gs.containers[1].ready && gs.containers[2].ready)
+            break;
+        emu_rt_status_free(&gs);
+        sleep_ms(POLL_MS);
+    }
     assert_int_equal(gs.containers[0].ready, 0); /* the flag file is missing */
     assert_int_equal(gs.containers[1].ready, 1);
     assert_int_equal(gs.containers[2].ready, 1);
@@ -730,17 +750,16 @@ static void test_probes(void **state)
     assert_non_null(fp);
     fclose(fp);
     int ready = 0;
-    for (int i = 0; i < 150 && !ready; i++) {
+    for (int i = 0; i < WAIT_MS / POLL_MS && !ready; i++) {
         assert_int_equal(emu_rt_group_status_get(f->rt, "g-probe", &gs), 0);
         ready = gs.containers[0].ready;
         emu_rt_status_free(&gs);
         if (!ready)
-            sleep_ms(20);
+            sleep_ms(POLL_MS);
     }
     assert_true(ready);
     /* liveness: two failures a second apart kill the container, which restarts */
-    assert_true(wait_state(f, "g-probe", 3, EMU_CS_RUNNING, 1, 8000, NULL) ||
-                wait_state(f, "g-probe", 3, EMU_CS_WAITING, 1, 10, NULL));
+    assert_true(wait_state(f, "g-probe", 3, KIND(EMU_CS_RUNNING) | KIND(EMU_CS_WAITING), 1, NULL));
     assert_true(has_event(f, "live/Warning/Unhealthy;"));
     assert_true(has_event(f, "live/Normal/Killing;"));
     assert_int_equal(emu_rt_stop_group(f->rt, "g-probe", 0), 0);
@@ -804,15 +823,7 @@ static void test_no_leaks(void **state)
     assert_int_equal(count_fds(), fds_at_start);
     assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
     assert_int_equal(errno, ECHILD);
-    FILE *fp = fopen("/proc/self/status", "r");
-    assert_non_null(fp);
-    char line[256];
-    int threads = -1;
-    while (fgets(line, sizeof line, fp))
-        if (sscanf(line, "Threads: %d", &threads) == 1)
-            break;
-    fclose(fp);
-    assert_int_equal(threads, 1);
+    assert_int_equal(unit_threads(), 1);
 }
 
 int main(void)

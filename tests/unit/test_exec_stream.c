@@ -22,6 +22,7 @@
 #include "eci/exec_channel.h"
 #include "eci/exec_stream.h"
 #include "util/xmalloc.h"
+#include "tests/unit/unit_threads.h"
 
 static emu_rt *g_rt;
 static char g_dir[128];
@@ -86,14 +87,7 @@ static int teardown(void **state)
     (void)state;
     emu_rt_free(g_rt);
     /* nothing left behind: one thread, no child */
-    FILE *fp = fopen("/proc/self/status", "r");
-    char line[256];
-    int threads = -1;
-    while (fp && fgets(line, sizeof line, fp))
-        if (sscanf(line, "Threads: %d", &threads) == 1)
-            break;
-    if (fp)
-        fclose(fp);
+    int threads = unit_threads();
     if (threads != 1 || waitpid(-1, NULL, WNOHANG) != -1 || count_fds() != g_fds) {
         fprintf(stderr, "leak: %d threads, %d fds (%d before) or a child left\n", threads, count_fds(), g_fds);
         return -1;

@@ -22,6 +22,7 @@
 #include "k8s/watch.h"
 #include "util/dynbuf.h"
 #include "util/prom.h"
+#include "util/deadline.h"
 #include "util/xmalloc.h"
 
 /* ---- pure parts ---- */
@@ -180,7 +181,10 @@ typedef struct mock {
     int nscript, next;
     char log[32][512]; /* "METHOD url?query body" */
     int nlog;
-    int delay_ms; /* answer every request this late */
+    /* hold: answer nothing until released (or 60 s passed); held counts the
+     * requests being held now. */
+    int hold, held;
+    pthread_cond_t cv;
 } mock;
 
 typedef struct conn_ctx {
@@ -226,14 +230,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (m->nlog < 32)
         snprintf(m->log[m->nlog++], 512, "%s", dynbuf_str(&line));
     reply r = m->next < m->nscript ? m->script[m->next++] : (reply){ 500, "{}", NULL };
-    int delay_ms = m->delay_ms;
+    if (m->hold) {
+        struct timespec until;
+        deadline_after_ms(&until, CLOCK_MONOTONIC, 60000);
+        m->held++;
+        pthread_cond_broadcast(&m->cv);
+        while (m->hold && pthread_cond_timedwait(&m->cv, &m->mu, &until) == 0)
+            ;
+        m->held--;
+    }
     pthread_mutex_unlock(&m->mu);
     dynbuf_free(&line);
     dynbuf_free(&q);
-    if (delay_ms > 0) {
-        struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
-        nanosleep(&ts, NULL);
-    }
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(strlen(r.body), (void *)r.body, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(resp, "Content-Type", "application/json");
@@ -259,6 +267,11 @@ static mock *mock_start(void)
 {
     mock *m = xcalloc(1, sizeof *m);
     pthread_mutex_init(&m->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->cv, &ca);
+    pthread_condattr_destroy(&ca);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
@@ -285,6 +298,7 @@ static void mock_script(mock *m, int n, const reply *r)
 static void mock_stop(mock *m)
 {
     MHD_stop_daemon(m->d);
+    pthread_cond_destroy(&m->cv);
     pthread_mutex_destroy(&m->mu);
     free(m);
 }
@@ -857,7 +871,8 @@ static int list_sink(cJSON *list, void *arg)
     return 0;
 }
 
-/* Stopping a watch in the middle of a slow list returns promptly. */
+/* Stopping a watch in the middle of a list cancels the list: the stop returns
+ * while the server still holds its answer. */
 static void test_watch_stop_during_list(void **state)
 {
     mock *m = *state;
@@ -865,18 +880,27 @@ static void test_watch_stop_during_list(void **state)
     k8s_error e;
     reply r[] = { { 200, "{\"items\":[]}", NULL } };
     mock_script(m, 1, r);
-    m->delay_ms = 3000;
+    pthread_mutex_lock(&m->mu);
+    m->hold = 1;
+    pthread_mutex_unlock(&m->mu);
     k8s_watch_opts o = { .resource = &K8S_RES_PODS, .on_event = never, .on_list = list_sink };
     k8s_watch *w;
     assert_int_equal(k8s_watch_start(c, &o, &w, &e), 0);
-    struct timespec ts = { 0, 300000000L }, t0, t1;
-    nanosleep(&ts, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct timespec until;
+    deadline_after_ms(&until, CLOCK_MONOTONIC, 60000);
+    pthread_mutex_lock(&m->mu);
+    while (m->held == 0 && pthread_cond_timedwait(&m->cv, &m->mu, &until) == 0)
+        ;
+    int listing = m->held;
+    pthread_mutex_unlock(&m->mu);
+    assert_int_equal(listing, 1);
     k8s_watch_stop(w);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-    if (ms > 1500)
-        fail_msg("stop took %ld ms", ms);
+    pthread_mutex_lock(&m->mu);
+    int still_held = m->held;
+    m->hold = 0;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    assert_int_equal(still_held, 1);
     /* a cancelled list says so */
     atomic_int cancel = 1;
     k8s_list_opts lo = { .cancel = &cancel };
@@ -898,10 +922,15 @@ static void test_watch_stop(void **state)
     k8s_watch_opts o = { .resource = &K8S_RES_PODS, .on_event = never, .backoff_min_ms = 50 };
     k8s_watch *w;
     assert_int_equal(k8s_watch_start(c, &o, &w, &e), 0);
-    struct timespec ts = { 0, 200000000L };
-    nanosleep(&ts, NULL);
+    /* wait (up to a minute) for the first failed connect */
     k8s_watch_stats st;
-    k8s_watch_get_stats(w, &st);
+    struct timespec ts = { 0, 10000000L };
+    for (int i = 0; i < 6000; i++) {
+        k8s_watch_get_stats(w, &st);
+        if (st.errors >= 1)
+            break;
+        nanosleep(&ts, NULL);
+    }
     assert_true(st.connects >= 1);
     assert_true(st.errors >= 1);
     k8s_watch_stop(w);
