@@ -33,8 +33,10 @@ struct eci_client {
     char *region;
     char *url;
     char *user_agent;
+    char *host; /* host[:port] of url, the signed Host header */
     char *ca_file;
     int insecure;
+    eci_signature signature;
     long connect_timeout_ms;
     long request_timeout_ms;
     int max_retries;
@@ -143,6 +145,9 @@ int eci_client_new(const eci_client_config *cfg, eci_client **out, eci_error *er
     c->user_agent = cfg->user_agent && *cfg->user_agent ? xstrdup(cfg->user_agent)
                                                         : xstrdup("eci-kubelet/" ECI_KUBELET_VERSION);
     c->ca_file = cfg->ca_file && *cfg->ca_file ? xstrdup(cfg->ca_file) : NULL;
+    const char *h = strstr(url, "://") + 3;
+    c->host = xstrndup(h, strcspn(h, "/?#"));
+    c->signature = cfg->signature;
     c->insecure = cfg->insecure_skip_tls_verify;
     c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000;
     c->request_timeout_ms = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 30000;
@@ -205,6 +210,7 @@ void eci_client_free(eci_client *c)
     free(c->stats);
     free(c->region);
     free(c->url);
+    free(c->host);
     free(c->user_agent);
     free(c->ca_file);
     pthread_mutex_destroy(&c->mu);
@@ -373,17 +379,6 @@ unsigned long eci_client_stat_count(eci_client *c, const char *action, const cha
 }
 
 /* ---- one attempt --------------------------------------------------------- */
-static void form_encode(dynbuf *out, const kv_list *p)
-{
-    for (size_t i = 0; i < p->n; i++) {
-        if (i)
-            dynbuf_addc(out, '&');
-        eci_percent_encode(out, p->items[i].key, strlen(p->items[i].key));
-        dynbuf_addc(out, '=');
-        eci_percent_encode(out, p->items[i].val, strlen(p->items[i].val));
-    }
-}
-
 static void scrub_free_params(kv_list *p)
 {
     for (size_t i = 0; i < p->n; i++)
@@ -420,35 +415,56 @@ static int attempt_once(eci_client *c, const char *action, const kv_list *params
     if (params)
         for (size_t i = 0; i < params->n; i++)
             kv_add(&p, params->items[i].key, params->items[i].val);
-    kv_set(&p, "Action", action);
-    kv_set(&p, "Format", "JSON");
-    kv_set(&p, "Version", ECI_API_VERSION);
-    kv_set(&p, "AccessKeyId", cred.access_key_id);
-    kv_set(&p, "SignatureMethod", "HMAC-SHA1");
-    kv_set(&p, "SignatureVersion", "1.0");
+    if (!kv_get(&p, "RegionId"))
+        kv_set(&p, "RegionId", c->region);
     char nonce[37];
     eci_uuid(nonce);
-    kv_set(&p, "SignatureNonce", nonce);
     char ts[32];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    kv_set(&p, "Timestamp", ts);
-    if (!kv_get(&p, "RegionId"))
-        kv_set(&p, "RegionId", c->region);
-    if (cred.security_token)
-        kv_set(&p, "SecurityToken", cred.security_token);
-    kv_del(&p, "Signature");
-    char sig[64];
-    eci_sign_rpc("POST", &p, cred.access_key_secret, sig);
-    eci_credential_clear(&cred);
-    kv_add(&p, "Signature", sig);
-    OPENSSL_cleanse(sig, sizeof sig);
-
     dynbuf form;
     dynbuf_init(&form, 0);
-    form_encode(&form, &p);
+    struct curl_slist *hdrs = NULL;
+    if (c->signature == ECI_SIGN_V2) {
+        kv_set(&p, "Action", action);
+        kv_set(&p, "Format", "JSON");
+        kv_set(&p, "Version", ECI_API_VERSION);
+        kv_set(&p, "AccessKeyId", cred.access_key_id);
+        kv_set(&p, "SignatureMethod", "HMAC-SHA1");
+        kv_set(&p, "SignatureVersion", "1.0");
+        kv_set(&p, "SignatureNonce", nonce);
+        kv_set(&p, "Timestamp", ts);
+        if (cred.security_token)
+            kv_set(&p, "SecurityToken", cred.security_token);
+        kv_del(&p, "Signature");
+        char sig[64];
+        eci_sign_rpc("POST", &p, cred.access_key_secret, sig);
+        kv_add(&p, "Signature", sig);
+        OPENSSL_cleanse(sig, sizeof sig);
+        eci_form_encode(&form, &p);
+        hdrs = curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded");
+    } else {
+        eci_form_encode(&form, &p);
+        eci_v3_call v3 = {.host = c->host, .action = action, .version = ECI_API_VERSION, .date = ts,
+                          .nonce = nonce, .security_token = cred.security_token,
+                          .content_type = "application/x-www-form-urlencoded", .body = form.buf,
+                          .body_len = form.len, .access_key_id = cred.access_key_id};
+        kv_list hv = KV_LIST_INIT;
+        eci_v3_sign_call(&hv, &v3, cred.access_key_secret);
+        dynbuf line;
+        dynbuf_init(&line, 0);
+        for (size_t i = 0; i < hv.n; i++) {
+            dynbuf_reset(&line);
+            dynbuf_printf(&line, "%s: %s", hv.items[i].key, hv.items[i].val);
+            hdrs = curl_slist_append(hdrs, dynbuf_str(&line));
+            OPENSSL_cleanse(line.buf, line.len);
+        }
+        dynbuf_free(&line);
+        scrub_free_params(&hv);
+    }
+    eci_credential_clear(&cred);
     scrub_free_params(&p);
 
     CURL *h = pool_get(c);
@@ -456,8 +472,6 @@ static int attempt_once(eci_client *c, const char *action, const kv_list *params
     dynbuf_init(&body.buf, c->max_response);
     char errbuf[CURL_ERROR_SIZE];
     errbuf[0] = '\0';
-    struct curl_slist *hdrs = NULL;
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded");
     hdrs = curl_slist_append(hdrs, "Accept: application/json");
     hdrs = curl_slist_append(hdrs, "Expect:");
     char url[1024];

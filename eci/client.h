@@ -1,20 +1,24 @@
 /* ECI OpenAPI client: one opaque eci_client per process, shared by threads.
  *
- * Every call is an RPC-style request signed with signature method V2
- * (HMAC-SHA1, eci/sign.h) and sent as an HTTP POST to "<endpoint>/" with all
- * parameters (business, common and Signature) in an
- * application/x-www-form-urlencoded body; the signature's string-to-sign uses
- * the method "POST". Responses are JSON (Format=JSON). Connections are kept
- * alive in a small pool of libcurl handles. TLS is verified unless
- * insecure_skip_tls_verify is set explicitly.
+ * Every call is an RPC-style HTTP POST to "<endpoint>/" whose business
+ * parameters (and RegionId) travel in an application/x-www-form-urlencoded
+ * body. It is signed (eci/sign.h) with:
+ *  - V3, ACS3-HMAC-SHA256 (default): the operation, version, date and nonce in
+ *    x-acs-* headers, the body's SHA-256 in x-acs-content-sha256, the
+ *    signature in the Authorization header;
+ *  - V2, HMAC-SHA1 (eci_client_config.signature = ECI_SIGN_V2): the common
+ *    parameters (Action, Version, Format, AccessKeyId, SignatureNonce,
+ *    Timestamp, ...) and Signature join the form body; the string to sign
+ *    uses the method "POST".
+ * Responses are JSON. Connections are kept alive in a small pool of libcurl
+ * handles. TLS is verified unless insecure_skip_tls_verify is set explicitly.
  *
  * Retries: throttling, 5xx/ServiceUnavailable/InternalError, timeouts and
  * broken connections are retried up to max_retries times with jittered
  * exponential backoff (base * 2^attempt, capped, then a random value in
  * [d/2, d]; a Retry-After header lengthens it up to the cap); every attempt
- * gets a fresh SignatureNonce, Timestamp and signature. Client errors (4xx)
- * return at once. A client-side token bucket (qps, burst) paces every
- * attempt. */
+ * gets a fresh nonce, date and signature. Client errors (4xx) return at once.
+ * A client-side token bucket (qps, burst) paces every attempt. */
 #ifndef ECI_CLIENT_H
 #define ECI_CLIENT_H
 
@@ -29,6 +33,12 @@ typedef struct eci_client eci_client;
 struct prom_registry;
 
 #define ECI_API_VERSION "2018-08-08"
+
+/* Request signature method. */
+typedef enum eci_signature {
+    ECI_SIGN_V3 = 0, /* ACS3-HMAC-SHA256, the vendor's current method (default) */
+    ECI_SIGN_V2 = 1, /* HMAC-SHA1, SignatureVersion 1.0 (legacy) */
+} eci_signature;
 
 typedef struct eci_client_config {
     const char *region;        /* RegionId, e.g. "cn-hangzhou" (required) */
@@ -51,6 +61,7 @@ typedef struct eci_client_config {
     size_t max_response_bytes; /* default 8 MiB */
     int pool_size;             /* idle keep-alive handles kept; default 4 */
     const char *user_agent;    /* default "eci-kubelet/<version>" */
+    eci_signature signature;   /* default ECI_SIGN_V3 */
     struct prom_registry *metrics; /* optional: registers eci_api_* metrics */
 } eci_client_config;
 

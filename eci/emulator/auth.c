@@ -1,11 +1,14 @@
-/* Authentication like the real service: common parameters, AccessKey
- * lookup, STS SecurityToken, ±15 min Timestamp window, V2 signature
- * (eci/sign.h) and SignatureNonce replay protection for 15 minutes. */
+/* Authentication like the real service, with either signature method
+ * (eci/sign.h): V2 (HMAC-SHA1, common parameters in the query or form body)
+ * or V3 (ACS3-HMAC-SHA256, x-acs-* headers and Authorization); AccessKey
+ * lookup, STS security token, ±15 min timestamp window and nonce replay
+ * protection for 15 minutes. */
 #include "eci/emulator/emu.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -106,6 +109,43 @@ static int nonce_seen(emu_auth *a, const char *nonce, time_t now)
     return seen;
 }
 
+/* The timestamp of either method: ISO 8601 UTC within the window. */
+static int check_time(const char *stamp, time_t now, emu_err *e)
+{
+    struct timespec ts;
+    if (emu_parse_time(stamp, &ts) != 0)
+        return emu_fail_code(e, "InvalidTimeStamp.Format");
+    if (ts.tv_sec > now + NONCE_WINDOW || ts.tv_sec < now - NONCE_WINDOW)
+        return emu_fail_code(e, "InvalidTimeStamp.Expired");
+    return 0;
+}
+
+/* The secret of AccessKey id; an STS key needs its security token. */
+static int lookup_key(emu_auth *a, const char *id, const char *token, const char **secret, emu_err *e)
+{
+    int sts = 0;
+    if (a->ak_id && strcmp(id, a->ak_id) == 0) {
+        *secret = a->ak_secret;
+    } else if (a->sts_id && strcmp(id, a->sts_id) == 0) {
+        *secret = a->sts_secret;
+        sts = 1;
+    } else {
+        return emu_fail_code(e, "InvalidAccessKeyId.NotFound");
+    }
+    if (sts && (!token || !*token))
+        return emu_fail_code(e, "MissingSecurityToken");
+    if (sts && a->sts_token && strcmp(token, a->sts_token) != 0)
+        return emu_fail_code(e, "InvalidSecurityToken.MismatchWithAccessKey");
+    return 0;
+}
+
+static int sig_mismatch(emu_err *e, const dynbuf *sts)
+{
+    return emu_fail(e, 400, "SignatureDoesNotMatch",
+                    "Specified signature is not matched with our calculation. server string to sign is:%.1400s",
+                    dynbuf_str(sts));
+}
+
 int emu_auth_check(emu_auth *a, const char *method, const kv_list *params, time_t now, emu_err *e)
 {
     static const char *const required[] = {"Action", "Version", "AccessKeyId", "SignatureMethod",
@@ -134,29 +174,11 @@ int emu_auth_check(emu_auth *a, const char *method, const kv_list *params, time_
     const char *nonce = kv_get(params, "SignatureNonce");
     if (strlen(nonce) > 128)
         return emu_invalid(e, "SignatureNonce", "too long");
-    struct timespec ts;
-    const char *stamp = kv_get(params, "Timestamp");
-    if (emu_parse_time(stamp, &ts) != 0)
-        return emu_fail_code(e, "InvalidTimeStamp.Format");
-    if (ts.tv_sec > now + NONCE_WINDOW || ts.tv_sec < now - NONCE_WINDOW)
-        return emu_fail_code(e, "InvalidTimeStamp.Expired");
-
-    const char *id = kv_get(params, "AccessKeyId");
+    if (check_time(kv_get(params, "Timestamp"), now, e))
+        return -1;
     const char *secret = NULL;
-    int sts = 0;
-    if (a->ak_id && strcmp(id, a->ak_id) == 0) {
-        secret = a->ak_secret;
-    } else if (a->sts_id && strcmp(id, a->sts_id) == 0) {
-        secret = a->sts_secret;
-        sts = 1;
-    } else {
-        return emu_fail_code(e, "InvalidAccessKeyId.NotFound");
-    }
-    const char *token = emu_get(params, "SecurityToken");
-    if (sts && !token)
-        return emu_fail_code(e, "MissingSecurityToken");
-    if (sts && a->sts_token && strcmp(token, a->sts_token) != 0)
-        return emu_fail_code(e, "InvalidSecurityToken.MismatchWithAccessKey");
+    if (lookup_key(a, kv_get(params, "AccessKeyId"), emu_get(params, "SecurityToken"), &secret, e))
+        return -1;
 
     char sig[64];
     eci_sign_rpc(method, params, secret, sig);
@@ -164,13 +186,130 @@ int emu_auth_check(emu_auth *a, const char *method, const kv_list *params, time_
         dynbuf sts_buf;
         dynbuf_init(&sts_buf, 0);
         eci_string_to_sign(&sts_buf, method, params);
-        emu_fail(e, 400, "SignatureDoesNotMatch",
-                 "Specified signature is not matched with our calculation. server string to sign is:%.1400s",
-                 dynbuf_str(&sts_buf));
+        sig_mismatch(e, &sts_buf);
         dynbuf_free(&sts_buf);
         return -1;
     }
     if (nonce_seen(a, nonce, now))
         return emu_fail_code(e, "SignatureNonceUsed");
     return 0;
+}
+
+static int incomplete(emu_err *e, const char *why)
+{
+    return emu_fail(e, 400, "IncompleteSignature", "The request signature does not conform to Aliyun standards: %s",
+                    why);
+}
+
+/* Every name of need (';'-joined) is in have (';'-joined); the first one
+ * missing goes to missing. */
+static int names_cover(const char *need, const char *have, char *missing, size_t cap)
+{
+    for (const char *p = need; *p;) {
+        size_t n = strcspn(p, ";");
+        int found = 0;
+        for (const char *q = have; *q && !found;) {
+            size_t m = strcspn(q, ";");
+            found = m == n && strncasecmp(p, q, n) == 0;
+            q += m + (q[m] == ';');
+        }
+        if (!found) {
+            snprintf(missing, cap, "%.*s", (int)n, p);
+            return 0;
+        }
+        p += n + (p[n] == ';');
+    }
+    return 1;
+}
+
+int emu_auth_check_v3(emu_auth *a, const char *method, const kv_list *query, const kv_list *headers,
+                      const char *body, size_t body_len, time_t now, emu_err *e)
+{
+    dynbuf alg, cred, names, sig, need, sts;
+    dynbuf_init(&alg, 0);
+    dynbuf_init(&cred, 0);
+    dynbuf_init(&names, 0);
+    dynbuf_init(&sig, 0);
+    dynbuf_init(&need, 0);
+    dynbuf_init(&sts, 0);
+    int rc = -1;
+    static const char *const required[] = {"x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce",
+                                           "x-acs-content-sha256", NULL};
+    const char *auth = kv_get_ci(headers, "authorization");
+    char missing[64];
+    if (eci_v3_parse_authorization(auth, &alg, &cred, &names, &sig) != 0) {
+        incomplete(e, "the Authorization header is not \"ACS3-HMAC-SHA256 Credential=<AccessKeyId>,"
+                      "SignedHeaders=<names>,Signature=<hex>\"");
+        goto out;
+    }
+    if (strcmp(dynbuf_str(&alg), ECI_V3_ALGORITHM) != 0) {
+        emu_fail(e, 400, "IncompleteSignature",
+                 "The signature algorithm %.64s is not supported by the emulator; use ACS3-HMAC-SHA256 or HMAC-SHA1.",
+                 dynbuf_str(&alg));
+        goto out;
+    }
+    for (int i = 0; required[i]; i++)
+        if (!kv_get_ci(headers, required[i]) || !*kv_get_ci(headers, required[i])) {
+            emu_missing(e, required[i]);
+            goto out;
+        }
+#ifdef ECI_FUZZING
+    if (strcmp(dynbuf_str(&sig), "fuzz") == 0) {
+        rc = 0;
+        goto out;
+    }
+#endif
+    if (strcmp(kv_get_ci(headers, "x-acs-version"), "2018-08-08") != 0) {
+        emu_fail_code(e, "InvalidVersion");
+        goto out;
+    }
+    const char *nonce = kv_get_ci(headers, "x-acs-signature-nonce");
+    if (strlen(nonce) > 128) {
+        emu_invalid(e, "x-acs-signature-nonce", "too long");
+        goto out;
+    }
+    if (check_time(kv_get_ci(headers, "x-acs-date"), now, e))
+        goto out;
+    const char *secret = NULL;
+    if (lookup_key(a, dynbuf_str(&cred), kv_get_ci(headers, "x-acs-security-token"), &secret, e))
+        goto out;
+    /* host, content-type and every x-acs-* header must be signed */
+    eci_v3_signed_headers(&need, headers);
+    if (!names_cover(dynbuf_str(&need), dynbuf_str(&names), missing, sizeof missing)) {
+        char why[128];
+        snprintf(why, sizeof why, "SignedHeaders must include %s", missing);
+        incomplete(e, why);
+        goto out;
+    }
+    char payload[65];
+    eci_sha256_hex(body, body_len, payload);
+    if (strcasecmp(kv_get_ci(headers, "x-acs-content-sha256"), payload) != 0) {
+        emu_fail(e, 400, "SignatureDoesNotMatch",
+                 "Specified signature is not matched with our calculation: x-acs-content-sha256 is not the "
+                 "SHA-256 of the request body.");
+        goto out;
+    }
+    eci_v3_request r = {method, "/", query, headers, dynbuf_str(&names), payload};
+    char want[65];
+    if (eci_sign_v3(&r, secret, want, &sts) != 0) {
+        incomplete(e, "a header named in SignedHeaders is not in the request");
+        goto out;
+    }
+    if (!eci_sign_equal(want, dynbuf_str(&sig))) {
+        sig_mismatch(e, &sts);
+        goto out;
+    }
+    if (nonce_seen(a, nonce, now)) {
+        emu_fail_code(e, "SignatureNonceUsed");
+        goto out;
+    }
+    rc = 0;
+out:
+    dynbuf_free(&alg);
+    dynbuf_free(&cred);
+    dynbuf_free(&names);
+    dynbuf_free(&sig);
+    dynbuf_free(&need);
+    dynbuf_free(&sts);
+    return rc;
 }

@@ -1,6 +1,8 @@
 /* One API request from bytes to bytes: parameters from the query string and
- * the form body, fault injection, authentication, rate limits, the
- * operation, the ledger, and the JSON (or XML) response with a RequestId. */
+ * the form body, the operation from the Action parameter (signature V2) or
+ * the x-acs-action header (V3, recognised by its Authorization header), fault
+ * injection, authentication, rate limits, the operation, the ledger, and the
+ * JSON (or XML) response with a RequestId. */
 #include "eci/emulator/emu.h"
 
 #include <stdio.h>
@@ -160,12 +162,15 @@ static int sleep_ms(int ms)
     return 0;
 }
 
-static int parse_params(const emu_http_req *req, kv_list *p, emu_err *e)
+/* Query-string parameters into q, those and the form body's into p. */
+static int parse_params(const emu_http_req *req, kv_list *q, kv_list *p, emu_err *e)
 {
     char err[128];
     if (req->query && *req->query &&
-        query_parse(req->query, strlen(req->query), QUERY_PLUS_IS_SPACE, p, err, sizeof err) != 0)
+        query_parse(req->query, strlen(req->query), QUERY_PLUS_IS_SPACE, q, err, sizeof err) != 0)
         return emu_fail(e, 400, "InvalidParameter", "The query string is malformed: %s", err);
+    for (size_t i = 0; i < q->n; i++)
+        kv_add(p, q->items[i].key, q->items[i].val);
     if (req->body && req->body_len && strcmp(req->method, "POST") == 0) {
         const char *ct = req->content_type ? req->content_type : "application/x-www-form-urlencoded";
         if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
@@ -202,7 +207,7 @@ void emu_server_handle(emu_server *s, const emu_http_req *req, emu_http_resp *re
     r.method = req->method;
     r.now = emu_now();
     emu_rng_uuid(&s->rng, r.request_id, 1);
-    kv_list p = KV_LIST_INIT;
+    kv_list p = KV_LIST_INIT, q = KV_LIST_INIT;
     emu_err e;
     memset(&e, 0, sizeof e);
     int xml = 0;
@@ -214,12 +219,13 @@ void emu_server_handle(emu_server *s, const emu_http_req *req, emu_http_resp *re
         rc = emu_fail_code(&e, "UnsupportedHTTPMethod");
         goto done;
     }
-    if (parse_params(req, &p, &e)) {
+    if (parse_params(req, &q, &p, &e)) {
         rc = -1;
         goto done;
     }
     r.p = &p;
-    action = kv_get(&p, "Action");
+    int v3 = req->headers && kv_get_ci(req->headers, "authorization");
+    action = v3 ? kv_get_ci(req->headers, "x-acs-action") : kv_get(&p, "Action");
     r.action = action ? action : "";
     const char *fmt = kv_get(&p, "Format");
     xml = fmt && strcasecmp(fmt, "XML") == 0;
@@ -230,13 +236,15 @@ void emu_server_handle(emu_server *s, const emu_http_req *req, emu_http_resp *re
         resp->drop = 1;
         emu_ledger_record(&s->ledger, find_op(r.action) ? r.action : "(unknown)", "Dropped");
         kv_free(&p);
+        kv_free(&q);
         return;
     }
     if (f == 1) {
         rc = emu_fail_code(&e, code);
         goto done;
     }
-    if (emu_auth_check(&s->auth, req->method, &p, (time_t)r.now, &e)) {
+    if (v3 ? emu_auth_check_v3(&s->auth, req->method, &q, req->headers, req->body, req->body_len, (time_t)r.now, &e)
+           : emu_auth_check(&s->auth, req->method, &p, (time_t)r.now, &e)) {
         rc = -1;
         goto done;
     }
@@ -285,4 +293,5 @@ done:
     }
     cJSON_Delete(out);
     kv_free(&p);
+    kv_free(&q);
 }

@@ -356,6 +356,11 @@ void emu_auth_destroy(emu_auth *a);
 /* Check common parameters, credentials, timestamp, signature and nonce.
  * Returns 0, or -1 with the service's error in e. */
 int emu_auth_check(emu_auth *a, const char *method, const kv_list *params, time_t now, emu_err *e);
+/* The same for a V3 (ACS3-HMAC-SHA256) request: the Authorization and
+ * x-acs-* headers, query holds the query-string parameters only, body the
+ * raw body (its SHA-256 is checked against x-acs-content-sha256). */
+int emu_auth_check_v3(emu_auth *a, const char *method, const kv_list *query, const kv_list *headers,
+                      const char *body, size_t body_len, time_t now, emu_err *e);
 
 /* ---- the server (server.c / dispatch.c / lifecycle.c) ---------------- */
 

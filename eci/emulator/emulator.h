@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "util/dynbuf.h"
+#include "util/kv.h"
 
 typedef struct emu_server emu_server;
 
@@ -64,6 +65,7 @@ typedef struct emu_http_req {
     const char *body;         /* raw body, may be NULL */
     size_t body_len;
     const char *content_type; /* may be NULL */
+    const kv_list *headers;   /* every request header, names lower-case; may be NULL */
     int loopback;             /* peer is 127.0.0.0/8 or ::1 */
 } emu_http_req;
 

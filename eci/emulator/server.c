@@ -144,6 +144,17 @@ static int is_loopback(struct MHD_Connection *c)
     return 0;
 }
 
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    kv_list *l = cls;
+    kv_add(l, key, value);
+    for (char *k = l->items[l->n - 1].key; *k; k++)
+        if (*k >= 'A' && *k <= 'Z')
+            *k = (char)(*k - 'A' + 'a');
+    return MHD_YES;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size,
                                void **con_cls)
@@ -185,6 +196,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         req.body = x->body.buf;
         req.body_len = x->body.len;
         req.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        kv_list headers = KV_LIST_INIT;
+        MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers);
+        req.headers = &headers;
         req.loopback = is_loopback(c);
         if (l->admin) {
             if (strncmp(url, "/_emulator", 10) == 0)
@@ -197,6 +211,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         } else {
             emu_server_handle(l->s, &req, &resp);
         }
+        kv_free(&headers);
     }
     if (resp.drop) {
         dynbuf_free(&resp.body);

@@ -8,8 +8,12 @@
  *     --method GET|POST  GET: everything in the query; POST: form body (default GET)
  *     --version V        (default 2018-08-08)   --format JSON|XML
  *     --nonce N          fixed SignatureNonce   --timestamp T   fixed Timestamp
- *     --omit NAME        drop a common parameter before signing (repeatable)
+ *     --omit NAME        drop a common parameter before signing (repeatable);
+ *                        with --v3 a header (x-acs-date, ...) after signing
  *     --tamper           corrupt the signature
+ *     --v3               sign with ACS3-HMAC-SHA256 (x-acs-* headers and
+ *                        Authorization; parameters in the query for GET, the
+ *                        form body for POST) instead of HMAC-SHA1
  *   Env ECI_REGION adds RegionId unless given. */
 #include <curl/curl.h>
 #include <openssl/rand.h>
@@ -28,17 +32,6 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
     return sz * n;
 }
 
-static void encode_params(dynbuf *out, const kv_list *p)
-{
-    for (size_t i = 0; i < p->n; i++) {
-        if (i)
-            dynbuf_addc(out, '&');
-        eci_percent_encode(out, p->items[i].key, strlen(p->items[i].key));
-        dynbuf_addc(out, '=');
-        eci_percent_encode(out, p->items[i].val, strlen(p->items[i].val));
-    }
-}
-
 int main(int argc, char **argv)
 {
     const char *endpoint = getenv("ECI_ENDPOINT") ? getenv("ECI_ENDPOINT") : "http://127.0.0.1:8080";
@@ -50,12 +43,12 @@ int main(int argc, char **argv)
     const char *token = NULL, *method = "GET", *version = "2018-08-08", *format = "JSON";
     const char *nonce = NULL, *stamp = NULL;
     const char *omit[32];
-    int nomit = 0, tamper = 0, i = 1;
+    int nomit = 0, tamper = 0, v3 = 0, i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(o, "--tamper") == 0) {
-            tamper = 1;
+        if (strcmp(o, "--tamper") == 0 || strcmp(o, "--v3") == 0) {
+            *(o[2] == 't' ? &tamper : &v3) = 1;
             continue;
         }
         if (!v) {
@@ -109,31 +102,64 @@ int main(int argc, char **argv)
         strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
         stamp = tbuf;
     }
-    kv_add(&p, "Version", version);
-    kv_add(&p, "Format", format);
-    kv_add(&p, "AccessKeyId", id);
-    kv_add(&p, "SignatureMethod", "HMAC-SHA1");
-    kv_add(&p, "SignatureVersion", "1.0");
-    kv_add(&p, "SignatureNonce", nonce);
-    kv_add(&p, "Timestamp", stamp);
-    if (token)
-        kv_add(&p, "SecurityToken", token);
-    for (int k = 0; k < nomit; k++)
-        kv_del(&p, omit[k]);
-    int omit_sig = 0;
-    for (int k = 0; k < nomit; k++)
-        omit_sig |= strcmp(omit[k], "Signature") == 0;
-    char sig[64];
-    eci_sign_rpc(method, &p, secret, sig);
-    if (tamper)
-        sig[0] = sig[0] == 'A' ? 'B' : 'A';
-    if (!omit_sig)
-        kv_add(&p, "Signature", sig);
-
-    dynbuf q, body;
+    int post = strcmp(method, "POST") == 0;
+    dynbuf q, body, form;
     dynbuf_init(&q, 0);
     dynbuf_init(&body, 0);
-    encode_params(&q, &p);
+    dynbuf_init(&form, 0);
+    struct curl_slist *hdrs = NULL;
+    if (v3) {
+        char action[128];
+        snprintf(action, sizeof action, "%s", kv_get(&p, "Action"));
+        kv_del(&p, "Action");
+        eci_form_encode(post ? &form : &q, &p);
+        const char *h = strstr(endpoint, "://");
+        h = h ? h + 3 : endpoint;
+        char host[256];
+        snprintf(host, sizeof host, "%.*s", (int)strcspn(h, "/?#"), h);
+        eci_v3_call call = {.host = host, .action = action, .version = version, .date = stamp, .nonce = nonce,
+                            .security_token = token,
+                            .content_type = post ? "application/x-www-form-urlencoded" : NULL,
+                            .body = form.buf, .body_len = form.len, .query = post ? NULL : &p,
+                            .access_key_id = id};
+        kv_list hv = KV_LIST_INIT;
+        eci_v3_sign_call(&hv, &call, secret);
+        for (int k = 0; k < nomit; k++)
+            kv_del(&hv, omit[k]);
+        for (size_t k = 0; k < hv.n; k++) {
+            char *v = hv.items[k].val;
+            if (tamper && strcmp(hv.items[k].key, "Authorization") == 0)
+                v[strlen(v) - 1] = v[strlen(v) - 1] == '0' ? '1' : '0';
+            dynbuf line;
+            dynbuf_init(&line, 0);
+            dynbuf_printf(&line, "%s: %s", hv.items[k].key, v);
+            hdrs = curl_slist_append(hdrs, dynbuf_str(&line));
+            dynbuf_free(&line);
+        }
+        kv_free(&hv);
+    } else {
+        kv_add(&p, "Version", version);
+        kv_add(&p, "Format", format);
+        kv_add(&p, "AccessKeyId", id);
+        kv_add(&p, "SignatureMethod", "HMAC-SHA1");
+        kv_add(&p, "SignatureVersion", "1.0");
+        kv_add(&p, "SignatureNonce", nonce);
+        kv_add(&p, "Timestamp", stamp);
+        if (token)
+            kv_add(&p, "SecurityToken", token);
+        for (int k = 0; k < nomit; k++)
+            kv_del(&p, omit[k]);
+        int omit_sig = 0;
+        for (int k = 0; k < nomit; k++)
+            omit_sig |= strcmp(omit[k], "Signature") == 0;
+        char sig[64];
+        eci_sign_rpc(method, &p, secret, sig);
+        if (tamper)
+            sig[0] = sig[0] == 'A' ? 'B' : 'A';
+        if (!omit_sig)
+            kv_add(&p, "Signature", sig);
+        eci_form_encode(post ? &form : &q, &p);
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURL *c = curl_easy_init();
     dynbuf url;
@@ -141,14 +167,16 @@ int main(int argc, char **argv)
     dynbuf_adds(&url, endpoint);
     if (url.len == 0 || dynbuf_str(&url)[url.len - 1] != '/')
         dynbuf_addc(&url, '/');
-    int post = strcmp(method, "POST") == 0;
-    if (!post) {
+    if (q.len) {
         dynbuf_addc(&url, '?');
         dynbuf_add(&url, q.buf, q.len);
-    } else {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, dynbuf_str(&q));
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)q.len);
     }
+    if (post) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, dynbuf_str(&form));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form.len);
+    }
+    if (hdrs)
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     if (strcmp(method, "GET") != 0 && !post)
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_URL, dynbuf_str(&url));
@@ -167,10 +195,12 @@ int main(int argc, char **argv)
         ret = status >= 200 && status < 300 ? 0 : 1;
     }
     curl_easy_cleanup(c);
+    curl_slist_free_all(hdrs);
     curl_global_cleanup();
     dynbuf_free(&url);
     dynbuf_free(&q);
     dynbuf_free(&body);
+    dynbuf_free(&form);
     kv_free(&p);
     return ret;
 }

@@ -35,7 +35,9 @@ typedef struct srv {
     pthread_mutex_t mu;
     int n;
     int bad_sig;
+    int v3; /* requests signed with V3 */
     kv_list last;
+    kv_list last_headers;
     char nonce[MAXREQ][40];
     char token[MAXREQ][80];
     char action[MAXREQ][64];
@@ -64,6 +66,13 @@ static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    kv_add(cls, key, value);
+    return MHD_YES;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -115,23 +124,56 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         return reply(conn, 200, body, (size_t)n);
     }
     (void)method;
-    kv_list p = KV_LIST_INIT;
+    kv_list p = KV_LIST_INIT, hdrs = KV_LIST_INIT;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &hdrs);
     char qerr[128];
     query_parse(dynbuf_str(b), b->len, QUERY_PLUS_IS_SPACE, &p, qerr, sizeof qerr);
-    const char *sig = kv_get(&p, "Signature");
+    const char *auth = kv_get_ci(&hdrs, "Authorization");
+    dynbuf alg, cred, names, v3sig;
+    dynbuf_init(&alg, 0);
+    dynbuf_init(&cred, 0);
+    dynbuf_init(&names, 0);
+    dynbuf_init(&v3sig, 0);
+    if (auth && eci_v3_parse_authorization(auth, &alg, &cred, &names, &v3sig) == 0) {
+        /* V3: present the header fields as the V2 parameters the tests look at */
+        kv_set(&p, "AccessKeyId", dynbuf_str(&cred));
+        static const char *const map[][2] = {{"x-acs-action", "Action"}, {"x-acs-version", "Version"},
+                                             {"x-acs-signature-nonce", "SignatureNonce"},
+                                             {"x-acs-date", "Timestamp"},
+                                             {"x-acs-security-token", "SecurityToken"}};
+        for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+            if (kv_get_ci(&hdrs, map[k][0]))
+                kv_set(&p, map[k][1], kv_get_ci(&hdrs, map[k][0]));
+    }
+    const char *sig = auth ? dynbuf_str(&v3sig) : kv_get(&p, "Signature");
     const char *id = kv_get(&p, "AccessKeyId");
-    char want[64] = "";
+    char want[65] = "";
     const char *secret = SECRET;
     if (id && !strncmp(id, "STS.id", 6)) {
         static char buf[32];
         snprintf(buf, sizeof buf, "sec%s", id + 6);
         secret = buf;
     }
-    eci_sign_rpc("POST", &p, secret, want);
+    if (auth) {
+        char payload[65];
+        eci_sha256_hex(b->buf, b->len, payload);
+        const char *claimed = kv_get_ci(&hdrs, "x-acs-content-sha256");
+        eci_v3_request r = {"POST", "/", NULL, &hdrs, dynbuf_str(&names), payload};
+        dynbuf required;
+        dynbuf_init(&required, 0);
+        eci_v3_signed_headers(&required, &hdrs);
+        if (strcmp(dynbuf_str(&alg), ECI_V3_ALGORITHM) || !claimed || strcmp(claimed, payload) ||
+            strcmp(dynbuf_str(&required), dynbuf_str(&names)) || eci_sign_v3(&r, secret, want, NULL))
+            want[0] = 0;
+        dynbuf_free(&required);
+    } else {
+        eci_sign_rpc("POST", &p, secret, want);
+    }
     pthread_mutex_lock(&s->mu);
     int i = s->n++;
-    if (!sig || !eci_sign_equal(sig, want))
+    if (!sig || !want[0] || !eci_sign_equal(sig, want))
         s->bad_sig++;
+    s->v3 += auth != NULL;
     if (i < MAXREQ) {
         snprintf(s->nonce[i], sizeof s->nonce[i], "%s", kv_get(&p, "SignatureNonce") ? kv_get(&p, "SignatureNonce") : "");
         snprintf(s->token[i], sizeof s->token[i], "%s", kv_get(&p, "ClientToken") ? kv_get(&p, "ClientToken") : "");
@@ -139,6 +181,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     }
     kv_free(&s->last);
     s->last = p;
+    kv_free(&s->last_headers);
+    s->last_headers = hdrs;
+    dynbuf_free(&alg);
+    dynbuf_free(&cred);
+    dynbuf_free(&names);
+    dynbuf_free(&v3sig);
     int status = s->default_status;
     const char *body = s->default_body;
     if (i < s->script_n) {
@@ -208,11 +256,12 @@ static void srv_stop(srv *s)
 {
     MHD_stop_daemon(s->d);
     kv_free(&s->last);
+    kv_free(&s->last_headers);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
-static eci_client *mk_client(srv *s, int retries)
+static eci_client *mk_client_sig(srv *s, int retries, eci_signature sig)
 {
     eci_client_config cfg;
     eci_client_config_init(&cfg);
@@ -228,13 +277,18 @@ static eci_client *mk_client(srv *s, int retries)
     cfg.backoff_cap_ms = 5;
     cfg.qps = 0;
     cfg.request_timeout_ms = 2000;
+    cfg.signature = sig;
     eci_client *c = NULL;
     eci_error err;
     assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
     return c;
 }
 
-static void test_signed_common_params(void **state)
+static eci_client *mk_client(srv *s, int retries) { return mk_client_sig(s, retries, ECI_SIGN_V3); }
+
+/* V3 by default: x-acs-* headers and Authorization, only business
+ * parameters and RegionId in the form body. */
+static void test_signed_v3(void **state)
 {
     (void)state;
     srv *s = srv_start();
@@ -248,6 +302,45 @@ static void test_signed_common_params(void **state)
     assert_string_equal(err.request_id, "OK-1");
     cJSON_Delete(j);
     assert_int_equal(s->bad_sig, 0);
+    assert_int_equal(s->v3, 1);
+    const kv_list *h = &s->last_headers;
+    assert_string_equal(kv_get_ci(h, "x-acs-action"), "DescribeRegions");
+    assert_string_equal(kv_get_ci(h, "x-acs-version"), "2018-08-08");
+    assert_int_equal(strlen(kv_get_ci(h, "x-acs-signature-nonce")), 36);
+    assert_int_equal(strlen(kv_get_ci(h, "x-acs-date")), 20);
+    assert_int_equal(strlen(kv_get_ci(h, "x-acs-content-sha256")), 64);
+    assert_null(kv_get_ci(h, "x-acs-security-token"));
+    char host[64];
+    snprintf(host, sizeof host, "127.0.0.1:%d", s->port);
+    assert_string_equal(kv_get_ci(h, "Host"), host);
+    assert_int_equal(strncmp(kv_get_ci(h, "Authorization"), "ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders=", 47),
+                     0);
+    assert_string_equal(kv_get(&s->last, "RegionId"), "cn-test");
+    assert_string_equal(kv_get(&s->last, "Container.1.Name"), "a b&c=d/é");
+    static const char *const v2only[] = {"Format", "SignatureMethod", "SignatureVersion", "Signature", NULL};
+    for (int i = 0; v2only[i]; i++)
+        assert_null(kv_get(&s->last, v2only[i]));
+    kv_free(&p);
+    eci_client_free(c);
+    srv_stop(s);
+}
+
+static void test_signed_common_params_v2(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    eci_client *c = mk_client_sig(s, 0, ECI_SIGN_V2);
+    kv_list p = KV_LIST_INIT;
+    kv_add(&p, "Container.1.Name", "a b&c=d/é");
+    cJSON *j = NULL;
+    eci_error err;
+    assert_int_equal(eci_call(c, "DescribeRegions", &p, &j, &err), 0);
+    assert_non_null(j);
+    assert_string_equal(err.request_id, "OK-1");
+    cJSON_Delete(j);
+    assert_int_equal(s->bad_sig, 0);
+    assert_int_equal(s->v3, 0);
+    assert_null(kv_get_ci(&s->last_headers, "Authorization"));
     assert_string_equal(kv_get(&s->last, "Action"), "DescribeRegions");
     assert_string_equal(kv_get(&s->last, "Format"), "JSON");
     assert_string_equal(kv_get(&s->last, "Version"), "2018-08-08");
@@ -956,7 +1049,7 @@ static void test_concurrent_calls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_signed_common_params),
+        cmocka_unit_test(test_signed_v3), cmocka_unit_test(test_signed_common_params_v2),
         cmocka_unit_test(test_retry_throttling_then_success),
         cmocka_unit_test(test_non_retriable_and_bounded),
         cmocka_unit_test(test_no_secret_in_errors),

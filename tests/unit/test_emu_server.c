@@ -1,6 +1,6 @@
 /* The emulator's request handling in process (emu_server_handle, no
- * sockets, no runtime): signing, dispatch, idempotency, paging, the state
- * machine, XML, admin routes, faults. */
+ * sockets, no runtime): signing (V2 and V3), dispatch, idempotency, paging,
+ * the state machine, XML, admin routes, faults. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,13 +59,7 @@ static res api_v(const char *method, const char *action, va_list ap)
     kv_add(&p, "Signature", sig);
     dynbuf q;
     dynbuf_init(&q, 0);
-    for (size_t i = 0; i < p.n; i++) {
-        if (i)
-            dynbuf_addc(&q, '&');
-        eci_percent_encode(&q, p.items[i].key, strlen(p.items[i].key));
-        dynbuf_addc(&q, '=');
-        eci_percent_encode(&q, p.items[i].val, strlen(p.items[i].val));
-    }
+    eci_form_encode(&q, &p);
     emu_http_req req = {0};
     req.method = method;
     req.path = "/";
@@ -260,6 +254,115 @@ static void test_paging(void **st)
     res_free(&r);
 }
 
+/* A V3 request as the SDKs send it, with one deviation named by how. */
+typedef enum {
+    V3_OK, V3_IN_BODY, V3_BAD_SECRET, V3_NO_ACTION, V3_UNSIGNED_HEADER, V3_BAD_PAYLOAD, V3_OLD_DATE, V3_SM3,
+    V3_FIXED_NONCE, V3_NO_AUTH_PARTS, V3_BAD_VERSION,
+} v3_how;
+
+static res api_v3(const char *action, v3_how how, const char *param)
+{
+    kv_list q = KV_LIST_INIT, h = KV_LIST_INIT;
+    kv_add(&q, "RegionId", "cn-hangzhou");
+    if (param) {
+        char *k = strdup(param);
+        char *eq = strchr(k, '=');
+        *eq = 0;
+        kv_set(&q, k, eq + 1);
+        free(k);
+    }
+    dynbuf body, qs;
+    dynbuf_init(&body, 0);
+    dynbuf_init(&qs, 0);
+    if (how == V3_IN_BODY)
+        eci_form_encode(&body, &q);
+    else
+        eci_form_encode(&qs, &q);
+    char nonce[32], stamp[32];
+    snprintf(nonce, sizeof nonce, "v3-nonce-%d", ++nonce_seq);
+    emu_fmt_time(how == V3_OLD_DATE ? time(NULL) - 3600 : time(NULL), stamp, sizeof stamp);
+    eci_v3_call c = {.host = "127.0.0.1:1", .action = how == V3_NO_ACTION ? "" : action,
+                     .version = how == V3_BAD_VERSION ? "2014-05-26" : "2018-08-08", .date = stamp,
+                     .nonce = how == V3_FIXED_NONCE ? "v3-fixed" : nonce,
+                     .content_type = how == V3_IN_BODY ? "application/x-www-form-urlencoded" : NULL,
+                     .body = body.buf, .body_len = body.len, .query = how == V3_IN_BODY ? NULL : &q,
+                     .access_key_id = "ak"};
+    eci_v3_sign_call(&h, &c, how == V3_BAD_SECRET ? "other" : "sk");
+    if (how == V3_UNSIGNED_HEADER)
+        kv_add(&h, "x-acs-extra", "1");
+    if (how == V3_BAD_PAYLOAD)
+        kv_set(&h, "x-acs-content-sha256", "00");
+    if (how == V3_SM3 || how == V3_NO_AUTH_PARTS) {
+        char *a = strdup(kv_get(&h, "Authorization"));
+        if (how == V3_SM3)
+            memcpy(a + 10, "SM3   ", 6); /* ACS3-HMAC-SM3    Credential=... */
+        else
+            *strstr(a, ",Signature=") = 0;
+        kv_set(&h, "Authorization", a);
+        free(a);
+    }
+    emu_http_req req = {0};
+    req.method = "POST";
+    req.path = "/";
+    req.query = qs.len ? dynbuf_str(&qs) : NULL;
+    req.body = body.buf;
+    req.body_len = body.len;
+    req.content_type = c.content_type;
+    req.headers = &h;
+    req.loopback = 1;
+    emu_http_resp resp = {0};
+    dynbuf_init(&resp.body, 0);
+    emu_server_handle(S, &req, &resp);
+    res r = {resp.status, resp.drop, cJSON_Parse(dynbuf_str(&resp.body)), strdup(dynbuf_str(&resp.body))};
+    dynbuf_free(&resp.body);
+    dynbuf_free(&body);
+    dynbuf_free(&qs);
+    kv_free(&q);
+    kv_free(&h);
+    return r;
+}
+
+static void test_signature_v3(void **st)
+{
+    (void)st;
+    static const struct {
+        v3_how how;
+        int status;
+        const char *code;
+    } cases[] = {
+        {V3_OK, 200, ""},
+        {V3_IN_BODY, 200, ""},
+        {V3_BAD_SECRET, 400, "SignatureDoesNotMatch"},
+        {V3_NO_ACTION, 400, "MissingParameter"},
+        {V3_UNSIGNED_HEADER, 400, "IncompleteSignature"},
+        {V3_BAD_PAYLOAD, 400, "SignatureDoesNotMatch"},
+        {V3_OLD_DATE, 400, "InvalidTimeStamp.Expired"},
+        {V3_SM3, 400, "IncompleteSignature"},
+        {V3_NO_AUTH_PARTS, 400, "IncompleteSignature"},
+        {V3_BAD_VERSION, 400, "InvalidVersion"},
+        {V3_FIXED_NONCE, 200, ""},
+        {V3_FIXED_NONCE, 400, "SignatureNonceUsed"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        res r = api_v3("DescribeRegions", cases[i].how, NULL);
+        if (r.status != cases[i].status || strcmp(code(&r), cases[i].code) != 0)
+            fail_msg("case %zu: HTTP %d %s", i, r.status, r.raw);
+        if (cases[i].status == 200)
+            assert_non_null(cJSON_GetObjectItem(r.j, "Regions"));
+        res_free(&r);
+    }
+    /* the operation reads its parameters from the query (Tea) and the body (eci-kubelet) */
+    res r = api_v3("DescribeContainerGroups", V3_OK, "RegionId=cn-shanghai");
+    assert_string_equal(code(&r), "RegionNotSupport");
+    res_free(&r);
+    r = api_v3("DescribeContainerGroups", V3_IN_BODY, "Limit=5");
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = api_v3("DescribeContainerGroups", V3_IN_BODY, "Limit=0");
+    assert_int_equal(r.status, 400);
+    res_free(&r);
+}
+
 static void test_protocol(void **st)
 {
     (void)st;
@@ -400,7 +503,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_and_lifecycle), cmocka_unit_test(test_paging),
         cmocka_unit_test(test_protocol),             cmocka_unit_test(test_admin_and_faults),
-        cmocka_unit_test(test_misc_ops),
+        cmocka_unit_test(test_misc_ops),             cmocka_unit_test(test_signature_v3),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
