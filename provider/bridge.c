@@ -297,6 +297,7 @@ static int make_clients(prov_bridge *b)
         ec.request_timeout_ms = (long)cfg->eci_timeout_ms;
     ec.ca_file = cfg->eci_ca_file[0] ? cfg->eci_ca_file : NULL;
     ec.insecure_skip_tls_verify = cfg->eci_insecure_skip_tls_verify;
+    ec.signature = cfg->eci_legacy_signature ? ECI_SIGN_V2 : ECI_SIGN_V3;
     ec.metrics = b->metrics;
     eci_error eerr;
     if (eci_client_new(&ec, &b->ec, &eerr) != 0) {

@@ -176,6 +176,9 @@ static const setting settings[] = {
     {G_ECI, "eci-insecure-skip-tls-verify", "eci.insecureSkipTlsVerify",
      "ECI_KUBELET_ECI_INSECURE_SKIP_TLS_VERIFY", NULL, K_BOOL, OFF(eci_insecure_skip_tls_verify), "false", NULL,
      0, 0, 0, NULL, "DANGEROUS: do not verify the ECI endpoint's certificate (testing only)"},
+    {G_ECI, "eci-legacy-signature", "eci.legacySignature", "ECI_KUBELET_ECI_LEGACY_SIGNATURE", NULL, K_BOOL,
+     OFF(eci_legacy_signature), "false", NULL, 0, 0, 0, NULL,
+     "sign ECI requests with the legacy method V2 (HMAC-SHA1) instead of V3 (ACS3-HMAC-SHA256)"},
 
     {G_API, "address", "kubelet.address", "ECI_KUBELET_LISTEN_ADDRESS", NULL, K_IP, OFF(listen_address), "0.0.0.0",
      NULL, 0, 0, 0, "IP", "address the kubelet HTTPS API listens on"},

@@ -82,6 +82,7 @@ typedef struct prov_cfg {
     char *resource_group;
     char *eci_ca_file;
     bool eci_insecure_skip_tls_verify; /* dangerous; logged loudly */
+    bool eci_legacy_signature;         /* sign with V2 HMAC-SHA1 instead of V3 */
 
     /* ---- kubelet API server ---- */
     char *listen_address;

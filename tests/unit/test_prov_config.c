@@ -109,6 +109,7 @@ static void test_defaults(void **state)
     assert_true(c.eci_qps == 100.0);
     assert_int_equal(c.eci_burst, 200);
     assert_false(c.eci_insecure_skip_tls_verify);
+    assert_false(c.eci_legacy_signature);
     assert_true(c.metrics_enabled);
     assert_string_equal(c.health_probe_bind_address, ":10248");
     assert_string_equal(c.leader_elect_name, "eci-kubelet-virtual-kubelet");
@@ -276,6 +277,7 @@ static void test_yaml_full(void **state)
                            "  endpoint: https://eci.example.com\n  useVpcEndpoint: true\n  retries: 0\n"
                            "  timeout: 500ms\n  accessKeyId: LTAI\n  accessKeySecretFile: %s\n"
                            "  ramRole: role1\n  resourceGroupId: rg-1\n  insecureSkipTlsVerify: true\n"
+                           "  legacySignature: true\n"
                            "kubelet:\n  address: \"::\"\n  port: 10251\n"
                            "controller:\n  podStatusSyncPeriod: 2s\n  reconcileWorkers: 4\n  orphanGcPeriod: 1h\n"
                            "log:\n  level: debug\n  format: json\n"
@@ -320,6 +322,7 @@ static void test_yaml_full(void **state)
     assert_string_equal(c.ram_role, "role1");
     assert_string_equal(c.resource_group, "rg-1");
     assert_true(c.eci_insecure_skip_tls_verify);
+    assert_true(c.eci_legacy_signature);
     assert_string_equal(c.listen_address, "::");
     assert_int_equal(c.port, 10251);
     assert_int_equal(c.pod_status_sync_period_ms, 2000);
