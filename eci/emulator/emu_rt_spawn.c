@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -49,6 +51,10 @@ emu_rt_ctx *emu_rt_ctx_dup(const emu_rt_ctx *c)
         d->envp[i] = xstrdup(c->envp[i]);
     d->workdir = xstrdup(c->workdir);
     d->uid = c->uid;
+    d->gid = c->gid;
+    d->limit_caps = c->limit_caps;
+    d->caps = c->caps;
+    d->ro_root = c->ro_root;
     d->use_ns = c->use_ns;
     d->nbinds = c->nbinds;
     d->binds = xcalloc(c->nbinds ? c->nbinds : 1, sizeof(emu_rt_bind));
@@ -60,6 +66,26 @@ emu_rt_ctx *emu_rt_ctx_dup(const emu_rt_ctx *c)
     d->hostname = xstrdup(c->hostname);
     d->join_pid = c->join_pid;
     return d;
+}
+
+unsigned long long emu_rt_default_caps(const char *const *add, size_t nadd)
+{
+    /* CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
+     * NET_BIND_SERVICE SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP */
+    static const int dflt[] = {0, 1, 3, 4, 5, 6, 7, 8, 10, 18, 27, 29, 31};
+    static const struct { const char *name; int cap; } extra[] = {{"NET_ADMIN", 12}, {"NET_RAW", 13}};
+    unsigned long long m = 0;
+    for (size_t i = 0; i < sizeof dflt / sizeof dflt[0]; i++)
+        m |= 1ULL << dflt[i];
+    for (size_t i = 0; i < nadd; i++) {
+        const char *n = add[i] ? add[i] : "";
+        if (strncasecmp(n, "CAP_", 4) == 0)
+            n += 4;
+        for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)
+            if (strcasecmp(n, extra[k].name) == 0)
+                m |= 1ULL << extra[k].cap;
+    }
+    return m;
 }
 
 /* ---- child side: only async-signal-safe calls, no allocation ---- */
@@ -157,6 +183,12 @@ static void build_ns(const emu_rt_ctx *ctx, int efd)
         if (b->ro && mount(NULL, b->dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
             child_fail(efd, ST_MOUNT, errno, b->dst);
     }
+    /* Read-only root last: the mount points above may have been created on
+     * it. Only this namespace's copy of the "/" mount changes; the binds,
+     * /dev, /proc and the volumes are mounts of their own and keep their
+     * mode, as in a container. */
+    if (ctx->ro_root && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+        child_fail(efd, ST_MOUNT, errno, "/ (read-only root)");
 }
 
 static void child_main(const emu_rt_ctx *ctx, const char *const *argv, emu_rt_stdio stdio,
@@ -194,8 +226,21 @@ static void child_main(const emu_rt_ctx *ctx, const char *const *argv, emu_rt_st
     const char *wd = ctx->workdir && *ctx->workdir ? ctx->workdir : "/";
     if (chdir(wd) < 0)
         child_fail(efd, ST_CHDIR, errno, wd);
+    if (ctx->limit_caps && geteuid() == 0) {
+        /* Dropping from the bounding set is enough: a root process gets
+         * its permitted set from it at execve, and a process that turns
+         * to another uid below loses every capability anyway. */
+        for (int cap = 0; cap < 64; cap++)
+            if (!(ctx->caps & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+                child_fail(efd, ST_USER, errno, "drop capabilities");
+    }
+    if (ctx->gid >= 0 && geteuid() == 0) {
+        gid_t g = (gid_t)ctx->gid;
+        if (setgroups(1, &g) < 0 || setgid(g) < 0)
+            child_fail(efd, ST_USER, errno, "setgid");
+    }
     if (ctx->uid >= 0 && geteuid() == 0) {
-        if (setgroups(0, NULL) < 0 || setuid((uid_t)ctx->uid) < 0)
+        if ((ctx->gid < 0 && setgroups(0, NULL) < 0) || setuid((uid_t)ctx->uid) < 0)
             child_fail(efd, ST_USER, errno, "setuid");
     }
     execvpe(argv[0], (char *const *)argv, ctx->envp);

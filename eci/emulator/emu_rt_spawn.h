@@ -9,6 +9,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The capability mask of an unprivileged container (ECI's default set)
+ * plus the named extra capabilities ("NET_ADMIN", "NET_RAW", with or
+ * without "CAP_"); unknown names are ignored. */
+unsigned long long emu_rt_default_caps(const char *const *add, size_t nadd);
+
 typedef struct emu_rt_bind {
     char *src; /* host path (directory or file) */
     char *dst; /* absolute path inside the namespace */
@@ -21,6 +26,10 @@ typedef struct emu_rt_ctx {
     char **envp;      /* NULL-terminated "K=V" strings */
     char *workdir;    /* NULL: "/" */
     long uid;         /* -1: unchanged */
+    long gid;         /* -1: unchanged; else the only group (primary and supplementary) */
+    int limit_caps;   /* 1: keep only the capabilities in caps (bounding set) */
+    unsigned long long caps; /* bit N: capability N */
+    int ro_root;      /* 1: "/" read-only in a new mount namespace (after the binds) */
     int use_ns;       /* 1: build a private mount (and UTS) namespace from binds */
     emu_rt_bind *binds;
     size_t nbinds;

@@ -82,6 +82,35 @@ static kv_list *bundle_kv(rt_bundle *b)
     return l;
 }
 
+static void fill_hook(emu_rt_hook *h, char **argv, size_t argc, const emu_hook_net *net)
+{
+    h->argv = (const char *const *)argv;
+    h->argc = argc;
+    h->http_port = (int)net->http_port;
+    h->http_host = net->http_host;
+    h->http_path = net->http_path;
+    h->http_scheme = net->http_scheme;
+    h->http_headers = &net->http_headers;
+    h->tcp_port = (int)net->tcp_port;
+    h->tcp_host = net->tcp_host;
+}
+
+static void fill_probe(emu_rt_probe *r, const emu_probe *p)
+{
+    if (!p->present)
+        return;
+    r->argv = (const char *const *)p->exec;
+    r->argc = p->nexec;
+    r->tcp_port = (int)p->tcp_port;
+    r->http_path = p->http_port > 0 ? (p->http_path ? p->http_path : "/") : NULL;
+    r->http_port = (int)p->http_port;
+    r->initial_delay_seconds = (int)p->initial_delay;
+    r->period_seconds = (int)p->period;
+    r->timeout_seconds = (int)p->timeout;
+    r->success_threshold = (int)p->success;
+    r->failure_threshold = (int)p->failure;
+}
+
 static void fill_container(rt_bundle *b, emu_rt_container *rc, const emu_container *c)
 {
     rc->name = c->name;
@@ -112,10 +141,19 @@ static void fill_container(rt_bundle *b, emu_rt_container *rc, const emu_contain
     rc->tty = c->tty;
     rc->stdin_open = c->stdin_open;
     rc->run_as_user = c->run_as_user;
-    rc->post_start_argv = (const char *const *)c->post_start;
-    rc->post_start_argc = c->npost_start;
-    rc->pre_stop_argv = (const char *const *)c->pre_stop;
-    rc->pre_stop_argc = c->npre_stop;
+    rc->run_as_group = c->run_as_group;
+    rc->run_as_non_root = c->run_as_non_root == 1;
+    rc->privileged = c->privileged == 1;
+    rc->cap_add = (const char *const *)c->cap_add;
+    rc->ncap_add = c->ncap;
+    rc->read_only_root = c->read_only_root == 1;
+    rc->termination_message_path = c->termination_message_path;
+    rc->termination_fallback_to_logs =
+        c->termination_message_policy && strcmp(c->termination_message_policy, "FallbackToLogsOnError") == 0;
+    fill_hook(&rc->post_start, c->post_start, c->npost_start, &c->post_start_net);
+    fill_hook(&rc->pre_stop, c->pre_stop, c->npre_stop, &c->pre_stop_net);
+    fill_probe(&rc->liveness, &c->liveness);
+    fill_probe(&rc->readiness, &c->readiness);
 }
 
 static rt_bundle *bundle_new(const emu_group *g, emu_spec *spec_owned)
@@ -155,6 +193,7 @@ static rt_bundle *bundle_new(const emu_group *g, emu_spec *spec_owned)
             f[j].path = v->files[j].path;
             f[j].content = v->files[j].content;
             f[j].len = v->files[j].len;
+            f[j].mode = v->files[j].mode > 0 ? (int)v->files[j].mode : 0644;
         }
         vs[i].files = f;
         vs[i].nfiles = v->nfiles;
@@ -170,6 +209,12 @@ static rt_bundle *bundle_new(const emu_group *g, emu_spec *spec_owned)
         kv_add(ha, s->host_aliases.items[i].key, s->host_aliases.items[i].val);
     b->g.host_aliases = ha;
     b->g.termination_grace_seconds = s->termination_grace >= 0 ? (int)s->termination_grace : -1;
+    b->g.dns_policy = s->dns_policy;
+    b->g.dns_nameservers = (const char *const *)s->dns_ns;
+    b->g.ndns_nameservers = s->ndns_ns;
+    b->g.dns_searches = (const char *const *)s->dns_search;
+    b->g.ndns_searches = s->ndns_search;
+    b->g.dns_options = &s->dns_opts;
     return b;
 }
 

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <curl/curl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <errno.h>
@@ -119,10 +120,19 @@ static void copy_container(arena *a, emu_rt_container *d, const emu_rt_container
         m[i].sub_path = a_str(a, s->mounts[i].sub_path);
     }
     d->mounts = m;
-    d->post_start_argv = a_argv(a, s->post_start_argv, s->post_start_argc);
-    d->post_start_argc = d->post_start_argv ? s->post_start_argc : 0;
-    d->pre_stop_argv = a_argv(a, s->pre_stop_argv, s->pre_stop_argc);
-    d->pre_stop_argc = d->pre_stop_argv ? s->pre_stop_argc : 0;
+    emu_rt_hook *hk[2] = { &d->post_start, &d->pre_stop };
+    for (int i = 0; i < 2; i++) {
+        hk[i]->argv = a_argv(a, hk[i]->argv, hk[i]->argc);
+        hk[i]->argc = hk[i]->argv ? hk[i]->argc : 0;
+        hk[i]->http_host = a_str(a, hk[i]->http_host);
+        hk[i]->http_path = a_str(a, hk[i]->http_path);
+        hk[i]->http_scheme = a_str(a, hk[i]->http_scheme);
+        hk[i]->http_headers = a_kv(a, hk[i]->http_headers);
+        hk[i]->tcp_host = a_str(a, hk[i]->tcp_host);
+    }
+    d->cap_add = a_argv(a, s->cap_add, s->ncap_add);
+    d->ncap_add = d->cap_add ? s->ncap_add : 0;
+    d->termination_message_path = a_str(a, s->termination_message_path);
     emu_rt_probe *pr[2] = { &d->readiness, &d->liveness };
     for (int i = 0; i < 2; i++) {
         pr[i]->argv = a_argv(a, pr[i]->argv, pr[i]->argc);
@@ -161,12 +171,19 @@ static emu_rt_group_spec *copy_spec(arena *a, const emu_rt_group_spec *s)
                 memcpy(c, sv->files[j].content, sv->files[j].len);
             f[j].content = c;
             f[j].len = sv->files[j].len;
+            f[j].mode = sv->files[j].mode;
         }
         v[i].files = f;
     }
     d->volumes = v;
     d->hostname = a_str(a, s->hostname);
     d->host_aliases = a_kv(a, s->host_aliases);
+    d->dns_policy = a_str(a, s->dns_policy);
+    d->dns_nameservers = a_argv(a, s->dns_nameservers, s->ndns_nameservers);
+    d->ndns_nameservers = d->dns_nameservers ? s->ndns_nameservers : 0;
+    d->dns_searches = a_argv(a, s->dns_searches, s->ndns_searches);
+    d->ndns_searches = d->dns_searches ? s->ndns_searches : 0;
+    d->dns_options = a_kv(a, s->dns_options);
     return d;
 }
 
@@ -192,6 +209,7 @@ typedef struct rt_ctr {
     struct timespec probe_at[2];
     int probe_ok[2], probe_fail[2];
     int probe_passing; /* readiness state */
+    int config_error;  /* CreateContainerConfigError: not started until the spec changes */
 } rt_ctr;
 
 enum { STAGE_INIT = 0, STAGE_MAIN, STAGE_DONE };
@@ -220,6 +238,7 @@ struct rt_group {
     char *dir;
     char **vol_dirs;
     int *vol_tmpfs;
+    int has_resolv;  /* dir/etc/resolv.conf is the containers' /etc/resolv.conf */
     rt_group *next;
 };
 
@@ -383,6 +402,77 @@ static void teardown_dirs(rt_group *g)
     g->vol_tmpfs = NULL;
 }
 
+static void add_unique(kv_list *l, const char *k)
+{
+    if (k && *k && !kv_get(l, k))
+        kv_add(l, k, "");
+}
+
+/* The container's resolv.conf in containerd's layout (search, nameserver,
+ * options lines). DnsPolicy None: the DNS fields alone; otherwise the
+ * host's file with the fields appended the way the kubelet merges a pod's
+ * dnsConfig (servers and searches without duplicates, an option of the same
+ * name replaced). NULL when nothing is set: the host's file is used as is. */
+static char *resolv_conf(const emu_rt_group_spec *s)
+{
+    int none = s->dns_policy && strcmp(s->dns_policy, "None") == 0;
+    if (!none && !s->ndns_nameservers && !s->ndns_searches && !(s->dns_options && s->dns_options->n))
+        return NULL;
+    kv_list ns = KV_LIST_INIT, search = KV_LIST_INIT, opts = KV_LIST_INIT;
+    FILE *f = none ? NULL : fopen("/etc/resolv.conf", "re");
+    char line[1024];
+    while (f && fgets(line, sizeof line, f)) {
+        char *save = NULL, *w = strtok_r(line, " \t\r\n", &save);
+        if (!w || w[0] == '#' || w[0] == ';')
+            continue;
+        int kind = strcmp(w, "nameserver") == 0 ? 1 : (strcmp(w, "search") == 0 || strcmp(w, "domain") == 0) ? 2
+                   : strcmp(w, "options") == 0 ? 3 : 0;
+        while (kind && (w = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
+            if (kind == 1)
+                add_unique(&ns, w);
+            else if (kind == 2)
+                add_unique(&search, w);
+            else {
+                char *colon = strchr(w, ':');
+                if (colon)
+                    *colon++ = '\0';
+                kv_set(&opts, w, colon ? colon : "");
+            }
+        }
+    }
+    if (f)
+        fclose(f);
+    for (size_t i = 0; i < s->ndns_nameservers; i++)
+        add_unique(&ns, s->dns_nameservers[i]);
+    for (size_t i = 0; i < s->ndns_searches; i++)
+        add_unique(&search, s->dns_searches[i]);
+    for (size_t i = 0; s->dns_options && i < s->dns_options->n; i++)
+        kv_set(&opts, s->dns_options->items[i].key, s->dns_options->items[i].val);
+    dynbuf b;
+    dynbuf_init(&b, 1 << 16);
+    const kv_list *lists[3] = { &search, &ns, &opts };
+    for (int k = 0; k < 3; k++) {
+        if (!lists[k]->n)
+            continue;
+        dynbuf_adds(&b, k == 0 ? "search" : k == 2 ? "options" : "");
+        for (size_t i = 0; i < lists[k]->n; i++) {
+            const kv_pair *x = &lists[k]->items[i];
+            if (k == 1)
+                dynbuf_printf(&b, "nameserver %s\n", x->key);
+            else
+                dynbuf_printf(&b, " %s%s%s", x->key, x->val[0] ? ":" : "", x->val);
+        }
+        if (k != 1)
+            dynbuf_adds(&b, "\n");
+    }
+    kv_free(&ns);
+    kv_free(&search);
+    kv_free(&opts);
+    char *r = xstrdup(dynbuf_str(&b));
+    dynbuf_free(&b);
+    return r;
+}
+
 static int setup_dirs(rt_group *g, char *err, size_t errlen)
 {
     emu_rt *rt = g->rt;
@@ -430,7 +520,7 @@ static int setup_dirs(rt_group *g, char *err, size_t errlen)
                 *slash = '\0';
                 int rc = mkdir_p(fp, 0755);
                 *slash = '/';
-                if (rc < 0 || write_file(fp, f->content, f->len, 0644) < 0) {
+                if (rc < 0 || write_file(fp, f->content, f->len, f->mode > 0 ? (mode_t)(f->mode & 07777) : 0644) < 0) {
                     snprintf(err, errlen, "volume %s: write %s: %s", v->name, fp, strerror(errno));
                     free(fp);
                     return -1;
@@ -462,6 +552,19 @@ static int setup_dirs(rt_group *g, char *err, size_t errlen)
         free(line);
         free(p);
     }
+    char *rcf = rc == 0 ? resolv_conf(s) : NULL;
+    if (rcf) {
+        p = xasprintf("%s/etc/resolv.conf", g->dir);
+        rc = write_file(p, rcf, strlen(rcf), 0644);
+        free(p);
+        free(rcf);
+        g->has_resolv = rc == 0;
+    }
+    if (rc == 0) {
+        p = xasprintf("%s/term", g->dir);
+        rc = mkdir_p(p, 0755);
+        free(p);
+    }
     if (rc < 0) {
         snprintf(err, errlen, "write /etc views: %s", strerror(errno));
         return -1;
@@ -485,6 +588,18 @@ static char *env_name(const char *prefix, const char *name)
     return r;
 }
 
+static const char *term_path(const emu_rt_container *cs)
+{
+    return cs->termination_message_path && *cs->termination_message_path ? cs->termination_message_path
+                                                                         : "/dev/termination-log";
+}
+
+/* Host file behind container c's termination message path (caller frees). */
+static char *term_file(const rt_group *g, const rt_ctr *c)
+{
+    return xasprintf("%s/term/%zu", g->dir, (size_t)(c - g->c));
+}
+
 /* The context of container c (caller frees). Lock held. */
 static emu_rt_ctx *build_ctx(rt_group *g, const rt_ctr *c, int tty, char *err, size_t errlen)
 {
@@ -497,13 +612,28 @@ static emu_rt_ctx *build_ctx(rt_group *g, const rt_ctr *c, int tty, char *err, s
     if (tty)
         kv_add(&env, "TERM", "xterm");
     ctx->use_ns = g->rt->ns_ok;
-    ctx->binds = xcalloc(cs->nmounts + 3, sizeof(emu_rt_bind));
+    ctx->binds = xcalloc(cs->nmounts + 5, sizeof(emu_rt_bind));
     if (ctx->use_ns) {
         ctx->binds[ctx->nbinds].src = xasprintf("%s/etc/hosts", g->dir);
         ctx->binds[ctx->nbinds++].dst = xstrdup("/etc/hosts");
         ctx->binds[ctx->nbinds].src = xasprintf("%s/etc/hostname", g->dir);
         ctx->binds[ctx->nbinds++].dst = xstrdup("/etc/hostname");
+        if (g->has_resolv) {
+            ctx->binds[ctx->nbinds].src = xasprintf("%s/etc/resolv.conf", g->dir);
+            ctx->binds[ctx->nbinds++].dst = xstrdup("/etc/resolv.conf");
+        }
+        /* Like the kubelet: a host file bound at the termination message
+         * path, read back when the container ends. */
+        char *tf = term_file(g, c);
+        int fd = open(tf, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd >= 0) {
+            fchmod(fd, 0666); /* writable by any RunAsUser */
+            close(fd);
+        }
+        ctx->binds[ctx->nbinds].src = tf;
+        ctx->binds[ctx->nbinds++].dst = xstrdup(term_path(cs));
         ctx->hostname = xstrdup(g->spec->hostname && *g->spec->hostname ? g->spec->hostname : NULL);
+        ctx->ro_root = cs->read_only_root;
     }
     for (size_t i = 0; i < g->spec->nvolumes && !ctx->use_ns; i++) {
         char *k = env_name("ECI_VOLUME_", g->spec->volumes[i].name);
@@ -550,6 +680,9 @@ static emu_rt_ctx *build_ctx(rt_group *g, const rt_ctr *c, int tty, char *err, s
     kv_free(&env);
     ctx->workdir = xstrdup(cs->working_dir && *cs->working_dir ? cs->working_dir : NULL);
     ctx->uid = cs->run_as_user;
+    ctx->gid = cs->run_as_group;
+    ctx->limit_caps = !cs->privileged;
+    ctx->caps = emu_rt_default_caps(cs->cap_add, cs->ncap_add);
     ctx->join_pid = c->ch.pid > 0 ? c->ch.pid : 0;
     return ctx;
 }
@@ -627,34 +760,47 @@ static int has_probe(const emu_rt_probe *p)
 
 static int probe_timeout(const emu_rt_probe *p) { return p->timeout_seconds > 0 ? p->timeout_seconds : 1; }
 
-/* TCP connect to 127.0.0.1:port within timeout seconds. 1 when it connects. */
-static int tcp_probe(int port, int timeout, char *msg, size_t msglen)
+/* TCP connect to host:port (host NULL or "": 127.0.0.1) within timeout
+ * seconds. 1 when it connects. */
+static int tcp_check(const char *host, int port, int timeout, char *msg, size_t msglen)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(msg, msglen, "socket: %s", strerror(errno));
+    const char *h = host && *host ? host : "127.0.0.1";
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", port);
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    int gr = getaddrinfo(h, ps, &hints, &ai);
+    if (gr != 0) {
+        snprintf(msg, msglen, "dial tcp %s:%d: lookup %s: %s", h, port, h, gai_strerror(gr));
         return 0;
     }
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int ok = 0;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-        ok = 1;
-    } else if (errno == EINPROGRESS) {
-        struct pollfd pf = { fd, POLLOUT, 0 };
-        int e = 0;
-        socklen_t el = sizeof e;
-        if (poll(&pf, 1, timeout * 1000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0)
+    int ok = 0, e = 0;
+    for (struct addrinfo *a = ai; a && !ok; a = a->ai_next) {
+        int fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            e = errno;
+            continue;
+        }
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
             ok = 1;
-        else
-            errno = e ? e : ETIMEDOUT;
+        } else if (errno == EINPROGRESS) {
+            struct pollfd pf = { fd, POLLOUT, 0 };
+            socklen_t el = sizeof e;
+            e = 0;
+            if (poll(&pf, 1, timeout * 1000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0)
+                ok = 1;
+            else if (!e)
+                e = ETIMEDOUT;
+        } else {
+            e = errno;
+        }
+        close(fd);
     }
+    freeaddrinfo(ai);
     if (!ok)
-        snprintf(msg, msglen, "dial tcp 127.0.0.1:%d: connect: %s", port, strerror(errno));
-    close(fd);
+        snprintf(msg, msglen, "dial tcp %s:%d: connect: %s", h, port, strerror(e ? e : ECONNREFUSED));
     return ok;
 }
 
@@ -665,25 +811,48 @@ static size_t discard_body(char *p, size_t sz, size_t n, void *ud)
     return sz * n;
 }
 
-/* HTTP GET http://127.0.0.1:port/path; 1 for a 2xx/3xx answer. */
-static int http_probe(int port, const char *path, int timeout, char *msg, size_t msglen)
+/* HTTP GET scheme://host:port/path (host default 127.0.0.1; HTTPS without
+ * certificate checks, as the kubelet's probes and hooks). check_status: only
+ * a 2xx/3xx answer passes (probes); otherwise any answer does (lifecycle
+ * hooks fail only when no answer comes, like the kubelet's). 1 on success. */
+static int http_get(const char *scheme, const char *host, int port, const char *path, const kv_list *headers,
+                    const char *user_agent, int timeout, int check_status, char *msg, size_t msglen)
 {
     CURL *h = curl_easy_init();
     if (!h) {
         snprintf(msg, msglen, "curl init failed");
         return 0;
     }
-    char *url = xasprintf("http://127.0.0.1:%d%s%s", port, path[0] == '/' ? "" : "/", path);
+    int https = scheme && strcasecmp(scheme, "HTTPS") == 0;
+    const char *hs = host && *host ? host : "127.0.0.1";
+    int v6 = strchr(hs, ':') != NULL;
+    if (!path)
+        path = "/";
+    char *url = xasprintf("%s://%s%s%s:%d%s%s", https ? "https" : "http", v6 ? "[" : "", hs, v6 ? "]" : "", port,
+                          path[0] == '/' ? "" : "/", path);
+    struct curl_slist *hl = NULL;
+    for (size_t i = 0; headers && i < headers->n; i++) {
+        char *line = xasprintf("%s: %s", headers->items[i].key, headers->items[i].val);
+        hl = curl_slist_append(hl, line);
+        free(line);
+    }
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout * 1000L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "kube-probe/1.30");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (https) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
     CURLcode rc = curl_easy_perform(h);
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_cleanup(h);
-    int ok = rc == CURLE_OK && code >= 200 && code < 400;
+    curl_slist_free_all(hl);
+    int ok = rc == CURLE_OK && (!check_status || (code >= 200 && code < 400));
     if (rc != CURLE_OK)
         snprintf(msg, msglen, "Get \"%s\": %s", url, curl_easy_strerror(rc));
     else if (!ok)
@@ -718,13 +887,13 @@ static int probe_once(rt_group *g, rt_ctr *c, int k, char *msg, size_t msglen)
     } else if (p->tcp_port > 0) {
         int port = p->tcp_port;
         pthread_mutex_unlock(&g->mu);
-        ok = tcp_probe(port, t, msg, msglen);
+        ok = tcp_check(NULL, port, t, msg, msglen);
         pthread_mutex_lock(&g->mu);
     } else {
         int port = p->http_port;
         char *path = xstrdup(p->http_path);
         pthread_mutex_unlock(&g->mu);
-        ok = http_probe(port, path, t, msg, msglen);
+        ok = http_get(NULL, NULL, port, path, NULL, "kube-probe/1.33", t, 1, msg, msglen);
         pthread_mutex_lock(&g->mu);
         free(path);
     }
@@ -803,6 +972,71 @@ static void probe_timeout_ms(const rt_group *g, int *timeout)
     }
 }
 
+static int has_hook(const emu_rt_hook *h) { return h->argc > 0 || h->http_port > 0 || h->tcp_port > 0; }
+
+/* Run hook h ("PostStart" or "PreStop") of container c within timeout
+ * seconds. Lock held; released while the hook runs. Returns 0, or -1 with
+ * the kubelet's message for the Failed...Hook event in msg. */
+static int run_hook(rt_group *g, rt_ctr *c, const emu_rt_hook *h, int timeout, char *msg, size_t msglen)
+{
+    const emu_rt_container *cs = c->spec;
+    char err[512] = "";
+    int ok;
+    if (h->argc > 0) {
+        emu_rt_ctx *ctx = build_ctx(g, c, 0, err, sizeof err);
+        if (!ctx) {
+            snprintf(msg, msglen, "Exec lifecycle hook for Container \"%s\" in Pod \"%s\" failed - error: %s",
+                     cs->name, g->id, err);
+            return -1;
+        }
+        dynbuf out, cmd;
+        dynbuf_init(&out, 4096);
+        dynbuf_init(&cmd, 1024);
+        for (size_t i = 0; i < h->argc; i++)
+            dynbuf_printf(&cmd, "%s%s", i ? " " : "", h->argv[i]);
+        const char *const *argv = h->argv;
+        pthread_mutex_unlock(&g->mu);
+        int code = run_to_end(ctx, argv, timeout, &out, &out, err, sizeof err);
+        pthread_mutex_lock(&g->mu);
+        emu_rt_ctx_free(ctx);
+        ok = code == 0;
+        if (code > 0)
+            snprintf(err, sizeof err, "command '%s' exited with %d: ", dynbuf_str(&cmd), code);
+        if (!ok)
+            snprintf(msg, msglen, "Exec lifecycle hook ([%s]) for Container \"%s\" in Pod \"%s\" failed - error: %s, "
+                     "message: \"%.*s\"", dynbuf_str(&cmd), cs->name, g->id, err,
+                     (int)(out.len > 200 ? 200 : out.len), dynbuf_str(&out));
+        dynbuf_free(&out);
+        dynbuf_free(&cmd);
+        return ok ? 0 : -1;
+    }
+    /* Copies: the spec may be replaced while the lock is released. */
+    char *host = xstrdup(h->http_port > 0 ? h->http_host : h->tcp_host);
+    char *path = xstrdup(h->http_path ? h->http_path : "/");
+    char *scheme = xstrdup(h->http_scheme);
+    kv_list hdr = KV_LIST_INIT;
+    for (size_t i = 0; h->http_headers && i < h->http_headers->n; i++)
+        kv_add(&hdr, h->http_headers->items[i].key, h->http_headers->items[i].val);
+    int http = h->http_port > 0, port = http ? h->http_port : h->tcp_port;
+    pthread_mutex_unlock(&g->mu);
+    if (http)
+        ok = http_get(scheme, host, port, path, &hdr, "kube-lifecycle/1.33", timeout, 0, err, sizeof err);
+    else
+        ok = tcp_check(host, port, timeout, err, sizeof err);
+    pthread_mutex_lock(&g->mu);
+    if (!ok && http)
+        snprintf(msg, msglen, "HTTP lifecycle hook (%s) for Container \"%s\" in Pod \"%s\" failed - error: %s", path,
+                 cs->name, g->id, err);
+    else if (!ok)
+        snprintf(msg, msglen, "TCP lifecycle hook (%d) for Container \"%s\" in Pod \"%s\" failed - error: %s", port,
+                 cs->name, g->id, err);
+    free(host);
+    free(path);
+    free(scheme);
+    kv_free(&hdr);
+    return ok ? 0 : -1;
+}
+
 static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *reason, const char *msg)
 {
     time_t started = c->st.current.kind == EMU_CS_RUNNING ? c->st.current.start_time : time(NULL);
@@ -842,10 +1076,40 @@ static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *re
           c->spec->name, g->id);
 }
 
+/* The kubelet's checks before it creates a container (verifyRunAsNonRoot):
+ * the image user is the emulator's own, root when it runs as root. Returns
+ * 0, or -1 with the kubelet's message. */
+static int config_check(const rt_group *g, const emu_rt_container *cs, char *msg, size_t len)
+{
+    if (cs->run_as_non_root != 1)
+        return 0;
+    if (cs->run_as_user == 0) {
+        snprintf(msg, len, "container's runAsUser breaks non-root policy (pod: \"%s\", container: %s)", g->id,
+                 cs->name);
+        return -1;
+    }
+    if (cs->run_as_user < 0 && geteuid() == 0) {
+        snprintf(msg, len, "container has runAsNonRoot and image will run as root (pod: \"%s\", container: %s)",
+                 g->id, cs->name);
+        return -1;
+    }
+    return 0;
+}
+
 static void start_ctr(rt_group *g, rt_ctr *c)
 {
     const emu_rt_container *cs = c->spec;
     c->waiting_restart = 0;
+    char cfg[512];
+    if (config_check(g, cs, cfg, sizeof cfg) < 0) {
+        /* Not started: waits until the spec changes, like the kubelet's
+         * CreateContainerConfigError (which it retries to the same end). */
+        event(g, cs->name, "Normal", "Pulled", "Container image \"%s\" already present on machine", cs->image);
+        event(g, cs->name, "Warning", "Failed", "Error: %s", cfg);
+        set_state(&c->st.current, EMU_CS_WAITING, "CreateContainerConfigError", cfg);
+        c->config_error = 1;
+        return;
+    }
     if (c->starts > 0) {
         c->st.restart_count++;
         if (c->st.current.kind == EMU_CS_TERMINATED)
@@ -876,9 +1140,17 @@ static void start_ctr(rt_group *g, rt_ctr *c)
         return;
     }
     char err[512] = "";
-    emu_rt_ctx *ctx = build_ctx(g, c, cs->tty, err, sizeof err);
+    emu_rt_ctx *ctx = NULL;
+    if (cs->read_only_root && !g->rt->ns_ok)
+        snprintf(err, sizeof err, "readOnlyRootFilesystem needs a mount namespace, and the emulator runs "
+                                  "without them");
+    else
+        ctx = build_ctx(g, c, cs->tty, err, sizeof err);
     int rc = -1;
     if (ctx) {
+        char *tf = term_file(g, c); /* a fresh termination message for each run */
+        if (truncate(tf, 0) < 0) { /* created by build_ctx; nothing to clear otherwise */ }
+        free(tf);
         ctx->join_pid = 0;
         rc = emu_rt_spawn(ctx, cs->argv, cs->tty ? EMU_STDIO_PTY : EMU_STDIO_LOG, cs->stdin_open, 24, 80,
                           &c->ch, err, sizeof err);
@@ -896,20 +1168,16 @@ static void start_ctr(rt_group *g, rt_ctr *c)
     c->st.current.start_time = time(NULL);
     probes_reset(c);
     c->st.ready = !c->is_init && !has_probe(&cs->readiness);
-    if (cs->post_start_argc) {
-        ctx->join_pid = c->ch.pid;
-        pthread_mutex_unlock(&g->mu);
-        char herr[256] = "";
-        int code = run_to_end(ctx, cs->post_start_argv, HOOK_TIMEOUT, NULL, NULL, herr, sizeof herr);
-        pthread_mutex_lock(&g->mu);
-        if (code != 0) {
-            event(g, cs->name, "Warning", "FailedPostStartHook", "PostStartHook failed: %s",
-                  code < 0 ? herr : "non-zero exit code");
-            if (c->ch.pid > 0)
+    emu_rt_ctx_free(ctx);
+    if (has_hook(&cs->post_start)) {
+        pid_t pid = c->ch.pid;
+        char msg[512];
+        if (run_hook(g, c, &cs->post_start, HOOK_TIMEOUT, msg, sizeof msg) < 0) {
+            event(g, cs->name, "Warning", "FailedPostStartHook", "%s", msg);
+            if (c->ch.pid > 0 && c->ch.pid == pid)
                 emu_rt_kill_session(c->ch.pid, SIGKILL);
         }
     }
-    emu_rt_ctx_free(ctx);
 }
 
 static void drain(rt_ctr *c)
@@ -933,6 +1201,43 @@ static void drain(rt_ctr *c)
     }
 }
 
+/* The termination message of a run that ended with code, as the kubelet
+ * reads it: the last bytes of the file at TerminationMessagePath, or with
+ * FallbackToLogsOnError and a failure and an empty file, the last 80 lines
+ * (at most 2 KiB) of the log. NULL when there is none (caller frees). */
+static char *termination_message(const rt_group *g, const rt_ctr *c, int code)
+{
+    dynbuf b;
+    dynbuf_init(&b, 1 << 20);
+    if (g->rt->ns_ok) {
+        char *tf = term_file(g, c);
+        int fd = open(tf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        free(tf);
+        if (fd >= 0) {
+            struct stat st;
+            char buf[sizeof c->st.current.message];
+            size_t want = sizeof buf - 1;
+            if (fstat(fd, &st) == 0 && (size_t)st.st_size > want)
+                lseek(fd, st.st_size - (off_t)want, SEEK_SET);
+            ssize_t n = read(fd, buf, want);
+            if (n > 0)
+                dynbuf_add(&b, buf, (size_t)n);
+            close(fd);
+        }
+    }
+    if (b.len == 0 && code != 0 && c->spec->termination_fallback_to_logs && c->log) {
+        emu_rt_log_read(c->log, NULL, 80, -1, 0, &b);
+        if (b.len > 2048) {
+            memmove(b.buf, b.buf + b.len - 2048, 2048);
+            b.len = 2048;
+            b.buf[b.len] = '\0';
+        }
+    }
+    char *r = b.len ? xstrdup(dynbuf_str(&b)) : NULL;
+    dynbuf_free(&b);
+    return r;
+}
+
 static void on_exit_ctr(rt_group *g, rt_ctr *c)
 {
     drain(c);
@@ -947,7 +1252,9 @@ static void on_exit_ctr(rt_group *g, rt_ctr *c)
     emu_rt_child_close_fds(&c->ch);
     c->ch.pid = -1;
     emu_rt_log_flush(c->log);
-    finish_run(g, c, code, sig, NULL, NULL);
+    char *msg = termination_message(g, c, code);
+    finish_run(g, c, code, sig, NULL, msg);
+    free(msg);
 }
 
 static int any_process(const rt_group *g)
@@ -963,7 +1270,7 @@ static void schedule(rt_group *g)
     if (g->stage == STAGE_INIT) {
         while (g->init_idx < g->ninit && g->stage == STAGE_INIT) {
             rt_ctr *c = &g->c[g->init_idx];
-            if (c->ch.pid > 0)
+            if (c->ch.pid > 0 || c->config_error)
                 break;
             if (c->waiting_restart) {
                 if (ms_until(&c->restart_at) == 0)
@@ -983,17 +1290,21 @@ static void schedule(rt_group *g)
         }
     }
     if (g->stage == STAGE_MAIN) {
-        int live = 0, failed = 0;
+        int live = 0, failed = 0, blocked = 0;
         for (size_t i = g->ninit; i < g->nc; i++) {
             rt_ctr *c = &g->c[i];
             if (c->waiting_restart && ms_until(&c->restart_at) == 0)
                 start_ctr(g, c);
             if (c->ch.pid > 0 || c->idle || c->waiting_restart)
                 live = 1;
+            else if (c->config_error)
+                blocked = 1;
             else if (c->st.current.kind == EMU_CS_TERMINATED && c->st.current.exit_code != 0)
                 failed = 1;
         }
-        if (!live) {
+        if (blocked) /* a container never created keeps the pod Pending */
+            g->phase = EMU_GS_STARTING;
+        else if (!live) {
             g->stage = STAGE_DONE;
             g->phase = failed ? EMU_GS_FAILED : EMU_GS_SUCCEEDED;
         } else {
@@ -1052,19 +1363,10 @@ static void begin_kill(rt_group *g, int grace)
         if (c->ch.pid <= 0 && !c->idle)
             continue;
         event(g, c->spec->name, "Normal", "Killing", "Stopping container %s", c->spec->name);
-        if (c->ch.pid > 0 && c->spec->pre_stop_argc && grace > 0) {
-            char err[256];
-            emu_rt_ctx *ctx = build_ctx(g, c, 0, err, sizeof err);
-            if (ctx) {
-                const char *const *argv = c->spec->pre_stop_argv;
-                pthread_mutex_unlock(&g->mu);
-                int code = run_to_end(ctx, argv, grace, NULL, NULL, err, sizeof err);
-                pthread_mutex_lock(&g->mu);
-                if (code != 0)
-                    event(g, c->spec->name, "Warning", "FailedPreStopHook", "PreStopHook failed: %s",
-                          code < 0 ? err : "non-zero exit code");
-                emu_rt_ctx_free(ctx);
-            }
+        if (c->ch.pid > 0 && has_hook(&c->spec->pre_stop) && grace > 0) {
+            char msg[512];
+            if (run_hook(g, c, &c->spec->pre_stop, grace, msg, sizeof msg) < 0)
+                event(g, c->spec->name, "Warning", "FailedPreStopHook", "%s", msg);
         }
     }
     for (size_t i = 0; i < g->nc; i++) {
@@ -1114,6 +1416,7 @@ static void *group_main(void *arg)
                     for (size_t i = 0; i < g->nc; i++) {
                         g->c[i].waiting_restart = 0;
                         g->c[i].backoff = 0;
+                        g->c[i].config_error = 0;
                     }
                     g->init_idx = 0;
                     g->stage = STAGE_INIT;

@@ -1,7 +1,10 @@
 /* The emulator's container runtime: runs a container group's containers as
  * local processes (init containers first, in order), mounts its volumes in a
  * private mount namespace, keeps each container's state, restart count and
- * logs, serves exec sessions, and measures CPU and memory.
+ * logs, serves exec sessions, and measures CPU and memory. In simulated mode
+ * (emu_rt_options.simulated) it runs no process at all: the same state
+ * machine advances on timers derived from each container's command, logs
+ * and usage are synthetic and deterministic (see docs/emulator-runtime.md).
  *
  * The API side (eci/emulator/api*.c) owns validation, the ECI-level group
  * status (Scheduling/Pending/Running/...), events shown to clients and the
@@ -31,6 +34,7 @@ typedef struct emu_rt_file {
     const char *path;    /* relative to the volume root */
     const char *content; /* bytes (already base64-decoded) */
     size_t len;
+    int mode;            /* permission bits; 0: 0644 */
 } emu_rt_file;
 
 typedef struct emu_rt_volume {
@@ -67,6 +71,19 @@ typedef struct emu_rt_probe {
     int failure_threshold;    /* <=0: 3 */
 } emu_rt_probe;
 
+/* A lifecycle hook (postStart / preStop): an exec command run in the
+ * container's context, an HTTP GET, or a TCP connect (hosts default to
+ * 127.0.0.1: processes share the host network). All zero: no hook. */
+typedef struct emu_rt_hook {
+    const char *const *argv;
+    size_t argc;
+    int http_port;            /* HttpGet when > 0 */
+    const char *http_host, *http_path, *http_scheme; /* may be NULL ("/", "HTTP") */
+    const kv_list *http_headers;                     /* may be NULL */
+    int tcp_port;             /* TcpSocket when > 0 */
+    const char *tcp_host;
+} emu_rt_hook;
+
 typedef struct emu_rt_container {
     const char *name;
     const char *image;
@@ -78,10 +95,15 @@ typedef struct emu_rt_container {
     size_t nmounts;
     int tty, stdin_open;
     long run_as_user;        /* -1: unset */
-    const char *const *post_start_argv; /* lifecycle exec hooks; may be NULL */
-    size_t post_start_argc;
-    const char *const *pre_stop_argv;
-    size_t pre_stop_argc;
+    long run_as_group;       /* -1: unset (0 in a zeroed struct is root's group) */
+    int run_as_non_root;     /* 1: refuse to start as uid 0 (CreateContainerConfigError) */
+    int privileged;          /* 1: every capability; else the default set plus cap_add */
+    const char *const *cap_add; /* "NET_ADMIN", "NET_RAW"; may be NULL */
+    size_t ncap_add;
+    int read_only_root;      /* 1: "/" is mounted read-only (volumes keep their own mode) */
+    const char *termination_message_path;  /* NULL: /dev/termination-log */
+    int termination_fallback_to_logs;      /* FallbackToLogsOnError */
+    emu_rt_hook post_start, pre_stop;
     emu_rt_probe readiness;  /* ready only while it passes (Unhealthy events when it fails) */
     emu_rt_probe liveness;   /* failure_threshold failures in a row kill the container (restart policy applies) */
 } emu_rt_container;
@@ -97,6 +119,12 @@ typedef struct emu_rt_group_spec {
     size_t nvolumes;
     const char *hostname;      /* written to /etc/hostname view; may be NULL */
     const kv_list *host_aliases; /* ip -> "name1 name2"; may be NULL */
+    const char *dns_policy;    /* "None": resolv.conf from the DNS fields only; else the host's plus them */
+    const char *const *dns_nameservers;
+    size_t ndns_nameservers;
+    const char *const *dns_searches;
+    size_t ndns_searches;
+    const kv_list *dns_options; /* name -> value ("" for a bare option); may be NULL */
     int termination_grace_seconds; /* <0: default 30 */
 } emu_rt_group_spec;
 
@@ -109,7 +137,7 @@ typedef enum {
 typedef struct emu_rt_state {
     emu_rt_state_kind kind;
     char reason[64];      /* "Started", "Completed", "Error", "PodInitializing", ... */
-    char message[256];
+    char message[1024];   /* also the termination message (cut at 1 KiB) */
     int exit_code;
     int signal;
     time_t start_time, finish_time; /* 0 when not set */
@@ -150,6 +178,7 @@ typedef struct emu_rt_options {
     emu_rt_event_fn on_event;
     void *event_ud;
     int no_namespaces;       /* 1: plain processes with volumes under state_dir (no mount namespace) */
+    int simulated;           /* 1: no process, no state on disk: the state machine on timers */
 } emu_rt_options;
 
 /* Create the runtime and start its reaper and exec server threads.

@@ -61,12 +61,22 @@ static fixture *fx_new(int no_ns)
     snprintf(f->dir, sizeof f->dir, "/tmp/eci-rt-test-%d-XXXXXX", (int)getpid());
     assert_non_null(mkdtemp(f->dir));
     pthread_mutex_init(&f->mu, NULL);
-    emu_rt_options o = { f->dir, "127.0.0.1:0", on_event, f, no_ns };
+    emu_rt_options o = { f->dir, "127.0.0.1:0", on_event, f, no_ns, 0 };
     char err[256];
     f->rt = emu_rt_new(&o, err, sizeof err);
     if (!f->rt)
         fail_msg("emu_rt_new: %s", err);
     return f;
+}
+
+/* A fixture with namespaces; skips the test when they are not available. */
+static fixture *fx_ns(void)
+{
+    if (!emu_rt_ns_available()) {
+        print_message("skipping: not root or unshare(CLONE_NEWNS) refused\n");
+        skip();
+    }
+    return fx_new(0);
 }
 
 static void fx_free(fixture *f)
@@ -469,15 +479,11 @@ static void test_usage_and_restart(void **state)
 static void test_namespaces(void **state)
 {
     (void)state;
-    if (!emu_rt_ns_available()) {
-        print_message("skipping namespace test: not root or unshare(CLONE_NEWNS) refused\n");
-        skip();
-    }
-    fixture *f = fx_new(0);
+    fixture *f = fx_ns();
     char mp[128], mp2[128];
     snprintf(mp, sizeof mp, "/tmp/eci-rt-mnt-%d", (int)getpid());
     snprintf(mp2, sizeof mp2, "/tmp/eci-rt-mnt2-%d", (int)getpid());
-    emu_rt_file files[] = { { "a.txt", "hello-config\n", 13 }, { "sub/b.txt", "bee\n", 4 } };
+    emu_rt_file files[] = { { "a.txt", "hello-config\n", 13, 0 }, { "sub/b.txt", "bee\n", 4, 0 } };
     emu_rt_volume vols[] = {
         { "cfg", EMU_VOL_CONFIGFILE, "", files, 2, NULL, NULL, 0 },
         { "share", EMU_VOL_NFS, "", NULL, 0, "nfs.example.com", "/export/x", 0 },
@@ -600,10 +606,10 @@ static void test_hooks_update_user(void **state)
     c.argv = argv;
     c.argc = 2;
     c.run_as_user = ns ? 65534 : -1;
-    c.post_start_argv = post_argv;
-    c.post_start_argc = 3;
-    c.pre_stop_argv = pre_argv;
-    c.pre_stop_argc = 3;
+    c.post_start.argv = post_argv;
+    c.post_start.argc = 3;
+    c.pre_stop.argv = pre_argv;
+    c.pre_stop.argc = 3;
     c.mounts = &mnt;
     c.nmounts = 1;
     emu_rt_group_spec s;
@@ -634,7 +640,7 @@ static void test_hooks_update_user(void **state)
     const char *argv2[] = { "sh", "-c", "echo v2; sleep 100" };
     c.argv = argv2;
     c.argc = 3;
-    c.post_start_argc = 0;
+    c.post_start.argc = 0;
     assert_int_equal(emu_rt_update_group(f->rt, &s, err, sizeof err), 0);
     emu_rt_container_status st;
     assert_true(wait_state(f, "g-hooks", 0, KIND(EMU_CS_RUNNING), 1, &st));
@@ -768,6 +774,277 @@ static void test_probes(void **state)
     fx_free(f);
 }
 
+
+/* exec_sync of a shell script in a container; returns its stdout (caller frees). */
+static char *sh_in(fixture *f, const char *id, const char *ctr, const char *script)
+{
+    const char *ex[] = { "sh", "-c", script };
+    dynbuf o;
+    dynbuf_init(&o, 1 << 16);
+    int code;
+    char err[256];
+    if (emu_rt_exec_sync(f->rt, id, ctr, ex, 3, 10, &o, NULL, &code, err, sizeof err) < 0)
+        fail_msg("exec in %s/%s: %s", id, ctr, err);
+    size_t n;
+    return dynbuf_take(&o, &n);
+}
+
+/* This process's CapBnd line from /proc/self/status. */
+static void own_capbnd(char *out, size_t len)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    char line[256];
+    out[0] = '\0';
+    while (fp && fgets(line, sizeof line, fp))
+        if (strncmp(line, "CapBnd:", 7) == 0)
+            snprintf(out, len, "%s", line);
+    if (fp)
+        fclose(fp);
+}
+
+/* Read-only root, resolv.conf from the DNS fields, config file modes,
+ * capabilities (default set, added, privileged), RunAsGroup and RunAsNonRoot. */
+static void test_security_dns_modes(void **state)
+{
+    (void)state;
+    fixture *f = fx_ns();
+    char mp[128], mp2[128];
+    snprintf(mp, sizeof mp, "/tmp/eci-rt-cfg-%d", (int)getpid());
+    snprintf(mp2, sizeof mp2, "/tmp/eci-rt-scratch-%d", (int)getpid());
+    emu_rt_file files[] = { { "secret", "s3\n", 3, 0400 }, { "plain", "p\n", 2, 0 } };
+    emu_rt_volume vols[] = {
+        { "cfg", EMU_VOL_CONFIGFILE, "", files, 2, NULL, NULL, 0 },
+        { "scratch", EMU_VOL_EMPTYDIR, "", NULL, 0, NULL, NULL, 0 },
+    };
+    emu_rt_mount mounts[] = { { "cfg", mp, NULL, 1 }, { "scratch", mp2, NULL, 0 } };
+    const char *argv[] = { "sleep", "100" };
+    const char *net_admin[] = { "NET_ADMIN" };
+    emu_rt_container c[5];
+    memset(c, 0, sizeof c);
+    const char *names[] = { "ro", "caps", "priv", "grp", "nonroot" };
+    for (int i = 0; i < 5; i++) {
+        c[i].name = names[i];
+        c[i].argv = argv;
+        c[i].argc = 2;
+        c[i].run_as_user = -1;
+        c[i].run_as_group = -1;
+    }
+    c[0].read_only_root = 1;
+    c[0].mounts = mounts;
+    c[0].nmounts = 2;
+    c[1].cap_add = net_admin;
+    c[1].ncap_add = 1;
+    c[2].privileged = 1;
+    c[3].run_as_user = 1000;
+    c[3].run_as_group = 3000;
+    c[4].run_as_non_root = 1;
+    const char *dns_ns[] = { "10.0.0.10", "1.1.1.1" };
+    const char *dns_search[] = { "ns1.svc.cluster.local", "cluster.local" };
+    kv_list opts = KV_LIST_INIT;
+    kv_add(&opts, "ndots", "5");
+    kv_add(&opts, "edns0", "");
+    emu_rt_group_spec s;
+    memset(&s, 0, sizeof s);
+    s.id = "g-sec";
+    s.containers = c;
+    s.ncontainers = 5;
+    s.volumes = vols;
+    s.nvolumes = 2;
+    s.dns_policy = "None";
+    s.dns_nameservers = dns_ns;
+    s.ndns_nameservers = 2;
+    s.dns_searches = dns_search;
+    s.ndns_searches = 2;
+    s.dns_options = &opts;
+    s.termination_grace_seconds = 1;
+    char err[256];
+    assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
+    kv_free(&opts);
+    emu_rt_container_status st;
+    assert_true(wait_state(f, "g-sec", 3, EMU_CS_RUNNING, -1, 3000, NULL));
+    assert_true(wait_state(f, "g-sec", 4, EMU_CS_WAITING, -1, 3000, &st));
+    assert_string_equal(st.current.reason, "CreateContainerConfigError");
+    assert_non_null(strstr(st.current.message, "container has runAsNonRoot and image will run as root"));
+    assert_int_equal(phase_of(f, "g-sec"), EMU_GS_STARTING); /* a container never created: Pending */
+    assert_true(has_event(f, "nonroot/Warning/Failed;"));
+
+    char script[1200];
+    snprintf(script, sizeof script,
+             "touch /eci-rt-ro-probe 2>/dev/null && echo root-rw || echo root-ro; "
+             "touch %s/x && echo scratch-rw; stat -c '%%a %%n' %s/secret %s/plain; cat /etc/resolv.conf",
+             mp2, mp, mp);
+    char *out = sh_in(f, "g-sec", "ro", script);
+    char want[1200];
+    snprintf(want, sizeof want,
+             "root-ro\nscratch-rw\n400 %s/secret\n644 %s/plain\n"
+             "search ns1.svc.cluster.local cluster.local\nnameserver 10.0.0.10\nnameserver 1.1.1.1\n"
+             "options ndots:5 edns0\n", mp, mp);
+    assert_string_equal(out, want);
+    free(out);
+    struct stat sb;
+    assert_int_equal(stat("/eci-rt-ro-probe", &sb), -1); /* nothing reached the host's root either */
+
+    out = sh_in(f, "g-sec", "caps", "grep CapBnd /proc/self/status");
+    /* the default set (0xa80425fb without NET_RAW: 0xa80405fb) plus NET_ADMIN (bit 12) */
+    assert_string_equal(out, "CapBnd:\t00000000a80415fb\n");
+    free(out);
+    char mine[300];
+    own_capbnd(mine, sizeof mine);
+    out = sh_in(f, "g-sec", "priv", "grep CapBnd /proc/self/status");
+    assert_string_equal(out, mine);
+    free(out);
+    out = sh_in(f, "g-sec", "grp", "id -u; id -g; id -G");
+    assert_string_equal(out, "1000\n3000\n3000\n");
+    free(out);
+    assert_int_equal(emu_rt_stop_group(f->rt, "g-sec", 0), 0);
+    rmdir(mp);
+    rmdir(mp2);
+    fx_free(f);
+}
+
+/* The termination message: the file at the path, the log fallback on
+ * failure, nothing on success with an empty file. */
+static void test_termination_message(void **state)
+{
+    (void)state;
+    fixture *f = fx_ns();
+    char tp[128];
+    snprintf(tp, sizeof tp, "/tmp/eci-rt-term-%d", (int)getpid());
+    char s1[300];
+    snprintf(s1, sizeof s1, "echo done-by-file > %s; exit 3", tp);
+    const char *a0[] = { "sh", "-c", "printf bye > /dev/termination-log; exit 0" };
+    const char *a1[] = { "sh", "-c", s1 };
+    const char *a2[] = { "sh", "-c", "echo line1; echo oops; exit 2" };
+    const char *a3[] = { "sh", "-c", "echo fine; exit 0" };
+    emu_rt_container c[4];
+    memset(c, 0, sizeof c);
+    const char *names[] = { "dflt", "path", "fallback", "quiet" };
+    const char *const *argvs[] = { a0, a1, a2, a3 };
+    for (int i = 0; i < 4; i++) {
+        c[i].name = names[i];
+        c[i].argv = argvs[i];
+        c[i].argc = 3;
+        c[i].run_as_user = -1;
+        c[i].run_as_group = -1;
+    }
+    c[1].termination_message_path = tp;
+    c[1].read_only_root = 1; /* the message file is writable on a read-only root */
+    c[2].termination_fallback_to_logs = 1;
+    c[3].termination_fallback_to_logs = 1;
+    emu_rt_group_spec s;
+    memset(&s, 0, sizeof s);
+    s.id = "g-term";
+    s.restart_policy = "Never";
+    s.containers = c;
+    s.ncontainers = 4;
+    char err[256];
+    assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
+    const char *want[] = { "bye", "done-by-file\n", "line1\noops\n", "" };
+    for (size_t i = 0; i < 4; i++) {
+        emu_rt_container_status st;
+        assert_true(wait_state(f, "g-term", i, EMU_CS_TERMINATED, -1, 5000, &st));
+        assert_string_equal(st.current.message, want[i]);
+    }
+    assert_int_equal(emu_rt_stop_group(f->rt, "g-term", 0), 0);
+    unlink(tp);
+    fx_free(f);
+}
+
+static pthread_mutex_t hook_mu = PTHREAD_MUTEX_INITIALIZER;
+static char hook_seen[512];
+
+static enum MHD_Result hook_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                    const char *version, const char *data, size_t *size, void **ptr)
+{
+    (void)cls; (void)version; (void)data; (void)size; (void)ptr;
+    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Hook");
+    pthread_mutex_lock(&hook_mu);
+    size_t n = strlen(hook_seen);
+    snprintf(hook_seen + n, sizeof hook_seen - n, "%s %s %s;", method, url, h ? h : "-");
+    pthread_mutex_unlock(&hook_mu);
+    /* a 500 answer still counts as a run hook, as in the kubelet */
+    struct MHD_Response *r = MHD_create_response_from_buffer(2, (void *)"no", MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result rc = MHD_queue_response(conn, 500, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+/* postStart over HTTP (with a header), preStop over TCP, and a TCP
+ * postStart that fails: FailedPostStartHook and the container is killed. */
+static void test_net_hooks(void **state)
+{
+    (void)state;
+    fixture *f = fx_new(0);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, hook_handler, NULL,
+                                            MHD_OPTION_END);
+    assert_non_null(d);
+    int http_port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(lfd, 8), 0);
+    socklen_t sl = sizeof sa;
+    getsockname(lfd, (struct sockaddr *)&sa, &sl);
+    int tcp_port = ntohs(sa.sin_port);
+
+    const char *argv[] = { "sleep", "100" };
+    kv_list hdr = KV_LIST_INIT;
+    kv_add(&hdr, "X-Hook", "post");
+    emu_rt_container c[2];
+    memset(c, 0, sizeof c);
+    c[0].name = "web";
+    c[1].name = "bad";
+    for (int i = 0; i < 2; i++) {
+        c[i].argv = argv;
+        c[i].argc = 2;
+        c[i].run_as_user = -1;
+        c[i].run_as_group = -1;
+    }
+    c[0].post_start.http_port = http_port;
+    c[0].post_start.http_path = "/started";
+    c[0].post_start.http_headers = &hdr;
+    c[0].pre_stop.tcp_port = tcp_port;
+    c[0].pre_stop.tcp_host = "127.0.0.1";
+    c[1].post_start.tcp_port = 1; /* nothing listens */
+    emu_rt_group_spec s;
+    memset(&s, 0, sizeof s);
+    s.id = "g-nethooks";
+    s.restart_policy = "Always";
+    s.containers = c;
+    s.ncontainers = 2;
+    s.termination_grace_seconds = 2;
+    char err[256];
+    assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
+    kv_free(&hdr);
+    assert_true(wait_state(f, "g-nethooks", 0, EMU_CS_RUNNING, -1, 3000, NULL));
+    int seen = 0;
+    for (int i = 0; i < 250 && !seen; i++) {
+        pthread_mutex_lock(&hook_mu);
+        seen = strstr(hook_seen, "GET /started post;") != NULL;
+        pthread_mutex_unlock(&hook_mu);
+        if (!seen)
+            sleep_ms(20);
+    }
+    assert_true(seen);
+    /* the failed hook kills "bad", which restarts under Always */
+    assert_true(wait_state(f, "g-nethooks", 1, EMU_CS_WAITING, 1, 8000, NULL) ||
+                wait_state(f, "g-nethooks", 1, EMU_CS_RUNNING, 1, 8000, NULL));
+    assert_true(has_event(f, "bad/Warning/FailedPostStartHook;"));
+    assert_false(has_event(f, "web/Warning/FailedPostStartHook;"));
+    assert_int_equal(emu_rt_stop_group(f->rt, "g-nethooks", 2), 0);
+    /* the pre-stop TCP connect reached the listener */
+    int afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    assert_true(afd >= 0);
+    close(afd);
+    assert_false(has_event(f, "web/Warning/FailedPreStopHook;"));
+    close(lfd);
+    MHD_stop_daemon(d);
+    fx_free(f);
+}
+
 static void test_log_ring(void **state)
 {
     (void)state;
@@ -842,6 +1119,9 @@ int main(void)
         cmocka_unit_test(test_no_namespaces_env),
         cmocka_unit_test(test_hooks_update_user),
         cmocka_unit_test(test_probes),
+        cmocka_unit_test(test_security_dns_modes),
+        cmocka_unit_test(test_termination_message),
+        cmocka_unit_test(test_net_hooks),
         cmocka_unit_test(test_no_leaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,7 +50,7 @@ static int setup(void **state)
     snprintf(g_dir, sizeof g_dir, "/tmp/eci-exec-test-%d-XXXXXX", (int)getpid());
     if (!mkdtemp(g_dir))
         return -1;
-    emu_rt_options o = { g_dir, "127.0.0.1:0", NULL, NULL, 0 };
+    emu_rt_options o = { g_dir, "127.0.0.1:0", NULL, NULL, 0, 0 };
     char err[256];
     g_rt = emu_rt_new(&o, err, sizeof err);
     if (!g_rt)
