@@ -9,6 +9,7 @@
 #include "eci/emulator/emu_rt_log.h"
 #include "eci/emulator/emu_rt_proc.h"
 #include "eci/emulator/emu_rt_spawn.h"
+#include "eci/emulator/emu_rt_spec.h"
 #include "util/xmalloc.h"
 
 #include <arpa/inet.h>
@@ -38,154 +39,6 @@
 #define BACKOFF_RESET_SECONDS 20
 #define HOOK_TIMEOUT 30
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-/* ---- an arena for the deep copy of a spec ---- */
-
-typedef struct arena {
-    void **p;
-    size_t n, alloc;
-    kv_list **kv;
-    size_t nkv;
-} arena;
-
-static void *a_keep(arena *a, void *p)
-{
-    if (a->n == a->alloc) {
-        a->alloc = a->alloc ? a->alloc * 2 : 32;
-        a->p = xrealloc(a->p, a->alloc * sizeof(void *));
-    }
-    a->p[a->n++] = p;
-    return p;
-}
-
-static char *a_str(arena *a, const char *s)
-{
-    return s ? a_keep(a, xstrdup(s)) : NULL;
-}
-
-static void *a_zalloc(arena *a, size_t n)
-{
-    return a_keep(a, xcalloc(1, n ? n : 1));
-}
-
-static const kv_list *a_kv(arena *a, const kv_list *in)
-{
-    if (!in)
-        return NULL;
-    kv_list *l = xcalloc(1, sizeof *l);
-    for (size_t i = 0; i < in->n; i++)
-        kv_add(l, in->items[i].key, in->items[i].val);
-    a->kv = xrealloc(a->kv, (a->nkv + 1) * sizeof(kv_list *));
-    a->kv[a->nkv++] = l;
-    return l;
-}
-
-static void arena_free(arena *a)
-{
-    for (size_t i = 0; i < a->n; i++)
-        free(a->p[i]);
-    free(a->p);
-    for (size_t i = 0; i < a->nkv; i++) {
-        kv_free(a->kv[i]);
-        free(a->kv[i]);
-    }
-    free(a->kv);
-    memset(a, 0, sizeof *a);
-}
-
-static const char *const *a_argv(arena *a, const char *const *v, size_t n)
-{
-    if (!v || !n)
-        return NULL;
-    const char **r = a_zalloc(a, (n + 1) * sizeof(char *));
-    for (size_t i = 0; i < n; i++)
-        r[i] = a_str(a, v[i] ? v[i] : "");
-    return r;
-}
-
-static void copy_container(arena *a, emu_rt_container *d, const emu_rt_container *s)
-{
-    *d = *s;
-    d->name = a_str(a, s->name ? s->name : "");
-    d->image = a_str(a, s->image ? s->image : "");
-    d->argv = a_argv(a, s->argv, s->argc);
-    d->argc = d->argv ? s->argc : 0;
-    d->env = a_kv(a, s->env);
-    d->working_dir = a_str(a, s->working_dir);
-    emu_rt_mount *m = a_zalloc(a, s->nmounts * sizeof *m);
-    for (size_t i = 0; i < s->nmounts; i++) {
-        m[i] = s->mounts[i];
-        m[i].volume = a_str(a, s->mounts[i].volume ? s->mounts[i].volume : "");
-        m[i].mount_path = a_str(a, s->mounts[i].mount_path ? s->mounts[i].mount_path : "/");
-        m[i].sub_path = a_str(a, s->mounts[i].sub_path);
-    }
-    d->mounts = m;
-    emu_rt_hook *hk[2] = { &d->post_start, &d->pre_stop };
-    for (int i = 0; i < 2; i++) {
-        hk[i]->argv = a_argv(a, hk[i]->argv, hk[i]->argc);
-        hk[i]->argc = hk[i]->argv ? hk[i]->argc : 0;
-        hk[i]->http_host = a_str(a, hk[i]->http_host);
-        hk[i]->http_path = a_str(a, hk[i]->http_path);
-        hk[i]->http_scheme = a_str(a, hk[i]->http_scheme);
-        hk[i]->http_headers = a_kv(a, hk[i]->http_headers);
-        hk[i]->tcp_host = a_str(a, hk[i]->tcp_host);
-    }
-    d->cap_add = a_argv(a, s->cap_add, s->ncap_add);
-    d->ncap_add = d->cap_add ? s->ncap_add : 0;
-    d->termination_message_path = a_str(a, s->termination_message_path);
-    emu_rt_probe *pr[2] = { &d->readiness, &d->liveness };
-    for (int i = 0; i < 2; i++) {
-        pr[i]->argv = a_argv(a, pr[i]->argv, pr[i]->argc);
-        pr[i]->argc = pr[i]->argv ? pr[i]->argc : 0;
-        pr[i]->http_path = a_str(a, pr[i]->http_path);
-    }
-}
-
-static emu_rt_group_spec *copy_spec(arena *a, const emu_rt_group_spec *s)
-{
-    emu_rt_group_spec *d = a_zalloc(a, sizeof *d);
-    *d = *s;
-    d->id = a_str(a, s->id);
-    d->restart_policy = a_str(a, s->restart_policy && *s->restart_policy ? s->restart_policy : "Always");
-    emu_rt_container *ic = a_zalloc(a, s->ninit * sizeof *ic);
-    for (size_t i = 0; i < s->ninit; i++)
-        copy_container(a, &ic[i], &s->init_containers[i]);
-    d->init_containers = ic;
-    emu_rt_container *cc = a_zalloc(a, s->ncontainers * sizeof *cc);
-    for (size_t i = 0; i < s->ncontainers; i++)
-        copy_container(a, &cc[i], &s->containers[i]);
-    d->containers = cc;
-    emu_rt_volume *v = a_zalloc(a, s->nvolumes * sizeof *v);
-    for (size_t i = 0; i < s->nvolumes; i++) {
-        const emu_rt_volume *sv = &s->volumes[i];
-        v[i] = *sv;
-        v[i].name = a_str(a, sv->name ? sv->name : "");
-        v[i].medium = a_str(a, sv->medium ? sv->medium : "");
-        v[i].nfs_server = a_str(a, sv->nfs_server);
-        v[i].nfs_path = a_str(a, sv->nfs_path);
-        emu_rt_file *f = a_zalloc(a, sv->nfiles * sizeof *f);
-        for (size_t j = 0; j < sv->nfiles; j++) {
-            f[j].path = a_str(a, sv->files[j].path ? sv->files[j].path : "");
-            char *c = a_zalloc(a, sv->files[j].len + 1);
-            if (sv->files[j].len)
-                memcpy(c, sv->files[j].content, sv->files[j].len);
-            f[j].content = c;
-            f[j].len = sv->files[j].len;
-            f[j].mode = sv->files[j].mode;
-        }
-        v[i].files = f;
-    }
-    d->volumes = v;
-    d->hostname = a_str(a, s->hostname);
-    d->host_aliases = a_kv(a, s->host_aliases);
-    d->dns_policy = a_str(a, s->dns_policy);
-    d->dns_nameservers = a_argv(a, s->dns_nameservers, s->ndns_nameservers);
-    d->ndns_nameservers = d->dns_nameservers ? s->ndns_nameservers : 0;
-    d->dns_searches = a_argv(a, s->dns_searches, s->ndns_searches);
-    d->ndns_searches = d->dns_searches ? s->ndns_searches : 0;
-    d->dns_options = a_kv(a, s->dns_options);
-    return d;
-}
 
 /* ---- runtime objects ---- */
 
@@ -218,9 +71,9 @@ typedef struct rt_group rt_group;
 struct rt_group {
     emu_rt *rt;
     char *id;
-    arena a;
+    emu_rt_arena a;
     emu_rt_group_spec *spec;
-    arena next_a;
+    emu_rt_arena next_a;
     emu_rt_group_spec *next_spec; /* pending update */
     pthread_t thr;
     int thr_started;
@@ -288,14 +141,6 @@ static void event(rt_group *g, const char *ctr, const char *type, const char *re
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     g->rt->on_event(g->rt->event_ud, g->id, ctr, type, reason, msg);
-}
-
-static void set_state(emu_rt_state *s, emu_rt_state_kind k, const char *reason, const char *msg)
-{
-    memset(s, 0, sizeof *s);
-    s->kind = k;
-    snprintf(s->reason, sizeof s->reason, "%s", reason ? reason : "");
-    snprintf(s->message, sizeof s->message, "%s", msg ? msg : "");
 }
 
 static char *sanitize(const char *s)
@@ -1040,7 +885,7 @@ static int run_hook(rt_group *g, rt_ctr *c, const emu_rt_hook *h, int timeout, c
 static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *reason, const char *msg)
 {
     time_t started = c->st.current.kind == EMU_CS_RUNNING ? c->st.current.start_time : time(NULL);
-    set_state(&c->st.current, EMU_CS_TERMINATED, reason ? reason : code == 0 ? "Completed" : "Error", msg);
+    emu_rt_set_state(&c->st.current, EMU_CS_TERMINATED, reason ? reason : code == 0 ? "Completed" : "Error", msg);
     c->st.current.exit_code = code;
     c->st.current.signal = sig;
     c->st.current.start_time = started;
@@ -1068,7 +913,7 @@ static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *re
     c->st.previous = c->st.current;
     char m[256];
     snprintf(m, sizeof m, "back-off %ds restarting failed container=%s", c->backoff, c->spec->name);
-    set_state(&c->st.current, EMU_CS_WAITING, "CrashLoopBackOff", m);
+    emu_rt_set_state(&c->st.current, EMU_CS_WAITING, "CrashLoopBackOff", m);
     now_mono(&c->restart_at);
     c->restart_at.tv_sec += c->backoff;
     c->waiting_restart = 1;
@@ -1076,37 +921,17 @@ static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *re
           c->spec->name, g->id);
 }
 
-/* The kubelet's checks before it creates a container (verifyRunAsNonRoot):
- * the image user is the emulator's own, root when it runs as root. Returns
- * 0, or -1 with the kubelet's message. */
-static int config_check(const rt_group *g, const emu_rt_container *cs, char *msg, size_t len)
-{
-    if (cs->run_as_non_root != 1)
-        return 0;
-    if (cs->run_as_user == 0) {
-        snprintf(msg, len, "container's runAsUser breaks non-root policy (pod: \"%s\", container: %s)", g->id,
-                 cs->name);
-        return -1;
-    }
-    if (cs->run_as_user < 0 && geteuid() == 0) {
-        snprintf(msg, len, "container has runAsNonRoot and image will run as root (pod: \"%s\", container: %s)",
-                 g->id, cs->name);
-        return -1;
-    }
-    return 0;
-}
-
 static void start_ctr(rt_group *g, rt_ctr *c)
 {
     const emu_rt_container *cs = c->spec;
     c->waiting_restart = 0;
     char cfg[512];
-    if (config_check(g, cs, cfg, sizeof cfg) < 0) {
+    if (emu_rt_config_check(g->id, cs, cfg, sizeof cfg) < 0) {
         /* Not started: waits until the spec changes, like the kubelet's
          * CreateContainerConfigError (which it retries to the same end). */
         event(g, cs->name, "Normal", "Pulled", "Container image \"%s\" already present on machine", cs->image);
         event(g, cs->name, "Warning", "Failed", "Error: %s", cfg);
-        set_state(&c->st.current, EMU_CS_WAITING, "CreateContainerConfigError", cfg);
+        emu_rt_set_state(&c->st.current, EMU_CS_WAITING, "CreateContainerConfigError", cfg);
         c->config_error = 1;
         return;
     }
@@ -1133,7 +958,7 @@ static void start_ctr(rt_group *g, rt_ctr *c)
             finish_run(g, c, 0, 0, "Completed", NULL);
             return;
         }
-        set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
+        emu_rt_set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
         c->st.current.start_time = time(NULL);
         c->st.ready = 1; /* nothing runs, so nothing to probe: always ready */
         c->idle = 1;
@@ -1164,7 +989,7 @@ static void start_ctr(rt_group *g, rt_ctr *c)
     }
     event(g, cs->name, "Normal", "Created", "Created container %s", cs->name);
     event(g, cs->name, "Normal", "Started", "Started container %s", cs->name);
-    set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
+    emu_rt_set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
     c->st.current.start_time = time(NULL);
     probes_reset(c);
     c->st.ready = !c->is_init && !has_probe(&cs->readiness);
@@ -1327,7 +1152,7 @@ static void init_ctrs(rt_group *g, rt_ctr *old, size_t nold)
         c->ch.pidfd = c->ch.in_fd = c->ch.out_fd = c->ch.err_fd = -1;
         snprintf(c->st.name, sizeof c->st.name, "%s", c->spec->name);
         c->st.is_init = c->is_init;
-        set_state(&c->st.current, EMU_CS_WAITING, s->ninit ? "PodInitializing" : "ContainerCreating", NULL);
+        emu_rt_set_state(&c->st.current, EMU_CS_WAITING, s->ninit ? "PodInitializing" : "ContainerCreating", NULL);
         for (size_t j = 0; j < nold; j++) {
             rt_ctr *o = &old[j];
             if (o->spec && o->is_init == c->is_init && strcmp(o->st.name, c->st.name) == 0) {
@@ -1403,7 +1228,7 @@ static void *group_main(void *arg)
                     rt_ctr *old = g->c;
                     size_t nold = g->nc;
                     teardown_dirs(g);
-                    arena_free(&g->a);
+                    emu_rt_arena_free(&g->a);
                     g->a = g->next_a;
                     g->spec = g->next_spec;
                     memset(&g->next_a, 0, sizeof g->next_a);
@@ -1554,8 +1379,8 @@ static void group_free(rt_group *g)
         emu_rt_log_free(g->c[i].prev);
     }
     free(g->c);
-    arena_free(&g->a);
-    arena_free(&g->next_a);
+    emu_rt_arena_free(&g->a);
+    emu_rt_arena_free(&g->next_a);
     if (g->wake_fd >= 0)
         close(g->wake_fd);
     pthread_mutex_destroy(&g->mu);
@@ -1624,38 +1449,14 @@ static rt_group *lock_group(emu_rt *rt, const char *id)
     return g;
 }
 
-static int check_spec(const emu_rt_group_spec *s, char *err, size_t errlen)
-{
-    if (!s || !s->id || !*s->id) {
-        snprintf(err, errlen, "runtime: group id is required");
-        return -1;
-    }
-    if (s->restart_policy && *s->restart_policy && strcmp(s->restart_policy, "Always") != 0 &&
-        strcmp(s->restart_policy, "OnFailure") != 0 && strcmp(s->restart_policy, "Never") != 0) {
-        snprintf(err, errlen, "runtime: unknown restart policy \"%s\"", s->restart_policy);
-        return -1;
-    }
-    for (size_t i = 0; i < s->ninit + s->ncontainers; i++) {
-        const emu_rt_container *c = i < s->ninit ? &s->init_containers[i] : &s->containers[i - s->ninit];
-        for (size_t j = 0; j < c->nmounts; j++) {
-            const char *mp = c->mounts[j].mount_path;
-            if (!mp || mp[0] != '/') {
-                snprintf(err, errlen, "runtime: container %s: mount path must be absolute", c->name);
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
-
 int emu_rt_start_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, size_t errlen)
 {
-    if (check_spec(spec, err, errlen) < 0)
+    if (emu_rt_spec_check(spec, err, errlen) < 0)
         return -1;
     rt_group *g = xcalloc(1, sizeof *g);
     g->rt = rt;
     g->id = xstrdup(spec->id);
-    g->spec = copy_spec(&g->a, spec);
+    g->spec = emu_rt_spec_copy(&g->a, spec);
     pthread_mutex_init(&g->mu, NULL);
     g->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     char *sid = sanitize(spec->id);
@@ -1723,15 +1524,15 @@ int emu_rt_restart_group(emu_rt *rt, const char *id)
 
 int emu_rt_update_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, size_t errlen)
 {
-    if (check_spec(spec, err, errlen) < 0)
+    if (emu_rt_spec_check(spec, err, errlen) < 0)
         return -1;
     rt_group *g = lock_group(rt, spec->id);
     if (!g) {
         snprintf(err, errlen, "runtime: unknown group %s", spec->id);
         return -1;
     }
-    arena_free(&g->next_a);
-    g->next_spec = copy_spec(&g->next_a, spec);
+    emu_rt_arena_free(&g->next_a);
+    g->next_spec = emu_rt_spec_copy(&g->next_a, spec);
     g->restart_req = 1;
     wake(g);
     pthread_mutex_unlock(&g->mu);
