@@ -40,6 +40,8 @@ UTIL_SRC := $(wildcard util/*.c)
 ECI_SRC  := $(wildcard eci/*.c)
 EMU_SRC  := $(wildcard eci/emulator/*.c)
 K8S_SRC  := $(wildcard k8s/*.c)
+KUBELET_SRC := $(wildcard provider/kubelet/*.c)
+PODMAP_SRC  := $(wildcard provider/podmap/*.c)
 PROV_SRC := $(wildcard provider/*.c)
 
 objs = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -47,8 +49,12 @@ LIB_UTIL := $(B)/lib/libutil.a
 LIB_ECI  := $(B)/lib/libeci.a
 LIB_EMU  := $(B)/lib/libemu.a
 LIB_K8S  := $(B)/lib/libk8s.a
+LIB_KUBELET := $(B)/lib/libkubelet.a
+LIB_PODMAP  := $(B)/lib/libpodmap.a
 LIB_PROV := $(B)/lib/libprov.a
-ALL_LIBS := $(LIB_PROV) $(LIB_K8S) $(LIB_EMU) $(LIB_ECI) $(LIB_UTIL)
+# Link order: a library before the ones it uses (provider/ uses provider/kubelet,
+# provider/podmap, k8s and eci; all of them use util).
+ALL_LIBS := $(LIB_PROV) $(LIB_PODMAP) $(LIB_KUBELET) $(LIB_K8S) $(LIB_EMU) $(LIB_ECI) $(LIB_UTIL)
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -78,6 +84,8 @@ $(LIB_UTIL): $(call objs,$(UTIL_SRC))
 $(LIB_ECI):  $(call objs,$(ECI_SRC))
 $(LIB_EMU):  $(call objs,$(EMU_SRC))
 $(LIB_K8S):  $(call objs,$(K8S_SRC))
+$(LIB_KUBELET): $(call objs,$(KUBELET_SRC))
+$(LIB_PODMAP):  $(call objs,$(PODMAP_SRC))
 $(LIB_PROV): $(call objs,$(PROV_SRC))
 $(B)/lib/%.a:
 	@mkdir -p $(dir $@)
@@ -90,7 +98,7 @@ $(B)/obj/empty.o:
 
 $(ALL_LIBS): | $(B)/obj/empty.o
 
-$(B)/bin/eci-kubelet: $(B)/obj/cmd/eci-kubelet.o $(LIB_PROV) $(LIB_K8S) $(LIB_ECI) $(LIB_UTIL)
+$(B)/bin/eci-kubelet: $(B)/obj/cmd/eci-kubelet.o $(LIB_PROV) $(LIB_PODMAP) $(LIB_KUBELET) $(LIB_K8S) $(LIB_ECI) $(LIB_UTIL)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $(VARIANT) $@"
 	@$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@

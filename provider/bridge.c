@@ -8,7 +8,7 @@
 #include "provider/bridge.h"
 #include "provider/bridge_int.h"
 #include "provider/health.h"
-#include "provider/kubelet.h"
+#include "provider/kubelet_handlers.h"
 #include "k8s/lease.h"
 #include "util/log.h"
 #include "util/procstat.h"

@@ -16,7 +16,7 @@
 #include "k8s/informer.h"
 #include "provider/config.h"
 #include "provider/groupmap.h"
-#include "provider/translate.h"
+#include "provider/podmap/translate.h"
 #include "provider/workqueue.h"
 #include "util/prom.h"
 #include "util/strmap.h"
@@ -33,8 +33,8 @@ typedef struct prov_bridge {
     prov_wq *wq;
     prov_gm *gm;
     prom_registry *metrics;
-    prov_tr_config trcfg;
-    prov_tr_resolver resolver;
+    podmap_config trcfg;
+    podmap_resolver resolver;
     char *vswitches; /* comma list */
     char *node_uid;
     cJSON *node_status; /* the Node's status as read at registration (seeds transition times) */
@@ -119,7 +119,7 @@ void *prov_node_loop(void *arg);
 void prov_resolver_init(prov_bridge *b);
 
 /* The status mapping context for now. */
-struct prov_st_ctx;
-void prov_st_ctx_now(prov_bridge *b, struct prov_st_ctx *ctx, char *buf, size_t buflen);
+struct podmap_status_ctx;
+void prov_st_ctx_now(prov_bridge *b, struct podmap_status_ctx *ctx, char *buf, size_t buflen);
 
 #endif

@@ -1727,3 +1727,23 @@ void prov_cfg_help(FILE *out)
         dynbuf_free(&b);
     }
 }
+
+void prov_cfg_node(const prov_cfg *cfg, podmap_node_config *out)
+{
+    *out = (podmap_node_config){
+        .node_name = cfg->node_name,
+        .node_ip = cfg->node_ip,
+        .hostname_address = cfg->hostname_address,
+        .region = cfg->region,
+        .zone = cfg->zones.n > 0 ? cfg->zones.items[0] : "",
+        .node_labels = cfg->node_labels,
+        .taint = {cfg->taint.enabled, cfg->taint.key, cfg->taint.value, cfg->taint.effect},
+        .capacity_cpu = cfg->capacity_cpu,
+        .capacity_memory = cfg->capacity_memory,
+        .capacity_pods = cfg->capacity_pods,
+        .capacity_ephemeral_storage = cfg->capacity_ephemeral_storage,
+        .capacity_from_usage = cfg->capacity_from_usage,
+        .port = cfg->port,
+        .node_lease_duration_ms = cfg->node_lease_duration_ms,
+    };
+}

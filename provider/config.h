@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "provider/podmap/node.h"
 #include "util/kv.h"
 
 /* A list of strings (vSwitches, zones, DNS servers); items owned by the config. */
@@ -141,6 +142,10 @@ char *prov_cfg_dump(const prov_cfg *cfg);
 /* The items of l joined by sep ("vsw-a,vsw-b" for translate's vswitch_ids);
  * "" when empty. Caller frees. */
 char *prov_cfg_list_join(const prov_cfg_list *l, const char *sep);
+
+/* The Node part of cfg for provider/podmap/node.h; every pointer in *out
+ * borrows from cfg. */
+void prov_cfg_node(const prov_cfg *cfg, podmap_node_config *out);
 
 /* Print the grouped flag reference (defaults, env variable and config key
  * for every setting) to out. */

@@ -7,7 +7,7 @@
  * grew; its Kubernetes Event has a stable name, so a repeat PATCHes count
  * and lastTimestamp instead of creating another Event. */
 #include "provider/bridge_int.h"
-#include "provider/status_map.h"
+#include "provider/podmap/status.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
@@ -121,13 +121,13 @@ void *prov_event_writer_loop(void *arg)
 void prov_emit_group_events(prov_bridge *b, const cJSON *pod, const eci_container_group *g)
 {
     char ts[40];
-    prov_st_ctx ctx;
+    podmap_status_ctx ctx;
     prov_st_ctx_now(b, &ctx, ts, sizeof ts);
     for (size_t i = 0; i < g->n_events; i++) {
         const eci_event *e = &g->events[i];
         if (!fresh(b, g->container_group_id, e->reason, e->message, e->count > 0 ? e->count : 1))
             continue;
-        cJSON *ev = prov_st_event_from_eci(pod, g->container_group_id, e, &ctx);
+        cJSON *ev = podmap_status_event_from_eci(pod, g->container_group_id, e, &ctx);
         if (ev)
             queue_event(b, ev);
     }
@@ -146,8 +146,8 @@ void prov_events_poll(prov_bridge *b, int since_second)
 {
     eci_describe_events_req req = {0};
     eci_tag tags[2] = {
-        {(char *)PROV_TR_TAG_CLUSTER, (char *)b->trcfg.cluster_name},
-        {(char *)PROV_TR_TAG_NODE, (char *)b->cfg->node_name},
+        {(char *)PODMAP_TAG_CLUSTER, (char *)b->trcfg.cluster_name},
+        {(char *)PODMAP_TAG_NODE, (char *)b->cfg->node_name},
     };
     req.tags = tags;
     req.n_tags = 2;
@@ -162,7 +162,7 @@ void prov_events_poll(prov_bridge *b, int since_second)
         return;
     }
     char ts[40];
-    prov_st_ctx ctx;
+    podmap_status_ctx ctx;
     prov_st_ctx_now(b, &ctx, ts, sizeof ts);
     for (size_t i = 0; i < resp.n_items && !atomic_load(&b->stop); i++) {
         const eci_cg_events *ge = &resp.items[i];
@@ -180,7 +180,7 @@ void prov_events_poll(prov_bridge *b, int since_second)
                 if (!uid || strcmp(uid, e.uid) != 0)
                     break;
             }
-            cJSON *ev = prov_st_event_from_k8s(pod, ge->container_group_id, ke, &ctx);
+            cJSON *ev = podmap_status_event_from_k8s(pod, ge->container_group_id, ke, &ctx);
             if (ev)
                 queue_event(b, ev);
         }

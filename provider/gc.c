@@ -26,8 +26,8 @@ static const char *tag(const eci_container_group *g, const char *key)
 /* Adopt or delete one group. */
 static void settle(prov_bridge *b, const eci_container_group *g)
 {
-    const char *uid = tag(g, PROV_TR_TAG_UID), *ns = tag(g, PROV_TR_TAG_NAMESPACE), *name = tag(g, PROV_TR_TAG_POD);
-    const char *cluster = tag(g, PROV_TR_TAG_CLUSTER), *node = tag(g, PROV_TR_TAG_NODE);
+    const char *uid = tag(g, PODMAP_TAG_UID), *ns = tag(g, PODMAP_TAG_NAMESPACE), *name = tag(g, PODMAP_TAG_POD);
+    const char *cluster = tag(g, PODMAP_TAG_CLUSTER), *node = tag(g, PODMAP_TAG_NODE);
     if (!g->container_group_id || !uid || !cluster || !node || strcmp(cluster, b->trcfg.cluster_name) != 0 ||
         strcmp(node, b->cfg->node_name) != 0)
         return; /* not ours */
@@ -35,7 +35,7 @@ static void settle(prov_bridge *b, const eci_container_group *g)
     const char *puid = pod ? k8s_meta_str(pod, "uid") : NULL;
     if (pod && puid) {
         /* Tag values may be shortened: compare through the same function. */
-        char *want = prov_tr_tag_value(puid);
+        char *want = podmap_tag_value(puid);
         int match = strcmp(want, uid) == 0;
         free(want);
         if (match) {
@@ -85,8 +85,8 @@ int prov_recover(prov_bridge *b)
 {
     eci_describe_cgs_req req = {0};
     eci_tag tags[2] = {
-        {(char *)PROV_TR_TAG_CLUSTER, (char *)b->trcfg.cluster_name},
-        {(char *)PROV_TR_TAG_NODE, (char *)b->cfg->node_name},
+        {(char *)PODMAP_TAG_CLUSTER, (char *)b->trcfg.cluster_name},
+        {(char *)PODMAP_TAG_NODE, (char *)b->cfg->node_name},
     };
     req.tags = tags;
     req.n_tags = 2;

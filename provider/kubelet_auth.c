@@ -3,8 +3,8 @@
  * verified against --client-ca-file maps to user CN and groups O; a bearer
  * token goes through a TokenReview; every request is authorized with a
  * SubjectAccessReview on the node's subresource. The kubelet's webhook caches
- * wrap these callbacks (kapi_auth_cache in provider/kapi_server.h). */
-#include "provider/kubelet.h"
+ * wrap these callbacks (kubelet_auth_cache in provider/kubelet/server.h). */
+#include "provider/kubelet_handlers.h"
 #include "k8s/auth.h"
 #include "util/xmalloc.h"
 
@@ -27,17 +27,17 @@ void prov_kauth_free(prov_kauth *a)
     free(a);
 }
 
-int prov_kauth_authn(void *ud, const kapi_credential *cred, kapi_user *user, char *err, size_t errlen)
+int prov_kauth_authn(void *ud, const kubelet_credential *cred, kubelet_user *user, char *err, size_t errlen)
 {
     prov_kauth *a = ud;
-    if (cred->kind == KAPI_CRED_X509) {
-        kapi_user_set_name(user, cred->cn ? cred->cn : "");
+    if (cred->kind == KUBELET_CRED_X509) {
+        kubelet_user_set_name(user, cred->cn ? cred->cn : "");
         for (size_t i = 0; i < cred->norgs; i++)
-            kapi_user_add_group(user, cred->orgs[i]);
-        kapi_user_add_group(user, "system:authenticated");
+            kubelet_user_add_group(user, cred->orgs[i]);
+        kubelet_user_add_group(user, "system:authenticated");
         return 1;
     }
-    if (cred->kind != KAPI_CRED_TOKEN || !cred->token || !cred->token[0]) {
+    if (cred->kind != KUBELET_CRED_TOKEN || !cred->token || !cred->token[0]) {
         snprintf(err, errlen, "no credentials");
         return 0;
     }
@@ -57,20 +57,20 @@ int prov_kauth_authn(void *ud, const kapi_credential *cred, kapi_user *user, cha
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(status, "user");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(u, "username");
     const cJSON *uid = cJSON_GetObjectItemCaseSensitive(u, "uid");
-    kapi_user_set_name(user, cJSON_IsString(name) ? name->valuestring : "");
+    kubelet_user_set_name(user, cJSON_IsString(name) ? name->valuestring : "");
     if (cJSON_IsString(uid))
         xstrset(&user->uid, uid->valuestring);
     const cJSON *g;
     cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(u, "groups"))
     {
         if (cJSON_IsString(g))
-            kapi_user_add_group(user, g->valuestring);
+            kubelet_user_add_group(user, g->valuestring);
     }
     cJSON_Delete(status);
     return 1;
 }
 
-int prov_kauth_authz(void *ud, const kapi_user *user, const kapi_attrs *attrs, char *reason, size_t reasonlen)
+int prov_kauth_authz(void *ud, const kubelet_user *user, const kubelet_attrs *attrs, char *reason, size_t reasonlen)
 {
     prov_kauth *a = ud;
     cJSON *spec = cJSON_CreateObject();

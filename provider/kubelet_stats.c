@@ -5,7 +5,7 @@
  * group map. The node's figures are the sums over its pods; its cumulative
  * CPU also keeps what pods that ended (or restarted) had used, so it never
  * goes back. */
-#include "provider/kubelet.h"
+#include "provider/kubelet_handlers.h"
 #include "provider/bridge_int.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -488,19 +488,19 @@ static cJSON *current(prov_kstats *s, int *error, char *msg, size_t msglen)
     return c;
 }
 
-static int query_true(const kapi_request *req, const char *key)
+static int query_true(const kubelet_request *req, const char *key)
 {
-    const char *v = kv_get(kapi_req_query(req), key);
+    const char *v = kv_get(kubelet_req_query(req), key);
     return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
-void prov_kstats_summary(prov_kstats *s, const kapi_request *req, kapi_response *w)
+void prov_kstats_summary(prov_kstats *s, const kubelet_request *req, kubelet_response *w)
 {
     int error;
     char msg[512];
     cJSON *sum = current(s, &error, msg, sizeof msg);
     if (error && cJSON_GetArraySize(jget(sum, "pods")) == 0) {
-        kapi_resp_error(w, 500, "failed to get stats from ECI: %s", msg);
+        kubelet_resp_error(w, 500, "failed to get stats from ECI: %s", msg);
         cJSON_Delete(sum);
         return;
     }
@@ -509,12 +509,12 @@ void prov_kstats_summary(prov_kstats *s, const kapi_request *req, kapi_response 
         cJSON_ArrayForEach(p, jget(sum, "pods")) cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)p, "network");
     }
     char *body = cJSON_PrintUnformatted(sum);
-    kapi_resp_send(w, 200, "application/json", body, strlen(body));
+    kubelet_resp_send(w, 200, "application/json", body, strlen(body));
     free(body);
     cJSON_Delete(sum);
 }
 
-void prov_kstats_resource(prov_kstats *s, const kapi_request *req, kapi_response *w)
+void prov_kstats_resource(prov_kstats *s, const kubelet_request *req, kubelet_response *w)
 {
     (void)req;
     int error;
@@ -523,7 +523,7 @@ void prov_kstats_resource(prov_kstats *s, const kapi_request *req, kapi_response
     dynbuf d;
     dynbuf_init(&d, STATS_MAX_BODY);
     prov_kstats_render_resource(sum, error, &d);
-    kapi_resp_send(w, 200, "text/plain; version=0.0.4", dynbuf_str(&d), d.len);
+    kubelet_resp_send(w, 200, "text/plain; version=0.0.4", dynbuf_str(&d), d.len);
     dynbuf_free(&d);
     cJSON_Delete(sum);
 }

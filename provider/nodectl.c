@@ -3,7 +3,7 @@
  * (renewed every quarter of the lease duration) and a status written when it
  * changes or every node-status-update-period (kubelet-protocols.md 6). */
 #include "provider/bridge_int.h"
-#include "provider/node.h"
+#include "provider/podmap/node.h"
 #include "k8s/lease.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -44,7 +44,7 @@ static void refresh_usage(prov_bridge *b, node_state *ns)
     eci_list_usage_resp_free(&resp);
 }
 
-static void facts_now(prov_bridge *b, const node_state *ns, prov_node_facts *f)
+static void facts_now(prov_bridge *b, const node_state *ns, podmap_node_facts *f)
 {
     memset(f, 0, sizeof *f);
     if (ns && ns->usage_cpu[0]) {
@@ -62,16 +62,18 @@ static void facts_now(prov_bridge *b, const node_state *ns, prov_node_facts *f)
 
 static int write_status(prov_bridge *b, node_state *ns, int force)
 {
+    podmap_node_config nc;
+    prov_cfg_node(b->cfg, &nc);
     refresh_usage(b, ns);
-    prov_node_facts f;
+    podmap_node_facts f;
     facts_now(b, ns, &f);
-    cJSON *next = prov_node_status(b->cfg, &f, ns->last_status);
-    bool changed = prov_node_status_changed(ns->last_status, next);
-    if (!force && !prov_node_status_due(changed, ns->last_write, f.now, b->cfg->node_status_update_period_ms)) {
+    cJSON *next = podmap_node_status(&nc, &f, ns->last_status);
+    bool changed = podmap_node_status_changed(ns->last_status, next);
+    if (!force && !podmap_node_status_due(changed, ns->last_write, f.now, b->cfg->node_status_update_period_ms)) {
         cJSON_Delete(next);
         return 0;
     }
-    cJSON *patch = prov_node_status_patch(next);
+    cJSON *patch = podmap_node_status_patch(next);
     k8s_error err;
     int rc = k8s_patch(b->kc, &K8S_RES_NODES, NULL, b->cfg->node_name, "status", K8S_PATCH_STRATEGIC, patch, NULL,
                        &err);
@@ -90,6 +92,8 @@ static int write_status(prov_bridge *b, node_state *ns, int force)
 
 int prov_node_register(prov_bridge *b)
 {
+    podmap_node_config nc;
+    prov_cfg_node(b->cfg, &nc);
     const char *name = b->cfg->node_name;
     cJSON *node = NULL;
     k8s_error err;
@@ -99,10 +103,10 @@ int prov_node_register(prov_bridge *b)
             log_error(COMP, "read node %s: %s", name, k8s_error_format(&err, buf, sizeof buf));
             return -1;
         }
-        prov_node_facts f;
+        podmap_node_facts f;
         facts_now(b, NULL, &f);
         f.not_ready = false; /* the first status poll has not run yet */
-        cJSON *obj = prov_node_build(b->cfg, &f, NULL);
+        cJSON *obj = podmap_node_build(&nc, &f, NULL);
         int rc = k8s_create(b->kc, &K8S_RES_NODES, NULL, obj, &node, &err);
         cJSON_Delete(obj);
         if (rc != 0 && err.code == K8S_E_ALREADY_EXISTS)
@@ -114,7 +118,7 @@ int prov_node_register(prov_bridge *b)
         log_info(COMP, "registered node %s", name);
     } else {
         for (int i = 0; i < 5; i++) {
-            cJSON *patch = prov_node_meta_patch(b->cfg, node);
+            cJSON *patch = podmap_node_meta_patch(&nc, node);
             if (!patch)
                 break;
             cJSON *out = NULL;
@@ -149,12 +153,14 @@ int prov_node_register(prov_bridge *b)
 void *prov_node_loop(void *arg)
 {
     prov_bridge *b = arg;
+    podmap_node_config nc;
+    prov_cfg_node(b->cfg, &nc);
     node_state ns = {0};
     ns.last_status = b->node_status; /* keeps lastTransitionTime of a Node taken over */
     b->node_status = NULL;
     int lease_s = (int)(b->cfg->node_lease_duration_ms / 1000);
     k8s_node_lease *lease = k8s_node_lease_new(b->kc, b->cfg->node_name, b->node_uid, lease_s > 0 ? lease_s : 40);
-    long renew_ms = (long)prov_node_lease_renew_interval_ms(b->cfg);
+    long renew_ms = (long)podmap_node_lease_renew_interval_ms(&nc);
     if (renew_ms <= 0)
         renew_ms = 10000;
     long status_check_ms = renew_ms < 10000 ? renew_ms : 10000;

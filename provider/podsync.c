@@ -10,7 +10,7 @@
  *   no group                      -> translate, CreateContainerGroup with
  *                                    ClientToken = f(uid) and identity tags */
 #include "provider/bridge_int.h"
-#include "provider/status_map.h"
+#include "provider/podmap/status.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -123,7 +123,7 @@ int prov_delete_group(prov_bridge *b, const char *group_id, eci_error *err)
 int prov_write_pod_status(prov_bridge *b, const cJSON *pod, const cJSON *status)
 {
     const cJSON *cur = cJSON_GetObjectItemCaseSensitive(pod, "status");
-    if (!prov_st_changed(cur, status))
+    if (!podmap_status_changed(cur, status))
         return 0;
     /* A JSON merge patch of the status subresource with the pod's uid as a
      * precondition (like the kubelet): the cached pod is stripped of
@@ -161,7 +161,7 @@ int prov_write_pod_status(prov_bridge *b, const cJSON *pod, const cJSON *status)
     return -1;
 }
 
-void prov_st_ctx_now(prov_bridge *b, prov_st_ctx *ctx, char *buf, size_t buflen)
+void prov_st_ctx_now(prov_bridge *b, podmap_status_ctx *ctx, char *buf, size_t buflen)
 {
     k8s_timestamp(buf, buflen, 0);
     ctx->node_name = b->cfg->node_name;
@@ -173,9 +173,9 @@ void prov_st_ctx_now(prov_bridge *b, prov_st_ctx *ctx, char *buf, size_t buflen)
 static void set_status(prov_bridge *b, const cJSON *pod, int failed, const char *reason, const char *message)
 {
     char ts[40];
-    prov_st_ctx ctx;
+    podmap_status_ctx ctx;
     prov_st_ctx_now(b, &ctx, ts, sizeof ts);
-    cJSON *st = failed ? prov_st_failed(pod, reason, message, &ctx) : prov_st_pending(pod, reason, message, &ctx);
+    cJSON *st = failed ? podmap_status_failed(pod, reason, message, &ctx) : podmap_status_pending(pod, reason, message, &ctx);
     prov_write_pod_status(b, pod, st);
     cJSON_Delete(st);
     if (failed)
@@ -208,10 +208,10 @@ static int find_group_by_uid(prov_bridge *b, const char *uid, char *gid, size_t 
 {
     eci_describe_cgs_req req = {0};
     eci_tag tags[3];
-    char *uidv = prov_tr_tag_value(uid);
-    tags[0] = (eci_tag){(char *)PROV_TR_TAG_CLUSTER, b->trcfg.cluster_name ? (char *)b->trcfg.cluster_name : ""};
-    tags[1] = (eci_tag){(char *)PROV_TR_TAG_NODE, (char *)b->cfg->node_name};
-    tags[2] = (eci_tag){(char *)PROV_TR_TAG_UID, uidv};
+    char *uidv = podmap_tag_value(uid);
+    tags[0] = (eci_tag){(char *)PODMAP_TAG_CLUSTER, b->trcfg.cluster_name ? (char *)b->trcfg.cluster_name : ""};
+    tags[1] = (eci_tag){(char *)PODMAP_TAG_NODE, (char *)b->cfg->node_name};
+    tags[2] = (eci_tag){(char *)PODMAP_TAG_UID, uidv};
     req.tags = tags;
     req.n_tags = 3;
     req.limit = ECI_INT(20);
@@ -301,9 +301,9 @@ static int sync_update(prov_bridge *b, const cJSON *pod, const char *uid, const 
         return 0;
     eci_update_cg_req req;
     char *msg = NULL;
-    prov_tr_update_kind k = prov_tr_update_plan(old, pod, e->group_id, &b->trcfg, &b->resolver, &req, &msg);
+    podmap_update_kind k = podmap_update_plan(old, pod, e->group_id, &b->trcfg, &b->resolver, &req, &msg);
     int rc = 0;
-    if (k == PROV_TR_UPD_IMAGES) {
+    if (k == PODMAP_UPD_IMAGES) {
         eci_simple_resp resp;
         eci_error err;
         if (eci_update_container_group(b->ec, &req, &resp, &err) != 0) {
@@ -325,7 +325,7 @@ static int sync_update(prov_bridge *b, const cJSON *pod, const char *uid, const 
                               "Updated container images of ECI container group %s", e->group_id);
         }
         eci_simple_resp_free(&resp);
-    } else if (k == PROV_TR_UPD_REJECTED) {
+    } else if (k == PODMAP_UPD_REJECTED) {
         k8s_record_eventf(b->rec, pod, "Warning", "UnsupportedUpdate", NULL, "%s",
                           msg ? msg : "this change cannot be applied to a running ECI container group");
     }
@@ -338,19 +338,19 @@ static int sync_update(prov_bridge *b, const cJSON *pod, const char *uid, const 
 static int sync_create(prov_bridge *b, const cJSON *pod, const char *uid)
 {
     const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name");
-    prov_tr_result tr;
-    prov_tr_translate(pod, &b->trcfg, &b->resolver, &tr);
+    podmap_result tr;
+    podmap_translate(pod, &b->trcfg, &b->resolver, &tr);
     int rc = 0;
-    if (tr.outcome == PROV_TR_REJECTED) {
+    if (tr.outcome == PODMAP_REJECTED) {
         log_info(COMP, "pod %s/%s cannot run on ECI: %s", ns, name, tr.message ? tr.message : "");
         for (size_t i = 0; i < tr.nfindings; i++)
-            if (tr.findings[i].fate != PROV_TR_FATE_REJECTED)
+            if (tr.findings[i].fate != PODMAP_FATE_REJECTED)
                 k8s_record_event(b->rec, pod, tr.findings[i].type, tr.findings[i].reason, tr.findings[i].message,
                                  NULL);
         set_failed(b, pod, tr.reason ? tr.reason : "ProviderFailed", tr.message ? tr.message : "rejected");
         goto out;
     }
-    if (tr.outcome == PROV_TR_WAIT) {
+    if (tr.outcome == PODMAP_WAIT) {
         set_pending(b, pod, tr.reason ? tr.reason : "ProviderRetry", tr.message ? tr.message : "waiting");
         rc = -1;
         goto out;
@@ -397,7 +397,7 @@ static int sync_create(prov_bridge *b, const cJSON *pod, const char *uid)
     log_warn(COMP, "create container group for %s/%s failed: %s", ns, name, m);
     set_failed(b, pod, "ProviderFailed", m);
 out:
-    prov_tr_result_free(&tr);
+    podmap_result_free(&tr);
     return rc;
 }
 

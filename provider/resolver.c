@@ -9,7 +9,7 @@
 
 static int map_err(const k8s_error *err)
 {
-    return err->code == K8S_E_NOT_FOUND ? PROV_TR_RES_NOT_FOUND : PROV_TR_RES_ERROR;
+    return err->code == K8S_E_NOT_FOUND ? PODMAP_RES_NOT_FOUND : PODMAP_RES_ERROR;
 }
 
 static int get_cached(prov_bridge *b, const k8s_resource *r, const char *ns, const char *name, cJSON **out)
@@ -19,7 +19,7 @@ static int get_cached(prov_bridge *b, const k8s_resource *r, const char *ns, con
         *out = NULL;
         return map_err(&err);
     }
-    return PROV_TR_RES_OK;
+    return PODMAP_RES_OK;
 }
 
 static int get_configmap(void *ctx, const char *ns, const char *name, cJSON **out)
@@ -43,7 +43,7 @@ static int get_sa_token(void *ctx, const char *ns, const char *sa, const char *a
         *token = NULL;
         return map_err(&err);
     }
-    return PROV_TR_RES_OK;
+    return PODMAP_RES_OK;
 }
 
 static int add_copy(const cJSON *obj, void *arg)
@@ -60,7 +60,7 @@ static int list_services(void *ctx, const char *ns, cJSON **out)
         cJSON *arr = cJSON_CreateArray();
         k8s_informer_each(b->services, ns, add_copy, arr);
         *out = arr;
-        return PROV_TR_RES_OK;
+        return PODMAP_RES_OK;
     }
     cJSON *list = NULL;
     k8s_error err;
@@ -72,7 +72,7 @@ static int list_services(void *ctx, const char *ns, cJSON **out)
     cJSON_Delete(list);
     if (!*out)
         *out = cJSON_CreateArray();
-    return PROV_TR_RES_OK;
+    return PODMAP_RES_OK;
 }
 
 void prov_resolver_init(prov_bridge *b)

@@ -14,7 +14,7 @@
  * ContainerGroupNotFound) and groups the map does not know (adopted or
  * deleted as orphans by gc.c). */
 #include "provider/bridge_int.h"
-#include "provider/status_map.h"
+#include "provider/podmap/status.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -149,8 +149,8 @@ static int visit_status(void *ud, const eci_cg_status *s)
 
 static void fill_tags(prov_bridge *b, eci_tag tags[2])
 {
-    tags[0] = (eci_tag){(char *)PROV_TR_TAG_CLUSTER, (char *)b->trcfg.cluster_name};
-    tags[1] = (eci_tag){(char *)PROV_TR_TAG_NODE, (char *)b->cfg->node_name};
+    tags[0] = (eci_tag){(char *)PODMAP_TAG_CLUSTER, (char *)b->trcfg.cluster_name};
+    tags[1] = (eci_tag){(char *)PODMAP_TAG_NODE, (char *)b->cfg->node_name};
 }
 
 static const char *pod_phase(const cJSON *pod)
@@ -179,9 +179,9 @@ static void apply_group(prov_bridge *b, const eci_container_group *g, uint64_t s
     if (!terminal && !cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "metadata"),
                                                         "deletionTimestamp")) {
         char ts[40];
-        prov_st_ctx ctx;
+        podmap_status_ctx ctx;
         prov_st_ctx_now(b, &ctx, ts, sizeof ts);
-        cJSON *st = prov_st_from_group(pod, g, &ctx);
+        cJSON *st = podmap_status_from_group(pod, g, &ctx);
         ok = prov_write_pod_status(b, pod, st) == 0;
         cJSON_Delete(st);
     } else {
@@ -280,11 +280,11 @@ static void fail_vanished(prov_bridge *b, const strset *seen)
                      e.group_id);
             log_warn(COMP, "pod %s/%s: %s", e.ns, e.name, msg);
             char ts[40];
-            prov_st_ctx ctx;
+            podmap_status_ctx ctx;
             prov_st_ctx_now(b, &ctx, ts, sizeof ts);
             const char *phase = pod_phase(pod);
             if (strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0) {
-                cJSON *st = prov_st_failed(pod, "ContainerGroupNotFound", msg, &ctx);
+                cJSON *st = podmap_status_failed(pod, "ContainerGroupNotFound", msg, &ctx);
                 prov_write_pod_status(b, pod, st);
                 cJSON_Delete(st);
                 k8s_record_event(b->rec, pod, "Warning", "ContainerGroupNotFound", msg, NULL);

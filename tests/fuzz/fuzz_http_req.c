@@ -1,10 +1,10 @@
-/* libFuzzer target: provider/http_req.c, the incremental HTTP/1.1 request
+/* libFuzzer target: provider/kubelet/http.c, the incremental HTTP/1.1 request
  * parser (pipelined requests, upgrades, bodies, caps). The first byte picks
  * the feeding split. */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "provider/http_req.h"
+#include "provider/kubelet/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -13,28 +13,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t step = (size_t)data[0] + 1;
     data++;
     size--;
-    kh_parser *p = kh_parser_new(4096, 4096);
+    kubelet_http_parser *p = kubelet_http_parser_new(4096, 4096);
     char err[200];
     size_t off = 0;
     while (off < size) {
         size_t k = size - off < step ? size - off : step;
         size_t used = 0;
-        int rc = kh_parser_feed(p, (const char *)data + off, k, &used, err, sizeof err);
-        if (rc == KH_ERROR)
+        int rc = kubelet_http_parser_feed(p, (const char *)data + off, k, &used, err, sizeof err);
+        if (rc == KUBELET_HTTP_ERROR)
             break;
         if (used > k)
             __builtin_trap();
         off += used;
-        if (rc == KH_DONE) {
-            kh_request *r = kh_parser_take(p);
-            (void)kh_request_upgrade(r);
-            (void)kh_request_has_token(r, "Connection", "keep-alive");
-            (void)kh_request_header(r, "host");
-            kh_request_free(r);
+        if (rc == KUBELET_HTTP_DONE) {
+            kubelet_http_request *r = kubelet_http_parser_take(p);
+            (void)kubelet_http_request_upgrade(r);
+            (void)kubelet_http_request_has_token(r, "Connection", "keep-alive");
+            (void)kubelet_http_request_header(r, "host");
+            kubelet_http_request_free(r);
         } else if (used == 0) {
             break;
         }
     }
-    kh_parser_free(p);
+    kubelet_http_parser_free(p);
     return 0;
 }

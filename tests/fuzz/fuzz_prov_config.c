@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "provider/config.h"
-#include "provider/node.h"
+#include "provider/podmap/node.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,9 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     prov_cfg_error err;
     if (prov_cfg_load(4, argv, env, &cfg, &err) == 0) {
         free(prov_cfg_dump(&cfg));
-        prov_node_facts f = {.now = 1714564800};
-        cJSON *n = prov_node_build(&cfg, &f, NULL);
-        cJSON *p = prov_node_meta_patch(&cfg, n);
+        podmap_node_config nc;
+        prov_cfg_node(&cfg, &nc);
+        podmap_node_facts f = {.now = 1714564800};
+        cJSON *n = podmap_node_build(&nc, &f, NULL);
+        cJSON *p = podmap_node_meta_patch(&nc, n);
         cJSON_Delete(p);
         cJSON_Delete(n);
     }

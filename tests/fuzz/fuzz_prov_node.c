@@ -1,4 +1,4 @@
-/* libFuzzer target: provider/node.c on Node JSON as the apiserver might
+/* libFuzzer target: provider/podmap/node.c on Node JSON as the apiserver might
  * return it (any shape): status with transition times taken from it, change
  * detection both ways, and the label/taint patch. */
 #include <stddef.h>
@@ -6,9 +6,10 @@
 #include <stdlib.h>
 
 #include "provider/config.h"
-#include "provider/node.h"
+#include "provider/podmap/node.h"
 
 static prov_cfg cfg;
+static podmap_node_config nc;
 static int loaded;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -20,16 +21,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         prov_cfg_error err;
         if (prov_cfg_load(9, argv, NULL, &cfg, &err) != 0)
             abort();
+        prov_cfg_node(&cfg, &nc);
         loaded = 1;
     }
     cJSON *prev = cJSON_ParseWithLength((const char *)data, size);
     if (!prev)
         return 0;
-    prov_node_facts f = {.now = 1714564800, .not_ready = size & 1, .usage_cpu = "64"};
-    cJSON *next = prov_node_status(&cfg, &f, prev);
-    (void)prov_node_status_changed(prev, next);
-    (void)prov_node_status_changed(next, prev);
-    cJSON *p = prov_node_meta_patch(&cfg, prev);
+    podmap_node_facts f = {.now = 1714564800, .not_ready = size & 1, .usage_cpu = "64"};
+    cJSON *next = podmap_node_status(&nc, &f, prev);
+    (void)podmap_node_status_changed(prev, next);
+    (void)podmap_node_status_changed(next, prev);
+    cJSON *p = podmap_node_meta_patch(&nc, prev);
     cJSON_Delete(p);
     cJSON_Delete(next);
     cJSON_Delete(prev);

@@ -1,4 +1,4 @@
-/* libFuzzer target: provider/translate*.c and provider/status_map.c. The
+/* libFuzzer target: provider/podmap/translate*.c and provider/podmap/status.c. The
  * input is a JSON document: either a Pod, or {"pod": Pod, "store": {"cm":
  * {...}, "secret": {...}, "services": {ns: [...]}, "token": "..."}, "ecis":
  * DescribeContainerGroups body, "ecist": DescribeContainerGroupStatus body}
@@ -11,19 +11,19 @@
 #include <string.h>
 
 #include "eci/codec.h"
-#include "provider/status_map.h"
-#include "provider/translate.h"
+#include "provider/podmap/status.h"
+#include "provider/podmap/translate.h"
 #include "util/xmalloc.h"
 
 static int get(const cJSON *store, const char *kind, const char *name, cJSON **out)
 {
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(store, kind), name);
     if (!o)
-        return PROV_TR_RES_NOT_FOUND;
+        return PODMAP_RES_NOT_FOUND;
     if (cJSON_IsString(o) && strcmp(o->valuestring, "error") == 0)
-        return PROV_TR_RES_ERROR;
+        return PODMAP_RES_ERROR;
     *out = cJSON_Duplicate(o, 1);
-    return PROV_TR_RES_OK;
+    return PODMAP_RES_OK;
 }
 
 static int get_cm(void *ctx, const char *ns, const char *name, cJSON **out)
@@ -44,9 +44,9 @@ static int get_token(void *ctx, const char *ns, const char *sa, const char *aud,
     (void)ns; (void)sa; (void)aud; (void)exp; (void)pod;
     const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ctx, "token"));
     if (!t)
-        return PROV_TR_RES_NOT_FOUND;
+        return PODMAP_RES_NOT_FOUND;
     *tok = xstrdup(t);
-    return PROV_TR_RES_OK;
+    return PODMAP_RES_OK;
 }
 
 static int list_svc(void *ctx, const char *ns, cJSON **out)
@@ -63,29 +63,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *store = cJSON_GetObjectItemCaseSensitive(doc, "store");
     if (!pod)
         pod = doc;
-    prov_tr_config cfg = {.cluster_name = "c", .node_name = "n", .region = "cn-hangzhou",
+    podmap_config cfg = {.cluster_name = "c", .node_name = "n", .region = "cn-hangzhou",
                           .vswitch_ids = "vsw-1", .security_group_id = "sg-1",
                           .node_ip = "10.0.0.1", .cluster_dns = "10.96.0.10"};
-    prov_tr_resolver res = {store, get_cm, get_secret, get_token, list_svc};
-    prov_tr_result r;
-    prov_tr_translate(pod, &cfg, &res, &r);
-    if (r.outcome == PROV_TR_OK) {
+    podmap_resolver res = {store, get_cm, get_secret, get_token, list_svc};
+    podmap_result r;
+    podmap_translate(pod, &cfg, &res, &r);
+    if (r.outcome == PODMAP_OK) {
         kv_list kv = KV_LIST_INIT;
         eci_error err;
         memset(&err, 0, sizeof err);
         eci_encode_create_cg(&r.req, "cn-hangzhou", &kv, &err);
         kv_free(&kv);
-        prov_tr_flatten(r.params, &kv);
+        podmap_flatten(r.params, &kv);
         kv_free(&kv);
     }
-    prov_tr_result_free(&r);
+    podmap_result_free(&r);
     eci_update_cg_req ureq;
     char *msg = NULL;
-    if (prov_tr_update_plan(pod, pod, "eci-1", &cfg, &res, &ureq, &msg) == PROV_TR_UPD_IMAGES)
+    if (podmap_update_plan(pod, pod, "eci-1", &cfg, &res, &ureq, &msg) == PODMAP_UPD_IMAGES)
         eci_update_cg_req_free(&ureq);
     free(msg);
 
-    prov_st_ctx sctx = {"n", "10.0.0.1", "2026-01-01T00:00:00Z"};
+    podmap_status_ctx sctx = {"n", "10.0.0.1", "2026-01-01T00:00:00Z"};
     const cJSON *ecis = cJSON_GetObjectItemCaseSensitive(doc, "ecis");
     if (ecis) {
         eci_describe_cgs_resp gr;
@@ -94,11 +94,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&err, 0, sizeof err);
         if (eci_decode_describe_cgs(ecis, &gr, &err) == 0) {
             for (size_t i = 0; i < gr.n_groups; i++) {
-                cJSON *st = prov_st_from_group(pod, &gr.groups[i], &sctx);
-                prov_st_changed(cJSON_GetObjectItemCaseSensitive(pod, "status"), st);
+                cJSON *st = podmap_status_from_group(pod, &gr.groups[i], &sctx);
+                podmap_status_changed(cJSON_GetObjectItemCaseSensitive(pod, "status"), st);
                 cJSON_Delete(st);
                 for (size_t k = 0; k < gr.groups[i].n_events; k++)
-                    cJSON_Delete(prov_st_event_from_eci(pod, gr.groups[i].container_group_id,
+                    cJSON_Delete(podmap_status_event_from_eci(pod, gr.groups[i].container_group_id,
                                                         &gr.groups[i].events[k], &sctx));
             }
         }
@@ -112,13 +112,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&err, 0, sizeof err);
         if (eci_decode_describe_status(ecist, &sr, &err) == 0) {
             for (size_t i = 0; i < sr.n_items; i++)
-                cJSON_Delete(prov_st_from_status(pod, &sr.items[i], &sctx));
+                cJSON_Delete(podmap_status_from_status(pod, &sr.items[i], &sctx));
         }
         eci_describe_status_resp_free(&sr);
     }
-    cJSON *f = prov_st_failed(pod, "ContainerGroupNotFound", "gone", &sctx);
+    cJSON *f = podmap_status_failed(pod, "ContainerGroupNotFound", "gone", &sctx);
     cJSON_Delete(f);
-    f = prov_st_pending(pod, NULL, NULL, &sctx);
+    f = podmap_status_pending(pod, NULL, NULL, &sctx);
     cJSON_Delete(f);
     cJSON_Delete(doc);
     return 0;

@@ -1,10 +1,10 @@
 /* A kubelet API server backed by local processes, for suites that drive it
  * through the real kube-apiserver and kubectl: exec/attach run the command
- * on this machine (rc_local_backend), /containerLogs answers canned lines,
+ * on this machine (kubelet_rc_local_backend), /containerLogs answers canned lines,
  * /pods an empty list. Prints "listening <port>" once serving; stops on
  * SIGINT/SIGTERM.
  *
- * With --eci-endpoint, exec goes to ECI instead (provider/kapi_eci.c):
+ * With --eci-endpoint, exec goes to ECI instead (provider/kubelet_exec.c):
  * ExecContainerCommand on the container group that --eci-map names for the
  * pod, credentials from ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET.
  *
@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "eci/client.h"
-#include "provider/kapi_eci.h"
-#include "provider/kapi_server.h"
+#include "provider/kubelet_exec.h"
+#include "provider/kubelet/server.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -39,26 +39,26 @@ static int resolve(void *ud, const char *ns, const char *pod, const char *uid, c
     return 0;
 }
 
-static void h_logs(void *ud, const kapi_request *r, kapi_response *w)
+static void h_logs(void *ud, const kubelet_request *r, kubelet_response *w)
 {
     (void)ud;
-    kapi_log_options o;
+    kubelet_log_options o;
     char err[160];
-    if (kapi_log_options_parse(kapi_req_query(r), &o, err, sizeof err) < 0) {
-        kapi_resp_error(w, 422, "%s", err);
+    if (kubelet_log_options_parse(kubelet_req_query(r), &o, err, sizeof err) < 0) {
+        kubelet_resp_error(w, 422, "%s", err);
         return;
     }
-    kapi_resp_begin(w, 200, "text/plain");
+    kubelet_resp_begin(w, 200, "text/plain");
     char line[256];
     int n = o.follow ? 1000 : 3;
     for (int i = 1; i <= n; i++) {
-        snprintf(line, sizeof line, "log line %d from %s/%s/%s\n", i, kapi_req_param(r, "namespace"),
-                 kapi_req_param(r, "pod"), kapi_req_param(r, "container"));
-        if (kapi_resp_write(w, line, strlen(line)) < 0)
+        snprintf(line, sizeof line, "log line %d from %s/%s/%s\n", i, kubelet_req_param(r, "namespace"),
+                 kubelet_req_param(r, "pod"), kubelet_req_param(r, "container"));
+        if (kubelet_resp_write(w, line, strlen(line)) < 0)
             return;
         if (o.follow) {
             for (int k = 0; k < 5; k++) {
-                if (kapi_resp_client_gone(w))
+                if (kubelet_resp_client_gone(w))
                     return;
                 struct timespec ts = {0, 100 * 1000 * 1000};
                 nanosleep(&ts, NULL);
@@ -67,17 +67,17 @@ static void h_logs(void *ud, const kapi_request *r, kapi_response *w)
     }
 }
 
-static void h_pods(void *ud, const kapi_request *r, kapi_response *w)
+static void h_pods(void *ud, const kubelet_request *r, kubelet_response *w)
 {
     (void)ud;
     (void)r;
     const char *b = "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":[]}";
-    kapi_resp_send(w, 200, "application/json", b, strlen(b));
+    kubelet_resp_send(w, 200, "application/json", b, strlen(b));
 }
 
 int main(int argc, char **argv)
 {
-    kapi_config cfg;
+    kubelet_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.bind_addr = "127.0.0.1";
     cfg.node_name = "kapi-local";
@@ -128,14 +128,14 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    kapi_auth auth = {&tokens, kapi_stub_authn, kapi_stub_authz};
-    kapi_handlers h;
+    kubelet_auth auth = {&tokens, kubelet_stub_authn, kubelet_stub_authz};
+    kubelet_handlers h;
     memset(&h, 0, sizeof h);
     h.container_logs = h_logs;
     h.pods = h_pods;
-    h.exec = rc_local_backend();
+    h.exec = kubelet_rc_local_backend();
     eci_client *ec = NULL;
-    kapi_eci *ke = NULL;
+    prov_kexec *ke = NULL;
     if (eci_endpoint) {
         eci_client_config ecfg;
         eci_client_config_init(&ecfg);
@@ -147,13 +147,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "kapi_local: ECI client: %s %s\n", e.message, e.detail);
             return 1;
         }
-        kapi_eci_config kc;
+        prov_kexec_config kc;
         memset(&kc, 0, sizeof kc);
         kc.client = ec;
         kc.resolve = resolve;
         kc.resolve_ud = &map;
-        ke = kapi_eci_new(&kc);
-        h.exec = kapi_eci_backend(ke);
+        ke = prov_kexec_new(&kc);
+        h.exec = prov_kexec_backend(ke);
     }
     cfg.handlers = &h;
     cfg.auth = no_auth ? NULL : &auth;
@@ -163,21 +163,21 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     char err[256];
-    kapi_server *s = kapi_server_start(&cfg, err, sizeof err);
+    kubelet_server *s = kubelet_server_start(&cfg, err, sizeof err);
     if (!s) {
         fprintf(stderr, "kapi_local: %s\n", err);
-        kapi_eci_free(ke);
+        prov_kexec_free(ke);
         eci_client_free(ec);
         kv_free(&map);
         kv_free(&tokens);
         return 1;
     }
-    printf("listening %d\n", kapi_server_port(s));
+    printf("listening %d\n", kubelet_server_port(s));
     fflush(stdout);
     int sig;
     sigwait(&set, &sig);
-    kapi_server_stop(s);
-    kapi_eci_free(ke);
+    kubelet_server_stop(s);
+    prov_kexec_free(ke);
     eci_client_free(ec);
     kv_free(&tokens);
     kv_free(&map);

@@ -1,4 +1,4 @@
-/* Drives provider/node.c from the shell so a suite can check its JSON
+/* Drives provider/podmap/node.c from the shell so a suite can check its JSON
  * against a real apiserver:
  *
  *   prov_node_tool node [FLAGS...]                  the Node for POST
@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "provider/config.h"
-#include "provider/node.h"
+#include "provider/podmap/node.h"
 
 extern char **environ;
 
@@ -79,7 +79,9 @@ int main(int argc, char **argv)
         return 2;
     }
     free(cargv);
-    prov_node_facts f = {.now = time(NULL)};
+    podmap_node_config nc;
+    prov_cfg_node(&cfg, &nc);
+    podmap_node_facts f = {.now = time(NULL)};
     const char *nr = getenv("NODE_TOOL_NOT_READY");
     if (nr && strcmp(nr, "1") == 0) {
         f.not_ready = true;
@@ -88,24 +90,24 @@ int main(int argc, char **argv)
     }
     int rc = 0;
     if (strcmp(cmd, "node") == 0) {
-        cJSON *n = prov_node_build(&cfg, &f, NULL);
+        cJSON *n = podmap_node_build(&nc, &f, NULL);
         print(n);
         cJSON_Delete(n);
     } else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "changed") == 0) {
         cJSON *prev = read_json(argv[2]);
-        cJSON *st = prov_node_status(&cfg, &f, prev);
+        cJSON *st = podmap_node_status(&nc, &f, prev);
         if (strcmp(cmd, "status") == 0) {
-            cJSON *p = prov_node_status_patch(st);
+            cJSON *p = podmap_node_status_patch(st);
             print(p);
             cJSON_Delete(p);
         } else {
-            rc = prov_node_status_changed(prev, st) ? 3 : 0;
+            rc = podmap_node_status_changed(prev, st) ? 3 : 0;
         }
         cJSON_Delete(st);
         cJSON_Delete(prev);
     } else if (strcmp(cmd, "meta-patch") == 0) {
         cJSON *ex = read_json(argv[2]);
-        cJSON *p = prov_node_meta_patch(&cfg, ex);
+        cJSON *p = podmap_node_meta_patch(&nc, ex);
         if (p)
             print(p);
         else
@@ -115,7 +117,7 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "lease") == 0) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        cJSON *l = prov_node_lease(&cfg, argv[2], &ts);
+        cJSON *l = podmap_node_lease(&nc, argv[2], &ts);
         print(l);
         cJSON_Delete(l);
     } else {

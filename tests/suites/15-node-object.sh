@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# provider/node.c against the real apiserver: the Node it builds is accepted
+# provider/podmap/node.c against the real apiserver: the Node it builds is accepted
 # with its labels, taint and status; a status PATCH round-trips so that the
 # change detector sees no change (canonical quantities); transition times stay
 # put while heartbeats move; Ready=False lands; the Lease (microsecond

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The kubelet API server (provider/kapi_server.c) behind the real
+# The kubelet API server (provider/kubelet/server.c) behind the real
 # kube-apiserver: a Node whose kubelet endpoint is tests/progs/kapi_local (the
 # server with the local-process exec backend), a pod bound to it, and plain
 # kubectl: exec over WebSocket (translated to SPDY by the apiserver) and over

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kubectl exec through the whole chain: kubectl → kube-apiserver → the
 # kubelet API server (tests/progs/kapi_local with the ECI backend,
-# provider/kapi_eci.c) → ExecContainerCommand on the ECI emulator → the
+# provider/kubelet_exec.c) → ExecContainerCommand on the ECI emulator → the
 # WebSocketUri (eci/exec_stream.h) → the container's process.
 # needs: cluster
 set -uo pipefail

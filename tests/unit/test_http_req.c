@@ -9,40 +9,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "provider/http_req.h"
+#include "provider/kubelet/http.h"
 
 static void test_simple_get_bytewise(void **state)
 {
     (void)state;
     const char *req = "GET /containerLogs/default/web/nginx?follow=true&tailLines=10&x=a+b%2Fc HTTP/1.1\r\n"
                       "Host: 10.0.0.5:10250\r\nAuthorization: Bearer abc\r\nX-Multi: 1\r\nx-multi: 2\r\n\r\n";
-    kh_parser *p = kh_parser_new(0, 0);
+    kubelet_http_parser *p = kubelet_http_parser_new(0, 0);
     char err[160];
     size_t used = 0, n = strlen(req);
-    int rc = KH_MORE;
+    int rc = KUBELET_HTTP_MORE;
     for (size_t i = 0; i < n; i++) {
-        rc = kh_parser_feed(p, req + i, 1, &used, err, sizeof err);
+        rc = kubelet_http_parser_feed(p, req + i, 1, &used, err, sizeof err);
         assert_int_equal(used, 1);
         if (i + 1 < n)
-            assert_int_equal(rc, KH_MORE);
+            assert_int_equal(rc, KUBELET_HTTP_MORE);
     }
-    assert_int_equal(rc, KH_DONE);
-    kh_request *r = kh_parser_take(p);
+    assert_int_equal(rc, KUBELET_HTTP_DONE);
+    kubelet_http_request *r = kubelet_http_parser_take(p);
     assert_non_null(r);
-    assert_string_equal(kh_request_method(r), "GET");
-    assert_string_equal(kh_request_path(r), "/containerLogs/default/web/nginx");
-    assert_string_equal(kv_get(kh_request_query(r), "follow"), "true");
-    assert_string_equal(kv_get(kh_request_query(r), "x"), "a b/c");
-    assert_string_equal(kh_request_header(r, "authorization"), "Bearer abc");
-    assert_int_equal(kv_count(kh_request_headers(r), "X-Multi") + kv_count(kh_request_headers(r), "x-multi"), 2);
-    assert_true(kh_request_keep_alive(r));
-    assert_null(kh_request_upgrade(r));
+    assert_string_equal(kubelet_http_request_method(r), "GET");
+    assert_string_equal(kubelet_http_request_path(r), "/containerLogs/default/web/nginx");
+    assert_string_equal(kv_get(kubelet_http_request_query(r), "follow"), "true");
+    assert_string_equal(kv_get(kubelet_http_request_query(r), "x"), "a b/c");
+    assert_string_equal(kubelet_http_request_header(r, "authorization"), "Bearer abc");
+    assert_int_equal(kv_count(kubelet_http_request_headers(r), "X-Multi") + kv_count(kubelet_http_request_headers(r), "x-multi"), 2);
+    assert_true(kubelet_http_request_keep_alive(r));
+    assert_null(kubelet_http_request_upgrade(r));
     size_t bl = 99;
-    kh_request_body(r, &bl);
+    kubelet_http_request_body(r, &bl);
     assert_int_equal(bl, 0);
-    kh_request_free(r);
-    assert_null(kh_parser_take(p));
-    kh_parser_free(p);
+    kubelet_http_request_free(r);
+    assert_null(kubelet_http_parser_take(p));
+    kubelet_http_parser_free(p);
 }
 
 static void test_pipelined_with_body(void **state)
@@ -50,23 +50,23 @@ static void test_pipelined_with_body(void **state)
     (void)state;
     const char *req = "POST /run/ns/pod/c?cmd=ls+-l HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
                       "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n";
-    kh_parser *p = kh_parser_new(0, 0);
+    kubelet_http_parser *p = kubelet_http_parser_new(0, 0);
     char err[160];
     size_t used = 0, n = strlen(req);
-    assert_int_equal(kh_parser_feed(p, req, n, &used, err, sizeof err), KH_DONE);
-    kh_request *r = kh_parser_take(p);
+    assert_int_equal(kubelet_http_parser_feed(p, req, n, &used, err, sizeof err), KUBELET_HTTP_DONE);
+    kubelet_http_request *r = kubelet_http_parser_take(p);
     size_t bl;
-    assert_string_equal(kh_request_body(r, &bl), "hello");
-    assert_string_equal(kv_get(kh_request_query(r), "cmd"), "ls -l");
-    kh_request_free(r);
+    assert_string_equal(kubelet_http_request_body(r, &bl), "hello");
+    assert_string_equal(kv_get(kubelet_http_request_query(r), "cmd"), "ls -l");
+    kubelet_http_request_free(r);
     size_t used2 = 0;
-    assert_int_equal(kh_parser_feed(p, req + used, n - used, &used2, err, sizeof err), KH_DONE);
+    assert_int_equal(kubelet_http_parser_feed(p, req + used, n - used, &used2, err, sizeof err), KUBELET_HTTP_DONE);
     assert_int_equal(used + used2, n);
-    r = kh_parser_take(p);
-    assert_string_equal(kh_request_path(r), "/healthz");
-    assert_false(kh_request_keep_alive(r));
-    kh_request_free(r);
-    kh_parser_free(p);
+    r = kubelet_http_parser_take(p);
+    assert_string_equal(kubelet_http_request_path(r), "/healthz");
+    assert_false(kubelet_http_request_keep_alive(r));
+    kubelet_http_request_free(r);
+    kubelet_http_parser_free(p);
 }
 
 static void test_upgrade_leaves_rest(void **state)
@@ -76,33 +76,33 @@ static void test_upgrade_leaves_rest(void **state)
                       "Host: x\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
                       "X-Stream-Protocol-Version: v4.channel.k8s.io\r\nX-Stream-Protocol-Version: channel.k8s.io\r\n\r\n"
                       "\x80\x03\x01\x06";
-    kh_parser *p = kh_parser_new(0, 0);
+    kubelet_http_parser *p = kubelet_http_parser_new(0, 0);
     char err[160];
     size_t used = 0, n = strlen(req) + 0;
-    assert_int_equal(kh_parser_feed(p, req, n, &used, err, sizeof err), KH_DONE);
+    assert_int_equal(kubelet_http_parser_feed(p, req, n, &used, err, sizeof err), KUBELET_HTTP_DONE);
     assert_int_equal(n - used, 4);
-    kh_request *r = kh_parser_take(p);
-    assert_string_equal(kh_request_upgrade(r), "SPDY/3.1");
-    assert_true(kh_request_has_token(r, "connection", "UPGRADE"));
-    assert_int_equal(kv_count(kh_request_query(r), "command"), 3);
-    assert_string_equal(kh_request_query(r)->items[2].val, "echo hi");
-    kh_request_free(r);
-    kh_parser_free(p);
+    kubelet_http_request *r = kubelet_http_parser_take(p);
+    assert_string_equal(kubelet_http_request_upgrade(r), "SPDY/3.1");
+    assert_true(kubelet_http_request_has_token(r, "connection", "UPGRADE"));
+    assert_int_equal(kv_count(kubelet_http_request_query(r), "command"), 3);
+    assert_string_equal(kubelet_http_request_query(r)->items[2].val, "echo hi");
+    kubelet_http_request_free(r);
+    kubelet_http_parser_free(p);
 }
 
 static int expect_err(const char *req, size_t max_head, size_t max_body, int status, const char *needle)
 {
-    kh_parser *p = kh_parser_new(max_head, max_body);
+    kubelet_http_parser *p = kubelet_http_parser_new(max_head, max_body);
     char err[160] = "";
     size_t used;
-    int rc = kh_parser_feed(p, req, strlen(req), &used, err, sizeof err);
-    assert_int_equal(rc, KH_ERROR);
-    assert_int_equal(kh_parser_error_status(p), status);
+    int rc = kubelet_http_parser_feed(p, req, strlen(req), &used, err, sizeof err);
+    assert_int_equal(rc, KUBELET_HTTP_ERROR);
+    assert_int_equal(kubelet_http_parser_error_status(p), status);
     if (!strstr(err, needle))
         fail_msg("error '%s' lacks '%s'", err, needle);
     /* stays failed */
-    assert_int_equal(kh_parser_feed(p, "GET / HTTP/1.1\r\n\r\n", 18, &used, err, sizeof err), KH_ERROR);
-    kh_parser_free(p);
+    assert_int_equal(kubelet_http_parser_feed(p, "GET / HTTP/1.1\r\n\r\n", 18, &used, err, sizeof err), KUBELET_HTTP_ERROR);
+    kubelet_http_parser_free(p);
     return 0;
 }
 
@@ -122,7 +122,7 @@ static void test_errors(void **state)
     /* too many headers */
     char big[8192];
     strcpy(big, "GET / HTTP/1.1\r\n");
-    for (int i = 0; i < KH_MAX_HEADERS + 1; i++)
+    for (int i = 0; i < KUBELET_HTTP_MAX_HEADERS + 1; i++)
         sprintf(big + strlen(big), "H%d: v\r\n", i);
     strcat(big, "\r\n");
     expect_err(big, 0, 0, 431, "too many header fields");
@@ -132,14 +132,14 @@ static void test_chunked_body(void **state)
 {
     (void)state;
     const char *req = "POST /stats/summary HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
-    kh_parser *p = kh_parser_new(0, 0);
+    kubelet_http_parser *p = kubelet_http_parser_new(0, 0);
     char err[160];
     size_t used;
-    assert_int_equal(kh_parser_feed(p, req, strlen(req), &used, err, sizeof err), KH_DONE);
-    kh_request *r = kh_parser_take(p);
-    assert_string_equal(kh_request_body(r, NULL), "abcde");
-    kh_request_free(r);
-    kh_parser_free(p);
+    assert_int_equal(kubelet_http_parser_feed(p, req, strlen(req), &used, err, sizeof err), KUBELET_HTTP_DONE);
+    kubelet_http_request *r = kubelet_http_parser_take(p);
+    assert_string_equal(kubelet_http_request_body(r, NULL), "abcde");
+    kubelet_http_request_free(r);
+    kubelet_http_parser_free(p);
 }
 
 static void test_responses(void **state)
@@ -149,16 +149,16 @@ static void test_responses(void **state)
     dynbuf_init(&b, 0);
     kv_list h = KV_LIST_INIT;
     kv_add(&h, "X-Evil", "a\r\nInjected: yes");
-    kh_response_simple(&b, 404, "text/plain", "nope", 4, 0, &h);
+    kubelet_http_response_simple(&b, 404, "text/plain", "nope", 4, 0, &h);
     assert_string_equal(dynbuf_str(&b), "HTTP/1.1 404 Not Found\r\nX-Evil: a  Injected: yes\r\n"
                                         "Content-Type: text/plain\r\nContent-Length: 4\r\nConnection: close\r\n\r\nnope");
     dynbuf_reset(&b);
-    kh_chunk(&b, "hello world, this is long", 25);
-    kh_chunk(&b, "x", 0);
-    kh_chunk_end(&b);
+    kubelet_http_chunk(&b, "hello world, this is long", 25);
+    kubelet_http_chunk(&b, "x", 0);
+    kubelet_http_chunk_end(&b);
     assert_string_equal(dynbuf_str(&b), "19\r\nhello world, this is long\r\n0\r\n\r\n");
-    assert_string_equal(kh_status_text(101), "Switching Protocols");
-    assert_string_equal(kh_status_text(599), "Server Error");
+    assert_string_equal(kubelet_http_status_text(101), "Switching Protocols");
+    assert_string_equal(kubelet_http_status_text(599), "Server Error");
     kv_free(&h);
     dynbuf_free(&b);
 }

@@ -1,4 +1,4 @@
-/* provider/kapi_server: the attribute mapping and log options, then the HTTPS
+/* provider/kubelet_server: the attribute mapping and log options, then the HTTPS
  * server in-process with the local-process exec backend and the stub
  * authenticator, driven by libcurl (health, auth 401/403, routes, streaming
  * logs, /run, keep-alive) and by a C test client speaking SPDY/3.1 and
@@ -22,9 +22,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "provider/kapi_server.h"
-#include "provider/spdy.h"
-#include "provider/wsframe.h"
+#include "provider/kubelet/server.h"
+#include "provider/kubelet/spdy.h"
+#include "provider/kubelet/websocket.h"
 #include "util/dynbuf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -34,7 +34,7 @@
 static void test_attributes(void **state)
 {
     (void)state;
-    kapi_attrs a[2];
+    kubelet_attrs a[2];
     struct {
         const char *m, *p;
         int fg;
@@ -60,7 +60,7 @@ static void test_attributes(void **state)
         {"HEAD", "/x", 0, 1, "", "proxy", NULL},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        size_t n = kapi_request_attributes(t[i].m, t[i].p, "vk-eci", t[i].fg, a);
+        size_t n = kubelet_request_attributes(t[i].m, t[i].p, "vk-eci", t[i].fg, a);
         assert_int_equal(n, t[i].n);
         assert_string_equal(a[0].verb, t[i].verb);
         assert_string_equal(a[0].subresource, t[i].s0);
@@ -77,9 +77,9 @@ static void test_log_options(void **state)
 {
     (void)state;
     kv_list q = KV_LIST_INIT;
-    kapi_log_options o;
+    kubelet_log_options o;
     char err[128];
-    assert_int_equal(kapi_log_options_parse(&q, &o, err, sizeof err), 0);
+    assert_int_equal(kubelet_log_options_parse(&q, &o, err, sizeof err), 0);
     assert_int_equal(o.tail_lines, -1);
     assert_string_equal(o.stream, "All");
     kv_add(&q, "follow", "true");
@@ -87,26 +87,26 @@ static void test_log_options(void **state)
     kv_add(&q, "tailLines", "10");
     kv_add(&q, "limitBytes", "500");
     kv_add(&q, "sinceTime", "2024-05-01T12:00:00Z");
-    assert_int_equal(kapi_log_options_parse(&q, &o, err, sizeof err), 0);
+    assert_int_equal(kubelet_log_options_parse(&q, &o, err, sizeof err), 0);
     assert_true(o.follow);
     assert_true(o.timestamps);
     assert_int_equal(o.tail_lines, 10);
     assert_int_equal(o.limit_bytes, 500);
     assert_int_equal(o.since_time, 1714564800);
     kv_add(&q, "sinceSeconds", "5");
-    assert_int_equal(kapi_log_options_parse(&q, &o, err, sizeof err), -1);
+    assert_int_equal(kubelet_log_options_parse(&q, &o, err, sizeof err), -1);
     assert_non_null(strstr(err, "at most one"));
     kv_free(&q);
     const char *bad[][2] = {{"follow", "maybe"}, {"sinceSeconds", "0"}, {"tailLines", "-1"}, {"limitBytes", "x"},
                             {"sinceTime", "yesterday"}, {"stream", "Both"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         kv_add(&q, bad[i][0], bad[i][1]);
-        assert_int_equal(kapi_log_options_parse(&q, &o, err, sizeof err), -1);
+        assert_int_equal(kubelet_log_options_parse(&q, &o, err, sizeof err), -1);
         kv_free(&q);
     }
     kv_add(&q, "tail", "all");
     kv_add(&q, "sinceTime", "2024-05-01T14:00:00.5+02:00");
-    assert_int_equal(kapi_log_options_parse(&q, &o, err, sizeof err), 0);
+    assert_int_equal(kubelet_log_options_parse(&q, &o, err, sizeof err), 0);
     assert_int_equal(o.tail_lines, -1);
     assert_int_equal(o.since_time, 1714564800);
     kv_free(&q);
@@ -114,15 +114,15 @@ static void test_log_options(void **state)
 
 /* counting auth around the stub */
 static int n_authn, n_authz;
-static int count_authn(void *ud, const kapi_credential *c, kapi_user *u, char *e, size_t el)
+static int count_authn(void *ud, const kubelet_credential *c, kubelet_user *u, char *e, size_t el)
 {
     n_authn++;
-    return kapi_stub_authn(ud, c, u, e, el);
+    return kubelet_stub_authn(ud, c, u, e, el);
 }
-static int count_authz(void *ud, const kapi_user *u, const kapi_attrs *a, char *r, size_t rl)
+static int count_authz(void *ud, const kubelet_user *u, const kubelet_attrs *a, char *r, size_t rl)
 {
     n_authz++;
-    return kapi_stub_authz(ud, u, a, r, rl);
+    return kubelet_stub_authz(ud, u, a, r, rl);
 }
 
 static void test_auth_cache(void **state)
@@ -132,81 +132,81 @@ static void test_auth_cache(void **state)
     kv_add(&toks, "t1", "alice");
     kv_add(&toks, "t2", "denied");
     kv_add(&toks, "t3", "error");
-    kapi_auth inner = {&toks, count_authn, count_authz};
+    kubelet_auth inner = {&toks, count_authn, count_authz};
     /* TTLs of a minute: nothing expires in this part, however loaded the machine */
-    kapi_auth_cache *c = kapi_auth_cache_new(&inner, 60000, 60000, 60000, 2);
-    const kapi_auth *a = kapi_auth_cache_auth(c);
-    kapi_credential cred = {.kind = KAPI_CRED_TOKEN, .token = "t1"};
+    kubelet_auth_cache *c = kubelet_auth_cache_new(&inner, 60000, 60000, 60000, 2);
+    const kubelet_auth *a = kubelet_auth_cache_auth(c);
+    kubelet_credential cred = {.kind = KUBELET_CRED_TOKEN, .token = "t1"};
     char err[128];
-    kapi_attrs at[2];
-    kapi_request_attributes("GET", "/pods", "n", 0, at);
+    kubelet_attrs at[2];
+    kubelet_request_attributes("GET", "/pods", "n", 0, at);
     n_authn = n_authz = 0;
     for (int i = 0; i < 3; i++) {
-        kapi_user u;
+        kubelet_user u;
         memset(&u, 0, sizeof u);
         assert_int_equal(a->authn(a->ud, &cred, &u, err, sizeof err), 1);
         assert_string_equal(u.name, "alice");
         assert_int_equal(u.ngroups, 1);
         assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), 1);
-        kapi_user_clear(&u);
+        kubelet_user_clear(&u);
     }
     assert_int_equal(n_authn, 1);
     assert_int_equal(n_authz, 1);
     /* unknown tokens and authorizer errors are not cached; denials are, briefly */
-    kapi_credential bad = {.kind = KAPI_CRED_TOKEN, .token = "nope"};
-    kapi_user u;
+    kubelet_credential bad = {.kind = KUBELET_CRED_TOKEN, .token = "nope"};
+    kubelet_user u;
     memset(&u, 0, sizeof u);
     a->authn(a->ud, &bad, &u, err, sizeof err);
     a->authn(a->ud, &bad, &u, err, sizeof err);
     assert_int_equal(n_authn, 3);
-    kapi_user_set_name(&u, "denied");
+    kubelet_user_set_name(&u, "denied");
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), 0);
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), 0);
     assert_string_equal(err, "user is denied");
     assert_int_equal(n_authz, 2);
-    kapi_user_set_name(&u, "error");
+    kubelet_user_set_name(&u, "error");
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), -1);
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), -1);
     assert_int_equal(n_authz, 4);
     /* capacity 2: a third decision evicts the oldest (alice, then the denial) */
-    kapi_user_set_name(&u, "bob");
+    kubelet_user_set_name(&u, "bob");
     a->authz(a->ud, &u, &at[0], err, sizeof err);
-    kapi_user_set_name(&u, "carol");
+    kubelet_user_set_name(&u, "carol");
     a->authz(a->ud, &u, &at[0], err, sizeof err);
-    kapi_user_set_name(&u, "bob");
+    kubelet_user_set_name(&u, "bob");
     a->authz(a->ud, &u, &at[0], err, sizeof err);
     assert_int_equal(n_authz, 6);
-    kapi_user_set_name(&u, "alice");
+    kubelet_user_set_name(&u, "alice");
     assert_int_equal(a->authz(a->ud, &u, &at[0], err, sizeof err), 1);
     assert_int_equal(n_authz, 7);
     /* expiry: the denial (100 ms) goes, then the allow (600 ms); only lower
      * bounds on the time, so a slow machine cannot fail it */
-    kapi_auth_cache *e = kapi_auth_cache_new(&inner, 600, 600, 100, 2);
-    const kapi_auth *ea = kapi_auth_cache_auth(e);
-    kapi_user_set_name(&u, "denied");
+    kubelet_auth_cache *e = kubelet_auth_cache_new(&inner, 600, 600, 100, 2);
+    const kubelet_auth *ea = kubelet_auth_cache_auth(e);
+    kubelet_user_set_name(&u, "denied");
     assert_int_equal(ea->authz(ea->ud, &u, &at[0], err, sizeof err), 0);
     assert_int_equal(n_authz, 8);
     usleep(250 * 1000);
     assert_int_equal(ea->authz(ea->ud, &u, &at[0], err, sizeof err), 0);
     assert_int_equal(n_authz, 9);
-    kapi_user_set_name(&u, "alice");
+    kubelet_user_set_name(&u, "alice");
     assert_int_equal(ea->authz(ea->ud, &u, &at[0], err, sizeof err), 1);
     assert_int_equal(n_authz, 10);
     usleep(650 * 1000);
     assert_int_equal(ea->authz(ea->ud, &u, &at[0], err, sizeof err), 1);
     assert_int_equal(n_authz, 11);
-    kapi_auth_cache_free(e);
+    kubelet_auth_cache_free(e);
     /* certificates bypass the cache */
     const char *orgs[] = {"system:masters"};
-    kapi_credential x = {.kind = KAPI_CRED_X509, .cn = "admin", .orgs = orgs, .norgs = 1};
-    kapi_user v;
+    kubelet_credential x = {.kind = KUBELET_CRED_X509, .cn = "admin", .orgs = orgs, .norgs = 1};
+    kubelet_user v;
     memset(&v, 0, sizeof v);
     assert_int_equal(a->authn(a->ud, &x, &v, err, sizeof err), 1);
     assert_int_equal(a->authn(a->ud, &x, &v, err, sizeof err), 1);
     assert_int_equal(n_authn, 5);
-    kapi_user_clear(&v);
-    kapi_user_clear(&u);
-    kapi_auth_cache_free(c);
+    kubelet_user_clear(&v);
+    kubelet_user_clear(&u);
+    kubelet_auth_cache_free(c);
     kv_free(&toks);
 }
 
@@ -292,33 +292,33 @@ static void remove_pki(void)
 
 /* ---------- handlers ---------- */
 
-static void h_pods(void *ud, const kapi_request *r, kapi_response *w)
+static void h_pods(void *ud, const kubelet_request *r, kubelet_response *w)
 {
     (void)ud;
     (void)r;
     const char *b = "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":[]}";
-    kapi_resp_send(w, 200, "application/json", b, strlen(b));
+    kubelet_resp_send(w, 200, "application/json", b, strlen(b));
 }
 
-static void h_logs(void *ud, const kapi_request *r, kapi_response *w)
+static void h_logs(void *ud, const kubelet_request *r, kubelet_response *w)
 {
     (void)ud;
-    kapi_log_options o;
+    kubelet_log_options o;
     char err[128];
-    if (kapi_log_options_parse(kapi_req_query(r), &o, err, sizeof err) < 0) {
-        kapi_resp_error(w, 422, "%s", err);
+    if (kubelet_log_options_parse(kubelet_req_query(r), &o, err, sizeof err) < 0) {
+        kubelet_resp_error(w, 422, "%s", err);
         return;
     }
-    kapi_resp_begin(w, 200, "text/plain");
+    kubelet_resp_begin(w, 200, "text/plain");
     char line[128];
     for (int i = 0; i < 3; i++) {
-        snprintf(line, sizeof line, "%s/%s/%s line %d\n", kapi_req_param(r, "namespace"), kapi_req_param(r, "pod"),
-                 kapi_req_param(r, "container"), i);
-        kapi_resp_write(w, line, strlen(line));
+        snprintf(line, sizeof line, "%s/%s/%s line %d\n", kubelet_req_param(r, "namespace"), kubelet_req_param(r, "pod"),
+                 kubelet_req_param(r, "container"), i);
+        kubelet_resp_write(w, line, strlen(line));
     }
 }
 
-static void h_noresp(void *ud, const kapi_request *r, kapi_response *w)
+static void h_noresp(void *ud, const kubelet_request *r, kubelet_response *w)
 {
     (void)ud;
     (void)r;
@@ -326,9 +326,9 @@ static void h_noresp(void *ud, const kapi_request *r, kapi_response *w)
 }
 
 static kv_list tokens = KV_LIST_INIT;
-static kapi_auth auth = {&tokens, kapi_stub_authn, kapi_stub_authz};
-static kapi_handlers handlers;
-static kapi_server *srv;
+static kubelet_auth auth = {&tokens, kubelet_stub_authn, kubelet_stub_authz};
+static kubelet_handlers handlers;
+static kubelet_server *srv;
 static int port;
 
 static int setup(void **state)
@@ -344,8 +344,8 @@ static int setup(void **state)
     handlers.pods = h_pods;
     handlers.container_logs = h_logs;
     handlers.stats_summary = h_noresp;
-    handlers.exec = rc_local_backend();
-    kapi_config cfg;
+    handlers.exec = kubelet_rc_local_backend();
+    kubelet_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.bind_addr = "127.0.0.1";
     cfg.port = 0;
@@ -357,10 +357,10 @@ static int setup(void **state)
     cfg.stream_create_timeout_ms = 4000;
     cfg.max_conns = 16;
     char err[256];
-    srv = kapi_server_start(&cfg, err, sizeof err);
+    srv = kubelet_server_start(&cfg, err, sizeof err);
     if (!srv)
         fail_msg("start: %s", err);
-    port = kapi_server_port(srv);
+    port = kubelet_server_port(srv);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return 0;
 }
@@ -368,7 +368,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    kapi_server_stop(srv);
+    kubelet_server_stop(srv);
     kv_free(&tokens);
     remove_pki();
     curl_global_cleanup();
@@ -589,40 +589,40 @@ typedef struct spdy_res {
     int rst;
 } spdy_res;
 
-static int sres_frame(void *ud, const spdy_frame *f)
+static int sres_frame(void *ud, const kubelet_spdy_frame *f)
 {
     spdy_res *r = ud;
     switch (f->type) {
-    case SPDY_SYN_REPLY:
+    case KUBELET_SPDY_SYN_REPLY:
         r->replies++;
         break;
-    case SPDY_DATA:
+    case KUBELET_SPDY_DATA:
         for (int i = 0; i < 5; i++) {
             if (r->ids[i] == f->stream_id) {
                 dynbuf_add(&r->out[i], f->data, f->len);
-                if (f->flags & SPDY_FLAG_FIN)
+                if (f->flags & KUBELET_SPDY_FLAG_FIN)
                     r->fin[i] = 1;
             }
         }
         break;
-    case SPDY_PING:
+    case KUBELET_SPDY_PING:
         r->pings++;
         break;
-    case SPDY_GOAWAY:
+    case KUBELET_SPDY_GOAWAY:
         r->goaway++;
         break;
-    case SPDY_RST_STREAM:
+    case KUBELET_SPDY_RST_STREAM:
         r->rst++;
         break;
     }
     return 0;
 }
 
-static void pump_spdy(tcli *c, spdy_decoder *d, spdy_res *r)
+static void pump_spdy(tcli *c, kubelet_spdy_decoder *d, spdy_res *r)
 {
     char err[200];
     if (c->in.len) {
-        if (spdy_decoder_feed(d, c->in.buf, c->in.len, sres_frame, r, err, sizeof err) < 0)
+        if (kubelet_spdy_decoder_feed(d, c->in.buf, c->in.len, sres_frame, r, err, sizeof err) < 0)
             fail_msg("client decoder: %s", err);
         dynbuf_reset(&c->in);
     }
@@ -662,8 +662,8 @@ static void spdy_exec(const char *query, int in, int out, int err, int tty, cons
     snprintf(want, sizeof want, "X-Stream-Protocol-Version: %s\r\n", want_proto);
     assert_non_null(strstr(head, want));
     free(head);
-    spdy_encoder *e = spdy_encoder_new();
-    spdy_decoder *d = spdy_decoder_new(0, 0);
+    kubelet_spdy_encoder *e = kubelet_spdy_encoder_new();
+    kubelet_spdy_decoder *d = kubelet_spdy_decoder_new(0, 0);
     dynbuf f;
     dynbuf_init(&f, 0);
     /* client-go order: error, stdin, stdout, stderr, resize; wait for each reply */
@@ -678,7 +678,7 @@ static void spdy_exec(const char *query, int in, int out, int err, int tty, cons
         kv_list h = KV_LIST_INIT;
         kv_add(&h, "streamType", types[k]);
         dynbuf_reset(&f);
-        assert_int_equal(spdy_encode_syn_stream(e, &f, id, 0, 0, 0, &h), 0);
+        assert_int_equal(kubelet_spdy_encode_syn_stream(e, &f, id, 0, 0, 0, &h), 0);
         kv_free(&h);
         r->ids[idx[k]] = id;
         cli_write(c, f.buf, f.len);
@@ -688,19 +688,19 @@ static void spdy_exec(const char *query, int in, int out, int err, int tty, cons
     }
     /* a ping is echoed */
     dynbuf_reset(&f);
-    spdy_encode_ping(&f, 1);
+    kubelet_spdy_encode_ping(&f, 1);
     cli_write(c, f.buf, f.len);
     if (tty) {
         dynbuf_reset(&f);
         const char *sz = "{\"Width\":100,\"Height\":40}\n";
-        spdy_encode_data(&f, r->ids[4], 0, sz, strlen(sz));
+        kubelet_spdy_encode_data(&f, r->ids[4], 0, sz, strlen(sz));
         cli_write(c, f.buf, f.len);
     }
     if (in) {
         dynbuf_reset(&f);
         if (stdin_data)
-            spdy_encode_data(&f, r->ids[0], 0, stdin_data, strlen(stdin_data));
-        spdy_encode_data(&f, r->ids[0], SPDY_FLAG_FIN, NULL, 0);
+            kubelet_spdy_encode_data(&f, r->ids[0], 0, stdin_data, strlen(stdin_data));
+        kubelet_spdy_encode_data(&f, r->ids[0], KUBELET_SPDY_FLAG_FIN, NULL, 0);
         cli_write(c, f.buf, f.len);
     }
     /* the ping is answered when it arrives before the command ends (always with stdin) */
@@ -708,8 +708,8 @@ static void spdy_exec(const char *query, int in, int out, int err, int tty, cons
     /* the server ends with GOAWAY and closes */
     SPDY_UNTIL(c, d, r, r->goaway >= 1);
     dynbuf_free(&f);
-    spdy_encoder_free(e);
-    spdy_decoder_free(d);
+    kubelet_spdy_encoder_free(e);
+    kubelet_spdy_decoder_free(d);
     cli_close(c);
 }
 
@@ -830,19 +830,19 @@ typedef struct ws_res {
 static int wres_msg(void *ud, int op, const uint8_t *p, size_t n)
 {
     ws_res *r = ud;
-    if (op == WSF_CLOSE) {
+    if (op == KUBELET_WS_CLOSE) {
         r->closed = 1;
         r->close_code = n >= 2 ? (uint16_t)(p[0] << 8 | p[1]) : 1005;
         return 0;
     }
-    if (op == WSF_PONG) {
+    if (op == KUBELET_WS_PONG) {
         r->pongs++;
         return 0;
     }
     r->msgs++;
     if (n == 0)
         return 0;
-    if (op == WSF_TEXT) {
+    if (op == KUBELET_WS_TEXT) {
         r->text++;
         int ch = p[0] - '0';
         unsigned char dec[4096];
@@ -880,23 +880,23 @@ static void ws_exec(const char *query, const char *proto, const char *stdin_data
     free(head);
     dynbuf f;
     dynbuf_init(&f, 0);
-    wsf_encode(&f, WSF_PING, 1, "hb", 2, MASK);
+    kubelet_ws_encode(&f, KUBELET_WS_PING, 1, "hb", 2, MASK);
     if (stdin_data) {
         size_t n = strlen(stdin_data);
         char *m = xmalloc(n + 1);
         m[0] = 0;
         memcpy(m + 1, stdin_data, n);
-        wsf_encode(&f, WSF_BINARY, 1, m, n + 1, MASK);
+        kubelet_ws_encode(&f, KUBELET_WS_BINARY, 1, m, n + 1, MASK);
         free(m);
     }
     if (close_signal)
-        wsf_encode(&f, WSF_BINARY, 1, "\xff\x00", 2, MASK);
+        kubelet_ws_encode(&f, KUBELET_WS_BINARY, 1, "\xff\x00", 2, MASK);
     cli_write(c, f.buf, f.len);
-    wsf_decoder *d = wsf_decoder_new(0, 0);
+    kubelet_ws_decoder *d = kubelet_ws_decoder_new(0, 0);
     char err[200];
     while (!r->closed) {
         if (c->in.len) {
-            if (wsf_decoder_feed(d, c->in.buf, c->in.len, wres_msg, r, err, sizeof err) < 0)
+            if (kubelet_ws_decoder_feed(d, c->in.buf, c->in.len, wres_msg, r, err, sizeof err) < 0)
                 fail_msg("ws client: %s", err);
             dynbuf_reset(&c->in);
             continue;
@@ -906,10 +906,10 @@ static void ws_exec(const char *query, const char *proto, const char *stdin_data
     }
     /* answer the close */
     dynbuf_reset(&f);
-    wsf_encode_close(&f, 1000, NULL, MASK);
+    kubelet_ws_encode_close(&f, 1000, NULL, MASK);
     SSL_write(c->ssl, f.buf, (int)f.len);
     dynbuf_free(&f);
-    wsf_decoder_free(d);
+    kubelet_ws_decoder_free(d);
     cli_close(c);
 }
 

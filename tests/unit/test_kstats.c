@@ -1,5 +1,5 @@
 /* provider/kubelet_stats.c: PodStats from an ECI metric record and the
- * /metrics/resource text of a Summary. provider/kubelet.c: the log
+ * /metrics/resource text of a Summary. provider/kubelet_handlers.c: the log
  * follower's line selection (prov_log_select). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "eci/types.h"
-#include "provider/kubelet.h"
+#include "provider/kubelet_handlers.h"
 
 static const char *POD = "{\"metadata\":{\"name\":\"web\",\"namespace\":\"default\",\"uid\":\"u-1\"},"
                          "\"spec\":{\"containers\":[{\"name\":\"nginx\"},{\"name\":\"side\"}]},"

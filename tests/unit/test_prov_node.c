@@ -9,7 +9,15 @@
 #include <string.h>
 
 #include "provider/config.h"
-#include "provider/node.h"
+#include "provider/podmap/node.h"
+
+/* The Node part of c, taken afresh at each call (tests change c between calls). */
+static const podmap_node_config *node_cfg(const prov_cfg *c)
+{
+    static podmap_node_config nc;
+    prov_cfg_node(c, &nc);
+    return &nc;
+}
 
 static void load_cfg(prov_cfg *c, const char *extra1, const char *extra2)
 {
@@ -68,8 +76,8 @@ static void test_node_object(void **state)
     (void)state;
     prov_cfg c;
     load_cfg(&c, "--node-labels=team=infra,type=override-not-allowed-here", "--port=10350");
-    prov_node_facts f = {.now = 1714564800, .version = "1.2.3"}; /* 2024-05-01T12:00:00Z */
-    cJSON *n = prov_node_build(&c, &f, NULL);
+    podmap_node_facts f = {.now = 1714564800, .version = "1.2.3"}; /* 2024-05-01T12:00:00Z */
+    cJSON *n = podmap_node_build(node_cfg(&c), &f, NULL);
     assert_string_equal(jstr(n, "apiVersion"), "v1");
     assert_string_equal(jstr(n, "kind"), "Node");
     assert_string_equal(jstr(n, "metadata|name"), "vk-eci");
@@ -93,7 +101,7 @@ static void test_node_object(void **state)
         if (!cJSON_IsString(v) || strcmp(v->valuestring, labels[i][1]) != 0)
             fail_msg("label %s", labels[i][0]);
     }
-    assert_string_equal(jstr(n, "metadata|annotations|" PROV_NODE_ANN_LABELS), "team,type");
+    assert_string_equal(jstr(n, "metadata|annotations|" PODMAP_NODE_ANN_LABELS), "team,type");
     const cJSON *taints = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(n, "spec"), "taints");
     assert_int_equal(cJSON_GetArraySize(taints), 1);
     assert_string_equal(jstr(cJSON_GetArrayItem(taints, 0), "key"), "virtual-kubelet.io/provider");
@@ -150,8 +158,8 @@ static void test_taint_none_and_hostname(void **state)
     (void)state;
     prov_cfg c;
     load_cfg(&c, "--node-taint=none", "--hostname-address=none");
-    prov_node_facts f = {.now = 1000};
-    cJSON *n = prov_node_build(&c, &f, NULL);
+    podmap_node_facts f = {.now = 1000};
+    cJSON *n = podmap_node_build(node_cfg(&c), &f, NULL);
     const cJSON *taints = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(n, "spec"), "taints");
     assert_int_equal(cJSON_GetArraySize(taints), 0);
     assert_null(jstr(n, "status|addresses|[type=Hostname]|address"));
@@ -167,14 +175,14 @@ static void test_transition_times(void **state)
     (void)state;
     prov_cfg c;
     load_cfg(&c, NULL, NULL);
-    prov_node_facts f = {.now = 1714564800};
-    cJSON *s1 = prov_node_status(&c, &f, NULL);
+    podmap_node_facts f = {.now = 1714564800};
+    cJSON *s1 = podmap_node_status(node_cfg(&c), &f, NULL);
     /* Later, nothing changed: heartbeat moves, transition stays. */
     f.now += 60;
-    cJSON *s2 = prov_node_status(&c, &f, s1);
+    cJSON *s2 = podmap_node_status(node_cfg(&c), &f, s1);
     assert_string_equal(jstr(s2, "conditions|[type=Ready]|lastHeartbeatTime"), "2024-05-01T12:01:00Z");
     assert_string_equal(jstr(s2, "conditions|[type=Ready]|lastTransitionTime"), "2024-05-01T12:00:00Z");
-    assert_false(prov_node_status_changed(s1, s2));
+    assert_false(podmap_node_status_changed(s1, s2));
     /* Not ready: Ready transitions, the others keep their times. */
     f.now += 60;
     f.not_ready = true;
@@ -183,18 +191,18 @@ static void test_transition_times(void **state)
     /* pass the whole Node as prev this time */
     cJSON *node = cJSON_CreateObject();
     cJSON_AddItemToObject(node, "status", cJSON_Duplicate(s2, 1));
-    cJSON *s3 = prov_node_status(&c, &f, node);
+    cJSON *s3 = podmap_node_status(node_cfg(&c), &f, node);
     assert_string_equal(jstr(s3, "conditions|[type=Ready]|status"), "False");
     assert_string_equal(jstr(s3, "conditions|[type=Ready]|reason"), "ECIUnreachable");
     assert_string_equal(jstr(s3, "conditions|[type=Ready]|message"), "DescribeContainerGroups failed: timeout");
     assert_string_equal(jstr(s3, "conditions|[type=Ready]|lastTransitionTime"), "2024-05-01T12:02:00Z");
     assert_string_equal(jstr(s3, "conditions|[type=MemoryPressure]|lastTransitionTime"), "2024-05-01T12:00:00Z");
-    assert_true(prov_node_status_changed(node, s3));
+    assert_true(podmap_node_status_changed(node, s3));
     /* Pressure flags. */
     f.not_ready = false;
     f.not_ready_reason = NULL;
     f.memory_pressure = f.pid_pressure = f.disk_pressure = f.network_unavailable = true;
-    cJSON *s4 = prov_node_status(&c, &f, s3);
+    cJSON *s4 = podmap_node_status(node_cfg(&c), &f, s3);
     assert_string_equal(jstr(s4, "conditions|[type=Ready]|reason"), "KubeletReady");
     assert_string_equal(jstr(s4, "conditions|[type=MemoryPressure]|status"), "True");
     assert_string_equal(jstr(s4, "conditions|[type=MemoryPressure]|reason"), "KubeletHasInsufficientMemory");
@@ -204,10 +212,10 @@ static void test_transition_times(void **state)
     /* A malformed previous object is ignored rather than trusted. */
     cJSON *junk = cJSON_Parse("{\"status\":{\"conditions\":[{\"type\":7},{\"type\":\"Ready\",\"status\":\"True\","
                               "\"lastTransitionTime\":5}]}}");
-    cJSON *s5 = prov_node_status(&c, &f, junk);
+    cJSON *s5 = podmap_node_status(node_cfg(&c), &f, junk);
     assert_string_equal(jstr(s5, "conditions|[type=Ready]|lastTransitionTime"), "2024-05-01T12:02:00Z");
     cJSON_Delete(junk);
-    cJSON *patch = prov_node_status_patch(s4);
+    cJSON *patch = podmap_node_status_patch(s4);
     assert_string_equal(jstr(patch, "status|phase"), "Running");
     cJSON_Delete(patch);
     cJSON_Delete(s1);
@@ -224,9 +232,9 @@ static void test_change_detection(void **state)
     (void)state;
     prov_cfg c;
     load_cfg(&c, "--capacity-from-usage", NULL);
-    prov_node_facts f = {.now = 100};
-    cJSON *a = prov_node_status(&c, &f, NULL);
-    assert_true(prov_node_status_changed(NULL, a));
+    podmap_node_facts f = {.now = 100};
+    cJSON *a = podmap_node_status(node_cfg(&c), &f, NULL);
+    assert_true(podmap_node_status_changed(NULL, a));
     /* The apiserver's copy may reorder conditions and add fields. */
     cJSON *b = cJSON_Duplicate(a, 1);
     cJSON *conds = cJSON_DetachItemFromObjectCaseSensitive(b, "conditions");
@@ -236,7 +244,7 @@ static void test_change_detection(void **state)
     cJSON_Delete(conds);
     cJSON_AddItemToObject(b, "conditions", rev);
     cJSON_AddItemToObject(b, "images", cJSON_CreateArray());
-    assert_false(prov_node_status_changed(a, b));
+    assert_false(podmap_node_status_changed(a, b));
     /* The apiserver returns canonical quantities and may add fields of its own. */
     cJSON *cap = cJSON_GetObjectItemCaseSensitive(b, "capacity");
     cJSON_ReplaceItemInObjectCaseSensitive(cap, "cpu", cJSON_CreateString("1k"));
@@ -246,44 +254,44 @@ static void test_change_detection(void **state)
     cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(b, "nodeInfo"), "swap", "x");
     cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(b, "conditions"),
                          cJSON_Parse("{\"type\":\"CustomCheck\",\"status\":\"True\"}"));
-    assert_false(prov_node_status_changed(b, a));
+    assert_false(podmap_node_status_changed(b, a));
     cJSON_ReplaceItemInObjectCaseSensitive(cap, "cpu", cJSON_CreateString("999"));
-    assert_true(prov_node_status_changed(b, a));
+    assert_true(podmap_node_status_changed(b, a));
     cJSON_ReplaceItemInObjectCaseSensitive(cap, "cpu", cJSON_CreateString("bogus"));
-    assert_true(prov_node_status_changed(b, a));
+    assert_true(podmap_node_status_changed(b, a));
     cJSON_ReplaceItemInObjectCaseSensitive(cap, "cpu", cJSON_CreateString("1000"));
-    assert_false(prov_node_status_changed(b, a));
+    assert_false(podmap_node_status_changed(b, a));
     /* Port and address changes count. */
     cJSON *c2 = cJSON_Duplicate(a, 1);
     cJSON_SetIntValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(c2, "daemonEndpoints"), "kubeletEndpoint"), "Port"), 1);
-    assert_true(prov_node_status_changed(a, c2));
+    assert_true(podmap_node_status_changed(a, c2));
     cJSON_Delete(c2);
     c2 = cJSON_Duplicate(a, 1);
     cJSON_DeleteItemFromArray(cJSON_GetObjectItemCaseSensitive(c2, "addresses"), 1);
-    assert_true(prov_node_status_changed(a, c2));
+    assert_true(podmap_node_status_changed(a, c2));
     cJSON_Delete(c2);
     /* Capacity from ListUsage. */
     f.usage_cpu = "64";
     f.usage_pods = "100";
-    cJSON *d = prov_node_status(&c, &f, a);
+    cJSON *d = podmap_node_status(node_cfg(&c), &f, a);
     assert_string_equal(jstr(d, "capacity|cpu"), "64");
     assert_string_equal(jstr(d, "allocatable|pods"), "100");
     assert_string_equal(jstr(d, "capacity|memory"), "4Ti");
-    assert_true(prov_node_status_changed(a, d));
+    assert_true(podmap_node_status_changed(a, d));
     /* Cadence. */
-    assert_true(prov_node_status_due(true, 1000, 1001, 60000));
-    assert_true(prov_node_status_due(false, 0, 1001, 60000));
-    assert_false(prov_node_status_due(false, 1000, 1059, 60000));
-    assert_true(prov_node_status_due(false, 1000, 1060, 60000));
-    assert_true(prov_node_status_due(false, 1000, 900, 60000));
+    assert_true(podmap_node_status_due(true, 1000, 1001, 60000));
+    assert_true(podmap_node_status_due(false, 0, 1001, 60000));
+    assert_false(podmap_node_status_due(false, 1000, 1059, 60000));
+    assert_true(podmap_node_status_due(false, 1000, 1060, 60000));
+    assert_true(podmap_node_status_due(false, 1000, 900, 60000));
     cJSON_Delete(a);
     cJSON_Delete(b);
     cJSON_Delete(d);
     prov_cfg_free(&c);
     /* usage is ignored when capacity_from_usage is off */
     load_cfg(&c, NULL, NULL);
-    cJSON *e = prov_node_status(&c, &f, NULL);
+    cJSON *e = podmap_node_status(node_cfg(&c), &f, NULL);
     assert_string_equal(jstr(e, "capacity|cpu"), "1000");
     cJSON_Delete(e);
     prov_cfg_free(&c);
@@ -294,10 +302,10 @@ static void test_meta_patch(void **state)
     (void)state;
     prov_cfg c;
     load_cfg(&c, "--node-labels=team=infra,old=1", NULL);
-    prov_node_facts f = {.now = 100};
-    cJSON *n = prov_node_build(&c, &f, NULL);
+    podmap_node_facts f = {.now = 100};
+    cJSON *n = podmap_node_build(node_cfg(&c), &f, NULL);
     /* What the bridge created needs no patch. */
-    assert_null(prov_node_meta_patch(&c, n));
+    assert_null(podmap_node_meta_patch(node_cfg(&c), n));
     /* Someone else's taint and label are kept; the bridge's change lands. */
     cJSON *md = cJSON_GetObjectItemCaseSensitive(n, "metadata");
     cJSON_AddStringToObject(md, "resourceVersion", "42");
@@ -306,7 +314,7 @@ static void test_meta_patch(void **state)
     cJSON_AddItemToArray(taints, cJSON_Parse("{\"key\":\"node.kubernetes.io/unreachable\",\"effect\":\"NoExecute\"}"));
     prov_cfg_free(&c);
     load_cfg(&c, "--node-labels=team=platform", "--node-taint=example.com/eci=yes:NoSchedule");
-    cJSON *p = prov_node_meta_patch(&c, n);
+    cJSON *p = podmap_node_meta_patch(node_cfg(&c), n);
     assert_non_null(p);
     assert_string_equal(jstr(p, "metadata|resourceVersion"), "42");
     assert_string_equal(jstr(p, "metadata|labels|team"), "platform");
@@ -314,8 +322,8 @@ static void test_meta_patch(void **state)
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "metadata"), "labels"), "old")));
     assert_null(cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "metadata"), "labels"), "other"));
-    assert_string_equal(jstr(p, "metadata|annotations|" PROV_NODE_ANN_LABELS), "team");
-    assert_string_equal(jstr(p, "metadata|annotations|" PROV_NODE_ANN_TAINT), "example.com/eci");
+    assert_string_equal(jstr(p, "metadata|annotations|" PODMAP_NODE_ANN_LABELS), "team");
+    assert_string_equal(jstr(p, "metadata|annotations|" PODMAP_NODE_ANN_TAINT), "example.com/eci");
     const cJSON *nt = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "spec"), "taints");
     assert_int_equal(cJSON_GetArraySize(nt), 2);
     assert_string_equal(jstr(cJSON_GetArrayItem(nt, 0), "key"), "node.kubernetes.io/unreachable");
@@ -325,7 +333,7 @@ static void test_meta_patch(void **state)
     /* Disabling the taint removes only the bridge's. */
     prov_cfg_free(&c);
     load_cfg(&c, "--node-labels=team=infra,old=1", "--node-taint=none");
-    p = prov_node_meta_patch(&c, n);
+    p = podmap_node_meta_patch(node_cfg(&c), n);
     nt = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "spec"), "taints");
     assert_int_equal(cJSON_GetArraySize(nt), 1);
     assert_string_equal(jstr(cJSON_GetArrayItem(nt, 0), "key"), "node.kubernetes.io/unreachable");
@@ -333,7 +341,7 @@ static void test_meta_patch(void **state)
     cJSON_Delete(p);
     /* A Node with nothing (created by someone else) gets everything. */
     cJSON *bare = cJSON_Parse("{\"metadata\":{\"name\":\"vk-eci\"}}");
-    p = prov_node_meta_patch(&c, bare);
+    p = podmap_node_meta_patch(node_cfg(&c), bare);
     assert_string_equal(jstr(p, "metadata|labels|type"), "virtual-kubelet");
     assert_null(cJSON_GetObjectItemCaseSensitive(p, "spec"));
     cJSON_Delete(p);
@@ -348,7 +356,7 @@ static void test_lease_and_times(void **state)
     prov_cfg c;
     load_cfg(&c, NULL, NULL);
     struct timespec ts = {1714564800, 123456789};
-    cJSON *l = prov_node_lease(&c, "uid-1", &ts);
+    cJSON *l = podmap_node_lease(node_cfg(&c), "uid-1", &ts);
     assert_string_equal(jstr(l, "apiVersion"), "coordination.k8s.io/v1");
     assert_string_equal(jstr(l, "kind"), "Lease");
     assert_string_equal(jstr(l, "metadata|name"), "vk-eci");
@@ -360,24 +368,24 @@ static void test_lease_and_times(void **state)
                                                       "leaseDurationSeconds")
                          ->valueint,
                      40);
-    assert_int_equal(prov_node_lease_renew_interval_ms(&c), 10000);
+    assert_int_equal(podmap_node_lease_renew_interval_ms(node_cfg(&c)), 10000);
     cJSON_Delete(l);
-    l = prov_node_lease(&c, NULL, &ts);
+    l = podmap_node_lease(node_cfg(&c), NULL, &ts);
     assert_null(jstr(l, "metadata|ownerReferences"));
     cJSON_Delete(l);
     char buf[40];
     struct timespec z = {0, 0};
-    prov_node_micro_time(&z, buf, sizeof buf);
+    podmap_node_micro_time(&z, buf, sizeof buf);
     assert_string_equal(buf, "1970-01-01T00:00:00.000000Z");
-    prov_node_time(0, buf, sizeof buf);
+    podmap_node_time(0, buf, sizeof buf);
     assert_string_equal(buf, "1970-01-01T00:00:00Z");
-    char *v = prov_node_kubelet_version("6c0d650-dirty");
+    char *v = podmap_node_kubelet_version("6c0d650-dirty");
     assert_string_equal(v, "v1.33.0-eci-kubelet-6c0d650-dirty");
     free(v);
-    v = prov_node_kubelet_version("1.0+build/7");
+    v = podmap_node_kubelet_version("1.0+build/7");
     assert_string_equal(v, "v1.33.0-eci-kubelet-1.0-build-7");
     free(v);
-    v = prov_node_kubelet_version(NULL);
+    v = podmap_node_kubelet_version(NULL);
     assert_true(strncmp(v, "v1.33.0-eci-kubelet-", 20) == 0);
     free(v);
     prov_cfg_free(&c);

@@ -1,4 +1,4 @@
-/* provider/status_map.c: every group and container state -> PodStatus,
+/* provider/podmap/status.c: every group and container state -> PodStatus,
  * conditions and their transition times, change detection, events. The ECI
  * side is decoded from response JSON with the real eci decoders. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "eci/codec.h"
-#include "provider/status_map.h"
+#include "provider/podmap/status.h"
 #include "util/xmalloc.h"
 
 static char *J(const char *s)
@@ -33,7 +33,7 @@ static cJSON *parse(const char *s)
     return o;
 }
 
-static const prov_st_ctx CTX = {"vk-eci", "192.168.0.10", "2026-01-01T00:00:00Z"};
+static const podmap_status_ctx CTX = {"vk-eci", "192.168.0.10", "2026-01-01T00:00:00Z"};
 
 #define POD_SPEC                                                                                   \
     "'spec':{'containers':[{'name':'app','image':'nginx:1','resources':{'limits':{'cpu':'1','memory':'1Gi'}}}]"
@@ -66,7 +66,7 @@ static cJSON *map(const cJSON *pod, const char *item)
 {
     eci_describe_cgs_resp r;
     group(item, &r);
-    cJSON *st = prov_st_from_group(pod, &r.groups[0], &CTX);
+    cJSON *st = podmap_status_from_group(pod, &r.groups[0], &CTX);
     eci_describe_cgs_resp_free(&r);
     return st;
 }
@@ -314,16 +314,16 @@ static void t_transitions(void **st)
     cJSON_ReplaceItemInObject(cJSON_GetArrayItem(conds, 0), "lastProbeTime", cJSON_CreateString("2030-01-01T00:00:00Z"));
     cJSON_AddStringToObject(cJSON_GetArrayItem(cJSON_GetObjectItem(again, "containerStatuses"), 0), "user", "x");
     cJSON_AddStringToObject(again, "resize", "Proposed"); /* not ours */
-    assert_int_equal(prov_st_changed(again, s), 0);
+    assert_int_equal(podmap_status_changed(again, s), 0);
     cJSON_ReplaceItemInObject(again, "podIP", cJSON_CreateString("10.9.9.9"));
-    assert_int_equal(prov_st_changed(again, s), 1);
-    assert_int_equal(prov_st_changed(NULL, s), 1);
-    assert_int_equal(prov_st_changed(NULL, NULL), 0);
+    assert_int_equal(podmap_status_changed(again, s), 1);
+    assert_int_equal(podmap_status_changed(NULL, s), 1);
+    assert_int_equal(podmap_status_changed(NULL, NULL), 0);
     /* feeding the new status back as the pod's status: a stable fixpoint */
     cJSON *pod2 = cJSON_Duplicate(pod, 1);
     cJSON_ReplaceItemInObject(pod2, "status", cJSON_Duplicate(s, 1));
     cJSON *s2 = map(pod2, running);
-    assert_int_equal(prov_st_changed(s, s2), 0);
+    assert_int_equal(podmap_status_changed(s, s2), 0);
     cJSON_Delete(s2);
     cJSON_Delete(pod2);
     cJSON_Delete(again);
@@ -366,7 +366,7 @@ static void t_status_api(void **st)
     eci_error err;
     memset(&err, 0, sizeof err);
     assert_int_equal(eci_decode_describe_status(j, &r, &err), 0);
-    cJSON *s = prov_st_from_status(pod, &r.items[0], &CTX);
+    cJSON *s = podmap_status_from_status(pod, &r.items[0], &CTX);
     want(s, "phase", "Running");
     want(s, "podIP", "10.0.0.7");
     want(s, "containerStatuses.0.imageID", "nginx@sha256:abc");
@@ -389,7 +389,7 @@ static void t_failed_pending(void **st)
                           "'containerID':'eci://eci-7/app','restartCount':3,"
                           "'state':{'running':{'startedAt':'2025-01-01T00:00:00Z'}}}],"
                           "'initContainerStatuses':[{'name':'i1','state':{'terminated':{'exitCode':0,'reason':'Completed'}}}]}");
-    cJSON *s = prov_st_failed(pod, "ContainerGroupNotFound", "the ECI container group eci-7 is gone", &CTX);
+    cJSON *s = podmap_status_failed(pod, "ContainerGroupNotFound", "the ECI container group eci-7 is gone", &CTX);
     want(s, "phase", "Failed");
     want(s, "reason", "ContainerGroupNotFound");
     want(s, "message", "the ECI container group eci-7 is gone");
@@ -404,12 +404,12 @@ static void t_failed_pending(void **st)
     cJSON_Delete(pod);
 
     pod = pod_with("", "");
-    s = prov_st_failed(pod, "ProviderFailed", "spec.volumes[0].hostPath: hostPath volumes cannot be used on ECI", &CTX);
+    s = podmap_status_failed(pod, "ProviderFailed", "spec.volumes[0].hostPath: hostPath volumes cannot be used on ECI", &CTX);
     want(s, "phase", "Failed");
     want(s, "reason", "ProviderFailed");
     want(s, "containerStatuses.0.state.waiting.reason", "ProviderFailed");
     cJSON_Delete(s);
-    s = prov_st_pending(pod, "CreateContainerConfigError", "configmap \"x\" not found", &CTX);
+    s = podmap_status_pending(pod, "CreateContainerConfigError", "configmap \"x\" not found", &CTX);
     want(s, "phase", "Pending");
     want(s, "containerStatuses.0.state.waiting.reason", "CreateContainerConfigError");
     want(s, "containerStatuses.0.state.waiting.message", "configmap \"x\" not found");
@@ -431,7 +431,7 @@ static void t_qos(void **st)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cJSON *p = parse(cases[i].spec);
-        assert_string_equal(prov_st_qos_class(p), cases[i].qos);
+        assert_string_equal(podmap_status_qos_class(p), cases[i].qos);
         cJSON_Delete(p);
     }
 }
@@ -442,7 +442,7 @@ static void t_events(void **st)
     cJSON *pod = pod_with("", "");
     eci_event ev = {3, "2019-03-29T10:38:50.734+08:00", "2019-03-29T10:40:00+08:00", "Pulling image",
                     "web", "Normal", "Pulling"};
-    cJSON *e = prov_st_event_from_eci(pod, "eci-1", &ev, &CTX);
+    cJSON *e = podmap_status_event_from_eci(pod, "eci-1", &ev, &CTX);
     want(e, "kind", "Event");
     want(e, "metadata.namespace", "shop");
     want(e, "involvedObject.kind", "Pod");
@@ -463,13 +463,13 @@ static void t_events(void **st)
     char *n1 = xstrdup(name);
     ev.count = 4;
     ev.last_timestamp = "garbage";
-    cJSON *e2 = prov_st_event_from_eci(pod, "eci-1", &ev, &CTX);
+    cJSON *e2 = podmap_status_event_from_eci(pod, "eci-1", &ev, &CTX);
     assert_string_equal(path_str(e2, "metadata.name"), n1);
     want(e2, "lastTimestamp", "2019-03-29T02:38:50Z");
     cJSON_Delete(e2);
     /* another event, another name */
     ev.reason = "Pulled";
-    e2 = prov_st_event_from_eci(pod, "eci-1", &ev, &CTX);
+    e2 = podmap_status_event_from_eci(pod, "eci-1", &ev, &CTX);
     assert_string_not_equal(path_str(e2, "metadata.name"), n1);
     cJSON_Delete(e2);
     free(n1);
@@ -481,7 +481,7 @@ static void t_events(void **st)
     k.reason = "OOMKilled";
     k.message = "Out of memory";
     k.metadata_name = "web.1861";
-    e = prov_st_event_from_k8s(pod, "eci-1", &k, &CTX);
+    e = podmap_status_event_from_k8s(pod, "eci-1", &k, &CTX);
     want(e, "type", "Warning");
     want(e, "count", "1");
     want(e, "firstTimestamp", "2026-01-01T00:00:00Z");
@@ -489,7 +489,7 @@ static void t_events(void **st)
     char big[3000];
     memset(big, 'm', sizeof big - 1);
     big[sizeof big - 1] = 0;
-    e = prov_st_event(pod, "k", "Odd", NULL, big, 0, NULL, NULL, &CTX);
+    e = podmap_status_event(pod, "k", "Odd", NULL, big, 0, NULL, NULL, &CTX);
     want(e, "type", "Normal");
     want(e, "reason", "ECIEvent");
     assert_int_equal(strlen(path_str(e, "message")), 1024);

@@ -1,4 +1,4 @@
-/* provider/translate*: a table of PodSpecs (JSON) -> expected flattened ECI
+/* provider/podmap/translate*: a table of PodSpecs (JSON) -> expected flattened ECI
  * parameters (through the eci encoder) and findings; every rejection path;
  * resource rounding; $(VAR) expansion; secrets never in findings; updates. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "eci/codec.h"
-#include "provider/translate.h"
+#include "provider/podmap/translate.h"
 #include "util/xmalloc.h"
 
 /* ------------------------------------------------------------ fixtures */
@@ -31,7 +31,7 @@ static char *J(const char *s)
 
 typedef struct fake {
     cJSON *store; /* {"cm":{..},"secret":{..},"services":{ns:[..]},"token":".."} */
-    int fail;     /* every call answers PROV_TR_RES_ERROR */
+    int fail;     /* every call answers PODMAP_RES_ERROR */
     int token_calls;
     char last_audience[64];
     long last_exp;
@@ -40,12 +40,12 @@ typedef struct fake {
 static int fake_get(fake *f, const char *kind, const char *name, cJSON **out)
 {
     if (f->fail)
-        return PROV_TR_RES_ERROR;
+        return PODMAP_RES_ERROR;
     const cJSON *o = cJSON_GetObjectItem(cJSON_GetObjectItem(f->store, kind), name);
     if (!o)
-        return PROV_TR_RES_NOT_FOUND;
+        return PODMAP_RES_NOT_FOUND;
     *out = cJSON_Duplicate(o, 1);
-    return PROV_TR_RES_OK;
+    return PODMAP_RES_OK;
 }
 
 static int get_cm(void *ctx, const char *ns, const char *name, cJSON **out)
@@ -67,25 +67,25 @@ static int get_token(void *ctx, const char *ns, const char *sa, const char *aud,
     (void)pod;
     fake *f = ctx;
     if (f->fail)
-        return PROV_TR_RES_ERROR;
+        return PODMAP_RES_ERROR;
     f->token_calls++;
     snprintf(f->last_audience, sizeof f->last_audience, "%s", aud ? aud : "(null)");
     f->last_exp = exp;
     const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(f->store, "token"));
     if (!t || strcmp(sa, "missing") == 0)
-        return PROV_TR_RES_NOT_FOUND;
+        return PODMAP_RES_NOT_FOUND;
     *tok = xstrdup(t);
-    return PROV_TR_RES_OK;
+    return PODMAP_RES_OK;
 }
 
 static int list_svc(void *ctx, const char *ns, cJSON **out)
 {
     fake *f = ctx;
     if (f->fail)
-        return PROV_TR_RES_ERROR;
+        return PODMAP_RES_ERROR;
     const cJSON *o = cJSON_GetObjectItem(cJSON_GetObjectItem(f->store, "services"), ns);
     *out = o ? cJSON_Duplicate(o, 1) : cJSON_CreateArray();
-    return PROV_TR_RES_OK;
+    return PODMAP_RES_OK;
 }
 
 static const char *STORE =
@@ -117,7 +117,7 @@ static const char *STORE =
     "          {'metadata':{'name':'headless'},'spec':{'clusterIP':'None','ports':[{'port':80}]}}]},"
     " 'token':'eyJhbGciOiJSUzI1NiJ9.tok.sig'}";
 
-static prov_tr_config CFG = {
+static podmap_config CFG = {
     .cluster_name = "c1",
     .node_name = "vk-eci",
     .region = "cn-hangzhou",
@@ -162,9 +162,9 @@ static cJSON *mkpod(const char *meta, const char *spec)
 }
 
 typedef struct run {
-    prov_tr_result r;
+    podmap_result r;
     kv_list kv;   /* encoder output */
-    kv_list flat; /* prov_tr_flatten output */
+    kv_list flat; /* podmap_flatten output */
     fake *f;
 } run;
 
@@ -178,18 +178,18 @@ static void translate(run *t, const char *meta, const char *spec)
 {
     memset(t, 0, sizeof *t);
     t->f = new_fake();
-    prov_tr_resolver res = {t->f, get_cm, get_secret, get_token, list_svc};
+    podmap_resolver res = {t->f, get_cm, get_secret, get_token, list_svc};
     cJSON *pod = mkpod(meta, spec);
-    prov_tr_translate(pod, &CFG, &res, &t->r);
+    podmap_translate(pod, &CFG, &res, &t->r);
     cJSON_Delete(pod);
     kv_init(&t->kv);
     kv_init(&t->flat);
-    if (t->r.outcome == PROV_TR_OK) {
+    if (t->r.outcome == PODMAP_OK) {
         eci_error err;
         memset(&err, 0, sizeof err);
         if (eci_encode_create_cg(&t->r.req, "cn-hangzhou", &t->kv, &err) != 0)
             fail_msg("encoder refused the request: %s", err.detail);
-        prov_tr_flatten(t->r.params, &t->flat);
+        podmap_flatten(t->r.params, &t->flat);
         /* The typed request encodes to exactly the parameter tree. */
         kv_list a = t->kv, b = t->flat;
         qsort(a.items, a.n, sizeof *a.items, kv_cmp);
@@ -208,7 +208,7 @@ static void translate(run *t, const char *meta, const char *spec)
 
 static void done(run *t)
 {
-    prov_tr_result_free(&t->r);
+    podmap_result_free(&t->r);
     kv_free(&t->kv);
     kv_free(&t->flat);
     free_fake(t->f);
@@ -230,16 +230,16 @@ static void absent(run *t, const char *k)
         fail_msg("unexpected parameter %s=%s", k, kv_get(&t->kv, k));
 }
 
-static const prov_tr_finding *finding(run *t, const char *fate, const char *path)
+static const podmap_finding *finding(run *t, const char *fate, const char *path)
 {
     for (size_t i = 0; i < t->r.nfindings; i++) {
-        const prov_tr_finding *f = &t->r.findings[i];
-        if (!strcmp(prov_tr_fate_name(f->fate), fate) && !strcmp(f->path, path))
+        const podmap_finding *f = &t->r.findings[i];
+        if (!strcmp(podmap_fate_name(f->fate), fate) && !strcmp(f->path, path))
             return f;
     }
     fprintf(stderr, "findings:\n");
     for (size_t i = 0; i < t->r.nfindings; i++)
-        fprintf(stderr, "  %s %s: %s\n", prov_tr_fate_name(t->r.findings[i].fate),
+        fprintf(stderr, "  %s %s: %s\n", podmap_fate_name(t->r.findings[i].fate),
                 t->r.findings[i].path, t->r.findings[i].message);
     fail_msg("no %s finding for %s", fate, path);
     return NULL;
@@ -248,7 +248,7 @@ static const prov_tr_finding *finding(run *t, const char *fate, const char *path
 static void no_findings(run *t)
 {
     for (size_t i = 0; i < t->r.nfindings; i++)
-        fail_msg("unexpected finding %s %s: %s", prov_tr_fate_name(t->r.findings[i].fate),
+        fail_msg("unexpected finding %s %s: %s", podmap_fate_name(t->r.findings[i].fate),
                  t->r.findings[i].path, t->r.findings[i].message);
 }
 
@@ -272,7 +272,7 @@ static void t_minimal(void **st)
     (void)st;
     run t;
     translate(&t, "", C1 "}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     no_findings(&t);
     want(&t, "RegionId", "cn-hangzhou");
     want(&t, "ContainerGroupName", "shop-web");
@@ -311,12 +311,12 @@ static void t_resources_rounded(void **st)
     (void)st;
     run t;
     translate(&t, "", C1 ",'resources':{'limits':{'cpu':'300m','memory':'700Mi'}}}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     want(&t, "Container.1.Cpu", "0.3");
     want(&t, "Container.1.Memory", "0.68359375");
     want(&t, "Cpu", "0.5");
     want(&t, "Memory", "1.0");
-    const prov_tr_finding *f = finding(&t, "adjusted", "spec.containers[*].resources");
+    const podmap_finding *f = finding(&t, "adjusted", "spec.containers[*].resources");
     assert_string_equal(f->type, "Normal");
     assert_string_equal(f->reason, "ResourcesRounded");
     assert_non_null(strstr(f->message, "0.5 vCPU / 1 GiB"));
@@ -348,20 +348,20 @@ static void t_resources_rounded(void **st)
 
     /* larger than the biggest spec */
     translate(&t, "", C1 ",'resources':{'limits':{'cpu':'100','memory':'8Gi'}}}]");
-    assert_int_equal(t.r.outcome, PROV_TR_REJECTED);
+    assert_int_equal(t.r.outcome, PODMAP_REJECTED);
     assert_string_equal(t.r.reason, "ProviderFailed");
     finding(&t, "rejected", "spec.containers[*].resources");
     done(&t);
 
     /* bad quantity */
     translate(&t, "", C1 ",'resources':{'limits':{'cpu':'lots'}}}]");
-    assert_int_equal(t.r.outcome, PROV_TR_REJECTED);
+    assert_int_equal(t.r.outcome, PODMAP_REJECTED);
     finding(&t, "rejected", "spec.containers[0].resources.limits.cpu");
     done(&t);
 
     /* GPU without a GPU instance type; extended resources ignored */
     translate(&t, "", C1 ",'resources':{'limits':{'nvidia.com/gpu':'1','example.com/foo':'2'}}}]");
-    assert_int_equal(t.r.outcome, PROV_TR_REJECTED);
+    assert_int_equal(t.r.outcome, PODMAP_REJECTED);
     finding(&t, "rejected", "spec.containers[0].resources.limits.nvidia.com/gpu");
     finding(&t, "ignored", "spec.containers[0].resources.limits.example.com/foo");
     done(&t);
@@ -369,7 +369,7 @@ static void t_resources_rounded(void **st)
     /* GPU with a GPU instance type */
     translate(&t, "'annotations':{'k8s.aliyun.com/eci-use-specs':'ecs.gn6i-c4g1.xlarge'}",
               C1 ",'resources':{'limits':{'nvidia.com/gpu':'1','cpu':'4','memory':'15Gi'}}}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     want(&t, "InstanceType", "ecs.gn6i-c4g1.xlarge");
     want(&t, "Container.1.Gpu", "1");
     absent(&t, "Cpu");
@@ -380,36 +380,36 @@ static void t_quantity_and_specs(void **st)
 {
     (void)st;
     double v;
-    assert_int_equal(prov_tr_parse_quantity("250m", &v), 0);
+    assert_int_equal(podmap_parse_quantity("250m", &v), 0);
     assert_true(v > 0.2499 && v < 0.2501);
-    assert_int_equal(prov_tr_parse_quantity("1.5Gi", &v), 0);
+    assert_int_equal(podmap_parse_quantity("1.5Gi", &v), 0);
     assert_true(v == 1.5 * 1024 * 1024 * 1024);
-    assert_int_equal(prov_tr_parse_quantity("1e3", &v), 0);
+    assert_int_equal(podmap_parse_quantity("1e3", &v), 0);
     assert_true(v == 1000);
-    assert_int_equal(prov_tr_parse_quantity("2E", &v), 0);
+    assert_int_equal(podmap_parse_quantity("2E", &v), 0);
     assert_true(v == 2e18);
-    assert_int_equal(prov_tr_parse_quantity("128974848", &v), 0);
-    assert_int_equal(prov_tr_parse_quantity("12Q", &v), -1);
-    assert_int_equal(prov_tr_parse_quantity("", &v), -1);
-    assert_int_equal(prov_tr_parse_quantity("1.2.3", &v), -1);
-    assert_int_equal(prov_tr_parse_quantity("inf", &v), -1);
-    assert_int_equal(prov_tr_parse_quantity("0x10", &v), -1);
+    assert_int_equal(podmap_parse_quantity("128974848", &v), 0);
+    assert_int_equal(podmap_parse_quantity("12Q", &v), -1);
+    assert_int_equal(podmap_parse_quantity("", &v), -1);
+    assert_int_equal(podmap_parse_quantity("1.2.3", &v), -1);
+    assert_int_equal(podmap_parse_quantity("inf", &v), -1);
+    assert_int_equal(podmap_parse_quantity("0x10", &v), -1);
     double c, m;
-    assert_int_equal(prov_tr_round_spec(0.1, 0.1, &c, &m), 0);
+    assert_int_equal(podmap_round_spec(0.1, 0.1, &c, &m), 0);
     assert_true(c == 0.25 && m == 0.5);
-    assert_int_equal(prov_tr_round_spec(1, 5, &c, &m), 0);
+    assert_int_equal(podmap_round_spec(1, 5, &c, &m), 0);
     assert_true(c == 1 && m == 8);
-    assert_int_equal(prov_tr_round_spec(1, 9, &c, &m), 0);
+    assert_int_equal(podmap_round_spec(1, 9, &c, &m), 0);
     assert_true(c == 2 && m == 16);
-    assert_int_equal(prov_tr_round_spec(2, 1, &c, &m), 0);
+    assert_int_equal(podmap_round_spec(2, 1, &c, &m), 0);
     assert_true(c == 2 && m == 1);
-    assert_int_equal(prov_tr_round_spec(3, 2, &c, &m), 0);
+    assert_int_equal(podmap_round_spec(3, 2, &c, &m), 0);
     assert_true(c == 4 && m == 4);
-    assert_int_equal(prov_tr_round_spec(9, 10, &c, &m), 0);
+    assert_int_equal(podmap_round_spec(9, 10, &c, &m), 0);
     assert_true(c == 12 && m == 12);
-    assert_int_equal(prov_tr_round_spec(64, 512, &c, &m), 0);
-    assert_int_equal(prov_tr_round_spec(64, 600, &c, &m), -1);
-    assert_int_equal(prov_tr_round_spec(65, 1, &c, &m), -1);
+    assert_int_equal(podmap_round_spec(64, 512, &c, &m), 0);
+    assert_int_equal(podmap_round_spec(64, 600, &c, &m), -1);
+    assert_int_equal(podmap_round_spec(65, 1, &c, &m), -1);
 }
 
 static void t_expand(void **st)
@@ -425,7 +425,7 @@ static void t_expand(void **st)
         {"$(A)$(A)", "zz"}, {"", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *r = prov_tr_expand(cases[i].in, &env);
+        char *r = podmap_expand(cases[i].in, &env);
         if (strcmp(r, cases[i].out))
             fail_msg("expand(%s) = %s, want %s", cases[i].in, r, cases[i].out);
         free(r);
@@ -462,7 +462,7 @@ static void t_env(void **st)
               "{'name':'CPU_M','valueFrom':{'resourceFieldRef':{'containerName':'app','resource':'limits.cpu','divisor':'1m'}}},"
               "{'name':'CPU','valueFrom':{'resourceFieldRef':{'resource':'limits.cpu'}}}"
               "]}], 'nodeName':'vk-eci','serviceAccountName':'builder'");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     const char *e = "Container.1.EnvironmentVar.";
     char k[96];
 #define ENV(i, key, val)                                   \
@@ -507,13 +507,13 @@ static void t_env_errors(void **st)
     run t;
     /* missing ConfigMap: wait, as kubelet does */
     translate(&t, "", C1 ",'env':[{'name':'X','valueFrom':{'configMapKeyRef':{'name':'gone','key':'k'}}}]}]");
-    assert_int_equal(t.r.outcome, PROV_TR_WAIT);
+    assert_int_equal(t.r.outcome, PODMAP_WAIT);
     assert_string_equal(t.r.reason, "CreateContainerConfigError");
     assert_non_null(strstr(t.r.message, "gone"));
     done(&t);
     /* missing key */
     translate(&t, "", C1 ",'env':[{'name':'X','valueFrom':{'configMapKeyRef':{'name':'app','key':'k'}}}]}]");
-    assert_int_equal(t.r.outcome, PROV_TR_WAIT);
+    assert_int_equal(t.r.outcome, PODMAP_WAIT);
     assert_non_null(strstr(t.r.message, "couldn't find key k"));
     done(&t);
     /* resolver failure: retry */
@@ -521,11 +521,11 @@ static void t_env_errors(void **st)
     {
         fake *f = new_fake();
         f->fail = 1;
-        prov_tr_resolver res = {f, get_cm, get_secret, get_token, list_svc};
+        podmap_resolver res = {f, get_cm, get_secret, get_token, list_svc};
         cJSON *pod = mkpod("", C1 ",'envFrom':[{'secretRef':{'name':'db'}}]}]");
-        assert_int_equal(prov_tr_translate(pod, &CFG, &res, &t.r), PROV_TR_WAIT);
+        assert_int_equal(podmap_translate(pod, &CFG, &res, &t.r), PODMAP_WAIT);
         assert_string_equal(t.r.reason, "ProviderRetry");
-        prov_tr_result_free(&t.r);
+        podmap_result_free(&t.r);
         cJSON_Delete(pod);
         free_fake(f);
     }
@@ -535,10 +535,10 @@ static void t_env_errors(void **st)
               "{'name':'X','valueFrom':{'fieldRef':{'fieldPath':'metadata.generation'}}},"
               "{'name':'BLOB','valueFrom':{'secretKeyRef':{'name':'long','key':'blob'}}},"
               "{'name':'R','valueFrom':{'resourceFieldRef':{'resource':'limits.gpu'}}}]}]");
-    assert_int_equal(t.r.outcome, PROV_TR_REJECTED);
+    assert_int_equal(t.r.outcome, PODMAP_REJECTED);
     finding(&t, "rejected", "spec.containers[0].env[0]");
     finding(&t, "rejected", "spec.containers[0].env[1]");
-    const prov_tr_finding *f = finding(&t, "rejected", "spec.containers[0].env[2]");
+    const podmap_finding *f = finding(&t, "rejected", "spec.containers[0].env[2]");
     assert_non_null(strstr(f->message, "300 characters"));
     finding(&t, "rejected", "spec.containers[0].env[3]");
     no_secret_text(&t, "AAAAAAAAAA");
@@ -555,7 +555,7 @@ static void t_env_from(void **st)
               "{'configMapRef':{'name':'app'},'prefix':'APP_'},"
               "{'secretRef':{'name':'db'}},{'secretRef':{'name':'zzz','optional':true}}],"
               "'env':[{'name':'APP_LEVEL','value':'override'}]}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     /* sorted keys, invalid ones skipped; env overrides envFrom in place */
     want(&t, "Container.1.EnvironmentVar.1.Key", "LEVEL");
     want(&t, "Container.1.EnvironmentVar.2.Key", "URL");
@@ -568,7 +568,7 @@ static void t_env_from(void **st)
     want(&t, "Container.1.EnvironmentVar.7.Key", "user");
     want(&t, "Container.1.EnvironmentVar.7.Value", "admin");
     want(&t, "Container.1.EnvironmentVar.8.Key", "KUBERNETES_SERVICE_HOST");
-    const prov_tr_finding *f = finding(&t, "ignored", "spec.containers[0].envFrom[0]");
+    const podmap_finding *f = finding(&t, "ignored", "spec.containers[0].envFrom[0]");
     assert_string_equal(f->reason, "InvalidEnvironmentVariableNames");
     assert_non_null(strstr(f->message, "1abc"));
     f = finding(&t, "ignored", "spec.containers[0].envFrom[1]");
@@ -582,7 +582,7 @@ static void t_service_links(void **st)
     (void)st;
     run t;
     translate(&t, "", C1 ",'env':[{'name':'REDIS_MAIN_SERVICE_HOST','value':'mine'}]}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     want(&t, "Container.1.EnvironmentVar.1.Key", "REDIS_MAIN_SERVICE_HOST");
     want(&t, "Container.1.EnvironmentVar.1.Value", "mine");
     /* service variables follow, never overriding the container's own */
@@ -608,14 +608,14 @@ static void t_command_limits(void **st)
     /* 12 args with a command: folded into Command */
     translate(&t, "",
               C1 ",'command':['run'],'args':['1','2','3','4','5','6','7','8','9','10','11','12']}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     finding(&t, "adjusted", "spec.containers[0]");
     want(&t, "Container.1.Command.13", "12");
     absent(&t, "Container.1.Arg.1");
     done(&t);
     /* 11 args and no command: cannot fit */
     translate(&t, "", C1 ",'args':['1','2','3','4','5','6','7','8','9','10','11']}]");
-    assert_int_equal(t.r.outcome, PROV_TR_REJECTED);
+    assert_int_equal(t.r.outcome, PODMAP_REJECTED);
     finding(&t, "rejected", "spec.containers[0]");
     done(&t);
     /* a long script moves to Arg */
@@ -625,7 +625,7 @@ static void t_command_limits(void **st)
     char *spec = xasprintf(C1 ",'command':['sh','-c','%s']}]", big);
     translate(&t, "", spec);
     free(spec);
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     want(&t, "Container.1.Command.2", "-c");
     want(&t, "Container.1.Arg.1", big);
     done(&t);
@@ -659,7 +659,7 @@ static void t_volumes(void **st)
               "{'name':'share','mountPath':'/data','subPath':'web','mountPropagation':'HostToContainer'},"
               "{'name':'scratch','mountPath':'/scratch','subPathExpr':'$(POD)'}],"
               "'env':[{'name':'POD','valueFrom':{'fieldRef':{'fieldPath':'metadata.name'}}}]}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     want(&t, "Volume.1.Name", "cfg");
     want(&t, "Volume.1.Type", "ConfigFileVolume");
     want(&t, "Volume.1.ConfigFileVolume.DefaultMode", "256");
@@ -726,8 +726,8 @@ static void t_volume_rejections(void **st)
               "{'name':'pr','projected':{'sources':[{'clusterTrustBundle':{'signerName':'x'}}]}}],"
               C1 ",'volumeMounts':[{'name':'h','mountPath':'/h'},{'name':'missing','mountPath':'/m'}],"
               "'volumeDevices':[{'name':'p','devicePath':'/dev/x'}]}]");
-    assert_int_equal(t.r.outcome, PROV_TR_REJECTED);
-    const prov_tr_finding *f = finding(&t, "rejected", "spec.volumes[0].hostPath");
+    assert_int_equal(t.r.outcome, PODMAP_REJECTED);
+    const podmap_finding *f = finding(&t, "rejected", "spec.volumes[0].hostPath");
     assert_string_equal(f->message, "spec.volumes[0].hostPath: hostPath volumes cannot be used on ECI");
     finding(&t, "rejected", "spec.volumes[1].persistentVolumeClaim");
     finding(&t, "rejected", "spec.volumes[2].csi");
@@ -740,12 +740,12 @@ static void t_volume_rejections(void **st)
 
     /* missing ConfigMap for a volume: wait; optional: empty dir */
     translate(&t, "", "'volumes':[{'name':'v','configMap':{'name':'nope'}}]," C1 "}]");
-    assert_int_equal(t.r.outcome, PROV_TR_WAIT);
+    assert_int_equal(t.r.outcome, PODMAP_WAIT);
     done(&t);
     /* no token for the service account: wait */
     translate(&t, "", "'serviceAccountName':'missing','volumes':[{'name':'v','projected':{'sources':["
                       "{'serviceAccountToken':{'path':'token','audience':'vault'}}]}}]," C1 "}]");
-    assert_int_equal(t.r.outcome, PROV_TR_WAIT);
+    assert_int_equal(t.r.outcome, PODMAP_WAIT);
     assert_string_equal(t.f->last_audience, "vault");
     done(&t);
     /* too large a file */
@@ -757,12 +757,12 @@ static void t_volume_rejections(void **st)
         bigv[33000] = 0;
         cJSON_AddStringToObject(cJSON_GetObjectItem(cm, "data"), "big", bigv);
         free(bigv);
-        prov_tr_resolver res = {fk, get_cm, get_secret, get_token, list_svc};
+        podmap_resolver res = {fk, get_cm, get_secret, get_token, list_svc};
         cJSON *pod = mkpod("", "'volumes':[{'name':'v','configMap':{'name':'files'}}]," C1 "}]");
-        prov_tr_result r;
-        assert_int_equal(prov_tr_translate(pod, &CFG, &res, &r), PROV_TR_REJECTED);
+        podmap_result r;
+        assert_int_equal(podmap_translate(pod, &CFG, &res, &r), PODMAP_REJECTED);
         assert_non_null(strstr(r.message, "32 KiB"));
-        prov_tr_result_free(&r);
+        podmap_result_free(&r);
         cJSON_Delete(pod);
         free_fake(fk);
     }
@@ -780,7 +780,7 @@ static void t_probes_hooks(void **st)
               "'startupProbe':{'exec':{'command':['true']},'periodSeconds':5,'failureThreshold':30},"
               "'lifecycle':{'postStart':{'httpGet':{'path':'/start','port':8080,'host':'10.0.0.1','httpHeaders':[{'name':'X-A','value':'1'}]}},"
               "  'preStop':{'exec':{'command':['/bin/sh','-c','sleep 5']}}}}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     want(&t, "Container.1.Port.1.Port", "8080");
     want(&t, "Container.1.Port.1.Protocol", "TCP");
     want(&t, "Container.1.Port.2.Protocol", "UDP");
@@ -807,7 +807,7 @@ static void t_probes_hooks(void **st)
     done(&t);
 
     translate(&t, "", C1 ",'startupProbe':{'tcpSocket':{'port':80}}}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     assert_string_equal(finding(&t, "ignored", "spec.containers[0].startupProbe")->reason, "StartupProbeIgnored");
     absent(&t, "Container.1.LivenessProbe.InitialDelaySeconds");
     done(&t);
@@ -817,7 +817,7 @@ static void t_probes_hooks(void **st)
               "'readinessProbe':{'httpGet':{'port':'nope'}},"
               "'lifecycle':{'preStop':{'sleep':{'seconds':7}}},"
               "'ports':[{'containerPort':80,'protocol':'SCTP'}]}]");
-    assert_int_equal(t.r.outcome, PROV_TR_REJECTED);
+    assert_int_equal(t.r.outcome, PODMAP_REJECTED);
     finding(&t, "ignored", "spec.containers[0].livenessProbe.grpc");
     finding(&t, "rejected", "spec.containers[0].readinessProbe.httpGet.port");
     finding(&t, "adjusted", "spec.containers[0].lifecycle.preStop.sleep");
@@ -840,7 +840,7 @@ static void t_security(void **st)
               "'shareProcessNamespace':true,'activeDeadlineSeconds':600,'terminationGracePeriodSeconds':45,"
               "'restartPolicy':'OnFailure','hostAliases':[{'ip':'1.2.3.4','hostnames':['a.local','b.local']}],"
               "'hostname':'box','subdomain':'grp','setHostnameAsFQDN':true");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     want(&t, "Container.1.SecurityContext.RunAsUser", "1000");
     want(&t, "InitContainer.1.SecurityContext.RunAsUser", "0");
     want(&t, "Container.1.SecurityContextRunAsGroup", "3000");
@@ -879,7 +879,7 @@ static void t_security(void **st)
               "'initContainers':[{'name':'side','image':'envoy','restartPolicy':'Always'}],"
               C1 ",'securityContext':{'privileged':true,'capabilities':{'add':['SYS_ADMIN']}}}],"
               "'os':{'name':'windows'},'resourceClaims':[{'name':'gpu'}]");
-    assert_int_equal(t.r.outcome, PROV_TR_REJECTED);
+    assert_int_equal(t.r.outcome, PODMAP_REJECTED);
     finding(&t, "rejected", "spec.hostNetwork");
     finding(&t, "rejected", "spec.hostPID");
     finding(&t, "rejected", "spec.hostIPC");
@@ -898,7 +898,7 @@ static void t_pull_secrets(void **st)
     run t;
     translate(&t, "",
               "'imagePullSecrets':[{'name':'pull'},{'name':'legacy'},{'name':'absent'},{'name':'tls'}]," C1 "}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     want(&t, "ImageRegistryCredential.1.Server", "registry.example.com");
     want(&t, "ImageRegistryCredential.1.UserName", "user");
     want(&t, "ImageRegistryCredential.1.Password", "hunter2");
@@ -934,7 +934,7 @@ static void t_annotations(void **st)
               "'k8s.aliyun.com/eci-custom-tags':'env:prod,team:blue',"
               "'k8s.aliyun.com/eci-something-new':'x'}",
               C1 ",'resources':{'limits':{'cpu':'1'}}}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     want(&t, "InstanceType", "2-4Gi,ecs.c6.large");
     absent(&t, "Cpu");
     want(&t, "SpotStrategy", "SpotWithPriceLimit");
@@ -976,7 +976,7 @@ static void t_annotations(void **st)
         char *meta = xasprintf("'annotations':{'k8s.aliyun.com/%s':'%s'}", bad[i][0], bad[i][1]);
         translate(&t, meta, C1 "}]");
         free(meta);
-        if (t.r.outcome != PROV_TR_REJECTED)
+        if (t.r.outcome != PODMAP_REJECTED)
             fail_msg("annotation %s=%s was not rejected", bad[i][0], bad[i][1]);
         char path[160];
         snprintf(path, sizeof path, "metadata.annotations['k8s.aliyun.com/%s']", bad[i][0]);
@@ -987,10 +987,10 @@ static void t_annotations(void **st)
     /* EIP id plus auto EIP conflict; price limit without the strategy */
     translate(&t, "'annotations':{'k8s.aliyun.com/eci-eip-instanceid':'eip-1','k8s.aliyun.com/eci-with-eip':'true'}",
               C1 "}]");
-    assert_int_equal(t.r.outcome, PROV_TR_REJECTED);
+    assert_int_equal(t.r.outcome, PODMAP_REJECTED);
     done(&t);
     translate(&t, "'annotations':{'k8s.aliyun.com/eci-spot-price-limit':'0.5'}", C1 "}]");
-    assert_int_equal(t.r.outcome, PROV_TR_REJECTED);
+    assert_int_equal(t.r.outcome, PODMAP_REJECTED);
     done(&t);
 }
 
@@ -1022,70 +1022,70 @@ static void t_dns(void **st)
 
     /* no cluster DNS configured */
     memset(&t, 0, sizeof t);
-    prov_tr_config cfg = CFG;
+    podmap_config cfg = CFG;
     cfg.cluster_dns = NULL;
     cJSON *pod = mkpod("", C1 "}]");
-    assert_int_equal(prov_tr_translate(pod, &cfg, NULL, &t.r), PROV_TR_OK);
+    assert_int_equal(podmap_translate(pod, &cfg, NULL, &t.r), PODMAP_OK);
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(t.r.params, "DnsPolicy")), "Default");
     assert_int_equal(t.r.nfindings, 1);
     assert_string_equal(t.r.findings[0].path, "spec.dnsPolicy");
-    prov_tr_result_free(&t.r);
+    podmap_result_free(&t.r);
     /* cluster DNS as a list */
     const char *servers[] = {"10.0.0.10", "10.0.0.11"};
     cfg.cluster_dns_list = servers;
     cfg.n_cluster_dns = 2;
     cfg.cluster_domain = "corp.example";
-    assert_int_equal(prov_tr_translate(pod, &cfg, NULL, &t.r), PROV_TR_OK);
+    assert_int_equal(podmap_translate(pod, &cfg, NULL, &t.r), PODMAP_OK);
     assert_int_equal(t.r.nfindings, 0);
     assert_string_equal(t.r.req.dns_policy, "None");
     assert_int_equal(t.r.req.dns_nameservers.n, 2);
     assert_string_equal(t.r.req.dns_nameservers.v[1], "10.0.0.11");
     assert_string_equal(t.r.req.dns_searches.v[0], "shop.svc.corp.example");
-    prov_tr_result_free(&t.r);
-    prov_tr_result_free(&t.r); /* idempotent */
-    prov_tr_result_free(NULL);
+    podmap_result_free(&t.r);
+    podmap_result_free(&t.r); /* idempotent */
+    podmap_result_free(NULL);
     cJSON_Delete(pod);
 }
 
 static void t_names(void **st)
 {
     (void)st;
-    char *n = prov_tr_group_name("default", "nginx");
+    char *n = podmap_group_name("default", "nginx");
     assert_string_equal(n, "default-nginx");
     free(n);
-    n = prov_tr_group_name("ns", "a.b.c");
+    n = podmap_group_name("ns", "a.b.c");
     assert_int_equal(strncmp(n, "ns-a-b-c-", 9), 0);
     assert_int_equal(strlen(n), 17);
     free(n);
     char longname[260];
     memset(longname, 'x', 253);
     longname[253] = 0;
-    n = prov_tr_group_name("team-a", longname);
+    n = podmap_group_name("team-a", longname);
     assert_true(strlen(n) <= 128);
-    char *n2 = prov_tr_group_name("team-a", longname);
+    char *n2 = podmap_group_name("team-a", longname);
     assert_string_equal(n, n2);
     free(n2);
     longname[252] = 'y';
-    n2 = prov_tr_group_name("team-a", longname);
+    n2 = podmap_group_name("team-a", longname);
     assert_string_not_equal(n, n2);
     free(n2);
     free(n);
     for (const char *p = "abc"; *p; p++) {
         (void)p;
     }
-    char *v = prov_tr_tag_value(longname);
+    char *v = podmap_tag_value(longname);
     assert_true(strlen(v) <= 128);
     free(v);
-    v = prov_tr_tag_value("acs:thing");
+    v = podmap_tag_value("acs:thing");
     assert_int_not_equal(strncmp(v, "acs:", 4), 0);
     free(v);
-    v = prov_tr_tag_value("see http://x");
+    v = podmap_tag_value("see http://x");
     assert_null(strstr(v, "http://"));
     free(v);
-    v = prov_tr_client_token("0f0e0d0c-1111-2222-3333-444455556666");
+    v = podmap_client_token("0f0e0d0c-1111-2222-3333-444455556666");
     assert_string_equal(v, "0f0e0d0c-1111-2222-3333-444455556666");
     free(v);
-    v = prov_tr_client_token("ünïcode");
+    v = podmap_client_token("ünïcode");
     assert_int_equal(strncmp(v, "uid-", 4), 0);
     free(v);
 
@@ -1093,20 +1093,20 @@ static void t_names(void **st)
     run t;
     cJSON *pod = mkpod("", C1 "}]");
     cJSON_ReplaceItemInObject(cJSON_GetObjectItem(pod, "metadata"), "name", cJSON_CreateString(longname));
-    prov_tr_translate(pod, &CFG, NULL, &t.r);
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    podmap_translate(pod, &CFG, NULL, &t.r);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     assert_true(strlen(t.r.req.container_group_name) <= 128);
     assert_true(strlen(t.r.req.tags[3].value) <= 128);
     assert_string_equal(t.r.req.tags[4].value, "0f0e0d0c-1111-2222-3333-444455556666");
     assert_true(strlen(t.r.req.host_name) <= 63);
-    prov_tr_result_free(&t.r);
+    podmap_result_free(&t.r);
     cJSON_Delete(pod);
 }
 
 static void t_shape_errors(void **st)
 {
     (void)st;
-    prov_tr_result r;
+    podmap_result r;
     const char *docs[] = {
         "{}", "[]", "{'metadata':{'name':'x'}}", "{'metadata':{'name':'x','uid':'u'},'spec':{}}",
         "{'metadata':{'name':'x','uid':'u'},'spec':{'containers':[{}]}}",
@@ -1117,14 +1117,14 @@ static void t_shape_errors(void **st)
         char *j = J(docs[i]);
         cJSON *pod = cJSON_Parse(j);
         free(j);
-        assert_int_equal(prov_tr_translate(pod, &CFG, NULL, &r), PROV_TR_REJECTED);
+        assert_int_equal(podmap_translate(pod, &CFG, NULL, &r), PODMAP_REJECTED);
         assert_non_null(r.message);
         assert_null(r.params);
-        prov_tr_result_free(&r);
+        podmap_result_free(&r);
         cJSON_Delete(pod);
     }
-    assert_int_equal(prov_tr_translate(NULL, &CFG, NULL, &r), PROV_TR_REJECTED);
-    prov_tr_result_free(&r);
+    assert_int_equal(podmap_translate(NULL, &CFG, NULL, &r), PODMAP_REJECTED);
+    podmap_result_free(&r);
 
     run t;
     translate(&t, "", "'containers':[{'name':'a','image':'x'},{'name':'b','image':'x'},{'name':'c','image':'x'},"
@@ -1139,7 +1139,7 @@ static void t_shape_errors(void **st)
                       "'livenessProbe':{'exec':{'command':['true']},'newTiming':3},"
                       "'volumeMounts':[{'name':'v','mountPath':'/v','newMode':'x'}]}],"
                       "'volumes':[{'name':'v','emptyDir':{}}]");
-    assert_int_equal(t.r.outcome, PROV_TR_OK);
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     finding(&t, "ignored", "spec.futureField");
     finding(&t, "ignored", "spec.runtimeClassName");
     finding(&t, "ignored", "spec.ephemeralContainers");
@@ -1157,17 +1157,17 @@ static void t_update(void **st)
 {
     (void)st;
     fake *f = new_fake();
-    prov_tr_resolver res = {f, get_cm, get_secret, get_token, list_svc};
+    podmap_resolver res = {f, get_cm, get_secret, get_token, list_svc};
     cJSON *a = mkpod("", "'imagePullSecrets':[{'name':'pull'}],'initContainers':[{'name':'i','image':'busybox:1'}]," C1 "}]");
     cJSON *b = mkpod("", "'imagePullSecrets':[{'name':'pull'}],'initContainers':[{'name':'i','image':'busybox:1'}]," C1 "}]");
     eci_update_cg_req req;
     char *msg = NULL;
-    assert_int_equal(prov_tr_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PROV_TR_UPD_NONE);
+    assert_int_equal(podmap_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PODMAP_UPD_NONE);
     assert_null(msg);
     cJSON_SetValuestring(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "spec"),
                                                                                      "containers"), 0), "image"),
                          "nginx:1.26");
-    assert_int_equal(prov_tr_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PROV_TR_UPD_IMAGES);
+    assert_int_equal(podmap_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PODMAP_UPD_IMAGES);
     kv_list kv = KV_LIST_INIT;
     eci_error err;
     memset(&err, 0, sizeof err);
@@ -1185,13 +1185,13 @@ static void t_update(void **st)
     eci_update_cg_req_free(&req);
     /* the same change gives the same token, another change another */
     char *tok1 = NULL;
-    prov_tr_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg);
+    podmap_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg);
     tok1 = xstrdup(req.client_token);
     eci_update_cg_req_free(&req);
     cJSON_SetValuestring(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "spec"),
                                                                                      "containers"), 0), "image"),
                          "nginx:1.27");
-    prov_tr_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg);
+    podmap_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg);
     assert_string_not_equal(tok1, req.client_token);
     free(tok1);
     eci_update_cg_req_free(&req);
@@ -1199,14 +1199,14 @@ static void t_update(void **st)
     cJSON_SetValuestring(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "spec"),
                                                                                      "containers"), 0), "image"),
                          "");
-    assert_int_equal(prov_tr_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PROV_TR_UPD_REJECTED);
+    assert_int_equal(podmap_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PODMAP_UPD_REJECTED);
     assert_non_null(msg);
     free(msg);
     msg = NULL;
     /* activeDeadlineSeconds change: nothing to call, but said */
     cJSON_Delete(b);
     b = mkpod("", "'activeDeadlineSeconds':30,'imagePullSecrets':[{'name':'pull'}],'initContainers':[{'name':'i','image':'busybox:1'}]," C1 "}]");
-    assert_int_equal(prov_tr_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PROV_TR_UPD_NONE);
+    assert_int_equal(podmap_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PODMAP_UPD_NONE);
     assert_non_null(msg);
     free(msg);
     cJSON_Delete(a);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "provider/remotecommand.h"
+#include "provider/kubelet/remotecommand.h"
 #include "util/dynbuf.h"
 
 static void test_negotiate(void **state)
@@ -20,36 +20,36 @@ static void test_negotiate(void **state)
     (void)state;
     kv_list h = KV_LIST_INIT;
     int present;
-    assert_null(rc_negotiate_spdy(&h, &present));
+    assert_null(kubelet_rc_negotiate_spdy(&h, &present));
     assert_int_equal(present, 0);
     kv_add(&h, "X-Stream-Protocol-Version", "v5.channel.k8s.io");
     kv_add(&h, "x-stream-protocol-version", "v4.channel.k8s.io, v3.channel.k8s.io");
     kv_add(&h, "X-Stream-Protocol-Version", "channel.k8s.io");
-    assert_string_equal(rc_negotiate_spdy(&h, &present), "v4.channel.k8s.io");
+    assert_string_equal(kubelet_rc_negotiate_spdy(&h, &present), "v4.channel.k8s.io");
     kv_free(&h);
     kv_add(&h, "X-Stream-Protocol-Version", "v9.channel.k8s.io");
-    assert_null(rc_negotiate_spdy(&h, &present));
+    assert_null(kubelet_rc_negotiate_spdy(&h, &present));
     assert_int_equal(present, 1);
     kv_free(&h);
-    rc_proto p;
+    kubelet_rc_proto p;
     int b64;
-    assert_int_equal(rc_proto_parse("v4.base64.channel.k8s.io", &p, &b64), 0);
-    assert_int_equal(p, RC_PROTO_V4);
+    assert_int_equal(kubelet_rc_proto_parse("v4.base64.channel.k8s.io", &p, &b64), 0);
+    assert_int_equal(p, KUBELET_RC_PROTO_V4);
     assert_int_equal(b64, 1);
-    assert_int_equal(rc_proto_parse("", &p, &b64), 0);
-    assert_int_equal(p, RC_PROTO_V1);
-    assert_int_equal(rc_proto_parse("nope", &p, &b64), -1);
+    assert_int_equal(kubelet_rc_proto_parse("", &p, &b64), 0);
+    assert_int_equal(p, KUBELET_RC_PROTO_V1);
+    assert_int_equal(kubelet_rc_proto_parse("nope", &p, &b64), -1);
     size_t n;
-    assert_string_equal(rc_spdy_protocols(&n)[0], "v4.channel.k8s.io");
+    assert_string_equal(kubelet_rc_spdy_protocols(&n)[0], "v4.channel.k8s.io");
     assert_int_equal(n, 4);
-    assert_string_equal(rc_ws_protocols(&n)[0], "v5.channel.k8s.io");
+    assert_string_equal(kubelet_rc_ws_protocols(&n)[0], "v5.channel.k8s.io");
 }
 
 static void test_options(void **state)
 {
     (void)state;
     kv_list q = KV_LIST_INIT;
-    rc_options o;
+    kubelet_rc_options o;
     char err[128];
     kv_add(&q, "command", "sh");
     kv_add(&q, "error", "1");
@@ -57,56 +57,56 @@ static void test_options(void **state)
     kv_add(&q, "tty", "1");
     kv_add(&q, "input", "1");
     kv_add(&q, "command", "echo hi");
-    assert_int_equal(rc_options_parse(&q, 1, &o, err, sizeof err), 0);
+    assert_int_equal(kubelet_rc_options_parse(&q, 1, &o, err, sizeof err), 0);
     assert_int_equal(o.argc, 3);
     assert_string_equal(o.argv[2], "echo hi");
     assert_null(o.argv[3]);
     assert_int_equal(o.err, 0); /* tty forces stderr off */
     assert_int_equal(o.in, 1);
     assert_int_equal(o.out, 0);
-    assert_int_equal(rc_expected_streams(&o, RC_PROTO_V4), 3);
-    assert_int_equal(rc_expected_streams(&o, RC_PROTO_V2), 2);
-    rc_options_free(&o);
+    assert_int_equal(kubelet_rc_expected_streams(&o, KUBELET_RC_PROTO_V4), 3);
+    assert_int_equal(kubelet_rc_expected_streams(&o, KUBELET_RC_PROTO_V2), 2);
+    kubelet_rc_options_free(&o);
     kv_free(&q);
     kv_add(&q, "command", "ls");
-    assert_int_equal(rc_options_parse(&q, 1, &o, err, sizeof err), -1);
+    assert_int_equal(kubelet_rc_options_parse(&q, 1, &o, err, sizeof err), -1);
     assert_string_equal(err, "you must specify at least 1 of stdin, stdout, stderr");
     kv_free(&q);
     kv_add(&q, "output", "1");
-    assert_int_equal(rc_options_parse(&q, 1, &o, err, sizeof err), -1);
+    assert_int_equal(kubelet_rc_options_parse(&q, 1, &o, err, sizeof err), -1);
     assert_non_null(strstr(err, "command"));
-    assert_int_equal(rc_options_parse(&q, 0, &o, err, sizeof err), 0);
+    assert_int_equal(kubelet_rc_options_parse(&q, 0, &o, err, sizeof err), 0);
     assert_int_equal(o.argc, 0);
-    rc_options_free(&o);
+    kubelet_rc_options_free(&o);
     kv_free(&q);
-    assert_int_equal(rc_stream_parse("resize"), RC_STREAM_RESIZE);
-    assert_int_equal(rc_stream_parse("Error"), RC_STREAM_UNKNOWN);
-    assert_string_equal(rc_stream_name(RC_STREAM_ERROR), "error");
+    assert_int_equal(kubelet_rc_stream_parse("resize"), KUBELET_RC_STREAM_RESIZE);
+    assert_int_equal(kubelet_rc_stream_parse("Error"), KUBELET_RC_STREAM_UNKNOWN);
+    assert_string_equal(kubelet_rc_stream_name(KUBELET_RC_STREAM_ERROR), "error");
 }
 
 static void test_status(void **state)
 {
     (void)state;
     size_t n;
-    char *s = rc_status_payload(RC_PROTO_V4, 0, NULL, &n);
+    char *s = kubelet_rc_status_payload(KUBELET_RC_PROTO_V4, 0, NULL, &n);
     assert_string_equal(s, "{\"metadata\":{},\"status\":\"Success\"}");
     free(s);
-    s = rc_status_payload(RC_PROTO_V4, 3, NULL, &n);
+    s = kubelet_rc_status_payload(KUBELET_RC_PROTO_V4, 3, NULL, &n);
     assert_string_equal(s, "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"command terminated with non-zero exit "
                            "code: command terminated with exit code 3\",\"reason\":\"NonZeroExitCode\",\"details\":"
                            "{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"3\"}]}}");
     free(s);
-    s = rc_status_payload(RC_PROTO_V5, -1, "boom", &n);
+    s = kubelet_rc_status_payload(KUBELET_RC_PROTO_V5, -1, "boom", &n);
     assert_string_equal(s, "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"Internal error occurred: boom\","
                            "\"reason\":\"InternalError\",\"details\":{\"causes\":[{\"message\":\"boom\"}]},\"code\":500}");
     assert_int_equal(n, strlen(s));
     free(s);
-    assert_null(rc_status_payload(RC_PROTO_V2, 0, NULL, &n));
+    assert_null(kubelet_rc_status_payload(KUBELET_RC_PROTO_V2, 0, NULL, &n));
     assert_int_equal(n, 0);
-    s = rc_status_payload(RC_PROTO_V3, 2, NULL, &n);
+    s = kubelet_rc_status_payload(KUBELET_RC_PROTO_V3, 2, NULL, &n);
     assert_non_null(strstr(s, "exit code 2"));
     free(s);
-    s = rc_status_payload(RC_PROTO_V1, -1, "no such container", &n);
+    s = kubelet_rc_status_payload(KUBELET_RC_PROTO_V1, -1, "no such container", &n);
     assert_string_equal(s, "no such container");
     free(s);
 }
@@ -119,29 +119,29 @@ static void on_size(void *ud, uint16_t w, uint16_t h)
 static void test_resize(void **state)
 {
     (void)state;
-    rc_resize_parser *p = rc_resize_parser_new();
+    kubelet_rc_resize_parser *p = kubelet_rc_resize_parser_new();
     dynbuf log;
     dynbuf_init(&log, 0);
     char err[128];
     const char *in = "{\"Width\":80,\"Height\":24}\n {\"width\": 100, \"HEIGHT\": 40, \"x\":\"}\\\"{\"}\n{\"Width\":1}";
     for (size_t i = 0; in[i]; i++)
-        assert_int_equal(rc_resize_feed(p, in + i, 1, on_size, &log, err, sizeof err), 0);
+        assert_int_equal(kubelet_rc_resize_feed(p, in + i, 1, on_size, &log, err, sizeof err), 0);
     assert_string_equal(dynbuf_str(&log), "80x24;100x40;1x0;");
-    rc_resize_parser_free(p);
+    kubelet_rc_resize_parser_free(p);
     const char *bad[] = {"x", "{\"Width\":-1}", "{\"Width\":70000}", "{\"Width\":\"80\"}", "{\"a\":[}}", "{]}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        p = rc_resize_parser_new();
-        assert_int_equal(rc_resize_feed(p, bad[i], strlen(bad[i]), on_size, &log, err, sizeof err), -1);
-        assert_int_equal(rc_resize_feed(p, "{}", 2, on_size, &log, err, sizeof err), -1);
-        rc_resize_parser_free(p);
+        p = kubelet_rc_resize_parser_new();
+        assert_int_equal(kubelet_rc_resize_feed(p, bad[i], strlen(bad[i]), on_size, &log, err, sizeof err), -1);
+        assert_int_equal(kubelet_rc_resize_feed(p, "{}", 2, on_size, &log, err, sizeof err), -1);
+        kubelet_rc_resize_parser_free(p);
     }
-    p = rc_resize_parser_new();
+    p = kubelet_rc_resize_parser_new();
     char big[5000];
     memset(big, ' ', sizeof big);
     big[0] = '{';
-    assert_int_equal(rc_resize_feed(p, big, sizeof big, on_size, &log, err, sizeof err), -1);
+    assert_int_equal(kubelet_rc_resize_feed(p, big, sizeof big, on_size, &log, err, sizeof err), -1);
     assert_non_null(strstr(err, "too large"));
-    rc_resize_parser_free(p);
+    kubelet_rc_resize_parser_free(p);
     dynbuf_free(&log);
 }
 
@@ -154,7 +154,7 @@ typedef struct mem_tr {
     int finished;
 } mem_tr;
 
-static int mem_send(void *ctx, rc_stream s, const void *p, size_t n)
+static int mem_send(void *ctx, kubelet_rc_stream s, const void *p, size_t n)
 {
     mem_tr *m = ctx;
     pthread_mutex_lock(&m->mu);
@@ -163,7 +163,7 @@ static int mem_send(void *ctx, rc_stream s, const void *p, size_t n)
     return 0;
 }
 
-static void mem_close(void *ctx, rc_stream s)
+static void mem_close(void *ctx, kubelet_rc_stream s)
 {
     mem_tr *m = ctx;
     pthread_mutex_lock(&m->mu);
@@ -217,23 +217,23 @@ static void run_session(const char *query_cmd, int in, int tty, const char *stdi
         kv_add(&q, "input", "1");
     if (tty)
         kv_add(&q, "tty", "1");
-    rc_options o;
+    kubelet_rc_options o;
     char err[128];
-    assert_int_equal(rc_options_parse(&q, 1, &o, err, sizeof err), 0);
-    rc_transport tr = {mem_send, mem_close, mem_finish, m};
-    rc_target t = {"exec", "default", "web", "nginx", ""};
-    rc_session *s = rc_session_new(rc_local_backend(), &t, &o, RC_PROTO_V4, &tr);
-    assert_int_equal(rc_session_start(s, err, sizeof err), 0);
+    assert_int_equal(kubelet_rc_options_parse(&q, 1, &o, err, sizeof err), 0);
+    kubelet_rc_transport tr = {mem_send, mem_close, mem_finish, m};
+    kubelet_rc_target t = {"exec", "default", "web", "nginx", ""};
+    kubelet_rc_session *s = kubelet_rc_session_new(kubelet_rc_local_backend(), &t, &o, KUBELET_RC_PROTO_V4, &tr);
+    assert_int_equal(kubelet_rc_session_start(s, err, sizeof err), 0);
     if (tty)
-        rc_session_resize(s, "{\"Width\":100,\"Height\":40}\n", 26);
+        kubelet_rc_session_resize(s, "{\"Width\":100,\"Height\":40}\n", 26);
     if (stdin_data)
-        rc_session_stdin(s, stdin_data, strlen(stdin_data));
+        kubelet_rc_session_stdin(s, stdin_data, strlen(stdin_data));
     if (in)
-        rc_session_stdin_eof(s);
+        kubelet_rc_session_stdin_eof(s);
     mem_wait(m);
-    assert_true(rc_session_done(s));
-    rc_session_free(s);
-    rc_options_free(&o);
+    assert_true(kubelet_rc_session_done(s));
+    kubelet_rc_session_free(s);
+    kubelet_rc_options_free(&o);
     kv_free(&q);
 }
 
@@ -243,30 +243,30 @@ static void test_session_local(void **state)
     mem_tr m;
     mem_init(&m);
     run_session("echo hi; echo err >&2", 0, 0, NULL, &m);
-    assert_string_equal(dynbuf_str(&m.out[RC_STREAM_STDOUT]), "hi\n");
-    assert_string_equal(dynbuf_str(&m.out[RC_STREAM_STDERR]), "err\n");
-    assert_string_equal(dynbuf_str(&m.out[RC_STREAM_ERROR]), "{\"metadata\":{},\"status\":\"Success\"}");
-    assert_int_equal(m.closed[RC_STREAM_STDOUT], 1);
-    assert_int_equal(m.closed[RC_STREAM_STDERR], 1);
-    assert_int_equal(m.closed[RC_STREAM_ERROR], 1);
+    assert_string_equal(dynbuf_str(&m.out[KUBELET_RC_STREAM_STDOUT]), "hi\n");
+    assert_string_equal(dynbuf_str(&m.out[KUBELET_RC_STREAM_STDERR]), "err\n");
+    assert_string_equal(dynbuf_str(&m.out[KUBELET_RC_STREAM_ERROR]), "{\"metadata\":{},\"status\":\"Success\"}");
+    assert_int_equal(m.closed[KUBELET_RC_STREAM_STDOUT], 1);
+    assert_int_equal(m.closed[KUBELET_RC_STREAM_STDERR], 1);
+    assert_int_equal(m.closed[KUBELET_RC_STREAM_ERROR], 1);
     mem_free(&m);
 
     mem_init(&m);
     run_session("exit 7", 0, 0, NULL, &m);
-    assert_non_null(strstr(dynbuf_str(&m.out[RC_STREAM_ERROR]), "{\"reason\":\"ExitCode\",\"message\":\"7\"}"));
+    assert_non_null(strstr(dynbuf_str(&m.out[KUBELET_RC_STREAM_ERROR]), "{\"reason\":\"ExitCode\",\"message\":\"7\"}"));
     mem_free(&m);
 
     mem_init(&m);
     run_session("cat; echo done", 1, 0, "ping\n", &m);
-    assert_string_equal(dynbuf_str(&m.out[RC_STREAM_STDOUT]), "ping\ndone\n");
+    assert_string_equal(dynbuf_str(&m.out[KUBELET_RC_STREAM_STDOUT]), "ping\ndone\n");
     mem_free(&m);
 
     mem_init(&m);
     run_session("stty size; echo out; echo err >&2", 0, 1, NULL, &m);
     /* a pty: stderr goes to stdout; the size comes from the resize stream or the default */
-    assert_non_null(strstr(dynbuf_str(&m.out[RC_STREAM_STDOUT]), "out\r\n"));
-    assert_non_null(strstr(dynbuf_str(&m.out[RC_STREAM_STDOUT]), "err\r\n"));
-    assert_int_equal(m.out[RC_STREAM_STDERR].len, 0);
+    assert_non_null(strstr(dynbuf_str(&m.out[KUBELET_RC_STREAM_STDOUT]), "out\r\n"));
+    assert_non_null(strstr(dynbuf_str(&m.out[KUBELET_RC_STREAM_STDOUT]), "err\r\n"));
+    assert_int_equal(m.out[KUBELET_RC_STREAM_STDERR].len, 0);
     mem_free(&m);
 }
 
@@ -279,30 +279,30 @@ static void test_session_cancel_and_failure(void **state)
     kv_add(&q, "command", "sleep");
     kv_add(&q, "command", "30");
     kv_add(&q, "output", "1");
-    rc_options o;
+    kubelet_rc_options o;
     char err[128];
-    assert_int_equal(rc_options_parse(&q, 1, &o, err, sizeof err), 0);
-    rc_transport tr = {mem_send, mem_close, mem_finish, &m};
-    rc_target t = {"exec", "default", "web", "nginx", ""};
-    rc_session *s = rc_session_new(rc_local_backend(), &t, &o, RC_PROTO_V4, &tr);
-    assert_int_equal(rc_session_start(s, err, sizeof err), 0);
-    rc_session_cancel(s);
+    assert_int_equal(kubelet_rc_options_parse(&q, 1, &o, err, sizeof err), 0);
+    kubelet_rc_transport tr = {mem_send, mem_close, mem_finish, &m};
+    kubelet_rc_target t = {"exec", "default", "web", "nginx", ""};
+    kubelet_rc_session *s = kubelet_rc_session_new(kubelet_rc_local_backend(), &t, &o, KUBELET_RC_PROTO_V4, &tr);
+    assert_int_equal(kubelet_rc_session_start(s, err, sizeof err), 0);
+    kubelet_rc_session_cancel(s);
     mem_wait(&m);
-    assert_non_null(strstr(dynbuf_str(&m.out[RC_STREAM_ERROR]), "\"message\":\"137\""));
-    rc_session_free(s);
+    assert_non_null(strstr(dynbuf_str(&m.out[KUBELET_RC_STREAM_ERROR]), "\"message\":\"137\""));
+    kubelet_rc_session_free(s);
     mem_free(&m);
 
     /* attach is refused by the local backend: status right away */
     mem_init(&m);
-    rc_target ta = {"attach", "default", "web", "nginx", ""};
-    s = rc_session_new(rc_local_backend(), &ta, &o, RC_PROTO_V4, &tr);
+    kubelet_rc_target ta = {"attach", "default", "web", "nginx", ""};
+    s = kubelet_rc_session_new(kubelet_rc_local_backend(), &ta, &o, KUBELET_RC_PROTO_V4, &tr);
     tr.ctx = &m;
-    assert_int_equal(rc_session_start(s, err, sizeof err), -1);
+    assert_int_equal(kubelet_rc_session_start(s, err, sizeof err), -1);
     assert_int_equal(m.finished, 1);
-    assert_non_null(strstr(dynbuf_str(&m.out[RC_STREAM_ERROR]), "InternalError"));
-    rc_session_free(s);
+    assert_non_null(strstr(dynbuf_str(&m.out[KUBELET_RC_STREAM_ERROR]), "InternalError"));
+    kubelet_rc_session_free(s);
     mem_free(&m);
-    rc_options_free(&o);
+    kubelet_rc_options_free(&o);
     kv_free(&q);
 }
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "provider/spdy.h"
+#include "provider/kubelet/spdy.h"
 #include "util/xmalloc.h"
 
 /* Collected frames: a compact text line per frame. */
@@ -21,36 +21,36 @@ typedef struct rec {
     int stop_after;
 } rec;
 
-static int on_frame(void *ud, const spdy_frame *f)
+static int on_frame(void *ud, const kubelet_spdy_frame *f)
 {
     rec *r = ud;
     r->frames++;
-    dynbuf_printf(&r->log, "%s", spdy_type_name(f->type));
+    dynbuf_printf(&r->log, "%s", kubelet_spdy_type_name(f->type));
     switch (f->type) {
-    case SPDY_DATA:
+    case KUBELET_SPDY_DATA:
         dynbuf_printf(&r->log, " s=%u f=%u n=%zu", f->stream_id, f->flags, f->len);
         dynbuf_add(&r->data, f->data, f->len);
         break;
-    case SPDY_SYN_STREAM:
-    case SPDY_SYN_REPLY:
-    case SPDY_HEADERS:
+    case KUBELET_SPDY_SYN_STREAM:
+    case KUBELET_SPDY_SYN_REPLY:
+    case KUBELET_SPDY_HEADERS:
         dynbuf_printf(&r->log, " s=%u f=%u", f->stream_id, f->flags);
         for (size_t i = 0; i < f->headers->n; i++)
             dynbuf_printf(&r->log, " %s=%s", f->headers->items[i].key, f->headers->items[i].val);
         break;
-    case SPDY_RST_STREAM:
+    case KUBELET_SPDY_RST_STREAM:
         dynbuf_printf(&r->log, " s=%u st=%u", f->stream_id, f->status);
         break;
-    case SPDY_PING:
+    case KUBELET_SPDY_PING:
         dynbuf_printf(&r->log, " id=%u", f->ping_id);
         break;
-    case SPDY_GOAWAY:
+    case KUBELET_SPDY_GOAWAY:
         dynbuf_printf(&r->log, " last=%u st=%u", f->last_good_id, f->status);
         break;
-    case SPDY_WINDOW_UPDATE:
+    case KUBELET_SPDY_WINDOW_UPDATE:
         dynbuf_printf(&r->log, " s=%u d=%u", f->stream_id, f->delta);
         break;
-    case SPDY_SETTINGS:
+    case KUBELET_SPDY_SETTINGS:
         dynbuf_printf(&r->log, " n=%zu", f->nsettings);
         for (size_t i = 0; i < f->nsettings; i++)
             dynbuf_printf(&r->log, " %u:%u:%u", f->settings[i].flags, f->settings[i].id, f->settings[i].value);
@@ -88,7 +88,7 @@ static void rec_free(rec *r)
 }
 
 /* Feed hex in pieces of `step` bytes (0 = all at once); expect rc. */
-static int feed_hex(spdy_decoder *d, const char *hex, size_t step, rec *r, char *err, size_t errlen)
+static int feed_hex(kubelet_spdy_decoder *d, const char *hex, size_t step, rec *r, char *err, size_t errlen)
 {
     uint8_t buf[4096];
     size_t n = unhex(hex, buf);
@@ -96,7 +96,7 @@ static int feed_hex(spdy_decoder *d, const char *hex, size_t step, rec *r, char 
         step = n ? n : 1;
     for (size_t off = 0; off < n; off += step) {
         size_t k = n - off < step ? n - off : step;
-        int rc = spdy_decoder_feed(d, buf + off, k, on_frame, r, err, errlen);
+        int rc = kubelet_spdy_decoder_feed(d, buf + off, k, on_frame, r, err, errlen);
         if (rc)
             return rc;
     }
@@ -112,9 +112,9 @@ static int feed_hex(spdy_decoder *d, const char *hex, size_t step, rec *r, char 
 static void test_dictionary(void **state)
 {
     (void)state;
-    const uint8_t *d = spdy_dictionary();
+    const uint8_t *d = kubelet_spdy_dictionary();
     assert_memory_equal(d, "\0\0\0\7options", 11);
-    assert_memory_equal(d + SPDY_DICT_LEN - 7, ",enq=0.", 7);
+    assert_memory_equal(d + KUBELET_SPDY_DICT_LEN - 7, ",enq=0.", 7);
 }
 
 static void test_vectors_client_stream(void **state)
@@ -124,14 +124,14 @@ static void test_vectors_client_stream(void **state)
         rec r;
         rec_init(&r);
         char err[200] = "";
-        spdy_decoder *d = spdy_decoder_new(0, 0);
+        kubelet_spdy_decoder *d = kubelet_spdy_decoder_new(0, 0);
         assert_int_equal(feed_hex(d, V1 V2 "000000030000000368690a" "0000000301000000", step, &r, err, sizeof err), 0);
         if (step == 0 || step == 5)
             assert_string_equal(dynbuf_str(&r.log),
                                 "SYN_STREAM s=1 f=0 streamtype=error;SYN_STREAM s=3 f=0 streamtype=stdout;"
                                 "DATA s=3 f=0 n=3;DATA s=3 f=1 n=0;");
         assert_string_equal(dynbuf_str(&r.data), "hi\n");
-        spdy_decoder_free(d);
+        kubelet_spdy_decoder_free(d);
         rec_free(&r);
     }
 }
@@ -142,17 +142,17 @@ static void test_vectors_server_replies(void **state)
     rec r;
     rec_init(&r);
     char err[200] = "";
-    spdy_decoder *d = spdy_decoder_new(0, 0);
+    kubelet_spdy_decoder *d = kubelet_spdy_decoder_new(0, 0);
     assert_int_equal(feed_hex(d, V3 V4, 1, &r, err, sizeof err), 0);
     assert_string_equal(dynbuf_str(&r.log), "SYN_REPLY s=1 f=0;SYN_REPLY s=3 f=0;");
-    spdy_decoder_free(d);
+    kubelet_spdy_decoder_free(d);
     rec_free(&r);
     /* V5: the C-zlib variant decodes the same */
     rec_init(&r);
-    d = spdy_decoder_new(0, 0);
+    d = kubelet_spdy_decoder_new(0, 0);
     assert_int_equal(feed_hex(d, V5, 0, &r, err, sizeof err), 0);
     assert_string_equal(dynbuf_str(&r.log), "SYN_REPLY s=1 f=0;SYN_REPLY s=3 f=0;");
-    spdy_decoder_free(d);
+    kubelet_spdy_decoder_free(d);
     rec_free(&r);
 }
 
@@ -162,12 +162,12 @@ static void test_vectors_fixed(void **state)
     rec r;
     rec_init(&r);
     char err[200] = "";
-    spdy_decoder *d = spdy_decoder_new(0, 0);
+    kubelet_spdy_decoder *d = kubelet_spdy_decoder_new(0, 0);
     assert_int_equal(feed_hex(d, "800300060000000400000001" "80030007000000080000000300000000"
                                  "80030003000000080000000500000005",
                               2, &r, err, sizeof err), 0);
     assert_string_equal(dynbuf_str(&r.log), "PING id=1;GOAWAY last=3 st=0;RST_STREAM s=5 st=5;");
-    spdy_decoder_free(d);
+    kubelet_spdy_decoder_free(d);
     rec_free(&r);
 }
 
@@ -184,59 +184,59 @@ static void test_encode_fixed_vectors(void **state)
     (void)state;
     dynbuf b;
     dynbuf_init(&b, 0);
-    assert_int_equal(spdy_encode_data(&b, 3, 0, "hi\n", 3), 0);
+    assert_int_equal(kubelet_spdy_encode_data(&b, 3, 0, "hi\n", 3), 0);
     assert_hex(&b, "000000030000000368690a");
     dynbuf_reset(&b);
-    assert_int_equal(spdy_encode_data(&b, 3, SPDY_FLAG_FIN, NULL, 0), 0);
+    assert_int_equal(kubelet_spdy_encode_data(&b, 3, KUBELET_SPDY_FLAG_FIN, NULL, 0), 0);
     assert_hex(&b, "0000000301000000");
     dynbuf_reset(&b);
-    assert_int_equal(spdy_encode_ping(&b, 1), 0);
+    assert_int_equal(kubelet_spdy_encode_ping(&b, 1), 0);
     assert_hex(&b, "800300060000000400000001");
     dynbuf_reset(&b);
-    assert_int_equal(spdy_encode_goaway(&b, 3, SPDY_GOAWAY_OK), 0);
+    assert_int_equal(kubelet_spdy_encode_goaway(&b, 3, KUBELET_SPDY_GOAWAY_OK), 0);
     assert_hex(&b, "80030007000000080000000300000000");
     dynbuf_reset(&b);
-    assert_int_equal(spdy_encode_rst_stream(&b, 5, SPDY_CANCEL), 0);
+    assert_int_equal(kubelet_spdy_encode_rst_stream(&b, 5, KUBELET_SPDY_CANCEL), 0);
     assert_hex(&b, "80030003000000080000000500000005");
     dynbuf_reset(&b);
     /* C zlib with the same parameters gives the spec's V5 bytes */
-    spdy_encoder *e = spdy_encoder_new();
-    assert_int_equal(spdy_encode_syn_reply(e, &b, 1, 0, NULL), 0);
-    assert_int_equal(spdy_encode_syn_reply(e, &b, 3, 0, NULL), 0);
+    kubelet_spdy_encoder *e = kubelet_spdy_encoder_new();
+    assert_int_equal(kubelet_spdy_encode_syn_reply(e, &b, 1, 0, NULL), 0);
+    assert_int_equal(kubelet_spdy_encode_syn_reply(e, &b, 3, 0, NULL), 0);
     assert_hex(&b, V5);
-    spdy_encoder_free(e);
+    kubelet_spdy_encoder_free(e);
     /* argument checks */
-    assert_int_equal(spdy_encode_data(&b, 0, 0, "x", 1), -1);
-    assert_int_equal(spdy_encode_rst_stream(&b, 1, 0), -1);
-    assert_int_equal(spdy_encode_ping(&b, 0), -1);
-    assert_int_equal(spdy_encode_window_update(&b, 1, 0), -1);
-    assert_int_equal(spdy_encode_syn_stream(NULL, &b, 1, 0, 9, 0, NULL), -1);
+    assert_int_equal(kubelet_spdy_encode_data(&b, 0, 0, "x", 1), -1);
+    assert_int_equal(kubelet_spdy_encode_rst_stream(&b, 1, 0), -1);
+    assert_int_equal(kubelet_spdy_encode_ping(&b, 0), -1);
+    assert_int_equal(kubelet_spdy_encode_window_update(&b, 1, 0), -1);
+    assert_int_equal(kubelet_spdy_encode_syn_stream(NULL, &b, 1, 0, 9, 0, NULL), -1);
     dynbuf_free(&b);
 }
 
 static void test_roundtrip(void **state)
 {
     (void)state;
-    spdy_encoder *e = spdy_encoder_new();
-    spdy_decoder *d = spdy_decoder_new(0, 0);
+    kubelet_spdy_encoder *e = kubelet_spdy_encoder_new();
+    kubelet_spdy_decoder *d = kubelet_spdy_decoder_new(0, 0);
     dynbuf b;
     dynbuf_init(&b, 0);
     kv_list h = KV_LIST_INIT;
     kv_add(&h, "streamType", "stdin");
     kv_add(&h, "X-Multi", "a");
     kv_add(&h, "x-multi", "b");
-    assert_int_equal(spdy_encode_syn_stream(e, &b, 1, 0, 3, SPDY_FLAG_UNIDIRECTIONAL, &h), 0);
-    assert_int_equal(spdy_encode_syn_stream(e, &b, 3, 1, 0, SPDY_FLAG_FIN, &h), 0);
-    assert_int_equal(spdy_encode_headers(e, &b, 3, 0, NULL), 0);
-    spdy_setting s[2] = {{1, 7, 65536}, {0, 4, 100}};
-    assert_int_equal(spdy_encode_settings(&b, SPDY_FLAG_CLEAR_SETTINGS, s, 2), 0);
-    assert_int_equal(spdy_encode_window_update(&b, 3, 1000), 0);
-    assert_int_equal(spdy_encode_settings(&b, 0, NULL, 0), 0);
+    assert_int_equal(kubelet_spdy_encode_syn_stream(e, &b, 1, 0, 3, KUBELET_SPDY_FLAG_UNIDIRECTIONAL, &h), 0);
+    assert_int_equal(kubelet_spdy_encode_syn_stream(e, &b, 3, 1, 0, KUBELET_SPDY_FLAG_FIN, &h), 0);
+    assert_int_equal(kubelet_spdy_encode_headers(e, &b, 3, 0, NULL), 0);
+    kubelet_spdy_setting s[2] = {{1, 7, 65536}, {0, 4, 100}};
+    assert_int_equal(kubelet_spdy_encode_settings(&b, KUBELET_SPDY_FLAG_CLEAR_SETTINGS, s, 2), 0);
+    assert_int_equal(kubelet_spdy_encode_window_update(&b, 3, 1000), 0);
+    assert_int_equal(kubelet_spdy_encode_settings(&b, 0, NULL, 0), 0);
     rec r;
     rec_init(&r);
     char err[200] = "";
     for (size_t i = 0; i < b.len; i++)
-        assert_int_equal(spdy_decoder_feed(d, b.buf + i, 1, on_frame, &r, err, sizeof err), 0);
+        assert_int_equal(kubelet_spdy_decoder_feed(d, b.buf + i, 1, on_frame, &r, err, sizeof err), 0);
     assert_string_equal(dynbuf_str(&r.log),
                         "SYN_STREAM s=1 f=2 streamtype=stdin x-multi=a x-multi=b;"
                         "SYN_STREAM s=3 f=1 streamtype=stdin x-multi=a x-multi=b;"
@@ -244,8 +244,8 @@ static void test_roundtrip(void **state)
     rec_free(&r);
     kv_free(&h);
     dynbuf_free(&b);
-    spdy_encoder_free(e);
-    spdy_decoder_free(d);
+    kubelet_spdy_encoder_free(e);
+    kubelet_spdy_decoder_free(d);
 }
 
 static void test_big_data_pieces(void **state)
@@ -257,14 +257,14 @@ static void test_big_data_pieces(void **state)
         big[i] = (char)('a' + i % 26);
     dynbuf b;
     dynbuf_init(&b, 0);
-    assert_int_equal(spdy_encode_data(&b, 5, SPDY_FLAG_FIN, big, n), 0);
-    spdy_decoder *d = spdy_decoder_new(0, 0);
+    assert_int_equal(kubelet_spdy_encode_data(&b, 5, KUBELET_SPDY_FLAG_FIN, big, n), 0);
+    kubelet_spdy_decoder *d = kubelet_spdy_decoder_new(0, 0);
     rec r;
     rec_init(&r);
     char err[200];
     for (size_t off = 0; off < b.len; off += 7000) {
         size_t k = b.len - off < 7000 ? b.len - off : 7000;
-        assert_int_equal(spdy_decoder_feed(d, b.buf + off, k, on_frame, &r, err, sizeof err), 0);
+        assert_int_equal(kubelet_spdy_decoder_feed(d, b.buf + off, k, on_frame, &r, err, sizeof err), 0);
     }
     assert_int_equal(r.data.len, n);
     assert_memory_equal(r.data.buf, big, n);
@@ -275,25 +275,25 @@ static void test_big_data_pieces(void **state)
     free(big);
     rec_free(&r);
     dynbuf_free(&b);
-    spdy_decoder_free(d);
+    kubelet_spdy_decoder_free(d);
 }
 
 static void test_callback_stop(void **state)
 {
     (void)state;
-    spdy_decoder *d = spdy_decoder_new(0, 0);
+    kubelet_spdy_decoder *d = kubelet_spdy_decoder_new(0, 0);
     rec r;
     rec_init(&r);
     r.stop_after = 1;
     char err[200];
     assert_int_equal(feed_hex(d, "800300060000000400000001", 0, &r, err, sizeof err), 7);
     rec_free(&r);
-    spdy_decoder_free(d);
+    kubelet_spdy_decoder_free(d);
 }
 
 static void expect_error(const char *hex, const char *needle)
 {
-    spdy_decoder *d = spdy_decoder_new(64, 64);
+    kubelet_spdy_decoder *d = kubelet_spdy_decoder_new(64, 64);
     rec r;
     rec_init(&r);
     char err[200] = "";
@@ -302,10 +302,10 @@ static void expect_error(const char *hex, const char *needle)
         fail_msg("error '%s' lacks '%s'", err, needle);
     /* stays failed */
     char err2[200] = "";
-    assert_int_equal(spdy_decoder_feed(d, "x", 1, on_frame, &r, err2, sizeof err2), -1);
+    assert_int_equal(kubelet_spdy_decoder_feed(d, "x", 1, on_frame, &r, err2, sizeof err2), -1);
     assert_string_equal(err, err2);
     rec_free(&r);
-    spdy_decoder_free(d);
+    kubelet_spdy_decoder_free(d);
 }
 
 /* A header block with given raw (uncompressed) content, compressed with a
@@ -315,7 +315,7 @@ static void expect_block_error(const uint8_t *raw, size_t n, const char *needle)
     z_stream z;
     memset(&z, 0, sizeof z);
     deflateInit2(&z, 9, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY);
-    deflateSetDictionary(&z, spdy_dictionary(), SPDY_DICT_LEN);
+    deflateSetDictionary(&z, kubelet_spdy_dictionary(), KUBELET_SPDY_DICT_LEN);
     uint8_t out[8192];
     z.next_in = (Bytef *)raw;
     z.avail_in = (uInt)n;
@@ -330,15 +330,15 @@ static void expect_block_error(const uint8_t *raw, size_t n, const char *needle)
                        0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
     memcpy(frame, hdr, 18);
     memcpy(frame + 18, out, zl);
-    spdy_decoder *d = spdy_decoder_new(0, 4096);
+    kubelet_spdy_decoder *d = kubelet_spdy_decoder_new(0, 4096);
     rec r;
     rec_init(&r);
     char err[200] = "";
-    assert_int_equal(spdy_decoder_feed(d, frame, 18 + zl, on_frame, &r, err, sizeof err), -1);
+    assert_int_equal(kubelet_spdy_decoder_feed(d, frame, 18 + zl, on_frame, &r, err, sizeof err), -1);
     if (!strstr(err, needle))
         fail_msg("error '%s' lacks '%s'", err, needle);
     rec_free(&r);
-    spdy_decoder_free(d);
+    kubelet_spdy_decoder_free(d);
 }
 
 static void test_errors(void **state)

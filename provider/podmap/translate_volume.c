@@ -1,6 +1,6 @@
 /* Volumes (emptyDir, configMap, secret, downwardAPI, projected, nfs; the
  * rest rejected), volume mounts, and image pull secrets. */
-#include "provider/translate_int.h"
+#include "provider/podmap/translate_int.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -54,7 +54,7 @@ static void vf_free(vfiles *v)
 static int b64_ok(const char *s)
 {
     size_t n;
-    unsigned char *d = tr_unb64(s, &n);
+    unsigned char *d = podmap_tr_unb64(s, &n);
     free(d);
     return d != NULL;
 }
@@ -99,7 +99,7 @@ static char *format_map(const cJSON *m)
         if (i)
             dynbuf_addc(&b, '\n');
         dynbuf_printf(&b, "%s=", keys[i]);
-        go_quote(&b, tr_str(m, keys[i]));
+        go_quote(&b, podmap_tr_str(m, keys[i]));
     }
     free(keys);
     return dynbuf_take(&b, NULL);
@@ -108,63 +108,63 @@ static char *format_map(const cJSON *m)
 static long long item_mode(const cJSON *item)
 {
     long long m;
-    return tr_int(item, "mode", &m) == 0 ? m : -1;
+    return podmap_tr_int(item, "mode", &m) == 0 ? m : -1;
 }
 
-static void wait_obj(tr_ctx *c, int rc, const char *kind, const char *name, const char *path)
+static void wait_obj(podmap_tr_ctx *c, int rc, const char *kind, const char *name, const char *path)
 {
-    if (rc == PROV_TR_RES_ERROR)
-        tr_wait(c, "ProviderRetry", "%s: reading %s \"%s\" failed; retrying", path, kind, name);
+    if (rc == PODMAP_RES_ERROR)
+        podmap_tr_wait(c, "ProviderRetry", "%s: reading %s \"%s\" failed; retrying", path, kind, name);
     else
-        tr_wait(c, "CreateContainerConfigError", "%s: %s \"%s\" not found", path, kind, name);
+        podmap_tr_wait(c, "CreateContainerConfigError", "%s: %s \"%s\" not found", path, kind, name);
 }
 
 /* configMap or secret source (volume or projection) into files. */
-static void object_files(tr_ctx *c, const cJSON *src, int secret, const char *path, vfiles *out)
+static void object_files(podmap_tr_ctx *c, const cJSON *src, int secret, const char *path, vfiles *out)
 {
     const char *kind = secret ? "Secret" : "ConfigMap";
-    const char *name = tr_str(src, secret ? "secretName" : "name");
+    const char *name = podmap_tr_str(src, secret ? "secretName" : "name");
     if (!name && secret)
-        name = tr_str(src, "name"); /* projected secrets use "name" */
-    int optional = tr_bool(src, "optional", 0);
+        name = podmap_tr_str(src, "name"); /* projected secrets use "name" */
+    int optional = podmap_tr_bool(src, "optional", 0);
     if (!name) {
-        tr_reject(c, path, "%s: needs the %s name", path, kind);
+        podmap_tr_reject(c, path, "%s: needs the %s name", path, kind);
         return;
     }
     const cJSON *obj;
-    int rc = tr_get_object(c, secret ? "secret" : "cm", name, &obj);
-    if (rc != PROV_TR_RES_OK) {
-        if (!(rc == PROV_TR_RES_NOT_FOUND && optional))
+    int rc = podmap_tr_get_object(c, secret ? "secret" : "cm", name, &obj);
+    if (rc != PODMAP_RES_OK) {
+        if (!(rc == PODMAP_RES_NOT_FOUND && optional))
             wait_obj(c, rc, kind, name, path);
         return;
     }
-    const cJSON *data = tr_obj(obj, "data"), *bin = secret ? NULL : tr_obj(obj, "binaryData");
-    const cJSON *items = tr_arr(src, "items");
+    const cJSON *data = podmap_tr_obj(obj, "data"), *bin = secret ? NULL : podmap_tr_obj(obj, "binaryData");
+    const cJSON *items = podmap_tr_arr(src, "items");
     if (items) {
         const cJSON *it;
         cJSON_ArrayForEach(it, items)
         {
-            const char *key = tr_str(it, "key"), *p = tr_str(it, "path");
+            const char *key = podmap_tr_str(it, "key"), *p = podmap_tr_str(it, "path");
             if (!key || !p)
                 continue;
-            const char *v = tr_str(data, key);
-            const char *bv = v ? NULL : tr_str(bin, key);
+            const char *v = podmap_tr_str(data, key);
+            const char *bv = v ? NULL : podmap_tr_str(bin, key);
             if (!v && !bv) {
                 if (!optional)
-                    tr_wait(c, "CreateContainerConfigError",
+                    podmap_tr_wait(c, "CreateContainerConfigError",
                             "%s: %s \"%s\" has no key %s", path, kind, name, key);
                 continue;
             }
             char *b64;
             if (secret || bv) {
                 if (!b64_ok(v ? v : bv)) {
-                    tr_reject(c, path, "%s: key %s of %s \"%s\" is not valid base64", path, key,
+                    podmap_tr_reject(c, path, "%s: key %s of %s \"%s\" is not valid base64", path, key,
                               kind, name);
                     continue;
                 }
                 b64 = xstrdup(v ? v : bv);
             } else {
-                b64 = tr_b64(v, strlen(v));
+                b64 = podmap_tr_b64(v, strlen(v));
             }
             vf_add(out, p, b64, item_mode(it));
         }
@@ -180,108 +180,108 @@ static void object_files(tr_ctx *c, const cJSON *src, int secret, const char *pa
             char *b64;
             if (secret || pass == 1) {
                 if (!b64_ok(it->valuestring)) {
-                    tr_reject(c, path, "%s: key %s of %s \"%s\" is not valid base64", path,
+                    podmap_tr_reject(c, path, "%s: key %s of %s \"%s\" is not valid base64", path,
                               it->string, kind, name);
                     continue;
                 }
                 b64 = xstrdup(it->valuestring);
             } else {
-                b64 = tr_b64(it->valuestring, strlen(it->valuestring));
+                b64 = podmap_tr_b64(it->valuestring, strlen(it->valuestring));
             }
             vf_add(out, it->string, b64, -1);
         }
     }
 }
 
-static void downward_files(tr_ctx *c, const cJSON *src, const char *path, vfiles *out)
+static void downward_files(podmap_tr_ctx *c, const cJSON *src, const char *path, vfiles *out)
 {
     const cJSON *it;
     int j = 0;
-    cJSON_ArrayForEach(it, tr_arr(src, "items"))
+    cJSON_ArrayForEach(it, podmap_tr_arr(src, "items"))
     {
         char ip[224];
         snprintf(ip, sizeof ip, "%s.items[%d]", path, j++);
-        const char *p = tr_str(it, "path");
+        const char *p = podmap_tr_str(it, "path");
         if (!p) {
-            tr_reject(c, ip, "%s.path: required", ip);
+            podmap_tr_reject(c, ip, "%s.path: required", ip);
             continue;
         }
         char *val = NULL;
-        const cJSON *fr = tr_obj(it, "fieldRef"), *rr = tr_obj(it, "resourceFieldRef");
+        const cJSON *fr = podmap_tr_obj(it, "fieldRef"), *rr = podmap_tr_obj(it, "resourceFieldRef");
         if (fr) {
-            const char *fp = tr_str(fr, "fieldPath");
+            const char *fp = podmap_tr_str(fr, "fieldPath");
             if (fp && strcmp(fp, "metadata.labels") == 0)
-                val = format_map(tr_obj(c->meta, "labels"));
+                val = format_map(podmap_tr_obj(c->meta, "labels"));
             else if (fp && strcmp(fp, "metadata.annotations") == 0)
-                val = format_map(tr_obj(c->meta, "annotations"));
+                val = format_map(podmap_tr_obj(c->meta, "annotations"));
             else {
                 int podip = 0;
-                val = fp ? tr_field_value(c, fp, &podip) : NULL;
+                val = fp ? podmap_tr_field_value(c, fp, &podip) : NULL;
             }
             if (!val) {
-                tr_reject(c, ip, "%s.fieldRef: %s is not available in a downwardAPI volume on ECI",
+                podmap_tr_reject(c, ip, "%s.fieldRef: %s is not available in a downwardAPI volume on ECI",
                           ip, fp ? fp : "(none)");
                 continue;
             }
         } else if (rr) {
-            const char *cn = tr_str(rr, "containerName"), *res = tr_str(rr, "resource");
+            const char *cn = podmap_tr_str(rr, "containerName"), *res = podmap_tr_str(rr, "resource");
             const cJSON *dv = cJSON_GetObjectItemCaseSensitive(rr, "divisor");
             char dbuf[64] = "";
             if (cJSON_IsString(dv))
                 snprintf(dbuf, sizeof dbuf, "%s", dv->valuestring);
             char *err = NULL;
-            val = tr_resource_value(c, cn, res ? res : "", dbuf, &err);
+            val = podmap_tr_resource_value(c, cn, res ? res : "", dbuf, &err);
             if (!val) {
-                tr_reject(c, ip, "%s.resourceFieldRef: %s", ip, err);
+                podmap_tr_reject(c, ip, "%s.resourceFieldRef: %s", ip, err);
                 free(err);
                 continue;
             }
         } else {
-            tr_reject(c, ip, "%s: needs fieldRef or resourceFieldRef", ip);
+            podmap_tr_reject(c, ip, "%s: needs fieldRef or resourceFieldRef", ip);
             continue;
         }
-        vf_add(out, p, tr_b64(val, strlen(val)), item_mode(it));
+        vf_add(out, p, podmap_tr_b64(val, strlen(val)), item_mode(it));
         free(val);
     }
 }
 
-static void token_file(tr_ctx *c, const cJSON *src, const char *path, vfiles *out)
+static void token_file(podmap_tr_ctx *c, const cJSON *src, const char *path, vfiles *out)
 {
-    const char *p = tr_str(src, "path");
-    const char *aud = tr_str(src, "audience");
+    const char *p = podmap_tr_str(src, "path");
+    const char *aud = podmap_tr_str(src, "audience");
     long long exp = 3600;
-    tr_int(src, "expirationSeconds", &exp);
-    const char *sa = tr_str(c->spec, "serviceAccountName");
+    podmap_tr_int(src, "expirationSeconds", &exp);
+    const char *sa = podmap_tr_str(c->spec, "serviceAccountName");
     if (!sa || !*sa)
-        sa = tr_str(c->spec, "serviceAccount");
+        sa = podmap_tr_str(c->spec, "serviceAccount");
     if (!sa || !*sa)
         sa = "default";
     if (!p) {
-        tr_reject(c, path, "%s.path: required", path);
+        podmap_tr_reject(c, path, "%s.path: required", path);
         return;
     }
     char *tok = NULL;
-    int rc = PROV_TR_RES_NOT_FOUND;
+    int rc = PODMAP_RES_NOT_FOUND;
     if (c->res && c->res->get_sa_token)
         rc = c->res->get_sa_token(c->res->ctx, c->ns, sa, aud && *aud ? aud : NULL, (long)exp, c->pod,
                                   &tok);
-    if (rc != PROV_TR_RES_OK || !tok) {
+    if (rc != PODMAP_RES_OK || !tok) {
         free(tok);
-        if (rc == PROV_TR_RES_ERROR)
-            tr_wait(c, "ProviderRetry", "%s: requesting a token for service account \"%s\" failed; "
+        if (rc == PODMAP_RES_ERROR)
+            podmap_tr_wait(c, "ProviderRetry", "%s: requesting a token for service account \"%s\" failed; "
                     "retrying", path, sa);
         else
-            tr_wait(c, "CreateContainerConfigError",
+            podmap_tr_wait(c, "CreateContainerConfigError",
                     "%s: no token for service account \"%s\"", path, sa);
         return;
     }
-    vf_add(out, p, tr_b64(tok, strlen(tok)), -1);
+    vf_add(out, p, podmap_tr_b64(tok, strlen(tok)), -1);
     /* the token is a secret: wipe our copy */
     memset(tok, 0, strlen(tok));
     free(tok);
 }
 
-static void add_config_volume(tr_ctx *c, cJSON *vol, vfiles *files, const cJSON *src,
+static void add_config_volume(podmap_tr_ctx *c, cJSON *vol, vfiles *files, const cJSON *src,
                               const char *path)
 {
     if (files->n == 0) {
@@ -293,7 +293,7 @@ static void add_config_volume(tr_ctx *c, cJSON *vol, vfiles *files, const cJSON 
     cJSON_AddStringToObject(vol, "Type", "ConfigFileVolume");
     cJSON *cfv = cJSON_AddObjectToObject(vol, "ConfigFileVolume");
     long long dm;
-    if (tr_int(src, "defaultMode", &dm) == 0 && dm != 420)
+    if (podmap_tr_int(src, "defaultMode", &dm) == 0 && dm != 420)
         cJSON_AddNumberToObject(cfv, "DefaultMode", (double)dm);
     cJSON *arr = cJSON_AddArrayToObject(cfv, "ConfigFileToPath");
     for (size_t i = 0; i < files->n; i++) {
@@ -302,8 +302,8 @@ static void add_config_volume(tr_ctx *c, cJSON *vol, vfiles *files, const cJSON 
             raw--;
         if (blen >= 2 && files->f[i].b64[blen - 2] == '=')
             raw--;
-        if (raw > TR_MAX_FILE_CONTENT) {
-            tr_reject(c, path, "%s: file %s has %zu bytes; ECI config files hold at most 32 KiB",
+        if (raw > PODMAP_TR_MAX_FILE_CONTENT) {
+            podmap_tr_reject(c, path, "%s: file %s has %zu bytes; ECI config files hold at most 32 KiB",
                       path, files->f[i].path, raw);
             continue;
         }
@@ -316,10 +316,10 @@ static void add_config_volume(tr_ctx *c, cJSON *vol, vfiles *files, const cJSON 
     }
 }
 
-static void empty_dir(tr_ctx *c, const cJSON *ed, const char *path, cJSON *vol)
+static void empty_dir(podmap_tr_ctx *c, const cJSON *ed, const char *path, cJSON *vol)
 {
     cJSON_AddStringToObject(vol, "Type", "EmptyDirVolume");
-    const char *medium = tr_str(ed, "medium");
+    const char *medium = podmap_tr_str(ed, "medium");
     const cJSON *sl = cJSON_GetObjectItemCaseSensitive(ed, "sizeLimit");
     cJSON *e = cJSON_CreateObject();
     if (medium && *medium) {
@@ -328,7 +328,7 @@ static void empty_dir(tr_ctx *c, const cJSON *ed, const char *path, cJSON *vol)
         } else {
             char p[320];
             snprintf(p, sizeof p, "%s.medium", path);
-            tr_reject(c, p, "%s: medium %s is not available on ECI (\"\" or Memory)", p, medium);
+            podmap_tr_reject(c, p, "%s: medium %s is not available on ECI (\"\" or Memory)", p, medium);
         }
     }
     if (cJSON_IsString(sl) && *sl->valuestring) {
@@ -337,14 +337,14 @@ static void empty_dir(tr_ctx *c, const cJSON *ed, const char *path, cJSON *vol)
         double q;
         char p[320];
         snprintf(p, sizeof p, "%s.sizeLimit", path);
-        if (prov_tr_parse_quantity(s, &q) != 0 || q <= 0) {
-            tr_reject(c, p, "%s: \"%s\" is not a size", p, s);
+        if (podmap_parse_quantity(s, &q) != 0 || q <= 0) {
+            podmap_tr_reject(c, p, "%s: \"%s\" is not a size", p, s);
         } else if (n > 2 && (strcmp(s + n - 2, "Mi") == 0 || strcmp(s + n - 2, "Gi") == 0)) {
             cJSON_AddStringToObject(e, "SizeLimit", s);
         } else {
             char buf[64];
             snprintf(buf, sizeof buf, "%.0fMi", ceil(q / 1048576.0 - 1e-9));
-            tr_find(c, PROV_TR_FATE_ADJUSTED, "Normal", "SizeLimitRounded", p,
+            podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Normal", "SizeLimitRounded", p,
                     "%s: %s becomes %s (ECI takes Mi or Gi)", p, s, buf);
             cJSON_AddStringToObject(e, "SizeLimit", buf);
         }
@@ -355,15 +355,15 @@ static void empty_dir(tr_ctx *c, const cJSON *ed, const char *path, cJSON *vol)
         cJSON_Delete(e);
 }
 
-void tr_volumes(tr_ctx *c)
+void podmap_tr_volumes(podmap_tr_ctx *c)
 {
-    const cJSON *vols = tr_arr(c->spec, "volumes");
+    const cJSON *vols = podmap_tr_arr(c->spec, "volumes");
     int nv = cJSON_GetArraySize(vols);
     if (nv == 0)
         return;
-    if (nv > TR_MAX_VOLUMES) {
-        tr_reject(c, "spec.volumes", "spec.volumes: %d volumes; ECI allows at most %d", nv,
-                  TR_MAX_VOLUMES);
+    if (nv > PODMAP_TR_MAX_VOLUMES) {
+        podmap_tr_reject(c, "spec.volumes", "spec.volumes: %d volumes; ECI allows at most %d", nv,
+                  PODMAP_TR_MAX_VOLUMES);
         return;
     }
     cJSON *arr = cJSON_AddArrayToObject(c->req, "Volume");
@@ -373,9 +373,9 @@ void tr_volumes(tr_ctx *c)
     {
         char path[160];
         snprintf(path, sizeof path, "spec.volumes[%d]", i++);
-        const char *name = tr_str(v, "name");
+        const char *name = podmap_tr_str(v, "name");
         if (!name || !*name) {
-            tr_reject(c, path, "%s.name: a volume needs a name", path);
+            podmap_tr_reject(c, path, "%s.name: a volume needs a name", path);
             continue;
         }
         /* the source is the one key besides "name" */
@@ -410,55 +410,55 @@ void tr_volumes(tr_ctx *c)
             vfiles files = {NULL, 0};
             const cJSON *s;
             int j = 0;
-            cJSON_ArrayForEach(s, tr_arr(src, "sources"))
+            cJSON_ArrayForEach(s, podmap_tr_arr(src, "sources"))
             {
                 char sp[256];
                 snprintf(sp, sizeof sp, "%s.sources[%d]", tp, j++);
                 const cJSON *x;
                 char sub[288];
-                if ((x = tr_obj(s, "configMap")) != NULL) {
+                if ((x = podmap_tr_obj(s, "configMap")) != NULL) {
                     snprintf(sub, sizeof sub, "%s.configMap", sp);
                     object_files(c, x, 0, sub, &files);
-                } else if ((x = tr_obj(s, "secret")) != NULL) {
+                } else if ((x = podmap_tr_obj(s, "secret")) != NULL) {
                     snprintf(sub, sizeof sub, "%s.secret", sp);
                     object_files(c, x, 1, sub, &files);
-                } else if ((x = tr_obj(s, "downwardAPI")) != NULL) {
+                } else if ((x = podmap_tr_obj(s, "downwardAPI")) != NULL) {
                     snprintf(sub, sizeof sub, "%s.downwardAPI", sp);
                     downward_files(c, x, sub, &files);
-                } else if ((x = tr_obj(s, "serviceAccountToken")) != NULL) {
+                } else if ((x = podmap_tr_obj(s, "serviceAccountToken")) != NULL) {
                     snprintf(sub, sizeof sub, "%s.serviceAccountToken", sp);
                     token_file(c, x, sub, &files);
                 } else {
-                    tr_reject(c, sp, "%s: projection source not supported on ECI (configMap, "
+                    podmap_tr_reject(c, sp, "%s: projection source not supported on ECI (configMap, "
                               "secret, downwardAPI, serviceAccountToken)", sp);
                 }
             }
             add_config_volume(c, vol, &files, src, tp);
             vf_free(&files);
         } else if (!strcmp(type, "nfs")) {
-            const char *srv = tr_str(src, "server"), *p = tr_str(src, "path");
+            const char *srv = podmap_tr_str(src, "server"), *p = podmap_tr_str(src, "path");
             if (!srv || !p) {
-                tr_reject(c, tp, "%s: server and path are required", tp);
+                podmap_tr_reject(c, tp, "%s: server and path are required", tp);
                 ok = 0;
             } else {
                 cJSON_AddStringToObject(vol, "Type", "NFSVolume");
                 cJSON *n = cJSON_AddObjectToObject(vol, "NFSVolume");
                 cJSON_AddStringToObject(n, "Server", srv);
                 cJSON_AddStringToObject(n, "Path", p);
-                if (tr_bool(src, "readOnly", 0))
+                if (podmap_tr_bool(src, "readOnly", 0))
                     cJSON_AddBoolToObject(n, "ReadOnly", 1);
             }
         } else if (!strcmp(type, "hostPath")) {
-            tr_reject(c, tp, "%s: hostPath volumes cannot be used on ECI", tp);
+            podmap_tr_reject(c, tp, "%s: hostPath volumes cannot be used on ECI", tp);
             ok = 0;
         } else if (!strcmp(type, "persistentVolumeClaim")) {
-            tr_reject(c, tp,
+            podmap_tr_reject(c, tp,
                       "%s: persistentVolumeClaim volumes cannot be used on ECI by eci-kubelet; "
                       "use an nfs volume",
                       tp);
             ok = 0;
         } else {
-            tr_reject(c, tp, "%s: %s volumes are not supported on ECI (emptyDir, configMap, "
+            podmap_tr_reject(c, tp, "%s: %s volumes are not supported on ECI (emptyDir, configMap, "
                       "secret, downwardAPI, projected, nfs)", tp, type);
             ok = 0;
         }
@@ -469,84 +469,84 @@ void tr_volumes(tr_ctx *c)
     }
 }
 
-int tr_volume_known(tr_ctx *c, const char *name)
+int podmap_tr_volume_known(podmap_tr_ctx *c, const char *name)
 {
     const cJSON *v;
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(c->req, "Volume"))
     {
-        const char *n = tr_str(v, "Name");
+        const char *n = podmap_tr_str(v, "Name");
         if (n && strcmp(n, name) == 0)
             return 1;
     }
     return 0;
 }
 
-static int volume_in_spec(tr_ctx *c, const char *name)
+static int volume_in_spec(podmap_tr_ctx *c, const char *name)
 {
     const cJSON *v;
-    cJSON_ArrayForEach(v, tr_arr(c->spec, "volumes"))
+    cJSON_ArrayForEach(v, podmap_tr_arr(c->spec, "volumes"))
     {
-        const char *n = tr_str(v, "name");
+        const char *n = podmap_tr_str(v, "name");
         if (n && strcmp(n, name) == 0)
             return 1;
     }
     return 0;
 }
 
-void tr_mounts(tr_ctx *c, const cJSON *container, const char *base, const kv_list *env, cJSON *ctr)
+void podmap_tr_mounts(podmap_tr_ctx *c, const cJSON *container, const char *base, const kv_list *env, cJSON *ctr)
 {
     cJSON *arr = cJSON_CreateArray();
     const cJSON *m;
     int j = 0;
-    cJSON_ArrayForEach(m, tr_arr(container, "volumeMounts"))
+    cJSON_ArrayForEach(m, podmap_tr_arr(container, "volumeMounts"))
     {
         char path[192];
         snprintf(path, sizeof path, "%s.volumeMounts[%d]", base, j++);
         static const char *const known[] = {"name", "readOnly", "recursiveReadOnly", "mountPath",
                                             "subPath", "mountPropagation", "subPathExpr", NULL};
-        tr_unknown_fields(c, m, known, path);
-        const char *name = tr_str(m, "name"), *mp = tr_str(m, "mountPath");
+        podmap_tr_unknown_fields(c, m, known, path);
+        const char *name = podmap_tr_str(m, "name"), *mp = podmap_tr_str(m, "mountPath");
         if (!name || !mp || !*mp) {
-            tr_reject(c, path, "%s: name and mountPath are required", path);
+            podmap_tr_reject(c, path, "%s: name and mountPath are required", path);
             continue;
         }
-        if (!tr_volume_known(c, name)) {
+        if (!podmap_tr_volume_known(c, name)) {
             if (!volume_in_spec(c, name))
-                tr_reject(c, path, "%s: no volume named \"%s\"", path, name);
+                podmap_tr_reject(c, path, "%s: no volume named \"%s\"", path, name);
             continue; /* the volume itself was rejected */
         }
-        if (cJSON_GetArraySize(arr) >= TR_MAX_MOUNTS) {
-            tr_reject(c, path, "%s.volumeMounts: more than %d mounts; ECI allows %d", base,
-                      TR_MAX_MOUNTS, TR_MAX_MOUNTS);
+        if (cJSON_GetArraySize(arr) >= PODMAP_TR_MAX_MOUNTS) {
+            podmap_tr_reject(c, path, "%s.volumeMounts: more than %d mounts; ECI allows %d", base,
+                      PODMAP_TR_MAX_MOUNTS, PODMAP_TR_MAX_MOUNTS);
             break;
         }
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "Name", name);
         cJSON_AddStringToObject(o, "MountPath", mp);
-        if (tr_bool(m, "readOnly", 0))
+        if (podmap_tr_bool(m, "readOnly", 0))
             cJSON_AddBoolToObject(o, "ReadOnly", 1);
-        const char *sp = tr_str(m, "subPath"), *spe = tr_str(m, "subPathExpr");
+        const char *sp = podmap_tr_str(m, "subPath"), *spe = podmap_tr_str(m, "subPathExpr");
         if (sp && *sp) {
             cJSON_AddStringToObject(o, "SubPath", sp);
         } else if (spe && *spe) {
-            char *x = prov_tr_expand(spe, env);
+            char *x = podmap_expand(spe, env);
             cJSON_AddStringToObject(o, "SubPath", x);
             free(x);
         }
-        const char *prop = tr_str(m, "mountPropagation");
+        const char *prop = podmap_tr_str(m, "mountPropagation");
         if (prop && strcmp(prop, "None") != 0) {
             if (!strcmp(prop, "HostToContainer"))
                 cJSON_AddStringToObject(o, "MountPropagation", "HostToCotainer");
             else if (!strcmp(prop, "Bidirectional"))
                 cJSON_AddStringToObject(o, "MountPropagation", "Bidirectional");
             else
-                tr_reject(c, path, "%s.mountPropagation: unknown mode \"%s\"", path, prop);
+                podmap_tr_reject(c, path, "%s.mountPropagation: unknown mode \"%s\"", path, prop);
         }
-        const char *rro = tr_str(m, "recursiveReadOnly");
+        const char *rro = podmap_tr_str(m, "recursiveReadOnly");
         if (rro && !strcmp(rro, "Enabled")) {
             char p2[224];
             snprintf(p2, sizeof p2, "%s.recursiveReadOnly", path);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", p2,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", p2,
                     "%s: ECI mounts are not recursively read-only; sub-mounts stay writable", p2);
         }
         cJSON_AddItemToArray(arr, o);
@@ -581,12 +581,12 @@ static void add_credential(cJSON *arr, const char *server, const char *user, con
     const cJSON *it;
     cJSON_ArrayForEach(it, arr)
     {
-        if (!strcmp(tr_str(it, "Server"), srv)) { /* first one wins, like the kubelet keyring */
+        if (!strcmp(podmap_tr_str(it, "Server"), srv)) { /* first one wins, like the kubelet keyring */
             free(srv);
             return;
         }
     }
-    if (cJSON_GetArraySize(arr) >= TR_MAX_CREDENTIALS) {
+    if (cJSON_GetArraySize(arr) >= PODMAP_TR_MAX_CREDENTIALS) {
         (*dropped)++;
         free(srv);
         return;
@@ -608,7 +608,7 @@ static int docker_config(const char *json, size_t len, cJSON *arr, int *dropped,
         cJSON_Delete(cfg);
         return -1;
     }
-    const cJSON *auths = tr_obj(cfg, "auths");
+    const cJSON *auths = podmap_tr_obj(cfg, "auths");
     if (!auths)
         auths = cfg;
     const cJSON *e;
@@ -616,13 +616,13 @@ static int docker_config(const char *json, size_t len, cJSON *arr, int *dropped,
     {
         if (!cJSON_IsObject(e) || !e->string || !*e->string)
             continue;
-        const char *u = tr_str(e, "username"), *p = tr_str(e, "password");
-        const char *a = tr_str(e, "auth");
+        const char *u = podmap_tr_str(e, "username"), *p = podmap_tr_str(e, "password");
+        const char *a = podmap_tr_str(e, "auth");
         if (u && p && *u) {
             add_credential(arr, e->string, u, p, dropped);
         } else if (a && *a) {
             size_t n;
-            unsigned char *d = tr_unb64(a, &n);
+            unsigned char *d = podmap_tr_unb64(a, &n);
             char *colon = d ? memchr(d, ':', n) : NULL;
             if (colon && colon != (char *)d && !memchr(d, '\0', n)) {
                 *colon = '\0';
@@ -642,45 +642,45 @@ static int docker_config(const char *json, size_t len, cJSON *arr, int *dropped,
     return 0;
 }
 
-void tr_pull_secrets(tr_ctx *c)
+void podmap_tr_pull_secrets(podmap_tr_ctx *c)
 {
     cJSON *arr = cJSON_CreateArray();
     const cJSON *ps;
     int i = 0, dropped = 0;
-    cJSON_ArrayForEach(ps, tr_arr(c->spec, "imagePullSecrets"))
+    cJSON_ArrayForEach(ps, podmap_tr_arr(c->spec, "imagePullSecrets"))
     {
         char path[96];
         snprintf(path, sizeof path, "spec.imagePullSecrets[%d]", i++);
-        const char *name = tr_str(ps, "name");
+        const char *name = podmap_tr_str(ps, "name");
         if (!name || !*name)
             continue;
         const cJSON *sec;
-        int rc = tr_get_object(c, "secret", name, &sec);
-        if (rc == PROV_TR_RES_ERROR) {
-            tr_wait(c, "ProviderRetry", "%s: reading Secret \"%s\" failed; retrying", path, name);
+        int rc = podmap_tr_get_object(c, "secret", name, &sec);
+        if (rc == PODMAP_RES_ERROR) {
+            podmap_tr_wait(c, "ProviderRetry", "%s: reading Secret \"%s\" failed; retrying", path, name);
             continue;
         }
-        if (rc != PROV_TR_RES_OK) {
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "FailedToRetrieveImagePullSecret", path,
+        if (rc != PODMAP_RES_OK) {
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "FailedToRetrieveImagePullSecret", path,
                     "%s: unable to retrieve some image pull secrets (%s); attempting to pull the "
                     "image may not succeed",
                     path, name);
             continue;
         }
-        const cJSON *data = tr_obj(sec, "data");
-        const char *raw = tr_str(data, ".dockerconfigjson");
+        const cJSON *data = podmap_tr_obj(sec, "data");
+        const char *raw = podmap_tr_str(data, ".dockerconfigjson");
         if (!raw)
-            raw = tr_str(data, ".dockercfg");
+            raw = podmap_tr_str(data, ".dockercfg");
         size_t n = 0;
-        unsigned char *json = raw ? tr_unb64(raw, &n) : NULL;
+        unsigned char *json = raw ? podmap_tr_unb64(raw, &n) : NULL;
         int skipped = 0;
         if (!json || docker_config((const char *)json, n, arr, &dropped, &skipped) != 0)
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "InvalidImagePullSecret", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "InvalidImagePullSecret", path,
                     "%s: Secret \"%s\" holds no .dockerconfigjson or .dockercfg docker config; "
                     "not used",
                     path, name);
         else if (skipped)
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "InvalidImagePullSecret", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "InvalidImagePullSecret", path,
                     "%s: %d registries of Secret \"%s\" have no username/password or auth "
                     "(identity tokens are not supported by ECI) and are not used",
                     path, skipped, name);
@@ -690,10 +690,10 @@ void tr_pull_secrets(tr_ctx *c)
         }
     }
     if (dropped)
-        tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "TooManyRegistryCredentials",
+        podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "TooManyRegistryCredentials",
                 "spec.imagePullSecrets",
                 "spec.imagePullSecrets: %d registries left out; ECI takes at most %d credentials",
-                dropped, TR_MAX_CREDENTIALS);
+                dropped, PODMAP_TR_MAX_CREDENTIALS);
     if (cJSON_GetArraySize(arr))
         cJSON_AddItemToObject(c->req, "ImageRegistryCredential", arr);
     else

@@ -1,5 +1,5 @@
 /* The Node object, its status and Lease as pure functions (see node.h). */
-#include "provider/node.h"
+#include "provider/podmap/node.h"
 #include "k8s/lease.h"
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
@@ -15,14 +15,14 @@
 
 /* ------------------------------------------------------------------ time */
 
-void prov_node_time(time_t t, char *buf, size_t len)
+void podmap_node_time(time_t t, char *buf, size_t len)
 {
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void prov_node_micro_time(const struct timespec *ts, char *buf, size_t len)
+void podmap_node_micro_time(const struct timespec *ts, char *buf, size_t len)
 {
     struct tm tm;
     gmtime_r(&ts->tv_sec, &tm);
@@ -36,12 +36,12 @@ void prov_node_micro_time(const struct timespec *ts, char *buf, size_t len)
     snprintf(buf, len, "%s.%06ldZ", base, us);
 }
 
-char *prov_node_kubelet_version(const char *version)
+char *podmap_node_kubelet_version(const char *version)
 {
     const char *v = version && *version ? version : ECI_KUBELET_VERSION;
-    char *out = xasprintf("%s-eci-kubelet-%s", PROV_NODE_KUBE_VERSION, v);
+    char *out = xasprintf("%s-eci-kubelet-%s", PODMAP_NODE_KUBE_VERSION, v);
     /* semver pre-release identifiers: [0-9A-Za-z-], dot separated */
-    size_t pre = strlen(PROV_NODE_KUBE_VERSION) + 1;
+    size_t pre = strlen(PODMAP_NODE_KUBE_VERSION) + 1;
     for (char *p = out + pre; *p; p++) {
         bool ok = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                   *p == '-' || *p == '.';
@@ -53,7 +53,7 @@ char *prov_node_kubelet_version(const char *version)
 
 /* ---------------------------------------------------------------- labels */
 
-cJSON *prov_node_labels(const prov_cfg *cfg)
+cJSON *podmap_node_labels(const podmap_node_config *cfg)
 {
     cJSON *l = cJSON_CreateObject();
     cJSON_AddStringToObject(l, "type", "virtual-kubelet");
@@ -67,8 +67,8 @@ cJSON *prov_node_labels(const prov_cfg *cfg)
     cJSON_AddStringToObject(l, "node.kubernetes.io/exclude-from-external-load-balancers", "true");
     if (cfg->region && *cfg->region)
         cJSON_AddStringToObject(l, "topology.kubernetes.io/region", cfg->region);
-    if (cfg->zones.n > 0)
-        cJSON_AddStringToObject(l, "topology.kubernetes.io/zone", cfg->zones.items[0]);
+    if (cfg->zone && *cfg->zone)
+        cJSON_AddStringToObject(l, "topology.kubernetes.io/zone", cfg->zone);
     cJSON_AddStringToObject(l, "alibabacloud.com/virtual-node", "true");
     for (size_t i = 0; i < cfg->node_labels.n; i++) {
         const kv_pair *p = &cfg->node_labels.items[i];
@@ -78,7 +78,7 @@ cJSON *prov_node_labels(const prov_cfg *cfg)
     return l;
 }
 
-static cJSON *taint_json(const prov_cfg_taint *t)
+static cJSON *taint_json(const podmap_node_taint *t)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "key", t->key);
@@ -145,7 +145,7 @@ static const char *str_item(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static void add_resources(cJSON *status, const char *name, const prov_cfg *cfg, const prov_node_facts *f)
+static void add_resources(cJSON *status, const char *name, const podmap_node_config *cfg, const podmap_node_facts *f)
 {
     bool usage = cfg->capacity_from_usage;
     cJSON *r = cJSON_AddObjectToObject(status, name);
@@ -155,11 +155,11 @@ static void add_resources(cJSON *status, const char *name, const prov_cfg *cfg, 
     cJSON_AddStringToObject(r, "pods", usage && f->usage_pods ? f->usage_pods : cfg->capacity_pods);
 }
 
-cJSON *prov_node_status(const prov_cfg *cfg, const prov_node_facts *f, const cJSON *prev_node)
+cJSON *podmap_node_status(const podmap_node_config *cfg, const podmap_node_facts *f, const cJSON *prev_node)
 {
     const cJSON *prev = status_of(prev_node);
     char now[32];
-    prov_node_time(f->now, now, sizeof now);
+    podmap_node_time(f->now, now, sizeof now);
 
     cJSON *st = cJSON_CreateObject();
     cJSON_AddStringToObject(st, "phase", "Running");
@@ -213,7 +213,7 @@ cJSON *prov_node_status(const prov_cfg *cfg, const prov_node_facts *f, const cJS
     cJSON_AddNumberToObject(ke, "Port", cfg->port);
 
     cJSON *ni = cJSON_AddObjectToObject(st, "nodeInfo");
-    char *kv = prov_node_kubelet_version(f->version);
+    char *kv = podmap_node_kubelet_version(f->version);
     const char *ver = f->version && *f->version ? f->version : ECI_KUBELET_VERSION;
     char *os_image = xasprintf("Alibaba Cloud Elastic Container Instance (eci-kubelet %s)", ver);
     cJSON_AddStringToObject(ni, "machineID", "");
@@ -221,7 +221,7 @@ cJSON *prov_node_status(const prov_cfg *cfg, const prov_node_facts *f, const cJS
     cJSON_AddStringToObject(ni, "bootID", "");
     cJSON_AddStringToObject(ni, "kernelVersion", "eci");
     cJSON_AddStringToObject(ni, "osImage", os_image);
-    cJSON_AddStringToObject(ni, "containerRuntimeVersion", PROV_NODE_RUNTIME_VERSION);
+    cJSON_AddStringToObject(ni, "containerRuntimeVersion", PODMAP_NODE_RUNTIME_VERSION);
     cJSON_AddStringToObject(ni, "kubeletVersion", kv);
     cJSON_AddStringToObject(ni, "kubeProxyVersion", "");
     cJSON_AddStringToObject(ni, "operatingSystem", "linux");
@@ -231,7 +231,7 @@ cJSON *prov_node_status(const prov_cfg *cfg, const prov_node_facts *f, const cJS
     return st;
 }
 
-static char *extra_label_keys(const prov_cfg *cfg)
+static char *extra_label_keys(const podmap_node_config *cfg)
 {
     dynbuf b;
     dynbuf_init(&b, 0);
@@ -241,28 +241,28 @@ static char *extra_label_keys(const prov_cfg *cfg)
     return dynbuf_take(&b, &len);
 }
 
-cJSON *prov_node_build(const prov_cfg *cfg, const prov_node_facts *f, const cJSON *prev_node)
+cJSON *podmap_node_build(const podmap_node_config *cfg, const podmap_node_facts *f, const cJSON *prev_node)
 {
     cJSON *n = cJSON_CreateObject();
     cJSON_AddStringToObject(n, "apiVersion", "v1");
     cJSON_AddStringToObject(n, "kind", "Node");
     cJSON *md = cJSON_AddObjectToObject(n, "metadata");
     cJSON_AddStringToObject(md, "name", cfg->node_name);
-    cJSON_AddItemToObject(md, "labels", prov_node_labels(cfg));
+    cJSON_AddItemToObject(md, "labels", podmap_node_labels(cfg));
     cJSON *ann = cJSON_AddObjectToObject(md, "annotations");
     char *keys = extra_label_keys(cfg);
-    cJSON_AddStringToObject(ann, PROV_NODE_ANN_LABELS, keys);
+    cJSON_AddStringToObject(ann, PODMAP_NODE_ANN_LABELS, keys);
     free(keys);
-    cJSON_AddStringToObject(ann, PROV_NODE_ANN_TAINT, cfg->taint.enabled ? cfg->taint.key : "");
+    cJSON_AddStringToObject(ann, PODMAP_NODE_ANN_TAINT, cfg->taint.enabled ? cfg->taint.key : "");
     cJSON *spec = cJSON_AddObjectToObject(n, "spec");
     cJSON *taints = cJSON_AddArrayToObject(spec, "taints");
     if (cfg->taint.enabled)
         cJSON_AddItemToArray(taints, taint_json(&cfg->taint));
-    cJSON_AddItemToObject(n, "status", prov_node_status(cfg, f, prev_node));
+    cJSON_AddItemToObject(n, "status", podmap_node_status(cfg, f, prev_node));
     return n;
 }
 
-cJSON *prov_node_status_patch(const cJSON *status)
+cJSON *podmap_node_status_patch(const cJSON *status)
 {
     cJSON *p = cJSON_CreateObject();
     cJSON_AddItemToObject(p, "status", cJSON_Duplicate(status, 1));
@@ -327,7 +327,7 @@ static int port_of(const cJSON *status)
     return cJSON_IsNumber(p) ? p->valueint : -1;
 }
 
-bool prov_node_status_changed(const cJSON *prev, const cJSON *next)
+bool podmap_node_status_changed(const cJSON *prev, const cJSON *next)
 {
     const cJSON *ps = status_of(prev), *ns = status_of(next);
     if (!ps || !ns)
@@ -363,7 +363,7 @@ bool prov_node_status_changed(const cJSON *prev, const cJSON *next)
     return port_of(ps) != port_of(ns);
 }
 
-bool prov_node_status_due(bool changed, time_t last_write, time_t now, int64_t period_ms)
+bool podmap_node_status_due(bool changed, time_t last_write, time_t now, int64_t period_ms)
 {
     if (changed || last_write == 0)
         return true;
@@ -374,14 +374,14 @@ bool prov_node_status_due(bool changed, time_t last_write, time_t now, int64_t p
 
 /* ------------------------------------------------------------ meta patch */
 
-static bool taint_equal(const cJSON *t, const prov_cfg_taint *want)
+static bool taint_equal(const cJSON *t, const podmap_node_taint *want)
 {
     const char *k = str_item(t, "key"), *v = str_item(t, "value"), *e = str_item(t, "effect");
     return k && e && strcmp(k, want->key) == 0 && strcmp(v ? v : "", want->value) == 0 &&
            strcmp(e, want->effect) == 0;
 }
 
-cJSON *prov_node_meta_patch(const prov_cfg *cfg, const cJSON *existing)
+cJSON *podmap_node_meta_patch(const podmap_node_config *cfg, const cJSON *existing)
 {
     const cJSON *md = cJSON_GetObjectItemCaseSensitive(existing, "metadata");
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(md, "labels");
@@ -393,7 +393,7 @@ cJSON *prov_node_meta_patch(const prov_cfg *cfg, const cJSON *existing)
     /* Labels: set every wanted label that differs; drop extra labels this
      * bridge applied before and no longer wants. */
     cJSON *lp = cJSON_CreateObject();
-    cJSON *want = prov_node_labels(cfg);
+    cJSON *want = podmap_node_labels(cfg);
     const cJSON *w;
     cJSON_ArrayForEach(w, want)
     {
@@ -401,7 +401,7 @@ cJSON *prov_node_meta_patch(const prov_cfg *cfg, const cJSON *existing)
         if (!have || strcmp(have, w->valuestring) != 0)
             cJSON_AddStringToObject(lp, w->string, w->valuestring);
     }
-    const char *old_keys = str_item(ann, PROV_NODE_ANN_LABELS);
+    const char *old_keys = str_item(ann, PODMAP_NODE_ANN_LABELS);
     for (const char *p = old_keys; p && *p;) {
         const char *c = strchr(p, ',');
         size_t l = c ? (size_t)(c - p) : strlen(p);
@@ -418,12 +418,12 @@ cJSON *prov_node_meta_patch(const prov_cfg *cfg, const cJSON *existing)
     cJSON *ap = cJSON_CreateObject();
     char *keys = extra_label_keys(cfg);
     if (!old_keys || strcmp(old_keys, keys) != 0)
-        cJSON_AddStringToObject(ap, PROV_NODE_ANN_LABELS, keys);
+        cJSON_AddStringToObject(ap, PODMAP_NODE_ANN_LABELS, keys);
     free(keys);
     const char *want_tk = cfg->taint.enabled ? cfg->taint.key : "";
-    const char *old_tk = str_item(ann, PROV_NODE_ANN_TAINT);
+    const char *old_tk = str_item(ann, PODMAP_NODE_ANN_TAINT);
     if (!old_tk || strcmp(old_tk, want_tk) != 0)
-        cJSON_AddStringToObject(ap, PROV_NODE_ANN_TAINT, want_tk);
+        cJSON_AddStringToObject(ap, PODMAP_NODE_ANN_TAINT, want_tk);
 
     /* Taints: keep every taint others own; the bridge owns the configured
      * key and the key it applied before. */
@@ -481,15 +481,15 @@ cJSON *prov_node_meta_patch(const prov_cfg *cfg, const cJSON *existing)
 
 /* ----------------------------------------------------------------- lease */
 
-cJSON *prov_node_lease(const prov_cfg *cfg, const char *node_uid, const struct timespec *now)
+cJSON *podmap_node_lease(const podmap_node_config *cfg, const char *node_uid, const struct timespec *now)
 {
     char rt[40];
-    prov_node_micro_time(now, rt, sizeof rt);
+    podmap_node_micro_time(now, rt, sizeof rt);
     int64_t secs = cfg->node_lease_duration_ms / 1000;
     return k8s_node_lease_build(cfg->node_name, node_uid, (int)(secs > 0 ? secs : 1), rt);
 }
 
-int64_t prov_node_lease_renew_interval_ms(const prov_cfg *cfg)
+int64_t podmap_node_lease_renew_interval_ms(const podmap_node_config *cfg)
 {
     int64_t d = cfg->node_lease_duration_ms > 0 ? cfg->node_lease_duration_ms : 40000;
     return d / 4;

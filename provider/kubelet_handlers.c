@@ -1,10 +1,10 @@
 /* Kubelet API handlers backed by ECI: pods from the informer, logs through
  * DescribeContainerLog (followed by polling from the last line's timestamp,
  * never repeating a line), exec through ExecContainerCommand's WebSocket
- * (provider/kapi_eci.c) as an rc_backend, and the bridge's own metrics. */
-#include "provider/kubelet.h"
+ * (provider/kubelet_exec.c) as a kubelet_rc_backend, and the bridge's own metrics. */
+#include "provider/kubelet_handlers.h"
 #include "provider/bridge_int.h"
-#include "provider/kapi_eci.h"
+#include "provider/kubelet_exec.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -20,24 +20,24 @@
 struct prov_kubelet {
     prov_bridge *b;
     prov_kauth *auth;
-    kapi_auth kauth;
-    kapi_auth_cache *auth_cache;
-    kapi_handlers handlers;
-    kapi_eci *exec;
+    kubelet_auth kauth;
+    kubelet_auth_cache *auth_cache;
+    kubelet_handlers handlers;
+    prov_kexec *exec;
     prov_kstats *stats;
-    kapi_server *srv;
+    kubelet_server *srv;
 };
 
 /* ---- shared lookups -------------------------------------------------------- */
 
 /* The pod and its container group. 0 found (pod set, gid filled), or -1 with
  * the HTTP answer already sent. */
-static int lookup(prov_bridge *b, const char *ns, const char *name, const char *container, kapi_response *w,
+static int lookup(prov_bridge *b, const char *ns, const char *name, const char *container, kubelet_response *w,
                   cJSON **pod, char *gid, size_t gidl)
 {
     *pod = k8s_informer_get(b->pods, ns, name);
     if (!*pod) {
-        kapi_resp_error(w, 404, "pod \"%s\" not found in namespace \"%s\" on node %s", name, ns, b->cfg->node_name);
+        kubelet_resp_error(w, 404, "pod \"%s\" not found in namespace \"%s\" on node %s", name, ns, b->cfg->node_name);
         return -1;
     }
     if (container && container[0]) {
@@ -54,13 +54,13 @@ static int lookup(prov_bridge *b, const char *ns, const char *name, const char *
             }
         }
         if (!found) {
-            kapi_resp_error(w, 404, "container \"%s\" not found in pod \"%s\"", container, name);
+            kubelet_resp_error(w, 404, "container \"%s\" not found in pod \"%s\"", container, name);
             goto fail;
         }
     }
     prov_gm_entry e;
     if (prov_gm_get(b->gm, k8s_meta_str(*pod, "uid"), &e) != 0) {
-        kapi_resp_error(w, 400, "container \"%s\" in pod \"%s\" is waiting to start: ContainerCreating",
+        kubelet_resp_error(w, 400, "container \"%s\" in pod \"%s\" is waiting to start: ContainerCreating",
                         container ? container : "", name);
         goto fail;
     }
@@ -72,7 +72,7 @@ fail:
     return -1;
 }
 
-static void send_eci_error(kapi_response *w, const eci_error *err)
+static void send_eci_error(kubelet_response *w, const eci_error *err)
 {
     char buf[900];
     eci_error_format(err, buf, sizeof buf);
@@ -84,12 +84,12 @@ static void send_eci_error(kapi_response *w, const eci_error *err)
         code = 400;
     else if (cl == ECI_CLASS_THROTTLED)
         code = 429;
-    kapi_resp_error(w, code, "%s", buf);
+    kubelet_resp_error(w, code, "%s", buf);
 }
 
 /* ---- /pods ------------------------------------------------------------------ */
 
-static void h_pods(void *ud, const kapi_request *req, kapi_response *w)
+static void h_pods(void *ud, const kubelet_request *req, kubelet_response *w)
 {
     prov_kubelet *k = ud;
     (void)req;
@@ -99,31 +99,31 @@ static void h_pods(void *ud, const kapi_request *req, kapi_response *w)
     dynbuf_adds(&d, "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":");
     if (k8s_informer_list_text(k->b->pods, &d) != 0) {
         dynbuf_free(&d);
-        kapi_resp_error(w, 500, "the pod list does not fit in a response");
+        kubelet_resp_error(w, 500, "the pod list does not fit in a response");
         return;
     }
     dynbuf_addc(&d, '}');
-    kapi_resp_send(w, 200, "application/json", d.buf, d.len);
+    kubelet_resp_send(w, 200, "application/json", d.buf, d.len);
     dynbuf_free(&d);
 }
 
-static void h_metrics(void *ud, const kapi_request *req, kapi_response *w)
+static void h_metrics(void *ud, const kubelet_request *req, kubelet_response *w)
 {
     prov_kubelet *k = ud;
     (void)req;
     dynbuf d;
     dynbuf_init(&d, 0);
     prom_render(k->b->metrics, &d);
-    kapi_resp_send(w, 200, "text/plain; version=0.0.4", d.buf ? d.buf : "", d.len);
+    kubelet_resp_send(w, 200, "text/plain; version=0.0.4", d.buf ? d.buf : "", d.len);
     dynbuf_free(&d);
 }
 
-static void h_stats_summary(void *ud, const kapi_request *req, kapi_response *w)
+static void h_stats_summary(void *ud, const kubelet_request *req, kubelet_response *w)
 {
     prov_kstats_summary(((prov_kubelet *)ud)->stats, req, w);
 }
 
-static void h_metrics_resource(void *ud, const kapi_request *req, kapi_response *w)
+static void h_metrics_resource(void *ud, const kubelet_request *req, kubelet_response *w)
 {
     prov_kstats_resource(((prov_kubelet *)ud)->stats, req, w);
 }
@@ -131,15 +131,15 @@ static void h_metrics_resource(void *ud, const kapi_request *req, kapi_response 
 /* /run: ExecContainerCommand with Sync (no stdin, no tty); its SyncResponse
  * is the combined output, answered as the kubelet does (raw bytes under an
  * application/json content type). cmd is split on single spaces. */
-static void h_run(void *ud, const kapi_request *req, kapi_response *w)
+static void h_run(void *ud, const kubelet_request *req, kubelet_response *w)
 {
     prov_kubelet *k = ud;
     prov_bridge *b = k->b;
-    const char *ns = kapi_req_param(req, "namespace"), *name = kapi_req_param(req, "pod"),
-               *container = kapi_req_param(req, "container"), *uid = kapi_req_param(req, "uid");
-    const char *cmd = kv_get(kapi_req_query(req), "cmd");
+    const char *ns = kubelet_req_param(req, "namespace"), *name = kubelet_req_param(req, "pod"),
+               *container = kubelet_req_param(req, "container"), *uid = kubelet_req_param(req, "uid");
+    const char *cmd = kv_get(kubelet_req_query(req), "cmd");
     if (!cmd || !cmd[0]) {
-        kapi_resp_error(w, 400, "missing the cmd parameter");
+        kubelet_resp_error(w, 400, "missing the cmd parameter");
         return;
     }
     cJSON *pod;
@@ -149,7 +149,7 @@ static void h_run(void *ud, const kapi_request *req, kapi_response *w)
     int uid_ok = !uid || !uid[0] || strcmp(uid, k8s_meta_str(pod, "uid") ? k8s_meta_str(pod, "uid") : "") == 0;
     cJSON_Delete(pod);
     if (!uid_ok) {
-        kapi_resp_error(w, 404, "pod \"%s\" with uid %s not found in namespace \"%s\"", name, uid, ns);
+        kubelet_resp_error(w, 404, "pod \"%s\" with uid %s not found in namespace \"%s\"", name, uid, ns);
         return;
     }
     eci_exec_req er = {0};
@@ -173,18 +173,18 @@ static void h_run(void *ud, const kapi_request *req, kapi_response *w)
     eci_strv_free(&er.command);
     if (rc != 0) {
         char buf[900];
-        kapi_resp_error(w, 500, "ExecContainerCommand: %s", eci_error_format(&eerr, buf, sizeof buf));
+        kubelet_resp_error(w, 500, "ExecContainerCommand: %s", eci_error_format(&eerr, buf, sizeof buf));
         return;
     }
     const char *out = resp.sync_response ? resp.sync_response : "";
-    kapi_resp_send(w, 200, "application/json", out, strlen(out));
+    kubelet_resp_send(w, 200, "application/json", out, strlen(out));
     eci_exec_resp_free(&resp);
 }
 
 /* A metav1.Status body: kubectl decodes a failed upgrade's body as a Status
  * (YAML included), so a plain-text message with ": " in it would come out
  * empty. */
-static void h_port_forward(void *ud, const kapi_request *req, kapi_response *w)
+static void h_port_forward(void *ud, const kubelet_request *req, kubelet_response *w)
 {
     (void)ud;
     (void)req;
@@ -192,7 +192,7 @@ static void h_port_forward(void *ud, const kapi_request *req, kapi_response *w)
         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":"
         "\"port forwarding is not supported for pods on ECI (virtual node); expose the pod with a Service, or use "
         "kubectl exec\",\"reason\":\"BadRequest\",\"code\":400}";
-    kapi_resp_send(w, 400, "application/json", body, sizeof body - 1);
+    kubelet_resp_send(w, 400, "application/json", body, sizeof body - 1);
 }
 
 /* ---- /containerLogs ---------------------------------------------------------- */
@@ -295,17 +295,17 @@ int prov_log_select(const char *content, int timestamps, int64_t limit_bytes, pr
 
 static int resp_emit(void *ud, const char *p, size_t n)
 {
-    return kapi_resp_write(ud, p, n);
+    return kubelet_resp_write(ud, p, n);
 }
 
 /* Send the lines of content newer than the cursor (w NULL: only move the
  * cursor). -1 when the client is gone or the byte limit was reached. */
-static int emit_lines(kapi_response *w, const char *content, const kapi_log_options *o, prov_log_cursor *cur)
+static int emit_lines(kubelet_response *w, const char *content, const kubelet_log_options *o, prov_log_cursor *cur)
 {
     return prov_log_select(content, o->timestamps, o->limit_bytes, cur, w ? resp_emit : NULL, w);
 }
 
-static int fetch_log(prov_bridge *b, const char *gid, const char *container, const kapi_log_options *o,
+static int fetch_log(prov_bridge *b, const char *gid, const char *container, const kubelet_log_options *o,
                      const char *start_time, int first, char **content, eci_error *err)
 {
     eci_log_req req = {0};
@@ -389,16 +389,16 @@ static int container_terminated(prov_bridge *b, const char *ns, const char *name
     return gone || term;
 }
 
-static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
+static void h_logs(void *ud, const kubelet_request *req, kubelet_response *w)
 {
     prov_kubelet *k = ud;
     prov_bridge *b = k->b;
-    const char *ns = kapi_req_param(req, "namespace"), *name = kapi_req_param(req, "pod"),
-               *container = kapi_req_param(req, "container");
-    kapi_log_options o;
+    const char *ns = kubelet_req_param(req, "namespace"), *name = kubelet_req_param(req, "pod"),
+               *container = kubelet_req_param(req, "container");
+    kubelet_log_options o;
     char err[256];
-    if (kapi_log_options_parse(kapi_req_query(req), &o, err, sizeof err) != 0) {
-        kapi_resp_error(w, 400, "%s", err);
+    if (kubelet_log_options_parse(kubelet_req_query(req), &o, err, sizeof err) != 0) {
+        kubelet_resp_error(w, 400, "%s", err);
         return;
     }
     cJSON *pod;
@@ -415,7 +415,7 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
         send_eci_error(w, &eerr);
         return;
     }
-    if (kapi_resp_begin(w, 200, "text/plain") != 0) {
+    if (kubelet_resp_begin(w, 200, "text/plain") != 0) {
         free(content);
         return;
     }
@@ -424,7 +424,7 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
     int rc;
     if (o.tail_lines == 0) {
         /* Nothing of the past; the one line fetched only places the cursor. */
-        kapi_log_options none = o;
+        kubelet_log_options none = o;
         none.limit_bytes = 0;
         rc = emit_lines(NULL, content, &none, &cur);
     } else {
@@ -435,14 +435,14 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
         return;
     int final = 0;
     long wait_ms = FOLLOW_POLL_MS;
-    while (!atomic_load(&b->stop) && !kapi_resp_client_gone(w)) {
+    while (!atomic_load(&b->stop) && !kubelet_resp_client_gone(w)) {
         /* Sleep in short steps so a client that leaves is noticed soon. */
-        for (long slept = 0; slept < wait_ms && !atomic_load(&b->stop) && !kapi_resp_client_gone(w);
+        for (long slept = 0; slept < wait_ms && !atomic_load(&b->stop) && !kubelet_resp_client_gone(w);
              slept += 200) {
             struct timespec ts = {0, 200 * 1000000L};
             nanosleep(&ts, NULL);
         }
-        if (kapi_resp_client_gone(w) || atomic_load(&b->stop))
+        if (kubelet_resp_client_gone(w) || atomic_load(&b->stop))
             break;
         int done = container_terminated(b, ns, name, uid, container);
         char start[48] = "";
@@ -467,7 +467,7 @@ static void h_logs(void *ud, const kapi_request *req, kapi_response *w)
     }
 }
 
-/* ---- exec / attach: provider/kapi_eci.c, resolving pods to groups here ---- */
+/* ---- exec / attach: provider/kubelet_exec.c, resolving pods to groups here ---- */
 
 static int resolve_group(void *ud, const char *ns, const char *name, const char *uid, char **cg_id, char *err,
                          size_t errlen)
@@ -505,25 +505,25 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     k->kauth.authn = prov_kauth_authn;
     k->kauth.authz = prov_kauth_authz;
     /* The kubelet's webhook cache lifetimes: tokens 2 min, allowed 5 min, denied 30 s. */
-    k->auth_cache = kapi_auth_cache_new(&k->kauth, 120000, 300000, 30000, 0);
-    kapi_eci_config ec = {0};
+    k->auth_cache = kubelet_auth_cache_new(&k->kauth, 120000, 300000, 30000, 0);
+    prov_kexec_config ec = {0};
     ec.client = b->ec;
     ec.resolve = resolve_group;
     ec.resolve_ud = b;
     ec.ws_ca_file = cfg->eci_ca_file[0] ? cfg->eci_ca_file : NULL;
     ec.ws_insecure_skip_verify = cfg->eci_insecure_skip_tls_verify;
-    k->exec = kapi_eci_new(&ec);
+    k->exec = prov_kexec_new(&ec);
     k->handlers.ud = k;
     k->handlers.pods = h_pods;
     k->handlers.container_logs = h_logs;
     k->handlers.port_forward = h_port_forward;
     k->handlers.run = h_run;
     k->handlers.metrics = h_metrics;
-    k->handlers.exec = kapi_eci_backend(k->exec);
+    k->handlers.exec = prov_kexec_backend(k->exec);
     k->stats = prov_kstats_new(b);
     k->handlers.stats_summary = h_stats_summary;
     k->handlers.metrics_resource = h_metrics_resource;
-    kapi_config kc = {0};
+    kubelet_config kc = {0};
     kc.bind_addr = cfg->listen_address[0] ? cfg->listen_address : NULL;
     kc.port = cfg->port;
     kc.cert_file = cfg->tls_cert_file[0] ? cfg->tls_cert_file : NULL;
@@ -531,16 +531,16 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     kc.client_ca_file = cfg->client_ca_file[0] ? cfg->client_ca_file : NULL;
     kc.node_name = cfg->node_name;
     kc.fine_grained_authz = 1;
-    kc.auth = kapi_auth_cache_auth(k->auth_cache);
+    kc.auth = kubelet_auth_cache_auth(k->auth_cache);
     kc.handlers = &k->handlers;
     char err[512];
-    k->srv = kapi_server_start(&kc, err, sizeof err);
+    k->srv = kubelet_server_start(&kc, err, sizeof err);
     if (!k->srv) {
         log_error(COMP, "kubelet API server on port %d: %s", cfg->port, err);
         prov_kubelet_stop(k);
         return NULL;
     }
-    log_info(COMP, "kubelet API listening on port %d (TLS%s)", kapi_server_port(k->srv),
+    log_info(COMP, "kubelet API listening on port %d (TLS%s)", kubelet_server_port(k->srv),
              kc.client_ca_file ? ", client certificates verified" : "");
     return k;
 }
@@ -549,9 +549,9 @@ void prov_kubelet_stop(prov_kubelet *k)
 {
     if (!k)
         return;
-    kapi_server_stop(k->srv);
-    kapi_eci_free(k->exec);
-    kapi_auth_cache_free(k->auth_cache);
+    kubelet_server_stop(k->srv);
+    prov_kexec_free(k->exec);
+    kubelet_auth_cache_free(k->auth_cache);
     prov_kauth_free(k->auth);
     prov_kstats_free(k->stats);
     free(k);

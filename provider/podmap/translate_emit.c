@@ -1,5 +1,5 @@
 /* Parameter tree (wire names) -> typed ECI requests of eci/types.h. */
-#include "provider/translate_int.h"
+#include "provider/podmap/translate_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 
 static char *s_dup(const cJSON *o, const char *k)
 {
-    const char *s = tr_str(o, k);
+    const char *s = podmap_tr_str(o, k);
     return s ? xstrdup(s) : NULL;
 }
 
@@ -60,12 +60,12 @@ static void probe(const cJSON *p, eci_probe *out)
 {
     if (!p)
         return;
-    strv(tr_arr(tr_obj(p, "Exec"), "Command"), &out->exec);
-    const cJSON *h = tr_obj(p, "HttpGet");
+    strv(podmap_tr_arr(podmap_tr_obj(p, "Exec"), "Command"), &out->exec);
+    const cJSON *h = podmap_tr_obj(p, "HttpGet");
     out->http_path = s_dup(h, "Path");
     out->http_port = o_int(h, "Port");
     out->http_scheme = s_dup(h, "Scheme");
-    out->tcp_port = o_int(tr_obj(p, "TcpSocket"), "Port");
+    out->tcp_port = o_int(podmap_tr_obj(p, "TcpSocket"), "Port");
     out->initial_delay_seconds = o_int(p, "InitialDelaySeconds");
     out->period_seconds = o_int(p, "PeriodSeconds");
     out->timeout_seconds = o_int(p, "TimeoutSeconds");
@@ -77,13 +77,13 @@ static void hook(const cJSON *c, const char *prefix, eci_lifecycle_handler *h)
 {
     char k[96];
 #define HK(s) (snprintf(k, sizeof k, "%s%s", prefix, s), k)
-    strv(tr_arr(c, HK("Exec")), &h->exec);
+    strv(podmap_tr_arr(c, HK("Exec")), &h->exec);
     h->http_host = s_dup(c, HK("HttpGetHost"));
     h->http_path = s_dup(c, HK("HttpGetPath"));
     h->http_port = o_int(c, HK("HttpGetPort"));
     h->http_scheme = s_dup(c, HK("HttpGetScheme"));
     const cJSON *it;
-    cJSON_ArrayForEach(it, tr_arr(c, HK("HttpGetHttpHeader")))
+    cJSON_ArrayForEach(it, podmap_tr_arr(c, HK("HttpGetHttpHeader")))
     {
         eci_http_header *x = ECI_APPEND(h->http_headers, h->n_http_headers);
         x->name = s_dup(it, "Name");
@@ -103,27 +103,27 @@ static void container(const cJSON *c, eci_container *o)
     o->gpu = o_int(c, "Gpu");
     o->image_pull_policy = s_dup(c, "ImagePullPolicy");
     o->working_dir = s_dup(c, "WorkingDir");
-    strv(tr_arr(c, "Command"), &o->command);
-    strv(tr_arr(c, "Arg"), &o->args);
+    strv(podmap_tr_arr(c, "Command"), &o->command);
+    strv(podmap_tr_arr(c, "Arg"), &o->args);
     o->tty = o_bool(c, "Tty");
     o->stdin_open = o_bool(c, "Stdin");
     o->stdin_once = o_bool(c, "StdinOnce");
     const cJSON *it;
-    cJSON_ArrayForEach(it, tr_arr(c, "EnvironmentVar"))
+    cJSON_ArrayForEach(it, podmap_tr_arr(c, "EnvironmentVar"))
     {
         eci_env_var *e = ECI_APPEND(o->env, o->n_env);
         e->key = s_dup(it, "Key");
         e->value = s_dup(it, "Value");
-        e->field_path = s_dup(tr_obj(it, "FieldRef"), "FieldPath");
+        e->field_path = s_dup(podmap_tr_obj(it, "FieldRef"), "FieldPath");
     }
     o->environment_var_hide = o_bool(c, "EnvironmentVarHide");
-    cJSON_ArrayForEach(it, tr_arr(c, "Port"))
+    cJSON_ArrayForEach(it, podmap_tr_arr(c, "Port"))
     {
         eci_port *p = ECI_APPEND(o->ports, o->n_ports);
         p->port = o_int(it, "Port");
         p->protocol = s_dup(it, "Protocol");
     }
-    cJSON_ArrayForEach(it, tr_arr(c, "VolumeMount"))
+    cJSON_ArrayForEach(it, podmap_tr_arr(c, "VolumeMount"))
     {
         eci_volume_mount *m = ECI_APPEND(o->volume_mounts, o->n_volume_mounts);
         m->name = s_dup(it, "Name");
@@ -132,10 +132,10 @@ static void container(const cJSON *c, eci_container *o)
         m->mount_propagation = s_dup(it, "MountPropagation");
         m->read_only = o_bool(it, "ReadOnly");
     }
-    probe(tr_obj(c, "ReadinessProbe"), &o->readiness_probe);
-    probe(tr_obj(c, "LivenessProbe"), &o->liveness_probe);
-    const cJSON *sc = tr_obj(c, "SecurityContext");
-    strv(tr_arr(tr_obj(sc, "Capability"), "Add"), &o->security_context.capability_add);
+    probe(podmap_tr_obj(c, "ReadinessProbe"), &o->readiness_probe);
+    probe(podmap_tr_obj(c, "LivenessProbe"), &o->liveness_probe);
+    const cJSON *sc = podmap_tr_obj(c, "SecurityContext");
+    strv(podmap_tr_arr(podmap_tr_obj(sc, "Capability"), "Add"), &o->security_context.capability_add);
     o->security_context.read_only_root_filesystem = o_bool(sc, "ReadOnlyRootFilesystem");
     o->security_context.run_as_user = o_int(sc, "RunAsUser");
     o->security_context.run_as_group = o_int(c, "SecurityContextRunAsGroup");
@@ -165,7 +165,7 @@ static void credentials(const cJSON *arr, eci_registry_credential **v, size_t *n
     }
 }
 
-void prov_tr_build_create(const cJSON *p, eci_create_cg_req *r)
+void podmap_build_create(const cJSON *p, eci_create_cg_req *r)
 {
     memset(r, 0, sizeof *r);
     r->region_id = s_dup(p, "RegionId");
@@ -193,32 +193,32 @@ void prov_tr_build_create(const cJSON *p, eci_create_cg_req *r)
     r->ephemeral_storage = o_int(p, "EphemeralStorage");
     r->share_process_namespace = o_bool(p, "ShareProcessNamespace");
     const cJSON *it;
-    cJSON_ArrayForEach(it, tr_arr(p, "Tag"))
+    cJSON_ArrayForEach(it, podmap_tr_arr(p, "Tag"))
     {
         eci_tag *t = ECI_APPEND(r->tags, r->n_tags);
         t->key = s_dup(it, "Key");
         t->value = s_dup(it, "Value");
     }
-    credentials(tr_arr(p, "ImageRegistryCredential"), &r->registry_credentials,
+    credentials(podmap_tr_arr(p, "ImageRegistryCredential"), &r->registry_credentials,
                 &r->n_registry_credentials);
-    containers(tr_arr(p, "Container"), &r->containers, &r->n_containers);
-    containers(tr_arr(p, "InitContainer"), &r->init_containers, &r->n_init_containers);
-    cJSON_ArrayForEach(it, tr_arr(p, "Volume"))
+    containers(podmap_tr_arr(p, "Container"), &r->containers, &r->n_containers);
+    containers(podmap_tr_arr(p, "InitContainer"), &r->init_containers, &r->n_init_containers);
+    cJSON_ArrayForEach(it, podmap_tr_arr(p, "Volume"))
     {
         eci_volume *v = ECI_APPEND(r->volumes, r->n_volumes);
         v->name = s_dup(it, "Name");
         v->type = s_dup(it, "Type");
-        const cJSON *ed = tr_obj(it, "EmptyDirVolume");
+        const cJSON *ed = podmap_tr_obj(it, "EmptyDirVolume");
         v->empty_dir_medium = s_dup(ed, "Medium");
         v->empty_dir_size_limit = s_dup(ed, "SizeLimit");
-        const cJSON *nfs = tr_obj(it, "NFSVolume");
+        const cJSON *nfs = podmap_tr_obj(it, "NFSVolume");
         v->nfs_server = s_dup(nfs, "Server");
         v->nfs_path = s_dup(nfs, "Path");
         v->nfs_read_only = o_bool(nfs, "ReadOnly");
-        const cJSON *cf = tr_obj(it, "ConfigFileVolume");
+        const cJSON *cf = podmap_tr_obj(it, "ConfigFileVolume");
         v->config_file_default_mode = o_int(cf, "DefaultMode");
         const cJSON *f;
-        cJSON_ArrayForEach(f, tr_arr(cf, "ConfigFileToPath"))
+        cJSON_ArrayForEach(f, podmap_tr_arr(cf, "ConfigFileToPath"))
         {
             eci_config_file *x = ECI_APPEND(v->config_files, v->n_config_files);
             x->path = s_dup(f, "Path");
@@ -226,31 +226,31 @@ void prov_tr_build_create(const cJSON *p, eci_create_cg_req *r)
             x->mode = o_int(f, "Mode");
         }
     }
-    const cJSON *dns = tr_obj(p, "DnsConfig");
-    strv(tr_arr(dns, "NameServer"), &r->dns_nameservers);
-    strv(tr_arr(dns, "Search"), &r->dns_searches);
-    name_values(tr_arr(dns, "Option"), &r->dns_options, &r->n_dns_options);
-    cJSON_ArrayForEach(it, tr_arr(p, "HostAliase"))
+    const cJSON *dns = podmap_tr_obj(p, "DnsConfig");
+    strv(podmap_tr_arr(dns, "NameServer"), &r->dns_nameservers);
+    strv(podmap_tr_arr(dns, "Search"), &r->dns_searches);
+    name_values(podmap_tr_arr(dns, "Option"), &r->dns_options, &r->n_dns_options);
+    cJSON_ArrayForEach(it, podmap_tr_arr(p, "HostAliase"))
     {
         eci_host_alias *h = ECI_APPEND(r->host_aliases, r->n_host_aliases);
         h->ip = s_dup(it, "Ip");
-        strv(tr_arr(it, "Hostname"), &h->hostnames);
+        strv(podmap_tr_arr(it, "Hostname"), &h->hostnames);
     }
-    name_values(tr_arr(tr_obj(p, "SecurityContext"), "Sysctl"), &r->sysctls, &r->n_sysctls);
-    name_values(tr_arr(tr_obj(p, "HostSecurityContext"), "Sysctl"), &r->host_sysctls,
+    name_values(podmap_tr_arr(podmap_tr_obj(p, "SecurityContext"), "Sysctl"), &r->sysctls, &r->n_sysctls);
+    name_values(podmap_tr_arr(podmap_tr_obj(p, "HostSecurityContext"), "Sysctl"), &r->host_sysctls,
                 &r->n_host_sysctls);
-    strv(tr_arr(p, "NtpServer"), &r->ntp_servers);
+    strv(podmap_tr_arr(p, "NtpServer"), &r->ntp_servers);
 }
 
-void prov_tr_build_update(const cJSON *p, eci_update_cg_req *r)
+void podmap_build_update(const cJSON *p, eci_update_cg_req *r)
 {
     memset(r, 0, sizeof *r);
     r->region_id = s_dup(p, "RegionId");
     r->container_group_id = s_dup(p, "ContainerGroupId");
     r->client_token = s_dup(p, "ClientToken");
     r->resource_group_id = s_dup(p, "ResourceGroupId");
-    containers(tr_arr(p, "Container"), &r->containers, &r->n_containers);
-    containers(tr_arr(p, "InitContainer"), &r->init_containers, &r->n_init_containers);
-    credentials(tr_arr(p, "ImageRegistryCredential"), &r->registry_credentials,
+    containers(podmap_tr_arr(p, "Container"), &r->containers, &r->n_containers);
+    containers(podmap_tr_arr(p, "InitContainer"), &r->init_containers, &r->n_init_containers);
+    credentials(podmap_tr_arr(p, "ImageRegistryCredential"), &r->registry_credentials,
                 &r->n_registry_credentials);
 }

@@ -2,7 +2,7 @@
  * level fields and the fate of every PodSpec field. Containers are in
  * translate_container.c, volumes and registry credentials in
  * translate_volume.c, resources in translate_res.c. */
-#include "provider/translate_int.h"
+#include "provider/podmap/translate_int.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -19,7 +19,7 @@
 
 static int dns_char(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'); }
 
-char *prov_tr_group_name(const char *ns, const char *name)
+char *podmap_group_name(const char *ns, const char *name)
 {
     char *raw = xasprintf("%s-%s", ns ? ns : "", name ? name : "");
     size_t n = strlen(raw);
@@ -46,14 +46,14 @@ char *prov_tr_group_name(const char *ns, const char *name)
         altered = 1;
     size_t len = n - start;
     char *res;
-    if (!altered && len <= TR_MAX_GROUP_NAME && len >= 2) {
+    if (!altered && len <= PODMAP_TR_MAX_GROUP_NAME && len >= 2) {
         res = xstrndup(s + start, len);
     } else {
         char h[9];
         char *key = xasprintf("%s/%s", ns ? ns : "", name ? name : "");
-        tr_hash8(key, h);
+        podmap_tr_hash8(key, h);
         free(key);
-        size_t keep = TR_MAX_GROUP_NAME - 9;
+        size_t keep = PODMAP_TR_MAX_GROUP_NAME - 9;
         if (len < keep)
             keep = len;
         while (keep > 0 && s[start + keep - 1] == '-')
@@ -68,7 +68,7 @@ char *prov_tr_group_name(const char *ns, const char *name)
     return res;
 }
 
-char *prov_tr_client_token(const char *uid)
+char *podmap_client_token(const char *uid)
 {
     const char *u = uid ? uid : "";
     size_t n = strlen(u);
@@ -79,23 +79,23 @@ char *prov_tr_client_token(const char *uid)
     if (ok)
         return xstrdup(u);
     char h[9];
-    tr_hash8(u, h);
+    podmap_tr_hash8(u, h);
     return xasprintf("uid-%s", h);
 }
 
-char *prov_tr_tag_value(const char *v)
+char *podmap_tag_value(const char *v)
 {
     const char *s = v ? v : "";
     int bad = strncmp(s, "acs:", 4) == 0 || strstr(s, "http://") || strstr(s, "https://");
-    if (!bad && strlen(s) <= TR_MAX_TAG_VALUE)
+    if (!bad && strlen(s) <= PODMAP_TR_MAX_TAG_VALUE)
         return xstrdup(s);
     char h[9];
-    tr_hash8(s, h);
+    podmap_tr_hash8(s, h);
     dynbuf b;
     dynbuf_init(&b, 0);
     if (strncmp(s, "acs:", 4) == 0)
         dynbuf_adds(&b, "_");
-    size_t keep = TR_MAX_TAG_VALUE - 9 - b.len;
+    size_t keep = PODMAP_TR_MAX_TAG_VALUE - 9 - b.len;
     for (size_t i = 0; s[i] && i < keep; i++) {
         /* break up "http://" so the value passes the check */
         if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
@@ -111,7 +111,7 @@ static void add_tag(cJSON *tags, const char *k, const char *v)
 {
     cJSON *t = cJSON_CreateObject();
     cJSON_AddStringToObject(t, "Key", k);
-    char *val = prov_tr_tag_value(v);
+    char *val = podmap_tag_value(v);
     cJSON_AddStringToObject(t, "Value", val);
     free(val);
     cJSON_AddItemToArray(tags, t);
@@ -185,8 +185,8 @@ static int spec_item_ok(const char *s)
         return 0;
     char *cpu = xstrndup(s, (size_t)(d - s));
     double c = 0, m = 0;
-    int ok = prov_tr_parse_quantity(cpu, &c) == 0 && c > 0 &&
-             prov_tr_parse_quantity(d + 1, &m) == 0 && m > 0 && strchr(d + 1, 'G');
+    int ok = podmap_parse_quantity(cpu, &c) == 0 && c > 0 &&
+             podmap_parse_quantity(d + 1, &m) == 0 && m > 0 && strchr(d + 1, 'G');
     free(cpu);
     return ok;
 }
@@ -204,13 +204,13 @@ static const char *known_annotations[] = {
     "eci-resource-group-id", "eci-custom-tags", NULL,
 };
 
-static void annotations(tr_ctx *c, cJSON *tags)
+static void annotations(podmap_tr_ctx *c, cJSON *tags)
 {
-    const cJSON *ann = tr_obj(c->meta, "annotations");
+    const cJSON *ann = podmap_tr_obj(c->meta, "annotations");
     const char *v;
     char path[128];
 #define APATH(k) (snprintf(path, sizeof path, "metadata.annotations['" ANN_PREFIX "%s']", k), path)
-#define ANN(k) tr_str(ann, ANN_PREFIX k)
+#define ANN(k) podmap_tr_str(ann, ANN_PREFIX k)
 
     /* Unknown k8s.aliyun.com/eci-* annotations are reported, not dropped silently. */
     const cJSON *it;
@@ -224,7 +224,7 @@ static void annotations(tr_ctx *c, cJSON *tags)
             if (strcmp(k, known_annotations[i]) == 0)
                 known = 1;
         if (!known)
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedAnnotation", APATH(k),
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedAnnotation", APATH(k),
                     "annotation %s%s is not supported by eci-kubelet and is ignored", ANN_PREFIX, k);
     }
 
@@ -239,7 +239,7 @@ static void annotations(tr_ctx *c, cJSON *tags)
                 c->gpu_allowed = 1;
         }
         if (!ok) {
-            tr_reject(c, APATH("eci-use-specs"),
+            podmap_tr_reject(c, APATH("eci-use-specs"),
                       "annotation %seci-use-specs: \"%s\" is not a list of 1-5 ECS instance types "
                       "(ecs.c6.large) or specifications (2-4Gi)",
                       ANN_PREFIX, v);
@@ -256,12 +256,12 @@ static void annotations(tr_ctx *c, cJSON *tags)
     if (strategy) {
         if (strcmp(strategy, "NoSpot") && strcmp(strategy, "SpotWithPriceLimit") &&
             strcmp(strategy, "SpotAsPriceGo"))
-            tr_reject(c, APATH("eci-spot-strategy"),
+            podmap_tr_reject(c, APATH("eci-spot-strategy"),
                       "annotation %seci-spot-strategy: \"%s\" is not NoSpot, SpotWithPriceLimit or "
                       "SpotAsPriceGo",
                       ANN_PREFIX, strategy);
         else if (strcmp(strategy, "SpotWithPriceLimit") == 0 && !price)
-            tr_reject(c, APATH("eci-spot-strategy"),
+            podmap_tr_reject(c, APATH("eci-spot-strategy"),
                       "annotation %seci-spot-strategy: SpotWithPriceLimit needs the annotation "
                       "%seci-spot-price-limit",
                       ANN_PREFIX, ANN_PREFIX);
@@ -271,19 +271,19 @@ static void annotations(tr_ctx *c, cJSON *tags)
     if (price) {
         const char *dot = strchr(price, '.');
         double d = 0;
-        int ok = prov_tr_parse_quantity(price, &d) == 0 && d > 0 && isdigit((unsigned char)price[0]);
+        int ok = podmap_parse_quantity(price, &d) == 0 && d > 0 && isdigit((unsigned char)price[0]);
         for (const char *p = price; *p; p++)
             if (!isdigit((unsigned char)*p) && *p != '.')
                 ok = 0;
         if (dot && strlen(dot + 1) > 3)
             ok = 0;
         if (!ok)
-            tr_reject(c, APATH("eci-spot-price-limit"),
+            podmap_tr_reject(c, APATH("eci-spot-price-limit"),
                       "annotation %seci-spot-price-limit: \"%s\" is not a positive price with at "
                       "most 3 decimals",
                       ANN_PREFIX, price);
         else if (!strategy || strcmp(strategy, "SpotWithPriceLimit") != 0)
-            tr_reject(c, APATH("eci-spot-price-limit"),
+            podmap_tr_reject(c, APATH("eci-spot-price-limit"),
                       "annotation %seci-spot-price-limit needs %seci-spot-strategy: "
                       "SpotWithPriceLimit",
                       ANN_PREFIX, ANN_PREFIX);
@@ -292,7 +292,7 @@ static void annotations(tr_ctx *c, cJSON *tags)
     }
     if ((v = ANN("eci-image-snapshot-id")) != NULL) {
         if (!id_ok(v, "imc-"))
-            tr_reject(c, APATH("eci-image-snapshot-id"),
+            podmap_tr_reject(c, APATH("eci-image-snapshot-id"),
                       "annotation %seci-image-snapshot-id: \"%s\" is not an image cache id (imc-...)",
                       ANN_PREFIX, v);
         else
@@ -303,11 +303,11 @@ static void annotations(tr_ctx *c, cJSON *tags)
         {"eci-with-eip", "AutoCreateEip"},
     };
     for (size_t i = 0; i < 2; i++) {
-        if ((v = tr_str(ann, (snprintf(path, sizeof path, ANN_PREFIX "%s", bools[i].ann), path))) ==
+        if ((v = podmap_tr_str(ann, (snprintf(path, sizeof path, ANN_PREFIX "%s", bools[i].ann), path))) ==
             NULL)
             continue;
         if (strcmp(v, "true") && strcmp(v, "false"))
-            tr_reject(c, APATH(bools[i].ann), "annotation %s%s: \"%s\" is not true or false",
+            podmap_tr_reject(c, APATH(bools[i].ann), "annotation %s%s: \"%s\" is not true or false",
                       ANN_PREFIX, bools[i].ann, v);
         else
             cJSON_AddBoolToObject(c->req, bools[i].param, strcmp(v, "true") == 0);
@@ -315,11 +315,11 @@ static void annotations(tr_ctx *c, cJSON *tags)
     if ((v = ANN("eci-eip-instanceid")) != NULL) {
         const char *with = ANN("eci-with-eip");
         if (!id_ok(v, "eip-"))
-            tr_reject(c, APATH("eci-eip-instanceid"),
+            podmap_tr_reject(c, APATH("eci-eip-instanceid"),
                       "annotation %seci-eip-instanceid: \"%s\" is not an EIP id (eip-...)",
                       ANN_PREFIX, v);
         else if (with && strcmp(with, "true") == 0)
-            tr_reject(c, APATH("eci-eip-instanceid"),
+            podmap_tr_reject(c, APATH("eci-eip-instanceid"),
                       "annotation %seci-eip-instanceid cannot be combined with %seci-with-eip: true",
                       ANN_PREFIX, ANN_PREFIX);
         else
@@ -331,7 +331,7 @@ static void annotations(tr_ctx *c, cJSON *tags)
         int n = cJSON_GetArraySize(items), ok = n > 0 && n <= 10;
         cJSON_ArrayForEach(it, items) if (!id_ok(it->valuestring, "vsw-")) ok = 0;
         if (!ok)
-            tr_reject(c, APATH("eci-vswitch"),
+            podmap_tr_reject(c, APATH("eci-vswitch"),
                       "annotation %seci-vswitch: \"%s\" is not a list of 1-10 vSwitch ids (vsw-...)",
                       ANN_PREFIX, v);
         else
@@ -348,7 +348,7 @@ static void annotations(tr_ctx *c, cJSON *tags)
     const char *sg = c->cfg->security_group_id;
     if ((v = ANN("eci-security-group")) != NULL) {
         if (!id_ok(v, "sg-"))
-            tr_reject(c, APATH("eci-security-group"),
+            podmap_tr_reject(c, APATH("eci-security-group"),
                       "annotation %seci-security-group: \"%s\" is not a security group id (sg-...)",
                       ANN_PREFIX, v);
         else
@@ -362,22 +362,22 @@ static void annotations(tr_ctx *c, cJSON *tags)
             if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_'))
                 ok = 0;
         if (!ok)
-            tr_reject(c, APATH("eci-ram-role-name"),
+            podmap_tr_reject(c, APATH("eci-ram-role-name"),
                       "annotation %seci-ram-role-name: \"%s\" is not a RAM role name", ANN_PREFIX, v);
         else
             cJSON_AddStringToObject(c->req, "RamRoleName", v);
     }
     if ((v = ANN("eci-extra-ephemeral-storage")) != NULL) {
         double q = 0;
-        if (prov_tr_parse_quantity(v, &q) != 0 || q <= 0 || q > 2048.0 * 1073741824.0) {
-            tr_reject(c, APATH("eci-extra-ephemeral-storage"),
+        if (podmap_parse_quantity(v, &q) != 0 || q <= 0 || q > 2048.0 * 1073741824.0) {
+            podmap_tr_reject(c, APATH("eci-extra-ephemeral-storage"),
                       "annotation %seci-extra-ephemeral-storage: \"%s\" is not a size between 1Gi "
                       "and 2048Gi",
                       ANN_PREFIX, v);
         } else {
             double gib = ceil(q / 1073741824.0 - 1e-9);
             if (fabs(gib * 1073741824.0 - q) > 0.5)
-                tr_find(c, PROV_TR_FATE_ADJUSTED, "Normal", "EphemeralStorageRounded",
+                podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Normal", "EphemeralStorageRounded",
                         APATH("eci-extra-ephemeral-storage"),
                         "annotation %seci-extra-ephemeral-storage: %s rounded up to %.0fGi",
                         ANN_PREFIX, v, gib);
@@ -386,7 +386,7 @@ static void annotations(tr_ctx *c, cJSON *tags)
     }
     if ((v = ANN("eci-core-pattern")) != NULL) {
         if (v[0] != '/' || strlen(v) > 255)
-            tr_reject(c, APATH("eci-core-pattern"),
+            podmap_tr_reject(c, APATH("eci-core-pattern"),
                       "annotation %seci-core-pattern: \"%s\" must be an absolute directory path "
                       "(not a |program)",
                       ANN_PREFIX, v);
@@ -403,7 +403,7 @@ static void annotations(tr_ctx *c, cJSON *tags)
                     ok = 0;
         }
         if (!ok) {
-            tr_reject(c, APATH("eci-ntp-server"),
+            podmap_tr_reject(c, APATH("eci-ntp-server"),
                       "annotation %seci-ntp-server: \"%s\" is not a list of 1-10 host names or IPs",
                       ANN_PREFIX, v);
             cJSON_Delete(items);
@@ -414,7 +414,7 @@ static void annotations(tr_ctx *c, cJSON *tags)
     const char *rg = c->cfg->resource_group_id;
     if ((v = ANN("eci-resource-group-id")) != NULL) {
         if (!id_ok(v, "rg-"))
-            tr_reject(c, APATH("eci-resource-group-id"),
+            podmap_tr_reject(c, APATH("eci-resource-group-id"),
                       "annotation %seci-resource-group-id: \"%s\" is not a resource group id (rg-...)",
                       ANN_PREFIX, v);
         else
@@ -425,16 +425,16 @@ static void annotations(tr_ctx *c, cJSON *tags)
     if ((v = ANN("eci-custom-tags")) != NULL) {
         /* "k1:v1,k2:v2": at most 20 tags in all, 5 of which are ours. */
         cJSON *items = split_list(v);
-        int n = cJSON_GetArraySize(items), ok = n <= TR_MAX_TAGS - 5;
+        int n = cJSON_GetArraySize(items), ok = n <= PODMAP_TR_MAX_TAGS - 5;
         cJSON *user = cJSON_CreateArray();
         cJSON_ArrayForEach(it, items)
         {
             const char *kv = it->valuestring, *colon = strchr(kv, ':');
             char *k = colon ? xstrndup(kv, (size_t)(colon - kv)) : xstrdup(kv);
             const char *val = colon ? colon + 1 : "";
-            if (!*k || strlen(k) > TR_MAX_TAG_KEY || strncmp(k, "aliyun", 6) == 0 ||
+            if (!*k || strlen(k) > PODMAP_TR_MAX_TAG_KEY || strncmp(k, "aliyun", 6) == 0 ||
                 strncmp(k, "acs:", 4) == 0 || strncmp(k, "eci-kubelet/", 12) == 0 ||
-                strstr(k, "http://") || strstr(k, "https://") || strlen(val) > TR_MAX_TAG_VALUE ||
+                strstr(k, "http://") || strstr(k, "https://") || strlen(val) > PODMAP_TR_MAX_TAG_VALUE ||
                 strncmp(val, "acs:", 4) == 0 || strstr(val, "http://") || strstr(val, "https://"))
                 ok = 0;
             else {
@@ -446,10 +446,10 @@ static void annotations(tr_ctx *c, cJSON *tags)
             free(k);
         }
         if (!ok) {
-            tr_reject(c, APATH("eci-custom-tags"),
+            podmap_tr_reject(c, APATH("eci-custom-tags"),
                       "annotation %seci-custom-tags: expected at most %d key:value pairs with keys "
                       "<= 64 characters not starting with aliyun, acs: or eci-kubelet/",
-                      ANN_PREFIX, TR_MAX_TAGS - 5);
+                      ANN_PREFIX, PODMAP_TR_MAX_TAGS - 5);
             cJSON_Delete(user);
         } else {
             cJSON *u;
@@ -517,7 +517,7 @@ static const struct { const char *field; fate_kind kind; const char *why; } spec
     {"hostnameOverride", F_WARN, "not supported on ECI"},
 };
 
-static void field_fates(tr_ctx *c)
+static void field_fates(podmap_tr_ctx *c)
 {
     const cJSON *it;
     cJSON_ArrayForEach(it, c->spec)
@@ -530,8 +530,8 @@ static void field_fates(tr_ctx *c)
         char path[160];
         snprintf(path, sizeof path, "spec.%.140s", k);
         if (i == n) {
-            if (tr_present(c->spec, k))
-                tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path,
+            if (podmap_tr_present(c->spec, k))
+                podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path,
                         "%s: unknown PodSpec field, not translated to ECI", path);
             continue;
         }
@@ -540,41 +540,41 @@ static void field_fates(tr_ctx *c)
         case F_SCHED:
             break;
         case F_HOST:
-            if (tr_bool(c->spec, k, 0))
-                tr_reject(c, path, "%s: %s", path, spec_fates[i].why);
+            if (podmap_tr_bool(c->spec, k, 0))
+                podmap_tr_reject(c, path, "%s: %s", path, spec_fates[i].why);
             break;
         case F_WARN:
-            if (strcmp(k, "hostUsers") == 0 ? tr_bool(c->spec, k, 1) == 0 : tr_present(c->spec, k))
-                tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path, "%s: %s",
+            if (strcmp(k, "hostUsers") == 0 ? podmap_tr_bool(c->spec, k, 1) == 0 : podmap_tr_present(c->spec, k))
+                podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path, "%s: %s",
                         path, spec_fates[i].why);
             break;
         case F_REJECT:
-            if (tr_present(c->spec, k))
-                tr_reject(c, path, "%s: %s", path, spec_fates[i].why);
+            if (podmap_tr_present(c->spec, k))
+                podmap_tr_reject(c, path, "%s: %s", path, spec_fates[i].why);
             break;
         }
     }
-    const char *os = tr_str(tr_obj(c->spec, "os"), "name");
+    const char *os = podmap_tr_str(podmap_tr_obj(c->spec, "os"), "name");
     if (os && strcmp(os, "linux") != 0)
-        tr_reject(c, "spec.os.name", "spec.os.name: \"%s\" pods cannot run on ECI (Linux only)", os);
+        podmap_tr_reject(c, "spec.os.name", "spec.os.name: \"%s\" pods cannot run on ECI (Linux only)", os);
 }
 
 /* ------------------------------------------------------ group fields */
 
-static void pod_security(tr_ctx *c)
+static void pod_security(podmap_tr_ctx *c)
 {
-    const cJSON *sc = tr_obj(c->spec, "securityContext");
+    const cJSON *sc = podmap_tr_obj(c->spec, "securityContext");
     if (!sc)
         return;
     static const char *warn[] = {"fsGroup", "fsGroupChangePolicy", "supplementalGroups",
                                  "supplementalGroupsPolicy", "seLinuxOptions", "seccompProfile",
                                  "appArmorProfile", "windowsOptions", "seLinuxChangePolicy", NULL};
     for (int i = 0; warn[i]; i++) {
-        if (!tr_present(sc, warn[i]))
+        if (!podmap_tr_present(sc, warn[i]))
             continue;
         char path[96];
         snprintf(path, sizeof path, "spec.securityContext.%s", warn[i]);
-        tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path,
+        podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path,
                 "%s: not supported by ECI and ignored%s", path,
                 strncmp(warn[i], "fsGroup", 7) == 0 ? " (volume ownership is not changed)" : "");
     }
@@ -589,25 +589,25 @@ static void pod_security(tr_ctx *c)
         for (int i = 0; known[i]; i++)
             if (strcmp(it->string, known[i]) == 0)
                 k = 1;
-        if (!k && tr_present(sc, it->string)) {
+        if (!k && podmap_tr_present(sc, it->string)) {
             char path[160];
             snprintf(path, sizeof path, "spec.securityContext.%.120s", it->string);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path,
                     "%s: unknown field, not translated to ECI", path);
         }
     }
     /* sysctls: safe ones -> SecurityContext.Sysctl, the namespaced "unsafe" ones
      * ECI allows -> HostSecurityContext.Sysctl, anything else rejected. */
-    const cJSON *sys = tr_arr(sc, "sysctls");
+    const cJSON *sys = podmap_tr_arr(sc, "sysctls");
     cJSON *safe = cJSON_CreateArray(), *unsafe = cJSON_CreateArray();
     int i = 0;
     cJSON_ArrayForEach(it, sys)
     {
-        const char *n = tr_str(it, "name"), *v = tr_str(it, "value");
+        const char *n = podmap_tr_str(it, "name"), *v = podmap_tr_str(it, "value");
         char path[96];
         snprintf(path, sizeof path, "spec.securityContext.sysctls[%d]", i++);
         if (!n || !v) {
-            tr_reject(c, path, "%s: name and value are required", path);
+            podmap_tr_reject(c, path, "%s: name and value are required", path);
             continue;
         }
         int is_safe = !strcmp(n, "net.ipv4.ping_group_range") ||
@@ -626,7 +626,7 @@ static void pod_security(tr_ctx *c)
             cJSON_AddItemToArray(unsafe, s);
         } else {
             cJSON_Delete(s);
-            tr_reject(c, path, "%s: sysctl %s cannot be set on ECI", path, n);
+            podmap_tr_reject(c, path, "%s: sysctl %s cannot be set on ECI", path, n);
         }
     }
     if (cJSON_GetArraySize(safe)) {
@@ -650,9 +650,9 @@ static void add_unique(cJSON *arr, const char *s)
     cJSON_AddItemToArray(arr, cJSON_CreateString(s));
 }
 
-static void dns(tr_ctx *c)
+static void dns(podmap_tr_ctx *c)
 {
-    const char *policy = tr_str(c->spec, "dnsPolicy");
+    const char *policy = podmap_tr_str(c->spec, "dnsPolicy");
     if (!policy)
         policy = "ClusterFirst";
     const char *domain = c->cfg->cluster_domain && *c->cfg->cluster_domain ? c->cfg->cluster_domain
@@ -682,7 +682,7 @@ static void dns(tr_ctx *c)
         } else {
             cJSON_Delete(l);
             eci_policy = "Default";
-            tr_find(c, PROV_TR_FATE_ADJUSTED, "Warning", "ClusterDNSNotConfigured", "spec.dnsPolicy",
+            podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Warning", "ClusterDNSNotConfigured", "spec.dnsPolicy",
                     "spec.dnsPolicy: %s needs the cluster DNS address, which eci-kubelet is not "
                     "configured with; the VPC resolver is used (cluster names do not resolve)",
                     policy);
@@ -692,21 +692,21 @@ static void dns(tr_ctx *c)
     } else if (!strcmp(policy, "None")) {
         eci_policy = "None";
     } else {
-        tr_reject(c, "spec.dnsPolicy", "spec.dnsPolicy: unknown policy \"%s\"", policy);
+        podmap_tr_reject(c, "spec.dnsPolicy", "spec.dnsPolicy: unknown policy \"%s\"", policy);
     }
-    const cJSON *dc = tr_obj(c->spec, "dnsConfig");
+    const cJSON *dc = podmap_tr_obj(c->spec, "dnsConfig");
     const cJSON *it;
-    cJSON_ArrayForEach(it, tr_arr(dc, "nameservers")) if (cJSON_IsString(it))
+    cJSON_ArrayForEach(it, podmap_tr_arr(dc, "nameservers")) if (cJSON_IsString(it))
         add_unique(ns, it->valuestring);
-    cJSON_ArrayForEach(it, tr_arr(dc, "searches")) if (cJSON_IsString(it))
+    cJSON_ArrayForEach(it, podmap_tr_arr(dc, "searches")) if (cJSON_IsString(it))
         add_unique(search, it->valuestring);
-    cJSON_ArrayForEach(it, tr_arr(dc, "options"))
+    cJSON_ArrayForEach(it, podmap_tr_arr(dc, "options"))
     {
-        const char *n = tr_str(it, "name"), *v = tr_str(it, "value");
+        const char *n = podmap_tr_str(it, "name"), *v = podmap_tr_str(it, "value");
         if (!n)
             continue;
         cJSON *o = NULL, *x;
-        cJSON_ArrayForEach(x, opts) if (!strcmp(tr_str(x, "Name"), n)) o = x;
+        cJSON_ArrayForEach(x, opts) if (!strcmp(podmap_tr_str(x, "Name"), n)) o = x;
         if (o) {
             cJSON_DeleteItemFromObject(o, "Value");
         } else {
@@ -720,7 +720,7 @@ static void dns(tr_ctx *c)
     if (eci_policy)
         cJSON_AddStringToObject(c->req, "DnsPolicy", eci_policy);
     if (cJSON_GetArraySize(ns) > 3) {
-        tr_find(c, PROV_TR_FATE_ADJUSTED, "Warning", "DNSConfigForming", "spec.dnsConfig.nameservers",
+        podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Warning", "DNSConfigForming", "spec.dnsConfig.nameservers",
                 "spec.dnsConfig.nameservers: more than 3 name servers; only the first 3 are used");
         while (cJSON_GetArraySize(ns) > 3)
             cJSON_DeleteItemFromArray(ns, 3);
@@ -746,25 +746,25 @@ static void dns(tr_ctx *c)
     }
 }
 
-static void host_fields(tr_ctx *c)
+static void host_fields(podmap_tr_ctx *c)
 {
     /* hostAliases */
     const cJSON *it;
     cJSON *ha = cJSON_CreateArray();
     int i = 0;
-    cJSON_ArrayForEach(it, tr_arr(c->spec, "hostAliases"))
+    cJSON_ArrayForEach(it, podmap_tr_arr(c->spec, "hostAliases"))
     {
-        const char *ip = tr_str(it, "ip");
+        const char *ip = podmap_tr_str(it, "ip");
         if (!ip) {
             char path[64];
             snprintf(path, sizeof path, "spec.hostAliases[%d].ip", i);
-            tr_reject(c, path, "%s: an IP address is required", path);
+            podmap_tr_reject(c, path, "%s: an IP address is required", path);
         } else {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "Ip", ip);
             cJSON *hn = cJSON_AddArrayToObject(o, "Hostname");
             const cJSON *h;
-            cJSON_ArrayForEach(h, tr_arr(it, "hostnames")) if (cJSON_IsString(h))
+            cJSON_ArrayForEach(h, podmap_tr_arr(it, "hostnames")) if (cJSON_IsString(h))
                 cJSON_AddItemToArray(hn, cJSON_CreateString(h->valuestring));
             cJSON_AddItemToArray(ha, o);
         }
@@ -776,7 +776,7 @@ static void host_fields(tr_ctx *c)
         cJSON_Delete(ha);
 
     /* hostname: spec.hostname, else the pod name cut to 63 characters. */
-    const char *hn = tr_str(c->spec, "hostname");
+    const char *hn = podmap_tr_str(c->spec, "hostname");
     char *host;
     if (hn && *hn) {
         host = xstrdup(hn);
@@ -786,15 +786,15 @@ static void host_fields(tr_ctx *c)
         while (n > 0 && (host[n - 1] == '-' || host[n - 1] == '.'))
             host[--n] = '\0';
     }
-    const char *sub = tr_str(c->spec, "subdomain");
+    const char *sub = podmap_tr_str(c->spec, "subdomain");
     if (sub && *sub) {
         const char *domain = c->cfg->cluster_domain && *c->cfg->cluster_domain
                                  ? c->cfg->cluster_domain
                                  : "cluster.local";
-        if (tr_bool(c->spec, "setHostnameAsFQDN", 0)) {
+        if (podmap_tr_bool(c->spec, "setHostnameAsFQDN", 0)) {
             char *fqdn = xasprintf("%s.%s.%s.svc.%s", host, sub, c->ns, domain);
             if (strlen(fqdn) > 64) {
-                tr_reject(c, "spec.setHostnameAsFQDN",
+                podmap_tr_reject(c, "spec.setHostnameAsFQDN",
                           "spec.setHostnameAsFQDN: the FQDN %s is longer than 64 characters", fqdn);
                 free(fqdn);
             } else {
@@ -802,7 +802,7 @@ static void host_fields(tr_ctx *c)
                 host = fqdn;
             }
         } else {
-            tr_find(c, PROV_TR_FATE_ADJUSTED, "Normal", "SubdomainNotInHosts", "spec.subdomain",
+            podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Normal", "SubdomainNotInHosts", "spec.subdomain",
                     "spec.subdomain: the pod's FQDN resolves through cluster DNS, but ECI's "
                     "/etc/hosts carries only the host name %s",
                     host);
@@ -812,25 +812,25 @@ static void host_fields(tr_ctx *c)
         cJSON_AddStringToObject(c->req, "HostName", host);
     free(host);
 
-    if (tr_bool(c->spec, "shareProcessNamespace", 0))
+    if (podmap_tr_bool(c->spec, "shareProcessNamespace", 0))
         cJSON_AddBoolToObject(c->req, "ShareProcessNamespace", 1);
 }
 
-static void lifetime(tr_ctx *c)
+static void lifetime(podmap_tr_ctx *c)
 {
-    const char *rp = tr_str(c->spec, "restartPolicy");
+    const char *rp = podmap_tr_str(c->spec, "restartPolicy");
     if (!rp)
         rp = "Always";
     if (strcmp(rp, "Always") && strcmp(rp, "OnFailure") && strcmp(rp, "Never"))
-        tr_reject(c, "spec.restartPolicy", "spec.restartPolicy: unknown policy \"%s\"", rp);
+        podmap_tr_reject(c, "spec.restartPolicy", "spec.restartPolicy: unknown policy \"%s\"", rp);
     else
         cJSON_AddStringToObject(c->req, "RestartPolicy", rp);
     long long v;
-    if (tr_int(c->spec, "terminationGracePeriodSeconds", &v) == 0 && v >= 0)
+    if (podmap_tr_int(c->spec, "terminationGracePeriodSeconds", &v) == 0 && v >= 0)
         cJSON_AddNumberToObject(c->req, "TerminationGracePeriodSeconds", (double)v);
-    if (tr_int(c->spec, "activeDeadlineSeconds", &v) == 0) {
+    if (podmap_tr_int(c->spec, "activeDeadlineSeconds", &v) == 0) {
         if (v <= 0)
-            tr_reject(c, "spec.activeDeadlineSeconds",
+            podmap_tr_reject(c, "spec.activeDeadlineSeconds",
                       "spec.activeDeadlineSeconds: must be a positive number of seconds");
         else
             cJSON_AddNumberToObject(c->req, "ActiveDeadlineSeconds", (double)v);
@@ -839,11 +839,11 @@ static void lifetime(tr_ctx *c)
 
 /* ------------------------------------------------------------ entry */
 
-static void ctx_free(tr_ctx *c)
+static void ctx_free(podmap_tr_ctx *c)
 {
-    tr_cached *e = c->cache;
+    podmap_tr_cached *e = c->cache;
     while (e) {
-        tr_cached *n = e->next;
+        podmap_tr_cached *n = e->next;
         free(e->key);
         cJSON_Delete(e->obj);
         free(e);
@@ -855,13 +855,13 @@ static void ctx_free(tr_ctx *c)
     free(c->wait_message);
 }
 
-static char *rejected_message(const prov_tr_result *r)
+static char *rejected_message(const podmap_result *r)
 {
     dynbuf b;
     dynbuf_init(&b, 4096);
     dynbuf_adds(&b, "");
     for (size_t i = 0; i < r->nfindings; i++) {
-        if (r->findings[i].fate != PROV_TR_FATE_REJECTED)
+        if (r->findings[i].fate != PODMAP_FATE_REJECTED)
             continue;
         if (b.len && dynbuf_adds(&b, "; ") < 0)
             break;
@@ -871,51 +871,51 @@ static char *rejected_message(const prov_tr_result *r)
     return dynbuf_take(&b, NULL);
 }
 
-prov_tr_outcome prov_tr_translate(const cJSON *pod, const prov_tr_config *cfg,
-                                  const prov_tr_resolver *res, prov_tr_result *out)
+podmap_outcome podmap_translate(const cJSON *pod, const podmap_config *cfg,
+                                  const podmap_resolver *res, podmap_result *out)
 {
     memset(out, 0, sizeof *out);
-    tr_ctx c;
+    podmap_tr_ctx c;
     memset(&c, 0, sizeof c);
     c.pod = pod;
     c.cfg = cfg;
     c.res = res;
     c.out = out;
-    c.meta = tr_obj(pod, "metadata");
-    c.spec = tr_obj(pod, "spec");
-    c.ns = tr_str(c.meta, "namespace");
+    c.meta = podmap_tr_obj(pod, "metadata");
+    c.spec = podmap_tr_obj(pod, "spec");
+    c.ns = podmap_tr_str(c.meta, "namespace");
     if (!c.ns || !*c.ns)
         c.ns = "default";
-    c.name = tr_str(c.meta, "name");
-    c.uid = tr_str(c.meta, "uid");
+    c.name = podmap_tr_str(c.meta, "name");
+    c.uid = podmap_tr_str(c.meta, "uid");
     c.req = cJSON_CreateObject();
 
     if (!c.name || !*c.name)
-        tr_reject(&c, "metadata.name", "metadata.name: the pod has no name");
+        podmap_tr_reject(&c, "metadata.name", "metadata.name: the pod has no name");
     if (!c.uid || !*c.uid)
-        tr_reject(&c, "metadata.uid", "metadata.uid: the pod has no UID");
+        podmap_tr_reject(&c, "metadata.uid", "metadata.uid: the pod has no UID");
     if (!c.spec)
-        tr_reject(&c, "spec", "spec: the pod has no spec");
+        podmap_tr_reject(&c, "spec", "spec: the pod has no spec");
     if (!c.name)
         c.name = "";
     if (!c.uid)
         c.uid = "";
 
     if (c.nrejected == 0) {
-        char *gname = prov_tr_group_name(c.ns, c.name);
+        char *gname = podmap_group_name(c.ns, c.name);
         cJSON_AddStringToObject(c.req, "RegionId", cfg->region ? cfg->region : "");
         cJSON_AddStringToObject(c.req, "ContainerGroupName", gname);
         free(gname);
-        char *tok = prov_tr_client_token(c.uid);
+        char *tok = podmap_client_token(c.uid);
         cJSON_AddStringToObject(c.req, "ClientToken", tok);
         free(tok);
         cJSON *tags = cJSON_CreateArray();
-        add_tag(tags, PROV_TR_TAG_CLUSTER, cfg->cluster_name ? cfg->cluster_name : "");
-        add_tag(tags, PROV_TR_TAG_NODE, cfg->node_name ? cfg->node_name : "");
-        add_tag(tags, PROV_TR_TAG_NAMESPACE, c.ns);
-        add_tag(tags, PROV_TR_TAG_POD, c.name);
+        add_tag(tags, PODMAP_TAG_CLUSTER, cfg->cluster_name ? cfg->cluster_name : "");
+        add_tag(tags, PODMAP_TAG_NODE, cfg->node_name ? cfg->node_name : "");
+        add_tag(tags, PODMAP_TAG_NAMESPACE, c.ns);
+        add_tag(tags, PODMAP_TAG_POD, c.name);
         cJSON *t = cJSON_CreateObject();
-        cJSON_AddStringToObject(t, "Key", PROV_TR_TAG_UID);
+        cJSON_AddStringToObject(t, "Key", PODMAP_TAG_UID);
         cJSON_AddStringToObject(t, "Value", c.uid);
         cJSON_AddItemToArray(tags, t);
 
@@ -923,37 +923,37 @@ prov_tr_outcome prov_tr_translate(const cJSON *pod, const prov_tr_config *cfg,
         cJSON_AddItemToObject(c.req, "Tag", tags);
         field_fates(&c);
         lifetime(&c);
-        tr_collect_resources(&c);
-        tr_group_resources(&c);
-        tr_volumes(&c);
-        tr_pull_secrets(&c);
-        tr_containers(&c);
+        podmap_tr_collect_resources(&c);
+        podmap_tr_group_resources(&c);
+        podmap_tr_volumes(&c);
+        podmap_tr_pull_secrets(&c);
+        podmap_tr_containers(&c);
         pod_security(&c);
         dns(&c);
         host_fields(&c);
     }
 
     if (c.nrejected > 0) {
-        out->outcome = PROV_TR_REJECTED;
+        out->outcome = PODMAP_REJECTED;
         out->reason = xstrdup("ProviderFailed");
         out->message = rejected_message(out);
         cJSON_Delete(c.req);
     } else if (c.wait) {
-        out->outcome = PROV_TR_WAIT;
+        out->outcome = PODMAP_WAIT;
         out->reason = c.wait_reason;
         out->message = c.wait_message;
         c.wait_reason = c.wait_message = NULL;
         cJSON_Delete(c.req);
     } else {
-        out->outcome = PROV_TR_OK;
+        out->outcome = PODMAP_OK;
         out->params = c.req;
-        prov_tr_build_create(c.req, &out->req);
+        podmap_build_create(c.req, &out->req);
     }
     ctx_free(&c);
     return out->outcome;
 }
 
-void prov_tr_result_free(prov_tr_result *r)
+void podmap_result_free(podmap_result *r)
 {
     if (!r)
         return;
@@ -980,18 +980,18 @@ static char *images_of(const cJSON *pod)
     const char *lists[] = {"initContainers", "containers"};
     for (int l = 0; l < 2; l++) {
         const cJSON *it;
-        cJSON_ArrayForEach(it, tr_arr(tr_obj(pod, "spec"), lists[l]))
+        cJSON_ArrayForEach(it, podmap_tr_arr(podmap_tr_obj(pod, "spec"), lists[l]))
         {
-            const char *n = tr_str(it, "name"), *img = tr_str(it, "image");
+            const char *n = podmap_tr_str(it, "name"), *img = podmap_tr_str(it, "image");
             dynbuf_printf(&b, "%s/%s=%s\n", lists[l], n ? n : "", img ? img : "");
         }
     }
     return dynbuf_take(&b, NULL);
 }
 
-prov_tr_update_kind prov_tr_update_plan(const cJSON *old_pod, const cJSON *new_pod,
-                                        const char *group_id, const prov_tr_config *cfg,
-                                        const prov_tr_resolver *res, eci_update_cg_req *req,
+podmap_update_kind podmap_update_plan(const cJSON *old_pod, const cJSON *new_pod,
+                                        const char *group_id, const podmap_config *cfg,
+                                        const podmap_resolver *res, eci_update_cg_req *req,
                                         char **message)
 {
     memset(req, 0, sizeof *req);
@@ -1005,31 +1005,31 @@ prov_tr_update_kind prov_tr_update_plan(const cJSON *old_pod, const cJSON *new_p
         /* activeDeadlineSeconds is the only other mutable PodSpec field ECI
          * knows; it cannot be changed on a running group. */
         long long x = 0, y = 0;
-        int hx = tr_int(tr_obj(old_pod, "spec"), "activeDeadlineSeconds", &x) == 0;
-        int hy = tr_int(tr_obj(new_pod, "spec"), "activeDeadlineSeconds", &y) == 0;
+        int hx = podmap_tr_int(podmap_tr_obj(old_pod, "spec"), "activeDeadlineSeconds", &x) == 0;
+        int hy = podmap_tr_int(podmap_tr_obj(new_pod, "spec"), "activeDeadlineSeconds", &y) == 0;
         if (message && (hx != hy || x != y))
             *message = xstrdup("spec.activeDeadlineSeconds changed: enforced by eci-kubelet, "
                                "the ECI group keeps its original deadline");
-        return PROV_TR_UPD_NONE;
+        return PODMAP_UPD_NONE;
     }
-    prov_tr_result r;
-    prov_tr_translate(new_pod, cfg, res, &r);
-    if (r.outcome != PROV_TR_OK) {
+    podmap_result r;
+    podmap_translate(new_pod, cfg, res, &r);
+    if (r.outcome != PODMAP_OK) {
         if (message)
             *message = xasprintf("the new spec cannot be translated: %s",
                                  r.message ? r.message : "unknown error");
-        prov_tr_result_free(&r);
+        podmap_result_free(&r);
         free(b);
-        return PROV_TR_UPD_REJECTED;
+        return PODMAP_UPD_REJECTED;
     }
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "RegionId", cfg->region ? cfg->region : "");
     cJSON_AddStringToObject(p, "ContainerGroupId", group_id ? group_id : "");
     char h[9];
-    tr_hash8(b, h);
+    podmap_tr_hash8(b, h);
     free(b);
-    const char *uid = tr_str(tr_obj(new_pod, "metadata"), "uid");
-    char *base = prov_tr_client_token(uid);
+    const char *uid = podmap_tr_str(podmap_tr_obj(new_pod, "metadata"), "uid");
+    char *base = podmap_client_token(uid);
     char *tok = xasprintf("%.50s-u%s", base, h);
     free(base);
     cJSON_AddStringToObject(p, "ClientToken", tok);
@@ -1041,8 +1041,8 @@ prov_tr_update_kind prov_tr_update_plan(const cJSON *old_pod, const cJSON *new_p
         if (x)
             cJSON_AddItemToObject(p, copy[i], x);
     }
-    prov_tr_result_free(&r);
-    prov_tr_build_update(p, req);
+    podmap_result_free(&r);
+    podmap_build_update(p, req);
     cJSON_Delete(p);
-    return PROV_TR_UPD_IMAGES;
+    return PODMAP_UPD_IMAGES;
 }

@@ -1,5 +1,5 @@
-/* HTTP/1.1 request parsing and response helpers: see http_req.h. */
-#include "provider/http_req.h"
+/* HTTP/1.1 request parsing and response helpers: see http.h. */
+#include "provider/kubelet/http.h"
 #include "util/query.h"
 #include "util/xmalloc.h"
 
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-struct kh_request {
+struct kubelet_http_request {
     char *method;
     char *target;
     char *path;
@@ -21,7 +21,7 @@ struct kh_request {
     int http11; /* HTTP/1.1 or later */
 };
 
-struct kh_parser {
+struct kubelet_http_parser {
     http_parser hp;
     http_parser_settings st;
     size_t max_head, max_body;
@@ -33,12 +33,12 @@ struct kh_parser {
     int done;
     int status;      /* error status */
     char msg[160];   /* error set by a callback */
-    kh_request *ready;
+    kubelet_http_request *ready;
     int failed;       /* sticky: the connection must be closed */
     char failmsg[160];
 };
 
-static int set_err(kh_parser *p, int status, const char *msg)
+static int set_err(kubelet_http_parser *p, int status, const char *msg)
 {
     if (!p->msg[0]) {
         p->status = status;
@@ -47,7 +47,7 @@ static int set_err(kh_parser *p, int status, const char *msg)
     return -1;
 }
 
-static int count_head(kh_parser *p, size_t n)
+static int count_head(kubelet_http_parser *p, size_t n)
 {
     p->head_bytes += n;
     if (p->head_bytes > p->max_head)
@@ -57,22 +57,22 @@ static int count_head(kh_parser *p, size_t n)
 
 static int on_begin(http_parser *hp)
 {
-    kh_parser *p = hp->data;
+    kubelet_http_parser *p = hp->data;
     p->head_bytes = 0;
     return 0;
 }
 
 static int on_url(http_parser *hp, const char *at, size_t n)
 {
-    kh_parser *p = hp->data;
+    kubelet_http_parser *p = hp->data;
     if (count_head(p, n) < 0 || dynbuf_add(&p->url, at, n) < 0)
         return set_err(p, 414, "request target too long");
     return 0;
 }
 
-static int push_header(kh_parser *p)
+static int push_header(kubelet_http_parser *p)
 {
-    if (p->headers.n >= KH_MAX_HEADERS)
+    if (p->headers.n >= KUBELET_HTTP_MAX_HEADERS)
         return set_err(p, 431, "too many header fields");
     kv_addn(&p->headers, p->field.buf ? p->field.buf : "", p->field.len, p->value.buf ? p->value.buf : "",
             p->value.len);
@@ -83,7 +83,7 @@ static int push_header(kh_parser *p)
 
 static int on_field(http_parser *hp, const char *at, size_t n)
 {
-    kh_parser *p = hp->data;
+    kubelet_http_parser *p = hp->data;
     if (count_head(p, n) < 0)
         return -1;
     if (p->in_value) {
@@ -98,7 +98,7 @@ static int on_field(http_parser *hp, const char *at, size_t n)
 
 static int on_value(http_parser *hp, const char *at, size_t n)
 {
-    kh_parser *p = hp->data;
+    kubelet_http_parser *p = hp->data;
     if (count_head(p, n) < 0)
         return -1;
     p->in_value = 1;
@@ -109,7 +109,7 @@ static int on_value(http_parser *hp, const char *at, size_t n)
 
 static int on_headers_complete(http_parser *hp)
 {
-    kh_parser *p = hp->data;
+    kubelet_http_parser *p = hp->data;
     if (p->in_value || p->field.len) {
         if (push_header(p) < 0)
             return -1;
@@ -122,7 +122,7 @@ static int on_headers_complete(http_parser *hp)
 
 static int on_body(http_parser *hp, const char *at, size_t n)
 {
-    kh_parser *p = hp->data;
+    kubelet_http_parser *p = hp->data;
     if (dynbuf_add(&p->body, at, n) < 0)
         return set_err(p, 413, "request body too large");
     return 0;
@@ -130,13 +130,13 @@ static int on_body(http_parser *hp, const char *at, size_t n)
 
 static int on_complete(http_parser *hp)
 {
-    kh_parser *p = hp->data;
+    kubelet_http_parser *p = hp->data;
     p->done = 1;
     http_parser_pause(hp, 1);
     return 0;
 }
 
-static void reset_state(kh_parser *p)
+static void reset_state(kubelet_http_parser *p)
 {
     http_parser_init(&p->hp, HTTP_REQUEST);
     p->hp.data = p;
@@ -154,11 +154,11 @@ static void reset_state(kh_parser *p)
     p->msg[0] = '\0';
 }
 
-kh_parser *kh_parser_new(size_t max_head, size_t max_body)
+kubelet_http_parser *kubelet_http_parser_new(size_t max_head, size_t max_body)
 {
-    kh_parser *p = xcalloc(1, sizeof *p);
-    p->max_head = max_head ? max_head : KH_DEFAULT_MAX_HEAD;
-    p->max_body = max_body ? max_body : KH_DEFAULT_MAX_BODY;
+    kubelet_http_parser *p = xcalloc(1, sizeof *p);
+    p->max_head = max_head ? max_head : KUBELET_HTTP_DEFAULT_MAX_HEAD;
+    p->max_body = max_body ? max_body : KUBELET_HTTP_DEFAULT_MAX_BODY;
     dynbuf_init(&p->url, p->max_head);
     dynbuf_init(&p->field, p->max_head);
     dynbuf_init(&p->value, p->max_head);
@@ -176,7 +176,7 @@ kh_parser *kh_parser_new(size_t max_head, size_t max_body)
     return p;
 }
 
-void kh_parser_free(kh_parser *p)
+void kubelet_http_parser_free(kubelet_http_parser *p)
 {
     if (!p)
         return;
@@ -185,18 +185,18 @@ void kh_parser_free(kh_parser *p)
     dynbuf_free(&p->value);
     kv_free(&p->headers);
     dynbuf_free(&p->body);
-    kh_request_free(p->ready);
+    kubelet_http_request_free(p->ready);
     free(p);
 }
 
-int kh_parser_error_status(const kh_parser *p)
+int kubelet_http_parser_error_status(const kubelet_http_parser *p)
 {
     return p->status ? p->status : 400;
 }
 
-static int finish(kh_parser *p, char *err, size_t errlen)
+static int finish(kubelet_http_parser *p, char *err, size_t errlen)
 {
-    kh_request *r = xcalloc(1, sizeof *r);
+    kubelet_http_request *r = xcalloc(1, sizeof *r);
     r->method = xstrdup(http_method_str((enum http_method)p->hp.method));
     r->target = xstrndup(dynbuf_str(&p->url), p->url.len);
     const char *t = r->target;
@@ -212,17 +212,17 @@ static int finish(kh_parser *p, char *err, size_t errlen)
         size_t qlen = strcspn(qs, "#");
         char qerr[120];
         if (query_parse(qs, qlen, QUERY_PLUS_IS_SPACE, &r->query, qerr, sizeof qerr) < 0) {
-            kh_request_free(r);
+            kubelet_http_request_free(r);
             snprintf(err, errlen, "bad query string: %s", qerr);
             p->status = 400;
-            return KH_ERROR;
+            return KUBELET_HTTP_ERROR;
         }
     }
     if (r->path[0] != '/') {
-        kh_request_free(r);
+        kubelet_http_request_free(r);
         snprintf(err, errlen, "request target must be an absolute path");
         p->status = 400;
-        return KH_ERROR;
+        return KUBELET_HTTP_ERROR;
     }
     r->headers = p->headers;
     kv_init(&p->headers);
@@ -231,14 +231,14 @@ static int finish(kh_parser *p, char *err, size_t errlen)
     r->keep_alive = http_should_keep_alive(&p->hp);
     r->http11 = p->hp.http_major > 1 || (p->hp.http_major == 1 && p->hp.http_minor >= 1);
     r->upgrade = p->hp.upgrade;
-    kh_request_free(p->ready);
+    kubelet_http_request_free(p->ready);
     p->ready = r;
-    return KH_DONE;
+    return KUBELET_HTTP_DONE;
 }
 
-static int feed(kh_parser *p, const char *buf, size_t len, size_t *used, char *err, size_t errlen);
+static int feed(kubelet_http_parser *p, const char *buf, size_t len, size_t *used, char *err, size_t errlen);
 
-int kh_parser_feed(kh_parser *p, const char *buf, size_t len, size_t *used, char *err, size_t errlen)
+int kubelet_http_parser_feed(kubelet_http_parser *p, const char *buf, size_t len, size_t *used, char *err, size_t errlen)
 {
     char dummy[8];
     if (!err || !errlen) {
@@ -248,10 +248,10 @@ int kh_parser_feed(kh_parser *p, const char *buf, size_t len, size_t *used, char
     if (p->failed) {
         *used = 0;
         snprintf(err, errlen, "%s", p->failmsg);
-        return KH_ERROR;
+        return KUBELET_HTTP_ERROR;
     }
     int rc = feed(p, buf, len, used, err, errlen);
-    if (rc == KH_ERROR) {
+    if (rc == KUBELET_HTTP_ERROR) {
         p->failed = p->status ? p->status : 400;
         p->status = p->failed;
         snprintf(p->failmsg, sizeof p->failmsg, "%s", err);
@@ -259,13 +259,13 @@ int kh_parser_feed(kh_parser *p, const char *buf, size_t len, size_t *used, char
     return rc;
 }
 
-static int feed(kh_parser *p, const char *buf, size_t len, size_t *used, char *err, size_t errlen)
+static int feed(kubelet_http_parser *p, const char *buf, size_t len, size_t *used, char *err, size_t errlen)
 {
     *used = 0;
     if (p->done)
         reset_state(p);
     if (len == 0)
-        return KH_MORE;
+        return KUBELET_HTTP_MORE;
     size_t n = http_parser_execute(&p->hp, &p->st, buf, len);
     enum http_errno e = HTTP_PARSER_ERRNO(&p->hp);
     if (p->done) {
@@ -281,7 +281,7 @@ static int feed(kh_parser *p, const char *buf, size_t len, size_t *used, char *e
             snprintf(err, errlen, "malformed HTTP request: %s", http_errno_description(e));
             p->status = 400;
         }
-        return KH_ERROR;
+        return KUBELET_HTTP_ERROR;
     }
     if (p->hp.upgrade) {
         /* an upgrade request whose headers are complete */
@@ -290,19 +290,19 @@ static int feed(kh_parser *p, const char *buf, size_t len, size_t *used, char *e
         return finish(p, err, errlen);
     }
     *used = n;
-    return KH_MORE;
+    return KUBELET_HTTP_MORE;
 }
 
-kh_request *kh_parser_take(kh_parser *p)
+kubelet_http_request *kubelet_http_parser_take(kubelet_http_parser *p)
 {
-    kh_request *r = p->ready;
+    kubelet_http_request *r = p->ready;
     p->ready = NULL;
     if (p->done)
         reset_state(p);
     return r;
 }
 
-void kh_request_free(kh_request *r)
+void kubelet_http_request_free(kubelet_http_request *r)
 {
     if (!r)
         return;
@@ -315,16 +315,16 @@ void kh_request_free(kh_request *r)
     free(r);
 }
 
-const char *kh_request_method(const kh_request *r) { return r->method; }
-const char *kh_request_target(const kh_request *r) { return r->target; }
-const char *kh_request_path(const kh_request *r) { return r->path; }
-const kv_list *kh_request_query(const kh_request *r) { return &r->query; }
-const kv_list *kh_request_headers(const kh_request *r) { return &r->headers; }
-const char *kh_request_header(const kh_request *r, const char *name) { return kv_get_ci(&r->headers, name); }
-int kh_request_keep_alive(const kh_request *r) { return r->keep_alive; }
-int kh_request_http11(const kh_request *r) { return r->http11; }
+const char *kubelet_http_request_method(const kubelet_http_request *r) { return r->method; }
+const char *kubelet_http_request_target(const kubelet_http_request *r) { return r->target; }
+const char *kubelet_http_request_path(const kubelet_http_request *r) { return r->path; }
+const kv_list *kubelet_http_request_query(const kubelet_http_request *r) { return &r->query; }
+const kv_list *kubelet_http_request_headers(const kubelet_http_request *r) { return &r->headers; }
+const char *kubelet_http_request_header(const kubelet_http_request *r, const char *name) { return kv_get_ci(&r->headers, name); }
+int kubelet_http_request_keep_alive(const kubelet_http_request *r) { return r->keep_alive; }
+int kubelet_http_request_http11(const kubelet_http_request *r) { return r->http11; }
 
-const char *kh_request_body(const kh_request *r, size_t *len)
+const char *kubelet_http_request_body(const kubelet_http_request *r, size_t *len)
 {
     if (len)
         *len = r->body.len;
@@ -349,7 +349,7 @@ static int list_has_token(const char *v, const char *token)
     return 0;
 }
 
-int kh_request_has_token(const kh_request *r, const char *name, const char *token)
+int kubelet_http_request_has_token(const kubelet_http_request *r, const char *name, const char *token)
 {
     for (size_t i = 0; i < r->headers.n; i++)
         if (strcasecmp(r->headers.items[i].key, name) == 0 && list_has_token(r->headers.items[i].val, token))
@@ -357,17 +357,17 @@ int kh_request_has_token(const kh_request *r, const char *name, const char *toke
     return 0;
 }
 
-const char *kh_request_upgrade(const kh_request *r)
+const char *kubelet_http_request_upgrade(const kubelet_http_request *r)
 {
-    if (!kh_request_has_token(r, "Connection", "upgrade"))
+    if (!kubelet_http_request_has_token(r, "Connection", "upgrade"))
         return NULL;
-    const char *u = kh_request_header(r, "Upgrade");
+    const char *u = kubelet_http_request_header(r, "Upgrade");
     return (u && *u) ? u : NULL;
 }
 
 /* ---- responses ---- */
 
-const char *kh_status_text(int s)
+const char *kubelet_http_status_text(int s)
 {
     switch (s) {
     case 101: return "Switching Protocols";
@@ -401,9 +401,9 @@ static void add_clean(dynbuf *out, const char *s)
         dynbuf_addc(out, (*s == '\r' || *s == '\n') ? ' ' : *s);
 }
 
-void kh_response_head(dynbuf *out, int status, const kv_list *headers)
+void kubelet_http_response_head(dynbuf *out, int status, const kv_list *headers)
 {
-    dynbuf_printf(out, "HTTP/1.1 %d %s\r\n", status, kh_status_text(status));
+    dynbuf_printf(out, "HTTP/1.1 %d %s\r\n", status, kubelet_http_status_text(status));
     for (size_t i = 0; headers && i < headers->n; i++) {
         add_clean(out, headers->items[i].key);
         dynbuf_adds(out, ": ");
@@ -413,7 +413,7 @@ void kh_response_head(dynbuf *out, int status, const kv_list *headers)
     dynbuf_adds(out, "\r\n");
 }
 
-void kh_response_simple(dynbuf *out, int status, const char *ctype, const void *body, size_t n, int keep_alive,
+void kubelet_http_response_simple(dynbuf *out, int status, const char *ctype, const void *body, size_t n, int keep_alive,
                         const kv_list *extra)
 {
     kv_list h = KV_LIST_INIT;
@@ -424,13 +424,13 @@ void kh_response_simple(dynbuf *out, int status, const char *ctype, const void *
     kv_addf(&h, "Content-Length", "%zu", n);
     if (!keep_alive)
         kv_add(&h, "Connection", "close");
-    kh_response_head(out, status, &h);
+    kubelet_http_response_head(out, status, &h);
     if (n)
         dynbuf_add(out, body, n);
     kv_free(&h);
 }
 
-void kh_chunk(dynbuf *out, const void *p, size_t n)
+void kubelet_http_chunk(dynbuf *out, const void *p, size_t n)
 {
     if (!n)
         return;
@@ -439,7 +439,7 @@ void kh_chunk(dynbuf *out, const void *p, size_t n)
     dynbuf_adds(out, "\r\n");
 }
 
-void kh_chunk_end(dynbuf *out)
+void kubelet_http_chunk_end(dynbuf *out)
 {
     dynbuf_adds(out, "0\r\n\r\n");
 }

@@ -1,5 +1,5 @@
 /* SPDY/3.1 framing: see spdy.h. */
-#include "provider/spdy.h"
+#include "provider/kubelet/spdy.h"
 #include "util/xmalloc.h"
 
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 /* The SPDY/3 header dictionary (draft 3, section 2.6.10.1), as moby/spdystream
  * ships it: 1423 bytes, Adler-32 0xE3C6A7C2. A protocol constant. */
-static const uint8_t spdy_dict[SPDY_DICT_LEN] = {
+static const uint8_t spdy_dict[KUBELET_SPDY_DICT_LEN] = {
     0x00, 0x00, 0x00, 0x07, 0x6f, 0x70, 0x74, 0x69, 0x6f, 0x6e, 0x73, 0x00,
     0x00, 0x00, 0x04, 0x68, 0x65, 0x61, 0x64, 0x00, 0x00, 0x00, 0x04, 0x70,
     0x6f, 0x73, 0x74, 0x00, 0x00, 0x00, 0x03, 0x70, 0x75, 0x74, 0x00, 0x00,
@@ -132,7 +132,7 @@ static const uint8_t spdy_dict[SPDY_DICT_LEN] = {
     0x2c, 0x65, 0x6e, 0x71, 0x3d, 0x30, 0x2e,
 };
 
-const uint8_t *spdy_dictionary(void) { return spdy_dict; }
+const uint8_t *kubelet_spdy_dictionary(void) { return spdy_dict; }
 
 #define DEFAULT_MAX_CONTROL ((size_t)64 << 10)
 #define DEFAULT_MAX_HEADERS ((size_t)256 << 10)
@@ -140,7 +140,7 @@ const uint8_t *spdy_dictionary(void) { return spdy_dict; }
 
 enum dstate { ST_HEADER, ST_CONTROL, ST_DATA, ST_FAILED };
 
-struct spdy_decoder {
+struct kubelet_spdy_decoder {
     enum dstate st;
     uint8_t hdr[8];
     size_t hlen;
@@ -159,7 +159,7 @@ struct spdy_decoder {
     char failmsg[160];
 };
 
-struct spdy_encoder {
+struct kubelet_spdy_encoder {
     z_stream zout;
 };
 
@@ -176,25 +176,25 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-const char *spdy_type_name(int type)
+const char *kubelet_spdy_type_name(int type)
 {
     switch (type) {
-    case SPDY_DATA: return "DATA";
-    case SPDY_SYN_STREAM: return "SYN_STREAM";
-    case SPDY_SYN_REPLY: return "SYN_REPLY";
-    case SPDY_RST_STREAM: return "RST_STREAM";
-    case SPDY_SETTINGS: return "SETTINGS";
-    case SPDY_PING: return "PING";
-    case SPDY_GOAWAY: return "GOAWAY";
-    case SPDY_HEADERS: return "HEADERS";
-    case SPDY_WINDOW_UPDATE: return "WINDOW_UPDATE";
+    case KUBELET_SPDY_DATA: return "DATA";
+    case KUBELET_SPDY_SYN_STREAM: return "SYN_STREAM";
+    case KUBELET_SPDY_SYN_REPLY: return "SYN_REPLY";
+    case KUBELET_SPDY_RST_STREAM: return "RST_STREAM";
+    case KUBELET_SPDY_SETTINGS: return "SETTINGS";
+    case KUBELET_SPDY_PING: return "PING";
+    case KUBELET_SPDY_GOAWAY: return "GOAWAY";
+    case KUBELET_SPDY_HEADERS: return "HEADERS";
+    case KUBELET_SPDY_WINDOW_UPDATE: return "WINDOW_UPDATE";
     default: return "UNKNOWN";
     }
 }
 
-spdy_decoder *spdy_decoder_new(size_t max_control, size_t max_headers)
+kubelet_spdy_decoder *kubelet_spdy_decoder_new(size_t max_control, size_t max_headers)
 {
-    spdy_decoder *d = xcalloc(1, sizeof *d);
+    kubelet_spdy_decoder *d = xcalloc(1, sizeof *d);
     d->st = ST_HEADER;
     dynbuf_init(&d->body, max_control ? max_control : DEFAULT_MAX_CONTROL);
     d->max_headers = max_headers ? max_headers : DEFAULT_MAX_HEADERS;
@@ -205,7 +205,7 @@ spdy_decoder *spdy_decoder_new(size_t max_control, size_t max_headers)
     return d;
 }
 
-void spdy_decoder_free(spdy_decoder *d)
+void kubelet_spdy_decoder_free(kubelet_spdy_decoder *d)
 {
     if (!d)
         return;
@@ -216,9 +216,9 @@ void spdy_decoder_free(spdy_decoder *d)
     free(d);
 }
 
-static int fail(spdy_decoder *d, char *err, size_t errlen, const char *fmt, ...)
+static int fail(kubelet_spdy_decoder *d, char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int fail(spdy_decoder *d, char *err, size_t errlen, const char *fmt, ...)
+static int fail(kubelet_spdy_decoder *d, char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -232,7 +232,7 @@ static int fail(spdy_decoder *d, char *err, size_t errlen, const char *fmt, ...)
 
 /* Inflate one frame's compressed header block through the connection's zlib
  * stream; the whole block must be consumed. */
-static int inflate_block(spdy_decoder *d, const uint8_t *p, size_t n, char *err, size_t errlen)
+static int inflate_block(kubelet_spdy_decoder *d, const uint8_t *p, size_t n, char *err, size_t errlen)
 {
     uint8_t chunk[4096];
     dynbuf_reset(&d->inflated);
@@ -245,7 +245,7 @@ static int inflate_block(spdy_decoder *d, const uint8_t *p, size_t n, char *err,
         d->zin.avail_out = sizeof chunk;
         int rc = inflate(&d->zin, Z_SYNC_FLUSH);
         if (rc == Z_NEED_DICT) {
-            if (inflateSetDictionary(&d->zin, spdy_dict, SPDY_DICT_LEN) != Z_OK)
+            if (inflateSetDictionary(&d->zin, spdy_dict, KUBELET_SPDY_DICT_LEN) != Z_OK)
                 return fail(d, err, errlen, "header block uses an unknown zlib dictionary");
             continue;
         }
@@ -277,7 +277,7 @@ static int has_upper(const uint8_t *p, size_t n)
 }
 
 /* Parse the inflated name/value block into hdrs. */
-static int parse_block(spdy_decoder *d, kv_list *hdrs, char *err, size_t errlen)
+static int parse_block(kubelet_spdy_decoder *d, kv_list *hdrs, char *err, size_t errlen)
 {
     const uint8_t *p = (const uint8_t *)d->inflated.buf;
     size_t n = d->inflated.len, off = 0;
@@ -331,22 +331,22 @@ static int parse_block(spdy_decoder *d, kv_list *hdrs, char *err, size_t errlen)
     return 0;
 }
 
-static int emit_control(spdy_decoder *d, spdy_frame_cb cb, void *ud, char *err, size_t errlen)
+static int emit_control(kubelet_spdy_decoder *d, kubelet_spdy_frame_cb cb, void *ud, char *err, size_t errlen)
 {
     const uint8_t *p = (const uint8_t *)d->body.buf;
     size_t n = d->length;
-    spdy_frame f;
+    kubelet_spdy_frame f;
     memset(&f, 0, sizeof f);
     f.type = d->ctype;
     f.flags = d->flags;
     kv_list hdrs = KV_LIST_INIT;
-    spdy_setting *settings = NULL;
+    kubelet_spdy_setting *settings = NULL;
     int rc = 0;
     const uint8_t *block = NULL;
     size_t blen = 0;
 
     switch (d->ctype) {
-    case SPDY_SYN_STREAM:
+    case KUBELET_SPDY_SYN_STREAM:
         if (n < 10)
             return fail(d, err, errlen, "SYN_STREAM payload of %zu bytes is too short", n);
         f.stream_id = be32(p) & 0x7fffffffu;
@@ -358,17 +358,17 @@ static int emit_control(spdy_decoder *d, spdy_frame_cb cb, void *ud, char *err, 
         block = p + 10;
         blen = n - 10;
         break;
-    case SPDY_SYN_REPLY:
-    case SPDY_HEADERS:
+    case KUBELET_SPDY_SYN_REPLY:
+    case KUBELET_SPDY_HEADERS:
         if (n < 4)
-            return fail(d, err, errlen, "%s payload of %zu bytes is too short", spdy_type_name(d->ctype), n);
+            return fail(d, err, errlen, "%s payload of %zu bytes is too short", kubelet_spdy_type_name(d->ctype), n);
         f.stream_id = be32(p) & 0x7fffffffu;
         if (f.stream_id == 0)
-            return fail(d, err, errlen, "%s with stream id 0", spdy_type_name(d->ctype));
+            return fail(d, err, errlen, "%s with stream id 0", kubelet_spdy_type_name(d->ctype));
         block = p + 4;
         blen = n - 4;
         break;
-    case SPDY_RST_STREAM:
+    case KUBELET_SPDY_RST_STREAM:
         if (n != 8)
             return fail(d, err, errlen, "RST_STREAM length %zu, want 8", n);
         f.stream_id = be32(p) & 0x7fffffffu;
@@ -376,7 +376,7 @@ static int emit_control(spdy_decoder *d, spdy_frame_cb cb, void *ud, char *err, 
         if (f.status == 0)
             return fail(d, err, errlen, "RST_STREAM with status 0");
         break;
-    case SPDY_SETTINGS: {
+    case KUBELET_SPDY_SETTINGS: {
         if (n < 4)
             return fail(d, err, errlen, "SETTINGS payload of %zu bytes is too short", n);
         uint32_t cnt = be32(p);
@@ -393,7 +393,7 @@ static int emit_control(spdy_decoder *d, spdy_frame_cb cb, void *ud, char *err, 
         f.nsettings = cnt;
         break;
     }
-    case SPDY_PING:
+    case KUBELET_SPDY_PING:
         if (n != 4)
             return fail(d, err, errlen, "PING length %zu, want 4", n);
         if (d->flags)
@@ -402,7 +402,7 @@ static int emit_control(spdy_decoder *d, spdy_frame_cb cb, void *ud, char *err, 
         if (f.ping_id == 0)
             return fail(d, err, errlen, "PING with id 0");
         break;
-    case SPDY_GOAWAY:
+    case KUBELET_SPDY_GOAWAY:
         if (n != 8)
             return fail(d, err, errlen, "GOAWAY length %zu, want 8", n);
         if (d->flags)
@@ -410,7 +410,7 @@ static int emit_control(spdy_decoder *d, spdy_frame_cb cb, void *ud, char *err, 
         f.last_good_id = be32(p) & 0x7fffffffu;
         f.status = be32(p + 4);
         break;
-    case SPDY_WINDOW_UPDATE:
+    case KUBELET_SPDY_WINDOW_UPDATE:
         if (n != 8)
             return fail(d, err, errlen, "WINDOW_UPDATE length %zu, want 8", n);
         if (d->flags)
@@ -436,7 +436,7 @@ static int emit_control(spdy_decoder *d, spdy_frame_cb cb, void *ud, char *err, 
     return rc;
 }
 
-int spdy_decoder_feed(spdy_decoder *d, const void *buf, size_t len, spdy_frame_cb cb, void *ud,
+int kubelet_spdy_decoder_feed(kubelet_spdy_decoder *d, const void *buf, size_t len, kubelet_spdy_frame_cb cb, void *ud,
                       char *err, size_t errlen)
 {
     const uint8_t *p = buf;
@@ -464,18 +464,18 @@ int spdy_decoder_feed(spdy_decoder *d, const void *buf, size_t len, spdy_frame_c
             if (w & 0x80000000u) {
                 unsigned ver = (w >> 16) & 0x7fffu;
                 d->ctype = (uint16_t)(w & 0xffffu);
-                if (ver != SPDY_VERSION)
+                if (ver != KUBELET_SPDY_VERSION)
                     return fail(d, err, errlen, "control frame version %u, want 3", ver);
                 switch (d->ctype) {
-                case SPDY_SYN_STREAM: case SPDY_SYN_REPLY: case SPDY_RST_STREAM: case SPDY_SETTINGS:
-                case SPDY_PING: case SPDY_GOAWAY: case SPDY_HEADERS: case SPDY_WINDOW_UPDATE:
+                case KUBELET_SPDY_SYN_STREAM: case KUBELET_SPDY_SYN_REPLY: case KUBELET_SPDY_RST_STREAM: case KUBELET_SPDY_SETTINGS:
+                case KUBELET_SPDY_PING: case KUBELET_SPDY_GOAWAY: case KUBELET_SPDY_HEADERS: case KUBELET_SPDY_WINDOW_UPDATE:
                     break;
                 default:
                     return fail(d, err, errlen, "unknown control frame type %u", d->ctype);
                 }
                 if (d->length > d->body.cap)
                     return fail(d, err, errlen, "%s frame of %u bytes exceeds the %zu-byte cap",
-                                spdy_type_name(d->ctype), d->length, d->body.cap);
+                                kubelet_spdy_type_name(d->ctype), d->length, d->body.cap);
                 dynbuf_reset(&d->body);
                 d->control = 1;
                 d->st = ST_CONTROL;
@@ -516,9 +516,9 @@ int spdy_decoder_feed(spdy_decoder *d, const void *buf, size_t len, spdy_frame_c
         }
         case ST_DATA: {
             size_t take = d->remaining < len ? d->remaining : len;
-            spdy_frame f;
+            kubelet_spdy_frame f;
             memset(&f, 0, sizeof f);
-            f.type = SPDY_DATA;
+            f.type = KUBELET_SPDY_DATA;
             f.stream_id = d->stream_id;
             f.data = p;
             f.len = take;
@@ -545,16 +545,16 @@ int spdy_decoder_feed(spdy_decoder *d, const void *buf, size_t len, spdy_frame_c
 
 /* ---- encoders ---- */
 
-spdy_encoder *spdy_encoder_new(void)
+kubelet_spdy_encoder *kubelet_spdy_encoder_new(void)
 {
-    spdy_encoder *e = xcalloc(1, sizeof *e);
+    kubelet_spdy_encoder *e = xcalloc(1, sizeof *e);
     if (deflateInit2(&e->zout, 9, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK ||
-        deflateSetDictionary(&e->zout, spdy_dict, SPDY_DICT_LEN) != Z_OK)
+        deflateSetDictionary(&e->zout, spdy_dict, KUBELET_SPDY_DICT_LEN) != Z_OK)
         abort(); /* only fails on OOM */
     return e;
 }
 
-void spdy_encoder_free(spdy_encoder *e)
+void kubelet_spdy_encoder_free(kubelet_spdy_encoder *e)
 {
     if (!e)
         return;
@@ -608,7 +608,7 @@ static int build_block(const kv_list *hdrs, dynbuf *raw)
     return 0;
 }
 
-static int compress_block(spdy_encoder *e, const dynbuf *raw, dynbuf *z)
+static int compress_block(kubelet_spdy_encoder *e, const dynbuf *raw, dynbuf *z)
 {
     uint8_t chunk[4096];
     e->zout.next_in = (Bytef *)raw->buf;
@@ -626,15 +626,15 @@ static int compress_block(spdy_encoder *e, const dynbuf *raw, dynbuf *z)
 
 static int control_header(dynbuf *out, int type, uint8_t flags, size_t len)
 {
-    if (len > SPDY_MAX_DATA_LENGTH)
+    if (len > KUBELET_SPDY_MAX_DATA_LENGTH)
         return -1;
     uint8_t h[8];
-    put32(h, 0x80000000u | ((uint32_t)SPDY_VERSION << 16) | (uint32_t)type);
+    put32(h, 0x80000000u | ((uint32_t)KUBELET_SPDY_VERSION << 16) | (uint32_t)type);
     put32(h + 4, ((uint32_t)flags << 24) | (uint32_t)len);
     return dynbuf_add(out, h, 8);
 }
 
-static int encode_with_block(spdy_encoder *e, dynbuf *out, int type, uint8_t flags, const uint8_t *prefix,
+static int encode_with_block(kubelet_spdy_encoder *e, dynbuf *out, int type, uint8_t flags, const uint8_t *prefix,
                              size_t plen, const kv_list *hdrs)
 {
     dynbuf raw, z;
@@ -650,7 +650,7 @@ static int encode_with_block(spdy_encoder *e, dynbuf *out, int type, uint8_t fla
     return rc;
 }
 
-int spdy_encode_syn_stream(spdy_encoder *e, dynbuf *out, uint32_t stream_id, uint32_t assoc_id,
+int kubelet_spdy_encode_syn_stream(kubelet_spdy_encoder *e, dynbuf *out, uint32_t stream_id, uint32_t assoc_id,
                            uint8_t priority, uint8_t flags, const kv_list *hdrs)
 {
     if (stream_id == 0 || stream_id > 0x7fffffffu || assoc_id > 0x7fffffffu || priority > 7)
@@ -660,30 +660,30 @@ int spdy_encode_syn_stream(spdy_encoder *e, dynbuf *out, uint32_t stream_id, uin
     put32(pre + 4, assoc_id);
     pre[8] = (uint8_t)(priority << 5);
     pre[9] = 0;
-    return encode_with_block(e, out, SPDY_SYN_STREAM, flags, pre, sizeof pre, hdrs);
+    return encode_with_block(e, out, KUBELET_SPDY_SYN_STREAM, flags, pre, sizeof pre, hdrs);
 }
 
-int spdy_encode_syn_reply(spdy_encoder *e, dynbuf *out, uint32_t stream_id, uint8_t flags, const kv_list *hdrs)
+int kubelet_spdy_encode_syn_reply(kubelet_spdy_encoder *e, dynbuf *out, uint32_t stream_id, uint8_t flags, const kv_list *hdrs)
 {
     if (stream_id == 0 || stream_id > 0x7fffffffu)
         return -1;
     uint8_t pre[4];
     put32(pre, stream_id);
-    return encode_with_block(e, out, SPDY_SYN_REPLY, flags, pre, sizeof pre, hdrs);
+    return encode_with_block(e, out, KUBELET_SPDY_SYN_REPLY, flags, pre, sizeof pre, hdrs);
 }
 
-int spdy_encode_headers(spdy_encoder *e, dynbuf *out, uint32_t stream_id, uint8_t flags, const kv_list *hdrs)
+int kubelet_spdy_encode_headers(kubelet_spdy_encoder *e, dynbuf *out, uint32_t stream_id, uint8_t flags, const kv_list *hdrs)
 {
     if (stream_id == 0 || stream_id > 0x7fffffffu)
         return -1;
     uint8_t pre[4];
     put32(pre, stream_id);
-    return encode_with_block(e, out, SPDY_HEADERS, flags, pre, sizeof pre, hdrs);
+    return encode_with_block(e, out, KUBELET_SPDY_HEADERS, flags, pre, sizeof pre, hdrs);
 }
 
-int spdy_encode_data(dynbuf *out, uint32_t stream_id, uint8_t flags, const void *data, size_t len)
+int kubelet_spdy_encode_data(dynbuf *out, uint32_t stream_id, uint8_t flags, const void *data, size_t len)
 {
-    if (stream_id == 0 || stream_id > 0x7fffffffu || len > SPDY_MAX_DATA_LENGTH)
+    if (stream_id == 0 || stream_id > 0x7fffffffu || len > KUBELET_SPDY_MAX_DATA_LENGTH)
         return -1;
     uint8_t h[8];
     put32(h, stream_id);
@@ -703,43 +703,43 @@ static int fixed8(dynbuf *out, int type, uint8_t flags, uint32_t a, uint32_t b)
     return dynbuf_add(out, p, 8);
 }
 
-int spdy_encode_rst_stream(dynbuf *out, uint32_t stream_id, uint32_t status)
+int kubelet_spdy_encode_rst_stream(dynbuf *out, uint32_t stream_id, uint32_t status)
 {
     if (stream_id > 0x7fffffffu || status == 0)
         return -1;
-    return fixed8(out, SPDY_RST_STREAM, 0, stream_id, status);
+    return fixed8(out, KUBELET_SPDY_RST_STREAM, 0, stream_id, status);
 }
 
-int spdy_encode_goaway(dynbuf *out, uint32_t last_good_id, uint32_t status)
+int kubelet_spdy_encode_goaway(dynbuf *out, uint32_t last_good_id, uint32_t status)
 {
     if (last_good_id > 0x7fffffffu)
         return -1;
-    return fixed8(out, SPDY_GOAWAY, 0, last_good_id, status);
+    return fixed8(out, KUBELET_SPDY_GOAWAY, 0, last_good_id, status);
 }
 
-int spdy_encode_window_update(dynbuf *out, uint32_t stream_id, uint32_t delta)
+int kubelet_spdy_encode_window_update(dynbuf *out, uint32_t stream_id, uint32_t delta)
 {
     if (stream_id > 0x7fffffffu || delta == 0 || delta > 0x7fffffffu)
         return -1;
-    return fixed8(out, SPDY_WINDOW_UPDATE, 0, stream_id, delta);
+    return fixed8(out, KUBELET_SPDY_WINDOW_UPDATE, 0, stream_id, delta);
 }
 
-int spdy_encode_ping(dynbuf *out, uint32_t id)
+int kubelet_spdy_encode_ping(dynbuf *out, uint32_t id)
 {
     if (id == 0)
         return -1;
     uint8_t p[4];
     put32(p, id);
-    if (control_header(out, SPDY_PING, 0, 4) < 0)
+    if (control_header(out, KUBELET_SPDY_PING, 0, 4) < 0)
         return -1;
     return dynbuf_add(out, p, 4);
 }
 
-int spdy_encode_settings(dynbuf *out, uint8_t flags, const spdy_setting *s, size_t n)
+int kubelet_spdy_encode_settings(dynbuf *out, uint8_t flags, const kubelet_spdy_setting *s, size_t n)
 {
-    if (n > (SPDY_MAX_DATA_LENGTH - 4) / 8)
+    if (n > (KUBELET_SPDY_MAX_DATA_LENGTH - 4) / 8)
         return -1;
-    if (control_header(out, SPDY_SETTINGS, flags, 4 + 8 * n) < 0)
+    if (control_header(out, KUBELET_SPDY_SETTINGS, flags, 4 + 8 * n) < 0)
         return -1;
     uint8_t x[4];
     put32(x, (uint32_t)n);

@@ -1,6 +1,6 @@
 /* The kubelet's authentication/authorization webhook caches: see
- * kapi_auth_cache_new in kapi_server.h. */
-#include "provider/kapi_server.h"
+ * kubelet_auth_cache_new in provider/kubelet/server.h. */
+#include "provider/kubelet/server.h"
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
 
@@ -13,7 +13,7 @@
 typedef struct entry {
     char *key;
     long long expires;
-    kapi_user user; /* authn */
+    kubelet_user user; /* authn */
     int allowed;    /* authz */
     char *reason;   /* authz */
 } entry;
@@ -23,9 +23,9 @@ typedef struct table {
     size_t n, max;
 } table;
 
-struct kapi_auth_cache {
-    const kapi_auth *inner;
-    kapi_auth outer;
+struct kubelet_auth_cache {
+    const kubelet_auth *inner;
+    kubelet_auth outer;
     int authn_ttl, allow_ttl, deny_ttl;
     pthread_mutex_t mu;
     table tokens, decisions;
@@ -38,19 +38,19 @@ static long long mono_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void user_copy(kapi_user *dst, const kapi_user *src)
+static void user_copy(kubelet_user *dst, const kubelet_user *src)
 {
     memset(dst, 0, sizeof *dst);
-    kapi_user_set_name(dst, src->name);
+    kubelet_user_set_name(dst, src->name);
     dst->uid = xstrdup(src->uid);
     for (size_t i = 0; i < src->ngroups; i++)
-        kapi_user_add_group(dst, src->groups[i]);
+        kubelet_user_add_group(dst, src->groups[i]);
 }
 
 static void entry_free(entry *e)
 {
     free(e->key);
-    kapi_user_clear(&e->user);
+    kubelet_user_clear(&e->user);
     free(e->reason);
 }
 
@@ -103,19 +103,19 @@ static void table_free(table *t)
     free(t->items);
 }
 
-static int cached_authn(void *ud, const kapi_credential *cred, kapi_user *user, char *err, size_t errlen)
+static int cached_authn(void *ud, const kubelet_credential *cred, kubelet_user *user, char *err, size_t errlen)
 {
-    kapi_auth_cache *c = ud;
-    const kapi_auth *in = c->inner;
-    if (cred->kind != KAPI_CRED_TOKEN || !in->authn) {
+    kubelet_auth_cache *c = ud;
+    const kubelet_auth *in = c->inner;
+    if (cred->kind != KUBELET_CRED_TOKEN || !in->authn) {
         if (in->authn)
             return in->authn(in->ud, cred, user, err, errlen);
         /* same default as the server: certificates map to CN/O */
-        if (cred->kind != KAPI_CRED_X509)
+        if (cred->kind != KUBELET_CRED_X509)
             return 0;
-        kapi_user_set_name(user, cred->cn);
+        kubelet_user_set_name(user, cred->cn);
         for (size_t i = 0; i < cred->norgs; i++)
-            kapi_user_add_group(user, cred->orgs[i]);
+            kubelet_user_add_group(user, cred->orgs[i]);
         return 1;
     }
     unsigned char md[SHA256_DIGEST_LENGTH];
@@ -144,7 +144,7 @@ static int cached_authn(void *ud, const kapi_credential *cred, kapi_user *user, 
     return rc;
 }
 
-static char *decision_key(const kapi_user *u, const kapi_attrs *a)
+static char *decision_key(const kubelet_user *u, const kubelet_attrs *a)
 {
     dynbuf b;
     dynbuf_init(&b, 0);
@@ -156,10 +156,10 @@ static char *decision_key(const kapi_user *u, const kapi_attrs *a)
     return dynbuf_take(&b, NULL);
 }
 
-static int cached_authz(void *ud, const kapi_user *user, const kapi_attrs *attrs, char *reason, size_t reasonlen)
+static int cached_authz(void *ud, const kubelet_user *user, const kubelet_attrs *attrs, char *reason, size_t reasonlen)
 {
-    kapi_auth_cache *c = ud;
-    const kapi_auth *in = c->inner;
+    kubelet_auth_cache *c = ud;
+    const kubelet_auth *in = c->inner;
     if (!in->authz)
         return 1;
     char *key = decision_key(user, attrs);
@@ -190,10 +190,10 @@ static int cached_authz(void *ud, const kapi_user *user, const kapi_attrs *attrs
     return rc;
 }
 
-kapi_auth_cache *kapi_auth_cache_new(const kapi_auth *inner, int authn_ttl_ms, int allow_ttl_ms, int deny_ttl_ms,
+kubelet_auth_cache *kubelet_auth_cache_new(const kubelet_auth *inner, int authn_ttl_ms, int allow_ttl_ms, int deny_ttl_ms,
                                      size_t max_entries)
 {
-    kapi_auth_cache *c = xcalloc(1, sizeof *c);
+    kubelet_auth_cache *c = xcalloc(1, sizeof *c);
     c->inner = inner;
     c->authn_ttl = authn_ttl_ms;
     c->allow_ttl = allow_ttl_ms;
@@ -206,9 +206,9 @@ kapi_auth_cache *kapi_auth_cache_new(const kapi_auth *inner, int authn_ttl_ms, i
     return c;
 }
 
-const kapi_auth *kapi_auth_cache_auth(kapi_auth_cache *c) { return &c->outer; }
+const kubelet_auth *kubelet_auth_cache_auth(kubelet_auth_cache *c) { return &c->outer; }
 
-void kapi_auth_cache_free(kapi_auth_cache *c)
+void kubelet_auth_cache_free(kubelet_auth_cache *c)
 {
     if (!c)
         return;

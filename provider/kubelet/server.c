@@ -1,8 +1,8 @@
-/* The kubelet API server: see kapi_server.h. */
-#include "provider/kapi_server.h"
-#include "provider/http_req.h"
-#include "provider/spdy.h"
-#include "provider/wsframe.h"
+/* The kubelet API server: see server.h. */
+#include "provider/kubelet/server.h"
+#include "provider/kubelet/http.h"
+#include "provider/kubelet/spdy.h"
+#include "provider/kubelet/websocket.h"
 #include "util/dynbuf.h"
 #include "util/log.h"
 #include "util/query.h"
@@ -38,15 +38,15 @@
 
 /* ---- users, attributes, stub auth ---- */
 
-void kapi_user_set_name(kapi_user *u, const char *name) { xstrset(&u->name, name); }
+void kubelet_user_set_name(kubelet_user *u, const char *name) { xstrset(&u->name, name); }
 
-void kapi_user_add_group(kapi_user *u, const char *group)
+void kubelet_user_add_group(kubelet_user *u, const char *group)
 {
     u->groups = xrealloc(u->groups, (u->ngroups + 1) * sizeof *u->groups);
     u->groups[u->ngroups++] = xstrdup(group);
 }
 
-void kapi_user_clear(kapi_user *u)
+void kubelet_user_clear(kubelet_user *u)
 {
     free(u->name);
     free(u->uid);
@@ -62,8 +62,8 @@ static int path_is(const char *path, const char *prefix)
     return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-size_t kapi_request_attributes(const char *method, const char *path, const char *node, int fine_grained,
-                               kapi_attrs out[2])
+size_t kubelet_request_attributes(const char *method, const char *path, const char *node, int fine_grained,
+                               kubelet_attrs out[2])
 {
     const char *verb = "";
     if (strcmp(method, "POST") == 0)
@@ -109,14 +109,14 @@ size_t kapi_request_attributes(const char *method, const char *path, const char 
     return n;
 }
 
-int kapi_stub_authn(void *ud, const kapi_credential *cred, kapi_user *user, char *err, size_t errlen)
+int kubelet_stub_authn(void *ud, const kubelet_credential *cred, kubelet_user *user, char *err, size_t errlen)
 {
     const kv_list *tokens = ud;
-    if (cred->kind == KAPI_CRED_X509) {
-        kapi_user_set_name(user, cred->cn);
+    if (cred->kind == KUBELET_CRED_X509) {
+        kubelet_user_set_name(user, cred->cn);
         for (size_t i = 0; i < cred->norgs; i++)
-            kapi_user_add_group(user, cred->orgs[i]);
-        kapi_user_add_group(user, "system:authenticated");
+            kubelet_user_add_group(user, cred->orgs[i]);
+        kubelet_user_add_group(user, "system:authenticated");
         return 1;
     }
     const char *name = tokens ? kv_get(tokens, cred->token) : NULL;
@@ -124,12 +124,12 @@ int kapi_stub_authn(void *ud, const kapi_credential *cred, kapi_user *user, char
         snprintf(err, errlen, "invalid bearer token");
         return 0;
     }
-    kapi_user_set_name(user, name);
-    kapi_user_add_group(user, "system:authenticated");
+    kubelet_user_set_name(user, name);
+    kubelet_user_add_group(user, "system:authenticated");
     return 1;
 }
 
-int kapi_stub_authz(void *ud, const kapi_user *user, const kapi_attrs *attrs, char *reason, size_t reasonlen)
+int kubelet_stub_authz(void *ud, const kubelet_user *user, const kubelet_attrs *attrs, char *reason, size_t reasonlen)
 {
     (void)ud;
     const char *n = user->name ? user->name : "";
@@ -215,7 +215,7 @@ static int parse_rfc3339(const char *s, int64_t *out)
     return 0;
 }
 
-int kapi_log_options_parse(const kv_list *q, kapi_log_options *o, char *err, size_t errlen)
+int kubelet_log_options_parse(const kv_list *q, kubelet_log_options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->tail_lines = -1;
@@ -274,8 +274,8 @@ typedef struct th_rec {
     struct th_rec *next;
 } th_rec;
 
-struct kapi_server {
-    kapi_config cfg;
+struct kubelet_server {
+    kubelet_config cfg;
     th_rec *threads; /* under mu */
     char *bind_addr, *cert_file, *key_file, *ca_file, *node_name;
     SSL_CTX *ctx;
@@ -290,7 +290,7 @@ struct kapi_server {
 };
 
 typedef struct conn {
-    kapi_server *srv;
+    kubelet_server *srv;
     th_rec *rec;
     int fd;
     SSL *ssl;
@@ -372,7 +372,7 @@ static int accept_any_cert(int preverify, X509_STORE_CTX *x)
     return 1; /* the result is checked after the handshake: a bad cert only means "not authenticated" */
 }
 
-static SSL_CTX *make_ctx(kapi_server *s, char *err, size_t errlen)
+static SSL_CTX *make_ctx(kubelet_server *s, char *err, size_t errlen)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) {
@@ -529,15 +529,15 @@ static void conn_linger_close(conn *c)
 enum { P_NS, P_POD, P_CONTAINER, P_UID, P_COUNT };
 static const char *const param_names[P_COUNT] = {"namespace", "pod", "container", "uid"};
 
-struct kapi_request {
+struct kubelet_request {
     conn *c;
-    kh_request *hr;
+    kubelet_http_request *hr;
     char *params[P_COUNT];
-    kapi_user user;
+    kubelet_user user;
     int has_user;
 };
 
-struct kapi_response {
+struct kubelet_response {
     conn *c;
     kv_list headers;
     int keep_alive;
@@ -547,14 +547,14 @@ struct kapi_response {
     int failed;    /* the client is gone */
 };
 
-const char *kapi_req_method(const kapi_request *r) { return kh_request_method(r->hr); }
-const char *kapi_req_path(const kapi_request *r) { return kh_request_path(r->hr); }
-const kv_list *kapi_req_query(const kapi_request *r) { return kh_request_query(r->hr); }
-const char *kapi_req_header(const kapi_request *r, const char *name) { return kh_request_header(r->hr, name); }
-const char *kapi_req_body(const kapi_request *r, size_t *len) { return kh_request_body(r->hr, len); }
-const kapi_user *kapi_req_user(const kapi_request *r) { return r->has_user ? &r->user : NULL; }
+const char *kubelet_req_method(const kubelet_request *r) { return kubelet_http_request_method(r->hr); }
+const char *kubelet_req_path(const kubelet_request *r) { return kubelet_http_request_path(r->hr); }
+const kv_list *kubelet_req_query(const kubelet_request *r) { return kubelet_http_request_query(r->hr); }
+const char *kubelet_req_header(const kubelet_request *r, const char *name) { return kubelet_http_request_header(r->hr, name); }
+const char *kubelet_req_body(const kubelet_request *r, size_t *len) { return kubelet_http_request_body(r->hr, len); }
+const kubelet_user *kubelet_req_user(const kubelet_request *r) { return r->has_user ? &r->user : NULL; }
 
-const char *kapi_req_param(const kapi_request *r, const char *name)
+const char *kubelet_req_param(const kubelet_request *r, const char *name)
 {
     for (int i = 0; i < P_COUNT; i++)
         if (strcmp(name, param_names[i]) == 0)
@@ -562,13 +562,13 @@ const char *kapi_req_param(const kapi_request *r, const char *name)
     return "";
 }
 
-void kapi_resp_header(kapi_response *w, const char *name, const char *value)
+void kubelet_resp_header(kubelet_response *w, const char *name, const char *value)
 {
     if (!w->sent)
         kv_add(&w->headers, name, value);
 }
 
-static int resp_write_raw(kapi_response *w, const void *p, size_t n)
+static int resp_write_raw(kubelet_response *w, const void *p, size_t n)
 {
     if (w->failed)
         return -1;
@@ -579,33 +579,33 @@ static int resp_write_raw(kapi_response *w, const void *p, size_t n)
     return 0;
 }
 
-int kapi_resp_send(kapi_response *w, int status, const char *ctype, const void *body, size_t len)
+int kubelet_resp_send(kubelet_response *w, int status, const char *ctype, const void *body, size_t len)
 {
     if (w->sent)
         return -1;
     w->sent = 1;
     dynbuf out;
     dynbuf_init(&out, 0);
-    kh_response_simple(&out, status, ctype, body, len, w->keep_alive, &w->headers);
+    kubelet_http_response_simple(&out, status, ctype, body, len, w->keep_alive, &w->headers);
     int rc = resp_write_raw(w, out.buf, out.len);
     dynbuf_free(&out);
     return rc;
 }
 
-int kapi_resp_error(kapi_response *w, int status, const char *fmt, ...)
+int kubelet_resp_error(kubelet_response *w, int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *m = xvasprintf(fmt, ap);
     va_end(ap);
     char *body = xasprintf("%s\n", m);
-    int rc = kapi_resp_send(w, status, "text/plain; charset=utf-8", body, strlen(body));
+    int rc = kubelet_resp_send(w, status, "text/plain; charset=utf-8", body, strlen(body));
     free(body);
     free(m);
     return rc;
 }
 
-int kapi_resp_begin(kapi_response *w, int status, const char *ctype)
+int kubelet_resp_begin(kubelet_response *w, int status, const char *ctype)
 {
     if (w->sent)
         return -1;
@@ -623,13 +623,13 @@ int kapi_resp_begin(kapi_response *w, int status, const char *ctype)
     }
     dynbuf out;
     dynbuf_init(&out, 0);
-    kh_response_head(&out, status, &w->headers);
+    kubelet_http_response_head(&out, status, &w->headers);
     int rc = resp_write_raw(w, out.buf, out.len);
     dynbuf_free(&out);
     return rc;
 }
 
-int kapi_resp_write(kapi_response *w, const void *p, size_t n)
+int kubelet_resp_write(kubelet_response *w, const void *p, size_t n)
 {
     if (!w->streaming || w->failed)
         return -1;
@@ -639,13 +639,13 @@ int kapi_resp_write(kapi_response *w, const void *p, size_t n)
         return resp_write_raw(w, p, n);
     dynbuf out;
     dynbuf_init(&out, 0);
-    kh_chunk(&out, p, n);
+    kubelet_http_chunk(&out, p, n);
     int rc = resp_write_raw(w, out.buf, out.len);
     dynbuf_free(&out);
     return rc;
 }
 
-int kapi_resp_client_gone(kapi_response *w)
+int kubelet_resp_client_gone(kubelet_response *w)
 {
     if (w->failed)
         return 1;
@@ -655,7 +655,7 @@ int kapi_resp_client_gone(kapi_response *w)
     return 0;
 }
 
-static void resp_finish(kapi_response *w)
+static void resp_finish(kubelet_response *w)
 {
     if (w->streaming && !w->failed && !w->raw_stream) {
         resp_write_raw(w, "0\r\n\r\n", 5);
@@ -666,54 +666,54 @@ static void resp_finish(kapi_response *w)
 /* ---- authentication and authorization ---- */
 
 /* Returns 1 to go on, 0 when a 401/403/500 was sent. */
-static int check_auth(kapi_request *req, kapi_response *w)
+static int check_auth(kubelet_request *req, kubelet_response *w)
 {
-    kapi_server *s = req->c->srv;
-    const kapi_auth *a = s->cfg.auth;
+    kubelet_server *s = req->c->srv;
+    const kubelet_auth *a = s->cfg.auth;
     if (!a)
         return 1;
-    kapi_credential cred;
+    kubelet_credential cred;
     memset(&cred, 0, sizeof cred);
-    const char *authz = kh_request_header(req->hr, "Authorization");
+    const char *authz = kubelet_http_request_header(req->hr, "Authorization");
     if (req->c->cert_ok) {
-        cred.kind = KAPI_CRED_X509;
+        cred.kind = KUBELET_CRED_X509;
         cred.cn = req->c->cn;
         cred.orgs = (const char *const *)req->c->orgs;
         cred.norgs = req->c->norgs;
         cred.cert_sha256 = req->c->fp;
     } else if (authz && strncasecmp(authz, "Bearer ", 7) == 0 && authz[7]) {
-        cred.kind = KAPI_CRED_TOKEN;
+        cred.kind = KUBELET_CRED_TOKEN;
         cred.token = authz + 7;
         while (*cred.token == ' ')
             cred.token++;
     } else {
-        kapi_resp_error(w, 401, "Unauthorized");
+        kubelet_resp_error(w, 401, "Unauthorized");
         return 0;
     }
     char msg[256] = "";
     int rc;
     if (a->authn) {
         rc = a->authn(a->ud, &cred, &req->user, msg, sizeof msg);
-    } else if (cred.kind == KAPI_CRED_X509) {
-        kapi_user_set_name(&req->user, cred.cn);
+    } else if (cred.kind == KUBELET_CRED_X509) {
+        kubelet_user_set_name(&req->user, cred.cn);
         for (size_t i = 0; i < cred.norgs; i++)
-            kapi_user_add_group(&req->user, cred.orgs[i]);
+            kubelet_user_add_group(&req->user, cred.orgs[i]);
         rc = 1;
     } else {
         rc = 0;
     }
     if (rc != 1 || !req->user.name) {
-        log_info(COMP, "%s %s from %s: authentication failed%s%s", kh_request_method(req->hr),
-                 kh_request_path(req->hr), req->c->peer, msg[0] ? ": " : "", msg);
-        kapi_user_clear(&req->user);
-        kapi_resp_error(w, 401, "Unauthorized");
+        log_info(COMP, "%s %s from %s: authentication failed%s%s", kubelet_http_request_method(req->hr),
+                 kubelet_http_request_path(req->hr), req->c->peer, msg[0] ? ": " : "", msg);
+        kubelet_user_clear(&req->user);
+        kubelet_resp_error(w, 401, "Unauthorized");
         return 0;
     }
     req->has_user = 1;
     if (!a->authz)
         return 1;
-    kapi_attrs attrs[2];
-    size_t n = kapi_request_attributes(kh_request_method(req->hr), kh_request_path(req->hr), s->node_name,
+    kubelet_attrs attrs[2];
+    size_t n = kubelet_request_attributes(kubelet_http_request_method(req->hr), kubelet_http_request_path(req->hr), s->node_name,
                                        s->cfg.fine_grained_authz, attrs);
     int any_error = 0;
     for (size_t i = 0; i < n; i++) {
@@ -732,12 +732,12 @@ static int check_auth(kapi_request *req, kapi_response *w)
     for (size_t i = 0; i < n; i++)
         dynbuf_printf(&subs, "%s%s", i ? " " : "", attrs[i].subresource);
     if (any_error) {
-        kapi_resp_error(w, 500, "Authorization error (user=%s, verb=%s, resource=%s, subresource(s)=[%s])",
+        kubelet_resp_error(w, 500, "Authorization error (user=%s, verb=%s, resource=%s, subresource(s)=[%s])",
                         req->user.name, attrs[0].verb, attrs[0].resource, dynbuf_str(&subs));
     } else {
         log_info(COMP, "forbidden: user=%s verb=%s nodes/[%s] %s", req->user.name, attrs[0].verb,
-                 dynbuf_str(&subs), kh_request_path(req->hr));
-        kapi_resp_error(w, 403, "Forbidden (user=%s, verb=%s, resource=%s, subresource(s)=[%s])", req->user.name,
+                 dynbuf_str(&subs), kubelet_http_request_path(req->hr));
+        kubelet_resp_error(w, 403, "Forbidden (user=%s, verb=%s, resource=%s, subresource(s)=[%s])", req->user.name,
                         attrs[0].verb, attrs[0].resource, dynbuf_str(&subs));
     }
     dynbuf_free(&subs);
@@ -750,10 +750,10 @@ typedef struct stream_conn {
     conn *c;
     int ws;                  /* 0 SPDY, 1 WebSocket */
     int b64;                 /* WebSocket base64 text framing */
-    rc_proto proto;
-    rc_options opts;
-    rc_session *rs;
-    rc_transport tr;
+    kubelet_rc_proto proto;
+    kubelet_rc_options opts;
+    kubelet_rc_session *rs;
+    kubelet_rc_transport tr;
     int started;
     /* shared with the pump thread (under mu) */
     pthread_mutex_t mu;
@@ -763,14 +763,14 @@ typedef struct stream_conn {
     int closed;
     int wake[2];
     /* SPDY (connection thread only, except ids which are fixed before start) */
-    spdy_decoder *sd;
-    spdy_encoder *se;
+    kubelet_spdy_decoder *sd;
+    kubelet_spdy_encoder *se;
     uint32_t ids[5];
     uint32_t last_id;
     size_t nstreams, expected;
     dynbuf pre_resize;
     /* WebSocket */
-    wsf_decoder *wd;
+    kubelet_ws_decoder *wd;
     int peer_closed;
     int bye_sent; /* GOAWAY / close frame already queued */
     /* end of the loop */
@@ -802,20 +802,20 @@ static void ws_frame_for(stream_conn *sc, dynbuf *f, int ch, const void *p, size
         char *t = xmalloc(enc + 2);
         t[0] = (char)('0' + ch);
         EVP_EncodeBlock((unsigned char *)t + 1, p, (int)n);
-        wsf_encode(f, WSF_TEXT, 1, t, enc + 1, NULL);
+        kubelet_ws_encode(f, KUBELET_WS_TEXT, 1, t, enc + 1, NULL);
         free(t);
     } else {
         char *t = xmalloc(n + 1);
         t[0] = (char)ch;
         if (n)
             memcpy(t + 1, p, n);
-        wsf_encode(f, WSF_BINARY, 1, t, n + 1, NULL);
+        kubelet_ws_encode(f, KUBELET_WS_BINARY, 1, t, n + 1, NULL);
         free(t);
     }
 }
 
-/* rc_transport, called from the pump thread */
-static int tr_send(void *ctx, rc_stream st, const void *p, size_t n)
+/* kubelet_rc_transport, called from the pump thread */
+static int tr_send(void *ctx, kubelet_rc_stream st, const void *p, size_t n)
 {
     stream_conn *sc = ctx;
     const char *d = p;
@@ -833,7 +833,7 @@ static int tr_send(void *ctx, rc_stream st, const void *p, size_t n)
                 dynbuf_free(&f);
                 break;
             }
-            spdy_encode_data(&f, id, 0, d, k);
+            kubelet_spdy_encode_data(&f, id, 0, d, k);
         }
         rc = sc_queue_locked(sc, &f);
         dynbuf_free(&f);
@@ -849,7 +849,7 @@ static int tr_send(void *ctx, rc_stream st, const void *p, size_t n)
     return rc;
 }
 
-static void tr_close_stream(void *ctx, rc_stream st)
+static void tr_close_stream(void *ctx, kubelet_rc_stream st)
 {
     stream_conn *sc = ctx;
     if (sc->ws)
@@ -859,7 +859,7 @@ static void tr_close_stream(void *ctx, rc_stream st)
     if (id) {
         dynbuf f;
         dynbuf_init(&f, 0);
-        spdy_encode_data(&f, id, SPDY_FLAG_FIN, NULL, 0);
+        kubelet_spdy_encode_data(&f, id, KUBELET_SPDY_FLAG_FIN, NULL, 0);
         sc_queue_locked(sc, &f);
         dynbuf_free(&f);
         sc_wake(sc);
@@ -890,23 +890,23 @@ static void sc_start(stream_conn *sc)
         return;
     sc->started = 1;
     char err[256];
-    if (rc_session_start(sc->rs, err, sizeof err) < 0) {
+    if (kubelet_rc_session_start(sc->rs, err, sizeof err) < 0) {
         log_warn(COMP, "%s: remote command failed to start: %s", sc->c->peer, err);
         return;
     }
     if (sc->pre_resize.len)
-        rc_session_resize(sc->rs, sc->pre_resize.buf, sc->pre_resize.len);
+        kubelet_rc_session_resize(sc->rs, sc->pre_resize.buf, sc->pre_resize.len);
     dynbuf_free(&sc->pre_resize);
 }
 
-static int stream_wanted(const stream_conn *sc, rc_stream st)
+static int stream_wanted(const stream_conn *sc, kubelet_rc_stream st)
 {
     switch (st) {
-    case RC_STREAM_ERROR: return 1;
-    case RC_STREAM_STDIN: return sc->opts.in;
-    case RC_STREAM_STDOUT: return sc->opts.out;
-    case RC_STREAM_STDERR: return sc->opts.err;
-    case RC_STREAM_RESIZE: return sc->opts.tty && sc->proto >= RC_PROTO_V3;
+    case KUBELET_RC_STREAM_ERROR: return 1;
+    case KUBELET_RC_STREAM_STDIN: return sc->opts.in;
+    case KUBELET_RC_STREAM_STDOUT: return sc->opts.out;
+    case KUBELET_RC_STREAM_STDERR: return sc->opts.err;
+    case KUBELET_RC_STREAM_RESIZE: return sc->opts.tty && sc->proto >= KUBELET_RC_PROTO_V3;
     default: return 0;
     }
 }
@@ -916,7 +916,7 @@ static int stream_wanted(const stream_conn *sc, rc_stream st)
  * unless a client ignores that back-pressure within one read. */
 static void sc_stdin(stream_conn *sc, const void *p, size_t n)
 {
-    if (rc_session_stdin(sc->rs, p, n) < 0) {
+    if (kubelet_rc_session_stdin(sc->rs, p, n) < 0) {
         log_warn(COMP, "%s: stdin queue overflow, closing", sc->c->peer);
         sc->stop = 1;
     }
@@ -924,36 +924,36 @@ static void sc_stdin(stream_conn *sc, const void *p, size_t n)
 
 static void sc_stdin_eof(stream_conn *sc)
 {
-    rc_session_stdin_eof(sc->rs);
+    kubelet_rc_session_stdin_eof(sc->rs);
 }
 
 static void sc_resize(stream_conn *sc, const void *p, size_t n)
 {
     if (sc->started)
-        rc_session_resize(sc->rs, p, n);
+        kubelet_rc_session_resize(sc->rs, p, n);
     else if (dynbuf_add(&sc->pre_resize, p, n) < 0)
         sc->stop = 1;
 }
 
-static int on_spdy_frame(void *ud, const spdy_frame *f)
+static int on_spdy_frame(void *ud, const kubelet_spdy_frame *f)
 {
     stream_conn *sc = ud;
     dynbuf out;
     dynbuf_init(&out, 0);
     switch (f->type) {
-    case SPDY_SYN_STREAM: {
+    case KUBELET_SPDY_SYN_STREAM: {
         uint32_t id = f->stream_id;
         if (id % 2 == 0 || id <= sc->last_id) {
-            spdy_encode_rst_stream(&out, id, SPDY_PROTOCOL_ERROR);
+            kubelet_spdy_encode_rst_stream(&out, id, KUBELET_SPDY_PROTOCOL_ERROR);
             break;
         }
         sc->last_id = id;
         pthread_mutex_lock(&sc->mu);
-        spdy_encode_syn_reply(sc->se, &out, id, 0, NULL);
+        kubelet_spdy_encode_syn_reply(sc->se, &out, id, 0, NULL);
         sc_queue_locked(sc, &out);
         dynbuf_reset(&out);
-        rc_stream st = rc_stream_parse(kv_get(f->headers, "streamtype"));
-        if (st != RC_STREAM_UNKNOWN && stream_wanted(sc, st) && !sc->ids[st]) {
+        kubelet_rc_stream st = kubelet_rc_stream_parse(kv_get(f->headers, "streamtype"));
+        if (st != KUBELET_RC_STREAM_UNKNOWN && stream_wanted(sc, st) && !sc->ids[st]) {
             sc->ids[st] = id;
             sc->nstreams++;
         } else {
@@ -965,25 +965,25 @@ static int on_spdy_frame(void *ud, const spdy_frame *f)
             sc_start(sc);
         break;
     }
-    case SPDY_DATA:
-        if (f->stream_id == sc->ids[RC_STREAM_STDIN]) {
+    case KUBELET_SPDY_DATA:
+        if (f->stream_id == sc->ids[KUBELET_RC_STREAM_STDIN]) {
             if (f->len)
                 sc_stdin(sc, f->data, f->len);
-            if (f->flags & SPDY_FLAG_FIN)
+            if (f->flags & KUBELET_SPDY_FLAG_FIN)
                 sc_stdin_eof(sc);
-        } else if (f->stream_id == sc->ids[RC_STREAM_RESIZE] && f->len) {
+        } else if (f->stream_id == sc->ids[KUBELET_RC_STREAM_RESIZE] && f->len) {
             sc_resize(sc, f->data, f->len);
         }
         break;
-    case SPDY_RST_STREAM:
-        if (f->stream_id == sc->ids[RC_STREAM_STDIN])
+    case KUBELET_SPDY_RST_STREAM:
+        if (f->stream_id == sc->ids[KUBELET_RC_STREAM_STDIN])
             sc_stdin_eof(sc);
         break;
-    case SPDY_PING:
+    case KUBELET_SPDY_PING:
         if (f->ping_id % 2 == 1)
-            spdy_encode_ping(&out, f->ping_id);
+            kubelet_spdy_encode_ping(&out, f->ping_id);
         break;
-    case SPDY_GOAWAY:
+    case KUBELET_SPDY_GOAWAY:
         sc->peer_closed = 1;
         break;
     default: /* SETTINGS, WINDOW_UPDATE, HEADERS, SYN_REPLY: no flow control, nothing to do */
@@ -1019,17 +1019,17 @@ static int on_ws_msg(void *ud, int op, const uint8_t *data, size_t len)
     dynbuf out;
     dynbuf_init(&out, 0);
     int rc = 0;
-    if (op == WSF_PING) {
-        wsf_encode(&out, WSF_PONG, 1, data, len, NULL);
-    } else if (op == WSF_CLOSE) {
+    if (op == KUBELET_WS_PING) {
+        kubelet_ws_encode(&out, KUBELET_WS_PONG, 1, data, len, NULL);
+    } else if (op == KUBELET_WS_CLOSE) {
         uint16_t code;
         const char *reason;
         size_t rl;
-        wsf_parse_close(data, len, &code, &reason, &rl);
-        wsf_encode_close(&out, code == WSF_CLOSE_NO_STATUS ? WSF_CLOSE_NORMAL : code, NULL, NULL);
+        kubelet_ws_parse_close(data, len, &code, &reason, &rl);
+        kubelet_ws_encode_close(&out, code == KUBELET_WS_CLOSE_NO_STATUS ? KUBELET_WS_CLOSE_NORMAL : code, NULL, NULL);
         sc->peer_closed = 1;
         sc->bye_sent = 1;
-    } else if (op == WSF_BINARY || op == WSF_TEXT) {
+    } else if (op == KUBELET_WS_BINARY || op == KUBELET_WS_TEXT) {
         dynbuf dec;
         dynbuf_init(&dec, 0);
         const uint8_t *pl = NULL;
@@ -1037,32 +1037,32 @@ static int on_ws_msg(void *ud, int op, const uint8_t *data, size_t len)
         int ch = -1;
         if (len == 0) {
             /* ignored */
-        } else if (sc->b64 && op == WSF_TEXT) {
+        } else if (sc->b64 && op == KUBELET_WS_TEXT) {
             ch = data[0] - '0';
             if (b64_decode(data + 1, len - 1, &dec) < 0) {
-                wsf_encode_close(&out, WSF_CLOSE_BAD_DATA, "bad base64", NULL);
+                kubelet_ws_encode_close(&out, KUBELET_WS_CLOSE_BAD_DATA, "bad base64", NULL);
                 sc->stop = 1;
                 sc->bye_sent = 1;
                 ch = -1;
             }
             pl = (const uint8_t *)dec.buf;
             pn = dec.len;
-        } else if (!sc->b64 && op == WSF_BINARY) {
+        } else if (!sc->b64 && op == KUBELET_WS_BINARY) {
             ch = data[0];
             pl = data + 1;
             pn = len - 1;
         }
-        if (ch == RC_WS_CLOSE_CHANNEL && sc->proto >= RC_PROTO_V5) {
+        if (ch == KUBELET_RC_WS_CLOSE_CHANNEL && sc->proto >= KUBELET_RC_PROTO_V5) {
             if (pn != 1) {
-                wsf_encode_close(&out, WSF_CLOSE_PROTOCOL_ERROR, "bad close signal", NULL);
+                kubelet_ws_encode_close(&out, KUBELET_WS_CLOSE_PROTOCOL_ERROR, "bad close signal", NULL);
                 sc->stop = 1;
                 sc->bye_sent = 1;
-            } else if (pl[0] == RC_STREAM_STDIN) {
+            } else if (pl[0] == KUBELET_RC_STREAM_STDIN) {
                 sc_stdin_eof(sc);
             }
-        } else if (ch == RC_STREAM_STDIN && sc->opts.in) {
+        } else if (ch == KUBELET_RC_STREAM_STDIN && sc->opts.in) {
             sc_stdin(sc, pl, pn);
-        } else if (ch == RC_STREAM_RESIZE) {
+        } else if (ch == KUBELET_RC_STREAM_RESIZE) {
             sc_resize(sc, pl, pn);
         }
         dynbuf_free(&dec);
@@ -1078,21 +1078,21 @@ static int sc_input(stream_conn *sc, const void *p, size_t n)
     char err[200];
     sc->last_io = now_ms();
     if (sc->ws) {
-        if (wsf_decoder_feed(sc->wd, p, n, on_ws_msg, sc, err, sizeof err) < 0) {
+        if (kubelet_ws_decoder_feed(sc->wd, p, n, on_ws_msg, sc, err, sizeof err) < 0) {
             log_info(COMP, "%s: %s", sc->c->peer, err);
             dynbuf f;
             dynbuf_init(&f, 0);
-            wsf_encode_close(&f, wsf_decoder_close_code(sc->wd), NULL, NULL);
+            kubelet_ws_encode_close(&f, kubelet_ws_decoder_close_code(sc->wd), NULL, NULL);
             sc_queue(sc, &f);
             sc->bye_sent = 1;
             dynbuf_free(&f);
             return -1;
         }
-    } else if (spdy_decoder_feed(sc->sd, p, n, on_spdy_frame, sc, err, sizeof err) < 0) {
+    } else if (kubelet_spdy_decoder_feed(sc->sd, p, n, on_spdy_frame, sc, err, sizeof err) < 0) {
         log_info(COMP, "%s: %s", sc->c->peer, err);
         dynbuf f;
         dynbuf_init(&f, 0);
-        spdy_encode_goaway(&f, sc->last_id, SPDY_GOAWAY_PROTOCOL_ERROR);
+        kubelet_spdy_encode_goaway(&f, sc->last_id, KUBELET_SPDY_GOAWAY_PROTOCOL_ERROR);
         sc_queue(sc, &f);
         sc->bye_sent = 1;
         dynbuf_free(&f);
@@ -1118,7 +1118,7 @@ static void sc_flush_all(stream_conn *sc, dynbuf *sending, size_t *soff)
 /* The connection thread's loop for one exec/attach. */
 static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
 {
-    kapi_server *s = sc->c->srv;
+    kubelet_server *s = sc->c->srv;
     dynbuf sending;
     dynbuf_init(&sending, 0);
     size_t soff = 0;
@@ -1192,7 +1192,7 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
             break;
         }
         /* stdin back-pressure: read only while the session can take a full read */
-        int can_read = rc_session_stdin_room(sc->rs) >= IO_CHUNK;
+        int can_read = kubelet_rc_session_stdin_room(sc->rs) >= IO_CHUNK;
         struct pollfd pf[3] = {{sc->c->fd, (short)((can_read ? POLLIN : 0) | (want_out ? POLLOUT : 0)), 0},
                                {sc->wake[0], POLLIN, 0},
                                {s->stop_pipe[0], POLLIN, 0}};
@@ -1213,7 +1213,7 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
                 ;
         }
         /* read what is there */
-        while (can_read && rc_session_stdin_room(sc->rs) >= IO_CHUNK) {
+        while (can_read && kubelet_rc_session_stdin_room(sc->rs) >= IO_CHUNK) {
             ERR_clear_error();
             int r = SSL_read(sc->c->ssl, buf, sizeof buf);
             if (r > 0) {
@@ -1233,7 +1233,7 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
         if (sc->peer_closed && !graceful) {
             /* the client went away: stop the command, flush what we have and close */
             if (sc->started)
-                rc_session_cancel(sc->rs);
+                kubelet_rc_session_cancel(sc->rs);
         }
     }
     /* end: make the pump stop, then flush its last words if the peer is alive */
@@ -1241,15 +1241,15 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
     int pump_finished = sc->finish;
     pthread_mutex_unlock(&sc->mu);
     if (!pump_finished && sc->started)
-        rc_session_cancel(sc->rs);
+        kubelet_rc_session_cancel(sc->rs);
     if (!dead) {
         sc_flush_all(sc, &sending, &soff);
         dynbuf f;
         dynbuf_init(&f, 0);
         if (sc->ws)
-            wsf_encode_close(&f, WSF_CLOSE_NORMAL, NULL, NULL);
+            kubelet_ws_encode_close(&f, KUBELET_WS_CLOSE_NORMAL, NULL, NULL);
         else
-            spdy_encode_goaway(&f, sc->last_id, SPDY_GOAWAY_OK);
+            kubelet_spdy_encode_goaway(&f, sc->last_id, KUBELET_SPDY_GOAWAY_OK);
         if (!sc->bye_sent)
             conn_write_all(sc->c, f.buf, f.len, 5000);
         dynbuf_free(&f);
@@ -1258,109 +1258,109 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
     sc->closed = 1;
     pthread_cond_broadcast(&sc->cv);
     pthread_mutex_unlock(&sc->mu);
-    rc_session_free(sc->rs); /* joins the pump thread */
+    kubelet_rc_session_free(sc->rs); /* joins the pump thread */
     sc->rs = NULL;
     if (!dead)
         conn_linger_close(sc->c);
     dynbuf_free(&sending);
 }
 
-static void add_accepted_protocols(kapi_response *w)
+static void add_accepted_protocols(kubelet_response *w)
 {
     size_t n;
-    const char *const *p = rc_spdy_protocols(&n);
+    const char *const *p = kubelet_rc_spdy_protocols(&n);
     for (size_t i = 0; i < n; i++)
-        kapi_resp_header(w, "X-Accepted-Stream-Protocol-Versions", p[i]);
+        kubelet_resp_header(w, "X-Accepted-Stream-Protocol-Versions", p[i]);
 }
 
 /* /exec and /attach. Returns 1 when the connection was upgraded (and is done). */
-static int handle_remotecommand(kapi_request *req, kapi_response *w, int attach, const char *leftover,
+static int handle_remotecommand(kubelet_request *req, kubelet_response *w, int attach, const char *leftover,
                                 size_t nleft)
 {
-    kapi_server *s = req->c->srv;
-    const rc_backend *b = s->cfg.handlers ? s->cfg.handlers->exec : NULL;
+    kubelet_server *s = req->c->srv;
+    const kubelet_rc_backend *b = s->cfg.handlers ? s->cfg.handlers->exec : NULL;
     if (!b) {
-        kapi_resp_error(w, 501, "%s is not implemented by this node", attach ? "attach" : "exec");
+        kubelet_resp_error(w, 501, "%s is not implemented by this node", attach ? "attach" : "exec");
         return 0;
     }
     stream_conn sc;
     memset(&sc, 0, sizeof sc);
     char err[256];
-    if (rc_options_parse(kh_request_query(req->hr), !attach, &sc.opts, err, sizeof err) < 0) {
-        kapi_resp_error(w, 400, "%s", err);
+    if (kubelet_rc_options_parse(kubelet_http_request_query(req->hr), !attach, &sc.opts, err, sizeof err) < 0) {
+        kubelet_resp_error(w, 400, "%s", err);
         return 0;
     }
-    const char *up = kh_request_upgrade(req->hr);
-    int is_ws = up && kh_request_has_token(req->hr, "Upgrade", "websocket");
+    const char *up = kubelet_http_request_upgrade(req->hr);
+    int is_ws = up && kubelet_http_request_has_token(req->hr, "Upgrade", "websocket");
     const char *chosen = NULL;
-    char accept[WSF_ACCEPT_LEN + 1] = "";
+    char accept[KUBELET_WS_ACCEPT_LEN + 1] = "";
     if (is_ws) {
         if (s->cfg.disable_websocket) {
-            kapi_resp_error(w, 400, "unable to upgrade: websocket is not supported by this node, use SPDY");
+            kubelet_resp_error(w, 400, "unable to upgrade: websocket is not supported by this node, use SPDY");
             goto fail;
         }
-        if (wsf_check_request(kh_request_method(req->hr), kh_request_headers(req->hr), err, sizeof err) < 0) {
-            kapi_resp_error(w, 400, "unable to upgrade: %s", err);
+        if (kubelet_ws_check_request(kubelet_http_request_method(req->hr), kubelet_http_request_headers(req->hr), err, sizeof err) < 0) {
+            kubelet_resp_error(w, 400, "unable to upgrade: %s", err);
             goto fail;
         }
         size_t n;
-        const char *const *sup = rc_ws_protocols(&n);
+        const char *const *sup = kubelet_rc_ws_protocols(&n);
         int offered = 0;
-        chosen = wsf_choose_protocol(kh_request_headers(req->hr), sup, n, &offered);
+        chosen = kubelet_ws_choose_protocol(kubelet_http_request_headers(req->hr), sup, n, &offered);
         if (!chosen && offered) {
-            kapi_resp_error(w, 403, "unable to upgrade: no supported websocket subprotocol offered");
+            kubelet_resp_error(w, 403, "unable to upgrade: no supported websocket subprotocol offered");
             goto fail;
         }
         if (!chosen)
             chosen = "";
-        wsf_accept_key(kh_request_header(req->hr, "Sec-WebSocket-Key"), accept);
+        kubelet_ws_accept_key(kubelet_http_request_header(req->hr, "Sec-WebSocket-Key"), accept);
     } else {
         int present = 0;
-        chosen = rc_negotiate_spdy(kh_request_headers(req->hr), &present);
+        chosen = kubelet_rc_negotiate_spdy(kubelet_http_request_headers(req->hr), &present);
         if (!present) {
-            kapi_resp_error(w, 400, "unable to upgrade: header X-Stream-Protocol-Version does not exist in request");
+            kubelet_resp_error(w, 400, "unable to upgrade: header X-Stream-Protocol-Version does not exist in request");
             goto fail;
         }
         if (!chosen) {
             add_accepted_protocols(w);
-            kapi_resp_error(w, 403, "unable to upgrade: unable to negotiate protocol: server accepts %s, %s, %s, %s",
-                            RC_PROTO_V4_NAME, RC_PROTO_V3_NAME, RC_PROTO_V2_NAME, RC_PROTO_V1_NAME);
+            kubelet_resp_error(w, 403, "unable to upgrade: unable to negotiate protocol: server accepts %s, %s, %s, %s",
+                            KUBELET_RC_PROTO_V4_NAME, KUBELET_RC_PROTO_V3_NAME, KUBELET_RC_PROTO_V2_NAME, KUBELET_RC_PROTO_V1_NAME);
             goto fail;
         }
-        if (!up || !kh_request_has_token(req->hr, "Upgrade", "spdy/3.1")) {
-            kapi_resp_error(w, 400, "unable to upgrade: missing upgrade headers in request");
+        if (!up || !kubelet_http_request_has_token(req->hr, "Upgrade", "spdy/3.1")) {
+            kubelet_resp_error(w, 400, "unable to upgrade: missing upgrade headers in request");
             goto fail;
         }
     }
     int b64 = 0;
-    rc_proto_parse(chosen, &sc.proto, &b64);
+    kubelet_rc_proto_parse(chosen, &sc.proto, &b64);
     sc.c = req->c;
     sc.ws = is_ws;
     sc.b64 = b64;
-    sc.expected = rc_expected_streams(&sc.opts, sc.proto);
+    sc.expected = kubelet_rc_expected_streams(&sc.opts, sc.proto);
     pthread_mutex_init(&sc.mu, NULL);
     pthread_cond_init(&sc.cv, NULL);
     dynbuf_init(&sc.outq, (size_t)64 << 20);
     dynbuf_init(&sc.pre_resize, 4096);
     if (pipe2(sc.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
-        kapi_resp_error(w, 500, "cannot create a pipe");
+        kubelet_resp_error(w, 500, "cannot create a pipe");
         pthread_mutex_destroy(&sc.mu);
         pthread_cond_destroy(&sc.cv);
         goto fail;
     }
     if (is_ws)
-        sc.wd = wsf_decoder_new(s->cfg.max_body, 1);
+        sc.wd = kubelet_ws_decoder_new(s->cfg.max_body, 1);
     else {
-        sc.sd = spdy_decoder_new(0, 0);
-        sc.se = spdy_encoder_new();
+        sc.sd = kubelet_spdy_decoder_new(0, 0);
+        sc.se = kubelet_spdy_encoder_new();
     }
     sc.tr.send_data = tr_send;
     sc.tr.close_stream = tr_close_stream;
     sc.tr.finish = tr_finish;
     sc.tr.ctx = &sc;
-    rc_target t = {attach ? "attach" : "exec", req->params[P_NS], req->params[P_POD], req->params[P_CONTAINER],
+    kubelet_rc_target t = {attach ? "attach" : "exec", req->params[P_NS], req->params[P_POD], req->params[P_CONTAINER],
                    req->params[P_UID] ? req->params[P_UID] : ""};
-    sc.rs = rc_session_new(b, &t, &sc.opts, sc.proto, &sc.tr);
+    sc.rs = kubelet_rc_session_new(b, &t, &sc.opts, sc.proto, &sc.tr);
     /* 101 */
     kv_list h = KV_LIST_INIT;
     kv_add(&h, "Connection", "Upgrade");
@@ -1375,10 +1375,10 @@ static int handle_remotecommand(kapi_request *req, kapi_response *w, int attach,
     }
     dynbuf out;
     dynbuf_init(&out, 0);
-    kh_response_head(&out, 101, &h);
+    kubelet_http_response_head(&out, 101, &h);
     if (is_ws) {
         /* the kubelet opens with an empty message on the first output channel */
-        int ch = sc.opts.out ? RC_STREAM_STDOUT : sc.opts.err ? RC_STREAM_STDERR : RC_STREAM_ERROR;
+        int ch = sc.opts.out ? KUBELET_RC_STREAM_STDOUT : sc.opts.err ? KUBELET_RC_STREAM_STDERR : KUBELET_RC_STREAM_ERROR;
         ws_frame_for(&sc, &out, ch, NULL, 0);
     }
     kv_free(&h);
@@ -1389,24 +1389,24 @@ static int handle_remotecommand(kapi_request *req, kapi_response *w, int attach,
     if (conn_write_all(req->c, out.buf, out.len, 10000) == 0)
         stream_loop(&sc, leftover, nleft);
     else if (sc.rs) {
-        rc_session_free(sc.rs);
+        kubelet_rc_session_free(sc.rs);
         sc.rs = NULL;
     }
     dynbuf_free(&out);
-    rc_session_free(sc.rs);
-    spdy_decoder_free(sc.sd);
-    spdy_encoder_free(sc.se);
-    wsf_decoder_free(sc.wd);
+    kubelet_rc_session_free(sc.rs);
+    kubelet_spdy_decoder_free(sc.sd);
+    kubelet_spdy_encoder_free(sc.se);
+    kubelet_ws_decoder_free(sc.wd);
     close(sc.wake[0]);
     close(sc.wake[1]);
     dynbuf_free(&sc.outq);
     dynbuf_free(&sc.pre_resize);
     pthread_mutex_destroy(&sc.mu);
     pthread_cond_destroy(&sc.cv);
-    rc_options_free(&sc.opts);
+    kubelet_rc_options_free(&sc.opts);
     return 1;
 fail:
-    rc_options_free(&sc.opts);
+    kubelet_rc_options_free(&sc.opts);
     return 0;
 }
 
@@ -1429,14 +1429,14 @@ static int run_write(void *ctx, int fd, const void *p, size_t n)
     return rc;
 }
 
-static void builtin_run(kapi_request *req, kapi_response *w, const rc_backend *b)
+static void builtin_run(kubelet_request *req, kubelet_response *w, const kubelet_rc_backend *b)
 {
-    const char *cmd = kv_get(kh_request_query(req->hr), "cmd");
+    const char *cmd = kv_get(kubelet_http_request_query(req->hr), "cmd");
     if (!cmd || !*cmd) {
-        kapi_resp_error(w, 400, "missing cmd parameter");
+        kubelet_resp_error(w, 400, "missing cmd parameter");
         return;
     }
-    rc_options o;
+    kubelet_rc_options o;
     memset(&o, 0, sizeof o);
     o.out = o.err = 1;
     /* split on single spaces, like the kubelet */
@@ -1457,27 +1457,27 @@ static void builtin_run(kapi_request *req, kapi_response *w, const rc_backend *b
     pthread_mutex_init(&ro.mu, NULL);
     dynbuf_init(&ro.buf, (size_t)16 << 20);
     ro.over = 0;
-    rc_output out = {run_write, &ro};
-    rc_target t = {"exec", req->params[P_NS], req->params[P_POD], req->params[P_CONTAINER],
+    kubelet_rc_output out = {run_write, &ro};
+    kubelet_rc_target t = {"exec", req->params[P_NS], req->params[P_POD], req->params[P_CONTAINER],
                    req->params[P_UID] ? req->params[P_UID] : ""};
     char err[256] = "";
-    rc_proc *p = b->start(b->ud, &t, &o, &out, err, sizeof err);
+    kubelet_rc_proc *p = b->start(b->ud, &t, &o, &out, err, sizeof err);
     if (!p) {
-        kapi_resp_error(w, 500, "%s", err[0] ? err : "cannot run the command");
+        kubelet_resp_error(w, 500, "%s", err[0] ? err : "cannot run the command");
     } else {
         int code = 0;
         int rc = b->wait(p, &code, err, sizeof err);
         b->release(p);
         if (rc < 0)
-            kapi_resp_error(w, 500, "%s", err[0] ? err : "running the command failed");
+            kubelet_resp_error(w, 500, "%s", err[0] ? err : "running the command failed");
         else if (ro.over)
-            kapi_resp_error(w, 500, "command output exceeds 16 MiB");
+            kubelet_resp_error(w, 500, "command output exceeds 16 MiB");
         else
-            kapi_resp_send(w, 200, "application/json", ro.buf.buf, ro.buf.len);
+            kubelet_resp_send(w, 200, "application/json", ro.buf.buf, ro.buf.len);
     }
     dynbuf_free(&ro.buf);
     pthread_mutex_destroy(&ro.mu);
-    rc_options_free(&o);
+    kubelet_rc_options_free(&o);
 }
 
 /* ---- routing ---- */
@@ -1498,34 +1498,34 @@ static int method_in(const char *m, const char *list)
     return 0;
 }
 
-static void call(kapi_handler_fn fn, kapi_request *req, kapi_response *w, const char *what)
+static void call(kubelet_handler_fn fn, kubelet_request *req, kubelet_response *w, const char *what)
 {
-    kapi_server *s = req->c->srv;
+    kubelet_server *s = req->c->srv;
     if (!fn) {
-        kapi_resp_error(w, 501, "%s is not implemented by this node", what);
+        kubelet_resp_error(w, 501, "%s is not implemented by this node", what);
         return;
     }
     fn(s->cfg.handlers->ud, req, w);
     if (!w->sent)
-        kapi_resp_error(w, 500, "%s handler produced no response", what);
+        kubelet_resp_error(w, 500, "%s handler produced no response", what);
     resp_finish(w);
 }
 
 /* Handle one request. Returns 1 to keep the connection, 0 to close it. */
-static int handle_request(conn *c, kh_request *hr, const char *leftover, size_t nleft)
+static int handle_request(conn *c, kubelet_http_request *hr, const char *leftover, size_t nleft)
 {
-    kapi_server *s = c->srv;
-    kapi_request req;
+    kubelet_server *s = c->srv;
+    kubelet_request req;
     memset(&req, 0, sizeof req);
     req.c = c;
     req.hr = hr;
-    kapi_response w;
+    kubelet_response w;
     memset(&w, 0, sizeof w);
     w.c = c;
-    w.keep_alive = kh_request_keep_alive(hr) && !kh_request_upgrade(hr);
-    w.raw_stream = !kh_request_http11(hr);
-    const char *method = kh_request_method(hr);
-    const char *path = kh_request_path(hr);
+    w.keep_alive = kubelet_http_request_keep_alive(hr) && !kubelet_http_request_upgrade(hr);
+    w.raw_stream = !kubelet_http_request_http11(hr);
+    const char *method = kubelet_http_request_method(hr);
+    const char *path = kubelet_http_request_path(hr);
     /* decode path segments */
     char *segs[8];
     size_t nseg = 0;
@@ -1549,13 +1549,13 @@ static int handle_request(conn *c, kh_request *hr, const char *leftover, size_t 
             break;
         p = e + 1;
     }
-    const kapi_handlers *H = s->cfg.handlers;
-    static const kapi_handlers none;
+    const kubelet_handlers *H = s->cfg.handlers;
+    static const kubelet_handlers none;
     if (!H)
         H = &none;
     int upgraded = 0;
     if (bad == 1) {
-        kapi_resp_error(&w, 400, "malformed path");
+        kubelet_resp_error(&w, 400, "malformed path");
         goto done;
     }
     if (!check_auth(&req, &w))
@@ -1572,7 +1572,7 @@ static int handle_request(conn *c, kh_request *hr, const char *leftover, size_t 
             if (H->healthz)
                 call(H->healthz, &req, &w, "healthz");
             else
-                kapi_resp_send(&w, 200, "text/plain; charset=utf-8", "ok", 2);
+                kubelet_resp_send(&w, 200, "text/plain; charset=utf-8", "ok", 2);
         }
     } else if (!strcmp(r0, "pods") && nseg == 1) {
         allowed = "GET";
@@ -1611,7 +1611,7 @@ static int handle_request(conn *c, kh_request *hr, const char *leftover, size_t 
             else if (H->exec)
                 builtin_run(&req, &w, H->exec);
             else
-                kapi_resp_error(&w, 501, "run is not implemented by this node");
+                kubelet_resp_error(&w, 501, "run is not implemented by this node");
         }
     } else if (!strcmp(r0, "portForward") && (nseg == 3 || nseg == 4)) {
         allowed = "GET,POST";
@@ -1636,17 +1636,17 @@ static int handle_request(conn *c, kh_request *hr, const char *leftover, size_t 
         if (method_in(method, allowed))
             call(H->metrics_resource, &req, &w, "metrics/resource");
     } else {
-        kapi_resp_error(&w, 404, "404 page not found");
+        kubelet_resp_error(&w, 404, "404 page not found");
     }
     if (allowed && !w.sent) {
-        kapi_resp_header(&w, "Allow", allowed);
-        kapi_resp_error(&w, 405, "Method Not Allowed");
+        kubelet_resp_header(&w, "Allow", allowed);
+        kubelet_resp_error(&w, 405, "Method Not Allowed");
     }
 done:
     for (size_t i = 0; i < nseg; i++)
         free(segs[i]);
     if (req.has_user)
-        kapi_user_clear(&req.user);
+        kubelet_user_clear(&req.user);
     kv_free(&w.headers);
     if (upgraded || w.failed)
         return 0;
@@ -1699,7 +1699,7 @@ static void send_parse_error(conn *c, int status, const char *msg)
     dynbuf out;
     dynbuf_init(&out, 0);
     char *body = xasprintf("%s\n", msg);
-    kh_response_simple(&out, status, "text/plain; charset=utf-8", body, strlen(body), 0, NULL);
+    kubelet_http_response_simple(&out, status, "text/plain; charset=utf-8", body, strlen(body), 0, NULL);
     conn_write_all(c, out.buf, out.len, 5000);
     free(body);
     dynbuf_free(&out);
@@ -1708,9 +1708,9 @@ static void send_parse_error(conn *c, int status, const char *msg)
 static void *conn_main(void *arg)
 {
     conn *c = arg;
-    kapi_server *s = c->srv;
+    kubelet_server *s = c->srv;
     th_rec *rec = c->rec;
-    kh_parser *parser = NULL;
+    kubelet_http_parser *parser = NULL;
     long long deadline = now_ms() + s->cfg.request_timeout_ms;
     /* TLS handshake */
     for (;;) {
@@ -1729,14 +1729,14 @@ static void *conn_main(void *arg)
         }
     }
     conn_identity(c);
-    parser = kh_parser_new(s->cfg.max_head, s->cfg.max_body);
+    parser = kubelet_http_parser_new(s->cfg.max_head, s->cfg.max_body);
     dynbuf_init(&c->inbuf, s->cfg.max_head + s->cfg.max_body + 65536);
     int first = 1;
     for (;;) {
         /* read one request */
         long long idle_deadline = now_ms() + (first ? s->cfg.request_timeout_ms : s->cfg.idle_timeout_ms);
         long long req_deadline = 0;
-        int rc = KH_MORE;
+        int rc = KUBELET_HTTP_MORE;
         size_t used = 0;
         char err[200];
         char buf[IO_CHUNK];
@@ -1744,10 +1744,10 @@ static void *conn_main(void *arg)
             if (c->inbuf.len) {
                 if (!req_deadline)
                     req_deadline = now_ms() + s->cfg.request_timeout_ms;
-                rc = kh_parser_feed(parser, c->inbuf.buf, c->inbuf.len, &used, err, sizeof err);
-                if (rc == KH_ERROR)
+                rc = kubelet_http_parser_feed(parser, c->inbuf.buf, c->inbuf.len, &used, err, sizeof err);
+                if (rc == KUBELET_HTTP_ERROR)
                     break;
-                if (rc == KH_DONE)
+                if (rc == KUBELET_HTTP_DONE)
                     break;
                 dynbuf_consume(&c->inbuf, used);
             }
@@ -1763,24 +1763,24 @@ static void *conn_main(void *arg)
                 goto out;
             }
         }
-        if (rc == KH_ERROR) {
+        if (rc == KUBELET_HTTP_ERROR) {
             log_info(COMP, "%s: bad request: %s", c->peer, err);
-            send_parse_error(c, kh_parser_error_status(parser), err);
+            send_parse_error(c, kubelet_http_parser_error_status(parser), err);
             goto out;
         }
         first = 0;
-        kh_request *hr = kh_parser_take(parser);
+        kubelet_http_request *hr = kubelet_http_parser_take(parser);
         const char *rest = c->inbuf.buf + used;
         size_t nrest = c->inbuf.len - used;
-        log_debug(COMP, "%s %s %s", c->peer, kh_request_method(hr), kh_request_path(hr));
+        log_debug(COMP, "%s %s %s", c->peer, kubelet_http_request_method(hr), kubelet_http_request_path(hr));
         int keep = handle_request(c, hr, rest, nrest);
-        kh_request_free(hr);
+        kubelet_http_request_free(hr);
         if (!keep || atomic_load(&s->stopping))
             break;
         dynbuf_consume(&c->inbuf, used);
     }
 out:
-    kh_parser_free(parser);
+    kubelet_http_parser_free(parser);
     dynbuf_free(&c->inbuf);
     SSL_free(c->ssl);
     close(c->fd);
@@ -1798,7 +1798,7 @@ out:
 }
 
 /* Join finished connection threads (all of them when all != 0). */
-static void reap_threads(kapi_server *s, int all)
+static void reap_threads(kubelet_server *s, int all)
 {
     for (;;) {
         th_rec *victim = NULL;
@@ -1820,7 +1820,7 @@ static void reap_threads(kapi_server *s, int all)
 
 static void *accept_main(void *arg)
 {
-    kapi_server *s = arg;
+    kubelet_server *s = arg;
     while (!atomic_load(&s->stopping)) {
         struct pollfd pf[2] = {{s->lfd, POLLIN, 0}, {s->stop_pipe[0], POLLIN, 0}};
         if (poll(pf, 2, -1) < 0) {
@@ -1887,7 +1887,7 @@ static void *accept_main(void *arg)
     return NULL;
 }
 
-static void free_server(kapi_server *s)
+static void free_server(kubelet_server *s)
 {
     if (s->ctx)
         SSL_CTX_free(s->ctx);
@@ -1907,10 +1907,10 @@ static void free_server(kapi_server *s)
     free(s);
 }
 
-kapi_server *kapi_server_start(const kapi_config *cfg, char *err, size_t errlen)
+kubelet_server *kubelet_server_start(const kubelet_config *cfg, char *err, size_t errlen)
 {
     signal(SIGPIPE, SIG_IGN);
-    kapi_server *s = xcalloc(1, sizeof *s);
+    kubelet_server *s = xcalloc(1, sizeof *s);
     s->cfg = *cfg;
     s->lfd = -1;
     s->stop_pipe[0] = s->stop_pipe[1] = -1;
@@ -1932,9 +1932,9 @@ kapi_server *kapi_server_start(const kapi_config *cfg, char *err, size_t errlen)
     if (s->cfg.stream_create_timeout_ms <= 0)
         s->cfg.stream_create_timeout_ms = 30000;
     if (!s->cfg.max_head)
-        s->cfg.max_head = KH_DEFAULT_MAX_HEAD;
+        s->cfg.max_head = KUBELET_HTTP_DEFAULT_MAX_HEAD;
     if (!s->cfg.max_body)
-        s->cfg.max_body = KH_DEFAULT_MAX_BODY;
+        s->cfg.max_body = KUBELET_HTTP_DEFAULT_MAX_BODY;
     if (pipe2(s->stop_pipe, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         goto fail;
@@ -1981,9 +1981,9 @@ fail:
     return NULL;
 }
 
-int kapi_server_port(const kapi_server *s) { return s->port; }
+int kubelet_server_port(const kubelet_server *s) { return s->port; }
 
-void kapi_server_stop(kapi_server *s)
+void kubelet_server_stop(kubelet_server *s)
 {
     if (!s)
         return;

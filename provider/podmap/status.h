@@ -4,7 +4,7 @@
  * the container group as described by ECI (DescribeContainerGroups or the
  * cheaper DescribeContainerGroupStatus), and gets the PodStatus JSON to write
  * (PUT pods/status) and v1 Event objects to create. Conditions keep their
- * lastTransitionTime unless their status changes; prov_st_changed() tells
+ * lastTransitionTime unless their status changes; podmap_status_changed() tells
  * whether a new status differs from the current one in anything but
  * heartbeat-only fields, so status is written only on change.
  *
@@ -16,8 +16,8 @@
  *   group ScheduleFailed             -> Failed, reason "ScheduleFailed"
  *   group Expired                    -> Failed, reason "Expired"
  * podIP = IntranetIp, hostIP = the node IP, containerID = eci://<group>/<name>. */
-#ifndef PROVIDER_STATUS_MAP_H
-#define PROVIDER_STATUS_MAP_H
+#ifndef PROVIDER_PODMAP_STATUS_H
+#define PROVIDER_PODMAP_STATUS_H
 
 #include <stdint.h>
 #include <cjson/cJSON.h>
@@ -25,56 +25,56 @@
 #include "eci/types.h"
 
 /* Facts the mapping needs besides the pod and the group. Borrowed. */
-typedef struct prov_st_ctx {
+typedef struct podmap_status_ctx {
     const char *node_name; /* Event source host */
     const char *node_ip;   /* status.hostIP */
     const char *now;       /* RFC 3339 UTC, e.g. "2026-01-02T03:04:05Z" */
-} prov_st_ctx;
+} podmap_status_ctx;
 
 /* PodStatus for pod from a DescribeContainerGroups item. Returns a new
  * object the caller frees with cJSON_Delete. */
-cJSON *prov_st_from_group(const cJSON *pod, const eci_container_group *g, const prov_st_ctx *ctx);
+cJSON *podmap_status_from_group(const cJSON *pod, const eci_container_group *g, const podmap_status_ctx *ctx);
 
 /* PodStatus for pod from a DescribeContainerGroupStatus item (no init
  * container details: init containers are reported terminated/Completed once
  * the group runs, waiting before). Caller frees. */
-cJSON *prov_st_from_status(const cJSON *pod, const eci_cg_status *s, const prov_st_ctx *ctx);
+cJSON *podmap_status_from_status(const cJSON *pod, const eci_cg_status *s, const podmap_status_ctx *ctx);
 
 /* A Failed PodStatus (reason/message on the pod, every container that has
  * not terminated becomes terminated with that reason): for pods ECI cannot
  * run (translation rejected) or whose group vanished (reason
  * "ContainerGroupNotFound"). Caller frees. */
-cJSON *prov_st_failed(const cJSON *pod, const char *reason, const char *message,
-                      const prov_st_ctx *ctx);
+cJSON *podmap_status_failed(const cJSON *pod, const char *reason, const char *message,
+                      const podmap_status_ctx *ctx);
 
 /* A Pending PodStatus whose containers wait with reason/message (e.g.
  * "CreateContainerConfigError" while a ConfigMap is missing, or
  * "ContainerCreating"). Caller frees. */
-cJSON *prov_st_pending(const cJSON *pod, const char *reason, const char *message,
-                       const prov_st_ctx *ctx);
+cJSON *podmap_status_pending(const cJSON *pod, const char *reason, const char *message,
+                       const podmap_status_ctx *ctx);
 
 /* 1 when new_status differs from old_status (either may be NULL) in
  * anything but heartbeat-only fields (conditions' lastProbeTime and
  * lastHeartbeatTime; condition order), else 0. */
-int prov_st_changed(const cJSON *old_status, const cJSON *new_status);
+int podmap_status_changed(const cJSON *old_status, const cJSON *new_status);
 
 /* The QoS class of a pod spec: "Guaranteed", "Burstable" or "BestEffort". */
-const char *prov_st_qos_class(const cJSON *pod);
+const char *podmap_status_qos_class(const cJSON *pod);
 
 /* A v1 Event about pod. key makes the Event's name stable (the same ECI
  * event maps to the same Kubernetes Event, whose count is then updated):
  * metadata.name = "<pod>.<16 hex of sha256(uid/key)>". type other than
  * "Warning" becomes "Normal"; count < 1 becomes 1; missing timestamps
  * become ctx->now. Caller frees. */
-cJSON *prov_st_event(const cJSON *pod, const char *key, const char *type, const char *reason,
+cJSON *podmap_status_event(const cJSON *pod, const char *key, const char *type, const char *reason,
                      const char *message, int64_t count, const char *first, const char *last,
-                     const prov_st_ctx *ctx);
+                     const podmap_status_ctx *ctx);
 
 /* Events from a DescribeContainerGroups event and a DescribeContainerGroupEvents
  * event (reason, message, type, count, first/last timestamps). Caller frees. */
-cJSON *prov_st_event_from_eci(const cJSON *pod, const char *group_id, const eci_event *e,
-                              const prov_st_ctx *ctx);
-cJSON *prov_st_event_from_k8s(const cJSON *pod, const char *group_id, const eci_k8s_event *e,
-                              const prov_st_ctx *ctx);
+cJSON *podmap_status_event_from_eci(const cJSON *pod, const char *group_id, const eci_event *e,
+                              const podmap_status_ctx *ctx);
+cJSON *podmap_status_event_from_k8s(const cJSON *pod, const char *group_id, const eci_k8s_event *e,
+                              const podmap_status_ctx *ctx);
 
 #endif

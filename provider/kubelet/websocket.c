@@ -1,5 +1,5 @@
-/* RFC 6455 server side: see wsframe.h. */
-#include "provider/wsframe.h"
+/* RFC 6455 server side: see websocket.h. */
+#include "provider/kubelet/websocket.h"
 #include "util/xmalloc.h"
 
 #include <openssl/evp.h>
@@ -11,7 +11,7 @@
 
 #define DEFAULT_MAX_MESSAGE ((size_t)1 << 20)
 
-int wsf_accept_key(const char *key, char out[WSF_ACCEPT_LEN + 1])
+int kubelet_ws_accept_key(const char *key, char out[KUBELET_WS_ACCEPT_LEN + 1])
 {
     size_t kl = key ? strlen(key) : 0;
     /* trim surrounding whitespace */
@@ -31,13 +31,13 @@ int wsf_accept_key(const char *key, char out[WSF_ACCEPT_LEN + 1])
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'))
             return -1;
     }
-    unsigned char buf[24 + sizeof WSF_GUID];
+    unsigned char buf[24 + sizeof KUBELET_WS_GUID];
     memcpy(buf, key, 24);
-    memcpy(buf + 24, WSF_GUID, sizeof WSF_GUID - 1);
+    memcpy(buf + 24, KUBELET_WS_GUID, sizeof KUBELET_WS_GUID - 1);
     unsigned char md[SHA_DIGEST_LENGTH];
-    SHA1(buf, 24 + sizeof WSF_GUID - 1, md);
+    SHA1(buf, 24 + sizeof KUBELET_WS_GUID - 1, md);
     EVP_EncodeBlock((unsigned char *)out, md, SHA_DIGEST_LENGTH);
-    out[WSF_ACCEPT_LEN] = '\0';
+    out[KUBELET_WS_ACCEPT_LEN] = '\0';
     return 0;
 }
 
@@ -64,9 +64,9 @@ static int has_token(const kv_list *h, const char *name, const char *token)
     return 0;
 }
 
-int wsf_check_request(const char *method, const kv_list *headers, char *err, size_t errlen)
+int kubelet_ws_check_request(const char *method, const kv_list *headers, char *err, size_t errlen)
 {
-    char acc[WSF_ACCEPT_LEN + 1];
+    char acc[KUBELET_WS_ACCEPT_LEN + 1];
     if (!method || strcmp(method, "GET") != 0) {
         snprintf(err, errlen, "websocket: the handshake must use GET");
         return -1;
@@ -80,14 +80,14 @@ int wsf_check_request(const char *method, const kv_list *headers, char *err, siz
         snprintf(err, errlen, "websocket: unsupported Sec-WebSocket-Version (want 13)");
         return -1;
     }
-    if (wsf_accept_key(kv_get_ci(headers, "Sec-WebSocket-Key"), acc) < 0) {
+    if (kubelet_ws_accept_key(kv_get_ci(headers, "Sec-WebSocket-Key"), acc) < 0) {
         snprintf(err, errlen, "websocket: missing or malformed Sec-WebSocket-Key");
         return -1;
     }
     return 0;
 }
 
-const char *wsf_choose_protocol(const kv_list *headers, const char *const *supported, size_t n, int *offered)
+const char *kubelet_ws_choose_protocol(const kv_list *headers, const char *const *supported, size_t n, int *offered)
 {
     if (offered)
         *offered = 0;
@@ -116,7 +116,7 @@ const char *wsf_choose_protocol(const kv_list *headers, const char *const *suppo
     return NULL;
 }
 
-int wsf_utf8_valid(const uint8_t *s, size_t n)
+int kubelet_ws_utf8_valid(const uint8_t *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -160,7 +160,7 @@ int wsf_utf8_valid(const uint8_t *s, size_t n)
 
 enum dstate { D_HEAD, D_PAYLOAD, D_FAILED };
 
-struct wsf_decoder {
+struct kubelet_ws_decoder {
     enum dstate st;
     int server;
     uint8_t hdr[14];
@@ -175,16 +175,16 @@ struct wsf_decoder {
     char failmsg[160];
 };
 
-wsf_decoder *wsf_decoder_new(size_t max_message, int server)
+kubelet_ws_decoder *kubelet_ws_decoder_new(size_t max_message, int server)
 {
-    wsf_decoder *d = xcalloc(1, sizeof *d);
+    kubelet_ws_decoder *d = xcalloc(1, sizeof *d);
     d->server = server ? 1 : 0;
     d->hneed = 2;
     dynbuf_init(&d->msg, max_message ? max_message : DEFAULT_MAX_MESSAGE);
     return d;
 }
 
-void wsf_decoder_free(wsf_decoder *d)
+void kubelet_ws_decoder_free(kubelet_ws_decoder *d)
 {
     if (!d)
         return;
@@ -192,14 +192,14 @@ void wsf_decoder_free(wsf_decoder *d)
     free(d);
 }
 
-uint16_t wsf_decoder_close_code(const wsf_decoder *d)
+uint16_t kubelet_ws_decoder_close_code(const kubelet_ws_decoder *d)
 {
-    return d->close_code ? d->close_code : WSF_CLOSE_PROTOCOL_ERROR;
+    return d->close_code ? d->close_code : KUBELET_WS_CLOSE_PROTOCOL_ERROR;
 }
 
-static int fail(wsf_decoder *d, uint16_t code, char *err, size_t errlen, const char *fmt, ...)
+static int fail(kubelet_ws_decoder *d, uint16_t code, char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-static int fail(wsf_decoder *d, uint16_t code, char *err, size_t errlen, const char *fmt, ...)
+static int fail(kubelet_ws_decoder *d, uint16_t code, char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -219,9 +219,9 @@ static int close_code_ok(uint16_t c)
     return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011);
 }
 
-int wsf_parse_close(const uint8_t *p, size_t n, uint16_t *code, const char **reason, size_t *rlen)
+int kubelet_ws_parse_close(const uint8_t *p, size_t n, uint16_t *code, const char **reason, size_t *rlen)
 {
-    *code = WSF_CLOSE_NO_STATUS;
+    *code = KUBELET_WS_CLOSE_NO_STATUS;
     *reason = "";
     *rlen = 0;
     if (n == 0)
@@ -231,7 +231,7 @@ int wsf_parse_close(const uint8_t *p, size_t n, uint16_t *code, const char **rea
     *code = (uint16_t)((p[0] << 8) | p[1]);
     if (!close_code_ok(*code))
         return -1;
-    if (!wsf_utf8_valid(p + 2, n - 2))
+    if (!kubelet_ws_utf8_valid(p + 2, n - 2))
         return -1;
     *reason = (const char *)p + 2;
     *rlen = n - 2;
@@ -239,52 +239,52 @@ int wsf_parse_close(const uint8_t *p, size_t n, uint16_t *code, const char **rea
 }
 
 /* After the header is complete: validate it and set up the payload. */
-static int start_frame(wsf_decoder *d, char *err, size_t errlen)
+static int start_frame(kubelet_ws_decoder *d, char *err, size_t errlen)
 {
     int op = d->opcode;
     int control = op & 0x8;
-    if (op != WSF_CONT && op != WSF_TEXT && op != WSF_BINARY && op != WSF_CLOSE && op != WSF_PING &&
-        op != WSF_PONG)
-        return fail(d, WSF_CLOSE_PROTOCOL_ERROR, err, errlen, "unknown opcode 0x%x", op);
+    if (op != KUBELET_WS_CONT && op != KUBELET_WS_TEXT && op != KUBELET_WS_BINARY && op != KUBELET_WS_CLOSE && op != KUBELET_WS_PING &&
+        op != KUBELET_WS_PONG)
+        return fail(d, KUBELET_WS_CLOSE_PROTOCOL_ERROR, err, errlen, "unknown opcode 0x%x", op);
     if (d->server && !d->masked)
-        return fail(d, WSF_CLOSE_PROTOCOL_ERROR, err, errlen, "client frame is not masked");
+        return fail(d, KUBELET_WS_CLOSE_PROTOCOL_ERROR, err, errlen, "client frame is not masked");
     if (!d->server && d->masked)
-        return fail(d, WSF_CLOSE_PROTOCOL_ERROR, err, errlen, "server frame is masked");
+        return fail(d, KUBELET_WS_CLOSE_PROTOCOL_ERROR, err, errlen, "server frame is masked");
     if (control) {
         if (!d->fin)
-            return fail(d, WSF_CLOSE_PROTOCOL_ERROR, err, errlen, "fragmented control frame");
+            return fail(d, KUBELET_WS_CLOSE_PROTOCOL_ERROR, err, errlen, "fragmented control frame");
         if (d->plen > 125)
-            return fail(d, WSF_CLOSE_PROTOCOL_ERROR, err, errlen, "control frame payload of %llu bytes",
+            return fail(d, KUBELET_WS_CLOSE_PROTOCOL_ERROR, err, errlen, "control frame payload of %llu bytes",
                         (unsigned long long)d->plen);
-    } else if (op == WSF_CONT) {
+    } else if (op == KUBELET_WS_CONT) {
         if (!d->msg_opcode)
-            return fail(d, WSF_CLOSE_PROTOCOL_ERROR, err, errlen, "continuation frame without a message");
+            return fail(d, KUBELET_WS_CLOSE_PROTOCOL_ERROR, err, errlen, "continuation frame without a message");
     } else {
         if (d->msg_opcode)
-            return fail(d, WSF_CLOSE_PROTOCOL_ERROR, err, errlen, "new message inside a fragmented message");
+            return fail(d, KUBELET_WS_CLOSE_PROTOCOL_ERROR, err, errlen, "new message inside a fragmented message");
         d->msg_opcode = op;
         dynbuf_reset(&d->msg);
     }
     if (!control && d->plen > d->msg.cap - d->msg.len)
-        return fail(d, WSF_CLOSE_TOO_BIG, err, errlen, "message exceeds %zu bytes", d->msg.cap);
+        return fail(d, KUBELET_WS_CLOSE_TOO_BIG, err, errlen, "message exceeds %zu bytes", d->msg.cap);
     d->pdone = 0;
     d->st = D_PAYLOAD;
     return 0;
 }
 
-static int end_frame(wsf_decoder *d, wsf_msg_cb cb, void *ud, char *err, size_t errlen)
+static int end_frame(kubelet_ws_decoder *d, kubelet_ws_msg_cb cb, void *ud, char *err, size_t errlen)
 {
     d->st = D_HEAD;
     d->hlen = 0;
     d->hneed = 2;
     if (d->opcode & 0x8) {
-        if (d->opcode == WSF_CLOSE) {
+        if (d->opcode == KUBELET_WS_CLOSE) {
             uint16_t code;
             const char *r;
             size_t rl;
-            if (wsf_parse_close(d->ctl, (size_t)d->plen, &code, &r, &rl) < 0) {
+            if (kubelet_ws_parse_close(d->ctl, (size_t)d->plen, &code, &r, &rl) < 0) {
                 int bad_utf8 = d->plen >= 2 && close_code_ok((uint16_t)((d->ctl[0] << 8) | d->ctl[1]));
-                return fail(d, bad_utf8 ? WSF_CLOSE_BAD_DATA : WSF_CLOSE_PROTOCOL_ERROR, err, errlen,
+                return fail(d, bad_utf8 ? KUBELET_WS_CLOSE_BAD_DATA : KUBELET_WS_CLOSE_PROTOCOL_ERROR, err, errlen,
                             "malformed close frame");
             }
         }
@@ -294,14 +294,14 @@ static int end_frame(wsf_decoder *d, wsf_msg_cb cb, void *ud, char *err, size_t 
         return 0;
     int op = d->msg_opcode;
     d->msg_opcode = 0;
-    if (op == WSF_TEXT && !wsf_utf8_valid((const uint8_t *)d->msg.buf, d->msg.len))
-        return fail(d, WSF_CLOSE_BAD_DATA, err, errlen, "text message is not valid UTF-8");
+    if (op == KUBELET_WS_TEXT && !kubelet_ws_utf8_valid((const uint8_t *)d->msg.buf, d->msg.len))
+        return fail(d, KUBELET_WS_CLOSE_BAD_DATA, err, errlen, "text message is not valid UTF-8");
     int rc = cb(ud, op, (const uint8_t *)dynbuf_str(&d->msg), d->msg.len);
     dynbuf_reset(&d->msg);
     return rc;
 }
 
-int wsf_decoder_feed(wsf_decoder *d, const void *buf, size_t len, wsf_msg_cb cb, void *ud, char *err,
+int kubelet_ws_decoder_feed(kubelet_ws_decoder *d, const void *buf, size_t len, kubelet_ws_msg_cb cb, void *ud, char *err,
                      size_t errlen)
 {
     const uint8_t *p = buf;
@@ -318,7 +318,7 @@ int wsf_decoder_feed(wsf_decoder *d, const void *buf, size_t len, wsf_msg_cb cb,
                 if (d->hlen == 2) {
                     uint8_t b0 = d->hdr[0], b1 = d->hdr[1];
                     if (b0 & 0x70)
-                        return fail(d, WSF_CLOSE_PROTOCOL_ERROR, err, errlen, "reserved bits set");
+                        return fail(d, KUBELET_WS_CLOSE_PROTOCOL_ERROR, err, errlen, "reserved bits set");
                     d->fin = (b0 & 0x80) != 0;
                     d->opcode = b0 & 0x0F;
                     d->masked = (b1 & 0x80) != 0;
@@ -335,7 +335,7 @@ int wsf_decoder_feed(wsf_decoder *d, const void *buf, size_t len, wsf_msg_cb cb,
                 off = 4;
             } else if (l7 == 127) {
                 if (d->hdr[2] & 0x80)
-                    return fail(d, WSF_CLOSE_PROTOCOL_ERROR, err, errlen, "64-bit length has its top bit set");
+                    return fail(d, KUBELET_WS_CLOSE_PROTOCOL_ERROR, err, errlen, "64-bit length has its top bit set");
                 d->plen = 0;
                 for (int i = 0; i < 8; i++)
                     d->plen = (d->plen << 8) | d->hdr[2 + i];
@@ -366,7 +366,7 @@ int wsf_decoder_feed(wsf_decoder *d, const void *buf, size_t len, wsf_msg_cb cb,
                 if (control)
                     memcpy(d->ctl + d->pdone + done, tmp, k);
                 else if (dynbuf_add(&d->msg, tmp, k) < 0)
-                    return fail(d, WSF_CLOSE_TOO_BIG, err, errlen, "message exceeds %zu bytes", d->msg.cap);
+                    return fail(d, KUBELET_WS_CLOSE_TOO_BIG, err, errlen, "message exceeds %zu bytes", d->msg.cap);
                 done += k;
             }
             d->pdone += take;
@@ -386,7 +386,7 @@ int wsf_decoder_feed(wsf_decoder *d, const void *buf, size_t len, wsf_msg_cb cb,
 
 /* ---- encoder ---- */
 
-int wsf_encode(dynbuf *out, int opcode, int fin, const void *p, size_t n, const uint8_t *mask)
+int kubelet_ws_encode(dynbuf *out, int opcode, int fin, const void *p, size_t n, const uint8_t *mask)
 {
     uint8_t h[14];
     size_t hl = 2;
@@ -427,7 +427,7 @@ int wsf_encode(dynbuf *out, int opcode, int fin, const void *p, size_t n, const 
     return 0;
 }
 
-int wsf_encode_close(dynbuf *out, uint16_t code, const char *reason, const uint8_t *mask)
+int kubelet_ws_encode_close(dynbuf *out, uint16_t code, const char *reason, const uint8_t *mask)
 {
     uint8_t b[125];
     size_t rl = reason ? strlen(reason) : 0;
@@ -437,5 +437,5 @@ int wsf_encode_close(dynbuf *out, uint16_t code, const char *reason, const uint8
     b[1] = (uint8_t)code;
     if (rl)
         memcpy(b + 2, reason, rl);
-    return wsf_encode(out, WSF_CLOSE, 1, b, 2 + rl, mask);
+    return kubelet_ws_encode(out, KUBELET_WS_CLOSE, 1, b, 2 + rl, mask);
 }

@@ -1,6 +1,6 @@
 /* Resources: Kubernetes quantities, ECI specifications, container and group
  * CPU/memory, resourceFieldRef values. */
-#include "provider/translate_int.h"
+#include "provider/podmap/translate_int.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -12,7 +12,7 @@
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
-int prov_tr_parse_quantity(const char *s, double *v)
+int podmap_parse_quantity(const char *s, double *v)
 {
     if (!s || !*s)
         return -1;
@@ -90,7 +90,7 @@ static const struct { double cpu; double mem[6]; } specs[] = {
     {64, {128, 256, 512}},
 };
 
-int prov_tr_round_spec(double cpu, double mem, double *out_cpu, double *out_mem)
+int podmap_round_spec(double cpu, double mem, double *out_cpu, double *out_mem)
 {
     const double eps = 1e-9;
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
@@ -107,7 +107,7 @@ int prov_tr_round_spec(double cpu, double mem, double *out_cpu, double *out_mem)
     return -1;
 }
 
-static int get_q(tr_ctx *c, const cJSON *m, const char *key, const char *path, double *v)
+static int get_q(podmap_tr_ctx *c, const cJSON *m, const char *key, const char *path, double *v)
 {
     *v = 0;
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(m, key);
@@ -117,8 +117,8 @@ static int get_q(tr_ctx *c, const cJSON *m, const char *key, const char *path, d
         *v = q->valuedouble;
         return 0;
     }
-    if (!cJSON_IsString(q) || prov_tr_parse_quantity(q->valuestring, v) != 0 || *v < 0) {
-        tr_reject(c, path, "%s: not a valid quantity", path);
+    if (!cJSON_IsString(q) || podmap_parse_quantity(q->valuestring, v) != 0 || *v < 0) {
+        podmap_tr_reject(c, path, "%s: not a valid quantity", path);
         *v = 0;
         return -1;
     }
@@ -131,7 +131,7 @@ static int is_gpu_resource(const char *k)
            strcmp(k, "amd.com/gpu") == 0;
 }
 
-static void check_other_resources(tr_ctx *c, const cJSON *m, const char *path, const char *cname,
+static void check_other_resources(podmap_tr_ctx *c, const cJSON *m, const char *path, const char *cname,
                                   long long *gpu)
 {
     const cJSON *it;
@@ -146,7 +146,7 @@ static void check_other_resources(tr_ctx *c, const cJSON *m, const char *path, c
             double g = 0;
             if (get_q(c, m, k, p, &g) == 0) {
                 if (!c->gpu_allowed && g > 0)
-                    tr_reject(c, p,
+                    podmap_tr_reject(c, p,
                               "%s: GPUs need a GPU instance type named in the annotation "
                               "k8s.aliyun.com/eci-use-specs (e.g. ecs.gn6i-c4g1.xlarge)",
                               p);
@@ -154,11 +154,11 @@ static void check_other_resources(tr_ctx *c, const cJSON *m, const char *path, c
                     *gpu = (long long)ceil(g);
             }
         } else if (strncmp(k, "hugepages-", 10) == 0) {
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedResource", p,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedResource", p,
                     "%s: huge pages are not available on ECI; the container %s gets none", p,
                     cname ? cname : "");
         } else {
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedResource", p,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedResource", p,
                     "%s: extended resource %s is not available on ECI and is ignored", p, k);
         }
         free(p);
@@ -166,10 +166,10 @@ static void check_other_resources(tr_ctx *c, const cJSON *m, const char *path, c
 }
 
 /* Fill c->cinfo from every init container then every container. */
-void tr_collect_resources(tr_ctx *c)
+void podmap_tr_collect_resources(podmap_tr_ctx *c)
 {
-    const cJSON *inits = tr_arr(c->spec, "initContainers");
-    const cJSON *conts = tr_arr(c->spec, "containers");
+    const cJSON *inits = podmap_tr_arr(c->spec, "initContainers");
+    const cJSON *conts = podmap_tr_arr(c->spec, "containers");
     size_t ni = (size_t)cJSON_GetArraySize(inits), nc = (size_t)cJSON_GetArraySize(conts);
     c->ncinfo = ni + nc;
     c->cinfo = xcalloc(c->ncinfo ? c->ncinfo : 1, sizeof *c->cinfo);
@@ -177,10 +177,10 @@ void tr_collect_resources(tr_ctx *c)
         int init = i < ni;
         size_t idx = init ? i : i - ni;
         const cJSON *ctr = cJSON_GetArrayItem(init ? inits : conts, (int)idx);
-        tr_cinfo *ci = &c->cinfo[i];
-        ci->name = tr_str(ctr, "name");
-        const cJSON *r = tr_obj(ctr, "resources");
-        const cJSON *lim = tr_obj(r, "limits"), *req = tr_obj(r, "requests");
+        podmap_tr_cinfo *ci = &c->cinfo[i];
+        ci->name = podmap_tr_str(ctr, "name");
+        const cJSON *r = podmap_tr_obj(ctr, "resources");
+        const cJSON *lim = podmap_tr_obj(r, "limits"), *req = podmap_tr_obj(r, "requests");
         char base[96];
         snprintf(base, sizeof base, "spec.%s[%zu].resources", init ? "initContainers" : "containers",
                  idx);
@@ -204,7 +204,7 @@ void tr_collect_resources(tr_ctx *c)
         long long gpu_req = 0;
         check_other_resources(c, req, p, ci->name, &gpu_req);
         if (ci->eph > 0 || ci->eph_req > 0)
-            tr_find(c, PROV_TR_FATE_IGNORED, "Normal", "EphemeralStorageIgnored", base,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Normal", "EphemeralStorageIgnored", base,
                     "%s: ephemeral-storage is not enforced per container on ECI; the group has a "
                     "30 GiB system disk, extended with the annotation "
                     "k8s.aliyun.com/eci-extra-ephemeral-storage",
@@ -215,10 +215,10 @@ void tr_collect_resources(tr_ctx *c)
 static double eff(double lim, double req) { return lim > 0 ? lim : req; }
 
 /* Decide group Cpu/Memory and write them (plus per-container values are
- * written by tr_containers). */
-void tr_group_resources(tr_ctx *c)
+ * written by podmap_tr_containers). */
+void podmap_tr_group_resources(podmap_tr_ctx *c)
 {
-    const cJSON *inits = tr_arr(c->spec, "initContainers");
+    const cJSON *inits = podmap_tr_arr(c->spec, "initContainers");
     size_t ni = (size_t)cJSON_GetArraySize(inits);
     double sum_cpu = 0, sum_mem = 0, max_icpu = 0, max_imem = 0;
     for (size_t i = 0; i < c->ncinfo; i++) {
@@ -237,13 +237,13 @@ void tr_group_resources(tr_ctx *c)
     double cpu = sum_cpu > max_icpu ? sum_cpu : max_icpu;
     double mem = sum_mem > max_imem ? sum_mem : max_imem;
     /* Pod-level resources (spec.resources) size the whole group. */
-    const cJSON *pr = tr_obj(c->spec, "resources");
+    const cJSON *pr = podmap_tr_obj(c->spec, "resources");
     if (pr) {
         double pl = 0, prq = 0, ml = 0, mr = 0;
-        get_q(c, tr_obj(pr, "limits"), "cpu", "spec.resources.limits.cpu", &pl);
-        get_q(c, tr_obj(pr, "requests"), "cpu", "spec.resources.requests.cpu", &prq);
-        get_q(c, tr_obj(pr, "limits"), "memory", "spec.resources.limits.memory", &ml);
-        get_q(c, tr_obj(pr, "requests"), "memory", "spec.resources.requests.memory", &mr);
+        get_q(c, podmap_tr_obj(pr, "limits"), "cpu", "spec.resources.limits.cpu", &pl);
+        get_q(c, podmap_tr_obj(pr, "requests"), "cpu", "spec.resources.requests.cpu", &prq);
+        get_q(c, podmap_tr_obj(pr, "limits"), "memory", "spec.resources.limits.memory", &ml);
+        get_q(c, podmap_tr_obj(pr, "requests"), "memory", "spec.resources.requests.memory", &mr);
         if (eff(pl, prq) > cpu)
             cpu = eff(pl, prq);
         if (eff(ml, mr) > mem)
@@ -253,15 +253,15 @@ void tr_group_resources(tr_ctx *c)
     if (c->instance_type_set || (cpu <= 0 && mem <= 0))
         return;
     double rc, rm;
-    if (prov_tr_round_spec(cpu, mem_gib, &rc, &rm) != 0) {
-        tr_reject(c, "spec.containers[*].resources",
+    if (podmap_round_spec(cpu, mem_gib, &rc, &rm) != 0) {
+        podmap_tr_reject(c, "spec.containers[*].resources",
                   "spec.containers[*].resources: the pod needs %g vCPU and %g GiB, more than the "
                   "largest ECI specification (64 vCPU, 512 GiB)",
                   cpu, mem_gib);
         return;
     }
     if (fabs(rc - cpu) > 1e-9 || fabs(rm - mem_gib) > 1e-9)
-        tr_find(c, PROV_TR_FATE_ADJUSTED, "Normal", "ResourcesRounded",
+        podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Normal", "ResourcesRounded",
                 "spec.containers[*].resources",
                 "spec.containers[*].resources: %g vCPU / %.4g GiB rounded up to the ECI "
                 "specification %g vCPU / %g GiB",
@@ -272,11 +272,11 @@ void tr_group_resources(tr_ctx *c)
     cJSON_AddNumberToObject(c->req, "Memory", rm);
 }
 
-char *tr_resource_value(tr_ctx *c, const char *cname, const char *resource, const char *divisor,
+char *podmap_tr_resource_value(podmap_tr_ctx *c, const char *cname, const char *resource, const char *divisor,
                         char **err)
 {
     *err = NULL;
-    const tr_cinfo *ci = NULL;
+    const podmap_tr_cinfo *ci = NULL;
     for (size_t i = 0; i < c->ncinfo; i++)
         if (cname && c->cinfo[i].name && strcmp(c->cinfo[i].name, cname) == 0)
             ci = &c->cinfo[i];
@@ -285,7 +285,7 @@ char *tr_resource_value(tr_ctx *c, const char *cname, const char *resource, cons
         return NULL;
     }
     double div = 1;
-    if (divisor && *divisor && (prov_tr_parse_quantity(divisor, &div) != 0 || div <= 0)) {
+    if (divisor && *divisor && (podmap_parse_quantity(divisor, &div) != 0 || div <= 0)) {
         *err = xasprintf("invalid divisor \"%s\"", divisor);
         return NULL;
     }

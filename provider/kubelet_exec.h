@@ -1,37 +1,37 @@
 /* The exec/attach backend over ECI: ExecContainerCommand for the pod's
  * container group, then the WebSocketUri through eci/exec_stream.h. The
  * bridge supplies how a pod maps to its container group. */
-#ifndef PROVIDER_KAPI_ECI_H
-#define PROVIDER_KAPI_ECI_H
+#ifndef PROVIDER_KUBELET_EXEC_H
+#define PROVIDER_KUBELET_EXEC_H
 
 #include <stddef.h>
 
 #include "eci/client.h"
 #include "eci/exec_stream.h"
-#include "provider/remotecommand.h"
+#include "provider/kubelet/remotecommand.h"
 
 /* Find the container group of pod ns/pod (uid "" when the request named
  * none; check it when set). Returns 0 with *cg_id (caller frees), or -1 with
  * a message in err (e.g. "pod default/web not found"). Thread-safe. */
-typedef int (*kapi_eci_resolve_fn)(void *ud, const char *ns, const char *pod, const char *uid, char **cg_id,
+typedef int (*prov_kexec_resolve_fn)(void *ud, const char *ns, const char *pod, const char *uid, char **cg_id,
                                    char *err, size_t errlen);
 
-typedef struct kapi_eci_config {
+typedef struct prov_kexec_config {
     eci_client *client;          /* borrowed; must outlive the backend */
-    kapi_eci_resolve_fn resolve;
+    prov_kexec_resolve_fn resolve;
     void *resolve_ud;
     const char *ws_ca_file;      /* CA bundle for wss:// (NULL: system store) */
     int ws_insecure_skip_verify; /* tests only */
     int connect_timeout_ms;      /* WebSocket connect; <= 0: 15 s */
-} kapi_eci_config;
+} prov_kexec_config;
 
-typedef struct kapi_eci kapi_eci;
+typedef struct prov_kexec prov_kexec;
 
-/* New backend (cfg copied). Caller frees with kapi_eci_free after the server
+/* New backend (cfg copied). Caller frees with prov_kexec_free after the server
  * that uses it stopped. */
-kapi_eci *kapi_eci_new(const kapi_eci_config *cfg);
-/* The rc_backend to put in kapi_handlers.exec; borrowed from k. */
-const rc_backend *kapi_eci_backend(kapi_eci *k);
-void kapi_eci_free(kapi_eci *k);
+prov_kexec *prov_kexec_new(const prov_kexec_config *cfg);
+/* The kubelet_rc_backend to put in kubelet_handlers.exec; borrowed from k. */
+const kubelet_rc_backend *prov_kexec_backend(prov_kexec *k);
+void prov_kexec_free(prov_kexec *k);
 
 #endif

@@ -1,5 +1,5 @@
 /* ECI container group -> PodStatus, Events. */
-#include "provider/status_map.h"
+#include "provider/podmap/status.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -140,7 +140,7 @@ typedef struct st_grp {
     const st_ctr *inits;
     size_t ninit;
     int init_known; /* init container states are reported */
-    /* overrides for prov_st_failed / prov_st_pending */
+    /* overrides for podmap_status_failed / podmap_status_pending */
     const char *force_phase;
     const char *reason, *message;
 } st_grp;
@@ -290,7 +290,7 @@ static int terminal(const char *phase)
     return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"));
 }
 
-static cJSON *build(const cJSON *pod, const st_grp *g, const prov_st_ctx *ctx)
+static cJSON *build(const cJSON *pod, const st_grp *g, const podmap_status_ctx *ctx)
 {
     const cJSON *spec = jobj(pod, "spec");
     const cJSON *old = jobj(pod, "status");
@@ -456,7 +456,7 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const prov_st_ctx *ctx)
         cJSON_Delete(ist);
     cJSON_AddItemToObject(st, "containerStatuses", cst);
     const char *qos = jstr(old, "qosClass");
-    cJSON_AddStringToObject(st, "qosClass", qos ? qos : prov_st_qos_class(pod));
+    cJSON_AddStringToObject(st, "qosClass", qos ? qos : podmap_status_qos_class(pod));
     /* carry over what others own */
     cJSON_ArrayForEach(it, old)
     {
@@ -497,7 +497,7 @@ static st_ctr *from_infos(const eci_container_info *v, size_t n)
     return r;
 }
 
-cJSON *prov_st_from_group(const cJSON *pod, const eci_container_group *eg, const prov_st_ctx *ctx)
+cJSON *podmap_status_from_group(const cJSON *pod, const eci_container_group *eg, const podmap_status_ctx *ctx)
 {
     st_grp g;
     memset(&g, 0, sizeof g);
@@ -551,7 +551,7 @@ static void from_k8s_state(const eci_k8s_state *s, st_state *o)
     }
 }
 
-cJSON *prov_st_from_status(const cJSON *pod, const eci_cg_status *s, const prov_st_ctx *ctx)
+cJSON *podmap_status_from_status(const cJSON *pod, const eci_cg_status *s, const podmap_status_ctx *ctx)
 {
     st_grp g;
     memset(&g, 0, sizeof g);
@@ -629,8 +629,8 @@ static const char *old_group_id(const cJSON *pod)
     return NULL;
 }
 
-cJSON *prov_st_failed(const cJSON *pod, const char *reason, const char *message,
-                      const prov_st_ctx *ctx)
+cJSON *podmap_status_failed(const cJSON *pod, const char *reason, const char *message,
+                      const podmap_status_ctx *ctx)
 {
     st_grp g;
     memset(&g, 0, sizeof g);
@@ -659,8 +659,8 @@ cJSON *prov_st_failed(const cJSON *pod, const char *reason, const char *message,
     return r;
 }
 
-cJSON *prov_st_pending(const cJSON *pod, const char *reason, const char *message,
-                       const prov_st_ctx *ctx)
+cJSON *podmap_status_pending(const cJSON *pod, const char *reason, const char *message,
+                       const podmap_status_ctx *ctx)
 {
     st_grp g;
     memset(&g, 0, sizeof g);
@@ -729,7 +729,7 @@ static cJSON *normal_form(const cJSON *st)
     return n;
 }
 
-int prov_st_changed(const cJSON *old_status, const cJSON *new_status)
+int podmap_status_changed(const cJSON *old_status, const cJSON *new_status)
 {
     if (!old_status || !new_status)
         return old_status != new_status;
@@ -750,7 +750,7 @@ static int has_res(const cJSON *m, const char *k)
            !(cJSON_IsNumber(v) && v->valuedouble == 0);
 }
 
-const char *prov_st_qos_class(const cJSON *pod)
+const char *podmap_status_qos_class(const cJSON *pod)
 {
     const cJSON *spec = jobj(pod, "spec");
     int any = 0, guaranteed = 1;
@@ -787,9 +787,9 @@ const char *prov_st_qos_class(const cJSON *pod)
 
 /* ------------------------------------------------------------ events */
 
-cJSON *prov_st_event(const cJSON *pod, const char *key, const char *type, const char *reason,
+cJSON *podmap_status_event(const cJSON *pod, const char *key, const char *type, const char *reason,
                      const char *message, int64_t count, const char *first, const char *last,
-                     const prov_st_ctx *ctx)
+                     const podmap_status_ctx *ctx)
 {
     const cJSON *meta = jobj(pod, "metadata");
     const char *name = jstr(meta, "name"), *ns = jstr(meta, "namespace"), *uid = jstr(meta, "uid");
@@ -839,25 +839,25 @@ cJSON *prov_st_event(const cJSON *pod, const char *key, const char *type, const 
     return e;
 }
 
-cJSON *prov_st_event_from_eci(const cJSON *pod, const char *group_id, const eci_event *ev,
-                              const prov_st_ctx *ctx)
+cJSON *podmap_status_event_from_eci(const cJSON *pod, const char *group_id, const eci_event *ev,
+                              const podmap_status_ctx *ctx)
 {
     char *key = xasprintf("%s/%s/%s/%s", group_id ? group_id : "", ev->name ? ev->name : "",
                           ev->reason ? ev->reason : "", ev->first_timestamp ? ev->first_timestamp : "");
-    cJSON *e = prov_st_event(pod, key, ev->type, ev->reason, ev->message, ev->count,
+    cJSON *e = podmap_status_event(pod, key, ev->type, ev->reason, ev->message, ev->count,
                              ev->first_timestamp, ev->last_timestamp, ctx);
     free(key);
     return e;
 }
 
-cJSON *prov_st_event_from_k8s(const cJSON *pod, const char *group_id, const eci_k8s_event *ev,
-                              const prov_st_ctx *ctx)
+cJSON *podmap_status_event_from_k8s(const cJSON *pod, const char *group_id, const eci_k8s_event *ev,
+                              const podmap_status_ctx *ctx)
 {
     char *key = ev->metadata_name && *ev->metadata_name
                     ? xasprintf("%s/%s", group_id ? group_id : "", ev->metadata_name)
                     : xasprintf("%s//%s/%s", group_id ? group_id : "", ev->reason ? ev->reason : "",
                                 ev->first_timestamp ? ev->first_timestamp : "");
-    cJSON *e = prov_st_event(pod, key, ev->type, ev->reason, ev->message, ev->count,
+    cJSON *e = podmap_status_event(pod, key, ev->type, ev->reason, ev->message, ev->count,
                              ev->first_timestamp, ev->last_timestamp, ctx);
     free(key);
     return e;

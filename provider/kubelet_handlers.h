@@ -1,12 +1,12 @@
-/* The bridge's side of the kubelet API (provider/kapi_server.h serves it):
+/* The bridge's side of the kubelet API (provider/kubelet/server.h serves it):
  * authentication and authorization through the apiserver, and the handlers
  * for /pods, /containerLogs, /exec, /attach, /run, /portForward,
  * /stats/summary, /metrics/resource and /metrics, backed by ECI. */
-#ifndef PROVIDER_KUBELET_H
-#define PROVIDER_KUBELET_H
+#ifndef PROVIDER_KUBELET_HANDLERS_H
+#define PROVIDER_KUBELET_HANDLERS_H
 
 #include "k8s/client.h"
-#include "provider/kapi_server.h"
+#include "provider/kubelet/server.h"
 #include "util/dynbuf.h"
 
 #include <cjson/cJSON.h>
@@ -15,13 +15,13 @@
 
 struct prov_bridge;
 
-/* TokenReview / SubjectAccessReview (wrapped in kapi_auth_cache). kc is borrowed. */
+/* TokenReview / SubjectAccessReview (wrapped in kubelet_auth_cache). kc is borrowed. */
 typedef struct prov_kauth prov_kauth;
 prov_kauth *prov_kauth_new(k8s_client *kc);
 void prov_kauth_free(prov_kauth *a);
-/* kapi_auth callbacks; ud is the prov_kauth. */
-int prov_kauth_authn(void *ud, const kapi_credential *cred, kapi_user *user, char *err, size_t errlen);
-int prov_kauth_authz(void *ud, const kapi_user *user, const kapi_attrs *attrs, char *reason, size_t reasonlen);
+/* kubelet_auth callbacks; ud is the prov_kauth. */
+int prov_kauth_authn(void *ud, const kubelet_credential *cred, kubelet_user *user, char *err, size_t errlen);
+int prov_kauth_authz(void *ud, const kubelet_user *user, const kubelet_attrs *attrs, char *reason, size_t reasonlen);
 
 /* Start the kubelet API server for the bridge; NULL (logged) on failure. */
 typedef struct prov_kubelet prov_kubelet;
@@ -53,8 +53,8 @@ int prov_log_select(const char *content, int timestamps, int64_t limit_bytes, pr
 typedef struct prov_kstats prov_kstats;
 prov_kstats *prov_kstats_new(struct prov_bridge *b);
 void prov_kstats_free(prov_kstats *s);
-void prov_kstats_summary(prov_kstats *s, const kapi_request *req, kapi_response *w);
-void prov_kstats_resource(prov_kstats *s, const kapi_request *req, kapi_response *w);
+void prov_kstats_summary(prov_kstats *s, const kubelet_request *req, kubelet_response *w);
+void prov_kstats_resource(prov_kstats *s, const kubelet_request *req, kubelet_response *w);
 
 struct eci_metric_record;
 /* One pod's stats/v1alpha1 PodStats from an ECI metric record (containers

@@ -1,6 +1,6 @@
 /* PodSpec -> ECI container group translation.
  *
- * prov_tr_translate() reads a Pod (cJSON as served by the apiserver) and
+ * podmap_translate() reads a Pod (cJSON as served by the apiserver) and
  * produces the CreateContainerGroup request for it, plus a list of findings:
  * one per PodSpec/Container field that ECI cannot honour exactly. Every field
  * has a fate (docs/pod-mapping.md); a field that is mapped 1:1 produces no
@@ -10,7 +10,7 @@
  *
  * The translation works in two steps: first an ECI-shaped parameter tree
  * (cJSON, wire names: {"Container":[{"Name":..,"EnvironmentVar":[..]}]}), then
- * the typed request of eci/types.h built from that tree. prov_tr_flatten()
+ * the typed request of eci/types.h built from that tree. podmap_flatten()
  * turns the tree into the flattened query parameters (Container.1.Name) the
  * ECI encoder also produces, which is what the unit tests compare.
  *
@@ -18,8 +18,8 @@
  * service-account tokens and Services come from a resolver supplied by the
  * caller. Secret values (env from Secrets, secret volumes, registry passwords,
  * tokens) are placed in the request only; never in findings or messages. */
-#ifndef PROVIDER_TRANSLATE_H
-#define PROVIDER_TRANSLATE_H
+#ifndef PROVIDER_PODMAP_TRANSLATE_H
+#define PROVIDER_PODMAP_TRANSLATE_H
 
 #include <stddef.h>
 #include <cjson/cJSON.h>
@@ -28,7 +28,7 @@
 #include "util/kv.h"
 
 /* Facts of the bridge's configuration the translation needs. Borrowed. */
-typedef struct prov_tr_config {
+typedef struct podmap_config {
     const char *cluster_name;      /* tag eci-kubelet/cluster; required */
     const char *node_name;         /* tag eci-kubelet/node; required */
     const char *region;            /* RegionId; required */
@@ -40,20 +40,20 @@ typedef struct prov_tr_config {
     const char *const *cluster_dns_list; /* ... or as a list (both may be given) */
     size_t n_cluster_dns;
     const char *cluster_domain;    /* default "cluster.local" */
-} prov_tr_config;
+} podmap_config;
 
 /* Resolver answers. */
 enum {
-    PROV_TR_RES_OK = 0,
-    PROV_TR_RES_NOT_FOUND = 1,
-    PROV_TR_RES_ERROR = -1, /* transient: the translation is retried later */
+    PODMAP_RES_OK = 0,
+    PODMAP_RES_NOT_FOUND = 1,
+    PODMAP_RES_ERROR = -1, /* transient: the translation is retried later */
 };
 
 /* How the translation reaches the apiserver. Any function pointer may be
  * NULL: a NULL get_* behaves as "not found", a NULL list_services disables
  * service environment variables. Objects returned through *out become the
  * translator's (it frees them with cJSON_Delete/free). */
-typedef struct prov_tr_resolver {
+typedef struct podmap_resolver {
     void *ctx;
     /* The ConfigMap ns/name as a whole object ({"data":{..},"binaryData":{..}}). */
     int (*get_configmap)(void *ctx, const char *ns, const char *name, cJSON **out);
@@ -68,107 +68,107 @@ typedef struct prov_tr_resolver {
      * for the pod's namespace (when enableServiceLinks) and for "default"
      * (the "kubernetes" service: KUBERNETES_SERVICE_HOST/PORT). */
     int (*list_services)(void *ctx, const char *ns, cJSON **out);
-} prov_tr_resolver;
+} podmap_resolver;
 
 typedef enum {
-    PROV_TR_FATE_REJECTED = 0, /* the pod cannot run on ECI: Failed */
-    PROV_TR_FATE_IGNORED = 1,  /* the field has no effect on ECI: an Event */
-    PROV_TR_FATE_ADJUSTED = 2, /* the field was changed to fit ECI: an Event */
-} prov_tr_fate;
+    PODMAP_FATE_REJECTED = 0, /* the pod cannot run on ECI: Failed */
+    PODMAP_FATE_IGNORED = 1,  /* the field has no effect on ECI: an Event */
+    PODMAP_FATE_ADJUSTED = 2, /* the field was changed to fit ECI: an Event */
+} podmap_fate;
 
-typedef struct prov_tr_finding {
+typedef struct podmap_finding {
     char *path;       /* PodSpec field path, e.g. "spec.volumes[2].hostPath" */
-    prov_tr_fate fate;
+    podmap_fate fate;
     const char *type; /* Event type: "Warning" or "Normal" */
     char *reason;     /* Event reason, CamelCase, e.g. "UnsupportedField" */
     char *message;    /* human text naming the field; never contains secret values */
-} prov_tr_finding;
+} podmap_finding;
 
 typedef enum {
-    PROV_TR_OK = 0,       /* request built; findings hold only ignored/adjusted */
-    PROV_TR_REJECTED = 1, /* at least one rejected finding: mark the pod Failed */
-    PROV_TR_WAIT = 2,     /* a referenced object is missing or the resolver failed:
+    PODMAP_OK = 0,       /* request built; findings hold only ignored/adjusted */
+    PODMAP_REJECTED = 1, /* at least one rejected finding: mark the pod Failed */
+    PODMAP_WAIT = 2,     /* a referenced object is missing or the resolver failed:
                            * keep the pod Pending (reason/message say why) and retry */
-} prov_tr_outcome;
+} podmap_outcome;
 
-typedef struct prov_tr_result {
-    prov_tr_outcome outcome;
+typedef struct podmap_result {
+    podmap_outcome outcome;
     char *reason;  /* REJECTED: "ProviderFailed" or a more specific reason;
                     * WAIT: "CreateContainerConfigError" or "ProviderRetry" */
     char *message; /* REJECTED/WAIT: the fields or objects at fault */
-    prov_tr_finding *findings;
+    podmap_finding *findings;
     size_t nfindings;
     cJSON *params; /* OK: the ECI-shaped parameter tree (wire names); else NULL */
     eci_create_cg_req req; /* OK: the typed request built from params */
     /* Group-level resources actually requested (after rounding); 0 when unset. */
     double cpu, memory_gib;
-} prov_tr_result;
+} podmap_result;
 
 /* Translate pod. Fills *out (which the caller releases with
- * prov_tr_result_free) and returns out->outcome. res may be NULL (no
+ * podmap_result_free) and returns out->outcome. res may be NULL (no
  * ConfigMaps/Secrets/tokens available). Never fails on malformed input: bad
  * shapes become rejected findings. */
-prov_tr_outcome prov_tr_translate(const cJSON *pod, const prov_tr_config *cfg,
-                                  const prov_tr_resolver *res, prov_tr_result *out);
+podmap_outcome podmap_translate(const cJSON *pod, const podmap_config *cfg,
+                                  const podmap_resolver *res, podmap_result *out);
 
 /* Release everything held by r (NULL accepted); r is zeroed. */
-void prov_tr_result_free(prov_tr_result *r);
+void podmap_result_free(podmap_result *r);
 
 /* Flatten an ECI-shaped parameter tree into query parameters: objects nest
  * with '.', arrays get 1-based ".N" indices, booleans are "true"/"false",
  * numbers print without trailing zeros. Appends to out (caller owns it). */
-void prov_tr_flatten(const cJSON *params, kv_list *out);
+void podmap_flatten(const cJSON *params, kv_list *out);
 
 /* Name of the fate ("rejected", "ignored", "adjusted"). Static string. */
-const char *prov_tr_fate_name(prov_tr_fate f);
+const char *podmap_fate_name(podmap_fate f);
 
 /* --- names and identities (also used by the bridge to find groups) --- */
 
 /* ContainerGroupName for namespace/name: lower-case DNS label characters,
  * <= 128 characters, "<ns>-<name>" when that fits, otherwise truncated with
  * an 8-hex-digit hash of "ns/name". Caller frees. */
-char *prov_tr_group_name(const char *ns, const char *name);
+char *podmap_group_name(const char *ns, const char *name);
 /* ClientToken for a pod UID (ASCII, <= 64). Caller frees. */
-char *prov_tr_client_token(const char *uid);
+char *podmap_client_token(const char *uid);
 /* Fit a tag value into ECI's limits (<= 128 characters, no "acs:" prefix, no
  * "http://"): returned unchanged when it fits, else truncated with a hash.
  * Caller frees. */
-char *prov_tr_tag_value(const char *v);
+char *podmap_tag_value(const char *v);
 
 /* Tag keys put on every container group. */
-#define PROV_TR_TAG_CLUSTER "eci-kubelet/cluster"
-#define PROV_TR_TAG_NODE "eci-kubelet/node"
-#define PROV_TR_TAG_NAMESPACE "eci-kubelet/namespace"
-#define PROV_TR_TAG_POD "eci-kubelet/pod"
-#define PROV_TR_TAG_UID "eci-kubelet/uid"
+#define PODMAP_TAG_CLUSTER "eci-kubelet/cluster"
+#define PODMAP_TAG_NODE "eci-kubelet/node"
+#define PODMAP_TAG_NAMESPACE "eci-kubelet/namespace"
+#define PODMAP_TAG_POD "eci-kubelet/pod"
+#define PODMAP_TAG_UID "eci-kubelet/uid"
 
 /* --- resources --- */
 
 /* Parse a Kubernetes quantity ("250m", "1.5Gi", "1e3") into *v (base units:
  * cores or bytes). Returns 0, or -1 when s is not a quantity. */
-int prov_tr_parse_quantity(const char *s, double *v);
+int podmap_parse_quantity(const char *s, double *v);
 
 /* Round a (cpu cores, memory GiB) request up to the smallest valid ECI
  * specification (docs/pod-mapping.md, "Specifications"). Returns 0 and the
  * chosen spec, or -1 when the request exceeds the largest specification. */
-int prov_tr_round_spec(double cpu, double mem_gib, double *out_cpu, double *out_mem);
+int podmap_round_spec(double cpu, double mem_gib, double *out_cpu, double *out_mem);
 
 /* Kubernetes $(VAR) expansion of s with the variables in env (later pairs of
  * the same key win): "$$" -> "$", "$(NAME)" -> value when defined, else left
  * as is. Caller frees. */
-char *prov_tr_expand(const char *s, const kv_list *env);
+char *podmap_expand(const char *s, const kv_list *env);
 
 /* --- updates of a running pod --- */
 
 typedef enum {
-    PROV_TR_UPD_NONE = 0,     /* nothing ECI needs to know changed */
-    PROV_TR_UPD_IMAGES = 1,   /* container/init-container images changed: call
+    PODMAP_UPD_NONE = 0,     /* nothing ECI needs to know changed */
+    PODMAP_UPD_IMAGES = 1,   /* container/init-container images changed: call
                                * UpdateContainerGroup with *params */
-    PROV_TR_UPD_REJECTED = 2, /* a change ECI cannot apply (message says which) */
-} prov_tr_update_kind;
+    PODMAP_UPD_REJECTED = 2, /* a change ECI cannot apply (message says which) */
+} podmap_update_kind;
 
 /* Compare the pod as it was created (old_pod) with its current version and
- * decide whether UpdateContainerGroup applies. For PROV_TR_UPD_IMAGES, *req
+ * decide whether UpdateContainerGroup applies. For PODMAP_UPD_IMAGES, *req
  * (zeroed by this function; the caller frees it with eci_update_cg_req_free)
  * receives the UpdateContainerGroup request: ContainerGroupId, RegionId, a
  * ClientToken derived from the UID and the new images, and the full
@@ -177,14 +177,14 @@ typedef enum {
  * does not have, such as lifecycle hooks, keep their values on ECI's side or
  * are dropped by ECI). *message (caller frees; may be NULL) explains
  * NONE/REJECTED. */
-prov_tr_update_kind prov_tr_update_plan(const cJSON *old_pod, const cJSON *new_pod,
-                                        const char *group_id, const prov_tr_config *cfg,
-                                        const prov_tr_resolver *res, eci_update_cg_req *req,
+podmap_update_kind podmap_update_plan(const cJSON *old_pod, const cJSON *new_pod,
+                                        const char *group_id, const podmap_config *cfg,
+                                        const podmap_resolver *res, eci_update_cg_req *req,
                                         char **message);
 
 /* Build the typed requests from parameter trees (as produced above). The
  * request is zeroed first; the caller frees it. Unknown keys are ignored. */
-void prov_tr_build_create(const cJSON *params, eci_create_cg_req *req);
-void prov_tr_build_update(const cJSON *params, eci_update_cg_req *req);
+void podmap_build_create(const cJSON *params, eci_create_cg_req *req);
+void podmap_build_update(const cJSON *params, eci_update_cg_req *req);
 
 #endif

@@ -1,5 +1,5 @@
-/* rc_backend over ECI ExecContainerCommand: see kapi_eci.h. */
-#include "provider/kapi_eci.h"
+/* kubelet_rc_backend over ECI ExecContainerCommand: see kubelet_exec.h. */
+#include "provider/kubelet_exec.h"
 #include "eci/ops.h"
 #include "eci/types.h"
 #include "util/xmalloc.h"
@@ -7,21 +7,21 @@
 #include <stdio.h>
 #include <string.h>
 
-struct kapi_eci {
-    kapi_eci_config cfg;
+struct prov_kexec {
+    prov_kexec_config cfg;
     char *ca_file;
-    rc_backend be;
+    kubelet_rc_backend be;
 };
 
-struct rc_proc {
+struct kubelet_rc_proc {
     eci_exec_stream *st;
-    rc_output out;
+    kubelet_rc_output out;
     int stdin_open;
 };
 
 static void on_output(void *ud, int channel, const void *data, size_t len)
 {
-    rc_proc *p = ud;
+    kubelet_rc_proc *p = ud;
     if (p->out.write(p->out.ctx, channel == 2 ? 2 : 1, data, len) < 0)
         eci_exec_cancel(p->st); /* the client is gone */
 }
@@ -37,10 +37,10 @@ static void eci_errmsg(const eci_error *e, char *err, size_t errlen)
         snprintf(err, errlen, "%s failed (%s)", e->action[0] ? e->action : "ECI", eci_errname(e->code));
 }
 
-static rc_proc *eci_start(void *ud, const rc_target *t, const rc_options *o, const rc_output *out, char *err,
+static kubelet_rc_proc *eci_start(void *ud, const kubelet_rc_target *t, const kubelet_rc_options *o, const kubelet_rc_output *out, char *err,
                           size_t errlen)
 {
-    kapi_eci *k = ud;
+    prov_kexec *k = ud;
     if (strcmp(t->kind, "exec") != 0 || o->argc == 0) {
         snprintf(err, errlen, "attach is not supported by Elastic Container Instance; use exec");
         return NULL;
@@ -60,7 +60,7 @@ static rc_proc *eci_start(void *ud, const rc_target *t, const rc_options *o, con
     memset(&resp, 0, sizeof resp);
     eci_error e;
     memset(&e, 0, sizeof e);
-    rc_proc *p = NULL;
+    kubelet_rc_proc *p = NULL;
     if (eci_exec_container_command(k->cfg.client, &req, &resp, &e) < 0) {
         eci_errmsg(&e, err, errlen);
         goto out;
@@ -92,12 +92,12 @@ out:
     return p;
 }
 
-static int eci_write_stdin(rc_proc *p, const void *data, size_t n)
+static int eci_write_stdin(kubelet_rc_proc *p, const void *data, size_t n)
 {
     return p->stdin_open ? eci_exec_write_stdin(p->st, data, n) : -1;
 }
 
-static void eci_close_stdin(rc_proc *p)
+static void eci_close_stdin(kubelet_rc_proc *p)
 {
     if (p->stdin_open) {
         p->stdin_open = 0;
@@ -105,12 +105,12 @@ static void eci_close_stdin(rc_proc *p)
     }
 }
 
-static void eci_resize(rc_proc *p, uint16_t w, uint16_t h)
+static void eci_resize(kubelet_rc_proc *p, uint16_t w, uint16_t h)
 {
     eci_exec_resize(p->st, w, h);
 }
 
-static int eci_wait(rc_proc *p, int *exit_code, char *msg, size_t msglen)
+static int eci_wait(kubelet_rc_proc *p, int *exit_code, char *msg, size_t msglen)
 {
     eci_error e;
     memset(&e, 0, sizeof e);
@@ -120,9 +120,9 @@ static int eci_wait(rc_proc *p, int *exit_code, char *msg, size_t msglen)
     return -1;
 }
 
-static void eci_cancel(rc_proc *p) { eci_exec_cancel(p->st); }
+static void eci_cancel(kubelet_rc_proc *p) { eci_exec_cancel(p->st); }
 
-static void eci_release(rc_proc *p)
+static void eci_release(kubelet_rc_proc *p)
 {
     if (!p)
         return;
@@ -130,9 +130,9 @@ static void eci_release(rc_proc *p)
     free(p);
 }
 
-kapi_eci *kapi_eci_new(const kapi_eci_config *cfg)
+prov_kexec *prov_kexec_new(const prov_kexec_config *cfg)
 {
-    kapi_eci *k = xcalloc(1, sizeof *k);
+    prov_kexec *k = xcalloc(1, sizeof *k);
     k->cfg = *cfg;
     k->ca_file = xstrdup(cfg->ws_ca_file);
     k->be.ud = k;
@@ -146,9 +146,9 @@ kapi_eci *kapi_eci_new(const kapi_eci_config *cfg)
     return k;
 }
 
-const rc_backend *kapi_eci_backend(kapi_eci *k) { return &k->be; }
+const kubelet_rc_backend *prov_kexec_backend(prov_kexec *k) { return &k->be; }
 
-void kapi_eci_free(kapi_eci *k)
+void prov_kexec_free(prov_kexec *k)
 {
     if (!k)
         return;

@@ -1,5 +1,5 @@
 /* Kubernetes remote command: see remotecommand.h. */
-#include "provider/remotecommand.h"
+#include "provider/kubelet/remotecommand.h"
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
 
@@ -19,24 +19,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const spdy_protos[] = {RC_PROTO_V4_NAME, RC_PROTO_V3_NAME, RC_PROTO_V2_NAME, RC_PROTO_V1_NAME};
-static const char *const ws_protos[] = {RC_PROTO_V5_NAME, RC_PROTO_V4_NAME, RC_PROTO_V4_BASE64_NAME,
-                                        RC_PROTO_V3_NAME, RC_PROTO_V2_NAME, RC_PROTO_V1_NAME,
-                                        RC_PROTO_BASE64_NAME};
+static const char *const spdy_protos[] = {KUBELET_RC_PROTO_V4_NAME, KUBELET_RC_PROTO_V3_NAME, KUBELET_RC_PROTO_V2_NAME, KUBELET_RC_PROTO_V1_NAME};
+static const char *const ws_protos[] = {KUBELET_RC_PROTO_V5_NAME, KUBELET_RC_PROTO_V4_NAME, KUBELET_RC_PROTO_V4_BASE64_NAME,
+                                        KUBELET_RC_PROTO_V3_NAME, KUBELET_RC_PROTO_V2_NAME, KUBELET_RC_PROTO_V1_NAME,
+                                        KUBELET_RC_PROTO_BASE64_NAME};
 
-const char *const *rc_spdy_protocols(size_t *n)
+const char *const *kubelet_rc_spdy_protocols(size_t *n)
 {
     *n = sizeof spdy_protos / sizeof spdy_protos[0];
     return spdy_protos;
 }
 
-const char *const *rc_ws_protocols(size_t *n)
+const char *const *kubelet_rc_ws_protocols(size_t *n)
 {
     *n = sizeof ws_protos / sizeof ws_protos[0];
     return ws_protos;
 }
 
-const char *rc_negotiate_spdy(const kv_list *headers, int *present)
+const char *kubelet_rc_negotiate_spdy(const kv_list *headers, int *present)
 {
     *present = 0;
     for (size_t i = 0; i < headers->n; i++) {
@@ -63,21 +63,21 @@ const char *rc_negotiate_spdy(const kv_list *headers, int *present)
     return NULL;
 }
 
-int rc_proto_parse(const char *name, rc_proto *proto, int *base64)
+int kubelet_rc_proto_parse(const char *name, kubelet_rc_proto *proto, int *base64)
 {
     static const struct {
         const char *name;
-        rc_proto p;
+        kubelet_rc_proto p;
         int b64;
     } t[] = {
-        {"", RC_PROTO_V1, 0},
-        {RC_PROTO_V1_NAME, RC_PROTO_V1, 0},
-        {RC_PROTO_BASE64_NAME, RC_PROTO_V1, 1},
-        {RC_PROTO_V2_NAME, RC_PROTO_V2, 0},
-        {RC_PROTO_V3_NAME, RC_PROTO_V3, 0},
-        {RC_PROTO_V4_NAME, RC_PROTO_V4, 0},
-        {RC_PROTO_V4_BASE64_NAME, RC_PROTO_V4, 1},
-        {RC_PROTO_V5_NAME, RC_PROTO_V5, 0},
+        {"", KUBELET_RC_PROTO_V1, 0},
+        {KUBELET_RC_PROTO_V1_NAME, KUBELET_RC_PROTO_V1, 0},
+        {KUBELET_RC_PROTO_BASE64_NAME, KUBELET_RC_PROTO_V1, 1},
+        {KUBELET_RC_PROTO_V2_NAME, KUBELET_RC_PROTO_V2, 0},
+        {KUBELET_RC_PROTO_V3_NAME, KUBELET_RC_PROTO_V3, 0},
+        {KUBELET_RC_PROTO_V4_NAME, KUBELET_RC_PROTO_V4, 0},
+        {KUBELET_RC_PROTO_V4_BASE64_NAME, KUBELET_RC_PROTO_V4, 1},
+        {KUBELET_RC_PROTO_V5_NAME, KUBELET_RC_PROTO_V5, 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         if (name && strcmp(name, t[i].name) == 0) {
@@ -95,7 +95,7 @@ static int flag_on(const kv_list *q, const char *name)
     return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
 }
 
-int rc_options_parse(const kv_list *query, int need_command, rc_options *opts, char *err, size_t errlen)
+int kubelet_rc_options_parse(const kv_list *query, int need_command, kubelet_rc_options *opts, char *err, size_t errlen)
 {
     memset(opts, 0, sizeof *opts);
     opts->in = flag_on(query, "input");
@@ -120,7 +120,7 @@ int rc_options_parse(const kv_list *query, int need_command, rc_options *opts, c
     return 0;
 }
 
-void rc_options_free(rc_options *opts)
+void kubelet_rc_options_free(kubelet_rc_options *opts)
 {
     if (!opts)
         return;
@@ -131,27 +131,27 @@ void rc_options_free(rc_options *opts)
     opts->argc = 0;
 }
 
-size_t rc_expected_streams(const rc_options *o, rc_proto proto)
+size_t kubelet_rc_expected_streams(const kubelet_rc_options *o, kubelet_rc_proto proto)
 {
-    return 1 + (o->in ? 1 : 0) + (o->out ? 1 : 0) + (o->err ? 1 : 0) + (o->tty && proto >= RC_PROTO_V3 ? 1 : 0);
+    return 1 + (o->in ? 1 : 0) + (o->out ? 1 : 0) + (o->err ? 1 : 0) + (o->tty && proto >= KUBELET_RC_PROTO_V3 ? 1 : 0);
 }
 
 static const char *const stream_names[] = {"stdin", "stdout", "stderr", "error", "resize"};
 
-rc_stream rc_stream_parse(const char *s)
+kubelet_rc_stream kubelet_rc_stream_parse(const char *s)
 {
     for (int i = 0; s && i < 5; i++)
         if (strcmp(s, stream_names[i]) == 0)
-            return (rc_stream)i;
-    return RC_STREAM_UNKNOWN;
+            return (kubelet_rc_stream)i;
+    return KUBELET_RC_STREAM_UNKNOWN;
 }
 
-const char *rc_stream_name(rc_stream s)
+const char *kubelet_rc_stream_name(kubelet_rc_stream s)
 {
     return (s >= 0 && s <= 4) ? stream_names[s] : "unknown";
 }
 
-char *rc_status_payload(rc_proto proto, int exit_code, const char *msg, size_t *len)
+char *kubelet_rc_status_payload(kubelet_rc_proto proto, int exit_code, const char *msg, size_t *len)
 {
     char text[512];
     if (exit_code > 0)
@@ -160,7 +160,7 @@ char *rc_status_payload(rc_proto proto, int exit_code, const char *msg, size_t *
     if (exit_code > 0 && !(msg && *msg))
         snprintf(text, sizeof text,
                  "command terminated with non-zero exit code: command terminated with exit code %d", exit_code);
-    if (proto < RC_PROTO_V4) {
+    if (proto < KUBELET_RC_PROTO_V4) {
         *len = 0;
         if (exit_code == 0)
             return NULL;
@@ -210,19 +210,19 @@ char *rc_status_payload(rc_proto proto, int exit_code, const char *msg, size_t *
 
 #define RESIZE_MAX 4096
 
-struct rc_resize_parser {
+struct kubelet_rc_resize_parser {
     dynbuf buf;
     int depth, in_str, esc, failed;
 };
 
-rc_resize_parser *rc_resize_parser_new(void)
+kubelet_rc_resize_parser *kubelet_rc_resize_parser_new(void)
 {
-    rc_resize_parser *p = xcalloc(1, sizeof *p);
+    kubelet_rc_resize_parser *p = xcalloc(1, sizeof *p);
     dynbuf_init(&p->buf, RESIZE_MAX);
     return p;
 }
 
-void rc_resize_parser_free(rc_resize_parser *p)
+void kubelet_rc_resize_parser_free(kubelet_rc_resize_parser *p)
 {
     if (!p)
         return;
@@ -230,7 +230,7 @@ void rc_resize_parser_free(rc_resize_parser *p)
     free(p);
 }
 
-static int resize_fail(rc_resize_parser *p, char *err, size_t errlen, const char *msg)
+static int resize_fail(kubelet_rc_resize_parser *p, char *err, size_t errlen, const char *msg)
 {
     p->failed = 1;
     snprintf(err, errlen, "resize: %s", msg);
@@ -251,7 +251,7 @@ static int get_dim(const cJSON *o, const char *name, uint16_t *v)
     return 0;
 }
 
-int rc_resize_feed(rc_resize_parser *p, const void *data, size_t len, rc_resize_cb cb, void *ud, char *err,
+int kubelet_rc_resize_feed(kubelet_rc_resize_parser *p, const void *data, size_t len, kubelet_rc_resize_cb cb, void *ud, char *err,
                    size_t errlen)
 {
     const char *s = data;
@@ -301,17 +301,17 @@ int rc_resize_feed(rc_resize_parser *p, const void *data, size_t len, rc_resize_
 
 /* ---- local-process backend ---- */
 
-struct rc_proc {
+struct kubelet_rc_proc {
     pid_t pid;
     int in_fd, out_fd, err_fd; /* -1 when absent; tty: out_fd is the pty master */
     int tty;
     int wake[2]; /* cancel wakes wait() */
-    rc_output out;
+    kubelet_rc_output out;
     pthread_mutex_t mu;
     int reaped, cancelled;
 };
 
-static rc_proc *local_start(void *ud, const rc_target *t, const rc_options *o, const rc_output *out, char *err,
+static kubelet_rc_proc *local_start(void *ud, const kubelet_rc_target *t, const kubelet_rc_options *o, const kubelet_rc_output *out, char *err,
                             size_t errlen)
 {
     (void)ud;
@@ -319,7 +319,7 @@ static rc_proc *local_start(void *ud, const rc_target *t, const rc_options *o, c
         snprintf(err, errlen, "the local backend only runs exec commands");
         return NULL;
     }
-    rc_proc *p = xcalloc(1, sizeof *p);
+    kubelet_rc_proc *p = xcalloc(1, sizeof *p);
     p->in_fd = p->out_fd = p->err_fd = -1;
     p->tty = o->tty;
     p->out = *out;
@@ -389,7 +389,7 @@ static rc_proc *local_start(void *ud, const rc_target *t, const rc_options *o, c
     return p;
 }
 
-static int local_write_stdin(rc_proc *p, const void *data, size_t n)
+static int local_write_stdin(kubelet_rc_proc *p, const void *data, size_t n)
 {
     const char *s = data;
     while (n > 0 && p->in_fd >= 0) {
@@ -405,7 +405,7 @@ static int local_write_stdin(rc_proc *p, const void *data, size_t n)
     return p->in_fd >= 0 ? 0 : -1;
 }
 
-static void local_close_stdin(rc_proc *p)
+static void local_close_stdin(kubelet_rc_proc *p)
 {
     if (p->in_fd < 0)
         return;
@@ -417,7 +417,7 @@ static void local_close_stdin(rc_proc *p)
     p->in_fd = -1;
 }
 
-static void local_resize(rc_proc *p, uint16_t w, uint16_t h)
+static void local_resize(kubelet_rc_proc *p, uint16_t w, uint16_t h)
 {
     if (!p->tty || p->out_fd < 0)
         return;
@@ -425,7 +425,7 @@ static void local_resize(rc_proc *p, uint16_t w, uint16_t h)
     ioctl(p->out_fd, TIOCSWINSZ, &ws);
 }
 
-static void local_cancel(rc_proc *p)
+static void local_cancel(kubelet_rc_proc *p)
 {
     pthread_mutex_lock(&p->mu);
     if (!p->reaped && !p->cancelled) {
@@ -437,7 +437,7 @@ static void local_cancel(rc_proc *p)
     (void)!write(p->wake[1], "x", 1);
 }
 
-static int local_wait(rc_proc *p, int *exit_code, char *msg, size_t msglen)
+static int local_wait(kubelet_rc_proc *p, int *exit_code, char *msg, size_t msglen)
 {
     char buf[32768];
     int fds[2] = {p->out_fd, p->err_fd};
@@ -513,7 +513,7 @@ static int local_wait(rc_proc *p, int *exit_code, char *msg, size_t msglen)
     return 0;
 }
 
-static void local_release(rc_proc *p)
+static void local_release(kubelet_rc_proc *p)
 {
     if (!p)
         return;
@@ -525,7 +525,7 @@ static void local_release(rc_proc *p)
     free(p);
 }
 
-static const rc_backend local_backend = {
+static const kubelet_rc_backend local_backend = {
     .ud = NULL,
     .start = local_start,
     .write_stdin = local_write_stdin,
@@ -536,23 +536,23 @@ static const rc_backend local_backend = {
     .release = local_release,
 };
 
-const rc_backend *rc_local_backend(void) { return &local_backend; }
+const kubelet_rc_backend *kubelet_rc_local_backend(void) { return &local_backend; }
 
 /* ---- session ---- */
 
-struct rc_session {
-    const rc_backend *b;
+struct kubelet_rc_session {
+    const kubelet_rc_backend *b;
     char *kind, *ns, *pod, *container, *uid;
-    const rc_options *opts;
-    rc_proto proto;
-    const rc_transport *tr;
-    rc_output out;
-    rc_proc *proc;
+    const kubelet_rc_options *opts;
+    kubelet_rc_proto proto;
+    const kubelet_rc_transport *tr;
+    kubelet_rc_output out;
+    kubelet_rc_proc *proc;
     pthread_t th;
     int thread_started;
     atomic_int done;
     int stdin_closed;
-    rc_resize_parser *rp;
+    kubelet_rc_resize_parser *rp;
     /* stdin: queued by the connection thread, written by the stdin thread so
      * that a slow command never blocks the connection */
     pthread_mutex_t in_mu;
@@ -565,21 +565,21 @@ struct rc_session {
 
 static int session_output(void *ctx, int fd, const void *p, size_t n)
 {
-    rc_session *s = ctx;
-    rc_stream st;
+    kubelet_rc_session *s = ctx;
+    kubelet_rc_stream st;
     if (fd == 1 || (fd == 2 && s->opts->tty))
-        st = s->opts->out ? RC_STREAM_STDOUT : RC_STREAM_UNKNOWN;
+        st = s->opts->out ? KUBELET_RC_STREAM_STDOUT : KUBELET_RC_STREAM_UNKNOWN;
     else
-        st = s->opts->err ? RC_STREAM_STDERR : RC_STREAM_UNKNOWN;
-    if (st == RC_STREAM_UNKNOWN || n == 0)
+        st = s->opts->err ? KUBELET_RC_STREAM_STDERR : KUBELET_RC_STREAM_UNKNOWN;
+    if (st == KUBELET_RC_STREAM_UNKNOWN || n == 0)
         return 0;
     return s->tr->send_data(s->tr->ctx, st, p, n);
 }
 
-rc_session *rc_session_new(const rc_backend *b, const rc_target *t, const rc_options *opts, rc_proto proto,
-                           const rc_transport *tr)
+kubelet_rc_session *kubelet_rc_session_new(const kubelet_rc_backend *b, const kubelet_rc_target *t, const kubelet_rc_options *opts, kubelet_rc_proto proto,
+                           const kubelet_rc_transport *tr)
 {
-    rc_session *s = xcalloc(1, sizeof *s);
+    kubelet_rc_session *s = xcalloc(1, sizeof *s);
     s->b = b;
     s->kind = xstrdup(t->kind ? t->kind : "exec");
     s->ns = xstrdup(t->namespace_ ? t->namespace_ : "");
@@ -591,16 +591,16 @@ rc_session *rc_session_new(const rc_backend *b, const rc_target *t, const rc_opt
     s->tr = tr;
     s->out.write = session_output;
     s->out.ctx = s;
-    s->rp = rc_resize_parser_new();
+    s->rp = kubelet_rc_resize_parser_new();
     pthread_mutex_init(&s->in_mu, NULL);
     pthread_cond_init(&s->in_cv, NULL);
-    dynbuf_init(&s->inq, RC_STDIN_QUEUE_CAP);
+    dynbuf_init(&s->inq, KUBELET_RC_STDIN_QUEUE_CAP);
     return s;
 }
 
 static void *stdin_main(void *arg)
 {
-    rc_session *s = arg;
+    kubelet_rc_session *s = arg;
     dynbuf chunk;
     dynbuf_init(&chunk, 0);
     for (;;) {
@@ -629,25 +629,25 @@ static void *stdin_main(void *arg)
     return NULL;
 }
 
-static void send_end(rc_session *s, int exit_code, const char *msg)
+static void send_end(kubelet_rc_session *s, int exit_code, const char *msg)
 {
     if (s->opts->out)
-        s->tr->close_stream(s->tr->ctx, RC_STREAM_STDOUT);
+        s->tr->close_stream(s->tr->ctx, KUBELET_RC_STREAM_STDOUT);
     if (s->opts->err)
-        s->tr->close_stream(s->tr->ctx, RC_STREAM_STDERR);
+        s->tr->close_stream(s->tr->ctx, KUBELET_RC_STREAM_STDERR);
     size_t len = 0;
-    char *payload = rc_status_payload(s->proto, exit_code, msg, &len);
+    char *payload = kubelet_rc_status_payload(s->proto, exit_code, msg, &len);
     if (payload)
-        s->tr->send_data(s->tr->ctx, RC_STREAM_ERROR, payload, len);
+        s->tr->send_data(s->tr->ctx, KUBELET_RC_STREAM_ERROR, payload, len);
     free(payload);
-    s->tr->close_stream(s->tr->ctx, RC_STREAM_ERROR);
+    s->tr->close_stream(s->tr->ctx, KUBELET_RC_STREAM_ERROR);
     atomic_store(&s->done, 1);
     s->tr->finish(s->tr->ctx);
 }
 
 static void *pump(void *arg)
 {
-    rc_session *s = arg;
+    kubelet_rc_session *s = arg;
     int code = 0;
     char msg[256] = "";
     if (s->b->wait(s->proc, &code, msg, sizeof msg) < 0) {
@@ -662,9 +662,9 @@ static void *pump(void *arg)
     return NULL;
 }
 
-int rc_session_start(rc_session *s, char *err, size_t errlen)
+int kubelet_rc_session_start(kubelet_rc_session *s, char *err, size_t errlen)
 {
-    rc_target t = {s->kind, s->ns, s->pod, s->container, s->uid};
+    kubelet_rc_target t = {s->kind, s->ns, s->pod, s->container, s->uid};
     char e[256] = "";
     s->proc = s->b->start(s->b->ud, &t, s->opts, &s->out, e, sizeof e);
     if (!s->proc) {
@@ -690,7 +690,7 @@ int rc_session_start(rc_session *s, char *err, size_t errlen)
     return 0;
 }
 
-int rc_session_stdin(rc_session *s, const void *p, size_t n)
+int kubelet_rc_session_stdin(kubelet_rc_session *s, const void *p, size_t n)
 {
     if (!s->opts->in || s->stdin_closed || !n)
         return 0;
@@ -701,7 +701,7 @@ int rc_session_stdin(rc_session *s, const void *p, size_t n)
     return rc;
 }
 
-size_t rc_session_stdin_room(rc_session *s)
+size_t kubelet_rc_session_stdin_room(kubelet_rc_session *s)
 {
     pthread_mutex_lock(&s->in_mu);
     size_t room = s->inq.cap - s->inq.len;
@@ -709,7 +709,7 @@ size_t rc_session_stdin_room(rc_session *s)
     return room;
 }
 
-void rc_session_stdin_eof(rc_session *s)
+void kubelet_rc_session_stdin_eof(kubelet_rc_session *s)
 {
     if (s->opts->in && !s->stdin_closed) {
         s->stdin_closed = 1;
@@ -722,27 +722,27 @@ void rc_session_stdin_eof(rc_session *s)
 
 static void on_resize(void *ud, uint16_t w, uint16_t h)
 {
-    rc_session *s = ud;
+    kubelet_rc_session *s = ud;
     if (s->proc && s->b->resize)
         s->b->resize(s->proc, w, h);
 }
 
-void rc_session_resize(rc_session *s, const void *p, size_t n)
+void kubelet_rc_session_resize(kubelet_rc_session *s, const void *p, size_t n)
 {
     char err[128];
     if (s->opts->tty)
-        rc_resize_feed(s->rp, p, n, on_resize, s, err, sizeof err);
+        kubelet_rc_resize_feed(s->rp, p, n, on_resize, s, err, sizeof err);
 }
 
-void rc_session_cancel(rc_session *s)
+void kubelet_rc_session_cancel(kubelet_rc_session *s)
 {
     if (s->proc && !atomic_load(&s->done))
         s->b->cancel(s->proc);
 }
 
-int rc_session_done(rc_session *s) { return atomic_load(&s->done); }
+int kubelet_rc_session_done(kubelet_rc_session *s) { return atomic_load(&s->done); }
 
-void rc_session_free(rc_session *s)
+void kubelet_rc_session_free(kubelet_rc_session *s)
 {
     if (!s)
         return;
@@ -759,7 +759,7 @@ void rc_session_free(rc_session *s)
         pthread_join(s->th, NULL);
     if (s->proc)
         s->b->release(s->proc);
-    rc_resize_parser_free(s->rp);
+    kubelet_rc_resize_parser_free(s->rp);
     dynbuf_free(&s->inq);
     pthread_mutex_destroy(&s->in_mu);
     pthread_cond_destroy(&s->in_cv);

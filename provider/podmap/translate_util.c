@@ -1,6 +1,6 @@
 /* Helpers of the translation: findings, JSON getters, resolver cache,
  * base64/hash, env names, $(VAR) expansion, downward-API values, flattening. */
-#include "provider/translate_int.h"
+#include "provider/podmap/translate_int.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -15,18 +15,18 @@
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
 
-void tr_find(tr_ctx *c, prov_tr_fate fate, const char *type, const char *reason, const char *path,
+void podmap_tr_find(podmap_tr_ctx *c, podmap_fate fate, const char *type, const char *reason, const char *path,
              const char *fmt, ...)
 {
-    prov_tr_result *o = c->out;
+    podmap_result *o = c->out;
     /* Bound the list: a hostile pod cannot make it grow without limit. */
     if (o->nfindings >= 256) {
-        if (fate == PROV_TR_FATE_REJECTED)
+        if (fate == PODMAP_FATE_REJECTED)
             c->nrejected++;
         return;
     }
     o->findings = xrealloc(o->findings, (o->nfindings + 1) * sizeof *o->findings);
-    prov_tr_finding *f = &o->findings[o->nfindings++];
+    podmap_finding *f = &o->findings[o->nfindings++];
     va_list ap;
     va_start(ap, fmt);
     f->message = xvasprintf(fmt, ap);
@@ -38,11 +38,11 @@ void tr_find(tr_ctx *c, prov_tr_fate fate, const char *type, const char *reason,
     f->fate = fate;
     f->type = type;
     f->reason = xstrdup(reason);
-    if (fate == PROV_TR_FATE_REJECTED)
+    if (fate == PODMAP_FATE_REJECTED)
         c->nrejected++;
 }
 
-void tr_wait(tr_ctx *c, const char *reason, const char *fmt, ...)
+void podmap_tr_wait(podmap_tr_ctx *c, const char *reason, const char *fmt, ...)
 {
     if (c->wait)
         return;
@@ -54,13 +54,13 @@ void tr_wait(tr_ctx *c, const char *reason, const char *fmt, ...)
     va_end(ap);
 }
 
-const char *tr_str(const cJSON *o, const char *key)
+const char *podmap_tr_str(const cJSON *o, const char *key)
 {
     const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-int tr_bool(const cJSON *o, const char *key, int dflt)
+int podmap_tr_bool(const cJSON *o, const char *key, int dflt)
 {
     const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
     if (cJSON_IsTrue(v))
@@ -70,7 +70,7 @@ int tr_bool(const cJSON *o, const char *key, int dflt)
     return dflt;
 }
 
-int tr_int(const cJSON *o, const char *key, long long *v)
+int podmap_tr_int(const cJSON *o, const char *key, long long *v)
 {
     const cJSON *x = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
     if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble) || fabs(x->valuedouble) > 9e15)
@@ -79,19 +79,19 @@ int tr_int(const cJSON *o, const char *key, long long *v)
     return 0;
 }
 
-const cJSON *tr_obj(const cJSON *o, const char *key)
+const cJSON *podmap_tr_obj(const cJSON *o, const char *key)
 {
     const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
     return cJSON_IsObject(v) ? v : NULL;
 }
 
-const cJSON *tr_arr(const cJSON *o, const char *key)
+const cJSON *podmap_tr_arr(const cJSON *o, const char *key)
 {
     const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
     return cJSON_IsArray(v) ? v : NULL;
 }
 
-int tr_present(const cJSON *o, const char *key)
+int podmap_tr_present(const cJSON *o, const char *key)
 {
     const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
     if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v))
@@ -105,7 +105,7 @@ int tr_present(const cJSON *o, const char *key)
     return 1;
 }
 
-void tr_unknown_fields(tr_ctx *c, const cJSON *o, const char *const *known, const char *path)
+void podmap_tr_unknown_fields(podmap_tr_ctx *c, const cJSON *o, const char *const *known, const char *path)
 {
     const cJSON *it;
     cJSON_ArrayForEach(it, o)
@@ -115,20 +115,20 @@ void tr_unknown_fields(tr_ctx *c, const cJSON *o, const char *const *known, cons
         int k = 0;
         for (int i = 0; known[i] && !k; i++)
             k = strcmp(known[i], it->string) == 0;
-        if (k || !tr_present(o, it->string))
+        if (k || !podmap_tr_present(o, it->string))
             continue;
         char *p = xasprintf("%s.%.100s", path, it->string);
-        tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", p,
+        podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", p,
                 "%s: unknown field, not translated to ECI", p);
         free(p);
     }
 }
 
-int tr_get_object(tr_ctx *c, const char *kind, const char *name, const cJSON **obj)
+int podmap_tr_get_object(podmap_tr_ctx *c, const char *kind, const char *name, const cJSON **obj)
 {
     *obj = NULL;
     char *key = xasprintf("%s/%s/%s", kind, c->ns, name);
-    for (tr_cached *e = c->cache; e; e = e->next) {
+    for (podmap_tr_cached *e = c->cache; e; e = e->next) {
         if (strcmp(e->key, key) == 0) {
             free(key);
             *obj = e->obj;
@@ -136,7 +136,7 @@ int tr_get_object(tr_ctx *c, const char *kind, const char *name, const cJSON **o
         }
     }
     cJSON *o = NULL;
-    int rc = PROV_TR_RES_NOT_FOUND;
+    int rc = PODMAP_RES_NOT_FOUND;
     int is_cm = strcmp(kind, "cm") == 0;
     if (c->res) {
         if (is_cm && c->res->get_configmap)
@@ -144,15 +144,15 @@ int tr_get_object(tr_ctx *c, const char *kind, const char *name, const cJSON **o
         else if (!is_cm && c->res->get_secret)
             rc = c->res->get_secret(c->res->ctx, c->ns, name, &o);
     }
-    if (rc == PROV_TR_RES_OK && !cJSON_IsObject(o))
-        rc = PROV_TR_RES_NOT_FOUND;
-    if (rc != PROV_TR_RES_OK) {
+    if (rc == PODMAP_RES_OK && !cJSON_IsObject(o))
+        rc = PODMAP_RES_NOT_FOUND;
+    if (rc != PODMAP_RES_OK) {
         cJSON_Delete(o);
         o = NULL;
-        if (rc != PROV_TR_RES_NOT_FOUND)
-            rc = PROV_TR_RES_ERROR;
+        if (rc != PODMAP_RES_NOT_FOUND)
+            rc = PODMAP_RES_ERROR;
     }
-    tr_cached *e = xcalloc(1, sizeof *e);
+    podmap_tr_cached *e = xcalloc(1, sizeof *e);
     e->key = key;
     e->rc = rc;
     e->obj = o;
@@ -162,7 +162,7 @@ int tr_get_object(tr_ctx *c, const char *kind, const char *name, const cJSON **o
     return rc;
 }
 
-char *tr_b64(const void *p, size_t n)
+char *podmap_tr_b64(const void *p, size_t n)
 {
     size_t outlen = 4 * ((n + 2) / 3) + 1;
     char *out = xmalloc(outlen);
@@ -170,7 +170,7 @@ char *tr_b64(const void *p, size_t n)
     return out;
 }
 
-unsigned char *tr_unb64(const char *s, size_t *n)
+unsigned char *podmap_tr_unb64(const char *s, size_t *n)
 {
     size_t len = strlen(s);
     if (len % 4 != 0 || len > (size_t)1 << 28)
@@ -191,7 +191,7 @@ unsigned char *tr_unb64(const char *s, size_t *n)
     return out;
 }
 
-void tr_hash8(const char *s, char buf[9])
+void podmap_tr_hash8(const char *s, char buf[9])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)s, strlen(s), md);
@@ -199,9 +199,9 @@ void tr_hash8(const char *s, char buf[9])
         snprintf(buf + 2 * i, 3, "%02x", md[i]);
 }
 
-int tr_eci_env_key_ok(const char *s)
+int podmap_tr_eci_env_key_ok(const char *s)
 {
-    if (!s || !*s || strlen(s) > TR_MAX_ENV_KEY || isdigit((unsigned char)s[0]))
+    if (!s || !*s || strlen(s) > PODMAP_TR_MAX_ENV_KEY || isdigit((unsigned char)s[0]))
         return 0;
     for (const char *p = s; *p; p++)
         if (!(isalnum((unsigned char)*p) || *p == '_'))
@@ -209,7 +209,7 @@ int tr_eci_env_key_ok(const char *s)
     return 1;
 }
 
-int tr_k8s_env_key_ok(const char *s)
+int podmap_tr_k8s_env_key_ok(const char *s)
 {
     if (!s || !*s || isdigit((unsigned char)s[0]))
         return 0;
@@ -219,7 +219,7 @@ int tr_k8s_env_key_ok(const char *s)
     return 1;
 }
 
-char *prov_tr_expand(const char *s, const kv_list *env)
+char *podmap_expand(const char *s, const kv_list *env)
 {
     dynbuf b;
     dynbuf_init(&b, 0);
@@ -275,7 +275,7 @@ static char *subscript(const char *path, const char *prefix)
     return xstrndup(p + 1, (size_t)(e - p - 1));
 }
 
-char *tr_field_value(tr_ctx *c, const char *path, int *podip)
+char *podmap_tr_field_value(podmap_tr_ctx *c, const char *path, int *podip)
 {
     *podip = 0;
     if (strcmp(path, "metadata.name") == 0)
@@ -285,11 +285,11 @@ char *tr_field_value(tr_ctx *c, const char *path, int *podip)
     if (strcmp(path, "metadata.uid") == 0)
         return xstrdup(c->uid);
     if (strcmp(path, "spec.nodeName") == 0) {
-        const char *n = tr_str(c->spec, "nodeName");
+        const char *n = podmap_tr_str(c->spec, "nodeName");
         return xstrdup(n ? n : c->cfg->node_name);
     }
     if (strcmp(path, "spec.serviceAccountName") == 0) {
-        const char *n = tr_str(c->spec, "serviceAccountName");
+        const char *n = podmap_tr_str(c->spec, "serviceAccountName");
         return xstrdup(n ? n : "");
     }
     if (strcmp(path, "status.hostIP") == 0 || strcmp(path, "status.hostIPs") == 0)
@@ -300,12 +300,12 @@ char *tr_field_value(tr_ctx *c, const char *path, int *podip)
     }
     char *k;
     if ((k = subscript(path, "metadata.labels")) != NULL) {
-        const char *v = tr_str(tr_obj(c->meta, "labels"), k);
+        const char *v = podmap_tr_str(podmap_tr_obj(c->meta, "labels"), k);
         free(k);
         return xstrdup(v ? v : "");
     }
     if ((k = subscript(path, "metadata.annotations")) != NULL) {
-        const char *v = tr_str(tr_obj(c->meta, "annotations"), k);
+        const char *v = podmap_tr_str(podmap_tr_obj(c->meta, "annotations"), k);
         free(k);
         return xstrdup(v ? v : "");
     }
@@ -349,7 +349,7 @@ static void flatten(const cJSON *n, dynbuf *key, kv_list *out)
     }
 }
 
-void prov_tr_flatten(const cJSON *params, kv_list *out)
+void podmap_flatten(const cJSON *params, kv_list *out)
 {
     dynbuf key;
     dynbuf_init(&key, 0);
@@ -358,12 +358,12 @@ void prov_tr_flatten(const cJSON *params, kv_list *out)
     dynbuf_free(&key);
 }
 
-const char *prov_tr_fate_name(prov_tr_fate f)
+const char *podmap_fate_name(podmap_fate f)
 {
     switch (f) {
-    case PROV_TR_FATE_REJECTED: return "rejected";
-    case PROV_TR_FATE_IGNORED: return "ignored";
-    case PROV_TR_FATE_ADJUSTED: return "adjusted";
+    case PODMAP_FATE_REJECTED: return "rejected";
+    case PODMAP_FATE_IGNORED: return "ignored";
+    case PODMAP_FATE_ADJUSTED: return "adjusted";
     }
     return "unknown";
 }

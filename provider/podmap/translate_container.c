@@ -2,7 +2,7 @@
  * expansion, environment (values, ConfigMap/Secret/field/resource
  * references, envFrom, service links), ports, probes, lifecycle hooks,
  * security context, terminal flags. */
-#include "provider/translate_int.h"
+#include "provider/podmap/translate_int.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -64,7 +64,7 @@ static void env_free(envlist *l)
 
 /* The expansion mapping: every variable with a known value (service
  * variables first, so the container's own win). */
-static void env_mapping(tr_ctx *c, const envlist *l, kv_list *m)
+static void env_mapping(podmap_tr_ctx *c, const envlist *l, kv_list *m)
 {
     kv_init(m);
     for (size_t i = 0; i < c->svc_env.n; i++)
@@ -75,7 +75,7 @@ static void env_mapping(tr_ctx *c, const envlist *l, kv_list *m)
 }
 
 /* Warn when s still references a variable whose value only ECI knows. */
-static void check_podip_refs(tr_ctx *c, const envlist *l, const char *s, const char *path)
+static void check_podip_refs(podmap_tr_ctx *c, const envlist *l, const char *s, const char *path)
 {
     for (size_t i = 0; i < l->n; i++) {
         if (!l->v[i].podip)
@@ -84,7 +84,7 @@ static void check_podip_refs(tr_ctx *c, const envlist *l, const char *s, const c
         int hit = strstr(s, ref) != NULL;
         free(ref);
         if (hit) {
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnexpandedVariable", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnexpandedVariable", path,
                     "%s: $(%s) is not expanded: its value (status.podIP) is only known to ECI at "
                     "start",
                     path, l->v[i].key);
@@ -103,9 +103,9 @@ static void upper_name(dynbuf *b, const char *s)
 
 static void service_vars(kv_list *out, const cJSON *svc)
 {
-    const char *name = tr_str(tr_obj(svc, "metadata"), "name");
-    const cJSON *spec = tr_obj(svc, "spec");
-    const char *ip = tr_str(spec, "clusterIP");
+    const char *name = podmap_tr_str(podmap_tr_obj(svc, "metadata"), "name");
+    const cJSON *spec = podmap_tr_obj(svc, "spec");
+    const char *ip = podmap_tr_str(spec, "clusterIP");
     if (!name || !ip || !*ip || strcmp(ip, "None") == 0)
         return;
     dynbuf n;
@@ -117,12 +117,12 @@ static void service_vars(kv_list *out, const cJSON *svc)
     kv_set(out, key, ip);
     int i = 0;
     const cJSON *p;
-    cJSON_ArrayForEach(p, tr_arr(spec, "ports"))
+    cJSON_ArrayForEach(p, podmap_tr_arr(spec, "ports"))
     {
         long long port;
-        if (tr_int(p, "port", &port) != 0)
+        if (podmap_tr_int(p, "port", &port) != 0)
             continue;
-        const char *proto = tr_str(p, "protocol");
+        const char *proto = podmap_tr_str(p, "protocol");
         if (!proto)
             proto = "TCP";
         char lproto[16];
@@ -139,7 +139,7 @@ static void service_vars(kv_list *out, const cJSON *svc)
             snprintf(key, sizeof key, "%s_PORT", N);
             kv_set(out, key, url);
         }
-        const char *pn = tr_str(p, "name");
+        const char *pn = podmap_tr_str(p, "name");
         if (pn && *pn) {
             dynbuf pk;
             dynbuf_init(&pk, 4096);
@@ -165,7 +165,7 @@ static void service_vars(kv_list *out, const cJSON *svc)
     dynbuf_free(&n);
 }
 
-static void load_services(tr_ctx *c)
+static void load_services(podmap_tr_ctx *c)
 {
     if (c->svc_loaded)
         return;
@@ -177,25 +177,25 @@ static void load_services(tr_ctx *c)
      * present; the pod's own namespace only with enableServiceLinks. */
     cJSON *def = NULL;
     int rc = c->res->list_services(c->res->ctx, "default", &def);
-    if (rc == PROV_TR_RES_ERROR) {
-        tr_wait(c, "ProviderRetry", "listing services failed; retrying");
-    } else if (rc == PROV_TR_RES_OK) {
+    if (rc == PODMAP_RES_ERROR) {
+        podmap_tr_wait(c, "ProviderRetry", "listing services failed; retrying");
+    } else if (rc == PODMAP_RES_OK) {
         const cJSON *s;
         cJSON_ArrayForEach(s, def)
         {
-            const char *n = tr_str(tr_obj(s, "metadata"), "name");
+            const char *n = podmap_tr_str(podmap_tr_obj(s, "metadata"), "name");
             if (n && strcmp(n, "kubernetes") == 0)
                 service_vars(&c->svc_env, s);
         }
     }
     cJSON_Delete(def);
-    if (!tr_bool(c->spec, "enableServiceLinks", 1))
+    if (!podmap_tr_bool(c->spec, "enableServiceLinks", 1))
         return;
     cJSON *mine = NULL;
     rc = c->res->list_services(c->res->ctx, c->ns, &mine);
-    if (rc == PROV_TR_RES_ERROR) {
-        tr_wait(c, "ProviderRetry", "listing services failed; retrying");
-    } else if (rc == PROV_TR_RES_OK) {
+    if (rc == PODMAP_RES_ERROR) {
+        podmap_tr_wait(c, "ProviderRetry", "listing services failed; retrying");
+    } else if (rc == PODMAP_RES_OK) {
         const cJSON *s;
         cJSON_ArrayForEach(s, mine) service_vars(&c->svc_env, s);
     }
@@ -225,13 +225,13 @@ static const char **sorted_keys(const cJSON *o, size_t *n)
 static char *object_value(const cJSON *obj, int secret, const char *key, int *bad)
 {
     *bad = 0;
-    const char *v = tr_str(tr_obj(obj, "data"), key);
+    const char *v = podmap_tr_str(podmap_tr_obj(obj, "data"), key);
     if (!v)
         return NULL;
     if (!secret)
         return xstrdup(v);
     size_t n;
-    unsigned char *d = tr_unb64(v, &n);
+    unsigned char *d = podmap_tr_unb64(v, &n);
     if (!d)
         *bad = 1;
     else if (memchr(d, '\0', n)) {
@@ -242,55 +242,55 @@ static char *object_value(const cJSON *obj, int secret, const char *key, int *ba
     return (char *)d;
 }
 
-static void wait_missing(tr_ctx *c, int rc, const char *kind, const char *name, const char *path)
+static void wait_missing(podmap_tr_ctx *c, int rc, const char *kind, const char *name, const char *path)
 {
-    if (rc == PROV_TR_RES_ERROR)
-        tr_wait(c, "ProviderRetry", "%s: reading %s \"%s\" failed; retrying", path, kind, name);
+    if (rc == PODMAP_RES_ERROR)
+        podmap_tr_wait(c, "ProviderRetry", "%s: reading %s \"%s\" failed; retrying", path, kind, name);
     else
-        tr_wait(c, "CreateContainerConfigError", "%s: %s \"%s\" not found", path, kind, name);
+        podmap_tr_wait(c, "CreateContainerConfigError", "%s: %s \"%s\" not found", path, kind, name);
 }
 
-static void env_from(tr_ctx *c, const cJSON *ctr, const char *base, envlist *l)
+static void env_from(podmap_tr_ctx *c, const cJSON *ctr, const char *base, envlist *l)
 {
     const cJSON *src;
     int j = 0;
-    cJSON_ArrayForEach(src, tr_arr(ctr, "envFrom"))
+    cJSON_ArrayForEach(src, podmap_tr_arr(ctr, "envFrom"))
     {
         char path[192];
         snprintf(path, sizeof path, "%s.envFrom[%d]", base, j++);
         static const char *const known[] = {"prefix", "configMapRef", "secretRef", NULL};
-        tr_unknown_fields(c, src, known, path);
-        const cJSON *ref = tr_obj(src, "configMapRef");
+        podmap_tr_unknown_fields(c, src, known, path);
+        const cJSON *ref = podmap_tr_obj(src, "configMapRef");
         int secret = 0;
         if (!ref) {
-            ref = tr_obj(src, "secretRef");
+            ref = podmap_tr_obj(src, "secretRef");
             secret = 1;
         }
-        const char *name = tr_str(ref, "name");
+        const char *name = podmap_tr_str(ref, "name");
         if (!ref || !name) {
-            tr_reject(c, path, "%s: needs configMapRef or secretRef with a name", path);
+            podmap_tr_reject(c, path, "%s: needs configMapRef or secretRef with a name", path);
             continue;
         }
         const char *kind = secret ? "Secret" : "ConfigMap";
         const cJSON *obj;
-        int rc = tr_get_object(c, secret ? "secret" : "cm", name, &obj);
-        if (rc != PROV_TR_RES_OK) {
-            if (rc == PROV_TR_RES_NOT_FOUND && tr_bool(ref, "optional", 0))
+        int rc = podmap_tr_get_object(c, secret ? "secret" : "cm", name, &obj);
+        if (rc != PODMAP_RES_OK) {
+            if (rc == PODMAP_RES_NOT_FOUND && podmap_tr_bool(ref, "optional", 0))
                 continue;
             wait_missing(c, rc, kind, name, path);
             continue;
         }
-        const char *prefix = tr_str(src, "prefix");
+        const char *prefix = podmap_tr_str(src, "prefix");
         size_t n;
-        const char **keys = sorted_keys(tr_obj(obj, "data"), &n);
+        const char **keys = sorted_keys(podmap_tr_obj(obj, "data"), &n);
         dynbuf invalid, unsupported;
         dynbuf_init(&invalid, 2048);
         dynbuf_init(&unsupported, 2048);
         for (size_t k = 0; k < n; k++) {
             char *key = xasprintf("%s%s", prefix ? prefix : "", keys[k]);
-            if (!tr_k8s_env_key_ok(key)) {
+            if (!podmap_tr_k8s_env_key_ok(key)) {
                 dynbuf_printf(&invalid, "%s%s", invalid.len ? ", " : "", key);
-            } else if (!tr_eci_env_key_ok(key)) {
+            } else if (!podmap_tr_eci_env_key_ok(key)) {
                 dynbuf_printf(&unsupported, "%s%s", unsupported.len ? ", " : "", key);
             } else {
                 int bad;
@@ -300,7 +300,7 @@ static void env_from(tr_ctx *c, const cJSON *ctr, const char *base, envlist *l)
                     env_set(l, key, v, 0, secret, p);
                     free(p);
                 } else if (bad) {
-                    tr_reject(c, path, "%s: key %s of Secret \"%s\" is not valid base64 text", path,
+                    podmap_tr_reject(c, path, "%s: key %s of Secret \"%s\" is not valid base64 text", path,
                               keys[k], name);
                 }
                 free(v);
@@ -308,12 +308,12 @@ static void env_from(tr_ctx *c, const cJSON *ctr, const char *base, envlist *l)
             free(key);
         }
         if (invalid.len)
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "InvalidEnvironmentVariableNames", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "InvalidEnvironmentVariableNames", path,
                     "%s: keys [%s] from %s %s/%s were skipped since they are considered invalid "
                     "environment variable names",
                     path, dynbuf_str(&invalid), kind, c->ns, name);
         if (unsupported.len)
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "InvalidEnvironmentVariableNames", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "InvalidEnvironmentVariableNames", path,
                     "%s: keys [%s] from %s %s/%s were skipped: ECI variable names allow only "
                     "letters, digits and _",
                     path, dynbuf_str(&unsupported), kind, c->ns, name);
@@ -323,30 +323,30 @@ static void env_from(tr_ctx *c, const cJSON *ctr, const char *base, envlist *l)
     }
 }
 
-static void env_vars(tr_ctx *c, const cJSON *ctr, const char *cname, const char *base, envlist *l)
+static void env_vars(podmap_tr_ctx *c, const cJSON *ctr, const char *cname, const char *base, envlist *l)
 {
     const cJSON *e;
     int j = 0;
-    cJSON_ArrayForEach(e, tr_arr(ctr, "env"))
+    cJSON_ArrayForEach(e, podmap_tr_arr(ctr, "env"))
     {
         char path[192];
         snprintf(path, sizeof path, "%s.env[%d]", base, j++);
         static const char *const known[] = {"name", "value", "valueFrom", NULL};
-        tr_unknown_fields(c, e, known, path);
-        const char *name = tr_str(e, "name");
-        if (!name || !tr_eci_env_key_ok(name)) {
-            tr_reject(c, path,
+        podmap_tr_unknown_fields(c, e, known, path);
+        const char *name = podmap_tr_str(e, "name");
+        if (!name || !podmap_tr_eci_env_key_ok(name)) {
+            podmap_tr_reject(c, path,
                       "%s: \"%s\" is not a valid ECI environment variable name (letters, digits "
                       "and _, not starting with a digit, at most 128)",
                       path, name ? name : "");
             continue;
         }
-        const cJSON *vf = tr_obj(e, "valueFrom");
+        const cJSON *vf = podmap_tr_obj(e, "valueFrom");
         if (!vf) {
-            const char *v = tr_str(e, "value");
+            const char *v = podmap_tr_str(e, "value");
             kv_list m;
             env_mapping(c, l, &m);
-            char *x = prov_tr_expand(v ? v : "", &m);
+            char *x = podmap_expand(v ? v : "", &m);
             kv_free(&m);
             check_podip_refs(c, l, x, path);
             env_set(l, name, x, 0, 0, path);
@@ -354,19 +354,19 @@ static void env_vars(tr_ctx *c, const cJSON *ctr, const char *cname, const char 
             continue;
         }
         const cJSON *ref;
-        if ((ref = tr_obj(vf, "configMapKeyRef")) != NULL || (ref = tr_obj(vf, "secretKeyRef")) != NULL) {
-            int secret = tr_obj(vf, "secretKeyRef") != NULL && !tr_obj(vf, "configMapKeyRef");
+        if ((ref = podmap_tr_obj(vf, "configMapKeyRef")) != NULL || (ref = podmap_tr_obj(vf, "secretKeyRef")) != NULL) {
+            int secret = podmap_tr_obj(vf, "secretKeyRef") != NULL && !podmap_tr_obj(vf, "configMapKeyRef");
             const char *kind = secret ? "Secret" : "ConfigMap";
-            const char *on = tr_str(ref, "name"), *key = tr_str(ref, "key");
-            int optional = tr_bool(ref, "optional", 0);
+            const char *on = podmap_tr_str(ref, "name"), *key = podmap_tr_str(ref, "key");
+            int optional = podmap_tr_bool(ref, "optional", 0);
             if (!on || !key) {
-                tr_reject(c, path, "%s: %s reference needs name and key", path, kind);
+                podmap_tr_reject(c, path, "%s: %s reference needs name and key", path, kind);
                 continue;
             }
             const cJSON *obj;
-            int rc = tr_get_object(c, secret ? "secret" : "cm", on, &obj);
-            if (rc != PROV_TR_RES_OK) {
-                if (!(rc == PROV_TR_RES_NOT_FOUND && optional))
+            int rc = podmap_tr_get_object(c, secret ? "secret" : "cm", on, &obj);
+            if (rc != PODMAP_RES_OK) {
+                if (!(rc == PODMAP_RES_NOT_FOUND && optional))
                     wait_missing(c, rc, kind, on, path);
                 continue;
             }
@@ -374,35 +374,35 @@ static void env_vars(tr_ctx *c, const cJSON *ctr, const char *cname, const char 
             char *v = object_value(obj, secret, key, &bad);
             if (!v) {
                 if (bad)
-                    tr_reject(c, path, "%s: key %s of Secret \"%s\" is not valid base64 text", path,
+                    podmap_tr_reject(c, path, "%s: key %s of Secret \"%s\" is not valid base64 text", path,
                               key, on);
                 else if (!optional)
-                    tr_wait(c, "CreateContainerConfigError",
+                    podmap_tr_wait(c, "CreateContainerConfigError",
                             "%s: couldn't find key %s in %s %s/%s", path, key, kind, c->ns, on);
                 continue;
             }
             env_set(l, name, v, 0, secret, path);
             free(v);
-        } else if ((ref = tr_obj(vf, "fieldRef")) != NULL) {
-            const char *fp = tr_str(ref, "fieldPath");
+        } else if ((ref = podmap_tr_obj(vf, "fieldRef")) != NULL) {
+            const char *fp = podmap_tr_str(ref, "fieldPath");
             int podip = 0;
-            char *v = fp ? tr_field_value(c, fp, &podip) : NULL;
+            char *v = fp ? podmap_tr_field_value(c, fp, &podip) : NULL;
             if (podip) {
                 if (strcmp(fp, "status.podIPs") == 0)
-                    tr_find(c, PROV_TR_FATE_ADJUSTED, "Normal", "SingleStackPodIP", path,
+                    podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Normal", "SingleStackPodIP", path,
                             "%s: status.podIPs becomes ECI's status.podIP (one IPv4 address)",
                             path);
                 env_set(l, name, NULL, 1, 0, path);
             } else if (!v) {
-                tr_reject(c, path, "%s: fieldRef %s is not supported on ECI", path,
+                podmap_tr_reject(c, path, "%s: fieldRef %s is not supported on ECI", path,
                           fp ? fp : "(none)");
             } else {
                 env_set(l, name, v, 0, 0, path);
             }
             free(v);
-        } else if ((ref = tr_obj(vf, "resourceFieldRef")) != NULL) {
-            const char *cn = tr_str(ref, "containerName");
-            const char *res = tr_str(ref, "resource");
+        } else if ((ref = podmap_tr_obj(vf, "resourceFieldRef")) != NULL) {
+            const char *cn = podmap_tr_str(ref, "containerName");
+            const char *res = podmap_tr_str(ref, "resource");
             const cJSON *dv = cJSON_GetObjectItemCaseSensitive(ref, "divisor");
             char dbuf[64] = "";
             if (cJSON_IsString(dv))
@@ -410,35 +410,35 @@ static void env_vars(tr_ctx *c, const cJSON *ctr, const char *cname, const char 
             else if (cJSON_IsNumber(dv))
                 snprintf(dbuf, sizeof dbuf, "%g", dv->valuedouble);
             char *err = NULL;
-            char *v = tr_resource_value(c, cn && *cn ? cn : cname, res ? res : "", dbuf, &err);
+            char *v = podmap_tr_resource_value(c, cn && *cn ? cn : cname, res ? res : "", dbuf, &err);
             if (!v) {
-                tr_reject(c, path, "%s: resourceFieldRef: %s", path, err);
+                podmap_tr_reject(c, path, "%s: resourceFieldRef: %s", path, err);
                 free(err);
             } else {
                 env_set(l, name, v, 0, 0, path);
                 free(v);
             }
         } else {
-            tr_reject(c, path, "%s: valueFrom has no supported source", path);
+            podmap_tr_reject(c, path, "%s: valueFrom has no supported source", path);
         }
     }
 }
 
-static cJSON *env_params(tr_ctx *c, const envlist *l, const char *base, int *hide)
+static cJSON *env_params(podmap_tr_ctx *c, const envlist *l, const char *base, int *hide)
 {
     cJSON *arr = cJSON_CreateArray();
     size_t count = 0;
     int capped = 0;
     for (size_t i = 0; i < l->n; i++) {
         const envvar *e = &l->v[i];
-        if (!e->podip && strlen(e->value) > TR_MAX_ENV_VALUE) {
-            tr_reject(c, e->path, "%s: the value of %s has %zu characters; ECI allows at most %d",
-                      e->path, e->key, strlen(e->value), TR_MAX_ENV_VALUE);
+        if (!e->podip && strlen(e->value) > PODMAP_TR_MAX_ENV_VALUE) {
+            podmap_tr_reject(c, e->path, "%s: the value of %s has %zu characters; ECI allows at most %d",
+                      e->path, e->key, strlen(e->value), PODMAP_TR_MAX_ENV_VALUE);
             continue;
         }
-        if (count >= TR_MAX_ENV) {
-            tr_reject(c, e->path, "%s: more than %d environment variables; ECI allows %d", base,
-                      TR_MAX_ENV, TR_MAX_ENV);
+        if (count >= PODMAP_TR_MAX_ENV) {
+            podmap_tr_reject(c, e->path, "%s: more than %d environment variables; ECI allows %d", base,
+                      PODMAP_TR_MAX_ENV, PODMAP_TR_MAX_ENV);
             break;
         }
         cJSON *o = cJSON_CreateObject();
@@ -461,9 +461,9 @@ static cJSON *env_params(tr_ctx *c, const envlist *l, const char *base, int *hid
         int dup = 0;
         for (size_t j = 0; j < l->n && !dup; j++)
             dup = strcmp(l->v[j].key, k) == 0;
-        if (dup || !tr_eci_env_key_ok(k))
+        if (dup || !podmap_tr_eci_env_key_ok(k))
             continue;
-        if (count >= TR_MAX_ENV) {
+        if (count >= PODMAP_TR_MAX_ENV) {
             capped++;
             continue;
         }
@@ -474,10 +474,10 @@ static cJSON *env_params(tr_ctx *c, const envlist *l, const char *base, int *hid
         count++;
     }
     if (capped)
-        tr_find(c, PROV_TR_FATE_ADJUSTED, "Warning", "ServiceEnvTruncated", base,
+        podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Warning", "ServiceEnvTruncated", base,
                 "%s: %d service environment variables left out: ECI allows %d variables per "
                 "container (set enableServiceLinks: false to drop them)",
-                base, capped, TR_MAX_ENV);
+                base, capped, PODMAP_TR_MAX_ENV);
     if (!cJSON_GetArraySize(arr)) {
         cJSON_Delete(arr);
         return NULL;
@@ -495,18 +495,18 @@ static void str_array(const cJSON *a, char ***out, size_t *n)
     cJSON_ArrayForEach(it, a) if (cJSON_IsString(it))(*out)[(*n)++] = it->valuestring;
 }
 
-static void command_args(tr_ctx *c, const cJSON *ctr, const char *base, const envlist *l, cJSON *o)
+static void command_args(podmap_tr_ctx *c, const cJSON *ctr, const char *base, const envlist *l, cJSON *o)
 {
     char **cmd, **args;
     size_t nc, na;
-    str_array(tr_arr(ctr, "command"), &cmd, &nc);
-    str_array(tr_arr(ctr, "args"), &args, &na);
+    str_array(podmap_tr_arr(ctr, "command"), &cmd, &nc);
+    str_array(podmap_tr_arr(ctr, "args"), &args, &na);
     kv_list m;
     env_mapping(c, l, &m);
     size_t nt = nc + na;
     char **all = xcalloc(nt + 1, sizeof *all);
     for (size_t i = 0; i < nt; i++) {
-        all[i] = prov_tr_expand(i < nc ? cmd[i] : args[i - nc], &m);
+        all[i] = podmap_expand(i < nc ? cmd[i] : args[i - nc], &m);
         char path[192];
         snprintf(path, sizeof path, "%s.%s[%zu]", base, i < nc ? "command" : "args",
                  i < nc ? i : i - nc);
@@ -518,22 +518,22 @@ static void command_args(tr_ctx *c, const cJSON *ctr, const char *base, const en
     size_t split = nc;
     int ok = 1;
     if (nc == 0) {
-        ok = na <= TR_MAX_ARGS;
+        ok = na <= PODMAP_TR_MAX_ARGS;
     } else {
-        int fits = nc <= TR_MAX_COMMAND && na <= TR_MAX_ARGS;
+        int fits = nc <= PODMAP_TR_MAX_COMMAND && na <= PODMAP_TR_MAX_ARGS;
         for (size_t i = 0; i < nc && fits; i++)
-            if (strlen(all[i]) > TR_MAX_COMMAND_LEN)
+            if (strlen(all[i]) > PODMAP_TR_MAX_COMMAND_LEN)
                 fits = 0;
         if (!fits) {
             ok = 0;
             /* largest prefix of short items, at most 20, leaving <= 10 */
             size_t k = 0;
-            while (k < nt && k < TR_MAX_COMMAND && strlen(all[k]) <= TR_MAX_COMMAND_LEN)
+            while (k < nt && k < PODMAP_TR_MAX_COMMAND && strlen(all[k]) <= PODMAP_TR_MAX_COMMAND_LEN)
                 k++;
-            if (k >= 1 && nt - k <= TR_MAX_ARGS) {
+            if (k >= 1 && nt - k <= PODMAP_TR_MAX_ARGS) {
                 ok = 1;
                 split = k;
-                tr_find(c, PROV_TR_FATE_ADJUSTED, "Normal", "CommandRearranged", base,
+                podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Normal", "CommandRearranged", base,
                         "%s: command/args rearranged into ECI's Command (%zu items) and Arg "
                         "(%zu items) to fit ECI's limits; the container runs the same argv",
                         base, split, nt - split);
@@ -541,10 +541,10 @@ static void command_args(tr_ctx *c, const cJSON *ctr, const char *base, const en
         }
     }
     if (!ok) {
-        tr_reject(c, base,
+        podmap_tr_reject(c, base,
                   "%s: command/args do not fit ECI's limits (command: at most %d items of at most "
                   "%d characters; args: at most %d items)",
-                  base, TR_MAX_COMMAND, TR_MAX_COMMAND_LEN, TR_MAX_ARGS);
+                  base, PODMAP_TR_MAX_COMMAND, PODMAP_TR_MAX_COMMAND_LEN, PODMAP_TR_MAX_ARGS);
     } else {
         if (split > 0) {
             cJSON *a = cJSON_AddArrayToObject(o, "Command");
@@ -581,45 +581,45 @@ static int resolve_port(const cJSON *ctr, const cJSON *port, long long *out)
         return *out >= 1 && *out <= 65535 ? 0 : -1;
     }
     const cJSON *p;
-    cJSON_ArrayForEach(p, tr_arr(ctr, "ports"))
+    cJSON_ArrayForEach(p, podmap_tr_arr(ctr, "ports"))
     {
-        const char *n = tr_str(p, "name");
-        if (n && strcmp(n, s) == 0 && tr_int(p, "containerPort", out) == 0)
+        const char *n = podmap_tr_str(p, "name");
+        if (n && strcmp(n, s) == 0 && podmap_tr_int(p, "containerPort", out) == 0)
             return 0;
     }
     return -1;
 }
 
-static void ports(tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
+static void ports(podmap_tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
 {
     cJSON *arr = cJSON_CreateArray();
     const cJSON *p;
     int j = 0;
-    cJSON_ArrayForEach(p, tr_arr(ctr, "ports"))
+    cJSON_ArrayForEach(p, podmap_tr_arr(ctr, "ports"))
     {
         char path[192];
         snprintf(path, sizeof path, "%s.ports[%d]", base, j++);
         static const char *const known[] = {"name", "hostPort", "containerPort", "protocol", "hostIP",
                                             NULL};
-        tr_unknown_fields(c, p, known, path);
+        podmap_tr_unknown_fields(c, p, known, path);
         long long port;
-        if (tr_int(p, "containerPort", &port) != 0 || port < 1 || port > 65535) {
-            tr_reject(c, path, "%s.containerPort: must be 1-65535", path);
+        if (podmap_tr_int(p, "containerPort", &port) != 0 || port < 1 || port > 65535) {
+            podmap_tr_reject(c, path, "%s.containerPort: must be 1-65535", path);
             continue;
         }
-        const char *proto = tr_str(p, "protocol");
+        const char *proto = podmap_tr_str(p, "protocol");
         if (!proto)
             proto = "TCP";
         if (strcmp(proto, "TCP") && strcmp(proto, "UDP")) {
-            tr_reject(c, path, "%s.protocol: %s is not supported on ECI (TCP or UDP)", path, proto);
+            podmap_tr_reject(c, path, "%s.protocol: %s is not supported on ECI (TCP or UDP)", path, proto);
             continue;
         }
         long long hp;
-        if (tr_int(p, "hostPort", &hp) == 0 && hp > 0)
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "HostPortIgnored", path,
+        if (podmap_tr_int(p, "hostPort", &hp) == 0 && hp > 0)
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "HostPortIgnored", path,
                     "%s.hostPort: ECI groups have no host; reach the port on the pod IP", path);
-        if (cJSON_GetArraySize(arr) >= TR_MAX_PORTS) {
-            tr_reject(c, path, "%s: more than %d ports", base, TR_MAX_PORTS);
+        if (cJSON_GetArraySize(arr) >= PODMAP_TR_MAX_PORTS) {
+            podmap_tr_reject(c, path, "%s: more than %d ports", base, PODMAP_TR_MAX_PORTS);
             break;
         }
         cJSON *x = cJSON_CreateObject();
@@ -635,130 +635,130 @@ static void ports(tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
 
 /* ------------------------------------------------------------ probes */
 
-static cJSON *probe(tr_ctx *c, const cJSON *pr, const cJSON *ctr, const char *path, int liveness,
+static cJSON *probe(podmap_tr_ctx *c, const cJSON *pr, const cJSON *ctr, const char *path, int liveness,
                     long long extra_delay)
 {
     static const char *const known[] = {"exec", "httpGet", "tcpSocket", "grpc", "initialDelaySeconds",
                                         "timeoutSeconds", "periodSeconds", "successThreshold",
                                         "failureThreshold", "terminationGracePeriodSeconds", NULL};
-    tr_unknown_fields(c, pr, known, path);
+    podmap_tr_unknown_fields(c, pr, known, path);
     cJSON *o = cJSON_CreateObject();
     const cJSON *h;
     char p2[224];
-    if ((h = tr_obj(pr, "exec")) != NULL) {
+    if ((h = podmap_tr_obj(pr, "exec")) != NULL) {
         cJSON *cmd = cJSON_CreateArray();
         const cJSON *it;
-        cJSON_ArrayForEach(it, tr_arr(h, "command")) if (cJSON_IsString(it))
+        cJSON_ArrayForEach(it, podmap_tr_arr(h, "command")) if (cJSON_IsString(it))
             cJSON_AddItemToArray(cmd, cJSON_CreateString(it->valuestring));
         cJSON *e = cJSON_AddObjectToObject(o, "Exec");
         cJSON_AddItemToObject(e, "Command", cmd);
-    } else if ((h = tr_obj(pr, "httpGet")) != NULL) {
+    } else if ((h = podmap_tr_obj(pr, "httpGet")) != NULL) {
         long long port;
         if (resolve_port(ctr, cJSON_GetObjectItemCaseSensitive(h, "port"), &port) != 0) {
             snprintf(p2, sizeof p2, "%s.httpGet.port", path);
-            tr_reject(c, p2, "%s: not a port number or the name of a container port", p2);
+            podmap_tr_reject(c, p2, "%s: not a port number or the name of a container port", p2);
             cJSON_Delete(o);
             return NULL;
         }
         cJSON *g = cJSON_AddObjectToObject(o, "HttpGet");
-        const char *hp = tr_str(h, "path");
+        const char *hp = podmap_tr_str(h, "path");
         cJSON_AddStringToObject(g, "Path", hp && *hp ? hp : "/");
         cJSON_AddNumberToObject(g, "Port", (double)port);
-        const char *sch = tr_str(h, "scheme");
+        const char *sch = podmap_tr_str(h, "scheme");
         cJSON_AddStringToObject(g, "Scheme", sch ? sch : "HTTP");
-        if (tr_present(h, "host")) {
+        if (podmap_tr_present(h, "host")) {
             snprintf(p2, sizeof p2, "%s.httpGet.host", path);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "ProbeFieldIgnored", p2,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "ProbeFieldIgnored", p2,
                     "%s: ECI probes always target the pod IP", p2);
         }
-        if (tr_present(h, "httpHeaders")) {
+        if (podmap_tr_present(h, "httpHeaders")) {
             snprintf(p2, sizeof p2, "%s.httpGet.httpHeaders", path);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "ProbeFieldIgnored", p2,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "ProbeFieldIgnored", p2,
                     "%s: ECI probes cannot send custom headers", p2);
         }
-    } else if ((h = tr_obj(pr, "tcpSocket")) != NULL) {
+    } else if ((h = podmap_tr_obj(pr, "tcpSocket")) != NULL) {
         long long port;
         if (resolve_port(ctr, cJSON_GetObjectItemCaseSensitive(h, "port"), &port) != 0) {
             snprintf(p2, sizeof p2, "%s.tcpSocket.port", path);
-            tr_reject(c, p2, "%s: not a port number or the name of a container port", p2);
+            podmap_tr_reject(c, p2, "%s: not a port number or the name of a container port", p2);
             cJSON_Delete(o);
             return NULL;
         }
         cJSON *t = cJSON_AddObjectToObject(o, "TcpSocket");
         cJSON_AddNumberToObject(t, "Port", (double)port);
-        if (tr_present(h, "host")) {
+        if (podmap_tr_present(h, "host")) {
             snprintf(p2, sizeof p2, "%s.tcpSocket.host", path);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "ProbeFieldIgnored", p2,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "ProbeFieldIgnored", p2,
                     "%s: ECI probes always target the pod IP", p2);
         }
-    } else if (tr_obj(pr, "grpc")) {
+    } else if (podmap_tr_obj(pr, "grpc")) {
         snprintf(p2, sizeof p2, "%s.grpc", path);
-        tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "ProbeIgnored", p2,
+        podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "ProbeIgnored", p2,
                 "%s: ECI has no gRPC probes; this probe is not run", p2);
         cJSON_Delete(o);
         return NULL;
     } else {
-        tr_reject(c, path, "%s: needs exec, httpGet or tcpSocket", path);
+        podmap_tr_reject(c, path, "%s: needs exec, httpGet or tcpSocket", path);
         cJSON_Delete(o);
         return NULL;
     }
     long long v;
-    if (tr_int(pr, "initialDelaySeconds", &v) == 0 || extra_delay > 0) {
-        if (tr_int(pr, "initialDelaySeconds", &v) != 0)
+    if (podmap_tr_int(pr, "initialDelaySeconds", &v) == 0 || extra_delay > 0) {
+        if (podmap_tr_int(pr, "initialDelaySeconds", &v) != 0)
             v = 0;
         cJSON_AddNumberToObject(o, "InitialDelaySeconds", (double)(v + extra_delay));
     }
-    if (tr_int(pr, "periodSeconds", &v) == 0)
+    if (podmap_tr_int(pr, "periodSeconds", &v) == 0)
         cJSON_AddNumberToObject(o, "PeriodSeconds", (double)(v < 1 ? 1 : v));
-    if (tr_int(pr, "timeoutSeconds", &v) == 0)
+    if (podmap_tr_int(pr, "timeoutSeconds", &v) == 0)
         cJSON_AddNumberToObject(o, "TimeoutSeconds", (double)(v < 1 ? 1 : v));
-    if (tr_int(pr, "successThreshold", &v) == 0) {
+    if (podmap_tr_int(pr, "successThreshold", &v) == 0) {
         if (v != 1) {
             snprintf(p2, sizeof p2, "%s.successThreshold", path);
-            tr_find(c, PROV_TR_FATE_ADJUSTED, "Warning", "ProbeAdjusted", p2,
+            podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Warning", "ProbeAdjusted", p2,
                     "%s: ECI requires 1 (was %lld)", p2, v);
         }
         cJSON_AddNumberToObject(o, "SuccessThreshold", 1);
     }
-    if (tr_int(pr, "failureThreshold", &v) == 0)
+    if (podmap_tr_int(pr, "failureThreshold", &v) == 0)
         cJSON_AddNumberToObject(o, "FailureThreshold", (double)(v < 1 ? 1 : v));
-    if (tr_present(pr, "terminationGracePeriodSeconds")) {
+    if (podmap_tr_present(pr, "terminationGracePeriodSeconds")) {
         snprintf(p2, sizeof p2, "%s.terminationGracePeriodSeconds", path);
-        tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "ProbeFieldIgnored", p2,
+        podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "ProbeFieldIgnored", p2,
                 "%s: ECI uses the pod's grace period", p2);
     }
     (void)liveness;
     return o;
 }
 
-static void probes(tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
+static void probes(podmap_tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
 {
     char path[192];
     long long extra = 0;
-    const cJSON *sp = tr_obj(ctr, "startupProbe");
+    const cJSON *sp = podmap_tr_obj(ctr, "startupProbe");
     if (sp) {
         /* No StartupProbe on ECI: the liveness probe waits for as long as the
          * startup probe would have allowed. */
         long long d = 0, p = 10, f = 3;
-        tr_int(sp, "initialDelaySeconds", &d);
-        tr_int(sp, "periodSeconds", &p);
-        tr_int(sp, "failureThreshold", &f);
+        podmap_tr_int(sp, "initialDelaySeconds", &d);
+        podmap_tr_int(sp, "periodSeconds", &p);
+        podmap_tr_int(sp, "failureThreshold", &f);
         snprintf(path, sizeof path, "%s.startupProbe", base);
-        if (tr_obj(ctr, "livenessProbe")) {
+        if (podmap_tr_obj(ctr, "livenessProbe")) {
             extra = d + p * f;
-            tr_find(c, PROV_TR_FATE_ADJUSTED, "Warning", "StartupProbeApproximated", path,
+            podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Warning", "StartupProbeApproximated", path,
                     "%s: ECI has no startup probes; the probe is not run and the liveness "
                     "probe's initial delay grows by %llds (initialDelay + period x "
                     "failureThreshold)",
                     path, extra);
         } else {
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "StartupProbeIgnored", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "StartupProbeIgnored", path,
                     "%s: ECI has no startup probes; the probe is not run (the container counts "
                     "as started at once)",
                     path);
         }
     }
-    const cJSON *lp = tr_obj(ctr, "livenessProbe"), *rp = tr_obj(ctr, "readinessProbe");
+    const cJSON *lp = podmap_tr_obj(ctr, "livenessProbe"), *rp = podmap_tr_obj(ctr, "readinessProbe");
     if (lp) {
         snprintf(path, sizeof path, "%s.livenessProbe", base);
         cJSON *x = probe(c, lp, ctr, path, 1, extra);
@@ -773,26 +773,26 @@ static void probes(tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
     }
 }
 
-static void hook(tr_ctx *c, const cJSON *h, const cJSON *ctr, const char *path, const char *prefix,
+static void hook(podmap_tr_ctx *c, const cJSON *h, const cJSON *ctr, const char *path, const char *prefix,
                  cJSON *o)
 {
     char key[96], p2[224];
     const cJSON *x;
-    if ((x = tr_obj(h, "exec")) != NULL) {
+    if ((x = podmap_tr_obj(h, "exec")) != NULL) {
         cJSON *cmd = cJSON_CreateArray();
         const cJSON *it;
-        cJSON_ArrayForEach(it, tr_arr(x, "command")) if (cJSON_IsString(it))
+        cJSON_ArrayForEach(it, podmap_tr_arr(x, "command")) if (cJSON_IsString(it))
             cJSON_AddItemToArray(cmd, cJSON_CreateString(it->valuestring));
         snprintf(key, sizeof key, "%sExec", prefix);
         cJSON_AddItemToObject(o, key, cmd);
-    } else if ((x = tr_obj(h, "httpGet")) != NULL) {
+    } else if ((x = podmap_tr_obj(h, "httpGet")) != NULL) {
         long long port;
         if (resolve_port(ctr, cJSON_GetObjectItemCaseSensitive(x, "port"), &port) != 0) {
             snprintf(p2, sizeof p2, "%s.httpGet.port", path);
-            tr_reject(c, p2, "%s: not a port number or the name of a container port", p2);
+            podmap_tr_reject(c, p2, "%s: not a port number or the name of a container port", p2);
             return;
         }
-        const char *host = tr_str(x, "host"), *hp = tr_str(x, "path"), *sch = tr_str(x, "scheme");
+        const char *host = podmap_tr_str(x, "host"), *hp = podmap_tr_str(x, "path"), *sch = podmap_tr_str(x, "scheme");
         if (host && *host) {
             snprintf(key, sizeof key, "%sHttpGetHost", prefix);
             cJSON_AddStringToObject(o, key, host);
@@ -803,7 +803,7 @@ static void hook(tr_ctx *c, const cJSON *h, const cJSON *ctr, const char *path, 
         cJSON_AddNumberToObject(o, key, (double)port);
         snprintf(key, sizeof key, "%sHttpGetScheme", prefix);
         cJSON_AddStringToObject(o, key, sch ? sch : "HTTP");
-        const cJSON *hdrs = tr_arr(x, "httpHeaders");
+        const cJSON *hdrs = podmap_tr_arr(x, "httpHeaders");
         if (cJSON_GetArraySize(hdrs)) {
             snprintf(key, sizeof key, "%sHttpGetHttpHeader", prefix);
             cJSON *a = cJSON_AddArrayToObject(o, key);
@@ -811,29 +811,29 @@ static void hook(tr_ctx *c, const cJSON *h, const cJSON *ctr, const char *path, 
             cJSON_ArrayForEach(hd, hdrs)
             {
                 cJSON *y = cJSON_CreateObject();
-                const char *n = tr_str(hd, "name"), *v = tr_str(hd, "value");
+                const char *n = podmap_tr_str(hd, "name"), *v = podmap_tr_str(hd, "value");
                 cJSON_AddStringToObject(y, "Name", n ? n : "");
                 cJSON_AddStringToObject(y, "Value", v ? v : "");
                 cJSON_AddItemToArray(a, y);
             }
         }
-    } else if ((x = tr_obj(h, "tcpSocket")) != NULL) {
+    } else if ((x = podmap_tr_obj(h, "tcpSocket")) != NULL) {
         long long port;
         if (resolve_port(ctr, cJSON_GetObjectItemCaseSensitive(x, "port"), &port) != 0) {
             snprintf(p2, sizeof p2, "%s.tcpSocket.port", path);
-            tr_reject(c, p2, "%s: not a port number or the name of a container port", p2);
+            podmap_tr_reject(c, p2, "%s: not a port number or the name of a container port", p2);
             return;
         }
-        const char *host = tr_str(x, "host");
+        const char *host = podmap_tr_str(x, "host");
         if (host && *host) {
             snprintf(key, sizeof key, "%sTcpSocketHost", prefix);
             cJSON_AddStringToObject(o, key, host);
         }
         snprintf(key, sizeof key, "%sTcpSocketPort", prefix);
         cJSON_AddNumberToObject(o, key, (double)port);
-    } else if ((x = tr_obj(h, "sleep")) != NULL) {
+    } else if ((x = podmap_tr_obj(h, "sleep")) != NULL) {
         long long s = 0;
-        tr_int(x, "seconds", &s);
+        podmap_tr_int(x, "seconds", &s);
         cJSON *cmd = cJSON_CreateArray();
         char buf[32];
         snprintf(buf, sizeof buf, "%lld", s < 0 ? 0 : s);
@@ -842,36 +842,36 @@ static void hook(tr_ctx *c, const cJSON *h, const cJSON *ctr, const char *path, 
         snprintf(key, sizeof key, "%sExec", prefix);
         cJSON_AddItemToObject(o, key, cmd);
         snprintf(p2, sizeof p2, "%s.sleep", path);
-        tr_find(c, PROV_TR_FATE_ADJUSTED, "Warning", "SleepHookAsExec", p2,
+        podmap_tr_find(c, PODMAP_FATE_ADJUSTED, "Warning", "SleepHookAsExec", p2,
                 "%s: ECI has no sleep action; it runs `sleep %s` in the container (the image "
                 "needs a sleep binary)",
                 p2, buf);
     } else {
-        tr_reject(c, path, "%s: needs exec, httpGet, tcpSocket or sleep", path);
+        podmap_tr_reject(c, path, "%s: needs exec, httpGet, tcpSocket or sleep", path);
     }
 }
 
-static void lifecycle(tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
+static void lifecycle(podmap_tr_ctx *c, const cJSON *ctr, const char *base, cJSON *o)
 {
-    const cJSON *lc = tr_obj(ctr, "lifecycle");
+    const cJSON *lc = podmap_tr_obj(ctr, "lifecycle");
     if (!lc)
         return;
     char path[192];
     static const char *const known[] = {"postStart", "preStop", "stopSignal", NULL};
     snprintf(path, sizeof path, "%s.lifecycle", base);
-    tr_unknown_fields(c, lc, known, path);
+    podmap_tr_unknown_fields(c, lc, known, path);
     const cJSON *h;
-    if ((h = tr_obj(lc, "postStart")) != NULL) {
+    if ((h = podmap_tr_obj(lc, "postStart")) != NULL) {
         snprintf(path, sizeof path, "%s.lifecycle.postStart", base);
         hook(c, h, ctr, path, "LifecyclePostStartHandler", o);
     }
-    if ((h = tr_obj(lc, "preStop")) != NULL) {
+    if ((h = podmap_tr_obj(lc, "preStop")) != NULL) {
         snprintf(path, sizeof path, "%s.lifecycle.preStop", base);
         hook(c, h, ctr, path, "LifecyclePreStopHandler", o);
     }
-    if (tr_present(lc, "stopSignal")) {
+    if (podmap_tr_present(lc, "stopSignal")) {
         snprintf(path, sizeof path, "%s.lifecycle.stopSignal", base);
-        tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path,
+        podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path,
                 "%s: ECI stops containers with SIGTERM", path);
     }
 }
@@ -882,32 +882,32 @@ static const char *default_caps[] = {"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID"
                                      "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE",
                                      "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SETFCAP", NULL};
 
-static void security(tr_ctx *c, const cJSON *ctr, const char *base, int init, cJSON *o)
+static void security(podmap_tr_ctx *c, const cJSON *ctr, const char *base, int init, cJSON *o)
 {
-    const cJSON *sc = tr_obj(ctr, "securityContext");
-    const cJSON *psc = tr_obj(c->spec, "securityContext");
+    const cJSON *sc = podmap_tr_obj(ctr, "securityContext");
+    const cJSON *psc = podmap_tr_obj(c->spec, "securityContext");
     char path[192];
     static const char *const known[] = {"capabilities", "privileged", "seLinuxOptions", "windowsOptions",
                                         "runAsUser", "runAsGroup", "runAsNonRoot",
                                         "readOnlyRootFilesystem", "allowPrivilegeEscalation",
                                         "procMount", "seccompProfile", "appArmorProfile", NULL};
     snprintf(path, sizeof path, "%s.securityContext", base);
-    tr_unknown_fields(c, sc, known, path);
+    podmap_tr_unknown_fields(c, sc, known, path);
     cJSON *eci = cJSON_CreateObject();
     long long v;
-    if (tr_int(sc, "runAsUser", &v) == 0 || tr_int(psc, "runAsUser", &v) == 0)
+    if (podmap_tr_int(sc, "runAsUser", &v) == 0 || podmap_tr_int(psc, "runAsUser", &v) == 0)
         cJSON_AddNumberToObject(eci, "RunAsUser", (double)v);
-    if (tr_bool(sc, "readOnlyRootFilesystem", 0))
+    if (podmap_tr_bool(sc, "readOnlyRootFilesystem", 0))
         cJSON_AddBoolToObject(eci, "ReadOnlyRootFilesystem", 1);
-    if (tr_bool(sc, "privileged", 0)) {
+    if (podmap_tr_bool(sc, "privileged", 0)) {
         snprintf(path, sizeof path, "%s.securityContext.privileged", base);
-        tr_reject(c, path, "%s: privileged containers are not allowed on ECI", path);
+        podmap_tr_reject(c, path, "%s: privileged containers are not allowed on ECI", path);
     }
-    const cJSON *caps = tr_obj(sc, "capabilities");
+    const cJSON *caps = podmap_tr_obj(sc, "capabilities");
     cJSON *add = cJSON_CreateArray();
     const cJSON *it;
     int j = 0;
-    cJSON_ArrayForEach(it, tr_arr(caps, "add"))
+    cJSON_ArrayForEach(it, podmap_tr_arr(caps, "add"))
     {
         snprintf(path, sizeof path, "%s.securityContext.capabilities.add[%d]", base, j++);
         if (!cJSON_IsString(it))
@@ -933,10 +933,10 @@ static void security(tr_ctx *c, const cJSON *ctr, const char *base, int init, cJ
             if (!strcmp(default_caps[d], cap))
                 dflt = 1;
         if (dflt)
-            tr_find(c, PROV_TR_FATE_IGNORED, "Normal", "CapabilityDefault", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Normal", "CapabilityDefault", path,
                     "%s: %s is granted to ECI containers by default", path, cap);
         else
-            tr_reject(c, path,
+            podmap_tr_reject(c, path,
                       "%s: capability %s cannot be added on ECI (only NET_ADMIN and NET_RAW)", path,
                       cap);
     }
@@ -946,9 +946,9 @@ static void security(tr_ctx *c, const cJSON *ctr, const char *base, int init, cJ
     } else {
         cJSON_Delete(add);
     }
-    if (cJSON_GetArraySize(tr_arr(caps, "drop"))) {
+    if (cJSON_GetArraySize(podmap_tr_arr(caps, "drop"))) {
         snprintf(path, sizeof path, "%s.securityContext.capabilities.drop", base);
-        tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "CapabilityDropIgnored", path,
+        podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "CapabilityDropIgnored", path,
                 "%s: ECI cannot drop capabilities; the container keeps the default set", path);
     }
     if (eci->child)
@@ -957,21 +957,21 @@ static void security(tr_ctx *c, const cJSON *ctr, const char *base, int init, cJ
         cJSON_Delete(eci);
 
     /* Flat fields exist for containers only. */
-    int has_group = tr_int(sc, "runAsGroup", &v) == 0 || tr_int(psc, "runAsGroup", &v) == 0;
+    int has_group = podmap_tr_int(sc, "runAsGroup", &v) == 0 || podmap_tr_int(psc, "runAsGroup", &v) == 0;
     if (has_group) {
         if (init) {
             snprintf(path, sizeof path, "%s.securityContext.runAsGroup", base);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path,
                     "%s: ECI init containers cannot set the group id", path);
         } else {
             cJSON_AddNumberToObject(o, "SecurityContextRunAsGroup", (double)v);
         }
     }
-    int nonroot = tr_bool(sc, "runAsNonRoot", tr_bool(psc, "runAsNonRoot", 0));
+    int nonroot = podmap_tr_bool(sc, "runAsNonRoot", podmap_tr_bool(psc, "runAsNonRoot", 0));
     if (nonroot) {
         if (init) {
             snprintf(path, sizeof path, "%s.securityContext.runAsNonRoot", base);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path,
                     "%s: ECI init containers cannot require a non-root user", path);
         } else {
             cJSON_AddBoolToObject(o, "SecurityContextRunAsNonRoot", 1);
@@ -984,11 +984,11 @@ static void security(tr_ctx *c, const cJSON *ctr, const char *base, int init, cJ
         if (!x || cJSON_IsNull(x))
             continue;
         int hardening = (i == 0 && cJSON_IsFalse(x)) ||
-                        (i == 1 && tr_str(x, "type") && !strcmp(tr_str(x, "type"), "RuntimeDefault"));
+                        (i == 1 && podmap_tr_str(x, "type") && !strcmp(podmap_tr_str(x, "type"), "RuntimeDefault"));
         if (i == 0 && !hardening && !cJSON_IsTrue(x))
             continue;
         snprintf(path, sizeof path, "%s.securityContext.%s", base, ignored[i]);
-        tr_find(c, PROV_TR_FATE_IGNORED, hardening ? "Normal" : "Warning", "UnsupportedField", path,
+        podmap_tr_find(c, PODMAP_FATE_IGNORED, hardening ? "Normal" : "Warning", "UnsupportedField", path,
                 "%s: not configurable on ECI and ignored%s", path,
                 hardening ? " (ECI runs each group in its own sandbox)" : "");
     }
@@ -1004,7 +1004,7 @@ static const char *container_fields[] = {
     NULL,
 };
 
-static cJSON *container(tr_ctx *c, const cJSON *ctr, int init, size_t idx, const tr_cinfo *ci)
+static cJSON *container(podmap_tr_ctx *c, const cJSON *ctr, int init, size_t idx, const podmap_tr_cinfo *ci)
 {
     char base[96];
     snprintf(base, sizeof base, "spec.%s[%zu]", init ? "initContainers" : "containers", idx);
@@ -1016,18 +1016,18 @@ static cJSON *container(tr_ctx *c, const cJSON *ctr, int init, size_t idx, const
         for (int i = 0; container_fields[i]; i++)
             if (!strcmp(container_fields[i], it->string))
                 known = 1;
-        if (!known && tr_present(ctr, it->string)) {
+        if (!known && podmap_tr_present(ctr, it->string)) {
             snprintf(path, sizeof path, "%s.%.80s", base, it->string);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path,
                     "%s: unknown container field, not translated to ECI", path);
         }
     }
     cJSON *o = cJSON_CreateObject();
-    const char *name = tr_str(ctr, "name"), *image = tr_str(ctr, "image");
+    const char *name = podmap_tr_str(ctr, "name"), *image = podmap_tr_str(ctr, "image");
     if (!name || !*name)
-        tr_reject(c, base, "%s.name: a container needs a name", base);
+        podmap_tr_reject(c, base, "%s.name: a container needs a name", base);
     if (!image || !*image)
-        tr_reject(c, base, "%s.image: a container needs an image", base);
+        podmap_tr_reject(c, base, "%s.image: a container needs an image", base);
     cJSON_AddStringToObject(o, "Name", name ? name : "");
     cJSON_AddStringToObject(o, "Image", image ? image : "");
     double cpu = ci->cpu > 0 ? ci->cpu : ci->cpu_req;
@@ -1037,7 +1037,7 @@ static cJSON *container(tr_ctx *c, const cJSON *ctr, int init, size_t idx, const
     if (mem > 0)
         cJSON_AddNumberToObject(o, "Memory", mem / GIB);
     if (c->gpu_allowed) {
-        const cJSON *lim = tr_obj(tr_obj(ctr, "resources"), "limits");
+        const cJSON *lim = podmap_tr_obj(podmap_tr_obj(ctr, "resources"), "limits");
         static const char *gpus[] = {"nvidia.com/gpu", "aliyun.com/gpu", "amd.com/gpu", NULL};
         for (int g = 0; gpus[g]; g++) {
             const cJSON *q = cJSON_GetObjectItemCaseSensitive(lim, gpus[g]);
@@ -1045,23 +1045,23 @@ static cJSON *container(tr_ctx *c, const cJSON *ctr, int init, size_t idx, const
             if (cJSON_IsNumber(q))
                 n = q->valuedouble;
             else if (cJSON_IsString(q))
-                prov_tr_parse_quantity(q->valuestring, &n);
+                podmap_parse_quantity(q->valuestring, &n);
             if (n > 0) {
                 cJSON_AddNumberToObject(o, "Gpu", ceil(n));
                 break;
             }
         }
     }
-    const char *ipp = tr_str(ctr, "imagePullPolicy");
+    const char *ipp = podmap_tr_str(ctr, "imagePullPolicy");
     if (ipp) {
         if (strcmp(ipp, "Always") && strcmp(ipp, "IfNotPresent") && strcmp(ipp, "Never")) {
             snprintf(path, sizeof path, "%s.imagePullPolicy", base);
-            tr_reject(c, path, "%s: unknown policy \"%s\"", path, ipp);
+            podmap_tr_reject(c, path, "%s: unknown policy \"%s\"", path, ipp);
         } else {
             cJSON_AddStringToObject(o, "ImagePullPolicy", ipp);
         }
     }
-    const char *wd = tr_str(ctr, "workingDir");
+    const char *wd = podmap_tr_str(ctr, "workingDir");
     if (wd && *wd)
         cJSON_AddStringToObject(o, "WorkingDir", wd);
 
@@ -1078,7 +1078,7 @@ static cJSON *container(tr_ctx *c, const cJSON *ctr, int init, size_t idx, const
     ports(c, ctr, base, o);
     kv_list m;
     env_mapping(c, &env, &m);
-    tr_mounts(c, ctr, base, &m, o);
+    podmap_tr_mounts(c, ctr, base, &m, o);
     kv_free(&m);
     env_free(&env);
 
@@ -1086,16 +1086,16 @@ static cJSON *container(tr_ctx *c, const cJSON *ctr, int init, size_t idx, const
         static const char *no_init[] = {"livenessProbe", "readinessProbe", "startupProbe",
                                         "lifecycle", NULL};
         for (int i = 0; no_init[i]; i++) {
-            if (!tr_present(ctr, no_init[i]))
+            if (!podmap_tr_present(ctr, no_init[i]))
                 continue;
             snprintf(path, sizeof path, "%s.%s", base, no_init[i]);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path,
                     "%s: ECI init containers have no probes or hooks", path);
         }
-        const char *rp = tr_str(ctr, "restartPolicy");
+        const char *rp = podmap_tr_str(ctr, "restartPolicy");
         if (rp && strcmp(rp, "Always") == 0) {
             snprintf(path, sizeof path, "%s.restartPolicy", base);
-            tr_reject(c, path,
+            podmap_tr_reject(c, path,
                       "%s: sidecar init containers (restartPolicy: Always) are not supported on "
                       "ECI; make it a regular container",
                       path);
@@ -1103,23 +1103,23 @@ static cJSON *container(tr_ctx *c, const cJSON *ctr, int init, size_t idx, const
     } else {
         probes(c, ctr, base, o);
         lifecycle(c, ctr, base, o);
-        if (tr_present(ctr, "restartPolicy") || tr_present(ctr, "restartPolicyRules")) {
+        if (podmap_tr_present(ctr, "restartPolicy") || podmap_tr_present(ctr, "restartPolicyRules")) {
             snprintf(path, sizeof path, "%s.restartPolicy", base);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path,
                     "%s: ECI restarts containers by the pod's restartPolicy only", path);
         }
     }
     security(c, ctr, base, init, o);
-    if (tr_present(ctr, "volumeDevices")) {
+    if (podmap_tr_present(ctr, "volumeDevices")) {
         snprintf(path, sizeof path, "%s.volumeDevices", base);
-        tr_reject(c, path, "%s: raw block devices cannot be attached on ECI", path);
+        podmap_tr_reject(c, path, "%s: raw block devices cannot be attached on ECI", path);
     }
 
-    int tty = tr_bool(ctr, "tty", 0), in = tr_bool(ctr, "stdin", 0), once = tr_bool(ctr, "stdinOnce", 0);
+    int tty = podmap_tr_bool(ctr, "tty", 0), in = podmap_tr_bool(ctr, "stdin", 0), once = podmap_tr_bool(ctr, "stdinOnce", 0);
     if (init) {
         if (tty || in || once) {
             snprintf(path, sizeof path, "%s.stdin", base);
-            tr_find(c, PROV_TR_FATE_IGNORED, "Warning", "UnsupportedField", path,
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "UnsupportedField", path,
                     "%s: ECI init containers have no stdin/tty", path);
         }
     } else {
@@ -1130,36 +1130,36 @@ static cJSON *container(tr_ctx *c, const cJSON *ctr, int init, size_t idx, const
         if (once)
             cJSON_AddBoolToObject(o, "StdinOnce", 1);
     }
-    const char *tmp = tr_str(ctr, "terminationMessagePath");
+    const char *tmp = podmap_tr_str(ctr, "terminationMessagePath");
     if (tmp && *tmp && strcmp(tmp, "/dev/termination-log") != 0)
         cJSON_AddStringToObject(o, "TerminationMessagePath", tmp);
-    const char *tmpol = tr_str(ctr, "terminationMessagePolicy");
+    const char *tmpol = podmap_tr_str(ctr, "terminationMessagePolicy");
     if (tmpol && strcmp(tmpol, "File") != 0) {
         if (strcmp(tmpol, "FallbackToLogsOnError") == 0)
             cJSON_AddStringToObject(o, "TerminationMessagePolicy", tmpol);
         else {
             snprintf(path, sizeof path, "%s.terminationMessagePolicy", base);
-            tr_reject(c, path, "%s: unknown policy \"%s\"", path, tmpol);
+            podmap_tr_reject(c, path, "%s: unknown policy \"%s\"", path, tmpol);
         }
     }
     return o;
 }
 
-void tr_containers(tr_ctx *c)
+void podmap_tr_containers(podmap_tr_ctx *c)
 {
-    const cJSON *inits = tr_arr(c->spec, "initContainers");
-    const cJSON *conts = tr_arr(c->spec, "containers");
+    const cJSON *inits = podmap_tr_arr(c->spec, "initContainers");
+    const cJSON *conts = podmap_tr_arr(c->spec, "containers");
     size_t ni = (size_t)cJSON_GetArraySize(inits), nc = (size_t)cJSON_GetArraySize(conts);
     if (nc == 0)
-        tr_reject(c, "spec.containers", "spec.containers: the pod has no containers");
-    if (nc > TR_MAX_CONTAINERS)
-        tr_reject(c, "spec.containers", "spec.containers: %zu containers; ECI allows at most %d", nc,
-                  TR_MAX_CONTAINERS);
-    if (ni > TR_MAX_INIT_CONTAINERS)
-        tr_reject(c, "spec.initContainers",
+        podmap_tr_reject(c, "spec.containers", "spec.containers: the pod has no containers");
+    if (nc > PODMAP_TR_MAX_CONTAINERS)
+        podmap_tr_reject(c, "spec.containers", "spec.containers: %zu containers; ECI allows at most %d", nc,
+                  PODMAP_TR_MAX_CONTAINERS);
+    if (ni > PODMAP_TR_MAX_INIT_CONTAINERS)
+        podmap_tr_reject(c, "spec.initContainers",
                   "spec.initContainers: %zu init containers; ECI allows at most %d", ni,
-                  TR_MAX_INIT_CONTAINERS);
-    if (nc > TR_MAX_CONTAINERS || ni > TR_MAX_INIT_CONTAINERS)
+                  PODMAP_TR_MAX_INIT_CONTAINERS);
+    if (nc > PODMAP_TR_MAX_CONTAINERS || ni > PODMAP_TR_MAX_INIT_CONTAINERS)
         return;
     load_services(c);
     if (ni) {
