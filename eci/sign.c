@@ -258,7 +258,7 @@ void eci_v3_sign_call(kv_list *headers, const eci_v3_call *c, const char *secret
     dynbuf names;
     dynbuf_init(&names, 0);
     eci_v3_signed_headers(&names, &h);
-    eci_v3_request r = {"POST", "/", c->query, &h, dynbuf_str(&names), payload};
+    eci_v3_request r = {c->method ? c->method : "POST", "/", c->query, &h, dynbuf_str(&names), payload};
     char sig[65];
     eci_sign_v3(&r, secret, sig, NULL);
     for (size_t i = 0; i < h.n; i++)

@@ -76,6 +76,7 @@ void eci_v3_signed_headers(dynbuf *out, const kv_list *headers);
 
 /* The parts of an RPC call signed with V3. Everything is borrowed. */
 typedef struct eci_v3_call {
+    const char *method;         /* NULL: "POST" */
     const char *host;           /* "eci.cn-hangzhou.aliyuncs.com" or "127.0.0.1:8080" */
     const char *action;         /* x-acs-action */
     const char *version;        /* x-acs-version, "2018-08-08" */
@@ -89,7 +90,7 @@ typedef struct eci_v3_call {
     const char *access_key_id;
 } eci_v3_call;
 
-/* Append the headers of a V3-signed POST to headers: host, the x-acs-*
+/* Append the headers of a V3-signed request to headers: host, the x-acs-*
  * headers, content-type when given, and Authorization
  * ("ACS3-HMAC-SHA256 Credential=...,SignedHeaders=...,Signature=..."). */
 void eci_v3_sign_call(kv_list *headers, const eci_v3_call *c, const char *secret);

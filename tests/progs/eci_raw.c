@@ -11,6 +11,7 @@
  *     --omit NAME        drop a common parameter before signing (repeatable);
  *                        with --v3 a header (x-acs-date, ...) after signing
  *     --tamper           corrupt the signature
+ *     --header "N: V"    one more request header, added after signing (repeatable)
  *     --v3               sign with ACS3-HMAC-SHA256 (x-acs-* headers and
  *                        Authorization; parameters in the query for GET, the
  *                        form body for POST) instead of HMAC-SHA1
@@ -42,8 +43,8 @@ int main(int argc, char **argv)
                                                                      : "testsecret";
     const char *token = NULL, *method = "GET", *version = "2018-08-08", *format = "JSON";
     const char *nonce = NULL, *stamp = NULL;
-    const char *omit[32];
-    int nomit = 0, tamper = 0, v3 = 0, i = 1;
+    const char *omit[32], *extra[8];
+    int nomit = 0, nextra = 0, tamper = 0, v3 = 0, i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
         else if (strcmp(o, "--nonce") == 0) nonce = v;
         else if (strcmp(o, "--timestamp") == 0) stamp = v;
         else if (strcmp(o, "--omit") == 0 && nomit < 32) omit[nomit++] = v;
+        else if (strcmp(o, "--header") == 0 && nextra < 8) extra[nextra++] = v;
         else {
             fprintf(stderr, "eci_raw: unknown option %s\n", o);
             return 2;
@@ -117,7 +119,7 @@ int main(int argc, char **argv)
         h = h ? h + 3 : endpoint;
         char host[256];
         snprintf(host, sizeof host, "%.*s", (int)strcspn(h, "/?#"), h);
-        eci_v3_call call = {.host = host, .action = action, .version = version, .date = stamp, .nonce = nonce,
+        eci_v3_call call = {.method = method, .host = host, .action = action, .version = version, .date = stamp, .nonce = nonce,
                             .security_token = token,
                             .content_type = post ? "application/x-www-form-urlencoded" : NULL,
                             .body = form.buf, .body_len = form.len, .query = post ? NULL : &p,
@@ -175,6 +177,8 @@ int main(int argc, char **argv)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, dynbuf_str(&form));
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form.len);
     }
+    for (int k = 0; k < nextra; k++)
+        hdrs = curl_slist_append(hdrs, extra[k]);
     if (hdrs)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     if (strcmp(method, "GET") != 0 && !post)
