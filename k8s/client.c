@@ -559,15 +559,24 @@ static void attempt_once(k8s_client *c, const req *q, const char *url, xfer *x, 
         struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
         curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
     }
-    if ((blob = k8s_config_client_cert(c->cfg, &len)) && len) {
-        struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
-        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
-        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-    }
-    if ((blob = k8s_config_client_key(c->cfg, &len)) && len) {
-        struct curl_blob b = { (void *)blob, len, CURL_BLOB_NOCOPY };
-        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
-        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    /* The client certificate may rotate while requests run: take a
+     * consistent pair and let libcurl keep its own copy. A pooled connection
+     * made with another certificate is not reused (libcurl matches the
+     * client certificate when it picks a connection). */
+    unsigned char *ccert, *ckey;
+    size_t ccert_len, ckey_len;
+    if (k8s_config_client_creds(c->cfg, &ccert, &ccert_len, &ckey, &ckey_len)) {
+        if (ccert) {
+            struct curl_blob b = { ccert, ccert_len, CURL_BLOB_COPY };
+            curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+            curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        }
+        if (ckey) {
+            struct curl_blob b = { ckey, ckey_len, CURL_BLOB_COPY };
+            curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+            curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+        }
+        k8s_config_free_creds(ccert, ccert_len, ckey, ckey_len);
     }
     if (k8s_config_insecure(c->cfg)) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);

@@ -1,4 +1,5 @@
 #include "k8s/config.h"
+#include "util/base64.h"
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
 
@@ -30,11 +31,11 @@ struct k8s_config {
     char *warning;
     unsigned char *ca;
     size_t ca_len;
+    pthread_mutex_t mu; /* guards the token fields and the client certificate (rotated) */
     unsigned char *cert;
     size_t cert_len;
     unsigned char *key;
     size_t key_len;
-    pthread_mutex_t mu; /* guards the token fields */
     char *token;
     char *token_file;
     time_t token_mtime;
@@ -104,6 +105,85 @@ const unsigned char *k8s_config_client_key(const k8s_config *c, size_t *len)
 {
     *len = c->key_len;
     return c->key;
+}
+
+static unsigned char *blob_dup(const unsigned char *p, size_t n)
+{
+    unsigned char *d = xmalloc(n + 1);
+    memcpy(d, p, n);
+    d[n] = 0;
+    return d;
+}
+
+static void wipe_free(unsigned char *p, size_t n)
+{
+    if (p) {
+        OPENSSL_cleanse(p, n);
+        free(p);
+    }
+}
+
+void k8s_config_set_client_cert(k8s_config *c, const unsigned char *cert, size_t cert_len, const unsigned char *key,
+                                size_t key_len)
+{
+    unsigned char *nc = blob_dup(cert, cert_len), *nk = blob_dup(key, key_len);
+    pthread_mutex_lock(&c->mu);
+    unsigned char *oc = c->cert, *ok = c->key;
+    size_t okl = c->key_len;
+    c->cert = nc;
+    c->cert_len = cert_len;
+    c->key = nk;
+    c->key_len = key_len;
+    pthread_mutex_unlock(&c->mu);
+    free(oc);
+    wipe_free(ok, okl);
+}
+
+int k8s_config_client_creds(k8s_config *c, unsigned char **cert, size_t *cert_len, unsigned char **key,
+                            size_t *key_len)
+{
+    *cert = *key = NULL;
+    *cert_len = *key_len = 0;
+    pthread_mutex_lock(&c->mu);
+    if (c->cert && c->cert_len) {
+        *cert = blob_dup(c->cert, c->cert_len);
+        *cert_len = c->cert_len;
+    }
+    if (c->key && c->key_len) {
+        *key = blob_dup(c->key, c->key_len);
+        *key_len = c->key_len;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return *cert || *key;
+}
+
+void k8s_config_free_creds(unsigned char *cert, size_t cert_len, unsigned char *key, size_t key_len)
+{
+    (void)cert_len;
+    free(cert);
+    wipe_free(key, key_len);
+}
+
+k8s_config *k8s_config_with_client_cert(const k8s_config *base, const unsigned char *cert, size_t cert_len,
+                                        const unsigned char *key, size_t key_len)
+{
+    k8s_config *c = config_alloc(base->source);
+    c->server = xstrdup(base->server);
+    if (base->context)
+        c->context = xstrdup(base->context);
+    if (base->tls_server_name)
+        c->tls_server_name = xstrdup(base->tls_server_name);
+    c->insecure = base->insecure;
+    if (base->ns)
+        c->ns = xstrdup(base->ns);
+    if (base->warning)
+        c->warning = xstrdup(base->warning);
+    if (base->ca) {
+        c->ca = blob_dup(base->ca, base->ca_len);
+        c->ca_len = base->ca_len;
+    }
+    k8s_config_set_client_cert(c, cert, cert_len, key, key_len);
+    return c;
 }
 
 void k8s_config_set_token(k8s_config *c, const char *token)
@@ -248,27 +328,6 @@ static int pem_has_key(const unsigned char *p, size_t n)
     BIO_free(bio);
     ERR_clear_error();
     return ok;
-}
-
-/* Base64 (whitespace allowed) to bytes; NULL on malformed input. */
-static unsigned char *b64_decode(const char *s, size_t n, size_t *outlen)
-{
-    if (n > FILE_CAP * 2)
-        return NULL;
-    EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
-    unsigned char *out = xmalloc(n / 4 * 3 + 64);
-    int l1 = 0, l2 = 0;
-    EVP_DecodeInit(ctx);
-    int ok = EVP_DecodeUpdate(ctx, out, &l1, (const unsigned char *)s, (int)n) >= 0 &&
-             EVP_DecodeFinal(ctx, out + l1, &l2) == 1;
-    EVP_ENCODE_CTX_free(ctx);
-    if (!ok) {
-        free(out);
-        return NULL;
-    }
-    *outlen = (size_t)(l1 + l2);
-    out[*outlen] = '\0';
-    return out;
 }
 
 /* ---- kubeconfig parsing ---- */

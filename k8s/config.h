@@ -55,7 +55,9 @@ const char *k8s_config_tls_server_name(const k8s_config *c);
 int k8s_config_insecure(const k8s_config *c);
 /* A loud warning the caller should log (insecure-skip-tls-verify), or NULL. */
 const char *k8s_config_warning(const k8s_config *c);
-/* PEM blobs (borrowed; *len 0 and NULL when absent). */
+/* PEM blobs (borrowed; *len 0 and NULL when absent). The client certificate
+ * and key pointers stay valid only until k8s_config_set_client_cert; code
+ * that runs while they may rotate uses k8s_config_client_creds. */
 const unsigned char *k8s_config_ca(const k8s_config *c, size_t *len);
 const unsigned char *k8s_config_client_cert(const k8s_config *c, size_t *len);
 const unsigned char *k8s_config_client_key(const k8s_config *c, size_t *len);
@@ -63,6 +65,25 @@ const unsigned char *k8s_config_client_key(const k8s_config *c, size_t *len);
  * the caller frees, or NULL when the config has no token (or the file cannot
  * be read, then err is filled). Thread-safe. */
 char *k8s_config_token(k8s_config *c, k8s_error *err);
+
+/* Copies of the client certificate and key taken together under the
+ * config's lock (a rotation never hands out a certificate with the other
+ * key). Returns 1 when either is set. Free both with k8s_config_free_creds
+ * (the key is wiped). Thread-safe. */
+int k8s_config_client_creds(k8s_config *c, unsigned char **cert, size_t *cert_len, unsigned char **key,
+                            size_t *key_len);
+void k8s_config_free_creds(unsigned char *cert, size_t cert_len, unsigned char *key, size_t key_len);
+
+/* Replace the client certificate and key (PEM, copied; the old key is
+ * wiped). Thread-safe: requests started afterwards present the new pair. */
+void k8s_config_set_client_cert(k8s_config *c, const unsigned char *cert, size_t cert_len, const unsigned char *key,
+                                size_t key_len);
+
+/* A new config for the same server (CA, TLS server name, namespace, insecure
+ * flag copied from base) that authenticates with the client certificate and
+ * key (copied) instead of base's credentials. Caller frees. */
+k8s_config *k8s_config_with_client_cert(const k8s_config *base, const unsigned char *cert, size_t cert_len,
+                                        const unsigned char *key, size_t key_len);
 
 /* Replace the values (tests and programmatic setup). Blobs are copied. */
 void k8s_config_set_token(k8s_config *c, const char *token);

@@ -7,6 +7,7 @@
  * server (health.c); leader election (k8s/lease.c) when enabled. */
 #include "provider/bridge.h"
 #include "provider/bridge_int.h"
+#include "provider/nodecert.h"
 #include "provider/health.h"
 #include "provider/kubelet_handlers.h"
 #include "k8s/lease.h"
@@ -25,6 +26,8 @@
 #include <unistd.h>
 
 #define COMP "bridge"
+/* How long the first node certificate may take to be approved and issued. */
+#define NODECERT_WAIT_MS 60000L
 
 int prov_bridge_sleep(prov_bridge *b, long ms)
 {
@@ -263,6 +266,14 @@ static int make_clients(prov_bridge *b)
     }
     if (k8s_config_warning(kcfg))
         log_warn(COMP, "%s", k8s_config_warning(kcfg));
+    if (cfg->request_node_certificate) {
+        /* The loaded credentials only bootstrap the node's own identity; every
+         * other request is made as system:node:NAME. */
+        if (prov_nodecert_new(kcfg, cfg->node_name, cfg->node_certificate_duration_ms, NODECERT_WAIT_MS, &b->stop,
+                              &b->nodecert) != 0)
+            return -1;
+        kcfg = prov_nodecert_config(b->nodecert);
+    }
     k8s_client_opts ko = {0};
     ko.qps = cfg->kube_qps;
     ko.burst = cfg->kube_burst;
@@ -274,7 +285,9 @@ static int make_clients(prov_bridge *b)
     /* Events get their own client and rate limit (like the kubelet's event
      * client), so a burst of events never delays pods. */
     k8s_config *ecfg = NULL;
-    if (load_kube_config(cfg, &ecfg, &kerr) != 0 || k8s_client_new(ecfg, &ko, &b->ev_kc, &kerr) != 0) {
+    if (b->nodecert)
+        ecfg = prov_nodecert_config(b->nodecert);
+    if ((!ecfg && load_kube_config(cfg, &ecfg, &kerr) != 0) || k8s_client_new(ecfg, &ko, &b->ev_kc, &kerr) != 0) {
         log_error(COMP, "Kubernetes client (events): %s", k8s_error_format(&kerr, buf, sizeof buf));
         return -1;
     }
@@ -324,6 +337,7 @@ static void free_bridge(prov_bridge *b)
     eci_client_free(b->ec);
     k8s_client_free(b->ev_kc);
     k8s_client_free(b->kc);
+    prov_nodecert_free(b->nodecert);
     while (b->evq_head) {
         prov_evq_item *it = b->evq_head;
         b->evq_head = it->next;
@@ -439,6 +453,7 @@ int prov_bridge_run(const prov_cfg *cfg)
 
     if (make_clients(b) != 0)
         goto out;
+    prov_nodecert_start(b->nodecert);
 
     b->vswitches = join_list(&cfg->vswitches);
     b->trcfg.cluster_name = cfg->cluster_name;
@@ -466,7 +481,12 @@ int prov_bridge_run(const prov_cfg *cfg)
         char host[128] = "";
         gethostname(host, sizeof host - 1);
         snprintf(ident, sizeof ident, "%s_%ld", host, (long)getpid());
-        lo.ns = cfg->leader_elect_namespace;
+        /* NodeRestriction lets a node write Leases only in kube-node-lease:
+         * acting as a node, the bridge holds the election with its bootstrap
+         * identity (a Role in its own namespace). */
+        k8s_client *lc = b->nodecert ? prov_nodecert_bootstrap_client(b->nodecert) : b->kc;
+        lo.ns = *cfg->leader_elect_namespace ? cfg->leader_elect_namespace
+                                             : k8s_config_namespace(k8s_client_config(lc));
         lo.name = cfg->leader_elect_name;
         lo.identity = ident;
         lo.lease_duration_s = (int)(cfg->leader_elect_lease_duration_ms / 1000);
@@ -478,7 +498,7 @@ int prov_bridge_run(const prov_cfg *cfg)
         lo.on_new_leader = on_new_leader;
         lo.arg = b;
         k8s_error kerr;
-        if (k8s_leader_start(b->kc, &lo, &leader, &kerr) != 0) {
+        if (k8s_leader_start(lc, &lo, &leader, &kerr) != 0) {
             char buf[768];
             log_error(COMP, "leader election: %s", k8s_error_format(&kerr, buf, sizeof buf));
             goto out;
@@ -572,6 +592,7 @@ out:
         pthread_join(node_tid, NULL);
     prov_kubelet_stop(kubelet);
     k8s_leader_stop(leader);
+    prov_nodecert_stop(b->nodecert);
     prov_health_stop(health);
     pthread_kill(sig_tid, SIGUSR2);
     pthread_join(sig_tid, NULL);

@@ -40,6 +40,7 @@ typedef struct prov_bridge {
     cJSON *node_status; /* the Node's status as read at registration (seeds transition times) */
 
     atomic_int stop;       /* set on SIGTERM / SIGINT */
+    struct prov_nodecert *nodecert; /* the node's client certificate (NULL: the kubeconfig's identity) */
     atomic_int leading;    /* 1 while this replica runs the controllers */
     atomic_int eci_ok;     /* last ECI status poll succeeded */
     atomic_int recovered;  /* the group map was rebuilt from ECI */

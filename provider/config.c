@@ -96,6 +96,16 @@ static const setting settings[] = {
      "kubeconfig for the API server; without it the in-cluster service account is used"},
     {G_KUBE, "kube-context", "kubernetes.context", "ECI_KUBELET_KUBE_CONTEXT", NULL, K_STR, OFF(kube_context),
      NULL, "current-context", 0, 0, 0, "NAME", "kubeconfig context to use"},
+    {G_KUBE, "request-node-certificate", "kubernetes.requestNodeCertificate",
+     "ECI_KUBELET_REQUEST_NODE_CERTIFICATE", NULL, K_BOOL, OFF(request_node_certificate), "false", NULL, 0, 0, 0,
+     NULL,
+     "use the kubeconfig or service-account credentials only to request a client certificate for "
+     "system:node:<node name> (CertificateSigningRequest, signer kubernetes.io/kube-apiserver-client-kubelet), "
+     "then act as that node and renew the certificate before it expires, as a kubelet does"},
+    {G_KUBE, "node-certificate-duration", "kubernetes.nodeCertificateDuration",
+     "ECI_KUBELET_NODE_CERTIFICATE_DURATION", NULL, K_DUR, OFF(node_certificate_duration_ms), "0s",
+     "the signer's default", 0, 10 * 365 * 86400e3, 0, "DURATION",
+     "lifetime to ask for the node client certificate (at least 10m; 0: the signer's default)"},
     {G_KUBE, "kube-api-qps", "kubernetes.qps", "ECI_KUBELET_KUBE_API_QPS", NULL, K_FLOAT, OFF(kube_qps), "50",
      NULL, 0, 1e6, 0, "N", "client-side rate limit for API server requests (per second)"},
     {G_KUBE, "kube-api-burst", "kubernetes.burst", "ECI_KUBELET_KUBE_API_BURST", NULL, K_INT, OFF(kube_burst),
@@ -225,7 +235,8 @@ static const setting settings[] = {
      OFF(leader_elect), "false", NULL, 0, 0, 0, NULL,
      "run several replicas; only the Lease holder drives the node"},
     {G_LE, "leader-elect-namespace", "leaderElection.namespace", "ECI_KUBELET_LEADER_ELECT_NAMESPACE", NULL,
-     K_NAME, OFF(leader_elect_namespace), "kube-system", NULL, 0, 0, 0, "NS", "namespace of the election Lease"},
+     K_NAME, OFF(leader_elect_namespace), NULL, "the bridge's own namespace", 0, 0, 0, "NS",
+     "namespace of the election Lease (the pod's namespace in-cluster, else the kubeconfig context's)"},
     {G_LE, "leader-elect-name", "leaderElection.name", "ECI_KUBELET_LEADER_ELECT_NAME", NULL, K_NAME,
      OFF(leader_elect_name), NULL, "eci-kubelet-<node name>", 0, 0, 0, "NAME", "name of the election Lease"},
     {G_LE, "leader-elect-lease-duration", "leaderElection.leaseDuration",
@@ -712,6 +723,42 @@ static int read_small_file(const char *path, char **out, size_t cap, const char 
     return 0;
 }
 
+/* Whether a node may label itself with key, as the kubelet checks its
+ * --node-labels and NodeRestriction checks a node's writes: keys in the
+ * kubernetes.io and k8s.io namespaces (and their subdomains) only from the
+ * kubelet's own list and the kubelet.kubernetes.io / node.kubernetes.io
+ * namespaces; none in node-restriction.kubernetes.io. */
+static bool node_may_set_label(const char *key)
+{
+    static const char *const allowed[] = {
+        "kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/arch", "beta.kubernetes.io/os",
+        "beta.kubernetes.io/arch", "beta.kubernetes.io/instance-type", "node.kubernetes.io/instance-type",
+        "failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region",
+        "topology.kubernetes.io/zone", "topology.kubernetes.io/region",
+    };
+    const char *slash = strchr(key, '/');
+    if (!slash)
+        return true;
+    size_t n = (size_t)(slash - key);
+    char ns[254];
+    if (n >= sizeof ns)
+        return true;
+    memcpy(ns, key, n);
+    ns[n] = 0;
+#define NS_IS(dom) (!strcmp(ns, dom) || (n > strlen(dom) && !strcmp(ns + n - strlen(dom) - 1, "." dom)))
+    if (NS_IS("node-restriction.kubernetes.io"))
+        return false;
+    if (!NS_IS("kubernetes.io") && !NS_IS("k8s.io"))
+        return true;
+    if (NS_IS("kubelet.kubernetes.io") || NS_IS("node.kubernetes.io"))
+        return true;
+#undef NS_IS
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+        if (!strcmp(key, allowed[i]))
+            return true;
+    return false;
+}
+
 /* Apply one textual value v of setting s at layer. For K_LIST/K_LABELS a
  * value from the same layer appends; a value from a higher layer replaces. */
 static int set_value(loader *ld, size_t idx, const char *v, int layer, const origin *o)
@@ -877,6 +924,14 @@ static int set_value(loader *ld, size_t idx, const char *v, int layer, const ori
                 free(item);
                 kv_free(&tmp);
                 return fail(ld, o, "invalid label value in %s (at most 63 letters, digits, '-', '_' or '.')", qi);
+            }
+            if (!node_may_set_label(item)) {
+                free(item);
+                kv_free(&tmp);
+                return fail(ld, o,
+                            "%s: a node may not set this kubernetes.io/k8s.io label (NodeRestriction refuses it; "
+                            "the kubelet refuses it in --node-labels too)",
+                            qi);
             }
             kv_set(&tmp, item, eq + 1);
             free(item);
@@ -1421,6 +1476,11 @@ static int finish(loader *ld)
         errf(ld->err, "%s: the AccessKey id needs its secret too (--access-key-secret-file, "
                       "ECI_KUBELET_ACCESS_KEY_SECRET, ECI_SECRET_KEY or eci.accessKeySecret)",
              who(ld, OFF(access_key_id)));
+        return -1;
+    }
+    if (c->node_certificate_duration_ms > 0 && c->node_certificate_duration_ms < 600000) {
+        errf(ld->err, "%s: must be 0 (the signer's default) or at least 10m (the API's minimum)",
+             who(ld, OFF(node_certificate_duration_ms)));
         return -1;
     }
     if (c->leader_elect) {

@@ -50,6 +50,8 @@ typedef struct prov_cfg {
     char *kube_context; /* "" = the kubeconfig's current-context */
     double kube_qps;
     int kube_burst;
+    bool request_node_certificate;        /* bootstrap a system:node:NAME client certificate (CSR) */
+    int64_t node_certificate_duration_ms; /* asked lifetime; 0 = the signer's default */
 
     /* ---- the Node ---- */
     char *node_name;        /* DNS-1123 subdomain */

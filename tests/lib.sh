@@ -225,9 +225,12 @@ test_namespace() {
 # start_bridge NODE_NAME [EXTRA FLAGS...]: start $ECI_TEST_BIN/eci-kubelet for
 # node NODE_NAME against the test cluster and the emulator (start_emulator
 # first), with the cluster's kubelet serving certificate on a free port and
-# node IP 127.0.0.1 (so kube-apiserver reaches its kubelet API). Stopped at
-# exit. Sets BRIDGE_PID, BRIDGE_LOG, BRIDGE_PORT, BRIDGE_HEALTH (URL) and
-# remembers the command line for restart_bridge.
+# node IP 127.0.0.1 (so kube-apiserver reaches its kubelet API). The bridge
+# runs as its node, as a kubelet does: a client certificate for
+# system:node:NODE_NAME (cluster.sh node-kubeconfig, in BRIDGE_KUBECONFIG), so
+# the Node authorizer and NodeRestriction fence it. Stopped at exit. Sets
+# BRIDGE_PID, BRIDGE_LOG, BRIDGE_PORT, BRIDGE_HEALTH (URL), BRIDGE_KUBECONFIG
+# and remembers the command line for restart_bridge.
 start_bridge() {
     local node=$1; shift
     lib_tmpdir
@@ -235,7 +238,10 @@ start_bridge() {
     local hport; hport=$(free_port)
     BRIDGE_HEALTH=http://127.0.0.1:$hport
     BRIDGE_LOG=$LIB_TMP/bridge-$node.log
-    BRIDGE_ARGS=(--kubeconfig "$KUBECONFIG" --node-name "$node" --eci-endpoint "$ECI_ENDPOINT"
+    BRIDGE_KUBECONFIG=$LIB_TMP/node-$node.kubeconfig
+    cluster_sh node-kubeconfig "$node" "$BRIDGE_KUBECONFIG" >/dev/null ||
+        { diag "cannot mint the node kubeconfig for $node"; return 1; }
+    BRIDGE_ARGS=(--kubeconfig "$BRIDGE_KUBECONFIG" --node-name "$node" --eci-endpoint "$ECI_ENDPOINT"
         --region cn-hangzhou --security-group sg-e2e --vswitch vsw-e2e --cluster-name e2e
         --node-ip 127.0.0.1 --hostname-address none --port "$BRIDGE_PORT"
         --tls-cert-file "$ECI_CLUSTER_KUBELET_SERVING_CERT" --tls-private-key-file "$ECI_CLUSTER_KUBELET_SERVING_KEY"

@@ -57,7 +57,6 @@ cJSON *podmap_node_labels(const podmap_node_config *cfg)
 {
     cJSON *l = cJSON_CreateObject();
     cJSON_AddStringToObject(l, "type", "virtual-kubelet");
-    cJSON_AddStringToObject(l, "kubernetes.io/role", "agent");
     cJSON_AddStringToObject(l, "kubernetes.io/os", "linux");
     cJSON_AddStringToObject(l, "kubernetes.io/arch", "amd64");
     cJSON_AddStringToObject(l, "beta.kubernetes.io/os", "linux");

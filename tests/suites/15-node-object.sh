@@ -24,8 +24,10 @@ jp() { kubectl_ get node "$NODE" -o jsonpath="$1"; }
 
 "$TOOL" node "${BASE[@]}" > "$T/node.json"
 check "the Node is created" kubectl_ create -f "$T/node.json"
-check_output "built-in labels" '^virtual-kubelet agent eci cn-hangzhou-h true infra$' \
-    jp '{.metadata.labels.type} {.metadata.labels.kubernetes\.io/role} {.metadata.labels.node\.kubernetes\.io/instance-type} {.metadata.labels.topology\.kubernetes\.io/zone} {.metadata.labels.alibabacloud\.com/virtual-node} {.metadata.labels.example\.com/team}'
+check_output "built-in labels" '^virtual-kubelet eci cn-hangzhou-h true infra$' \
+    jp '{.metadata.labels.type} {.metadata.labels.node\.kubernetes\.io/instance-type} {.metadata.labels.topology\.kubernetes\.io/zone} {.metadata.labels.alibabacloud\.com/virtual-node} {.metadata.labels.example\.com/team}'
+check "no label a node may not set on itself (NodeRestriction)" sh -c \
+    "! '$KUBECTL' --kubeconfig '$KUBECONFIG' get node '$NODE' -o jsonpath='{.metadata.labels}' | grep -q 'kubernetes.io/role'"
 diag "after POST: conditions [$(jp '{range .status.conditions[*]}{.type}={.status} {end}')] taints [$(jp '{range .spec.taints[*]}{.key} {end}')]"
 # (the node lifecycle controller may add node.kubernetes.io/not-ready until status is written)
 check_output "the default taint" '(^| )virtual-kubelet.io/provider=alibabacloud:NoSchedule ' \

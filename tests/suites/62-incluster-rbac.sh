@@ -3,9 +3,12 @@
 # Role and bindings from the rendered production overlay), through the
 # in-cluster configuration: a `kubectl create token` service-account token,
 # the cluster CA, KUBERNETES_SERVICE_HOST/PORT, the files under
-# ECI_KUBELET_INCLUSTER_DIR, and the rendered config.yaml. A pod's whole life
-# works (node Ready, Running, logs, exec, delete -> group gone) and the API
-# server never answers "forbidden".
+# ECI_KUBELET_INCLUSTER_DIR, and the rendered config.yaml. The service
+# account may do almost nothing itself: it requests a client certificate for
+# system:node:<node name> (a CertificateSigningRequest that
+# kube-controller-manager approves and signs), and the bridge acts as that
+# node. A pod's whole life works (node Ready, Running, logs, exec, delete ->
+# group gone) and the API server never answers "forbidden".
 # needs: cluster
 . "$(dirname "$0")/../lib.sh"
 need_cluster
@@ -35,8 +38,16 @@ on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete clusterrolebinding eci-kub
 on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete clusterrole eci-kubelet --ignore-not-found"
 on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace '$NS' --wait=false"
 check "apply the ServiceAccount, ClusterRole, Role and bindings from deploy/" kc apply -f "$LIB_TMP/rbac.yaml"
-check "the ServiceAccount cannot do more than the role: no pod create" \
-    test "$(kc auth can-i create pods --as system:serviceaccount:$NS:eci-kubelet -n default)" = no
+SAU=system:serviceaccount:$NS:eci-kubelet
+cannot() { test "$(kc auth can-i "$@" --as "$SAU" 2>/dev/null)" = no; }
+check "the ServiceAccount cannot create pods" cannot create pods -n default
+check "the ServiceAccount cannot read Secrets anywhere" cannot get secrets --all-namespaces
+check "the ServiceAccount cannot create service-account tokens" cannot create serviceaccounts/token -n kube-system
+check "the ServiceAccount cannot patch Nodes" cannot patch nodes
+check "the ServiceAccount cannot update Leases in kube-system" cannot update leases -n kube-system
+check "the ServiceAccount cannot approve CSRs" cannot update certificatesigningrequests/approval
+check "the ServiceAccount may request node client certificates" \
+    test "$(kc auth can-i create certificatesigningrequests/nodeclient --as "$SAU")" = yes
 
 # The in-cluster files, as a pod would see them.
 mkdir -p "$SA"
@@ -67,6 +78,12 @@ if ! wait_for 40 curl -sf "http://127.0.0.1:$HPORT/readyz"; then
 fi
 ok "bridge starts with the in-cluster configuration"
 check "it runs without a kubeconfig (in-cluster)" grep -q 'kubernetes.kubeconfig=""' "$LOG"
+check "it acts as system:node:$NODE with a certificate from the CSR API" grep -q "acting as system:node:$NODE" "$LOG"
+csrs=$(kc get csr -o json | jq -r --arg u "$SAU" '[.items[] | select(.spec.username == $u)
+    | [.spec.signerName, (.status.conditions // [] | map(.type) | join("+")), (.status.certificate != null)] | join(" ")]
+    | join(", ")')
+check "its CSR was signed by kube-apiserver-client-kubelet after auto-approval ($csrs)" \
+    grep -q '^kubernetes.io/kube-apiserver-client-kubelet Approved true' <<<"$csrs"
 holder=$(kc get lease -n "$NS" "eci-kubelet-$NODE" -o jsonpath='{.spec.holderIdentity}' 2>&1)
 check "it holds the election Lease in $NS ($holder)" test -n "$holder"
 

@@ -82,7 +82,6 @@ static void test_node_object(void **state)
     assert_string_equal(jstr(n, "kind"), "Node");
     assert_string_equal(jstr(n, "metadata|name"), "vk-eci");
     static const char *const labels[][2] = {
-        {"kubernetes.io/role", "agent"},
         {"kubernetes.io/os", "linux"},
         {"kubernetes.io/arch", "amd64"},
         {"beta.kubernetes.io/os", "linux"},
