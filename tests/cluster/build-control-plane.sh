@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes control plane (kube-apiserver, kube-controller-manager,
-# kube-scheduler), etcd and metrics-server from their Go modules, and caches the
-# binaries under ${ECI_KUBELET_CACHE:-~/.cache/eci-kubelet}. A cached build is reused.
+# kube-scheduler), etcd, metrics-server and helm (for the chart tests) from their
+# Go modules, and caches the binaries under ${ECI_KUBELET_CACHE:-~/.cache/eci-kubelet}.
+# A cached build is reused.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.33.13}
 ETCD_VERSION=${ETCD_VERSION:-v3.5.21}
 METRICS_SERVER_VERSION=${METRICS_SERVER_VERSION:-v0.9.0}
+HELM_VERSION=${HELM_VERSION:-v3.19.5}
 CACHE=${ECI_KUBELET_CACHE:-$HOME/.cache/eci-kubelet}
 OUT="$CACHE/k8s/$K8S_VERSION"
 ETCD_OUT="$CACHE/etcd/$ETCD_VERSION"
 MS_OUT="$CACHE/metrics-server/$METRICS_SERVER_VERSION"
+HELM_OUT="$CACHE/helm/$HELM_VERSION"
 export GOFLAGS=-buildvcs=false CGO_ENABLED=0
 
 log() { printf '[build-control-plane] %s\n' "$*"; }
@@ -73,30 +76,29 @@ GO
     cd - >/dev/null
 }
 
-build_etcd() {
-    if [ -x "$ETCD_OUT/etcd" ]; then log "etcd $ETCD_VERSION cached in $ETCD_OUT"; return; fi
+# build_go_tool NAME VERSION OUT_DIR PACKAGE [LDFLAGS]: go get PACKAGE@VERSION in
+# a scratch module and build it into OUT_DIR/NAME (kept when present).
+build_go_tool() {
+    local name=$1 version=$2 out=$3 pkg=$4 ldflags="-s -w ${5:-}"
+    if [ -x "$out/$name" ]; then log "$name $version cached in $out"; return; fi
     local work; work=$(mktemp -d); trap 'rm -rf "$work"' RETURN
-    log "building etcd $ETCD_VERSION"
+    log "building $name $version"
     cd "$work"
-    go mod init eci-kubelet.local/etcd >/dev/null 2>&1
-    quiet go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
-    mkdir -p "$ETCD_OUT.tmp"
-    go build -trimpath -ldflags "-s -w" -o "$ETCD_OUT.tmp/etcd" go.etcd.io/etcd/server/v3
-    rm -rf "$ETCD_OUT"; mv "$ETCD_OUT.tmp" "$ETCD_OUT"
+    go mod init "eci-kubelet.local/$name" >/dev/null 2>&1
+    GOFLAGS="$GOFLAGS -mod=mod" quiet go get "$pkg@$version"
+    mkdir -p "$out.tmp"
+    GOFLAGS="$GOFLAGS -mod=mod" go build -trimpath -ldflags "$ldflags" -o "$out.tmp/$name" "$pkg"
+    rm -rf "$out"; mv "$out.tmp" "$out"
     cd - >/dev/null
 }
 
+build_etcd() { build_go_tool etcd "$ETCD_VERSION" "$ETCD_OUT" go.etcd.io/etcd/server/v3; }
 build_metrics_server() {
-    if [ -x "$MS_OUT/metrics-server" ]; then log "metrics-server $METRICS_SERVER_VERSION cached"; return; fi
-    local work; work=$(mktemp -d); trap 'rm -rf "$work"' RETURN
-    log "building metrics-server $METRICS_SERVER_VERSION"
-    cd "$work"
-    go mod init eci-kubelet.local/ms >/dev/null 2>&1
-    quiet go get "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION"
-    mkdir -p "$MS_OUT.tmp"
-    go build -trimpath -ldflags "-s -w" -o "$MS_OUT.tmp/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server
-    rm -rf "$MS_OUT"; mv "$MS_OUT.tmp" "$MS_OUT"
-    cd - >/dev/null
+    build_go_tool metrics-server "$METRICS_SERVER_VERSION" "$MS_OUT" sigs.k8s.io/metrics-server/cmd/metrics-server
+}
+build_helm() {
+    build_go_tool helm "$HELM_VERSION" "$HELM_OUT" helm.sh/helm/v3/cmd/helm \
+        "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
 }
 
 what=${1:-all}
@@ -113,8 +115,9 @@ case "$what" in
     k8s) build_k8s ;;
     etcd) build_etcd ;;
     metrics-server) build_metrics_server ;;
-    all) build_etcd; build_k8s; build_metrics_server ;;
+    helm) build_helm ;;
+    all) build_etcd; build_k8s; build_metrics_server; build_helm ;;
     path)
-        echo "$OUT:$ETCD_OUT:$MS_OUT" ;;
-    *) echo "usage: $0 [all|k8s|etcd|metrics-server|path]" >&2; exit 2 ;;
+        echo "$OUT:$ETCD_OUT:$MS_OUT:$HELM_OUT" ;;
+    *) echo "usage: $0 [all|k8s|etcd|metrics-server|helm|path]" >&2; exit 2 ;;
 esac

@@ -21,14 +21,18 @@ for d in yaml.safe_load_all(open(sys.argv[1])):
 pk=$(kinds "$LIB_TMP/prod.yaml")
 diag "production: $pk"
 for k in Namespace/eci-kubelet ServiceAccount/eci-kubelet ClusterRole/eci-kubelet ClusterRoleBinding/eci-kubelet \
-    Role/eci-kubelet-leader-election RoleBinding/eci-kubelet-leader-election Secret/eci-kubelet-credentials \
-    Deployment/eci-kubelet; do
+    Role/eci-kubelet-leader-election RoleBinding/eci-kubelet-leader-election Deployment/eci-kubelet; do
     check "production renders $k" grep -q "$k " <<<"$pk"
 done
 check "production renders the config ConfigMap" grep -q "ConfigMap/eci-kubelet-config-" <<<"$pk"
+# The credentials are created before the first apply; an apply must never
+# replace them with an empty template.
+no_secret() { ! grep -q 'Secret/' <<<"$pk"; }
+check "production renders no Secret (created out of band)" no_secret
 lk=$(kinds "$LIB_TMP/local.yaml")
 check "local renders the emulator Deployment" grep -q "Deployment/eci-emulator " <<<"$lk"
 check "local renders the emulator Service" grep -q "Service/eci-emulator " <<<"$lk"
+check "local renders the emulator's key pair Secret" grep -q "Secret/eci-kubelet-credentials " <<<"$lk"
 
 # The Deployment: 2 replicas, probes on /healthz, non-root, read-only root.
 dep() { python3 -c 'import sys, json, yaml
@@ -64,6 +68,10 @@ check "local config validates (--dry-run)" \
 # namespace (NamespaceLifecycle), so the namespace is created for real first
 # when missing, as `kubectl apply` in two steps would do.
 created_ns=0
+# A namespace an earlier suite left terminating must be gone first.
+terminating() { test "$(kubectl_ get namespace "$NS" -o jsonpath='{.status.phase}' 2>/dev/null)" = Terminating; }
+gone_or_active() { ! terminating; }
+wait_for 120 gone_or_active || diag "namespace $NS still terminating"
 if ! kubectl_ get namespace "$NS" >/dev/null 2>&1; then
     kubectl_ create namespace "$NS" >/dev/null && created_ns=1
     on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace '$NS' --wait=true --timeout=60s"
