@@ -24,6 +24,11 @@ static void usage(FILE *f)
             "  --sts-token ID:SECRET[:TOKEN]\n"
             "                              an STS key pair: requests must carry a SecurityToken\n"
             "                              (any token, or exactly TOKEN when given)\n"
+            "  --oidc-role-arn ARN, --oidc-provider-arn ARN, --oidc-token-file FILE\n"
+            "                              serve STS AssumeRoleWithOIDC (RRSA) for this role and OIDC\n"
+            "                              provider with the token FILE holds at the time of the call\n"
+            "  --sts-lifetime SECONDS      lifetime of the pairs AssumeRoleWithOIDC issues (default: its\n"
+            "                              DurationSeconds)\n"
             "  --region ID                 region served (default cn-hangzhou)\n"
             "  --state-dir DIR             runtime state (default: a fresh /tmp directory)\n"
             "  --exec-listen HOST:PORT     exec WebSocket address (default 127.0.0.1:0)\n"
@@ -61,7 +66,7 @@ int main(int argc, char **argv)
     char *sts_copy = NULL;
     int rc = 0;
     enum { O_LISTEN = 1000, O_AKID, O_AKSECRET, O_STS, O_REGION, O_STATE, O_EXEC, O_ADMIN, O_LAT, O_SCHED,
-           O_REAL, O_FAULT, O_QPS, O_NONS, O_SEED, O_LOG, O_CAP, O_STRS, O_LOWEV, O_VERSION, O_HELP };
+           O_REAL, O_FAULT, O_QPS, O_NONS, O_SEED, O_LOG, O_CAP, O_STRS, O_LOWEV, O_OIDC_ROLE, O_OIDC_PROV, O_OIDC_TOKEN, O_STS_LIFE, O_VERSION, O_HELP };
     static const struct option lo[] = {
         {"listen", required_argument, 0, O_LISTEN},
         {"access-key-id", required_argument, 0, O_AKID},
@@ -82,6 +87,10 @@ int main(int argc, char **argv)
         {"body-cap", required_argument, 0, O_CAP},
         {"string-scalars", no_argument, 0, O_STRS},
         {"lowercase-events", no_argument, 0, O_LOWEV},
+        {"oidc-role-arn", required_argument, 0, O_OIDC_ROLE},
+        {"oidc-provider-arn", required_argument, 0, O_OIDC_PROV},
+        {"oidc-token-file", required_argument, 0, O_OIDC_TOKEN},
+        {"sts-lifetime", required_argument, 0, O_STS_LIFE},
         {"version", no_argument, 0, O_VERSION},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
@@ -106,6 +115,10 @@ int main(int argc, char **argv)
         case O_SEED: o.seed = strtoull(optarg, NULL, 10); break;
         case O_STRS: o.string_scalars = 1; break;
         case O_LOWEV: o.lowercase_events = 1; break;
+        case O_OIDC_ROLE: o.oidc_role_arn = optarg; break;
+        case O_OIDC_PROV: o.oidc_provider_arn = optarg; break;
+        case O_OIDC_TOKEN: o.oidc_token_file = optarg; break;
+        case O_STS_LIFE: o.sts_lifetime_s = atol(optarg); break;
         case O_CAP: o.body_cap = (size_t)strtoull(optarg, NULL, 10); break;
         case O_LOG: {
             int l = log_level_parse(optarg);

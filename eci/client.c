@@ -180,7 +180,8 @@ int eci_client_new(const eci_client_config *cfg, eci_client **out, eci_error *er
     if (cfg->metrics) {
         static const char *const labels2[] = {"action", "result", NULL};
         static const char *const labels1[] = {"action", NULL};
-        static const double b[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+        /* Up to a minute: a create with retries under throttling takes tens of seconds. */
+        static const double b[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60};
         c->m_calls = prom_counter(cfg->metrics, "eci_api_calls_total", "ECI API calls by action and final result",
                                   labels2);
         c->m_latency = prom_histogram(cfg->metrics, "eci_api_call_duration_seconds",

@@ -36,6 +36,7 @@ const char *eci_class_name(eci_class c)
     case ECI_CLASS_CONFLICT: return "conflict";
     case ECI_CLASS_AUTH: return "auth";
     case ECI_CLASS_FATAL: return "fatal";
+    case ECI_CLASS_NO_STOCK: return "no-stock";
     }
     return "fatal";
 }
@@ -135,6 +136,8 @@ eci_class eci_error_classify(const eci_error *err)
     case ECI_E_API:
         if (err->http_status >= 500)
             return ECI_CLASS_TRANSIENT;
+        if (ends_with(err->api_code, "NoStock"))
+            return ECI_CLASS_NO_STOCK;
         return ECI_CLASS_INVALID;
     case ECI_E_THROTTLED: return ECI_CLASS_THROTTLED;
     case ECI_E_NOT_FOUND: return ECI_CLASS_NOT_FOUND;
@@ -168,6 +171,7 @@ int eci_error_http_status(const eci_error *err)
     case ECI_CLASS_CONFLICT: return 409;
     case ECI_CLASS_AUTH: return 403;
     case ECI_CLASS_FATAL: return 500;
+    case ECI_CLASS_NO_STOCK: return 503;
     }
     return 500;
 }

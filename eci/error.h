@@ -43,6 +43,7 @@ typedef enum {
     ECI_CLASS_CONFLICT,
     ECI_CLASS_AUTH,
     ECI_CLASS_FATAL,
+    ECI_CLASS_NO_STOCK, /* the zone has no capacity for the request (NoStock) */
 } eci_class;
 
 typedef struct eci_error {
@@ -61,7 +62,7 @@ const char *eci_errname(int code);
 /* Fixed English text for a code; static string. */
 const char *eci_strerror(int code);
 /* Short class name ("not-found", "invalid", "throttled", "transient",
- * "conflict", "auth", "fatal", "ok"); static string. */
+ * "conflict", "auth", "fatal", "no-stock", "ok"); static string. */
 const char *eci_class_name(eci_class c);
 
 /* Reset to ECI_OK with every field empty. err may be NULL. */
@@ -77,13 +78,15 @@ void eci_error_set_api(eci_error *err, int http_status, const char *api_code,
  * InternalError, 5xx -> UNAVAILABLE, *NotFound / 404 -> NOT_FOUND, credential and
  * Forbidden.* codes -> AUTH, conflicts -> CONFLICT, other 4xx -> API. */
 eci_code eci_code_from_api(int http_status, const char *api_code);
-/* Classify for retry decisions: throttled and transient are retriable. */
+/* Classify for retry decisions: throttled and transient are retriable.
+ * NoStock (OperationDenied.NoStock and other *NoStock codes) is its own class:
+ * the request was valid, the cloud lacked capacity. */
 eci_class eci_error_classify(const eci_error *err);
 /* 1 when a retry may succeed (class throttled or transient). */
 int eci_error_retriable(const eci_error *err);
 /* The HTTP status a server fronting ECI (the kubelet API) should answer for
- * this error: not-found 404, invalid 400, throttled 429, transient 503,
- * conflict 409, auth 403, fatal 500, ok 200. */
+ * this error: not-found 404, invalid 400, throttled 429, transient and
+ * no-stock 503, conflict 409, auth 403, fatal 500, ok 200. */
 int eci_error_http_status(const eci_error *err);
 /* Render "Action: HTTP 400 Throttling: message (RequestId X) [detail]" into buf;
  * returns buf. */

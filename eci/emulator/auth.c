@@ -40,8 +40,57 @@ static void free_secret(char *s)
     }
 }
 
+static void issued_free(emu_issued *i)
+{
+    free(i->id);
+    free_secret(i->secret);
+    free_secret(i->token);
+    free(i);
+}
+
+void emu_auth_issue(emu_auth *a, const char *id, const char *secret, const char *token, time_t expires)
+{
+    emu_issued *i = xcalloc(1, sizeof *i);
+    i->id = xstrdup(id);
+    i->secret = xstrdup(secret);
+    i->token = xstrdup(token);
+    i->expires = expires;
+    pthread_mutex_lock(&a->mu);
+    i->next = a->issued;
+    a->issued = i;
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* The secret and token of an unexpired issued pair, copied into the caller's
+ * buffers; 0 when found. Expired pairs are dropped on the way. */
+static int issued_find(emu_auth *a, const char *id, time_t now, char *secret, size_t slen, char *token, size_t tlen)
+{
+    int found = 0;
+    pthread_mutex_lock(&a->mu);
+    for (emu_issued **pp = &a->issued; *pp;) {
+        emu_issued *i = *pp;
+        if (i->expires <= now) {
+            *pp = i->next;
+            issued_free(i);
+            continue;
+        }
+        if (!found && strcmp(i->id, id) == 0) {
+            snprintf(secret, slen, "%s", i->secret);
+            snprintf(token, tlen, "%s", i->token);
+            found = 1;
+        }
+        pp = &i->next;
+    }
+    pthread_mutex_unlock(&a->mu);
+    return found ? 0 : -1;
+}
+
 void emu_auth_destroy(emu_auth *a)
 {
+    for (emu_issued *i = a->issued, *nx; i; i = nx) {
+        nx = i->next;
+        issued_free(i);
+    }
     for (size_t i = 0; i < a->nbuckets; i++)
         for (emu_nonce *n = a->buckets[i], *nx; n; n = nx) {
             nx = n->next;
@@ -120,21 +169,30 @@ static int check_time(const char *stamp, time_t now, emu_err *e)
     return 0;
 }
 
-/* The secret of AccessKey id; an STS key needs its security token. */
-static int lookup_key(emu_auth *a, const char *id, const char *token, const char **secret, emu_err *e)
+/* The secret of AccessKey id, copied into secret (the caller wipes it); an
+ * STS key (the configured pair or one AssumeRoleWithOIDC issued and not yet
+ * expired) needs its security token. */
+static int lookup_key(emu_auth *a, const char *id, const char *token, time_t now, char *secret, size_t cap,
+                      emu_err *e)
 {
     int sts = 0;
+    const char *want_token = NULL;
+    char issued_token[128];
     if (a->ak_id && strcmp(id, a->ak_id) == 0) {
-        *secret = a->ak_secret;
+        snprintf(secret, cap, "%s", a->ak_secret);
     } else if (a->sts_id && strcmp(id, a->sts_id) == 0) {
-        *secret = a->sts_secret;
+        snprintf(secret, cap, "%s", a->sts_secret);
+        want_token = a->sts_token;
+        sts = 1;
+    } else if (issued_find(a, id, now, secret, cap, issued_token, sizeof issued_token) == 0) {
+        want_token = issued_token;
         sts = 1;
     } else {
         return emu_fail_code(e, "InvalidAccessKeyId.NotFound");
     }
     if (sts && (!token || !*token))
         return emu_fail_code(e, "MissingSecurityToken");
-    if (sts && a->sts_token && strcmp(token, a->sts_token) != 0)
+    if (sts && want_token && strcmp(token, want_token) != 0)
         return emu_fail_code(e, "InvalidSecurityToken.MismatchWithAccessKey");
     return 0;
 }
@@ -176,12 +234,16 @@ int emu_auth_check(emu_auth *a, const char *method, const kv_list *params, time_
         return emu_invalid(e, "SignatureNonce", "too long");
     if (check_time(kv_get(params, "Timestamp"), now, e))
         return -1;
-    const char *secret = NULL;
-    if (lookup_key(a, kv_get(params, "AccessKeyId"), emu_get(params, "SecurityToken"), &secret, e))
+    char secret[256];
+    if (lookup_key(a, kv_get(params, "AccessKeyId"), emu_get(params, "SecurityToken"), now, secret, sizeof secret,
+                   e)) {
+        OPENSSL_cleanse(secret, sizeof secret);
         return -1;
+    }
 
     char sig[64];
     eci_sign_rpc(method, params, secret, sig);
+    OPENSSL_cleanse(secret, sizeof secret);
     if (!eci_sign_equal(sig, kv_get(params, "Signature"))) {
         dynbuf sts_buf;
         dynbuf_init(&sts_buf, 0);
@@ -226,6 +288,7 @@ int emu_auth_check_v3(emu_auth *a, const char *method, const kv_list *query, con
                       const char *body, size_t body_len, time_t now, emu_err *e)
 {
     dynbuf alg, cred, names, sig, need, sts;
+    char secret[256] = "";
     dynbuf_init(&alg, 0);
     dynbuf_init(&cred, 0);
     dynbuf_init(&names, 0);
@@ -270,8 +333,7 @@ int emu_auth_check_v3(emu_auth *a, const char *method, const kv_list *query, con
     }
     if (check_time(kv_get_ci(headers, "x-acs-date"), now, e))
         goto out;
-    const char *secret = NULL;
-    if (lookup_key(a, dynbuf_str(&cred), kv_get_ci(headers, "x-acs-security-token"), &secret, e))
+    if (lookup_key(a, dynbuf_str(&cred), kv_get_ci(headers, "x-acs-security-token"), now, secret, sizeof secret, e))
         goto out;
     /* host, content-type and every x-acs-* header must be signed */
     eci_v3_signed_headers(&need, headers);
@@ -305,6 +367,7 @@ int emu_auth_check_v3(emu_auth *a, const char *method, const kv_list *query, con
     }
     rc = 0;
 out:
+    OPENSSL_cleanse(secret, sizeof secret);
     dynbuf_free(&alg);
     dynbuf_free(&cred);
     dynbuf_free(&names);

@@ -243,6 +243,13 @@ void emu_server_handle(emu_server *s, const emu_http_req *req, emu_http_resp *re
         rc = emu_fail_code(&e, code);
         goto done;
     }
+    if (action && strcmp(action, EMU_STS_ACTION) == 0) {
+        /* STS on the same port: anonymous, so before the signature check. */
+        out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "RequestId", r.request_id);
+        rc = emu_op_assume_role_with_oidc(&r, out, &e);
+        goto done;
+    }
     if (v3 ? emu_auth_check_v3(&s->auth, req->method, &q, req->headers, req->body, req->body_len, (time_t)r.now, &e)
            : emu_auth_check(&s->auth, req->method, &p, (time_t)r.now, &e)) {
         rc = -1;
@@ -277,7 +284,9 @@ done:
         error_response(resp, r.request_id, &e, xml);
     }
     /* the ledger keys known actions only, so clients cannot grow it without bound */
-    const char *lkey = !action ? "-" : find_op(action) ? action : "(unknown)";
+    const char *lkey = !action                                                ? "-"
+                       : find_op(action) || strcmp(action, EMU_STS_ACTION) == 0 ? action
+                                                                                 : "(unknown)";
     emu_ledger_record(&s->ledger, lkey, rc == 0 ? "OK" : e.code);
     if (action && strcmp(action, "CreateContainerGroup") == 0) {
         const cJSON *id = out ? cJSON_GetObjectItem(out, "ContainerGroupId") : NULL;

@@ -342,10 +342,18 @@ cJSON *emu_ledger_json(emu_ledger *l);
 
 typedef struct emu_nonce { char *nonce; time_t at; struct emu_nonce *next; } emu_nonce;
 
+/* A temporary key pair issued by AssumeRoleWithOIDC (sts.c). */
+typedef struct emu_issued {
+    char *id, *secret, *token;
+    time_t expires;
+    struct emu_issued *next;
+} emu_issued;
+
 typedef struct emu_auth {
     pthread_mutex_t mu;
     char *ak_id, *ak_secret;
     char *sts_id, *sts_secret, *sts_token;
+    emu_issued *issued;           /* newest first; expired ones are purged */
     emu_nonce **buckets; size_t nbuckets, count;
     time_t last_purge;
 } emu_auth;
@@ -361,6 +369,9 @@ int emu_auth_check(emu_auth *a, const char *method, const kv_list *params, time_
  * raw body (its SHA-256 is checked against x-acs-content-sha256). */
 int emu_auth_check_v3(emu_auth *a, const char *method, const kv_list *query, const kv_list *headers,
                       const char *body, size_t body_len, time_t now, emu_err *e);
+/* Accept the temporary key pair (copied) with its SecurityToken until expires. */
+void emu_auth_issue(emu_auth *a, const char *id, const char *secret, const char *token, time_t expires);
+
 
 /* ---- the server (server.c / dispatch.c / lifecycle.c) ---------------- */
 
@@ -423,6 +434,13 @@ int emu_op_list_usage(emu_req *r, cJSON *out, emu_err *e);
 int emu_op_create_image_cache(emu_req *r, cJSON *out, emu_err *e);
 int emu_op_describe_image_caches(emu_req *r, cJSON *out, emu_err *e);
 int emu_op_delete_image_cache(emu_req *r, cJSON *out, emu_err *e);
+
+/* STS (sts.c): AssumeRoleWithOIDC (version 2015-04-01), the anonymous call
+ * of RRSA clients, served before authentication; it succeeds only for the
+ * role, OIDC provider and token the emulator is configured with
+ * (emu_options.oidc_*). */
+#define EMU_STS_ACTION "AssumeRoleWithOIDC"
+int emu_op_assume_role_with_oidc(emu_req *r, cJSON *out, emu_err *e);
 
 /* Shared request checks: RegionId present and served here. */
 int emu_check_region(emu_req *r, int required, emu_err *e);

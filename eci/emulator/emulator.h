@@ -22,6 +22,13 @@ typedef struct emu_options {
     const char *sts_key_id;        /* optional STS key pair: requests must carry a SecurityToken */
     const char *sts_key_secret;
     const char *sts_token;         /* NULL or "": any token is accepted for the STS pair */
+    /* RRSA: STS AssumeRoleWithOIDC for this role and OIDC provider with the
+     * token that oidc_token_file holds at the time of the call (re-read on
+     * every call) issues a temporary key pair the API then accepts. */
+    const char *oidc_role_arn;
+    const char *oidc_provider_arn;
+    const char *oidc_token_file;
+    long sts_lifetime_s;           /* >0: issued pairs expire after this (tests); else DurationSeconds */
     const char *region;            /* default "cn-hangzhou" */
     const char *state_dir;         /* runtime state; NULL: a directory under /tmp */
     const char *exec_listen;       /* runtime exec WebSocket address; NULL: 127.0.0.1:0 */

@@ -18,10 +18,12 @@
 #include <unistd.h>
 
 #include "eci/client.h"
+#include "eci/emulator/emulator.h"
 #include "eci/endpoint.h"
 #include "eci/ops.h"
 #include "eci/sign.h"
 #include "util/dynbuf.h"
+#include "util/prom.h"
 #include "util/query.h"
 #include "util/ratelimit.h"
 #include "util/xmalloc.h"
@@ -261,7 +263,8 @@ static void srv_stop(srv *s)
     free(s);
 }
 
-static eci_client *mk_client_sig(srv *s, int retries, eci_signature sig)
+/* A client of s with fast backoff; metrics into reg when not NULL. */
+static eci_client *mk_client_full(srv *s, int retries, eci_signature sig, prom_registry *reg)
 {
     eci_client_config cfg;
     eci_client_config_init(&cfg);
@@ -278,10 +281,16 @@ static eci_client *mk_client_sig(srv *s, int retries, eci_signature sig)
     cfg.qps = 0;
     cfg.request_timeout_ms = 2000;
     cfg.signature = sig;
+    cfg.metrics = reg;
     eci_client *c = NULL;
     eci_error err;
     assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
     return c;
+}
+
+static eci_client *mk_client_sig(srv *s, int retries, eci_signature sig)
+{
+    return mk_client_full(s, retries, sig, NULL);
 }
 
 static eci_client *mk_client(srv *s, int retries) { return mk_client_sig(s, retries, ECI_SIGN_V3); }
@@ -907,6 +916,132 @@ static void test_creds_metadata_refresh(void **state)
     eci_creds_free(cr);
 }
 
+
+/* eci_api_calls_total counts NoStock as its own result; the latency
+ * histogram reaches 60 s (the create-latency alert fires above 10 s). */
+static void test_metrics_no_stock(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    s->default_status = 403;
+    s->default_body = "{\"RequestId\":\"R1\",\"Code\":\"OperationDenied.NoStock\",\"Message\":\"no stock\"}";
+    prom_registry *reg = prom_registry_new();
+    eci_client *c = mk_client_full(s, 0, ECI_SIGN_V3, reg);
+    eci_error err;
+    assert_int_equal(eci_call(c, "CreateContainerGroup", NULL, NULL, &err), -1);
+    assert_int_equal(eci_error_classify(&err), ECI_CLASS_NO_STOCK);
+    assert_int_equal(eci_error_http_status(&err), 503);
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    prom_render(reg, &out);
+    const char *txt = dynbuf_str(&out);
+    assert_non_null(strstr(txt, "eci_api_calls_total{action=\"CreateContainerGroup\",result=\"no-stock\"} 1"));
+    assert_null(strstr(txt, "result=\"invalid\""));
+    assert_non_null(strstr(txt, "eci_api_call_duration_seconds_bucket{action=\"CreateContainerGroup\",result=\"no-stock\",le=\"60\"} 1"));
+    dynbuf_free(&out);
+    eci_client_free(c);
+    prom_registry_free(reg);
+    srv_stop(s);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* RRSA against the emulator's STS: the token file is re-read on every
+ * exchange, the pair is refreshed before it expires, the ECI API accepts it. */
+static void test_creds_rrsa(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/eci-rrsa-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char want[300], have[300];
+    snprintf(want, sizeof want, "%s/expected", dir);
+    snprintf(have, sizeof have, "%s/token", dir);
+    write_text(want, "oidc-token-A\n");
+    write_text(have, "oidc-token-A\n");
+    emu_options o = {0};
+    o.listen = "127.0.0.1:0";
+    o.access_key_id = "ak";
+    o.access_key_secret = "sk";
+    o.no_runtime = 1;
+    o.state_dir = dir;
+    o.oidc_role_arn = "acs:ram::1234567890123456:role/eci";
+    o.oidc_provider_arn = "acs:ram::1234567890123456:oidc-provider/ack-rrsa-c1";
+    o.oidc_token_file = want;
+    o.sts_lifetime_s = 30; /* inside the refresh window below: every get exchanges */
+    char emsg[256];
+    emu_server *es = emu_server_new(&o, emsg, sizeof emsg);
+    assert_non_null(es);
+    assert_int_equal(emu_server_start(es, emsg, sizeof emsg), 0);
+
+    eci_creds_config cfg = {0};
+    cfg.no_env = 1;
+    cfg.role_arn = o.oidc_role_arn;
+    cfg.oidc_provider_arn = o.oidc_provider_arn;
+    cfg.oidc_token_file = have;
+    cfg.sts_endpoint = emu_server_url(es);
+    cfg.refresh_before_s = 60;
+    eci_creds *cr;
+    eci_error err;
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), 0);
+    assert_string_equal(eci_creds_source(cr), "rrsa");
+    eci_credential cd;
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
+    assert_int_equal(strncmp(cd.access_key_id, "STS.", 4), 0);
+    assert_non_null(cd.security_token);
+    eci_credential_clear(&cd);
+    assert_int_equal(eci_creds_fetch_count(cr), 1);
+
+    /* the ECI API accepts the issued pair (signed, with its SecurityToken) */
+    eci_client_config ccfg;
+    eci_client_config_init(&ccfg);
+    ccfg.region = "cn-hangzhou";
+    ccfg.endpoint = emu_server_url(es);
+    ccfg.creds = cr;
+    eci_client *c;
+    assert_int_equal(eci_client_new(&ccfg, &c, &err), 0);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), 0);
+    eci_client_free(c);
+
+    /* the token rotates at the IdP first: the exchange fails, the pair that
+     * is still valid keeps being used */
+    unsigned before = eci_creds_fetch_count(cr);
+    write_text(want, "oidc-token-B");
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
+    eci_credential_clear(&cd);
+    assert_int_equal(eci_creds_fetch_count(cr), before);
+    /* ... then in the file: the next exchange reads the new token */
+    write_text(have, "oidc-token-B");
+    assert_int_equal(eci_creds_get(cr, &cd, &err), 0);
+    eci_credential_clear(&cd);
+    assert_int_equal(eci_creds_fetch_count(cr), before + 1);
+    eci_creds_free(cr);
+
+    /* a role STS does not know: a clear error, no credential */
+    cfg.role_arn = "acs:ram::1234567890123456:role/other";
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), 0);
+    assert_int_equal(eci_creds_get(cr, &cd, &err), -1);
+    assert_int_equal(err.code, ECI_E_CREDENTIALS);
+    assert_non_null(strstr(err.detail, "EntityNotExist.Role"));
+    assert_null(strstr(err.detail, "oidc-token"));
+    eci_creds_free(cr);
+
+    /* two of the three settings are an error naming the missing one */
+    cfg.oidc_token_file = NULL;
+    assert_int_equal(eci_creds_new(&cfg, &cr, &err), -1);
+    assert_non_null(strstr(err.detail, "token file"));
+
+    emu_server_free(es);
+    unlink(want);
+    unlink(have);
+    rmdir(dir);
+}
+
 static char *read_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -1062,6 +1197,8 @@ int main(void)
         cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_creds_env),
         cmocka_unit_test(test_creds_metadata_refresh),
+        cmocka_unit_test(test_creds_rrsa),
+        cmocka_unit_test(test_metrics_no_stock),
         cmocka_unit_test(test_tls_verification),
         cmocka_unit_test(test_concurrent_calls),
     };

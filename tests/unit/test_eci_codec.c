@@ -836,6 +836,9 @@ static void test_decode_error_body(void **state)
         {400, "IncorrectStatus", ECI_E_CONFLICT, ECI_CLASS_CONFLICT},
         {403, "LastTokenProcessing", ECI_E_UNAVAILABLE, ECI_CLASS_TRANSIENT},
         {403, "QuotaExceeded", ECI_E_API, ECI_CLASS_INVALID},
+        /* a valid request the zone has no capacity for: its own class */
+        {403, "OperationDenied.NoStock", ECI_E_API, ECI_CLASS_NO_STOCK},
+        {400, "NoStock", ECI_E_API, ECI_CLASS_NO_STOCK},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         eci_error e;
@@ -847,6 +850,7 @@ static void test_decode_error_body(void **state)
     }
     /* InvalidAccessKeyId.NotFound is an auth problem, not a missing resource. */
     assert_string_equal(eci_errname(ECI_E_TIMEOUT), "ECI_E_TIMEOUT");
+    assert_string_equal(eci_class_name(ECI_CLASS_NO_STOCK), "no-stock");
     assert_string_equal(eci_errname(999), "ECI_E_UNKNOWN");
     assert_string_equal(eci_strerror(ECI_OK), "success");
     eci_error e;
