@@ -13,6 +13,7 @@
 #include "eci/codec.h"
 #include "eci/endpoint.h"
 #include "eci/sign.h"
+#include "util/clock.h"
 #include "util/dynbuf.h"
 #include "util/prom.h"
 #include "util/ratelimit.h"
@@ -247,19 +248,6 @@ void eci_uuid(char out[37])
              b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        ;
-}
 
 static long backoff_ms(const eci_client *c, int attempt)
 {
@@ -570,7 +558,7 @@ int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **o
     if (!c || !action || !*action)
         return eci_error_set(err, ECI_E_INVALID_ARG, "client and action are required");
     snprintf(err->action, sizeof err->action, "%s", action);
-    double t0 = now_s();
+    double t0 = clock_mono_s();
     int attempt = 0, rc = -1;
     long retry_after = 0;
     for (;;) {
@@ -607,11 +595,11 @@ int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **o
         long wait = backoff_ms(c, attempt - 1);
         if (retry_after > wait)
             wait = retry_after < c->backoff_cap_ms ? retry_after : c->backoff_cap_ms;
-        sleep_ms(wait);
+        clock_sleep_ms(wait);
     }
     err->attempts = attempt;
     if (rc == 0)
         err->code = ECI_OK;
-    record(c, action, rc == 0 ? ECI_CLASS_OK : eci_error_classify(err), attempt, now_s() - t0);
+    record(c, action, rc == 0 ? ECI_CLASS_OK : eci_error_classify(err), attempt, clock_mono_s() - t0);
     return rc;
 }

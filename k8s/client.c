@@ -1,4 +1,5 @@
 #include "k8s/client.h"
+#include "util/clock.h"
 #include "util/dynbuf.h"
 #include "util/prom.h"
 #include "util/ratelimit.h"
@@ -318,12 +319,6 @@ static void pool_put(k8s_client *c, CURL *h, int reusable)
         curl_easy_cleanup(h);
 }
 
-static double since_s(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 static void stat_add(k8s_client *c, const char *verb, const char *resource, int failed, int retries, double secs,
                      double wait_secs)
@@ -472,12 +467,6 @@ static void sleep_stop(long ms, const atomic_int *stop)
     }
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
 
 static void set_err_ctx(k8s_error *err, const req *q)
 {
@@ -627,7 +616,7 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
     char *url = xasprintf("%s%s", c->base_url, url_path);
     free(url_path);
     struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_mono(&t0);
     int attempt = 0, rc = -1;
     double waited = 0;
     for (;;) {
@@ -636,9 +625,9 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
             break;
         }
         struct timespec tw;
-        clock_gettime(CLOCK_MONOTONIC, &tw);
+        clock_mono(&tw);
         rl_wait(c->rl, -1);
-        waited += since_s(&tw);
+        waited += clock_s_since(&tw);
         xfer x = { .c = c, .fn = q->fn, .arg = q->arg, .stop = q->stop };
         dynbuf_init(&x.body, c->o.max_response_bytes);
         unsigned long no = next_attempt(c);
@@ -722,7 +711,7 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
         set_err_ctx(err, q);
     }
     free(url);
-    stat_add(c, q->verb, q->resource, rc != 0, attempt, since_s(&t0), waited);
+    stat_add(c, q->verb, q->resource, rc != 0, attempt, clock_s_since(&t0), waited);
     if (c->m_requests) {
         char codebuf[16];
         if (rc == 0 || *status)
@@ -736,11 +725,8 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
             prom_inc(c->m_retries, lv2, attempt);
         }
         if (!q->fn) {
-            struct timespec t1;
-            clock_gettime(CLOCK_MONOTONIC, &t1);
             const char *lv3[] = { q->verb };
-            prom_observe(c->m_duration, lv3,
-                         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+            prom_observe(c->m_duration, lv3, clock_s_since(&t0));
         }
     }
     return rc;
@@ -978,7 +964,7 @@ int k8s_update_retry(k8s_client *c, const k8s_resource *r, const char *ns, const
         if (!err || err->code != K8S_E_CONFLICT)
             return -1;
         if (i + 1 < max_tries)
-            sleep_ms(backoff_ms(c, i) / 4);
+            clock_sleep_ms(backoff_ms(c, i) / 4);
     }
     return -1; /* err holds the last Conflict */
 }

@@ -1,4 +1,5 @@
 #include "k8s/events.h"
+#include "util/clock.h"
 #include "util/ratelimit.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
@@ -71,12 +72,6 @@ static void item_free(ev_item *it)
 
 static void *writer_main(void *arg);
 
-static time_t mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
-}
 
 k8s_recorder *k8s_recorder_new(k8s_client *c, const k8s_recorder_opts *o)
 {
@@ -223,7 +218,7 @@ static int record_now(k8s_recorder *r, const cJSON *obj, const char *type, const
                           type, reason, msg, r->component, r->host ? r->host : "");
     char now[40];
     k8s_timestamp(now, sizeof now, 0);
-    time_t t = mono_s();
+    time_t t = (time_t)(clock_mono_ms() / 1000);
 
     /* aggregate onto a recent Event with the same key */
     char *agg_ns = NULL, *agg_name = NULL;

@@ -1,4 +1,5 @@
 #include "k8s/informer.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
@@ -514,12 +515,6 @@ void k8s_get_cache_free(k8s_get_cache *gc)
     free(gc);
 }
 
-static long age_ms(const struct timespec *at)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long)(now.tv_sec - at->tv_sec) * 1000 + (now.tv_nsec - at->tv_nsec) / 1000000L;
-}
 
 static void gc_drop(k8s_get_cache *gc, size_t i)
 {
@@ -537,7 +532,7 @@ int k8s_get_cache_get(k8s_get_cache *gc, const k8s_resource *r, const char *ns, 
     for (size_t i = 0; i < gc->n; i++) {
         if (strcmp(gc->e[i].key, key))
             continue;
-        if (age_ms(&gc->e[i].at) <= gc->ttl_ms) {
+        if (clock_ms_since(&gc->e[i].at) <= gc->ttl_ms) {
             *out = cJSON_Duplicate(gc->e[i].obj, 1);
             pthread_mutex_unlock(&gc->mu);
             free(key);
@@ -554,21 +549,21 @@ int k8s_get_cache_get(k8s_get_cache *gc, const k8s_resource *r, const char *ns, 
     }
     pthread_mutex_lock(&gc->mu);
     for (size_t i = 0; i < gc->n;) /* expire stale entries, drop a duplicate key */
-        if (age_ms(&gc->e[i].at) > gc->ttl_ms || !strcmp(gc->e[i].key, key))
+        if (clock_ms_since(&gc->e[i].at) > gc->ttl_ms || !strcmp(gc->e[i].key, key))
             gc_drop(gc, i);
         else
             i++;
     if (gc->n == gc->max) { /* full: evict the oldest */
         size_t old = 0;
         for (size_t i = 1; i < gc->n; i++)
-            if (age_ms(&gc->e[i].at) > age_ms(&gc->e[old].at))
+            if (clock_ms_since(&gc->e[i].at) > clock_ms_since(&gc->e[old].at))
                 old = i;
         gc_drop(gc, old);
     }
     gc_entry *e = &gc->e[gc->n++];
     e->key = key;
     e->obj = cJSON_Duplicate(obj, 1);
-    clock_gettime(CLOCK_MONOTONIC, &e->at);
+    clock_mono(&e->at);
     pthread_mutex_unlock(&gc->mu);
     *out = obj;
     return 0;

@@ -1,4 +1,5 @@
 #include "k8s/lease.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
@@ -146,14 +147,6 @@ int k8s_node_lease_renew(k8s_node_lease *l, k8s_error *err)
 
 /* ---- leader election ---- */
 
-static void mono(struct timespec *t) { clock_gettime(CLOCK_MONOTONIC, t); }
-
-static long since_ms(const struct timespec *t)
-{
-    struct timespec n;
-    mono(&n);
-    return (long)(n.tv_sec - t->tv_sec) * 1000 + (n.tv_nsec - t->tv_nsec) / 1000000L;
-}
 
 static const char *spec_str(const cJSON *lease, const char *k)
 {
@@ -176,7 +169,7 @@ static void observe(k8s_leader_state *st, const cJSON *lease)
         snprintf(st->holder, sizeof st->holder, "%s", holder);
         snprintf(st->observed_renew, sizeof st->observed_renew, "%s", renew);
         snprintf(st->observed_rv, sizeof st->observed_rv, "%s", rv ? rv : "");
-        mono(&st->observed_at);
+        clock_mono(&st->observed_at);
     }
 }
 
@@ -217,7 +210,7 @@ int k8s_leader_try_acquire_or_renew(k8s_client *c, const k8s_leader_opts *o, k8s
         }
         observe(st, out);
         cJSON_Delete(out);
-        mono(&st->renewed_at);
+        clock_mono(&st->renewed_at);
         st->leading = 1;
         return 1;
     }
@@ -225,7 +218,7 @@ int k8s_leader_try_acquire_or_renew(k8s_client *c, const k8s_leader_opts *o, k8s
     const char *holder = spec_str(cur, "holderIdentity");
     int mine = !strcmp(holder, o->identity);
     double their = spec_num(cur, "leaseDurationSeconds", duration_of(o));
-    if (*holder && !mine && since_ms(&st->observed_at) < (long)(their * 1000)) {
+    if (*holder && !mine && clock_ms_since(&st->observed_at) < (long)(their * 1000)) {
         cJSON_Delete(cur);
         st->leading = 0;
         return 0;
@@ -250,7 +243,7 @@ int k8s_leader_try_acquire_or_renew(k8s_client *c, const k8s_leader_opts *o, k8s
     }
     observe(st, out);
     cJSON_Delete(out);
-    mono(&st->renewed_at);
+    clock_mono(&st->renewed_at);
     st->leading = 1;
     return 1;
 }
@@ -313,7 +306,7 @@ static void *leader_thread(void *arg)
             leading = 1;
             if (l->o.on_started_leading)
                 l->o.on_started_leading(l->o.arg);
-        } else if (leading && (rc == 0 || since_ms(&st.renewed_at) > deadline)) {
+        } else if (leading && (rc == 0 || clock_ms_since(&st.renewed_at) > deadline)) {
             leading = 0;
             st.leading = 0;
             if (l->o.on_stopped_leading)

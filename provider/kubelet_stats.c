@@ -7,6 +7,7 @@
  * goes back. */
 #include "provider/kubelet_handlers.h"
 #include "provider/bridge_int.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -33,12 +34,6 @@ struct prov_kstats {
     double retired_cum; /* nanoseconds used by pods no longer reported */
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void fmt_time(int64_t unix_s, char *buf, size_t n)
 {
@@ -469,7 +464,7 @@ static void refresh(prov_kstats *s)
     cJSON_Delete(s->summary);
     s->summary = summary;
     s->error = failed;
-    s->at_ms = mono_ms();
+    s->at_ms = clock_mono_ms();
 }
 
 /* A copy of the current summary (refreshed when older than the TTL); *error
@@ -477,7 +472,7 @@ static void refresh(prov_kstats *s)
 static cJSON *current(prov_kstats *s, int *error, char *msg, size_t msglen)
 {
     pthread_mutex_lock(&s->mu);
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     int ttl = s->error ? STATS_ERR_TTL_MS : STATS_TTL_MS;
     if (!s->summary || now - s->at_ms >= ttl)
         refresh(s);

@@ -1,4 +1,5 @@
 #include "provider/workqueue.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
@@ -40,12 +41,6 @@ struct prov_wq {
     uint64_t rng;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t hash(const char *s)
 {
@@ -68,7 +63,7 @@ prov_wq *prov_wq_new(long base_ms, long cap_ms)
     q->buckets = xcalloc(q->nbuckets, sizeof *q->buckets);
     q->base_ms = base_ms > 0 ? base_ms : 100;
     q->cap_ms = cap_ms >= q->base_ms ? cap_ms : q->base_ms;
-    q->rng = (uint64_t)now_ms() ^ (uint64_t)(uintptr_t)q;
+    q->rng = (uint64_t)clock_mono_ms() ^ (uint64_t)(uintptr_t)q;
     return q;
 }
 
@@ -243,7 +238,7 @@ static void add_after_locked(prov_wq *q, const char *key, long delay_ms)
         enqueue(q, e);
         return;
     }
-    int64_t due = now_ms() + delay_ms;
+    int64_t due = clock_mono_ms() + delay_ms;
     if (e->queued || (e->due_ms && e->due_ms <= due))
         return;
     if (!e->due_ms)
@@ -301,7 +296,7 @@ int prov_wq_retries(prov_wq *q, const char *key)
 /* Move due timers to the FIFO; return ms until the next one (-1: none). */
 static long promote_due(prov_wq *q)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_mono_ms();
     while (q->nheap) {
         if (q->heap[0].due_ms > now)
             return (long)(q->heap[0].due_ms - now);

@@ -1,10 +1,10 @@
 #include "util/ratelimit.h"
 
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 struct rl_limiter {
@@ -15,12 +15,6 @@ struct rl_limiter {
     double last; /* seconds, CLOCK_MONOTONIC */
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 rl_limiter *rl_new(double qps, int burst)
 {
@@ -29,7 +23,7 @@ rl_limiter *rl_new(double qps, int burst)
     rl->qps = qps;
     rl->burst = burst < 1 ? 1 : burst;
     rl->tokens = rl->burst;
-    rl->last = now_s();
+    rl->last = clock_mono_s();
     return rl;
 }
 
@@ -57,7 +51,7 @@ int rl_try_take(rl_limiter *rl)
     if (!rl || rl->qps <= 0)
         return 1;
     pthread_mutex_lock(&rl->mu);
-    refill(rl, now_s());
+    refill(rl, clock_mono_s());
     int ok = rl->tokens >= 1.0;
     if (ok)
         rl->tokens -= 1.0;
@@ -80,19 +74,13 @@ long rl_reserve_ms(rl_limiter *rl)
         pthread_mutex_unlock(&rl->mu);
         return 0;
     }
-    refill(rl, now_s());
+    refill(rl, clock_mono_s());
     double w = wait_for_one(rl);
     rl->tokens -= 1.0;
     pthread_mutex_unlock(&rl->mu);
     return (long)ceil(w * 1000.0);
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        ;
-}
 
 int rl_wait(rl_limiter *rl, long max_wait_ms)
 {
@@ -103,7 +91,7 @@ int rl_wait(rl_limiter *rl, long max_wait_ms)
         pthread_mutex_unlock(&rl->mu);
         return 0;
     }
-    refill(rl, now_s());
+    refill(rl, clock_mono_s());
     double w = wait_for_one(rl);
     long ms = (long)ceil(w * 1000.0);
     if (max_wait_ms >= 0 && ms > max_wait_ms) {
@@ -113,7 +101,7 @@ int rl_wait(rl_limiter *rl, long max_wait_ms)
     rl->tokens -= 1.0;
     pthread_mutex_unlock(&rl->mu);
     if (ms > 0)
-        sleep_ms(ms);
+        clock_sleep_ms(ms);
     return 0;
 }
 
@@ -122,7 +110,7 @@ void rl_set_rate(rl_limiter *rl, double qps, int burst)
     if (!rl)
         return;
     pthread_mutex_lock(&rl->mu);
-    refill(rl, now_s());
+    refill(rl, clock_mono_s());
     rl->qps = qps;
     rl->burst = burst < 1 ? 1 : burst;
     if (rl->tokens > rl->burst)
@@ -135,7 +123,7 @@ double rl_tokens(rl_limiter *rl)
     if (!rl)
         return 0;
     pthread_mutex_lock(&rl->mu);
-    refill(rl, now_s());
+    refill(rl, clock_mono_s());
     double t = rl->tokens;
     pthread_mutex_unlock(&rl->mu);
     return t;

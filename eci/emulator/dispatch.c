@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/query.h"
 #include "util/xmalloc.h"
 
@@ -152,15 +153,6 @@ static void error_response(emu_http_resp *resp, const char *request_id, const em
     cJSON_Delete(o);
 }
 
-static int sleep_ms(int ms)
-{
-    if (ms <= 0)
-        return 0;
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-    return 0;
-}
 
 /* Query-string parameters into q, those and the form body's into p. */
 static int parse_params(const emu_http_req *req, kv_list *q, kv_list *p, emu_err *e)
@@ -229,7 +221,7 @@ void emu_server_handle(emu_server *s, const emu_http_req *req, emu_http_resp *re
     r.action = action ? action : "";
     const char *fmt = kv_get(&p, "Format");
     xml = fmt && strcasecmp(fmt, "XML") == 0;
-    sleep_ms(emu_faults_latency(&s->faults));
+    clock_sleep_ms(emu_faults_latency(&s->faults));
     char code[80];
     int f = emu_faults_check(&s->faults, r.action, code);
     if (f == 2) {

@@ -62,7 +62,6 @@ int emu_parse_time(const char *s, struct timespec *out);
 /* "2006-01-02T15:04:05Z" into buf (>= 21 bytes); t == 0 gives "". */
 void emu_fmt_time(time_t t, char *buf, size_t len);
 double emu_now(void);          /* wall clock, seconds */
-int64_t emu_mono_ms(void);     /* monotonic milliseconds */
 
 /* Deterministic pseudo-random source (seeded), thread-safe. */
 typedef struct emu_rng {

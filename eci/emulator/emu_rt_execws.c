@@ -11,6 +11,7 @@
  * pump finished. */
 #include "eci/emulator/emu_rt_execws.h"
 #include "eci/exec_channel.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 #include <errno.h>
@@ -89,7 +90,6 @@ typedef struct pss {
     xsess *s;
 } pss;
 
-static void now_mono(struct timespec *t) { clock_gettime(CLOCK_MONOTONIC, t); }
 
 /* Wake the service thread. ws->mu held. */
 static void kick(emu_rt_execws *ws)
@@ -121,7 +121,7 @@ static void token_free(xtoken *t)
 static void purge_tokens(emu_rt_execws *ws)
 {
     struct timespec now;
-    now_mono(&now);
+    clock_mono(&now);
     for (xtoken **pp = &ws->tokens; *pp;) {
         if (now.tv_sec - (*pp)->created.tv_sec >= TOKEN_TTL_SECONDS) {
             xtoken *t = *pp;
@@ -708,7 +708,7 @@ char *emu_rt_execws_add(emu_rt_execws *ws, const char *id, const char *container
     t->argc = argc;
     t->tty = tty;
     t->stdin_open = stdin_open;
-    now_mono(&t->created);
+    clock_mono(&t->created);
     pthread_mutex_lock(&ws->mu);
     purge_tokens(ws);
     t->next = ws->tokens;

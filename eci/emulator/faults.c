@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 void emu_faults_init(emu_faults *f, uint64_t seed)
@@ -83,7 +84,7 @@ void emu_faults_set_limit(emu_faults *f, const char *action, double capacity, do
     b->capacity = capacity;
     b->refill_per_s = refill_per_s;
     b->tokens = capacity;
-    b->last_ms = emu_mono_ms();
+    b->last_ms = clock_mono_ms();
     pthread_mutex_unlock(&f->mu);
 }
 
@@ -158,7 +159,7 @@ int emu_faults_check(emu_faults *f, const char *action, char code[80])
 int emu_faults_throttled(emu_faults *f, const char *action)
 {
     int throttled = 0;
-    int64_t now = emu_mono_ms();
+    int64_t now = clock_mono_ms();
     pthread_mutex_lock(&f->mu);
     for (size_t i = 0; i < f->nbuckets; i++) {
         emu_bucket *b = &f->buckets[i];
@@ -205,7 +206,7 @@ int emu_faults_schedule_fail(emu_faults *f)
 int emu_faults_unreachable(emu_faults *f)
 {
     pthread_mutex_lock(&f->mu);
-    int r = f->unreachable_until_ms > emu_mono_ms();
+    int r = f->unreachable_until_ms > clock_mono_ms();
     pthread_mutex_unlock(&f->mu);
     return r;
 }
@@ -213,7 +214,7 @@ int emu_faults_unreachable(emu_faults *f)
 void emu_faults_set_unreachable(emu_faults *f, double seconds)
 {
     pthread_mutex_lock(&f->mu);
-    f->unreachable_until_ms = seconds > 0 ? emu_mono_ms() + (int64_t)(seconds * 1000) : 0;
+    f->unreachable_until_ms = seconds > 0 ? clock_mono_ms() + (int64_t)(seconds * 1000) : 0;
     pthread_mutex_unlock(&f->mu);
 }
 
@@ -254,7 +255,7 @@ cJSON *emu_faults_json(emu_faults *f)
         cJSON_AddItemToObject(q, f->buckets[i].action, b);
     }
     cJSON_AddNumberToObject(o, "latency_ms", f->latency_ms);
-    int64_t left = f->unreachable_until_ms - emu_mono_ms();
+    int64_t left = f->unreachable_until_ms - clock_mono_ms();
     cJSON_AddNumberToObject(o, "unreachable_seconds", left > 0 ? (double)left / 1000.0 : 0);
     pthread_mutex_unlock(&f->mu);
     return o;

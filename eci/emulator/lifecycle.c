@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
@@ -409,7 +410,7 @@ static void apply_snapshot(emu_server *s, emu_group *g, emu_rt_group_status *st,
         return;
     }
     if ((strcmp(g->status, "Restarting") == 0 || strcmp(g->status, "Updating") == 0) &&
-        (emu_mono_ms() < g->transient_until_ms || g->rt_busy)) {
+        (clock_mono_ms() < g->transient_until_ms || g->rt_busy)) {
         emu_group_touch(g, now);
         return;
     }
@@ -471,7 +472,7 @@ static void retention(emu_server *s, double now)
 void emu_lifecycle_tick(emu_server *s)
 {
     double now = emu_now();
-    int64_t mono = emu_mono_ms();
+    int64_t mono = clock_mono_ms();
     typedef struct { char id[32]; uint64_t seq; emu_rt_group_status st; int have; } poll_item;
     size_t npoll = 0, apoll = 0;
     poll_item *poll = NULL;

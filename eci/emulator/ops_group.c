@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 int emu_check_region(emu_req *r, int required, emu_err *e)
@@ -100,7 +101,7 @@ int emu_op_create_group(emu_req *r, cJSON *out, emu_err *e)
         return emu_fail_code(e, "DryRunOperation");
     }
     emu_group *g = emu_store_add(&s->store, &s->rng, spec, emu_get(r->p, "ClientToken"), r->now);
-    g->schedule_at_ms = emu_mono_ms() + schedule_delay(s);
+    g->schedule_at_ms = clock_mono_ms() + schedule_delay(s);
     g->schedule_fail = emu_faults_schedule_fail(&s->faults);
     const char *tok = emu_get(r->p, "ClientToken");
     if (tok)
@@ -163,7 +164,7 @@ int emu_op_update_group(emu_req *r, cJSON *out, emu_err *e)
     emu_spec_free(g->spec);
     g->spec = ns;
     emu_group_set_status(g, "Updating", r->now);
-    g->transient_until_ms = emu_mono_ms() + (s->schedule_delay_ms > 1500 ? s->schedule_delay_ms : 1500);
+    g->transient_until_ms = clock_mono_ms() + (s->schedule_delay_ms > 1500 ? s->schedule_delay_ms : 1500);
     emu_group_event(g, &s->rng, "Normal", "Updating", NULL, "The container group is being updated.", (time_t)r->now);
     const char *tok = emu_get(r->p, "ClientToken");
     if (tok)
@@ -201,7 +202,7 @@ int emu_op_restart_group(emu_req *r, cJSON *out, emu_err *e)
                         g->id, g->status);
     }
     emu_group_set_status(g, "Restarting", r->now);
-    g->transient_until_ms = emu_mono_ms() + (s->schedule_delay_ms > 1500 ? s->schedule_delay_ms : 1500);
+    g->transient_until_ms = clock_mono_ms() + (s->schedule_delay_ms > 1500 ? s->schedule_delay_ms : 1500);
     emu_group_event(g, &s->rng, "Normal", "Restarting", NULL, "The container group is being restarted.",
                     (time_t)r->now);
     const char *tok = emu_get(r->p, "ClientToken");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 static void zones_of(const char *region, char zones[6][48], int *n)
@@ -163,7 +164,7 @@ int emu_op_list_usage(emu_req *r, cJSON *out, emu_err *e)
 /* Preparing for 1 s, Creating for 1 s, then Ready. */
 static const char *cache_status(const emu_image_cache *c, const char **progress)
 {
-    int64_t age = emu_mono_ms() - c->created_ms;
+    int64_t age = clock_mono_ms() - c->created_ms;
     if (age < 1000) {
         *progress = "0%";
         return "Preparing";
@@ -264,7 +265,7 @@ int emu_op_create_image_cache(emu_req *r, cJSON *out, emu_err *e)
     c->size_gib = size;
     c->retention_days = days;
     c->created = (time_t)r->now;
-    c->created_ms = emu_mono_ms();
+    c->created_ms = clock_mono_ms();
     c->next = s->store.caches;
     s->store.caches = c;
     if (tok)

@@ -295,12 +295,6 @@ double emu_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int64_t emu_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void emu_rng_init(emu_rng *r, uint64_t seed)
 {

@@ -10,6 +10,7 @@
 #include "eci/emulator/emu_rt_proc.h"
 #include "eci/emulator/emu_rt_spawn.h"
 #include "eci/emulator/emu_rt_spec.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 #include <arpa/inet.h>
@@ -105,18 +106,10 @@ struct emu_rt {
     emu_rt_execws *ws;
 };
 
-static void now_mono(struct timespec *t) { clock_gettime(CLOCK_MONOTONIC, t); }
-
-static double secs_since(const struct timespec *t)
-{
-    struct timespec n;
-    now_mono(&n);
-    return (double)(n.tv_sec - t->tv_sec) + (double)(n.tv_nsec - t->tv_nsec) / 1e9;
-}
 
 static int ms_until(const struct timespec *t)
 {
-    double s = -secs_since(t);
+    double s = -clock_s_since(t);
     if (s <= 0)
         return 0;
     return (int)(s * 1000) + 1;
@@ -541,7 +534,7 @@ static int run_to_end(const emu_rt_ctx *ctx, const char *const *argv, int timeou
     if (emu_rt_spawn(ctx, argv, EMU_STDIO_PIPES, 0, 0, 0, &ch, err, errlen) < 0)
         return -1;
     struct timespec deadline;
-    now_mono(&deadline);
+    clock_mono(&deadline);
     deadline.tv_sec += timeout > 0 ? timeout : 1;
     int exited = 0, timed_out = 0;
     char buf[16384];
@@ -749,7 +742,7 @@ static void probes_reset(rt_ctr *c)
 {
     for (int k = 0; k < 2; k++) {
         const emu_rt_probe *p = k ? &c->spec->liveness : &c->spec->readiness;
-        now_mono(&c->probe_at[k]);
+        clock_mono(&c->probe_at[k]);
         c->probe_at[k].tv_sec += p->initial_delay_seconds > 0 ? p->initial_delay_seconds : 0;
         c->probe_ok[k] = c->probe_fail[k] = 0;
     }
@@ -771,7 +764,7 @@ static void run_probes(rt_group *g)
             int ok = probe_once(g, c, k, msg, sizeof msg);
             if (c->ch.pid != pid || c->starts != starts || g->stop_req || g->restart_req || g->killing)
                 return; /* the container changed while the lock was released */
-            now_mono(&c->probe_at[k]);
+            clock_mono(&c->probe_at[k]);
             c->probe_at[k].tv_sec += p->period_seconds > 0 ? p->period_seconds : 10;
             int succ = p->success_threshold > 0 ? p->success_threshold : 1;
             int fail = p->failure_threshold > 0 ? p->failure_threshold : 3;
@@ -907,14 +900,14 @@ static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *re
     }
     if (!restart)
         return;
-    if (secs_since(&c->run_start) >= BACKOFF_RESET_SECONDS)
+    if (clock_s_since(&c->run_start) >= BACKOFF_RESET_SECONDS)
         c->backoff = 0;
     c->backoff = c->backoff ? (c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2) : 1;
     c->st.previous = c->st.current;
     char m[256];
     snprintf(m, sizeof m, "back-off %ds restarting failed container=%s", c->backoff, c->spec->name);
     emu_rt_set_state(&c->st.current, EMU_CS_WAITING, "CrashLoopBackOff", m);
-    now_mono(&c->restart_at);
+    clock_mono(&c->restart_at);
     c->restart_at.tv_sec += c->backoff;
     c->waiting_restart = 1;
     event(g, c->spec->name, "Warning", "BackOff", "Back-off restarting failed container %s in pod %s",
@@ -946,7 +939,7 @@ static void start_ctr(rt_group *g, rt_ctr *c)
         c->prev = c->log;
     }
     c->log = emu_rt_log_new(LOG_CAP);
-    now_mono(&c->run_start);
+    clock_mono(&c->run_start);
     c->last_sample.tv_sec = 0;
     event(g, cs->name, "Normal", "Pulling", "Pulling image \"%s\"", cs->image);
     event(g, cs->name, "Normal", "Pulled", "Successfully pulled image \"%s\" in 0s (0s including waiting)",
@@ -1203,7 +1196,7 @@ static void begin_kill(rt_group *g, int grace)
         if (c->ch.pid > 0)
             kill(-c->ch.pid, grace > 0 ? SIGTERM : SIGKILL);
     }
-    now_mono(&g->kill_deadline);
+    clock_mono(&g->kill_deadline);
     g->kill_deadline.tv_sec += grace > 0 ? grace : 0;
 }
 
@@ -1671,7 +1664,7 @@ int emu_rt_usage_get(emu_rt *rt, const char *id, emu_rt_usage **out, size_t *n)
     size_t cnt = g->nc - g->ninit;
     emu_rt_usage *u = xcalloc(cnt + 1, sizeof *u);
     struct timespec now;
-    now_mono(&now);
+    clock_mono(&now);
     for (size_t i = 0; i < cnt; i++) {
         rt_ctr *c = &g->c[g->ninit + i];
         snprintf(u[i].container, sizeof u[i].container, "%s", c->st.name);
@@ -1695,7 +1688,7 @@ int emu_rt_usage_get(emu_rt *rt, const char *id, emu_rt_usage **out, size_t *n)
                 c->last_sample = now;
             }
         } else {
-            double dt = secs_since(&c->run_start);
+            double dt = clock_s_since(&c->run_start);
             uint64_t run_cpu = live;
             c->rate = dt > 0.01 && c->ch.pid > 0 ? (uint64_t)((double)run_cpu / dt) : 0;
             c->last_cpu_ns = cum;

@@ -1,6 +1,7 @@
 /* The kubelet's authentication/authorization webhook caches: see
  * kubelet_auth_cache_new in provider/kubelet/server.h. */
 #include "provider/kubelet/server.h"
+#include "util/clock.h"
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
 
@@ -31,12 +32,6 @@ struct kubelet_auth_cache {
     table tokens, decisions;
 };
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void user_copy(kubelet_user *dst, const kubelet_user *src)
 {
@@ -123,7 +118,7 @@ static int cached_authn(void *ud, const kubelet_credential *cred, kubelet_user *
     char key[2 * SHA256_DIGEST_LENGTH + 1];
     for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++)
         snprintf(key + 2 * i, 3, "%02x", md[i]);
-    long long now = mono_ms();
+    long long now = clock_mono_ms();
     pthread_mutex_lock(&c->mu);
     entry *e = table_find(&c->tokens, key, now);
     if (e) {
@@ -163,7 +158,7 @@ static int cached_authz(void *ud, const kubelet_user *user, const kubelet_attrs 
     if (!in->authz)
         return 1;
     char *key = decision_key(user, attrs);
-    long long now = mono_ms();
+    long long now = clock_mono_ms();
     pthread_mutex_lock(&c->mu);
     entry *e = table_find(&c->decisions, key, now);
     if (e) {

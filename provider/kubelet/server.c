@@ -3,6 +3,7 @@
 #include "provider/kubelet/http.h"
 #include "provider/kubelet/spdy.h"
 #include "provider/kubelet/websocket.h"
+#include "util/clock.h"
 #include "util/dynbuf.h"
 #include "util/log.h"
 #include "util/query.h"
@@ -303,12 +304,6 @@ typedef struct conn {
     dynbuf inbuf; /* bytes read but not yet parsed */
 } conn;
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void ssl_errstr(char *err, size_t errlen, const char *what)
 {
@@ -461,7 +456,7 @@ static int conn_read(conn *c, void *buf, size_t n, long long deadline)
             return IO_ERR;
         int left = -1;
         if (deadline) {
-            long long d = deadline - now_ms();
+            long long d = deadline - clock_mono_ms();
             if (d <= 0)
                 return IO_TIMEOUT;
             left = (int)(d > 1000000 ? 1000000 : d);
@@ -475,7 +470,7 @@ static int conn_read(conn *c, void *buf, size_t n, long long deadline)
 static int conn_write_all(conn *c, const void *buf, size_t n, int timeout_ms)
 {
     const char *p = buf;
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = clock_mono_ms() + timeout_ms;
     while (n > 0) {
         ERR_clear_error();
         int r = SSL_write(c->ssl, p, (int)(n > (1u << 30) ? (1u << 30) : n));
@@ -492,7 +487,7 @@ static int conn_write_all(conn *c, const void *buf, size_t n, int timeout_ms)
             ev = POLLIN;
         else
             return IO_ERR;
-        long long d = deadline - now_ms();
+        long long d = deadline - clock_mono_ms();
         if (d <= 0)
             return IO_TIMEOUT;
         int w = wait_fd(c, ev, (int)d);
@@ -509,10 +504,10 @@ static void conn_linger_close(conn *c)
     ERR_clear_error();
     SSL_shutdown(c->ssl);
     shutdown(c->fd, SHUT_WR);
-    long long deadline = now_ms() + 2000;
+    long long deadline = clock_mono_ms() + 2000;
     char buf[4096];
     for (;;) {
-        long long d = deadline - now_ms();
+        long long d = deadline - clock_mono_ms();
         if (d <= 0)
             break;
         struct pollfd pf = {c->fd, POLLIN, 0};
@@ -1076,7 +1071,7 @@ static int on_ws_msg(void *ud, int op, const uint8_t *data, size_t len)
 static int sc_input(stream_conn *sc, const void *p, size_t n)
 {
     char err[200];
-    sc->last_io = now_ms();
+    sc->last_io = clock_mono_ms();
     if (sc->ws) {
         if (kubelet_ws_decoder_feed(sc->wd, p, n, on_ws_msg, sc, err, sizeof err) < 0) {
             log_info(COMP, "%s: %s", sc->c->peer, err);
@@ -1123,8 +1118,8 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
     dynbuf_init(&sending, 0);
     size_t soff = 0;
     int want_out = 0, dead = 0, graceful = 0;
-    long long create_deadline = now_ms() + s->cfg.stream_create_timeout_ms;
-    sc->last_io = now_ms();
+    long long create_deadline = clock_mono_ms() + s->cfg.stream_create_timeout_ms;
+    sc->last_io = clock_mono_ms();
     if (nleft && sc_input(sc, leftover, nleft) < 0)
         dead = 1;
     if (sc->ws)
@@ -1151,7 +1146,7 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
             int r = SSL_write(sc->c->ssl, sending.buf + soff, (int)(left > (1u << 20) ? (1u << 20) : left));
             if (r > 0) {
                 soff += (size_t)r;
-                sc->last_io = now_ms();
+                sc->last_io = clock_mono_ms();
                 continue;
             }
             int e = SSL_get_error(sc->c->ssl, r);
@@ -1180,7 +1175,7 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
                 break;
         }
         /* wait */
-        long long now = now_ms();
+        long long now = clock_mono_ms();
         long long next = sc->last_io + s->cfg.stream_idle_timeout_ms;
         if (!sc->started && !sc->ws && create_deadline < next)
             next = create_deadline;
@@ -1711,7 +1706,7 @@ static void *conn_main(void *arg)
     kubelet_server *s = c->srv;
     th_rec *rec = c->rec;
     kubelet_http_parser *parser = NULL;
-    long long deadline = now_ms() + s->cfg.request_timeout_ms;
+    long long deadline = clock_mono_ms() + s->cfg.request_timeout_ms;
     /* TLS handshake */
     for (;;) {
         ERR_clear_error();
@@ -1720,7 +1715,7 @@ static void *conn_main(void *arg)
             break;
         int e = SSL_get_error(c->ssl, r);
         short ev = e == SSL_ERROR_WANT_READ ? POLLIN : e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
-        long long d = deadline - now_ms();
+        long long d = deadline - clock_mono_ms();
         if (!ev || d <= 0 || wait_fd(c, ev, (int)d) != 1) {
             char err[256];
             ssl_errstr(err, sizeof err, "TLS handshake");
@@ -1734,7 +1729,7 @@ static void *conn_main(void *arg)
     int first = 1;
     for (;;) {
         /* read one request */
-        long long idle_deadline = now_ms() + (first ? s->cfg.request_timeout_ms : s->cfg.idle_timeout_ms);
+        long long idle_deadline = clock_mono_ms() + (first ? s->cfg.request_timeout_ms : s->cfg.idle_timeout_ms);
         long long req_deadline = 0;
         int rc = KUBELET_HTTP_MORE;
         size_t used = 0;
@@ -1743,7 +1738,7 @@ static void *conn_main(void *arg)
         for (;;) {
             if (c->inbuf.len) {
                 if (!req_deadline)
-                    req_deadline = now_ms() + s->cfg.request_timeout_ms;
+                    req_deadline = clock_mono_ms() + s->cfg.request_timeout_ms;
                 rc = kubelet_http_parser_feed(parser, c->inbuf.buf, c->inbuf.len, &used, err, sizeof err);
                 if (rc == KUBELET_HTTP_ERROR)
                     break;

@@ -23,6 +23,7 @@
 #include "k8s/informer.h"
 #include "k8s/lease.h"
 #include "k8s/watch.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 static const char *g_kubeconfig;
@@ -44,12 +45,6 @@ static void msleep(long ms)
     nanosleep(&ts, NULL);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static k8s_client *new_client(double qps)
 {
@@ -209,7 +204,7 @@ static int sc_paging(void)
     cJSON *all = NULL, *page = NULL;
     k8s_error e;
     CHECK(c, "no client");
-    double t0 = now_s();
+    double t0 = clock_mono_s();
     pthread_t th[PAGING_THREADS];
     pg_arg a[PAGING_THREADS];
     for (int i = 0; i < PAGING_THREADS; i++) {
@@ -225,7 +220,7 @@ static int sc_paging(void)
         }
     }
     CHECK(!failed, "create: %s", fmt_err(&e));
-    fprintf(stderr, "# created %d ConfigMaps in %.1fs\n", PAGING_N, now_s() - t0);
+    fprintf(stderr, "# created %d ConfigMaps in %.1fs\n", PAGING_N, clock_mono_s() - t0);
     k8s_list_opts lo = { .label_selector = "itest=paging", .limit = 100 };
     CHECK(k8s_list(c, &K8S_RES_CONFIGMAPS, g_ns, &lo, &page, &e) == 0, "list: %s", fmt_err(&e));
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(page, "items")) == 100, "first page has %d items",
@@ -237,7 +232,7 @@ static int sc_paging(void)
     for (size_t i = 0; i < n0 && i < 64; i++)
         if (!strcmp(st0[i].verb, "list"))
             lists0 += st0[i].count;
-    t0 = now_s();
+    t0 = clock_mono_s();
     CHECK(k8s_list_all(c, &K8S_RES_CONFIGMAPS, g_ns, &lo, &all, &e) == 0, "list all: %s", fmt_err(&e));
     int n = cJSON_GetArraySize(cJSON_GetObjectItem(all, "items"));
     CHECK(n == PAGING_N, "list all returned %d items, want %d", n, PAGING_N);
@@ -265,7 +260,7 @@ static int sc_paging(void)
             lists += st[i].count;
     CHECK(lists - lists0 == PAGING_N / 100, "list all used %lu requests, want %d", lists - lists0, PAGING_N / 100);
     CHECK(k8s_meta_str(all, "resourceVersion") != NULL, "merged list has no resourceVersion");
-    fprintf(stderr, "# listed %d in %lu pages in %.2fs\n", n, lists - lists0, now_s() - t0);
+    fprintf(stderr, "# listed %d in %lu pages in %.2fs\n", n, lists - lists0, clock_mono_s() - t0);
     /* clean up with one collection delete */
     kv_list q = KV_LIST_INIT;
     kv_add(&q, "labelSelector", "itest=paging");
@@ -351,8 +346,8 @@ static int evlog_index(evlog *l, const char *line)
 
 static int evlog_wait(evlog *l, const char *line, double secs)
 {
-    double t0 = now_s();
-    while (now_s() - t0 < secs) {
+    double t0 = clock_mono_s();
+    while (clock_mono_s() - t0 < secs) {
         if (evlog_count(l, line) > 0)
             return 1;
         msleep(20);
@@ -410,12 +405,12 @@ static int sc_watch_order(void)
     k8s_watch_opts o = { .resource = &K8S_RES_CONFIGMAPS, .ns = g_ns, .label_selector = "itest=order",
                          .on_event = wo_event, .on_list = wo_list, .on_error = wo_error, .arg = &l };
     CHECK(k8s_watch_start(c, &o, &w, &e) == 0, "start: %s", fmt_err(&e));
-    double t0 = now_s();
+    double t0 = clock_mono_s();
     k8s_watch_stats st;
     do {
         msleep(20);
         k8s_watch_get_stats(w, &st);
-    } while (st.connects == 0 && now_s() - t0 < 10);
+    } while (st.connects == 0 && clock_mono_s() - t0 < 10);
     msleep(200);
     CHECK(create_cm(c, "order-1", "order", "v", "one", &e) == 0, "create: %s", fmt_err(&e));
     CHECK(k8s_update_retry(c, &K8S_RES_CONFIGMAPS, g_ns, "order-1", NULL, 0, set_v, "two", NULL, &e) == 0,
@@ -426,10 +421,10 @@ static int sc_watch_order(void)
         d = evlog_index(&l, "DELETED order-1 two");
     CHECK(a >= 0 && m > a && d > m, "events out of order (ADDED %d, MODIFIED %d, DELETED %d)", a, m, d);
     CHECK(l.n == 3, "%d events, want 3", l.n);
-    t0 = now_s();
+    t0 = clock_mono_s();
     k8s_watch_stop(w);
     w = NULL;
-    CHECK(now_s() - t0 < 2.5, "stopping the watch took %.1fs", now_s() - t0);
+    CHECK(clock_mono_s() - t0 < 2.5, "stopping the watch took %.1fs", clock_mono_s() - t0);
     evlog_fini(&l);
     k8s_client_free(c);
     return 0;
@@ -463,9 +458,9 @@ static int sc_watch_resume(void)
     pthread_mutex_unlock(&l.mu);
     CHECK(k8s_update_retry(c, &K8S_RES_CONFIGMAPS, g_ns, "resume-1", NULL, 0, set_v, "two", NULL, &e) == 0,
           "update: %s", fmt_err(&e));
-    double t0 = now_s();
+    double t0 = clock_mono_s();
     CHECK(cluster_cmd("restart-apiserver") == 0, "restart-apiserver failed");
-    fprintf(stderr, "# apiserver restarted in %.1fs\n", now_s() - t0);
+    fprintf(stderr, "# apiserver restarted in %.1fs\n", clock_mono_s() - t0);
     pthread_mutex_lock(&l.mu);
     l.gate_closed = 0;
     pthread_cond_broadcast(&l.cv);
@@ -587,8 +582,8 @@ static int sc_relist_410(void)
     pthread_mutex_unlock(&ctx.log.mu);
     CHECK(create_cm(c, "gone-trigger", "gone", "v", "t", &e) == 0, "create: %s", fmt_err(&e));
     pthread_mutex_lock(&ctx.log.mu);
-    double t0 = now_s();
-    while (!ctx.log.blocked && now_s() - t0 < 10) {
+    double t0 = clock_mono_s();
+    while (!ctx.log.blocked && clock_mono_s() - t0 < 10) {
         pthread_mutex_unlock(&ctx.log.mu);
         msleep(20);
         pthread_mutex_lock(&ctx.log.mu);
@@ -607,10 +602,10 @@ static int sc_relist_410(void)
     ctx.log.gate_closed = 0;
     pthread_cond_broadcast(&ctx.log.cv);
     pthread_mutex_unlock(&ctx.log.mu);
-    t0 = now_s();
+    t0 = clock_mono_s();
     k8s_watch_stats st;
     int conv = 0;
-    while (now_s() - t0 < 20) {
+    while (clock_mono_s() - t0 < 20) {
         k8s_informer_stats(inf, &st);
         if (st.gone >= 1 && st.lists >= 2 && cache_matches(c, inf, "gone", why, sizeof why)) {
             conv = 1;
@@ -1000,8 +995,8 @@ static int sc_leader(void)
     k8s_leader_opts ob = oa;
     ob.identity = "cand-b";
     CHECK(k8s_leader_start(c, &oa, &a, &e) == 0, "start a: %s", fmt_err(&e));
-    double t0 = now_s();
-    while (!k8s_leader_is_leader(a) && now_s() - t0 < 5)
+    double t0 = clock_mono_s();
+    while (!k8s_leader_is_leader(a) && clock_mono_s() - t0 < 5)
         msleep(20);
     CHECK(k8s_leader_is_leader(a), "a never led");
     CHECK(k8s_leader_start(c, &ob, &b, &e) == 0, "start b: %s", fmt_err(&e));
@@ -1011,11 +1006,11 @@ static int sc_leader(void)
     CHECK(!strcmp(k8s_leader_holder(b, h, sizeof h), "cand-a"), "b observes holder %s", h);
     k8s_leader_stop(a); /* releases */
     a = NULL;
-    t0 = now_s();
-    while (!k8s_leader_is_leader(b) && now_s() - t0 < 5)
+    t0 = clock_mono_s();
+    while (!k8s_leader_is_leader(b) && clock_mono_s() - t0 < 5)
         msleep(20);
     CHECK(k8s_leader_is_leader(b), "b did not take over after a released");
-    fprintf(stderr, "# takeover after release in %.2fs\n", now_s() - t0);
+    fprintf(stderr, "# takeover after release in %.2fs\n", clock_mono_s() - t0);
     k8s_leader_stop(b);
     k8s_client_free(c);
     return 0;
@@ -1221,10 +1216,10 @@ int main(int argc, char **argv)
                 continue;
             found = 1;
             g_why[0] = '\0';
-            double t0 = now_s();
+            double t0 = clock_mono_s();
             int rc = scenarios[j].fn();
             if (rc == 0) {
-                printf("ok - %s (%.1fs)\n", scenarios[j].name, now_s() - t0);
+                printf("ok - %s (%.1fs)\n", scenarios[j].name, clock_mono_s() - t0);
             } else {
                 printf("not ok - %s: %s\n", scenarios[j].name, g_why);
                 failed++;
