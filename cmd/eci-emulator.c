@@ -47,6 +47,7 @@ static void usage(FILE *f)
             "  --lowercase-events          DescribeContainerGroupEvents with lower-case keys (count, reason, ...)\n"
             "  --body-cap BYTES            request body cap (default 4194304)\n"
             "  --log-level LEVEL           error|warn|info|debug (default info)\n"
+            "  --print-params              print the request parameter table (Markdown) and exit\n"
             "  --version, --help\n");
 }
 
@@ -66,7 +67,7 @@ int main(int argc, char **argv)
     char *sts_copy = NULL;
     int rc = 0;
     enum { O_LISTEN = 1000, O_AKID, O_AKSECRET, O_STS, O_REGION, O_STATE, O_EXEC, O_ADMIN, O_LAT, O_SCHED,
-           O_REAL, O_FAULT, O_QPS, O_NONS, O_SEED, O_LOG, O_CAP, O_STRS, O_LOWEV, O_OIDC_ROLE, O_OIDC_PROV, O_OIDC_TOKEN, O_STS_LIFE, O_VERSION, O_HELP };
+           O_REAL, O_FAULT, O_QPS, O_NONS, O_SEED, O_LOG, O_CAP, O_STRS, O_LOWEV, O_OIDC_ROLE, O_OIDC_PROV, O_OIDC_TOKEN, O_STS_LIFE, O_VERSION, O_HELP, O_PARAMS };
     static const struct option lo[] = {
         {"listen", required_argument, 0, O_LISTEN},
         {"access-key-id", required_argument, 0, O_AKID},
@@ -92,6 +93,7 @@ int main(int argc, char **argv)
         {"oidc-token-file", required_argument, 0, O_OIDC_TOKEN},
         {"sts-lifetime", required_argument, 0, O_STS_LIFE},
         {"version", no_argument, 0, O_VERSION},
+        {"print-params", no_argument, 0, O_PARAMS},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
     };
@@ -131,6 +133,12 @@ int main(int argc, char **argv)
             break;
         }
         case O_VERSION: printf("eci-emulator %s\n", ECI_KUBELET_VERSION); goto done;
+        case O_PARAMS: {
+            char *t = emu_params_table_markdown();
+            fputs(t, stdout);
+            free(t);
+            goto done;
+        }
         case O_HELP: usage(stdout); goto done;
         default: usage(stderr); rc = 2; goto done;
         }

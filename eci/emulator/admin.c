@@ -185,6 +185,10 @@ void emu_admin_handle(emu_server *s, const emu_http_req *req, emu_http_resp *res
             emu_faults_set_unreachable(&s->faults, v->valuedouble);
             reply(resp, 200, emu_faults_json(&s->faults));
         }
+    } else if (strcmp(path, "/params") == 0 && get) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "params", emu_params_json());
+        reply(resp, 200, o);
     } else if (strcmp(path, "/groups") == 0 && get) {
         cJSON *o = cJSON_CreateObject();
         cJSON *a = cJSON_AddArrayToObject(o, "groups");
@@ -206,7 +210,7 @@ void emu_admin_handle(emu_server *s, const emu_http_req *req, emu_http_resp *res
             pthread_mutex_unlock(&s->store.mu);
             reply_msg(resp, 404, "error", "no such container group");
         } else if (*sub == 0 && get) {
-            cJSON *o = emu_render_group(g);
+            cJSON *o = emu_render_group_full(g);
             cJSON_AddItemToObject(o, "Summary", group_summary(g));
             pthread_mutex_unlock(&s->store.mu);
             reply(resp, 200, o);

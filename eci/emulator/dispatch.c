@@ -256,6 +256,10 @@ void emu_server_handle(emu_server *s, const emu_http_req *req, emu_http_resp *re
         rc = emu_fail_code(&e, "Throttling");
         goto done;
     }
+    if (emu_params_check(action, &p, &e)) {
+        rc = -1;
+        goto done;
+    }
     out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "RequestId", r.request_id);
     rc = fn(&r, out, &e);

@@ -75,6 +75,41 @@ double emu_rng_unit(emu_rng *r);  /* [0,1) */
 void emu_rng_uuid(emu_rng *r, char out[37], int upper);
 void emu_rng_id(emu_rng *r, const char *prefix, char *out, size_t len); /* prefix + 20 [a-z0-9] */
 
+/* ---- the parameter table (paramtab.c) ---------------------------------- */
+
+/* The emulator's one account: OwnerId/ResourceOwnerId and
+ * OwnerAccount/ResourceOwnerAccount must name it. */
+#define EMU_ACCOUNT_ID "1000000000000001"
+#define EMU_ACCOUNT_NAME "eci-emulator"
+
+typedef struct emu_param_def {
+    const char *name;     /* wire name, N for list indices; "*." = Container.N. / InitContainer.N. */
+    unsigned ops, iops;   /* operations (bits) of the name / of its InitContainer.N. form */
+    char type;            /* 's' string, 'i' integer, 'f' float, 'b' boolean */
+    double lo, hi;        /* numeric range; strings: length range */
+    const char *rule;     /* "A|B" allowed values, or "@format" */
+    const char *sample;   /* a valid value ("" for parameters the walk does not send) */
+    const char *needs;    /* parameters a sample needs beside it, "K=V&K=V" */
+    const char *returns;  /* where the value is returned (see paramtab.c) */
+    const char *treat;    /* stored, used, setting, refused */
+    const char *note;
+} emu_param_def;
+
+/* Operation bit of an action (0 for an unknown one). */
+unsigned emu_param_op_bit(const char *action);
+/* The row of a request key for an operation; *init set for InitContainer.N. */
+const emu_param_def *emu_param_find(unsigned opbit, const char *key, int *init);
+/* Check every parameter of a request against the table: unknown ones and
+ * bad values are refused with the service's codes. 0 or -1 (e filled). */
+int emu_params_check(const char *action, const kv_list *p, emu_err *e);
+/* A file mode as the SDKs send it (0644 octal or 420 decimal). 0 or -1. */
+int emu_param_mode(const char *v, long *out);
+int emu_sysctl_safe(const char *name);
+int emu_sysctl_host(const char *name);
+/* The table as JSON (one object per wire name) and as a Markdown table. */
+cJSON *emu_params_json(void);
+void emu_params_markdown(dynbuf *b);
+
 /* ---- container group spec (validate.c) --------------------------------- */
 
 typedef struct emu_probe {
@@ -110,19 +145,26 @@ typedef struct emu_container {
     char **cap_add; size_t ncap;
     int read_only_root;  /* -1 unset */
     long run_as_user;    /* -1 unset */
-    char **post_start; size_t npost_start;
-    char **pre_stop; size_t npre_stop;
-    emu_hook_net post_start_net, pre_stop_net;
-    int privileged, run_as_non_root;         /* -1 unset */
-    long run_as_group;                       /* -1 unset */
+    long run_as_group;   /* -1 unset (SecurityContextRunAsGroup) */
+    int run_as_non_root; /* -1 unset (SecurityContextRunAsNonRoot) */
+    int privileged;      /* -1 unset (SecurityContextPrivileged) */
+    int env_hide;        /* EnvironmentVarHide: Describe omits EnvironmentVars */
     char *termination_message_path;          /* NULL: /dev/termination-log */
     char *termination_message_policy;        /* NULL: File */
+    char **post_start; size_t npost_start;   /* Exec handler argv */
+    char **pre_stop; size_t npre_stop;
+    emu_hook_net post_start_net, pre_stop_net; /* HTTP GET / TCP handlers */
 } emu_container;
 
-typedef struct emu_cfile { char *path; char *content; size_t len; long mode; } emu_cfile;
+typedef struct emu_cfile {
+    char *path; char *content; size_t len;
+    long mode;                    /* effective: Mode, else the volume's DefaultMode (0644) */
+    int has_mode;                 /* Mode given */
+} emu_cfile;
 
 typedef struct emu_volume {
     char *name, *type;
+    int has_default_mode;         /* ConfigFileVolume.DefaultMode given */
     char *medium, *size_limit;
     char *nfs_server, *nfs_path; int nfs_read_only;
     emu_cfile *files; size_t nfiles; long default_mode;
@@ -130,6 +172,12 @@ typedef struct emu_volume {
     char *flex_driver, *flex_fs_type, *flex_options;
     char *host_path, *host_path_type;
 } emu_volume;
+
+typedef struct emu_cred { char *server, *user, *password; } emu_cred;
+typedef struct emu_acr {
+    char *instance_id, *instance_name, *region, *arn_service, *arn_user;
+    char **domains; size_t ndomains;
+} emu_acr;
 
 typedef struct emu_spec {
     char *region, *zone, *name, *security_group, *vswitch, *restart_policy;
@@ -143,6 +191,15 @@ typedef struct emu_spec {
     emu_container *inits; size_t ninits;
     emu_volume *volumes; size_t nvolumes;
     size_t nregistry_creds;
+    emu_cred *creds;              /* nregistry_creds items */
+    emu_acr *acrs; size_t nacrs;  /* AcrRegistryInfo.N */
+    char **compute_category; size_t ncompute_category;
+    char **ntp_servers; size_t nntp_servers;
+    kv_list host_sysctls;         /* HostSecurityContext.Sysctl.N */
+    /* Group-level parameters the emulator validates and stores but that have
+     * no effect on a local process (networking, billing, placement): wire
+     * name -> value as accepted (booleans as true/false). */
+    kv_list settings;
     kv_list tags;                 /* key -> value, in request order */
     char **dns_ns; size_t ndns_ns;
     char **dns_search; size_t ndns_search;
@@ -150,6 +207,7 @@ typedef struct emu_spec {
     kv_list host_aliases;         /* ip -> "name1 name2" */
     kv_list sysctls;
     int share_process_namespace;
+    int has_spot_price_limit;
 } emu_spec;
 
 /* Parse and validate CreateContainerGroup parameters. Returns a new spec
@@ -162,8 +220,9 @@ emu_spec *emu_spec_parse_update(const kv_list *p, const emu_spec *cur, int *chan
 void emu_spec_free(emu_spec *s);
 /* Deep copy (free with emu_spec_free). */
 emu_spec *emu_spec_copy(const emu_spec *s);
-/* Free a container's fields (not the struct itself). */
+/* Free a container's / a volume's fields (not the struct itself). */
 void emu_container_free(emu_container *c);
+void emu_volume_free(emu_volume *v);
 /* Append the canonical text of the updatable part of s (containers, init
  * containers, credentials count) to b. */
 void emu_spec_update_sig(dynbuf *b, const emu_spec *s);
@@ -459,6 +518,9 @@ int emu_token_decode(const char *tok, uint64_t *offset);
 
 /* Rendering of a group (render.c), store lock held. */
 cJSON *emu_render_group(const emu_group *g);
+/* The admin view: the DescribeContainerGroups item plus every stored
+ * parameter the SDK's response model has no field for. */
+cJSON *emu_render_group_full(const emu_group *g);
 cJSON *emu_render_status(const emu_group *g);
 const char *emu_phase_of(const char *status);
 

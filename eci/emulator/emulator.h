@@ -86,4 +86,8 @@ typedef struct emu_http_resp {
 /* Answer one request (API or admin). resp->body must be initialised by the caller. */
 void emu_server_handle(emu_server *s, const emu_http_req *req, emu_http_resp *resp);
 
+/* The table of every request parameter with its check and treatment, as
+ * Markdown (docs/emulator.md). Free with free(). */
+char *emu_params_table_markdown(void);
+
 #endif

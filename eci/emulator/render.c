@@ -111,7 +111,34 @@ static cJSON *render_probe(const emu_probe *p)
     return o;
 }
 
-static cJSON *render_container(const emu_group *g, const emu_container *c, int is_init)
+static cJSON *render_hook(char *const *exec, size_t nexec, const emu_hook_net *h)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (nexec)
+        cJSON_AddItemToObject(o, "Exec", strv(exec, nexec));
+    if (h->http_port) {
+        cJSON *x = cJSON_AddObjectToObject(o, "HttpGet");
+        cJSON_AddStringToObject(x, "Host", h->http_host ? h->http_host : "");
+        cJSON_AddStringToObject(x, "Path", h->http_path ? h->http_path : "");
+        cJSON_AddNumberToObject(x, "Port", (double)h->http_port);
+        cJSON_AddStringToObject(x, "Scheme", h->http_scheme ? h->http_scheme : "HTTP");
+        cJSON *hs = cJSON_AddArrayToObject(x, "HttpHeaders");
+        for (size_t i = 0; i < h->http_headers.n; i++) {
+            cJSON *kv = cJSON_CreateObject();
+            cJSON_AddStringToObject(kv, "Name", h->http_headers.items[i].key);
+            cJSON_AddStringToObject(kv, "Value", h->http_headers.items[i].val);
+            cJSON_AddItemToArray(hs, kv);
+        }
+    }
+    if (h->tcp_port) {
+        cJSON *x = cJSON_AddObjectToObject(o, "TcpSocket");
+        cJSON_AddStringToObject(x, "Host", h->tcp_host ? h->tcp_host : "");
+        cJSON_AddNumberToObject(x, "Port", (double)h->tcp_port);
+    }
+    return o;
+}
+
+static cJSON *render_container(const emu_group *g, const emu_container *c, int is_init, int full)
 {
     cJSON *o = cJSON_CreateObject();
     emu_rt_container_status cs;
@@ -125,7 +152,7 @@ static cJSON *render_container(const emu_group *g, const emu_container *c, int i
     cJSON_AddStringToObject(o, "WorkingDir", c->working_dir ? c->working_dir : "");
     cJSON_AddItemToObject(o, is_init ? "Command" : "Commands", strv(c->command, c->ncommand));
     cJSON_AddItemToObject(o, "Args", strv(c->args, c->nargs));
-    if (!is_init) {
+    if (!is_init || full) {
         cJSON_AddBoolToObject(o, "Stdin", c->stdin_open);
         cJSON_AddBoolToObject(o, "StdinOnce", c->stdin_once);
         cJSON_AddBoolToObject(o, "Tty", c->tty);
@@ -135,7 +162,8 @@ static cJSON *render_container(const emu_group *g, const emu_container *c, int i
     cJSON_AddItemToObject(o, "CurrentState", render_state(&cs.current));
     cJSON_AddItemToObject(o, "PreviousState", render_state(&cs.previous));
     cJSON *env = cJSON_AddArrayToObject(o, "EnvironmentVars");
-    for (size_t i = 0; i < c->nenv; i++) {
+    /* EnvironmentVarHide: the values stay out of DescribeContainerGroups */
+    for (size_t i = 0; i < c->nenv && (full || !c->env_hide); i++) {
         cJSON *v = cJSON_CreateObject();
         cJSON_AddStringToObject(v, "Key", c->env[i].key);
         cJSON_AddStringToObject(v, "Value", c->env[i].value ? c->env[i].value : "");
@@ -160,6 +188,9 @@ static cJSON *render_container(const emu_group *g, const emu_container *c, int i
         cJSON_AddStringToObject(m, "MountPath", c->mounts[i].mount_path);
         cJSON_AddBoolToObject(m, "ReadOnly", c->mounts[i].read_only);
         cJSON_AddStringToObject(m, "MountPropagation", c->mounts[i].propagation ? c->mounts[i].propagation : "None");
+        /* the SDK model has SubPath for containers only */
+        if (!is_init || full)
+            cJSON_AddStringToObject(m, "SubPath", c->mounts[i].sub_path ? c->mounts[i].sub_path : "");
         cJSON_AddItemToArray(mounts, m);
     }
     if (!is_init) {
@@ -172,6 +203,25 @@ static cJSON *render_container(const emu_group *g, const emu_container *c, int i
     cJSON_AddBoolToObject(sc, "ReadOnlyRootFilesystem", c->read_only_root == 1);
     if (c->run_as_user >= 0)
         cJSON_AddNumberToObject(sc, "RunAsUser", (double)c->run_as_user);
+    if (!full)
+        return o;
+    /* the admin view: what the SDK's response model has no field for */
+    if (c->run_as_group >= 0)
+        cJSON_AddNumberToObject(sc, "RunAsGroup", (double)c->run_as_group);
+    if (c->run_as_non_root >= 0)
+        cJSON_AddBoolToObject(sc, "RunAsNonRoot", c->run_as_non_root);
+    if (c->privileged >= 0)
+        cJSON_AddBoolToObject(sc, "Privileged", c->privileged);
+    cJSON_AddBoolToObject(o, "EnvironmentVarHide", c->env_hide);
+    cJSON_AddStringToObject(o, "TerminationMessagePath",
+                            c->termination_message_path ? c->termination_message_path : "/dev/termination-log");
+    cJSON_AddStringToObject(o, "TerminationMessagePolicy",
+                            c->termination_message_policy ? c->termination_message_policy : "File");
+    if (!is_init) {
+        cJSON *lc = cJSON_AddObjectToObject(o, "Lifecycle");
+        cJSON_AddItemToObject(lc, "PostStart", render_hook(c->post_start, c->npost_start, &c->post_start_net));
+        cJSON_AddItemToObject(lc, "PreStop", render_hook(c->pre_stop, c->npre_stop, &c->pre_stop_net));
+    }
     return o;
 }
 
@@ -193,7 +243,68 @@ static cJSON *render_events(const emu_group *g)
     return a;
 }
 
-cJSON *emu_render_group(const emu_group *g)
+static void add_kv_array(cJSON *o, const char *name, const kv_list *l)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, name);
+    for (size_t i = 0; i < l->n; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "Name", l->items[i].key);
+        cJSON_AddStringToObject(x, "Value", l->items[i].val);
+        cJSON_AddItemToArray(a, x);
+    }
+}
+
+static void sha256_hex(const char *s, char out[72])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
+    memcpy(out, "sha256:", 7);
+    for (unsigned i = 0; i < 32 && i < n; i++)
+        snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* The admin view's fields beyond DescribeContainerGroups. */
+static void render_admin(cJSON *o, const emu_spec *s)
+{
+    cJSON_AddStringToObject(o, "DnsPolicy", s->dns_policy ? s->dns_policy : "");
+    cJSON_AddStringToObject(o, "HostName", s->host_name ? s->host_name : "");
+    cJSON_AddBoolToObject(o, "ShareProcessNamespace", s->share_process_namespace);
+    cJSON_AddNumberToObject(o, "TerminationGracePeriodSeconds",
+                            (double)(s->termination_grace >= 0 ? s->termination_grace : 30));
+    if (s->active_deadline > 0)
+        cJSON_AddNumberToObject(o, "ActiveDeadlineSeconds", (double)s->active_deadline);
+    cJSON *cr = cJSON_AddArrayToObject(o, "ImageRegistryCredentials");
+    for (size_t i = 0; i < s->nregistry_creds && s->creds; i++) {
+        cJSON *x = cJSON_CreateObject();
+        char h[72];
+        cJSON_AddStringToObject(x, "Server", s->creds[i].server);
+        cJSON_AddStringToObject(x, "UserName", s->creds[i].user);
+        sha256_hex(s->creds[i].password, h);
+        cJSON_AddStringToObject(x, "Password", h);
+        cJSON_AddItemToArray(cr, x);
+    }
+    cJSON *ac = cJSON_AddArrayToObject(o, "AcrRegistryInfos");
+    for (size_t i = 0; i < s->nacrs; i++) {
+        const emu_acr *a = &s->acrs[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "InstanceId", a->instance_id ? a->instance_id : "");
+        cJSON_AddStringToObject(x, "InstanceName", a->instance_name ? a->instance_name : "");
+        cJSON_AddStringToObject(x, "RegionId", a->region ? a->region : s->region);
+        cJSON_AddStringToObject(x, "ArnService", a->arn_service ? a->arn_service : "");
+        cJSON_AddStringToObject(x, "ArnUser", a->arn_user ? a->arn_user : "");
+        cJSON_AddItemToObject(x, "Domains", strv(a->domains, a->ndomains));
+        cJSON_AddItemToArray(ac, x);
+    }
+    cJSON *hsc = cJSON_AddObjectToObject(o, "HostSecurityContext");
+    add_kv_array(hsc, "Sysctls", &s->host_sysctls);
+    cJSON_AddItemToObject(o, "NtpServers", strv(s->ntp_servers, s->nntp_servers));
+    cJSON *st = cJSON_AddObjectToObject(o, "Settings");
+    for (size_t i = 0; i < s->settings.n; i++)
+        cJSON_AddStringToObject(st, s->settings.items[i].key, s->settings.items[i].val);
+}
+
+static cJSON *render_group(const emu_group *g, int full)
 {
     const emu_spec *s = g->spec;
     cJSON *o = cJSON_CreateObject();
@@ -211,12 +322,28 @@ cJSON *emu_render_group(const emu_group *g)
     cJSON_AddNumberToObject(o, "Memory", s->memory);
     cJSON_AddStringToObject(o, "InstanceType", s->instance_type ? s->instance_type : "");
     cJSON_AddStringToObject(o, "SpotStrategy", s->spot_strategy);
+    if (s->has_spot_price_limit)
+        cJSON_AddNumberToObject(o, "SpotPriceLimit", s->spot_price_limit);
+    dynbuf cc;
+    dynbuf_init(&cc, 0);
+    for (size_t i = 0; i < s->ncompute_category; i++) {
+        if (i)
+            dynbuf_addc(&cc, ',');
+        dynbuf_adds(&cc, s->compute_category[i]);
+    }
+    cJSON_AddStringToObject(o, "ComputeCategory", dynbuf_str(&cc));
+    dynbuf_free(&cc);
+    cJSON_AddStringToObject(o, "TenantEniInstanceId", "");
+    cJSON_AddStringToObject(o, "TenantEniIp", "");
+    cJSON_AddStringToObject(o, "TenantSecurityGroupId", "");
+    cJSON_AddStringToObject(o, "TenantVSwitchId", "");
     cJSON_AddNumberToObject(o, "Discount", 10);
     cJSON_AddNumberToObject(o, "EphemeralStorage", (double)s->ephemeral_storage);
     cJSON_AddStringToObject(o, "RamRoleName", s->ram_role ? s->ram_role : "");
     cJSON_AddStringToObject(o, "InternetIp", (s->auto_create_eip || s->eip_instance) ? "47.100.0.1" : "");
     cJSON_AddStringToObject(o, "IntranetIp", g->ip);
-    cJSON_AddStringToObject(o, "Ipv6Address", "");
+    const char *v6 = kv_get(&s->settings, "Ipv6AddressCount");
+    cJSON_AddStringToObject(o, "Ipv6Address", v6 && strcmp(v6, "0") ? "2408:4005:39c:1b00::1" : "");
     char eni[40];
     snprintf(eni, sizeof eni, "eni-%s", g->id + 4);
     cJSON_AddStringToObject(o, "EniInstanceId", eni);
@@ -293,6 +420,17 @@ cJSON *emu_render_group(const emu_group *g)
             cJSON_AddStringToObject(x, "EmptyDirVolumeMedium", v->medium);
         if (v->size_limit)
             cJSON_AddStringToObject(x, "EmptyDirVolumeSizeLimit", v->size_limit);
+        if (full && v->disk_size)
+            cJSON_AddNumberToObject(x, "DiskVolumeDiskSize", (double)v->disk_size);
+        if (full && v->host_path) {
+            cJSON_AddStringToObject(x, "HostPathVolumePath", v->host_path);
+            cJSON_AddStringToObject(x, "HostPathVolumeType", v->host_path_type ? v->host_path_type : "");
+        }
+        if (full && strcmp(v->type, "ConfigFileVolume") == 0) {
+            char m[16];
+            snprintf(m, sizeof m, "%04lo", v->default_mode);
+            cJSON_AddStringToObject(x, "ConfigFileVolumeDefaultMode", m);
+        }
         if (strcmp(v->type, "ConfigFileVolume") == 0) {
             cJSON *fs = cJSON_AddArrayToObject(x, "ConfigFileVolumeConfigFileToPaths");
             for (size_t j = 0; j < v->nfiles; j++) {
@@ -304,6 +442,11 @@ cJSON *emu_render_group(const emu_group *g)
                 EVP_EncodeBlock(enc, (const unsigned char *)v->files[j].content, (int)v->files[j].len);
                 cJSON_AddStringToObject(f, "Content", (const char *)enc);
                 cJSON_free(enc);
+                if (full) {
+                    char m[16];
+                    snprintf(m, sizeof m, "%04lo", v->files[j].mode);
+                    cJSON_AddStringToObject(f, "Mode", m);
+                }
                 cJSON_AddItemToArray(fs, f);
             }
         }
@@ -311,12 +454,18 @@ cJSON *emu_render_group(const emu_group *g)
     }
     cJSON *cs = cJSON_AddArrayToObject(o, "Containers");
     for (size_t i = 0; i < s->ncontainers; i++)
-        cJSON_AddItemToArray(cs, render_container(g, &s->containers[i], 0));
+        cJSON_AddItemToArray(cs, render_container(g, &s->containers[i], 0, full));
     cJSON *is = cJSON_AddArrayToObject(o, "InitContainers");
     for (size_t i = 0; i < s->ninits; i++)
-        cJSON_AddItemToArray(is, render_container(g, &s->inits[i], 1));
+        cJSON_AddItemToArray(is, render_container(g, &s->inits[i], 1, full));
+    if (full)
+        render_admin(o, s);
     return o;
 }
+
+cJSON *emu_render_group(const emu_group *g) { return render_group(g, 0); }
+
+cJSON *emu_render_group_full(const emu_group *g) { return render_group(g, 1); }
 
 const char *emu_phase_of(const char *status)
 {

@@ -59,7 +59,7 @@ void emu_container_free(emu_container *c)
     free(c->termination_message_policy);
 }
 
-static void volume_free(emu_volume *v)
+void emu_volume_free(emu_volume *v)
 {
     free(v->name);
     free(v->type);
@@ -98,7 +98,7 @@ void emu_spec_free(emu_spec *s)
         emu_container_free(&s->inits[i]);
     free(s->inits);
     for (size_t i = 0; i < s->nvolumes; i++)
-        volume_free(&s->volumes[i]);
+        emu_volume_free(&s->volumes[i]);
     free(s->volumes);
     kv_free(&s->tags);
     emu_strv_free(s->dns_ns, s->ndns_ns);
@@ -106,6 +106,26 @@ void emu_spec_free(emu_spec *s)
     kv_free(&s->dns_opts);
     kv_free(&s->host_aliases);
     kv_free(&s->sysctls);
+    for (size_t i = 0; i < s->nregistry_creds && s->creds; i++) {
+        free(s->creds[i].server);
+        free(s->creds[i].user);
+        free(s->creds[i].password);
+    }
+    free(s->creds);
+    for (size_t i = 0; i < s->nacrs; i++) {
+        emu_acr *a = &s->acrs[i];
+        free(a->instance_id);
+        free(a->instance_name);
+        free(a->region);
+        free(a->arn_service);
+        free(a->arn_user);
+        emu_strv_free(a->domains, a->ndomains);
+    }
+    free(s->acrs);
+    emu_strv_free(s->compute_category, s->ncompute_category);
+    emu_strv_free(s->ntp_servers, s->nntp_servers);
+    kv_free(&s->host_sysctls);
+    kv_free(&s->settings);
     free(s);
 }
 
@@ -237,57 +257,81 @@ emu_spec *emu_spec_copy(const emu_spec *s)
     copy_kv(&d->dns_opts, &s->dns_opts);
     copy_kv(&d->host_aliases, &s->host_aliases);
     copy_kv(&d->sysctls, &s->sysctls);
+    d->creds = s->nregistry_creds ? xcalloc(s->nregistry_creds, sizeof *d->creds) : NULL;
+    for (size_t i = 0; i < s->nregistry_creds && s->creds; i++) {
+        copy_str(&d->creds[i].server, s->creds[i].server);
+        copy_str(&d->creds[i].user, s->creds[i].user);
+        copy_str(&d->creds[i].password, s->creds[i].password);
+    }
+    d->acrs = s->nacrs ? xcalloc(s->nacrs, sizeof *d->acrs) : NULL;
+    for (size_t i = 0; i < s->nacrs; i++) {
+        const emu_acr *a = &s->acrs[i];
+        emu_acr *b = &d->acrs[i];
+        copy_str(&b->instance_id, a->instance_id);
+        copy_str(&b->instance_name, a->instance_name);
+        copy_str(&b->region, a->region);
+        copy_str(&b->arn_service, a->arn_service);
+        copy_str(&b->arn_user, a->arn_user);
+        b->domains = copy_strv(a->domains, a->ndomains);
+        b->ndomains = a->ndomains;
+    }
+    d->compute_category = copy_strv(s->compute_category, s->ncompute_category);
+    d->ntp_servers = copy_strv(s->ntp_servers, s->nntp_servers);
+    copy_kv(&d->host_sysctls, &s->host_sysctls);
+    copy_kv(&d->settings, &s->settings);
     return d;
 }
 
-/* A canonical text of the updatable part of a spec (containers, init
- * containers, credentials count) to detect NoNeedUpdate. */
+/* A canonical text of the updatable part of a spec (everything
+ * UpdateContainerGroup can change) to detect NoNeedUpdate. */
+static const char *z(const char *s) { return s ? s : ""; }
+
+static void sig_strv(dynbuf *b, const char *tag, char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dynbuf_printf(b, "%s:%s\x1f", tag, v[i]);
+}
+
+static void sig_kv(dynbuf *b, const char *tag, const kv_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        dynbuf_printf(b, "%s:%s=%s\x1f", tag, l->items[i].key, l->items[i].val);
+}
+
+static void sig_hook(dynbuf *b, const char *tag, char *const *exec, size_t nexec, const emu_hook_net *h)
+{
+    sig_strv(b, tag, exec, nexec);
+    dynbuf_printf(b, "%s:%s:%s:%s:%ld:%s:%ld\x1f", tag, z(h->http_host), z(h->http_path), z(h->http_scheme),
+                  h->http_port, z(h->tcp_host), h->tcp_port);
+    sig_kv(b, tag, &h->http_headers);
+}
+
 static void sig_container(dynbuf *b, const emu_container *c)
 {
-    dynbuf_printf(b, "[%s|%s|%s|%s|%g|%g|%ld|%d%d%d|", c->name, c->image,
-                  c->image_pull_policy ? c->image_pull_policy : "", c->working_dir ? c->working_dir : "",
-                  c->cpu, c->memory, c->gpu, c->tty, c->stdin_open, c->stdin_once);
-    for (size_t i = 0; i < c->ncommand; i++)
-        dynbuf_printf(b, "c:%s\x1f", c->command[i]);
-    for (size_t i = 0; i < c->nargs; i++)
-        dynbuf_printf(b, "a:%s\x1f", c->args[i]);
+    dynbuf_printf(b, "[%s|%s|%s|%s|%g|%g|%ld|%d%d%d|", c->name, c->image, z(c->image_pull_policy),
+                  z(c->working_dir), c->cpu, c->memory, c->gpu, c->tty, c->stdin_open, c->stdin_once);
+    sig_strv(b, "c", c->command, c->ncommand);
+    sig_strv(b, "a", c->args, c->nargs);
     for (size_t i = 0; i < c->nenv; i++)
-        dynbuf_printf(b, "e:%s=%s/%s\x1f", c->env[i].key, c->env[i].value ? c->env[i].value : "",
-                      c->env[i].field_path ? c->env[i].field_path : "");
+        dynbuf_printf(b, "e:%s=%s/%s\x1f", c->env[i].key, z(c->env[i].value), z(c->env[i].field_path));
     for (size_t i = 0; i < c->nports; i++)
         dynbuf_printf(b, "p:%ld/%s\x1f", c->ports[i].port, c->ports[i].protocol);
     for (size_t i = 0; i < c->nmounts; i++)
         dynbuf_printf(b, "m:%s:%s:%s:%s:%d\x1f", c->mounts[i].name, c->mounts[i].mount_path,
-                      c->mounts[i].sub_path ? c->mounts[i].sub_path : "",
-                      c->mounts[i].propagation ? c->mounts[i].propagation : "", c->mounts[i].read_only);
+                      z(c->mounts[i].sub_path), z(c->mounts[i].propagation), c->mounts[i].read_only);
     const emu_probe *pr[2] = {&c->liveness, &c->readiness};
     for (int k = 0; k < 2; k++) {
-        dynbuf_printf(b, "pr%d:%d:%s:%s:%ld:%ld:%ld:%ld:%ld:%ld:%ld:", k, pr[k]->present,
-                      pr[k]->http_path ? pr[k]->http_path : "", pr[k]->http_scheme ? pr[k]->http_scheme : "",
-                      pr[k]->http_port, pr[k]->tcp_port, pr[k]->initial_delay, pr[k]->period,
-                      pr[k]->timeout, pr[k]->success, pr[k]->failure);
-        for (size_t i = 0; i < pr[k]->nexec; i++)
-            dynbuf_printf(b, "%s\x1f", pr[k]->exec[i]);
+        dynbuf_printf(b, "pr%d:%d:%s:%s:%ld:%ld:%ld:%ld:%ld:%ld:%ld:", k, pr[k]->present, z(pr[k]->http_path),
+                      z(pr[k]->http_scheme), pr[k]->http_port, pr[k]->tcp_port, pr[k]->initial_delay,
+                      pr[k]->period, pr[k]->timeout, pr[k]->success, pr[k]->failure);
+        sig_strv(b, "x", pr[k]->exec, pr[k]->nexec);
     }
-    for (size_t i = 0; i < c->ncap; i++)
-        dynbuf_printf(b, "cap:%s\x1f", c->cap_add[i]);
-    dynbuf_printf(b, "ro:%d:u:%ld:g:%ld:nr:%d:pv:%d:tm:%s:%s", c->read_only_root, c->run_as_user,
-                  c->run_as_group, c->run_as_non_root, c->privileged,
-                  c->termination_message_path ? c->termination_message_path : "",
-                  c->termination_message_policy ? c->termination_message_policy : "");
-    for (size_t i = 0; i < c->npost_start; i++)
-        dynbuf_printf(b, "ps:%s\x1f", c->post_start[i]);
-    for (size_t i = 0; i < c->npre_stop; i++)
-        dynbuf_printf(b, "pp:%s\x1f", c->pre_stop[i]);
-    const emu_hook_net *h[2] = {&c->post_start_net, &c->pre_stop_net};
-    for (int k = 0; k < 2; k++) {
-        dynbuf_printf(b, "h%d:%s:%s:%s:%ld:%s:%ld:", k, h[k]->http_host ? h[k]->http_host : "",
-                      h[k]->http_path ? h[k]->http_path : "", h[k]->http_scheme ? h[k]->http_scheme : "",
-                      h[k]->http_port, h[k]->tcp_host ? h[k]->tcp_host : "", h[k]->tcp_port);
-        for (size_t i = 0; i < h[k]->http_headers.n; i++)
-            dynbuf_printf(b, "%s=%s\x1f", h[k]->http_headers.items[i].key, h[k]->http_headers.items[i].val);
-    }
-    dynbuf_adds(b, "]");
+    sig_strv(b, "cap", c->cap_add, c->ncap);
+    sig_hook(b, "ps", c->post_start, c->npost_start, &c->post_start_net);
+    sig_hook(b, "pq", c->pre_stop, c->npre_stop, &c->pre_stop_net);
+    dynbuf_printf(b, "ro:%d:u:%ld:g:%ld:nr:%d:pv:%d:eh:%d:tm:%s:%s]", c->read_only_root, c->run_as_user,
+                  c->run_as_group, c->run_as_non_root, c->privileged, c->env_hide,
+                  z(c->termination_message_path), z(c->termination_message_policy));
 }
 
 void emu_spec_update_sig(dynbuf *b, const emu_spec *s)
@@ -298,5 +342,28 @@ void emu_spec_update_sig(dynbuf *b, const emu_spec *s)
     for (size_t i = 0; i < s->ncontainers; i++)
         sig_container(b, &s->containers[i]);
     dynbuf_printf(b, "|creds:%zu", s->nregistry_creds);
+    for (size_t i = 0; i < s->nregistry_creds && s->creds; i++)
+        dynbuf_printf(b, "%s\x1f%s\x1f%s\x1f", z(s->creds[i].server), z(s->creds[i].user), z(s->creds[i].password));
+    for (size_t i = 0; i < s->nacrs; i++) {
+        const emu_acr *a = &s->acrs[i];
+        dynbuf_printf(b, "acr:%s:%s:%s:%s:%s\x1f", z(a->instance_id), z(a->instance_name), z(a->region),
+                      z(a->arn_service), z(a->arn_user));
+        sig_strv(b, "d", a->domains, a->ndomains);
+    }
+    for (size_t i = 0; i < s->nvolumes; i++) {
+        const emu_volume *v = &s->volumes[i];
+        dynbuf_printf(b, "v:%s:%s:%s:%s:%s:%s:%d:%ld:%s:%s:%ld:%s:%s:%s:%s:%s\x1f", v->name, v->type, z(v->medium),
+                      z(v->size_limit), z(v->nfs_server), z(v->nfs_path), v->nfs_read_only, v->default_mode,
+                      z(v->disk_id), z(v->disk_fs_type), v->disk_size, z(v->flex_driver), z(v->flex_fs_type),
+                      z(v->flex_options), z(v->host_path), z(v->host_path_type));
+        for (size_t j = 0; j < v->nfiles; j++) {
+            dynbuf_printf(b, "f:%s:%ld:%zu:", v->files[j].path, v->files[j].mode, v->files[j].len);
+            dynbuf_add(b, v->files[j].content, v->files[j].len);
+        }
+    }
+    dynbuf_printf(b, "|%g|%g|%s|%s|", s->cpu, s->memory, z(s->restart_policy), z(s->resource_group));
+    sig_kv(b, "t", &s->tags);
+    sig_strv(b, "ns", s->dns_ns, s->ndns_ns);
+    sig_strv(b, "se", s->dns_search, s->ndns_search);
+    sig_kv(b, "o", &s->dns_opts);
 }
-

@@ -196,59 +196,57 @@ static int parse_probe(const kv_list *p, const char *base, int liveness, emu_pro
     return 0;
 }
 
-/* A hook's HttpGet/TcpSocket handler ("<base><hook>HttpGet...", no dot
- * before the handler kind); nexec: the hook's Exec items, so one handler
- * at most is set. */
-static int parse_hook_net(const kv_list *p, const char *base, const char *hook, size_t nexec,
-                          emu_hook_net *h, emu_err *e)
+/* A lifecycle hook: base is "Container.N.LifecyclePostStartHandler" (no dot
+ * before the handler kind). At most one handler. UpdateContainerGroup's SDK
+ * spells the post-start headers HttpHeaders. */
+static int parse_hook(const kv_list *p, const char *base, char ***exec, size_t *nexec, emu_hook_net *h, emu_err *e)
 {
     char key[640], pre[320];
-    snprintf(pre, sizeof pre, "%s%sHttpGet", base, hook);
-    h->http_host = dupv(emu_getf(p, key, sizeof key, "%sHost", pre));
-    h->http_path = dupv(emu_getf(p, key, sizeof key, "%sPath", pre));
-    h->http_scheme = dupv(emu_getf(p, key, sizeof key, "%sScheme", pre));
-    snprintf(key, sizeof key, "%sPort", pre);
-    if (emu_get_long(p, key, 1, 65535, &h->http_port, e) < 0)
+    snprintf(pre, sizeof pre, "%sExec.", base);
+    if (strlist(p, pre, MAX_COMMAND, 4096, exec, nexec, e))
         return -1;
+    h->http_host = dupv(emu_getf(p, key, sizeof key, "%sHttpGetHost", base));
+    h->http_path = dupv(emu_getf(p, key, sizeof key, "%sHttpGetPath", base));
+    if (h->http_path && h->http_path[0] != '/')
+        return emu_invalid(e, key, "must start with /");
+    h->http_scheme = dupv(emu_getf(p, key, sizeof key, "%sHttpGetScheme", base));
     static const char *const schemes[] = {"HTTP", "HTTPS", NULL};
     if (h->http_scheme && !one_of(h->http_scheme, schemes))
         return emu_invalid(e, key, "must be HTTP or HTTPS");
-    if (h->http_path && h->http_path[0] != '/')
-        return emu_invalid(e, key, "must start with '/'");
-    char hp[340];
-    snprintf(hp, sizeof hp, "%sHttpHeader.", pre);
-    long *idx = NULL;
-    long n = emu_list_indices(p, hp, &idx, e);
-    if (n < 0)
+    snprintf(key, sizeof key, "%sHttpGetPort", base);
+    if (emu_get_long(p, key, 1, 65535, &h->http_port, e) < 0)
         return -1;
-    if (n > MAX_LIST_MISC) {
-        free(idx);
-        return length_exceeded(e, "hook headers", MAX_LIST_MISC);
-    }
-    for (long i = 0; i < n; i++) {
-        const char *v = emu_getf(p, key, sizeof key, "%s%ld.Value", hp, idx[i]);
-        const char *nm = emu_getf(p, key, sizeof key, "%s%ld.Name", hp, idx[i]);
-        if (!nm) {
-            free(idx);
-            return emu_missing(e, key);
+    static const char *const hdrs[] = {"HttpGetHttpHeader.", "HttpGetHttpHeaders."};
+    for (int k = 0; k < 2; k++) {
+        long *idx = NULL;
+        snprintf(pre, sizeof pre, "%s%s", base, hdrs[k]);
+        long n = emu_list_indices(p, pre, &idx, e);
+        if (n < 0)
+            return -1;
+        for (long i = 0; i < n; i++) {
+            const char *nm = emu_getf(p, key, sizeof key, "%s%ld.Name", pre, idx[i]);
+            if (!nm) {
+                free(idx);
+                return emu_missing(e, key);
+            }
+            const char *v = emu_getf(p, key, sizeof key, "%s%ld.Value", pre, idx[i]);
+            kv_add(&h->http_headers, nm, v ? v : "");
         }
-        kv_add(&h->http_headers, nm, v ? v : "");
+        free(idx);
     }
-    free(idx);
-    if ((h->http_host || h->http_path || h->http_scheme || n) && !h->http_port) {
-        snprintf(key, sizeof key, "%sPort", pre);
-        return emu_missing(e, key);
-    }
-    snprintf(pre, sizeof pre, "%s%sTcpSocket", base, hook);
-    h->tcp_host = dupv(emu_getf(p, key, sizeof key, "%sHost", pre));
-    snprintf(key, sizeof key, "%sPort", pre);
+    h->tcp_host = dupv(emu_getf(p, key, sizeof key, "%sTcpSocketHost", base));
+    snprintf(key, sizeof key, "%sTcpSocketPort", base);
     if (emu_get_long(p, key, 1, 65535, &h->tcp_port, e) < 0)
         return -1;
-    if (h->tcp_host && !h->tcp_port)
-        return emu_missing(e, key);
-    if ((nexec > 0) + (h->http_port > 0) + (h->tcp_port > 0) > 1)
-        return emu_fail(e, 400, "InvalidParameter",
-                        "The %s of container \"%s\" may set only one of Exec, HttpGet and TcpSocket.", hook, base);
+    int http = h->http_port > 0 || h->http_path || h->http_host || h->http_scheme || h->http_headers.n;
+    int tcp = h->tcp_port > 0 || h->tcp_host;
+    if ((*nexec > 0) + http + tcp > 1)
+        return emu_fail(e, 400, "InvalidParameter", "The hook %s must have at most one of Exec, HttpGet and TcpSocket.",
+                        base);
+    if (http && !h->http_port)
+        return emu_missing(e, strcat(strcpy(key, base), "HttpGetPort"));
+    if (tcp && !h->tcp_port)
+        return emu_missing(e, strcat(strcpy(key, base), "TcpSocketPort"));
     return 0;
 }
 
@@ -435,6 +433,9 @@ static int parse_container(const kv_list *p, const char *base, int is_init, emu_
     snprintf(key, sizeof key, "%sSecurityContext.RunAsUser", base);
     if (emu_get_long(p, key, 0, 2147483647L, &c->run_as_user, e) < 0)
         return -1;
+    snprintf(key, sizeof key, "%sEnvironmentVarHide", base);
+    if (emu_get_bool(p, key, &c->env_hide, e) < 0)
+        return -1;
     c->termination_message_path = dupv(emu_getf(p, key, sizeof key, "%sTerminationMessagePath", base));
     if (c->termination_message_path &&
         (c->termination_message_path[0] != '/' || strlen(c->termination_message_path) > 4096))
@@ -461,14 +462,11 @@ static int parse_container(const kv_list *p, const char *base, int is_init, emu_
         snprintf(pre, sizeof pre, "%sReadinessProbe.", base);
         if (parse_probe(p, pre, 0, &c->readiness, e))
             return -1;
-        snprintf(pre, sizeof pre, "%sLifecyclePostStartHandlerExec.", base);
-        if (strlist(p, pre, MAX_COMMAND, 4096, &c->post_start, &c->npost_start, e))
+        snprintf(pre, sizeof pre, "%sLifecyclePostStartHandler", base);
+        if (parse_hook(p, pre, &c->post_start, &c->npost_start, &c->post_start_net, e))
             return -1;
-        snprintf(pre, sizeof pre, "%sLifecyclePreStopHandlerExec.", base);
-        if (strlist(p, pre, MAX_COMMAND, 4096, &c->pre_stop, &c->npre_stop, e))
-            return -1;
-        if (parse_hook_net(p, base, "LifecyclePostStartHandler", c->npost_start, &c->post_start_net, e) ||
-            parse_hook_net(p, base, "LifecyclePreStopHandler", c->npre_stop, &c->pre_stop_net, e))
+        snprintf(pre, sizeof pre, "%sLifecyclePreStopHandler", base);
+        if (parse_hook(p, pre, &c->pre_stop, &c->npre_stop, &c->pre_stop_net, e))
             return -1;
     }
     return 0;
@@ -561,11 +559,14 @@ static int parse_volumes(const kv_list *p, emu_spec *s, emu_err *e)
             rc = emu_missing(e, v->nfs_server ? "NFSVolume.Path" : "NFSVolume.Server");
             break;
         }
-        snprintf(key, sizeof key, "Volume.%ld.ConfigFileVolume.DefaultMode", k);
         v->default_mode = 0644;
-        if (emu_get_long(p, key, 0, 0777, &v->default_mode, e) < 0) {
-            rc = -1;
-            break;
+        const char *dm = emu_getf(p, key, sizeof key, "Volume.%ld.ConfigFileVolume.DefaultMode", k);
+        if (dm) {
+            if (emu_param_mode(dm, &v->default_mode)) {
+                rc = emu_invalid(e, key, "a file mode 0000-0777");
+                break;
+            }
+            v->has_default_mode = 1;
         }
         snprintf(pre, sizeof pre, "Volume.%ld.ConfigFileVolume.ConfigFileToPath.", k);
         long *fidx = NULL;
@@ -612,9 +613,10 @@ static int parse_volumes(const kv_list *p, emu_spec *s, emu_err *e)
                 f->content = xstrdup("");
             }
             f->mode = v->default_mode;
-            snprintf(key, sizeof key, "%s%ld.Mode", pre, fidx[j]);
-            if (emu_get_long(p, key, 0, 0777, &f->mode, e) < 0)
-                rc = -1;
+            const char *fm = emu_getf(p, key, sizeof key, "%s%ld.Mode", pre, fidx[j]);
+            if (fm && emu_param_mode(fm, &f->mode))
+                rc = emu_invalid(e, key, "a file mode 0000-0777");
+            f->has_mode = fm != NULL;
         }
         free(fidx);
         if (rc)
@@ -768,7 +770,19 @@ static int parse_tags(const kv_list *p, kv_list *tags, emu_err *e)
     return 0;
 }
 
-static int parse_creds(const kv_list *p, size_t *count, emu_err *e)
+static void creds_free(emu_spec *s)
+{
+    for (size_t i = 0; i < s->nregistry_creds && s->creds; i++) {
+        free(s->creds[i].server);
+        free(s->creds[i].user);
+        free(s->creds[i].password);
+    }
+    free(s->creds);
+    s->creds = NULL;
+    s->nregistry_creds = 0;
+}
+
+static int parse_creds(const kv_list *p, emu_spec *s, emu_err *e)
 {
     long *idx = NULL;
     long n = emu_list_indices(p, "ImageRegistryCredential.", &idx, e);
@@ -779,30 +793,98 @@ static int parse_creds(const kv_list *p, size_t *count, emu_err *e)
         free(idx);
         return length_exceeded(e, "image registry credentials", MAX_CREDS);
     }
+    creds_free(s);
+    s->creds = n ? xcalloc((size_t)n, sizeof *s->creds) : NULL;
     for (long i = 0; i < n; i++) {
         static const char *const f[] = {"Server", "UserName", "Password"};
+        const char *v[3];
         for (int j = 0; j < 3; j++)
-            if (!emu_getf(p, key, sizeof key, "ImageRegistryCredential.%ld.%s", idx[i], f[j])) {
+            if (!(v[j] = emu_getf(p, key, sizeof key, "ImageRegistryCredential.%ld.%s", idx[i], f[j]))) {
                 free(idx);
                 return emu_missing(e, key);
             }
-        const char *srv = emu_getf(p, key, sizeof key, "ImageRegistryCredential.%ld.Server", idx[i]);
-        if (strncmp(srv, "http://", 7) == 0 || strncmp(srv, "https://", 8) == 0) {
+        if (strncmp(v[0], "http://", 7) == 0 || strncmp(v[0], "https://", 8) == 0) {
             free(idx);
+            snprintf(key, sizeof key, "ImageRegistryCredential.%ld.Server", idx[i]);
             return emu_invalid(e, key, "the registry address must not start with http:// or https://");
         }
+        emu_cred *c = &s->creds[s->nregistry_creds++];
+        c->server = xstrdup(v[0]);
+        c->user = xstrdup(v[1]);
+        c->password = xstrdup(v[2]);
     }
     free(idx);
-    *count = (size_t)n;
     return 0;
 }
 
-static int parse_dns_hosts(const kv_list *p, emu_spec *s, emu_err *e)
+static void acrs_free(emu_spec *s)
 {
+    for (size_t i = 0; i < s->nacrs; i++) {
+        emu_acr *a = &s->acrs[i];
+        free(a->instance_id);
+        free(a->instance_name);
+        free(a->region);
+        free(a->arn_service);
+        free(a->arn_user);
+        emu_strv_free(a->domains, a->ndomains);
+    }
+    free(s->acrs);
+    s->acrs = NULL;
+    s->nacrs = 0;
+}
+
+static int parse_acrs(const kv_list *p, emu_spec *s, emu_err *e)
+{
+    long *idx = NULL;
+    long n = emu_list_indices(p, "AcrRegistryInfo.", &idx, e);
     char key[96], pre[96];
-    if (strlist(p, "DnsConfig.NameServer.", MAX_LIST_MISC, 64, &s->dns_ns, &s->ndns_ns, e))
+    if (n < 0)
         return -1;
-    if (strlist(p, "DnsConfig.Search.", MAX_LIST_MISC, 256, &s->dns_search, &s->ndns_search, e))
+    if (n > MAX_CREDS) {
+        free(idx);
+        return length_exceeded(e, "ACR registry infos", MAX_CREDS);
+    }
+    acrs_free(s);
+    s->acrs = n ? xcalloc((size_t)n, sizeof *s->acrs) : NULL;
+    for (long i = 0; i < n; i++) {
+        emu_acr *a = &s->acrs[s->nacrs++];
+        a->instance_id = dupv(emu_getf(p, key, sizeof key, "AcrRegistryInfo.%ld.InstanceId", idx[i]));
+        a->instance_name = dupv(emu_getf(p, key, sizeof key, "AcrRegistryInfo.%ld.InstanceName", idx[i]));
+        a->region = dupv(emu_getf(p, key, sizeof key, "AcrRegistryInfo.%ld.RegionId", idx[i]));
+        a->arn_service = dupv(emu_getf(p, key, sizeof key, "AcrRegistryInfo.%ld.ArnService", idx[i]));
+        a->arn_user = dupv(emu_getf(p, key, sizeof key, "AcrRegistryInfo.%ld.ArnUser", idx[i]));
+        snprintf(pre, sizeof pre, "AcrRegistryInfo.%ld.Domain.", idx[i]);
+        if (strlist(p, pre, MAX_LIST_MISC, 253, &a->domains, &a->ndomains, e)) {
+            free(idx);
+            return -1;
+        }
+    }
+    free(idx);
+    return 0;
+}
+
+/* Group-level parameters the table marks "setting": stored as accepted
+ * (booleans normalised to true/false). */
+static void parse_settings(const kv_list *p, const char *action, kv_list *out)
+{
+    unsigned bit = emu_param_op_bit(action);
+    for (size_t i = 0; i < p->n; i++) {
+        const emu_param_def *d = emu_param_find(bit, p->items[i].key, NULL);
+        if (!d || strcmp(d->treat, "setting") != 0 || !p->items[i].val[0])
+            continue;
+        const char *v = p->items[i].val;
+        if (d->type == 'b')
+            v = strcasecmp(v, "true") == 0 ? "true" : "false";
+        kv_set(out, p->items[i].key, v);
+    }
+}
+
+static int parse_dns(const kv_list *p, emu_spec *s, emu_err *e)
+{
+    char key[96];
+    if (strlist(p, "DnsConfig.NameServer.", 3, 64, &s->dns_ns, &s->ndns_ns, e))
+        return -1;
+    if (strlist(p, "DnsConfig.Search.", 6, 256, &s->dns_search, &s->ndns_search, e))
         return -1;
     long *idx = NULL;
     long n = emu_list_indices(p, "DnsConfig.Option.", &idx, e);
@@ -822,8 +904,16 @@ static int parse_dns_hosts(const kv_list *p, emu_spec *s, emu_err *e)
         kv_add(&s->dns_opts, nm, v ? v : "");
     }
     free(idx);
-    idx = NULL;
-    n = emu_list_indices(p, "HostAliase.", &idx, e);
+    return 0;
+}
+
+static int parse_dns_hosts(const kv_list *p, emu_spec *s, emu_err *e)
+{
+    char key[96], pre[96];
+    long *idx = NULL;
+    if (parse_dns(p, s, e))
+        return -1;
+    long n = emu_list_indices(p, "HostAliase.", &idx, e);
     if (n < 0)
         return -1;
     if (n > MAX_LIST_MISC) {
@@ -873,6 +963,28 @@ static int parse_dns_hosts(const kv_list *p, emu_spec *s, emu_err *e)
         kv_add(&s->sysctls, nm, v);
     }
     free(idx);
+    idx = NULL;
+    n = emu_list_indices(p, "HostSecurityContext.Sysctl.", &idx, e);
+    if (n < 0)
+        return -1;
+    if (n > MAX_LIST_MISC) {
+        free(idx);
+        return length_exceeded(e, "sysctls", MAX_LIST_MISC);
+    }
+    for (long i = 0; i < n; i++) {
+        const char *nm = emu_getf(p, key, sizeof key, "HostSecurityContext.Sysctl.%ld.Name", idx[i]);
+        const char *v = emu_getf(p, pre, sizeof pre, "HostSecurityContext.Sysctl.%ld.Value", idx[i]);
+        if (!nm || !v) {
+            free(idx);
+            return emu_missing(e, nm ? pre : key);
+        }
+        kv_add(&s->host_sysctls, nm, v);
+    }
+    free(idx);
+    if (strlist(p, "NtpServer.", 8, 253, &s->ntp_servers, &s->nntp_servers, e))
+        return -1;
+    if (strlist(p, "ComputeCategory.", 2, 32, &s->compute_category, &s->ncompute_category, e))
+        return -1;
     return 0;
 }
 
@@ -948,43 +1060,29 @@ emu_spec *emu_spec_parse_create(const kv_list *p, const char *region, emu_err *e
     int have_limit = emu_get_double(p, "SpotPriceLimit", 0, 1e6, &s->spot_price_limit, e);
     if (have_limit < 0)
         goto fail;
+    s->has_spot_price_limit = have_limit > 0;
     if (strcmp(s->spot_strategy, "SpotWithPriceLimit") == 0 && !have_limit) {
         emu_missing(e, "SpotPriceLimit");
         goto fail;
     }
-    long spot_duration = 1;
-    if (emu_get_long(p, "SpotDuration", 0, 6, &spot_duration, e) < 0)
-        goto fail;
     s->host_name = dupv(emu_get(p, "HostName"));
     s->eip_instance = dupv(emu_get(p, "EipInstanceId"));
     s->image_snapshot = dupv(emu_get(p, "ImageSnapshotId"));
     if (emu_get_bool(p, "AutoCreateEip", &s->auto_create_eip, e) < 0 ||
         emu_get_bool(p, "ShareProcessNamespace", &s->share_process_namespace, e) < 0)
         goto fail;
-    int dummy;
-    static const char *const bools[] = {"SlsEnable", "AutoMatchImageCache", "DryRun", "ContainerResourceView",
-                                        "StrictSpot", NULL};
-    for (int i = 0; bools[i]; i++)
-        if (emu_get_bool(p, bools[i], &dummy, e) < 0)
-            goto fail;
     if (emu_get_long(p, "EphemeralStorage", 0, 2048, &s->ephemeral_storage, e) < 0 ||
         emu_get_long(p, "TerminationGracePeriodSeconds", 0, 86400 * 7, &s->termination_grace, e) < 0 ||
         emu_get_long(p, "ActiveDeadlineSeconds", 1, 86400L * 3650, &s->active_deadline, e) < 0)
         goto fail;
-    long tmp;
-    static const char *const longs[] = {"EipBandwidth", "Ipv6AddressCount", "IngressBandwidth",
-                                        "EgressBandwidth", "CpuOptionsCore", "CpuOptionsThreadsPerCore",
-                                        "MaxPendingMinute", NULL};
-    for (int i = 0; longs[i]; i++)
-        if (emu_get_long(p, longs[i], 0, 1L << 40, &tmp, e) < 0)
-            goto fail;
     const char *core = emu_get(p, "CorePattern");
     if (core && core[0] == '|') {
         emu_invalid(e, "CorePattern", "must not start with |");
         goto fail;
     }
-    if (parse_tags(p, &s->tags, e) || parse_creds(p, &s->nregistry_creds, e) || parse_volumes(p, s, e))
+    if (parse_tags(p, &s->tags, e) || parse_creds(p, s, e) || parse_acrs(p, s, e) || parse_volumes(p, s, e))
         goto fail;
+    parse_settings(p, "CreateContainerGroup", &s->settings);
     if (parse_containers(p, "Container.", MAX_CONTAINERS, 0, &s->containers, &s->ncontainers, e))
         goto fail;
     if (s->ncontainers == 0) {
@@ -1013,37 +1111,161 @@ static int has_prefix_param(const kv_list *p, const char *prefix)
     return 0;
 }
 
+/* Replace list *dst by the items parsed from p under prefix (RenewUpdate),
+ * or (IncrementalUpdate) replace the items of the same name and append the
+ * others. */
+static int update_containers(const kv_list *p, const char *prefix, size_t max, int is_init, int incremental,
+                             emu_container **dst, size_t *ndst, emu_err *e)
+{
+    emu_container *nw = NULL;
+    size_t nn = 0;
+    if (parse_containers(p, prefix, max, is_init, &nw, &nn, e)) {
+        for (size_t i = 0; i < nn; i++)
+            emu_container_free(&nw[i]);
+        free(nw);
+        return -1;
+    }
+    if (!incremental) {
+        for (size_t i = 0; i < *ndst; i++)
+            emu_container_free(&(*dst)[i]);
+        free(*dst);
+        *dst = nw;
+        *ndst = nn;
+        return 0;
+    }
+    for (size_t i = 0; i < nn; i++) {
+        size_t j = 0;
+        while (j < *ndst && strcmp((*dst)[j].name, nw[i].name) != 0)
+            j++;
+        if (j == *ndst) {
+            if (*ndst >= max) {
+                for (size_t k = i; k < nn; k++)
+                    emu_container_free(&nw[k]);
+                free(nw);
+                return length_exceeded(e, is_init ? "init containers" : "containers", max);
+            }
+            *dst = xrealloc(*dst, (*ndst + 1) * sizeof **dst);
+            (*ndst)++;
+        } else {
+            emu_container_free(&(*dst)[j]);
+        }
+        (*dst)[j] = nw[i];
+    }
+    free(nw);
+    return 0;
+}
+
 emu_spec *emu_spec_parse_update(const kv_list *p, const emu_spec *cur, int *changed, emu_err *e)
 {
     emu_spec *s = emu_spec_copy(cur);
     *changed = 0;
+    const char *ut = emu_get(p, "UpdateType");
+    int incremental = ut && strcmp(ut, "IncrementalUpdate") == 0;
+    if (has_prefix_param(p, "Volume.")) {
+        emu_spec tmp;
+        memset(&tmp, 0, sizeof tmp);
+        if (parse_volumes(p, &tmp, e)) {
+            for (size_t i = 0; i < tmp.nvolumes; i++)
+                emu_volume_free(&tmp.volumes[i]);
+            free(tmp.volumes);
+            goto fail;
+        }
+        if (incremental) {
+            /* a volume of the same name is replaced, the others added */
+            for (size_t i = 0; i < tmp.nvolumes; i++) {
+                size_t j = 0;
+                while (j < s->nvolumes && strcmp(s->volumes[j].name, tmp.volumes[i].name) != 0)
+                    j++;
+                if (j == s->nvolumes) {
+                    s->volumes = xrealloc(s->volumes, (s->nvolumes + 1) * sizeof *s->volumes);
+                    s->nvolumes++;
+                } else {
+                    emu_volume_free(&s->volumes[j]);
+                }
+                s->volumes[j] = tmp.volumes[i];
+            }
+            free(tmp.volumes);
+            if (s->nvolumes > MAX_VOLUMES) {
+                length_exceeded(e, "volumes", MAX_VOLUMES);
+                goto fail;
+            }
+        } else {
+            for (size_t i = 0; i < s->nvolumes; i++)
+                emu_volume_free(&s->volumes[i]);
+            free(s->volumes);
+            s->volumes = tmp.volumes;
+            s->nvolumes = tmp.nvolumes;
+        }
+    }
     if (has_prefix_param(p, "Container.")) {
-        for (size_t i = 0; i < s->ncontainers; i++)
-            emu_container_free(&s->containers[i]);
-        free(s->containers);
-        s->containers = NULL;
-        s->ncontainers = 0;
-        if (parse_containers(p, "Container.", MAX_CONTAINERS, 0, &s->containers, &s->ncontainers, e))
+        if (update_containers(p, "Container.", MAX_CONTAINERS, 0, incremental, &s->containers, &s->ncontainers, e))
             goto fail;
         if (s->ncontainers == 0) {
             emu_missing(e, "Container.1.Name");
             goto fail;
         }
     }
-    if (has_prefix_param(p, "InitContainer.")) {
-        for (size_t i = 0; i < s->ninits; i++)
-            emu_container_free(&s->inits[i]);
-        free(s->inits);
-        s->inits = NULL;
-        s->ninits = 0;
-        if (parse_containers(p, "InitContainer.", MAX_INITS, 1, &s->inits, &s->ninits, e))
+    if (has_prefix_param(p, "InitContainer.") &&
+        update_containers(p, "InitContainer.", MAX_INITS, 1, incremental, &s->inits, &s->ninits, e))
+        goto fail;
+    if (has_prefix_param(p, "ImageRegistryCredential.") && parse_creds(p, s, e))
+        goto fail;
+    if (has_prefix_param(p, "AcrRegistryInfo.") && parse_acrs(p, s, e))
+        goto fail;
+    if (check_enum(p, "RestartPolicy", k_restart, e))
+        goto fail;
+    if (emu_get(p, "RestartPolicy")) {
+        free(s->restart_policy);
+        s->restart_policy = xstrdup(emu_get(p, "RestartPolicy"));
+    }
+    if (emu_get(p, "ResourceGroupId")) {
+        free(s->resource_group);
+        s->resource_group = xstrdup(emu_get(p, "ResourceGroupId"));
+    }
+    if (has_prefix_param(p, "Tag.")) {
+        kv_list tags = KV_LIST_INIT;
+        if (parse_tags(p, &tags, e)) {
+            kv_free(&tags);
+            goto fail;
+        }
+        if (incremental)
+            for (size_t i = 0; i < tags.n; i++)
+                kv_set(&s->tags, tags.items[i].key, tags.items[i].val);
+        else {
+            kv_free(&s->tags);
+            s->tags = tags;
+            kv_init(&tags);
+        }
+        kv_free(&tags);
+        if (s->tags.n > MAX_TAGS) {
+            length_exceeded(e, "tags", MAX_TAGS);
+            goto fail;
+        }
+    }
+    if (has_prefix_param(p, "DnsConfig.")) {
+        emu_strv_free(s->dns_ns, s->ndns_ns);
+        emu_strv_free(s->dns_search, s->ndns_search);
+        s->dns_ns = s->dns_search = NULL;
+        s->ndns_ns = s->ndns_search = 0;
+        kv_free(&s->dns_opts);
+        if (parse_dns(p, s, e))
             goto fail;
     }
-    if (has_prefix_param(p, "ImageRegistryCredential.") && parse_creds(p, &s->nregistry_creds, e))
-        goto fail;
+    {
+        double cpu = s->cpu, mem = s->memory;
+        int hc = emu_get_double(p, "Cpu", 0, 64, &cpu, e), hm;
+        if (hc < 0 || (hm = emu_get_double(p, "Memory", 0, 512, &mem, e)) < 0)
+            goto fail;
+        if ((hc || hm) && !emu_spec_cpu_mem_ok(cpu, mem)) {
+            emu_fail_code(e, "InvalidParameter.CPU.Memory");
+            goto fail;
+        }
+        s->cpu = cpu;
+        s->memory = mem;
+    }
     if (check_containers(s, e))
         goto fail;
-    /* The instance specification cannot change: containers must fit it. */
+    /* containers must fit the instance specification */
     {
         double cpu = 0, mem = 0;
         for (size_t i = 0; i < s->ncontainers; i++) {
