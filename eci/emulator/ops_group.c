@@ -95,12 +95,21 @@ int emu_op_create_group(emu_req *r, cJSON *out, emu_err *e)
         emu_spec_free(spec);
         return 0;
     }
+    const char *fixed_ip = emu_get(r->p, "PrivateIpAddress");
+    for (emu_group *o = s->store.groups; fixed_ip && o; o = o->next)
+        if (strcmp(o->ip, fixed_ip) == 0) {
+            pthread_mutex_unlock(&s->store.mu);
+            emu_spec_free(spec);
+            return emu_invalid(e, "PrivateIpAddress", "the address is in use");
+        }
     if (dry) {
         pthread_mutex_unlock(&s->store.mu);
         emu_spec_free(spec);
         return emu_fail_code(e, "DryRunOperation");
     }
     emu_group *g = emu_store_add(&s->store, &s->rng, spec, emu_get(r->p, "ClientToken"), r->now);
+    if (fixed_ip)
+        snprintf(g->ip, sizeof g->ip, "%s", fixed_ip);
     g->schedule_at_ms = clock_mono_ms() + schedule_delay(s);
     g->schedule_fail = emu_faults_schedule_fail(&s->faults);
     const char *tok = emu_get(r->p, "ClientToken");

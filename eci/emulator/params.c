@@ -97,7 +97,9 @@ long emu_list_indices(const kv_list *p, const char *prefix, long **idx, emu_err 
         size_t nd = 0;
         while (isdigit((unsigned char)d[nd]))
             nd++;
-        if (nd == 0 || (d[nd] != '\0' && d[nd] != '.'))
+        /* an upper-case letter right after the index: the core SDK's missing
+         * dot (AcrRegistryInfo.1Domain.1) */
+        if (nd == 0 || (d[nd] != '\0' && d[nd] != '.' && !isupper((unsigned char)d[nd])))
             continue; /* another parameter sharing the prefix (e.g. Container.1.Name vs ContainerX) */
         if (nd > 6 || d[0] == '0') {
             free(v);

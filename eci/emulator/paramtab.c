@@ -84,9 +84,9 @@ static const emu_param_def k_rows[] = {
     {"VSwitchId", OP_CREATE | OP_DESCRIBE | OP_STATUS | OP_EVENTS | OP_IC_CREATE, 0, 's', 5, 512, "@vswitches",
      "vsw-walk0000000000000001", "", "VSwitchId", T_STORED, "Up to 10 comma-separated ids; the group is placed in the first."},
     {"RestartPolicy", CU, 0, 's', 0, 0, "Always|Never|OnFailure", "OnFailure", "", "RestartPolicy", T_STORED, ""},
-    {"Cpu", CU | OP_PRICE, 0, 'f', 0.25, 64, "", "2", "Memory=4", "Cpu", T_STORED,
+    {"Cpu", CU | OP_PRICE, 0, 'f', 0.25, 64, "", "4", "Memory=8", "Cpu", T_STORED,
      "With Memory, a sold combination (400 InvalidParameter.CPU.Memory)."},
-    {"Memory", CU | OP_PRICE, 0, 'f', 0.5, 512, "", "4", "Cpu=2", "Memory", T_STORED,
+    {"Memory", CU | OP_PRICE, 0, 'f', 0.5, 512, "", "8", "Cpu=4", "Memory", T_STORED,
      "With Cpu, a sold combination (400 InvalidParameter.CPU.Memory)."},
     {"InstanceType", OP_CREATE | OP_PRICE, 0, 's', 1, 256, "@instancetypes", "ecs.c6.large", "", "InstanceType",
      T_STORED, "Comma-separated ecs.* types."},
@@ -142,7 +142,7 @@ static const emu_param_def k_rows[] = {
     {"FixedIp", OP_CREATE, 0, 's', 0, 0, "true|false", "true", "", "admin:Settings.FixedIp", T_SETTING, ""},
     {"FixedIpRetainHour", OP_CREATE, 0, 'i', 1, 8760, "", "24", "FixedIp=true", "admin:Settings.FixedIpRetainHour",
      T_SETTING, ""},
-    {"OsType", OP_CREATE, 0, 's', 0, 0, "Linux|Windows", "Linux", "", "admin:Settings.OsType", T_SETTING,
+    {"OsType", OP_CREATE | OP_IC_CREATE, 0, 's', 0, 0, "Linux|Windows", "Linux", "", "admin:Settings.OsType", T_SETTING,
      "Windows is by invitation: 400 InvalidParameter."},
     {"CpuArchitecture", OP_CREATE, 0, 's', 0, 0, "AMD64|ARM64", "ARM64", "", "admin:Settings.CpuArchitecture",
      T_SETTING, ""},
@@ -173,6 +173,16 @@ static const emu_param_def k_rows[] = {
      "admin:Settings.ScheduleStrategy", T_SETTING, ""},
     {"OverheadReservationOption.EnableOverheadReservation", OP_CREATE, 0, 'b', 0, 0, "", "true", "",
      "admin:Settings.OverheadReservationOption.EnableOverheadReservation", T_SETTING, ""},
+    {"CpuOptionsHt", OP_CREATE, 0, 's', 1, 64, "@text", "walk", "", "admin:Settings.CpuOptionsHt", T_SETTING,
+     "Sent by the core SDK only."},
+    {"EciFailStrategy", OP_CREATE, 0, 's', 1, 64, "@text", "fail-fast", "", "admin:Settings.EciFailStrategy", T_SETTING,
+     "Sent by the core SDK only."},
+    {"Arns.N.RoleArn", OP_CREATE, 0, 's', 8, 256, "@arn", "acs:ram::3:role/walk", "", "admin:Settings.Arns.N.RoleArn",
+     T_SETTING, "Sent by the core SDK only."},
+    {"Arns.N.RoleType", OP_CREATE, 0, 's', 1, 64, "@text", "service", "Arns.N.RoleArn=acs:ram::3:role/w",
+     "admin:Settings.Arns.N.RoleType", T_SETTING, "Sent by the core SDK only."},
+    {"Arns.N.AssumeRoleFor", OP_CREATE, 0, 's', 1, 64, "@text", "1000000000000002", "Arns.N.RoleArn=acs:ram::3:role/w",
+     "admin:Settings.Arns.N.AssumeRoleFor", T_SETTING, "Sent by the core SDK only."},
     {"UpdateType", OP_UPDATE, 0, 's', 0, 0, "RenewUpdate|IncrementalUpdate", "IncrementalUpdate", "", "-", T_USED,
      "RenewUpdate (default): the lists given replace the group's; IncrementalUpdate: a container given "
      "replaces the one of the same name, the others are kept."},
@@ -199,6 +209,9 @@ static const emu_param_def k_rows[] = {
      "admin:AcrRegistryInfos[].RegionId", T_STORED, ""},
     {"AcrRegistryInfo.N.Domain.N", CU | OP_IC_CREATE, 0, 's', 1, 253, "@hostname", "walk-registry.cn-beijing.cr.aliyuncs.com",
      "", "admin:AcrRegistryInfos[].Domains[]", T_STORED, ""},
+    {"AcrRegistryInfo.NDomain.N", OP_CREATE | OP_IC_CREATE, 0, 's', 1, 253, "@hostname", "walk-core.cn-beijing.cr.aliyuncs.com",
+     "", "admin:AcrRegistryInfos[].Domains[]", T_STORED,
+     "The core SDK's spelling of AcrRegistryInfo.N.Domain.N (no dot after the index)."},
     {"AcrRegistryInfo.N.ArnService", OP_CREATE | OP_IC_CREATE, 0, 's', 8, 256, "@arn", "acs:ram::1:role/walk", "",
      "admin:AcrRegistryInfos[].ArnService", T_STORED, ""},
     {"AcrRegistryInfo.N.ArnUser", OP_CREATE | OP_IC_CREATE, 0, 's', 8, 256, "@arn", "acs:ram::2:role/walk", "",
@@ -248,6 +261,9 @@ static const emu_param_def k_rows[] = {
     {"Volume.N.ConfigFileVolume.DefaultMode", OP_CREATE, 0, 'i', 0, 511, "@mode", "0600",
      "Volume.N.Name=vol-walk&Volume.N.Type=ConfigFileVolume&Volume.N.ConfigFileVolume.ConfigFileToPath.N.Path=a",
      "admin:Volumes[].ConfigFileVolumeDefaultMode", T_STORED, "Octal (0644) or decimal (420)."},
+    {"Volume.N.ConfigFileVolume.DefaultModel", OP_CREATE, 0, 'i', 0, 511, "@mode", "0640",
+     "Volume.N.Name=vol-walk&Volume.N.Type=ConfigFileVolume&Volume.N.ConfigFileVolume.ConfigFileToPath.N.Path=a",
+     "admin:Volumes[].ConfigFileVolumeDefaultMode", T_STORED, "The core SDK's spelling of DefaultMode."},
     {"Volume.N.ConfigFileVolume.ConfigFileToPath.N.Path", CU, 0, 's', 1, 1024, "@relpath", "walk/a.txt",
      "Volume.N.Name=vol-walk&Volume.N.Type=ConfigFileVolume", "Volumes[].ConfigFileVolumeConfigFileToPaths[].Path",
      T_STORED, ""},
@@ -411,6 +427,11 @@ static const emu_param_def k_rows[] = {
      T_USED, "Page size (range per operation)."},
     {"NextToken", OP_DESCRIBE | OP_STATUS | OP_EVENTS | OP_IC_DESCRIBE, 0, 's', 0, 256, "@text", "", "", "-", T_USED,
      "Opaque paging token."},
+    {"Force", OP_DELETE, 0, 'b', 0, 0, "", "", "", "-", T_USED, "The group is deleted at once either way."},
+    {"Condition.N.Type", OP_EVENTS, 0, 's', 1, 64, "@text", "", "", "-", T_USED,
+     "Accepted; events are not filtered by condition."},
+    {"Condition.N.Status", OP_EVENTS, 0, 's', 1, 64, "@text", "", "", "-", T_USED,
+     "Accepted; events are not filtered by condition."},
     {"WithEvent", OP_DESCRIBE, 0, 'b', 0, 0, "", "", "", "-", T_USED, "Events are returned either way."},
     {"SinceSecond", OP_STATUS | OP_EVENTS, 0, 'i', 0, 2147483647, "", "", "", "-", T_USED, "Changed in the last N seconds."},
     {"EventSource", OP_EVENTS, 0, 's', 0, 0, "EciService|K8sAgent", "", "", "-", T_USED, ""},
@@ -489,6 +510,22 @@ static int normalise(const char *key, char *out, size_t len)
                 digits = 0;
         if (digits && (p[0] == '0' || n > 6))
             return -1;
+        /* "1Domain" (an index, then a field name without the dot): the core
+         * SDK's AcrRegistryInfo.1Domain.1 */
+        size_t lead = 0;
+        while (!digits && lead < n && isdigit((unsigned char)p[lead]))
+            lead++;
+        if (lead && p[0] != '0' && n - lead == 6 && strncmp(p + lead, "Domain", 6) == 0) {
+            if (w + 1 + n - lead + 2 >= len)
+                return -1;
+            out[w++] = 'N';
+            memcpy(out + w, p + lead, n - lead);
+            w += n - lead;
+            p += n;
+            if (*p == '.')
+                out[w++] = *p++;
+            continue;
+        }
         const char *src = digits ? "N" : p;
         size_t sn = digits ? 1 : n;
         if (w + sn + 2 >= len)
@@ -686,7 +723,7 @@ static const char *check_format(const emu_param_def *d, const char *v, const cha
             char h[256];
             snprintf(h, sizeof h, "%.*s", (int)(n < 255 ? n : 255), p);
             char *colon = strrchr(h, ':');
-            if (colon && all_of(colon + 1, "", 0) && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
+            if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
                 *colon = 0;
             if (!is_hostname(h))
                 return "a comma-separated list of registry hosts";
@@ -804,6 +841,8 @@ int emu_param_value_check(const emu_param_def *d, const char *key, const char *v
     }
     default: {
         size_t n = strlen(v);
+        if (d->hi > 0 && (double)n > d->hi && !strcmp(d->rule, "@ascii"))
+            return emu_invalid(e, key, "too long");
         if (d->hi > 0 && (double)n > d->hi)
             return emu_fail(e, 400, "InvalidParameter.ValueExceeded",
                             "The parameter \"%s\" is longer than %.0f characters.", key, d->hi);
@@ -893,6 +932,16 @@ static void check_text(const emu_param_def *d, char *buf, size_t len)
 }
 
 /* A value the check refuses (for the parameter walk test). */
+static void invalid_sample(const emu_param_def *d, char *buf, size_t len);
+
+static char *invalid_value(const emu_param_def *d)
+{
+    size_t len = (d->type == 's' && d->hi > 0 ? (size_t)d->hi : 0) + 64;
+    char *buf = xmalloc(len);
+    invalid_sample(d, buf, len);
+    return buf;
+}
+
 static void invalid_sample(const emu_param_def *d, char *buf, size_t len)
 {
     switch (d->type) {
@@ -971,8 +1020,9 @@ cJSON *emu_params_json(void)
             check_text(d, buf, sizeof buf);
             cJSON_AddStringToObject(o, "Check", buf);
             cJSON_AddStringToObject(o, "Sample", d->sample);
-            invalid_sample(d, buf, sizeof buf);
-            cJSON_AddStringToObject(o, "Invalid", buf);
+            char *bad = invalid_value(d);
+            cJSON_AddStringToObject(o, "Invalid", bad);
+            free(bad);
             /* "*." in needs -> the same container prefix */
             dynbuf nb;
             dynbuf_init(&nb, 0);

@@ -407,8 +407,8 @@ static cJSON *render_group(const emu_group *g, int full)
             cJSON_AddStringToObject(x, "NFSVolumePath", v->nfs_path);
             cJSON_AddBoolToObject(x, "NFSVolumeReadOnly", v->nfs_read_only);
         }
-        if (v->disk_id) {
-            cJSON_AddStringToObject(x, "DiskVolumeDiskId", v->disk_id);
+        if (v->disk_id || v->disk_fs_type) {
+            cJSON_AddStringToObject(x, "DiskVolumeDiskId", v->disk_id ? v->disk_id : "");
             cJSON_AddStringToObject(x, "DiskVolumeFsType", v->disk_fs_type ? v->disk_fs_type : "");
         }
         if (v->flex_driver) {

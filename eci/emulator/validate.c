@@ -561,6 +561,8 @@ static int parse_volumes(const kv_list *p, emu_spec *s, emu_err *e)
         }
         v->default_mode = 0644;
         const char *dm = emu_getf(p, key, sizeof key, "Volume.%ld.ConfigFileVolume.DefaultMode", k);
+        if (!dm) /* the core SDK's spelling */
+            dm = emu_getf(p, key, sizeof key, "Volume.%ld.ConfigFileVolume.DefaultModel", k);
         if (dm) {
             if (emu_param_mode(dm, &v->default_mode)) {
                 rc = emu_invalid(e, key, "a file mode 0000-0777");
@@ -855,6 +857,12 @@ static int parse_acrs(const kv_list *p, emu_spec *s, emu_err *e)
         a->arn_user = dupv(emu_getf(p, key, sizeof key, "AcrRegistryInfo.%ld.ArnUser", idx[i]));
         snprintf(pre, sizeof pre, "AcrRegistryInfo.%ld.Domain.", idx[i]);
         if (strlist(p, pre, MAX_LIST_MISC, 253, &a->domains, &a->ndomains, e)) {
+            free(idx);
+            return -1;
+        }
+        /* the core SDK's spelling: AcrRegistryInfo.1Domain.1 */
+        snprintf(pre, sizeof pre, "AcrRegistryInfo.%ldDomain.", idx[i]);
+        if (!a->ndomains && strlist(p, pre, MAX_LIST_MISC, 253, &a->domains, &a->ndomains, e)) {
             free(idx);
             return -1;
         }
