@@ -66,9 +66,12 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 .PHONY: all bins unit-bins fuzz-bins deps test unit unit-tsan e2e fuzz fuzz-short bench clean \
         cluster-up cluster-down demo variant-bins
 
+# bin/ is replaced by rename, never written in place, so a running binary
+# (a demo, a test) keeps its file and make never fails with "Text file busy".
 all:
 	@$(MAKE) --no-print-directory VARIANT=rel variant-bins
-	@mkdir -p bin && cp build/rel/bin/eci-kubelet build/rel/bin/eci-emulator bin/
+	@mkdir -p bin && for b in eci-kubelet eci-emulator; do \
+	    cp build/rel/bin/$$b bin/.$$b.new && mv -f bin/.$$b.new bin/$$b || exit 1; done
 
 variant-bins: $(B)/bin/eci-kubelet $(B)/bin/eci-emulator $(PROG_BINS)
 
@@ -158,7 +161,11 @@ cluster-up:
 cluster-down:
 	@bash tests/cluster/cluster.sh down
 
-demo: all
+# `make demo DEMO_FLAGS=--stop` only stops: it builds nothing (nor with
+# ECI_DEMO_BIN, binaries built elsewhere).
+demo:
+	@case " $(DEMO_FLAGS) " in *" --stop "*|*" --help "*) ;; \
+	    *) [ -n "$$ECI_DEMO_BIN" ] || $(MAKE) --no-print-directory all ;; esac
 	@bash tests/demo.sh $(DEMO_FLAGS)
 
 clean:

@@ -16,6 +16,7 @@
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
@@ -75,6 +76,34 @@ static void *signal_thread(void *arg)
 }
 
 /* ---- workers ---------------------------------------------------------------- */
+
+/* pods.clusterDNS unset: use the cluster IP of the kube-dns Service in
+ * kube-system (what CoreDNS and kube-dns installs create), read once from the
+ * service informer before the first pod is translated, so ClusterFirst pods
+ * get the cluster's name server without a flag. Without it they fall back to
+ * the Default policy with a ClusterDNSNotConfigured warning, like a kubelet. */
+static void discover_cluster_dns(prov_bridge *b)
+{
+    if (!b->services)
+        return;
+    for (int i = 0; i < 30 && !atomic_load(&b->stop) && !k8s_informer_wait_synced(b->services, 1000); i++)
+        ;
+    cJSON *svc = k8s_informer_get(b->services, "kube-system", "kube-dns");
+    const cJSON *ip = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(svc, "spec"), "clusterIP");
+    struct in6_addr a6;
+    struct in_addr a4;
+    if (cJSON_IsString(ip) && (inet_pton(AF_INET, ip->valuestring, &a4) == 1 ||
+                               inet_pton(AF_INET6, ip->valuestring, &a6) == 1)) {
+        snprintf(b->cluster_dns, sizeof b->cluster_dns, "%s", ip->valuestring);
+        b->trcfg.cluster_dns = b->cluster_dns;
+        log_info(COMP, "cluster DNS %s from Service kube-system/kube-dns (pods.clusterDNS is not set)",
+                 b->cluster_dns);
+    } else {
+        log_warn(COMP, "pods.clusterDNS is not set and there is no Service kube-system/kube-dns with a cluster IP: "
+                       "ClusterFirst pods fall back to the Default DNS policy");
+    }
+    cJSON_Delete(svc);
+}
 
 static void *worker(void *arg)
 {
@@ -549,6 +578,8 @@ int prov_bridge_run(const prov_cfg *cfg)
         goto out;
     }
     log_info(COMP, "pod informer synced: %zu pods on node %s", k8s_informer_len(b->pods), cfg->node_name);
+    if (cfg->cluster_dns.n == 0)
+        discover_cluster_dns(b);
 
     /* Rebuild the map before any create, so a restart never duplicates. */
     while (!atomic_load(&b->stop) && prov_recover(b) != 0)

@@ -36,6 +36,7 @@ typedef struct prov_bridge {
     podmap_config trcfg;
     podmap_resolver resolver;
     char *vswitches; /* comma list */
+    char cluster_dns[64]; /* the kube-dns Service's IP when pods.clusterDNS is empty */
     char *node_uid;
     cJSON *node_status; /* the Node's status as read at registration (seeds transition times) */
 

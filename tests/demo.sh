@@ -9,8 +9,9 @@
 #   tests/demo.sh --keep    leave it running and print how to use kubectl
 #   tests/demo.sh --stop    stop a demo left running with --keep
 #
-# State (kubeconfig, logs, PIDs) lives in $ECI_DEMO_DIR (default <checkout>/.demo).
-# Binaries: bin/ (make all), or $ECI_DEMO_BIN.
+# State (kubeconfig, logs, PIDs, and the copies of the binaries it runs, so a
+# rebuild of bin/ never touches a running demo) lives in $ECI_DEMO_DIR
+# (default <checkout>/.demo). Binaries: bin/ (make all), or $ECI_DEMO_BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -82,7 +83,10 @@ if [ -f "$DIR/bridge.pid" ] && kill -0 "$(cat "$DIR/bridge.pid")" 2>/dev/null; t
 fi
 stop_all
 rm -rf "$DIR"
-mkdir -p "$DIR"
+mkdir -p "$DIR/bin"
+# The demo runs its own copies: `make` may replace bin/ while it runs.
+cp "$BIN/eci-kubelet" "$BIN/eci-emulator" "$DIR/bin/"
+RUNBIN=$DIR/bin
 cleanup() {
     local rc=$?
     if [ $KEEP -eq 0 ] || [ $rc -ne 0 ]; then
@@ -110,13 +114,38 @@ if ! bash tests/cluster/cluster.sh up > "$DIR/cluster-up.log" 2>&1; then
 fi
 set -a; . "$DIR/cluster/env"; set +a
 info "kube-apiserver at $ECI_CLUSTER_APISERVER"
+# What a cluster has and the bare control plane lacks: the cluster DNS
+# Service (the bridge reads its IP for the pods' DnsConfig) and
+# metrics-server (kubectl top).
+DNS_IP=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_network(sys.argv[1])[10])' "$ECI_CLUSTER_SERVICE_CIDR")
+kc apply -f - > /dev/null <<EOF
+apiVersion: v1
+kind: Service
+metadata:
+  name: kube-dns
+  namespace: kube-system
+  labels: {k8s-app: kube-dns}
+spec:
+  clusterIP: $DNS_IP
+  selector: {k8s-app: kube-dns}
+  ports:
+  - {name: dns, port: 53, protocol: UDP}
+  - {name: dns-tcp, port: 53, protocol: TCP}
+EOF
+info "cluster DNS Service kube-system/kube-dns at $DNS_IP"
+if bash tests/cluster/cluster.sh metrics-server > "$DIR/metrics-server.log" 2>&1; then
+    info "metrics-server started (kubectl top)"
+else
+    tail -5 "$DIR/metrics-server.log" >&2
+    die "metrics-server did not start (did you run make deps?)"
+fi
 
 # ---------------------------------------------------------------- emulator
 step "2/6 starting the ECI emulator (the Alibaba Cloud ECI API, run locally)"
 EPORT=$(free_port)
 export ALIBABA_CLOUD_ACCESS_KEY_ID=LTAIdemo$$
 export ALIBABA_CLOUD_ACCESS_KEY_SECRET=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
-setsid "$BIN/eci-emulator" --listen "127.0.0.1:$EPORT" --access-key-id "$ALIBABA_CLOUD_ACCESS_KEY_ID" \
+setsid "$RUNBIN/eci-emulator" --listen "127.0.0.1:$EPORT" --access-key-id "$ALIBABA_CLOUD_ACCESS_KEY_ID" \
     --access-key-secret "$ALIBABA_CLOUD_ACCESS_KEY_SECRET" > "$DIR/emulator.log" 2>&1 < /dev/null &
 echo $! > "$DIR/emulator.pid"
 wait_until 20 "the emulator" grep -q 'listening on' "$DIR/emulator.log" || { tail "$DIR/emulator.log" >&2; exit 1; }
@@ -125,7 +154,7 @@ info "ECI API at http://127.0.0.1:$EPORT"
 # ---------------------------------------------------------------- bridge
 step "3/6 starting eci-kubelet: virtual node $NODE"
 KPORT=$(free_port); HPORT=$(free_port)
-setsid "$BIN/eci-kubelet" --kubeconfig "$DIR/cluster/admin.kubeconfig" --node-name "$NODE" \
+setsid "$RUNBIN/eci-kubelet" --kubeconfig "$DIR/cluster/admin.kubeconfig" --node-name "$NODE" \
     --eci-endpoint "http://127.0.0.1:$EPORT" --region cn-hangzhou --zones cn-hangzhou-h \
     --vswitch vsw-demo0000000000000 --security-group sg-demo000000000000 --cluster-name demo \
     --node-ip 127.0.0.1 --hostname-address none --port "$KPORT" \
@@ -201,10 +230,11 @@ if [ $KEEP -eq 1 ]; then
     cat <<EOF
 
   export KUBECONFIG=$DIR/cluster/admin.kubeconfig
-  $KUBECTL get nodes,pods -A -o wide
-  $KUBECTL scale deployment -n $NS hello --replicas 5
-  $KUBECTL logs -n $NS -l app=hello --prefix
-  $KUBECTL exec -it -n $NS $POD -- sh
+  kubectl get nodes,pods -A -o wide
+  kubectl scale deployment -n $NS hello --replicas 5
+  kubectl logs -n $NS -l app=hello --prefix
+  kubectl exec -it -n $NS $POD -- sh
+  kubectl top pod -n $NS          # metrics-server needs about 30 s for the first figures
 
   Logs: $DIR/bridge.log (eci-kubelet), $DIR/emulator.log, $DIR/cluster/logs/
   Emulator admin API: http://127.0.0.1:$EPORT/_emulator/groups
