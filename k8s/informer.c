@@ -1,5 +1,6 @@
 #include "k8s/informer.h"
 #include "util/clock.h"
+#include "util/hash.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
@@ -54,16 +55,6 @@ struct k8s_store {
     size_t n;
 };
 
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 k8s_store *k8s_store_new(void)
 {
     k8s_store *s = xcalloc(1, sizeof *s);
@@ -92,7 +83,7 @@ void k8s_store_free(k8s_store *s)
 
 static entry **find_slot(k8s_store *s, const char *key)
 {
-    entry **pp = &s->b[hash(key) & (s->nb - 1)];
+    entry **pp = &s->b[hash_fnv1a(key) & (s->nb - 1)];
     while (*pp && strcmp((*pp)->key, key))
         pp = &(*pp)->next;
     return pp;
@@ -108,7 +99,7 @@ static void grow(k8s_store *s)
         entry *e = s->b[i];
         while (e) {
             entry *nx = e->next;
-            size_t j = hash(e->key) & (nb - 1);
+            size_t j = hash_fnv1a(e->key) & (nb - 1);
             e->next = b[j];
             b[j] = e;
             e = nx;

@@ -1,4 +1,5 @@
 #include "provider/groupmap.h"
+#include "util/hash.h"
 #include "util/xmalloc.h"
 
 #include <pthread.h>
@@ -16,14 +17,6 @@ struct prov_gm {
     size_t nslots;
 };
 
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static void reindex(prov_gm *m)
 {
     size_t want = 64;
@@ -39,12 +32,12 @@ static void reindex(prov_gm *m)
     for (size_t i = 0; i < m->nslots; i++)
         m->by_uid[i] = m->by_group[i] = -1;
     for (size_t i = 0; i < m->n; i++) {
-        size_t s = hash(m->items[i].uid) & (m->nslots - 1);
+        size_t s = hash_fnv1a(m->items[i].uid) & (m->nslots - 1);
         while (m->by_uid[s] >= 0)
             s = (s + 1) & (m->nslots - 1);
         m->by_uid[s] = (long)i;
         if (m->items[i].group_id[0]) {
-            s = hash(m->items[i].group_id) & (m->nslots - 1);
+            s = hash_fnv1a(m->items[i].group_id) & (m->nslots - 1);
             while (m->by_group[s] >= 0)
                 s = (s + 1) & (m->nslots - 1);
             m->by_group[s] = (long)i;
@@ -56,7 +49,7 @@ static long find_uid(prov_gm *m, const char *uid)
 {
     if (!m->nslots)
         return -1;
-    size_t s = hash(uid) & (m->nslots - 1);
+    size_t s = hash_fnv1a(uid) & (m->nslots - 1);
     while (m->by_uid[s] >= 0) {
         if (strcmp(m->items[m->by_uid[s]].uid, uid) == 0)
             return m->by_uid[s];
@@ -69,7 +62,7 @@ static long find_group(prov_gm *m, const char *gid)
 {
     if (!m->nslots || !gid[0])
         return -1;
-    size_t s = hash(gid) & (m->nslots - 1);
+    size_t s = hash_fnv1a(gid) & (m->nslots - 1);
     while (m->by_group[s] >= 0) {
         if (strcmp(m->items[m->by_group[s]].group_id, gid) == 0)
             return m->by_group[s];
@@ -116,12 +109,12 @@ void prov_gm_put(prov_gm *m, const prov_gm_entry *e)
             reindex(m);
         } else {
             long idx = (long)m->n - 1;
-            size_t s = hash(e->uid) & (m->nslots - 1);
+            size_t s = hash_fnv1a(e->uid) & (m->nslots - 1);
             while (m->by_uid[s] >= 0)
                 s = (s + 1) & (m->nslots - 1);
             m->by_uid[s] = idx;
             if (e->group_id[0]) {
-                s = hash(e->group_id) & (m->nslots - 1);
+                s = hash_fnv1a(e->group_id) & (m->nslots - 1);
                 while (m->by_group[s] >= 0)
                     s = (s + 1) & (m->nslots - 1);
                 m->by_group[s] = idx;

@@ -15,6 +15,7 @@
  * deleted as orphans by gc.c). */
 #include "provider/bridge_int.h"
 #include "provider/podmap/status.h"
+#include "util/hash.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -63,9 +64,7 @@ static uint64_t fnv(uint64_t h, const char *s)
 {
     if (!s)
         s = "";
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return (h ^ 0xff) * 1099511628211ULL;
+    return hash_fnv1a_add(hash_fnv1a_add(h, s, strlen(s)), "\xff", 1);
 }
 
 static uint64_t fnv_int(uint64_t h, int64_t v)
@@ -88,7 +87,7 @@ static uint64_t state_sig(uint64_t h, const eci_k8s_state *st)
 /* What in a status item makes the pod status change. */
 static uint64_t item_sig(const eci_cg_status *s)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = HASH_FNV1A_INIT;
     h = fnv(h, s->status);
     h = fnv(h, s->phase);
     h = fnv(h, s->pod_ip);

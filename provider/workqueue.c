@@ -1,5 +1,6 @@
 #include "provider/workqueue.h"
 #include "util/clock.h"
+#include "util/hash.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
@@ -41,14 +42,6 @@ struct prov_wq {
     uint64_t rng;
 };
 
-
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
 
 prov_wq *prov_wq_new(long base_ms, long cap_ms)
 {
@@ -98,7 +91,7 @@ static void rehash(prov_wq *q)
         wq_entry *e = q->buckets[i];
         while (e) {
             wq_entry *n = e->next;
-            size_t h = hash(e->key) & (nb - 1);
+            size_t h = hash_fnv1a(e->key) & (nb - 1);
             e->next = b[h];
             b[h] = e;
             e = n;
@@ -111,7 +104,7 @@ static void rehash(prov_wq *q)
 
 static wq_entry *lookup(prov_wq *q, const char *key, int create)
 {
-    size_t h = hash(key) & (q->nbuckets - 1);
+    size_t h = hash_fnv1a(key) & (q->nbuckets - 1);
     for (wq_entry *e = q->buckets[h]; e; e = e->next)
         if (strcmp(e->key, key) == 0)
             return e;
@@ -119,7 +112,7 @@ static wq_entry *lookup(prov_wq *q, const char *key, int create)
         return NULL;
     if (q->nentries >= q->nbuckets) {
         rehash(q);
-        h = hash(key) & (q->nbuckets - 1);
+        h = hash_fnv1a(key) & (q->nbuckets - 1);
     }
     wq_entry *e = xcalloc(1, sizeof *e);
     e->key = xstrdup(key);
@@ -134,7 +127,7 @@ static void maybe_remove(prov_wq *q, wq_entry *e)
 {
     if (e->queued || e->processing || e->dirty || e->due_ms || e->failures)
         return;
-    size_t h = hash(e->key) & (q->nbuckets - 1);
+    size_t h = hash_fnv1a(e->key) & (q->nbuckets - 1);
     for (wq_entry **pp = &q->buckets[h]; *pp; pp = &(*pp)->next) {
         if (*pp == e) {
             *pp = e->next;

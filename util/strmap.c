@@ -1,3 +1,4 @@
+#include "util/hash.h"
 #include "util/strmap.h"
 #include "util/xmalloc.h"
 
@@ -16,14 +17,6 @@ struct strmap {
     slot *s;
     size_t cap, len, used; /* used counts live + tombstones */
 };
-
-static uint64_t hash(const char *k)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *k; k++)
-        h = (h ^ (unsigned char)*k) * 1099511628211ULL;
-    return h;
-}
 
 strmap *strmap_new(void)
 {
@@ -55,7 +48,7 @@ static void grow(strmap *m)
     for (size_t i = 0; i < ocap; i++) {
         if (!old[i].key || old[i].key == TOMB)
             continue;
-        size_t j = hash(old[i].key) & (ncap - 1);
+        size_t j = hash_fnv1a(old[i].key) & (ncap - 1);
         while (m->s[j].key)
             j = (j + 1) & (ncap - 1);
         m->s[j] = old[i];
@@ -65,7 +58,7 @@ static void grow(strmap *m)
 
 static slot *find(const strmap *m, const char *key)
 {
-    size_t j = hash(key) & (m->cap - 1);
+    size_t j = hash_fnv1a(key) & (m->cap - 1);
     while (m->s[j].key) {
         if (m->s[j].key != TOMB && strcmp(m->s[j].key, key) == 0)
             return &m->s[j];
@@ -83,7 +76,7 @@ void strmap_set(strmap *m, const char *key, int64_t v)
     }
     if ((m->used + 1) * 2 > m->cap)
         grow(m);
-    size_t j = hash(key) & (m->cap - 1);
+    size_t j = hash_fnv1a(key) & (m->cap - 1);
     while (m->s[j].key && m->s[j].key != TOMB)
         j = (j + 1) & (m->cap - 1);
     if (!m->s[j].key)

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "eci/sign.h"
+#include "util/hash.h"
 #include "util/xmalloc.h"
 
 #define NONCE_WINDOW 900
@@ -106,14 +107,6 @@ void emu_auth_destroy(emu_auth *a)
     pthread_mutex_destroy(&a->mu);
 }
 
-static size_t hash(const char *s)
-{
-    size_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static void purge(emu_auth *a, time_t now)
 {
     for (size_t i = 0; i < a->nbuckets; i++) {
@@ -140,7 +133,7 @@ static int nonce_seen(emu_auth *a, const char *nonce, time_t now)
     pthread_mutex_lock(&a->mu);
     if (now - a->last_purge > 60 || a->count > MAX_NONCES)
         purge(a, now);
-    size_t b = hash(nonce) % a->nbuckets;
+    size_t b = hash_fnv1a(nonce) % a->nbuckets;
     for (emu_nonce *n = a->buckets[b]; n; n = n->next)
         if (strcmp(n->nonce, nonce) == 0 && now - n->at <= NONCE_WINDOW) {
             seen = 1;
