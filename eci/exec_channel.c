@@ -1,4 +1,5 @@
 #include "eci/exec_channel.h"
+#include "util/httptok.h"
 #include "util/xmalloc.h"
 
 #include <cjson/cJSON.h>
@@ -59,38 +60,17 @@ int eci_chan_proto_status_json(const char *proto)
     return proto && (strcmp(proto, ECI_CHAN_PROTO_V5) == 0 || strcmp(proto, ECI_CHAN_PROTO_V4) == 0);
 }
 
-/* 1 when the comma-separated list holds name as a whole token. */
-static int list_has(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    const char *p = list;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *s = p;
-        while (*p && *p != ',')
-            p++;
-        const char *e = p;
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-            e--;
-        if ((size_t)(e - s) == n && memcmp(s, name, n) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 const char *eci_chan_pick_protocol(const char *offered)
 {
     static const char *const known[] = { ECI_CHAN_PROTO_V5, ECI_CHAN_PROTO_V4, ECI_CHAN_PROTO_V1 };
     if (!offered)
         return "";
-    const char *p = offered;
-    while (*p == ' ' || *p == '\t' || *p == ',')
-        p++;
-    if (!*p)
+    const char *p = offered, *t;
+    size_t n;
+    if (!httptok_next(&p, &t, &n))
         return "";
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (list_has(offered, known[i]))
+        if (httptok_has(offered, known[i], 0))
             return known[i];
     return NULL;
 }

@@ -1,5 +1,6 @@
 /* HTTP/1.1 request parsing and response helpers: see http.h. */
 #include "provider/kubelet/http.h"
+#include "util/httptok.h"
 #include "util/query.h"
 #include "util/xmalloc.h"
 
@@ -331,30 +332,9 @@ const char *kubelet_http_request_body(const kubelet_http_request *r, size_t *len
     return dynbuf_str(&r->body);
 }
 
-static int list_has_token(const char *v, const char *token)
-{
-    size_t tl = strlen(token);
-    while (*v) {
-        while (*v == ' ' || *v == '\t' || *v == ',')
-            v++;
-        const char *s = v;
-        while (*v && *v != ',')
-            v++;
-        const char *e = v;
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-            e--;
-        if ((size_t)(e - s) == tl && strncasecmp(s, token, tl) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 int kubelet_http_request_has_token(const kubelet_http_request *r, const char *name, const char *token)
 {
-    for (size_t i = 0; i < r->headers.n; i++)
-        if (strcasecmp(r->headers.items[i].key, name) == 0 && list_has_token(r->headers.items[i].val, token))
-            return 1;
-    return 0;
+    return httptok_header_has(&r->headers, name, token);
 }
 
 const char *kubelet_http_request_upgrade(const kubelet_http_request *r)

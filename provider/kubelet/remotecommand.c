@@ -1,6 +1,7 @@
 /* Kubernetes remote command: see remotecommand.h. */
 #include "provider/kubelet/remotecommand.h"
 #include "util/dynbuf.h"
+#include "util/httptok.h"
 #include "util/xmalloc.h"
 
 #include <cjson/cJSON.h>
@@ -38,29 +39,8 @@ const char *const *kubelet_rc_ws_protocols(size_t *n)
 
 const char *kubelet_rc_negotiate_spdy(const kv_list *headers, int *present)
 {
-    *present = 0;
-    for (size_t i = 0; i < headers->n; i++) {
-        if (strcasecmp(headers->items[i].key, "X-Stream-Protocol-Version") != 0)
-            continue;
-        const char *v = headers->items[i].val;
-        while (*v) {
-            while (*v == ' ' || *v == '\t' || *v == ',')
-                v++;
-            const char *s = v;
-            while (*v && *v != ',')
-                v++;
-            const char *e = v;
-            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if (e == s)
-                continue;
-            *present = 1;
-            for (size_t k = 0; k < sizeof spdy_protos / sizeof spdy_protos[0]; k++)
-                if (strlen(spdy_protos[k]) == (size_t)(e - s) && memcmp(spdy_protos[k], s, (size_t)(e - s)) == 0)
-                    return spdy_protos[k];
-        }
-    }
-    return NULL;
+    return httptok_header_pick(headers, "X-Stream-Protocol-Version", spdy_protos,
+                               sizeof spdy_protos / sizeof spdy_protos[0], present);
 }
 
 int kubelet_rc_proto_parse(const char *name, kubelet_rc_proto *proto, int *base64)

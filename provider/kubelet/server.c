@@ -5,6 +5,7 @@
 #include "provider/kubelet/websocket.h"
 #include "util/clock.h"
 #include "util/dynbuf.h"
+#include "util/httptok.h"
 #include "util/log.h"
 #include "util/query.h"
 #include "util/xmalloc.h"
@@ -1477,22 +1478,6 @@ static void builtin_run(kubelet_request *req, kubelet_response *w, const kubelet
 
 /* ---- routing ---- */
 
-static int method_in(const char *m, const char *list)
-{
-    size_t ml = strlen(m);
-    const char *p = list;
-    while (*p) {
-        const char *e = strchr(p, ',');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (l == ml && strncmp(p, m, l) == 0)
-            return 1;
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    return 0;
-}
-
 static void call(kubelet_handler_fn fn, kubelet_request *req, kubelet_response *w, const char *what)
 {
     kubelet_server *s = req->c->srv;
@@ -1563,7 +1548,7 @@ static int handle_request(conn *c, kubelet_http_request *hr, const char *leftove
     if (!strcmp(r0, "healthz") && (nseg == 1 || (nseg == 2 && (!strcmp(segs[1], "ping") || !strcmp(segs[1], "log") ||
                                                                 !strcmp(segs[1], "syncloop"))))) {
         allowed = "GET";
-        if (method_in(method, allowed)) {
+        if (httptok_has(allowed, method, 0)) {
             if (H->healthz)
                 call(H->healthz, &req, &w, "healthz");
             else
@@ -1571,18 +1556,18 @@ static int handle_request(conn *c, kubelet_http_request *hr, const char *leftove
         }
     } else if (!strcmp(r0, "pods") && nseg == 1) {
         allowed = "GET";
-        if (method_in(method, allowed))
+        if (httptok_has(allowed, method, 0))
             call(H->pods, &req, &w, "pods");
     } else if (!strcmp(r0, "runningpods") && nseg == 1) {
         allowed = "GET";
-        if (method_in(method, allowed))
+        if (httptok_has(allowed, method, 0))
             call(H->running_pods, &req, &w, "runningpods");
     } else if (!strcmp(r0, "containerLogs") && nseg == 4) {
         allowed = "GET";
         req.params[P_NS] = segs[1];
         req.params[P_POD] = segs[2];
         req.params[P_CONTAINER] = segs[3];
-        if (method_in(method, allowed))
+        if (httptok_has(allowed, method, 0))
             call(H->container_logs, &req, &w, "containerLogs");
     } else if ((!strcmp(r0, "exec") || !strcmp(r0, "attach")) && (nseg == 4 || nseg == 5)) {
         allowed = "GET,POST";
@@ -1591,7 +1576,7 @@ static int handle_request(conn *c, kubelet_http_request *hr, const char *leftove
         if (nseg == 5)
             req.params[P_UID] = segs[3];
         req.params[P_CONTAINER] = segs[nseg - 1];
-        if (method_in(method, allowed))
+        if (httptok_has(allowed, method, 0))
             upgraded = handle_remotecommand(&req, &w, r0[0] == 'a', leftover, nleft);
     } else if (!strcmp(r0, "run") && (nseg == 4 || nseg == 5)) {
         allowed = "POST";
@@ -1600,7 +1585,7 @@ static int handle_request(conn *c, kubelet_http_request *hr, const char *leftove
         if (nseg == 5)
             req.params[P_UID] = segs[3];
         req.params[P_CONTAINER] = segs[nseg - 1];
-        if (method_in(method, allowed)) {
+        if (httptok_has(allowed, method, 0)) {
             if (H->run)
                 call(H->run, &req, &w, "run");
             else if (H->exec)
@@ -1614,21 +1599,21 @@ static int handle_request(conn *c, kubelet_http_request *hr, const char *leftove
         req.params[P_POD] = segs[2];
         if (nseg == 4)
             req.params[P_UID] = segs[3];
-        if (method_in(method, allowed)) {
+        if (httptok_has(allowed, method, 0)) {
             w.keep_alive = 0;
             call(H->port_forward, &req, &w, "portForward");
         }
     } else if (!strcmp(r0, "stats") && nseg == 2 && !strcmp(segs[1], "summary")) {
         allowed = "GET,POST";
-        if (method_in(method, allowed))
+        if (httptok_has(allowed, method, 0))
             call(H->stats_summary, &req, &w, "stats/summary");
     } else if (!strcmp(r0, "metrics") && nseg == 1) {
         allowed = "GET";
-        if (method_in(method, allowed))
+        if (httptok_has(allowed, method, 0))
             call(H->metrics, &req, &w, "metrics");
     } else if (!strcmp(r0, "metrics") && nseg == 2 && !strcmp(segs[1], "resource")) {
         allowed = "GET";
-        if (method_in(method, allowed))
+        if (httptok_has(allowed, method, 0))
             call(H->metrics_resource, &req, &w, "metrics/resource");
     } else {
         kubelet_resp_error(&w, 404, "404 page not found");

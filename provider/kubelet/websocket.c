@@ -1,5 +1,6 @@
 /* RFC 6455 server side: see websocket.h. */
 #include "provider/kubelet/websocket.h"
+#include "util/httptok.h"
 #include "util/xmalloc.h"
 
 #include <openssl/evp.h>
@@ -41,29 +42,6 @@ int kubelet_ws_accept_key(const char *key, char out[KUBELET_WS_ACCEPT_LEN + 1])
     return 0;
 }
 
-static int has_token(const kv_list *h, const char *name, const char *token)
-{
-    size_t tl = strlen(token);
-    for (size_t i = 0; i < h->n; i++) {
-        if (strcasecmp(h->items[i].key, name) != 0)
-            continue;
-        const char *v = h->items[i].val;
-        while (*v) {
-            while (*v == ' ' || *v == '\t' || *v == ',')
-                v++;
-            const char *s = v;
-            while (*v && *v != ',')
-                v++;
-            const char *e = v;
-            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if ((size_t)(e - s) == tl && strncasecmp(s, token, tl) == 0)
-                return 1;
-        }
-    }
-    return 0;
-}
-
 int kubelet_ws_check_request(const char *method, const kv_list *headers, char *err, size_t errlen)
 {
     char acc[KUBELET_WS_ACCEPT_LEN + 1];
@@ -71,7 +49,7 @@ int kubelet_ws_check_request(const char *method, const kv_list *headers, char *e
         snprintf(err, errlen, "websocket: the handshake must use GET");
         return -1;
     }
-    if (!has_token(headers, "Upgrade", "websocket") || !has_token(headers, "Connection", "upgrade")) {
+    if (!httptok_header_has(headers, "Upgrade", "websocket") || !httptok_header_has(headers, "Connection", "upgrade")) {
         snprintf(err, errlen, "websocket: missing Upgrade: websocket / Connection: Upgrade");
         return -1;
     }
@@ -89,31 +67,7 @@ int kubelet_ws_check_request(const char *method, const kv_list *headers, char *e
 
 const char *kubelet_ws_choose_protocol(const kv_list *headers, const char *const *supported, size_t n, int *offered)
 {
-    if (offered)
-        *offered = 0;
-    for (size_t i = 0; i < headers->n; i++) {
-        if (strcasecmp(headers->items[i].key, "Sec-WebSocket-Protocol") != 0)
-            continue;
-        const char *v = headers->items[i].val;
-        while (*v) {
-            while (*v == ' ' || *v == '\t' || *v == ',')
-                v++;
-            const char *s = v;
-            while (*v && *v != ',')
-                v++;
-            const char *e = v;
-            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if (e == s)
-                continue;
-            if (offered)
-                *offered = 1;
-            for (size_t k = 0; k < n; k++)
-                if (strlen(supported[k]) == (size_t)(e - s) && memcmp(supported[k], s, (size_t)(e - s)) == 0)
-                    return supported[k];
-        }
-    }
-    return NULL;
+    return httptok_header_pick(headers, "Sec-WebSocket-Protocol", supported, n, offered);
 }
 
 int kubelet_ws_utf8_valid(const uint8_t *s, size_t n)
