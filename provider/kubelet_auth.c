@@ -66,6 +66,17 @@ int prov_kauth_authn(void *ud, const kubelet_credential *cred, kubelet_user *use
         if (cJSON_IsString(g))
             kubelet_user_add_group(user, g->valuestring);
     }
+    /* extra (e.g. the bound pod and credential id of a service account token)
+     * goes on to the SubjectAccessReview, as the kubelet's webhook does */
+    const cJSON *x, *v;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(u, "extra"))
+    {
+        cJSON_ArrayForEach(v, x)
+        {
+            if (cJSON_IsString(v))
+                kubelet_user_add_extra(user, x->string, v->valuestring);
+        }
+    }
     cJSON_Delete(status);
     return 1;
 }
@@ -80,6 +91,15 @@ int prov_kauth_authz(void *ud, const kubelet_user *user, const kubelet_attrs *at
     cJSON *g = cJSON_AddArrayToObject(spec, "groups");
     for (size_t i = 0; i < user->ngroups; i++)
         cJSON_AddItemToArray(g, cJSON_CreateString(user->groups[i]));
+    if (user->extra.n) {
+        cJSON *ex = cJSON_AddObjectToObject(spec, "extra");
+        for (size_t i = 0; i < user->extra.n; i++) {
+            cJSON *vals = cJSON_GetObjectItemCaseSensitive(ex, user->extra.items[i].key);
+            if (!vals)
+                vals = cJSON_AddArrayToObject(ex, user->extra.items[i].key);
+            cJSON_AddItemToArray(vals, cJSON_CreateString(user->extra.items[i].val));
+        }
+    }
     cJSON *ra = cJSON_AddObjectToObject(spec, "resourceAttributes");
     cJSON_AddStringToObject(ra, "verb", attrs->verb);
     cJSON_AddStringToObject(ra, "group", "");

@@ -40,6 +40,8 @@ static void user_copy(kubelet_user *dst, const kubelet_user *src)
     dst->uid = xstrdup(src->uid);
     for (size_t i = 0; i < src->ngroups; i++)
         kubelet_user_add_group(dst, src->groups[i]);
+    for (size_t i = 0; i < src->extra.n; i++)
+        kubelet_user_add_extra(dst, src->extra.items[i].key, src->extra.items[i].val);
 }
 
 static void entry_free(entry *e)
@@ -146,6 +148,9 @@ static char *decision_key(const kubelet_user *u, const kubelet_attrs *a)
     dynbuf_printf(&b, "%s", u->name ? u->name : "");
     for (size_t i = 0; i < u->ngroups; i++)
         dynbuf_printf(&b, "%c%s", 1, u->groups[i]);
+    /* the webhook authorizer's key is the whole review spec, extra included */
+    for (size_t i = 0; i < u->extra.n; i++)
+        dynbuf_printf(&b, "%c%s%c%s", 3, u->extra.items[i].key, 4, u->extra.items[i].val);
     dynbuf_printf(&b, "%c%s%c%s%c%s%c%s%c%s", 2, a->verb, 2, a->api_version, 2, a->resource, 2, a->subresource, 2,
                   a->name);
     return dynbuf_take(&b, NULL);

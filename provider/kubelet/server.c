@@ -48,6 +48,8 @@ void kubelet_user_add_group(kubelet_user *u, const char *group)
     u->groups[u->ngroups++] = xstrdup(group);
 }
 
+void kubelet_user_add_extra(kubelet_user *u, const char *key, const char *value) { kv_add(&u->extra, key, value); }
+
 void kubelet_user_clear(kubelet_user *u)
 {
     free(u->name);
@@ -55,6 +57,7 @@ void kubelet_user_clear(kubelet_user *u)
     for (size_t i = 0; i < u->ngroups; i++)
         free(u->groups[i]);
     free(u->groups);
+    kv_free(&u->extra);
     memset(u, 0, sizeof *u);
 }
 

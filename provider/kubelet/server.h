@@ -25,12 +25,15 @@ typedef struct kubelet_user {
     char *uid;
     char **groups;
     size_t ngroups;
+    kv_list extra; /* TokenReview user.extra: one pair per value, a key repeated for several */
 } kubelet_user;
 
 /* Set name (copied). */
 void kubelet_user_set_name(kubelet_user *u, const char *name);
 /* Append a group (copied). */
 void kubelet_user_add_group(kubelet_user *u, const char *group);
+/* Append one value of extra[key] (both copied). */
+void kubelet_user_add_extra(kubelet_user *u, const char *key, const char *value);
 /* Free the strings and zero the struct. */
 void kubelet_user_clear(kubelet_user *u);
 

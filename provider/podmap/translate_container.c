@@ -570,13 +570,17 @@ static void command_args(podmap_tr_ctx *c, const cJSON *ctr, const char *base, c
 static int resolve_port(const cJSON *ctr, const cJSON *port, long long *out)
 {
     if (cJSON_IsNumber(port)) {
-        *out = (long long)port->valuedouble;
-        return *out >= 1 && *out <= 65535 ? 0 : -1;
+        /* Range first: casting a double beyond long long (8.7e61) is undefined. */
+        double d = port->valuedouble;
+        if (!(d >= 1 && d <= 65535))
+            return -1;
+        *out = (long long)d;
+        return 0;
     }
     if (!cJSON_IsString(port))
         return -1;
     const char *s = port->valuestring;
-    if (*s && strspn(s, "0123456789") == strlen(s)) {
+    if (*s && strlen(s) <= 5 && strspn(s, "0123456789") == strlen(s)) {
         *out = atoll(s);
         return *out >= 1 && *out <= 65535 ? 0 : -1;
     }
