@@ -2,8 +2,10 @@
  * parsing, common-parameter and signature checks, every operation's
  * parameter parsing and validation (CreateContainerGroup flattening,
  * filters, paging tokens, JSON-array strings, times), and rendering.
- * Input: first byte selects GET (even) or POST form body (odd); the rest is
- * the query string or body. Fuzz builds accept Signature=fuzz. */
+ * Input: first byte selects GET (even) or POST form body (odd) and, with
+ * bit 1 set, signature V3: the rest starts with "name: value" header lines
+ * and an empty line; the remainder is the query string or body. Fuzz builds
+ * accept Signature=fuzz (V2) and Signature=fuzz in Authorization (V3). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,7 +35,8 @@ static void setup(void)
         abort();
 }
 
-static void call(const char *method, const char *path, const char *query, const char *body, size_t blen)
+static void call(const char *method, const char *path, const char *query, const char *body, size_t blen,
+                 const kv_list *headers)
 {
     emu_http_req req;
     memset(&req, 0, sizeof req);
@@ -42,6 +45,7 @@ static void call(const char *method, const char *path, const char *query, const 
     req.query = query;
     req.body = body;
     req.body_len = blen;
+    req.headers = headers;
     req.loopback = 1;
     emu_http_resp resp;
     memset(&resp, 0, sizeof resp);
@@ -59,10 +63,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *s = xmalloc(size);
     memcpy(s, data + 1, size - 1);
     s[size - 1] = 0;
+    kv_list headers = KV_LIST_INIT;
+    char *rest = s;
+    if (data[0] & 2) {
+        /* header lines up to an empty line */
+        char *line = s;
+        for (;;) {
+            char *nl = strchr(line, '\n');
+            if (!nl || nl == line) {
+                rest = nl ? nl + 1 : line + strlen(line);
+                break;
+            }
+            char *colon = memchr(line, ':', (size_t)(nl - line));
+            if (colon) {
+                const char *v = colon + 1;
+                while (*v == ' ')
+                    v++;
+                kv_addn(&headers, line, (size_t)(colon - line), v, v <= nl ? (size_t)(nl - v) : 0);
+            }
+            line = nl + 1;
+        }
+    }
+    size_t rlen = strlen(rest);
     if (data[0] & 1)
-        call("POST", "/", NULL, s, size - 1);
+        call("POST", "/", NULL, rest, rlen, &headers);
     else
-        call("GET", "/", s, NULL, 0);
+        call("GET", "/", rest, NULL, 0, &headers);
+    kv_free(&headers);
 
     /* The parsers directly, without the dispatcher. */
     kv_list p = KV_LIST_INIT;
@@ -95,6 +122,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* keep the state small */
     static unsigned runs;
     if (g_server->store.ngroups > 64 || ++runs % 256 == 0)
-        call("POST", "/_emulator/reset", NULL, NULL, 0);
+        call("POST", "/_emulator/reset", NULL, NULL, 0, NULL);
     return 0;
 }

@@ -12,6 +12,7 @@
  *                             formatted error, exits 0 on success
  *
  * Environment: ECI_ENDPOINT (required), ECI_REGION (default cn-hangzhou),
+ * ECI_SIGNATURE=v2 (the legacy HMAC-SHA1 signature; default V3),
  * credentials as eci/creds.h reads them (ALIBABA_CLOUD_ACCESS_KEY_ID, ...). */
 #include <pthread.h>
 #include <stdarg.h>
@@ -75,6 +76,8 @@ static eci_client *new_client(int retries, double qps)
     cfg.qps = qps;
     cfg.burst = 50;
     cfg.request_timeout_ms = 40000;
+    const char *sig = getenv("ECI_SIGNATURE");
+    cfg.signature = sig && strcmp(sig, "v2") == 0 ? ECI_SIGN_V2 : ECI_SIGN_V3;
     eci_client *c = NULL;
     eci_error err;
     if (!ep || !*ep) {

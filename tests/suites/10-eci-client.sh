@@ -47,6 +47,19 @@ if grep -q '^result=auth attempts=1 api_code=SignatureDoesNotMatch' <<<"$out" &&
 else
     not_ok "a wrong secret is SignatureDoesNotMatch, not retried, and never printed" "$out"
 fi
+grep -q 'to sign is:ACS3-HMAC-SHA256' <<<"$out" && ok "the client signs with V3 (ACS3-HMAC-SHA256) by default" \
+    || not_ok "the client signs with V3 (ACS3-HMAC-SHA256) by default" "$out"
+# The legacy signature (V2, HMAC-SHA1), which --eci-legacy-signature selects.
+check_output "signature V2: a call succeeds" '^result=ok attempts=1 ' env ECI_SIGNATURE=v2 "$PROG" regions
+check_output "signature V2: STS credentials (SecurityToken) are accepted" '^result=ok attempts=1 ' \
+    env ECI_SIGNATURE=v2 ALIBABA_CLOUD_ACCESS_KEY_ID=STS.suite ALIBABA_CLOUD_ACCESS_KEY_SECRET=stssecret \
+    ALIBABA_CLOUD_SECURITY_TOKEN=tok-suite "$PROG" regions
+out=$(env ECI_SIGNATURE=v2 ALIBABA_CLOUD_ACCESS_KEY_SECRET=Wr0ngS3cretValue "$PROG" regions 2>&1)
+if grep -q '^result=auth attempts=1 api_code=SignatureDoesNotMatch' <<<"$out" && grep -q 'to sign is:POST&%2F&' <<<"$out"; then
+    ok "signature V2: a wrong secret is SignatureDoesNotMatch over the V2 string to sign"
+else
+    not_ok "signature V2: a wrong secret is SignatureDoesNotMatch over the V2 string to sign" "$out"
+fi
 admin POST /faults '{"clear":true,"rules":["DescribeRegions:drop:x2"]}' >/dev/null
 check_output "dropped connections are retried" '^result=ok attempts=3 ' "$PROG" regions
 admin DELETE /faults >/dev/null
