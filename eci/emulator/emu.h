@@ -287,7 +287,9 @@ typedef struct emu_image_cache {
     char **images; size_t nimages;
     kv_list tags;
     long size_gib, retention_days;
+    char elimination[8];          /* EliminationStrategy: "LRU" or "" */
     time_t created;
+    time_t last_matched;          /* last create that named it (ImageSnapshotId) */
     int64_t created_ms;
     emu_event events[8];
     size_t nevents;

@@ -192,10 +192,18 @@ static void add_mem(cJSON *o, const emu_rt_usage *u, double limit_gib)
     cJSON_AddNumberToObject(m, "Rss", (double)u->memory_rss_bytes);
 }
 
-/* The latest record of a group, or NULL when unknown. */
-static cJSON *metric_record(emu_server *s, const char *id)
+static void add_zeros(cJSON *o, const char *const *names)
 {
-    double gcpu = 0, gmem = 0;
+    for (; *names; names++)
+        cJSON_AddNumberToObject(o, *names, 0);
+}
+
+/* The latest record of a group, or NULL when unknown. multi: the shape of
+ * DescribeMultiContainerGroupMetric (no Disk ReadIO/WriteIO, no Filesystem
+ * Category in its model). */
+static cJSON *metric_record(emu_server *s, const char *id, int multi)
+{
+    double gcpu = 0, gmem = 0, disk_gib = 0;
     size_t nc = 0;
     char (*names)[64] = NULL;
     double *ccpu = NULL, *cmem = NULL;
@@ -204,6 +212,7 @@ static cJSON *metric_record(emu_server *s, const char *id)
     if (g) {
         gcpu = g->spec->cpu;
         gmem = g->spec->memory;
+        disk_gib = g->spec->ephemeral_storage > 0 ? (double)g->spec->ephemeral_storage : 30;
         nc = g->spec->ncontainers;
         names = xcalloc(nc + 1, sizeof *names);
         ccpu = xcalloc(nc + 1, sizeof *ccpu);
@@ -254,11 +263,28 @@ static cJSON *metric_record(emu_server *s, const char *id)
     cJSON *ifs = cJSON_AddArrayToObject(net, "Interfaces");
     cJSON *eth = cJSON_CreateObject();
     cJSON_AddStringToObject(eth, "Name", "eth0");
-    cJSON_AddNumberToObject(eth, "TxBytes", 0);
-    cJSON_AddNumberToObject(eth, "RxBytes", 0);
-    cJSON_AddNumberToObject(eth, "TxErrors", 0);
-    cJSON_AddNumberToObject(eth, "RxErrors", 0);
+    static const char *const net_counters[] = {"TxBytes", "RxBytes", "TxErrors", "RxErrors", "TxPackets",
+                                               "RxPackets", "TxDrops", "RxDrops", NULL};
+    add_zeros(eth, net_counters);
     cJSON_AddItemToArray(ifs, eth);
+    /* Containers share the host's network and disks: only CPU and memory
+     * are measured; the I/O counters are 0 and the file system is the
+     * group's temporary storage (EphemeralStorage, default 30 GiB). */
+    cJSON *disk = cJSON_AddArrayToObject(rec, "Disk");
+    cJSON *vda = cJSON_CreateObject();
+    cJSON_AddStringToObject(vda, "Device", "vda");
+    static const char *const disk_counters[] = {"ReadBytes", "WriteBytes", "ReadIO", "WriteIO", NULL};
+    add_zeros(vda, multi ? (const char *const[]){"ReadBytes", "WriteBytes", NULL} : disk_counters);
+    cJSON_AddItemToArray(disk, vda);
+    cJSON *fsa = cJSON_AddArrayToObject(rec, "Filesystem");
+    cJSON *fs = cJSON_CreateObject();
+    cJSON_AddStringToObject(fs, "FsName", "/dev/vda1");
+    if (!multi)
+        cJSON_AddStringToObject(fs, "Category", "system");
+    cJSON_AddNumberToObject(fs, "Capacity", disk_gib * 1073741824.0);
+    cJSON_AddNumberToObject(fs, "Usage", 0);
+    cJSON_AddNumberToObject(fs, "Available", disk_gib * 1073741824.0);
+    cJSON_AddItemToArray(fsa, fs);
     free(u);
     free(names);
     free(ccpu);
@@ -300,7 +326,7 @@ int emu_op_metric(emu_req *r, cJSON *out, emu_err *e)
     if ((en.tv_sec - st.tv_sec) / per > 50)
         return emu_fail(e, 400, "InvalidParameter.ValueExceeded",
                         "The query would return more than 50 monitoring records.");
-    cJSON *rec = metric_record(r->s, id);
+    cJSON *rec = metric_record(r->s, id, 0);
     if (!rec)
         return emu_fail(e, 404, "InvalidParameter.NotFound", "The specified ContainerGroupId \"%.64s\" is not found.", id);
     cJSON_AddStringToObject(out, "ContainerGroupId", id);
@@ -326,7 +352,7 @@ int emu_op_multi_metric(emu_req *r, cJSON *out, emu_err *e)
     }
     cJSON *arr = cJSON_AddArrayToObject(out, "MonitorDatas");
     for (long i = 0; i < n; i++) {
-        cJSON *rec = metric_record(r->s, v[i]);
+        cJSON *rec = metric_record(r->s, v[i], 1);
         if (!rec)
             continue;
         cJSON *d = cJSON_CreateObject();

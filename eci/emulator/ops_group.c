@@ -81,6 +81,7 @@ int emu_op_create_group(emu_req *r, cJSON *out, emu_err *e)
             emu_spec_free(spec);
             return emu_fail_code(e, "ImageSnapshot.NotFound");
         }
+        c->last_matched = (time_t)r->now;
     }
     const char *prev = NULL;
     int rep = token_replay(r, digest, &prev, e);

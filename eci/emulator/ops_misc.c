@@ -264,6 +264,7 @@ int emu_op_create_image_cache(emu_req *r, cJSON *out, emu_err *e)
     c->tags = tags;
     c->size_gib = size;
     c->retention_days = days;
+    snprintf(c->elimination, sizeof c->elimination, "%s", emu_get(r->p, "EliminationStrategy") ? "LRU" : "");
     c->created = (time_t)r->now;
     c->created_ms = clock_mono_ms();
     c->next = s->store.caches;
@@ -288,10 +289,27 @@ int emu_op_describe_image_caches(emu_req *r, cJSON *out, emu_err *e)
     emu_filter f;
     if (emu_filter_parse(r->p, &f, 0, e))
         return -1;
+    long limit = 20;
+    uint64_t offset = 0;
+    if (emu_get_long(r->p, "Limit", 1, 20, &limit, e) < 0) {
+        emu_filter_free(&f);
+        return -1;
+    }
+    const char *next = emu_get(r->p, "NextToken");
+    if (next && emu_token_decode(next, &offset)) {
+        emu_filter_free(&f);
+        return emu_invalid(e, "NextToken", "not a token of this emulator");
+    }
+    const char **match = NULL;
+    long nmatch = emu_repeat_list(r->p, "MatchImage.", &match, e);
+    if (nmatch < 0) {
+        emu_filter_free(&f);
+        return -1;
+    }
     cJSON *arr = cJSON_AddArrayToObject(out, "ImageCaches");
-    int n = 0;
+    long n = 0, total = 0;
     pthread_mutex_lock(&s->store.mu);
-    for (emu_image_cache *c = s->store.caches; c && n < 20; c = c->next) {
+    for (emu_image_cache *c = s->store.caches; c; c = c->next) {
         if ((fid && strcmp(fid, c->id)) || (fname && strcmp(fname, c->name)) ||
             (fsnap && strcmp(fsnap, c->snapshot_id)) || (frg && strcmp(frg, c->resource_group)))
             continue;
@@ -310,6 +328,17 @@ int emu_op_describe_image_caches(emu_req *r, cJSON *out, emu_err *e)
         }
         if (!tags_ok)
             continue;
+        if (nmatch > 0) {
+            int found = 0;
+            for (long m = 0; m < nmatch; m++)
+                for (size_t i = 0; i < c->nimages; i++)
+                    found |= strcmp(c->images[i], match[m]) == 0;
+            if (!found)
+                continue;
+        }
+        /* a page: skip the matches before the token, stop at Limit */
+        if ((uint64_t)total++ < offset || n >= limit)
+            continue;
         const char *progress;
         const char *status = cache_status(c, &progress);
         cJSON *o = cJSON_CreateObject();
@@ -324,6 +353,9 @@ int emu_op_describe_image_caches(emu_req *r, cJSON *out, emu_err *e)
         cJSON_AddStringToObject(o, "Progress", progress);
         cJSON_AddStringToObject(o, "SnapshotId", strcmp(status, "Ready") == 0 ? c->snapshot_id : "");
         cJSON_AddStringToObject(o, "FlashSnapshotId", "");
+        cJSON_AddStringToObject(o, "EliminationStrategy", c->elimination);
+        emu_fmt_time(c->last_matched, ts, sizeof ts);
+        cJSON_AddStringToObject(o, "LastMatchedTime", ts);
         cJSON_AddStringToObject(o, "ContainerGroupId", c->group_id);
         emu_fmt_time(c->created, ts, sizeof ts);
         cJSON_AddStringToObject(o, "CreationTime", ts);
@@ -355,6 +387,12 @@ int emu_op_describe_image_caches(emu_req *r, cJSON *out, emu_err *e)
     }
     pthread_mutex_unlock(&s->store.mu);
     emu_filter_free(&f);
+    free(match);
+    char tok[40] = "";
+    if ((uint64_t)total > offset + (uint64_t)n)
+        emu_token_encode(offset + (uint64_t)n, tok);
+    cJSON_AddStringToObject(out, "NextToken", tok);
+    cJSON_AddNumberToObject(out, "TotalCount", (double)total);
     return 0;
 }
 
