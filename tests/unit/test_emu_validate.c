@@ -455,6 +455,136 @@ static void test_update(void **st)
     emu_spec_free(cur);
 }
 
+/* Update code of one extra parameter list against cur (NULL = ""). */
+static emu_spec *update_with(const emu_spec *cur, int *changed, emu_err *e, ...)
+{
+    kv_list p = KV_LIST_INIT;
+    va_list ap;
+    va_start(ap, e);
+    for (const char *k; (k = va_arg(ap, const char *));)
+        kv_add(&p, k, va_arg(ap, const char *));
+    va_end(ap);
+    memset(e, 0, sizeof *e);
+    emu_spec *s = emu_spec_parse_update(&p, cur, changed, e);
+    kv_free(&p);
+    return s;
+}
+
+static void test_update_full(void **st)
+{
+    (void)st;
+    kv_list p = KV_LIST_INIT;
+    emu_err e;
+    base(&p);
+    kv_add(&p, "Container.2.Name", "side");
+    kv_add(&p, "Container.2.Image", "busybox");
+    kv_add(&p, "Tag.1.Key", "team");
+    kv_add(&p, "Tag.1.Value", "a");
+    emu_spec *cur = emu_spec_parse_create(&p, "cn-hangzhou", &e);
+    assert_non_null(cur);
+    kv_free(&p);
+    int changed = 0;
+    /* group-level fields */
+    emu_spec *ns = update_with(cur, &changed, &e, "RestartPolicy", "Never", "Cpu", "4", "Memory", "8",
+                               "ResourceGroupId", "rg-new", "DnsConfig.NameServer.1", "10.0.0.10",
+                               "Volume.1.Name", "v1", "Volume.1.Type", "EmptyDirVolume", NULL);
+    assert_non_null(ns);
+    assert_int_equal(changed, 1);
+    assert_string_equal(ns->restart_policy, "Never");
+    assert_true(ns->cpu == 4 && ns->memory == 8);
+    assert_string_equal(ns->resource_group, "rg-new");
+    assert_int_equal(ns->ndns_ns, 1);
+    assert_int_equal(ns->nvolumes, 1);
+    assert_int_equal(ns->ncontainers, 2); /* containers untouched */
+    emu_spec_free(ns);
+    /* a combination that is not sold */
+    assert_null(update_with(cur, &changed, &e, "Cpu", "3", NULL));
+    assert_string_equal(e.code, "InvalidParameter.CPU.Memory");
+    /* RenewUpdate replaces the container list; IncrementalUpdate keeps the others */
+    ns = update_with(cur, &changed, &e, "Container.1.Name", "app", "Container.1.Image", "nginx:2", NULL);
+    assert_non_null(ns);
+    assert_int_equal(ns->ncontainers, 1);
+    emu_spec_free(ns);
+    ns = update_with(cur, &changed, &e, "UpdateType", "IncrementalUpdate", "Container.1.Name", "app",
+                     "Container.1.Image", "nginx:2", "Tag.1.Key", "env", "Tag.1.Value", "b", NULL);
+    assert_non_null(ns);
+    assert_int_equal(ns->ncontainers, 2);
+    assert_string_equal(ns->containers[0].image, "nginx:2");
+    assert_string_equal(ns->containers[1].name, "side");
+    assert_int_equal(ns->tags.n, 2);
+    emu_spec_free(ns);
+    /* a mount must name a volume of the updated group */
+    assert_null(update_with(cur, &changed, &e, "Container.1.Name", "app", "Container.1.Image", "nginx",
+                            "Container.1.VolumeMount.1.Name", "nothere", "Container.1.VolumeMount.1.MountPath", "/x",
+                            NULL));
+    assert_string_equal(e.code, "InvalidParameter");
+    emu_spec_free(cur);
+}
+
+/* The parameter table: unknown parameters and bad values are refused,
+ * naming the parameter; every SDK spelling is known. */
+static void test_param_table(void **st)
+{
+    (void)st;
+    static const struct { const char *action, *key, *val, *code; } cases[] = {
+        {"CreateContainerGroup", "Container.1.Name", "app", ""},
+        {"CreateContainerGroup", "Container.1.Nmae", "app", "InvalidParameter"},
+        {"CreateContainerGroup", "Container.1.1ame", "app", "InvalidParameter"},
+        {"CreateContainerGroup", "Container.01.Name", "app", "InvalidParameter"},
+        {"CreateContainerGroup", "HostAliase.1.Ip", "10.0.0.300", "InvalidParameter"},
+        {"CreateContainerGroup", "HostAliase.1.Ip", "fd00::1", ""},
+        {"CreateContainerGroup", "DnsConfig.NameServer.2", "dns", "InvalidParameter"},
+        {"CreateContainerGroup", "InstanceType", "c6.large", "InvalidParameter"},
+        {"CreateContainerGroup", "Container.1.Image", "bad image", "InvalidParameter"},
+        {"CreateContainerGroup", "EipBandwidth", "501", "InvalidParameter.ValueExceeded"},
+        {"CreateContainerGroup", "OsType", "Windows", "InvalidParameter"},
+        {"CreateContainerGroup", "CpuOptionsNuma", "1", "InvalidParameter"},
+        {"CreateContainerGroup", "OwnerId", "42", "Forbidden.Unauthorized"},
+        {"CreateContainerGroup", "OwnerId", EMU_ACCOUNT_ID, ""},
+        {"CreateContainerGroup", "Container.1.VolumeMount.1.ReadOnly", "None", ""},
+        {"CreateContainerGroup", "Volume.1.ConfigFileVolume.DefaultModel", "0644", ""},
+        {"CreateContainerGroup", "Volume.1.ConfigFileVolume.ConfigFileToPath.1.Mode", "0800", "InvalidParameter"},
+        {"CreateContainerGroup", "AcrRegistryInfo.1Domain.1", "r.example.com", ""},
+        {"CreateContainerGroup", "SecurityContext.Sysctl.1.Name", "kernel.msgmax", "InvalidParameter"},
+        {"CreateContainerGroup", "HostSecurityContext.Sysctl.1.Name", "kernel.msgmax", ""},
+        {"CreateContainerGroup", "InitContainer.1.SecurityContextPrivileged", "true", "InvalidParameter"},
+        {"UpdateContainerGroup", "Container.1.LifecyclePostStartHandlerHttpGetHttpHeaders.1.Name", "X-A", ""},
+        {"UpdateContainerGroup", "InitContainer.1.Tty", "true", ""},
+        {"UpdateContainerGroup", "ContainerGroupName", "x", "InvalidParameter"},
+        {"DescribeContainerGroups", "Limit", "5", ""},
+        {"DescribeContainerGroups", "Container.1.Name", "x", "InvalidParameter"},
+        {"RunInstances", "Anything", "x", ""}, /* not an operation of the table: InvalidAction later */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kv_list p = KV_LIST_INIT;
+        emu_err e;
+        memset(&e, 0, sizeof e);
+        kv_add(&p, "Action", cases[i].action);
+        kv_add(&p, cases[i].key, cases[i].val);
+        int rc = emu_params_check(cases[i].action, &p, &e);
+        kv_free(&p);
+        if (strcmp(e.code, cases[i].code) != 0 || (rc != 0) != (cases[i].code[0] != 0))
+            fail_msg("%s %s=%s: got '%s' (%s), want '%s'", cases[i].action, cases[i].key, cases[i].val, e.code,
+                     e.msg, cases[i].code);
+        if (cases[i].code[0] && strcmp(cases[i].code, "Forbidden.Unauthorized") != 0 &&
+            !strstr(e.msg, cases[i].key))
+            fail_msg("%s: the message does not name the parameter: %s", cases[i].key, e.msg);
+    }
+    /* the published table: every row has a check and a treatment */
+    cJSON *t = emu_params_json();
+    assert_true(cJSON_GetArraySize(t) > 250);
+    cJSON *row;
+    cJSON_ArrayForEach(row, t)
+    {
+        assert_non_null(cJSON_GetObjectItem(row, "Check"));
+        assert_true(strlen(cJSON_GetObjectItem(row, "Treatment")->valuestring) > 0);
+    }
+    cJSON_Delete(t);
+    char *md = emu_params_table_markdown();
+    assert_non_null(strstr(md, "| `Container.N.SecurityContextRunAsGroup` |"));
+    free(md);
+}
+
 static void test_helpers(void **st)
 {
     (void)st;
@@ -521,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_names_and_mounts), cmocka_unit_test(test_cpu_memory),
         cmocka_unit_test(test_probes),          cmocka_unit_test(test_update),
         cmocka_unit_test(test_helpers),         cmocka_unit_test(test_hooks_security),
+        cmocka_unit_test(test_update_full),     cmocka_unit_test(test_param_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
