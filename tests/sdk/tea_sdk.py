@@ -29,8 +29,9 @@ class RecordingClient(Client):
         return self.last
 
 
-def client(secret=None, key_id=None, token=None):
+def client(secret=None, key_id=None, token=None, signature_algorithm=None):
     cfg = open_api_models.Config(
+        signature_algorithm=signature_algorithm,
         access_key_id=key_id or E["id"],
         access_key_secret=secret or E["secret"],
         security_token=token,
@@ -86,6 +87,9 @@ if E["sts_id"]:
     expect_error("an STS key without its token: 400 MissingSecurityToken", "DescribeRegions", {}, 400,
                  "MissingSecurityToken", client(key_id=E["sts_id"], secret=E["sts_secret"]))
 sdklib.regions(T, call, client(key_id=E["sts_id"], secret=E["sts_secret"], token="tok-1") if E["sts_id"] else None)
+# The SDK's other method, V2 (signature_algorithm="v2": HMAC-SHA1 parameters).
+T.run("with signature_algorithm=v2 (HMAC-SHA1): DescribeContainerGroups",
+      lambda: call("DescribeContainerGroups", {"Limit": 5}, client(signature_algorithm="v2")))
 
 # ---- CreateContainerGroup with most parts of the model
 token = str(uuid.uuid4())
