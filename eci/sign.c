@@ -1,4 +1,5 @@
 #include "eci/sign.h"
+#include "util/base64.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -77,7 +78,7 @@ void eci_sign_rpc(const char *method, const kv_list *params, const char *secret,
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int maclen = 0;
     HMAC(EVP_sha1(), key.buf, (int)key.len, (const unsigned char *)sts.buf, sts.len, mac, &maclen);
-    EVP_EncodeBlock((unsigned char *)sig, mac, (int)maclen);
+    b64_encode_to(sig, mac, maclen);
     OPENSSL_cleanse(key.buf, key.len);
     dynbuf_free(&key);
     dynbuf_free(&sts);

@@ -454,7 +454,7 @@ static int load_blob(kc *k, yaml_node_t *m, const char *field, const char *datak
     *outlen = 0;
     if (data && *data) {
         snprintf(full, sizeof full, "%s.%s", field, datakey);
-        *out = b64_decode(data, strlen(data), outlen);
+        *out = b64_decode(data, strlen(data), B64_WS, outlen);
         if (!*out)
             return kc_fail(k, K8S_E_CONFIG, "%s: invalid base64", full);
     } else if (file && *file) {

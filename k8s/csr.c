@@ -185,7 +185,7 @@ int k8s_csr_node_client_cert(k8s_client *c, const char *node_name, long expirati
             }
             if (st > 0 && cJSON_IsString(cert) && *cert->valuestring) {
                 size_t n = 0;
-                unsigned char *pem = b64_decode(cert->valuestring, strlen(cert->valuestring), &n);
+                unsigned char *pem = b64_decode(cert->valuestring, strlen(cert->valuestring), B64_WS, &n);
                 cJSON_Delete(csr);
                 if (!pem || k8s_cert_validity((char *)pem, n, &out->not_before, &out->not_after) < 0 ||
                     !cert_matches_key((char *)pem, n, key, key_len)) {

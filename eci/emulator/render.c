@@ -2,6 +2,7 @@
  * (spec/eci-api.md 6.6) and DescribeContainerGroupStatus (extra 2.2).
  * Called with the store lock held. */
 #include "eci/emulator/emu.h"
+#include "util/base64.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -437,11 +438,9 @@ static cJSON *render_group(const emu_group *g, int full)
                 cJSON *f = cJSON_CreateObject();
                 cJSON_AddStringToObject(f, "Path", v->files[j].path);
                 /* content as sent: Base64 */
-                size_t cap = 4 * ((v->files[j].len + 2) / 3) + 1;
-                unsigned char *enc = (unsigned char *)cJSON_malloc(cap);
-                EVP_EncodeBlock(enc, (const unsigned char *)v->files[j].content, (int)v->files[j].len);
-                cJSON_AddStringToObject(f, "Content", (const char *)enc);
-                cJSON_free(enc);
+                char *enc = b64_encode(v->files[j].content, v->files[j].len);
+                cJSON_AddStringToObject(f, "Content", enc);
+                free(enc);
                 if (full) {
                     char m[16];
                     snprintf(m, sizeof m, "%04lo", v->files[j].mode);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/base64.h"
 #include "util/xmalloc.h"
 
 #define MAX_CONTAINERS 5
@@ -73,47 +74,6 @@ static int check_enum(const kv_list *p, const char *key, const char *const *allo
     if (v && !one_of(v, allowed))
         return emu_invalid(e, key, "value not allowed");
     return 0;
-}
-
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-}
-
-/* Strict-ish Base64 (standard or URL alphabet, optional padding, no
- * whitespace). Returns a fresh buffer or NULL. */
-static char *b64_decode(const char *s, size_t *outlen)
-{
-    size_t n = strlen(s);
-    while (n && s[n - 1] == '=')
-        n--;
-    if (n % 4 == 1)
-        return NULL;
-    char *o = xmalloc(n * 3 / 4 + 3);
-    size_t w = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64val((unsigned char)s[i]);
-        if (v < 0) {
-            free(o);
-            return NULL;
-        }
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            o[w++] = (char)((acc >> bits) & 0xFF);
-        }
-    }
-    o[w] = 0;
-    *outlen = w;
-    return o;
 }
 
 static int valid_name(const char *s, size_t lo, size_t hi)
@@ -601,7 +561,7 @@ static int parse_volumes(const kv_list *p, emu_spec *s, emu_err *e)
                                   "The content of \"%s\" exceeds 32 KB.", key);
                     break;
                 }
-                f->content = b64_decode(content, &f->len);
+                f->content = (char *)b64_decode(content, strlen(content), B64_URL | B64_NOPAD, &f->len);
                 if (!f->content) {
                     rc = emu_invalid(e, key, "the content must be Base64-encoded");
                     break;

@@ -3,6 +3,7 @@
 #include "provider/kubelet/http.h"
 #include "provider/kubelet/spdy.h"
 #include "provider/kubelet/websocket.h"
+#include "util/base64.h"
 #include "util/clock.h"
 #include "util/dynbuf.h"
 #include "util/httptok.h"
@@ -797,10 +798,9 @@ static int sc_queue_locked(stream_conn *sc, const dynbuf *frame)
 static void ws_frame_for(stream_conn *sc, dynbuf *f, int ch, const void *p, size_t n)
 {
     if (sc->b64) {
-        size_t enc = 4 * ((n + 2) / 3);
-        char *t = xmalloc(enc + 2);
+        char *t = xmalloc(B64_ENCODED_LEN(n) + 2);
         t[0] = (char)('0' + ch);
-        EVP_EncodeBlock((unsigned char *)t + 1, p, (int)n);
+        size_t enc = b64_encode_to(t + 1, p, n);
         kubelet_ws_encode(f, KUBELET_WS_TEXT, 1, t, enc + 1, NULL);
         free(t);
     } else {
@@ -994,21 +994,12 @@ static int on_spdy_frame(void *ud, const kubelet_spdy_frame *f)
     return 0;
 }
 
-static int b64_decode(const uint8_t *p, size_t n, dynbuf *out)
+static int b64_decode_into(const uint8_t *p, size_t n, dynbuf *out)
 {
-    if (n % 4)
-        return -1;
-    if (!n)
-        return 0;
-    unsigned char *t = xmalloc(n);
-    int r = EVP_DecodeBlock(t, p, (int)n);
-    if (r < 0) {
-        free(t);
-        return -1;
-    }
-    size_t pad = (p[n - 1] == '=') + (n > 1 && p[n - 2] == '=');
-    int rc = dynbuf_add(out, t, (size_t)r - pad);
-    free(t);
+    size_t dn;
+    unsigned char *d = b64_decode((const char *)p, n, 0, &dn);
+    int rc = d ? dynbuf_add(out, d, dn) : -1;
+    free(d);
     return rc;
 }
 
@@ -1038,7 +1029,7 @@ static int on_ws_msg(void *ud, int op, const uint8_t *data, size_t len)
             /* ignored */
         } else if (sc->b64 && op == KUBELET_WS_TEXT) {
             ch = data[0] - '0';
-            if (b64_decode(data + 1, len - 1, &dec) < 0) {
+            if (b64_decode_into(data + 1, len - 1, &dec) < 0) {
                 kubelet_ws_encode_close(&out, KUBELET_WS_CLOSE_BAD_DATA, "bad base64", NULL);
                 sc->stop = 1;
                 sc->bye_sent = 1;

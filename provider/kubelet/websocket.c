@@ -1,9 +1,9 @@
 /* RFC 6455 server side: see websocket.h. */
 #include "provider/kubelet/websocket.h"
+#include "util/base64.h"
 #include "util/httptok.h"
 #include "util/xmalloc.h"
 
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,21 +24,17 @@ int kubelet_ws_accept_key(const char *key, char out[KUBELET_WS_ACCEPT_LEN + 1])
     }
     if (kl != 24 || key[22] != '=' || key[23] != '=')
         return -1;
-    unsigned char raw[24];
-    if (EVP_DecodeBlock(raw, (const unsigned char *)key, 24) != 18) /* 16 bytes + 2 padding */
+    size_t rawlen;
+    unsigned char *raw = b64_decode(key, 24, 0, &rawlen); /* a 16-byte nonce */
+    free(raw);
+    if (!raw || rawlen != 16)
         return -1;
-    for (size_t i = 0; i < 22; i++) {
-        char c = key[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'))
-            return -1;
-    }
     unsigned char buf[24 + sizeof KUBELET_WS_GUID];
     memcpy(buf, key, 24);
     memcpy(buf + 24, KUBELET_WS_GUID, sizeof KUBELET_WS_GUID - 1);
     unsigned char md[SHA_DIGEST_LENGTH];
     SHA1(buf, 24 + sizeof KUBELET_WS_GUID - 1, md);
-    EVP_EncodeBlock((unsigned char *)out, md, SHA_DIGEST_LENGTH);
-    out[KUBELET_WS_ACCEPT_LEN] = '\0';
+    b64_encode_to(out, md, SHA_DIGEST_LENGTH);
     return 0;
 }
 

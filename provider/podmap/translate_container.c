@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/base64.h"
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
 
@@ -231,7 +232,7 @@ static char *object_value(const cJSON *obj, int secret, const char *key, int *ba
     if (!secret)
         return xstrdup(v);
     size_t n;
-    unsigned char *d = podmap_tr_unb64(v, &n);
+    unsigned char *d = b64_decode(v, strlen(v), 0, &n);
     if (!d)
         *bad = 1;
     else if (memchr(d, '\0', n)) {

@@ -89,10 +89,6 @@ void podmap_tr_unknown_fields(podmap_tr_ctx *c, const cJSON *o, const char *cons
  * and a borrowed object. */
 int podmap_tr_get_object(podmap_tr_ctx *c, const char *kind, const char *name, const cJSON **obj);
 
-/* Base64 of bytes; caller frees. */
-char *podmap_tr_b64(const void *p, size_t n);
-/* Decode base64 into a fresh buffer (NUL-terminated); NULL on bad input. */
-unsigned char *podmap_tr_unb64(const char *s, size_t *n);
 /* 8 lower-case hex digits of SHA-256(s). buf >= 9. */
 void podmap_tr_hash8(const char *s, char buf[9]);
 

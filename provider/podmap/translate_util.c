@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "util/dynbuf.h"
@@ -162,34 +161,6 @@ int podmap_tr_get_object(podmap_tr_ctx *c, const char *kind, const char *name, c
     return rc;
 }
 
-char *podmap_tr_b64(const void *p, size_t n)
-{
-    size_t outlen = 4 * ((n + 2) / 3) + 1;
-    char *out = xmalloc(outlen);
-    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-    return out;
-}
-
-unsigned char *podmap_tr_unb64(const char *s, size_t *n)
-{
-    size_t len = strlen(s);
-    if (len % 4 != 0 || len > (size_t)1 << 28)
-        return NULL;
-    unsigned char *out = xmalloc(len / 4 * 3 + 1);
-    int r = len ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)len) : 0;
-    if (r < 0) {
-        free(out);
-        return NULL;
-    }
-    size_t m = (size_t)r;
-    if (len >= 1 && s[len - 1] == '=')
-        m--;
-    if (len >= 2 && s[len - 2] == '=')
-        m--;
-    out[m] = '\0';
-    *n = m;
-    return out;
-}
 
 void podmap_tr_hash8(const char *s, char buf[9])
 {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/base64.h"
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
 
@@ -54,7 +55,7 @@ static void vf_free(vfiles *v)
 static int b64_ok(const char *s)
 {
     size_t n;
-    unsigned char *d = podmap_tr_unb64(s, &n);
+    unsigned char *d = b64_decode(s, strlen(s), 0, &n);
     free(d);
     return d != NULL;
 }
@@ -164,7 +165,7 @@ static void object_files(podmap_tr_ctx *c, const cJSON *src, int secret, const c
                 }
                 b64 = xstrdup(v ? v : bv);
             } else {
-                b64 = podmap_tr_b64(v, strlen(v));
+                b64 = b64_encode(v, strlen(v));
             }
             vf_add(out, p, b64, item_mode(it));
         }
@@ -186,7 +187,7 @@ static void object_files(podmap_tr_ctx *c, const cJSON *src, int secret, const c
                 }
                 b64 = xstrdup(it->valuestring);
             } else {
-                b64 = podmap_tr_b64(it->valuestring, strlen(it->valuestring));
+                b64 = b64_encode(it->valuestring, strlen(it->valuestring));
             }
             vf_add(out, it->string, b64, -1);
         }
@@ -240,7 +241,7 @@ static void downward_files(podmap_tr_ctx *c, const cJSON *src, const char *path,
             podmap_tr_reject(c, ip, "%s: needs fieldRef or resourceFieldRef", ip);
             continue;
         }
-        vf_add(out, p, podmap_tr_b64(val, strlen(val)), item_mode(it));
+        vf_add(out, p, b64_encode(val, strlen(val)), item_mode(it));
         free(val);
     }
 }
@@ -275,7 +276,7 @@ static void token_file(podmap_tr_ctx *c, const cJSON *src, const char *path, vfi
                     "%s: no token for service account \"%s\"", path, sa);
         return;
     }
-    vf_add(out, p, podmap_tr_b64(tok, strlen(tok)), -1);
+    vf_add(out, p, b64_encode(tok, strlen(tok)), -1);
     /* the token is a secret: wipe our copy */
     memset(tok, 0, strlen(tok));
     free(tok);
@@ -622,7 +623,7 @@ static int docker_config(const char *json, size_t len, cJSON *arr, int *dropped,
             add_credential(arr, e->string, u, p, dropped);
         } else if (a && *a) {
             size_t n;
-            unsigned char *d = podmap_tr_unb64(a, &n);
+            unsigned char *d = b64_decode(a, strlen(a), 0, &n);
             char *colon = d ? memchr(d, ':', n) : NULL;
             if (colon && colon != (char *)d && !memchr(d, '\0', n)) {
                 *colon = '\0';
@@ -672,7 +673,7 @@ void podmap_tr_pull_secrets(podmap_tr_ctx *c)
         if (!raw)
             raw = podmap_tr_str(data, ".dockercfg");
         size_t n = 0;
-        unsigned char *json = raw ? podmap_tr_unb64(raw, &n) : NULL;
+        unsigned char *json = raw ? b64_decode(raw, strlen(raw), 0, &n) : NULL;
         int skipped = 0;
         if (!json || docker_config((const char *)json, n, arr, &dropped, &skipped) != 0)
             podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "InvalidImagePullSecret", path,

@@ -23,6 +23,7 @@
 #include "k8s/informer.h"
 #include "k8s/lease.h"
 #include "k8s/watch.h"
+#include "util/base64.h"
 #include "util/clock.h"
 #include "util/xmalloc.h"
 
@@ -771,21 +772,14 @@ static const char OTHER_CA[] =
     "JRjMAMAx5QIgLfrAVjgtbYTO4Q1i70Zq1O7qgZvAU+/LOSJq+jcIR4c=\n"
     "-----END CERTIFICATE-----\n";
 
-static char *b64(const unsigned char *p, size_t n)
-{
-    char *out = xmalloc(n * 2 + 8);
-    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-    return out;
-}
-
 /* A kubeconfig with the admin's credentials and the given cluster lines. */
 static char *kubeconfig_with(const k8s_config *src, const char *cluster_lines, char *path, size_t pathlen)
 {
     size_t n;
     const unsigned char *p = k8s_config_client_cert(src, &n);
-    char *cert = b64(p, n);
+    char *cert = b64_encode(p, n);
     p = k8s_config_client_key(src, &n);
-    char *key = b64(p, n);
+    char *key = b64_encode(p, n);
     char *text = xasprintf("current-context: t\ncontexts:\n- name: t\n  context:\n    cluster: c\n    user: u\n"
                            "clusters:\n- name: c\n  cluster:\n    server: %s\n%s"
                            "users:\n- name: u\n  user:\n    client-certificate-data: %s\n    client-key-data: %s\n",
@@ -831,7 +825,7 @@ static int sc_tls(void)
     size_t n;
     const unsigned char *p = k8s_config_ca(adm, &n);
     CHECK(p && n, "the admin kubeconfig has no CA");
-    ca = b64(p, n);
+    ca = b64_encode(p, n);
     /* the serving certificate names "kubernetes": verify against that name */
     lines = xasprintf("    certificate-authority-data: %s\n    tls-server-name: kubernetes\n", ca);
     CHECK(kubeconfig_with(adm, lines, path, sizeof path), "write kubeconfig");
@@ -844,7 +838,7 @@ static int sc_tls(void)
     fprintf(stderr, "# wrong name: %s\n", fmt_err(&e));
     unlink(path);
     free(lines);
-    char *other = b64((const unsigned char *)OTHER_CA, strlen(OTHER_CA));
+    char *other = b64_encode(OTHER_CA, strlen(OTHER_CA));
     lines = xasprintf("    certificate-authority-data: %s\n", other);
     free(other);
     CHECK(kubeconfig_with(adm, lines, path, sizeof path), "write kubeconfig");

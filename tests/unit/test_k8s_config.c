@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "k8s/config.h"
+#include "util/base64.h"
 #include "util/xmalloc.h"
 
 static const char CERT[] =
@@ -32,19 +33,11 @@ static const char KEY[] =
     "oD1nXc1o1OMDUoyHyiDD1flVyt1vjCdTgHp3wvohqU+GowGlzPVUNXAv\n"
     "-----END PRIVATE KEY-----\n";
 
-static char *b64(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = xmalloc(n * 2 + 8);
-    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
-    return out;
-}
-
 /* A kubeconfig with two contexts; extra_cluster / extra_user lines are
  * appended to the first cluster's / user's mapping. */
 static char *kubeconfig(const char *extra_cluster, const char *extra_user, const char *current)
 {
-    char *c = b64(CERT), *k = b64(KEY);
+    char *c = b64_encode(CERT, strlen(CERT)), *k = b64_encode(KEY, strlen(KEY));
     char *s = xasprintf("apiVersion: v1\n"
                         "kind: Config\n"
                         "current-context: %s\n"
@@ -177,7 +170,7 @@ static void test_syntax_errors(void **state)
 static void test_cluster_errors(void **state)
 {
     (void)state;
-    char *c = b64(CERT);
+    char *c = b64_encode(CERT, strlen(CERT));
     const char *tmpl = "current-context: a\ncontexts:\n- name: a\n  context:\n    cluster: c\n"
                        "clusters:\n- name: c\n  cluster:\n%s";
     char *t = xasprintf(tmpl, "    insecure-skip-tls-verify: true\n");
@@ -220,7 +213,7 @@ static void test_user_errors(void **state)
     const char *tmpl = "current-context: a\ncontexts:\n- name: a\n  context:\n    cluster: c\n    user: u\n"
                        "clusters:\n- name: c\n  cluster:\n    server: https://h\n"
                        "users:\n- name: x\n- name: u\n  user:\n%s";
-    char *c = b64(CERT), *k = b64(KEY);
+    char *c = b64_encode(CERT, strlen(CERT)), *k = b64_encode(KEY, strlen(KEY));
     struct {
         const char *user;
         const char *want;

@@ -81,7 +81,7 @@ static void on_post(api *a, const char *json)
     cJSON *exp = cJSON_GetObjectItem(spec, "expirationSeconds");
     a->expiration = cJSON_IsNumber(exp) ? (long)exp->valuedouble : 0;
     size_t n;
-    unsigned char *pem = b64_decode(req64, strlen(req64), &n);
+    unsigned char *pem = b64_decode(req64, strlen(req64), 0, &n);
     BIO *b = BIO_new_mem_buf(pem, (int)n);
     X509_REQ *req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
     X509_NAME_oneline(X509_REQ_get_subject_name(req), a->subject, sizeof a->subject);
