@@ -14,7 +14,7 @@ kubelet_env() {
     on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$NODE' --wait=false"
     test_namespace "$prefix"
     NS=$TEST_NS
-    if ! wait_for 30 _kl_node_ready; then
+    if ! wait_for 60 _kl_node_ready; then
         not_ok "node $NODE is Ready" "$(tail -n 20 "$BRIDGE_LOG")"
         finish
     fi
@@ -46,7 +46,7 @@ pod_phase() { kubectl_ get pod -n "$NS" "$1" -o jsonpath='{.status.phase}' 2>/de
 pod_running() { [ "$(pod_phase "$1")" = Running ]; }
 
 # wait_running NAME [SECONDS]
-wait_running() { wait_for "${2:-60}" pod_running "$1"; }
+wait_running() { wait_for "${2:-120}" pod_running "$1"; }
 
 # kcurl PATH [CURL ARGS...]: GET the bridge's kubelet API as kube-apiserver
 # does (its kubelet client certificate), body on stdout.

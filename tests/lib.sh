@@ -181,7 +181,7 @@ start_emulator() {
     on_exit "stop_pid $ECI_EMULATOR_PID"
     export ECI_ENDPOINT=http://127.0.0.1:$port
     export ECI_ADMIN_URL=$ECI_ENDPOINT/_emulator
-    if ! wait_for 15 _lib_emulator_ready "$port"; then
+    if ! wait_for 60 _lib_emulator_ready "$port"; then
         diag "emulator did not start; log $ECI_EMULATOR_LOG:"
         tail -n 20 "$ECI_EMULATOR_LOG" | sed 's/^/# /'
         return 1
@@ -217,8 +217,8 @@ test_namespace() {
     TEST_NS=${1:-t}-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
     kubectl_ create namespace "$TEST_NS" >/dev/null || return 1
     on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace '$TEST_NS' --wait=false"
-    wait_for 30 kubectl_ -n "$TEST_NS" get serviceaccount default ||
-        diag "no default service account in $TEST_NS after 30 s"
+    wait_for 60 kubectl_ -n "$TEST_NS" get serviceaccount default ||
+        diag "no default service account in $TEST_NS after 60 s"
 }
 
 # ---------------------------------------------------------------- bridge
@@ -254,7 +254,7 @@ _lib_bridge_launch() {
     "$ECI_TEST_BIN/eci-kubelet" "${BRIDGE_ARGS[@]}" >> "$BRIDGE_LOG" 2>&1 < /dev/null &
     BRIDGE_PID=$!
     on_exit "stop_pid $BRIDGE_PID 20"
-    if ! wait_for 30 curl -sf "$BRIDGE_HEALTH/readyz"; then
+    if ! wait_for 60 curl -sf "$BRIDGE_HEALTH/readyz"; then
         diag "bridge not ready; log $BRIDGE_LOG:"
         tail -n 30 "$BRIDGE_LOG" | sed 's/^/# /'
         return 1

@@ -244,7 +244,7 @@ static int roundtrip(void)
     lq.container_group_id = xstrdup(id);
     lq.container_name = xstrdup("main");
     lq.tail = ECI_INT(100);
-    for (int i = 0; i < 100 && !logged; i++) {
+    for (int i = 0; i < 300 && !logged; i++) {
         eci_log_resp lr;
         if (eci_describe_container_log(c, &lq, &lr, &err) == 0 && lr.content && strstr(lr.content, "hello-world"))
             logged = 1;
@@ -298,7 +298,7 @@ static int roundtrip(void)
     eci_cg_id_req_free(&del);
 
     int gone = 0;
-    for (int i = 0; i < 150 && !gone; i++) {
+    for (int i = 0; i < 300 && !gone; i++) {
         if (eci_describe_container_groups(c, &dq, &dr, &err) == 0 && dr.n_groups == 0)
             gone = 1;
         else
@@ -496,7 +496,7 @@ static int stress(int n)
     else
         not_ok(NULL, "%d deletes succeed (%d did)", n, s.oks);
     int empty = 0;
-    for (int i = 0; i < 100 && !empty; i++) {
+    for (int i = 0; i < 300 && !empty; i++) {
         if (count_tagged(s.c, s.prefix, &pages, &l, &err) == 0 && l.n == 0)
             empty = 1;
         else

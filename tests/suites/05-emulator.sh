@@ -125,7 +125,7 @@ n=$(cat "$LIB_TMP"/race-* | sed -n 's/.*"ContainerGroupId":"\([^"]*\)".*/\1/p' |
 [ "$n" = 1 ] && ok "8 concurrent creates with one ClientToken: one group" || not_ok "8 concurrent creates with one ClientToken: one group" "$(cat "$LIB_TMP"/race-*)"
 
 status_of() { api DescribeContainerGroups "ContainerGroupIds=[\"$1\"]"; [ "$(jget '.ContainerGroups[0].Status')" = "$2" ]; }
-if wait_for 5 status_of "$ID1" Running; then ok "Scheduling -> Running"; else not_ok "Scheduling -> Running" "$BODY"; fi
+if wait_for 60 status_of "$ID1" Running; then ok "Scheduling -> Running"; else not_ok "Scheduling -> Running" "$BODY"; fi
 api DescribeContainerGroups "ContainerGroupIds=[\"$ID1\"]"
 [ "$(jget '.ContainerGroups[0].IntranetIp | test("^10\\.")')" = true ] && ok "IntranetIp allocated in 10/8" || not_ok "IntranetIp allocated in 10/8" "$BODY"
 [ "$(jget '.ContainerGroups[0].Containers[0].CurrentState.State')" = Running ] && ok "container CurrentState Running" || not_ok "container CurrentState Running" "${BODY:0:800}"
@@ -135,7 +135,7 @@ api CreateContainerGroup ContainerGroupName=logs-1 RestartPolicy=Never Container
     Container.1.Command.1=/bin/sh Container.1.Arg.1=-c "Container.1.Arg.2=echo hello-from-emulator; sleep 300"
 ID2=$(jget .ContainerGroupId)
 log_has() { api DescribeContainerLog ContainerGroupId="$ID2" ContainerName=sh; jget .Content | grep -q hello-from-emulator; }
-if wait_for 8 log_has; then ok "DescribeContainerLog returns the container's output"; else not_ok "DescribeContainerLog returns the container's output" "$BODY"; fi
+if wait_for 60 log_has; then ok "DescribeContainerLog returns the container's output"; else not_ok "DescribeContainerLog returns the container's output" "$BODY"; fi
 api DescribeContainerLog ContainerGroupId="$ID2" ContainerName=sh Tail=2001
 expect "Tail above 2000 is refused" 400 InvalidParameter.ValueExceeded
 api DescribeContainerLog ContainerGroupId="$ID2" ContainerName=sh LimitBytes=0
@@ -151,22 +151,53 @@ expect "Sync with TTY is refused" 400 InvalidParameter
 api DescribeContainerGroupMetric ContainerGroupId="$ID2"
 [ "$(jget '.Records[0].Containers[0].Name')" = sh ] && ok "DescribeContainerGroupMetric" || not_ok "DescribeContainerGroupMetric" "${BODY:0:500}"
 
-api RestartContainerGroup ContainerGroupId="$ID1"
-expect "RestartContainerGroup" 200 ""
-api DescribeContainerGroups "ContainerGroupIds=[\"$ID1\"]"
-[ "$(jget '.ContainerGroups[0].Status')" = Restarting ] && ok "status Restarting after restart" || not_ok "status Restarting after restart" "$(jget '.ContainerGroups[0].Status')"
-if wait_for 5 status_of "$ID1" Running; then ok "Restarting -> Running"; else not_ok "Restarting -> Running" "$(jget '.ContainerGroups[0].Status')"; fi
+# Restarting and Updating last 1.5 s (the emulator's transient period): a
+# describe that comes later (a loaded machine) cannot see them, so such a
+# sample proves nothing and the action is repeated; one that comes in time
+# must see the state.
+# transient ID STATE ACTION ARGS...: 0 when the describe right after ACTION saw STATE.
+transient() {
+    local id=$1 want=$2 t0 el
+    shift 2
+    wait_for 60 status_of "$id" Running || return 1
+    t0=${EPOCHREALTIME/./}
+    api "$@"
+    [ "$ST" = 200 ] || return 1
+    api DescribeContainerGroups "ContainerGroupIds=[\"$id\"]"
+    el=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+    TRANSIENT_SEEN=$(jget '.ContainerGroups[0].Status')
+    [ "$TRANSIENT_SEEN" = "$want" ] && return 0
+    [ "$el" -ge 1200 ] && return 2 # too late to tell
+    return 1
+}
+# transient_seen NAME ID STATE ACTION ARGS...
+transient_seen() {
+    local name=$1 id=$2 want=$3 i rc
+    shift 3
+    for i in $(seq 1 20); do
+        transient "$id" "$want" "$@"; rc=$?
+        [ $rc -eq 2 ] && continue
+        break
+    done
+    if [ $rc -eq 0 ]; then ok "$name"; else not_ok "$name" "saw ${TRANSIENT_SEEN:-nothing} (HTTP $ST)" "${BODY:0:300}"; fi
+}
+transient_seen "RestartContainerGroup: status Restarting" "$ID1" Restarting RestartContainerGroup ContainerGroupId="$ID1"
+if wait_for 60 status_of "$ID1" Running; then ok "Restarting -> Running"; else not_ok "Restarting -> Running" "$(jget '.ContainerGroups[0].Status')"; fi
 api UpdateContainerGroup ContainerGroupId="$ID1"
 expect "update without changes: NoNeedUpdate" 400 NoNeedUpdate
-api UpdateContainerGroup ContainerGroupId="$ID1" Container.1.Name=app Container.1.Image=busybox:2 Container.1.Command.1=sleep Container.1.Arg.1=300
-expect "UpdateContainerGroup" 200 ""
-api DescribeContainerGroups "ContainerGroupIds=[\"$ID1\"]"
-[ "$(jget '.ContainerGroups[0].Status')" = Updating ] && ok "status Updating after update" || not_ok "status Updating after update" "$(jget '.ContainerGroups[0].Status')"
+UPD=1
+next_update() { UPD=$((UPD + 1)); echo "Container.1.Image=busybox:$UPD"; }
+transient_update() {
+    api_update_args=(UpdateContainerGroup ContainerGroupId="$ID1" Container.1.Name=app "$(next_update)" Container.1.Command.1=sleep Container.1.Arg.1=300)
+    transient "$ID1" Updating "${api_update_args[@]}"
+}
+for i in $(seq 1 20); do transient_update; rc=$?; [ $rc -eq 2 ] || break; done
+if [ $rc -eq 0 ]; then ok "UpdateContainerGroup: status Updating"; else not_ok "UpdateContainerGroup: status Updating" "saw ${TRANSIENT_SEEN:-nothing} (HTTP $ST)" "${BODY:0:300}"; fi
 
 # a group that completes
 api CreateContainerGroup ContainerGroupName=done-1 RestartPolicy=Never Container.1.Name=t Container.1.Image=busybox Container.1.Command.1=true
 ID3=$(jget .ContainerGroupId)
-if wait_for 8 status_of "$ID3" Succeeded; then ok "a finished group is Succeeded"; else not_ok "a finished group is Succeeded" "$(jget '.ContainerGroups[0].Status')"; fi
+if wait_for 60 status_of "$ID3" Succeeded; then ok "a finished group is Succeeded"; else not_ok "a finished group is Succeeded" "$(jget '.ContainerGroups[0].Status')"; fi
 [ -n "$(jget '.ContainerGroups[0].SucceededTime')" ] && ok "SucceededTime set" || not_ok "SucceededTime set" "${BODY:0:400}"
 api RestartContainerGroup ContainerGroupId="$ID3"
 expect "restart of a Succeeded group: IncorrectStatus" 400 IncorrectStatus
@@ -216,13 +247,23 @@ api DescribeContainerGroupStatus Tag.1.Key=batch Tag.1.Value=paging Limit=10
 [ "$(jget .TotalCount)" = 25 ] && [ "$(jget '.Data | length')" = 10 ] && [ -n "$(jget .NextToken)" ] \
     && ok "DescribeContainerGroupStatus pages with Limit" || not_ok "DescribeContainerGroupStatus pages with Limit" "${BODY:0:300}"
 [ "$(jget '.Data[0].PodStatus.Conditions | map(.type) | index("Ready") != null')" = true ] && ok "status carries pod conditions" || not_ok "status carries pod conditions" "${BODY:0:600}"
-sleep 2.2
-api DescribeContainerGroupStatus SinceSecond=2
-before=$(jget .TotalCount)
-"$RAW" RestartContainerGroup ContainerGroupId="$ID2" >/dev/null
-api DescribeContainerGroupStatus SinceSecond=2
-[ "$(jget '[.Data[].ContainerGroupId] | index("'"$ID2"'") != null')" = true ] && ok "SinceSecond selects recently changed groups" \
-    || not_ok "SinceSecond selects recently changed groups" "before=$before ${BODY:0:400}"
+# SinceSecond=S: a group changed in the last S seconds is listed. The query
+# must come within S s of the change; when it came later (a loaded machine)
+# the sample proves nothing and the change is made again.
+since_sees_restart() {
+    local t0 el
+    wait_for 60 status_of "$ID2" Running || return 1
+    t0=${EPOCHREALTIME/./}
+    "$RAW" RestartContainerGroup ContainerGroupId="$ID2" >/dev/null
+    api DescribeContainerGroupStatus SinceSecond=2
+    el=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+    [ "$(jget '[.Data[].ContainerGroupId] | index("'"$ID2"'") != null')" = true ] && return 0
+    [ "$el" -ge 1800 ] && return 2
+    return 1
+}
+for i in $(seq 1 20); do since_sees_restart; rc=$?; [ $rc -eq 2 ] || break; done
+[ $rc -eq 0 ] && ok "SinceSecond selects recently changed groups" \
+    || not_ok "SinceSecond selects recently changed groups" "${BODY:0:400}"
 api DescribeContainerGroupEvents "ContainerGroupIds=[\"$ID2\"]"
 [ "$(jget '[.Data[0].Events[].Reason] | index("Restarting") != null')" = true ] && ok "DescribeContainerGroupEvents" || not_ok "DescribeContainerGroupEvents" "${BODY:0:600}"
 api DescribeContainerGroupEvents EventSource=Nobody
@@ -238,7 +279,7 @@ api ListUsage
 api CreateImageCache ImageCacheName=cache-1 Image.1=busybox SecurityGroupId=sg-1 VSwitchId=vsw-1
 IMC=$(jget .ImageCacheId)
 cache_ready() { api DescribeImageCaches ImageCacheId="$IMC"; [ "$(jget '.ImageCaches[0].Status')" = Ready ]; }
-if wait_for 5 cache_ready; then ok "image cache becomes Ready"; else not_ok "image cache becomes Ready" "$BODY"; fi
+if wait_for 60 cache_ready; then ok "image cache becomes Ready"; else not_ok "image cache becomes Ready" "$BODY"; fi
 api DeleteImageCache ImageCacheId="$IMC"
 expect "DeleteImageCache" 200 ""
 
@@ -251,27 +292,31 @@ expect "the x1 fault is used up" 200 ""
 admin POST /faults '{"rules":["ListUsage:drop:x1"]}' >/dev/null
 api ListUsage
 [ "$ST" = 000 ] && ok "dropped connection" || not_ok "dropped connection" "HTTP $ST"
-admin POST /faults '{"clear":true,"qps":{"DescribeRegions":0.1}}' >/dev/null
+admin POST /faults '{"clear":true,"qps":{"DescribeRegions":0.001}}' >/dev/null
 api DescribeRegions; api DescribeRegions
 expect "rate limit answers Throttling" 400 Throttling
 admin DELETE /faults >/dev/null
-admin POST /unreachable '{"seconds":1}' >/dev/null
+admin POST /unreachable '{"seconds":600}' >/dev/null
 api DescribeRegions
 [ "$ST" = 000 ] && ok "unreachable switch closes connections" || not_ok "unreachable switch closes connections" "HTTP $ST"
-sleep 1.1
+admin POST /unreachable '{"seconds":0}' >/dev/null
 api DescribeRegions
+expect "seconds 0 ends the outage" 200 ""
+admin POST /unreachable '{"seconds":1}' >/dev/null
+reachable() { api DescribeRegions; [ "$ST" = 200 ]; }
+wait_for 60 reachable
 expect "reachable again after N seconds" 200 ""
 admin POST /faults '{"rules":["CreateContainerGroup:ScheduleFailed:x1"]}' >/dev/null
 api CreateContainerGroup ContainerGroupName=nostock-1 "${C1[@]}"
 ID4=$(jget .ContainerGroupId)
-if wait_for 5 status_of "$ID4" ScheduleFailed; then ok "injected NoStock ends in ScheduleFailed"; else not_ok "injected NoStock ends in ScheduleFailed" "${BODY:0:400}"; fi
+if wait_for 60 status_of "$ID4" ScheduleFailed; then ok "injected NoStock ends in ScheduleFailed"; else not_ok "injected NoStock ends in ScheduleFailed" "${BODY:0:400}"; fi
 admin POST /faults '{"rules":["CreateContainerGroup:OperationDenied.NoStock:x1"]}' >/dev/null
 api CreateContainerGroup ContainerGroupName=nostock-2 "${C1[@]}"
 expect "injected OperationDenied.NoStock (403)" 403 OperationDenied.NoStock
 
 # ---- admin routes
 admin POST "/groups/$ID2/fail" '{"reason":"InstanceVanished"}' >/dev/null
-status_of "$ID2" Failed && ok "admin /fail forces Failed" || not_ok "admin /fail forces Failed" "${BODY:0:300}"
+wait_for 60 status_of "$ID2" Failed && ok "admin /fail forces Failed" || not_ok "admin /fail forces Failed" "${BODY:0:300}"
 admin DELETE "/groups/$ID1" >/dev/null
 api DescribeContainerGroups "ContainerGroupIds=[\"$ID1\"]"
 [ "$(jget .TotalCount)" = 0 ] && ok "admin DELETE makes a group vanish" || not_ok "admin DELETE makes a group vanish" "$BODY"
@@ -292,21 +337,21 @@ P2=$(free_port) A2=$(free_port)
 bg_start emulator2 "$LIB_TMP/emu2.log" "$ECI_TEST_BIN/eci-emulator" --listen "127.0.0.1:$P2" --admin-listen "127.0.0.1:$A2" \
     --access-key-id "$ALIBABA_CLOUD_ACCESS_KEY_ID" --access-key-secret "$ALIBABA_CLOUD_ACCESS_KEY_SECRET" \
     --string-scalars --lowercase-events --schedule-delay-ms 0 --no-namespaces
-wait_for 15 grep -q 'listening on' "$LIB_TMP/emu2.log"
+wait_for 60 grep -q 'listening on' "$LIB_TMP/emu2.log"
 api --endpoint "http://127.0.0.1:$P2" ListUsage
 [ "$(jget '.Attributes.MaxCpu')" = 1000 ] && [ "$(jget '.Attributes.MaxCpu | type')" = string ] \
     && ok "--string-scalars renders numbers as strings" || not_ok "--string-scalars renders numbers as strings" "$BODY"
 api --endpoint "http://127.0.0.1:$P2" CreateContainerGroup ContainerGroupName=lc-1 "${C1[@]}"
 ID5=$(jget .ContainerGroupId)
 has_lower_event() { api --endpoint "http://127.0.0.1:$P2" DescribeContainerGroupEvents; [ "$(jget '.Data[0].Events[0].reason')" = Scheduled ]; }
-if wait_for 5 has_lower_event; then ok "--lowercase-events"; else not_ok "--lowercase-events" "${BODY:0:400}"; fi
+if wait_for 60 has_lower_event; then ok "--lowercase-events"; else not_ok "--lowercase-events" "${BODY:0:400}"; fi
 curl -s "http://127.0.0.1:$A2/_emulator/health" | jq -e .ok >/dev/null && ok "--admin-listen serves the admin routes" || not_ok "--admin-listen serves the admin routes"
 curl -s "http://127.0.0.1:$P2/_emulator/health" | jq -e '.ok' >/dev/null && not_ok "the API port hides the admin routes with --admin-listen" \
     || ok "the API port hides the admin routes with --admin-listen"
 
 # ---- shutdown
 kill -TERM "$ECI_EMULATOR_PID"
-for _ in $(seq 50); do kill -0 "$ECI_EMULATOR_PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$ECI_EMULATOR_PID" 2>/dev/null; then not_ok "SIGTERM stops the emulator within 5 s"
+emulator_exited() { ! kill -0 "$ECI_EMULATOR_PID" 2>/dev/null; }
+if ! wait_for 60 emulator_exited; then not_ok "SIGTERM stops the emulator"
 else wait "$ECI_EMULATOR_PID"; rc=$?; [ $rc -eq 0 ] && ok "SIGTERM: clean exit" || not_ok "SIGTERM: clean exit" "exit $rc" "$(tail -20 "$ECI_EMULATOR_LOG")"; fi
 finish

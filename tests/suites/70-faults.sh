@@ -52,14 +52,17 @@ converge() {
             "pods: $(kubectl_ get pods -n "$NS" --no-headers 2>&1 | awk '{print $3}' | sort | uniq -c | tr '\n' ' ')" \
             "groups: $(emulator_groups)" "$(tail -n 5 "$BRIDGE_LOG")"
     fi
-    local led uids guids dup
+    local led dup
     led=$(curl -sf "$ECI_ADMIN_URL/ledger")
     dup=$(jq '[.creates[] | select(.Code == "OK")] | group_by(.ClientToken)
               | map(select((map(.ContainerGroupId) | unique | length) > 1)) | length' <<<"$led")
     check "$name: no duplicate container group (tokens with two groups: $dup)" test "$dup" -eq 0
-    uids=$(kubectl_ get pods -n "$NS" -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}' 2>/dev/null | sort)
-    guids=$(curl -sf "$ECI_ADMIN_URL/groups" | jq -r '.groups[].Tags["eci-kubelet/uid"]' | sort)
-    if [ "$uids" = "$guids" ]; then
+    same_uids() {
+        uids=$(kubectl_ get pods -n "$NS" -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}' 2>/dev/null | sort)
+        guids=$(curl -sf "$ECI_ADMIN_URL/groups" | jq -r '.groups[].Tags["eci-kubelet/uid"]' | sort)
+        [ "$uids" = "$guids" ]
+    }
+    if wait_for 60 same_uids; then
         ok "$name: no orphan, no lost pod (groups = pods)"
     else
         not_ok "$name: groups = pods" "$(diff <(echo "$uids") <(echo "$guids") | head -n 8)"
@@ -104,7 +107,7 @@ applied_ok() {
         and (.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"] | length > 0)
         and (.metadata.managedFields | length > 0)'
 }
-check "status writes keep the last-applied annotation and managedFields" wait_for 30 applied_ok
+check "status writes keep the last-applied annotation and managedFields" wait_for 120 applied_ok
 kubectl_ delete pod -n "$NS2" applied --wait=false >/dev/null
 no_groups() { test "$(emulator_groups)" -eq 0; }
 check "that pod deleted, its group too" wait_for 60 no_groups
@@ -113,31 +116,36 @@ check "that pod deleted, its group too" wait_for 60 no_groups
 curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
 faults '{"clear":true,"rules":["*:InternalError:0.2"]}'
 scale "$N"
-converge "20% ECI errors, burst of $N" "$N" $((120 + N / 2))
+converge "20% ECI errors, burst of $N" "$N" $((300 + N))
 errs=$(curl -sf "$ECI_ADMIN_URL/ledger" | jq '[.calls[] | .InternalError // 0] | add')
 diag "injected InternalError answers: $errs"
 M=$((N / 2))
 scale "$M"
-converge "20% ECI errors, scale-down to $M" "$M" 120
+converge "20% ECI errors, scale-down to $M" "$M" 300
 faults '{"clear":true}'
 
 # 2. ECI unreachable, meanwhile pods come and go.
 faults "{\"unreachable_seconds\":$UNREACH}"
 t=$SECONDS
 scale $((M + 20))
-sleep 5
-check "pods stay Running while ECI is unreachable" test "$(pods_in_phase "$NS" Failed)" -eq 0
-sleep $((UNREACH - (SECONDS - t) > 0 ? UNREACH - (SECONDS - t) : 0))
+# Sampled through the whole outage: not one pod may turn Failed.
+failed_seen=0
+while [ $((SECONDS - t)) -lt "$UNREACH" ]; do
+    n=$(pods_in_phase "$NS" Failed 2>/dev/null)
+    [ "${n:-0}" -gt "$failed_seen" ] && failed_seen=$n
+    sleep 2
+done
+check "no pod turns Failed while ECI is unreachable ($failed_seen seen)" test "$failed_seen" -eq 0
 M=$((M - 20))
 scale "$M"
-converge "ECI unreachable for $UNREACH s, then back" "$M" 150
+converge "ECI unreachable for $UNREACH s, then back" "$M" 300
 
 # 3. kube-apiserver restart during a resize.
 M=$((M + 30))
 scale "$M"
 sleep 1
 check "kube-apiserver restarted" bash "$ECI_REPO/tests/cluster/cluster.sh" restart-apiserver
-converge "kube-apiserver restart" "$M" 150
+converge "kube-apiserver restart" "$M" 300
 
 # 4. etcd compactions during the watches.
 r0=$(curl -sf "$BRIDGE_HEALTH/metrics" | awk '$1 == "eci_kubelet_pod_watch_restarts" {print $2}')
@@ -148,7 +156,7 @@ sleep 2
 M=$((M + 20))
 scale "$M"
 check "etcd compacted again" bash "$ECI_REPO/tests/cluster/cluster.sh" compact
-converge "etcd compaction during watches" "$M" 120
+converge "etcd compaction during watches" "$M" 300
 r1=$(curl -sf "$BRIDGE_HEALTH/metrics" | awk '$1 == "eci_kubelet_pod_watch_restarts" {print $2}')
 diag "pod watch restarts: ${r0:-?} -> ${r1:-?}"
 
@@ -161,14 +169,14 @@ for seed in $SEEDS; do
     sleep "$delay"
     kill -9 "$BRIDGE_PID" 2>/dev/null
     wait "$BRIDGE_PID" 2>/dev/null
-    check "seed $seed: bridge SIGKILLed ${delay} s into a resize to $M" true
+    diag "seed $seed: bridge SIGKILLed ${delay} s into a resize to $M"
     restart_bridge || not_ok "seed $seed: bridge restarts"
-    converge "seed $seed: after SIGKILL and restart" "$M" 150
+    converge "seed $seed: after SIGKILL and restart" "$M" 300
 done
 
 # Everything away.
 scale 0
-converge "scale to 0" 0 150
+converge "scale to 0" 0 300
 stop_pid "$BRIDGE_PID" 20
 if grep -q Sanitizer "$BRIDGE_LOG"; then
     not_ok "no sanitizer reports in the bridge log" "$(grep -m1 -A40 Sanitizer "$BRIDGE_LOG")"
