@@ -13,9 +13,9 @@ CLUSTER=cluster_sh
 check_output "apiserver /readyz is ok" '^ok$' kubectl_ get --raw /readyz
 check_output "apiserver reports v1.33" '"gitVersion": *"v1\.33\.' kubectl_ get --raw /version
 check_output "controller-manager /healthz" '^ok$' \
-    curl -skf --max-time 5 "https://127.0.0.1:$ECI_CLUSTER_CONTROLLER_MANAGER_PORT/healthz"
+    curl -skf --max-time 60 "https://127.0.0.1:$ECI_CLUSTER_CONTROLLER_MANAGER_PORT/healthz"
 check_output "scheduler /healthz" '^ok$' \
-    curl -skf --max-time 5 "https://127.0.0.1:$ECI_CLUSTER_SCHEDULER_PORT/healthz"
+    curl -skf --max-time 60 "https://127.0.0.1:$ECI_CLUSTER_SCHEDULER_PORT/healthz"
 
 test_namespace c01
 ns=$TEST_NS
@@ -36,7 +36,7 @@ check_output "TokenRequest issues a token" '^eyJ' kubectl_ -n "$ns" create token
 tok=$(kubectl_ -n "$ns" create token default --audience=https://kubernetes.default.svc.cluster.local 2>/dev/null)
 # The token is a secret: it goes to curl on stdin (a header file), never on a command line or into output.
 whoami_token() {
-    printf 'Authorization: Bearer %s\n' "$tok" | curl -sf --max-time 5 --cacert "$ECI_CLUSTER_CA" -H @- \
+    printf 'Authorization: Bearer %s\n' "$tok" | curl -sf --max-time 60 --cacert "$ECI_CLUSTER_CA" -H @- \
         -H 'Content-Type: application/json' -X POST \
         -d '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}' \
         "$ECI_CLUSTER_APISERVER/apis/authentication.k8s.io/v1/selfsubjectreviews"
@@ -130,7 +130,7 @@ YAML
 kport=$(free_port)
 bg_start fake-kubelet "$LIB_TMP/kubelet.log" python3 "$LIB_TMP/kubelet.py" 127.0.0.1 "$kport" \
     "$ECI_CLUSTER_KUBELET_SERVING_CERT" "$ECI_CLUSTER_KUBELET_SERVING_KEY" "$ECI_CLUSTER_KUBELET_CLIENT_CA"
-wait_for 10 grep -q ready "$LIB_TMP/kubelet.log"
+wait_for 60 grep -q ready "$LIB_TMP/kubelet.log"
 kn=kl-$ns
 kubelet_node "$kn" 127.0.0.1 "$kport"
 kubectl_ -n "$ns" apply -f - >/dev/null <<YAML
@@ -147,7 +147,7 @@ if [ -n "${ECI_CLUSTER_HOST_IP:-}" ]; then
     hport=$(free_port)
     bg_start fake-kubelet-host "$LIB_TMP/kubelet-host.log" python3 "$LIB_TMP/kubelet.py" "$ECI_CLUSTER_HOST_IP" "$hport" \
         "$ECI_CLUSTER_KUBELET_SERVING_CERT" "$ECI_CLUSTER_KUBELET_SERVING_KEY" "$ECI_CLUSTER_KUBELET_CLIENT_CA"
-    wait_for 10 grep -q ready "$LIB_TMP/kubelet-host.log"
+    wait_for 60 grep -q ready "$LIB_TMP/kubelet-host.log"
     kubelet_node "$kn-host" "$ECI_CLUSTER_HOST_IP" "$hport"
     check_output "nodes/proxy reaches a kubelet at the host address" \
         '^client=kube-apiserver-kubelet-client path=/stats/summary' \
@@ -166,7 +166,7 @@ else not_ok "the garbage collector removes dependents" "$(kubectl_ -n "$ns" get 
 rv=$(kubectl_ -n "$ns" create configmap w1 -o jsonpath='{.metadata.resourceVersion}')
 kubectl_ -n "$ns" create configmap w2 >/dev/null
 if $CLUSTER compact >/dev/null 2>&1; then
-    out=$(timeout 5 "$KUBECTL" --kubeconfig "$KUBECONFIG" get --raw \
+    out=$(timeout 120 "$KUBECTL" --kubeconfig "$KUBECONFIG" get --raw \
         "/api/v1/namespaces/$ns/configmaps?watch=1&resourceVersion=$rv&timeoutSeconds=2" 2>&1)
     if grep -q '"code":410' <<<"$out"; then ok "after compaction an old watch gets 410 Gone"
     else not_ok "after compaction an old watch gets 410 Gone" "$out"; fi
@@ -179,7 +179,7 @@ rv=$(kubectl_ -n "$ns" create configmap r1 -o jsonpath='{.metadata.resourceVersi
 if $CLUSTER restart-apiserver >/dev/null 2>&1; then
     ok "restart-apiserver"
     kubectl_ -n "$ns" create configmap r2 >/dev/null 2>&1
-    out=$(timeout 5 "$KUBECTL" --kubeconfig "$KUBECONFIG" get --raw \
+    out=$(timeout 120 "$KUBECTL" --kubeconfig "$KUBECONFIG" get --raw \
         "/api/v1/namespaces/$ns/configmaps?watch=1&resourceVersion=$rv&timeoutSeconds=2" 2>&1)
     if grep -q '"name":"r2"' <<<"$out"; then ok "a watch resumes after the restart"
     else not_ok "a watch resumes after the restart" "$out"; fi

@@ -46,7 +46,7 @@ api CreateContainerGroup ContainerGroupName=rt-1 RestartPolicy=Always \
 ID=$(jget .ContainerGroupId)
 
 log_has() { api DescribeContainerLog ContainerGroupId="$ID" ContainerName=app; jget .Content | grep -q GREETING=hello; }
-if wait_for 10 log_has; then ok "container logs show its env"; else not_ok "container logs show its env" "$BODY"; fi
+if wait_for 60 log_has; then ok "container logs show its env"; else not_ok "container logs show its env" "$BODY"; fi
 jget .Content | grep -qx from-init && ok "the init container ran first and shared the volume" \
     || not_ok "the init container ran first and shared the volume" "$BODY"
 
@@ -56,31 +56,33 @@ exec_uri() {
     URI=$(jget .WebSocketUri)
 }
 exec_uri 'Command=["echo","hi"]'
-out=$("$EXEC" --timeout 20 "$URI" 2>&1); rc=$?
+out=$("$EXEC" --timeout 120 "$URI" 2>&1); rc=$?
 [ "$rc" = 0 ] && [ "$out" = hi ] && ok "exec echo hi: stdout and exit 0" || not_ok "exec echo hi" "rc=$rc out=$out"
 
 exec_uri 'Command=["sh","-c","echo out; echo err >&2; exit 7"]'
-"$EXEC" --timeout 20 "$URI" > "$LIB_TMP/o" 2> "$LIB_TMP/e"; rc=$?
+"$EXEC" --timeout 120 "$URI" > "$LIB_TMP/o" 2> "$LIB_TMP/e"; rc=$?
 [ "$rc" = 7 ] && [ "$(cat "$LIB_TMP/o")" = out ] && [ "$(cat "$LIB_TMP/e")" = err ] \
     && ok "exec: stderr kept apart, exit code 7" || not_ok "exec stderr/exit 7" "rc=$rc $(cat "$LIB_TMP/o" "$LIB_TMP/e")"
 
 exec_uri 'Command=["cat"]' Stdin=true
 head -c 300000 /dev/urandom > "$LIB_TMP/in"
-"$EXEC" --stdin --timeout 30 "$URI" < "$LIB_TMP/in" > "$LIB_TMP/out"; rc=$?
+"$EXEC" --stdin --timeout 120 "$URI" < "$LIB_TMP/in" > "$LIB_TMP/out"; rc=$?
 [ "$rc" = 0 ] && cmp -s "$LIB_TMP/in" "$LIB_TMP/out" && ok "exec -i cat: 300 kB round trip ends on stdin EOF" \
     || not_ok "exec -i cat round trip" "rc=$rc $(wc -c < "$LIB_TMP/out") bytes back"
 
-exec_uri 'Command=["sh","-c","sleep 0.5; stty size"]' TTY=true Stdin=true
-out=$(printf '' | "$EXEC" --resize 120x33 --timeout 20 "$URI" 2>&1 | tr -d '\r')
+# the resize travels after the session opened: the command waits (up to 60 s)
+# for the size to change, then prints it
+exec_uri 'Command=["sh","-c","for i in $(seq 600); do [ \"$(stty size)\" = \"33 120\" ] && break; sleep 0.1; done; stty size"]' TTY=true Stdin=true
+out=$(printf '' | "$EXEC" --resize 120x33 --timeout 120 "$URI" 2>&1 | tr -d '\r')
 grep -qx '33 120' <<<"$out" && ok "exec with a tty: resize reaches stty size" || not_ok "exec tty resize" "$out"
 
 exec_uri "Command=[\"sh\",\"-c\",\"cat $D/init.txt\"]"
-out=$("$EXEC" --timeout 20 "$URI" 2>&1)
+out=$("$EXEC" --timeout 120 "$URI" 2>&1)
 [ "$out" = from-init ] && ok "exec sees the container's volumes" || not_ok "exec sees the container's volumes" "$out"
 
 if [ ${#NS_FLAG[@]} = 0 ]; then
     exec_uri 'Command=["hostname"]'
-    out=$("$EXEC" --timeout 20 "$URI" 2>&1)
+    out=$("$EXEC" --timeout 120 "$URI" 2>&1)
     [ -n "$out" ] && [ "$out" != "$(hostname)" ] && ok "exec runs in the group's UTS namespace ($out)" \
         || not_ok "exec hostname" "$out"
 fi
@@ -92,7 +94,7 @@ PID=$(cat "$STATE"/groups/*/volumes/data/pid 2>/dev/null | head -1)
 if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then ok "container process $PID runs"; else not_ok "container process runs" "pid=$PID"; fi
 api DeleteContainerGroup ContainerGroupId="$ID"
 gone() { ! kill -0 "$PID" 2>/dev/null || grep -q '^State:.*Z' "/proc/$PID/status" 2>/dev/null; }
-if [ -n "$PID" ] && wait_for 15 gone; then ok "DeleteContainerGroup kills the container's processes"; else not_ok "delete kills processes" "pid=$PID"; fi
+if [ -n "$PID" ] && wait_for 60 gone; then ok "DeleteContainerGroup kills the container's processes"; else not_ok "delete kills processes" "pid=$PID"; fi
 state_clean() { ! ls "$STATE"/groups/*/volumes >/dev/null 2>&1; }
-wait_for 10 state_clean && ok "the group's state directory is removed" || not_ok "state removed" "$(ls -R "$STATE/groups" | head)"
+wait_for 60 state_clean && ok "the group's state directory is removed" || not_ok "state removed" "$(ls -R "$STATE/groups" | head)"
 finish

@@ -31,7 +31,7 @@ api CreateContainerGroup ContainerGroupName=kapi-1 RestartPolicy=Always \
 [ "$ST" = 200 ] && ok "a container group runs in the emulator" || { not_ok "CreateContainerGroup" "$BODY"; finish; }
 CG=$(jget .ContainerGroupId)
 running() { api DescribeContainerGroups "ContainerGroupIds=[\"$CG\"]"; [ "$(jget '.ContainerGroups[0].Status')" = Running ]; }
-wait_for 20 running || diag "container group not Running yet: $(jget '.ContainerGroups[0].Status')"
+wait_for 120 running || diag "container group not Running yet: $(jget '.ContainerGroups[0].Status')"
 
 test_namespace kapieci
 ns=$TEST_NS
@@ -41,7 +41,7 @@ bg_start kapi_local "$T/kapi.log" "$PROG" --port "$port" --node "$NODE" \
     --cert "$ECI_CLUSTER_KUBELET_SERVING_CERT" --key "$ECI_CLUSTER_KUBELET_SERVING_KEY" \
     --client-ca "$ECI_CLUSTER_KUBELET_CLIENT_CA" --eci-endpoint "$ECI_ENDPOINT" --eci-map "$ns/web=$CG"
 KPID=$BG_PID
-wait_for 10 grep -q '^listening' "$T/kapi.log" || { not_ok "kapi_local serves" "$(tail -5 "$T/kapi.log")"; finish; }
+wait_for 60 grep -q '^listening' "$T/kapi.log" || { not_ok "kapi_local serves" "$(tail -5 "$T/kapi.log")"; finish; }
 on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$NODE' --wait=false"
 on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' -n '$ns' delete pod web --grace-period=0 --force --wait=false"
 kubectl_ create -f - >/dev/null <<JSON

@@ -51,7 +51,7 @@ no_pods() { test "$(kubectl_ get pods -n "$NS" --no-headers 2>/dev/null | wc -l)
 check "scaled to 0: every pod is gone" wait_for 180 no_pods
 diag "scale-down took $((SECONDS - start)) s"
 no_groups() { test "$(emulator_groups)" -eq 0; }
-check "every container group is deleted" wait_for 30 no_groups
+check "every container group is deleted" wait_for 120 no_groups
 check "ledger: $N DeleteContainerGroup ($(ledger_count DeleteContainerGroup))" test "$(ledger_count DeleteContainerGroup)" -eq "$N"
 check "ledger: still exactly $N creates" test "$(ledger_count CreateContainerGroup)" -eq "$N"
 calls=$(curl -sf "$ECI_ADMIN_URL/ledger" | jq -c '.calls')

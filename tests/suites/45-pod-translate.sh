@@ -55,11 +55,11 @@ spec:
   - name: podinfo
     downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}
 EOF
-if ! wait_for 40 phase_is inpod Running; then
+if ! wait_for 120 phase_is inpod Running; then
     not_ok "pod with the service-account volume runs" "$(kubectl_ get pod -n "$NS" inpod -o yaml 2>&1 | tail -30)"
 fi
 logs_has() { kubectl_ logs -n "$NS" inpod 2>/dev/null | grep -q "$1"; }
-check "\$(VAR) expanded in env" wait_for 10 logs_has 'GREETING=hello-world'
+check "\$(VAR) expanded in env" wait_for 60 logs_has 'GREETING=hello-world'
 logs=$(kubectl_ logs -n "$NS" inpod 2>&1)
 check "service-account namespace file holds the namespace" grep -q "NS=$NS" <<<"$logs"
 check "service-account token file is not empty" grep -Eq 'TOKEN_LEN=[1-9][0-9]+' <<<"$logs"
@@ -89,12 +89,12 @@ spec:
 EOF
 waiting_reason() { kubectl_ get pod -n "$NS" needs-cm -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}'; }
 is_cce() { test "$(waiting_reason)" = CreateContainerConfigError; }
-check "missing ConfigMap: Pending with CreateContainerConfigError" wait_for 20 is_cce
+check "missing ConfigMap: Pending with CreateContainerConfigError" wait_for 120 is_cce
 check "... and still Pending" phase_is needs-cm Pending
 kubectl_ create configmap -n "$NS" late --from-literal=v=arrived >/dev/null
 check "once the ConfigMap exists the pod runs" wait_for 60 phase_is needs-cm Running
 cm_log() { kubectl_ logs -n "$NS" needs-cm 2>/dev/null | grep -q 'VALUE=arrived'; }
-check "with the ConfigMap's value" wait_for 10 cm_log
+check "with the ConfigMap's value" wait_for 60 cm_log
 
 # ---- annotations
 kubectl_ apply -f - >/dev/null <<EOF
@@ -108,7 +108,7 @@ spec:
   $PLACE
   containers: [{name: app, image: busybox, command: ["sleep", "3600"]}]
 EOF
-check "invalid annotation: pod Failed" wait_for 20 phase_is bad-annotation Failed
+check "invalid annotation: pod Failed" wait_for 120 phase_is bad-annotation Failed
 msg=$(kubectl_ get pod -n "$NS" bad-annotation -o jsonpath='{.status.message}')
 check "message names the annotation ($msg)" grep -q 'k8s.aliyun.com/eci-spot-strategy' <<<"$msg"
 
@@ -127,7 +127,7 @@ spec:
     command: ["sleep", "3600"]
     startupProbe: {exec: {command: ["true"]}, periodSeconds: 1}
 EOF
-check "annotated pod runs" wait_for 40 phase_is spot Running
+check "annotated pod runs" wait_for 120 phase_is spot Running
 g=$(group_of spot)
 check "SpotStrategy reaches ECI" test "$(jq -r '.SpotStrategy' <<<"$g")" = SpotAsPriceGo
 check "custom tag reaches ECI" test "$(jq -r '[.Tags[] | select(.Key == "team") | .Value][0]' <<<"$g")" = payments
@@ -144,7 +144,7 @@ spec:
   $PLACE
   containers: [{name: app, image: busybox, command: ["sleep", "3600"], securityContext: {privileged: true}}]
 EOF
-check "privileged pod Failed" wait_for 20 phase_is privileged Failed
+check "privileged pod Failed" wait_for 120 phase_is privileged Failed
 msg=$(kubectl_ get pod -n "$NS" privileged -o jsonpath='{.status.reason}: {.status.message}')
 check "reason ProviderFailed naming the field ($msg)" grep -q '^ProviderFailed: spec.containers\[0\].securityContext.privileged' <<<"$msg"
 
@@ -152,8 +152,8 @@ check "reason ProviderFailed naming the field ($msg)" grep -q '^ProviderFailed: 
 upd_before=$(ledger_count UpdateContainerGroup)
 kubectl_ set image -n "$NS" pod/spot app=busybox:1.36 >/dev/null
 upd_called() { test "$(ledger_count UpdateContainerGroup)" -gt "$upd_before"; }
-check "image change calls UpdateContainerGroup" wait_for 30 upd_called
+check "image change calls UpdateContainerGroup" wait_for 60 upd_called
 img_is() { test "$(group_of spot | jq -r '.Containers[0].Image')" = busybox:1.36; }
-check "the group runs the new image" wait_for 30 img_is
+check "the group runs the new image" wait_for 60 img_is
 check "no sanitizer reports in the bridge log" sh -c "! grep -q Sanitizer \"$BRIDGE_LOG\""
 finish

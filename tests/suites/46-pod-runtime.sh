@@ -61,7 +61,7 @@ while True:
 EOF
 : > "$HOOKLOG"
 bg_start hook-server "$LIB_TMP/hooksrv.out" python3 "$LIB_TMP/hooksrv.py" "$HOOKLOG" "$LIB_TMP/hookport"
-wait_for 10 test -s "$LIB_TMP/hookport" || { not_ok "hook server starts"; finish; }
+wait_for 60 test -s "$LIB_TMP/hookport" || { not_ok "hook server starts"; finish; }
 HPORT=$(cat "$LIB_TMP/hookport")
 hook_lines() { grep -c -- "$1" "$HOOKLOG"; }
 
@@ -142,7 +142,7 @@ for p in rofs dns modes hooks-http hooks-tcp; do
     check "$p runs" wait_for 60 phase_is "$p" Running
 done
 
-check "readOnlyRootFilesystem: the container cannot write to /" wait_for 20 logs_has rofs ROOT=ro
+check "readOnlyRootFilesystem: the container cannot write to /" wait_for 60 logs_has rofs ROOT=ro
 check "... an emptyDir stays writable" logs_has rofs SCRATCH=rw
 exec_cannot_write() { ! ex rofs -- touch /eci-e2e-rofs-exec; }
 check "... nor can kubectl exec" exec_cannot_write
@@ -159,14 +159,14 @@ check "ConfigMap item mode 0400 and defaultMode 0440 ($got)" test "$got" = "400 
 check "... and the content" test "$(ex modes -- cat /cfg/secret 2>&1)" = s3
 
 post_seen() { test "$(hook_lines 'GET /post-start HTTP/1.1 post')" -ge 1; }
-check "postStart httpGet reached the server with its header" wait_for 20 post_seen
+check "postStart httpGet reached the server with its header" wait_for 60 post_seen
 tcp_before=$(hook_lines tcp-connect)
 check "postStart tcpSocket connected" test "$tcp_before" -ge 1
 kubectl_ delete pod -n "$NS" hooks-http hooks-tcp --wait=false >/dev/null
 pre_tcp_seen() { test "$(hook_lines tcp-connect)" -gt "$tcp_before"; }
 pre_http_seen() { test "$(hook_lines 'GET /pre-stop HTTP/1.1')" -ge 1; }
-check "preStop tcpSocket ran on delete" wait_for 30 pre_tcp_seen
-check "preStop httpGet ran on delete" wait_for 30 pre_http_seen
+check "preStop tcpSocket ran on delete" wait_for 60 pre_tcp_seen
+check "preStop httpGet ran on delete" wait_for 60 pre_http_seen
 events_of() { kubectl_ get events -n "$NS" --field-selector "involvedObject.name=$1" -o jsonpath='{range .items[*]}{.reason}{"\n"}{end}'; }
 no_hook_failures() { ! { events_of hooks-http; events_of hooks-tcp; } | grep -q Failed; }
 check "no hook failure events" no_hook_failures

@@ -13,7 +13,7 @@ lib_tmpdir
 T=$LIB_TMP
 
 run_pod box 'echo started; sleep 3600'
-check "pod runs" wait_running box 60
+check "pod runs" wait_running box 120
 
 for mode in websocket spdy; do
     if [ $mode = spdy ]; then export KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false; else export KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true; fi
@@ -47,17 +47,20 @@ for mode in websocket spdy; do
         "KUBECTL_REMOTE_COMMAND_WEBSOCKETS=$KUBECTL_REMOTE_COMMAND_WEBSOCKETS '$KUBECTL' --kubeconfig '$KUBECONFIG' -n $NS exec -it box -- sh; sleep 30"
     on_exit "tmux -L '$sess' kill-server"
     pane() { tmux -L "$sess" capture-pane -p -t main; }
-    sleep 2
+    # type only once the remote shell shows its prompt
+    prompt() { pane | grep -q '# *$'; }
+    wait_for 120 prompt
     tmux -L "$sess" send-keys -t main 'echo mark-$((6*7)); stty size' Enter
-    if wait_for 15 sh -c "tmux -L '$sess' capture-pane -p -t main | grep -q '^mark-42'"; then
+    if wait_for 60 sh -c "tmux -L '$sess' capture-pane -p -t main | grep -q '^mark-42'"; then
         ok "$mode: kubectl exec -it runs an interactive shell"
     else not_ok "$mode: kubectl exec -it runs an interactive shell" "$(pane)"; fi
-    if wait_for 5 sh -c "tmux -L '$sess' capture-pane -p -t main | grep -q '^24 80'"; then ok "$mode: the terminal is 24x80"
+    if wait_for 60 sh -c "tmux -L '$sess' capture-pane -p -t main | grep -q '^24 80'"; then ok "$mode: the terminal is 24x80"
     else not_ok "$mode: the terminal is 24x80" "$(pane)"; fi
     tmux -L "$sess" resize-window -t main -x 100 -y 30
-    sleep 1
-    tmux -L "$sess" send-keys -t main 'stty size' Enter
-    if wait_for 10 sh -c "tmux -L '$sess' capture-pane -p -t main | grep -q '^30 100'"; then ok "$mode: a resize reaches the shell"
+    # the resize travels kubectl -> apiserver -> bridge -> ECI while the
+    # shell may already run the next command: ask again until it shows
+    resized() { tmux -L "$sess" send-keys -t main 'stty size' Enter; sleep 0.5; pane | grep -q '^30 100'; }
+    if wait_for 60 resized; then ok "$mode: a resize reaches the shell"
     else not_ok "$mode: a resize reaches the shell" "$(pane)"; fi
     tmux -L "$sess" send-keys -t main 'exit 5' Enter
     sleep 1
@@ -81,9 +84,9 @@ if [ $rc -ne 0 ] && grep -q 'attach is not supported' <<<"$out"; then ok "kubect
 else not_ok "kubectl attach is refused with a clear message" "exit $rc: $out"; fi
 for pfws in true false; do
     pf_port=$(free_port)
-    KUBECTL_PORT_FORWARD_WEBSOCKETS=$pfws timeout 15 "$KUBECTL" --kubeconfig "$KUBECONFIG" -n "$NS" port-forward box "$pf_port:80" > "$T/pf" 2>&1 &
+    KUBECTL_PORT_FORWARD_WEBSOCKETS=$pfws timeout 120 "$KUBECTL" --kubeconfig "$KUBECONFIG" -n "$NS" port-forward box "$pf_port:80" > "$T/pf" 2>&1 &
     pfpid=$!
-    wait_for 10 sh -c "curl -s --max-time 3 http://127.0.0.1:$pf_port/ >/dev/null 2>&1; grep -q 'not supported' '$T/pf'"
+    wait_for 90 sh -c "curl -s --max-time 10 http://127.0.0.1:$pf_port/ >/dev/null 2>&1; grep -q 'not supported' '$T/pf'"
     kill "$pfpid" 2>/dev/null; wait "$pfpid" 2>/dev/null
     if grep -q 'port forwarding is not supported for pods on ECI' "$T/pf"; then ok "kubectl port-forward shows the refusal (websockets $pfws)"
     else not_ok "kubectl port-forward shows the refusal (websockets $pfws)" "$(cat "$T/pf")"; fi

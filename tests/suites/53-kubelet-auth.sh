@@ -17,7 +17,7 @@ check "pod runs" wait_running box 60
 # code [CURL ARGS...] PATH: the HTTP status of a request without a client certificate.
 code() {
     local path=${!#}
-    curl -sk --max-time 20 -o "$T/body" -w '%{http_code}' "${@:1:$#-1}" "https://127.0.0.1:$BRIDGE_PORT$path"
+    curl -sk --max-time 60 -o "$T/body" -w '%{http_code}' "${@:1:$#-1}" "https://127.0.0.1:$BRIDGE_PORT$path"
 }
 # tcode TOKEN [METHOD] PATH
 tcode() {

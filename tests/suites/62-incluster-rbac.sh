@@ -72,7 +72,7 @@ env -u KUBECONFIG KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$EC
     --health-probe-bind-address "127.0.0.1:$HPORT" --cluster-dns 10.0.0.10 --pod-status-sync-period 2s > "$LOG" 2>&1 < /dev/null &
 BPID=$!
 on_exit "stop_pid $BPID 20"
-if ! wait_for 40 curl -sf "http://127.0.0.1:$HPORT/readyz"; then
+if ! wait_for 120 curl -sf "http://127.0.0.1:$HPORT/readyz"; then
     not_ok "bridge starts in-cluster" "$(tail -n 30 "$LOG")"
     finish
 fi
@@ -88,7 +88,7 @@ holder=$(kc get lease -n "$NS" "eci-kubelet-$NODE" -o jsonpath='{.spec.holderIde
 check "it holds the election Lease in $NS ($holder)" test -n "$holder"
 
 node_ready() { kc get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True; }
-check "node registers and is Ready" wait_for 30 node_ready
+check "node registers and is Ready" wait_for 60 node_ready
 
 test_namespace rbac
 TNS=$TEST_NS
@@ -134,7 +134,7 @@ before=$(emulator_groups)
 kc delete pod -n "$TNS" app --wait=true --timeout=60s >/dev/null 2>&1
 check "deleted pod is gone" sh -c "! '$KUBECTL' --kubeconfig '$KUBECONFIG' get pod -n $TNS app >/dev/null 2>&1"
 no_groups() { test "$(emulator_groups)" -eq 0; }
-check "its container group is deleted ($before -> 0)" wait_for 30 no_groups
+check "its container group is deleted ($before -> 0)" wait_for 120 no_groups
 
 stop_pid "$BPID" 20
 if grep -qi 'forbidden' "$LOG"; then

@@ -35,7 +35,7 @@ forbidden() {
 node_ready() {
     kubectl_ get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True
 }
-check "node $NODE registers and is Ready" wait_for 30 node_ready
+check "node $NODE registers and is Ready" wait_for 60 node_ready
 check_output "the bridge authenticates as its node" "system:node:$NODE" nk auth whoami -o jsonpath='{.status.userInfo.username}'
 check_output "in the group system:nodes" 'system:nodes' nk auth whoami -o jsonpath='{.status.userInfo.groups}'
 
