@@ -177,7 +177,9 @@ static void put_probe(kv_list *o, const char *p, const eci_probe *pr)
     put_i(o, k2(k, p, ".FailureThreshold"), pr->failure_threshold);
 }
 
-static void put_hook(kv_list *o, const char *p, const eci_lifecycle_handler *h)
+/* hdr: the headers' list name; UpdateContainerGroup's post-start hook spells
+ * it HttpGetHttpHeaders (as the SDK's update model does). */
+static void put_hook(kv_list *o, const char *p, const eci_lifecycle_handler *h, const char *hdr)
 {
     char k[KEYLEN];
     put_strv(o, k2(k, p, "Exec"), &h->exec);
@@ -186,9 +188,9 @@ static void put_hook(kv_list *o, const char *p, const eci_lifecycle_handler *h)
     put_i(o, k2(k, p, "HttpGetPort"), h->http_port);
     put_s(o, k2(k, p, "HttpGetScheme"), h->http_scheme);
     for (size_t i = 0; i < h->n_http_headers; i++) {
-        snprintf(k, sizeof k, "%sHttpGetHttpHeader.%zu.Name", p, i + 1);
+        snprintf(k, sizeof k, "%s%s.%zu.Name", p, hdr, i + 1);
         put_s(o, k, h->http_headers[i].name);
-        snprintf(k, sizeof k, "%sHttpGetHttpHeader.%zu.Value", p, i + 1);
+        snprintf(k, sizeof k, "%s%s.%zu.Value", p, hdr, i + 1);
         put_s(o, k, h->http_headers[i].value);
     }
     put_s(o, k2(k, p, "TcpSocketHost"), h->tcp_host);
@@ -198,7 +200,9 @@ static void put_hook(kv_list *o, const char *p, const eci_lifecycle_handler *h)
 /* init: an init container (no probes, hooks, flat security context,
  * EnvironmentVarHide); require: CreateContainerGroup (Name and Image needed;
  * init containers there also have no Tty/Stdin/StdinOnce, which
- * UpdateContainerGroup does have). */
+ * UpdateContainerGroup does have). UpdateContainerGroup has no
+ * EnvironmentVarHide, flat security context or termination message
+ * parameters: those are set at creation only. */
 static int put_container(kv_list *o, const char *p, const eci_container *c, int init, int require,
                          eci_error *err)
 {
@@ -232,7 +236,7 @@ static int put_container(kv_list *o, const char *p, const eci_container *c, int 
         put_s(o, k2(k, q, ".Value"), e->value);
         put_s(o, k2(k, q, ".FieldRef.FieldPath"), e->field_path);
     }
-    if (!init)
+    if (!init && require)
         put_b(o, k2(k, p, ".EnvironmentVarHide"), c->environment_var_hide);
     for (size_t i = 0; i < c->n_ports; i++) {
         snprintf(q, sizeof q, "%s.Port.%zu", p, i + 1);
@@ -258,15 +262,20 @@ static int put_container(kv_list *o, const char *p, const eci_container *c, int 
     put_strv(o, k2(k, p, ".SecurityContext.Capability.Add"), &sc->capability_add);
     put_b(o, k2(k, p, ".SecurityContext.ReadOnlyRootFilesystem"), sc->read_only_root_filesystem);
     put_i(o, k2(k, p, ".SecurityContext.RunAsUser"), sc->run_as_user);
-    if (!init) {
+    if (!init && require) {
         put_i(o, k2(k, p, ".SecurityContextRunAsGroup"), sc->run_as_group);
         put_b(o, k2(k, p, ".SecurityContextRunAsNonRoot"), sc->run_as_non_root);
         put_b(o, k2(k, p, ".SecurityContextPrivileged"), sc->privileged);
-        put_hook(o, k2(q, p, ".LifecyclePostStartHandler"), &c->post_start);
-        put_hook(o, k2(q, p, ".LifecyclePreStopHandler"), &c->pre_stop);
     }
-    put_s(o, k2(k, p, ".TerminationMessagePath"), c->termination_message_path);
-    put_s(o, k2(k, p, ".TerminationMessagePolicy"), c->termination_message_policy);
+    if (!init) {
+        put_hook(o, k2(q, p, ".LifecyclePostStartHandler"), &c->post_start,
+                 require ? "HttpGetHttpHeader" : "HttpGetHttpHeaders");
+        put_hook(o, k2(q, p, ".LifecyclePreStopHandler"), &c->pre_stop, "HttpGetHttpHeader");
+    }
+    if (require) {
+        put_s(o, k2(k, p, ".TerminationMessagePath"), c->termination_message_path);
+        put_s(o, k2(k, p, ".TerminationMessagePolicy"), c->termination_message_policy);
+    }
     return 0;
 }
 

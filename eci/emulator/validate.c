@@ -1093,6 +1093,25 @@ static int update_containers(const kv_list *p, const char *prefix, size_t max, i
         free(nw);
         return -1;
     }
+    /* UpdateContainerGroup has no parameters for these: a container keeps
+     * what it was created with */
+    for (size_t i = 0; i < nn; i++)
+        for (size_t j = 0; j < *ndst; j++)
+            if (strcmp((*dst)[j].name, nw[i].name) == 0) {
+                const emu_container *o = &(*dst)[j];
+                emu_container *c = &nw[i];
+                c->env_hide = o->env_hide;
+                if (!is_init) {
+                    c->run_as_group = o->run_as_group;
+                    c->run_as_non_root = o->run_as_non_root;
+                    c->privileged = o->privileged;
+                }
+                free(c->termination_message_path);
+                free(c->termination_message_policy);
+                c->termination_message_path = o->termination_message_path ? xstrdup(o->termination_message_path) : NULL;
+                c->termination_message_policy =
+                    o->termination_message_policy ? xstrdup(o->termination_message_policy) : NULL;
+            }
     if (!incremental) {
         for (size_t i = 0; i < *ndst; i++)
             emu_container_free(&(*dst)[i]);

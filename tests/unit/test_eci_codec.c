@@ -462,6 +462,13 @@ static void test_encode_small_ops(void **state)
     eci_container *uc = ECI_APPEND(ur.containers, ur.n_containers);
     uc->name = xstrdup("app");
     uc->image = xstrdup("nginx:2");
+    uc->security_context.run_as_group = ECI_INT(3000);
+    uc->environment_var_hide = ECI_BOOL(1);
+    uc->termination_message_path = xstrdup("/tmp/msg");
+    uc->post_start.http_port = ECI_INT(8080);
+    eci_http_header *hh = ECI_APPEND(uc->post_start.http_headers, uc->post_start.n_http_headers);
+    hh->name = xstrdup("X-A");
+    hh->value = xstrdup("1");
     eci_container *ui = ECI_APPEND(ur.init_containers, ur.n_init_containers);
     ui->name = xstrdup("init");
     ui->tty = ECI_BOOL(1);
@@ -474,6 +481,11 @@ static void test_encode_small_ops(void **state)
     expect(&o, "InitContainer.1.Name", "init");
     expect(&o, "InitContainer.1.Tty", "true"); /* UpdateContainerGroup has it */
     expect(&o, "ImageRegistryCredential.1.Server", "r.example.com");
+    /* the update model's spellings; no creation-only parameters */
+    expect(&o, "Container.1.LifecyclePostStartHandlerHttpGetHttpHeaders.1.Name", "X-A");
+    assert_null(kv_get(&o, "Container.1.SecurityContextRunAsGroup"));
+    assert_null(kv_get(&o, "Container.1.EnvironmentVarHide"));
+    assert_null(kv_get(&o, "Container.1.TerminationMessagePath"));
     kv_free(&o);
     eci_update_cg_req_free(&ur);
 
