@@ -42,6 +42,8 @@ static void usage(FILE *f)
             "                              groups end in ScheduleFailed (repeatable)\n"
             "  --qps ACTION:N              rate limit ACTION to N calls/s, answered with Throttling (repeatable)\n"
             "  --no-namespaces             runtime without mount namespaces\n"
+            "  --runtime process|simulated containers as local processes (default), or simulated:\n"
+            "                              the state machine, logs and usage without any process\n"
             "  --seed N                    deterministic ids and fault decisions\n"
             "  --string-scalars            numbers and booleans as JSON strings (like the doc samples)\n"
             "  --lowercase-events          DescribeContainerGroupEvents with lower-case keys (count, reason, ...)\n"
@@ -67,7 +69,7 @@ int main(int argc, char **argv)
     char *sts_copy = NULL;
     int rc = 0;
     enum { O_LISTEN = 1000, O_AKID, O_AKSECRET, O_STS, O_REGION, O_STATE, O_EXEC, O_ADMIN, O_LAT, O_SCHED,
-           O_REAL, O_FAULT, O_QPS, O_NONS, O_SEED, O_LOG, O_CAP, O_STRS, O_LOWEV, O_OIDC_ROLE, O_OIDC_PROV, O_OIDC_TOKEN, O_STS_LIFE, O_VERSION, O_HELP, O_PARAMS };
+           O_REAL, O_FAULT, O_QPS, O_NONS, O_RUNTIME, O_SEED, O_LOG, O_CAP, O_STRS, O_LOWEV, O_OIDC_ROLE, O_OIDC_PROV, O_OIDC_TOKEN, O_STS_LIFE, O_VERSION, O_HELP, O_PARAMS };
     static const struct option lo[] = {
         {"listen", required_argument, 0, O_LISTEN},
         {"access-key-id", required_argument, 0, O_AKID},
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
         {"fault", required_argument, 0, O_FAULT},
         {"qps", required_argument, 0, O_QPS},
         {"no-namespaces", no_argument, 0, O_NONS},
+        {"runtime", required_argument, 0, O_RUNTIME},
         {"seed", required_argument, 0, O_SEED},
         {"log-level", required_argument, 0, O_LOG},
         {"body-cap", required_argument, 0, O_CAP},
@@ -114,6 +117,14 @@ int main(int argc, char **argv)
         case O_FAULT: faults[o.nfaults++] = optarg; break;
         case O_QPS: qps[o.nqps++] = optarg; break;
         case O_NONS: o.no_namespaces = 1; break;
+        case O_RUNTIME:
+            if (strcmp(optarg, "process") != 0 && strcmp(optarg, "simulated") != 0) {
+                fprintf(stderr, "eci-emulator: --runtime must be process or simulated, not %s\n", optarg);
+                rc = 2;
+                goto done;
+            }
+            o.simulated = strcmp(optarg, "simulated") == 0;
+            break;
         case O_SEED: o.seed = strtoull(optarg, NULL, 10); break;
         case O_STRS: o.string_scalars = 1; break;
         case O_LOWEV: o.lowercase_events = 1; break;

@@ -119,11 +119,7 @@ static void reset_all(emu_server *s)
             snprintf(ids[n++], 32, "%s", g->id);
     while (s->store.groups)
         emu_store_remove(&s->store, s->store.groups->id);
-    for (emu_token *t = s->store.tokens, *nx; t; t = nx) {
-        nx = t->next;
-        free(t);
-    }
-    s->store.tokens = NULL;
+    emu_store_tokens_clear(&s->store);
     for (emu_image_cache *c = s->store.caches, *nx; c; c = nx) {
         nx = c->next;
         emu_image_cache_free(c);

@@ -13,6 +13,7 @@
 #include "eci/emulator/runtime.h"
 #include "util/dynbuf.h"
 #include "util/kv.h"
+#include "util/strmap.h"
 
 /* ---- errors (errors.c) ------------------------------------------------ */
 
@@ -267,11 +268,14 @@ typedef struct emu_group {
     int spec_dirty;               /* updated before the runtime started it */
     int schedule_fail;            /* become ScheduleFailed instead of starting */
     int forced_failed;            /* admin /fail */
-    emu_event events[EMU_MAX_EVENTS];
-    size_t nevents;
+    emu_event *events;            /* oldest first; grows to EMU_MAX_EVENTS as needed */
+    size_t nevents, aevents;
     emu_rt_container_status *cs;  /* last snapshot (init first) */
     size_t ncs;
-    struct emu_group *next;
+    uint64_t rt_gen;              /* the snapshot's generation (0: none yet) */
+    emu_rt_group_phase rt_phase;  /* and its phase */
+    int64_t rt_next_ms;           /* monotonic: no need to look at the runtime before */
+    struct emu_group *next, *prev;
 } emu_group;
 
 typedef struct emu_token {
@@ -301,6 +305,8 @@ typedef struct emu_store {
     emu_group *groups;            /* in creation order */
     emu_group *tail;
     size_t ngroups;
+    strmap *by_id, *by_ip;        /* -> emu_group* */
+    strmap *by_token;             /* "Action\x1fToken" -> emu_token* */
     uint64_t next_seq;
     uint32_t next_ip;
     emu_token *tokens;
@@ -317,6 +323,8 @@ emu_group *emu_store_add(emu_store *st, emu_rng *rng, emu_spec *spec, const char
 int emu_store_remove(emu_store *st, const char *id);
 emu_token *emu_store_token_find(emu_store *st, const char *action, const char *token);
 void emu_store_token_add(emu_store *st, const char *action, const char *token, const char *digest, const char *group_id);
+/* Forget every ClientToken. */
+void emu_store_tokens_clear(emu_store *st);
 /* Add an event, aggregating a repeat of the newest event with the same
  * type/reason/message/object (Count++, LastTimestamp). Keeps the latest 50. */
 void emu_group_event(emu_group *g, emu_rng *rng, const char *type, const char *reason,
@@ -454,6 +462,7 @@ struct emu_server {
     /* runtime events queued by the runtime's threads */
     pthread_mutex_t evmu;
     struct emu_qevent *evq, *evq_tail;
+    size_t evq_len;
     /* ticker */
     pthread_t ticker;
     int ticker_running;
@@ -461,6 +470,7 @@ struct emu_server {
     pthread_cond_t tcond;
     int stopping;
     int inflight;                 /* runtime worker threads */
+    int64_t retention_at_ms;      /* next retention pass (monotonic) */
     void *mhd, *mhd_admin;
     void *listeners[2];
 };

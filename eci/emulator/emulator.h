@@ -36,6 +36,7 @@ typedef struct emu_options {
     int schedule_delay_ms;         /* Scheduling -> start of the containers; <0: default 300 */
     int realistic;                 /* published per-minute quotas, slower scheduling */
     int no_namespaces;             /* runtime without mount namespaces */
+    int simulated;                 /* simulated runtime: no process per container */
     int no_runtime;                /* do not create a runtime (unit tests, fuzzing) */
     int string_scalars;            /* numbers and booleans rendered as JSON strings */
     int lowercase_events;          /* DescribeContainerGroupEvents in the lower-case key form */

@@ -270,6 +270,7 @@ static void *worker(void *arg)
             orphan = w->op == OP_START && rc == 0;
         } else {
             g->rt_busy = 0;
+            g->rt_next_ms = 0; /* look at the runtime on the next tick */
             if (w->op == OP_START)
                 g->rt_started = rc == 0;
             if (w->op == OP_START && rc == 0 && g->spec_dirty) {
@@ -354,11 +355,7 @@ void emu_lifecycle_on_rt_event(void *ud, const char *group_id, const char *conta
     snprintf(q->message, sizeof q->message, "%s", message ? message : "");
     q->at = time(NULL);
     pthread_mutex_lock(&s->evmu);
-    size_t n = 0;
-    for (emu_qevent *e = s->evq; e; e = e->next)
-        if (++n > MAX_QUEUED_EVENTS)
-            break;
-    if (n > MAX_QUEUED_EVENTS) {
+    if (s->evq_len >= MAX_QUEUED_EVENTS) {
         free(q);
     } else {
         if (s->evq_tail)
@@ -366,6 +363,7 @@ void emu_lifecycle_on_rt_event(void *ud, const char *group_id, const char *conta
         else
             s->evq = q;
         s->evq_tail = q;
+        s->evq_len++;
     }
     pthread_mutex_unlock(&s->evmu);
 }
@@ -375,6 +373,7 @@ static void drain_events(emu_server *s)
     pthread_mutex_lock(&s->evmu);
     emu_qevent *q = s->evq;
     s->evq = s->evq_tail = NULL;
+    s->evq_len = 0;
     pthread_mutex_unlock(&s->evmu);
     while (q) {
         emu_qevent *n = q->next;
@@ -402,26 +401,37 @@ static void apply_snapshot(emu_server *s, emu_group *g, emu_rt_group_status *st,
         free(g->cs);
         g->cs = st->containers;
         g->ncs = st->ncontainers;
+        g->rt_gen = st->gen;
+        g->rt_phase = st->phase;
         st->containers = NULL;
         st->ncontainers = 0;
     }
+    /* (without a new snapshot the fingerprint cannot move: no touch) */
     if (terminal(g) || g->forced_failed) {
-        emu_group_touch(g, now);
+        if (have)
+            emu_group_touch(g, now);
         return;
     }
     if ((strcmp(g->status, "Restarting") == 0 || strcmp(g->status, "Updating") == 0) &&
         (clock_mono_ms() < g->transient_until_ms || g->rt_busy)) {
-        emu_group_touch(g, now);
+        if (have)
+            emu_group_touch(g, now);
         return;
     }
     const char *ns = g->status;
-    emu_rt_group_phase ph = have ? st->phase : EMU_GS_RUNNING;
+    /* no runtime: Running; an unchanged snapshot: its phase */
+    emu_rt_group_phase ph = have ? st->phase : g->rt_gen ? g->rt_phase : EMU_GS_RUNNING;
     switch (ph) {
     case EMU_GS_STARTING: ns = "Pending"; break;
     case EMU_GS_RUNNING: ns = "Running"; break;
     case EMU_GS_SUCCEEDED: ns = "Succeeded"; break;
     case EMU_GS_FAILED: ns = "Failed"; break;
     case EMU_GS_STOPPED: break;
+    }
+    if (!have && strcmp(ns, g->status) == 0 && !(g->spec->active_deadline > 0 && g->started)) {
+        /* nothing moved: an unchanged snapshot in the same status (the
+         * common case at scale; the fingerprint would come out the same) */
+        return;
     }
     if (strcmp(ns, g->status) != 0) {
         time_t t = (time_t)now;
@@ -473,7 +483,7 @@ void emu_lifecycle_tick(emu_server *s)
 {
     double now = emu_now();
     int64_t mono = clock_mono_ms();
-    typedef struct { char id[32]; uint64_t seq; emu_rt_group_status st; int have; } poll_item;
+    typedef struct { char id[32]; uint64_t seq, gen; emu_rt_group_status st; int have; } poll_item;
     size_t npoll = 0, apoll = 0;
     poll_item *poll = NULL;
     typedef struct { char id[32]; rt_bundle *b; } start_item;
@@ -505,13 +515,14 @@ void emu_lifecycle_tick(emu_server *s)
             }
             continue;
         }
-        if (g->rt_started && !g->rt_busy) {
+        if (g->rt_started && !g->rt_busy && mono >= g->rt_next_ms) {
             if (npoll == apoll) {
                 apoll = apoll ? apoll * 2 : 16;
                 poll = xrealloc(poll, apoll * sizeof *poll);
             }
             memset(&poll[npoll], 0, sizeof poll[npoll]);
             snprintf(poll[npoll].id, sizeof poll[npoll].id, "%s", g->id);
+            poll[npoll].gen = g->rt_gen;
             poll[npoll++].seq = g->seq;
         }
     }
@@ -519,7 +530,10 @@ void emu_lifecycle_tick(emu_server *s)
         for (emu_group *g = s->store.groups; g; g = g->next)
             if (g->rt_started)
                 apply_snapshot(s, g, NULL, 0, now);
-    retention(s, now);
+    if (mono >= s->retention_at_ms) { /* a walk of the whole store: once a second */
+        retention(s, now);
+        s->retention_at_ms = mono + 1000;
+    }
     pthread_mutex_unlock(&s->store.mu);
 
     for (size_t i = 0; i < nstarts; i++)
@@ -528,20 +542,29 @@ void emu_lifecycle_tick(emu_server *s)
     /* Snapshots without the store lock, then one pass over the store: both
      * lists are in creation order, so a merge on seq pairs them. */
     if (s->rt && npoll) {
+        /* have: 1 a new snapshot, 0 unchanged since the last one, -1 gone */
         for (size_t i = 0; i < npoll; i++)
-            poll[i].have = emu_rt_group_status_get(s->rt, poll[i].id, &poll[i].st) == 0;
+            poll[i].have = emu_rt_group_status_since(s->rt, poll[i].id, poll[i].gen, &poll[i].st);
         double t = emu_now();
         size_t j = 0;
         pthread_mutex_lock(&s->store.mu);
         for (emu_group *g = s->store.groups; g && j < npoll; g = g->next) {
             while (j < npoll && poll[j].seq < g->seq)
                 j++;
-            if (j < npoll && poll[j].seq == g->seq && poll[j].have && g->rt_started && !g->rt_busy)
-                apply_snapshot(s, g, &poll[j].st, 1, t);
+            if (j < npoll && poll[j].seq == g->seq && poll[j].have >= 0 && g->rt_started && !g->rt_busy &&
+                (poll[j].have || g->rt_gen == poll[j].gen)) {
+                apply_snapshot(s, g, &poll[j].st, poll[j].have, t);
+                /* Until the runtime's next timer nothing moves by itself
+                 * (a restart or update resets this); deadlines and the
+                 * Restarting/Updating display need every tick. */
+                int watch = g->spec->active_deadline > 0 || !strcmp(g->status, "Restarting") ||
+                            !strcmp(g->status, "Updating");
+                g->rt_next_ms = watch ? 0 : poll[j].st.next_change_ms;
+            }
         }
         pthread_mutex_unlock(&s->store.mu);
         for (size_t i = 0; i < npoll; i++)
-            if (poll[i].have)
+            if (poll[i].have > 0)
                 emu_rt_status_free(&poll[i].st);
     }
     free(poll);
@@ -599,5 +622,6 @@ void emu_lifecycle_drop_events(emu_server *s)
         free(q);
     }
     s->evq = s->evq_tail = NULL;
+    s->evq_len = 0;
     pthread_mutex_unlock(&s->evmu);
 }

@@ -8,6 +8,7 @@
 #include "eci/emulator/emu_rt_execws.h"
 #include "eci/emulator/emu_rt_log.h"
 #include "eci/emulator/emu_rt_proc.h"
+#include "eci/emulator/emu_rt_sim.h"
 #include "eci/emulator/emu_rt_spawn.h"
 #include "eci/emulator/emu_rt_spec.h"
 #include "util/clock.h"
@@ -93,6 +94,7 @@ struct rt_group {
     char **vol_dirs;
     int *vol_tmpfs;
     int has_resolv;  /* dir/etc/resolv.conf is the containers' /etc/resolv.conf */
+    uint64_t gen;    /* bumped by every turn of the supervisor loop */
     rt_group *next;
 };
 
@@ -104,6 +106,7 @@ struct emu_rt {
     pthread_mutex_t mu;
     rt_group *groups;
     emu_rt_execws *ws;
+    emu_rt_sim *sim;  /* simulated mode: everything is forwarded to it */
 };
 
 
@@ -1312,6 +1315,7 @@ static void *group_main(void *arg)
                 on_exit_ctr(g, c);
         }
         free(pf);
+        g->gen++; /* a turn may have changed anything a snapshot shows */
     }
     g->phase = EMU_GS_STOPPED;
     pthread_mutex_unlock(&g->mu);
@@ -1332,6 +1336,11 @@ static void block_sigpipe_create(pthread_t *t, void *(*fn)(void *), void *arg, i
 
 emu_rt *emu_rt_new(const emu_rt_options *opt, char *err, size_t errlen)
 {
+    if (opt && opt->simulated) {
+        emu_rt *rt = xcalloc(1, sizeof *rt);
+        rt->sim = emu_rt_sim_new(opt->on_event, opt->event_ud);
+        return rt;
+    }
     if (!opt || !opt->state_dir || !*opt->state_dir) {
         snprintf(err, errlen, "runtime: state_dir is required");
         return NULL;
@@ -1399,6 +1408,11 @@ void emu_rt_free(emu_rt *rt)
 {
     if (!rt)
         return;
+    if (rt->sim) {
+        emu_rt_sim_free(rt->sim);
+        free(rt);
+        return;
+    }
     emu_rt_execws_free(rt->ws);
     pthread_mutex_lock(&rt->mu);
     rt_group *gs = rt->groups;
@@ -1442,8 +1456,12 @@ static rt_group *lock_group(emu_rt *rt, const char *id)
     return g;
 }
 
+int emu_rt_simulated(const emu_rt *rt) { return rt && rt->sim; }
+
 int emu_rt_start_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, size_t errlen)
 {
+    if (rt->sim)
+        return emu_rt_sim_start(rt->sim, spec, err, errlen);
     if (emu_rt_spec_check(spec, err, errlen) < 0)
         return -1;
     rt_group *g = xcalloc(1, sizeof *g);
@@ -1489,6 +1507,8 @@ int emu_rt_start_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, siz
 
 int emu_rt_stop_group(emu_rt *rt, const char *id, int grace_seconds)
 {
+    if (rt->sim)
+        return emu_rt_sim_stop(rt->sim, id);
     pthread_mutex_lock(&rt->mu);
     rt_group **pp = &rt->groups, *g = NULL;
     for (; *pp; pp = &(*pp)->next)
@@ -1506,6 +1526,8 @@ int emu_rt_stop_group(emu_rt *rt, const char *id, int grace_seconds)
 
 int emu_rt_restart_group(emu_rt *rt, const char *id)
 {
+    if (rt->sim)
+        return emu_rt_sim_restart(rt->sim, id);
     rt_group *g = lock_group(rt, id);
     if (!g)
         return -1;
@@ -1517,6 +1539,8 @@ int emu_rt_restart_group(emu_rt *rt, const char *id)
 
 int emu_rt_update_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, size_t errlen)
 {
+    if (rt->sim)
+        return emu_rt_sim_update(rt->sim, spec, err, errlen);
     if (emu_rt_spec_check(spec, err, errlen) < 0)
         return -1;
     rt_group *g = lock_group(rt, spec->id);
@@ -1534,17 +1558,29 @@ int emu_rt_update_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, si
 
 int emu_rt_group_status_get(emu_rt *rt, const char *id, emu_rt_group_status *out)
 {
+    return emu_rt_group_status_since(rt, id, 0, out) < 0 ? -1 : 0;
+}
+
+int emu_rt_group_status_since(emu_rt *rt, const char *id, uint64_t gen, emu_rt_group_status *out)
+{
+    if (rt->sim)
+        return emu_rt_sim_status(rt->sim, id, gen, out);
     memset(out, 0, sizeof *out);
     rt_group *g = lock_group(rt, id);
     if (!g)
         return -1;
+    out->gen = g->gen + 1; /* never 0 */
+    if (gen && gen == out->gen) {
+        pthread_mutex_unlock(&g->mu);
+        return 0;
+    }
     out->phase = g->phase;
     out->ncontainers = g->nc;
     out->containers = xcalloc(g->nc + 1, sizeof(emu_rt_container_status));
     for (size_t i = 0; i < g->nc; i++)
         out->containers[i] = g->c[i].st;
     pthread_mutex_unlock(&g->mu);
-    return 0;
+    return 1;
 }
 
 void emu_rt_status_free(emu_rt_group_status *st)
@@ -1572,6 +1608,8 @@ static rt_ctr *find_ctr(rt_group *g, const char *name)
 int emu_rt_logs(emu_rt *rt, const char *id, const char *container, int previous,
                 const struct timespec *since, long tail, long limit_bytes, int timestamps, dynbuf *out)
 {
+    if (rt->sim)
+        return emu_rt_sim_logs(rt->sim, id, container, previous, since, tail, limit_bytes, timestamps, out);
     rt_group *g = lock_group(rt, id);
     if (!g)
         return -1;
@@ -1617,6 +1655,10 @@ char *emu_rt_exec_session(emu_rt *rt, const char *id, const char *container, con
         snprintf(err, errlen, "exec: a command is required");
         return NULL;
     }
+    if (rt->sim) {
+        emu_rt_sim_exec_session(rt->sim, id, container, err, errlen);
+        return NULL;
+    }
     emu_rt_ctx *ctx = emu_rt_exec_context(rt, id, container, tty, err, errlen);
     if (!ctx)
         return NULL;
@@ -1633,6 +1675,8 @@ int emu_rt_exec_sync(emu_rt *rt, const char *id, const char *container, const ch
         snprintf(err, errlen, "exec: a command is required");
         return -1;
     }
+    if (rt->sim)
+        return emu_rt_sim_exec_sync(rt->sim, id, container, argv, argc, out_stdout, exit_code, err, errlen);
     emu_rt_ctx *ctx = emu_rt_exec_context(rt, id, container, 0, err, errlen);
     if (!ctx)
         return -1;
@@ -1651,6 +1695,8 @@ int emu_rt_exec_sync(emu_rt *rt, const char *id, const char *container, const ch
 
 int emu_rt_usage_get(emu_rt *rt, const char *id, emu_rt_usage **out, size_t *n)
 {
+    if (rt->sim)
+        return emu_rt_sim_usage(rt->sim, id, out, n);
     *out = NULL;
     *n = 0;
     emu_rt_procinfo *ps;

@@ -162,6 +162,10 @@ typedef enum {
 
 typedef struct emu_rt_group_status {
     emu_rt_group_phase phase;
+    uint64_t gen;  /* grows whenever the group's status changes */
+    int64_t next_change_ms; /* CLOCK_MONOTONIC ms before which the status cannot change
+                             * unless the group is restarted, updated or stopped
+                             * (simulated runtime); 0: unknown, look again soon */
     emu_rt_container_status *containers; /* init containers first, then containers */
     size_t ncontainers;
 } emu_rt_group_status;
@@ -200,6 +204,12 @@ int emu_rt_update_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, si
  * Returns -1 when the group is unknown. */
 int emu_rt_group_status_get(emu_rt *rt, const char *id, emu_rt_group_status *out);
 void emu_rt_status_free(emu_rt_group_status *st);
+/* Like emu_rt_group_status_get, but only when the status changed since the
+ * snapshot whose gen is given (0: any): 1 with *out filled, 0 unchanged
+ * (*out holds only gen and next_change_ms), -1 unknown group. */
+int emu_rt_group_status_since(emu_rt *rt, const char *id, uint64_t gen, emu_rt_group_status *out);
+/* 1 when the runtime is simulated (emu_rt_options.simulated). */
+int emu_rt_simulated(const emu_rt *rt);
 
 /* Append a container's log to out. previous: the last terminated run.
  * since: only lines at or after this time (0: all). tail: last N lines

@@ -75,6 +75,7 @@ emu_server *emu_server_new(const emu_options *opt, char *err, size_t errlen)
         ro.on_event = emu_lifecycle_on_rt_event;
         ro.event_ud = s;
         ro.no_namespaces = opt->no_namespaces;
+        ro.simulated = opt->simulated;
         s->rt = emu_rt_new(&ro, err, errlen);
         if (!s->rt)
             goto fail;

@@ -14,10 +14,17 @@ void emu_store_init(emu_store *st)
     pthread_mutex_init(&st->mu, NULL);
     st->next_seq = 1;
     st->next_ip = (10u << 24) | (1u << 16) | 2u; /* 10.1.0.2 */
+    st->by_id = strmap_new();
+    st->by_ip = strmap_new();
+    st->by_token = strmap_new();
 }
+
+static void *ptr_of(int64_t v) { return (void *)(intptr_t)v; }
+static int64_t val_of(const void *p) { return (int64_t)(intptr_t)p; }
 
 static void group_free(emu_group *g)
 {
+    free(g->events);
     emu_spec_free(g->spec);
     free(g->cs);
     free(g);
@@ -38,25 +45,21 @@ void emu_store_destroy(emu_store *st)
         n = g->next;
         group_free(g);
     }
-    for (emu_token *t = st->tokens, *n; t; t = n) {
-        n = t->next;
-        free(t);
-    }
+    emu_store_tokens_clear(st);
     for (emu_image_cache *c = st->caches, *n; c; c = n) {
         n = c->next;
         emu_image_cache_free(c);
     }
+    strmap_free(st->by_id);
+    strmap_free(st->by_ip);
+    strmap_free(st->by_token);
     pthread_mutex_destroy(&st->mu);
 }
 
 emu_group *emu_store_find(emu_store *st, const char *id)
 {
-    if (!id)
-        return NULL;
-    for (emu_group *g = st->groups; g; g = g->next)
-        if (strcmp(g->id, id) == 0)
-            return g;
-    return NULL;
+    int64_t v;
+    return id && strmap_get(st->by_id, id, &v) ? ptr_of(v) : NULL;
 }
 
 static void next_ip(emu_store *st, char *out, size_t len)
@@ -71,11 +74,7 @@ static void next_ip(emu_store *st, char *out, size_t len)
             continue;
         }
         snprintf(out, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xFF, (ip >> 8) & 0xFF, last);
-        int used = 0;
-        for (emu_group *g = st->groups; g; g = g->next)
-            if (strcmp(g->ip, out) == 0)
-                used = 1;
-        if (!used)
+        if (!strmap_get(st->by_ip, out, NULL))
             return;
     }
 }
@@ -94,40 +93,58 @@ emu_group *emu_store_add(emu_store *st, emu_rng *rng, emu_spec *spec, const char
     g->seq = st->next_seq++;
     g->created = (time_t)now;
     g->changed_at = now;
+    g->prev = st->tail;
     if (st->tail)
         st->tail->next = g;
     else
         st->groups = g;
     st->tail = g;
     st->ngroups++;
+    strmap_set(st->by_id, g->id, val_of(g));
+    strmap_set(st->by_ip, g->ip, val_of(g));
     return g;
 }
 
 int emu_store_remove(emu_store *st, const char *id)
 {
-    emu_group *prev = NULL;
-    for (emu_group *g = st->groups; g; prev = g, g = g->next) {
-        if (strcmp(g->id, id) != 0)
-            continue;
-        if (prev)
-            prev->next = g->next;
-        else
-            st->groups = g->next;
-        if (st->tail == g)
-            st->tail = prev;
-        st->ngroups--;
-        group_free(g);
-        return 0;
-    }
-    return -1;
+    emu_group *g = emu_store_find(st, id);
+    if (!g)
+        return -1;
+    if (g->prev)
+        g->prev->next = g->next;
+    else
+        st->groups = g->next;
+    if (g->next)
+        g->next->prev = g->prev;
+    else
+        st->tail = g->prev;
+    st->ngroups--;
+    strmap_del(st->by_id, g->id);
+    strmap_del(st->by_ip, g->ip);
+    group_free(g);
+    return 0;
 }
+
+static char *token_key(const char *action, const char *token) { return xasprintf("%s\x1f%s", action, token); }
 
 emu_token *emu_store_token_find(emu_store *st, const char *action, const char *token)
 {
-    for (emu_token *t = st->tokens; t; t = t->next)
-        if (strcmp(t->token, token) == 0 && strcmp(t->action, action) == 0)
-            return t;
-    return NULL;
+    char *k = token_key(action, token);
+    int64_t v;
+    emu_token *t = strmap_get(st->by_token, k, &v) ? ptr_of(v) : NULL;
+    free(k);
+    return t;
+}
+
+void emu_store_tokens_clear(emu_store *st)
+{
+    for (emu_token *t = st->tokens, *n; t; t = n) {
+        n = t->next;
+        free(t);
+    }
+    st->tokens = NULL;
+    strmap_free(st->by_token);
+    st->by_token = strmap_new();
 }
 
 void emu_store_token_add(emu_store *st, const char *action, const char *token, const char *digest,
@@ -140,6 +157,9 @@ void emu_store_token_add(emu_store *st, const char *action, const char *token, c
     snprintf(t->group_id, sizeof t->group_id, "%s", group_id ? group_id : "");
     t->next = st->tokens;
     st->tokens = t;
+    char *k = token_key(t->action, t->token);
+    strmap_set(st->by_token, k, val_of(t));
+    free(k);
 }
 
 void emu_group_event(emu_group *g, emu_rng *rng, const char *type, const char *reason, const char *object,
@@ -163,6 +183,10 @@ void emu_group_event(emu_group *g, emu_rng *rng, const char *type, const char *r
     if (g->nevents == EMU_MAX_EVENTS) {
         memmove(&g->events[0], &g->events[1], (EMU_MAX_EVENTS - 1) * sizeof g->events[0]);
         g->nevents--;
+    }
+    if (g->nevents == g->aevents) { /* most groups keep a handful: grow on demand */
+        g->aevents = g->aevents ? (g->aevents * 2 > EMU_MAX_EVENTS ? EMU_MAX_EVENTS : g->aevents * 2) : 8;
+        g->events = xrealloc(g->events, g->aevents * sizeof *g->events);
     }
     emu_event *ev = &g->events[g->nevents++];
     memset(ev, 0, sizeof *ev);
