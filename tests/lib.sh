@@ -188,6 +188,17 @@ start_emulator() {
     fi
 }
 
+# api ARGS...: one ECI call through tests/progs/eci_raw (ECI_ENDPOINT and the
+# emulator's credentials from start_emulator); sets ST (the HTTP status) and
+# BODY (the answer). jget FILTER: jq -r FILTER on BODY.
+api() {
+    local out
+    out=$("$ECI_TEST_PROGS/eci_raw" "$@" 2>&1)
+    ST=$(printf '%s\n' "$out" | sed -n '1s/^HTTP \([0-9]*\).*/\1/p')
+    BODY=$(printf '%s\n' "$out" | sed '1d')
+}
+jget() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
+
 _lib_emulator_ready() {
     kill -0 "$ECI_EMULATOR_PID" 2>/dev/null || return 1
     grep -q 'listening on' "$ECI_EMULATOR_LOG" 2>/dev/null

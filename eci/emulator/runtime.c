@@ -94,7 +94,7 @@ struct rt_group {
     char **vol_dirs;
     int *vol_tmpfs;
     int has_resolv;  /* dir/etc/resolv.conf is the containers' /etc/resolv.conf */
-    uint64_t gen;    /* bumped by every turn of the supervisor loop */
+    uint64_t gen;    /* bumped by every turn of the supervisor loop, before it waits */
     rt_group *next;
 };
 
@@ -1291,6 +1291,7 @@ static void *group_main(void *arg)
         for (size_t i = 0; i < g->nc; i++)
             if (g->c[i].ch.pid > 0 && g->c[i].ch.pidfd < 0 && (timeout < 0 || timeout > 200))
                 timeout = 200; /* no pidfd (fd exhaustion): poll for the exit */
+        g->gen++; /* this turn may have changed anything a snapshot shows */
         pthread_mutex_unlock(&g->mu);
         int r = poll(pf, (nfds_t)n, timeout);
         pthread_mutex_lock(&g->mu);
@@ -1315,9 +1316,9 @@ static void *group_main(void *arg)
                 on_exit_ctr(g, c);
         }
         free(pf);
-        g->gen++; /* a turn may have changed anything a snapshot shows */
     }
     g->phase = EMU_GS_STOPPED;
+    g->gen++;
     pthread_mutex_unlock(&g->mu);
     return NULL;
 }

@@ -16,14 +16,6 @@ if ! start_emulator --no-namespaces --schedule-delay-ms 100 --seed 7 --sts-token
 fi
 ok "emulator starts and prints its listening line"
 
-# api ARGS...: run eci_raw; sets ST (HTTP status) and BODY.
-api() {
-    local out
-    out=$("$RAW" "$@" 2>&1)
-    ST=$(printf '%s\n' "$out" | sed -n '1s/^HTTP \([0-9]*\).*/\1/p')
-    BODY=$(printf '%s\n' "$out" | sed '1d')
-}
-jget() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
 # expect NAME STATUS CODE: the last api call answered STATUS with error CODE ("" = success).
 expect() {
     local name=$1 st=$2 code=$3 got

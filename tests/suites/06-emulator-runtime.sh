@@ -9,7 +9,6 @@ set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 lib_tmpdir
 
-RAW=$ECI_TEST_PROGS/eci_raw
 EXEC=$ECI_TEST_PROGS/exec_client
 export ECI_REGION=cn-hangzhou
 NS_FLAG=()
@@ -24,13 +23,6 @@ if ! start_emulator "${NS_FLAG[@]}" --schedule-delay-ms 50 --state-dir "$STATE";
 fi
 ok "emulator with the process runtime starts"
 
-api() {
-    local out
-    out=$("$RAW" "$@" 2>&1)
-    ST=$(printf '%s\n' "$out" | sed -n '1s/^HTTP \([0-9]*\).*/\1/p')
-    BODY=$(printf '%s\n' "$out" | sed '1d')
-}
-jget() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
 
 D='${ECI_VOLUME_DATA:-/data}'
 api CreateContainerGroup ContainerGroupName=rt-1 RestartPolicy=Always \

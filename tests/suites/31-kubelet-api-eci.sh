@@ -19,13 +19,6 @@ if [ "$(id -u)" != 0 ] || [ "${ECI_TEST_NO_NAMESPACES:-0}" = 1 ]; then NS_FLAG=(
 if ! start_emulator "${NS_FLAG[@]}" --schedule-delay-ms 50 --state-dir "$T/state"; then
     not_ok "emulator starts"; finish
 fi
-api() {
-    local out
-    out=$("$RAW" "$@" 2>&1)
-    ST=$(printf '%s\n' "$out" | sed -n '1s/^HTTP \([0-9]*\).*/\1/p')
-    BODY=$(printf '%s\n' "$out" | sed '1d')
-}
-jget() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
 api CreateContainerGroup ContainerGroupName=kapi-1 RestartPolicy=Always \
     Container.1.Name=nginx Container.1.Image=busybox Container.1.Command.1=sleep Container.1.Arg.1=300
 [ "$ST" = 200 ] && ok "a container group runs in the emulator" || { not_ok "CreateContainerGroup" "$BODY"; finish; }

@@ -860,6 +860,26 @@ static void test_security_dns_modes(void **state)
     char err[256];
     assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
     kv_free(&opts);
+    /* a snapshot taken at once is followed by a newer one with every change */
+    emu_rt_group_status early;
+    assert_int_equal(emu_rt_group_status_since(f->rt, "g-sec", 0, &early), 1);
+    uint64_t gen = early.gen;
+    int refused = !strcmp(early.containers[4].current.reason, "CreateContainerConfigError") &&
+                  early.phase == EMU_GS_STARTING;
+    emu_rt_status_free(&early);
+    for (int i = 0; i < WAIT_MS / POLL_MS && !refused; i++) {
+        emu_rt_group_status later;
+        int r = emu_rt_group_status_since(f->rt, "g-sec", gen, &later);
+        if (r == 1) {
+            gen = later.gen;
+            refused = !strcmp(later.containers[4].current.reason, "CreateContainerConfigError") &&
+                      later.phase == EMU_GS_STARTING;
+            emu_rt_status_free(&later);
+        }
+        if (!refused)
+            sleep_ms(POLL_MS);
+    }
+    assert_true(refused);
     emu_rt_container_status st;
     assert_true(wait_state(f, "g-sec", 3, KIND(EMU_CS_RUNNING), -1, NULL));
     /* every container is started in one pass: the refusal is already there */
