@@ -6,6 +6,7 @@
 #include "eci/emulator/emu_rt_sim.h"
 #include "eci/emulator/emu_rt_log.h"
 #include "eci/emulator/emu_rt_spec.h"
+#include "util/clock.h"
 #include "util/strmap.h"
 #include "util/xmalloc.h"
 
@@ -319,13 +320,6 @@ struct emu_rt_sim {
     int64_t wall0_ms, mono0_ms;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static time_t wall_of(const emu_rt_sim *s, int64_t ms) { return (time_t)((s->wall0_ms + ms - s->mono0_ms) / 1000); }
 
 static void wall_ts(const emu_rt_sim *s, int64_t ms, struct timespec *ts)
@@ -588,7 +582,7 @@ emu_rt_sim *emu_rt_sim_new(emu_rt_event_fn on_event, void *ud)
     struct timespec w;
     clock_gettime(CLOCK_REALTIME, &w);
     s->wall0_ms = (int64_t)w.tv_sec * 1000 + w.tv_nsec / 1000000;
-    s->mono0_ms = now_ms();
+    s->mono0_ms = clock_mono_ms();
     return s;
 }
 
@@ -624,7 +618,7 @@ int emu_rt_sim_start(emu_rt_sim *s, const emu_rt_group_spec *spec, char *err, si
     g->id = xstrdup(spec->id);
     g->spec = emu_rt_spec_copy(&g->a, spec);
     strmap_set(s->ids, g->id, (int64_t)(intptr_t)g);
-    init_group(s, g, NULL, 0, now_ms());
+    init_group(s, g, NULL, 0, clock_mono_ms());
     pthread_mutex_unlock(&s->mu);
     return 0;
 }
@@ -634,7 +628,7 @@ int emu_rt_sim_stop(emu_rt_sim *s, const char *id)
     pthread_mutex_lock(&s->mu);
     sim_group *g = find(s, id);
     if (g) {
-        kill_all(s, g, now_ms());
+        kill_all(s, g, clock_mono_ms());
         strmap_del(s->ids, id);
     }
     pthread_mutex_unlock(&s->mu);
@@ -647,7 +641,7 @@ int emu_rt_sim_restart(emu_rt_sim *s, const char *id)
     pthread_mutex_lock(&s->mu);
     sim_group *g = find(s, id);
     if (g) {
-        int64_t t = now_ms();
+        int64_t t = clock_mono_ms();
         advance(s, g, t);
         kill_all(s, g, t);
         sim_ctr *old = g->c;
@@ -670,7 +664,7 @@ int emu_rt_sim_update(emu_rt_sim *s, const emu_rt_group_spec *spec, char *err, s
         snprintf(err, errlen, "runtime: unknown group %s", spec->id);
         return -1;
     }
-    int64_t t = now_ms();
+    int64_t t = clock_mono_ms();
     advance(s, g, t);
     kill_all(s, g, t);
     emu_rt_arena old_a = g->a;
@@ -709,7 +703,7 @@ int emu_rt_sim_status(emu_rt_sim *s, const char *id, uint64_t gen, emu_rt_group_
         pthread_mutex_unlock(&s->mu);
         return -1;
     }
-    advance(s, g, now_ms());
+    advance(s, g, clock_mono_ms());
     out->gen = g->gen;
     out->next_change_ms = NEVER;
     for (size_t i = 0; i < g->nc; i++)
@@ -755,7 +749,7 @@ int emu_rt_sim_logs(emu_rt_sim *s, const char *id, const char *container, int pr
     sim_ctr *c = g ? find_ctr(g, container) : NULL;
     int rc = -1;
     if (c) {
-        int64_t now = now_ms();
+        int64_t now = clock_mono_ms();
         advance(s, g, now);
         int k = previous ? 1 : 0;
         if (c->starts <= k) {
@@ -786,7 +780,7 @@ static sim_ctr *exec_target(emu_rt_sim *s, const char *id, const char *container
         snprintf(err, errlen, "container group %s not found", id ? id : "");
         return NULL;
     }
-    advance(s, g, now_ms());
+    advance(s, g, clock_mono_ms());
     sim_ctr *c = find_ctr(g, container);
     if (!c)
         snprintf(err, errlen, "container %s not found in group %s", container ? container : "", id);
@@ -859,7 +853,7 @@ int emu_rt_sim_usage(emu_rt_sim *s, const char *id, emu_rt_usage **out, size_t *
         pthread_mutex_unlock(&s->mu);
         return -1;
     }
-    int64_t now = now_ms();
+    int64_t now = clock_mono_ms();
     advance(s, g, now);
     size_t cnt = g->nc - g->ninit;
     emu_rt_usage *u = xcalloc(cnt + 1, sizeof *u);

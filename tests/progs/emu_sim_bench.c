@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "eci/ops.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 typedef struct bench {
@@ -24,13 +25,6 @@ typedef struct bench {
     int n, next, oks;
     pthread_mutex_t mu;
 } bench;
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* CPU seconds (utime+stime) and RSS / peak RSS in KiB of pid. */
 static void proc_figures(int pid, double *cpu, long *rss_kb, long *hwm_kb)
@@ -117,7 +111,7 @@ static void report(const char *step, int pid, double t0, double cpu0)
     long rss, hwm;
     proc_figures(pid, &cpu, &rss, &hwm);
     printf("%s: t=%.1fs emulator_cpu_s=%.2f emulator_rss_mib=%.1f emulator_peak_rss_mib=%.1f\n", step,
-           now_s() - t0, cpu - cpu0, (double)rss / 1024.0, (double)hwm / 1024.0);
+           clock_mono_s() - t0, cpu - cpu0, (double)rss / 1024.0, (double)hwm / 1024.0);
     fflush(stdout);
 }
 
@@ -152,7 +146,7 @@ int main(int argc, char **argv)
     double cpu0;
     long rss0, hwm0;
     proc_figures(pid, &cpu0, &rss0, &hwm0);
-    double t0 = now_s();
+    double t0 = clock_mono_s();
     printf("groups=%d threads=%d\n", n, threads);
     report("start", pid, t0, cpu0);
     pthread_t *th = xcalloc((size_t)threads, sizeof *th);
@@ -161,27 +155,27 @@ int main(int argc, char **argv)
     for (int i = 0; i < threads; i++)
         pthread_join(th[i], NULL);
     free(th);
-    double created = now_s() - t0;
+    double created = clock_mono_s() - t0;
     printf("created=%d in %.1fs (%.0f creates/s)\n", b.oks, created, (double)b.oks / created);
     report("after creates", pid, t0, cpu0);
     int rc = b.oks == n ? 0 : 1;
     long running = 0;
-    while (rc == 0 && (running = count_status(b.c, "Running")) < n && now_s() - t0 < 600)
+    while (rc == 0 && (running = count_status(b.c, "Running")) < n && clock_mono_s() - t0 < 600)
         usleep(500000);
-    printf("running=%ld after %.1fs\n", running, now_s() - t0);
+    printf("running=%ld after %.1fs\n", running, clock_mono_s() - t0);
     if (running < n)
         rc = 1;
     report("all running", pid, t0, cpu0);
     double c1;
     long r1, h1;
     proc_figures(pid, &c1, &r1, &h1);
-    double i0 = now_s();
+    double i0 = clock_mono_s();
     sleep((unsigned)idle);
     double c2;
     long r2, h2;
     proc_figures(pid, &c2, &r2, &h2);
     printf("idle: %d s, emulator_cpu=%.1f%% of a core, rss_mib=%.1f, rss_per_group_kib=%.1f\n", idle,
-           100.0 * (c2 - c1) / (now_s() - i0), (double)r2 / 1024.0, (double)(r2 - rss0) / (double)n);
+           100.0 * (c2 - c1) / (clock_mono_s() - i0), (double)r2 / 1024.0, (double)(r2 - rss0) / (double)n);
     eci_client_free(b.c);
     return rc;
 }

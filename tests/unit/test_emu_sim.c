@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "eci/emulator/runtime.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 /* Generous: a loaded machine may be slow, never wrong. */
@@ -74,11 +75,7 @@ static void sim_free(sim_fx *f)
     free(f);
 }
 
-static void nap(void)
-{
-    struct timespec t = { 0, POLL_MS * 1000000L };
-    nanosleep(&t, NULL);
-}
+static void nap(void) { clock_sleep_ms(POLL_MS); }
 
 /* Container idx of group id as it is now (1), or 0 when unknown. */
 static int ctr_now(sim_fx *f, const char *id, size_t idx, emu_rt_container_status *out, emu_rt_group_phase *ph)
