@@ -29,6 +29,8 @@
 #define COMP "bridge"
 /* How long the first node certificate may take to be approved and issued. */
 #define NODECERT_WAIT_MS 60000L
+/* How often an unreachable ECI is probed (DescribeRegions, no retries). */
+#define ECI_PROBE_MS 2000L
 
 int prov_bridge_sleep(prov_bridge *b, long ms)
 {
@@ -346,6 +348,16 @@ static int make_clients(prov_bridge *b)
         log_error(COMP, "ECI client: %s", eci_error_format(&eerr, buf, sizeof buf));
         return -1;
     }
+    /* The reachability probe answers for one attempt, soon: no retries, a
+     * short timeout, outside the metrics and the per-operation pacing. */
+    ec.max_retries = 0;
+    ec.request_timeout_ms = 5000;
+    ec.connect_timeout_ms = 3000;
+    ec.metrics = NULL;
+    if (eci_client_new(&ec, &b->ec_probe, &eerr) != 0) {
+        log_error(COMP, "ECI client: %s", eci_error_format(&eerr, buf, sizeof buf));
+        return -1;
+    }
     k8s_recorder_opts ro = {0};
     ro.component = "eci-kubelet";
     ro.host = cfg->node_name;
@@ -364,6 +376,7 @@ static void free_bridge(prov_bridge *b)
     k8s_get_cache_free(b->gets);
     k8s_recorder_free(b->rec);
     eci_client_free(b->ec);
+    eci_client_free(b->ec_probe);
     k8s_client_free(b->ev_kc);
     k8s_client_free(b->kc);
     prov_nodecert_free(b->nodecert);
@@ -386,6 +399,7 @@ static void free_bridge(prov_bridge *b)
     pthread_cond_destroy(&b->wake_cv);
     pthread_mutex_destroy(&b->upd_mu);
     pthread_mutex_destroy(&b->ev_mu);
+    pthread_mutex_destroy(&b->eci_mu);
 }
 
 static void on_leader_start(void *arg)
@@ -456,6 +470,7 @@ int prov_bridge_run(const prov_cfg *cfg)
     b->pending_updates = cJSON_CreateObject();
     b->seen_events = strmap_new();
     atomic_store(&b->eci_ok, 1);
+    pthread_mutex_init(&b->eci_mu, NULL);
     b->gm = prov_gm_new();
     b->wq = prov_wq_new(200, 60000);
     metrics_init(b);
@@ -481,6 +496,11 @@ int prov_bridge_run(const prov_cfg *cfg)
     pthread_t status_tid, node_tid, evw_tid;
 
     if (make_clients(b) != 0)
+        goto out;
+    /* Credentials, region and endpoint in one call: a wrong setting ends the
+     * process here with one line naming it; an endpoint that does not answer
+     * leaves the node NotReady (ECIUnreachable) until it does. */
+    if (prov_eci_probe(b) < 0)
         goto out;
     prov_nodecert_start(b->nodecert);
 
@@ -582,8 +602,19 @@ int prov_bridge_run(const prov_cfg *cfg)
         discover_cluster_dns(b);
 
     /* Rebuild the map before any create, so a restart never duplicates. */
-    while (!atomic_load(&b->stop) && prov_recover(b) != 0)
-        prov_bridge_sleep(b, 2000);
+    while (!atomic_load(&b->stop)) {
+        /* ECI must answer first: probe it quietly (prov_eci_probe logs a
+         * change of error, not every attempt) while the node says NotReady. */
+        if (!atomic_load(&b->eci_ok)) {
+            prov_bridge_sleep(b, ECI_PROBE_MS);
+            if (!atomic_load(&b->stop) && prov_eci_probe(b) < 0)
+                goto out;
+            continue;
+        }
+        if (prov_recover(b) == 0)
+            break;
+        prov_bridge_sleep(b, ECI_PROBE_MS);
+    }
     if (atomic_load(&b->stop)) {
         rc = 0;
         goto out;

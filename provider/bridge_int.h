@@ -43,7 +43,10 @@ typedef struct prov_bridge {
     atomic_int stop;       /* set on SIGTERM / SIGINT */
     struct prov_nodecert *nodecert; /* the node's client certificate (NULL: the kubeconfig's identity) */
     atomic_int leading;    /* 1 while this replica runs the controllers */
-    atomic_int eci_ok;     /* last ECI status poll succeeded */
+    atomic_int eci_ok;     /* ECI answered the last call (DescribeRegions at start, then the status poll) */
+    pthread_mutex_t eci_mu;
+    char eci_reason[600];  /* why ECI is unreachable ("" while it answers); guarded by eci_mu */
+    eci_client *ec_probe;  /* DescribeRegions without retries: the start-up and recovery probe */
     atomic_int recovered;  /* the group map was rebuilt from ECI */
     pthread_mutex_t wake_mu;
     pthread_cond_t wake_cv;
@@ -86,6 +89,16 @@ void *prov_event_writer_loop(void *arg);
 int prov_bridge_sleep(prov_bridge *b, long ms);
 /* Wake every sleeping controller (stop). */
 void prov_bridge_wake(prov_bridge *b);
+
+/* ECI reachability (ecistate.c). prov_eci_probe calls DescribeRegions once:
+ * 0 ECI answers (eci_ok set), 1 no answer (eci_ok cleared, the reason kept
+ * and logged once per change), -1 an answer that blames a setting (one
+ * error line logged naming it; the bridge should exit). prov_eci_report
+ * records a success (reason NULL) or a failure of any ECI call the node's
+ * readiness depends on; prov_eci_reason copies the current reason. */
+int prov_eci_probe(prov_bridge *b);
+void prov_eci_report(prov_bridge *b, int ok, const char *reason);
+void prov_eci_reason(prov_bridge *b, char *buf, size_t n);
 
 /* "ns/name/uid" for a pod; caller frees. */
 char *prov_pod_key(const cJSON *pod);

@@ -93,8 +93,9 @@ int prov_recover(prov_bridge *b)
     req.limit = ECI_INT(20);
     eci_error err;
     if (eci_describe_container_groups_all(b->ec, &req, 0, visit, b, &err) != 0) {
-        char buf[900];
-        log_error(COMP, "rebuilding the group map from ECI: %s", eci_error_format(&err, buf, sizeof buf));
+        char buf[900], line[960];
+        snprintf(line, sizeof line, "rebuilding the group map: %s", eci_error_format(&err, buf, sizeof buf));
+        prov_eci_report(b, 0, line); /* logged once per change, not on every retry */
         return -1;
     }
     atomic_store(&b->recovered, 1);

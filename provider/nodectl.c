@@ -18,6 +18,8 @@ typedef struct node_state {
     time_t last_write;
     time_t last_usage;  /* last ListUsage call (capacity from quotas) */
     char usage_cpu[32], usage_memory[32];
+    int eci_ok;           /* ECI reachability last written */
+    char eci_reason[600]; /* the message of the NotReady condition */
 } node_state;
 
 #define USAGE_PERIOD_S 300
@@ -44,10 +46,10 @@ static void refresh_usage(prov_bridge *b, node_state *ns)
     eci_list_usage_resp_free(&resp);
 }
 
-static void facts_now(prov_bridge *b, const node_state *ns, podmap_node_facts *f)
+static void facts_now(prov_bridge *b, node_state *ns, podmap_node_facts *f)
 {
     memset(f, 0, sizeof *f);
-    if (ns && ns->usage_cpu[0]) {
+    if (ns->usage_cpu[0]) {
         f->usage_cpu = ns->usage_cpu;
         f->usage_memory = ns->usage_memory;
     }
@@ -56,7 +58,10 @@ static void facts_now(prov_bridge *b, const node_state *ns, podmap_node_facts *f
     if (!atomic_load(&b->eci_ok)) {
         f->not_ready = true;
         f->not_ready_reason = "ECIUnreachable";
-        f->not_ready_message = "the ECI API did not answer the last status poll";
+        f->not_ready_message = "the ECI API did not answer";
+        prov_eci_reason(b, ns->eci_reason, sizeof ns->eci_reason);
+        if (ns->eci_reason[0])
+            f->not_ready_message = ns->eci_reason;
     }
 }
 
@@ -104,8 +109,9 @@ int prov_node_register(prov_bridge *b)
             return -1;
         }
         podmap_node_facts f;
-        facts_now(b, NULL, &f);
-        f.not_ready = false; /* the first status poll has not run yet */
+        node_state fresh;
+        memset(&fresh, 0, sizeof fresh);
+        facts_now(b, &fresh, &f); /* NotReady from the start when ECI did not answer DescribeRegions */
         cJSON *obj = podmap_node_build(&nc, &f, NULL);
         int rc = k8s_create(b->kc, &K8S_RES_NODES, NULL, obj, &node, &err);
         cJSON_Delete(obj);
@@ -164,6 +170,7 @@ void *prov_node_loop(void *arg)
     if (renew_ms <= 0)
         renew_ms = 10000;
     long status_check_ms = renew_ms < 10000 ? renew_ms : 10000;
+    ns.eci_ok = atomic_load(&b->eci_ok);
     write_status(b, &ns, 1);
     struct timespec last_renew = {0, 0}, last_status;
     clock_gettime(CLOCK_MONOTONIC, &last_status);
@@ -181,8 +188,12 @@ void *prov_node_loop(void *arg)
         }
         long since_status =
             (now.tv_sec - last_status.tv_sec) * 1000 + (now.tv_nsec - last_status.tv_nsec) / 1000000;
-        if (since_status >= status_check_ms) {
-            write_status(b, &ns, 0);
+        /* A change of ECI reachability is written at once, not at the next
+         * periodic check. */
+        int eci_now = atomic_load(&b->eci_ok);
+        if (since_status >= status_check_ms || ns.eci_ok != eci_now) {
+            if (write_status(b, &ns, 0) == 0)
+                ns.eci_ok = eci_now;
             last_status = now;
         }
         prov_bridge_sleep(b, 1000);

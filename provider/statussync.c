@@ -321,15 +321,14 @@ static void poll_once(prov_bridge *b, int full, int since_s)
     eci_error err;
     if (eci_describe_container_group_status_all(b->ec, &req, 0, visit_status, &pc, &err) != 0) {
         char buf[900];
-        log_warn(COMP, "DescribeContainerGroupStatus: %s", eci_error_format(&err, buf, sizeof buf));
-        atomic_store(&b->eci_ok, 0);
+        prov_eci_report(b, 0, eci_error_format(&err, buf, sizeof buf));
         ss_free(&pc.changed);
         ss_free(&pc.unknown);
         ss_free(&pc.seen);
         free(pc.sigs);
         return;
     }
-    atomic_store(&b->eci_ok, 1);
+    prov_eci_report(b, 1, NULL);
     describe_and_apply(b, pc.changed.v, pc.sigs, pc.changed.n, NULL);
     if (pc.unknown.n)
         prov_gc_pass(b, (const char *const *)pc.unknown.v, pc.unknown.n);
