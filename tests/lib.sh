@@ -137,7 +137,9 @@ trap 'exit 143' TERM
 lib_tmpdir() {
     if [ -z "${LIB_TMP:-}" ]; then
         LIB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/eci-suite.XXXXXX")
-        on_exit "rm -rf '$LIB_TMP'"
+        # ECI_TEST_KEEP_TMP=1 keeps it (bridge and emulator logs) for a look afterwards
+        if [ "${ECI_TEST_KEEP_TMP:-0}" = 1 ]; then diag "keeping $LIB_TMP"
+        else on_exit "rm -rf '$LIB_TMP'"; fi
     fi
 }
 
