@@ -17,6 +17,7 @@
 #include "util/dynbuf.h"
 #include "util/prom.h"
 #include "util/ratelimit.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #ifndef ECI_KUBELET_VERSION
@@ -408,11 +409,8 @@ static int attempt_once(eci_client *c, const char *action, const kv_list *params
         kv_set(&p, "RegionId", c->region);
     char nonce[37];
     eci_uuid(nonce);
-    char ts[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char ts[TIMEFMT_LEN];
+    timefmt_format_s(time(NULL), ts, sizeof ts);
     dynbuf form;
     dynbuf_init(&form, 0);
     struct curl_slist *hdrs = NULL;

@@ -14,6 +14,7 @@
 #include "eci/sign.h"
 #include "util/dynbuf.h"
 #include "util/kv.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 enum src { SRC_CONFIG, SRC_ENV, SRC_ENV_ECI, SRC_OIDC, SRC_METADATA };
@@ -275,12 +276,8 @@ static char *metadata_token_header(const eci_creds *c)
 
 static time_t parse_rfc3339(const char *s)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!e)
-        return 0;
-    return timegm(&tm);
+    struct timespec ts;
+    return timefmt_parse(s, strlen(s), &ts) == 0 ? ts.tv_sec : 0;
 }
 
 /* Parse a credentials object (the metadata answer itself, or its member
@@ -401,10 +398,8 @@ static int fetch_oidc(eci_creds *c, eci_error *err)
     char *token = read_token_file(c->oidc_token_file, err);
     if (!token)
         return -1;
-    char stamp[32], nonce[33];
-    time_t now = time(NULL);
-    struct tm tm;
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    char stamp[TIMEFMT_LEN], nonce[33];
+    timefmt_format_s(time(NULL), stamp, sizeof stamp);
     unsigned char rnd[16];
     RAND_bytes(rnd, sizeof rnd);
     for (int i = 0; i < 16; i++)

@@ -163,21 +163,6 @@ char *k8s_object_key(const cJSON *obj)
     return xstrdup(name);
 }
 
-const char *k8s_timestamp(char *buf, size_t n, int micro)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (micro)
-        snprintf(buf, n, "%s.%06ldZ", base, ts.tv_nsec / 1000);
-    else
-        snprintf(buf, n, "%sZ", base);
-    return buf;
-}
-
 /* ---- client ---- */
 
 int k8s_client_new(k8s_config *cfg, const k8s_client_opts *opts, k8s_client **out, k8s_error *err)

@@ -183,8 +183,5 @@ unsigned long k8s_client_request_total(k8s_client *c);
 const char *k8s_meta_str(const cJSON *obj, const char *field);
 /* "namespace/name" (or "name" for cluster-scoped objects) into a fresh string. */
 char *k8s_object_key(const cJSON *obj);
-/* Current time as metav1.MicroTime ("2006-01-02T15:04:05.000000Z") or metav1.Time
- * ("2006-01-02T15:04:05Z") when micro is 0, into buf (>= 32 bytes). */
-const char *k8s_timestamp(char *buf, size_t n, int micro);
 
 #endif

@@ -1,6 +1,7 @@
 #include "k8s/events.h"
 #include "util/clock.h"
 #include "util/ratelimit.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
@@ -217,7 +218,7 @@ static int record_now(k8s_recorder *r, const cJSON *obj, const char *type, const
     char *key = xasprintf("%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", kind, ev_ns, oname, uid ? uid : "",
                           type, reason, msg, r->component, r->host ? r->host : "");
     char now[40];
-    k8s_timestamp(now, sizeof now, 0);
+    timefmt_now(0, now, sizeof now);
     time_t t = (time_t)(clock_mono_ms() / 1000);
 
     /* aggregate onto a recent Event with the same key */

@@ -1,5 +1,6 @@
 #include "k8s/lease.h"
 #include "util/clock.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
@@ -89,7 +90,7 @@ cJSON *k8s_node_lease_build(const char *node_name, const char *node_uid, int dur
 static int node_lease_create(k8s_node_lease *l, k8s_error *err)
 {
     char now[40];
-    k8s_timestamp(now, sizeof now, 1);
+    timefmt_now(6, now, sizeof now);
     cJSON *o = k8s_node_lease_build(l->node, l->uid, l->duration, now);
     cJSON *out;
     int rc = k8s_create(l->c, &K8S_RES_LEASES, K8S_NODE_LEASE_NS, o, &out, err);
@@ -123,7 +124,7 @@ int k8s_node_lease_renew(k8s_node_lease *l, k8s_error *err)
         cJSON *o = cJSON_Duplicate(l->obj, 1);
         cJSON *sp = spec_of(o);
         char now[40];
-        k8s_timestamp(now, sizeof now, 1);
+        timefmt_now(6, now, sizeof now);
         set_str(sp, "holderIdentity", l->node);
         set_num(sp, "leaseDurationSeconds", l->duration);
         set_str(sp, "renewTime", now);
@@ -181,7 +182,7 @@ int k8s_leader_try_acquire_or_renew(k8s_client *c, const k8s_leader_opts *o, k8s
     if (!err)
         err = &local;
     char now[40];
-    k8s_timestamp(now, sizeof now, 1);
+    timefmt_now(6, now, sizeof now);
     cJSON *cur;
     if (k8s_get(c, &K8S_RES_LEASES, o->ns, o->name, &cur, err) < 0) {
         if (!err || err->code != K8S_E_NOT_FOUND)
@@ -261,7 +262,7 @@ int k8s_leader_release(k8s_client *c, const k8s_leader_opts *o, k8s_leader_state
         return 0;
     }
     char now[40];
-    k8s_timestamp(now, sizeof now, 1);
+    timefmt_now(6, now, sizeof now);
     cJSON *sp = spec_of(cur);
     set_str(sp, "holderIdentity", "");
     set_num(sp, "leaseDurationSeconds", 1);

@@ -6,6 +6,7 @@
 #include "provider/bridge_int.h"
 #include "provider/kubelet_exec.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #include <stdio.h>
@@ -198,44 +199,6 @@ static void h_port_forward(void *ud, const kubelet_request *req, kubelet_respons
 /* ---- /containerLogs ---------------------------------------------------------- */
 
 
-/* A line's RFC 3339 stamp (any fraction length, Z or an offset) → unix
- * seconds and nanoseconds; -1 when it is not one. Compared as numbers, so
- * "…05.1Z" and "…05.12Z" order right whatever the digits. */
-static int log_ts_parse(const char *p, size_t len, int64_t *sec, long *nsec)
-{
-    char buf[64];
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, p, len);
-    buf[len] = 0;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *q = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!q)
-        return -1;
-    long ns = 0;
-    if (*q == '.') {
-        int digits = 0;
-        for (q++; *q >= '0' && *q <= '9'; q++, digits++)
-            if (digits < 9)
-                ns = ns * 10 + (*q - '0');
-        for (; digits < 9; digits++)
-            ns *= 10;
-    }
-    int64_t off = 0;
-    if (*q == '+' || *q == '-') {
-        int hh = 0, mm = 0;
-        if (sscanf(q + 1, "%2d:%2d", &hh, &mm) != 2)
-            return -1;
-        off = (*q == '-' ? -1 : 1) * (int64_t)(hh * 3600 + mm * 60);
-    } else if (*q != 'Z' && *q != 'z') {
-        return -1;
-    }
-    *sec = (int64_t)timegm(&tm) - off;
-    *nsec = ns;
-    return 0;
-}
-
 int prov_log_select(const char *content, int timestamps, int64_t limit_bytes, prov_log_cursor *cur,
                     int (*emit)(void *ud, const char *p, size_t n), void *ud)
 {
@@ -245,9 +208,10 @@ int prov_log_select(const char *content, int timestamps, int64_t limit_bytes, pr
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
         const char *sp = memchr(p, ' ', len);
-        int64_t sec = 0;
-        long nsec = 0;
-        int stamped = sp && log_ts_parse(p, (size_t)(sp - p), &sec, &nsec) == 0;
+        struct timespec stamp = {0, 0};
+        int stamped = sp && timefmt_parse(p, (size_t)(sp - p), &stamp) == 0;
+        int64_t sec = (int64_t)stamp.tv_sec;
+        long nsec = stamp.tv_nsec;
         int cmp;
         if (!stamped)
             cmp = cur->have ? 0 : 1; /* no stamp: counted with the last one */
@@ -323,11 +287,7 @@ static int fetch_log(prov_bridge *b, const char *gid, const char *container, con
         if (o->since_seconds > 0)
             req.since_seconds = ECI_INT(o->since_seconds);
         if (o->since_time > 0) {
-            time_t t = (time_t)o->since_time;
-            struct tm tm;
-            gmtime_r(&t, &tm);
-            strftime(since_buf, sizeof since_buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-            req.start_time = since_buf;
+            req.start_time = timefmt_format_s((time_t)o->since_time, since_buf, sizeof since_buf);
         }
         if (o->limit_bytes > 0 && o->limit_bytes <= 1048576 && !o->follow)
             req.limit_bytes = ECI_INT(o->limit_bytes + 64 * 1024 < 1048576 ? o->limit_bytes + 64 * 1024 : 1048576);
@@ -337,11 +297,7 @@ static int fetch_log(prov_bridge *b, const char *gid, const char *container, con
         if (!start_time && o->since_seconds > 0)
             req.since_seconds = ECI_INT(o->since_seconds);
         if (!start_time && o->since_time > 0) {
-            time_t t = (time_t)o->since_time;
-            struct tm tm;
-            gmtime_r(&t, &tm);
-            strftime(since_buf, sizeof since_buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-            req.start_time = since_buf;
+            req.start_time = timefmt_format_s((time_t)o->since_time, since_buf, sizeof since_buf);
         }
     }
     eci_log_resp resp;
@@ -352,15 +308,6 @@ static int fetch_log(prov_bridge *b, const char *gid, const char *container, con
     }
     eci_log_resp_free(&resp);
     return rc;
-}
-
-/* Seconds-precision RFC 3339 UTC (for StartTime). */
-static void second_of(int64_t sec, char *out, size_t n)
-{
-    time_t t = (time_t)sec;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int container_terminated(prov_bridge *b, const char *ns, const char *name, const char *uid,
@@ -447,7 +394,7 @@ static void h_logs(void *ud, const kubelet_request *req, kubelet_response *w)
         int done = container_terminated(b, ns, name, uid, container);
         char start[48] = "";
         if (cur.have && cur.last_sec > 0)
-            second_of(cur.last_sec, start, sizeof start);
+            timefmt_format_s((time_t)cur.last_sec, start, sizeof start);
         content = NULL;
         if (fetch_log(b, gid, container, &o, start[0] ? start : NULL, 0, &content, &eerr) != 0) {
             if (eci_error_classify(&eerr) == ECI_CLASS_NOT_FOUND)

@@ -9,6 +9,7 @@
 #include "provider/bridge_int.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #include <stdio.h>
@@ -35,37 +36,11 @@ struct prov_kstats {
 };
 
 
-static void fmt_time(int64_t unix_s, char *buf, size_t n)
-{
-    time_t t = (time_t)unix_s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* RFC 3339 with optional fraction and offset → unix seconds; -1 when unparsable. */
+/* An RFC 3339 time → unix seconds; -1 when absent or unparsable. */
 static int64_t parse_time(const char *s)
 {
-    if (!s)
-        return -1;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!p)
-        return -1;
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++)
-            ;
-    int64_t off = 0;
-    if (*p == '+' || *p == '-') {
-        int hh = 0, mm = 0;
-        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
-            return -1;
-        off = (*p == '-' ? -1 : 1) * (int64_t)(hh * 3600 + mm * 60);
-    } else if (*p != 'Z' && *p != 'z') {
-        return -1;
-    }
-    return (int64_t)timegm(&tm) - off;
+    struct timespec ts;
+    return s && timefmt_parse(s, strlen(s), &ts) == 0 ? (int64_t)ts.tv_sec : -1;
 }
 
 static void add_u64(cJSON *o, const char *key, int64_t v)
@@ -133,7 +108,7 @@ cJSON *prov_kstats_pod_stats(const cJSON *pod, const eci_metric_record *rec, int
     int64_t t = parse_time(rec->timestamp);
     if (t < 0)
         t = (int64_t)time(NULL);
-    fmt_time(t, tbuf, sizeof tbuf);
+    timefmt_format_s((time_t)(t), tbuf, sizeof tbuf);
     const cJSON *md = jget(pod, "metadata");
     cJSON *ps = cJSON_CreateObject();
     cJSON *ref = cJSON_AddObjectToObject(ps, "podRef");
@@ -448,8 +423,8 @@ static void refresh(prov_kstats *s)
     s->prev_cum = cum_now;
 
     char tnow[32], tstart[32];
-    fmt_time((int64_t)time(NULL), tnow, sizeof tnow);
-    fmt_time(s->start_unix, tstart, sizeof tstart);
+    timefmt_format_s((time_t)((int64_t)time(NULL)), tnow, sizeof tnow);
+    timefmt_format_s((time_t)(s->start_unix), tstart, sizeof tstart);
     cJSON_AddStringToObject(node, "nodeName", b->cfg->node_name);
     cJSON_AddStringToObject(node, "startTime", tstart);
     ncpu.usage_core_nano_seconds += (int64_t)s->retired_cum;

@@ -2,6 +2,7 @@
 #include "k8s/client.h"
 #include "k8s/csr.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #include <pthread.h>
@@ -29,13 +30,6 @@ struct prov_nodecert {
     int started;
     unsigned seed;
 };
-
-static void fmt_time(time_t t, char *buf, size_t n)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static int request(prov_nodecert *nc, k8s_cert_pair *out, char *why, size_t whylen)
 {
@@ -79,8 +73,8 @@ int prov_nodecert_new(k8s_config *boot, const char *node, int64_t duration_ms, l
         goto fail;
     }
     char nb[32], na[32];
-    fmt_time(nc->cur.not_before, nb, sizeof nb);
-    fmt_time(nc->cur.not_after, na, sizeof na);
+    timefmt_format_s(nc->cur.not_before, nb, sizeof nb);
+    timefmt_format_s(nc->cur.not_after, na, sizeof na);
     log_info(COMP, "acting as system:node:%s: client certificate valid %s to %s", node, nb, na);
     free(source);
     *out = nc;
@@ -126,7 +120,7 @@ static void *renew_loop(void *arg)
     double u = (double)rand_r(&nc->seed) / ((double)RAND_MAX + 1.0);
     time_t deadline = k8s_cert_rotation_deadline(nc->cur.not_before, nc->cur.not_after, u);
     char when[32];
-    fmt_time(deadline, when, sizeof when);
+    timefmt_format_s(deadline, when, sizeof when);
     log_info(COMP, "node client certificate renewal due at %s", when);
     long backoff = RETRY_MIN_S;
     char last[900] = "";
@@ -140,7 +134,7 @@ static void *renew_loop(void *arg)
              * with backoff; log a failure once per distinct message. */
             if (strcmp(why, last)) {
                 char na[32];
-                fmt_time(nc->cur.not_after, na, sizeof na);
+                timefmt_format_s(nc->cur.not_after, na, sizeof na);
                 log_error(COMP, "renewing the node client certificate (the current one expires %s): %s", na, why);
                 snprintf(last, sizeof last, "%s", why);
             }
@@ -160,8 +154,8 @@ static void *renew_loop(void *arg)
         u = (double)rand_r(&nc->seed) / ((double)RAND_MAX + 1.0);
         deadline = k8s_cert_rotation_deadline(nc->cur.not_before, nc->cur.not_after, u);
         char na[32];
-        fmt_time(nc->cur.not_after, na, sizeof na);
-        fmt_time(deadline, when, sizeof when);
+        timefmt_format_s(nc->cur.not_after, na, sizeof na);
+        timefmt_format_s(deadline, when, sizeof when);
         log_info(COMP, "renewed the node client certificate: valid until %s, next renewal at %s", na, when);
     }
     return NULL;

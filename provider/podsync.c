@@ -12,6 +12,7 @@
 #include "provider/bridge_int.h"
 #include "provider/podmap/status.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #include <stdio.h>
@@ -163,7 +164,7 @@ int prov_write_pod_status(prov_bridge *b, const cJSON *pod, const cJSON *status)
 
 void prov_st_ctx_now(prov_bridge *b, podmap_status_ctx *ctx, char *buf, size_t buflen)
 {
-    k8s_timestamp(buf, buflen, 0);
+    timefmt_now(0, buf, buflen);
     ctx->node_name = b->cfg->node_name;
     ctx->node_ip = b->cfg->node_ip;
     ctx->now = buf;
@@ -413,11 +414,10 @@ static int check_deadline(prov_bridge *b, const char *key, const cJSON *pod, con
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"), "startTime");
     if (!cJSON_IsNumber(ad) || !cJSON_IsString(st))
         return 0;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    if (!strptime(st->valuestring, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    struct timespec started;
+    if (timefmt_parse(st->valuestring, strlen(st->valuestring), &started) != 0)
         return 0;
-    time_t start = timegm(&tm);
+    time_t start = started.tv_sec;
     double left = (double)start + ad->valuedouble - (double)time(NULL);
     if (left > 0) {
         prov_wq_add_after(b->wq, key, (long)(left * 1000) + 500);

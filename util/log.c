@@ -1,5 +1,6 @@
 #include "util/log.h"
 #include "util/dynbuf.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #include <pthread.h>
@@ -51,13 +52,8 @@ void log_msg(log_level lvl, const char *component, const char *fmt, ...)
 {
     if ((int)lvl > atomic_load(&g_level))
         return;
-    char ts[40];
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    struct tm tm;
-    gmtime_r(&now.tv_sec, &tm);
-    size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
+    char ts[TIMEFMT_LEN];
+    timefmt_now(3, ts, sizeof ts);
 
     va_list ap;
     va_start(ap, fmt);

@@ -14,6 +14,7 @@
 
 #include "eci/sign.h"
 #include "util/hash.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #define NONCE_WINDOW 900
@@ -155,7 +156,7 @@ static int nonce_seen(emu_auth *a, const char *nonce, time_t now)
 static int check_time(const char *stamp, time_t now, emu_err *e)
 {
     struct timespec ts;
-    if (emu_parse_time(stamp, &ts) != 0)
+    if (timefmt_parse(stamp, strlen(stamp), &ts) != 0)
         return emu_fail_code(e, "InvalidTimeStamp.Format");
     if (ts.tv_sec > now + NONCE_WINDOW || ts.tv_sec < now - NONCE_WINDOW)
         return emu_fail_code(e, "InvalidTimeStamp.Expired");

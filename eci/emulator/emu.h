@@ -58,8 +58,6 @@ long emu_repeat_list(const kv_list *p, const char *prefix, const char ***out, em
 long emu_json_strv(const char *s, char ***out);
 void emu_strv_free(char **v, size_t n);
 
-/* RFC 3339 parsing (Z or offset, optional fraction). 0 ok, -1 bad. */
-int emu_parse_time(const char *s, struct timespec *out);
 /* "2006-01-02T15:04:05Z" into buf (>= 21 bytes); t == 0 gives "". */
 void emu_fmt_time(time_t t, char *buf, size_t len);
 double emu_now(void);          /* wall clock, seconds */

@@ -1,4 +1,5 @@
 #include "eci/emulator/emu_rt_log.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #include <stdio.h>
@@ -105,23 +106,6 @@ void emu_rt_log_flush(emu_rt_log *l)
     }
 }
 
-void emu_rt_format_time(const struct timespec *t, char buf[40])
-{
-    struct tm tm;
-    time_t s = t->tv_sec;
-    gmtime_r(&s, &tm);
-    size_t n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-    unsigned long ns = (unsigned long)t->tv_nsec % 1000000000UL;
-    buf[n++] = '.';
-    for (int i = 8; i >= 0; i--) {
-        buf[n + (size_t)i] = (char)('0' + ns % 10);
-        ns /= 10;
-    }
-    n += 9;
-    buf[n++] = 'Z';
-    buf[n] = '\0';
-}
-
 static int before(const struct timespec *a, const struct timespec *b)
 {
     return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
@@ -131,10 +115,10 @@ static int before(const struct timespec *a, const struct timespec *b)
 static int emit(dynbuf *out, size_t start, long limit, int timestamps, const struct timespec *ts,
                 const char *p, size_t n)
 {
-    char tb[40];
+    char tb[TIMEFMT_LEN + 1];
     size_t tl = 0;
     if (timestamps) {
-        emu_rt_format_time(ts, tb);
+        timefmt_format(ts, 9, tb, sizeof tb);
         tl = strlen(tb);
         tb[tl++] = ' ';
     }

@@ -23,7 +23,5 @@ void emu_rt_log_flush(emu_rt_log *l);
  * limit_bytes, timestamps). A pending partial line is included. */
 void emu_rt_log_read(const emu_rt_log *l, const struct timespec *since, long tail, long limit_bytes,
                      int timestamps, dynbuf *out);
-/* RFC 3339 with nanoseconds in UTC ("2026-01-02T03:04:05.123456789Z"). */
-void emu_rt_format_time(const struct timespec *t, char buf[40]);
 
 #endif

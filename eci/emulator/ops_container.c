@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #define LOG_CAP (1024 * 1024)
@@ -61,7 +62,7 @@ int emu_op_describe_log(emu_req *r, cJSON *out, emu_err *e)
     }
     struct timespec from = {0, 0};
     const char *st = emu_get(r->p, "StartTime");
-    if (st && emu_parse_time(st, &from) != 0)
+    if (st && timefmt_parse(st, strlen(st), &from) != 0)
         return emu_invalid(e, "StartTime", "expected an RFC 3339 UTC time such as 2018-08-02T15:00:00Z");
     if (since > 0) {
         double t = emu_now() - (double)since;
@@ -231,11 +232,9 @@ static cJSON *metric_record(emu_server *s, const char *id, int multi)
     if (s->rt)
         emu_rt_usage_get(s->rt, id, &u, &nu);
     cJSON *rec = cJSON_CreateObject();
-    char ts[40];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    char ts[TIMEFMT_LEN];
+    struct timespec now = {time(NULL), 0};
+    timefmt_format(&now, 3, ts, sizeof ts);
     cJSON_AddStringToObject(rec, "Timestamp", ts);
     cJSON *cs = cJSON_AddArrayToObject(rec, "Containers");
     emu_rt_usage total;
@@ -308,9 +307,9 @@ int emu_op_metric(emu_req *r, cJSON *out, emu_err *e)
     }
     struct timespec st = {0, 0}, en = {0, 0};
     const char *s1 = emu_get(r->p, "StartTime"), *s2 = emu_get(r->p, "EndTime");
-    if (s1 && emu_parse_time(s1, &st) != 0)
+    if (s1 && timefmt_parse(s1, strlen(s1), &st) != 0)
         return emu_invalid(e, "StartTime", "expected an RFC 3339 time");
-    if (s2 && emu_parse_time(s2, &en) != 0)
+    if (s2 && timefmt_parse(s2, strlen(s2), &en) != 0)
         return emu_invalid(e, "EndTime", "expected an RFC 3339 time");
     time_t now = time(NULL);
     if (!s2)

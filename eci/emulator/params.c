@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 const char *emu_get(const kv_list *p, const char *key)
@@ -210,74 +211,6 @@ long emu_json_strv(const char *s, char ***out)
     return m;
 }
 
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-int emu_parse_time(const char *s, struct timespec *out)
-{
-    int Y, M, D, h, m, sec;
-    if (!s || strlen(s) < 20)
-        return -1;
-    if (digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' ||
-        digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' ||
-        digits(s + 17, 2, &sec))
-        return -1;
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
-        return -1;
-    const char *p = s + 19;
-    long nsec = 0;
-    if (*p == '.') {
-        p++;
-        int nd = 0;
-        while (isdigit((unsigned char)*p)) {
-            if (nd < 9) {
-                nsec = nsec * 10 + (*p - '0');
-                nd++;
-            }
-            p++;
-        }
-        if (nd == 0)
-            return -1;
-        while (nd++ < 9)
-            nsec *= 10;
-    }
-    long off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om))
-            return -1;
-        off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else {
-        return -1;
-    }
-    if (*p)
-        return -1;
-    struct tm tm = {0};
-    tm.tm_year = Y - 1900;
-    tm.tm_mon = M - 1;
-    tm.tm_mday = D;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = sec;
-    time_t t = timegm(&tm);
-    out->tv_sec = t - off;
-    out->tv_nsec = nsec;
-    return 0;
-}
-
 void emu_fmt_time(time_t t, char *buf, size_t len)
 {
     if (t == 0) {
@@ -285,9 +218,7 @@ void emu_fmt_time(time_t t, char *buf, size_t len)
             buf[0] = 0;
         return;
     }
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    timefmt_format_s(t, buf, len);
 }
 
 double emu_now(void)

@@ -9,6 +9,7 @@
 #include "util/httptok.h"
 #include "util/log.h"
 #include "util/query.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #include <arpa/inet.h>
@@ -187,40 +188,6 @@ static int parse_i64(const char *v, int64_t *out)
     return 0;
 }
 
-/* RFC 3339 with optional fraction and offset → unix seconds. */
-static int parse_rfc3339(const char *s, int64_t *out)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!p)
-        return -1;
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9')
-            return -1;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    int64_t off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p == '-' ? -1 : 1;
-        int hh, mm;
-        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || strlen(p) != 6)
-            return -1;
-        off = sign * (hh * 3600 + mm * 60);
-        p += 6;
-    } else {
-        return -1;
-    }
-    if (*p)
-        return -1;
-    *out = (int64_t)timegm(&tm) - off;
-    return 0;
-}
-
 int kubelet_log_options_parse(const kv_list *q, kubelet_log_options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
@@ -236,10 +203,13 @@ int kubelet_log_options_parse(const kv_list *q, kubelet_log_options *o, char *er
         snprintf(err, errlen, "sinceSeconds must be an integer >= 1");
         return -1;
     }
-    if ((v = kv_get(q, "sinceTime")) && parse_rfc3339(v, &o->since_time) < 0) {
+    struct timespec since;
+    if ((v = kv_get(q, "sinceTime")) && timefmt_parse(v, strlen(v), &since) < 0) {
         snprintf(err, errlen, "sinceTime must be an RFC 3339 time");
         return -1;
     }
+    if (v)
+        o->since_time = (int64_t)since.tv_sec;
     if (kv_get(q, "sinceSeconds") && kv_get(q, "sinceTime")) {
         snprintf(err, errlen, "at most one of sinceTime or sinceSeconds may be specified");
         return -1;

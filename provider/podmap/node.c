@@ -2,6 +2,7 @@
 #include "provider/podmap/node.h"
 #include "k8s/lease.h"
 #include "util/dynbuf.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #include <math.h>
@@ -14,27 +15,6 @@
 #endif
 
 /* ------------------------------------------------------------------ time */
-
-void podmap_node_time(time_t t, char *buf, size_t len)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void podmap_node_micro_time(const struct timespec *ts, char *buf, size_t len)
-{
-    struct tm tm;
-    gmtime_r(&ts->tv_sec, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    long us = ts->tv_nsec / 1000;
-    if (us < 0)
-        us = 0;
-    if (us > 999999)
-        us = 999999;
-    snprintf(buf, len, "%s.%06ldZ", base, us);
-}
 
 char *podmap_node_kubelet_version(const char *version)
 {
@@ -158,7 +138,7 @@ cJSON *podmap_node_status(const podmap_node_config *cfg, const podmap_node_facts
 {
     const cJSON *prev = status_of(prev_node);
     char now[32];
-    podmap_node_time(f->now, now, sizeof now);
+    timefmt_format_s(f->now, now, sizeof now);
 
     cJSON *st = cJSON_CreateObject();
     cJSON_AddStringToObject(st, "phase", "Running");
@@ -483,7 +463,7 @@ cJSON *podmap_node_meta_patch(const podmap_node_config *cfg, const cJSON *existi
 cJSON *podmap_node_lease(const podmap_node_config *cfg, const char *node_uid, const struct timespec *now)
 {
     char rt[40];
-    podmap_node_micro_time(now, rt, sizeof rt);
+    timefmt_format(now, 6, rt, sizeof rt);
     int64_t secs = cfg->node_lease_duration_ms / 1000;
     return k8s_node_lease_build(cfg->node_name, node_uid, (int)(secs > 0 ? secs : 1), rt);
 }

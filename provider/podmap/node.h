@@ -120,14 +120,6 @@ cJSON *podmap_node_lease(const podmap_node_config *cfg, const char *node_uid, co
 /* How often to renew the Lease: a quarter of its duration (10 s for 40 s). */
 int64_t podmap_node_lease_renew_interval_ms(const podmap_node_config *cfg);
 
-/* Format t as RFC 3339 seconds UTC ("2024-05-01T12:00:00Z"), the form of
- * metav1.Time. buf must hold 21 bytes. */
-void podmap_node_time(time_t t, char *buf, size_t len);
-
-/* Format as metav1.MicroTime: exactly six fractional digits
- * ("2024-05-01T12:00:00.000000Z"). buf must hold 28 bytes. */
-void podmap_node_micro_time(const struct timespec *ts, char *buf, size_t len);
-
 /* "v1.33.0-eci-kubelet-<version>", the version made semver-safe. Caller frees. */
 char *podmap_node_kubelet_version(const char *version);
 

@@ -10,6 +10,7 @@
 #include <openssl/sha.h>
 
 #include "util/dynbuf.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 /* ---------------------------------------------------------- helpers */
@@ -32,22 +33,6 @@ static const cJSON *jarr(const cJSON *o, const char *k)
     return cJSON_IsArray(v) ? v : NULL;
 }
 
-static int digits(const char *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
-static int num(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
 /* Normalise an RFC 3339 time (ECI samples carry trailing tabs, offsets and
  * milliseconds) to "YYYY-MM-DDTHH:MM:SSZ", the form the apiserver stores.
  * buf >= 21. Returns buf, or NULL when s is not such a time. */
@@ -57,50 +42,13 @@ static const char *ts_norm(const char *s, char *buf)
         return NULL;
     while (isspace((unsigned char)*s))
         s++;
-    if (strlen(s) < 19 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-        !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2) ||
-        s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    struct timespec t;
+    if (timefmt_parse(s, n, &t) != 0)
         return NULL;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = num(s, 4) - 1900;
-    tm.tm_mon = num(s + 5, 2) - 1;
-    tm.tm_mday = num(s + 8, 2);
-    tm.tm_hour = num(s + 11, 2);
-    tm.tm_min = num(s + 14, 2);
-    tm.tm_sec = num(s + 17, 2);
-    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-        tm.tm_sec > 60)
-        return NULL;
-    const char *p = s + 19;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return NULL;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    long off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if ((*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2)) {
-        off = (num(p + 1, 2) * 60L + num(p + 4, 2)) * 60L;
-        if (*p == '-')
-            off = -off;
-        p += 6;
-    } else {
-        return NULL;
-    }
-    while (isspace((unsigned char)*p))
-        p++;
-    if (*p)
-        return NULL;
-    time_t t = timegm(&tm) - off;
-    struct tm u;
-    if (!gmtime_r(&t, &u))
-        return NULL;
-    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &u);
-    return buf;
+    return timefmt_format_s(t.tv_sec, buf, 21);
 }
 
 static void add_time(cJSON *o, const char *key, const char *t)

@@ -13,6 +13,7 @@
 
 #include "eci/emulator/emu.h"
 #include "util/query.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 static emu_server *g_server;
@@ -113,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct timespec ts;
         const char *t = kv_get(&p, "Timestamp");
         if (t)
-            emu_parse_time(t, &ts);
+            timefmt_parse(t, strlen(t), &ts);
         char digest[65];
         emu_params_digest(&p, digest);
     }

@@ -26,6 +26,7 @@
 #include "eci/sign.h"
 #include "util/dynbuf.h"
 #include "util/kv.h"
+#include "util/timefmt.h"
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
@@ -98,11 +99,7 @@ int main(int argc, char **argv)
         nonce = nbuf;
     }
     if (!stamp) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        stamp = tbuf;
+        stamp = timefmt_format_s(time(NULL), tbuf, sizeof tbuf);
     }
     int post = strcmp(method, "POST") == 0;
     dynbuf q, body, form;

@@ -26,6 +26,7 @@
 #include "util/prom.h"
 #include "util/query.h"
 #include "util/ratelimit.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 #define SECRET "SUPERSECRETxyz"
@@ -114,11 +115,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         pthread_mutex_lock(&s->mu);
         int k = ++s->meta_fetches;
         pthread_mutex_unlock(&s->mu);
-        time_t exp = time(NULL) + s->meta_ttl_s;
-        struct tm tm;
-        gmtime_r(&exp, &tm);
-        char ts[32];
-        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        char ts[TIMEFMT_LEN];
+        timefmt_format_s(time(NULL) + s->meta_ttl_s, ts, sizeof ts);
         int n = snprintf(body, sizeof body,
                          "{\"AccessKeyId\":\"STS.id%d\",\"AccessKeySecret\":\"sec%d\",\"SecurityToken\":\"tok%d\","
                          "\"Expiration\":\"%s\",\"Code\":\"Success\",\"LastUpdated\":\"x\"}",

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "eci/emulator/emu.h"
+#include "util/timefmt.h"
 #include "util/xmalloc.h"
 
 static void base(kv_list *p)
@@ -600,12 +601,12 @@ static void test_helpers(void **st)
     assert_int_equal(emu_json_strv("eci-a", &v), -1);
     assert_int_equal(emu_json_strv("[1,2]", &v), -1);
     struct timespec ts;
-    assert_int_equal(emu_parse_time("2019-03-12T01:00:00.000Z", &ts), 0);
+    assert_int_equal(timefmt_parse("2019-03-12T01:00:00.000Z", strlen("2019-03-12T01:00:00.000Z"), &ts), 0);
     time_t a = ts.tv_sec;
-    assert_int_equal(emu_parse_time("2019-03-12T09:00:00.000+08:00", &ts), 0);
+    assert_int_equal(timefmt_parse("2019-03-12T09:00:00.000+08:00", strlen("2019-03-12T09:00:00.000+08:00"), &ts), 0);
     assert_int_equal((long)a, (long)ts.tv_sec);
-    assert_int_equal(emu_parse_time("2019-03-12 09:00", &ts), -1);
-    assert_int_equal(emu_parse_time("2019-13-12T09:00:00Z", &ts), -1);
+    assert_int_equal(timefmt_parse("2019-03-12 09:00", strlen("2019-03-12 09:00"), &ts), -1);
+    assert_int_equal(timefmt_parse("2019-13-12T09:00:00Z", strlen("2019-13-12T09:00:00Z"), &ts), -1);
     char buf[32];
     emu_fmt_time(a, buf, sizeof buf);
     assert_string_equal(buf, "2019-03-12T01:00:00Z");
