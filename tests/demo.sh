@@ -148,7 +148,7 @@ export ALIBABA_CLOUD_ACCESS_KEY_SECRET=$(head -c 18 /dev/urandom | base64 | tr -
 setsid "$RUNBIN/eci-emulator" --listen "127.0.0.1:$EPORT" --access-key-id "$ALIBABA_CLOUD_ACCESS_KEY_ID" \
     --access-key-secret "$ALIBABA_CLOUD_ACCESS_KEY_SECRET" > "$DIR/emulator.log" 2>&1 < /dev/null &
 echo $! > "$DIR/emulator.pid"
-wait_until 20 "the emulator" grep -q 'listening on' "$DIR/emulator.log" || { tail "$DIR/emulator.log" >&2; exit 1; }
+wait_until 60 "the emulator" grep -q 'listening on' "$DIR/emulator.log" || { tail "$DIR/emulator.log" >&2; exit 1; }
 info "ECI API at http://127.0.0.1:$EPORT"
 
 # ---------------------------------------------------------------- bridge
@@ -163,7 +163,7 @@ setsid "$RUNBIN/eci-kubelet" --kubeconfig "$DIR/cluster/admin.kubeconfig" --node
     --pod-status-sync-period 2s > "$DIR/bridge.log" 2>&1 < /dev/null &
 echo $! > "$DIR/bridge.pid"
 node_ready() { kc get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True; }
-wait_until 40 "the node to be Ready" node_ready || { tail -20 "$DIR/bridge.log" >&2; exit 1; }
+wait_until 120 "the node to be Ready" node_ready || { tail -20 "$DIR/bridge.log" >&2; exit 1; }
 info "node $NODE is Ready (metrics: http://127.0.0.1:$HPORT/metrics)"
 
 # ---------------------------------------------------------------- sample app
@@ -208,7 +208,7 @@ spec:
 EOF
 kc apply -f "$DIR/app.yaml"
 all_running() { test "$(kc get pods -n $NS -l app=hello -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c '^Running$')" -eq 3; }
-wait_until 60 "3 pods Running" all_running || { kc get pods -n $NS -o wide >&2; exit 1; }
+wait_until 120 "3 pods Running" all_running || { kc get pods -n $NS -o wide >&2; exit 1; }
 info "3 pods Running"
 
 step "5/6 kubectl get nodes,pods -o wide"
@@ -246,6 +246,6 @@ fi
 step "6/6 deleting the app (its container groups go away) and stopping everything"
 kc delete namespace $NS --wait=false >/dev/null
 no_groups() { test "$(curl -sf "http://127.0.0.1:$EPORT/_emulator/groups" | jq -r '.count')" -eq 0; }
-wait_until 60 "the container groups to be deleted" no_groups && info "all container groups deleted"
+wait_until 120 "the container groups to be deleted" no_groups && info "all container groups deleted"
 stop_all
 info "done in $((SECONDS - T0)) s"

@@ -52,7 +52,7 @@ wait_running() { wait_for "${2:-120}" pod_running "$1"; }
 # does (its kubelet client certificate), body on stdout.
 kcurl() {
     local path=$1; shift
-    curl -sS --max-time 20 --cacert "$ECI_CLUSTER_CA" \
+    curl -sS --max-time 60 --cacert "$ECI_CLUSTER_CA" \
         --cert "$ECI_CLUSTER_DIR/pki/apiserver-kubelet-client.crt" \
         --key "$ECI_CLUSTER_DIR/pki/apiserver-kubelet-client.key" \
         "$@" "https://127.0.0.1:$BRIDGE_PORT$path"
