@@ -516,6 +516,7 @@ int emu_check_region(emu_req *r, int required, emu_err *e);
 typedef struct emu_filter {
     char **ids; long nids;        /* -1: no id filter */
     const char *name, *status, *zone, *vswitch, *resource_group;
+    const char *security_group, *compute_category; /* DescribeContainerGroups only */
     kv_list tags;                 /* key -> value ("" matches any value) */
     double since;                 /* >0: changed within the last N seconds */
 } emu_filter;

@@ -33,6 +33,8 @@ int emu_filter_parse(const kv_list *p, emu_filter *f, int allow_name_status, emu
     f->zone = emu_get(p, "ZoneId");
     f->vswitch = emu_get(p, "VSwitchId");
     f->resource_group = emu_get(p, "ResourceGroupId");
+    f->security_group = emu_get(p, "SecurityGroupId");
+    f->compute_category = emu_get(p, "ComputeCategory");
     long *idx = NULL;
     long n = emu_list_indices(p, "Tag.", &idx, e);
     if (n < 0) {
@@ -118,6 +120,15 @@ int emu_filter_match(const emu_filter *f, const emu_group *g, double now)
         return 0;
     if (f->resource_group && (!s->resource_group || strcmp(f->resource_group, s->resource_group) != 0))
         return 0;
+    if (f->security_group && strcmp(f->security_group, s->security_group) != 0)
+        return 0;
+    if (f->compute_category) {
+        int found = 0;
+        for (size_t i = 0; i < s->ncompute_category && !found; i++)
+            found = strcmp(s->compute_category[i], f->compute_category) == 0;
+        if (!found)
+            return 0;
+    }
     for (size_t i = 0; i < f->tags.n; i++) {
         const char *v = kv_get(&s->tags, f->tags.items[i].key);
         if (!v)

@@ -200,7 +200,7 @@ static void add_zeros(cJSON *o, const char *const *names)
 }
 
 /* The latest record of a group, or NULL when unknown. multi: the shape of
- * DescribeMultiContainerGroupMetric (no Disk ReadIO/WriteIO, no Filesystem
+ * DescribeMultiContainerGroupMetric (Disk ReadIo/WriteIo, no Filesystem
  * Category in its model). */
 static cJSON *metric_record(emu_server *s, const char *id, int multi)
 {
@@ -273,7 +273,9 @@ static cJSON *metric_record(emu_server *s, const char *id, int multi)
     cJSON *vda = cJSON_CreateObject();
     cJSON_AddStringToObject(vda, "Device", "vda");
     static const char *const disk_counters[] = {"ReadBytes", "WriteBytes", "ReadIO", "WriteIO", NULL};
-    add_zeros(vda, multi ? (const char *const[]){"ReadBytes", "WriteBytes", NULL} : disk_counters);
+    /* the multi-group model spells the I/O counts ReadIo/WriteIo */
+    add_zeros(vda, multi ? (const char *const[]){"ReadBytes", "WriteBytes", "ReadIo", "WriteIo", NULL}
+                         : disk_counters);
     cJSON_AddItemToArray(disk, vda);
     cJSON *fsa = cJSON_AddArrayToObject(rec, "Filesystem");
     cJSON *fs = cJSON_CreateObject();

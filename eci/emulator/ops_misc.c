@@ -370,6 +370,7 @@ int emu_op_describe_image_caches(emu_req *r, cJSON *out, emu_err *e)
         cJSON_AddStringToObject(ev, "FirstTimestamp", ts);
         cJSON_AddStringToObject(ev, "LastTimestamp", ts);
         cJSON_AddStringToObject(ev, "Message", "Successfully check image cache resource.");
+        cJSON_AddStringToObject(ev, "Reason", "Created");
         char en[200];
         snprintf(en, sizeof en, "%s.%s", c->name, c->id + 4);
         cJSON_AddStringToObject(ev, "Name", en);

@@ -472,6 +472,41 @@ static void test_misc_ops(void **st)
     res_free(&r);
     r = api("DescribeImageCaches", id, NULL);
     assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(r.j, "ImageCaches"), 0), "Status"), "Preparing");
+    assert_int_equal(cJSON_GetObjectItem(r.j, "TotalCount")->valueint, 1);
+    assert_string_equal(str(r.j, "NextToken"), "");
+    res_free(&r);
+    /* paging: a second cache, one per page */
+    r = api("CreateImageCache", "ImageCacheName=c2", "Image.1=nginx", "SecurityGroupId=sg-1", "VSwitchId=vsw-1", NULL);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = api("DescribeImageCaches", "Limit=1", NULL);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.j, "ImageCaches")), 1);
+    assert_int_equal(cJSON_GetObjectItem(r.j, "TotalCount")->valueint, 2);
+    char nt[96];
+    snprintf(nt, sizeof nt, "NextToken=%s", str(r.j, "NextToken"));
+    res_free(&r);
+    r = api("DescribeImageCaches", "Limit=1", nt, NULL);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.j, "ImageCaches")), 1);
+    assert_string_equal(str(r.j, "NextToken"), "");
+    res_free(&r);
+    r = api("DescribeImageCaches", "MatchImage.1=nginx", NULL);
+    assert_int_equal(cJSON_GetObjectItem(r.j, "TotalCount")->valueint, 1);
+    res_free(&r);
+    r = api("DescribeImageCaches", "Limit=21", NULL);
+    assert_string_equal(code(&r), "InvalidParameter.ValueExceeded");
+    res_free(&r);
+    /* DescribeContainerGroups filters on SecurityGroupId and ComputeCategory */
+    r = api("CreateContainerGroup", "ContainerGroupName=cc-1", "Container.1.Name=c", "Container.1.Image=b",
+            "SecurityGroupId=sg-cc", "ComputeCategory.1=Economy", NULL);
+    assert_int_equal(r.status, 200);
+    res_free(&r);
+    r = api("DescribeContainerGroups", "SecurityGroupId=sg-cc", "ComputeCategory=Economy", NULL);
+    assert_int_equal(cJSON_GetObjectItem(r.j, "TotalCount")->valueint, 1);
+    assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(r.j, "ContainerGroups"), 0), "ComputeCategory"),
+                        "Economy");
+    res_free(&r);
+    r = api("DescribeContainerGroups", "SecurityGroupId=sg-cc", "ComputeCategory=General", NULL);
+    assert_int_equal(cJSON_GetObjectItem(r.j, "TotalCount")->valueint, 0);
     res_free(&r);
     r = api("DeleteImageCache", id, NULL);
     assert_int_equal(r.status, 200);
