@@ -13,6 +13,7 @@
 #include "eci/codec.h"
 #include "eci/endpoint.h"
 #include "eci/sign.h"
+#include "util/backoff.h"
 #include "util/clock.h"
 #include "util/dynbuf.h"
 #include "util/prom.h"
@@ -249,21 +250,6 @@ void eci_uuid(char out[37])
              b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-
-static long backoff_ms(const eci_client *c, int attempt)
-{
-    double d = (double)c->backoff_base_ms;
-    for (int i = 0; i < attempt && d < (double)c->backoff_cap_ms; i++)
-        d *= 2;
-    if (d > (double)c->backoff_cap_ms)
-        d = (double)c->backoff_cap_ms;
-    unsigned int r;
-    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
-        r = 0;
-    double f = 0.5 + 0.5 * ((double)r / 4294967295.0);
-    long ms = (long)(d * f);
-    return ms < 1 ? 1 : ms;
-}
 
 /* ---- curl handle pool --------------------------------------------------- */
 static CURL *pool_get(eci_client *c)
@@ -590,7 +576,7 @@ int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **o
         if (rc == 0 || !eci_error_retriable(err) || attempt > c->max_retries)
             break;
         /* A Retry-After from the service lengthens the wait, up to the cap. */
-        long wait = backoff_ms(c, attempt - 1);
+        long wait = backoff_ms(c->backoff_base_ms, c->backoff_cap_ms, attempt - 1, 50);
         if (retry_after > wait)
             wait = retry_after < c->backoff_cap_ms ? retry_after : c->backoff_cap_ms;
         clock_sleep_ms(wait);

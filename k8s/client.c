@@ -1,4 +1,5 @@
 #include "k8s/client.h"
+#include "util/backoff.h"
 #include "util/clock.h"
 #include "util/dynbuf.h"
 #include "util/prom.h"
@@ -43,7 +44,6 @@ struct k8s_client {
     k8s_request_stat stats[MAX_STATS];
     size_t nstats;
     unsigned long total; /* attempts */
-    unsigned int seed;
     k8s_fault_hook fault;
     void *fault_ud;
     prom_metric *m_requests, *m_retries, *m_duration;
@@ -218,7 +218,6 @@ int k8s_client_new(k8s_config *cfg, const k8s_client_opts *opts, k8s_client **ou
     c->rl = rl_new(c->o.qps < 0 ? 0 : c->o.qps, c->o.burst);
     pthread_mutex_init(&c->mu, NULL);
     c->pool = xcalloc((size_t)c->o.pool_size, sizeof *c->pool);
-    c->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)c;
 
     const char *server = k8s_config_server(cfg);
     const char *sni = k8s_config_tls_server_name(cfg);
@@ -427,18 +426,10 @@ typedef struct req {
     long idle_timeout_s;
 } req;
 
-static long backoff_ms(k8s_client *c, int attempt)
+/* Delay before retry `attempt`: doubling from retry_base_ms up to 5 s, jittered. */
+static long retry_delay(const k8s_client *c, int attempt)
 {
-    long ms = c->o.retry_base_ms;
-    for (int i = 0; i < attempt && ms < BACKOFF_CAP_MS; i++)
-        ms *= 2;
-    if (ms > BACKOFF_CAP_MS)
-        ms = BACKOFF_CAP_MS;
-    pthread_mutex_lock(&c->mu);
-    unsigned r = (unsigned)rand_r(&c->seed);
-    pthread_mutex_unlock(&c->mu);
-    /* jitter: 50%..150% */
-    return ms / 2 + (long)(r % (unsigned)(ms + 1));
+    return backoff_ms(c->o.retry_base_ms, BACKOFF_CAP_MS, attempt, 50);
 }
 
 /* Sleep ms, waking early (within 50 ms) when *stop becomes non-zero. */
@@ -691,7 +682,7 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
             break;
         }
         dynbuf_free(&x.body);
-        sleep_stop(wait > 0 ? wait : backoff_ms(c, attempt), q->stop);
+        sleep_stop(wait > 0 ? wait : retry_delay(c, attempt), q->stop);
         attempt++;
         set_err_ctx(err, q);
     }
@@ -949,7 +940,7 @@ int k8s_update_retry(k8s_client *c, const k8s_resource *r, const char *ns, const
         if (!err || err->code != K8S_E_CONFLICT)
             return -1;
         if (i + 1 < max_tries)
-            clock_sleep_ms(backoff_ms(c, i) / 4);
+            clock_sleep_ms(retry_delay(c, i) / 4);
     }
     return -1; /* err holds the last Conflict */
 }

@@ -1,4 +1,5 @@
 #include "k8s/watch.h"
+#include "util/backoff.h"
 #include "util/dynbuf.h"
 #include "util/kv.h"
 #include "util/xmalloc.h"
@@ -168,7 +169,6 @@ typedef struct runner {
     int cb_stopped; /* a callback asked to stop */
     int stream_err; /* an ERROR event other than 410 */
     k8s_error serr;
-    unsigned seed;
 } runner;
 
 struct k8s_watch {
@@ -267,7 +267,6 @@ static void nap(runner *r, long ms)
     }
 }
 
-static long jitter(runner *r, long ms) { return ms / 2 + (long)((unsigned)rand_r(&r->seed) % (unsigned)(ms + 1)); }
 
 static int do_list(runner *r, k8s_error *e)
 {
@@ -336,7 +335,7 @@ static int do_list_pages(runner *r, k8s_error *e)
 
 static void run_loop(runner *r)
 {
-    long backoff = r->o.backoff_min_ms;
+    int fails = 0; /* failures in a row: the backoff step */
     int need_list = (r->o.on_list || r->o.on_list_page) && !r->rv;
     k8s_watch_decoder *d = k8s_watch_decoder_new(r->o.line_cap, on_decoded, r);
     char res[80];
@@ -347,8 +346,7 @@ static void run_loop(runner *r)
         if (need_list) {
             if ((r->o.on_list_page ? do_list_pages(r, &e) : do_list(r, &e)) < 0) {
                 report(r, &e);
-                nap(r, jitter(r, backoff));
-                backoff = backoff * 2 > r->o.backoff_max_ms ? r->o.backoff_max_ms : backoff * 2;
+                nap(r, backoff_ms(r->o.backoff_min_ms, r->o.backoff_max_ms, fails++, 50));
                 continue;
             }
             need_list = 0;
@@ -387,7 +385,7 @@ static void run_loop(runner *r)
                 free(r->rv);
                 r->rv = NULL;
             }
-            backoff = r->o.backoff_min_ms;
+            fails = 0;
             continue;
         }
         if (rc < 0 || s.decode_failed || r->stream_err) {
@@ -399,15 +397,14 @@ static void run_loop(runner *r)
             }
             report(r, &e);
             if (progressed)
-                backoff = r->o.backoff_min_ms;
-            nap(r, jitter(r, backoff));
-            backoff = backoff * 2 > r->o.backoff_max_ms ? r->o.backoff_max_ms : backoff * 2;
+                fails = 0;
+            nap(r, backoff_ms(r->o.backoff_min_ms, r->o.backoff_max_ms, fails++, 50));
             continue;
         }
         /* a clean end (server timeout): reconnect at once from the last rv */
-        backoff = r->o.backoff_min_ms;
+        fails = 0;
         if (!progressed)
-            nap(r, jitter(r, backoff));
+            nap(r, backoff_ms(r->o.backoff_min_ms, r->o.backoff_max_ms, 0, 50));
     }
     k8s_watch_decoder_free(d);
 }
@@ -427,7 +424,6 @@ static void runner_init(runner *r, k8s_client *c, const k8s_watch_opts *o, const
     if (r->o.backoff_max_ms < r->o.backoff_min_ms)
         r->o.backoff_max_ms = r->o.backoff_min_ms;
     pthread_mutex_init(&r->mu, NULL);
-    r->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)r;
     if (o->resource_version && *o->resource_version) {
         r->rv = xstrdup(o->resource_version);
         snprintf(r->st.resource_version, sizeof r->st.resource_version, "%s", r->rv);

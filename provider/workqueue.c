@@ -1,4 +1,5 @@
 #include "provider/workqueue.h"
+#include "util/backoff.h"
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/xmalloc.h"
@@ -39,7 +40,6 @@ struct prov_wq {
     size_t ndelayed;
     long base_ms, cap_ms;
     int shutdown;
-    uint64_t rng;
 };
 
 
@@ -56,7 +56,6 @@ prov_wq *prov_wq_new(long base_ms, long cap_ms)
     q->buckets = xcalloc(q->nbuckets, sizeof *q->buckets);
     q->base_ms = base_ms > 0 ? base_ms : 100;
     q->cap_ms = cap_ms >= q->base_ms ? cap_ms : q->base_ms;
-    q->rng = (uint64_t)clock_mono_ms() ^ (uint64_t)(uintptr_t)q;
     return q;
 }
 
@@ -252,17 +251,7 @@ void prov_wq_add_rate_limited(prov_wq *q, const char *key)
 {
     pthread_mutex_lock(&q->mu);
     wq_entry *e = lookup(q, key, 1);
-    int f = e->failures++;
-    long d = q->base_ms;
-    while (f-- > 0 && d < q->cap_ms)
-        d *= 2;
-    if (d > q->cap_ms)
-        d = q->cap_ms;
-    /* jitter: 75%..125% of the step */
-    q->rng = q->rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    long jitter = (long)((q->rng >> 33) % (uint64_t)(d / 2 + 1));
-    d = d * 3 / 4 + jitter;
-    add_after_locked(q, key, d);
+    add_after_locked(q, key, backoff_ms(q->base_ms, q->cap_ms, e->failures++, 25));
     pthread_mutex_unlock(&q->mu);
 }
 
