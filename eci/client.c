@@ -15,6 +15,7 @@
 #include "eci/sign.h"
 #include "util/backoff.h"
 #include "util/clock.h"
+#include "util/curlpool.h"
 #include "util/dynbuf.h"
 #include "util/prom.h"
 #include "util/ratelimit.h"
@@ -53,9 +54,7 @@ struct eci_client {
     rl_limiter **action_rl; /* parallel to quota_table; NULL when disabled */
 
     pthread_mutex_t mu; /* pool, counters, stats, hook */
-    CURL **pool;
-    int npool;
-    int pool_cap;
+    curlpool *pool;
     unsigned long attempt_no;
     eci_fault_hook hook;
     void *hook_ud;
@@ -106,12 +105,6 @@ int eci_action_quota(const char *action, int *per_minute, int *burst)
     return pm;
 }
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_ALL);
-}
-
 void eci_client_config_init(eci_client_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -141,7 +134,6 @@ int eci_client_new(const eci_client_config *cfg, eci_client **out, eci_error *er
         free(url);
         return eci_error_set(err, ECI_E_INVALID_ARG, "endpoint must start with http:// or https://");
     }
-    pthread_once(&curl_once, curl_init_once);
     eci_client *c = xcalloc(1, sizeof *c);
     c->url = url;
     c->region = xstrdup(cfg->region);
@@ -159,8 +151,7 @@ int eci_client_new(const eci_client_config *cfg, eci_client **out, eci_error *er
     c->backoff_cap_ms = cfg->backoff_cap_ms >= c->backoff_base_ms ? cfg->backoff_cap_ms : c->backoff_base_ms;
     c->max_rate_wait_ms = cfg->max_rate_wait_ms;
     c->max_response = cfg->max_response_bytes ? cfg->max_response_bytes : (8u << 20);
-    c->pool_cap = cfg->pool_size > 0 ? cfg->pool_size : 4;
-    c->pool = xcalloc((size_t)c->pool_cap, sizeof *c->pool);
+    c->pool = curlpool_new(cfg->pool_size);
     pthread_mutex_init(&c->mu, NULL);
     c->rl = rl_new(cfg->qps, cfg->burst > 0 ? cfg->burst : 1);
     if (!cfg->no_action_limits) {
@@ -200,9 +191,7 @@ void eci_client_free(eci_client *c)
 {
     if (!c)
         return;
-    for (int i = 0; i < c->npool; i++)
-        curl_easy_cleanup(c->pool[i]);
-    free(c->pool);
+    curlpool_free(c->pool);
     if (c->own_creds)
         eci_creds_free(c->creds);
     rl_free(c->rl);
@@ -250,35 +239,6 @@ void eci_uuid(char out[37])
              b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-
-/* ---- curl handle pool --------------------------------------------------- */
-static CURL *pool_get(eci_client *c)
-{
-    CURL *h = NULL;
-    pthread_mutex_lock(&c->mu);
-    if (c->npool > 0)
-        h = c->pool[--c->npool];
-    pthread_mutex_unlock(&c->mu);
-    if (!h)
-        h = curl_easy_init();
-    if (!h)
-        abort();
-    return h;
-}
-
-static void pool_put(eci_client *c, CURL *h, int reusable)
-{
-    if (reusable) {
-        pthread_mutex_lock(&c->mu);
-        if (c->npool < c->pool_cap) {
-            c->pool[c->npool++] = h;
-            h = NULL;
-        }
-        pthread_mutex_unlock(&c->mu);
-    }
-    if (h)
-        curl_easy_cleanup(h);
-}
 
 typedef struct body_ctx {
     dynbuf buf;
@@ -440,7 +400,7 @@ static int attempt_once(eci_client *c, const char *action, const kv_list *params
     eci_credential_clear(&cred);
     scrub_free_params(&p);
 
-    CURL *h = pool_get(c);
+    CURL *h = curlpool_get(c->pool);
     body_ctx body = {.overflow = 0};
     dynbuf_init(&body.buf, c->max_response);
     char errbuf[CURL_ERROR_SIZE];
@@ -482,7 +442,7 @@ static int attempt_once(eci_client *c, const char *action, const kv_list *params
     curl_slist_free_all(hdrs);
     OPENSSL_cleanse(form.buf ? form.buf : (char *)"", form.buf ? form.len : 0);
     dynbuf_free(&form);
-    pool_put(c, h, rc == CURLE_OK);
+    curlpool_put(c->pool, h, rc == CURLE_OK);
 
     int ret = -1;
     if (rc != CURLE_OK) {

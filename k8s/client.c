@@ -1,6 +1,7 @@
 #include "k8s/client.h"
 #include "util/backoff.h"
 #include "util/clock.h"
+#include "util/curlpool.h"
 #include "util/dynbuf.h"
 #include "util/prom.h"
 #include "util/ratelimit.h"
@@ -39,8 +40,7 @@ struct k8s_client {
     char *base_url;   /* scheme://host[:port] used in URLs */
     char *user_agent;
     pthread_mutex_t mu; /* pool, stats, rng */
-    CURL **pool;
-    int npool;
+    curlpool *pool;
     k8s_request_stat stats[MAX_STATS];
     size_t nstats;
     unsigned long total; /* attempts */
@@ -49,8 +49,6 @@ struct k8s_client {
     prom_metric *m_requests, *m_retries, *m_duration;
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 /* ---- paths ---- */
 
@@ -168,7 +166,6 @@ char *k8s_object_key(const cJSON *obj)
 int k8s_client_new(k8s_config *cfg, const k8s_client_opts *opts, k8s_client **out, k8s_error *err)
 {
     *out = NULL;
-    pthread_once(&curl_once, curl_init_once);
     if (!cfg || !k8s_config_server(cfg)) {
         k8s_config_free(cfg);
         return k8s_error_set(err, K8S_E_INVALID_ARG, "client: no server in the config");
@@ -217,7 +214,7 @@ int k8s_client_new(k8s_config *cfg, const k8s_client_opts *opts, k8s_client **ou
     c->o.metrics = NULL;
     c->rl = rl_new(c->o.qps < 0 ? 0 : c->o.qps, c->o.burst);
     pthread_mutex_init(&c->mu, NULL);
-    c->pool = xcalloc((size_t)c->o.pool_size, sizeof *c->pool);
+    c->pool = curlpool_new(c->o.pool_size);
 
     const char *server = k8s_config_server(cfg);
     const char *sni = k8s_config_tls_server_name(cfg);
@@ -253,9 +250,7 @@ void k8s_client_free(k8s_client *c)
 {
     if (!c)
         return;
-    for (int i = 0; i < c->npool; i++)
-        curl_easy_cleanup(c->pool[i]);
-    free(c->pool);
+    curlpool_free(c->pool);
     rl_free(c->rl);
     pthread_mutex_destroy(&c->mu);
     free(c->connect_to);
@@ -273,34 +268,6 @@ void k8s_client_set_fault_hook(k8s_client *c, k8s_fault_hook fn, void *ud)
     c->fault = fn;
     c->fault_ud = ud;
     pthread_mutex_unlock(&c->mu);
-}
-
-static CURL *pool_get(k8s_client *c)
-{
-    CURL *h = NULL;
-    pthread_mutex_lock(&c->mu);
-    if (c->npool > 0)
-        h = c->pool[--c->npool];
-    pthread_mutex_unlock(&c->mu);
-    if (!h)
-        h = curl_easy_init();
-    else
-        curl_easy_reset(h); /* keeps the live connection */
-    return h;
-}
-
-static void pool_put(k8s_client *c, CURL *h, int reusable)
-{
-    if (!h)
-        return;
-    pthread_mutex_lock(&c->mu);
-    if (reusable && c->npool < c->o.pool_size) {
-        c->pool[c->npool++] = h;
-        h = NULL;
-    }
-    pthread_mutex_unlock(&c->mu);
-    if (h)
-        curl_easy_cleanup(h);
 }
 
 
@@ -639,7 +606,7 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
             }
         }
         if (!injected) {
-            x.h = pool_get(c);
+            x.h = curlpool_get(c->pool);
             attempt_once(c, q, url, &x, &cc, &code);
             *status = (int)code;
             if (err)
@@ -670,7 +637,7 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
                 if (code == 429 && x.retry_after_s > 0)
                     wait = x.retry_after_s > 10 ? 10000 : x.retry_after_s * 1000;
             }
-            pool_put(c, x.h, cc == CURLE_OK || x.fn_stopped);
+            curlpool_put(c->pool, x.h, cc == CURLE_OK || x.fn_stopped);
         }
         if (rc == 0 || !retryable || attempt >= c->o.max_retries) {
             if (out) {
