@@ -164,7 +164,7 @@ static int status_is(const char *id, const char *want)
 {
     char ids[96];
     snprintf(ids, sizeof ids, "ContainerGroupIds=[\"%s\"]", id);
-    for (int i = 0; i < 120; i++) {
+    for (int i = 0; i < 1200; i++) { /* up to a minute */
         res r = api("DescribeContainerGroups", ids, NULL);
         cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(r.j, "ContainerGroups"), 0);
         int ok = g && strcmp(str(g, "Status"), want) == 0;

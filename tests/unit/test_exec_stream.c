@@ -70,7 +70,7 @@ static int setup(void **state)
     s.hostname = "execpod";
     if (emu_rt_start_group(g_rt, &s, err, sizeof err) < 0)
         return -1;
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 6000; i++) { /* up to a minute */
         emu_rt_group_status st;
         emu_rt_group_status_get(g_rt, "g", &st);
         int running = st.ncontainers == 1 && st.containers[0].current.kind == EMU_CS_RUNNING;
@@ -136,7 +136,7 @@ static void test_echo(void **state)
     read_all(s, &o, &e);
     int code;
     eci_error err;
-    assert_int_equal(eci_exec_wait(s, 5000, &code, &err), 0);
+    assert_int_equal(eci_exec_wait(s, 60000, &code, &err), 0);
     assert_int_equal(code, 0);
     assert_string_equal(dynbuf_str(&o), "hi\n");
     assert_int_equal(e.len, 0);
@@ -161,7 +161,7 @@ static void test_stderr_exit7(void **state)
     read_all(s, &o, &e);
     int code;
     eci_error err;
-    assert_int_equal(eci_exec_wait(s, 5000, &code, &err), 0);
+    assert_int_equal(eci_exec_wait(s, 60000, &code, &err), 0);
     assert_int_equal(code, 7);
     assert_string_equal(dynbuf_str(&o), "out\n");
     assert_string_equal(dynbuf_str(&e), "err\n");
@@ -237,7 +237,7 @@ static void test_echo_pipe_cat(void **state)
     read_all(s, &o, &e);
     int code;
     eci_error err;
-    assert_int_equal(eci_exec_wait(s, 5000, &code, &err), 0);
+    assert_int_equal(eci_exec_wait(s, 60000, &code, &err), 0);
     assert_int_equal(code, 0);
     assert_string_equal(dynbuf_str(&o), "hi\n");
     eci_exec_free(s);
@@ -259,7 +259,7 @@ static void test_tty_resize(void **state)
     read_all(s, &o, &e);
     int code;
     eci_error err;
-    assert_int_equal(eci_exec_wait(s, 5000, &code, &err), 0);
+    assert_int_equal(eci_exec_wait(s, 60000, &code, &err), 0);
     assert_int_equal(code, 3);
     if (!strstr(dynbuf_str(&o), "40 100\r\nxterm\r\n"))
         fail_msg("tty output: %s", dynbuf_str(&o));
@@ -280,12 +280,12 @@ static void test_pre_v4(void **state)
     assert_string_equal(eci_exec_protocol(s), ECI_CHAN_PROTO_V1);
     int code;
     eci_error err;
-    assert_int_equal(eci_exec_wait(s, 5000, &code, &err), 0); /* no error text: success */
+    assert_int_equal(eci_exec_wait(s, 60000, &code, &err), 0); /* no error text: success */
     assert_int_equal(code, 0);
     eci_exec_free(s);
     const char *bad[] = { "sh", "-c", "exit 4" };
     s = open_exec(bad, 3, 0, 0, &opts);
-    assert_int_equal(eci_exec_wait(s, 5000, &code, &err), -1);
+    assert_int_equal(eci_exec_wait(s, 60000, &code, &err), -1);
     assert_int_equal(err.code, ECI_E_API);
     assert_non_null(strstr(err.message, "exit code 4"));
     eci_exec_free(s);
@@ -302,7 +302,7 @@ static void test_bad_token_and_reuse(void **state)
     eci_exec_stream *s = eci_exec_open(uri, NULL, &e);
     assert_non_null(s);
     int code;
-    assert_int_equal(eci_exec_wait(s, 5000, &code, &e), 0);
+    assert_int_equal(eci_exec_wait(s, 60000, &code, &e), 0);
     assert_int_equal(code, 0);
     eci_exec_free(s);
     /* a token serves once */
@@ -327,7 +327,7 @@ static void test_bad_token_and_reuse(void **state)
     /* a command that cannot start: failure status */
     const char *nf[] = { "no-such-cmd-xyz" };
     s = open_exec(nf, 1, 0, 0, NULL);
-    assert_int_equal(eci_exec_wait(s, 5000, &code, &e), -1);
+    assert_int_equal(eci_exec_wait(s, 60000, &code, &e), -1);
     assert_int_equal(e.code, ECI_E_API);
     assert_non_null(strstr(e.message, "executable file not found"));
     eci_exec_free(s);
@@ -343,7 +343,7 @@ static void test_cancel_kills(void **state)
     const char *argv[] = { "sh", "-c", script };
     eci_exec_stream *s = open_exec(argv, 3, 0, 0, NULL);
     int pid = 0;
-    for (int i = 0; i < 200 && !pid; i++) {
+    for (int i = 0; i < 6000 && !pid; i++) {
         FILE *fp = fopen(pidfile, "r");
         if (fp) {
             if (fscanf(fp, "%d", &pid) != 1)
@@ -360,7 +360,7 @@ static void test_cancel_kills(void **state)
     assert_int_equal(eci_exec_wait(s, 5000, &code, &e), -1);
     eci_exec_free(s);
     int gone = 0;
-    for (int i = 0; i < 200 && !gone; i++) {
+    for (int i = 0; i < 6000 && !gone; i++) {
         gone = kill(pid, 0) < 0 && errno == ESRCH;
         if (!gone)
             sleep_ms(10);

@@ -163,7 +163,7 @@ static void run_ok(srv *s, const char *host, const eci_exec_opts *o)
     assert_int_equal(ch, ECI_CHAN_STDOUT);
     assert_memory_equal(buf, "tls\n", 4);
     int code;
-    assert_int_equal(eci_exec_wait(st, 5000, &code, &e), 0);
+    assert_int_equal(eci_exec_wait(st, 60000, &code, &e), 0);
     assert_int_equal(code, 5);
     eci_exec_free(st);
 }
