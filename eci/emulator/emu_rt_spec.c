@@ -103,6 +103,7 @@ static void copy_container(arena *a, emu_rt_container *d, const emu_rt_container
         pr[i]->argv = a_argv(a, pr[i]->argv, pr[i]->argc);
         pr[i]->argc = pr[i]->argv ? pr[i]->argc : 0;
         pr[i]->http_path = a_str(a, pr[i]->http_path);
+        pr[i]->http_scheme = a_str(a, pr[i]->http_scheme);
     }
 }
 
@@ -126,6 +127,7 @@ emu_rt_group_spec *emu_rt_spec_copy(emu_rt_arena *a, const emu_rt_group_spec *s)
         v[i] = *sv;
         v[i].name = a_str(a, sv->name ? sv->name : "");
         v[i].medium = a_str(a, sv->medium ? sv->medium : "");
+        v[i].size_limit = a_str(a, sv->size_limit);
         v[i].nfs_server = a_str(a, sv->nfs_server);
         v[i].nfs_path = a_str(a, sv->nfs_path);
         emu_rt_file *f = a_zalloc(a, sv->nfiles * sizeof *f);

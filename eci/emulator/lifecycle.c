@@ -105,6 +105,7 @@ static void fill_probe(emu_rt_probe *r, const emu_probe *p)
     r->tcp_port = (int)p->tcp_port;
     r->http_path = p->http_port > 0 ? (p->http_path ? p->http_path : "/") : NULL;
     r->http_port = (int)p->http_port;
+    r->http_scheme = p->http_scheme;
     r->initial_delay_seconds = (int)p->initial_delay;
     r->period_seconds = (int)p->period;
     r->timeout_seconds = (int)p->timeout;
@@ -189,6 +190,7 @@ static rt_bundle *bundle_new(const emu_group *g, emu_spec *spec_owned)
         else
             vs[i].type = EMU_VOL_OTHER;
         vs[i].medium = v->medium ? v->medium : "";
+        vs[i].size_limit = v->size_limit;
         emu_rt_file *f = arena_calloc(&b->ar, v->nfiles, sizeof *f);
         for (size_t j = 0; j < v->nfiles; j++) {
             f[j].path = v->files[j].path;

@@ -314,6 +314,26 @@ static char *resolv_conf(const emu_rt_group_spec *s)
     return r;
 }
 
+/* A Kubernetes quantity ("256Mi", "2Gi", "500M", "1048576") in bytes; 0
+ * when absent or not one (then the tmpfs keeps its default size). */
+static unsigned long long quantity_bytes(const char *q)
+{
+    if (!q || !*q)
+        return 0;
+    char *end;
+    double v = strtod(q, &end);
+    if (end == q || v <= 0)
+        return 0;
+    static const struct { const char *sfx; double mul; } units[] = {
+        {"", 1}, {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
+        {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i].sfx) == 0)
+            return (unsigned long long)(v * units[i].mul);
+    return 0;
+}
+
 static int setup_dirs(rt_group *g, char *err, size_t errlen)
 {
     emu_rt *rt = g->rt;
@@ -345,8 +365,14 @@ static int setup_dirs(rt_group *g, char *err, size_t errlen)
         }
         if (v->type == EMU_VOL_EMPTYDIR) {
             chmod(g->vol_dirs[i], 0777);
+            char opts[64];
+            unsigned long long size = quantity_bytes(v->size_limit);
+            if (size)
+                snprintf(opts, sizeof opts, "mode=0777,size=%llu", size);
+            else
+                snprintf(opts, sizeof opts, "mode=0777");
             if (rt->ns_ok && v->medium && strcasecmp(v->medium, "Memory") == 0 &&
-                mount("tmpfs", g->vol_dirs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=0777") == 0)
+                mount("tmpfs", g->vol_dirs[i], "tmpfs", MS_NOSUID | MS_NODEV, opts) == 0)
                 g->vol_tmpfs[i] = 1;
         }
         if (v->type == EMU_VOL_CONFIGFILE) {
@@ -734,7 +760,9 @@ static int probe_once(rt_group *g, rt_ctr *c, int k, char *msg, size_t msglen)
         int port = p->http_port;
         char *path = xstrdup(p->http_path);
         pthread_mutex_unlock(&g->mu);
-        ok = http_get(NULL, NULL, port, path, NULL, "kube-probe/1.33", t, 1, msg, msglen);
+        char *scheme = xstrdup(p->http_scheme);
+        ok = http_get(scheme, NULL, port, path, NULL, "kube-probe/1.33", t, 1, msg, msglen);
+        free(scheme);
         pthread_mutex_lock(&g->mu);
         free(path);
     }

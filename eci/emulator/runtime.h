@@ -45,6 +45,7 @@ typedef struct emu_rt_volume {
     size_t nfiles;
     const char *nfs_server, *nfs_path;
     int read_only;
+    const char *size_limit; /* EmptyDir "Memory": the tmpfs size ("256Mi", "1Gi", bytes); NULL: none */
 } emu_rt_volume;
 
 typedef struct emu_rt_mount {
@@ -64,6 +65,7 @@ typedef struct emu_rt_probe {
     int tcp_port;             /* TCPSocket action when > 0 and argc is 0 */
     const char *http_path;    /* HTTPGet action when non-NULL and argc is 0: http://127.0.0.1:http_port/path */
     int http_port;
+    const char *http_scheme;  /* "HTTPS": https without certificate checks, as the kubelet probes; else HTTP */
     int initial_delay_seconds;
     int period_seconds;       /* <=0: 10 */
     int timeout_seconds;      /* <=0: 1 */

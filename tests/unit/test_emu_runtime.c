@@ -280,7 +280,7 @@ static void test_init_order_env_volume(void **state)
     main.mounts = &mnt;
     main.nmounts = 1;
     main.run_as_user = -1;
-    emu_rt_volume vol = { "data", EMU_VOL_EMPTYDIR, "", NULL, 0, NULL, NULL, 0 };
+    emu_rt_volume vol = { "data", EMU_VOL_EMPTYDIR, "", NULL, 0, NULL, NULL, 0, NULL };
     emu_rt_group_spec s;
     memset(&s, 0, sizeof s);
     s.id = "g-init";
@@ -485,8 +485,8 @@ static void test_namespaces(void **state)
     snprintf(mp2, sizeof mp2, "/tmp/eci-rt-mnt2-%d", (int)getpid());
     emu_rt_file files[] = { { "a.txt", "hello-config\n", 13, 0 }, { "sub/b.txt", "bee\n", 4, 0 } };
     emu_rt_volume vols[] = {
-        { "cfg", EMU_VOL_CONFIGFILE, "", files, 2, NULL, NULL, 0 },
-        { "share", EMU_VOL_NFS, "", NULL, 0, "nfs.example.com", "/export/x", 0 },
+        { "cfg", EMU_VOL_CONFIGFILE, "", files, 2, NULL, NULL, 0, NULL },
+        { "share", EMU_VOL_NFS, "", NULL, 0, "nfs.example.com", "/export/x", 0, NULL },
     };
     emu_rt_mount mounts[] = { { "cfg", mp, NULL, 1 }, { "share", mp2, NULL, 0 } };
     const char *argv[] = { "sh", "-c", "sleep 100" };
@@ -543,7 +543,7 @@ static void test_no_namespaces_env(void **state)
 {
     (void)state;
     fixture *f = fx_new(1);
-    emu_rt_volume vol = { "my-vol", EMU_VOL_EMPTYDIR, "", NULL, 0, NULL, NULL, 0 };
+    emu_rt_volume vol = { "my-vol", EMU_VOL_EMPTYDIR, "", NULL, 0, NULL, NULL, 0, NULL };
     const char *argv[] = { "sh", "-c", "echo $ECI_VOLUME_MY_VOL; sleep 100" };
     emu_rt_container c;
     memset(&c, 0, sizeof c);
@@ -597,7 +597,7 @@ static void test_hooks_update_user(void **state)
     const char *pre_argv[] = { "sh", "-c", pre };
     char mp[128];
     snprintf(mp, sizeof mp, "/tmp/eci-rt-sub-%d", (int)getpid());
-    emu_rt_volume vol = { "mem", EMU_VOL_EMPTYDIR, "Memory", NULL, 0, NULL, NULL, 0 };
+    emu_rt_volume vol = { "mem", EMU_VOL_EMPTYDIR, "Memory", NULL, 0, NULL, NULL, 0, "64Mi" };
     emu_rt_mount mnt = { "mem", mp, "inner/dir", 0 };
     const char *argv[] = { "sleep", "100" };
     emu_rt_container c;
@@ -624,14 +624,15 @@ static void test_hooks_update_user(void **state)
     assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
     assert_true(wait_state(f, "g-hooks", 0, KIND(EMU_CS_RUNNING), -1, NULL));
     if (ns) {
-        char script[400];
-        snprintf(script, sizeof script, "id -u; stat -f -c %%T %s; touch %s/w && echo writable", mp, mp);
+        char script[700];
+        snprintf(script, sizeof script, "id -u; stat -f -c %%T %s; echo $(( $(stat -f -c '%%b * %%S' %s) )); "
+                 "touch %s/w && echo writable", mp, mp, mp);
         const char *ex[] = { "sh", "-c", script };
         dynbuf o;
         dynbuf_init(&o, 4096);
         int code;
         assert_int_equal(emu_rt_exec_sync(f->rt, "g-hooks", "main", ex, 3, 10, &o, NULL, &code, err, sizeof err), 0);
-        assert_string_equal(dynbuf_str(&o), "65534\ntmpfs\nwritable\n");
+        assert_string_equal(dynbuf_str(&o), "65534\ntmpfs\n67108864\nwritable\n"); /* SizeLimit 64Mi */
         dynbuf_free(&o);
     } else {
         print_message("no namespaces: RunAsUser, tmpfs and subPath checks skipped\n");
@@ -813,8 +814,8 @@ static void test_security_dns_modes(void **state)
     snprintf(mp2, sizeof mp2, "/tmp/eci-rt-scratch-%d", (int)getpid());
     emu_rt_file files[] = { { "secret", "s3\n", 3, 0400 }, { "plain", "p\n", 2, 0 } };
     emu_rt_volume vols[] = {
-        { "cfg", EMU_VOL_CONFIGFILE, "", files, 2, NULL, NULL, 0 },
-        { "scratch", EMU_VOL_EMPTYDIR, "", NULL, 0, NULL, NULL, 0 },
+        { "cfg", EMU_VOL_CONFIGFILE, "", files, 2, NULL, NULL, 0, NULL },
+        { "scratch", EMU_VOL_EMPTYDIR, "", NULL, 0, NULL, NULL, 0, NULL },
     };
     emu_rt_mount mounts[] = { { "cfg", mp, NULL, 1 }, { "scratch", mp2, NULL, 0 } };
     const char *argv[] = { "sleep", "100" };
