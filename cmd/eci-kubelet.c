@@ -32,6 +32,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (cfg.dry_run) {
+        for (char *save = NULL, *l = cfg.deprecations ? strtok_r(cfg.deprecations, "\n", &save) : NULL; l;
+             l = strtok_r(NULL, "\n", &save))
+            fprintf(stderr, "eci-kubelet: %s\n", l);
         char *dump = prov_cfg_dump(&cfg);
         printf("%s\n", dump);
         free(dump);
@@ -47,6 +50,10 @@ int main(int argc, char **argv)
     char *dump = prov_cfg_dump(&cfg);
     log_info("main", "eci-kubelet %s starting: %s", ECI_KUBELET_VERSION, dump);
     free(dump);
+    /* One line per setting of virtual-kubelet/alibabacloud-eci still in use. */
+    for (char *save = NULL, *l = cfg.deprecations ? strtok_r(cfg.deprecations, "\n", &save) : NULL; l;
+         l = strtok_r(NULL, "\n", &save))
+        log_warn("config", "%s", l);
     if (cfg.eci_insecure_skip_tls_verify)
         log_warn("main", "INSECURE: eci.insecureSkipTlsVerify is set; the ECI endpoint's TLS certificate is "
                          "not verified. Never use this in production.");

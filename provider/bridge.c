@@ -225,8 +225,8 @@ static void metrics_init(prov_bridge *b)
                                      vr);
     b->m_k8s_wait = prom_counter(b->metrics, "eci_kubelet_kube_ratelimit_wait_seconds_total",
                                   "Time apiserver requests waited for the client-side rate limit (--kube-api-qps).", vr);
-    b->m_watch_restarts =
-        prom_gauge(b->metrics, "eci_kubelet_pod_watch_restarts", "Restarts of the pod watch since start.", NULL);
+    b->m_watch_restarts = prom_counter(b->metrics, "eci_kubelet_pod_watch_restarts_total",
+                                       "Restarts of the pod watch since start.", NULL);
     b->m_evq = prom_gauge(b->metrics, "eci_kubelet_event_queue_depth",
                           "ECI events waiting to be written as Kubernetes Events.", NULL);
     b->m_evq_dropped = prom_counter(b->metrics, "eci_kubelet_events_dropped_total",
@@ -309,6 +309,7 @@ static int make_clients(prov_bridge *b)
     ko.qps = cfg->kube_qps;
     ko.burst = cfg->kube_burst;
     ko.user_agent = "eci-kubelet/" ECI_KUBELET_VERSION;
+    ko.metrics = b->metrics; /* k8s_client_request_duration_seconds and friends, both clients */
     if (k8s_client_new(kcfg, &ko, &b->kc, &kerr) != 0) {
         log_error(COMP, "Kubernetes client: %s", k8s_error_format(&kerr, buf, sizeof buf));
         return -1;

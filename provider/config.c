@@ -661,6 +661,46 @@ static int parse_taint(const char *v, prov_cfg_taint *t, const char **why)
 /* ------------------------------------------------------------- set a value */
 
 /* Where a value came from, for error messages. */
+/* ------------------------------------- virtual-kubelet/alibabacloud-eci */
+
+/* Note one deprecated setting for main() to log. */
+static void deprecated(loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void deprecated(loader *ld, const char *fmt, ...)
+{
+    dynbuf b;
+    dynbuf_init(&b, 0);
+    if (ld->cfg->deprecations) {
+        dynbuf_adds(&b, ld->cfg->deprecations);
+        dynbuf_addc(&b, '\n');
+        free(ld->cfg->deprecations);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    dynbuf_adds(&b, line);
+    ld->cfg->deprecations = dynbuf_take(&b, NULL);
+}
+
+/* The Go provider's flags (all take a value): renamed, or ignored (to NULL). */
+static const struct legacy_flag {
+    const char *name, *to, *why;
+} k_legacy_flags[] = {
+    {"nodename", "node-name", NULL},
+    {"pod-sync-workers", "reconcile-workers", NULL},
+    {"provider", NULL, "ECI is the only provider"},
+    {"provider-config", NULL, NULL}, /* read with the config file (load_provider_config) */
+};
+
+static const struct legacy_flag *find_legacy_flag(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof k_legacy_flags / sizeof k_legacy_flags[0]; i++)
+        if (strlen(k_legacy_flags[i].name) == n && strncmp(k_legacy_flags[i].name, name, n) == 0)
+            return &k_legacy_flags[i];
+    return NULL;
+}
+
 typedef struct origin {
     const char *name; /* "--port", "ECI_KUBELET_PORT", "config.yaml: kubelet.port" */
     long line;        /* config-file line (1-based) or 0 */
@@ -1278,6 +1318,26 @@ static int apply_flags(loader *ld, int argc, char **argv)
         const char *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         size_t idx = find_flag(name, nlen);
+        const struct legacy_flag *lf = idx == NSET ? find_legacy_flag(name, nlen) : NULL;
+        if (lf) {
+            const char *lv = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            if (!lv) {
+                errf(ld->err, "--%s needs a value", lf->name);
+                return -1;
+            }
+            if (!lf->to) {
+                if (lf->why)
+                    deprecated(ld, "--%s (virtual-kubelet/alibabacloud-eci) is ignored: %s", lf->name, lf->why);
+                continue;
+            }
+            deprecated(ld, "--%s is deprecated (virtual-kubelet/alibabacloud-eci); use --%s", lf->name, lf->to);
+            char lname[80];
+            snprintf(lname, sizeof lname, "--%s", lf->name);
+            origin lo = {lname, 0};
+            if (set_value(ld, find_flag(lf->to, strlen(lf->to)), lv, L_FLAG, &lo) != 0)
+                return -1;
+            continue;
+        }
         if (idx == NSET) {
             char q[128], nm[100];
             snprintf(nm, sizeof nm, "--%.*s", (int)(nlen > 90 ? 90 : nlen), name);
@@ -1322,6 +1382,35 @@ static int apply_flags(loader *ld, int argc, char **argv)
     return 0;
 }
 
+/* The Go provider's taint variables (VK_TAINT_KEY/_VALUE/_EFFECT, also
+ * spelled VKUBELET_TAINT_*): each part defaults to the taint it used,
+ * virtual-kubelet.io/provider=alibabacloud:NoSchedule. */
+static int legacy_taint_env(loader *ld, char **env)
+{
+    static const char *const parts[] = {"KEY", "VALUE", "EFFECT"};
+    const char *v[3] = {"virtual-kubelet.io/provider", "alibabacloud", "NoSchedule"};
+    int any = 0;
+    for (int i = 0; i < 3; i++)
+        for (int pfx = 0; pfx < 2; pfx++) {
+            char name[40];
+            snprintf(name, sizeof name, "%s_TAINT_%s", pfx ? "VKUBELET" : "VK", parts[i]);
+            const char *e = env_get(env, name);
+            if (e && *e) {
+                v[i] = e;
+                any = 1;
+                deprecated(ld, "%s is deprecated (virtual-kubelet/alibabacloud-eci); use ECI_KUBELET_NODE_TAINT",
+                           name);
+                break;
+            }
+        }
+    if (!any)
+        return 0;
+    char taint[600];
+    snprintf(taint, sizeof taint, "%s=%s:%s", v[0], v[1], v[2]);
+    origin o = {"VK_TAINT_*", 0};
+    return set_value(ld, find_flag("node-taint", 10), taint, L_ALIAS, &o);
+}
+
 static int apply_env(loader *ld, char **env)
 {
     for (int pass = 0; pass < 2; pass++) {
@@ -1336,13 +1425,100 @@ static int apply_env(loader *ld, char **env)
             origin o = {name, 0};
             if (set_value(ld, i, v, pass == 0 ? L_ALIAS : L_ENV, &o) != 0)
                 return -1;
+            if (pass == 0 && strcmp(name, "KUBECONFIG") != 0)
+                deprecated(ld, "%s is deprecated (virtual-kubelet/alibabacloud-eci); use %s", name, s->env);
         }
+        if (pass == 0 && legacy_taint_env(ld, env) != 0)
+            return -1;
     }
     return 0;
 }
 
+/* --provider-config: the Go provider's TOML file (Key = "value" lines:
+ * Region, VSwitch, SecureGroup, ClusterName, CPU, Memory, Pods,
+ * OperatingSystem), read as the config-file layer. */
+static int load_provider_config(loader *ld, const char *path)
+{
+    static const struct { const char *key, *flag; } map[] = {
+        {"Region", "region"},           {"VSwitch", "vswitch"},           {"SecureGroup", "security-group"},
+        {"ClusterName", "cluster-name"}, {"CPU", "capacity-cpu"},          {"Memory", "capacity-memory"},
+        {"Pods", "capacity-pods"},
+    };
+    char *text = NULL;
+    const char *why = NULL;
+    char q[300];
+    quote(q, sizeof q, path);
+    if (read_small_file(path, &text, 64 * 1024, &why) != 0) {
+        errf(ld->err, "--provider-config: cannot read %s: %s", q, why);
+        return -1;
+    }
+    deprecated(ld, "--provider-config is deprecated (virtual-kubelet/alibabacloud-eci); use --config with "
+                   "eci.region, eci.vswitches, eci.securityGroup, clusterName and node.capacity");
+    int rc = 0;
+    long line = 0;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && rc == 0; l = strtok_r(NULL, "\n", &save)) {
+        line++;
+        char *hash = strchr(l, '#');
+        if (hash)
+            *hash = 0;
+        char *eq = strchr(l, '=');
+        char *k = l;
+        while (isspace((unsigned char)*k))
+            k++;
+        if (!*k)
+            continue;
+        char where[400];
+        snprintf(where, sizeof where, "%s: line %ld", path, line);
+        origin o = {where, 0};
+        if (!eq || *k == '[') {
+            rc = fail(ld, &o, "expected Key = \"value\"");
+            break;
+        }
+        char *ke = eq;
+        while (ke > k && isspace((unsigned char)ke[-1]))
+            ke--;
+        *ke = 0;
+        char *v = eq + 1;
+        while (isspace((unsigned char)*v))
+            v++;
+        size_t vl = strlen(v);
+        while (vl && isspace((unsigned char)v[vl - 1]))
+            v[--vl] = 0;
+        if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+            v[vl - 1] = 0;
+            v++;
+        }
+        if (strcmp(k, "OperatingSystem") == 0) {
+            if (strcasecmp(v, "Linux") != 0)
+                rc = fail(ld, &o, "OperatingSystem %s: ECI runs Linux", v);
+            continue;
+        }
+        size_t m = 0;
+        while (m < sizeof map / sizeof map[0] && strcmp(map[m].key, k) != 0)
+            m++;
+        if (m == sizeof map / sizeof map[0]) {
+            rc = fail(ld, &o, "unknown key %s (known: Region, VSwitch, SecureGroup, ClusterName, CPU, Memory, Pods, "
+                              "OperatingSystem)", k);
+            break;
+        }
+        if (*v)
+            rc = set_value(ld, find_flag(map[m].flag, strlen(map[m].flag)), v, L_FILE, &o);
+    }
+    free(text);
+    return rc;
+}
+
 static int load_file(loader *ld, int argc, char **argv, char **env)
 {
+    for (int i = 1; i < argc; i++) {
+        const char *pc = NULL;
+        if (strcmp(argv[i], "--provider-config") == 0 && i + 1 < argc)
+            pc = argv[++i];
+        else if (strncmp(argv[i], "--provider-config=", 18) == 0)
+            pc = argv[i] + 18;
+        if (pc && load_provider_config(ld, pc) != 0)
+            return -1;
+    }
     const char *path = env_get(env, "ECI_KUBELET_CONFIG");
     const char *from = "ECI_KUBELET_CONFIG";
     if (path && !*path)
@@ -1565,6 +1741,8 @@ void prov_cfg_free(prov_cfg *cfg)
 {
     if (!cfg)
         return;
+    free(cfg->deprecations);
+    cfg->deprecations = NULL;
     for (size_t i = 0; i < NSET; i++) {
         const setting *s = &settings[i];
         switch (s->k) {

@@ -44,6 +44,8 @@ typedef struct prov_cfg {
     bool show_version; /* --version */
     bool dry_run;      /* --dry-run: print the redacted config and exit 0 */
     char *config_file; /* --config: the YAML file that was read ("" when none) */
+    char *deprecations; /* NULL, or one line per deprecated setting used (the Go
+                           provider's flags and variables), '\n'-separated */
 
     /* ---- Kubernetes API ---- */
     char *kubeconfig;   /* "" = in-cluster config */

@@ -5,7 +5,13 @@
  * the cluster and node tags, 20 a page): a group whose pod (same uid) exists
  * is adopted, one whose pod is gone is deleted. The status loop hands every
  * group it lists but the map does not know to prov_gc_pass(), which applies
- * the same rule to those groups only. */
+ * the same rule to those groups only.
+ *
+ * Takeover from virtual-kubelet/alibabacloud-eci (the Go provider): its
+ * groups carry its own tags (ClusterName, NodeName, NameSpace, PodName, UID;
+ * no ClusterName meant "default"). Recovery lists the node's groups by its
+ * NodeName tag too and applies the same rule through those tags, so a pod it
+ * started keeps its group (no second group) and its orphans stop billing. */
 #include "provider/bridge_int.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -23,19 +29,34 @@ static const char *tag(const eci_container_group *g, const char *key)
     return NULL;
 }
 
+/* The tag keys of a group's owner. */
+typedef struct tag_scheme {
+    const char *cluster, *node, *ns, *pod, *uid;
+    int legacy; /* the Go provider's: raw values, no ClusterName means "default" */
+} tag_scheme;
+
+static const tag_scheme k_ours = {PODMAP_TAG_CLUSTER, PODMAP_TAG_NODE, PODMAP_TAG_NAMESPACE, PODMAP_TAG_POD,
+                                  PODMAP_TAG_UID, 0};
+static const tag_scheme k_legacy = {"ClusterName", "NodeName", "NameSpace", "PodName", "UID", 1};
+
 /* Adopt or delete one group. */
 static void settle(prov_bridge *b, const eci_container_group *g)
 {
-    const char *uid = tag(g, PODMAP_TAG_UID), *ns = tag(g, PODMAP_TAG_NAMESPACE), *name = tag(g, PODMAP_TAG_POD);
-    const char *cluster = tag(g, PODMAP_TAG_CLUSTER), *node = tag(g, PODMAP_TAG_NODE);
+    const tag_scheme *ts = tag(g, PODMAP_TAG_UID) ? &k_ours : tag(g, k_legacy.uid) ? &k_legacy : NULL;
+    if (!ts)
+        return;
+    const char *uid = tag(g, ts->uid), *ns = tag(g, ts->ns), *name = tag(g, ts->pod);
+    const char *cluster = tag(g, ts->cluster), *node = tag(g, ts->node);
+    if (ts->legacy && (!cluster || !*cluster))
+        cluster = "default";
     if (!g->container_group_id || !uid || !cluster || !node || strcmp(cluster, b->trcfg.cluster_name) != 0 ||
         strcmp(node, b->cfg->node_name) != 0)
         return; /* not ours */
     cJSON *pod = ns && name ? k8s_informer_get(b->pods, ns, name) : NULL;
     const char *puid = pod ? k8s_meta_str(pod, "uid") : NULL;
     if (pod && puid) {
-        /* Tag values may be shortened: compare through the same function. */
-        char *want = podmap_tag_value(puid);
+        /* Our tag values may be shortened: compare through the same function. */
+        char *want = ts->legacy ? xstrdup(puid) : podmap_tag_value(puid);
         int match = strcmp(want, uid) == 0;
         free(want);
         if (match) {
@@ -55,7 +76,11 @@ static void settle(prov_bridge *b, const eci_container_group *g)
                     snprintf(e.ns, sizeof e.ns, "%s", ns);
                     snprintf(e.name, sizeof e.name, "%s", name);
                     e.created = time(NULL);
+                    e.legacy = ts->legacy;
                     prov_gm_put(b->gm, &e);
+                    if (ts->legacy)
+                        log_info(COMP, "adopted container group %s of pod %s/%s from virtual-kubelet/alibabacloud-eci",
+                                 g->container_group_id, ns, name);
                     char *key = prov_pod_key(pod);
                     prov_wq_add(b->wq, key);
                     free(key);
@@ -66,8 +91,8 @@ static void settle(prov_bridge *b, const eci_container_group *g)
         }
     }
     cJSON_Delete(pod);
-    log_info(COMP, "deleting orphan container group %s (pod %s/%s uid %s is gone)", g->container_group_id,
-             ns ? ns : "?", name ? name : "?", uid);
+    log_info(COMP, "deleting orphan container group %s (pod %s/%s uid %s is gone)%s", g->container_group_id,
+             ns ? ns : "?", name ? name : "?", uid, ts->legacy ? ", left by virtual-kubelet/alibabacloud-eci" : "");
     eci_error err;
     if (prov_delete_group(b, g->container_group_id, &err) != 0) {
         char buf[900];
@@ -96,6 +121,17 @@ int prov_recover(prov_bridge *b)
         char buf[900], line[960];
         snprintf(line, sizeof line, "rebuilding the group map: %s", eci_error_format(&err, buf, sizeof buf));
         prov_eci_report(b, 0, line); /* logged once per change, not on every retry */
+        return -1;
+    }
+    /* The Go provider's groups of this node (ClusterName is checked per group:
+     * it may be absent). */
+    eci_tag legacy = {(char *)k_legacy.node, (char *)b->cfg->node_name};
+    req.tags = &legacy;
+    req.n_tags = 1;
+    if (eci_describe_container_groups_all(b->ec, &req, 0, visit, b, &err) != 0) {
+        char buf[900];
+        log_error(COMP, "looking for virtual-kubelet/alibabacloud-eci groups: %s",
+                  eci_error_format(&err, buf, sizeof buf));
         return -1;
     }
     atomic_store(&b->recovered, 1);

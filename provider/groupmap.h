@@ -20,6 +20,8 @@ typedef struct prov_gm_entry {
     uint64_t status_sig;   /* signature of the pod status last written (0: none) */
     time_t created;        /* when the bridge created or first saw the group */
     int deleting;          /* DeleteContainerGroup sent */
+    int legacy;            /* adopted from virtual-kubelet/alibabacloud-eci: without our tags, so
+                              the tag listings miss it and status sync describes it by id */
 } prov_gm_entry;
 
 prov_gm *prov_gm_new(void);

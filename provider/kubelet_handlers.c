@@ -119,6 +119,79 @@ static void h_metrics(void *ud, const kubelet_request *req, kubelet_response *w)
     dynbuf_free(&d);
 }
 
+/* A duration as Go's time.Duration prints it (what a kubelet's /configz shows). */
+static void go_duration(int64_t ms, char *buf, size_t n)
+{
+    int64_t s = ms / 1000, h = s / 3600, m = s % 3600 / 60;
+    long long frac = (long long)(ms % 1000);
+    char sec[32];
+    if (frac)
+        snprintf(sec, sizeof sec, "%lld.%03llds", (long long)(s % 60), frac);
+    else
+        snprintf(sec, sizeof sec, "%llds", (long long)(s % 60));
+    if (h)
+        snprintf(buf, n, "%lldh%lldm%s", (long long)h, (long long)m, sec);
+    else if (m)
+        snprintf(buf, n, "%lldm%s", (long long)m, sec);
+    else
+        snprintf(buf, n, "%s", sec);
+}
+
+/* GET /configz: the node's effective settings as the KubeletConfiguration
+ * fields a kubelet reports under "kubeletconfig". */
+static void h_configz(void *ud, const kubelet_request *req, kubelet_response *w)
+{
+    prov_kubelet *k = ud;
+    const prov_cfg *cfg = k->b->cfg;
+    (void)req;
+    char d[48];
+    cJSON *root = cJSON_CreateObject();
+    cJSON *kc = cJSON_AddObjectToObject(root, "kubeletconfig");
+    cJSON_AddStringToObject(kc, "kind", "KubeletConfiguration");
+    cJSON_AddStringToObject(kc, "apiVersion", "kubelet.config.k8s.io/v1beta1");
+    cJSON_AddBoolToObject(kc, "enableServer", 1);
+    cJSON_AddStringToObject(kc, "address", cfg->listen_address[0] ? cfg->listen_address : "0.0.0.0");
+    cJSON_AddNumberToObject(kc, "port", cfg->port);
+    cJSON_AddStringToObject(kc, "tlsCertFile", cfg->tls_cert_file);
+    cJSON_AddStringToObject(kc, "tlsPrivateKeyFile", cfg->tls_private_key_file);
+    cJSON *authn = cJSON_AddObjectToObject(kc, "authentication");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(authn, "x509"), "clientCAFile", cfg->client_ca_file);
+    cJSON_AddBoolToObject(cJSON_AddObjectToObject(authn, "webhook"), "enabled", 1);
+    cJSON_AddBoolToObject(cJSON_AddObjectToObject(authn, "anonymous"), "enabled", 0);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(kc, "authorization"), "mode", "Webhook");
+    cJSON_AddStringToObject(kc, "clusterDomain", cfg->cluster_domain);
+    cJSON *dns = cJSON_AddArrayToObject(kc, "clusterDNS");
+    for (size_t i = 0; i < cfg->cluster_dns.n; i++)
+        cJSON_AddItemToArray(dns, cJSON_CreateString(cfg->cluster_dns.items[i]));
+    if (!cfg->cluster_dns.n && k->b->cluster_dns[0])
+        cJSON_AddItemToArray(dns, cJSON_CreateString(k->b->cluster_dns));
+    cJSON_AddNumberToObject(kc, "maxPods", atof(cfg->capacity_pods));
+    go_duration(cfg->node_status_update_period_ms, d, sizeof d);
+    cJSON_AddStringToObject(kc, "nodeStatusUpdateFrequency", d);
+    cJSON_AddNumberToObject(kc, "nodeLeaseDurationSeconds", (double)(cfg->node_lease_duration_ms / 1000));
+    go_duration(cfg->streaming_idle_timeout_ms, d, sizeof d);
+    cJSON_AddStringToObject(kc, "streamingConnectionIdleTimeout", d);
+    cJSON_AddBoolToObject(kc, "registerNode", 1);
+    cJSON *taints = cJSON_AddArrayToObject(kc, "registerWithTaints");
+    if (cfg->taint.enabled) {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "key", cfg->taint.key);
+        if (cfg->taint.value && *cfg->taint.value)
+            cJSON_AddStringToObject(t, "value", cfg->taint.value);
+        cJSON_AddStringToObject(t, "effect", cfg->taint.effect);
+        cJSON_AddItemToArray(taints, t);
+    }
+    char *body = cJSON_PrintUnformatted(root);
+    kubelet_resp_send(w, 200, "application/json", body, strlen(body));
+    free(body);
+    cJSON_Delete(root);
+}
+
+static void h_metrics_cadvisor(void *ud, const kubelet_request *req, kubelet_response *w)
+{
+    prov_kstats_cadvisor(((prov_kubelet *)ud)->stats, req, w);
+}
+
 static void h_stats_summary(void *ud, const kubelet_request *req, kubelet_response *w)
 {
     prov_kstats_summary(((prov_kubelet *)ud)->stats, req, w);
@@ -470,6 +543,8 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     k->stats = prov_kstats_new(b);
     k->handlers.stats_summary = h_stats_summary;
     k->handlers.metrics_resource = h_metrics_resource;
+    k->handlers.metrics_cadvisor = h_metrics_cadvisor;
+    k->handlers.configz = h_configz;
     kubelet_config kc = {0};
     kc.bind_addr = cfg->listen_address[0] ? cfg->listen_address : NULL;
     kc.port = cfg->port;

@@ -55,6 +55,10 @@ prov_kstats *prov_kstats_new(struct prov_bridge *b);
 void prov_kstats_free(prov_kstats *s);
 void prov_kstats_summary(prov_kstats *s, const kubelet_request *req, kubelet_response *w);
 void prov_kstats_resource(prov_kstats *s, const kubelet_request *req, kubelet_response *w);
+/* GET /metrics/cadvisor: the container families of cAdvisor that Prometheus's
+ * kubelet job and the usual dashboards read (cpu, memory, start time,
+ * network), from the same snapshot. */
+void prov_kstats_cadvisor(prov_kstats *s, const kubelet_request *req, kubelet_response *w);
 
 struct eci_metric_record;
 /* One pod's stats/v1alpha1 PodStats from an ECI metric record (containers
@@ -62,5 +66,8 @@ struct eci_metric_record;
 cJSON *prov_kstats_pod_stats(const cJSON *pod, const struct eci_metric_record *rec, int with_network);
 /* Append the /metrics/resource Prometheus text for a Summary to d. */
 void prov_kstats_render_resource(const cJSON *summary, int scrape_error, dynbuf *d);
+/* Append the /metrics/cadvisor text for a Summary to d; pods maps
+ * "namespace/name" to the pod (for the image label; may lack some). */
+void prov_kstats_render_cadvisor(const cJSON *summary, const cJSON *pods, dynbuf *d);
 
 #endif

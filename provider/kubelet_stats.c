@@ -1,4 +1,5 @@
 /* /stats/summary and /metrics/resource for metrics-server and kubectl top,
+ * /metrics/cadvisor for Prometheus's kubelet job,
  * from DescribeMultiContainerGroupMetric in batches of at most 20 groups
  * (the operation's limit), cached for a few seconds so that scrapes in a row
  * cost no extra ECI calls. Pods come from the informer, their groups from the
@@ -291,6 +292,134 @@ void prov_kstats_render_resource(const cJSON *summary, int scrape_error, dynbuf 
                   scrape_error ? 1 : 0, scrape_error ? 1 : 0);
 }
 
+/* The namespace and name of a PodStats' podRef; 0 when both are there. */
+static int summary_pod_ref(const cJSON *ps, const char **ns, const char **name)
+{
+    const cJSON *ref = jget(ps, "podRef");
+    const cJSON *pn = jget(ref, "name"), *pns = jget(ref, "namespace");
+    if (!cJSON_IsString(pn) || !cJSON_IsString(pns))
+        return -1;
+    *ns = pns->valuestring;
+    *name = pn->valuestring;
+    return 0;
+}
+
+/* ---- /metrics/cadvisor ------------------------------------------------------------ */
+
+/* The image of container name in pod's spec, or "". */
+static const char *spec_image(const cJSON *pod, const char *name)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, jget(jget(pod, "spec"), "containers"))
+    {
+        const cJSON *n = jget(c, "name"), *im = jget(c, "image");
+        if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0 && cJSON_IsString(im))
+            return im->valuestring;
+    }
+    return "";
+}
+
+/* One cAdvisor sample: the labels a kubelet's cAdvisor gives a container
+ * (container, id, image, name, namespace, pod), plus interface for network. */
+static void csample(dynbuf *d, const char *metric, const char *container, const char *image, const char *ns,
+                    const char *pod, const char *iface, double v, int64_t ms)
+{
+    dynbuf_printf(d, "%s{container=\"", metric);
+    label_value(d, container);
+    dynbuf_adds(d, "\",id=\"/eci/");
+    label_value(d, ns);
+    dynbuf_addc(d, '/');
+    label_value(d, pod);
+    if (*container) {
+        dynbuf_addc(d, '/');
+        label_value(d, container);
+    }
+    dynbuf_adds(d, "\",image=\"");
+    label_value(d, image);
+    if (iface) {
+        dynbuf_adds(d, "\",interface=\"");
+        label_value(d, iface);
+    }
+    dynbuf_adds(d, "\",name=\"");
+    label_value(d, container);
+    dynbuf_adds(d, "\",namespace=\"");
+    label_value(d, ns);
+    dynbuf_adds(d, "\",pod=\"");
+    label_value(d, pod);
+    dynbuf_printf(d, "\"} %.15g", v);
+    if (ms > 0)
+        dynbuf_printf(d, " %lld", (long long)ms);
+    dynbuf_addc(d, '\n');
+}
+
+enum { X_CPU, X_WSS, X_MEM, X_RSS, X_START, X_RX, X_TX, X_RXERR, X_TXERR, X_N };
+
+void prov_kstats_render_cadvisor(const cJSON *summary, const cJSON *pods, dynbuf *d)
+{
+    static const struct { const char *name, *type, *help, *group, *field; } f[X_N] = {
+        {"container_cpu_usage_seconds_total", "counter", "Cumulative cpu time consumed in seconds.", "cpu",
+         "usageCoreNanoSeconds"},
+        {"container_memory_working_set_bytes", "gauge", "Current working set in bytes.", "memory", "workingSetBytes"},
+        {"container_memory_usage_bytes", "gauge", "Current memory usage in bytes, including all memory regardless "
+         "of when it was accessed", "memory", "usageBytes"},
+        {"container_memory_rss", "gauge", "Size of RSS in bytes.", "memory", "rssBytes"},
+        {"container_start_time_seconds", "gauge", "Start time of the container since unix epoch in seconds.", NULL,
+         NULL},
+        {"container_network_receive_bytes_total", "counter", "Cumulative count of bytes received", "network",
+         "rxBytes"},
+        {"container_network_transmit_bytes_total", "counter", "Cumulative count of bytes transmitted", "network",
+         "txBytes"},
+        {"container_network_receive_errors_total", "counter", "Cumulative count of errors encountered while "
+         "receiving", "network", "rxErrors"},
+        {"container_network_transmit_errors_total", "counter", "Cumulative count of errors encountered while "
+         "transmitting", "network", "txErrors"},
+    };
+    for (int i = 0; i < X_N; i++) {
+        dynbuf_printf(d, "# HELP %s %s\n# TYPE %s %s\n", f[i].name, f[i].help, f[i].name, f[i].type);
+        const cJSON *p;
+        cJSON_ArrayForEach(p, jget(summary, "pods"))
+        {
+            const char *ns, *name;
+            if (summary_pod_ref(p, &ns, &name) != 0)
+                continue;
+            if (i >= X_RX) {
+                /* Network is the pod's (its sandbox in cAdvisor: no container). */
+                const cJSON *ifc;
+                cJSON_ArrayForEach(ifc, jget(jget(p, "network"), "interfaces"))
+                {
+                    const cJSON *in = jget(ifc, "name"), *v = jget(ifc, f[i].field);
+                    if (cJSON_IsString(in) && cJSON_IsNumber(v))
+                        csample(d, f[i].name, "", "", ns, name, in->valuestring, v->valuedouble,
+                                ts_ms(p, "network"));
+                }
+                continue;
+            }
+            char key[600];
+            snprintf(key, sizeof key, "%s/%s", ns, name);
+            const cJSON *pod = jget(pods, key);
+            const cJSON *c;
+            cJSON_ArrayForEach(c, jget(p, "containers"))
+            {
+                const cJSON *cn = jget(c, "name");
+                if (!cJSON_IsString(cn))
+                    continue;
+                const char *image = spec_image(pod, cn->valuestring);
+                if (i == X_START) {
+                    const cJSON *st = jget(c, "startTime");
+                    int64_t t = cJSON_IsString(st) ? parse_time(st->valuestring) : -1;
+                    if (t > 0)
+                        csample(d, f[i].name, cn->valuestring, image, ns, name, NULL, (double)t, 0);
+                    continue;
+                }
+                double v = num_at(c, f[i].group, f[i].field);
+                if (v >= 0)
+                    csample(d, f[i].name, cn->valuestring, image, ns, name, NULL, i == X_CPU ? v / 1e9 : v,
+                            ts_ms(c, f[i].group));
+            }
+        }
+    }
+}
+
 /* ---- the snapshot --------------------------------------------------------------- */
 
 prov_kstats *prov_kstats_new(prov_bridge *b)
@@ -481,6 +610,36 @@ void prov_kstats_summary(prov_kstats *s, const kubelet_request *req, kubelet_res
     char *body = cJSON_PrintUnformatted(sum);
     kubelet_resp_send(w, 200, "application/json", body, strlen(body));
     free(body);
+    cJSON_Delete(sum);
+}
+
+void prov_kstats_cadvisor(prov_kstats *s, const kubelet_request *req, kubelet_response *w)
+{
+    (void)req;
+    int error;
+    char msg[512];
+    cJSON *sum = current(s, &error, msg, sizeof msg);
+    /* The pods' specs give each container its image label. */
+    cJSON *pods = cJSON_CreateObject();
+    const cJSON *p;
+    cJSON_ArrayForEach(p, jget(sum, "pods"))
+    {
+        const char *ns, *name;
+        if (summary_pod_ref(p, &ns, &name) != 0)
+            continue;
+        cJSON *pod = k8s_informer_get(s->b->pods, ns, name);
+        if (pod) {
+            char key[600];
+            snprintf(key, sizeof key, "%s/%s", ns, name);
+            cJSON_AddItemToObject(pods, key, pod);
+        }
+    }
+    dynbuf d;
+    dynbuf_init(&d, STATS_MAX_BODY);
+    prov_kstats_render_cadvisor(sum, pods, &d);
+    kubelet_resp_send(w, 200, "text/plain; version=0.0.4", dynbuf_str(&d), d.len);
+    dynbuf_free(&d);
+    cJSON_Delete(pods);
     cJSON_Delete(sum);
 }
 

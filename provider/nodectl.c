@@ -1,7 +1,10 @@
 /* The virtual Node: registered on start (created, or its labels, taint and
  * status brought in line), then kept alive by its Lease in kube-node-lease
  * (renewed every quarter of the lease duration) and a status written when it
- * changes or every node-status-update-period (kubelet-protocols.md 6). */
+ * changes or every node-status-update-period (kubelet-protocols.md 6).
+ * Node Events as a kubelet writes them (pkg/kubelet: "Starting" once, and
+ * "NodeReady" / "NodeNotReady" when the Ready condition it writes changes),
+ * about the Node with its name as uid, like the kubelet's node reference. */
 #include "provider/bridge_int.h"
 #include "provider/podmap/node.h"
 #include "k8s/lease.h"
@@ -65,6 +68,32 @@ static void facts_now(prov_bridge *b, node_state *ns, podmap_node_facts *f)
     }
 }
 
+/* The Ready condition's status in a NodeStatus, or "". */
+static const char *ready_status(const cJSON *status)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(status, "conditions"))
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "type");
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(c, "status");
+        if (cJSON_IsString(t) && strcmp(t->valuestring, "Ready") == 0 && cJSON_IsString(st))
+            return st->valuestring;
+    }
+    return "";
+}
+
+static void node_event(prov_bridge *b, const char *type, const char *reason, const char *fmt, const char *arg)
+{
+    cJSON *ref = cJSON_CreateObject();
+    cJSON_AddStringToObject(ref, "apiVersion", "v1");
+    cJSON_AddStringToObject(ref, "kind", "Node");
+    cJSON *md = cJSON_AddObjectToObject(ref, "metadata");
+    cJSON_AddStringToObject(md, "name", b->cfg->node_name);
+    cJSON_AddStringToObject(md, "uid", b->cfg->node_name);
+    k8s_record_eventf(b->rec, ref, type, reason, NULL, fmt, arg);
+    cJSON_Delete(ref);
+}
+
 static int write_status(prov_bridge *b, node_state *ns, int force)
 {
     podmap_node_config nc;
@@ -88,6 +117,13 @@ static int write_status(prov_bridge *b, node_state *ns, int force)
         log_warn(COMP, "update node status: %s", k8s_error_format(&err, buf, sizeof buf));
         cJSON_Delete(next);
         return -1;
+    }
+    const char *was = ready_status(ns->last_status), *now_ready = ready_status(next);
+    if (strcmp(was, now_ready) != 0) {
+        if (strcmp(now_ready, "True") == 0)
+            node_event(b, "Normal", "NodeReady", "Node %s status is now: NodeReady", b->cfg->node_name);
+        else if (*now_ready)
+            node_event(b, "Normal", "NodeNotReady", "Node %s status is now: NodeNotReady", b->cfg->node_name);
     }
     cJSON_Delete(ns->last_status);
     ns->last_status = next;
@@ -122,6 +158,10 @@ int prov_node_register(prov_bridge *b)
             return -1;
         }
         log_info(COMP, "registered node %s", name);
+        /* Registered with Ready=True already: the transition the kubelet
+         * reports with its first status. */
+        if (strcmp(ready_status(cJSON_GetObjectItemCaseSensitive(node, "status")), "True") == 0)
+            node_event(b, "Normal", "NodeReady", "Node %s status is now: NodeReady", name);
     } else {
         for (int i = 0; i < 5; i++) {
             cJSON *patch = podmap_node_meta_patch(&nc, node);
@@ -171,6 +211,7 @@ void *prov_node_loop(void *arg)
         renew_ms = 10000;
     long status_check_ms = renew_ms < 10000 ? renew_ms : 10000;
     ns.eci_ok = atomic_load(&b->eci_ok);
+    node_event(b, "Normal", "Starting", "Starting eci-kubelet %s.", ECI_KUBELET_VERSION);
     write_status(b, &ns, 1);
     struct timespec last_renew = {0, 0}, last_status;
     clock_gettime(CLOCK_MONOTONIC, &last_status);

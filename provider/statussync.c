@@ -12,7 +12,11 @@
  * Every resync period (and at start): the same listing without SinceSecond,
  * which also finds groups that vanished (their pods become Failed with reason
  * ContainerGroupNotFound) and groups the map does not know (adopted or
- * deleted as orphans by gc.c). */
+ * deleted as orphans by gc.c).
+ *
+ * Groups adopted from virtual-kubelet/alibabacloud-eci lack our tags, so no
+ * listing returns them: they are described by id on every poll (a transitional
+ * population that ends as their pods are replaced). */
 #include "provider/bridge_int.h"
 #include "provider/podmap/status.h"
 #include "util/hash.h"
@@ -246,6 +250,32 @@ static int describe_and_apply(prov_bridge *b, char **ids, const uint64_t *sigs, 
     return prov_describe_ids(b, (const char *const *)ids, n, apply_one, &a);
 }
 
+/* The adopted groups of the Go provider, by id; they count as seen (a vanished
+ * one is caught by fail_vanished's own describe). */
+static void describe_legacy(prov_bridge *b, strset *seen)
+{
+    size_t n;
+    prov_gm_entry *all = prov_gm_list(b->gm, &n);
+    strset ids = {0};
+    for (size_t i = 0; i < n; i++)
+        if (all[i].legacy && !all[i].deleting)
+            ss_add(&ids, all[i].group_id);
+    free(all);
+    if (ids.n) {
+        strset missing = {0};
+        describe_and_apply(b, ids.v, NULL, ids.n, &missing);
+        for (size_t i = 0; i < ids.n; i++) {
+            int gone = 0;
+            for (size_t j = 0; j < missing.n && !gone; j++)
+                gone = strcmp(missing.v[j], ids.v[i]) == 0;
+            if (!gone)
+                ss_add(seen, ids.v[i]);
+        }
+        ss_free(&missing);
+    }
+    ss_free(&ids);
+}
+
 /* Pods whose group is gone: Failed with a clear reason. */
 static void fail_vanished(prov_bridge *b, const strset *seen)
 {
@@ -330,6 +360,7 @@ static void poll_once(prov_bridge *b, int full, int since_s)
     }
     prov_eci_report(b, 1, NULL);
     describe_and_apply(b, pc.changed.v, pc.sigs, pc.changed.n, NULL);
+    describe_legacy(b, &pc.seen);
     if (pc.unknown.n)
         prov_gc_pass(b, (const char *const *)pc.unknown.v, pc.unknown.n);
     if (full) {

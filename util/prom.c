@@ -83,6 +83,15 @@ void prom_registry_free(prom_registry *r)
 static prom_metric *add(prom_registry *r, const char *name, const char *help, prom_type t,
                         const char *const *labels)
 {
+    /* A second registration of a name (two clients of one kind) shares the
+     * first: one family in the exposition, never two. */
+    pthread_mutex_lock(&r->mu);
+    for (prom_metric *x = r->head; x; x = x->next)
+        if (strcmp(x->name, name) == 0 && x->type == t) {
+            pthread_mutex_unlock(&r->mu);
+            return x;
+        }
+    pthread_mutex_unlock(&r->mu);
     prom_metric *m = xcalloc(1, sizeof *m);
     m->name = name;
     m->help = help;
@@ -114,6 +123,8 @@ prom_metric *prom_histogram(prom_registry *r, const char *name, const char *help
                             const double *buckets, size_t nbuckets)
 {
     prom_metric *m = add(r, name, help, PROM_HISTOGRAM, labels);
+    if (m->buckets)
+        return m; /* shared: registered before */
     m->buckets = xmalloc(nbuckets * sizeof(double));
     memcpy(m->buckets, buckets, nbuckets * sizeof(double));
     m->nbuckets = nbuckets;

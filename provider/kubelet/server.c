@@ -1579,6 +1579,14 @@ static int handle_request(conn *c, kubelet_http_request *hr, const char *leftove
         allowed = "GET";
         if (httptok_has(allowed, method, 0))
             call(H->metrics_resource, &req, &w, "metrics/resource");
+    } else if (!strcmp(r0, "metrics") && nseg == 2 && !strcmp(segs[1], "cadvisor")) {
+        allowed = "GET";
+        if (httptok_has(allowed, method, 0))
+            call(H->metrics_cadvisor, &req, &w, "metrics/cadvisor");
+    } else if (!strcmp(r0, "configz") && nseg == 1) {
+        allowed = "GET";
+        if (httptok_has(allowed, method, 0))
+            call(H->configz, &req, &w, "configz");
     } else {
         kubelet_resp_error(&w, 404, "404 page not found");
     }

@@ -117,7 +117,9 @@ typedef struct kubelet_handlers {
     kubelet_handler_fn port_forward;     /* /portForward/{ns}/{pod}[/{uid}] (raw request) */
     kubelet_handler_fn stats_summary;    /* GET|POST /stats/summary */
     kubelet_handler_fn metrics_resource; /* GET /metrics/resource */
+    kubelet_handler_fn metrics_cadvisor; /* GET /metrics/cadvisor */
     kubelet_handler_fn metrics;          /* GET /metrics */
+    kubelet_handler_fn configz;          /* GET /configz */
     const kubelet_rc_backend *exec;           /* exec and attach over SPDY/WebSocket */
 } kubelet_handlers;
 

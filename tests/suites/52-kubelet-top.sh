@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # /stats/summary and /metrics/resource through the bridge, from
-# DescribeMultiContainerGroupMetric (batched, cached), then metrics-server
-# scraping the node and `kubectl top pod`.
+# DescribeMultiContainerGroupMetric (batched, cached), /metrics/cadvisor and
+# /configz (what Prometheus's kubelet job scrapes), the Node events a kubelet
+# writes, then metrics-server scraping
+# the node and `kubectl top pod`.
 # needs: cluster
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -47,6 +49,30 @@ cached_scrapes() {
     [ "$n1" = "$n2" ]
 }
 check "two scrapes within the cache period make no ECI call" wait_for 60 cached_scrapes
+
+# ---- /metrics/cadvisor and /configz (a scraper with nodes/metrics and
+# nodes/proxy rights: the API server's client certificate)
+cadvisor_ready() {
+    kcurl /metrics/cadvisor > "$T/cadvisor.txt" 2>&1 &&
+        grep -q "^container_cpu_usage_seconds_total{container=\"main\",.*pod=\"burner\"}" "$T/cadvisor.txt"
+}
+wait_for 60 cadvisor_ready || diag "no complete /metrics/cadvisor within 60 s; checking the last one"
+for fam in container_cpu_usage_seconds_total container_memory_working_set_bytes container_memory_usage_bytes \
+    container_start_time_seconds container_network_receive_bytes_total container_network_transmit_bytes_total; do
+    check "/metrics/cadvisor has $fam" grep -q "^# TYPE $fam " "$T/cadvisor.txt"
+done
+check_output "cAdvisor labels on the pod's container (image for kube-prometheus' image!=\"\" rules)" \
+    "^container_cpu_usage_seconds_total\\{container=\"main\",id=\"[^\"]+\",image=\"busybox\",name=\"main\",namespace=\"$NS\",pod=\"burner\"\\} " \
+    cat "$T/cadvisor.txt"
+check_output "/configz answers the kubeletconfig" '"kubeletconfig":\{"kind":"KubeletConfiguration"' kcurl /configz
+configz_fields() { kcurl /configz | jq -e '.kubeletconfig.clusterDomain == "cluster.local" and .kubeletconfig.port > 0'; }
+check "/configz names the cluster domain and the kubelet port" configz_fields
+
+# ---- Node events like a kubelet's
+node_events() { kubectl_ get events -n default --field-selector "involvedObject.kind=Node,involvedObject.name=$NODE" \
+    -o jsonpath='{.items[*].reason}'; }
+has_node_events() { node_events | grep -q Starting && node_events | grep -q NodeReady; }
+check "Node events Starting and NodeReady ($(node_events))" wait_for 30 has_node_events
 
 # ---- /metrics/resource (from a snapshot that has the pods' figures)
 resource_ready() {

@@ -148,7 +148,7 @@ check "kube-apiserver restarted" bash "$ECI_REPO/tests/cluster/cluster.sh" resta
 converge "kube-apiserver restart" "$M" 300
 
 # 4. etcd compactions during the watches.
-r0=$(curl -sf "$BRIDGE_HEALTH/metrics" | awk '$1 == "eci_kubelet_pod_watch_restarts" {print $2}')
+r0=$(curl -sf "$BRIDGE_HEALTH/metrics" | awk '$1 == "eci_kubelet_pod_watch_restarts_total" {print $2}')
 M=$((M - 30))
 scale "$M"
 check "etcd compacted" bash "$ECI_REPO/tests/cluster/cluster.sh" compact
@@ -157,7 +157,7 @@ M=$((M + 20))
 scale "$M"
 check "etcd compacted again" bash "$ECI_REPO/tests/cluster/cluster.sh" compact
 converge "etcd compaction during watches" "$M" 300
-r1=$(curl -sf "$BRIDGE_HEALTH/metrics" | awk '$1 == "eci_kubelet_pod_watch_restarts" {print $2}')
+r1=$(curl -sf "$BRIDGE_HEALTH/metrics" | awk '$1 == "eci_kubelet_pod_watch_restarts_total" {print $2}')
 diag "pod watch restarts: ${r0:-?} -> ${r1:-?}"
 
 # 5. SIGKILL at random points of resizes.

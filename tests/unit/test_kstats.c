@@ -1,5 +1,5 @@
 /* provider/kubelet_stats.c: PodStats from an ECI metric record and the
- * /metrics/resource text of a Summary. provider/kubelet_handlers.c: the log
+ * /metrics/resource and /metrics/cadvisor texts of a Summary. provider/kubelet_handlers.c: the log
  * follower's line selection (prov_log_select). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include "provider/kubelet_handlers.h"
 
 static const char *POD = "{\"metadata\":{\"name\":\"web\",\"namespace\":\"default\",\"uid\":\"u-1\"},"
-                         "\"spec\":{\"containers\":[{\"name\":\"nginx\"},{\"name\":\"side\"}]},"
+                         "\"spec\":{\"containers\":[{\"name\":\"nginx\",\"image\":\"nginx:1.27\"},{\"name\":\"side\"}]},"
                          "\"status\":{\"startTime\":\"2024-05-01T11:00:00Z\",\"containerStatuses\":["
                          "{\"name\":\"nginx\",\"state\":{\"running\":{\"startedAt\":\"2024-05-01T11:00:05Z\"}}},"
                          "{\"name\":\"side\",\"state\":{\"running\":{\"startedAt\":\"2024-05-01T11:00:06Z\"}}}]}}";
@@ -92,6 +92,25 @@ static void test_pod_stats(void **state)
     assert_non_null(strstr(t, "node_cpu_usage_seconds_total 1234 1714564800000\n"));
     assert_non_null(strstr(t, "node_memory_working_set_bytes 1000000000 1714564800000\n"));
     assert_non_null(strstr(t, "resource_scrape_error 0\n"));
+    /* /metrics/cadvisor: cAdvisor's container families and labels */
+    dynbuf_reset(&d);
+    cJSON *pods = cJSON_CreateObject();
+    cJSON_AddItemToObject(pods, "default/web", cJSON_Duplicate(pod, 1));
+    prov_kstats_render_cadvisor(sum, pods, &d);
+    t = dynbuf_str(&d);
+    assert_non_null(strstr(t, "# TYPE container_cpu_usage_seconds_total counter\n"
+                              "container_cpu_usage_seconds_total{container=\"nginx\",id=\"/eci/default/web/nginx\","
+                              "image=\"nginx:1.27\",name=\"nginx\",namespace=\"default\",pod=\"web\"} 3.6 "
+                              "1714564800000\n"));
+    assert_non_null(strstr(t, "container_memory_working_set_bytes{container=\"nginx\",id=\"/eci/default/web/nginx\","
+                              "image=\"nginx:1.27\",name=\"nginx\",namespace=\"default\",pod=\"web\"} 15000000"));
+    assert_non_null(strstr(t, "container_memory_usage_bytes{container=\"nginx\""));
+    assert_non_null(strstr(t, "container_memory_rss{container=\"nginx\""));
+    assert_non_null(strstr(t, "container_start_time_seconds{container=\"side\",id=\"/eci/default/web/side\",image=\"\""));
+    assert_non_null(strstr(t, "container_network_receive_bytes_total{container=\"\",id=\"/eci/default/web\",image=\"\","
+                              "interface=\"eth0\",name=\"\",namespace=\"default\",pod=\"web\"} 7 1714564800000\n"));
+    assert_non_null(strstr(t, "# TYPE container_network_transmit_bytes_total counter\n"));
+    cJSON_Delete(pods);
     dynbuf_reset(&d);
     prov_kstats_render_resource(sum, 1, &d);
     assert_non_null(strstr(dynbuf_str(&d), "resource_scrape_error 1\n"));

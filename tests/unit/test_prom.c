@@ -58,6 +58,30 @@ static double metric(const char *text, const char *name)
     return -1;
 }
 
+/* A name registered twice (two clients of one kind) is one family. */
+static void test_shared_registration(void **state)
+{
+    (void)state;
+    prom_registry *r = prom_registry_new();
+    const char *const lbl[] = {"verb", NULL};
+    prom_metric *a = prom_counter(r, "requests_total", "Requests.", lbl);
+    prom_metric *b = prom_counter(r, "requests_total", "Requests.", lbl);
+    assert_ptr_equal(a, b);
+    const char *const v[] = {"get"};
+    prom_inc(a, v, 1);
+    prom_inc(b, v, 2);
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    prom_render(r, &out);
+    const char *s = dynbuf_str(&out);
+    const char *first = strstr(s, "# TYPE requests_total counter");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "# TYPE requests_total counter"));
+    assert_non_null(strstr(s, "requests_total{verb=\"get\"} 3\n"));
+    dynbuf_free(&out);
+    prom_registry_free(r);
+}
+
 static void test_process_metrics(void **state)
 {
     (void)state;
@@ -88,6 +112,7 @@ static void test_process_metrics(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_render), cmocka_unit_test(test_process_metrics)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_render), cmocka_unit_test(test_shared_registration),
+                                       cmocka_unit_test(test_process_metrics)};
     return cmocka_run_group_tests_name("prom", tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -255,6 +256,58 @@ static void test_go_provider_env(void **state)
     char *bad[] = {"ECI_REGION=cn-beijing", "ECI_SECURITY_GROUP=sg", "ECI_VSWITCH=v", "ECI_QUOTA_POD=lots", NULL};
     expect_err("ECI_QUOTA_POD: must be a whole number of at least 1, got \"lots\"", &c, &e,
                load(&c, &e, false, bad, NULL));
+}
+
+/* The Go provider's flags and taint variables, each with a deprecation line. */
+static void test_go_provider_flags(void **state)
+{
+    (void)state;
+    prov_cfg c;
+    prov_cfg_error e;
+    char path[] = "/tmp/eci-provider-config-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *toml = "# the Go provider's eci.toml\nRegion = \"cn-beijing\"\nVSwitch = \"vsw-toml\"\n"
+                       "SecureGroup = \"sg-toml\"\nClusterName = \"prod\"\nCPU = \"20\"\nMemory = \"100Gi\"\n"
+                       "Pods = \"20\"\nOperatingSystem = \"Linux\"\n";
+    assert_int_equal(write(fd, toml, strlen(toml)), (ssize_t)strlen(toml));
+    close(fd);
+    char pc[64];
+    snprintf(pc, sizeof pc, "--provider-config=%s", path);
+    char *env[] = {"VK_TAINT_KEY=example.com/eci", "VKUBELET_TAINT_EFFECT=NoExecute", NULL};
+    assert_int_equal(load(&c, &e, false, env, "--nodename", "vk-go", "--provider", "alibabacloud", pc,
+                          "--pod-sync-workers=7", NULL),
+                     0);
+    assert_string_equal(c.node_name, "vk-go");
+    assert_string_equal(c.region, "cn-beijing");
+    assert_string_equal(c.vswitches.items[0], "vsw-toml");
+    assert_string_equal(c.security_group, "sg-toml");
+    assert_string_equal(c.cluster_name, "prod");
+    assert_string_equal(c.capacity_pods, "20");
+    assert_int_equal(c.reconcile_workers, 7);
+    assert_string_equal(c.taint.key, "example.com/eci");
+    assert_string_equal(c.taint.value, "alibabacloud");
+    assert_string_equal(c.taint.effect, "NoExecute");
+    assert_non_null(c.deprecations);
+    assert_non_null(strstr(c.deprecations, "--nodename is deprecated (virtual-kubelet/alibabacloud-eci); use --node-name"));
+    assert_non_null(strstr(c.deprecations, "--provider-config is deprecated"));
+    assert_non_null(strstr(c.deprecations, "--provider (virtual-kubelet/alibabacloud-eci) is ignored"));
+    assert_non_null(strstr(c.deprecations, "VK_TAINT_KEY is deprecated"));
+    assert_non_null(strstr(c.deprecations, "VKUBELET_TAINT_EFFECT is deprecated"));
+    prov_cfg_free(&c);
+    /* a current setup has no deprecation line */
+    assert_int_equal(load(&c, &e, false, NULL, "--region=cn-hangzhou", "--security-group=sg-1", "--vswitch=vsw-1",
+                          NULL),
+                     0);
+    assert_null(c.deprecations);
+    prov_cfg_free(&c);
+    /* an unknown key in the TOML file is named */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "Zone = \"a\"\n", 11), 11);
+    close(fd);
+    expect_err("~unknown key Zone", &c, &e, load(&c, &e, false, req_env, pc, NULL));
+    unlink(path);
 }
 
 static void test_yaml_full(void **state)
@@ -768,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_documented_command_line),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_go_provider_env),
+        cmocka_unit_test(test_go_provider_flags),
         cmocka_unit_test(test_yaml_full),
         cmocka_unit_test(test_flag_errors),
         cmocka_unit_test(test_required_and_pairs),
