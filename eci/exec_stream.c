@@ -4,7 +4,7 @@
  * the service thread with lws_cancel_service(); the service thread delivers
  * output (callback or buffer) and signals s->cv. */
 #include "eci/exec_stream.h"
-#include "eci/exec_channel.h"
+#include "util/k8schan.h"
 #include "util/dynbuf.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
@@ -55,7 +55,7 @@ struct eci_exec_stream {
     int rx_paused, want_resume;
     /* result */
     int have_status;
-    int status_rc; /* eci_chan_status_parse result */
+    int status_rc; /* k8schan_status_parse result */
     int exit_code;
     char status_msg[512];
     int v1_error; /* pre-v4: any error-channel text is a failure */
@@ -73,7 +73,7 @@ static void oqueue(eci_exec_stream *s, unsigned channel, const void *data, size_
     omsg *m = xmalloc(sizeof *m + LWS_PRE + len + 2);
     m->next = NULL;
     if (raw_close) {
-        eci_chan_close_msg(channel, m->buf + LWS_PRE);
+        k8schan_close_msg(channel, m->buf + LWS_PRE);
         m->len = 2;
     } else {
         m->buf[LWS_PRE] = (unsigned char)channel;
@@ -95,11 +95,11 @@ static void oqueue(eci_exec_stream *s, unsigned channel, const void *data, size_
 /* A complete message from the server. mu held (released around on_output). */
 static int on_message(eci_exec_stream *s, struct lws *wsi)
 {
-    eci_chan_msg m;
+    k8schan_msg m;
     char err[128];
-    if (eci_chan_decode(s->rx.buf, s->rx.len, &m, err, sizeof err) < 0 || m.kind != ECI_CHAN_MSG_DATA)
+    if (k8schan_decode(s->rx.buf, s->rx.len, &m, err, sizeof err) < 0 || m.kind != K8SCHAN_MSG_DATA)
         return 0;
-    if (m.channel == ECI_CHAN_STDOUT || m.channel == ECI_CHAN_STDERR) {
+    if (m.channel == K8SCHAN_STDOUT || m.channel == K8SCHAN_STDERR) {
         if (!m.len)
             return 0;
         if (s->opts.on_output) {
@@ -129,9 +129,9 @@ static int on_message(eci_exec_stream *s, struct lws *wsi)
             lws_rx_flow_control(wsi, 0);
         }
         pthread_cond_broadcast(&s->cv);
-    } else if (m.channel == ECI_CHAN_ERROR) {
-        if (eci_chan_proto_status_json(s->proto)) {
-            s->status_rc = eci_chan_status_parse(m.data, m.len, &s->exit_code, s->status_msg,
+    } else if (m.channel == K8SCHAN_ERROR) {
+        if ((k8schan_version(s->proto, NULL) >= 4)) {
+            s->status_rc = k8schan_status_parse(m.data, m.len, &s->exit_code, s->status_msg,
                                                  sizeof s->status_msg);
         } else if (m.len) {
             s->status_rc = 1;
@@ -368,7 +368,7 @@ eci_exec_stream *eci_exec_open(const char *uri, const eci_exec_opts *opts, eci_e
     ci.path = full_path;
     ci.host = host;
     ci.origin = host;
-    ci.protocol = opts && opts->protocols ? opts->protocols : ECI_CHAN_CLIENT_PROTOCOLS;
+    ci.protocol = opts && opts->protocols ? opts->protocols : K8SCHAN_CLIENT_OFFER;
     ci.local_protocol_name = "eci-exec";
     ci.pwsi = &s->wsi;
     if (tls) {
@@ -440,8 +440,8 @@ int eci_exec_write_stdin(eci_exec_stream *s, const void *data, size_t len)
             pthread_mutex_unlock(&s->mu);
             return -1;
         }
-        size_t n = len < ECI_CHAN_MAX_PAYLOAD ? len : ECI_CHAN_MAX_PAYLOAD;
-        oqueue(s, ECI_CHAN_STDIN, p, n, 0);
+        size_t n = len < K8SCHAN_MAX_PAYLOAD ? len : K8SCHAN_MAX_PAYLOAD;
+        oqueue(s, K8SCHAN_STDIN, p, n, 0);
         p += n;
         len -= n;
     }
@@ -454,8 +454,8 @@ int eci_exec_close_stdin(eci_exec_stream *s)
 {
     pthread_mutex_lock(&s->mu);
     int rc = -1;
-    if (!s->done && !s->cancel && eci_chan_proto_has_close(s->proto)) {
-        oqueue(s, ECI_CHAN_STDIN, NULL, 0, 1);
+    if (!s->done && !s->cancel && (k8schan_version(s->proto, NULL) >= 5)) {
+        oqueue(s, K8SCHAN_STDIN, NULL, 0, 1);
         rc = 0;
     }
     pthread_mutex_unlock(&s->mu);
@@ -464,11 +464,11 @@ int eci_exec_close_stdin(eci_exec_stream *s)
 
 int eci_exec_resize(eci_exec_stream *s, unsigned width, unsigned height)
 {
-    char *j = eci_chan_resize_json(width, height);
+    char *j = k8schan_resize_json(width, height);
     pthread_mutex_lock(&s->mu);
     int rc = -1;
     if (!s->done && !s->cancel) {
-        oqueue(s, ECI_CHAN_RESIZE, j, strlen(j), 0);
+        oqueue(s, K8SCHAN_RESIZE, j, strlen(j), 0);
         rc = 0;
     }
     pthread_mutex_unlock(&s->mu);
@@ -545,7 +545,7 @@ int eci_exec_wait(eci_exec_stream *s, int timeout_ms, int *exit_code, eci_error 
         rc = eci_error_set(err, ECI_E_API, "exec stream: the command failed: %s", s->status_msg);
     } else if (s->have_status) {
         rc = eci_error_set(err, ECI_E_DECODE, "exec stream: %s", s->status_msg);
-    } else if (!eci_chan_proto_status_json(s->proto) && !s->cancel) {
+    } else if (!(k8schan_version(s->proto, NULL) >= 4) && !s->cancel) {
         *exit_code = 0; /* pre-v4: no error text means success */
         rc = 0;
     } else {

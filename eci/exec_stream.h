@@ -28,7 +28,7 @@ typedef struct eci_exec_opts {
     eci_exec_output_fn on_output; /* NULL: buffer output for eci_exec_read */
     void *ud;
     size_t max_buffered;          /* cap of buffered output and of pending stdin; 0: 1 MiB */
-    const char *protocols;        /* Sec-WebSocket-Protocol offer; NULL: ECI_CHAN_CLIENT_PROTOCOLS */
+    const char *protocols;        /* Sec-WebSocket-Protocol offer; NULL: K8SCHAN_CLIENT_OFFER */
 } eci_exec_opts;
 
 /* Connect and wait for the WebSocket handshake. Returns a stream the caller

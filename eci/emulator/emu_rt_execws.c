@@ -10,7 +10,7 @@
  * session is freed by the service thread once its socket closed and its
  * pump finished. */
 #include "eci/emulator/emu_rt_execws.h"
-#include "eci/exec_channel.h"
+#include "util/k8schan.h"
 #include "util/clock.h"
 #include "util/xmalloc.h"
 
@@ -64,6 +64,7 @@ typedef struct xsess {
     int rx_paused, want_rx_resume;
     int resize_pending;
     unsigned rows, cols;
+    k8schan_resize_parser *resize;
     int wake_fd;
     int closing;   /* the status is queued: close once the queue is empty */
     int ws_gone;
@@ -139,7 +140,7 @@ static void purge_tokens(emu_rt_execws *ws)
 static void enqueue(xsess *s, unsigned channel, const void *data, size_t len)
 {
     xmsg *t = s->qtail;
-    if ((channel == ECI_CHAN_STDOUT || channel == ECI_CHAN_STDERR) && len && t && t->len > 1 &&
+    if ((channel == K8SCHAN_STDOUT || channel == K8SCHAN_STDERR) && len && t && t->len > 1 &&
         t->buf[LWS_PRE] == channel && t->len + len <= t->cap) {
         memcpy(t->buf + LWS_PRE + t->len, data, len);
         t->len += len;
@@ -147,8 +148,8 @@ static void enqueue(xsess *s, unsigned channel, const void *data, size_t len)
         return; /* the service thread already knows the queue is not empty */
     }
     size_t cap = len + 1;
-    if ((channel == ECI_CHAN_STDOUT || channel == ECI_CHAN_STDERR) && cap < ECI_CHAN_MAX_PAYLOAD + 1)
-        cap = ECI_CHAN_MAX_PAYLOAD + 1;
+    if ((channel == K8SCHAN_STDOUT || channel == K8SCHAN_STDERR) && cap < K8SCHAN_MAX_PAYLOAD + 1)
+        cap = K8SCHAN_MAX_PAYLOAD + 1;
     xmsg *m = xmalloc(sizeof *m + LWS_PRE + cap);
     m->next = NULL;
     m->cap = cap;
@@ -177,6 +178,7 @@ static void sess_free(xsess *s)
     emu_rt_child_close_fds(&s->ch);
     dynbuf_free(&s->in);
     dynbuf_free(&s->rx);
+    k8schan_resize_parser_free(s->resize);
     if (s->wake_fd >= 0)
         close(s->wake_fd);
     free(s);
@@ -206,7 +208,7 @@ static void *pump_main(void *arg)
     pthread_setname_np(pthread_self(), "emu-exec-pump");
     emu_rt_execws *ws = s->ws;
     int exited = 0;
-    char buf[ECI_CHAN_MAX_PAYLOAD];
+    char buf[K8SCHAN_MAX_PAYLOAD];
     for (;;) {
         pthread_mutex_lock(&ws->mu);
         if (s->ws_gone) {
@@ -265,7 +267,7 @@ static void *pump_main(void *arg)
                 ;
             if (have) {
                 pthread_mutex_lock(&ws->mu);
-                enqueue(s, k ? ECI_CHAN_STDERR : ECI_CHAN_STDOUT, buf, have);
+                enqueue(s, k ? K8SCHAN_STDERR : K8SCHAN_STDOUT, buf, have);
                 pthread_mutex_unlock(&ws->mu);
             }
             if (have == sizeof buf)
@@ -314,9 +316,9 @@ static void *pump_main(void *arg)
     pthread_mutex_lock(&ws->mu);
     emu_rt_child_close_fds(&s->ch);
     if (!s->ws_gone) {
-        char *st = eci_chan_status_for(s->proto, code, NULL);
+        char *st = k8schan_status(k8schan_version(s->proto, NULL), code, NULL, NULL);
         if (st)
-            enqueue(s, ECI_CHAN_ERROR, st, strlen(st));
+            enqueue(s, K8SCHAN_ERROR, st, strlen(st));
         free(st);
         s->closing = 1;
     }
@@ -391,7 +393,7 @@ static xsess *start_session(emu_rt_execws *ws, struct lws *wsi)
         emu_rt_ctx_free(ctx);
     }
     token_free(t);
-    enqueue(s, ECI_CHAN_STDOUT, NULL, 0); /* the opening empty message */
+    enqueue(s, K8SCHAN_STDOUT, NULL, 0); /* the opening empty message */
     if (rc == 0 && s->wake_fd >= 0) {
         sigset_t set, old;
         sigemptyset(&set);
@@ -407,31 +409,39 @@ static xsess *start_session(emu_rt_execws *ws, struct lws *wsi)
         emu_rt_child_reap(&s->ch, &sig, NULL);
         emu_rt_child_close_fds(&s->ch);
     }
-    char *st = eci_chan_status_for(s->proto, 0, err[0] ? err : "exec failed");
-    enqueue(s, ECI_CHAN_ERROR, st, strlen(st));
+    char *st = k8schan_status(k8schan_version(s->proto, NULL), -1, err[0] ? err : "exec failed", NULL);
+    enqueue(s, K8SCHAN_ERROR, st, strlen(st));
     free(st);
     s->closing = 1;
     s->pump_done = 1;
     return s;
 }
 
+static void on_size(void *ud, uint16_t width, uint16_t height)
+{
+    xsess *s = ud;
+    s->cols = width;
+    s->rows = height;
+    s->resize_pending = 1;
+}
+
 /* A complete incoming message. ws->mu held. Returns -1 to drop the connection. */
 static int on_message(xsess *s, struct lws *wsi)
 {
-    eci_chan_msg m;
+    k8schan_msg m;
     char err[128];
-    if (eci_chan_decode(s->rx.buf, s->rx.len, &m, err, sizeof err) < 0)
+    if (k8schan_decode(s->rx.buf, s->rx.len, &m, err, sizeof err) < 0)
         return -1;
-    if (m.kind == ECI_CHAN_MSG_CLOSE) {
-        if (m.channel == ECI_CHAN_STDIN) {
+    if (m.kind == K8SCHAN_MSG_CLOSE) {
+        if (m.channel == K8SCHAN_STDIN) {
             s->in_eof = 1;
             wake_pump(s);
         }
         return 0;
     }
-    if (m.kind != ECI_CHAN_MSG_DATA)
+    if (m.kind != K8SCHAN_MSG_DATA)
         return 0;
-    if (m.channel == ECI_CHAN_STDIN && s->stdin_open && !s->in_eof && m.len) {
+    if (m.channel == K8SCHAN_STDIN && s->stdin_open && !s->in_eof && m.len) {
         if (dynbuf_add(&s->in, m.data, m.len) < 0)
             return -1;
         if (s->in.len >= IN_HIGH && !s->rx_paused) {
@@ -439,18 +449,13 @@ static int on_message(xsess *s, struct lws *wsi)
             lws_rx_flow_control(wsi, 0);
         }
         wake_pump(s);
-    } else if (m.channel == ECI_CHAN_RESIZE) {
-        size_t off = 0;
-        while (off < m.len) {
-            unsigned w, h;
-            size_t used;
-            if (eci_chan_resize_parse(m.data + off, m.len - off, &w, &h, &used, err, sizeof err) < 0 ||
-                used == 0)
-                break;
-            off += used;
-            s->cols = w;
-            s->rows = h;
-            s->resize_pending = 1;
+    } else if (m.channel == K8SCHAN_RESIZE) {
+        if (!s->resize)
+            s->resize = k8schan_resize_parser_new();
+        /* a malformed size is dropped with what follows in its message */
+        if (k8schan_resize_feed(s->resize, m.data, m.len, on_size, s, err, sizeof err) < 0) {
+            k8schan_resize_parser_free(s->resize);
+            s->resize = NULL;
         }
         wake_pump(s);
     }
@@ -561,9 +566,9 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 }
 
 static const struct lws_protocols protocols[] = {
-    { ECI_CHAN_PROTO_V5, cb, sizeof(pss), 65536, 0, NULL, 0 },
-    { ECI_CHAN_PROTO_V4, cb, sizeof(pss), 65536, 0, NULL, 0 },
-    { ECI_CHAN_PROTO_V1, cb, sizeof(pss), 65536, 0, NULL, 0 },
+    { K8SCHAN_PROTO_V5, cb, sizeof(pss), 65536, 0, NULL, 0 },
+    { K8SCHAN_PROTO_V4, cb, sizeof(pss), 65536, 0, NULL, 0 },
+    { K8SCHAN_PROTO_V1, cb, sizeof(pss), 65536, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 

@@ -20,10 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const spdy_protos[] = {KUBELET_RC_PROTO_V4_NAME, KUBELET_RC_PROTO_V3_NAME, KUBELET_RC_PROTO_V2_NAME, KUBELET_RC_PROTO_V1_NAME};
-static const char *const ws_protos[] = {KUBELET_RC_PROTO_V5_NAME, KUBELET_RC_PROTO_V4_NAME, KUBELET_RC_PROTO_V4_BASE64_NAME,
-                                        KUBELET_RC_PROTO_V3_NAME, KUBELET_RC_PROTO_V2_NAME, KUBELET_RC_PROTO_V1_NAME,
-                                        KUBELET_RC_PROTO_BASE64_NAME};
+static const char *const spdy_protos[] = {K8SCHAN_PROTO_V4, K8SCHAN_PROTO_V3, K8SCHAN_PROTO_V2, K8SCHAN_PROTO_V1};
+static const char *const ws_protos[] = {K8SCHAN_PROTO_V5, K8SCHAN_PROTO_V4, K8SCHAN_PROTO_V4_BASE64,
+                                        K8SCHAN_PROTO_V3, K8SCHAN_PROTO_V2, K8SCHAN_PROTO_V1,
+                                        K8SCHAN_PROTO_BASE64};
 
 const char *const *kubelet_rc_spdy_protocols(size_t *n)
 {
@@ -41,32 +41,6 @@ const char *kubelet_rc_negotiate_spdy(const kv_list *headers, int *present)
 {
     return httptok_header_pick(headers, "X-Stream-Protocol-Version", spdy_protos,
                                sizeof spdy_protos / sizeof spdy_protos[0], present);
-}
-
-int kubelet_rc_proto_parse(const char *name, kubelet_rc_proto *proto, int *base64)
-{
-    static const struct {
-        const char *name;
-        kubelet_rc_proto p;
-        int b64;
-    } t[] = {
-        {"", KUBELET_RC_PROTO_V1, 0},
-        {KUBELET_RC_PROTO_V1_NAME, KUBELET_RC_PROTO_V1, 0},
-        {KUBELET_RC_PROTO_BASE64_NAME, KUBELET_RC_PROTO_V1, 1},
-        {KUBELET_RC_PROTO_V2_NAME, KUBELET_RC_PROTO_V2, 0},
-        {KUBELET_RC_PROTO_V3_NAME, KUBELET_RC_PROTO_V3, 0},
-        {KUBELET_RC_PROTO_V4_NAME, KUBELET_RC_PROTO_V4, 0},
-        {KUBELET_RC_PROTO_V4_BASE64_NAME, KUBELET_RC_PROTO_V4, 1},
-        {KUBELET_RC_PROTO_V5_NAME, KUBELET_RC_PROTO_V5, 0},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        if (name && strcmp(name, t[i].name) == 0) {
-            *proto = t[i].p;
-            *base64 = t[i].b64;
-            return 0;
-        }
-    }
-    return -1;
 }
 
 static int flag_on(const kv_list *q, const char *name)
@@ -129,154 +103,6 @@ kubelet_rc_stream kubelet_rc_stream_parse(const char *s)
 const char *kubelet_rc_stream_name(kubelet_rc_stream s)
 {
     return (s >= 0 && s <= 4) ? stream_names[s] : "unknown";
-}
-
-char *kubelet_rc_status_payload(kubelet_rc_proto proto, int exit_code, const char *msg, size_t *len)
-{
-    char text[512];
-    if (exit_code > 0)
-        snprintf(text, sizeof text, "command terminated with non-zero exit code: %s",
-                 msg && *msg ? msg : "command terminated with exit code");
-    if (exit_code > 0 && !(msg && *msg))
-        snprintf(text, sizeof text,
-                 "command terminated with non-zero exit code: command terminated with exit code %d", exit_code);
-    if (proto < KUBELET_RC_PROTO_V4) {
-        *len = 0;
-        if (exit_code == 0)
-            return NULL;
-        char *t = exit_code > 0 ? xstrdup(text) : xstrdup(msg && *msg ? msg : "internal error");
-        *len = strlen(t);
-        return t;
-    }
-    cJSON *st = cJSON_CreateObject();
-    cJSON_AddItemToObject(st, "metadata", cJSON_CreateObject());
-    if (exit_code == 0) {
-        cJSON_AddStringToObject(st, "status", "Success");
-    } else if (exit_code > 0) {
-        char code[16];
-        snprintf(code, sizeof code, "%d", exit_code);
-        cJSON_AddStringToObject(st, "status", "Failure");
-        cJSON_AddStringToObject(st, "message", text);
-        cJSON_AddStringToObject(st, "reason", "NonZeroExitCode");
-        cJSON *details = cJSON_AddObjectToObject(st, "details");
-        cJSON *causes = cJSON_AddArrayToObject(details, "causes");
-        cJSON *c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "reason", "ExitCode");
-        cJSON_AddStringToObject(c, "message", code);
-        cJSON_AddItemToArray(causes, c);
-    } else {
-        const char *m = msg && *msg ? msg : "internal error";
-        char *full = xasprintf("Internal error occurred: %s", m);
-        cJSON_AddStringToObject(st, "status", "Failure");
-        cJSON_AddStringToObject(st, "message", full);
-        cJSON_AddStringToObject(st, "reason", "InternalError");
-        cJSON *details = cJSON_AddObjectToObject(st, "details");
-        cJSON *causes = cJSON_AddArrayToObject(details, "causes");
-        cJSON *c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "message", m);
-        cJSON_AddItemToArray(causes, c);
-        cJSON_AddNumberToObject(st, "code", 500);
-        free(full);
-    }
-    char *j = cJSON_PrintUnformatted(st);
-    cJSON_Delete(st);
-    char *out = xstrdup(j);
-    cJSON_free(j);
-    *len = strlen(out);
-    return out;
-}
-
-/* ---- resize ---- */
-
-#define RESIZE_MAX 4096
-
-struct kubelet_rc_resize_parser {
-    dynbuf buf;
-    int depth, in_str, esc, failed;
-};
-
-kubelet_rc_resize_parser *kubelet_rc_resize_parser_new(void)
-{
-    kubelet_rc_resize_parser *p = xcalloc(1, sizeof *p);
-    dynbuf_init(&p->buf, RESIZE_MAX);
-    return p;
-}
-
-void kubelet_rc_resize_parser_free(kubelet_rc_resize_parser *p)
-{
-    if (!p)
-        return;
-    dynbuf_free(&p->buf);
-    free(p);
-}
-
-static int resize_fail(kubelet_rc_resize_parser *p, char *err, size_t errlen, const char *msg)
-{
-    p->failed = 1;
-    snprintf(err, errlen, "resize: %s", msg);
-    return -1;
-}
-
-static int get_dim(const cJSON *o, const char *name, uint16_t *v)
-{
-    const cJSON *x = cJSON_GetObjectItem(o, name); /* case-insensitive, like Go's decoder */
-    if (!x) {
-        *v = 0;
-        return 0;
-    }
-    if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 65535 ||
-        x->valuedouble != (double)(int)x->valuedouble)
-        return -1;
-    *v = (uint16_t)x->valuedouble;
-    return 0;
-}
-
-int kubelet_rc_resize_feed(kubelet_rc_resize_parser *p, const void *data, size_t len, kubelet_rc_resize_cb cb, void *ud, char *err,
-                   size_t errlen)
-{
-    const char *s = data;
-    if (p->failed)
-        return resize_fail(p, err, errlen, "stream already failed");
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (p->depth == 0) {
-            if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-                continue;
-            if (c != '{')
-                return resize_fail(p, err, errlen, "expected a JSON object");
-        }
-        if (dynbuf_addc(&p->buf, c) < 0)
-            return resize_fail(p, err, errlen, "object too large");
-        if (p->in_str) {
-            if (p->esc)
-                p->esc = 0;
-            else if (c == '\\')
-                p->esc = 1;
-            else if (c == '"')
-                p->in_str = 0;
-            continue;
-        }
-        if (c == '"') {
-            p->in_str = 1;
-        } else if (c == '{' || c == '[') {
-            p->depth++;
-        } else if (c == '}' || c == ']') {
-            p->depth--;
-            if (p->depth == 0) {
-                cJSON *o = cJSON_ParseWithLength(p->buf.buf, p->buf.len);
-                uint16_t w, h;
-                int bad = !o || !cJSON_IsObject(o) || get_dim(o, "width", &w) < 0 || get_dim(o, "height", &h) < 0;
-                cJSON_Delete(o);
-                dynbuf_reset(&p->buf);
-                if (bad)
-                    return resize_fail(p, err, errlen, "malformed terminal size");
-                cb(ud, w, h);
-            } else if (p->depth < 0) {
-                return resize_fail(p, err, errlen, "unbalanced JSON");
-            }
-        }
-    }
-    return 0;
 }
 
 /* ---- local-process backend ---- */
@@ -532,7 +358,7 @@ struct kubelet_rc_session {
     int thread_started;
     atomic_int done;
     int stdin_closed;
-    kubelet_rc_resize_parser *rp;
+    k8schan_resize_parser *rp;
     /* stdin: queued by the connection thread, written by the stdin thread so
      * that a slow command never blocks the connection */
     pthread_mutex_t in_mu;
@@ -571,7 +397,7 @@ kubelet_rc_session *kubelet_rc_session_new(const kubelet_rc_backend *b, const ku
     s->tr = tr;
     s->out.write = session_output;
     s->out.ctx = s;
-    s->rp = kubelet_rc_resize_parser_new();
+    s->rp = k8schan_resize_parser_new();
     pthread_mutex_init(&s->in_mu, NULL);
     pthread_cond_init(&s->in_cv, NULL);
     dynbuf_init(&s->inq, KUBELET_RC_STDIN_QUEUE_CAP);
@@ -616,7 +442,7 @@ static void send_end(kubelet_rc_session *s, int exit_code, const char *msg)
     if (s->opts->err)
         s->tr->close_stream(s->tr->ctx, KUBELET_RC_STREAM_STDERR);
     size_t len = 0;
-    char *payload = kubelet_rc_status_payload(s->proto, exit_code, msg, &len);
+    char *payload = k8schan_status((int)s->proto, exit_code, msg, &len);
     if (payload)
         s->tr->send_data(s->tr->ctx, KUBELET_RC_STREAM_ERROR, payload, len);
     free(payload);
@@ -711,7 +537,7 @@ void kubelet_rc_session_resize(kubelet_rc_session *s, const void *p, size_t n)
 {
     char err[128];
     if (s->opts->tty)
-        kubelet_rc_resize_feed(s->rp, p, n, on_resize, s, err, sizeof err);
+        k8schan_resize_feed(s->rp, p, n, on_resize, s, err, sizeof err);
 }
 
 void kubelet_rc_session_cancel(kubelet_rc_session *s)
@@ -739,7 +565,7 @@ void kubelet_rc_session_free(kubelet_rc_session *s)
         pthread_join(s->th, NULL);
     if (s->proc)
         s->b->release(s->proc);
-    kubelet_rc_resize_parser_free(s->rp);
+    k8schan_resize_parser_free(s->rp);
     dynbuf_free(&s->inq);
     pthread_mutex_destroy(&s->in_mu);
     pthread_cond_destroy(&s->in_cv);

@@ -21,15 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/k8schan.h"
 #include "util/kv.h"
-
-#define KUBELET_RC_PROTO_V1_NAME "channel.k8s.io"
-#define KUBELET_RC_PROTO_V2_NAME "v2.channel.k8s.io"
-#define KUBELET_RC_PROTO_V3_NAME "v3.channel.k8s.io"
-#define KUBELET_RC_PROTO_V4_NAME "v4.channel.k8s.io"
-#define KUBELET_RC_PROTO_V5_NAME "v5.channel.k8s.io"
-#define KUBELET_RC_PROTO_BASE64_NAME "base64.channel.k8s.io"
-#define KUBELET_RC_PROTO_V4_BASE64_NAME "v4.base64.channel.k8s.io"
 
 typedef enum kubelet_rc_proto {
     KUBELET_RC_PROTO_V1 = 1,
@@ -42,13 +35,12 @@ typedef enum kubelet_rc_proto {
 /* Stream types; the values are the WebSocket channel numbers. */
 typedef enum kubelet_rc_stream {
     KUBELET_RC_STREAM_UNKNOWN = -1,
-    KUBELET_RC_STREAM_STDIN = 0,
-    KUBELET_RC_STREAM_STDOUT = 1,
-    KUBELET_RC_STREAM_STDERR = 2,
-    KUBELET_RC_STREAM_ERROR = 3,
-    KUBELET_RC_STREAM_RESIZE = 4,
+    KUBELET_RC_STREAM_STDIN = K8SCHAN_STDIN,
+    KUBELET_RC_STREAM_STDOUT = K8SCHAN_STDOUT,
+    KUBELET_RC_STREAM_STDERR = K8SCHAN_STDERR,
+    KUBELET_RC_STREAM_ERROR = K8SCHAN_ERROR,
+    KUBELET_RC_STREAM_RESIZE = K8SCHAN_RESIZE,
 } kubelet_rc_stream;
-#define KUBELET_RC_WS_CLOSE_CHANNEL 255
 
 /* The protocols this server speaks, in preference order. SPDY: v4, v3, v2,
  * channel.k8s.io (like the kubelet). WebSocket: v5, v4, v4.base64, v3, v2,
@@ -60,11 +52,6 @@ const char *const *kubelet_rc_ws_protocols(size_t *n);
  * header lines, comma lists, client order) that the server supports. Returns
  * a static name, or NULL; *present is 0 when the header is absent. */
 const char *kubelet_rc_negotiate_spdy(const kv_list *headers, int *present);
-
-/* Version and encoding of a protocol name (SPDY or WebSocket); "" counts as
- * channel.k8s.io (a WebSocket client that offers no subprotocol). Returns 0,
- * or -1 for an unknown name. */
-int kubelet_rc_proto_parse(const char *name, kubelet_rc_proto *proto, int *base64);
 
 /* Exec/attach options from the kubelet query (input, output, error, tty,
  * command...). */
@@ -88,23 +75,6 @@ size_t kubelet_rc_expected_streams(const kubelet_rc_options *opts, kubelet_rc_pr
 kubelet_rc_stream kubelet_rc_stream_parse(const char *streamtype);
 const char *kubelet_rc_stream_name(kubelet_rc_stream s);
 
-/* Error-stream payload for how the command ended: exit_code >= 0 is the exit
- * status; exit_code < 0 is an internal error described by msg. v4/v5: Status
- * JSON (also on success); before v4: NULL on success, else the message text.
- * Caller frees; *len receives the length. */
-char *kubelet_rc_status_payload(kubelet_rc_proto proto, int exit_code, const char *msg, size_t *len);
-
-/* Resize stream decoder: a stream of JSON objects {"Width":80,"Height":24}
- * (keys in any case), split across arbitrary chunks. */
-typedef struct kubelet_rc_resize_parser kubelet_rc_resize_parser;
-typedef void (*kubelet_rc_resize_cb)(void *ud, uint16_t width, uint16_t height);
-/* New parser; caller frees with kubelet_rc_resize_parser_free. */
-kubelet_rc_resize_parser *kubelet_rc_resize_parser_new(void);
-void kubelet_rc_resize_parser_free(kubelet_rc_resize_parser *p);
-/* Feed bytes; cb for each complete size. Returns 0, or -1 with a message on
- * malformed input or an object over 4 KiB (the parser then stays failed). */
-int kubelet_rc_resize_feed(kubelet_rc_resize_parser *p, const void *buf, size_t len, kubelet_rc_resize_cb cb, void *ud, char *err,
-                   size_t errlen);
 
 /* ---- backend ---- */
 

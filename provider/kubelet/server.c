@@ -1012,7 +1012,7 @@ static int on_ws_msg(void *ud, int op, const uint8_t *data, size_t len)
             pl = data + 1;
             pn = len - 1;
         }
-        if (ch == KUBELET_RC_WS_CLOSE_CHANNEL && sc->proto >= KUBELET_RC_PROTO_V5) {
+        if (ch == K8SCHAN_CLOSE && sc->proto >= KUBELET_RC_PROTO_V5) {
             if (pn != 1) {
                 kubelet_ws_encode_close(&out, KUBELET_WS_CLOSE_PROTOCOL_ERROR, "bad close signal", NULL);
                 sc->stop = 1;
@@ -1284,7 +1284,7 @@ static int handle_remotecommand(kubelet_request *req, kubelet_response *w, int a
         if (!chosen) {
             add_accepted_protocols(w);
             kubelet_resp_error(w, 403, "unable to upgrade: unable to negotiate protocol: server accepts %s, %s, %s, %s",
-                            KUBELET_RC_PROTO_V4_NAME, KUBELET_RC_PROTO_V3_NAME, KUBELET_RC_PROTO_V2_NAME, KUBELET_RC_PROTO_V1_NAME);
+                            K8SCHAN_PROTO_V4, K8SCHAN_PROTO_V3, K8SCHAN_PROTO_V2, K8SCHAN_PROTO_V1);
             goto fail;
         }
         if (!up || !kubelet_http_request_has_token(req->hr, "Upgrade", "spdy/3.1")) {
@@ -1292,8 +1292,8 @@ static int handle_remotecommand(kubelet_request *req, kubelet_response *w, int a
             goto fail;
         }
     }
-    int b64 = 0;
-    kubelet_rc_proto_parse(chosen, &sc.proto, &b64);
+    int b64 = 0, version = k8schan_version(chosen, &b64);
+    sc.proto = (kubelet_rc_proto)(version > 0 ? version : KUBELET_RC_PROTO_V1);
     sc.c = req->c;
     sc.ws = is_ws;
     sc.b64 = b64;

@@ -11,13 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "eci/exec_channel.h"
+#include "util/k8schan.h"
 #include "eci/exec_stream.h"
 
 static void on_output(void *ud, int channel, const void *data, size_t len)
 {
     (void)ud;
-    int fd = channel == ECI_CHAN_STDERR ? 2 : 1;
+    int fd = channel == K8SCHAN_STDERR ? 2 : 1;
     const char *p = data;
     while (len) {
         ssize_t n = write(fd, p, len);

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "eci/emulator/runtime.h"
-#include "eci/exec_channel.h"
+#include "util/k8schan.h"
 #include "eci/exec_stream.h"
 #include "util/xmalloc.h"
 #include "tests/unit/unit_threads.h"
@@ -120,7 +120,7 @@ static void read_all(eci_exec_stream *s, dynbuf *out, dynbuf *err)
     int ch;
     ssize_t n;
     while ((n = eci_exec_read(s, &ch, buf, sizeof buf, 10000)) > 0)
-        dynbuf_add(ch == ECI_CHAN_STDERR ? err : out, buf, (size_t)n);
+        dynbuf_add(ch == K8SCHAN_STDERR ? err : out, buf, (size_t)n);
     assert_int_equal(n, 0);
 }
 
@@ -129,7 +129,7 @@ static void test_echo(void **state)
     (void)state;
     const char *argv[] = { "echo", "hi" };
     eci_exec_stream *s = open_exec(argv, 2, 0, 0, NULL);
-    assert_string_equal(eci_exec_protocol(s), ECI_CHAN_PROTO_V5);
+    assert_string_equal(eci_exec_protocol(s), K8SCHAN_PROTO_V5);
     dynbuf o, e;
     dynbuf_init(&o, 1 << 16);
     dynbuf_init(&e, 1 << 16);
@@ -151,9 +151,9 @@ static void test_stderr_exit7(void **state)
     const char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 7" };
     eci_exec_opts opts;
     memset(&opts, 0, sizeof opts);
-    opts.protocols = ECI_CHAN_PROTO_V4; /* v4 also carries the status JSON */
+    opts.protocols = K8SCHAN_PROTO_V4; /* v4 also carries the status JSON */
     eci_exec_stream *s = open_exec(argv, 3, 0, 0, &opts);
-    assert_string_equal(eci_exec_protocol(s), ECI_CHAN_PROTO_V4);
+    assert_string_equal(eci_exec_protocol(s), K8SCHAN_PROTO_V4);
     assert_int_equal(eci_exec_close_stdin(s), -1); /* no CLOSE signal before v5 */
     dynbuf o, e;
     dynbuf_init(&o, 1 << 16);
@@ -179,7 +179,7 @@ static void on_output(void *ud, int channel, const void *data, size_t len)
 {
     sink *k = ud;
     pthread_mutex_lock(&k->mu);
-    dynbuf_add(channel == ECI_CHAN_STDERR ? &k->err : &k->out, data, len);
+    dynbuf_add(channel == K8SCHAN_STDERR ? &k->err : &k->out, data, len);
     pthread_mutex_unlock(&k->mu);
 }
 
@@ -274,10 +274,10 @@ static void test_pre_v4(void **state)
     (void)state;
     eci_exec_opts opts;
     memset(&opts, 0, sizeof opts);
-    opts.protocols = ECI_CHAN_PROTO_V1;
+    opts.protocols = K8SCHAN_PROTO_V1;
     const char *ok[] = { "echo", "v1" };
     eci_exec_stream *s = open_exec(ok, 2, 0, 0, &opts);
-    assert_string_equal(eci_exec_protocol(s), ECI_CHAN_PROTO_V1);
+    assert_string_equal(eci_exec_protocol(s), K8SCHAN_PROTO_V1);
     int code;
     eci_error err;
     assert_int_equal(eci_exec_wait(s, 60000, &code, &err), 0); /* no error text: success */

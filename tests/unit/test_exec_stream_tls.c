@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "eci/exec_channel.h"
+#include "util/k8schan.h"
 #include "eci/exec_stream.h"
 
 typedef struct srv {
@@ -47,8 +47,8 @@ static int srv_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
             memcpy(buf + LWS_PRE, "\x01tls\n", 5);
             n = 5;
         } else if (p->step == 1) {
-            char *st = eci_chan_status_json(5, NULL);
-            buf[LWS_PRE] = ECI_CHAN_ERROR;
+            char *st = k8schan_status(5, 5, NULL, NULL);
+            buf[LWS_PRE] = K8SCHAN_ERROR;
             n = strlen(st);
             memcpy(buf + LWS_PRE + 1, st, n);
             n++;
@@ -69,7 +69,7 @@ static int srv_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 }
 
 static const struct lws_protocols srv_protocols[] = {
-    { ECI_CHAN_PROTO_V5, srv_cb, sizeof(pss), 4096, 0, NULL, 0 },
+    { K8SCHAN_PROTO_V5, srv_cb, sizeof(pss), 4096, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -160,7 +160,7 @@ static void run_ok(srv *s, const char *host, const eci_exec_opts *o)
     int ch;
     ssize_t n = eci_exec_read(st, &ch, buf, sizeof buf, 5000);
     assert_int_equal(n, 4);
-    assert_int_equal(ch, ECI_CHAN_STDOUT);
+    assert_int_equal(ch, K8SCHAN_STDOUT);
     assert_memory_equal(buf, "tls\n", 4);
     int code;
     assert_int_equal(eci_exec_wait(st, 60000, &code, &e), 0);

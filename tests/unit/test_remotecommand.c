@@ -1,6 +1,5 @@
-/* provider/remotecommand: negotiation, options, status payloads (the spec's
- * literal JSON), resize stream, and sessions over the local-process backend
- * with an in-memory transport. */
+/* provider/kubelet/remotecommand: SPDY negotiation, options, and sessions
+ * over the local-process backend with an in-memory transport. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,14 +30,6 @@ static void test_negotiate(void **state)
     assert_null(kubelet_rc_negotiate_spdy(&h, &present));
     assert_int_equal(present, 1);
     kv_free(&h);
-    kubelet_rc_proto p;
-    int b64;
-    assert_int_equal(kubelet_rc_proto_parse("v4.base64.channel.k8s.io", &p, &b64), 0);
-    assert_int_equal(p, KUBELET_RC_PROTO_V4);
-    assert_int_equal(b64, 1);
-    assert_int_equal(kubelet_rc_proto_parse("", &p, &b64), 0);
-    assert_int_equal(p, KUBELET_RC_PROTO_V1);
-    assert_int_equal(kubelet_rc_proto_parse("nope", &p, &b64), -1);
     size_t n;
     assert_string_equal(kubelet_rc_spdy_protocols(&n)[0], "v4.channel.k8s.io");
     assert_int_equal(n, 4);
@@ -82,67 +73,6 @@ static void test_options(void **state)
     assert_int_equal(kubelet_rc_stream_parse("resize"), KUBELET_RC_STREAM_RESIZE);
     assert_int_equal(kubelet_rc_stream_parse("Error"), KUBELET_RC_STREAM_UNKNOWN);
     assert_string_equal(kubelet_rc_stream_name(KUBELET_RC_STREAM_ERROR), "error");
-}
-
-static void test_status(void **state)
-{
-    (void)state;
-    size_t n;
-    char *s = kubelet_rc_status_payload(KUBELET_RC_PROTO_V4, 0, NULL, &n);
-    assert_string_equal(s, "{\"metadata\":{},\"status\":\"Success\"}");
-    free(s);
-    s = kubelet_rc_status_payload(KUBELET_RC_PROTO_V4, 3, NULL, &n);
-    assert_string_equal(s, "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"command terminated with non-zero exit "
-                           "code: command terminated with exit code 3\",\"reason\":\"NonZeroExitCode\",\"details\":"
-                           "{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"3\"}]}}");
-    free(s);
-    s = kubelet_rc_status_payload(KUBELET_RC_PROTO_V5, -1, "boom", &n);
-    assert_string_equal(s, "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"Internal error occurred: boom\","
-                           "\"reason\":\"InternalError\",\"details\":{\"causes\":[{\"message\":\"boom\"}]},\"code\":500}");
-    assert_int_equal(n, strlen(s));
-    free(s);
-    assert_null(kubelet_rc_status_payload(KUBELET_RC_PROTO_V2, 0, NULL, &n));
-    assert_int_equal(n, 0);
-    s = kubelet_rc_status_payload(KUBELET_RC_PROTO_V3, 2, NULL, &n);
-    assert_non_null(strstr(s, "exit code 2"));
-    free(s);
-    s = kubelet_rc_status_payload(KUBELET_RC_PROTO_V1, -1, "no such container", &n);
-    assert_string_equal(s, "no such container");
-    free(s);
-}
-
-static void on_size(void *ud, uint16_t w, uint16_t h)
-{
-    dynbuf_printf(ud, "%ux%u;", w, h);
-}
-
-static void test_resize(void **state)
-{
-    (void)state;
-    kubelet_rc_resize_parser *p = kubelet_rc_resize_parser_new();
-    dynbuf log;
-    dynbuf_init(&log, 0);
-    char err[128];
-    const char *in = "{\"Width\":80,\"Height\":24}\n {\"width\": 100, \"HEIGHT\": 40, \"x\":\"}\\\"{\"}\n{\"Width\":1}";
-    for (size_t i = 0; in[i]; i++)
-        assert_int_equal(kubelet_rc_resize_feed(p, in + i, 1, on_size, &log, err, sizeof err), 0);
-    assert_string_equal(dynbuf_str(&log), "80x24;100x40;1x0;");
-    kubelet_rc_resize_parser_free(p);
-    const char *bad[] = {"x", "{\"Width\":-1}", "{\"Width\":70000}", "{\"Width\":\"80\"}", "{\"a\":[}}", "{]}"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        p = kubelet_rc_resize_parser_new();
-        assert_int_equal(kubelet_rc_resize_feed(p, bad[i], strlen(bad[i]), on_size, &log, err, sizeof err), -1);
-        assert_int_equal(kubelet_rc_resize_feed(p, "{}", 2, on_size, &log, err, sizeof err), -1);
-        kubelet_rc_resize_parser_free(p);
-    }
-    p = kubelet_rc_resize_parser_new();
-    char big[5000];
-    memset(big, ' ', sizeof big);
-    big[0] = '{';
-    assert_int_equal(kubelet_rc_resize_feed(p, big, sizeof big, on_size, &log, err, sizeof err), -1);
-    assert_non_null(strstr(err, "too large"));
-    kubelet_rc_resize_parser_free(p);
-    dynbuf_free(&log);
 }
 
 /* In-memory transport. */
@@ -311,8 +241,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_negotiate),
         cmocka_unit_test(test_options),
-        cmocka_unit_test(test_status),
-        cmocka_unit_test(test_resize),
         cmocka_unit_test(test_session_local),
         cmocka_unit_test(test_session_cancel_and_failure),
     };
