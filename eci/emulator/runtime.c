@@ -1013,12 +1013,13 @@ static void start_ctr(rt_group *g, rt_ctr *c)
     }
     event(g, cs->name, "Normal", "Created", "Created container %s", cs->name);
     event(g, cs->name, "Normal", "Started", "Started container %s", cs->name);
-    emu_rt_set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
-    c->st.current.start_time = time(NULL);
-    probes_reset(c);
-    c->st.ready = !c->is_init && !has_probe(&cs->readiness);
+    time_t started = time(NULL);
     emu_rt_ctx_free(ctx);
     if (has_hook(&cs->post_start)) {
+        /* Like the kubelet, whose pod sync reports the container only once
+         * the postStart handler has returned: not Running meanwhile. */
+        emu_rt_set_state(&c->st.current, EMU_CS_WAITING, "ContainerCreating", NULL);
+        c->st.ready = 0;
         pid_t pid = c->ch.pid;
         char msg[512];
         if (run_hook(g, c, &cs->post_start, HOOK_TIMEOUT, msg, sizeof msg) < 0) {
@@ -1027,6 +1028,10 @@ static void start_ctr(rt_group *g, rt_ctr *c)
                 emu_rt_kill_session(c->ch.pid, SIGKILL);
         }
     }
+    emu_rt_set_state(&c->st.current, EMU_CS_RUNNING, "Started", NULL);
+    c->st.current.start_time = started;
+    probes_reset(c);
+    c->st.ready = !c->is_init && !has_probe(&cs->readiness);
 }
 
 static void drain(rt_ctr *c)

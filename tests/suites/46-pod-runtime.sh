@@ -160,8 +160,9 @@ check "... and the content" test "$(ex modes -- cat /cfg/secret 2>&1)" = s3
 
 post_seen() { test "$(hook_lines 'GET /post-start HTTP/1.1 post')" -ge 1; }
 check "postStart httpGet reached the server with its header" wait_for 60 post_seen
-tcp_before=$(hook_lines tcp-connect)
-check "postStart tcpSocket connected" test "$tcp_before" -ge 1
+post_tcp_seen() { test "$(hook_lines tcp-connect)" -ge 1; }
+check "postStart tcpSocket connected" wait_for 20 post_tcp_seen
+tcp_before=$(hook_lines tcp-connect) # hooks-tcp's postStart: the only connect before the deletes
 kubectl_ delete pod -n "$NS" hooks-http hooks-tcp --wait=false >/dev/null
 pre_tcp_seen() { test "$(hook_lines tcp-connect)" -gt "$tcp_before"; }
 pre_http_seen() { test "$(hook_lines 'GET /pre-stop HTTP/1.1')" -ge 1; }
