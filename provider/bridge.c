@@ -392,6 +392,8 @@ static void free_bridge(prov_bridge *b)
     prov_gm_free(b->gm);
     prom_registry_free(b->metrics);
     cJSON_Delete(b->pending_updates);
+    cJSON_Delete(b->written);
+    cJSON_Delete(b->drifted);
     strmap_free(b->seen_events);
     free(b->vswitches);
     free(b->node_uid);
@@ -399,6 +401,7 @@ static void free_bridge(prov_bridge *b)
     pthread_mutex_destroy(&b->wake_mu);
     pthread_cond_destroy(&b->wake_cv);
     pthread_mutex_destroy(&b->upd_mu);
+    pthread_mutex_destroy(&b->drift_mu);
     pthread_mutex_destroy(&b->ev_mu);
     pthread_mutex_destroy(&b->eci_mu);
 }
@@ -465,10 +468,13 @@ int prov_bridge_run(const prov_cfg *cfg)
     pthread_cond_init(&b->wake_cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&b->upd_mu, NULL);
+    pthread_mutex_init(&b->drift_mu, NULL);
     pthread_mutex_init(&b->ev_mu, NULL);
     pthread_mutex_init(&b->evq_mu, NULL);
     pthread_cond_init(&b->evq_cv, NULL);
     b->pending_updates = cJSON_CreateObject();
+    b->written = cJSON_CreateObject();
+    b->drifted = cJSON_CreateObject();
     b->seen_events = strmap_new();
     atomic_store(&b->eci_ok, 1);
     pthread_mutex_init(&b->eci_mu, NULL);

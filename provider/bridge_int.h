@@ -56,6 +56,16 @@ typedef struct prov_bridge {
     pthread_mutex_t upd_mu;
     cJSON *pending_updates; /* object keyed by uid */
 
+    /* The pod status last written (or found already right), uid -> status,
+     * and the pods whose status in the API has since moved away from it
+     * (another writer: the node lifecycle controller's Ready=False, a
+     * readiness gate) or whose ephemeral containers changed, uid -> true:
+     * the status sync describes their groups again on its next poll.
+     * Guarded by drift_mu. */
+    pthread_mutex_t drift_mu;
+    cJSON *written;
+    cJSON *drifted;
+
     /* Deduplication of ECI events already written: key -> count. */
     pthread_mutex_t ev_mu;
     strmap *seen_events;
@@ -113,6 +123,8 @@ void prov_pod_handlers(prov_bridge *b, k8s_store_handlers *h);
 int prov_delete_group(prov_bridge *b, const char *group_id, eci_error *err);
 /* podsync.c: write a pod's status when it differs; 0 written or unchanged. */
 int prov_write_pod_status(prov_bridge *b, const cJSON *pod, const cJSON *status);
+/* The pod's status is right again (written_too: the pod is gone). */
+void prov_drift_forget(prov_bridge *b, const char *uid, int written_too);
 
 /* statussync.c: the status poller thread. */
 void *prov_status_loop(void *arg);

@@ -27,6 +27,20 @@ typedef struct prov_kexec_config {
 
 typedef struct prov_kexec prov_kexec;
 
+/* ExecContainerCommand's Command limits (items, bytes per item). */
+#define PROV_KEXEC_MAX_ITEMS 20
+#define PROV_KEXEC_MAX_ITEM_LEN 256
+
+/* The argv ExecContainerCommand is sent for argv. Within the limits: argv
+ * itself. Beyond them: /bin/sh -c 'IFS=;eval "$*"' sh <chunk>..., the chunks
+ * (each at most PROV_KEXEC_MAX_ITEM_LEN bytes, cut between UTF-8 sequences)
+ * concatenating to a shell command that execs argv: every argument
+ * single-quoted, or, when not UTF-8, rebuilt by printf from octal escapes.
+ * About 4 KB of argv fit. Returns 0 with out filled, or -1 with a message
+ * naming the limits. */
+struct eci_strv; /* eci/types.h */
+int prov_kexec_fit_argv(const char *const *argv, size_t argc, struct eci_strv *out, char *err, size_t errlen);
+
 /* New backend (cfg copied). Caller frees with prov_kexec_free after the server
  * that uses it stopped. */
 prov_kexec *prov_kexec_new(const prov_kexec_config *cfg);

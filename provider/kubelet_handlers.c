@@ -5,6 +5,7 @@
 #include "provider/kubelet_handlers.h"
 #include "provider/bridge_int.h"
 #include "provider/kubelet_exec.h"
+#include "provider/podmap/status.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/xmalloc.h"
@@ -52,6 +53,17 @@ static int lookup(prov_bridge *b, const char *ns, const char *name, const char *
                 const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "name");
                 if (cJSON_IsString(n) && strcmp(n->valuestring, container) == 0)
                     found = 1;
+            }
+        }
+        const cJSON *c;
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*pod, "spec"),
+                                                               "ephemeralContainers"))
+        {
+            const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "name");
+            if (!found && cJSON_IsString(n) && strcmp(n->valuestring, container) == 0) {
+                kubelet_resp_error(w, 400, "container \"%s\" in pod \"%s\" is terminated: %s", container, name,
+                                   PODMAP_EPHEMERAL_UNSUPPORTED);
+                goto fail;
             }
         }
         if (!found) {
@@ -106,6 +118,66 @@ static void h_pods(void *ud, const kubelet_request *req, kubelet_response *w)
     dynbuf_addc(&d, '}');
     kubelet_resp_send(w, 200, "application/json", d.buf, d.len);
     dynbuf_free(&d);
+}
+
+/* /runningpods/: the kubelet's runtime view (Pod.ToAPIPod): each pod with a
+ * container group and running containers, carrying only its name,
+ * namespace, uid and the running containers' names and images. */
+static void h_running_pods(void *ud, const kubelet_request *req, kubelet_response *w)
+{
+    prov_kubelet *k = ud;
+    (void)req;
+    cJSON *pods = k8s_informer_list(k->b->pods);
+    cJSON *list = cJSON_CreateObject();
+    cJSON_AddStringToObject(list, "kind", "PodList");
+    cJSON_AddStringToObject(list, "apiVersion", "v1");
+    cJSON_AddObjectToObject(list, "metadata");
+    cJSON *items = cJSON_AddArrayToObject(list, "items");
+    const cJSON *pod;
+    cJSON_ArrayForEach(pod, pods)
+    {
+        const char *uid = k8s_meta_str(pod, "uid");
+        prov_gm_entry e;
+        if (!uid || prov_gm_get(k->b->gm, uid, &e) != 0)
+            continue;
+        cJSON *ctrs = cJSON_CreateArray();
+        const char *lists[] = {"initContainerStatuses", "containerStatuses"};
+        for (int l = 0; l < 2; l++) {
+            const cJSON *cs;
+            cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
+                                                                    lists[l]))
+            {
+                const cJSON *st = cJSON_GetObjectItemCaseSensitive(cs, "state");
+                if (!cJSON_GetObjectItemCaseSensitive(st, "running"))
+                    continue;
+                cJSON *c = cJSON_CreateObject();
+                cJSON_AddItemToObject(c, "name",
+                                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cs, "name"), 0));
+                cJSON_AddItemToObject(c, "image",
+                                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cs, "image"), 0));
+                cJSON_AddObjectToObject(c, "resources");
+                cJSON_AddItemToArray(ctrs, c);
+            }
+        }
+        if (cJSON_GetArraySize(ctrs) == 0) {
+            cJSON_Delete(ctrs);
+            continue;
+        }
+        cJSON *p = cJSON_CreateObject();
+        cJSON *md = cJSON_AddObjectToObject(p, "metadata");
+        cJSON_AddStringToObject(md, "name", k8s_meta_str(pod, "name"));
+        cJSON_AddStringToObject(md, "namespace", k8s_meta_str(pod, "namespace"));
+        cJSON_AddStringToObject(md, "uid", uid);
+        cJSON_AddNullToObject(md, "creationTimestamp");
+        cJSON_AddItemToObject(cJSON_AddObjectToObject(p, "spec"), "containers", ctrs);
+        cJSON_AddObjectToObject(p, "status");
+        cJSON_AddItemToArray(items, p);
+    }
+    cJSON_Delete(pods);
+    char *j = cJSON_PrintUnformatted(list);
+    cJSON_Delete(list);
+    kubelet_resp_send(w, 200, "application/json", j, strlen(j));
+    cJSON_free(j);
 }
 
 static void h_metrics(void *ud, const kubelet_request *req, kubelet_response *w)
@@ -383,6 +455,30 @@ static int fetch_log(prov_bridge *b, const char *gid, const char *container, con
     return rc;
 }
 
+/* The container's status entry in the pod's status (NULL when none). */
+static const cJSON *container_status(const cJSON *pod, const char *container)
+{
+    const char *lists[] = {"containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"};
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(pod, "status");
+    for (int l = 0; l < 3; l++) {
+        const cJSON *cs;
+        cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(status, lists[l]))
+        {
+            const cJSON *n = cJSON_GetObjectItemCaseSensitive(cs, "name");
+            if (cJSON_IsString(n) && strcmp(n->valuestring, container) == 0)
+                return cs;
+        }
+    }
+    return NULL;
+}
+
+/* Whether the container has an earlier run (lastState.terminated). */
+static int has_previous(const cJSON *pod, const char *container)
+{
+    const cJSON *last = cJSON_GetObjectItemCaseSensitive(container_status(pod, container), "lastState");
+    return cJSON_GetObjectItemCaseSensitive(last, "terminated") != NULL;
+}
+
 static int container_terminated(prov_bridge *b, const char *ns, const char *name, const char *uid,
                                 const char *container)
 {
@@ -391,20 +487,8 @@ static int container_terminated(prov_bridge *b, const char *ns, const char *name
         return 1;
     const char *puid = k8s_meta_str(pod, "uid");
     int gone = !puid || strcmp(puid, uid) != 0;
-    int term = 0;
-    const char *lists[] = {"containerStatuses", "initContainerStatuses"};
-    for (int l = 0; l < 2 && !gone; l++) {
-        const cJSON *cs;
-        cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
-                                                                lists[l]))
-        {
-            const cJSON *n = cJSON_GetObjectItemCaseSensitive(cs, "name");
-            if (cJSON_IsString(n) && strcmp(n->valuestring, container) == 0) {
-                const cJSON *st = cJSON_GetObjectItemCaseSensitive(cs, "state");
-                term = cJSON_GetObjectItemCaseSensitive(st, "terminated") != NULL;
-            }
-        }
-    }
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(container_status(pod, container), "state");
+    int term = cJSON_GetObjectItemCaseSensitive(st, "terminated") != NULL;
     cJSON_Delete(pod);
     return gone || term;
 }
@@ -425,6 +509,12 @@ static void h_logs(void *ud, const kubelet_request *req, kubelet_response *w)
     char gid[64];
     if (lookup(b, ns, name, container, w, &pod, gid, sizeof gid) != 0)
         return;
+    if (o.previous && !has_previous(pod, container)) {
+        /* the kubelet's validateContainerLogStatus, answered 400 by its server */
+        kubelet_resp_error(w, 400, "previous terminated container \"%s\" in pod \"%s\" not found", container, name);
+        cJSON_Delete(pod);
+        return;
+    }
     char uid[64];
     snprintf(uid, sizeof uid, "%s", k8s_meta_str(pod, "uid"));
     cJSON_Delete(pod);
@@ -535,6 +625,7 @@ prov_kubelet *prov_kubelet_start(prov_bridge *b)
     k->exec = prov_kexec_new(&ec);
     k->handlers.ud = k;
     k->handlers.pods = h_pods;
+    k->handlers.running_pods = h_running_pods;
     k->handlers.container_logs = h_logs;
     k->handlers.port_forward = h_port_forward;
     k->handlers.run = h_run;

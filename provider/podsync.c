@@ -69,6 +69,37 @@ static void on_add(const cJSON *obj, void *arg)
     queue(arg, obj);
 }
 
+/* Whether the pod's status in the API left the one last written (or spec
+ * changes force a new one): mark it for the status sync. */
+static void note_drift(prov_bridge *b, const cJSON *pod, int force)
+{
+    const char *uid = k8s_meta_str(pod, "uid");
+    if (!uid)
+        return;
+    pthread_mutex_lock(&b->drift_mu);
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(b->written, uid);
+    int first = 0;
+    if ((force || (w && podmap_status_changed(w, cJSON_GetObjectItemCaseSensitive(pod, "status")))) &&
+        !cJSON_GetObjectItemCaseSensitive(b->drifted, uid)) {
+        first = b->drifted->child == NULL;
+        cJSON_AddTrueToObject(b->drifted, uid);
+    }
+    pthread_mutex_unlock(&b->drift_mu);
+    /* The status sync polls at once for the first of a burst (a node's
+     * pods all marked not ready); the rest join it or the next period. */
+    if (first)
+        prov_bridge_wake(b);
+}
+
+void prov_drift_forget(prov_bridge *b, const char *uid, int written_too)
+{
+    pthread_mutex_lock(&b->drift_mu);
+    cJSON_DeleteItemFromObjectCaseSensitive(b->drifted, uid);
+    if (written_too)
+        cJSON_DeleteItemFromObjectCaseSensitive(b->written, uid);
+    pthread_mutex_unlock(&b->drift_mu);
+}
+
 static void on_update(const cJSON *old_obj, const cJSON *new_obj, void *arg)
 {
     prov_bridge *b = arg;
@@ -90,12 +121,18 @@ static void on_update(const cJSON *old_obj, const cJSON *new_obj, void *arg)
     const cJSON *nst = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(new_obj, "status"),
                                                         "startTime");
     int deadline_starts = !ost && nst && cJSON_GetObjectItemCaseSensitive(ns, "activeDeadlineSeconds");
+    note_drift(b, new_obj,
+               !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(os, "ephemeralContainers"),
+                              cJSON_GetObjectItemCaseSensitive(ns, "ephemeralContainers"), 1));
     if (spec_changed || deadline_starts || is_deleting(old_obj) != is_deleting(new_obj))
         queue(b, new_obj);
 }
 
 static void on_delete(const cJSON *obj, void *arg)
 {
+    const char *uid = k8s_meta_str(obj, "uid");
+    if (uid)
+        prov_drift_forget(arg, uid, 1);
     queue(arg, obj);
 }
 
@@ -124,6 +161,13 @@ int prov_delete_group(prov_bridge *b, const char *group_id, eci_error *err)
 int prov_write_pod_status(prov_bridge *b, const cJSON *pod, const cJSON *status)
 {
     const cJSON *cur = cJSON_GetObjectItemCaseSensitive(pod, "status");
+    const char *puid = k8s_meta_str(pod, "uid");
+    if (puid) {
+        pthread_mutex_lock(&b->drift_mu);
+        cJSON_DeleteItemFromObjectCaseSensitive(b->written, puid);
+        cJSON_AddItemToObject(b->written, puid, cJSON_Duplicate(status, 1));
+        pthread_mutex_unlock(&b->drift_mu);
+    }
     if (!podmap_status_changed(cur, status))
         return 0;
     /* A JSON merge patch of the status subresource with the pod's uid as a
@@ -326,6 +370,8 @@ static int sync_update(prov_bridge *b, const cJSON *pod, const char *uid, const 
                               "Updated container images of ECI container group %s", e->group_id);
         }
         eci_simple_resp_free(&resp);
+    } else if (k == PODMAP_UPD_EPHEMERAL) {
+        k8s_record_eventf(b->rec, pod, "Warning", PODMAP_EPHEMERAL_REASON, NULL, "%s", msg);
     } else if (k == PODMAP_UPD_REJECTED) {
         k8s_record_eventf(b->rec, pod, "Warning", "UnsupportedUpdate", NULL, "%s",
                           msg ? msg : "this change cannot be applied to a running ECI container group");

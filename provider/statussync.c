@@ -126,6 +126,8 @@ typedef struct poll_ctx {
     int full;
 } poll_ctx;
 
+static void add_changed(poll_ctx *pc, const char *group_id, uint64_t sig);
+
 static int visit_status(void *ud, const eci_cg_status *s)
 {
     poll_ctx *pc = ud;
@@ -141,13 +143,44 @@ static int visit_status(void *ud, const eci_cg_status *s)
     uint64_t sig = item_sig(s);
     if (sig == e.status_sig)
         return 0;
-    ss_add(&pc->changed, s->container_group_id);
+    add_changed(pc, s->container_group_id, sig);
+    return 0;
+}
+
+static void add_changed(poll_ctx *pc, const char *group_id, uint64_t sig)
+{
+    ss_add(&pc->changed, group_id);
     if (pc->nsigs == pc->capsigs) {
         pc->capsigs = pc->capsigs ? pc->capsigs * 2 : 64;
         pc->sigs = xrealloc(pc->sigs, pc->capsigs * sizeof *pc->sigs);
     }
     pc->sigs[pc->nsigs++] = sig;
-    return 0;
+}
+
+/* Pods whose status in the API drifted from what was written: their groups
+ * are described again even though ECI reports no change (a full resync
+ * finds nothing moved on ECI's side either). */
+static void add_drifted(poll_ctx *pc)
+{
+    prov_bridge *b = pc->b;
+    strset uids = {0};
+    pthread_mutex_lock(&b->drift_mu);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, b->drifted) ss_add(&uids, it->string);
+    pthread_mutex_unlock(&b->drift_mu);
+    for (size_t i = 0; i < uids.n; i++) {
+        prov_gm_entry e;
+        if (prov_gm_get(b->gm, uids.v[i], &e) != 0 || e.deleting) {
+            prov_drift_forget(b, uids.v[i], 0); /* no group: nothing to correct from */
+            continue;
+        }
+        int listed = 0;
+        for (size_t j = 0; j < pc->changed.n && !listed; j++)
+            listed = strcmp(pc->changed.v[j], e.group_id) == 0;
+        if (!listed)
+            add_changed(pc, e.group_id, e.status_sig);
+    }
+    ss_free(&uids);
 }
 
 static void fill_tags(prov_bridge *b, eci_tag tags[2])
@@ -190,6 +223,8 @@ static void apply_group(prov_bridge *b, const eci_container_group *g, uint64_t s
     } else {
         ok = 1;
     }
+    if (ok)
+        prov_drift_forget(b, e.uid, 0);
     prov_emit_group_events(b, pod, g);
     prov_gm_set_status(b->gm, e.uid, g->status ? g->status : "", ok ? sig : 0);
     cJSON_Delete(pod);
@@ -359,6 +394,7 @@ static void poll_once(prov_bridge *b, int full, int since_s)
         return;
     }
     prov_eci_report(b, 1, NULL);
+    add_drifted(&pc);
     describe_and_apply(b, pc.changed.v, pc.sigs, pc.changed.n, NULL);
     describe_legacy(b, &pc.seen);
     if (pc.unknown.n)

@@ -98,6 +98,10 @@ typedef struct kubelet_rc_proc kubelet_rc_proc; /* defined by each backend */
 
 typedef struct kubelet_rc_backend {
     void *ud;
+    /* Optional, before the connection is upgraded: 0 to go on, or the HTTP
+     * status to refuse with (err: the plain-text body), as the kubelet's
+     * streaming server answers what its runtime refuses. */
+    int (*check)(void *ud, const kubelet_rc_target *t, const kubelet_rc_options *o, char *err, size_t errlen);
     /* Launch; returns a handle, or NULL with a message in err. out stays
      * valid until release(). */
     kubelet_rc_proc *(*start)(void *ud, const kubelet_rc_target *t, const kubelet_rc_options *o, const kubelet_rc_output *out, char *err,

@@ -1245,10 +1245,19 @@ static int handle_remotecommand(kubelet_request *req, kubelet_response *w, int a
     }
     stream_conn sc;
     memset(&sc, 0, sizeof sc);
-    char err[256];
+    char err[512];
     if (kubelet_rc_options_parse(kubelet_http_request_query(req->hr), !attach, &sc.opts, err, sizeof err) < 0) {
         kubelet_resp_error(w, 400, "%s", err);
         return 0;
+    }
+    kubelet_rc_target t = {attach ? "attach" : "exec", req->params[P_NS], req->params[P_POD], req->params[P_CONTAINER],
+                           req->params[P_UID] ? req->params[P_UID] : ""};
+    if (b->check) {
+        int code = b->check(b->ud, &t, &sc.opts, err, sizeof err);
+        if (code) {
+            kubelet_resp_send(w, code, "text/plain; charset=utf-8", err, strlen(err));
+            goto fail;
+        }
     }
     const char *up = kubelet_http_request_upgrade(req->hr);
     int is_ws = up && kubelet_http_request_has_token(req->hr, "Upgrade", "websocket");
@@ -1318,8 +1327,6 @@ static int handle_remotecommand(kubelet_request *req, kubelet_response *w, int a
     sc.tr.close_stream = tr_close_stream;
     sc.tr.finish = tr_finish;
     sc.tr.ctx = &sc;
-    kubelet_rc_target t = {attach ? "attach" : "exec", req->params[P_NS], req->params[P_POD], req->params[P_CONTAINER],
-                   req->params[P_UID] ? req->params[P_UID] : ""};
     sc.rs = kubelet_rc_session_new(b, &t, &sc.opts, sc.proto, &sc.tr);
     /* 101 */
     kv_list h = KV_LIST_INIT;

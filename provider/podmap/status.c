@@ -199,7 +199,7 @@ static cJSON *ctr_status(const cJSON *spec_ctr, const st_ctr *c, const st_grp *g
 /* Keys of PodStatus this module owns; everything else is carried over. */
 static const char *owned[] = {"phase", "conditions", "message", "reason", "hostIP", "hostIPs",
                               "podIP", "podIPs", "startTime", "initContainerStatuses",
-                              "containerStatuses", "qosClass", NULL};
+                              "containerStatuses", "ephemeralContainerStatuses", "qosClass", NULL};
 
 static int is_owned(const char *k)
 {
@@ -236,6 +236,43 @@ static void add_condition(cJSON *conds, const cJSON *old, const char *type, int 
 static int terminal(const char *phase)
 {
     return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"));
+}
+
+/* Ephemeral containers never start (see PODMAP_EPHEMERAL_UNSUPPORTED): each
+ * is terminated from the first status on, kept as first written so the
+ * status does not move. NULL when the pod has none. */
+static cJSON *ephemeral_statuses(const cJSON *spec, const cJSON *old, const char *now)
+{
+    const cJSON *ec = jarr(spec, "ephemeralContainers");
+    if (!cJSON_GetArraySize(ec))
+        return NULL;
+    cJSON *a = cJSON_CreateArray();
+    const cJSON *sc;
+    cJSON_ArrayForEach(sc, ec)
+    {
+        const char *name = jstr(sc, "name");
+        const cJSON *prev = old_ctr_status(old, "ephemeralContainerStatuses", name);
+        if (prev && cJSON_GetObjectItemCaseSensitive(jobj(prev, "state"), "terminated")) {
+            cJSON_AddItemToArray(a, cJSON_Duplicate(prev, 1));
+            continue;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", name ? name : "");
+        cJSON *t = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "state"), "terminated");
+        cJSON_AddNumberToObject(t, "exitCode", 128);
+        cJSON_AddStringToObject(t, "reason", PODMAP_EPHEMERAL_REASON);
+        cJSON_AddStringToObject(t, "message", PODMAP_EPHEMERAL_UNSUPPORTED);
+        cJSON_AddStringToObject(t, "startedAt", now);
+        cJSON_AddStringToObject(t, "finishedAt", now);
+        cJSON_AddObjectToObject(o, "lastState");
+        cJSON_AddBoolToObject(o, "ready", 0);
+        cJSON_AddNumberToObject(o, "restartCount", 0);
+        cJSON_AddStringToObject(o, "image", jstr(sc, "image") ? jstr(sc, "image") : "");
+        cJSON_AddStringToObject(o, "imageID", "");
+        cJSON_AddBoolToObject(o, "started", 0);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
 }
 
 static cJSON *build(const cJSON *pod, const st_grp *g, const podmap_status_ctx *ctx)
@@ -403,6 +440,9 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const podmap_status_ctx *
     else
         cJSON_Delete(ist);
     cJSON_AddItemToObject(st, "containerStatuses", cst);
+    cJSON *est = ephemeral_statuses(spec, old, now);
+    if (est)
+        cJSON_AddItemToObject(st, "ephemeralContainerStatuses", est);
     const char *qos = jstr(old, "qosClass");
     cJSON_AddStringToObject(st, "qosClass", qos ? qos : podmap_status_qos_class(pod));
     /* carry over what others own */
@@ -653,8 +693,8 @@ static cJSON *normal_form(const cJSON *st)
                 cJSON_AddItemToArray(a, d);
             }
             free(v);
-        } else if (!strcmp(it->string, "containerStatuses") ||
-                   !strcmp(it->string, "initContainerStatuses")) {
+        } else if (!strcmp(it->string, "containerStatuses") || !strcmp(it->string, "initContainerStatuses") ||
+                   !strcmp(it->string, "ephemeralContainerStatuses")) {
             cJSON *a = cJSON_AddArrayToObject(n, it->string);
             const cJSON *c;
             cJSON_ArrayForEach(c, it)

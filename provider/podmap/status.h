@@ -24,6 +24,14 @@
 
 #include "eci/types.h"
 
+/* Why every ephemeral container ends at once (state terminated, reason
+ * PODMAP_EPHEMERAL_REASON): ECI cannot add a container to a running group. */
+#define PODMAP_EPHEMERAL_REASON "EphemeralContainerUnsupported"
+#define PODMAP_EPHEMERAL_UNSUPPORTED                                                                           \
+    "ephemeral containers are not supported by Elastic Container Instance: UpdateContainerGroup replaces the " \
+    "group's whole container list and restarts it, so no container can be added to a running pod; use kubectl " \
+    "exec"
+
 /* Facts the mapping needs besides the pod and the group. Borrowed. */
 typedef struct podmap_status_ctx {
     const char *node_name; /* Event source host */

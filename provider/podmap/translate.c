@@ -3,6 +3,7 @@
  * translate_container.c, volumes and registry credentials in
  * translate_volume.c, resources in translate_res.c. */
 #include "provider/podmap/translate_int.h"
+#include "provider/podmap/status.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -997,6 +998,12 @@ podmap_update_kind podmap_update_plan(const cJSON *old_pod, const cJSON *new_pod
     memset(req, 0, sizeof *req);
     if (message)
         *message = NULL;
+    if (cJSON_GetArraySize(podmap_tr_arr(podmap_tr_obj(new_pod, "spec"), "ephemeralContainers")) >
+        cJSON_GetArraySize(podmap_tr_arr(podmap_tr_obj(old_pod, "spec"), "ephemeralContainers"))) {
+        if (message)
+            *message = xstrdup(PODMAP_EPHEMERAL_UNSUPPORTED);
+        return PODMAP_UPD_EPHEMERAL;
+    }
     char *a = images_of(old_pod), *b = images_of(new_pod);
     int same = strcmp(a, b) == 0;
     free(a);

@@ -165,6 +165,7 @@ typedef enum {
     PODMAP_UPD_IMAGES = 1,   /* container/init-container images changed: call
                                * UpdateContainerGroup with *params */
     PODMAP_UPD_REJECTED = 2, /* a change ECI cannot apply (message says which) */
+    PODMAP_UPD_EPHEMERAL = 3, /* ephemeral containers added: refused (PODMAP_EPHEMERAL_UNSUPPORTED) */
 } podmap_update_kind;
 
 /* Compare the pod as it was created (old_pod) with its current version and
