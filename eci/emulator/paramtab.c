@@ -645,7 +645,7 @@ int emu_sysctl_host(const char *n)
 }
 
 /* Check a string against a row's format; NULL when fine, else the reason. */
-static const char *check_format(const emu_param_def *d, const char *v, const char *region)
+static const char *check_format(const emu_param_def *d, const char *v)
 {
     const char *f = d->rule;
     if (!f[0] || f[0] != '@')
@@ -653,13 +653,8 @@ static const char *check_format(const emu_param_def *d, const char *v, const cha
     f++;
     if (!strcmp(f, "text"))
         return NULL;
-    if (!strcmp(f, "region"))
-        return all_of(v, "-", 1) ? NULL : "not a region id";
-    if (!strcmp(f, "regionname"))
-        return all_of(v, "-", 1) ? NULL : "not a region id";
-    if (!strcmp(f, "zone"))
-        return all_of(v, "-", 1) ? NULL : "not a zone id";
-    (void)region;
+    if (!strcmp(f, "region") || !strcmp(f, "regionname") || !strcmp(f, "zone"))
+        return all_of(v, "-", 1) ? NULL : "not a region or zone id";
     if (!strcmp(f, "ascii"))
         return all_of(v, " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", 1) ? NULL : "ASCII characters only";
     if (!strcmp(f, "account"))
@@ -837,7 +832,7 @@ int emu_param_value_check(const emu_param_def *d, const char *key, const char *v
         if (x < d->lo || x > d->hi)
             return emu_fail(e, 400, "InvalidParameter.ValueExceeded", "The parameter \"%s\" is out of range (%g..%g).",
                             key, d->lo, d->hi);
-        const char *why = d->rule[0] ? check_format(d, v, NULL) : NULL;
+        const char *why = d->rule[0] ? check_format(d, v) : NULL;
         return why ? emu_invalid(e, key, why) : 0;
     }
     default: {
@@ -849,7 +844,7 @@ int emu_param_value_check(const emu_param_def *d, const char *key, const char *v
                             "The parameter \"%s\" is longer than %.0f characters.", key, d->hi);
         if ((double)n < d->lo)
             return emu_invalid(e, key, "too short");
-        const char *why = check_format(d, v, NULL);
+        const char *why = check_format(d, v);
         return why ? emu_invalid(e, key, why) : 0;
     }
     }
