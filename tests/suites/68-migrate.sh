@@ -5,7 +5,8 @@
 # bridge adopts it (no second group, the pod's status and logs come from it,
 # it is deleted with the pod), deletes the Go provider's orphans on this node
 # and leaves other nodes' groups alone. The Go provider's flags are accepted
-# with a deprecation line.
+# with a deprecation line. Then the Node events of a kubelet: Starting,
+# NodeReady, NodeNotReady while the ECI API does not answer, NodeReady again.
 # needs: cluster
 . "$(dirname "$0")/../lib.sh"
 need_cluster
@@ -71,6 +72,18 @@ kubectl_ delete pod -n "$NS" app --wait=true --timeout=60s >/dev/null 2>&1
 adopted_gone() { ! has_group "$gid"; }
 check "deleting the pod deletes the adopted group" wait_for 60 adopted_gone
 check "still no group created by the bridge" test "$(ledger_count CreateContainerGroup)" -eq "$creates"
+
+# Node events as a kubelet writes them: Starting and NodeReady at start,
+# NodeNotReady when the ECI API stops answering, NodeReady again after.
+node_reasons() { kubectl_ get events -n default --field-selector "involvedObject.kind=Node,involvedObject.name=$NODE" \
+    -o jsonpath='{range .items[*]}{.reason}={.count} {end}'; }
+has_reason() { node_reasons | grep -Eq "(^| )$1=$2"; }
+starting_and_ready() { has_reason Starting 1 && has_reason NodeReady 1; }
+check "Node events Starting and NodeReady ($(node_reasons))" wait_for 30 starting_and_ready
+curl -sf -X POST "$ECI_ADMIN_URL/unreachable" -d '{"seconds":20}' >/dev/null
+check "an unreachable ECI API: the node goes NotReady with a NodeNotReady event" wait_for 90 has_reason NodeNotReady 1
+check "and back to Ready: NodeReady again" wait_for 120 has_reason NodeReady 2
+diag "Node events: $(node_reasons)"
 stop_pid "$BRIDGE_PID" 20
 check "no sanitizer reports in the bridge log" sh -c "! grep -q Sanitizer '$BRIDGE_LOG'"
 finish
