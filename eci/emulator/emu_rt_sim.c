@@ -50,10 +50,18 @@ static const char *base_name(const char *a)
     return b ? b + 1 : a;
 }
 
+/* A '$' that came from single quotes (split_script), kept as it is. */
+#define LITERAL_DOLLAR '\x01'
+
 /* $NAME and ${NAME} from env (unknown: empty), appended to b. */
 static void expand(dynbuf *b, const char *w, const kv_list *env)
 {
     for (const char *p = w; *p;) {
+        if (*p == LITERAL_DOLLAR) {
+            dynbuf_addc(b, '$');
+            p++;
+            continue;
+        }
         if (*p != '$') {
             dynbuf_addc(b, *p++);
             continue;
@@ -120,7 +128,8 @@ static int split_script(const char *s, stmt_fn fn, void *ud)
                     free(words[i]);
                 break;
             }
-            dynbuf_add(&w, p + 1, (size_t)(e - p - 1));
+            for (const char *q = p + 1; q < e; q++) /* no expansion inside single quotes */
+                dynbuf_addc(&w, c == '\'' && *q == '$' ? LITERAL_DOLLAR : *q);
             p = e;
             continue;
         }

@@ -150,7 +150,8 @@ static void test_script_and_logs(void **state)
     sim_fx *f = sim_new();
     kv_list env = KV_LIST_INIT;
     kv_add(&env, "WHO", "world");
-    const char *a[] = { "sh", "-c", "echo \"hello $WHO\"; sleep 0.2; echo 'two  words' >&2; echo to-file > /tmp/x; exit 3" };
+    const char *a[] = { "sh", "-c",
+                        "echo \"hello $WHO\"; sleep 0.2; echo 'two  words $WHO' >&2; echo to-file > /tmp/x; exit 3" };
     emu_rt_container c = ctr("main", a, 3);
     c.env = &env;
     start(f, "g-script", "Never", NULL, 0, &c, 1);
@@ -166,7 +167,7 @@ static void test_script_and_logs(void **state)
     int rc;
     char *l = logs(f, "g-script", "main", 0, &rc);
     assert_int_equal(rc, 0);
-    assert_string_equal(l, "hello world\ntwo  words\n");
+    assert_string_equal(l, "hello world\ntwo  words $WHO\n");
     free(l);
     l = logs(f, "g-script", "main", 1, &rc);
     assert_int_equal(rc, -2); /* no previous run */
