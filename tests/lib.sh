@@ -274,6 +274,29 @@ _lib_bridge_launch() {
     fi
 }
 
+# run_deployment_pod NS DEPLOYMENT: run the Deployment's bridge pod on this
+# machine as a node would (tests/podrun.py: its args, env, ConfigMap, Secret
+# and projected-token volumes as stored in the API server, paths under its
+# mounts in $LIB_TMP/pod-DEPLOYMENT), with what a test machine needs changed:
+# the ECI endpoint ($ECI_ENDPOINT), free ports, the cluster's kubelet serving
+# certificate and client CA. Stopped at exit. Sets BRIDGE_PID, BRIDGE_LOG,
+# BRIDGE_PORT, BRIDGE_HEALTH; returns 1 when its /readyz (the leader drives
+# the node) does not answer within 90 s.
+run_deployment_pod() {
+    local ns=$1 dep=$2 hport
+    lib_tmpdir
+    BRIDGE_PORT=$(free_port); hport=$(free_port)
+    BRIDGE_HEALTH=http://127.0.0.1:$hport
+    BRIDGE_LOG=$LIB_TMP/bridge-$dep.log
+    PODRUN_BINARY=$ECI_TEST_BIN/eci-kubelet python3 "$ECI_REPO/tests/podrun.py" "$LIB_TMP/pod-$dep" "$ns" "$dep" \
+        -- --eci-endpoint "$ECI_ENDPOINT" --port "$BRIDGE_PORT" --health-probe-bind-address "127.0.0.1:$hport" \
+        --tls-cert-file "$ECI_CLUSTER_KUBELET_SERVING_CERT" --tls-private-key-file "$ECI_CLUSTER_KUBELET_SERVING_KEY" \
+        --client-ca-file "$ECI_CLUSTER_KUBELET_CLIENT_CA" --log-format text > "$BRIDGE_LOG" 2>&1 < /dev/null &
+    BRIDGE_PID=$!
+    on_exit "stop_pid $BRIDGE_PID 20"
+    wait_for 90 curl -sf "$BRIDGE_HEALTH/readyz"
+}
+
 # restart_bridge: start the bridge again with the same flags (after a kill).
 restart_bridge() { _lib_bridge_launch; }
 

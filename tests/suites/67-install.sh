@@ -77,20 +77,10 @@ ECI_TEST_ACCESS_KEY_ID=$KEY_ID ECI_TEST_ACCESS_KEY_SECRET=$KEY_SECRET start_emul
     { not_ok "emulator starts"; finish; }
 
 # start_node_pod: run the bridge Deployment's pod on this machine.
-BRIDGE_LOG=$LIB_TMP/bridge.log
 start_node_pod() {
-    local port hport
-    port=$(free_port); hport=$(free_port)
-    HEALTH=http://127.0.0.1:$hport
-    PODRUN_BINARY=$ECI_TEST_BIN/eci-kubelet python3 "$ECI_REPO/tests/podrun.py" "$LIB_TMP/pod" "$NS" eci-kubelet \
-        -- --eci-endpoint "$ECI_ENDPOINT" --port "$port" --health-probe-bind-address "127.0.0.1:$hport" \
-        --tls-cert-file "$ECI_CLUSTER_KUBELET_SERVING_CERT" --tls-private-key-file "$ECI_CLUSTER_KUBELET_SERVING_KEY" \
-        --client-ca-file "$ECI_CLUSTER_KUBELET_CLIENT_CA" --log-format text > "$BRIDGE_LOG" 2>&1 < /dev/null &
-    BPID=$!
-    on_exit "stop_pid $BPID 20"
     # The kubelet would report the pod Running once its process is up; the
     # leader is ready once it drives the node.
-    if wait_for 90 curl -sf "$HEALTH/readyz"; then
+    if run_deployment_pod "$NS" eci-kubelet; then
         ok "the bridge pod runs from the applied Deployment, ConfigMap and Secret"
     else
         not_ok "the bridge pod runs from the applied Deployment, ConfigMap and Secret" "$(tail -n 30 "$BRIDGE_LOG")"
@@ -135,6 +125,6 @@ no_groups() { test "$(emulator_groups)" -eq 0; }
 check "the deleted test pod's container group is gone" wait_for 60 no_groups
 check "nothing in the bridge log says forbidden" sh -c "! grep -qi forbidden '$BRIDGE_LOG'"
 check "the AccessKey secret is not in the bridge log" sh -c "! grep -qF -- '$KEY_SECRET' '$BRIDGE_LOG'"
-stop_pid "$BPID" 20
+stop_pid "$BRIDGE_PID" 20
 check "no sanitizer reports in the bridge log" sh -c "! grep -q Sanitizer '$BRIDGE_LOG'"
 finish
