@@ -297,6 +297,27 @@ run_deployment_pod() {
     wait_for 90 curl -sf "$BRIDGE_HEALTH/readyz"
 }
 
+# helm_bin: the helm that `make deps` builds (or $HELM); empty when missing.
+helm_bin() {
+    local h=${HELM:-$(bash "$ECI_REPO/tests/cluster/build-control-plane.sh" path | cut -d: -f4)/helm}
+    [ -x "$h" ] && printf '%s\n' "$h"
+}
+
+# run_node_pod NS NODE NAME TEXT: a busybox pod on NODE (selected, its taint
+# tolerated) that prints TEXT and sleeps.
+run_node_pod() {
+    kubectl_ apply -n "$1" -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: $3}
+spec:
+  nodeSelector: {kubernetes.io/hostname: $2}
+  tolerations: [{key: virtual-kubelet.io/provider, operator: Exists}]
+  containers:
+  - {name: app, image: busybox, command: ["sh", "-c", "echo $4; sleep 3600"]}
+EOF
+}
+
 # restart_bridge: start the bridge again with the same flags (after a kill).
 restart_bridge() { _lib_bridge_launch; }
 

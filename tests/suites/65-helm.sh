@@ -12,11 +12,7 @@ need_cluster
 lib_tmpdir
 CHART=$ECI_REPO/deploy/helm/eci-kubelet
 NS=eci-kubelet
-HELM=${HELM:-$(bash "$ECI_REPO/tests/cluster/build-control-plane.sh" path | cut -d: -f4)/helm}
-if [ ! -x "$HELM" ]; then
-    not_ok "helm is built (make deps)" "missing $HELM"
-    finish
-fi
+HELM=$(helm_bin) || { not_ok "helm is built (make deps)"; finish; }
 diag "$("$HELM" version --short 2>&1)"
 kc() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 tmpl() { "$HELM" template eci-kubelet "$CHART" --namespace "$NS" "$@"; }

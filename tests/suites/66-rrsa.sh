@@ -30,16 +30,7 @@ if start_bridge "$NODE"; then ok "bridge starts with RRSA credentials"; else not
 check "STS AssumeRoleWithOIDC was called" test "$(ledger_count AssumeRoleWithOIDC)" -ge 1
 
 test_namespace rrsa
-kubectl_ apply -n "$TEST_NS" -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Pod
-metadata: {name: app}
-spec:
-  nodeSelector: {kubernetes.io/hostname: $NODE}
-  tolerations: [{key: virtual-kubelet.io/provider, operator: Exists}]
-  containers:
-  - {name: app, image: busybox, command: ["sh", "-c", "echo rrsa-pod-runs; sleep 3600"]}
-EOF
+run_node_pod "$TEST_NS" "$NODE" app rrsa-pod-runs
 running() { test "$(kubectl_ get pod -n "$TEST_NS" app -o jsonpath='{.status.phase}')" = Running; }
 check "the pod runs on ECI with the temporary key pair" wait_for 90 running
 check "its group was created with it (CreateContainerGroup OK)" test "$(ledger_count CreateContainerGroup)" -eq 1

@@ -11,8 +11,7 @@ need_cluster
 lib_tmpdir
 CHART=$ECI_REPO/deploy/helm/eci-kubelet
 NS=eci-kubelet
-HELM=${HELM:-$(bash "$ECI_REPO/tests/cluster/build-control-plane.sh" path | cut -d: -f4)/helm}
-[ -x "$HELM" ] || { not_ok "helm is built (make deps)" "missing $HELM"; finish; }
+HELM=$(helm_bin) || { not_ok "helm is built (make deps)"; finish; }
 kc() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 ROLE=acs:ram::1234567890123456:role/eci-kubelet
 PROVIDER=acs:ram::1234567890123456:oidc-provider/ack-rrsa-helm
@@ -48,16 +47,7 @@ check "the token was exchanged with STS (AssumeRoleWithOIDC)" test "$(ledger_cou
 node_ready() { kc get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True; }
 check "the node is Ready" wait_for 60 node_ready
 test_namespace helm
-kc apply -n "$TEST_NS" -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Pod
-metadata: {name: app}
-spec:
-  nodeSelector: {kubernetes.io/hostname: $NODE}
-  tolerations: [{key: virtual-kubelet.io/provider, operator: Exists}]
-  containers:
-  - {name: app, image: busybox, command: ["sh", "-c", "echo helm-rrsa-pod; sleep 3600"]}
-EOF
+run_node_pod "$TEST_NS" "$NODE" app helm-rrsa-pod
 running() { test "$(kc get pod -n "$TEST_NS" app -o jsonpath='{.status.phase}')" = Running; }
 check "a pod runs on the node (ECI calls signed with the STS pair)" wait_for 90 running
 check "no ECI call was refused for its credentials" test "$(curl -sf "$ECI_ADMIN_URL/ledger" |
