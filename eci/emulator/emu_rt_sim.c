@@ -255,19 +255,26 @@ static int compile_words(compile_ctx *x, char **words, size_t n)
     return 0;
 }
 
-static void prog_compile(sim_prog *p, const emu_rt_container *c)
+/* hostname: HOSTNAME unless the container's env sets it (as the process
+ * runtime's environment). */
+static void prog_compile(sim_prog *p, const emu_rt_container *c, const char *hostname)
 {
     memset(p, 0, sizeof *p);
     if (c->argc == 0) {
         p->len_ms = NEVER;
         return;
     }
-    compile_ctx x = { p, c->env, 0, 0, 0 };
+    kv_list env = KV_LIST_INIT;
+    kv_add(&env, "HOSTNAME", hostname);
+    for (size_t i = 0; c->env && i < c->env->n; i++)
+        kv_set(&env, c->env->items[i].key, c->env->items[i].val);
+    compile_ctx x = { p, &env, 0, 0, 0 };
     char **words = xcalloc(c->argc, sizeof *words);
     for (size_t i = 0; i < c->argc; i++)
         words[i] = (char *)c->argv[i];
     compile_words(&x, words, c->argc);
     free(words);
+    kv_free(&env);
     if (!x.done) { /* a plain command that finished: its status */
         p->len_ms = x.t;
         p->exit_code = x.status;
@@ -548,7 +555,7 @@ static void init_group(emu_rt_sim *s, sim_group *g, sim_ctr *old, size_t nold, i
         sim_ctr *c = &g->c[i];
         c->is_init = i < sp->ninit;
         c->spec = c->is_init ? &sp->init_containers[i] : &sp->containers[i - sp->ninit];
-        prog_compile(&c->prog, c->spec);
+        prog_compile(&c->prog, c->spec, sp->hostname && *sp->hostname ? sp->hostname : g->id);
         set(&c->cur, EMU_CS_WAITING, sp->ninit ? R_PODINIT : R_CREATING, 0);
         c->next_ms = NEVER;
         c->end_ms[0] = c->end_ms[1] = NEVER;

@@ -228,9 +228,9 @@ static void test_init_and_config_error(void **state)
     (void)state;
     sim_fx *f = sim_new();
     const char *i1[] = { "sh", "-c", "echo one; sleep 0.1" };
-    const char *i2[] = { "echo", "two" };
+    const char *i2[] = { "sh", "-c", "echo two $HOSTNAME" };
     const char *m[] = { "sleep", "3600" };
-    emu_rt_container inits[2] = { ctr("init1", i1, 3), ctr("init2", i2, 2) };
+    emu_rt_container inits[2] = { ctr("init1", i1, 3), ctr("init2", i2, 3) };
     emu_rt_container mains[2] = { ctr("app", m, 2), ctr("idle", NULL, 0) };
     start(f, "g-init", "Always", inits, 2, mains, 2);
     emu_rt_container_status st;
@@ -243,7 +243,7 @@ static void test_init_and_config_error(void **state)
     assert_true(st.current.finish_time >= st.current.start_time);
     int rc;
     char *l = logs(f, "g-init", "init2", 0, &rc);
-    assert_string_equal(l, "two\n");
+    assert_string_equal(l, "two g-init\n"); /* HOSTNAME: the group id without a hostname */
     free(l);
 
     /* an init container that runs for an hour holds the others back */
