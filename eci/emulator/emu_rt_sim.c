@@ -7,6 +7,7 @@
 #include "eci/emulator/emu_rt_log.h"
 #include "eci/emulator/emu_rt_spec.h"
 #include "util/clock.h"
+#include "util/hash.h"
 #include "util/strmap.h"
 #include "util/xmalloc.h"
 
@@ -850,13 +851,9 @@ int emu_rt_sim_exec_session(emu_rt_sim *s, const char *id, const char *container
 /* FNV-1a of the group id and container name: the per-container figures. */
 static uint64_t fig_hash(const char *id, const char *name)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = id; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    h = (h ^ '/') * 1099511628211ULL;
-    for (const char *p = name; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return h;
+    uint64_t h = hash_fnv1a_add(HASH_FNV1A_INIT, id, strlen(id));
+    h = hash_fnv1a_add(h, "/", 1);
+    return hash_fnv1a_add(h, name, strlen(name));
 }
 
 int emu_rt_sim_usage(emu_rt_sim *s, const char *id, emu_rt_usage **out, size_t *n)
