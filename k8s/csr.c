@@ -1,5 +1,6 @@
 #include "k8s/csr.h"
 #include "util/base64.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 #include <openssl/bio.h>
@@ -101,13 +102,6 @@ static int csr_state(const cJSON *csr, const char *name, k8s_error *err)
             approved = 1;
     }
     return approved;
-}
-
-static void nap(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0)
-        ;
 }
 
 /* Whether the certificate's public key is the one of key_pem. */
@@ -219,7 +213,7 @@ int k8s_csr_node_client_cert(k8s_client *c, const char *node_name, long expirati
             free(name);
             goto fail;
         }
-        nap(POLL_MS);
+        clock_sleep_ms(POLL_MS);
         waited += POLL_MS;
     }
 fail:
