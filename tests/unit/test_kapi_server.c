@@ -25,6 +25,7 @@
 #include "provider/kubelet/server.h"
 #include "provider/kubelet/spdy.h"
 #include "provider/kubelet/websocket.h"
+#include "util/base64.h"
 #include "util/dynbuf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -845,11 +846,11 @@ static int wres_msg(void *ud, int op, const uint8_t *p, size_t n)
     if (op == KUBELET_WS_TEXT) {
         r->text++;
         int ch = p[0] - '0';
-        unsigned char dec[4096];
-        int k = EVP_DecodeBlock(dec, p + 1, (int)n - 1);
-        size_t pad = n > 1 && p[n - 1] == '=' ? 1 + (n > 2 && p[n - 2] == '=') : 0;
-        if (ch >= 0 && ch < 5 && k >= 0)
-            dynbuf_add(&r->ch[ch], dec, (size_t)k - pad);
+        size_t k;
+        unsigned char *dec = b64_decode((const char *)p + 1, n - 1, 0, &k);
+        if (ch >= 0 && ch < 5 && dec)
+            dynbuf_add(&r->ch[ch], dec, k);
+        free(dec);
     } else if (p[0] < 5) {
         dynbuf_add(&r->ch[p[0]], p + 1, n - 1);
     }
