@@ -1,6 +1,7 @@
 #include "provider/nodecert.h"
 #include "k8s/client.h"
 #include "k8s/csr.h"
+#include "util/backoff.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/xmalloc.h"
@@ -122,7 +123,7 @@ static void *renew_loop(void *arg)
     char when[32];
     timefmt_format_s(deadline, when, sizeof when);
     log_info(COMP, "node client certificate renewal due at %s", when);
-    long backoff = RETRY_MIN_S;
+    int fails = 0; /* failed renewals in a row: the backoff step */
     char last[900] = "";
     while (!sleep_until(nc, deadline)) {
         k8s_cert_pair next;
@@ -138,8 +139,7 @@ static void *renew_loop(void *arg)
                 log_error(COMP, "renewing the node client certificate (the current one expires %s): %s", na, why);
                 snprintf(last, sizeof last, "%s", why);
             }
-            deadline = time(NULL) + backoff;
-            backoff = backoff * 2 > RETRY_MAX_S ? RETRY_MAX_S : backoff * 2;
+            deadline = time(NULL) + backoff_ms(RETRY_MIN_S, RETRY_MAX_S, fails++, 25); /* in seconds */
             continue;
         }
         pthread_mutex_lock(&nc->mu);
@@ -149,7 +149,7 @@ static void *renew_loop(void *arg)
         k8s_cert_pair_clear(&nc->cur);
         nc->cur = next;
         pthread_mutex_unlock(&nc->mu);
-        backoff = RETRY_MIN_S;
+        fails = 0;
         last[0] = '\0';
         u = (double)rand_r(&nc->seed) / ((double)RAND_MAX + 1.0);
         deadline = k8s_cert_rotation_deadline(nc->cur.not_before, nc->cur.not_after, u);
