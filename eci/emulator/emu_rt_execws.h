@@ -2,7 +2,7 @@
  * the runtime's exec_listen address serving ws://HOST:PORT/exec/<token>. Each
  * token (made by emu_rt_exec_session) serves one connection within 60 s; the
  * command runs in the container's context (a pty with TTY, else pipes) and
- * its streams use the channel framing of eci/exec_channel.h. Internal to the
+ * its streams use the channel framing of util/k8schan.h. Internal to the
  * runtime. */
 #ifndef ECI_EMULATOR_EMU_RT_EXECWS_H
 #define ECI_EMULATOR_EMU_RT_EXECWS_H

@@ -224,7 +224,7 @@ int emu_rt_logs(emu_rt *rt, const char *id, const char *container, int previous,
 /* Create an exec session in a container's context (its mount namespace,
  * environment and working directory; a pty when tty). Returns a fresh
  * "ws://host:port/exec/<token>" URI (caller frees) that serves the session
- * once, with the channel framing of eci/exec_channel.h; NULL with err. */
+ * once, with the channel framing of util/k8schan.h; NULL with err. */
 char *emu_rt_exec_session(emu_rt *rt, const char *id, const char *container,
                           const char *const *argv, size_t argc, int tty, int stdin_open,
                           char *err, size_t errlen);
