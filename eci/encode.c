@@ -471,6 +471,8 @@ int eci_encode_update_cg(const eci_update_cg_req *r, const char *def, kv_list *o
     put_s(o, "ContainerGroupId", r->container_group_id);
     put_s(o, "ClientToken", r->client_token);
     put_s(o, "ResourceGroupId", r->resource_group_id);
+    put_f(o, "Cpu", r->cpu);
+    put_f(o, "Memory", r->memory);
     if (put_containers(o, "Container", r->containers, r->n_containers, 0, 0, err) ||
         put_containers(o, "InitContainer", r->init_containers, r->n_init_containers, 1, 0, err))
         return -1;

@@ -297,6 +297,7 @@ typedef struct eci_update_cg_req {
     size_t n_init_containers;
     eci_registry_credential *registry_credentials;
     size_t n_registry_credentials;
+    eci_opt_float cpu, memory;    /* the group's specification (a resize) */
     kv_list extra;
 } eci_update_cg_req;
 

@@ -462,6 +462,8 @@ static void test_encode_small_ops(void **state)
     eci_container *uc = ECI_APPEND(ur.containers, ur.n_containers);
     uc->name = xstrdup("app");
     uc->image = xstrdup("nginx:2");
+    ur.cpu = ECI_FLOAT(2);
+    ur.memory = ECI_FLOAT(4);
     uc->security_context.run_as_group = ECI_INT(3000);
     uc->environment_var_hide = ECI_BOOL(1);
     uc->termination_message_path = xstrdup("/tmp/msg");
@@ -481,6 +483,8 @@ static void test_encode_small_ops(void **state)
     expect(&o, "InitContainer.1.Name", "init");
     expect(&o, "InitContainer.1.Tty", "true"); /* UpdateContainerGroup has it */
     expect(&o, "ImageRegistryCredential.1.Server", "r.example.com");
+    expect(&o, "Cpu", "2.0");
+    expect(&o, "Memory", "4.0");
     /* the update model's spellings; no creation-only parameters */
     expect(&o, "Container.1.LifecyclePostStartHandlerHttpGetHttpHeaders.1.Name", "X-A");
     assert_null(kv_get(&o, "Container.1.SecurityContextRunAsGroup"));
