@@ -52,6 +52,7 @@ struct eci_client {
     int own_creds;
     rl_limiter *rl;
     rl_limiter **action_rl; /* parallel to quota_table; NULL when disabled */
+    struct aimd *aimd;      /* parallel to action_rl */
 
     pthread_mutex_t mu; /* pool, counters, stats, hook */
     curlpool *pool;
@@ -64,7 +65,18 @@ struct eci_client {
     prom_metric *m_calls;
     prom_metric *m_latency;
     prom_metric *m_attempts;
+    prom_metric *m_rate;
 };
+
+/* The adaptive rate of one operation (under eci_client.mu). */
+typedef struct aimd {
+    double rate;        /* calls per second the limiter is set to */
+    double ceiling;     /* the published quota per second */
+    double floor;       /* lowest rate a decrease reaches */
+    int burst_ceiling;  /* the limiter's burst at the ceiling */
+    double last_change; /* monotonic seconds of the last increase or decrease */
+    double last_cut;    /* monotonic seconds of the last decrease */
+} aimd;
 
 /* Published quotas per 60 s (FLOW) and a burst of a tenth of a minute's
  * quota, at least 10 (Create/Delete: the token bucket's burst of 100). */
@@ -161,6 +173,14 @@ int eci_client_new(const eci_client_config *cfg, eci_client **out, eci_error *er
             eci_action_quota(quota_table[i].action, &pm, &burst);
             c->action_rl[i] = rl_new(pm / 60.0, burst);
         }
+        c->aimd = xcalloc(NQUOTA, sizeof *c->aimd);
+        double now = clock_mono_s();
+        for (size_t i = 0; i < NQUOTA; i++) {
+            int burst = 0;
+            double ceil_qps = eci_action_quota(quota_table[i].action, NULL, &burst) / 60.0;
+            c->aimd[i] = (aimd){.rate = ceil_qps, .ceiling = ceil_qps, .floor = ceil_qps / ECI_AIMD_FLOOR_DIV,
+                                .burst_ceiling = burst, .last_change = now, .last_cut = now - 3600};
+        }
     }
     if (cfg->creds) {
         c->creds = cfg->creds;
@@ -182,6 +202,16 @@ int eci_client_new(const eci_client_config *cfg, eci_client **out, eci_error *er
                                       "ECI API call latency including retries", labels2, b, sizeof b / sizeof b[0]);
         c->m_attempts = prom_counter(cfg->metrics, "eci_api_attempts_total", "ECI API HTTP attempts by action",
                                      labels1);
+        if (c->aimd) {
+            c->m_rate = prom_gauge(cfg->metrics, "eci_api_rate_limit_per_second",
+                                   "Calls per second each ECI operation is paced to: the published quota, lowered "
+                                   "by Throttling answers and raised again by successes",
+                                   labels1);
+            for (size_t i = 0; i < NQUOTA; i++) {
+                const char *lv[] = {quota_table[i].action};
+                prom_set(c->m_rate, lv, c->aimd[i].rate);
+            }
+        }
     }
     *out = c;
     return 0;
@@ -200,6 +230,7 @@ void eci_client_free(eci_client *c)
             rl_free(c->action_rl[i]);
         free(c->action_rl);
     }
+    free(c->aimd);
     free(c->stats);
     free(c->region);
     free(c->url);
@@ -491,6 +522,61 @@ done:
     return ret;
 }
 
+/* Additive increase, multiplicative decrease of one operation's rate, so
+ * several clients on one account converge on shares of its quota without
+ * knowing of each other. A Throttling answer halves the rate, once per
+ * ECI_AIMD_CUT_HOLD_S: the answers to calls already in flight when the
+ * account ran dry all say the same thing and must not cut it again. Each
+ * success raises the rate by the ceiling times the time since the last
+ * change over ECI_AIMD_RAMP_S (at most one second's worth), so a steady
+ * stream of successes climbs from the floor to the quota in about that many
+ * seconds and one success after a quiet hour does not jump there at once. */
+static void adapt(eci_client *c, int qi, int throttled)
+{
+    if (!c->aimd || qi < 0)
+        return;
+    double now = clock_mono_s();
+    pthread_mutex_lock(&c->mu);
+    aimd *a = &c->aimd[qi];
+    double before = a->rate;
+    if (throttled) {
+        if (now - a->last_cut >= ECI_AIMD_CUT_HOLD_S) {
+            a->rate = a->rate * ECI_AIMD_DECREASE < a->floor ? a->floor : a->rate * ECI_AIMD_DECREASE;
+            a->last_cut = now;
+            a->last_change = now;
+        }
+    } else if (a->rate < a->ceiling) {
+        double dt = now - a->last_change;
+        if (dt > 1.0)
+            dt = 1.0;
+        a->rate += a->ceiling * dt / ECI_AIMD_RAMP_S;
+        if (a->rate > a->ceiling)
+            a->rate = a->ceiling;
+        a->last_change = now;
+    }
+    double rate = a->rate;
+    int burst = (int)(a->burst_ceiling * rate / a->ceiling + 0.5);
+    pthread_mutex_unlock(&c->mu);
+    if (rate == before)
+        return;
+    rl_set_rate(c->action_rl[qi], rate, burst < 1 ? 1 : burst);
+    if (c->m_rate) {
+        const char *lv[] = {quota_table[qi].action};
+        prom_set(c->m_rate, lv, rate);
+    }
+}
+
+double eci_client_action_rate(eci_client *c, const char *action)
+{
+    int qi = c->aimd && action ? quota_index(action) : -1;
+    if (qi < 0)
+        return 0;
+    pthread_mutex_lock(&c->mu);
+    double r = c->aimd[qi].rate;
+    pthread_mutex_unlock(&c->mu);
+    return r;
+}
+
 int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **out, eci_error *err)
 {
     eci_error local;
@@ -533,6 +619,10 @@ int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **o
         } else {
             rc = attempt_once(c, action, params, out, err, &retry_after);
         }
+        /* Any answer from the service tells how the account's quota stands;
+         * broken connections and injected faults tell nothing. */
+        if (rc == 0 || err->http_status > 0 || eci_error_classify(err) == ECI_CLASS_THROTTLED)
+            adapt(c, qi, rc != 0 && eci_error_classify(err) == ECI_CLASS_THROTTLED);
         if (rc == 0 || !eci_error_retriable(err) || attempt > c->max_retries)
             break;
         /* A Retry-After from the service lengthens the wait, up to the cap. */

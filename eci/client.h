@@ -18,7 +18,15 @@
  * exponential backoff (base * 2^attempt, capped, then a random value in
  * [d/2, d]; a Retry-After header lengthens it up to the cap); every attempt
  * gets a fresh nonce, date and signature. Client errors (4xx) return at once.
- * A client-side token bucket (qps, burst) paces every attempt. */
+ * A client-side token bucket (qps, burst) paces every attempt.
+ *
+ * Per-operation pacing adapts to the account (unless no_action_limits): each
+ * operation with a published quota starts at that quota; a Throttling answer
+ * halves its rate (once per ECI_AIMD_CUT_HOLD_S, never below the quota over
+ * ECI_AIMD_FLOOR_DIV) and successes raise it again by the quota over
+ * ECI_AIMD_RAMP_S per second, up to the quota. Several clients sharing one
+ * AccessKey (several virtual nodes) thus settle on shares of the account's
+ * quota without configuration. */
 #ifndef ECI_CLIENT_H
 #define ECI_CLIENT_H
 
@@ -30,6 +38,11 @@
 #include "util/kv.h"
 
 typedef struct eci_client eci_client;
+
+#define ECI_AIMD_DECREASE 0.5  /* factor on a Throttling answer */
+#define ECI_AIMD_CUT_HOLD_S 1.0 /* one decrease per this many seconds */
+#define ECI_AIMD_RAMP_S 30.0    /* seconds of successes from 0 to the quota */
+#define ECI_AIMD_FLOOR_DIV 64.0 /* the floor is the quota over this */
 struct prom_registry;
 
 #define ECI_API_VERSION "2018-08-08"
@@ -116,6 +129,10 @@ unsigned long eci_client_stat_count(eci_client *c, const char *action, const cha
  * FLOW column, which is the lower figure where sources disagree) as calls per
  * 60 s and the burst the client allows. 0 when the operation has none listed. */
 int eci_action_quota(const char *action, int *per_minute, int *burst);
+/* Calls per second an operation is currently paced to (see AIMD above);
+ * 0 when it has no published quota or per-operation limits are off. Also the
+ * gauge eci_api_rate_limit_per_second{action}. */
+double eci_client_action_rate(eci_client *c, const char *action);
 /* The actions with a published quota, by index (0, 1, ...); NULL past the last. */
 const char *eci_quota_action(size_t i);
 

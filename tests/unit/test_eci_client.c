@@ -22,6 +22,7 @@
 #include "eci/endpoint.h"
 #include "eci/ops.h"
 #include "eci/sign.h"
+#include "util/clock.h"
 #include "util/dynbuf.h"
 #include "util/prom.h"
 #include "util/query.h"
@@ -952,6 +953,18 @@ static void write_text(const char *path, const char *text)
 
 /* RRSA against the emulator's STS: the token file is re-read on every
  * exchange, the pair is refreshed before it expires, the ECI API accepts it. */
+/* An emulator without a runtime, the account's AccessKey "ak"/"sk". */
+static emu_options emu_account(const char *state_dir)
+{
+    emu_options o = {0};
+    o.listen = "127.0.0.1:0";
+    o.access_key_id = "ak";
+    o.access_key_secret = "sk";
+    o.no_runtime = 1;
+    o.state_dir = state_dir;
+    return o;
+}
+
 static void test_creds_rrsa(void **state)
 {
     (void)state;
@@ -962,12 +975,7 @@ static void test_creds_rrsa(void **state)
     snprintf(have, sizeof have, "%s/token", dir);
     write_text(want, "oidc-token-A\n");
     write_text(have, "oidc-token-A\n");
-    emu_options o = {0};
-    o.listen = "127.0.0.1:0";
-    o.access_key_id = "ak";
-    o.access_key_secret = "sk";
-    o.no_runtime = 1;
-    o.state_dir = dir;
+    emu_options o = emu_account(dir);
     o.oidc_role_arn = "acs:ram::1234567890123456:role/eci";
     o.oidc_provider_arn = "acs:ram::1234567890123456:oidc-provider/ack-rrsa-c1";
     o.oidc_token_file = want;
@@ -1138,6 +1146,116 @@ static void *thr_main(void *p)
     return NULL;
 }
 
+/* A client of the emulator at url as the account's AccessKey "ak". */
+static eci_client *mk_emu_client(const char *url, prom_registry *reg)
+{
+    eci_client_config cfg;
+    eci_client_config_init(&cfg);
+    cfg.region = "cn-hangzhou";
+    cfg.endpoint = url;
+    cfg.creds_config.access_key_id = "ak";
+    cfg.creds_config.access_key_secret = "sk";
+    cfg.creds_config.no_env = 1;
+    cfg.max_retries = 0;
+    cfg.qps = 0;
+    cfg.metrics = reg;
+    eci_client *c = NULL;
+    eci_error err;
+    assert_int_equal(eci_client_new(&cfg, &c, &err), 0);
+    return c;
+}
+
+/* Two clients on one account against the emulator's account-wide quota: the
+ * first call drains it (one call per 100 s), then each client's Throttling
+ * halves its own rate, down to the floor and no lower; successes raise it
+ * again, never past the published quota. */
+static void test_aimd_shared_account(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/eci-aimd-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    static const char *const qps[] = {"DescribeRegions:0.01"};
+    emu_options o = emu_account(dir);
+    o.qps = qps;
+    o.nqps = 1;
+    char emsg[256];
+    emu_server *es = emu_server_new(&o, emsg, sizeof emsg);
+    assert_non_null(es);
+    assert_int_equal(emu_server_start(es, emsg, sizeof emsg), 0);
+    prom_registry *reg = prom_registry_new();
+    eci_client *a = mk_emu_client(emu_server_url(es), reg);
+    eci_client *b = mk_emu_client(emu_server_url(es), NULL);
+    int pm = 0;
+    eci_action_quota("DescribeRegions", &pm, NULL);
+    double ceiling = pm / 60.0, floor = ceiling / ECI_AIMD_FLOOR_DIV;
+    assert_true(eci_client_action_rate(a, "DescribeRegions") == ceiling);
+    assert_true(eci_client_action_rate(a, "NoSuchAction") == 0);
+
+    eci_error err;
+    assert_int_equal(eci_call(a, "DescribeRegions", NULL, NULL, &err), 0);
+    /* the account's quota is spent: b, which never called, is throttled too */
+    assert_int_equal(eci_call(b, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_int_equal(eci_error_classify(&err), ECI_CLASS_THROTTLED);
+    assert_true(eci_client_action_rate(b, "DescribeRegions") == ceiling * ECI_AIMD_DECREASE);
+    assert_true(eci_client_action_rate(a, "DescribeRegions") == ceiling);
+    assert_int_equal(eci_call(a, "DescribeRegions", NULL, NULL, &err), -1);
+    double r = eci_client_action_rate(a, "DescribeRegions");
+    assert_true(r <= ceiling * ECI_AIMD_DECREASE && r >= floor);
+    /* other operations keep their own rate */
+    assert_true(eci_client_action_rate(a, "CreateContainerGroup") == 1000 / 60.0);
+    dynbuf text;
+    dynbuf_init(&text, 0);
+    prom_render(reg, &text);
+    assert_non_null(strstr(dynbuf_str(&text), "eci_api_rate_limit_per_second{action=\"DescribeRegions\"}"));
+    assert_non_null(strstr(dynbuf_str(&text), "eci_api_rate_limit_per_second{action=\"CreateContainerGroup\"} 16.6"));
+    dynbuf_free(&text);
+
+    /* Throttling after Throttling, a decrease per hold period: the floor, no lower */
+    int cuts = 0;
+    while (eci_client_action_rate(a, "DescribeRegions") > floor) {
+        double before = eci_client_action_rate(a, "DescribeRegions");
+        clock_sleep_ms((long)(ECI_AIMD_CUT_HOLD_S * 1000) + 20);
+        assert_int_equal(eci_call(a, "DescribeRegions", NULL, NULL, &err), -1);
+        assert_true(eci_client_action_rate(a, "DescribeRegions") < before);
+        assert_true(++cuts < 20);
+    }
+    clock_sleep_ms((long)(ECI_AIMD_CUT_HOLD_S * 1000) + 20);
+    assert_int_equal(eci_call(a, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_true(eci_client_action_rate(a, "DescribeRegions") == floor);
+
+    /* the quota refills (a fresh emulator on the same client is the simplest
+     * way to get one here): each success raises the rate, not past the quota */
+    eci_client_free(b);
+    b = NULL;
+    emu_server_free(es);
+    o.qps = NULL;
+    o.nqps = 0;
+    es = emu_server_new(&o, emsg, sizeof emsg);
+    assert_non_null(es);
+    assert_int_equal(emu_server_start(es, emsg, sizeof emsg), 0);
+    eci_client_free(a);
+    a = mk_emu_client(emu_server_url(es), NULL);
+    b = mk_emu_client(emu_server_url(es), NULL);
+    /* b: one Throttling from the fault hook, then the emulator's successes */
+    fault_state fs = {.fail_at = 1, .throttle = 1};
+    eci_client_set_fault_hook(b, fault, &fs);
+    assert_int_equal(eci_call(b, "DescribeRegions", NULL, NULL, &err), -1);
+    eci_client_set_fault_hook(b, NULL, NULL);
+    double low = eci_client_action_rate(b, "DescribeRegions");
+    assert_true(low == ceiling * ECI_AIMD_DECREASE);
+    clock_sleep_ms(50);
+    assert_int_equal(eci_call(b, "DescribeRegions", NULL, NULL, &err), 0);
+    double up = eci_client_action_rate(b, "DescribeRegions");
+    assert_true(up > low && up <= ceiling);
+    assert_int_equal(eci_call(a, "DescribeRegions", NULL, NULL, &err), 0);
+    assert_true(eci_client_action_rate(a, "DescribeRegions") == ceiling);
+    eci_client_free(a);
+    eci_client_free(b);
+    prom_registry_free(reg);
+    emu_server_free(es);
+    rmdir(dir);
+}
+
 static void test_concurrent_calls(void **state)
 {
     (void)state;
@@ -1199,6 +1317,7 @@ int main(void)
         cmocka_unit_test(test_metrics_no_stock),
         cmocka_unit_test(test_tls_verification),
         cmocka_unit_test(test_concurrent_calls),
+        cmocka_unit_test(test_aimd_shared_account),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
