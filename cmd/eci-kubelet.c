@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "provider/bridge.h"
 #include "provider/config.h"
@@ -57,6 +58,15 @@ int main(int argc, char **argv)
     if (cfg.eci_insecure_skip_tls_verify)
         log_warn("main", "INSECURE: eci.insecureSkipTlsVerify is set; the ECI endpoint's TLS certificate is "
                          "not verified. Never use this in production.");
+
+    /* Every connection is a descriptor: take the hard limit (as the Go
+     * runtime does for the kubelet), so a crowd of idle clients meets the
+     * kubelet port's and the health listener's own bounds, not EMFILE. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 
     int rc = prov_bridge_run(&cfg) == 0 ? 0 : 1;
     prov_cfg_free(&cfg);

@@ -1,6 +1,8 @@
 /* The plain-HTTP health listener (default :10248, like the kubelet's
  * healthz port): /healthz (the process serves), /readyz (the pod cache has
- * synced and the group map is rebuilt) and /metrics (Prometheus text). */
+ * synced and the group map is rebuilt) and /metrics (Prometheus text, to
+ * loopback clients only; 403 for others). Idle or half-sent requests are
+ * closed after a few seconds and cost no thread. */
 #ifndef PROVIDER_HEALTH_H
 #define PROVIDER_HEALTH_H
 

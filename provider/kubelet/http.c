@@ -35,6 +35,8 @@ struct kubelet_http_parser {
     int status;      /* error status */
     char msg[160];   /* error set by a callback */
     kubelet_http_request *ready;
+    int hold_bodies;  /* stop after the head of a request with a body */
+    int head_held;    /* stopped there; kubelet_http_parser_release goes on */
     int failed;       /* sticky: the connection must be closed */
     char failmsg[160];
 };
@@ -118,6 +120,12 @@ static int on_headers_complete(http_parser *hp)
     }
     if ((hp->flags & F_CONTENTLENGTH) && hp->content_length > p->max_body)
         return set_err(p, 413, "request body too large");
+    int has_body = (hp->flags & F_CHUNKED) || ((hp->flags & F_CONTENTLENGTH) && hp->content_length > 0);
+    if (p->hold_bodies && has_body && !hp->upgrade) {
+        /* Not one body byte before the caller says so (authentication). */
+        p->head_held = 1;
+        http_parser_pause(hp, 1);
+    }
     return 0;
 }
 
@@ -150,6 +158,7 @@ static void reset_state(kubelet_http_parser *p)
     dynbuf_free(&p->body);
     dynbuf_init(&p->body, p->max_body);
     p->done = 0;
+    p->head_held = 0;
     if (!p->failed)
         p->status = 0;
     p->msg[0] = '\0';
@@ -195,7 +204,9 @@ int kubelet_http_parser_error_status(const kubelet_http_parser *p)
     return p->status ? p->status : 400;
 }
 
-static int finish(kubelet_http_parser *p, char *err, size_t errlen)
+/* A request from the parsed head: method, target, path, query; headers and
+ * body are the caller's to fill. NULL with err and p->status on a bad target. */
+static kubelet_http_request *build_head(kubelet_http_parser *p, char *err, size_t errlen)
 {
     kubelet_http_request *r = xcalloc(1, sizeof *r);
     r->method = xstrdup(http_method_str((enum http_method)p->hp.method));
@@ -216,22 +227,34 @@ static int finish(kubelet_http_parser *p, char *err, size_t errlen)
             kubelet_http_request_free(r);
             snprintf(err, errlen, "bad query string: %s", qerr);
             p->status = 400;
-            return KUBELET_HTTP_ERROR;
+            return NULL;
         }
     }
     if (r->path[0] != '/') {
         kubelet_http_request_free(r);
         snprintf(err, errlen, "request target must be an absolute path");
         p->status = 400;
-        return KUBELET_HTTP_ERROR;
+        return NULL;
     }
+    kv_init(&r->headers);
+    dynbuf_init(&r->body, 0);
+    r->keep_alive = http_should_keep_alive(&p->hp);
+    r->http11 = p->hp.http_major > 1 || (p->hp.http_major == 1 && p->hp.http_minor >= 1);
+    r->upgrade = p->hp.upgrade;
+    return r;
+}
+
+static int finish(kubelet_http_parser *p, char *err, size_t errlen)
+{
+    kubelet_http_request *r = build_head(p, err, errlen);
+    if (!r)
+        return KUBELET_HTTP_ERROR;
+    kv_free(&r->headers);
+    dynbuf_free(&r->body);
     r->headers = p->headers;
     kv_init(&p->headers);
     r->body = p->body;
     dynbuf_init(&p->body, p->max_body);
-    r->keep_alive = http_should_keep_alive(&p->hp);
-    r->http11 = p->hp.http_major > 1 || (p->hp.http_major == 1 && p->hp.http_minor >= 1);
-    r->upgrade = p->hp.upgrade;
     kubelet_http_request_free(p->ready);
     p->ready = r;
     return KUBELET_HTTP_DONE;
@@ -267,8 +290,18 @@ static int feed(kubelet_http_parser *p, const char *buf, size_t len, size_t *use
         reset_state(p);
     if (len == 0)
         return KUBELET_HTTP_MORE;
+    if (p->head_held) {
+        /* The caller must release the held head first. */
+        snprintf(err, errlen, "request body held: release the head first");
+        p->status = 500;
+        return KUBELET_HTTP_ERROR;
+    }
     size_t n = http_parser_execute(&p->hp, &p->st, buf, len);
     enum http_errno e = HTTP_PARSER_ERRNO(&p->hp);
+    if (p->head_held && !p->done && e == HPE_PAUSED && !p->msg[0]) {
+        *used = n;
+        return KUBELET_HTTP_HEAD;
+    }
     if (p->done) {
         if (e == HPE_PAUSED)
             http_parser_pause(&p->hp, 0);
@@ -292,6 +325,30 @@ static int feed(kubelet_http_parser *p, const char *buf, size_t len, size_t *use
     }
     *used = n;
     return KUBELET_HTTP_MORE;
+}
+
+void kubelet_http_parser_hold_bodies(kubelet_http_parser *p, int on) { p->hold_bodies = on; }
+
+kubelet_http_request *kubelet_http_parser_head(kubelet_http_parser *p, char *err, size_t errlen)
+{
+    if (!p->head_held) {
+        snprintf(err, errlen, "no request head is held");
+        return NULL;
+    }
+    kubelet_http_request *r = build_head(p, err, errlen);
+    if (!r)
+        return NULL;
+    for (size_t i = 0; i < p->headers.n; i++)
+        kv_add(&r->headers, p->headers.items[i].key, p->headers.items[i].val);
+    return r;
+}
+
+void kubelet_http_parser_release(kubelet_http_parser *p)
+{
+    if (!p->head_held)
+        return;
+    p->head_held = 0;
+    http_parser_pause(&p->hp, 0);
 }
 
 kubelet_http_request *kubelet_http_parser_take(kubelet_http_parser *p)

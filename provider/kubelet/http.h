@@ -12,7 +12,7 @@
 typedef struct kubelet_http_parser kubelet_http_parser;
 typedef struct kubelet_http_request kubelet_http_request;
 
-enum { KUBELET_HTTP_MORE = 0, KUBELET_HTTP_DONE = 1, KUBELET_HTTP_ERROR = -1 };
+enum { KUBELET_HTTP_MORE = 0, KUBELET_HTTP_DONE = 1, KUBELET_HTTP_ERROR = -1, KUBELET_HTTP_HEAD = 2 };
 
 #define KUBELET_HTTP_DEFAULT_MAX_HEAD ((size_t)64 << 10)
 #define KUBELET_HTTP_DEFAULT_MAX_BODY ((size_t)1 << 20)
@@ -30,6 +30,20 @@ void kubelet_http_parser_free(kubelet_http_parser *p);
  * HTTP status to answer in kubelet_http_parser_error_status (400, 413 or 431). */
 int kubelet_http_parser_feed(kubelet_http_parser *p, const char *buf, size_t len, size_t *used, char *err, size_t errlen);
 int kubelet_http_parser_error_status(const kubelet_http_parser *p);
+/* Hold bodies (on: 1): once the head of a request that carries a body is
+ * complete, kubelet_http_parser_feed stops there and returns
+ * KUBELET_HTTP_HEAD (*used counts the head's bytes) without reading any of
+ * the body, so that the caller can authenticate first; then
+ * kubelet_http_parser_head gives the head and kubelet_http_parser_release
+ * lets the next feed read the body. Requests without a body (and upgrades)
+ * complete as usual. */
+void kubelet_http_parser_hold_bodies(kubelet_http_parser *p, int on);
+/* The held request's head (method, target, path, query, headers; no body)
+ * as a new request the caller frees; NULL (err filled) when the target is
+ * malformed or no head is held. */
+kubelet_http_request *kubelet_http_parser_head(kubelet_http_parser *p, char *err, size_t errlen);
+/* Let the held request's body be read by the next feed. */
+void kubelet_http_parser_release(kubelet_http_parser *p);
 /* Hand over the request completed by the last KUBELET_HTTP_DONE (caller frees with
  * kubelet_http_request_free) and make the parser ready for the next one. NULL if none. */
 kubelet_http_request *kubelet_http_parser_take(kubelet_http_parser *p);

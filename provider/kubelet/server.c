@@ -262,7 +262,10 @@ struct kubelet_server {
     pthread_t accept_th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int nconns;
+    int nconns;            /* every connection thread (under mu) */
+    int npre;              /* of which not authenticated yet (under mu) */
+    struct conn *pre_head; /* the unauthenticated ones, oldest first (under mu) */
+    struct conn *pre_tail;
 };
 
 typedef struct conn {
@@ -277,6 +280,14 @@ typedef struct conn {
     size_t norgs;
     char fp[65];
     dynbuf inbuf; /* bytes read but not yet parsed */
+    /* Before authentication a connection lives in the server's bounded
+     * pre-auth pool (linked under srv->mu) with one deadline for the TLS
+     * handshake and its first request head; authenticated, it leaves the
+     * pool and gets the ordinary idle and request timeouts. */
+    long long preauth_deadline;
+    int authed;         /* left the pre-auth pool */
+    int evicted;        /* shut down to make room in the pool */
+    struct conn *pre_prev, *pre_next;
 } conn;
 
 
@@ -1463,18 +1474,27 @@ static void call(kubelet_handler_fn fn, kubelet_request *req, kubelet_response *
 }
 
 /* Handle one request. Returns 1 to keep the connection, 0 to close it. */
+static void conn_authenticated(conn *c);
+
+/* A request and its response on c; the response keeps the connection open
+ * when the request allows it. */
+static void req_init(kubelet_request *req, kubelet_response *w, conn *c, kubelet_http_request *hr)
+{
+    memset(req, 0, sizeof *req);
+    req->c = c;
+    req->hr = hr;
+    memset(w, 0, sizeof *w);
+    w->c = c;
+    w->keep_alive = kubelet_http_request_keep_alive(hr) && !kubelet_http_request_upgrade(hr);
+    w->raw_stream = !kubelet_http_request_http11(hr);
+}
+
 static int handle_request(conn *c, kubelet_http_request *hr, const char *leftover, size_t nleft)
 {
     kubelet_server *s = c->srv;
     kubelet_request req;
-    memset(&req, 0, sizeof req);
-    req.c = c;
-    req.hr = hr;
     kubelet_response w;
-    memset(&w, 0, sizeof w);
-    w.c = c;
-    w.keep_alive = kubelet_http_request_keep_alive(hr) && !kubelet_http_request_upgrade(hr);
-    w.raw_stream = !kubelet_http_request_http11(hr);
+    req_init(&req, &w, c, hr);
     const char *method = kubelet_http_request_method(hr);
     const char *path = kubelet_http_request_path(hr);
     /* decode path segments */
@@ -1511,6 +1531,7 @@ static int handle_request(conn *c, kubelet_http_request *hr, const char *leftove
     }
     if (!check_auth(&req, &w))
         goto done;
+    conn_authenticated(c);
     /* drop empty segments from trailing slashes */
     while (nseg && !segs[nseg - 1][0])
         free(segs[--nseg]);
@@ -1612,6 +1633,72 @@ done:
     return w.keep_alive;
 }
 
+static void send_parse_error(conn *c, int status, const char *msg);
+
+/* ---- connection pools ---- */
+
+/* Under s->mu. */
+static void pre_unlink(kubelet_server *s, conn *c)
+{
+    if (c->pre_prev)
+        c->pre_prev->pre_next = c->pre_next;
+    else
+        s->pre_head = c->pre_next;
+    if (c->pre_next)
+        c->pre_next->pre_prev = c->pre_prev;
+    else
+        s->pre_tail = c->pre_prev;
+    c->pre_prev = c->pre_next = NULL;
+    s->npre--;
+}
+
+/* The connection authenticated a request (or presented a verified client
+ * certificate): it leaves the pre-auth pool, so no number of unauthenticated
+ * connections can push it out or hold its slot. */
+static void conn_authenticated(conn *c)
+{
+    kubelet_server *s = c->srv;
+    pthread_mutex_lock(&s->mu);
+    if (!c->authed) {
+        c->authed = 1;
+        pre_unlink(s, c);
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Earliest of deadline and, while unauthenticated, the pre-auth deadline. */
+static long long pre_bound(const conn *c, long long deadline)
+{
+    if (c->authed)
+        return deadline;
+    return deadline && deadline < c->preauth_deadline ? deadline : c->preauth_deadline;
+}
+
+/* Authenticate and authorize the head of a request whose body is still
+ * unread; 1 to read the body, 0 when a 401/403 went out (then the
+ * connection closes without reading the body). */
+static int head_auth(conn *c, kubelet_http_parser *parser)
+{
+    char err[200];
+    kubelet_http_request *head = kubelet_http_parser_head(parser, err, sizeof err);
+    if (!head) {
+        send_parse_error(c, kubelet_http_parser_error_status(parser), err);
+        return 0;
+    }
+    kubelet_request req;
+    kubelet_response w;
+    req_init(&req, &w, c, head);
+    w.keep_alive = 0; /* a refusal closes the connection, the body unread */
+    int ok = check_auth(&req, &w);
+    if (req.has_user)
+        kubelet_user_clear(&req.user);
+    kv_free(&w.headers);
+    kubelet_http_request_free(head);
+    if (ok)
+        conn_authenticated(c);
+    return ok;
+}
+
 /* ---- connection thread ---- */
 
 static void conn_identity(conn *c)
@@ -1670,7 +1757,9 @@ static void *conn_main(void *arg)
     kubelet_server *s = c->srv;
     th_rec *rec = c->rec;
     kubelet_http_parser *parser = NULL;
-    long long deadline = clock_mono_ms() + s->cfg.request_timeout_ms;
+    /* The TLS handshake and the first request head share the pre-auth
+     * deadline: an idle or slow client is gone after preauth_timeout_ms. */
+    long long deadline = c->preauth_deadline;
     /* TLS handshake */
     for (;;) {
         ERR_clear_error();
@@ -1688,7 +1777,10 @@ static void *conn_main(void *arg)
         }
     }
     conn_identity(c);
+    if (c->cert_ok && s->cfg.auth)
+        conn_authenticated(c); /* the TLS layer verified the client certificate */
     parser = kubelet_http_parser_new(s->cfg.max_head, s->cfg.max_body);
+    kubelet_http_parser_hold_bodies(parser, 1);
     dynbuf_init(&c->inbuf, s->cfg.max_head + s->cfg.max_body + 65536);
     int first = 1;
     for (;;) {
@@ -1709,9 +1801,17 @@ static void *conn_main(void *arg)
                 if (rc == KUBELET_HTTP_DONE)
                     break;
                 dynbuf_consume(&c->inbuf, used);
+                if (rc == KUBELET_HTTP_HEAD) {
+                    /* A body follows: not one more byte of it before the
+                     * caller is authenticated and authorized. */
+                    if (!head_auth(c, parser))
+                        goto out;
+                    kubelet_http_parser_release(parser);
+                    continue;
+                }
             }
-            int r = conn_read(c, buf, sizeof buf, req_deadline ? req_deadline : idle_deadline);
-            if (r == IO_TIMEOUT && req_deadline) {
+            int r = conn_read(c, buf, sizeof buf, pre_bound(c, req_deadline ? req_deadline : idle_deadline));
+            if (r == IO_TIMEOUT && req_deadline && c->authed) {
                 send_parse_error(c, 408, "request timeout");
                 goto out;
             }
@@ -1739,6 +1839,14 @@ static void *conn_main(void *arg)
         dynbuf_consume(&c->inbuf, used);
     }
 out:
+    /* Out of the pre-auth pool before the descriptor closes: the accept
+     * thread may shut down a pooled connection's fd to evict it. */
+    pthread_mutex_lock(&s->mu);
+    if (!c->authed) {
+        c->authed = 1;
+        pre_unlink(s, c);
+    }
+    pthread_mutex_unlock(&s->mu);
     kubelet_http_parser_free(parser);
     dynbuf_free(&c->inbuf);
     SSL_free(c->ssl);
@@ -1780,6 +1888,7 @@ static void reap_threads(kubelet_server *s, int all)
 static void *accept_main(void *arg)
 {
     kubelet_server *s = arg;
+    long long last_full_log = 0;
     while (!atomic_load(&s->stopping)) {
         struct pollfd pf[2] = {{s->lfd, POLLIN, 0}, {s->stop_pipe[0], POLLIN, 0}};
         if (poll(pf, 2, -1) < 0) {
@@ -1800,7 +1909,11 @@ static void *accept_main(void *arg)
             s->nconns++;
         pthread_mutex_unlock(&s->mu);
         if (full) {
-            log_warn(COMP, "connection limit (%d) reached; refusing a connection", s->cfg.max_conns);
+            long long t = clock_mono_ms();
+            if (t - last_full_log >= 10000) { /* once per burst, not per connection */
+                log_warn(COMP, "connection limit (%d) reached; refusing connections", s->cfg.max_conns);
+                last_full_log = t;
+            }
             close(fd);
             continue;
         }
@@ -1825,12 +1938,33 @@ static void *accept_main(void *arg)
         snprintf(c->peer, sizeof c->peer, "%s:%d", host, port);
         th_rec *rec = xcalloc(1, sizeof *rec);
         c->rec = rec;
+        c->preauth_deadline = clock_mono_ms() + s->cfg.preauth_timeout_ms;
         pthread_mutex_lock(&s->mu);
+        /* The pre-auth pool is full: the oldest unauthenticated connection
+         * makes room. A real client finishes its handshake and first head
+         * in milliseconds, so it is never the oldest; an idle one is. */
+        if (s->npre >= s->cfg.max_preauth) {
+            for (conn *o = s->pre_head; o; o = o->pre_next) {
+                if (!o->evicted) {
+                    o->evicted = 1;
+                    shutdown(o->fd, SHUT_RDWR);
+                    break;
+                }
+            }
+        }
+        c->pre_prev = s->pre_tail;
+        if (s->pre_tail)
+            s->pre_tail->pre_next = c;
+        else
+            s->pre_head = c;
+        s->pre_tail = c;
+        s->npre++;
         rec->next = s->threads;
         s->threads = rec;
         int ok = pthread_create(&rec->th, NULL, conn_main, c) == 0;
         if (!ok) {
             s->threads = rec->next;
+            pre_unlink(s, c);
             s->nconns--;
             pthread_cond_broadcast(&s->cv);
         }
@@ -1881,7 +2015,11 @@ kubelet_server *kubelet_server_start(const kubelet_config *cfg, char *err, size_
     s->ca_file = xstrdup(cfg->client_ca_file && *cfg->client_ca_file ? cfg->client_ca_file : NULL);
     s->node_name = xstrdup(cfg->node_name ? cfg->node_name : "");
     if (s->cfg.max_conns <= 0)
-        s->cfg.max_conns = 128;
+        s->cfg.max_conns = 8192;
+    if (s->cfg.max_preauth <= 0)
+        s->cfg.max_preauth = 1024;
+    if (s->cfg.preauth_timeout_ms <= 0)
+        s->cfg.preauth_timeout_ms = 10000;
     if (s->cfg.idle_timeout_ms <= 0)
         s->cfg.idle_timeout_ms = 90000;
     if (s->cfg.request_timeout_ms <= 0)
@@ -1921,7 +2059,7 @@ kubelet_server *kubelet_server_start(const kubelet_config *cfg, char *err, size_
     s->lfd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     if (s->lfd < 0 || setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-        bind(s->lfd, (struct sockaddr *)&sa, sl) < 0 || listen(s->lfd, 128) < 0) {
+        bind(s->lfd, (struct sockaddr *)&sa, sl) < 0 || listen(s->lfd, 1024) < 0) {
         snprintf(err, errlen, "listen on %s:%d: %s", s->bind_addr, cfg->port, strerror(errno));
         goto fail;
     }

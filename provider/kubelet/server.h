@@ -131,7 +131,12 @@ typedef struct kubelet_config {
     const char *client_ca_file;  /* client certificates are requested and verified against it; NULL: not requested */
     const char *node_name;       /* for authorization records and the self-signed cert */
     int fine_grained_authz;      /* see kubelet_request_attributes */
-    int max_conns;               /* default 128 */
+    int max_conns;               /* connections at once, each a thread; default 8192 */
+    int max_preauth;             /* of which not yet authenticated; default 1024. When full, the
+                                  * oldest unauthenticated one is closed to make room, so idle or
+                                  * slow clients cannot starve authenticated ones. */
+    int preauth_timeout_ms;      /* TLS handshake plus the first request head (and any request
+                                  * head until one authenticates); default 10 s */
     int idle_timeout_ms;         /* between requests on a keep-alive connection; default 90 s */
     int request_timeout_ms;      /* to receive one request's head and body; default 30 s */
     int stream_idle_timeout_ms;  /* exec/attach without any frame; default 4 h (the kubelet's) */

@@ -142,6 +142,55 @@ static void test_chunked_body(void **state)
     kubelet_http_parser_free(p);
 }
 
+static void test_hold_bodies(void **state)
+{
+    (void)state;
+    kubelet_http_parser *p = kubelet_http_parser_new(0, 0);
+    kubelet_http_parser_hold_bodies(p, 1);
+    const char *in = "POST /run/ns/pod/c?cmd=ls HTTP/1.1\r\nAuthorization: Bearer t\r\nContent-Length: 5\r\n\r\nhello"
+                     "GET /pods HTTP/1.1\r\n\r\n";
+    size_t len = strlen(in), used = 0, off = 0;
+    char err[128];
+    char dummy[8];
+    /* The head, not one body byte. */
+    assert_int_equal(kubelet_http_parser_feed(p, in, len, &used, err, sizeof err), KUBELET_HTTP_HEAD);
+    assert_true(used <= (size_t)(strstr(in, "hello") - in)); /* (http_parser keeps the head's last LF) */
+    off += used;
+    kubelet_http_request *h = kubelet_http_parser_head(p, err, sizeof err);
+    assert_non_null(h);
+    assert_string_equal(kubelet_http_request_method(h), "POST");
+    assert_string_equal(kubelet_http_request_path(h), "/run/ns/pod/c");
+    assert_string_equal(kubelet_http_request_header(h, "authorization"), "Bearer t");
+    size_t bl = 9;
+    kubelet_http_request_body(h, &bl);
+    assert_int_equal(bl, 0);
+    kubelet_http_request_free(h);
+    /* Feeding again without releasing is an error, not a silent body read. */
+    assert_int_equal(kubelet_http_parser_feed(p, in + off, len - off, &used, dummy, sizeof dummy),
+                     KUBELET_HTTP_ERROR);
+    kubelet_http_parser_free(p);
+
+    p = kubelet_http_parser_new(0, 0);
+    kubelet_http_parser_hold_bodies(p, 1);
+    off = 0;
+    assert_int_equal(kubelet_http_parser_feed(p, in, len, &used, err, sizeof err), KUBELET_HTTP_HEAD);
+    off += used;
+    kubelet_http_parser_release(p);
+    assert_int_equal(kubelet_http_parser_feed(p, in + off, len - off, &used, err, sizeof err), KUBELET_HTTP_DONE);
+    off += used;
+    kubelet_http_request *r = kubelet_http_parser_take(p);
+    kubelet_http_request_body(r, &bl);
+    assert_int_equal(bl, 5);
+    kubelet_http_request_free(r);
+    /* A request without a body completes at once. */
+    assert_int_equal(kubelet_http_parser_feed(p, in + off, len - off, &used, err, sizeof err), KUBELET_HTTP_DONE);
+    r = kubelet_http_parser_take(p);
+    assert_string_equal(kubelet_http_request_path(r), "/pods");
+    kubelet_http_request_free(r);
+    assert_null(kubelet_http_parser_head(p, err, sizeof err));
+    kubelet_http_parser_free(p);
+}
+
 static void test_responses(void **state)
 {
     (void)state;
@@ -171,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_upgrade_leaves_rest),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_chunked_body),
+        cmocka_unit_test(test_hold_bodies),
         cmocka_unit_test(test_responses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -556,7 +556,10 @@ static int cli_more(tcli *c, int timeout_ms)
     int r = SSL_read(c->ssl, buf, sizeof buf);
     if (r <= 0) {
         int e = SSL_get_error(c->ssl, r);
-        return e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL ? 0 : -1;
+        /* OpenSSL 3 reports a close without close_notify as an SSL error. */
+        int eof = e == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+        ERR_clear_error();
+        return e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL || eof ? 0 : -1;
     }
     dynbuf_add(&c->in, buf, (size_t)r);
     return r;
@@ -1001,6 +1004,155 @@ static void test_bad_requests(void **state)
     cli_close(c);
 }
 
+/* ---------- abuse: pre-auth pool, deadlines, no body before auth ---------- */
+
+static kubelet_server *abuse_start(int max_preauth, int preauth_timeout_ms)
+{
+    kubelet_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.bind_addr = "127.0.0.1";
+    cfg.client_ca_file = ca_path;
+    cfg.node_name = "vk-eci";
+    cfg.fine_grained_authz = 1;
+    cfg.auth = &auth;
+    cfg.handlers = &handlers;
+    cfg.max_preauth = max_preauth;
+    cfg.preauth_timeout_ms = preauth_timeout_ms;
+    char err[256];
+    kubelet_server *s = kubelet_server_start(&cfg, err, sizeof err);
+    if (!s)
+        fail_msg("start: %s", err);
+    port = kubelet_server_port(s);
+    return s;
+}
+
+static void abuse_stop(kubelet_server *s)
+{
+    kubelet_server_stop(s);
+    port = kubelet_server_port(srv);
+}
+
+/* A plain TCP connection to the server that sends nothing. */
+static int idle_conn(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+/* 1 once the server closed fd (waiting up to timeout_ms), else 0. */
+static int closed_by_server(int fd, int timeout_ms)
+{
+    struct pollfd pf = {fd, POLLIN, 0};
+    if (poll(&pf, 1, timeout_ms) <= 0)
+        return 0;
+    char b[64];
+    return read(fd, b, sizeof b) <= 0;
+}
+
+static void test_no_body_before_auth(void **state)
+{
+    (void)state;
+    kubelet_server *s = abuse_start(0, 60000);
+    /* 401 and a close while the announced megabyte is still unsent. */
+    const char *nobody = "POST /run/a/b/c?cmd=ls HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n";
+    tcli *c = cli_connect(0);
+    cli_write(c, nobody, strlen(nobody));
+    char *head = cli_head(c);
+    assert_non_null(strstr(head, "HTTP/1.1 401 Unauthorized\r\n"));
+    assert_non_null(strstr(head, "Connection: close"));
+    free(head);
+    while (cli_more(c, 10000) > 0)
+        ;
+    cli_close(c);
+    /* Authenticated but not authorized: 403, body still unread. */
+    const char *denied = "POST /run/a/b/c?cmd=ls HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer deny-token\r\n"
+                         "Content-Length: 1000000\r\n\r\n";
+    c = cli_connect(0);
+    cli_write(c, denied, strlen(denied));
+    head = cli_head(c);
+    assert_non_null(strstr(head, "HTTP/1.1 403 Forbidden\r\n"));
+    free(head);
+    cli_close(c);
+    /* Authorized: the body is read and the request served. */
+    const char *good = "POST /stats/summary HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good-token\r\n"
+                       "Content-Length: 2\r\n\r\n{}";
+    c = cli_connect(0);
+    cli_write(c, good, strlen(good));
+    head = cli_head(c);
+    assert_non_null(strstr(head, "HTTP/1.1 "));
+    assert_null(strstr(head, " 401 "));
+    assert_null(strstr(head, " 403 "));
+    free(head);
+    cli_close(c);
+    abuse_stop(s);
+}
+
+static void test_preauth_deadline(void **state)
+{
+    (void)state;
+    kubelet_server *s = abuse_start(0, 1000);
+    tcli *authed = cli_connect(1);
+    const char *get = "GET /pods HTTP/1.1\r\nHost: x\r\n\r\n";
+    cli_write(authed, get, strlen(get));
+    char *head = cli_head(authed);
+    assert_non_null(strstr(head, "HTTP/1.1 200 OK\r\n"));
+    free(head);
+    dynbuf_reset(&authed->in);
+    /* An idle TCP connection, and one that finished TLS but sends nothing,
+     * are closed at the pre-auth deadline (waited for generously). */
+    int fd = idle_conn();
+    assert_true(closed_by_server(fd, 30000));
+    close(fd);
+    tcli *c = cli_connect(0);
+    assert_int_equal(cli_more(c, 30000), 0);
+    cli_close(c);
+    /* The authenticated connection outlived that deadline. */
+    cli_write(authed, get, strlen(get));
+    head = cli_head(authed);
+    assert_non_null(strstr(head, "HTTP/1.1 200 OK\r\n"));
+    free(head);
+    cli_close(authed);
+    abuse_stop(s);
+}
+
+static void test_preauth_pool_evicts_oldest(void **state)
+{
+    (void)state;
+    /* Four pre-auth slots, a deadline far beyond the test: any close seen
+     * here is an eviction. */
+    kubelet_server *s = abuse_start(4, 120000);
+    int fds[8];
+    for (int i = 0; i < 8; i++) {
+        fds[i] = idle_conn();
+        if (i == 3) {
+            /* The first four are accepted before the next four arrive. */
+            struct timespec ts = {0, 300 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(closed_by_server(fds[0], 30000)); /* the oldest made room */
+    /* Clients with a certificate and with a token are served while idle
+     * connections crowd the pool. */
+    for (int k = 0; k < 3; k++) {
+        tcli *c = cli_connect(k != 1);
+        const char *get = k == 1 ? "GET /pods HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good-token\r\n\r\n"
+                                 : "GET /pods HTTP/1.1\r\nHost: x\r\n\r\n";
+        cli_write(c, get, strlen(get));
+        char *head = cli_head(c);
+        assert_non_null(strstr(head, "HTTP/1.1 200 OK\r\n"));
+        free(head);
+        cli_close(c);
+        int more = idle_conn(); /* and the crowd keeps coming */
+        close(more);
+    }
+    for (int i = 0; i < 8; i++)
+        close(fds[i]);
+    abuse_stop(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -1019,5 +1171,11 @@ int main(void)
     };
     int rc = cmocka_run_group_tests_name("kapi-pure", pure, NULL, NULL);
     rc |= cmocka_run_group_tests_name("kapi-server", server, setup, teardown);
+    const struct CMUnitTest abuse[] = {
+        cmocka_unit_test(test_no_body_before_auth),
+        cmocka_unit_test(test_preauth_deadline),
+        cmocka_unit_test(test_preauth_pool_evicts_oldest),
+    };
+    rc |= cmocka_run_group_tests_name("kapi-abuse", abuse, setup, teardown);
     return rc;
 }
