@@ -46,6 +46,7 @@ typedef struct prov_bridge {
     atomic_int eci_ok;     /* ECI answered the last call (DescribeRegions at start, then the status poll) */
     pthread_mutex_t eci_mu;
     char eci_reason[600];  /* why ECI is unreachable ("" while it answers); guarded by eci_mu */
+    char eci_key[200];     /* the kind of that failure (code, ECI code, HTTP status); guarded by eci_mu */
     eci_client *ec_probe;  /* DescribeRegions without retries: the start-up and recovery probe */
     atomic_int recovered;  /* the group map was rebuilt from ECI */
     pthread_mutex_t wake_mu;
@@ -104,10 +105,11 @@ void prov_bridge_wake(prov_bridge *b);
  * 0 ECI answers (eci_ok set), 1 no answer (eci_ok cleared, the reason kept
  * and logged once per change), -1 an answer that blames a setting (one
  * error line logged naming it; the bridge should exit). prov_eci_report
- * records a success (reason NULL) or a failure of any ECI call the node's
- * readiness depends on; prov_eci_reason copies the current reason. */
+ * records a success (err NULL) or a failure (context, may be NULL, says of
+ * what) of any ECI call the node's readiness depends on, logging only when
+ * the kind of failure changes; prov_eci_reason copies the current reason. */
 int prov_eci_probe(prov_bridge *b);
-void prov_eci_report(prov_bridge *b, int ok, const char *reason);
+void prov_eci_report(prov_bridge *b, const eci_error *err, const char *context);
 void prov_eci_reason(prov_bridge *b, char *buf, size_t n);
 
 /* "ns/name/uid" for a pod; caller frees. */

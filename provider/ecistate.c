@@ -50,28 +50,55 @@ static const char *blamed_setting(const eci_error *e, const char **what)
     return NULL;
 }
 
-void prov_eci_report(prov_bridge *b, int ok, const char *reason)
+/* One line: the service's message may quote a multi-line string to sign. */
+static void one_line(char *s)
 {
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\r' || *s == '\t')
+            *s = ' ';
+}
+
+void prov_eci_report(prov_bridge *b, const eci_error *err, const char *context)
+{
+    char key[sizeof b->eci_key];
+    char reason[sizeof b->eci_reason];
+    if (err) {
+        /* What kind of failure, not its text: the text carries a new
+         * RequestId or elapsed time on every attempt. */
+        snprintf(key, sizeof key, "%s|%s|%s|%d", context ? context : "", eci_errname(err->code), err->api_code,
+                 err->http_status);
+        char buf[700];
+        eci_error_format(err, buf, sizeof buf);
+        char *rid = strstr(buf, " (RequestId ");
+        if (rid)
+            *rid = '\0';
+        one_line(buf);
+        snprintf(reason, sizeof reason, "%.60s%s%.500s", context ? context : "", context ? ": " : "", buf);
+    }
     pthread_mutex_lock(&b->eci_mu);
     int was_ok = atomic_load(&b->eci_ok);
-    int log_it = 0;
-    if (ok) {
-        b->eci_reason[0] = '\0';
-        log_it = !was_ok;
+    int changed;
+    if (!err) {
+        changed = !was_ok;
+        b->eci_reason[0] = b->eci_key[0] = '\0';
     } else {
-        log_it = was_ok || strcmp(b->eci_reason, reason);
-        snprintf(b->eci_reason, sizeof b->eci_reason, "%s", reason);
+        changed = was_ok || strcmp(b->eci_key, key);
+        if (changed) {
+            /* The Node condition keeps the first message of a failure, so
+             * it does not change (nor get written) on every retry. */
+            snprintf(b->eci_key, sizeof b->eci_key, "%s", key);
+            snprintf(b->eci_reason, sizeof b->eci_reason, "%s", reason);
+        }
     }
-    atomic_store(&b->eci_ok, ok ? 1 : 0);
+    atomic_store(&b->eci_ok, err ? 0 : 1);
     pthread_mutex_unlock(&b->eci_mu);
-    if (log_it) {
-        if (ok)
-            log_info(COMP, "ECI reachable again: the node is Ready");
-        else
-            log_warn(COMP, "ECI unreachable (node NotReady, reason ECIUnreachable; retrying quietly): %s", reason);
-    }
-    if (log_it)
-        prov_bridge_wake(b); /* the node loop writes the Ready condition now */
+    if (!changed)
+        return;
+    if (!err)
+        log_info(COMP, "ECI reachable again: the node is Ready");
+    else
+        log_warn(COMP, "ECI unreachable (node NotReady, reason ECIUnreachable; retrying quietly): %s", reason);
+    prov_bridge_wake(b); /* the node loop writes the Ready condition now */
 }
 
 void prov_eci_reason(prov_bridge *b, char *buf, size_t n)
@@ -101,7 +128,7 @@ int prov_eci_probe(prov_bridge *b)
                       region);
             return -1;
         }
-        prov_eci_report(b, 1, NULL);
+        prov_eci_report(b, NULL, NULL);
         return 0;
     }
     eci_describe_regions_resp_free(&resp);
@@ -109,15 +136,12 @@ int prov_eci_probe(prov_bridge *b)
     const char *setting = blamed_setting(&err, &what);
     char buf[700];
     eci_error_format(&err, buf, sizeof buf);
-    /* One line: the service's message may quote a multi-line string to sign. */
-    for (char *p = buf; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
+    one_line(buf);
     if (setting) {
         log_error(COMP, "fix %s: %s (DescribeRegions at %s: %s)", setting, what,
                   b->cfg->eci_endpoint[0] ? b->cfg->eci_endpoint : "the region's endpoint", buf);
         return -1;
     }
-    prov_eci_report(b, 0, buf);
+    prov_eci_report(b, &err, NULL);
     return 1;
 }

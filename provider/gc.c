@@ -118,9 +118,7 @@ int prov_recover(prov_bridge *b)
     req.limit = ECI_INT(20);
     eci_error err;
     if (eci_describe_container_groups_all(b->ec, &req, 0, visit, b, &err) != 0) {
-        char buf[900], line[960];
-        snprintf(line, sizeof line, "rebuilding the group map: %s", eci_error_format(&err, buf, sizeof buf));
-        prov_eci_report(b, 0, line); /* logged once per change, not on every retry */
+        prov_eci_report(b, &err, "rebuilding the group map"); /* logged once per change, not on every retry */
         return -1;
     }
     /* The Go provider's groups of this node (ClusterName is checked per group:

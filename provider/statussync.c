@@ -385,15 +385,14 @@ static void poll_once(prov_bridge *b, int full, int since_s)
         req.since_second = ECI_INT(since_s);
     eci_error err;
     if (eci_describe_container_group_status_all(b->ec, &req, 0, visit_status, &pc, &err) != 0) {
-        char buf[900];
-        prov_eci_report(b, 0, eci_error_format(&err, buf, sizeof buf));
+        prov_eci_report(b, &err, NULL);
         ss_free(&pc.changed);
         ss_free(&pc.unknown);
         ss_free(&pc.seen);
         free(pc.sigs);
         return;
     }
-    prov_eci_report(b, 1, NULL);
+    prov_eci_report(b, NULL, NULL);
     add_drifted(&pc);
     describe_and_apply(b, pc.changed.v, pc.sigs, pc.changed.n, NULL);
     describe_legacy(b, &pc.seen);

@@ -105,5 +105,17 @@ else
 fi
 check "the bridge reports readiness" wait_for 20 curl -sf "$BRIDGE_HEALTH/readyz"
 check "the recovery is logged" grep -qi 'ECI .*reachable again\|ECI answers' "$BRIDGE_LOG"
+
+# ---- an outage of the status poll: ECI answers 503 (a new RequestId each
+# time) for a while; the node says so, the log says it once.
+before=$(grep -c 'ECI unreachable' "$BRIDGE_LOG")
+curl -sf -X POST "$ECI_ADMIN_URL/faults" \
+    -d '{"rules":[{"action":"DescribeContainerGroupStatus","code":"ServiceUnavailable","count":18}]}' >/dev/null
+check "a failing status poll makes the node NotReady (ECIUnreachable)" wait_for 60 not_ready_unreachable
+msg=$(ready_cond message)
+check "with ECI's answer as the message ($msg)" grep -q ServiceUnavailable <<<"$msg"
+check "and Ready again once the poll succeeds" wait_for 90 is_ready
+n=$(( $(grep -c 'ECI unreachable' "$BRIDGE_LOG") - before ))
+check "the outage was logged once, whatever the RequestIds ($n lines)" test "$n" -eq 1
 no_sanitizer_reports
 finish
