@@ -836,6 +836,10 @@ int emu_param_value_check(const emu_param_def *d, const char *key, const char *v
         return why ? emu_invalid(e, key, why) : 0;
     }
     default: {
+        /* The core Python SDK sends Port.N.Protocol on every port, the string "None" when
+         * unset (as it does for VolumeMount.N.ReadOnly): taken as unset, TCP. */
+        if (!strcmp(d->name, "*.Port.N.Protocol") && !strcmp(v, "None"))
+            return 0;
         size_t n = strlen(v);
         if (d->hi > 0 && (double)n > d->hi && !strcmp(d->rule, "@ascii"))
             return emu_invalid(e, key, "too long");

@@ -317,7 +317,8 @@ static int parse_container(const kv_list *p, const char *base, int is_init, emu_
             free(idx);
             return r < 0 ? -1 : emu_missing(e, key);
         }
-        pt->protocol = dupv(emu_getf(p, key, sizeof key, "%s%ld.Protocol", pre, idx[i]));
+        const char *proto = emu_getf(p, key, sizeof key, "%s%ld.Protocol", pre, idx[i]);
+        pt->protocol = proto && strcmp(proto, "None") != 0 ? xstrdup(proto) : NULL; /* "None": see paramtab.c */
         static const char *const protos[] = {"TCP", "UDP", NULL};
         if (pt->protocol && !one_of(pt->protocol, protos)) {
             free(idx);

@@ -80,7 +80,7 @@ create = dict(
         "Name": "app", "Image": "busybox:1.36", "Commands": ["sh", "-c"], "Args": ["echo hello-core; sleep 600"],
         "Cpu": 1.0, "Memory": 2.0,
         "EnvironmentVars": [{"Key": "GREETING", "Value": "hi"}],
-        "Ports": [{"Port": 8080, "Protocol": "TCP"}],
+        "Ports": [{"Port": 8080, "Protocol": "TCP"}, {"Port": 9090}],
         "VolumeMounts": [{"Name": "cfg", "MountPath": "/etc/cfg"}, {"Name": "scratch", "MountPath": "/scratch",
                                                                    "ReadOnly": False}],
         "ReadinessProbe.Exec.Commands": ["true"], "ReadinessProbe.PeriodSeconds": 5,
@@ -95,7 +95,7 @@ create = dict(
     DnsConfigOptions=[{"Name": "ndots", "Value": "2"}],
     HostAliases=[{"Ip": "10.0.0.5", "Hostnames": ["db"]}],
 )
-b = T.run("CreateContainerGroup (VolumeMount.1.ReadOnly=None is taken as unset)",
+b = T.run("CreateContainerGroup (VolumeMount.1.ReadOnly=None and Port.2.Protocol=None are taken as unset)",
           lambda: call("CreateContainerGroup", create))
 gid = b.container_group_id if b else None
 T.check("CreateContainerGroup returns an eci- id", bool(gid and gid.startswith("eci-")), gid)
@@ -106,6 +106,8 @@ if gid:
               lambda: sdklib.wait_until("Running", lambda: sdklib.running_group(call, gid)))
     if g:
         mounts = {vm.name: vm.read_only for vm in g.containers[0].volume_mounts or []}
+        ports = [(p.port, p.protocol) for p in g.containers[0].ports or []]
+        T.check("a port sent without a protocol (\"None\") is TCP", ports == [(8080, "TCP"), (9090, "TCP")], ports)
         T.check("DescribeContainerGroups returns what was created (mounts not read-only)",
                 g.container_group_name == "core-sdk-1" and mounts == {"cfg": False, "scratch": False}
                 and any(t.key == "suite" and t.value == "core" for t in g.tags), g.to_map())
