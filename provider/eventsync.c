@@ -33,6 +33,16 @@ static int fresh(prov_bridge *b, const char *gid, const char *reason, const char
     return is_new;
 }
 
+/* 0 for the ECI event reasons that another component already wrote on the
+ * pod: ECI's "Scheduled" (the group got a host) repeats the scheduler's
+ * "Scheduled" written at binding, which the kubelet never writes again. The
+ * kubelet's own reasons for a start (Pulling, Pulled, Created, Started) and
+ * every failure pass. */
+static int kubelet_writes(const char *reason)
+{
+    return !reason || strcmp(reason, "Scheduled") != 0;
+}
+
 /* Queue ev (consumed) for the writer thread as compact text (a fraction of
  * the tree's memory while a burst's backlog waits); dropped when full. */
 static void queue_event(prov_bridge *b, cJSON *ev)
@@ -125,7 +135,7 @@ void prov_emit_group_events(prov_bridge *b, const cJSON *pod, const eci_containe
     prov_st_ctx_now(b, &ctx, ts, sizeof ts);
     for (size_t i = 0; i < g->n_events; i++) {
         const eci_event *e = &g->events[i];
-        if (!fresh(b, g->container_group_id, e->reason, e->message, e->count > 0 ? e->count : 1))
+        if (!kubelet_writes(e->reason) || !fresh(b, g->container_group_id, e->reason, e->message, e->count > 0 ? e->count : 1))
             continue;
         cJSON *ev = podmap_status_event_from_eci(pod, g->container_group_id, e, &ctx);
         if (ev)
@@ -172,7 +182,7 @@ void prov_events_poll(prov_bridge *b, int since_second)
         cJSON *pod = NULL;
         for (size_t j = 0; j < ge->n_events; j++) {
             const eci_k8s_event *ke = &ge->events[j];
-            if (!fresh(b, ge->container_group_id, ke->reason, ke->message, ke->count > 0 ? ke->count : 1))
+            if (!kubelet_writes(ke->reason) || !fresh(b, ge->container_group_id, ke->reason, ke->message, ke->count > 0 ? ke->count : 1))
                 continue;
             if (!pod) {
                 pod = k8s_informer_get(b->pods, e.ns, e.name);
