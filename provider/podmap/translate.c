@@ -120,56 +120,6 @@ static void add_tag(cJSON *tags, const char *k, const char *v)
 
 /* ---------------------------------------------------------- annotations */
 
-static int id_ok(const char *v, const char *prefix)
-{
-    size_t pl = strlen(prefix), n = strlen(v);
-    if (n <= pl || n > 64 || strncmp(v, prefix, pl) != 0)
-        return 0;
-    for (const char *p = v + pl; *p; p++)
-        if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
-            return 0;
-    return 1;
-}
-
-/* Split a comma list into a fresh JSON array of trimmed, non-empty items. */
-static cJSON *split_list(const char *v)
-{
-    cJSON *a = cJSON_CreateArray();
-    const char *p = v;
-    while (*p) {
-        const char *e = strchr(p, ',');
-        if (!e)
-            e = p + strlen(p);
-        const char *s = p, *t = e;
-        while (s < t && isspace((unsigned char)*s))
-            s++;
-        while (t > s && isspace((unsigned char)t[-1]))
-            t--;
-        if (t > s) {
-            char *item = xstrndup(s, (size_t)(t - s));
-            cJSON_AddItemToArray(a, cJSON_CreateString(item));
-            free(item);
-        }
-        p = *e ? e + 1 : e;
-    }
-    return a;
-}
-
-static char *join_list(const cJSON *a)
-{
-    dynbuf b;
-    dynbuf_init(&b, 0);
-    dynbuf_adds(&b, "");
-    const cJSON *it;
-    cJSON_ArrayForEach(it, a)
-    {
-        if (b.len)
-            dynbuf_addc(&b, ',');
-        dynbuf_adds(&b, it->valuestring);
-    }
-    return dynbuf_take(&b, NULL);
-}
-
 static int spec_item_ok(const char *s)
 {
     if (strncmp(s, "ecs.", 4) == 0) {
@@ -220,7 +170,7 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
         if (!it->string || strncmp(it->string, ANN_PREFIX "eci-", strlen(ANN_PREFIX "eci-")) != 0)
             continue;
         const char *k = it->string + strlen(ANN_PREFIX);
-        int known = 0;
+        int known = podmap_tr_ack_known(k);
         for (int i = 0; known_annotations[i]; i++)
             if (strcmp(k, known_annotations[i]) == 0)
                 known = 1;
@@ -230,7 +180,7 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
     }
 
     if ((v = ANN("eci-use-specs")) != NULL) {
-        cJSON *items = split_list(v);
+        cJSON *items = podmap_tr_split_list(v);
         int ok = cJSON_GetArraySize(items) > 0 && cJSON_GetArraySize(items) <= 5;
         cJSON_ArrayForEach(it, items)
         {
@@ -245,7 +195,7 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
                       "(ecs.c6.large) or specifications (2-4Gi)",
                       ANN_PREFIX, v);
         } else {
-            char *j = join_list(items);
+            char *j = podmap_tr_join_list(items);
             cJSON_AddStringToObject(c->req, "InstanceType", j);
             free(j);
             c->instance_type_set = 1;
@@ -292,7 +242,7 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
             cJSON_AddNumberToObject(c->req, "SpotPriceLimit", d);
     }
     if ((v = ANN("eci-image-snapshot-id")) != NULL) {
-        if (!id_ok(v, "imc-"))
+        if (!podmap_tr_id_ok(v, "imc-"))
             podmap_tr_reject(c, APATH("eci-image-snapshot-id"),
                       "annotation %seci-image-snapshot-id: \"%s\" is not an image cache id (imc-...)",
                       ANN_PREFIX, v);
@@ -315,7 +265,7 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
     }
     if ((v = ANN("eci-eip-instanceid")) != NULL) {
         const char *with = ANN("eci-with-eip");
-        if (!id_ok(v, "eip-"))
+        if (!podmap_tr_id_ok(v, "eip-"))
             podmap_tr_reject(c, APATH("eci-eip-instanceid"),
                       "annotation %seci-eip-instanceid: \"%s\" is not an EIP id (eip-...)",
                       ANN_PREFIX, v);
@@ -328,9 +278,9 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
     }
     const char *vsw = c->cfg->vswitch_ids;
     if ((v = ANN("eci-vswitch")) != NULL) {
-        cJSON *items = split_list(v);
+        cJSON *items = podmap_tr_split_list(v);
         int n = cJSON_GetArraySize(items), ok = n > 0 && n <= 10;
-        cJSON_ArrayForEach(it, items) if (!id_ok(it->valuestring, "vsw-")) ok = 0;
+        cJSON_ArrayForEach(it, items) if (!podmap_tr_id_ok(it->valuestring, "vsw-")) ok = 0;
         if (!ok)
             podmap_tr_reject(c, APATH("eci-vswitch"),
                       "annotation %seci-vswitch: \"%s\" is not a list of 1-10 vSwitch ids (vsw-...)",
@@ -340,15 +290,15 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
         cJSON_Delete(items);
     }
     if (vsw && *vsw) {
-        cJSON *items = split_list(vsw);
-        char *j = join_list(items);
+        cJSON *items = podmap_tr_split_list(vsw);
+        char *j = podmap_tr_join_list(items);
         cJSON_AddStringToObject(c->req, "VSwitchId", j);
         free(j);
         cJSON_Delete(items);
     }
     const char *sg = c->cfg->security_group_id;
     if ((v = ANN("eci-security-group")) != NULL) {
-        if (!id_ok(v, "sg-"))
+        if (!podmap_tr_id_ok(v, "sg-"))
             podmap_tr_reject(c, APATH("eci-security-group"),
                       "annotation %seci-security-group: \"%s\" is not a security group id (sg-...)",
                       ANN_PREFIX, v);
@@ -395,7 +345,7 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
             cJSON_AddStringToObject(c->req, "CorePattern", v);
     }
     if ((v = ANN("eci-ntp-server")) != NULL) {
-        cJSON *items = split_list(v);
+        cJSON *items = podmap_tr_split_list(v);
         int n = cJSON_GetArraySize(items), ok = n > 0 && n <= 10;
         cJSON_ArrayForEach(it, items)
         {
@@ -414,7 +364,7 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
     }
     const char *rg = c->cfg->resource_group_id;
     if ((v = ANN("eci-resource-group-id")) != NULL) {
-        if (!id_ok(v, "rg-"))
+        if (!podmap_tr_id_ok(v, "rg-"))
             podmap_tr_reject(c, APATH("eci-resource-group-id"),
                       "annotation %seci-resource-group-id: \"%s\" is not a resource group id (rg-...)",
                       ANN_PREFIX, v);
@@ -425,7 +375,7 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
         cJSON_AddStringToObject(c->req, "ResourceGroupId", rg);
     if ((v = ANN("eci-custom-tags")) != NULL) {
         /* "k1:v1,k2:v2": at most 20 tags in all, 5 of which are ours. */
-        cJSON *items = split_list(v);
+        cJSON *items = podmap_tr_split_list(v);
         int n = cJSON_GetArraySize(items), ok = n <= PODMAP_TR_MAX_TAGS - 5;
         cJSON *user = cJSON_CreateArray();
         cJSON_ArrayForEach(it, items)
@@ -644,13 +594,6 @@ static void pod_security(podmap_tr_ctx *c)
     }
 }
 
-static void add_unique(cJSON *arr, const char *s)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, arr) if (strcmp(it->valuestring, s) == 0) return;
-    cJSON_AddItemToArray(arr, cJSON_CreateString(s));
-}
-
 static void dns(podmap_tr_ctx *c)
 {
     const char *policy = podmap_tr_str(c->spec, "dnsPolicy");
@@ -661,19 +604,19 @@ static void dns(podmap_tr_ctx *c)
     cJSON *ns = cJSON_CreateArray(), *search = cJSON_CreateArray(), *opts = cJSON_CreateArray();
     const char *eci_policy = NULL;
     if (!strcmp(policy, "ClusterFirst") || !strcmp(policy, "ClusterFirstWithHostNet")) {
-        cJSON *l = split_list(c->cfg->cluster_dns ? c->cfg->cluster_dns : "");
+        cJSON *l = podmap_tr_split_list(c->cfg->cluster_dns ? c->cfg->cluster_dns : "");
         for (size_t i = 0; c->cfg->cluster_dns_list && i < c->cfg->n_cluster_dns; i++)
             if (c->cfg->cluster_dns_list[i] && *c->cfg->cluster_dns_list[i])
-                add_unique(l, c->cfg->cluster_dns_list[i]);
+                podmap_tr_add_unique(l, c->cfg->cluster_dns_list[i]);
         if (cJSON_GetArraySize(l) > 0) {
             eci_policy = "None";
             const cJSON *it;
-            cJSON_ArrayForEach(it, l) add_unique(ns, it->valuestring);
+            cJSON_ArrayForEach(it, l) podmap_tr_add_unique(ns, it->valuestring);
             cJSON_Delete(l);
             char *s1 = xasprintf("%s.svc.%s", c->ns, domain), *s2 = xasprintf("svc.%s", domain);
-            add_unique(search, s1);
-            add_unique(search, s2);
-            add_unique(search, domain);
+            podmap_tr_add_unique(search, s1);
+            podmap_tr_add_unique(search, s2);
+            podmap_tr_add_unique(search, domain);
             free(s1);
             free(s2);
             cJSON *o = cJSON_CreateObject();
@@ -698,9 +641,9 @@ static void dns(podmap_tr_ctx *c)
     const cJSON *dc = podmap_tr_obj(c->spec, "dnsConfig");
     const cJSON *it;
     cJSON_ArrayForEach(it, podmap_tr_arr(dc, "nameservers")) if (cJSON_IsString(it))
-        add_unique(ns, it->valuestring);
+        podmap_tr_add_unique(ns, it->valuestring);
     cJSON_ArrayForEach(it, podmap_tr_arr(dc, "searches")) if (cJSON_IsString(it))
-        add_unique(search, it->valuestring);
+        podmap_tr_add_unique(search, it->valuestring);
     cJSON_ArrayForEach(it, podmap_tr_arr(dc, "options"))
     {
         const char *n = podmap_tr_str(it, "name"), *v = podmap_tr_str(it, "value");
@@ -932,6 +875,7 @@ podmap_outcome podmap_translate(const cJSON *pod, const podmap_config *cfg,
         pod_security(&c);
         dns(&c);
         host_fields(&c);
+        podmap_tr_ack_annotations(&c);
     }
 
     if (c.nrejected > 0) {

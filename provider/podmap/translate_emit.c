@@ -192,7 +192,41 @@ void podmap_build_create(const cJSON *p, eci_create_cg_req *r)
     r->host_name = s_dup(p, "HostName");
     r->ephemeral_storage = o_int(p, "EphemeralStorage");
     r->share_process_namespace = o_bool(p, "ShareProcessNamespace");
+    r->schedule_strategy = s_dup(p, "ScheduleStrategy");
+    strv(podmap_tr_arr(p, "ComputeCategory"), &r->compute_category);
+    r->gpu_driver_version = s_dup(p, "GpuDriverVersion");
+    r->cpu_options_core = o_int(p, "CpuOptionsCore");
+    r->cpu_options_threads_per_core = o_int(p, "CpuOptionsThreadsPerCore");
+    r->cpu_architecture = s_dup(p, "CpuArchitecture");
+    r->max_pending_minute = o_int(p, "MaxPendingMinute");
+    r->spot_duration = o_int(p, "SpotDuration");
+    r->plain_http_registry = s_dup(p, "PlainHttpRegistry");
+    r->insecure_registry = s_dup(p, "InsecureRegistry");
+    r->data_cache_bucket = s_dup(p, "DataCacheBucket");
+    r->data_cache_pl = s_dup(p, "DataCachePL");
+    r->data_cache_provisioned_iops = o_int(p, "DataCacheProvisionedIops");
+    r->data_cache_bursting_enabled = o_bool(p, "DataCacheBurstingEnabled");
+    r->eip_bandwidth = o_int(p, "EipBandwidth");
+    r->eip_common_bandwidth_package = s_dup(p, "EipCommonBandwidthPackage");
+    r->eip_isp = s_dup(p, "EipISP");
+    r->ipv6_address_count = o_int(p, "Ipv6AddressCount");
+    r->ipv6_gateway_bandwidth_enable = o_bool(p, "Ipv6GatewayBandwidthEnable");
+    r->ipv6_gateway_bandwidth = s_dup(p, "Ipv6GatewayBandwidth");
+    r->private_ip_address = s_dup(p, "PrivateIpAddress");
+    r->fixed_ip = s_dup(p, "FixedIp");
+    r->fixed_ip_retain_hour = o_int(p, "FixedIpRetainHour");
+    r->ingress_bandwidth = o_int(p, "IngressBandwidth");
+    r->egress_bandwidth = o_int(p, "EgressBandwidth");
+    r->sls_enable = o_bool(p, "SlsEnable");
     const cJSON *it;
+    cJSON_ArrayForEach(it, podmap_tr_arr(p, "AcrRegistryInfo"))
+    {
+        eci_acr_registry_info *a = ECI_APPEND(r->acr_registry_infos, r->n_acr_registry_infos);
+        a->instance_id = s_dup(it, "InstanceId");
+        a->region_id = s_dup(it, "RegionId");
+        a->arn_service = s_dup(it, "ArnService");
+        a->arn_user = s_dup(it, "ArnUser");
+    }
     cJSON_ArrayForEach(it, podmap_tr_arr(p, "Tag"))
     {
         eci_tag *t = ECI_APPEND(r->tags, r->n_tags);

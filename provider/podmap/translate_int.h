@@ -105,6 +105,21 @@ char *podmap_tr_field_value(podmap_tr_ctx *c, const char *path, int *podip);
 char *podmap_tr_resource_value(podmap_tr_ctx *c, const char *cname, const char *resource, const char *divisor,
                         char **err);
 
+/* Is v prefix followed by 1+ letters, digits, '-' or '_' (<= 64 in all)? (cloud ids: "vsw-...") */
+int podmap_tr_id_ok(const char *v, const char *prefix);
+/* A comma list as a fresh JSON array of its trimmed, non-empty items. */
+cJSON *podmap_tr_split_list(const char *v);
+/* The strings of a array joined with ','. Caller frees. */
+char *podmap_tr_join_list(const cJSON *a);
+/* Append s to the string array arr unless already there. */
+void podmap_tr_add_unique(cJSON *arr, const char *s);
+
+/* ACK annotations beyond the core ones (translate_ack.c): whether k (without
+ * "k8s.aliyun.com/") is one of them, and their translation, run after DNS and
+ * host aliases are in place (it extends both). */
+int podmap_tr_ack_known(const char *k);
+void podmap_tr_ack_annotations(podmap_tr_ctx *c);
+
 /* Containers (translate_container.c). */
 void podmap_tr_containers(podmap_tr_ctx *c);
 /* Volumes (translate_volume.c). */

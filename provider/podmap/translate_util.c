@@ -338,3 +338,60 @@ const char *podmap_fate_name(podmap_fate f)
     }
     return "unknown";
 }
+
+int podmap_tr_id_ok(const char *v, const char *prefix)
+{
+    size_t pl = strlen(prefix), n = strlen(v);
+    if (n <= pl || n > 64 || strncmp(v, prefix, pl) != 0)
+        return 0;
+    for (const char *p = v + pl; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
+            return 0;
+    return 1;
+}
+
+/* Split a comma list into a fresh JSON array of trimmed, non-empty items. */
+cJSON *podmap_tr_split_list(const char *v)
+{
+    cJSON *a = cJSON_CreateArray();
+    const char *p = v;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        if (!e)
+            e = p + strlen(p);
+        const char *s = p, *t = e;
+        while (s < t && isspace((unsigned char)*s))
+            s++;
+        while (t > s && isspace((unsigned char)t[-1]))
+            t--;
+        if (t > s) {
+            char *item = xstrndup(s, (size_t)(t - s));
+            cJSON_AddItemToArray(a, cJSON_CreateString(item));
+            free(item);
+        }
+        p = *e ? e + 1 : e;
+    }
+    return a;
+}
+
+char *podmap_tr_join_list(const cJSON *a)
+{
+    dynbuf b;
+    dynbuf_init(&b, 0);
+    dynbuf_adds(&b, "");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, a)
+    {
+        if (b.len)
+            dynbuf_addc(&b, ',');
+        dynbuf_adds(&b, it->valuestring);
+    }
+    return dynbuf_take(&b, NULL);
+}
+
+void podmap_tr_add_unique(cJSON *arr, const char *s)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr) if (strcmp(it->valuestring, s) == 0) return;
+    cJSON_AddItemToArray(arr, cJSON_CreateString(s));
+}

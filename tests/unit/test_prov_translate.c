@@ -994,6 +994,101 @@ static void t_annotations(void **st)
     done(&t);
 }
 
+/* The ACK annotations of translate_ack.c: each good value reaches its
+ * parameter, each bad value rejects the pod naming the annotation. */
+static void t_ack_annotations(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *ann, *good, *param, *want, *bad;
+    } tab[] = {
+        {"k8s.aliyun.com/eci-schedule-strategy", "VSwitchOrdered", "ScheduleStrategy", "VSwitchOrdered", "First"},
+        {"k8s.aliyun.com/eci-compute-category", "economy,general", "ComputeCategory.2", "General", "cheap"},
+        {"k8s.aliyun.com/eci-gpu-driver-version", "tesla=525.85.12", "GpuDriverVersion", "tesla=525.85.12", "525"},
+        {"k8s.aliyun.com/eci-cpu-option-core", "2", "CpuOptionsCore", "2", "0"},
+        {"k8s.aliyun.com/eci-cpu-option-ht", "1", "CpuOptionsThreadsPerCore", "1", "3"},
+        {"k8s.aliyun.com/eci-cpu-architecture", "arm64", "CpuArchitecture", "ARM64", "sparc"},
+        {"k8s.aliyun.com/eci-max-pending-minute", "30", "MaxPendingMinute", "30", "5"},
+        {"k8s.aliyun.com/eci-imc-id", "imc-x1", "ImageSnapshotId", "imc-x1", "snap-1"},
+        {"k8s.aliyun.com/eci-image-cache", "true", "AutoMatchImageCache", "true", "yes"},
+        {"k8s.aliyun.com/plain-http-registry", "reg.local:5000, r2", "PlainHttpRegistry", "reg.local:5000,r2", "a b"},
+        {"k8s.aliyun.com/insecure-registry", "reg.local", "InsecureRegistry", "reg.local", "http://x"},
+        {"k8s.aliyun.com/eci-data-cache-bucket", "default", "DataCacheBucket", "default", "a/b"},
+        {"k8s.aliyun.com/eci-data-cache-pl", "PL2", "DataCachePL", "PL2", "PL9"},
+        {"k8s.aliyun.com/eci-data-cache-provisionedIops", "1000", "DataCacheProvisionedIops", "1000", "-1"},
+        {"k8s.aliyun.com/eci-data-cache-burstingEnabled", "true", "DataCacheBurstingEnabled", "true", "on"},
+        {"k8s.aliyun.com/eip-bandwidth", "10", "EipBandwidth", "10", "1000"},
+        {"k8s.aliyun.com/eip-common-bandwidth-package-id", "cbwp-1", "EipCommonBandwidthPackage", "cbwp-1", "bw-1"},
+        {"k8s.aliyun.com/eip-isp", "BGP_PRO", "EipISP", "BGP_PRO", "ISP"},
+        {"k8s.aliyun.com/eci-enable-ipv6", "true", "Ipv6AddressCount", "1", "1"},
+        {"k8s.aliyun.com/eci-ipv6-bandwidth-enable", "true", "Ipv6GatewayBandwidthEnable", "true", "y"},
+        {"k8s.aliyun.com/eci-ipv6-bandwidth", "100M", "Ipv6GatewayBandwidth", "100", "fast"},
+        {"k8s.aliyun.com/eci-private-ip-address", "10.1.2.3", "PrivateIpAddress", "10.1.2.3", "10.1.2"},
+        {"k8s.aliyun.com/eci-fixed-ip", "true", "FixedIp", "true", "maybe"},
+        {"k8s.aliyun.com/eci-sls-enable", "false", "SlsEnable", "false", "no"},
+        {"kubernetes.io/ingress-bandwidth", "40M", "IngressBandwidth", "40000000", "wide"},
+        {"kubernetes.io/egress-bandwidth", "1k", "EgressBandwidth", "1000", "0"},
+        {"k8s.aliyun.com/eci-custom-hosts", "[{\\'host\\':\\'db.example\\',\\'ip\\':\\'10.0.0.9\\'}]",
+         "HostAliase.1.Hostname.1", "db.example", "[{\\'host\\':\\'db\\'}]"},
+        {"k8s.aliyun.com/eci-custom-dnsconfig", "{\\'nameservers\\':[\\'10.0.0.53\\'],\\'searches\\':[\\'corp\\']}",
+         "DnsConfig.Search.4", "corp", "{\\'servers\\':[]}"},
+        {"k8s.aliyun.com/acr-instance-ids", "cri-a,cn-beijing:cri-b", "AcrRegistryInfo.2.RegionId", "cn-beijing",
+         "cri-a,x:y"},
+    };
+    run t;
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+        for (int good = 1; good >= 0; good--) {
+            char *meta = xasprintf("'annotations':{'%s':'%s'}", tab[i].ann, good ? tab[i].good : tab[i].bad);
+            translate(&t, meta, C1 "}]");
+            free(meta);
+            if (good) {
+                if (t.r.outcome != PODMAP_OK)
+                    fail_msg("%s: %s", tab[i].ann, t.r.message ? t.r.message : "not translated");
+                want(&t, tab[i].param, tab[i].want);
+            } else {
+                if (t.r.outcome != PODMAP_REJECTED)
+                    fail_msg("annotation %s=%s was not rejected", tab[i].ann, tab[i].bad);
+                char path[160];
+                snprintf(path, sizeof path, "metadata.annotations['%s']", tab[i].ann);
+                finding(&t, "rejected", path);
+                assert_non_null(strstr(t.r.message, tab[i].ann));
+            }
+            done(&t);
+        }
+    }
+    /* Dependencies and conflicts. */
+    static const char *rejected[] = {
+        "'k8s.aliyun.com/eci-spot-duration':'1'",
+        "'k8s.aliyun.com/eci-spot-strategy':'NoSpot','k8s.aliyun.com/eci-spot-duration':'1'",
+        "'k8s.aliyun.com/eci-fixed-ip-retain-hour':'24'",
+        "'k8s.aliyun.com/eci-imc-id':'imc-a','k8s.aliyun.com/eci-image-snapshot-id':'imc-b'",
+        "'k8s.aliyun.com/acr-service-arns':'acs:ram::1:role/r'",
+        "'k8s.aliyun.com/acr-instance-ids':'cri-a','k8s.aliyun.com/acr-user-arns':'arn'",
+        "'k8s.aliyun.com/eci-custom-dnsconfig':'{\\'nameservers\\':[\\'1.1.1.1\\',\\'1.1.1.2\\',\\'1.1.1.3\\',"
+        "\\'1.1.1.4\\']}'",
+    };
+    for (size_t i = 0; i < sizeof rejected / sizeof rejected[0]; i++) {
+        char *meta = xasprintf("'annotations':{%s}", rejected[i]);
+        translate(&t, meta, C1 "}]");
+        free(meta);
+        if (t.r.outcome != PODMAP_REJECTED)
+            fail_msg("not rejected: %s", rejected[i]);
+        done(&t);
+    }
+    translate(&t,
+              "'annotations':{'k8s.aliyun.com/eci-spot-strategy':'SpotAsPriceGo','k8s.aliyun.com/eci-spot-duration':'0',"
+              "'k8s.aliyun.com/eci-fixed-ip':'true','k8s.aliyun.com/eci-fixed-ip-retain-hour':'24',"
+              "'k8s.aliyun.com/acr-instance-ids':'cri-a','k8s.aliyun.com/acr-service-arns':'acs:ram::1:role/r'}",
+              C1 "}]");
+    assert_int_equal(t.r.outcome, PODMAP_OK);
+    no_findings(&t);
+    want(&t, "SpotDuration", "0");
+    want(&t, "FixedIpRetainHour", "24");
+    want(&t, "AcrRegistryInfo.1.InstanceId", "cri-a");
+    want(&t, "AcrRegistryInfo.1.ArnService", "acs:ram::1:role/r");
+    done(&t);
+}
+
 static void t_dns(void **st)
 {
     (void)st;
@@ -1232,6 +1327,7 @@ int main(void)
         cmocka_unit_test(t_security),
         cmocka_unit_test(t_pull_secrets),
         cmocka_unit_test(t_annotations),
+        cmocka_unit_test(t_ack_annotations),
         cmocka_unit_test(t_dns),
         cmocka_unit_test(t_names),
         cmocka_unit_test(t_shape_errors),

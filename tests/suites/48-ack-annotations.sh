@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# ACK pod annotations through kubectl: each one reaches its CreateContainerGroup
+# parameter (read back from the emulator's admin view of the group) and a bad
+# value of each fails the pod with a message naming the annotation.
+# needs: cluster
+. "$(dirname "$0")/../lib.sh"
+need_cluster
+type start_bridge >/dev/null 2>&1 || { skip "ACK annotations e2e" "tests/lib.sh has no start_bridge"; finish; }
+start_emulator || { not_ok "emulator starts"; finish; }
+NODE=vk-ack-$$
+start_bridge "$NODE" --cluster-dns 10.0.0.10 || { not_ok "bridge starts"; finish; }
+test_namespace ack
+NS=$TEST_NS
+on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$NODE' --wait=false"
+
+PLACE="nodeSelector: {kubernetes.io/hostname: $NODE}
+  tolerations: [{key: virtual-kubelet.io/provider, operator: Exists}]"
+phase_is() { test "$(kubectl_ get pod -n "$NS" "$1" -o jsonpath='{.status.phase}')" = "$2"; }
+group_of() {
+    local id
+    id=$(curl -sf "$ECI_ADMIN_URL/groups" | jq -r --arg n "$NS-$1" '.groups[] | select(.ContainerGroupName == $n) | .ContainerGroupId')
+    [ -n "$id" ] && curl -sf "$ECI_ADMIN_URL/groups/$id"
+}
+
+# annotation | good value | jq path in the admin view | expected | bad value
+ROWS=$(cat <<'EOF'
+k8s.aliyun.com/eci-schedule-strategy|VSwitchOrdered|.Settings.ScheduleStrategy|VSwitchOrdered|First
+k8s.aliyun.com/eci-compute-category|economy,general|.ComputeCategory|Economy,General|cheap
+k8s.aliyun.com/eci-gpu-driver-version|tesla=525.85.12|.Settings.GpuDriverVersion|tesla=525.85.12|525
+k8s.aliyun.com/eci-cpu-option-core|2|.Settings.CpuOptionsCore|2|0
+k8s.aliyun.com/eci-cpu-option-ht|1|.Settings.CpuOptionsThreadsPerCore|1|3
+k8s.aliyun.com/eci-cpu-architecture|amd64|.Settings.CpuArchitecture|AMD64|sparc
+k8s.aliyun.com/eci-max-pending-minute|30|.Settings.MaxPendingMinute|30|5
+k8s.aliyun.com/eci-spot-duration|0|.Settings.SpotDuration|0|9
+k8s.aliyun.com/eci-image-cache|false|.Settings.AutoMatchImageCache|false|yes
+k8s.aliyun.com/plain-http-registry|reg.local:5000|.Settings.PlainHttpRegistry|reg.local:5000|a b
+k8s.aliyun.com/insecure-registry|reg.local|.Settings.InsecureRegistry|reg.local|http://x
+k8s.aliyun.com/eci-data-cache-bucket|default|.Settings.DataCacheBucket|default|a/b
+k8s.aliyun.com/eci-data-cache-pl|PL2|.Settings.DataCachePL|PL2|PL9
+k8s.aliyun.com/eci-data-cache-provisionedIops|1000|.Settings.DataCacheProvisionedIops|1000|-1
+k8s.aliyun.com/eci-data-cache-burstingEnabled|true|.Settings.DataCacheBurstingEnabled|true|on
+k8s.aliyun.com/eip-bandwidth|10|.Settings.EipBandwidth|10|1000
+k8s.aliyun.com/eip-common-bandwidth-package-id|cbwp-test1|.Settings.EipCommonBandwidthPackage|cbwp-test1|bw-1
+k8s.aliyun.com/eip-isp|BGP_PRO|.Settings.EipISP|BGP_PRO|ISP
+k8s.aliyun.com/eci-enable-ipv6|true|.Settings.Ipv6AddressCount|1|1
+k8s.aliyun.com/eci-ipv6-bandwidth-enable|true|.Settings.Ipv6GatewayBandwidthEnable|true|y
+k8s.aliyun.com/eci-ipv6-bandwidth|100M|.Settings.Ipv6GatewayBandwidth|100|fast
+k8s.aliyun.com/eci-private-ip-address|10.1.77.7|.IntranetIp|10.1.77.7|10.1.2
+k8s.aliyun.com/eci-fixed-ip|true|.Settings.FixedIp|true|maybe
+k8s.aliyun.com/eci-fixed-ip-retain-hour|24|.Settings.FixedIpRetainHour|24|0
+k8s.aliyun.com/eci-sls-enable|false|.Settings.SlsEnable|false|no
+kubernetes.io/ingress-bandwidth|40M|.Settings.IngressBandwidth|40000000|wide
+kubernetes.io/egress-bandwidth|20M|.Settings.EgressBandwidth|20000000|0
+k8s.aliyun.com/eci-custom-hosts|[{"host":"db.example","ip":"10.0.0.9"}]|.HostAliases[-1].Hostnames[0]|db.example|[{"host":"db"}]
+k8s.aliyun.com/eci-custom-dnsconfig|{"searches":["corp.example"]}|.DnsConfig.Searches[-1]|corp.example|{"servers":[]}
+k8s.aliyun.com/acr-instance-ids|cri-test1,cn-beijing:cri-test2|.AcrRegistryInfos[1].RegionId|cn-beijing|cri-a,x:y
+EOF
+)
+
+ann_yaml() { # VALUE-FIELD (2 = good, 5 = bad) [ONLY-ROW]: the annotations block
+    local field=$1 only=${2:-}
+    while IFS='|' read -r a good path want bad; do
+        [ -n "$only" ] && [ "$a" != "$only" ] && continue
+        local v=$good
+        [ "$field" = 5 ] && v=$bad
+        printf '    %s: %s\n' "$a" "$(jq -Rn --arg v "$v" '$v')"
+    done <<<"$ROWS"
+}
+
+kubectl_ apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: all-good
+  namespace: $NS
+  annotations:
+    k8s.aliyun.com/eci-spot-strategy: SpotAsPriceGo
+$(ann_yaml 2)
+spec:
+  $PLACE
+  containers: [{name: app, image: busybox, command: ["sleep", "3600"]}]
+EOF
+if ! wait_for 120 phase_is all-good Running; then
+    not_ok "pod with every ACK annotation runs" "$(kubectl_ get pod -n "$NS" all-good -o jsonpath='{.status.message}' 2>&1)"
+fi
+g=$(group_of all-good)
+while IFS='|' read -r a good path want bad; do
+    got=$(jq -r "($path) | tostring" <<<"$g" 2>/dev/null)
+    check "$a reaches the group ($path = $got)" test "$got" = "$want"
+done <<<"$ROWS"
+
+# A bad value of each: the pod fails with a message naming the annotation.
+i=0
+while IFS='|' read -r a good path want bad; do
+    i=$((i + 1))
+    kubectl_ apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bad-$i
+  namespace: $NS
+  annotations:
+$(ann_yaml 5 "$a")
+spec:
+  $PLACE
+  containers: [{name: app, image: busybox, command: ["sleep", "3600"]}]
+EOF
+done <<<"$ROWS"
+i=0
+while IFS='|' read -r a good path want bad; do
+    i=$((i + 1))
+    check "bad $a: pod Failed" wait_for 120 phase_is "bad-$i" Failed
+    msg=$(kubectl_ get pod -n "$NS" "bad-$i" -o jsonpath='{.status.message}')
+    check "bad $a: message names it" grep -qF "$a" <<<"$msg"
+done <<<"$ROWS"
+finish
