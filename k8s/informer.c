@@ -1,11 +1,13 @@
 #include "k8s/informer.h"
 #include "util/clock.h"
 #include "util/hash.h"
+#include "util/htab.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,17 +52,21 @@ static char *to_text(const cJSON *obj)
 
 struct k8s_store {
     pthread_mutex_t mu;
-    entry **b;
-    size_t nb;
-    size_t n;
+    htab t; /* of entry, by key */
 };
+
+static int drop_entry(void *e, void *ud)
+{
+    (void)ud;
+    entry_free(e);
+    return 0;
+}
 
 k8s_store *k8s_store_new(void)
 {
     k8s_store *s = xcalloc(1, sizeof *s);
     pthread_mutex_init(&s->mu, NULL);
-    s->nb = 64;
-    s->b = xcalloc(s->nb, sizeof *s->b);
+    htab_init(&s->t, 64, offsetof(entry, next), offsetof(entry, key));
     return s;
 }
 
@@ -68,46 +74,10 @@ void k8s_store_free(k8s_store *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->nb; i++) {
-        entry *e = s->b[i];
-        while (e) {
-            entry *nx = e->next;
-            entry_free(e);
-            e = nx;
-        }
-    }
-    free(s->b);
+    htab_filter(&s->t, drop_entry, NULL);
+    htab_fini(&s->t);
     pthread_mutex_destroy(&s->mu);
     free(s);
-}
-
-static entry **find_slot(k8s_store *s, const char *key)
-{
-    entry **pp = &s->b[hash_fnv1a(key) & (s->nb - 1)];
-    while (*pp && strcmp((*pp)->key, key))
-        pp = &(*pp)->next;
-    return pp;
-}
-
-static void grow(k8s_store *s)
-{
-    if (s->n < s->nb)
-        return;
-    size_t nb = s->nb * 2;
-    entry **b = xcalloc(nb, sizeof *b);
-    for (size_t i = 0; i < s->nb; i++) {
-        entry *e = s->b[i];
-        while (e) {
-            entry *nx = e->next;
-            size_t j = hash_fnv1a(e->key) & (nb - 1);
-            e->next = b[j];
-            b[j] = e;
-            e = nx;
-        }
-    }
-    free(s->b);
-    s->b = b;
-    s->nb = nb;
 }
 
 /* Insert or replace; handlers called after unlocking with obj (borrowed
@@ -116,32 +86,29 @@ static void put(k8s_store *s, char *key, cJSON *obj, const k8s_store_handlers *h
 {
     const char *rv = k8s_meta_str(obj, "resourceVersion");
     pthread_mutex_lock(&s->mu);
-    entry **pp = find_slot(s, key);
+    entry *cur = htab_get(&s->t, key);
     char *old = NULL;
-    int existed = *pp != NULL;
+    int existed = cur != NULL;
     if (existed) {
-        (*pp)->mark = mark;
-        if (rv && (*pp)->rv && !strcmp(rv, (*pp)->rv)) {
+        cur->mark = mark;
+        if (rv && cur->rv && !strcmp(rv, cur->rv)) {
             pthread_mutex_unlock(&s->mu);
             free(key);
             cJSON_Delete(obj);
             return;
         }
-        old = (*pp)->json;
-        (*pp)->json = to_text(obj);
-        free((*pp)->rv);
-        (*pp)->rv = dup_rv(obj);
+        old = cur->json;
+        cur->json = to_text(obj);
+        free(cur->rv);
+        cur->rv = dup_rv(obj);
         free(key);
     } else {
-        grow(s);
-        pp = find_slot(s, key);
         entry *e = xcalloc(1, sizeof *e);
         e->key = key;
         e->json = to_text(obj);
         e->rv = dup_rv(obj);
         e->mark = mark;
-        *pp = e;
-        s->n++;
+        htab_put(&s->t, e);
     }
     pthread_mutex_unlock(&s->mu);
     if (existed) {
@@ -160,12 +127,7 @@ static void put(k8s_store *s, char *key, cJSON *obj, const k8s_store_handlers *h
 static void del(k8s_store *s, const char *key, const k8s_store_handlers *h, cJSON *final_state)
 {
     pthread_mutex_lock(&s->mu);
-    entry **pp = find_slot(s, key);
-    entry *e = *pp;
-    if (e) {
-        *pp = e->next;
-        s->n--;
-    }
+    entry *e = htab_del(&s->t, key);
     pthread_mutex_unlock(&s->mu);
     if (!e)
         return;
@@ -200,8 +162,8 @@ void k8s_store_apply(k8s_store *s, k8s_watch_type type, cJSON *obj, const k8s_st
 void k8s_store_replace_begin(k8s_store *s)
 {
     pthread_mutex_lock(&s->mu);
-    for (size_t i = 0; i < s->nb; i++)
-        for (entry *e = s->b[i]; e; e = e->next)
+    for (size_t i = 0; i < s->t.nb; i++)
+        for (entry *e = s->t.b[i]; e; e = e->next)
             e->mark = 0;
     pthread_mutex_unlock(&s->mu);
 }
@@ -226,9 +188,9 @@ void k8s_store_replace_end(k8s_store *s, const k8s_store_handlers *h)
 {
     pthread_mutex_lock(&s->mu);
     size_t nv = 0;
-    char **victims = xcalloc(s->n + 1, sizeof *victims);
-    for (size_t i = 0; i < s->nb; i++)
-        for (entry *e = s->b[i]; e; e = e->next)
+    char **victims = xcalloc(s->t.n + 1, sizeof *victims);
+    for (size_t i = 0; i < s->t.nb; i++)
+        for (entry *e = s->t.b[i]; e; e = e->next)
             if (!e->mark)
                 victims[nv++] = xstrdup(e->key);
     pthread_mutex_unlock(&s->mu);
@@ -249,7 +211,7 @@ void k8s_store_replace(k8s_store *s, cJSON *list, const k8s_store_handlers *h)
 cJSON *k8s_store_get(k8s_store *s, const char *key)
 {
     pthread_mutex_lock(&s->mu);
-    entry *e = *find_slot(s, key);
+    entry *e = htab_get(&s->t, key);
     cJSON *c = e ? cJSON_Parse(e->json) : NULL;
     pthread_mutex_unlock(&s->mu);
     return c;
@@ -259,8 +221,8 @@ cJSON *k8s_store_list(k8s_store *s)
 {
     cJSON *a = cJSON_CreateArray();
     pthread_mutex_lock(&s->mu);
-    for (size_t i = 0; i < s->nb; i++)
-        for (entry *e = s->b[i]; e; e = e->next)
+    for (size_t i = 0; i < s->t.nb; i++)
+        for (entry *e = s->t.b[i]; e; e = e->next)
             cJSON_AddItemToArray(a, cJSON_Parse(e->json));
     pthread_mutex_unlock(&s->mu);
     return a;
@@ -270,10 +232,10 @@ void k8s_store_each(k8s_store *s, const char *ns, k8s_store_visit_fn fn, void *a
 {
     size_t plen = ns ? strlen(ns) : 0;
     pthread_mutex_lock(&s->mu);
-    char **keys = xcalloc(s->n + 1, sizeof *keys);
+    char **keys = xcalloc(s->t.n + 1, sizeof *keys);
     size_t nk = 0;
-    for (size_t i = 0; i < s->nb; i++)
-        for (entry *e = s->b[i]; e; e = e->next)
+    for (size_t i = 0; i < s->t.nb; i++)
+        for (entry *e = s->t.b[i]; e; e = e->next)
             if (!ns || (!strncmp(e->key, ns, plen) && e->key[plen] == '/'))
                 keys[nk++] = xstrdup(e->key);
     pthread_mutex_unlock(&s->mu);
@@ -295,8 +257,8 @@ int k8s_store_list_text(k8s_store *s, dynbuf *out)
     int rc = dynbuf_addc(out, '[');
     int first = 1;
     pthread_mutex_lock(&s->mu);
-    for (size_t i = 0; i < s->nb && rc == 0; i++)
-        for (entry *e = s->b[i]; e && rc == 0; e = e->next) {
+    for (size_t i = 0; i < s->t.nb && rc == 0; i++)
+        for (entry *e = s->t.b[i]; e && rc == 0; e = e->next) {
             if (!first)
                 rc = dynbuf_addc(out, ',');
             first = 0;
@@ -312,7 +274,7 @@ int k8s_store_list_text(k8s_store *s, dynbuf *out)
 size_t k8s_store_len(k8s_store *s)
 {
     pthread_mutex_lock(&s->mu);
-    size_t n = s->n;
+    size_t n = s->t.n;
     pthread_mutex_unlock(&s->mu);
     return n;
 }

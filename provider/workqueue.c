@@ -1,11 +1,12 @@
 #include "provider/workqueue.h"
 #include "util/backoff.h"
 #include "util/clock.h"
-#include "util/hash.h"
+#include "util/htab.h"
 #include "util/xmalloc.h"
 #include "util/deadline.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,7 @@ typedef struct wq_timer {
 struct prov_wq {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    wq_entry **buckets;
-    size_t nbuckets, nentries;
+    htab entries; /* of wq_entry, by key */
     char **fifo; /* ready keys (borrowed from entries) */
     size_t head, count, cap;
     wq_timer *heap;
@@ -43,6 +43,15 @@ struct prov_wq {
 };
 
 
+static int drop_entry(void *p, void *ud)
+{
+    (void)ud;
+    wq_entry *e = p;
+    free(e->key);
+    free(e);
+    return 0;
+}
+
 prov_wq *prov_wq_new(long base_ms, long cap_ms)
 {
     prov_wq *q = xcalloc(1, sizeof *q);
@@ -52,8 +61,7 @@ prov_wq *prov_wq_new(long base_ms, long cap_ms)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&q->cv, &ca);
     pthread_condattr_destroy(&ca);
-    q->nbuckets = 1024;
-    q->buckets = xcalloc(q->nbuckets, sizeof *q->buckets);
+    htab_init(&q->entries, 1024, offsetof(wq_entry, next), offsetof(wq_entry, key));
     q->base_ms = base_ms > 0 ? base_ms : 100;
     q->cap_ms = cap_ms >= q->base_ms ? cap_ms : q->base_ms;
     return q;
@@ -63,61 +71,25 @@ void prov_wq_free(prov_wq *q)
 {
     if (!q)
         return;
-    for (size_t i = 0; i < q->nbuckets; i++) {
-        wq_entry *e = q->buckets[i];
-        while (e) {
-            wq_entry *n = e->next;
-            free(e->key);
-            free(e);
-            e = n;
-        }
-    }
+    htab_filter(&q->entries, drop_entry, NULL);
     for (size_t i = 0; i < q->nheap; i++)
         free(q->heap[i].key);
     free(q->heap);
-    free(q->buckets);
+    htab_fini(&q->entries);
     free(q->fifo);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q);
 }
 
-static void rehash(prov_wq *q)
-{
-    size_t nb = q->nbuckets * 2;
-    wq_entry **b = xcalloc(nb, sizeof *b);
-    for (size_t i = 0; i < q->nbuckets; i++) {
-        wq_entry *e = q->buckets[i];
-        while (e) {
-            wq_entry *n = e->next;
-            size_t h = hash_fnv1a(e->key) & (nb - 1);
-            e->next = b[h];
-            b[h] = e;
-            e = n;
-        }
-    }
-    free(q->buckets);
-    q->buckets = b;
-    q->nbuckets = nb;
-}
-
 static wq_entry *lookup(prov_wq *q, const char *key, int create)
 {
-    size_t h = hash_fnv1a(key) & (q->nbuckets - 1);
-    for (wq_entry *e = q->buckets[h]; e; e = e->next)
-        if (strcmp(e->key, key) == 0)
-            return e;
-    if (!create)
-        return NULL;
-    if (q->nentries >= q->nbuckets) {
-        rehash(q);
-        h = hash_fnv1a(key) & (q->nbuckets - 1);
-    }
-    wq_entry *e = xcalloc(1, sizeof *e);
+    wq_entry *e = htab_get(&q->entries, key);
+    if (e || !create)
+        return e;
+    e = xcalloc(1, sizeof *e);
     e->key = xstrdup(key);
-    e->next = q->buckets[h];
-    q->buckets[h] = e;
-    q->nentries++;
+    htab_put(&q->entries, e);
     return e;
 }
 
@@ -126,16 +98,9 @@ static void maybe_remove(prov_wq *q, wq_entry *e)
 {
     if (e->queued || e->processing || e->dirty || e->due_ms || e->failures)
         return;
-    size_t h = hash_fnv1a(e->key) & (q->nbuckets - 1);
-    for (wq_entry **pp = &q->buckets[h]; *pp; pp = &(*pp)->next) {
-        if (*pp == e) {
-            *pp = e->next;
-            free(e->key);
-            free(e);
-            q->nentries--;
-            return;
-        }
-    }
+    htab_del(&q->entries, e->key);
+    free(e->key);
+    free(e);
 }
 
 static void fifo_push(prov_wq *q, char *key)

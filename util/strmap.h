@@ -1,4 +1,4 @@
-/* A hash map from strings (copied in) to 64-bit integers. Not thread-safe:
+/* A map from strings (copied in) to 64-bit integers, over util/htab.h. Not thread-safe:
  * callers hold their own lock. */
 #ifndef UTIL_STRMAP_H
 #define UTIL_STRMAP_H

@@ -6,6 +6,7 @@
 #include "eci/emulator/emu.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,7 +14,6 @@
 #include <openssl/crypto.h>
 
 #include "eci/sign.h"
-#include "util/hash.h"
 #include "util/timefmt.h"
 #include "util/xmalloc.h"
 
@@ -30,8 +30,7 @@ void emu_auth_init(emu_auth *a, const char *id, const char *secret, const char *
     a->sts_id = xstrdup(sts_id);
     a->sts_secret = xstrdup(sts_secret);
     a->sts_token = (sts_token && *sts_token) ? xstrdup(sts_token) : NULL;
-    a->nbuckets = 4096;
-    a->buckets = xcalloc(a->nbuckets, sizeof *a->buckets);
+    htab_init(&a->nonces, 4096, offsetof(emu_nonce, next), offsetof(emu_nonce, nonce));
 }
 
 static void free_secret(char *s)
@@ -93,13 +92,13 @@ void emu_auth_destroy(emu_auth *a)
         nx = i->next;
         issued_free(i);
     }
-    for (size_t i = 0; i < a->nbuckets; i++)
-        for (emu_nonce *n = a->buckets[i], *nx; n; n = nx) {
+    for (size_t i = 0; i < a->nonces.nb; i++)
+        for (emu_nonce *n = a->nonces.b[i], *nx; n; n = nx) {
             nx = n->next;
             free(n->nonce);
             free(n);
         }
-    free(a->buckets);
+    htab_fini(&a->nonces);
     free(a->ak_id);
     free_secret(a->ak_secret);
     free(a->sts_id);
@@ -108,22 +107,19 @@ void emu_auth_destroy(emu_auth *a)
     pthread_mutex_destroy(&a->mu);
 }
 
+static int fresh(void *item, void *ud)
+{
+    emu_nonce *n = item;
+    if (*(const time_t *)ud - n->at <= NONCE_WINDOW)
+        return 1;
+    free(n->nonce);
+    free(n);
+    return 0;
+}
+
 static void purge(emu_auth *a, time_t now)
 {
-    for (size_t i = 0; i < a->nbuckets; i++) {
-        emu_nonce **pp = &a->buckets[i];
-        while (*pp) {
-            emu_nonce *n = *pp;
-            if (now - n->at > NONCE_WINDOW) {
-                *pp = n->next;
-                free(n->nonce);
-                free(n);
-                a->count--;
-            } else {
-                pp = &n->next;
-            }
-        }
-    }
+    htab_filter(&a->nonces, fresh, &now);
     a->last_purge = now;
 }
 
@@ -132,21 +128,18 @@ static int nonce_seen(emu_auth *a, const char *nonce, time_t now)
 {
     int seen = 0;
     pthread_mutex_lock(&a->mu);
-    if (now - a->last_purge > 60 || a->count > MAX_NONCES)
+    if (now - a->last_purge > 60 || a->nonces.n > MAX_NONCES)
         purge(a, now);
-    size_t b = hash_fnv1a(nonce) % a->nbuckets;
-    for (emu_nonce *n = a->buckets[b]; n; n = n->next)
-        if (strcmp(n->nonce, nonce) == 0 && now - n->at <= NONCE_WINDOW) {
-            seen = 1;
-            break;
-        }
-    if (!seen) {
-        emu_nonce *n = xcalloc(1, sizeof *n);
+    emu_nonce *n = htab_get(&a->nonces, nonce);
+    if (n && now - n->at <= NONCE_WINDOW) {
+        seen = 1;
+    } else if (n) {
+        n->at = now; /* seen before the window: a new use */
+    } else {
+        n = xcalloc(1, sizeof *n);
         n->nonce = xstrdup(nonce);
         n->at = now;
-        n->next = a->buckets[b];
-        a->buckets[b] = n;
-        a->count++;
+        htab_put(&a->nonces, n);
     }
     pthread_mutex_unlock(&a->mu);
     return seen;

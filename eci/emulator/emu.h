@@ -12,6 +12,7 @@
 #include "eci/emulator/emulator.h"
 #include "eci/emulator/runtime.h"
 #include "util/dynbuf.h"
+#include "util/htab.h"
 #include "util/kv.h"
 #include "util/strmap.h"
 
@@ -420,7 +421,7 @@ typedef struct emu_auth {
     char *ak_id, *ak_secret;
     char *sts_id, *sts_secret, *sts_token;
     emu_issued *issued;           /* newest first; expired ones are purged */
-    emu_nonce **buckets; size_t nbuckets, count;
+    htab nonces;                  /* of emu_nonce, by nonce */
     time_t last_purge;
 } emu_auth;
 
