@@ -125,6 +125,10 @@ void prov_pod_handlers(prov_bridge *b, k8s_store_handlers *h);
 int prov_delete_group(prov_bridge *b, const char *group_id, eci_error *err);
 /* podsync.c: write a pod's status when it differs; 0 written or unchanged. */
 int prov_write_pod_status(prov_bridge *b, const cJSON *pod, const cJSON *status);
+/* Set annotations (an object of strings; NULL: nothing) on pod through the
+ * status subresource, the only pod write NodeRestriction lets a node make
+ * besides deleting (it refuses label changes there, not annotations). */
+int prov_write_pod_annotations(prov_bridge *b, const cJSON *pod, const cJSON *annotations);
 /* The pod's status is right again (written_too: the pod is gone). */
 void prov_drift_forget(prov_bridge *b, const char *uid, int written_too);
 

@@ -206,6 +206,27 @@ int prov_write_pod_status(prov_bridge *b, const cJSON *pod, const cJSON *status)
     return -1;
 }
 
+int prov_write_pod_annotations(prov_bridge *b, const cJSON *pod, const cJSON *annotations)
+{
+    if (!annotations)
+        return 0;
+    const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name"),
+               *uid = k8s_meta_str(pod, "uid");
+    cJSON *patch = cJSON_CreateObject();
+    cJSON *md = cJSON_AddObjectToObject(patch, "metadata");
+    if (uid)
+        cJSON_AddStringToObject(md, "uid", uid);
+    cJSON_AddItemToObject(md, "annotations", cJSON_Duplicate(annotations, 1));
+    k8s_error kerr;
+    int rc = k8s_patch(b->kc, &K8S_RES_PODS, ns, name, "status", K8S_PATCH_MERGE, patch, NULL, &kerr);
+    cJSON_Delete(patch);
+    if (rc == 0 || kerr.code == K8S_E_NOT_FOUND || kerr.code == K8S_E_CONFLICT)
+        return 0;
+    char buf[768];
+    log_warn(COMP, "write annotations of %s/%s: %s", ns, name, k8s_error_format(&kerr, buf, sizeof buf));
+    return -1;
+}
+
 void prov_st_ctx_now(prov_bridge *b, podmap_status_ctx *ctx, char *buf, size_t buflen)
 {
     timefmt_now(0, buf, buflen);
@@ -411,6 +432,9 @@ static int sync_create(prov_bridge *b, const cJSON *pod, const char *uid)
             k8s_record_event(b->rec, pod, tr.findings[i].type, tr.findings[i].reason, tr.findings[i].message, NULL);
         k8s_record_eventf(b->rec, pod, "Normal", "ContainerGroupCreated", NULL, "Created ECI container group %s",
                           resp.container_group_id);
+        cJSON *wb = podmap_status_writeback(pod, NULL, resp.container_group_id, resp.request_id);
+        prov_write_pod_annotations(b, pod, wb);
+        cJSON_Delete(wb);
         eci_create_cg_resp_free(&resp);
         prov_bridge_wake(b);
         goto out;

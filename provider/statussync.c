@@ -220,6 +220,9 @@ static void apply_group(prov_bridge *b, const eci_container_group *g, uint64_t s
         cJSON *st = podmap_status_from_group(pod, g, &ctx);
         ok = prov_write_pod_status(b, pod, st) == 0;
         cJSON_Delete(st);
+        cJSON *wb = podmap_status_writeback(pod, g, NULL, NULL);
+        prov_write_pod_annotations(b, pod, wb);
+        cJSON_Delete(wb);
     } else {
         ok = 1;
     }

@@ -485,6 +485,75 @@ static st_ctr *from_infos(const eci_container_info *v, size_t n)
     return r;
 }
 
+/* The ContainerInstanceCreated condition (ACK's replacement of its retired
+ * eci-schedule-result annotation): True once the group exists, its message
+ * naming the instance; replaces the copy build() kept from the old status. */
+static void instance_created(cJSON *st, const cJSON *pod, const eci_container_group *g,
+                             const podmap_status_ctx *ctx)
+{
+    cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
+    if (!cJSON_IsArray(conds) || !g->container_group_id || !*g->container_group_id)
+        return;
+    const char *ltt = ctx && ctx->now ? ctx->now : "";
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jarr(jobj(pod, "status"), "conditions"))
+    {
+        const char *t = jstr(it, "type"), *s = jstr(it, "status");
+        if (t && !strcmp(t, PODMAP_COND_INSTANCE_CREATED) && s && !strcmp(s, "True") && jstr(it, "lastTransitionTime"))
+            ltt = jstr(it, "lastTransitionTime");
+    }
+    for (int i = cJSON_GetArraySize(conds) - 1; i >= 0; i--) {
+        const char *t = jstr(cJSON_GetArrayItem(conds, i), "type");
+        if (t && !strcmp(t, PODMAP_COND_INSTANCE_CREATED))
+            cJSON_DeleteItemFromArray(conds, i);
+    }
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", PODMAP_COND_INSTANCE_CREATED);
+    cJSON_AddStringToObject(c, "status", "True");
+    cJSON_AddNullToObject(c, "lastProbeTime");
+    cJSON_AddStringToObject(c, "lastTransitionTime", ltt);
+    cJSON_AddStringToObject(c, "reason", "Created");
+    char *m = xasprintf("ECI instance %s (%.1f vCPU, %.1f GiB%s%s)", g->container_group_id, g->cpu, g->memory,
+                        g->instance_type && *g->instance_type ? ", " : "",
+                        g->instance_type ? g->instance_type : "");
+    cJSON_AddStringToObject(c, "message", m);
+    free(m);
+    cJSON_AddItemToArray(conds, c);
+}
+
+cJSON *podmap_status_writeback(const cJSON *pod, const eci_container_group *g, const char *group_id,
+                               const char *request_id)
+{
+    const cJSON *cur = jobj(jobj(pod, "metadata"), "annotations");
+    cJSON *out = cJSON_CreateObject();
+    char spec[64] = "";
+    if (g && g->cpu > 0)
+        snprintf(spec, sizeof spec, "%.1f-%.1fGi", g->cpu, g->memory);
+    const struct {
+        const char *key, *val;
+    } want[] = {
+        {"k8s.aliyun.com/eci-instance-id", g && g->container_group_id ? g->container_group_id : group_id},
+        {"k8s.aliyun.com/eci-request-id", request_id},
+        {"k8s.aliyun.com/eci-instance-spec", spec},
+        {"k8s.aliyun.com/eci-vpc", g ? g->vpc_id : NULL},
+        {"k8s.aliyun.com/eni-instance-id", g ? g->eni_instance_id : NULL},
+        {"k8s.aliyun.com/allocated-eipAddress", g ? g->internet_ip : NULL},
+        {"k8s.aliyun.com/allocated-ipv6Address", g ? g->ipv6_address : NULL},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        if (!want[i].val || !*want[i].val)
+            continue;
+        const char *have = jstr(cur, want[i].key);
+        if (!have || strcmp(have, want[i].val))
+            cJSON_AddStringToObject(out, want[i].key, want[i].val);
+    }
+    if (!cJSON_GetArraySize(out)) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
 cJSON *podmap_status_from_group(const cJSON *pod, const eci_container_group *eg, const podmap_status_ctx *ctx)
 {
     st_grp g;
@@ -515,6 +584,7 @@ cJSON *podmap_status_from_group(const cJSON *pod, const eci_container_group *eg,
     cJSON *r = build(pod, &g, ctx);
     free(c);
     free(ic);
+    instance_created(r, pod, eg, ctx);
     return r;
 }
 

@@ -43,6 +43,19 @@ typedef struct podmap_status_ctx {
  * object the caller frees with cJSON_Delete. */
 cJSON *podmap_status_from_group(const cJSON *pod, const eci_container_group *g, const podmap_status_ctx *ctx);
 
+/* What ACK's virtual node writes back on a pod once its instance exists:
+ * the annotations k8s.aliyun.com/eci-instance-id, eci-instance-spec
+ * ("<cpu>-<mem>Gi", e.g. "2.0-4.0Gi"), eci-vpc, eni-instance-id,
+ * allocated-eipAddress and allocated-ipv6Address from the described group g
+ * (g may be NULL), and eci-request-id when request_id is given (the
+ * CreateContainerGroup answer). Returns only those missing from the pod or
+ * different there (NULL when none); caller frees. */
+cJSON *podmap_status_writeback(const cJSON *pod, const eci_container_group *g, const char *group_id,
+                               const char *request_id);
+
+/* Condition type set True on a pod whose ECI instance exists (as ACK does). */
+#define PODMAP_COND_INSTANCE_CREATED "ContainerInstanceCreated"
+
 /* PodStatus for pod from a DescribeContainerGroupStatus item (no init
  * container details: init containers are reported terminated/Completed once
  * the group runs, waiting before). Caller frees. */

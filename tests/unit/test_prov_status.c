@@ -207,6 +207,31 @@ static void t_running(void **st)
     cJSON_Delete(pod);
 }
 
+/* ACK's write-back: read-only annotations and the ContainerInstanceCreated condition. */
+static void t_writeback(void **st)
+{
+    (void)st;
+    cJSON *pod = pod_with("", "");
+    cJSON *s = map(pod, G("Running", ",'Cpu':2,'Memory':4,'VpcId':'vpc-1','InternetIp':'47.1.1.1',"
+                                     "'Ipv6Address':'2408::1'"));
+    want_cond(s, "ContainerInstanceCreated", "True", "Created");
+    cJSON_Delete(s);
+    eci_describe_cgs_resp r;
+    group(G("Running", ",'Cpu':2,'Memory':4,'VpcId':'vpc-1','InternetIp':'47.1.1.1','Ipv6Address':'2408::1'"), &r);
+    cJSON *a = podmap_status_writeback(pod, &r.groups[0], NULL, "req-1");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "k8s.aliyun.com/eci-instance-id")), "eci-1");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "k8s.aliyun.com/eci-instance-spec")), "2.0-4.0Gi");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "k8s.aliyun.com/eci-vpc")), "vpc-1");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "k8s.aliyun.com/eci-request-id")), "req-1");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "k8s.aliyun.com/allocated-eipAddress")), "47.1.1.1");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "k8s.aliyun.com/allocated-ipv6Address")), "2408::1");
+    /* once on the pod, nothing more to write */
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "annotations", a);
+    assert_null(podmap_status_writeback(pod, &r.groups[0], NULL, "req-1"));
+    eci_describe_cgs_resp_free(&r);
+    cJSON_Delete(pod);
+}
+
 static void t_init_containers(void **st)
 {
     (void)st;
@@ -505,6 +530,7 @@ int main(void)
         cmocka_unit_test(t_transitions),    cmocka_unit_test(t_readiness_gates),
         cmocka_unit_test(t_status_api),     cmocka_unit_test(t_failed_pending),
         cmocka_unit_test(t_qos),            cmocka_unit_test(t_events),
+        cmocka_unit_test(t_writeback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

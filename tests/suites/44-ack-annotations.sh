@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # ACK pod annotations through kubectl: each one reaches its CreateContainerGroup
 # parameter (read back from the emulator's admin view of the group) and a bad
-# value of each fails the pod with a message naming the annotation.
+# value of each fails the pod with a message naming the annotation; the
+# read-only annotations and the ContainerInstanceCreated condition ACK writes
+# back appear on the pod.
 # needs: cluster
 . "$(dirname "$0")/../lib.sh"
 need_cluster
@@ -75,6 +77,7 @@ metadata:
   namespace: $NS
   annotations:
     k8s.aliyun.com/eci-spot-strategy: SpotAsPriceGo
+    k8s.aliyun.com/eci-with-eip: "true"
 $(ann_yaml 2)
 spec:
   $PLACE
@@ -88,6 +91,20 @@ while IFS='|' read -r a good path want bad; do
     got=$(jq -r "($path) | tostring" <<<"$g" 2>/dev/null)
     check "$a reaches the group ($path = $got)" test "$got" = "$want"
 done <<<"$ROWS"
+
+# Written back: read-only annotations and the ContainerInstanceCreated condition.
+ann_of() { kubectl_ get pod -n "$NS" all-good -o json | jq -r --arg k "k8s.aliyun.com/$1" '.metadata.annotations[$k] // ""'; }
+ann_is() { test "$(ann_of "$1")" = "$2"; }
+gid=$(jq -r .ContainerGroupId <<<"$g")
+check "eci-instance-id is the group id ($gid)" wait_for 60 ann_is eci-instance-id "$gid"
+check "eci-request-id is set" test -n "$(ann_of eci-request-id)"
+spec=$(jq -r '"\(.Cpu)-\(.Memory)Gi"' <<<"$g" | sed -E 's/^([0-9]+)-/\1.0-/; s/-([0-9]+)Gi$/-\1.0Gi/')
+check "eci-instance-spec is the group's spec ($spec)" wait_for 60 ann_is eci-instance-spec "$spec"
+check "allocated-eipAddress is the group's EIP" wait_for 60 ann_is allocated-eipAddress "$(jq -r .InternetIp <<<"$g")"
+check "allocated-ipv6Address is the group's IPv6 address" wait_for 60 ann_is allocated-ipv6Address "$(jq -r .Ipv6Address <<<"$g")"
+cond() { kubectl_ get pod -n "$NS" all-good -o jsonpath='{.status.conditions[?(@.type=="ContainerInstanceCreated")].status}'; }
+cond_true() { test "$(cond)" = True; }
+check "ContainerInstanceCreated condition is True" wait_for 60 cond_true
 
 # A bad value of each: the pod fails with a message naming the annotation.
 i=0
