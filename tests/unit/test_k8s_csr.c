@@ -1,7 +1,9 @@
-/* k8s/csr.c and the rotating client credentials of k8s/config.c: the CSR a
- * node sends (subject, signer, usages, no SANs), approval, denial, the issued
- * certificate matched against the key, validity parsing and the 70-90 %
- * renewal point; a local server plays the CSR API and signs with a test CA. */
+/* k8s/csr.c, the rotating client credentials of k8s/config.c and the
+ * bridge's renewal (provider/nodecert.c): the CSR a node sends (subject,
+ * signer, usages, no SANs), approval, denial, the issued certificate matched
+ * against the key, validity parsing, the 70-90 % renewal point, and a
+ * short-lived certificate replaced in the configs that use it; a local
+ * server plays the CSR API and signs with a test CA. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,12 +20,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "k8s/client.h"
 #include "k8s/config.h"
 #include "k8s/csr.h"
+#include "provider/nodecert.h"
 #include "util/base64.h"
 #include "util/dynbuf.h"
+#include "util/log.h"
 #include "util/xmalloc.h"
 
 typedef struct api {
@@ -40,6 +45,8 @@ typedef struct api {
     char usages[128];
     long expiration;
     int sans;
+    int lifetime_s; /* > 0: certificates valid from now for this long */
+    int posts;
     char *cert_pem; /* issued on POST */
 } api;
 
@@ -56,8 +63,9 @@ static char *sign_req(api *a, X509_REQ *req)
     EVP_PKEY *pk = X509_REQ_get_pubkey(req);
     X509_set_pubkey(x, pk);
     EVP_PKEY_free(pk);
-    ASN1_TIME_set(X509_getm_notBefore(x), 1000000000);
-    ASN1_TIME_set(X509_getm_notAfter(x), 1000000000 + 1000);
+    time_t nb = a->lifetime_s > 0 ? time(NULL) - 1 : 1000000000;
+    ASN1_TIME_set(X509_getm_notBefore(x), nb);
+    ASN1_TIME_set(X509_getm_notAfter(x), nb + (a->lifetime_s > 0 ? a->lifetime_s + 1 : 1000));
     X509_sign(x, a->ca_key, EVP_sha256());
     BIO *b = BIO_new(BIO_s_mem());
     PEM_write_bio_X509(b, x);
@@ -141,6 +149,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     pthread_mutex_lock(&a->mu);
     if (!strcmp(method, "POST") && !strcmp(url, "/apis/certificates.k8s.io/v1/certificatesigningrequests")) {
         on_post(a, dynbuf_str(&bd->b));
+        a->posts++;
         status = 201;
         free(out);
         a->gets = 0;
@@ -307,12 +316,57 @@ static void test_rotation_deadline(void **state)
     assert_int_equal(k8s_cert_validity("not a certificate", 17, &x, &y), -1);
 }
 
+static void test_nodecert_renews(void **state)
+{
+    (void)state;
+    api *a = api_start();
+    a->lifetime_s = 4; /* renewed 2.8-3.6 s after issue */
+    log_set_level(LOG_WARN);
+    char *url = xasprintf("http://127.0.0.1:%d", a->port);
+    k8s_config *boot = k8s_config_new(url);
+    free(url);
+    k8s_config_set_token(boot, "bootstrap-token");
+    atomic_int stop = 0;
+    prov_nodecert *nc;
+    assert_int_equal(prov_nodecert_new(boot, "vk-9", 0, 10000, &stop, &nc), 0);
+    assert_string_equal(a->subject, "/O=system:nodes/CN=system:node:vk-9");
+    k8s_config *cfg = prov_nodecert_config(nc);
+    k8s_error e;
+    assert_null(k8s_config_token(cfg, &e));
+    unsigned char *c1, *k1, *c2, *k2;
+    size_t c1l, k1l, c2l, k2l;
+    assert_int_equal(k8s_config_client_creds(cfg, &c1, &c1l, &k1, &k1l), 1);
+    prov_nodecert_start(nc);
+    /* Wait (generously) for a second certificate with a new key. */
+    int renewed = 0;
+    for (int i = 0; i < 600 && !renewed; i++) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+        k8s_config_client_creds(cfg, &c2, &c2l, &k2, &k2l);
+        renewed = c2l != c1l || memcmp(c2, c1, c1l) != 0;
+        if (renewed) {
+            assert_true(k2l != k1l || memcmp(k2, k1, k1l) != 0);
+            assert_non_null(strstr((char *)c2, "BEGIN CERTIFICATE"));
+        }
+        k8s_config_free_creds(c2, c2l, k2, k2l);
+    }
+    assert_true(renewed);
+    assert_true(a->posts >= 2);
+    atomic_store(&stop, 1);
+    prov_nodecert_stop(nc);
+    k8s_config_free_creds(c1, c1l, k1, k1l);
+    k8s_config_free(cfg);
+    prov_nodecert_free(nc);
+    api_stop(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_issued),
         cmocka_unit_test(test_denied_and_timeout),
         cmocka_unit_test(test_rotation_deadline),
+        cmocka_unit_test(test_nodecert_renews),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
