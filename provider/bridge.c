@@ -7,6 +7,7 @@
  * server (health.c); leader election (k8s/lease.c) when enabled. */
 #include "provider/bridge.h"
 #include "provider/bridge_int.h"
+#include "provider/objwatch.h"
 #include "provider/nodecert.h"
 #include "provider/health.h"
 #include "provider/kubelet_handlers.h"
@@ -367,11 +368,13 @@ static int make_clients(prov_bridge *b)
     ro.queue_size = 4096; /* a reconcile never waits for an Event write */
     b->rec = k8s_recorder_new(b->ev_kc, &ro);
     b->gets = k8s_get_cache_new(b->kc, 2000, 4096);
+    b->ow = prov_ow_new(b);
     return 0;
 }
 
 static void free_bridge(prov_bridge *b)
 {
+    prov_ow_free(b->ow);
     k8s_informer_stop(b->pods);
     k8s_informer_stop(b->services);
     k8s_get_cache_free(b->gets);

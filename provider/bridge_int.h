@@ -30,6 +30,7 @@ typedef struct prov_bridge {
     k8s_informer *services; /* for service-link environment variables */
     k8s_recorder *rec;
     k8s_get_cache *gets;
+    struct prov_ow *ow; /* watches of the ConfigMaps/Secrets pods wait for (objwatch.h) */
     prov_wq *wq;
     prov_gm *gm;
     prom_registry *metrics;

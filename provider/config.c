@@ -211,6 +211,10 @@ static const setting settings[] = {
      "name server(s) for pods with dnsPolicy ClusterFirst (the cluster DNS Service IP)"},
     {G_POD, "cluster-domain", "pods.clusterDomain", "ECI_KUBELET_CLUSTER_DOMAIN", NULL, K_NAME, OFF(cluster_domain),
      "cluster.local", NULL, 0, 0, 0, "DOMAIN", "cluster DNS domain for pod search paths"},
+    {G_POD, "allow-daemonset-pods", "pods.allowDaemonSets", "ECI_KUBELET_ALLOW_DAEMONSET_PODS", NULL, K_BOOL,
+     OFF(allow_daemonset_pods), "false", NULL, 0, 0, 0, NULL,
+     "run DaemonSet pods on ECI (refused by default: kept Pending with reason DaemonSetPodRefused; a pod "
+     "annotated eci-kubelet/allow-daemonset: \"true\" is admitted either way)"},
 
     {G_CTRL, "pod-status-sync-period", "controller.podStatusSyncPeriod", "ECI_KUBELET_POD_STATUS_SYNC_PERIOD",
      NULL, K_DUR, OFF(pod_status_sync_period_ms), "5s", NULL, 500, 3600e3, 0, "DURATION",

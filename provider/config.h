@@ -100,6 +100,7 @@ typedef struct prov_cfg {
     /* ---- pods ---- */
     prov_cfg_list cluster_dns; /* ClusterFirst name servers (IPs); may be empty */
     char *cluster_domain;      /* default "cluster.local" */
+    bool allow_daemonset_pods; /* run DaemonSet pods (default: refused, kept Pending) */
 
     /* ---- controllers ---- */
     int64_t pod_status_sync_period_ms;

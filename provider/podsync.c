@@ -10,8 +10,10 @@
  *   no group                      -> translate, CreateContainerGroup with
  *                                    ClientToken = f(uid) and identity tags */
 #include "provider/bridge_int.h"
+#include "provider/objwatch.h"
 #include "provider/podmap/status.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 #include "util/timefmt.h"
 #include "util/xmalloc.h"
 
@@ -20,6 +22,9 @@
 #include <time.h>
 
 #define COMP "podsync"
+/* After the grace period, how long a Terminating pod is kept for its
+ * containers to be stopped. */
+#define DELETE_MARGIN_MS 2000L
 
 char *prov_pod_key(const cJSON *pod)
 {
@@ -332,19 +337,63 @@ static int sync_gone(prov_bridge *b, const char *uid)
     return 0;
 }
 
+/* Whether the pod's containers have all stopped as far as its status says
+ * (a terminal phase, or every container terminated or never started). */
+static int containers_stopped(const cJSON *pod)
+{
+    const char *phase = pod_phase(pod);
+    if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))
+        return 1;
+    const cJSON *cs;
+    cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
+                                                            "containerStatuses"))
+    {
+        if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cs, "state"), "running"))
+            return 0;
+    }
+    return 1;
+}
+
+/* Graceful deletion as the kubelet does it: the group is deleted at once
+ * (ECI then stops its containers within the grace period), but the pod
+ * stays Terminating until its containers stopped or the grace period,
+ * counted to the pod's deletionTimestamp, plus a margin ran out; only then
+ * is the pod deleted with grace 0 and a uid precondition. ECI drops a group
+ * from its answers as soon as DeleteContainerGroup returns, while its
+ * processes may still run out their grace period, so a group that is gone
+ * proves nothing: a running pod is kept to its deadline. A force delete
+ * (grace 0) never waits. */
 static int sync_deleting(prov_bridge *b, const cJSON *pod, const char *uid)
 {
     const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name");
     prov_gm_entry e;
     if (prov_gm_get(b->gm, uid, &e) == 0) {
-        eci_error err;
-        if (prov_delete_group(b, e.group_id, &err) != 0) {
-            char m[900];
-            eci_msg(&err, m, sizeof m);
-            log_warn(COMP, "delete container group %s of %s/%s: %s", e.group_id, ns, name, m);
-            return -1;
+        int stopped = containers_stopped(pod);
+        if (!e.deleting) {
+            eci_error err;
+            if (prov_delete_group(b, e.group_id, &err) != 0) {
+                char m[900];
+                eci_msg(&err, m, sizeof m);
+                log_warn(COMP, "delete container group %s of %s/%s: %s", e.group_id, ns, name, m);
+                return -1;
+            }
+            log_info(COMP, "deleted container group %s of pod %s/%s", e.group_id, ns, name);
+            prov_gm_set_deleting(b->gm, uid, 1);
         }
-        log_info(COMP, "deleted container group %s of pod %s/%s", e.group_id, ns, name);
+        const cJSON *md = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+        const cJSON *dt = cJSON_GetObjectItemCaseSensitive(md, "deletionTimestamp");
+        const cJSON *gp = cJSON_GetObjectItemCaseSensitive(md, "deletionGracePeriodSeconds");
+        struct timespec until;
+        if (!stopped && cJSON_IsNumber(gp) && gp->valuedouble > 0 && cJSON_IsString(dt) &&
+            timefmt_parse(dt->valuestring, strlen(dt->valuestring), &until) == 0) {
+            long left_ms = (long)(until.tv_sec - time(NULL)) * 1000 + DELETE_MARGIN_MS;
+            if (left_ms > 0) {
+                char *key = prov_pod_key(pod);
+                prov_wq_add_after(b->wq, key, left_ms);
+                free(key);
+                return 0;
+            }
+        }
         prov_gm_del(b->gm, uid);
     }
     k8s_delete_opts o = {.precondition_uid = uid, .grace_period_seconds = 0};
@@ -403,9 +452,71 @@ static int sync_update(prov_bridge *b, const cJSON *pod, const char *uid, const 
     return rc;
 }
 
+static const char *status_reason(const cJSON *pod)
+{
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"), "reason");
+    return cJSON_IsString(r) ? r->valuestring : "";
+}
+
+/* DaemonSet pods are kept Pending, not Failed: the DaemonSet controller
+ * replaces a failed pod at once, which is churn without end. */
+static int refuse_daemonset(prov_bridge *b, const cJSON *pod)
+{
+    if (b->cfg->allow_daemonset_pods || !podmap_daemonset_refused(pod))
+        return 0;
+    if (strcmp(status_reason(pod), PODMAP_DAEMONSET_REASON) != 0) {
+        static const char msg[] =
+            "DaemonSet pods do not run on the ECI virtual node (each would be a paid container group, and the node "
+            "is not a machine to run per-node agents on); start eci-kubelet with --allow-daemonset-pods or annotate "
+            "the pod template " PODMAP_ALLOW_DAEMONSET_ANNOTATION ": \"true\" to run them, or keep the DaemonSet "
+            "off the node with a node affinity";
+        set_pending(b, pod, PODMAP_DAEMONSET_REASON, msg);
+        k8s_record_event(b->rec, pod, "Warning", PODMAP_DAEMONSET_REASON, msg, NULL);
+    }
+    return 1;
+}
+
+/* CreateContainerGroup found no capacity: as the pod's fail strategy says,
+ * Failed at once or after the maximum pending time, else Pending (with a
+ * Warning Event) and another try after the work queue's backoff. Returns
+ * the sync result. */
+static int no_stock(prov_bridge *b, const cJSON *pod, const char *m)
+{
+    podmap_create_policy pol;
+    char perr[256];
+    if (podmap_create_policy_of(pod, &pol, perr, sizeof perr) != 0)
+        pol.strategy = PODMAP_FAIL_RETRY;
+    if (pol.strategy == PODMAP_FAIL_FAST) {
+        set_failed(b, pod, "NoStock", m);
+        return 0;
+    }
+    time_t created = 0;
+    const char *ct = k8s_meta_str(pod, "creationTimestamp");
+    struct timespec cts;
+    if (ct && timefmt_parse(ct, strlen(ct), &cts) == 0)
+        created = cts.tv_sec;
+    if (created > 0 && time(NULL) - created >= (time_t)pol.max_pending_minutes * 60) {
+        char *msg = xasprintf("no ECI capacity for %d minutes (annotation k8s.aliyun.com/eci-max-pending-minute, "
+                              "default %d): %s",
+                              pol.max_pending_minutes, PODMAP_MAX_PENDING_DEFAULT, m);
+        set_failed(b, pod, "MaxPendingTimeExceeded", msg);
+        free(msg);
+        return 0;
+    }
+    char *msg = xasprintf("%s; the pod stays Pending and the create is retried with backoff (fail strategy "
+                          "k8s.aliyun.com/eci-fail-strategy: fail-fast fails it instead)",
+                          m);
+    set_pending(b, pod, "NoStock", msg);
+    k8s_record_event(b->rec, pod, "Warning", "NoStock", msg, NULL);
+    free(msg);
+    return -1;
+}
+
 static int sync_create(prov_bridge *b, const cJSON *pod, const char *uid)
 {
     const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name");
+    if (refuse_daemonset(b, pod))
+        return 0;
     podmap_result tr;
     podmap_translate(pod, &b->trcfg, &b->resolver, &tr);
     int rc = 0;
@@ -419,13 +530,46 @@ static int sync_create(prov_bridge *b, const cJSON *pod, const char *uid)
         goto out;
     }
     if (tr.outcome == PODMAP_WAIT) {
+        /* The missing ConfigMaps/Secrets as Events (the recorder aggregates
+         * the repeats), and a watch of each so the pod is retried as soon as
+         * it appears rather than after its backoff. */
+        for (size_t i = 0; i < tr.nfindings; i++)
+            if (strstr(tr.findings[i].reason, "NotFound") && (!strncmp(tr.findings[i].reason, "Mandatory", 9) ||
+                                                              !strncmp(tr.findings[i].reason, "Optional", 8)))
+                k8s_record_event(b->rec, pod, tr.findings[i].type, tr.findings[i].reason, tr.findings[i].message,
+                                 NULL);
+        char *key = prov_pod_key(pod);
+        const cJSON *m;
+        cJSON_ArrayForEach(m, tr.missing)
+        {
+            const cJSON *rv = cJSON_GetObjectItemCaseSensitive(m, "resourceVersion");
+            prov_ow_wait(b->ow, cJSON_GetObjectItemCaseSensitive(m, "kind")->valuestring, ns,
+                         cJSON_GetObjectItemCaseSensitive(m, "name")->valuestring,
+                         cJSON_IsString(rv) ? rv->valuestring : NULL, key);
+        }
+        free(key);
         set_pending(b, pod, tr.reason ? tr.reason : "ProviderRetry", tr.message ? tr.message : "waiting");
         rc = -1;
         goto out;
     }
     eci_create_cg_resp resp;
     eci_error err;
-    if (eci_create_container_group(b->ec, &tr.req, &resp, &err) == 0) {
+    int rc_create = eci_create_container_group(b->ec, &tr.req, &resp, &err);
+    podmap_create_policy pol;
+    char perr[256];
+    if (rc_create != 0 && eci_error_classify(&err) == ECI_CLASS_NO_STOCK && tr.req.spot_strategy &&
+        strcmp(tr.req.spot_strategy, "NoSpot") != 0 && podmap_create_policy_of(pod, &pol, perr, sizeof perr) == 0 &&
+        pol.spot_fallback) {
+        /* k8s.aliyun.com/eci-spot-fallback: no spot stock, so pay-as-you-go */
+        k8s_record_eventf(b->rec, pod, "Normal", "SpotFallback", NULL,
+                          "no spot capacity (%s): creating the container group pay-as-you-go", err.api_code);
+        free(tr.req.spot_strategy);
+        tr.req.spot_strategy = xstrdup("NoSpot");
+        tr.req.spot_price_limit.set = 0;
+        eci_create_cg_resp_free(&resp);
+        rc_create = eci_create_container_group(b->ec, &tr.req, &resp, &err);
+    }
+    if (rc_create == 0) {
         remember(b, pod, resp.container_group_id);
         log_info(COMP, "created container group %s for pod %s/%s", resp.container_group_id, ns, name);
         for (size_t i = 0; i < tr.nfindings; i++)
@@ -463,6 +607,11 @@ static int sync_create(prov_bridge *b, const cJSON *pod, const char *uid)
             set_pending(b, pod, "ProviderRetry", m);
         free(key);
         rc = -1;
+        goto out;
+    }
+    if (cl == ECI_CLASS_NO_STOCK) {
+        log_warn(COMP, "create container group for %s/%s: %s", ns, name, m);
+        rc = no_stock(b, pod, m);
         goto out;
     }
     log_warn(COMP, "create container group for %s/%s failed: %s", ns, name, m);

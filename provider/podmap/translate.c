@@ -152,8 +152,63 @@ static const char *known_annotations[] = {
     "eci-use-specs", "eci-spot-strategy", "eci-spot-price-limit", "eci-image-snapshot-id",
     "eci-auto-imc", "eci-with-eip", "eci-eip-instanceid", "eci-vswitch", "eci-security-group",
     "eci-ram-role-name", "eci-extra-ephemeral-storage", "eci-core-pattern", "eci-ntp-server",
-    "eci-resource-group-id", "eci-custom-tags", NULL,
+    "eci-resource-group-id", "eci-custom-tags", "eci-fail-strategy", "eci-spot-fallback", NULL,
 };
+
+int podmap_daemonset_refused(const cJSON *pod)
+{
+    const cJSON *meta = podmap_tr_obj(pod, "metadata");
+    const char *allow = podmap_tr_str(podmap_tr_obj(meta, "annotations"), PODMAP_ALLOW_DAEMONSET_ANNOTATION);
+    if (allow && !strcmp(allow, "true"))
+        return 0;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, podmap_tr_arr(meta, "ownerReferences"))
+    {
+        const char *kind = podmap_tr_str(o, "kind"), *api = podmap_tr_str(o, "apiVersion");
+        if (kind && !strcmp(kind, "DaemonSet") && api && !strncmp(api, "apps/", 5) &&
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "controller")))
+            return 1;
+    }
+    return 0;
+}
+
+int podmap_create_policy_of(const cJSON *pod, podmap_create_policy *out, char *err, size_t errlen)
+{
+    out->strategy = PODMAP_FAIL_RETRY;
+    out->max_pending_minutes = PODMAP_MAX_PENDING_DEFAULT;
+    out->max_pending_set = 0;
+    out->spot_fallback = 0;
+    const cJSON *ann = podmap_tr_obj(podmap_tr_obj(pod, "metadata"), "annotations");
+    const char *v;
+    if ((v = podmap_tr_str(ann, ANN_PREFIX "eci-fail-strategy")) != NULL) {
+        if (!strcmp(v, "fail-fast"))
+            out->strategy = PODMAP_FAIL_FAST;
+        else if (strcmp(v, "fail-back") && strcmp(v, "fail-over")) {
+            snprintf(err, errlen, "annotation %seci-fail-strategy: \"%s\" is not fail-back, fail-over or fail-fast",
+                     ANN_PREFIX, v);
+            return -1;
+        }
+    }
+    if ((v = podmap_tr_str(ann, ANN_PREFIX "eci-max-pending-minute")) != NULL) {
+        char *end = NULL;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 10 || n > 1440) {
+            snprintf(err, errlen, "annotation %seci-max-pending-minute: \"%s\" is not a number of minutes from 10 "
+                     "to 1440", ANN_PREFIX, v);
+            return -1;
+        }
+        out->max_pending_minutes = (int)n;
+        out->max_pending_set = 1;
+    }
+    if ((v = podmap_tr_str(ann, ANN_PREFIX "eci-spot-fallback")) != NULL) {
+        if (strcmp(v, "true") && strcmp(v, "false")) {
+            snprintf(err, errlen, "annotation %seci-spot-fallback: \"%s\" is not true or false", ANN_PREFIX, v);
+            return -1;
+        }
+        out->spot_fallback = !strcmp(v, "true");
+    }
+    return 0;
+}
 
 static void annotations(podmap_tr_ctx *c, cJSON *tags)
 {
@@ -241,6 +296,10 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
         else
             cJSON_AddNumberToObject(c->req, "SpotPriceLimit", d);
     }
+    podmap_create_policy pol;
+    char perr[256];
+    if (podmap_create_policy_of(c->pod, &pol, perr, sizeof perr) != 0)
+        podmap_tr_reject(c, "metadata.annotations", "%s", perr);
     if ((v = ANN("eci-image-snapshot-id")) != NULL) {
         if (!podmap_tr_id_ok(v, "imc-"))
             podmap_tr_reject(c, APATH("eci-image-snapshot-id"),
@@ -911,6 +970,7 @@ void podmap_result_free(podmap_result *r)
     free(r->reason);
     free(r->message);
     cJSON_Delete(r->params);
+    cJSON_Delete(r->missing);
     eci_create_cg_req_free(&r->req);
     memset(r, 0, sizeof *r);
 }

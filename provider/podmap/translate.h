@@ -102,6 +102,10 @@ typedef struct podmap_result {
     eci_create_cg_req req; /* OK: the typed request built from params */
     /* Group-level resources actually requested (after rounding); 0 when unset. */
     double cpu, memory_gib;
+    /* WAIT: the ConfigMaps and Secrets the pod waits for, [{"kind":
+     * "ConfigMap"|"Secret", "name", "resourceVersion" (when the object
+     * exists but lacks a key)}], or NULL. */
+    cJSON *missing;
 } podmap_result;
 
 /* Translate pod. Fills *out (which the caller releases with
@@ -157,6 +161,37 @@ int podmap_round_spec(double cpu, double mem_gib, double *out_cpu, double *out_m
  * the same key win): "$$" -> "$", "$(NAME)" -> value when defined, else left
  * as is. Caller frees. */
 char *podmap_expand(const char *s, const kv_list *env);
+
+/* --- when ECI has no capacity --- */
+
+/* What to do when CreateContainerGroup finds no capacity (NoStock and the
+ * like), from ACK's annotations: k8s.aliyun.com/eci-fail-strategy fail-back
+ * or fail-over (default) keep the pod Pending and retry with backoff,
+ * fail-fast fails it at once; eci-max-pending-minute (10-1440, default 240;
+ * also sent as MaxPendingMinute) bounds the retries from the pod's
+ * creation; eci-spot-fallback: true retries a spot pod as pay-as-you-go. */
+typedef enum { PODMAP_FAIL_RETRY = 0, PODMAP_FAIL_FAST = 1 } podmap_fail_strategy;
+#define PODMAP_MAX_PENDING_DEFAULT 240
+typedef struct podmap_create_policy {
+    podmap_fail_strategy strategy;
+    int max_pending_minutes;
+    int max_pending_set; /* the annotation was given */
+    int spot_fallback;
+} podmap_create_policy;
+/* 0, or -1 with the reason an annotation is invalid (the translation rejects
+ * the pod with it). */
+int podmap_create_policy_of(const cJSON *pod, podmap_create_policy *out, char *err, size_t errlen);
+
+/* --- DaemonSet pods --- */
+
+/* A DaemonSet's pod would run once per node; on a virtual node each is a
+ * paid ECI group, and a failed one is recreated at once by its controller,
+ * so they are refused (kept Pending) unless admitted by configuration or by
+ * this annotation set to "true". */
+#define PODMAP_ALLOW_DAEMONSET_ANNOTATION "eci-kubelet/allow-daemonset"
+#define PODMAP_DAEMONSET_REASON "DaemonSetPodRefused"
+/* 1 when pod is controlled by a DaemonSet and not admitted by its annotation. */
+int podmap_daemonset_refused(const cJSON *pod);
 
 /* --- updates of a running pod --- */
 

@@ -243,12 +243,14 @@ static char *object_value(const cJSON *obj, int secret, const char *key, int *ba
     return (char *)d;
 }
 
-static void wait_missing(podmap_tr_ctx *c, int rc, const char *kind, const char *name, const char *path)
+static void wait_missing(podmap_tr_ctx *c, int rc, int secret, const char *name, const char *key, int optional,
+                         const cJSON *obj, const char *path)
 {
     if (rc == PODMAP_RES_ERROR)
-        podmap_tr_wait(c, "ProviderRetry", "%s: reading %s \"%s\" failed; retrying", path, kind, name);
+        podmap_tr_wait(c, "ProviderRetry", "%s: reading %s \"%s\" failed; retrying", path,
+                       secret ? "Secret" : "ConfigMap", name);
     else
-        podmap_tr_wait(c, "CreateContainerConfigError", "%s: %s \"%s\" not found", path, kind, name);
+        podmap_tr_missing(c, secret, name, key, optional, obj, path);
 }
 
 static void env_from(podmap_tr_ctx *c, const cJSON *ctr, const char *base, envlist *l)
@@ -276,9 +278,7 @@ static void env_from(podmap_tr_ctx *c, const cJSON *ctr, const char *base, envli
         const cJSON *obj;
         int rc = podmap_tr_get_object(c, secret ? "secret" : "cm", name, &obj);
         if (rc != PODMAP_RES_OK) {
-            if (rc == PODMAP_RES_NOT_FOUND && podmap_tr_bool(ref, "optional", 0))
-                continue;
-            wait_missing(c, rc, kind, name, path);
+            wait_missing(c, rc, secret, name, NULL, podmap_tr_bool(ref, "optional", 0), NULL, path);
             continue;
         }
         const char *prefix = podmap_tr_str(src, "prefix");
@@ -367,8 +367,7 @@ static void env_vars(podmap_tr_ctx *c, const cJSON *ctr, const char *cname, cons
             const cJSON *obj;
             int rc = podmap_tr_get_object(c, secret ? "secret" : "cm", on, &obj);
             if (rc != PODMAP_RES_OK) {
-                if (!(rc == PODMAP_RES_NOT_FOUND && optional))
-                    wait_missing(c, rc, kind, on, path);
+                wait_missing(c, rc, secret, on, NULL, optional, NULL, path);
                 continue;
             }
             int bad;
@@ -377,9 +376,8 @@ static void env_vars(podmap_tr_ctx *c, const cJSON *ctr, const char *cname, cons
                 if (bad)
                     podmap_tr_reject(c, path, "%s: key %s of Secret \"%s\" is not valid base64 text", path,
                               key, on);
-                else if (!optional)
-                    podmap_tr_wait(c, "CreateContainerConfigError",
-                            "%s: couldn't find key %s in %s %s/%s", path, key, kind, c->ns, on);
+                else
+                    podmap_tr_missing(c, secret, on, key, optional, obj, path);
                 continue;
             }
             env_set(l, name, v, 0, secret, path);

@@ -71,6 +71,13 @@ void podmap_tr_find(podmap_tr_ctx *c, podmap_fate fate, const char *type, const 
              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 #define podmap_tr_reject(c, path, ...) podmap_tr_find(c, PODMAP_FATE_REJECTED, "Warning", "ProviderFailed", path, __VA_ARGS__)
 /* Ask for WAIT (first reason wins). */
+/* A ConfigMap or Secret (or one of its keys: key non-NULL) the pod refers to
+ * is missing. Optional: a Warning finding Optional{ConfigMap,Secret}[Key]NotFound
+ * and nothing else. Mandatory: a Warning finding Mandatory...NotFound, a wait
+ * (CreateContainerConfigError) and the object recorded in the result's
+ * missing list (with obj's resourceVersion when only a key is missing). */
+void podmap_tr_missing(podmap_tr_ctx *c, int secret, const char *name, const char *key, int optional,
+                       const cJSON *obj, const char *path);
 void podmap_tr_wait(podmap_tr_ctx *c, const char *reason, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* JSON helpers: NULL-safe typed getters. */

@@ -41,6 +41,47 @@ void podmap_tr_find(podmap_tr_ctx *c, podmap_fate fate, const char *type, const 
         c->nrejected++;
 }
 
+void podmap_tr_missing(podmap_tr_ctx *c, int secret, const char *name, const char *key, int optional,
+                       const cJSON *obj, const char *path)
+{
+    const char *kind = secret ? "Secret" : "ConfigMap", *lower = secret ? "secret" : "configmap";
+    char reason[48];
+    snprintf(reason, sizeof reason, "%s%s%sNotFound", optional ? "Optional" : "Mandatory", kind, key ? "Key" : "");
+    if (optional) {
+        if (key)
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", reason, path,
+                           "skipping optional %s: key \"%s\" not found in %s \"%s\"", path, key, lower, name);
+        else
+            podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", reason, path, "skipping optional %s: %s \"%s\" not found",
+                           path, lower, name);
+        return;
+    }
+    if (key) {
+        podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", reason, path, "key \"%s\" not found in %s \"%s\"", key,
+                       lower, name);
+        podmap_tr_wait(c, "CreateContainerConfigError", "%s: couldn't find key %s in %s %s/%s", path, key, kind,
+                       c->ns, name);
+    } else {
+        podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", reason, path, "%s \"%s\" not found", lower, name);
+        podmap_tr_wait(c, "CreateContainerConfigError", "%s: %s \"%s\" not found", path, kind, name);
+    }
+    if (!c->out->missing)
+        c->out->missing = cJSON_CreateArray();
+    const cJSON *it;
+    cJSON_ArrayForEach(it, c->out->missing)
+    {
+        if (!strcmp(podmap_tr_str(it, "kind"), kind) && !strcmp(podmap_tr_str(it, "name"), name))
+            return;
+    }
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "kind", kind);
+    cJSON_AddStringToObject(m, "name", name);
+    const char *rv = podmap_tr_str(podmap_tr_obj(obj, "metadata"), "resourceVersion");
+    if (key && rv)
+        cJSON_AddStringToObject(m, "resourceVersion", rv);
+    cJSON_AddItemToArray(c->out->missing, m);
+}
+
 void podmap_tr_wait(podmap_tr_ctx *c, const char *reason, const char *fmt, ...)
 {
     if (c->wait)

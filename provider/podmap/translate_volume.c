@@ -112,12 +112,13 @@ static long long item_mode(const cJSON *item)
     return podmap_tr_int(item, "mode", &m) == 0 ? m : -1;
 }
 
-static void wait_obj(podmap_tr_ctx *c, int rc, const char *kind, const char *name, const char *path)
+static void wait_obj(podmap_tr_ctx *c, int rc, int secret, const char *name, int optional, const char *path)
 {
     if (rc == PODMAP_RES_ERROR)
-        podmap_tr_wait(c, "ProviderRetry", "%s: reading %s \"%s\" failed; retrying", path, kind, name);
+        podmap_tr_wait(c, "ProviderRetry", "%s: reading %s \"%s\" failed; retrying", path,
+                       secret ? "Secret" : "ConfigMap", name);
     else
-        podmap_tr_wait(c, "CreateContainerConfigError", "%s: %s \"%s\" not found", path, kind, name);
+        podmap_tr_missing(c, secret, name, NULL, optional, NULL, path);
 }
 
 /* configMap or secret source (volume or projection) into files. */
@@ -135,8 +136,7 @@ static void object_files(podmap_tr_ctx *c, const cJSON *src, int secret, const c
     const cJSON *obj;
     int rc = podmap_tr_get_object(c, secret ? "secret" : "cm", name, &obj);
     if (rc != PODMAP_RES_OK) {
-        if (!(rc == PODMAP_RES_NOT_FOUND && optional))
-            wait_obj(c, rc, kind, name, path);
+        wait_obj(c, rc, secret, name, optional, path);
         return;
     }
     const cJSON *data = podmap_tr_obj(obj, "data"), *bin = secret ? NULL : podmap_tr_obj(obj, "binaryData");
@@ -151,9 +151,7 @@ static void object_files(podmap_tr_ctx *c, const cJSON *src, int secret, const c
             const char *v = podmap_tr_str(data, key);
             const char *bv = v ? NULL : podmap_tr_str(bin, key);
             if (!v && !bv) {
-                if (!optional)
-                    podmap_tr_wait(c, "CreateContainerConfigError",
-                            "%s: %s \"%s\" has no key %s", path, kind, name, key);
+                podmap_tr_missing(c, secret, name, key, optional, obj, path);
                 continue;
             }
             char *b64;
