@@ -1309,10 +1309,145 @@ static void t_update(void **st)
     free_fake(f);
 }
 
+/* Missing ConfigMaps/Secrets: the kubelet's Event reasons, the wait, and the
+ * objects to watch (with the resourceVersion when only a key is missing). */
+static const podmap_finding *by_reason(run *t, const char *reason)
+{
+    for (size_t i = 0; i < t->r.nfindings; i++)
+        if (!strcmp(t->r.findings[i].reason, reason))
+            return &t->r.findings[i];
+    fail_msg("no finding with reason %s", reason);
+    return NULL;
+}
+
+static void t_missing_objects(void **st)
+{
+    (void)st;
+    run t;
+    translate(&t, "",
+              C1 ",'envFrom':[{'configMapRef':{'name':'gone'}}],"
+                 "'env':[{'name':'P','valueFrom':{'secretKeyRef':{'name':'nosecret','key':'pw'}}},"
+                 "{'name':'O','valueFrom':{'configMapKeyRef':{'name':'alsogone','key':'k','optional':true}}},"
+                 "{'name':'Q','valueFrom':{'secretKeyRef':{'name':'gone2','key':'k','optional':true}}},"
+                 "{'name':'K','valueFrom':{'configMapKeyRef':{'name':'app','key':'nokey'}}}]}]");
+    assert_int_equal(t.r.outcome, PODMAP_WAIT);
+    assert_string_equal(t.r.reason, "CreateContainerConfigError");
+    const podmap_finding *f = by_reason(&t, "MandatoryConfigMapNotFound");
+    assert_string_equal(f->type, "Warning");
+    assert_string_equal(f->message, "configmap \"gone\" not found");
+    assert_string_equal(by_reason(&t, "MandatorySecretNotFound")->message, "secret \"nosecret\" not found");
+    assert_non_null(strstr(by_reason(&t, "OptionalConfigMapNotFound")->message, "skipping optional"));
+    assert_non_null(strstr(by_reason(&t, "OptionalSecretNotFound")->message, "secret \"gone2\" not found"));
+    assert_string_equal(by_reason(&t, "MandatoryConfigMapKeyNotFound")->message,
+                        "key \"nokey\" not found in configmap \"app\"");
+    /* what to watch: the three mandatory objects, optional ones not */
+    assert_int_equal(cJSON_GetArraySize(t.r.missing), 3);
+    const cJSON *m;
+    int seen = 0;
+    cJSON_ArrayForEach(m, t.r.missing)
+    {
+        const char *kind = cJSON_GetObjectItem(m, "kind")->valuestring, *name = cJSON_GetObjectItem(m, "name")->valuestring;
+        const cJSON *rv = cJSON_GetObjectItem(m, "resourceVersion");
+        if (!strcmp(name, "gone") && !strcmp(kind, "ConfigMap") && !rv)
+            seen |= 1;
+        if (!strcmp(name, "nosecret") && !strcmp(kind, "Secret") && !rv)
+            seen |= 2;
+        if (!strcmp(name, "app") && !strcmp(kind, "ConfigMap"))
+            seen |= 4; /* exists: watched from its resourceVersion when it has one */
+    }
+    assert_int_equal(seen, 7);
+    done(&t);
+    /* only optional references missing: the pod runs, the Events say what was skipped */
+    translate(&t, "", C1 ",'env':[{'name':'O','valueFrom':{'configMapKeyRef':{'name':'x','key':'k','optional':true}}}]}]");
+    assert_int_equal(t.r.outcome, PODMAP_OK);
+    assert_null(t.r.missing);
+    by_reason(&t, "OptionalConfigMapNotFound");
+    done(&t);
+}
+
+/* ACK's fail strategy annotations and DaemonSet admission. */
+static void t_create_policy(void **st)
+{
+    (void)st;
+    podmap_create_policy p;
+    char err[256];
+    cJSON *pod = mkpod("", C1 "}]");
+    assert_int_equal(podmap_create_policy_of(pod, &p, err, sizeof err), 0);
+    assert_int_equal(p.strategy, PODMAP_FAIL_RETRY);
+    assert_int_equal(p.max_pending_minutes, 240);
+    assert_false(p.spot_fallback);
+    cJSON_Delete(pod);
+    pod = mkpod("'annotations':{'k8s.aliyun.com/eci-fail-strategy':'fail-fast','k8s.aliyun.com/eci-max-pending-minute':'30',"
+                "'k8s.aliyun.com/eci-spot-fallback':'true'}",
+                C1 "}]");
+    assert_int_equal(podmap_create_policy_of(pod, &p, err, sizeof err), 0);
+    assert_int_equal(p.strategy, PODMAP_FAIL_FAST);
+    assert_int_equal(p.max_pending_minutes, 30);
+    assert_true(p.max_pending_set);
+    assert_true(p.spot_fallback);
+    cJSON_Delete(pod);
+    static const char *const bad[] = {"'k8s.aliyun.com/eci-fail-strategy':'retry'",
+                                      "'k8s.aliyun.com/eci-max-pending-minute':'9'",
+                                      "'k8s.aliyun.com/eci-max-pending-minute':'1441'",
+                                      "'k8s.aliyun.com/eci-max-pending-minute':'30m'",
+                                      "'k8s.aliyun.com/eci-spot-fallback':'yes'"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *meta = xasprintf("'annotations':{%s}", bad[i]);
+        pod = mkpod(meta, C1 "}]");
+        assert_int_equal(podmap_create_policy_of(pod, &p, err, sizeof err), -1);
+        assert_non_null(strstr(err, "annotation k8s.aliyun.com/eci-"));
+        cJSON_Delete(pod);
+        run t;
+        translate(&t, meta, C1 "}]");
+        assert_int_equal(t.r.outcome, PODMAP_REJECTED);
+        done(&t);
+        free(meta);
+    }
+    run t;
+    translate(&t, "'annotations':{'k8s.aliyun.com/eci-max-pending-minute':'30'}", C1 "}]");
+    want(&t, "MaxPendingMinute", "30");
+    done(&t);
+    /* DaemonSet pods */
+    pod = mkpod("'ownerReferences':[{'apiVersion':'apps/v1','kind':'DaemonSet','name':'agent','uid':'u','controller':true}]",
+                C1 "}]");
+    assert_true(podmap_daemonset_refused(pod));
+    cJSON_Delete(pod);
+    pod = mkpod("'ownerReferences':[{'apiVersion':'apps/v1','kind':'DaemonSet','name':'agent','uid':'u','controller':true}],"
+                "'annotations':{'eci-kubelet/allow-daemonset':'true'}",
+                C1 "}]");
+    assert_false(podmap_daemonset_refused(pod));
+    cJSON_Delete(pod);
+    pod = mkpod("'ownerReferences':[{'apiVersion':'apps/v1','kind':'ReplicaSet','name':'web','uid':'u','controller':true}]",
+                C1 "}]");
+    assert_false(podmap_daemonset_refused(pod));
+    cJSON_Delete(pod);
+}
+
+/* kubectl debug: ephemeral containers cannot join a running group. */
+static void t_ephemeral(void **st)
+{
+    (void)st;
+    fake *f = new_fake();
+    podmap_resolver res = {f, get_cm, get_secret, get_token, list_svc};
+    cJSON *a = mkpod("", C1 "}]");
+    cJSON *b = mkpod("", C1 "}],'ephemeralContainers':[{'name':'dbg','image':'busybox'}]");
+    eci_update_cg_req req;
+    char *msg = NULL;
+    assert_int_equal(podmap_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PODMAP_UPD_EPHEMERAL);
+    assert_non_null(strstr(msg, "ephemeral containers are not supported"));
+    free(msg);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    free_fake(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_minimal),
+        cmocka_unit_test(t_missing_objects),
+        cmocka_unit_test(t_create_policy),
+        cmocka_unit_test(t_ephemeral),
         cmocka_unit_test(t_resources_rounded),
         cmocka_unit_test(t_quantity_and_specs),
         cmocka_unit_test(t_expand),
