@@ -6,6 +6,7 @@
 #include "eci/emulator/emu_rt_sim.h"
 #include "eci/emulator/emu_rt_log.h"
 #include "eci/emulator/emu_rt_spec.h"
+#include "util/backoff.h"
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/strmap.h"
@@ -409,7 +410,7 @@ static void finish(emu_rt_sim *s, sim_group *g, sim_ctr *c, int64_t t, int code,
         return;
     if (t - c->run_ms[0] >= BACKOFF_RESET_MS)
         c->backoff = 0;
-    c->backoff = c->backoff ? (c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2) : 1;
+    c->backoff = c->backoff ? (int)backoff_ms(c->backoff, BACKOFF_MAX, 1, 0) : 1; /* doubling, no jitter: the kubelet's */
     c->prev = c->cur;
     set(&c->cur, EMU_CS_WAITING, R_BACKOFF, 0);
     c->cur.backoff = c->backoff;

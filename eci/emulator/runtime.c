@@ -11,6 +11,7 @@
 #include "eci/emulator/emu_rt_sim.h"
 #include "eci/emulator/emu_rt_spawn.h"
 #include "eci/emulator/emu_rt_spec.h"
+#include "util/backoff.h"
 #include "util/clock.h"
 #include "util/xmalloc.h"
 
@@ -933,7 +934,7 @@ static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *re
         return;
     if (clock_s_since(&c->run_start) >= BACKOFF_RESET_SECONDS)
         c->backoff = 0;
-    c->backoff = c->backoff ? (c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2) : 1;
+    c->backoff = c->backoff ? (int)backoff_ms(c->backoff, BACKOFF_MAX, 1, 0) : 1; /* doubling, no jitter: the kubelet's */
     c->st.previous = c->st.current;
     char m[256];
     snprintf(m, sizeof m, "back-off %ds restarting failed container=%s", c->backoff, c->spec->name);
