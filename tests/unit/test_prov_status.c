@@ -376,6 +376,42 @@ static void t_readiness_gates(void **st)
     cJSON_Delete(pod);
 }
 
+/* The node lifecycle controller's Ready=False (and any other drift) is
+ * corrected from the group; ephemeral containers end at once, stably. */
+static void t_drift_and_ephemeral(void **st)
+{
+    (void)st;
+    const char *running = G("Running", ",'IntranetIp':'10.1.2.3','Containers':[{'Name':'app','Ready':true,"
+                                       "'CurrentState':{'State':'Running'}}]");
+    cJSON *pod = pod_with("", "{'conditions':[{'type':'Ready','status':'False','reason':'NodeNotReady'}]}");
+    cJSON *s = map(pod, running);
+    want_cond(s, "Ready", "True", NULL);
+    assert_true(podmap_status_changed(cJSON_GetObjectItem(pod, "status"), s));
+    cJSON_Delete(s);
+    cJSON_Delete(pod);
+
+    pod = pod_with("'ephemeralContainers':[{'name':'dbg','image':'busybox'}]", "");
+    s = map(pod, running);
+    want(s, "ephemeralContainerStatuses.0.name", "dbg");
+    want(s, "ephemeralContainerStatuses.0.state.terminated.reason", PODMAP_EPHEMERAL_REASON);
+    want(s, "ephemeralContainerStatuses.0.state.terminated.message", PODMAP_EPHEMERAL_UNSUPPORTED);
+    want_cond(s, "Ready", "True", NULL);
+    /* written once, a later build keeps it as it was (its times too) */
+    cJSON *pod2 = pod_with("'ephemeralContainers':[{'name':'dbg','image':'busybox'}]", "{}");
+    cJSON_ReplaceItemInObject(pod2, "status", cJSON_Duplicate(s, 1));
+    const podmap_status_ctx later = {"vk-eci", "192.168.0.10", "2026-01-01T00:05:00Z"};
+    eci_describe_cgs_resp r;
+    group(running, &r);
+    cJSON *s2 = podmap_status_from_group(pod2, &r.groups[0], &later);
+    eci_describe_cgs_resp_free(&r);
+    assert_true(cJSON_Compare(cJSON_GetObjectItem(s, "ephemeralContainerStatuses"),
+                              cJSON_GetObjectItem(s2, "ephemeralContainerStatuses"), 1));
+    cJSON_Delete(s2);
+    cJSON_Delete(pod2);
+    cJSON_Delete(s);
+    cJSON_Delete(pod);
+}
+
 static void t_status_api(void **st)
 {
     (void)st;
@@ -530,7 +566,7 @@ int main(void)
         cmocka_unit_test(t_transitions),    cmocka_unit_test(t_readiness_gates),
         cmocka_unit_test(t_status_api),     cmocka_unit_test(t_failed_pending),
         cmocka_unit_test(t_qos),            cmocka_unit_test(t_events),
-        cmocka_unit_test(t_writeback),
+        cmocka_unit_test(t_writeback),      cmocka_unit_test(t_drift_and_ephemeral),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
