@@ -29,8 +29,8 @@ def metrics(path, name):
         with open(path) as f:
             for line in f:
                 m = re.match(r'^%s(\{[^}]*\})?\s+([0-9.eE+-]+)$' % re.escape(name), line.strip())
-                if m:
-                    out[m.group(1) or ""] = float(m.group(2))
+                if m:  # the expositions of several bridges add up
+                    out[m.group(1) or ""] = out.get(m.group(1) or "", 0.0) + float(m.group(2))
     except OSError:
         pass
     return out
@@ -89,9 +89,13 @@ def main():
     w1 = sum(metrics(os.path.join(d, "metrics1.txt"), "eci_kubelet_pod_status_writes_total").values())
     # Floor: CreateContainerGroup under the service's token bucket (burst B,
     # refill R/s), plus one call's latency and the create-to-Running delay.
+    # The quota is the account's: the same floor however many bridges share it.
     rate = meta["create_per_min"] / 60.0
     burst = meta["create_burst"]
+    bridges = meta.get("bridges", 1)
     floor = max(0.0, (n - burst) / rate) + meta["latency_ms"] / 1000.0 + meta["schedule_delay_s"]
+    throttled = sum(c for v in ledger.get("calls", {}).values() for code, c in v.items() if code.startswith("Throttling"))
+    total_calls = sum(sum(v.values()) for v in ledger.get("calls", {}).values())
     cpu = (meta["cpu1"] - meta["cpu0"]) / meta["clk_tck"]
     res = {
         "pods": n,
@@ -107,6 +111,9 @@ def main():
         "eci_calls_per_pod": {a: round(v, 3) for a, v in sorted(per_action.items())},
         "eci_ok_calls_per_pod": {a: round(v, 3) for a, v in sorted(ok_per_action.items())},
         "groups_created": ledger.get("groups_created"),
+        "creates_ok_per_pod": round(ledger.get("creates_ok", 0) / n, 3),
+        "bridges": bridges,
+        "throttling_share": round(throttled / total_calls, 4) if total_calls else 0.0,
         "kube_requests_per_pod": round(kube_total / n, 2),
         "kube_requests_by_verb_resource_per_pod": {k: round(v / n, 3) for k, v in sorted(kube.items())},
         "status_writes_per_pod": round((w1 - w0) / n, 2),
@@ -130,7 +137,10 @@ def main():
     print("  ECI Running -> pod Running seen:            p50 %d ms, p99 %d ms (%d pods)" %
           (res["eci_running_to_pod_running_ms"]["p50"], res["eci_running_to_pod_running_ms"]["p99"], len(eci_to_pod)))
     print("  ECI calls per pod: " + ", ".join("%s %.3f" % kv for kv in sorted(per_action.items())))
-    print("  distinct groups created: %s" % ledger.get("groups_created"))
+    print("  distinct groups created: %s; successful CreateContainerGroup per pod %.3f" %
+          (ledger.get("groups_created"), res["creates_ok_per_pod"]))
+    print("  %d of %d ECI calls answered Throttling (%.2f%%), %d bridge(s) on one account" %
+          (throttled, total_calls, 100.0 * res["throttling_share"], bridges))
     print("  apiserver requests per pod: %.2f (%s)" % (res["kube_requests_per_pod"], ", ".join(
         "%s %.2f" % (re.sub(r'[{}"]|verb=|resource=', "", k), v) for k, v in
         res["kube_requests_by_verb_resource_per_pod"].items())))

@@ -9,7 +9,11 @@
 # Environment: BENCH_LATENCY_MS (50), BENCH_SYNC (5s, the bridge's
 # --pod-status-sync-period), BENCH_EMU_FLAGS (extra emulator flags),
 # BENCH_BRIDGE_FLAGS (extra bridge flags), BENCH_CREATE_PARALLEL (4 kubectl
-# creates in parallel), BENCH_OUT (build/bench).
+# creates in parallel), BENCH_OUT (build/bench), BENCH_BRIDGES (1: bridges,
+# one virtual node each, sharing the emulator's one account; the pods are
+# spread over their nodes), BENCH_RESTART (0; 1: after the idle window the
+# bridge is stopped and started again, timed until /readyz, which waits for
+# every group to be tracked, with the ECI calls it made; one bridge only).
 # Prints the figures; raw records and result.json stay in BENCH_OUT/burst-N.
 . "$(dirname "$0")/../lib.sh"
 N=${1:?usage: burst.sh N [IDLE_SECONDS]}
@@ -22,18 +26,33 @@ need_cluster
 # shellcheck disable=SC2086
 start_emulator --latency-ms "$LAT" --realistic --no-namespaces ${BENCH_EMU_FLAGS:-} \
     || { not_ok "emulator starts"; finish; }
-NODE=vk-bench-$N-$$
-# shellcheck disable=SC2086
-start_bridge "$NODE" --pod-status-sync-period "$SYNC" --log-level warn \
-    --capacity-pods $((N + 1000)) --capacity-cpu $((N + 1000)) ${BENCH_BRIDGE_FLAGS:-} \
-    || { not_ok "bridge starts"; finish; }
-on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$NODE' --wait=false"
+K=${BENCH_BRIDGES:-1}
+NODES=() PIDS=() HEALTHS=()
+for ((b = 0; b < K; b++)); do
+    NODE=vk-bench-$N-$$-$b
+    unset BRIDGE_PORT
+    # shellcheck disable=SC2086
+    start_bridge "$NODE" --pod-status-sync-period "$SYNC" --log-level warn \
+        --capacity-pods $((N + 1000)) --capacity-cpu $((N + 1000)) --capacity-memory $((N + 1000))Gi \
+        ${BENCH_BRIDGE_FLAGS:-} \
+        || { not_ok "bridge $NODE starts"; finish; }
+    on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$NODE' --wait=false"
+    NODES+=("$NODE") PIDS+=("$BRIDGE_PID") HEALTHS+=("$BRIDGE_HEALTH")
+done
+NODE_LIST=$(IFS=,; echo "${NODES[*]}")
+# Every bridge's /metrics, one after the other (analyze.py adds them up).
+all_metrics() { for h in "${HEALTHS[@]}"; do curl -sf "$h/metrics"; done; }
 test_namespace bench
 NS=$TEST_NS
 wait_for 30 kubectl_ get serviceaccount default -n "$NS"
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$BRIDGE_PID/stat"; }
-status_kb() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$BRIDGE_PID/status"; }
+# CPU ticks and /proc/PID/status figures: summed over the bridges (VmHWM:
+# the largest one).
+cpu_ticks() { for p in "${PIDS[@]}"; do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{s += $1} END {print s}'; }
+status_kb() {
+    for p in "${PIDS[@]}"; do awk -v k="$1:" '$1 == k {print $2}' "/proc/$p/status"; done |
+        awk -v k="$1" '{s += $1; if ($1 > m) m = $1} END {print (k == "VmHWM" ? m : s)}'
+}
 now() { python3 -c 'import time; print("%.3f" % time.time())'; }
 ledger_total() { curl -sf "$ECI_ADMIN_URL/ledger" | jq -r '.total'; }
 
@@ -55,10 +74,10 @@ on_exit "touch '$OUT/watch.stop'; pkill -P $WATCH_PID"
 sleep 1
 
 curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
-curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/metrics0.txt"
+all_metrics > "$OUT/metrics0.txt"
 cpu0=$(cpu_ticks)
 PAR=${BENCH_CREATE_PARALLEL:-4}
-python3 "$ECI_REPO/tests/bench/pods.py" "$N" "$NODE" "$OUT/pods" "$PAR"
+python3 "$ECI_REPO/tests/bench/pods.py" "$N" "$NODE_LIST" "$OUT/pods" "$PAR"
 t0=$(now)
 cpids=()
 for ((k = 0; k < PAR; k++)); do
@@ -88,13 +107,13 @@ t_end=$(now)
 sleep 1
 curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/ledger.json"
 curl -sf "$ECI_ADMIN_URL/groups" > "$OUT/groups.json"
-curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/metrics1.txt"
+all_metrics > "$OUT/metrics1.txt"
 cpu1=$(cpu_ticks)
 cat > "$OUT/meta.json" <<EOF2
 {"n": $N, "t0": $t0, "t_end": $t_end, "cpu0": $cpu0, "cpu1": $cpu1, "clk_tck": $(getconf CLK_TCK),
  "hwm_kb": $(status_kb VmHWM), "rss_kb": $(status_kb VmRSS), "rss_anon_kb": $(status_kb RssAnon),
  "rss_file_kb": $(status_kb RssFile), "threads": $(status_kb Threads), "latency_ms": $LAT,
- "create_per_min": 1000, "create_burst": 100, "schedule_delay_s": 3}
+ "create_per_min": 1000, "create_burst": 100, "bridges": $K, "schedule_delay_s": 3}
 EOF2
 python3 "$ECI_REPO/tests/bench/analyze.py" "$OUT" | sed 's/^/# /'
 
@@ -102,7 +121,7 @@ cp "/proc/$BRIDGE_PID/smaps" "$OUT/smaps-burst.txt" 2>/dev/null
 
 if [ "$IDLE" -gt 0 ]; then
     # The steady state: once the burst's event backlog is written.
-    metric() { curl -sf "$BRIDGE_HEALTH/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+    metric() { all_metrics | awk -v m="$1" '$1 == m {s += $2} END {print s + 0}'; }
     drained() { [ "$(metric eci_kubelet_event_queue_depth)" = "0" ] && [ "$(metric eci_kubelet_reconcile_queue_depth)" = "0" ]; }
     tq=$(now)
     wait_for $((60 + N / 10)) drained || diag "queues not drained: events $(metric eci_kubelet_event_queue_depth)"
@@ -110,11 +129,11 @@ if [ "$IDLE" -gt 0 ]; then
         "($(metric eci_kubelet_events_dropped_total) dropped)"
     l0=$(ledger_total); c0=$(cpu_ticks)
     curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/idle-ledger0.json"
-    curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/idle-metrics0.txt"
+    all_metrics > "$OUT/idle-metrics0.txt"
     sleep "$IDLE"
     l1=$(ledger_total); c1=$(cpu_ticks)
     curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/idle-ledger1.json"
-    curl -sf "$BRIDGE_HEALTH/metrics" > "$OUT/idle-metrics1.txt"
+    all_metrics > "$OUT/idle-metrics1.txt"
     cp "/proc/$BRIDGE_PID/smaps" "$OUT/smaps-idle.txt" 2>/dev/null
     diag "after the idle window: VmRSS $(status_kb VmRSS) kB (anonymous $(status_kb RssAnon), files $(status_kb RssFile))"
     python3 - "$OUT" "$IDLE" "$N" "$SYNC" "$((c1 - c0))" "$(getconf CLK_TCK)" "$(status_kb VmHWM)" <<'EOF3' | sed 's/^/# /'
@@ -150,16 +169,45 @@ print("  apiserver writes/min %.1f (all requests/min %.1f); bridge CPU %.2f%% of
 EOF3
 fi
 
-# Scale-down: every pod deleted, every group gone.
+if [ "${BENCH_RESTART:-0}" = 1 ] && [ "$K" = 1 ]; then
+    # Restart at N Running pods: stopped, started again, timed to /readyz
+    # (the pod cache and the group map synced: every group tracked).
+    stop_pid "$BRIDGE_PID" 30
+    curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
+    tr=$(now)
+    if restart_bridge; then
+        tready=$(now)
+        PIDS=("$BRIDGE_PID") HEALTHS=("$BRIDGE_HEALTH")
+        ok "restart at $N Running pods: every group tracked $(awk -v a="$tr" -v b="$tready" 'BEGIN{printf "%.1f", b-a}') s after the start"
+        diag "restart: $(curl -sf "$ECI_ADMIN_URL/ledger" | jq -r '.total') ECI calls until ready" \
+            "($(curl -sf "$ECI_ADMIN_URL/ledger" | jq -c '.calls | map_values(add)')), target <= $(( (N + 199) / 200 + 10 ));" \
+            "CreateContainerGroup $(ledger_count CreateContainerGroup)"
+    else
+        not_ok "the bridge restarts at $N Running pods"
+    fi
+fi
+
+# Scale-down: every pod deleted, every group gone. Floor: DeleteContainerGroup
+# under the account's published quota (1000 per 60 s, burst 100), however
+# many bridges share it, plus one call's latency.
+curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
 td=$(now)
 kubectl_ delete pods -n "$NS" --all --wait=false >/dev/null
+no_groups() { test "$(emulator_groups)" -eq 0; }
+if wait_for $((120 + N / 5)) no_groups; then
+    tg=$(now)
+    ok "$N groups deleted in $(awk -v a="$td" -v b="$tg" 'BEGIN{printf "%.1f", b-a}') s"
+    diag "scale-down of $N pods: every group deleted in $(awk -v a="$td" -v b="$tg" -v n="$N" -v l="$LAT" 'BEGIN{
+        f = (n > 100 ? (n - 100) / (1000 / 60.0) : 0) + l / 1000.0;
+        printf "%.1f s (DeleteContainerGroup floor %.1f s, %.2fx)", b - a, f, (b - a) / f}')"
+else
+    not_ok "every container group deleted" "$(emulator_groups) left"
+fi
 no_pods() { test "$(kubectl_ get pods -n "$NS" --no-headers 2>/dev/null | wc -l)" -eq 0; }
 if wait_for $((60 + N / 10)) no_pods; then
     ok "$N pods deleted in $(awk -v a="$td" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s"
 else
     not_ok "$N pods deleted" "$(kubectl_ get pods -n "$NS" --no-headers | wc -l) left"
 fi
-no_groups() { test "$(emulator_groups)" -eq 0; }
-check "every container group deleted" wait_for 30 no_groups
-diag "DeleteContainerGroup calls: $(ledger_count DeleteContainerGroup)"
+diag "DeleteContainerGroup calls: $(ledger_count DeleteContainerGroup), Throttling answers $(curl -sf "$ECI_ADMIN_URL/ledger" | jq '[.calls[] | to_entries[] | select(.key | startswith("Throttling")) | .value] | add // 0')"
 finish
