@@ -4,7 +4,8 @@
 # `kubectl kustomize deploy/`, object for object (normalised: Helm's release
 # labels, the config checksum and kustomize's ConfigMap name suffix aside; the
 # config.yaml compared as data); the API server accepts the rendering (server
-# dry run); the values for node name and count, taints, credentials source
+# dry run); the values for node name and count, the StatefulSet of N nodes
+# (the same objects as deploy/overlays/scale-out), taints, credentials source
 # (secret, rrsa, ramRole), leader election, resources, PodMonitor work.
 # needs: cluster
 . "$(dirname "$0")/../lib.sh"
@@ -67,7 +68,7 @@ for d in yaml.safe_load_all(open(sys.argv[1])):
     clean_meta(d["metadata"])
     if d["kind"] == "ConfigMap" and "config.yaml" in d.get("data", {}):
         d["data"]["config.yaml"] = yaml.safe_load(d["data"]["config.yaml"])
-    if d["kind"] == "Deployment":
+    if d["kind"] in ("Deployment", "StatefulSet"):
         t = d["spec"]["template"]
         clean_meta(t["metadata"])
         for v in t["spec"].get("volumes", []):
@@ -125,6 +126,7 @@ cfg_check "the chart's config validates (--dry-run)" "$LIB_TMP/helm.yaml"
 names() { python3 -c 'import sys, yaml
 print(" ".join(sorted(d["metadata"]["name"] for d in yaml.safe_load_all(open(sys.argv[2])) if d and d["kind"] == sys.argv[1])))' "$1" "$2"; }
 cfg_of() { pick ConfigMap eci-kubelet-config '.data["config.yaml"]' < "$1"; }
+jq_of() { pick "$1" '*' "$3" < "$2"; }
 env_of() { pick Deployment "$2" '.spec.template.spec.containers[0].env[] | "\(.name)=\(.value)"' < "$1"; }
 tmpl -f "$LIB_TMP/values-prod.yaml" --set node.name=vk --set node.count=3 --set node.taint=example.com/eci=true:NoExecute \
     > "$LIB_TMP/multi.yaml"
@@ -133,6 +135,26 @@ check_output "each drives its own node (ECI_KUBELET_NODE_NAME)" '^ECI_KUBELET_NO
 check_output "the taint value reaches the config" 'taint: example.com/eci=true:NoExecute' cfg_of "$LIB_TMP/multi.yaml"
 check_output "the three Deployments pass a server dry run" 'deployment.apps/vk-2 (created|configured|unchanged)' \
     kc apply --dry-run=server -f "$LIB_TMP/multi.yaml"
+
+# node.statefulSet: one StatefulSet whose pods register the nodes named after
+# them, the same objects as the kustomize overlay deploy/overlays/scale-out.
+tmpl -f "$LIB_TMP/values-prod.yaml" --set node.statefulSet=true --set node.count=3 > "$LIB_TMP/sts.yaml"
+"$KUBECTL" kustomize "$ECI_REPO/deploy/overlays/scale-out" > "$LIB_TMP/scale-out.yaml"
+python3 "$LIB_TMP/normalize.py" "$LIB_TMP/sts.yaml" > "$LIB_TMP/hs.json"
+python3 "$LIB_TMP/normalize.py" "$LIB_TMP/scale-out.yaml" > "$LIB_TMP/ks.json"
+if [ "$(jq -S . "$LIB_TMP/ks.json")" = "$(jq -S . "$LIB_TMP/hs.json")" ]; then
+    ok "node.statefulSet=true renders the same objects as deploy/overlays/scale-out"
+else
+    not_ok "node.statefulSet=true renders the same objects as deploy/overlays/scale-out" \
+        "$(diff <(jq -S . "$LIB_TMP/ks.json") <(jq -S . "$LIB_TMP/hs.json") | head -40)"
+fi
+sts_n=$(pick StatefulSet eci-kubelet .spec.replicas < "$LIB_TMP/sts.yaml")
+dep_n=$(names Deployment "$LIB_TMP/sts.yaml" | wc -w)
+check "node.statefulSet=true: one StatefulSet of 3 ($sts_n), no Deployment ($dep_n)" test "$sts_n $dep_n" = "3 0"
+check_output "each pod registers the node named after it" '^metadata.name$' \
+    jq_of StatefulSet "$LIB_TMP/sts.yaml" '.spec.template.spec.containers[0].env[] | select(.name == "ECI_KUBELET_NODE_NAME") | .valueFrom.fieldRef.fieldPath'
+check_output "the StatefulSet and its Service pass a server dry run" 'statefulset.apps/eci-kubelet (created|configured|unchanged)' \
+    kc apply --dry-run=server -f "$LIB_TMP/sts.yaml"
 
 tmpl -f "$LIB_TMP/values-prod.yaml" --set credentials.source=rrsa \
     --set credentials.rrsa.roleArn=acs:ram::1234567890123456:role/eci-kubelet \
@@ -158,7 +180,6 @@ tmpl --set leaderElection.enabled=false --set replicas=1 > "$LIB_TMP/single.yaml
 check_output "one replica without leader election renders" 'enabled: false' \
     sh -c "grep -A1 '^    leaderElection:' '$LIB_TMP/single.yaml'"
 tmpl --set resources.requests.cpu=500m > "$LIB_TMP/res.yaml"
-jq_of() { pick "$1" '*' "$3" < "$2"; }
 check_output "resources from values" '^500m$' jq_of Deployment "$LIB_TMP/res.yaml" '.spec.template.spec.containers[0].resources.requests.cpu'
 check "no PodMonitor by default" test -z "$(names PodMonitor "$LIB_TMP/helm.yaml")"
 tmpl --set podMonitor.enabled=true > "$LIB_TMP/pm.yaml"
