@@ -312,6 +312,7 @@ typedef struct sim_ctr {
     sim_prog prog;
     sim_state cur, prev;
     int restarts, starts, ready, running, waiting_restart, config_error, backoff;
+    int sidecar_stopped; /* a sidecar stopped because the app containers finished */
     int64_t next_ms;               /* end of the run or of the back-off; NEVER */
     int64_t run_ms[2], end_ms[2];  /* [0] the last run, [1] the one before (end NEVER: running) */
     int64_t ran_ms;                /* running time of finished runs */
@@ -478,15 +479,35 @@ static void schedule(emu_rt_sim *s, sim_group *g, int64_t t)
         }
     }
     if (g->stage == STAGE_MAIN) {
-        int live = 0, failed = 0, blocked = 0;
+        int live = 0, failed = 0, blocked = 0, apps = 0, app_live = 0;
         for (size_t i = g->ninit; i < g->nc; i++) {
             const sim_ctr *c = &g->c[i];
-            if (c->running || c->waiting_restart)
+            int sidecar = emu_rt_is_sidecar(c->spec);
+            apps += !sidecar;
+            if (c->running || c->waiting_restart) {
                 live = 1;
-            else if (c->config_error)
+                app_live |= !sidecar;
+            } else if (c->config_error) {
                 blocked = 1;
-            else if (c->cur.kind == EMU_CS_TERMINATED && c->cur.exit_code != 0)
+            } else if (c->cur.kind == EMU_CS_TERMINATED && c->cur.exit_code != 0 && !c->sidecar_stopped &&
+                       !emu_rt_ignores_exit(c->spec)) {
                 failed = 1;
+            }
+        }
+        /* The app containers are done for good: the sidecars end now
+         * (terminated by SIGTERM, as the process runtime stops them). */
+        if (apps && !app_live && !blocked && live) {
+            for (size_t i = g->ninit; i < g->nc; i++) {
+                sim_ctr *c = &g->c[i];
+                if (!emu_rt_is_sidecar(c->spec) || c->sidecar_stopped)
+                    continue;
+                c->sidecar_stopped = 1;
+                c->waiting_restart = 0;
+                ev(s, g, c->spec->name, "Normal", "Killing", "Stopping sidecar container %s: the app containers finished",
+                   c->spec->name);
+                finish(s, g, c, t, 128 + 15, 15, 1);
+            }
+            live = 0;
         }
         if (blocked)
             g->phase = EMU_GS_STARTING;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* ---- the deep copy of a spec ---- */
@@ -206,3 +207,19 @@ int emu_rt_spec_check(const emu_rt_group_spec *s, char *err, size_t errlen)
     return 0;
 }
 
+
+static int env_is(const emu_rt_container *cs, const char *key, const char *val)
+{
+    const char *v = cs->env ? kv_get(cs->env, key) : NULL;
+    return v && strcasecmp(v, val) == 0;
+}
+
+int emu_rt_is_sidecar(const emu_rt_container *cs)
+{
+    return env_is(cs, "ECI_CONTAINER_TYPE", "sidecar");
+}
+
+int emu_rt_ignores_exit(const emu_rt_container *cs)
+{
+    return env_is(cs, "ECI_CONTAINER_IGNORE_EXIT_CODE", "true");
+}

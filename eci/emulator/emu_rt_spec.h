@@ -28,4 +28,12 @@ void emu_rt_set_state(emu_rt_state *s, emu_rt_state_kind k, const char *reason, 
  * 0, or -1 with the kubelet's message (CreateContainerConfigError). */
 int emu_rt_config_check(const char *group_id, const emu_rt_container *cs, char *msg, size_t len);
 
+/* ECI's container env conventions (as ACK documents them):
+ * ECI_CONTAINER_TYPE=sidecar marks a sidecar, stopped once every other
+ * container of the group has finished for good, its exit code then not
+ * counting; ECI_CONTAINER_IGNORE_EXIT_CODE=true keeps a container's exit code
+ * out of the group's phase. */
+int emu_rt_is_sidecar(const emu_rt_container *cs);
+int emu_rt_ignores_exit(const emu_rt_container *cs);
+
 #endif

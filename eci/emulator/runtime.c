@@ -66,6 +66,7 @@ typedef struct rt_ctr {
     int probe_ok[2], probe_fail[2];
     int probe_passing; /* readiness state */
     int config_error;  /* CreateContainerConfigError: not started until the spec changes */
+    int sidecar_stopped; /* a sidecar stopped because the app containers finished */
 } rt_ctr;
 
 enum { STAGE_INIT = 0, STAGE_MAIN, STAGE_DONE };
@@ -917,7 +918,7 @@ static void finish_run(rt_group *g, rt_ctr *c, int code, int sig, const char *re
     c->st.current.finish_time = time(NULL);
     c->st.ready = c->is_init && code == 0;
     c->idle = 0;
-    if (g->killing)
+    if (g->killing || c->sidecar_stopped)
         return;
     int restart;
     if (c->is_init)
@@ -1145,17 +1146,45 @@ static void schedule(rt_group *g)
         }
     }
     if (g->stage == STAGE_MAIN) {
-        int live = 0, failed = 0, blocked = 0;
+        int live = 0, failed = 0, blocked = 0, apps = 0, app_live = 0;
         for (size_t i = g->ninit; i < g->nc; i++) {
             rt_ctr *c = &g->c[i];
+            int sidecar = emu_rt_is_sidecar(c->spec);
+            apps += !sidecar;
             if (c->waiting_restart && ms_until(&c->restart_at) == 0)
                 start_ctr(g, c);
-            if (c->ch.pid > 0 || c->idle || c->waiting_restart)
+            if (c->ch.pid > 0 || c->idle || c->waiting_restart) {
                 live = 1;
-            else if (c->config_error)
+                app_live |= !sidecar;
+            } else if (c->config_error) {
                 blocked = 1;
-            else if (c->st.current.kind == EMU_CS_TERMINATED && c->st.current.exit_code != 0)
+            } else if (c->st.current.kind == EMU_CS_TERMINATED && c->st.current.exit_code != 0 &&
+                       !c->sidecar_stopped && !emu_rt_ignores_exit(c->spec)) {
                 failed = 1;
+            }
+        }
+        /* The app containers are done for good: stop the sidecars (SIGTERM;
+         * the reaper then ends their run without a restart). */
+        if (apps && !app_live && !blocked && live) {
+            for (size_t i = g->ninit; i < g->nc; i++) {
+                rt_ctr *c = &g->c[i];
+                if (!emu_rt_is_sidecar(c->spec) || c->sidecar_stopped)
+                    continue;
+                c->sidecar_stopped = 1;
+                c->waiting_restart = 0;
+                event(g, c->spec->name, "Normal", "Killing", "Stopping sidecar container %s: the app containers finished",
+                      c->spec->name);
+                if (c->idle)
+                    finish_run(g, c, 0, 0, "Completed", NULL);
+                else if (c->ch.pid > 0)
+                    kill(-c->ch.pid, SIGTERM);
+                else if (c->st.current.kind != EMU_CS_TERMINATED)
+                    finish_run(g, c, 0, 0, "Completed", NULL);
+            }
+            live = 0;
+            for (size_t i = g->ninit; i < g->nc; i++)
+                if (g->c[i].ch.pid > 0 || g->c[i].idle)
+                    live = 1;
         }
         if (blocked) /* a container never created keeps the pod Pending */
             g->phase = EMU_GS_STARTING;

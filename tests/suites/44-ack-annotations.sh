@@ -3,7 +3,7 @@
 # parameter (read back from the emulator's admin view of the group) and a bad
 # value of each fails the pod with a message naming the annotation; the
 # read-only annotations and the ContainerInstanceCreated condition ACK writes
-# back appear on the pod.
+# back appear on the pod; a Job's sidecar stops when its app exits.
 # needs: cluster
 . "$(dirname "$0")/../lib.sh"
 need_cluster
@@ -105,6 +105,33 @@ check "allocated-ipv6Address is the group's IPv6 address" wait_for 60 ann_is all
 cond() { kubectl_ get pod -n "$NS" all-good -o jsonpath='{.status.conditions[?(@.type=="ContainerInstanceCreated")].status}'; }
 cond_true() { test "$(cond)" = True; }
 check "ContainerInstanceCreated condition is True" wait_for 60 cond_true
+
+# Container env conventions: a sidecar stops when the app exits (the Job
+# completes); ECI_CONTAINER_IGNORE_EXIT_CODE keeps a failing exit from failing the pod.
+kubectl_ apply -f - >/dev/null <<EOF
+apiVersion: batch/v1
+kind: Job
+metadata: {name: with-sidecar, namespace: $NS}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      nodeSelector: {kubernetes.io/hostname: $NODE}
+      tolerations: [{key: virtual-kubelet.io/provider, operator: Exists}]
+      restartPolicy: Never
+      containers:
+      - {name: app, image: busybox, command: ["sh", "-c", "echo done"]}
+      - name: proxy
+        image: busybox
+        command: ["sleep", "3600"]
+        env: [{name: ECI_CONTAINER_TYPE, value: sidecar}]
+      - name: flaky
+        image: busybox
+        command: ["sh", "-c", "exit 3"]
+        env: [{name: ECI_CONTAINER_IGNORE_EXIT_CODE, value: "true"}]
+EOF
+job_done() { test "$(kubectl_ get job -n "$NS" with-sidecar -o jsonpath='{.status.succeeded}')" = 1; }
+check "Job with a sidecar and an ignored exit code completes" wait_for 180 job_done
 
 # A bad value of each: the pod fails with a message naming the annotation.
 i=0

@@ -358,6 +358,53 @@ static void test_restart_update_exec_usage(void **state)
 }
 
 /* Ten thousand groups: all running at once, no process, no thread. */
+/* Wait until group id reaches phase ph. */
+static int wait_phase(sim_fx *f, const char *id, emu_rt_group_phase want)
+{
+    for (int i = 0; i <= WAIT_MS / POLL_MS; i++) {
+        emu_rt_container_status st;
+        emu_rt_group_phase ph;
+        if (ctr_now(f, id, 0, &st, &ph) && ph == want)
+            return 1;
+        nap();
+    }
+    return 0;
+}
+
+/* ECI's env conventions: a sidecar stops once the app containers finished
+ * (the group succeeds); an ignored exit code does not fail the group. */
+static void test_sidecar_and_ignored_exit(void **state)
+{
+    (void)state;
+    sim_fx *f = sim_new();
+    const char *ok[] = { "sh", "-c", "echo done" };
+    const char *fail[] = { "false" };
+    const char *server[] = { "nginx", "-g", "daemon off;" };
+    kv_list side, ign;
+    kv_init(&side);
+    kv_init(&ign);
+    kv_add(&side, "ECI_CONTAINER_TYPE", "sidecar");
+    kv_add(&ign, "ECI_CONTAINER_IGNORE_EXIT_CODE", "true");
+    emu_rt_container cs[2] = { ctr("app", ok, 3), ctr("proxy", server, 3) };
+    cs[1].env = &side;
+    start(f, "g-sidecar", "Never", NULL, 0, cs, 2);
+    assert_true(wait_phase(f, "g-sidecar", EMU_GS_SUCCEEDED));
+    emu_rt_container_status st;
+    assert_true(ctr_now(f, "g-sidecar", 1, &st, NULL));
+    assert_int_equal(st.current.kind, EMU_CS_TERMINATED);
+    assert_true(saw(f, "proxy/Normal/Killing;"));
+
+    emu_rt_container c = ctr("batch", fail, 1);
+    c.env = &ign;
+    start(f, "g-ignore", "Never", NULL, 0, &c, 1);
+    assert_true(wait_phase(f, "g-ignore", EMU_GS_SUCCEEDED));
+    assert_true(ctr_now(f, "g-ignore", 0, &st, NULL));
+    assert_int_equal(st.current.exit_code, 1);
+    kv_free(&side);
+    kv_free(&ign);
+    sim_free(f);
+}
+
 static void test_ten_thousand(void **state)
 {
     (void)state;
@@ -395,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_policies),
         cmocka_unit_test(test_init_and_config_error),
         cmocka_unit_test(test_restart_update_exec_usage),
+        cmocka_unit_test(test_sidecar_and_ignored_exit),
         cmocka_unit_test(test_ten_thousand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
