@@ -43,6 +43,7 @@ K8S_SRC  := $(wildcard k8s/*.c)
 KUBELET_SRC := $(wildcard provider/kubelet/*.c)
 PODMAP_SRC  := $(wildcard provider/podmap/*.c)
 PROV_SRC := $(wildcard provider/*.c)
+FAKES_SRC := $(wildcard tests/fakes/*.c)
 
 objs = $(patsubst %.c,$(B)/obj/%.o,$(1))
 LIB_UTIL := $(B)/lib/libutil.a
@@ -52,6 +53,7 @@ LIB_K8S  := $(B)/lib/libk8s.a
 LIB_KUBELET := $(B)/lib/libkubelet.a
 LIB_PODMAP  := $(B)/lib/libpodmap.a
 LIB_PROV := $(B)/lib/libprov.a
+LIB_FAKES := $(B)/lib/libfakes.a
 # Link order: a library before the ones it uses (provider/ uses provider/kubelet,
 # provider/podmap, k8s and eci; all of them use util).
 ALL_LIBS := $(LIB_PROV) $(LIB_PODMAP) $(LIB_KUBELET) $(LIB_K8S) $(LIB_EMU) $(LIB_ECI) $(LIB_UTIL)
@@ -90,6 +92,7 @@ $(LIB_K8S):  $(call objs,$(K8S_SRC))
 $(LIB_KUBELET): $(call objs,$(KUBELET_SRC))
 $(LIB_PODMAP):  $(call objs,$(PODMAP_SRC))
 $(LIB_PROV): $(call objs,$(PROV_SRC))
+$(LIB_FAKES): $(call objs,$(FAKES_SRC))
 $(B)/lib/%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@
@@ -99,7 +102,7 @@ $(B)/obj/empty.o:
 	@mkdir -p $(dir $@)
 	@echo 'typedef int eci_empty_unit;' | $(CC) -x c -c - -o $@
 
-$(ALL_LIBS): | $(B)/obj/empty.o
+$(ALL_LIBS) $(LIB_FAKES): | $(B)/obj/empty.o
 
 $(B)/bin/eci-kubelet: $(B)/obj/cmd/eci-kubelet.o $(LIB_PROV) $(LIB_PODMAP) $(LIB_KUBELET) $(LIB_K8S) $(LIB_ECI) $(LIB_UTIL)
 	@mkdir -p $(dir $@)
@@ -111,7 +114,8 @@ $(B)/bin/eci-emulator: $(B)/obj/cmd/eci-emulator.o $(LIB_EMU) $(LIB_ECI) $(LIB_U
 	@echo "  LD  $(VARIANT) $@"
 	@$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(ALL_LIBS)
+# Unit tests also get the fakes of tests/fakes/ (a fake backend and apiserver).
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIB_FAKES) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $(VARIANT) $@"
 	@$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@

@@ -11,6 +11,7 @@
 
 #include "k8s/config.h"
 #include "k8s/error.h"
+#include "util/dynbuf.h"
 #include "util/kv.h"
 
 struct prom_registry;
@@ -62,6 +63,17 @@ k8s_config *k8s_client_config(k8s_client *c);
 typedef int (*k8s_fault_hook)(void *ud, const char *verb, const char *path, unsigned long attempt_no,
                               k8s_error *err);
 void k8s_client_set_fault_hook(k8s_client *c, k8s_fault_hook fn, void *ud);
+
+/* A transport for tests: when set, every non-streaming request goes to fn
+ * instead of the network (after the fault hook, through the same retries,
+ * rate limit, error decoding and metrics). fn gets the method, the path with
+ * its query ("/api/v1/namespaces/a/pods/b/status?x=y") and the body; it sets
+ * *status to the HTTP status and appends the answer's body to out. Returning
+ * non-zero is a transport failure. Streaming requests (watches) fail with
+ * K8S_E_TRANSPORT. NULL restores the network. */
+typedef int (*k8s_transport_fn)(void *ud, const char *method, const char *path, const char *body, size_t body_len,
+                                int *status, dynbuf *out);
+void k8s_client_set_transport(k8s_client *c, k8s_transport_fn fn, void *ud);
 
 /* Path of a resource, collection or subresource with each segment escaped:
  * /api/v1/namespaces/NS/pods/NAME/SUB, /apis/GROUP/VERSION/...; ns is ignored

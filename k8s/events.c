@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +33,7 @@ typedef struct obj_bucket {
 typedef struct ev_item {
     cJSON *obj;
     char *type, *reason, *message;
+    char *mirrored; /* k8s_record_mirrored: the whole Event as compact JSON */
     struct ev_item *next;
 } ev_item;
 
@@ -68,6 +70,7 @@ static void item_free(ev_item *it)
     free(it->type);
     free(it->reason);
     free(it->message);
+    free(it->mirrored);
     free(it);
 }
 
@@ -149,6 +152,9 @@ void k8s_recorder_get_stats(k8s_recorder *r, k8s_recorder_stats *out)
     pthread_mutex_lock(&r->mu);
     *out = r->st;
     pthread_mutex_unlock(&r->mu);
+    pthread_mutex_lock(&r->qmu);
+    out->queued = r->qlen;
+    pthread_mutex_unlock(&r->qmu);
 }
 
 /* The per-object spam filter: 1 when an Event about key may be written. */
@@ -385,6 +391,29 @@ static cJSON *identity_of(const cJSON *obj)
     return o;
 }
 
+/* Queue it (consumed); a full queue drops it. */
+static int enqueue(k8s_recorder *r, ev_item *it, k8s_error *err)
+{
+    pthread_mutex_lock(&r->qmu);
+    int full = r->qlen >= r->qcap || r->stopping;
+    if (!full) {
+        if (r->qtail)
+            r->qtail->next = it;
+        else
+            r->qhead = it;
+        r->qtail = it;
+        r->qlen++;
+        pthread_cond_signal(&r->qcv);
+    }
+    pthread_mutex_unlock(&r->qmu);
+    if (full) {
+        item_free(it);
+        bump(r, &r->st.dropped);
+        return k8s_error_set(err, K8S_E_THROTTLED, "event dropped: %zu Events already wait to be written", r->qcap);
+    }
+    return 0;
+}
+
 int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, const char *message,
                      k8s_error *err)
 {
@@ -403,25 +432,56 @@ int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const 
     char msg[MAX_MESSAGE + 1];
     snprintf(msg, sizeof msg, "%s", message ? message : "");
     it->message = xstrdup(msg);
-    pthread_mutex_lock(&r->qmu);
-    int full = r->qlen >= r->qcap || r->stopping;
-    if (!full) {
-        if (r->qtail)
-            r->qtail->next = it;
-        else
-            r->qhead = it;
-        r->qtail = it;
-        r->qlen++;
-        pthread_cond_signal(&r->qcv);
+    return enqueue(r, it, err);
+}
+
+/* Create the mirrored Event; when its name exists, patch count and
+ * lastTimestamp. */
+static int mirror_now(k8s_recorder *r, const cJSON *ev, k8s_error *err)
+{
+    const char *ns = k8s_meta_str(ev, "namespace");
+    if (k8s_create(r->c, &K8S_RES_EVENTS, ns, ev, NULL, err) == 0) {
+        bump(r, &r->st.created);
+        return 0;
     }
-    pthread_mutex_unlock(&r->qmu);
-    if (full) {
-        item_free(it);
-        bump(r, &r->st.dropped);
-        return k8s_error_set(err, K8S_E_THROTTLED, "event %s dropped: %zu Events already wait to be written", reason,
-                             r->qcap);
+    if (err->code != K8S_E_ALREADY_EXISTS) {
+        bump(r, &r->st.failed);
+        return -1;
     }
-    return 0;
+    cJSON *patch = cJSON_CreateObject();
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(ev, "count");
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(ev, "lastTimestamp");
+    if (c)
+        cJSON_AddItemToObject(patch, "count", cJSON_Duplicate(c, 1));
+    if (l)
+        cJSON_AddItemToObject(patch, "lastTimestamp", cJSON_Duplicate(l, 1));
+    int rc = k8s_patch(r->c, &K8S_RES_EVENTS, ns, k8s_meta_str(ev, "name"), NULL, K8S_PATCH_MERGE, patch, NULL, err);
+    cJSON_Delete(patch);
+    bump(r, rc == 0 ? &r->st.aggregated : &r->st.failed);
+    return rc == 0 ? 0 : -1;
+}
+
+int k8s_record_mirrored(k8s_recorder *r, cJSON *ev, k8s_error *err)
+{
+    k8s_error local;
+    if (!err)
+        err = &local;
+    k8s_error_clear(err);
+    if (!k8s_meta_str(ev, "name")) {
+        cJSON_Delete(ev);
+        return k8s_error_set(err, K8S_E_INVALID_ARG, "event: no metadata.name");
+    }
+    if (!r->qcap) {
+        int rc = mirror_now(r, ev, err);
+        cJSON_Delete(ev);
+        return rc;
+    }
+    ev_item *it = xcalloc(1, sizeof *it);
+    it->mirrored = cJSON_PrintUnformatted(ev);
+    cJSON_Delete(ev);
+    if (!it->mirrored)
+        abort(); /* cJSON fails only when out of memory */
+    return enqueue(r, it, err);
 }
 
 static void *writer_main(void *arg)
@@ -441,7 +501,14 @@ static void *writer_main(void *arg)
         r->busy = 1;
         pthread_mutex_unlock(&r->qmu);
         k8s_error err;
-        record_now(r, it->obj, it->type, it->reason, it->message, &err);
+        if (it->mirrored) {
+            cJSON *ev = cJSON_Parse(it->mirrored);
+            if (ev)
+                mirror_now(r, ev, &err);
+            cJSON_Delete(ev);
+        } else {
+            record_now(r, it->obj, it->type, it->reason, it->message, &err);
+        }
         item_free(it);
         pthread_mutex_lock(&r->qmu);
         r->busy = 0;

@@ -48,6 +48,16 @@ int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const 
 int k8s_record_eventf(k8s_recorder *r, const cJSON *obj, const char *type, const char *reason, k8s_error *err,
                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* Record an Event mirrored from another source that names and counts its
+ * own Events (e.g. a cloud's events about a pod): ev (consumed) is a complete
+ * core/v1 Event with a stable metadata.name and its count. It is created;
+ * when an Event of that name exists, its count and lastTimestamp are patched.
+ * Such Events skip the rate limits above (the source already aggregates
+ * them) and wait for the client's own rate limit; with a queue they take a
+ * place in it like any other Event (kept as compact text). Returns as
+ * k8s_record_event. */
+int k8s_record_mirrored(k8s_recorder *r, cJSON *ev, k8s_error *err);
+
 /* With a queue: wait up to timeout_ms until every queued Event is written;
  * 1 when drained. Without a queue: 1 at once. */
 int k8s_recorder_flush(k8s_recorder *r, long timeout_ms);
@@ -55,6 +65,7 @@ int k8s_recorder_flush(k8s_recorder *r, long timeout_ms);
  * full queue), failed. */
 typedef struct k8s_recorder_stats {
     unsigned long created, aggregated, dropped, failed;
+    size_t queued; /* waiting in the queue now */
 } k8s_recorder_stats;
 void k8s_recorder_get_stats(k8s_recorder *r, k8s_recorder_stats *out);
 

@@ -534,3 +534,8 @@ void k8s_get_cache_invalidate(k8s_get_cache *gc, const k8s_resource *r, const ch
     pthread_mutex_unlock(&gc->mu);
     free(key);
 }
+
+k8s_store *k8s_informer_store(k8s_informer *inf)
+{
+    return inf ? inf->store : NULL;
+}

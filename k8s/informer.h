@@ -99,6 +99,8 @@ cJSON *k8s_informer_list(k8s_informer *inf);
 void k8s_informer_each(k8s_informer *inf, const char *ns, k8s_store_visit_fn fn, void *arg);
 int k8s_informer_list_text(k8s_informer *inf, dynbuf *out);
 size_t k8s_informer_len(k8s_informer *inf);
+/* The informer's store (borrowed: valid until k8s_informer_stop). */
+k8s_store *k8s_informer_store(k8s_informer *inf);
 /* The watch runner's counters. */
 void k8s_informer_stats(k8s_informer *inf, k8s_watch_stats *out);
 

@@ -33,27 +33,6 @@
 /* How often an unreachable ECI is probed (DescribeRegions, no retries). */
 #define ECI_PROBE_MS 2000L
 
-int prov_bridge_sleep(prov_bridge *b, long ms)
-{
-    struct timespec ts;
-    deadline_after_ms(&ts, CLOCK_MONOTONIC, ms);
-    pthread_mutex_lock(&b->wake_mu);
-    while (!atomic_load(&b->stop)) {
-        if (pthread_cond_timedwait(&b->wake_cv, &b->wake_mu, &ts) == ETIMEDOUT)
-            break;
-        break; /* woken: callers re-check their own conditions */
-    }
-    pthread_mutex_unlock(&b->wake_mu);
-    return atomic_load(&b->stop);
-}
-
-void prov_bridge_wake(prov_bridge *b)
-{
-    pthread_mutex_lock(&b->wake_mu);
-    pthread_cond_broadcast(&b->wake_cv);
-    pthread_mutex_unlock(&b->wake_mu);
-}
-
 /* ---- signals ---------------------------------------------------------------- */
 
 typedef struct sigctx {
@@ -71,14 +50,11 @@ static void *signal_thread(void *arg)
         if (sig == SIGUSR2)
             return NULL; /* shutdown of the waiter itself */
         log_info(COMP, "received %s: stopping (container groups keep running)", strsignal(sig));
-        atomic_store(&sc->b->stop, 1);
-        prov_bridge_wake(sc->b);
-        if (sc->b->wq)
-            prov_wq_shutdown(sc->b->wq);
+        prov_ctl_stop(&sc->b->ctl);
     }
 }
 
-/* ---- workers ---------------------------------------------------------------- */
+/* ---- cluster DNS ------------------------------------------------------------ */
 
 /* pods.clusterDNS unset: use the cluster IP of the kube-dns Service in
  * kube-system (what CoreDNS and kube-dns installs create), read once from the
@@ -89,7 +65,7 @@ static void discover_cluster_dns(prov_bridge *b)
 {
     if (!b->services)
         return;
-    for (int i = 0; i < 30 && !atomic_load(&b->stop) && !k8s_informer_wait_synced(b->services, 1000); i++)
+    for (int i = 0; i < 30 && !atomic_load(&b->ctl.stop) && !k8s_informer_wait_synced(b->services, 1000); i++)
         ;
     cJSON *svc = k8s_informer_get(b->services, "kube-system", "kube-dns");
     const cJSON *ip = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(svc, "spec"), "clusterIP");
@@ -106,26 +82,6 @@ static void discover_cluster_dns(prov_bridge *b)
                        "ClusterFirst pods fall back to the Default DNS policy");
     }
     cJSON_Delete(svc);
-}
-
-static void *worker(void *arg)
-{
-    prov_bridge *b = arg;
-    char *key;
-    while ((key = prov_wq_get(b->wq)) != NULL) {
-        int rc = prov_sync_pod(b, key);
-        if (rc == 0)
-            prov_wq_forget(b->wq, key);
-        else if (!atomic_load(&b->stop))
-            prov_wq_add_rate_limited(b->wq, key);
-        if (b->m_reconcile) {
-            const char *lv[] = {rc == 0 ? "ok" : "retry"};
-            prom_inc(b->m_reconcile, lv, 1);
-        }
-        prov_wq_done(b->wq, key);
-        free(key);
-    }
-    return NULL;
 }
 
 /* ---- metrics ---------------------------------------------------------------- */
@@ -156,14 +112,14 @@ static void collect(void *ud)
 {
     prov_bridge *b = ud;
     prom_set(b->m_queue, NULL, (double)prov_wq_len(b->wq));
-    pthread_mutex_lock(&b->evq_mu);
-    double evq = (double)b->evq_len, dropped = (double)b->evq_dropped;
-    pthread_mutex_unlock(&b->evq_mu);
-    prom_set(b->m_evq, NULL, evq);
-    prom_set(b->m_evq_dropped, NULL, dropped);
-    if (b->pods) {
+    k8s_recorder_stats rs;
+    k8s_recorder_get_stats(b->rec, &rs);
+    prom_set(b->m_evq, NULL, (double)rs.queued);
+    prom_set(b->m_evq_dropped, NULL, (double)rs.dropped);
+    k8s_informer *pods = atomic_load(&b->pods);
+    if (pods) {
         phase_count c = {0};
-        k8s_informer_each(b->pods, NULL, count_phase, &c);
+        k8s_informer_each(pods, NULL, count_phase, &c);
         const char *l1[] = {"Pending"}, *l2[] = {"Running"}, *l3[] = {"Succeeded"}, *l4[] = {"Failed"},
                    *l5[] = {"Unknown"};
         prom_set(b->m_pods_phase, l1, c.pending);
@@ -172,7 +128,7 @@ static void collect(void *ud)
         prom_set(b->m_pods_phase, l4, c.failed);
         prom_set(b->m_pods_phase, l5, c.unknown);
         k8s_watch_stats ws;
-        k8s_informer_stats(b->pods, &ws);
+        k8s_informer_stats(pods, &ws);
         prom_set(b->m_watch_restarts, NULL, ws.connects ? (double)(ws.connects - 1) : 0);
     }
     k8s_request_stat st[128];
@@ -211,11 +167,12 @@ static void metrics_init(prov_bridge *b)
     b->metrics = prom_registry_new();
     const char *res[] = {"result", NULL};
     const char *phase[] = {"phase", NULL};
-    b->m_reconcile = prom_counter(b->metrics, "eci_kubelet_pod_reconciles_total", "Pod reconciles by result.", res);
+    b->ctl.m_reconcile =
+        prom_counter(b->metrics, "eci_kubelet_pod_reconciles_total", "Pod reconciles by result.", res);
     b->m_queue = prom_gauge(b->metrics, "eci_kubelet_reconcile_queue_depth", "Pod keys waiting to be reconciled.",
                             NULL);
     b->m_pods_phase = prom_gauge(b->metrics, "eci_kubelet_pods", "Pods on the node by phase.", phase);
-    b->m_status_writes =
+    b->ctl.m_status_writes =
         prom_counter(b->metrics, "eci_kubelet_pod_status_writes_total", "Pod status writes to the apiserver.", NULL);
     const char *vr[] = {"verb", "resource", NULL};
     b->m_k8s_requests = prom_counter(b->metrics, "eci_kubelet_kube_requests_total",
@@ -229,9 +186,9 @@ static void metrics_init(prov_bridge *b)
     b->m_watch_restarts = prom_counter(b->metrics, "eci_kubelet_pod_watch_restarts_total",
                                        "Restarts of the pod watch since start.", NULL);
     b->m_evq = prom_gauge(b->metrics, "eci_kubelet_event_queue_depth",
-                          "ECI events waiting to be written as Kubernetes Events.", NULL);
+                          "Events (the bridge's and ECI's) waiting to be written.", NULL);
     b->m_evq_dropped = prom_counter(b->metrics, "eci_kubelet_events_dropped_total",
-                                    "ECI events dropped because the event queue was full.", NULL);
+                                    "Events dropped because the event queue was full or by the rate limit.", NULL);
     procstat_register(b->metrics);
     prom_add_collector(b->metrics, collect, b);
 }
@@ -301,7 +258,7 @@ static int make_clients(prov_bridge *b)
     if (cfg->request_node_certificate) {
         /* The loaded credentials only bootstrap the node's own identity; every
          * other request is made as system:node:NAME. */
-        if (prov_nodecert_new(kcfg, cfg->node_name, cfg->node_certificate_duration_ms, NODECERT_WAIT_MS, &b->stop,
+        if (prov_nodecert_new(kcfg, cfg->node_name, cfg->node_certificate_duration_ms, NODECERT_WAIT_MS, &b->ctl.stop,
                               &b->nodecert) != 0)
             return -1;
         kcfg = prov_nodecert_config(b->nodecert);
@@ -365,7 +322,7 @@ static int make_clients(prov_bridge *b)
     ro.host = cfg->node_name;
     ro.qps = 50;
     ro.burst = 500;
-    ro.queue_size = 4096; /* a reconcile never waits for an Event write */
+    ro.queue_size = 20000; /* a reconcile or a status poll never waits for an Event write */
     b->rec = k8s_recorder_new(b->ev_kc, &ro);
     b->gets = k8s_get_cache_new(b->kc, 2000, 4096);
     b->ow = prov_ow_new(b);
@@ -375,7 +332,7 @@ static int make_clients(prov_bridge *b)
 static void free_bridge(prov_bridge *b)
 {
     prov_ow_free(b->ow);
-    k8s_informer_stop(b->pods);
+    k8s_informer_stop(atomic_load(&b->pods));
     k8s_informer_stop(b->services);
     k8s_get_cache_free(b->gets);
     k8s_recorder_free(b->rec);
@@ -384,29 +341,21 @@ static void free_bridge(prov_bridge *b)
     k8s_client_free(b->ev_kc);
     k8s_client_free(b->kc);
     prov_nodecert_free(b->nodecert);
-    while (b->evq_head) {
-        prov_evq_item *it = b->evq_head;
-        b->evq_head = it->next;
-        free(it);
-    }
-    pthread_mutex_destroy(&b->evq_mu);
-    pthread_cond_destroy(&b->evq_cv);
+    prov_backend_eci_free(b->be);
     prov_wq_free(b->wq);
     prov_gm_free(b->gm);
     prom_registry_free(b->metrics);
-    cJSON_Delete(b->pending_updates);
-    cJSON_Delete(b->written);
-    cJSON_Delete(b->drifted);
-    strmap_free(b->seen_events);
     free(b->vswitches);
     free(b->node_uid);
     cJSON_Delete(b->node_status);
-    pthread_mutex_destroy(&b->wake_mu);
-    pthread_cond_destroy(&b->wake_cv);
-    pthread_mutex_destroy(&b->upd_mu);
-    pthread_mutex_destroy(&b->drift_mu);
-    pthread_mutex_destroy(&b->ev_mu);
+    prov_ctl_destroy(&b->ctl);
     pthread_mutex_destroy(&b->eci_mu);
+}
+
+/* The controllers' ECI reports go to the node's readiness (ecistate.c). */
+static void eci_report(void *arg, const eci_error *err, const char *context)
+{
+    prov_eci_report(arg, err, context);
 }
 
 static void on_leader_start(void *arg)
@@ -414,7 +363,7 @@ static void on_leader_start(void *arg)
     prov_bridge *b = arg;
     log_info(COMP, "acquired leadership");
     atomic_store(&b->leading, 1);
-    prov_bridge_wake(b);
+    prov_ctl_wake(&b->ctl);
 }
 
 static void on_leader_stop(void *arg)
@@ -423,15 +372,12 @@ static void on_leader_stop(void *arg)
     if (!atomic_load(&b->leading))
         return;
     atomic_store(&b->leading, 0);
-    if (atomic_load(&b->stop)) {
+    if (atomic_load(&b->ctl.stop)) {
         log_info(COMP, "released leadership");
         return; /* a normal shutdown: the lease was handed back */
     }
     log_error(COMP, "lost leadership: stopping so that the new leader alone drives the node");
-    atomic_store(&b->stop, 1);
-    prov_bridge_wake(b);
-    if (b->wq)
-        prov_wq_shutdown(b->wq);
+    prov_ctl_stop(&b->ctl);
 }
 
 static void on_new_leader(const char *identity, void *arg)
@@ -450,7 +396,8 @@ static void on_watch_error(const k8s_error *err, void *arg)
 static int ready(void *ud)
 {
     prov_bridge *b = ud;
-    return atomic_load(&b->recovered) && b->pods && k8s_informer_has_synced(b->pods);
+    k8s_informer *pods = atomic_load(&b->pods);
+    return atomic_load(&b->ctl.recovered) && pods && k8s_informer_has_synced(pods);
 }
 
 int prov_bridge_run(const prov_cfg *cfg)
@@ -464,25 +411,20 @@ int prov_bridge_run(const prov_cfg *cfg)
     mallopt(M_ARENA_MAX, 2);
 #endif
     b->cfg = cfg;
-    pthread_mutex_init(&b->wake_mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&b->wake_cv, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&b->upd_mu, NULL);
-    pthread_mutex_init(&b->drift_mu, NULL);
-    pthread_mutex_init(&b->ev_mu, NULL);
-    pthread_mutex_init(&b->evq_mu, NULL);
-    pthread_cond_init(&b->evq_cv, NULL);
-    b->pending_updates = cJSON_CreateObject();
-    b->written = cJSON_CreateObject();
-    b->drifted = cJSON_CreateObject();
-    b->seen_events = strmap_new();
-    atomic_store(&b->eci_ok, 1);
     pthread_mutex_init(&b->eci_mu, NULL);
     b->gm = prov_gm_new();
     b->wq = prov_wq_new(200, 60000);
+    prov_ctl *c = &b->ctl;
+    c->node_name = cfg->node_name;
+    c->node_ip = cfg->node_ip;
+    c->cluster_name = cfg->cluster_name;
+    c->gm = b->gm;
+    c->wq = b->wq;
+    c->trcfg = &b->trcfg;
+    c->resolver = &b->resolver;
+    c->status_period_ms = (long)cfg->pod_status_sync_period_ms;
+    c->allow_daemonset_pods = cfg->allow_daemonset_pods;
+    prov_ctl_init(c);
     metrics_init(b);
 
     /* Signals go to one thread; every other thread blocks them. */
@@ -502,11 +444,18 @@ int prov_bridge_run(const prov_cfg *cfg)
     prov_kubelet *kubelet = NULL;
     k8s_leader *leader = NULL;
     pthread_t *workers = NULL;
-    int nworkers = 0, status_started = 0, evw_started = 0, node_started = 0;
-    pthread_t status_tid, node_tid, evw_tid;
+    int nworkers = 0, status_started = 0, node_started = 0;
+    pthread_t status_tid, node_tid;
 
     if (make_clients(b) != 0)
         goto out;
+    b->be = prov_backend_eci_new(b->ec, cfg->cluster_name, cfg->node_name);
+    c->kc = b->kc;
+    c->rec = b->rec;
+    c->be = b->be;
+    c->ow = b->ow;
+    c->eci_report = eci_report;
+    c->eci_report_arg = b;
     /* Credentials, region and endpoint in one call: a wrong setting ends the
      * process here with one line naming it; an endpoint that does not answer
      * leaves the node NotReady (ECIUnreachable) until it does. */
@@ -563,9 +512,9 @@ int prov_bridge_run(const prov_cfg *cfg)
             goto out;
         }
         log_info(COMP, "waiting to acquire the lease %s/%s as %s", lo.ns, lo.name, ident);
-        while (!atomic_load(&b->stop) && !atomic_load(&b->leading))
-            prov_bridge_sleep(b, 1000);
-        if (atomic_load(&b->stop)) {
+        while (!atomic_load(&c->stop) && !atomic_load(&b->leading))
+            prov_ctl_sleep(c, 1000);
+        if (atomic_load(&c->stop)) {
             rc = 0;
             goto out;
         }
@@ -584,14 +533,18 @@ int prov_bridge_run(const prov_cfg *cfg)
     io.resource = &K8S_RES_PODS;
     io.field_selector = selector;
     io.transform = k8s_transform_strip_meta;
-    prov_pod_handlers(b, &io.handlers);
+    prov_pod_handlers(c, &io.handlers);
     io.on_error = on_watch_error;
     k8s_error kerr;
-    if (k8s_informer_start(b->kc, &io, &b->pods, &kerr) != 0) {
+    k8s_informer *pods = NULL;
+    if (k8s_informer_start(b->kc, &io, &pods, &kerr) != 0) {
         char buf[768];
         log_error(COMP, "pod informer: %s", k8s_error_format(&kerr, buf, sizeof buf));
         goto out;
     }
+    /* Published atomically: the health server's callbacks read it. */
+    c->pods = k8s_informer_store(pods);
+    atomic_store(&b->pods, pods);
     k8s_informer_opts so = {0};
     so.resource = &K8S_RES_SERVICES;
     so.transform = k8s_transform_strip_meta;
@@ -601,31 +554,31 @@ int prov_bridge_run(const prov_cfg *cfg)
                  k8s_error_format(&kerr, buf, sizeof buf));
         b->services = NULL;
     }
-    while (!atomic_load(&b->stop) && !k8s_informer_wait_synced(b->pods, 1000))
+    while (!atomic_load(&c->stop) && !k8s_informer_wait_synced(pods, 1000))
         ;
-    if (atomic_load(&b->stop)) {
+    if (atomic_load(&c->stop)) {
         rc = 0;
         goto out;
     }
-    log_info(COMP, "pod informer synced: %zu pods on node %s", k8s_informer_len(b->pods), cfg->node_name);
+    log_info(COMP, "pod informer synced: %zu pods on node %s", k8s_informer_len(pods), cfg->node_name);
     if (cfg->cluster_dns.n == 0)
         discover_cluster_dns(b);
 
     /* Rebuild the map before any create, so a restart never duplicates. */
-    while (!atomic_load(&b->stop)) {
+    while (!atomic_load(&c->stop)) {
         /* ECI must answer first: probe it quietly (prov_eci_probe logs a
          * change of error, not every attempt) while the node says NotReady. */
-        if (!atomic_load(&b->eci_ok)) {
-            prov_bridge_sleep(b, ECI_PROBE_MS);
-            if (!atomic_load(&b->stop) && prov_eci_probe(b) < 0)
+        if (!atomic_load(&c->eci_ok)) {
+            prov_ctl_sleep(c, ECI_PROBE_MS);
+            if (!atomic_load(&c->stop) && prov_eci_probe(b) < 0)
                 goto out;
             continue;
         }
-        if (prov_recover(b) == 0)
+        if (prov_recover(c) == 0)
             break;
-        prov_bridge_sleep(b, ECI_PROBE_MS);
+        prov_ctl_sleep(c, ECI_PROBE_MS);
     }
-    if (atomic_load(&b->stop)) {
+    if (atomic_load(&c->stop)) {
         rc = 0;
         goto out;
     }
@@ -637,29 +590,23 @@ int prov_bridge_run(const prov_cfg *cfg)
     nworkers = cfg->reconcile_workers > 0 ? cfg->reconcile_workers : 4;
     workers = xcalloc((size_t)nworkers, sizeof *workers);
     for (int i = 0; i < nworkers; i++)
-        pthread_create(&workers[i], NULL, worker, b);
-    pthread_create(&status_tid, NULL, prov_status_loop, b);
+        pthread_create(&workers[i], NULL, prov_worker_loop, c);
+    pthread_create(&status_tid, NULL, prov_status_loop, c);
     status_started = 1;
-    pthread_create(&evw_tid, NULL, prov_event_writer_loop, b);
-    evw_started = 1;
     log_info(COMP, "running: %d reconcile workers, status poll every %lld ms", nworkers,
              (long long)cfg->pod_status_sync_period_ms);
 
-    while (!atomic_load(&b->stop))
-        prov_bridge_sleep(b, 1000);
+    while (!atomic_load(&c->stop))
+        prov_ctl_sleep(c, 1000);
     rc = 0;
 
 out:
-    atomic_store(&b->stop, 1);
-    prov_bridge_wake(b);
-    prov_wq_shutdown(b->wq);
+    prov_ctl_stop(c);
     for (int i = 0; i < nworkers; i++)
         pthread_join(workers[i], NULL);
     free(workers);
     if (status_started)
         pthread_join(status_tid, NULL);
-    if (evw_started)
-        pthread_join(evw_tid, NULL);
     if (node_started)
         pthread_join(node_tid, NULL);
     prov_kubelet_stop(kubelet);

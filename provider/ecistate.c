@@ -76,7 +76,7 @@ void prov_eci_report(prov_bridge *b, const eci_error *err, const char *context)
         snprintf(reason, sizeof reason, "%.60s%s%.500s", context ? context : "", context ? ": " : "", buf);
     }
     pthread_mutex_lock(&b->eci_mu);
-    int was_ok = atomic_load(&b->eci_ok);
+    int was_ok = atomic_load(&b->ctl.eci_ok);
     int changed;
     if (!err) {
         changed = !was_ok;
@@ -90,7 +90,7 @@ void prov_eci_report(prov_bridge *b, const eci_error *err, const char *context)
             snprintf(b->eci_reason, sizeof b->eci_reason, "%s", reason);
         }
     }
-    atomic_store(&b->eci_ok, err ? 0 : 1);
+    atomic_store(&b->ctl.eci_ok, err ? 0 : 1);
     pthread_mutex_unlock(&b->eci_mu);
     if (!changed)
         return;
@@ -98,7 +98,7 @@ void prov_eci_report(prov_bridge *b, const eci_error *err, const char *context)
         log_info(COMP, "ECI reachable again: the node is Ready");
     else
         log_warn(COMP, "ECI unreachable (node NotReady, reason ECIUnreachable; retrying quietly): %s", reason);
-    prov_bridge_wake(b); /* the node loop writes the Ready condition now */
+    prov_ctl_wake(&b->ctl); /* the node loop writes the Ready condition now */
 }
 
 void prov_eci_reason(prov_bridge *b, char *buf, size_t n)

@@ -545,14 +545,14 @@ static void h_logs(void *ud, const kubelet_request *req, kubelet_response *w)
         return;
     int final = 0;
     long wait_ms = FOLLOW_POLL_MS;
-    while (!atomic_load(&b->stop) && !kubelet_resp_client_gone(w)) {
+    while (!atomic_load(&b->ctl.stop) && !kubelet_resp_client_gone(w)) {
         /* Sleep in short steps so a client that leaves is noticed soon. */
-        for (long slept = 0; slept < wait_ms && !atomic_load(&b->stop) && !kubelet_resp_client_gone(w);
+        for (long slept = 0; slept < wait_ms && !atomic_load(&b->ctl.stop) && !kubelet_resp_client_gone(w);
              slept += 200) {
             struct timespec ts = {0, 200 * 1000000L};
             nanosleep(&ts, NULL);
         }
-        if (kubelet_resp_client_gone(w) || atomic_load(&b->stop))
+        if (kubelet_resp_client_gone(w) || atomic_load(&b->ctl.stop))
             break;
         int done = container_terminated(b, ns, name, uid, container);
         char start[48] = "";

@@ -58,7 +58,7 @@ static void facts_now(prov_bridge *b, node_state *ns, podmap_node_facts *f)
     }
     f->now = time(NULL);
     f->version = ECI_KUBELET_VERSION;
-    if (!atomic_load(&b->eci_ok)) {
+    if (!atomic_load(&b->ctl.eci_ok)) {
         f->not_ready = true;
         f->not_ready_reason = "ECIUnreachable";
         f->not_ready_message = "the ECI API did not answer";
@@ -210,12 +210,12 @@ void *prov_node_loop(void *arg)
     if (renew_ms <= 0)
         renew_ms = 10000;
     long status_check_ms = renew_ms < 10000 ? renew_ms : 10000;
-    ns.eci_ok = atomic_load(&b->eci_ok);
+    ns.eci_ok = atomic_load(&b->ctl.eci_ok);
     node_event(b, "Normal", "Starting", "Starting eci-kubelet %s.", ECI_KUBELET_VERSION);
     write_status(b, &ns, 1);
     struct timespec last_renew = {0, 0}, last_status;
     clock_gettime(CLOCK_MONOTONIC, &last_status);
-    while (!atomic_load(&b->stop)) {
+    while (!atomic_load(&b->ctl.stop)) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         long since_renew = (now.tv_sec - last_renew.tv_sec) * 1000 + (now.tv_nsec - last_renew.tv_nsec) / 1000000;
@@ -231,13 +231,13 @@ void *prov_node_loop(void *arg)
             (now.tv_sec - last_status.tv_sec) * 1000 + (now.tv_nsec - last_status.tv_nsec) / 1000000;
         /* A change of ECI reachability is written at once, not at the next
          * periodic check. */
-        int eci_now = atomic_load(&b->eci_ok);
+        int eci_now = atomic_load(&b->ctl.eci_ok);
         if (since_status >= status_check_ms || ns.eci_ok != eci_now) {
             if (write_status(b, &ns, 0) == 0)
                 ns.eci_ok = eci_now;
             last_status = now;
         }
-        prov_bridge_sleep(b, 1000);
+        prov_ctl_sleep(&b->ctl, 1000);
     }
     k8s_node_lease_free(lease);
     cJSON_Delete(ns.last_status);

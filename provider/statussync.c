@@ -17,7 +17,8 @@
  * Groups adopted from virtual-kubelet/alibabacloud-eci lack our tags, so no
  * listing returns them: they are described by id on every poll (a transitional
  * population that ends as their pods are replaced). */
-#include "provider/bridge_int.h"
+#include "provider/controllers.h"
+#include "provider/podmap/pod.h"
 #include "provider/podmap/status.h"
 #include "util/hash.h"
 #include "util/log.h"
@@ -117,7 +118,7 @@ static int transitional(const char *st)
 }
 
 typedef struct poll_ctx {
-    prov_bridge *b;
+    prov_ctl *c;
     strset changed;  /* group ids to describe in full */
     strset unknown;  /* groups with our tags the map does not know */
     strset seen;     /* every group listed (full pass) */
@@ -136,7 +137,7 @@ static int visit_status(void *ud, const eci_cg_status *s)
     if (pc->full)
         ss_add(&pc->seen, s->container_group_id);
     prov_gm_entry e;
-    if (prov_gm_get_by_group(pc->b->gm, s->container_group_id, &e) != 0) {
+    if (prov_gm_get_by_group(pc->c->gm, s->container_group_id, &e) != 0) {
         ss_add(&pc->unknown, s->container_group_id);
         return 0;
     }
@@ -162,16 +163,16 @@ static void add_changed(poll_ctx *pc, const char *group_id, uint64_t sig)
  * finds nothing moved on ECI's side either). */
 static void add_drifted(poll_ctx *pc)
 {
-    prov_bridge *b = pc->b;
+    prov_ctl *c = pc->c;
     strset uids = {0};
-    pthread_mutex_lock(&b->drift_mu);
+    pthread_mutex_lock(&c->drift_mu);
     const cJSON *it;
-    cJSON_ArrayForEach(it, b->drifted) ss_add(&uids, it->string);
-    pthread_mutex_unlock(&b->drift_mu);
+    cJSON_ArrayForEach(it, c->drifted) ss_add(&uids, it->string);
+    pthread_mutex_unlock(&c->drift_mu);
     for (size_t i = 0; i < uids.n; i++) {
         prov_gm_entry e;
-        if (prov_gm_get(b->gm, uids.v[i], &e) != 0 || e.deleting) {
-            prov_drift_forget(b, uids.v[i], 0); /* no group: nothing to correct from */
+        if (prov_gm_get(c->gm, uids.v[i], &e) != 0 || e.deleting) {
+            prov_drift_forget(c, uids.v[i], 0); /* no group: nothing to correct from */
             continue;
         }
         int listed = 0;
@@ -183,89 +184,38 @@ static void add_drifted(poll_ctx *pc)
     ss_free(&uids);
 }
 
-static void fill_tags(prov_bridge *b, eci_tag tags[2])
-{
-    tags[0] = (eci_tag){(char *)PODMAP_TAG_CLUSTER, (char *)b->trcfg.cluster_name};
-    tags[1] = (eci_tag){(char *)PODMAP_TAG_NODE, (char *)b->cfg->node_name};
-}
-
-static const char *pod_phase(const cJSON *pod)
-{
-    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"), "phase");
-    return cJSON_IsString(ph) ? ph->valuestring : "";
-}
-
-void prov_emit_group_events(prov_bridge *b, const cJSON *pod, const eci_container_group *g);
-
 /* Apply one described group to its pod. */
-static void apply_group(prov_bridge *b, const eci_container_group *g, uint64_t sig)
+static void apply_group(prov_ctl *c, const eci_container_group *g, uint64_t sig)
 {
     prov_gm_entry e;
-    if (prov_gm_get_by_group(b->gm, g->container_group_id, &e) != 0)
+    if (prov_gm_get_by_group(c->gm, g->container_group_id, &e) != 0)
         return;
-    cJSON *pod = k8s_informer_get(b->pods, e.ns, e.name);
-    const char *uid = pod ? k8s_meta_str(pod, "uid") : NULL;
-    if (!pod || !uid || strcmp(uid, e.uid) != 0) {
-        cJSON_Delete(pod);
+    cJSON *pod = prov_ctl_pod(c, e.ns, e.name, e.uid);
+    if (!pod)
         return; /* the pod sync deletes the group */
-    }
-    const char *phase = pod_phase(pod);
-    int terminal = strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0;
     int ok = 0;
-    if (!terminal && !cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "metadata"),
-                                                        "deletionTimestamp")) {
+    if (!podmap_pod_terminal(pod) && !podmap_pod_deleting(pod)) {
         char ts[40];
         podmap_status_ctx ctx;
-        prov_st_ctx_now(b, &ctx, ts, sizeof ts);
+        prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
         cJSON *st = podmap_status_from_group(pod, g, &ctx);
-        ok = prov_write_pod_status(b, pod, st) == 0;
+        ok = prov_status_write(c, pod, st) == 0;
         cJSON_Delete(st);
         cJSON *wb = podmap_status_writeback(pod, g, NULL, NULL);
-        prov_write_pod_annotations(b, pod, wb);
+        prov_status_annotate(c, pod, wb);
         cJSON_Delete(wb);
     } else {
         ok = 1;
     }
     if (ok)
-        prov_drift_forget(b, e.uid, 0);
-    prov_emit_group_events(b, pod, g);
-    prov_gm_set_status(b->gm, e.uid, g->status ? g->status : "", ok ? sig : 0);
+        prov_drift_forget(c, e.uid, 0);
+    prov_emit_group_events(c, pod, g);
+    prov_gm_set_status(c->gm, e.uid, g->status ? g->status : "", ok ? sig : 0);
     cJSON_Delete(pod);
 }
 
-int prov_describe_ids(prov_bridge *b, const char *const *ids, size_t n, prov_describe_fn fn, void *arg)
-{
-    int rc = 0;
-    for (size_t off = 0; off < n && !atomic_load(&b->stop); off += 20) {
-        size_t cnt = n - off < 20 ? n - off : 20;
-        eci_describe_cgs_req req = {0};
-        for (size_t i = 0; i < cnt; i++)
-            eci_strv_add(&req.container_group_ids, ids[off + i]);
-        req.limit = ECI_INT(20);
-        eci_describe_cgs_resp resp;
-        eci_error err;
-        if (eci_describe_container_groups(b->ec, &req, &resp, &err) != 0) {
-            char buf[900];
-            log_warn(COMP, "DescribeContainerGroups: %s", eci_error_format(&err, buf, sizeof buf));
-            rc = -1;
-        } else {
-            for (size_t i = 0; i < cnt; i++) {
-                const eci_container_group *g = NULL;
-                for (size_t j = 0; j < resp.n_groups && !g; j++)
-                    if (resp.groups[j].container_group_id &&
-                        strcmp(resp.groups[j].container_group_id, ids[off + i]) == 0)
-                        g = &resp.groups[j];
-                fn(off + i, g, arg);
-            }
-        }
-        eci_describe_cgs_resp_free(&resp);
-        eci_strv_free(&req.container_group_ids);
-    }
-    return rc;
-}
-
 typedef struct apply_ctx {
-    prov_bridge *b;
+    prov_ctl *c;
     char **ids;
     const uint64_t *sigs;
     strset *missing;
@@ -275,25 +225,25 @@ static void apply_one(size_t i, const eci_container_group *g, void *arg)
 {
     apply_ctx *a = arg;
     if (g)
-        apply_group(a->b, g, a->sigs ? a->sigs[i] : 0);
+        apply_group(a->c, g, a->sigs ? a->sigs[i] : 0);
     else if (a->missing)
         ss_add(a->missing, a->ids[i]);
 }
 
 /* Describe ids[0..n) and apply each group; the ids the service no longer
  * knows are added to missing (when non-NULL). */
-static int describe_and_apply(prov_bridge *b, char **ids, const uint64_t *sigs, size_t n, strset *missing)
+static int describe_and_apply(prov_ctl *c, char **ids, const uint64_t *sigs, size_t n, strset *missing)
 {
-    apply_ctx a = {b, ids, sigs, missing};
-    return prov_describe_ids(b, (const char *const *)ids, n, apply_one, &a);
+    apply_ctx a = {c, ids, sigs, missing};
+    return prov_describe_ids(c, (const char *const *)ids, n, apply_one, &a);
 }
 
 /* The adopted groups of the Go provider, by id; they count as seen (a vanished
  * one is caught by fail_vanished's own describe). */
-static void describe_legacy(prov_bridge *b, strset *seen)
+static void describe_legacy(prov_ctl *c, strset *seen)
 {
     size_t n;
-    prov_gm_entry *all = prov_gm_list(b->gm, &n);
+    prov_gm_entry *all = prov_gm_list(c->gm, &n);
     strset ids = {0};
     for (size_t i = 0; i < n; i++)
         if (all[i].legacy && !all[i].deleting)
@@ -301,7 +251,7 @@ static void describe_legacy(prov_bridge *b, strset *seen)
     free(all);
     if (ids.n) {
         strset missing = {0};
-        describe_and_apply(b, ids.v, NULL, ids.n, &missing);
+        describe_and_apply(c, ids.v, NULL, ids.n, &missing);
         for (size_t i = 0; i < ids.n; i++) {
             int gone = 0;
             for (size_t j = 0; j < missing.n && !gone; j++)
@@ -315,10 +265,10 @@ static void describe_legacy(prov_bridge *b, strset *seen)
 }
 
 /* Pods whose group is gone: Failed with a clear reason. */
-static void fail_vanished(prov_bridge *b, const strset *seen)
+static void fail_vanished(prov_ctl *c, const strset *seen)
 {
     size_t n;
-    prov_gm_entry *all = prov_gm_list(b->gm, &n);
+    prov_gm_entry *all = prov_gm_list(c->gm, &n);
     strset cand = {0};
     time_t now = time(NULL);
     for (size_t i = 0; i < n; i++) {
@@ -332,14 +282,13 @@ static void fail_vanished(prov_bridge *b, const strset *seen)
         return;
     /* Confirm with a direct describe: a listing can race a create. */
     strset missing = {0};
-    describe_and_apply(b, cand.v, NULL, cand.n, &missing);
+    describe_and_apply(c, cand.v, NULL, cand.n, &missing);
     for (size_t i = 0; i < missing.n; i++) {
         prov_gm_entry e;
-        if (prov_gm_get_by_group(b->gm, missing.v[i], &e) != 0)
+        if (prov_gm_get_by_group(c->gm, missing.v[i], &e) != 0)
             continue;
-        cJSON *pod = k8s_informer_get(b->pods, e.ns, e.name);
-        const char *uid = pod ? k8s_meta_str(pod, "uid") : NULL;
-        if (pod && uid && strcmp(uid, e.uid) == 0) {
+        cJSON *pod = prov_ctl_pod(c, e.ns, e.name, e.uid);
+        if (pod) {
             char msg[512];
             snprintf(msg, sizeof msg,
                      "ECI container group %s no longer exists (deleted outside Kubernetes, expired, or released "
@@ -348,17 +297,16 @@ static void fail_vanished(prov_bridge *b, const strset *seen)
             log_warn(COMP, "pod %s/%s: %s", e.ns, e.name, msg);
             char ts[40];
             podmap_status_ctx ctx;
-            prov_st_ctx_now(b, &ctx, ts, sizeof ts);
-            const char *phase = pod_phase(pod);
-            if (strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0) {
+            prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
+            if (!podmap_pod_terminal(pod)) {
                 cJSON *st = podmap_status_failed(pod, "ContainerGroupNotFound", msg, &ctx);
-                prov_write_pod_status(b, pod, st);
+                if (prov_status_write(c, pod, st) == 0)
+                    k8s_record_event(c->rec, pod, "Warning", "ContainerGroupNotFound", msg, NULL);
                 cJSON_Delete(st);
-                k8s_record_event(b->rec, pod, "Warning", "ContainerGroupNotFound", msg, NULL);
             }
         }
         cJSON_Delete(pod);
-        prov_gm_del(b->gm, e.uid);
+        prov_gm_del(c->gm, e.uid);
     }
     ss_free(&missing);
     ss_free(&cand);
@@ -370,41 +318,33 @@ static int is_starting(const prov_gm_entry *e, void *arg)
     return !e->deleting && transitional(e->eci_status);
 }
 
-static int any_transitional(prov_bridge *b) { return prov_gm_any(b->gm, is_starting, NULL); }
+static int any_transitional(prov_ctl *c) { return prov_gm_any(c->gm, is_starting, NULL); }
 
-static void poll_once(prov_bridge *b, int full, int since_s)
+void prov_status_poll(prov_ctl *c, int full, int since_s)
 {
     poll_ctx pc;
     memset(&pc, 0, sizeof pc);
-    pc.b = b;
+    pc.c = c;
     pc.full = full;
-    eci_tag tags[2];
-    fill_tags(b, tags);
-    eci_describe_status_req req = {0};
-    req.tags = tags;
-    req.n_tags = 2;
-    req.limit = ECI_INT(200);
-    if (!full)
-        req.since_second = ECI_INT(since_s);
     eci_error err;
-    if (eci_describe_container_group_status_all(b->ec, &req, 0, visit_status, &pc, &err) != 0) {
-        prov_eci_report(b, &err, NULL);
+    if (c->be->status_since(c->be->ud, full ? 0 : since_s, visit_status, &pc, &err) != 0) {
+        prov_ctl_eci(c, &err, NULL);
         ss_free(&pc.changed);
         ss_free(&pc.unknown);
         ss_free(&pc.seen);
         free(pc.sigs);
         return;
     }
-    prov_eci_report(b, NULL, NULL);
+    prov_ctl_eci(c, NULL, NULL);
     add_drifted(&pc);
-    describe_and_apply(b, pc.changed.v, pc.sigs, pc.changed.n, NULL);
-    describe_legacy(b, &pc.seen);
+    describe_and_apply(c, pc.changed.v, pc.sigs, pc.changed.n, NULL);
+    describe_legacy(c, &pc.seen);
     if (pc.unknown.n)
-        prov_gc_pass(b, (const char *const *)pc.unknown.v, pc.unknown.n);
+        prov_gc_pass(c, (const char *const *)pc.unknown.v, pc.unknown.n);
     if (full) {
         if (pc.seen.n)
             qsort(pc.seen.v, pc.seen.n, sizeof *pc.seen.v, cmpstr);
-        fail_vanished(b, &pc.seen);
+        fail_vanished(c, &pc.seen);
     }
     ss_free(&pc.changed);
     ss_free(&pc.unknown);
@@ -414,11 +354,11 @@ static void poll_once(prov_bridge *b, int full, int since_s)
 
 void *prov_status_loop(void *arg)
 {
-    prov_bridge *b = arg;
-    long period = b->cfg->pod_status_sync_period_ms > 0 ? (long)b->cfg->pod_status_sync_period_ms : 5000;
+    prov_ctl *c = arg;
+    long period = c->status_period_ms > 0 ? c->status_period_ms : 5000;
     struct timespec last_full = {0, 0};
     int first = 1;
-    while (!atomic_load(&b->stop)) {
+    while (!atomic_load(&c->stop)) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         long since_full = (now.tv_sec - last_full.tv_sec) * 1000 + (now.tv_nsec - last_full.tv_nsec) / 1000000;
@@ -426,8 +366,8 @@ void *prov_status_loop(void *arg)
         /* The delta window covers three periods and a margin: a late poll or
          * clock skew loses nothing (changes are applied idempotently). */
         int since_s = (int)(3 * (period > FAST_MS ? period : FAST_MS) / 1000) + 5;
-        poll_once(b, full, since_s);
-        prov_events_poll(b, full ? 0 : since_s);
+        prov_status_poll(c, full, since_s);
+        prov_events_poll(c, full ? 0 : since_s);
         if (full) {
             last_full = now;
             first = 0;
@@ -436,8 +376,8 @@ void *prov_status_loop(void *arg)
             malloc_trim(0);
 #endif
         }
-        long wait = any_transitional(b) ? FAST_MS : period;
-        prov_bridge_sleep(b, wait);
+        long wait = any_transitional(c) ? FAST_MS : period;
+        prov_ctl_sleep(c, wait);
     }
     return NULL;
 }

@@ -256,8 +256,12 @@ static long promote_due(prov_wq *q)
     return -1;
 }
 
-char *prov_wq_get(prov_wq *q)
+/* Wait up to max_ms (< 0: for ever) for a ready key. */
+static char *get(prov_wq *q, long max_ms)
 {
+    struct timespec limit;
+    if (max_ms >= 0)
+        deadline_after_ms(&limit, CLOCK_MONOTONIC, max_ms);
     pthread_mutex_lock(&q->mu);
     for (;;) {
         if (q->shutdown) {
@@ -267,6 +271,17 @@ char *prov_wq_get(prov_wq *q)
         long wait = promote_due(q);
         if (q->count)
             break;
+        if (max_ms >= 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            long left = (limit.tv_sec - now.tv_sec) * 1000 + (limit.tv_nsec - now.tv_nsec) / 1000000;
+            if (left <= 0) {
+                pthread_mutex_unlock(&q->mu);
+                return NULL;
+            }
+            if (wait < 0 || wait > left)
+                wait = left;
+        }
         if (wait < 0) {
             pthread_cond_wait(&q->cv, &q->mu);
         } else {
@@ -284,6 +299,16 @@ char *prov_wq_get(prov_wq *q)
     char *out = xstrdup(k);
     pthread_mutex_unlock(&q->mu);
     return out;
+}
+
+char *prov_wq_get(prov_wq *q)
+{
+    return get(q, -1);
+}
+
+char *prov_wq_get_within(prov_wq *q, long max_ms)
+{
+    return get(q, max_ms < 0 ? 0 : max_ms);
 }
 
 void prov_wq_done(prov_wq *q, const char *key)

@@ -30,6 +30,8 @@ int prov_wq_retries(prov_wq *q, const char *key);
  * prov_wq_done(q, key). Returns NULL once the queue is shut down. */
 char *prov_wq_get(prov_wq *q);
 void prov_wq_done(prov_wq *q, const char *key);
+/* Like prov_wq_get, but NULL when no key is ready within max_ms. */
+char *prov_wq_get_within(prov_wq *q, long max_ms);
 
 /* Wake every waiter; subsequent gets return NULL. */
 void prov_wq_shutdown(prov_wq *q);

@@ -108,6 +108,11 @@ char *podmap_tag_value(const char *v)
     return dynbuf_take(&b, NULL);
 }
 
+int podmap_tag_value_shortened(const char *v)
+{
+    return v && strlen(v) == PODMAP_TR_MAX_TAG_VALUE;
+}
+
 static void add_tag(cJSON *tags, const char *k, const char *v)
 {
     cJSON *t = cJSON_CreateObject();

@@ -138,6 +138,9 @@ char *podmap_client_token(const char *uid);
  * "http://"): returned unchanged when it fits, else truncated with a hash.
  * Caller frees. */
 char *podmap_tag_value(const char *v);
+/* 1 when tag value v may stand for a longer value podmap_tag_value() shortened
+ * (so that a lookup by it must compare through podmap_tag_value()). */
+int podmap_tag_value_shortened(const char *v);
 
 /* Tag keys put on every container group. */
 #define PODMAP_TAG_CLUSTER "eci-kubelet/cluster"

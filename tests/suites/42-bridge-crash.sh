@@ -29,6 +29,30 @@ spec:
       containers:
       - {name: app, image: busybox, command: ["sleep", "3600"]}
 EOF2
+# A pod whose name (200 characters) is longer than an ECI tag value: its
+# eci-kubelet/pod tag is shortened, and the restart must still find its pod.
+LONG=$(printf 'l%.0s' $(seq 63)).$(printf 'o%.0s' $(seq 63)).$(printf 'n%.0s' $(seq 63)).longest
+kubectl_ apply -f - >/dev/null <<EOF2
+apiVersion: v1
+kind: Pod
+metadata: {name: $LONG, namespace: $NS}
+spec:
+  nodeSelector: {type: virtual-kubelet, kubernetes.io/hostname: $NODE}
+  tolerations: [{key: virtual-kubelet.io/provider, operator: Exists, effect: NoSchedule}]
+  terminationGracePeriodSeconds: 5
+  containers:
+  - {name: app, image: busybox, command: ["sleep", "3600"]}
+EOF2
+long_uid() { kubectl_ get pod -n "$NS" "$LONG" -o jsonpath='{.metadata.uid}'; }
+long_group() {
+    curl -sf "$ECI_ADMIN_URL/groups" | jq -r --arg u "$(long_uid)" \
+        '[.groups[] | select(.Tags["eci-kubelet/uid"] == $u) | .ContainerGroupId] | join(" ")'
+}
+long_has_group() { test -n "$(long_group)"; }
+wait_for 120 long_has_group
+LONG_GROUP=$(long_group)
+check "the pod with a ${#LONG}-character name has a container group" test -n "$LONG_GROUP"
+
 creates() { curl -sf "$ECI_ADMIN_URL/ledger" | jq -r '.creates_ok'; }
 some_created() { test "$(creates)" -ge $((N / 4)); }
 wait_for 120 some_created
@@ -47,8 +71,11 @@ else
 fi
 led=$(curl -sf "$ECI_ADMIN_URL/ledger")
 distinct=$(jq -r '.groups_created' <<<"$led")
-check "no duplicate container group: $distinct groups created for $N pods" test "$distinct" -eq "$N"
-check "emulator holds exactly $N groups" test "$(emulator_groups)" -eq "$N"
+check "no duplicate container group: $distinct groups created for $((N + 1)) pods" test "$distinct" -eq $((N + 1))
+check "emulator holds exactly $((N + 1)) groups" test "$(emulator_groups)" -eq $((N + 1))
+long_running() { test "$(kubectl_ get pod -n "$NS" "$LONG" -o jsonpath='{.status.phase}')" = Running; }
+check "the pod with a ${#LONG}-character name is Running after the restart" wait_for 120 long_running
+check "... with the container group it had before ($LONG_GROUP)" test "$(long_group)" = "$LONG_GROUP"
 # No orphan: every group's uid tag names a live pod.
 uids=$(kubectl_ get pods -n "$NS" -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}' | sort)
 guids=$(curl -sf "$ECI_ADMIN_URL/groups" | jq -r '.groups[].Tags["eci-kubelet/uid"]' | sort)
@@ -56,6 +83,7 @@ check "no orphan: every group belongs to a live pod" test "$uids" = "$guids"
 diag "ECI calls: $(jq -c '.calls' <<<"$led")"
 
 kubectl_ delete deployment -n "$NS" burst --wait=false >/dev/null
+kubectl_ delete pod -n "$NS" "$LONG" --wait=false >/dev/null
 no_groups() { test "$(emulator_groups)" -eq 0; }
 check "cleanup: every group deleted" wait_for 180 no_groups
 stop_pid "$BRIDGE_PID" 20

@@ -1,0 +1,56 @@
+/* The provider boundary: everything the controllers do to the cloud, as a
+ * table of functions over one node's container groups (the idea of
+ * virtual-kubelet's PodLifecycleHandler). backend_eci.c implements it over
+ * eci/; tests/fakes/fake_backend.c implements it in memory. The node's
+ * identity tags (cluster, node) are the backend's business: list, status,
+ * events and find_by_uid see only the groups carrying them.
+ *
+ * Every function returns 0 on success or -1 with err filled; a resp is
+ * zeroed first and freed by the caller whatever the result (err->code and
+ * the classification of eci_error_classify() decide retry or give up). ud is
+ * the backend's own state. Functions are called from several threads. */
+#ifndef PROVIDER_BACKEND_H
+#define PROVIDER_BACKEND_H
+
+#include <stddef.h>
+
+#include "eci/error.h"
+#include "eci/ops.h"
+#include "eci/types.h"
+
+typedef struct prov_backend {
+    void *ud;
+    /* CreateContainerGroup; *group_id (caller frees) names the new group,
+     * *request_id (caller frees; NULL when unknown) the service's RequestId. */
+    int (*create)(void *ud, const eci_create_cg_req *req, char **group_id, char **request_id, eci_error *err);
+    /* UpdateContainerGroup (new images of a running group). */
+    int (*update)(void *ud, const eci_update_cg_req *req, eci_error *err);
+    /* DeleteContainerGroup; a group the service does not know counts as deleted. */
+    int (*delete_group)(void *ud, const char *group_id, eci_error *err);
+    /* DescribeContainerGroups of ids[0..n), n <= 20; groups the service no
+     * longer knows are missing from resp (free with eci_describe_cgs_resp_free). */
+    int (*describe)(void *ud, const char *const *ids, size_t n, eci_describe_cgs_resp *resp, eci_error *err);
+    /* Every group of the node, full detail, page by page: fn(arg, group) for
+     * each; fn returning non-zero stops the walk. */
+    int (*list)(void *ud, eci_cg_visit_fn fn, void *arg, eci_error *err);
+    /* The same for the groups virtual-kubelet/alibabacloud-eci (the Go
+     * provider) made for a node of this name (its NodeName tag), for a
+     * takeover. */
+    int (*list_legacy)(void *ud, eci_cg_visit_fn fn, void *arg, eci_error *err);
+    /* The status of the node's groups whose status moved in the last since_s
+     * seconds (since_s 0: every group): fn(arg, item) for each. */
+    int (*status_since)(void *ud, int since_s, eci_status_visit_fn fn, void *arg, eci_error *err);
+    /* The events of the node's groups in the last since_s seconds. */
+    int (*events_since)(void *ud, int since_s, eci_describe_events_resp *resp, eci_error *err);
+    /* The live (not Deleting) group tagged with the pod uid: 1 and *group_id
+     * (caller frees), 0 when there is none, -1 on error. */
+    int (*find_by_uid)(void *ud, const char *uid, char **group_id, eci_error *err);
+} prov_backend;
+
+/* The backend over an ECI client (borrowed) for the groups tagged with
+ * cluster_name and node_name (copied; shortened like every tag value by
+ * podmap_tag_value()). Free with prov_backend_eci_free. */
+prov_backend *prov_backend_eci_new(eci_client *c, const char *cluster_name, const char *node_name);
+void prov_backend_eci_free(prov_backend *be);
+
+#endif

@@ -1,0 +1,149 @@
+/* The controllers' context and entry points. A controller sees the pod store,
+ * the group map, the work queue, the event recorder, the apiserver client and
+ * the backend (backend.h), nothing of the bridge's wiring, so tests drive
+ * them with a fake backend (tests/fakes/) and a fake apiserver transport.
+ *
+ *   podsync.c    a pod key -> create / update / delete its group (workers)
+ *   statussync.c the node's groups -> pod status (one thread)
+ *   eventsync.c  ECI events -> Kubernetes Events (through the recorder)
+ *   gc.c         recovery at start, orphans and second groups later
+ *   podstatus.c  the one writer of PATCH pods/status, with retries
+ *
+ * Calls go one way: statussync -> {podstatus, eventsync, gc};
+ * podsync -> podstatus; nobody calls podsync but the workers. */
+#ifndef PROVIDER_CONTROLLERS_H
+#define PROVIDER_CONTROLLERS_H
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "k8s/client.h"
+#include "k8s/events.h"
+#include "k8s/informer.h"
+#include "provider/backend.h"
+#include "provider/groupmap.h"
+#include "provider/podmap/translate.h"
+#include "provider/workqueue.h"
+#include "util/prom.h"
+#include "util/strmap.h"
+
+typedef struct prov_ctl {
+    /* ---- set by the owner before prov_ctl_init; borrowed ---- */
+    const char *node_name;
+    const char *node_ip;
+    const char *cluster_name;
+    k8s_store *pods;   /* the pod informer's store ("ns/name" keys) */
+    k8s_client *kc;    /* PATCH pods/status, DELETE pods */
+    k8s_recorder *rec; /* every Event */
+    prov_gm *gm;
+    prov_wq *wq;
+    const prov_backend *be;
+    const podmap_config *trcfg;
+    const podmap_resolver *resolver;
+    struct prov_ow *ow;             /* watches of objects pods wait for (objwatch.h); may be NULL */
+    long status_period_ms;          /* status poll period; <= 0: 5 s */
+    int allow_daemonset_pods;       /* else DaemonSet pods are kept Pending */
+    prom_metric *m_status_writes;   /* may be NULL */
+    prom_metric *m_reconcile;       /* by result; may be NULL */
+    /* Whether ECI answers the calls the node's readiness depends on (the
+     * status poll, recovery): err NULL, or the failure (context, may be
+     * NULL, says of what). NULL: only eci_ok below is set. */
+    void (*eci_report)(void *arg, const eci_error *err, const char *context);
+    void *eci_report_arg;
+
+    /* ---- state ---- */
+    atomic_int stop;      /* set on shutdown */
+    atomic_int eci_ok;    /* the last status poll succeeded */
+    atomic_int recovered; /* the group map was rebuilt from ECI */
+    char *cluster_tag;    /* the tag values of cluster_name and node_name */
+    char *node_tag;
+    pthread_mutex_t wake_mu;
+    pthread_cond_t wake_cv;
+    /* Pods whose spec changed while they had a group: uid -> the pod before
+     * (for UpdateContainerGroup planning). */
+    pthread_mutex_t upd_mu;
+    cJSON *pending_updates;
+    /* Status writes that failed: uid -> {"key":..., "status":...}, written
+     * again by the pod's next reconcile (podstatus.c). */
+    pthread_mutex_t st_mu;
+    cJSON *pending_status;
+    /* The pod status last written (or found already right), uid -> status,
+     * and the pods whose status in the API has since moved away from it
+     * (another writer: the node lifecycle controller's Ready=False, a
+     * readiness gate) or whose ephemeral containers changed, uid -> true:
+     * the status sync describes their groups again on its next poll. */
+    pthread_mutex_t drift_mu;
+    cJSON *written;
+    cJSON *drifted;
+    /* ECI events already written: "group|reason|message" -> count. */
+    pthread_mutex_t ev_mu;
+    strmap *seen_events;
+} prov_ctl;
+
+/* Initialise the state part (the borrowed fields must be set). */
+void prov_ctl_init(prov_ctl *c);
+void prov_ctl_destroy(prov_ctl *c);
+/* Sleep up to ms, waking early on prov_ctl_wake or stop. Returns 1 when stopping. */
+int prov_ctl_sleep(prov_ctl *c, long ms);
+/* Wake every sleeper (a new group to poll, or stop). */
+void prov_ctl_wake(prov_ctl *c);
+/* Set stop, wake every sleeper and shut the work queue down. */
+void prov_ctl_stop(prov_ctl *c);
+/* Report whether ECI answered (err NULL) or how it failed, through eci_report. */
+void prov_ctl_eci(prov_ctl *c, const eci_error *err, const char *context);
+/* The pod at ns/name when its uid is uid (a copy the caller frees), else NULL. */
+cJSON *prov_ctl_pod(prov_ctl *c, const char *ns, const char *name, const char *uid);
+
+/* podsync.c: one reconcile of a pod key; 0 done, -1 retry with backoff. */
+int prov_sync_pod(prov_ctl *c, const char *key);
+/* podsync.c: informer handlers that queue keys (arg = c). */
+void prov_pod_handlers(prov_ctl *c, k8s_store_handlers *h);
+/* A worker: reconcile keys from the work queue until it shuts down (arg = c). */
+void *prov_worker_loop(void *arg);
+
+/* podstatus.c: write the pod's status when it differs from the current one
+ * (a merge patch with a uid precondition). 0 when written, unchanged, or the
+ * pod is gone; -1 when the write failed: then the status is kept and the
+ * pod's key re-queued with backoff, and prov_status_flush writes it. */
+int prov_status_write(prov_ctl *c, const cJSON *pod, const cJSON *status);
+/* Write the status kept for uid by a failed prov_status_write, if any.
+ * 0 when none is left, -1 when the write failed again. */
+int prov_status_flush(prov_ctl *c, const char *uid);
+/* Set annotations (an object of strings; NULL: nothing) on pod through the
+ * status subresource, the only pod write NodeRestriction lets a node make
+ * besides deleting (it refuses label changes there, not annotations).
+ * 0 when written or the pod is gone, -1 on failure (logged). */
+int prov_status_annotate(prov_ctl *c, const cJSON *pod, const cJSON *annotations);
+/* Forget the kept status of uid (the pod is gone). */
+void prov_status_forget(prov_ctl *c, const char *uid);
+/* The pod's status is right again (written_too: the pod is gone). */
+void prov_drift_forget(prov_ctl *c, const char *uid, int written_too);
+
+/* statussync.c: one poll of the node's groups (full: every group, vanished
+ * groups, unknown groups to gc), then the thread that polls every period. */
+void prov_status_poll(prov_ctl *c, int full, int since_s);
+void *prov_status_loop(void *arg);
+
+/* eventsync.c: ECI events -> Kubernetes Events. */
+void prov_events_poll(prov_ctl *c, int since_second);
+void prov_emit_group_events(prov_ctl *c, const cJSON *pod, const eci_container_group *g);
+
+/* gc.c: rebuild the group map from ECI tags (start-up), adopting groups whose
+ * pod exists and deleting the others; then the same rule for groups the
+ * status poll finds that the map does not know. */
+int prov_recover(prov_ctl *c);
+void prov_gc_pass(prov_ctl *c, const char *const *ids, size_t nids);
+
+/* DescribeContainerGroups for ids[0..n), 20 per call: fn(i, group, arg) for
+ * each id in order, group NULL when the service no longer knows it. A failed
+ * call skips its ids; returns -1 when any call failed. */
+typedef void (*prov_describe_fn)(size_t i, const eci_container_group *g, void *arg);
+int prov_describe_ids(prov_ctl *c, const char *const *ids, size_t n, prov_describe_fn fn, void *arg);
+
+/* The status mapping context for now (buf holds the timestamp). */
+struct podmap_status_ctx;
+void prov_ctl_status_ctx(prov_ctl *c, struct podmap_status_ctx *ctx, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,155 @@
+/* The one writer of PATCH pods/status. Every status the bridge computes
+ * (running, Pending while it waits, Failed with a reason) goes through
+ * prov_status_write(). A write that fails is not lost: the status is kept by
+ * pod uid and the pod's key re-queued with backoff; the key's next reconcile
+ * (prov_sync_pod) calls prov_status_flush() first. Writes are serialised so
+ * that a kept older status never overwrites a newer one written meanwhile. */
+#include "provider/controllers.h"
+#include "provider/podmap/pod.h"
+#include "provider/podmap/status.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define COMP "podstatus"
+
+/* PATCH the status; 0 written or nothing to do (unchanged, pod gone or
+ * replaced), -1 on failure. Called with st_mu held. */
+static int patch_status(prov_ctl *c, const cJSON *pod, const cJSON *status)
+{
+    const cJSON *cur = cJSON_GetObjectItemCaseSensitive(pod, "status");
+    const char *puid = k8s_meta_str(pod, "uid");
+    if (puid) {
+        pthread_mutex_lock(&c->drift_mu);
+        cJSON_DeleteItemFromObjectCaseSensitive(c->written, puid);
+        cJSON_AddItemToObject(c->written, puid, cJSON_Duplicate(status, 1));
+        pthread_mutex_unlock(&c->drift_mu);
+    }
+    if (!podmap_status_changed(cur, status))
+        return 0;
+    /* A JSON merge patch of the status subresource with the pod's uid as a
+     * precondition (like the kubelet): the cached pod is stripped of
+     * managedFields and the last-applied annotation (k8s_transform_strip_meta),
+     * so a PUT of it would drop them. Keys of the current status missing from
+     * the new one are set to null; every value of a pod status is a scalar or
+     * a list, so the patch replaces the status exactly. */
+    const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name");
+    cJSON *patch = cJSON_CreateObject();
+    cJSON *md = cJSON_AddObjectToObject(patch, "metadata");
+    const char *uid = k8s_meta_str(pod, "uid");
+    if (uid)
+        cJSON_AddStringToObject(md, "uid", uid);
+    cJSON *st = cJSON_Duplicate(status, 1);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cur)
+    {
+        if (it->string && !cJSON_GetObjectItemCaseSensitive(st, it->string))
+            cJSON_AddNullToObject(st, it->string);
+    }
+    cJSON_AddItemToObject(patch, "status", st);
+    k8s_error kerr;
+    int rc = k8s_patch(c->kc, &K8S_RES_PODS, ns, name, "status", K8S_PATCH_MERGE, patch, NULL, &kerr);
+    cJSON_Delete(patch);
+    if (rc == 0) {
+        if (c->m_status_writes)
+            prom_inc(c->m_status_writes, NULL, 1);
+        return 0;
+    }
+    /* Gone, or another incarnation of the name (uid precondition failed). */
+    if (kerr.code == K8S_E_NOT_FOUND || kerr.code == K8S_E_CONFLICT)
+        return 0;
+    char buf[768];
+    log_warn(COMP, "write status of %s/%s: %s (will retry)", ns, name, k8s_error_format(&kerr, buf, sizeof buf));
+    return -1;
+}
+
+/* Keep status for uid and queue the pod's key with backoff. st_mu held. */
+static void keep(prov_ctl *c, const cJSON *pod, const char *uid, const cJSON *status)
+{
+    cJSON *e = cJSON_CreateObject();
+    char *key = podmap_pod_key(pod);
+    cJSON_AddStringToObject(e, "key", key);
+    cJSON_AddItemToObject(e, "status", cJSON_Duplicate(status, 1));
+    cJSON_DeleteItemFromObjectCaseSensitive(c->pending_status, uid);
+    cJSON_AddItemToObject(c->pending_status, uid, e);
+    prov_wq_add_rate_limited(c->wq, key);
+    free(key);
+}
+
+int prov_status_write(prov_ctl *c, const cJSON *pod, const cJSON *status)
+{
+    const char *uid = k8s_meta_str(pod, "uid");
+    if (!uid)
+        return 0;
+    pthread_mutex_lock(&c->st_mu);
+    /* This status is newer than any kept one. */
+    cJSON_DeleteItemFromObjectCaseSensitive(c->pending_status, uid);
+    int rc = patch_status(c, pod, status);
+    if (rc != 0)
+        keep(c, pod, uid, status);
+    pthread_mutex_unlock(&c->st_mu);
+    return rc;
+}
+
+int prov_status_flush(prov_ctl *c, const char *uid)
+{
+    pthread_mutex_lock(&c->st_mu);
+    cJSON *e = cJSON_DetachItemFromObjectCaseSensitive(c->pending_status, uid);
+    int rc = 0;
+    if (e) {
+        char ns[254], name[254], puid[64];
+        const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "key"));
+        cJSON *pod = NULL;
+        if (key && podmap_pod_key_split(key, ns, sizeof ns, name, sizeof name, puid, sizeof puid) == 0)
+            pod = prov_ctl_pod(c, ns, name, uid);
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "status");
+        if (pod && patch_status(c, pod, st) != 0) {
+            cJSON_AddItemToObject(c->pending_status, uid, e);
+            e = NULL;
+            rc = -1;
+        }
+        cJSON_Delete(pod);
+        cJSON_Delete(e);
+    }
+    pthread_mutex_unlock(&c->st_mu);
+    return rc;
+}
+
+int prov_status_annotate(prov_ctl *c, const cJSON *pod, const cJSON *annotations)
+{
+    if (!annotations)
+        return 0;
+    const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name"),
+               *uid = k8s_meta_str(pod, "uid");
+    cJSON *patch = cJSON_CreateObject();
+    cJSON *md = cJSON_AddObjectToObject(patch, "metadata");
+    if (uid)
+        cJSON_AddStringToObject(md, "uid", uid);
+    cJSON_AddItemToObject(md, "annotations", cJSON_Duplicate(annotations, 1));
+    k8s_error kerr;
+    int rc = k8s_patch(c->kc, &K8S_RES_PODS, ns, name, "status", K8S_PATCH_MERGE, patch, NULL, &kerr);
+    cJSON_Delete(patch);
+    if (rc == 0 || kerr.code == K8S_E_NOT_FOUND || kerr.code == K8S_E_CONFLICT)
+        return 0;
+    char buf[768];
+    log_warn(COMP, "write annotations of %s/%s: %s", ns, name, k8s_error_format(&kerr, buf, sizeof buf));
+    return -1;
+}
+
+void prov_drift_forget(prov_ctl *c, const char *uid, int written_too)
+{
+    pthread_mutex_lock(&c->drift_mu);
+    cJSON_DeleteItemFromObjectCaseSensitive(c->drifted, uid);
+    if (written_too)
+        cJSON_DeleteItemFromObjectCaseSensitive(c->written, uid);
+    pthread_mutex_unlock(&c->drift_mu);
+}
+
+void prov_status_forget(prov_ctl *c, const char *uid)
+{
+    pthread_mutex_lock(&c->st_mu);
+    cJSON_DeleteItemFromObjectCaseSensitive(c->pending_status, uid);
+    pthread_mutex_unlock(&c->st_mu);
+}

@@ -1,0 +1,329 @@
+/* A fake apiserver behind a real k8s_client (see fake_apiserver.h). */
+#include "tests/fakes/fake_apiserver.h"
+#include "util/xmalloc.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+struct fake_api {
+    pthread_mutex_t mu;
+    k8s_client *kc;
+    k8s_store *pods;
+    const k8s_store_handlers *h;
+    cJSON *events; /* array */
+    unsigned calls, patches, deletes, posts;
+    unsigned long rv; /* resourceVersion of the last change */
+    unsigned fnth, fseen;
+    int fpersistent, factive;
+};
+
+static void status_body(dynbuf *out, int code, const char *reason, const char *msg)
+{
+    dynbuf_printf(out, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"%s\","
+                       "\"message\":\"%s\",\"code\":%d}",
+                  reason, msg, code);
+}
+
+/* "/api/v1/namespaces/NS/RES/NAME[/SUB][?query]" into parts. */
+static int split_path(const char *path, char *ns, char *res, char *name, char *sub)
+{
+    ns[0] = res[0] = name[0] = sub[0] = 0;
+    char p[1024];
+    snprintf(p, sizeof p, "%s", path);
+    char *q = strchr(p, '?');
+    if (q)
+        *q = 0;
+    int n = sscanf(p, "/api/v1/namespaces/%253[^/]/%63[^/]/%253[^/]/%63s", ns, res, name, sub);
+    return n >= 2 ? 0 : -1;
+}
+
+/* Apply a change to the store as a watch event (obj consumed), with a new
+ * resourceVersion as the apiserver gives every change. */
+static void apply(fake_api *a, k8s_watch_type t, cJSON *obj)
+{
+    char rv[32];
+    snprintf(rv, sizeof rv, "%lu", ++a->rv);
+    cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    cJSON_DeleteItemFromObjectCaseSensitive(md, "resourceVersion");
+    cJSON_AddStringToObject(md, "resourceVersion", rv);
+    k8s_store_apply(a->pods, t, obj, a->h);
+}
+
+static int pod_call(fake_api *a, const char *method, const char *ns, const char *name, const char *sub,
+                    const cJSON *body, int *status, dynbuf *out)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s/%s", ns, name);
+    cJSON *pod = k8s_store_get(a->pods, key);
+    if (!pod) {
+        *status = 404;
+        status_body(out, 404, "NotFound", "pod not found");
+        return 0;
+    }
+    const char *uid = k8s_meta_str(pod, "uid");
+    if (strcmp(method, "PATCH") == 0 && strcmp(sub, "status") == 0) {
+        a->patches++;
+        const char *want = k8s_meta_str(body, "uid");
+        if (want && (!uid || strcmp(want, uid) != 0)) {
+            cJSON_Delete(pod);
+            *status = 409;
+            status_body(out, 409, "Conflict", "uid precondition failed");
+            return 0;
+        }
+        cJSON *st = cJSON_GetObjectItemCaseSensitive(pod, "status");
+        if (!st)
+            st = cJSON_AddObjectToObject(pod, "status");
+        const cJSON *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(body, "status"))
+        {
+            cJSON_DeleteItemFromObjectCaseSensitive(st, it->string);
+            if (!cJSON_IsNull(it))
+                cJSON_AddItemToObject(st, it->string, cJSON_Duplicate(it, 1));
+        }
+        char *text = cJSON_PrintUnformatted(pod);
+        dynbuf_adds(out, text);
+        free(text);
+        *status = 200;
+        apply(a, K8S_WATCH_MODIFIED, pod);
+        return 0;
+    }
+    if (strcmp(method, "DELETE") == 0 && !sub[0]) {
+        a->deletes++;
+        const char *want = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "preconditions"), "uid"));
+        if (want && (!uid || strcmp(want, uid) != 0)) {
+            cJSON_Delete(pod);
+            *status = 409;
+            status_body(out, 409, "Conflict", "uid precondition failed");
+            return 0;
+        }
+        dynbuf_adds(out, "{\"kind\":\"Status\",\"status\":\"Success\"}");
+        *status = 200;
+        apply(a, K8S_WATCH_DELETED, pod);
+        return 0;
+    }
+    cJSON_Delete(pod);
+    *status = 405;
+    status_body(out, 405, "MethodNotAllowed", "not faked");
+    return 0;
+}
+
+static int event_call(fake_api *a, const char *method, const char *name, const cJSON *body, int *status,
+                      dynbuf *out)
+{
+    cJSON *ev;
+    if (strcmp(method, "POST") == 0) {
+        a->posts++;
+        const char *n = k8s_meta_str(body, "name");
+        cJSON_ArrayForEach(ev, a->events)
+        {
+            if (n && strcmp(k8s_meta_str(ev, "name"), n) == 0) {
+                *status = 409;
+                status_body(out, 409, "AlreadyExists", "event exists");
+                return 0;
+            }
+        }
+        cJSON_AddItemToArray(a->events, cJSON_Duplicate(body, 1));
+        dynbuf_adds(out, "{}");
+        *status = 201;
+        return 0;
+    }
+    if (strcmp(method, "PATCH") == 0) {
+        a->patches++;
+        cJSON_ArrayForEach(ev, a->events)
+        {
+            if (strcmp(k8s_meta_str(ev, "name"), name) != 0)
+                continue;
+            const cJSON *it;
+            cJSON_ArrayForEach(it, body)
+            {
+                cJSON_DeleteItemFromObjectCaseSensitive(ev, it->string);
+                cJSON_AddItemToObject(ev, it->string, cJSON_Duplicate(it, 1));
+            }
+            dynbuf_adds(out, "{}");
+            *status = 200;
+            return 0;
+        }
+        *status = 404;
+        status_body(out, 404, "NotFound", "event not found");
+        return 0;
+    }
+    *status = 405;
+    status_body(out, 405, "MethodNotAllowed", "not faked");
+    return 0;
+}
+
+static int transport(void *ud, const char *method, const char *path, const char *body, size_t body_len,
+                     int *status, dynbuf *out)
+{
+    fake_api *a = ud;
+    pthread_mutex_lock(&a->mu);
+    a->calls++;
+    if (a->factive) {
+        a->fseen++;
+        if (a->fseen == a->fnth || (a->fpersistent && a->fseen > a->fnth)) {
+            pthread_mutex_unlock(&a->mu);
+            *status = 503;
+            status_body(out, 503, "ServiceUnavailable", "injected fault");
+            return 0;
+        }
+    }
+    char ns[254], res[64], name[254], sub[64];
+    cJSON *b = body && body_len ? cJSON_ParseWithLength(body, body_len) : NULL;
+    int rc = 0;
+    if (split_path(path, ns, res, name, sub) != 0) {
+        *status = 404;
+        status_body(out, 404, "NotFound", "no such path");
+    } else if (strcmp(res, "pods") == 0 && name[0]) {
+        rc = pod_call(a, method, ns, name, sub, b, status, out);
+    } else if (strcmp(res, "events") == 0) {
+        rc = event_call(a, method, name, b, status, out);
+    } else {
+        *status = 404;
+        status_body(out, 404, "NotFound", "not faked");
+    }
+    cJSON_Delete(b);
+    pthread_mutex_unlock(&a->mu);
+    return rc;
+}
+
+fake_api *fa_new(void)
+{
+    fake_api *a = xcalloc(1, sizeof *a);
+    pthread_mutex_init(&a->mu, NULL);
+    a->pods = k8s_store_new();
+    a->events = cJSON_CreateArray();
+    k8s_client_opts o = {0};
+    o.qps = -1;
+    o.max_retries = -1; /* a fault reaches the caller as it is */
+    k8s_error err;
+    if (k8s_client_new(k8s_config_new("http://fake-apiserver.invalid"), &o, &a->kc, &err) != 0)
+        abort();
+    k8s_client_set_transport(a->kc, transport, a);
+    return a;
+}
+
+void fa_free(fake_api *a)
+{
+    if (!a)
+        return;
+    k8s_client_free(a->kc);
+    k8s_store_free(a->pods);
+    cJSON_Delete(a->events);
+    pthread_mutex_destroy(&a->mu);
+    free(a);
+}
+
+k8s_client *fa_client(fake_api *a) { return a->kc; }
+k8s_store *fa_pods(fake_api *a) { return a->pods; }
+void fa_set_handlers(fake_api *a, const k8s_store_handlers *h) { a->h = h; }
+
+cJSON *fa_pod(const char *ns, const char *name, const char *uid, const char *image)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "apiVersion", "v1");
+    cJSON_AddStringToObject(p, "kind", "Pod");
+    cJSON *md = cJSON_AddObjectToObject(p, "metadata");
+    cJSON_AddStringToObject(md, "namespace", ns);
+    cJSON_AddStringToObject(md, "name", name);
+    cJSON_AddStringToObject(md, "uid", uid);
+    cJSON_AddStringToObject(md, "resourceVersion", "1");
+    cJSON *spec = cJSON_AddObjectToObject(p, "spec");
+    cJSON_AddStringToObject(spec, "nodeName", "vk-test");
+    cJSON_AddStringToObject(spec, "restartPolicy", "Always");
+    cJSON_AddBoolToObject(spec, "automountServiceAccountToken", 0);
+    cJSON *cs = cJSON_AddArrayToObject(spec, "containers");
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "name", "app");
+    cJSON_AddStringToObject(c, "image", image);
+    cJSON_AddItemToArray(cs, c);
+    cJSON *st = cJSON_AddObjectToObject(p, "status");
+    cJSON_AddStringToObject(st, "phase", "Pending");
+    return p;
+}
+
+void fa_put_pod(fake_api *a, cJSON *pod)
+{
+    pthread_mutex_lock(&a->mu);
+    apply(a, K8S_WATCH_MODIFIED, pod);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void fa_remove_pod(fake_api *a, const char *ns, const char *name)
+{
+    pthread_mutex_lock(&a->mu);
+    char key[600];
+    snprintf(key, sizeof key, "%s/%s", ns, name);
+    cJSON *pod = k8s_store_get(a->pods, key);
+    if (pod)
+        apply(a, K8S_WATCH_DELETED, pod);
+    pthread_mutex_unlock(&a->mu);
+}
+
+cJSON *fa_get_pod(fake_api *a, const char *ns, const char *name)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s/%s", ns, name);
+    return k8s_store_get(a->pods, key);
+}
+
+void fa_phase(fake_api *a, const char *ns, const char *name, char *phase, char *reason)
+{
+    cJSON *p = fa_get_pod(a, ns, name);
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "status");
+    const char *ph = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "phase"));
+    const char *r = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "reason"));
+    snprintf(phase, 64, "%s", ph ? ph : "");
+    snprintf(reason, 64, "%s", r ? r : "");
+    cJSON_Delete(p);
+}
+
+unsigned fa_calls(fake_api *a, const char *method)
+{
+    pthread_mutex_lock(&a->mu);
+    unsigned n = !method                        ? a->calls
+                 : strcmp(method, "PATCH") == 0  ? a->patches
+                 : strcmp(method, "DELETE") == 0 ? a->deletes
+                 : strcmp(method, "POST") == 0   ? a->posts
+                                                 : 0;
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}
+
+void fa_fail(fake_api *a, unsigned nth, int persistent)
+{
+    pthread_mutex_lock(&a->mu);
+    a->fnth = nth;
+    a->fseen = 0;
+    a->fpersistent = persistent;
+    a->factive = 1;
+    pthread_mutex_unlock(&a->mu);
+}
+
+void fa_heal(fake_api *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->factive = 0;
+    pthread_mutex_unlock(&a->mu);
+}
+
+size_t fa_events(fake_api *a, const char *pod_name, const char *reason, long *last_count)
+{
+    pthread_mutex_lock(&a->mu);
+    size_t n = 0;
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, a->events)
+    {
+        const cJSON *io = cJSON_GetObjectItemCaseSensitive(ev, "involvedObject");
+        const char *nm = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(io, "name"));
+        const char *r = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "reason"));
+        if (!nm || strcmp(nm, pod_name) != 0 || (reason && (!r || strcmp(r, reason) != 0)))
+            continue;
+        n++;
+        if (last_count)
+            *last_count = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ev, "count"));
+    }
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}

@@ -1,0 +1,49 @@
+/* A fake apiserver behind a real k8s_client (k8s_client_set_transport): the
+ * pods of a k8s_store (the informer's store in the bridge) answer
+ * PATCH pods/status (a merge patch with a uid precondition) and DELETE pods;
+ * Events are kept (POST, PATCH by name, AlreadyExists on a repeated name).
+ * Every change to a pod is applied to the store with the handlers given, as
+ * the informer's watch would. Requests can be made to fail like the fake
+ * backend's calls: the Nth, once or from then on, with 503. Thread-safe. */
+#ifndef TESTS_FAKE_APISERVER_H
+#define TESTS_FAKE_APISERVER_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "k8s/client.h"
+#include "k8s/informer.h"
+
+typedef struct fake_api fake_api;
+
+fake_api *fa_new(void);
+void fa_free(fake_api *a);
+k8s_client *fa_client(fake_api *a);
+k8s_store *fa_pods(fake_api *a);
+/* The informer handlers to call on pod changes (borrowed; NULL: none). */
+void fa_set_handlers(fake_api *a, const k8s_store_handlers *h);
+
+/* A pod object: namespace, name, uid, spec with one container (image),
+ * status.phase Pending. Caller owns it. */
+cJSON *fa_pod(const char *ns, const char *name, const char *uid, const char *image);
+/* Add or replace a pod (consumed), as a watch event would. */
+void fa_put_pod(fake_api *a, cJSON *pod);
+/* Remove a pod, as a watch event would. */
+void fa_remove_pod(fake_api *a, const char *ns, const char *name);
+/* A copy of a pod (caller frees), or NULL. */
+cJSON *fa_get_pod(fake_api *a, const char *ns, const char *name);
+/* status.phase and status.reason of a pod ("" when unset); buffers of 64. */
+void fa_phase(fake_api *a, const char *ns, const char *name, char *phase, char *reason);
+
+/* Requests so far with this method ("PATCH", "DELETE", "POST"; NULL: all). */
+unsigned fa_calls(fake_api *a, const char *method);
+/* Fail the nth request from now on (1 = the next) with 503; persistent:
+ * that one and every later one. */
+void fa_fail(fake_api *a, unsigned nth, int persistent);
+void fa_heal(fake_api *a);
+
+/* Events about a pod name with this reason (NULL: any), and the count of the
+ * last such Event. */
+size_t fa_events(fake_api *a, const char *pod_name, const char *reason, long *last_count);
+
+#endif

@@ -1,0 +1,594 @@
+/* The controllers (provider/podsync.c, statussync.c, eventsync.c, gc.c,
+ * podstatus.c) against the fake backend and the fake apiserver of
+ * tests/fakes/: create, update, delete, recovery after a restart, the GC
+ * rules, the deadline, the status writer's retries, events, and a fault loop
+ * that fails every call of a create, a delete and a recovery in turn. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "k8s/events.h"
+#include "provider/controllers.h"
+#include "provider/podmap/pod.h"
+#include "tests/fakes/fake_apiserver.h"
+#include "tests/fakes/fake_backend.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+typedef struct rig {
+    fake_backend *fb;
+    fake_api *fa;
+    prov_gm *gm;
+    prov_wq *wq;
+    k8s_recorder *rec;
+    podmap_config trcfg;
+    podmap_resolver resolver;
+    prov_ctl c;
+    k8s_store_handlers h;
+    char *cluster, *node;
+} rig;
+
+static void ctl_start(rig *r)
+{
+    memset(&r->c, 0, sizeof r->c);
+    r->c.node_name = r->node;
+    r->c.node_ip = "10.0.0.1";
+    r->c.cluster_name = r->cluster;
+    r->c.pods = fa_pods(r->fa);
+    r->c.kc = fa_client(r->fa);
+    r->c.rec = r->rec;
+    r->c.gm = r->gm;
+    r->c.wq = r->wq;
+    r->c.be = fb_backend(r->fb);
+    r->c.trcfg = &r->trcfg;
+    r->c.resolver = &r->resolver;
+    prov_ctl_init(&r->c);
+    prov_pod_handlers(&r->c, &r->h);
+    fa_set_handlers(r->fa, &r->h);
+}
+
+static void ctl_stop(rig *r)
+{
+    fa_set_handlers(r->fa, NULL);
+    prov_ctl_destroy(&r->c);
+}
+
+static rig *rig_new(const char *cluster, const char *node)
+{
+    rig *r = xcalloc(1, sizeof *r);
+    r->cluster = xstrdup(cluster);
+    r->node = xstrdup(node);
+    r->fb = fb_new(cluster, node);
+    r->fa = fa_new();
+    r->gm = prov_gm_new();
+    r->wq = prov_wq_new(1, 4);
+    k8s_recorder_opts ro = {.component = "eci-kubelet", .host = node, .qps = 1e6, .burst = 1000000,
+                            .object_qps = -1};
+    r->rec = k8s_recorder_new(fa_client(r->fa), &ro);
+    r->trcfg = (podmap_config){.cluster_name = r->cluster, .node_name = r->node, .region = "cn-hangzhou",
+                               .vswitch_ids = "vsw-1", .security_group_id = "sg-1", .node_ip = "10.0.0.1"};
+    ctl_start(r);
+    return r;
+}
+
+/* A restart: a new context and group map over the same cloud and apiserver. */
+static void restart(rig *r)
+{
+    ctl_stop(r);
+    prov_gm_free(r->gm);
+    prov_wq_free(r->wq);
+    r->gm = prov_gm_new();
+    r->wq = prov_wq_new(1, 4);
+    ctl_start(r);
+}
+
+static void rig_free(rig *r)
+{
+    ctl_stop(r);
+    k8s_recorder_free(r->rec);
+    prov_wq_free(r->wq);
+    prov_gm_free(r->gm);
+    fa_free(r->fa);
+    fb_free(r->fb);
+    free(r->cluster);
+    free(r->node);
+    free(r);
+}
+
+/* Run the queued keys as the workers would, until none is ready within a
+ * little while (backoffs here are at most 4 ms). */
+static void drain(rig *r)
+{
+    char *key;
+    for (int i = 0; i < 500 && (key = prov_wq_get_within(r->wq, 10)) != NULL; i++) {
+        if (prov_sync_pod(&r->c, key) == 0)
+            prov_wq_forget(r->wq, key);
+        else
+            prov_wq_add_rate_limited(r->wq, key);
+        prov_wq_done(r->wq, key);
+        free(key);
+    }
+}
+
+static void add_pod(rig *r, const char *name, const char *uid)
+{
+    fa_put_pod(r->fa, fa_pod("default", name, uid, "nginx:1"));
+}
+
+static void set_field(rig *r, const char *name, const char *obj, const char *field, cJSON *v)
+{
+    cJSON *p = fa_get_pod(r->fa, "default", name);
+    assert_non_null(p);
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(p, obj);
+    cJSON_DeleteItemFromObjectCaseSensitive(o, field);
+    cJSON_AddItemToObject(o, field, v);
+    fa_put_pod(r->fa, p);
+}
+
+static void mark_deleting(rig *r, const char *name)
+{
+    set_field(r, name, "metadata", "deletionTimestamp", cJSON_CreateString("2024-05-01T12:00:00Z"));
+}
+
+static void expect_phase(rig *r, const char *name, const char *phase, const char *reason)
+{
+    char ph[64], re[64];
+    fa_phase(r->fa, "default", name, ph, re);
+    assert_string_equal(ph, phase);
+    if (reason)
+        assert_string_equal(re, reason);
+}
+
+/* ---- create, status, update, delete ---------------------------------------- */
+
+static void test_create_status_delete(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "web", "uid-1");
+    drain(r);
+    assert_int_equal(fb_count_uid(r->fb, "uid-1"), 1);
+    char *gid = fb_group_of(r->fb, "uid-1");
+    char *v = fb_tag(r->fb, gid, "eci-kubelet/pod");
+    assert_string_equal(v, "web");
+    free(v);
+    assert_int_equal(fa_events(r->fa, "web", "ContainerGroupCreated", NULL), 1);
+    /* a second reconcile changes nothing */
+    prov_wq_add(r->wq, "default/web/uid-1");
+    drain(r);
+    assert_int_equal(fb_calls(r->fb, FB_CREATE), 1);
+
+    fb_set_status(r->fb, gid, "Running");
+    prov_status_poll(&r->c, 1, 0);
+    expect_phase(r, "web", "Running", NULL);
+    unsigned patches = fa_calls(r->fa, "PATCH");
+    prov_status_poll(&r->c, 1, 0); /* unchanged: no write */
+    assert_int_equal(fa_calls(r->fa, "PATCH"), patches);
+
+    mark_deleting(r, "web");
+    drain(r);
+    assert_int_equal(fb_count(r->fb), 0);
+    assert_null(fa_get_pod(r->fa, "default", "web"));
+    assert_int_equal(prov_gm_count(r->gm), 0);
+    free(gid);
+    rig_free(r);
+}
+
+static void test_update_images(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "web", "uid-1");
+    drain(r);
+    cJSON *p = fa_get_pod(r->fa, "default", "web");
+    cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "spec"),
+                                                                   "containers"),
+                                   0);
+    cJSON_ReplaceItemInObjectCaseSensitive(c0, "image", cJSON_CreateString("nginx:2"));
+    fa_put_pod(r->fa, p);
+    drain(r);
+    assert_int_equal(fb_calls(r->fb, FB_UPDATE), 1);
+    assert_int_equal(fa_events(r->fa, "web", "ContainerGroupUpdated", NULL), 1);
+    assert_int_equal(fb_calls(r->fb, FB_CREATE), 1);
+    rig_free(r);
+}
+
+static void test_pod_gone_deletes_group(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "web", "uid-1");
+    drain(r);
+    fa_remove_pod(r->fa, "default", "web");
+    drain(r);
+    assert_int_equal(fb_count(r->fb), 0);
+    /* a new pod of the same name (another uid) gets its own group */
+    add_pod(r, "web", "uid-2");
+    drain(r);
+    assert_int_equal(fb_count_uid(r->fb, "uid-2"), 1);
+    assert_int_equal(fb_count(r->fb), 1);
+    rig_free(r);
+}
+
+/* ---- recovery and GC ----------------------------------------------------------- */
+
+static void test_recovery_rules(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "web", "uid-1");
+    char *kept = fb_add_group(r->fb, "default", "web", "uid-1", "Running");
+    char *second = fb_add_group(r->fb, "default", "web", "uid-1", "Running");
+    char *orphan = fb_add_group(r->fb, "default", "old", "uid-9", "Running");
+    char *stale = fb_add_group(r->fb, "default", "web", "uid-0", "Running"); /* an earlier incarnation */
+    assert_int_equal(prov_recover(&r->c), 0);
+    assert_int_equal(prov_gm_count(r->gm), 1);
+    assert_int_equal(fb_count_uid(r->fb, "uid-1"), 1);
+    assert_int_equal(fb_count_uid(r->fb, "uid-9"), 0);
+    assert_int_equal(fb_count_uid(r->fb, "uid-0"), 0);
+    prov_gm_entry e;
+    assert_int_equal(prov_gm_get(r->gm, "uid-1", &e), 0);
+    assert_string_equal(e.group_id, kept);
+    drain(r);
+    assert_int_equal(fb_calls(r->fb, FB_CREATE), 0);
+    /* a group appearing later (found by the status poll) follows the same rules */
+    char *late = fb_add_group(r->fb, "default", "gone", "uid-7", "Running");
+    prov_status_poll(&r->c, 1, 0);
+    assert_int_equal(fb_count_uid(r->fb, "uid-7"), 0);
+    assert_int_equal(fb_count(r->fb), 1);
+    free(kept);
+    free(second);
+    free(orphan);
+    free(stale);
+    free(late);
+    rig_free(r);
+}
+
+static void test_restart_keeps_groups(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "a", "uid-a");
+    add_pod(r, "b", "uid-b");
+    drain(r);
+    assert_int_equal(fb_count(r->fb), 2);
+    restart(r);
+    assert_int_equal(prov_recover(&r->c), 0);
+    assert_int_equal(prov_gm_count(r->gm), 2);
+    drain(r);
+    assert_int_equal(fb_count(r->fb), 2);
+    assert_int_equal(fb_calls(r->fb, FB_CREATE), 2);
+    rig_free(r);
+}
+
+/* Bug 1: tag values are shortened to 128 characters; recovery must compare
+ * through the same function (pod, node and cluster names). */
+static void test_long_names_survive_restart(void **state)
+{
+    (void)state;
+    char node[201], cluster[201], pod[201];
+    memset(node, 'n', 200);
+    memset(cluster, 'c', 200);
+    memset(pod, 'p', 200);
+    node[200] = cluster[200] = pod[200] = 0;
+    rig *r = rig_new(cluster, node);
+    add_pod(r, pod, "uid-long");
+    drain(r);
+    assert_int_equal(fb_count_uid(r->fb, "uid-long"), 1);
+    char *gid = fb_group_of(r->fb, "uid-long");
+    char *tv = fb_tag(r->fb, gid, "eci-kubelet/pod");
+    assert_true(strlen(tv) <= 128);
+    free(tv);
+    restart(r);
+    assert_int_equal(prov_recover(&r->c), 0);
+    assert_int_equal(prov_gm_count(r->gm), 1);
+    assert_int_equal(fb_count_uid(r->fb, "uid-long"), 1);
+    prov_status_poll(&r->c, 1, 0);
+    drain(r);
+    char *after = fb_group_of(r->fb, "uid-long");
+    assert_non_null(after);
+    assert_string_equal(after, gid);
+    assert_int_equal(fb_calls(r->fb, FB_CREATE), 1);
+    free(after);
+    free(gid);
+    rig_free(r);
+}
+
+static void test_vanished_group_fails_pod(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "web", "uid-1");
+    drain(r);
+    prov_gm_entry e;
+    assert_int_equal(prov_gm_get(r->gm, "uid-1", &e), 0);
+    e.created = time(NULL) - 3600; /* past the grace a new group gets */
+    prov_gm_put(r->gm, &e);
+    fb_remove(r->fb, e.group_id);
+    prov_status_poll(&r->c, 1, 0);
+    expect_phase(r, "web", "Failed", "ContainerGroupNotFound");
+    assert_int_equal(prov_gm_count(r->gm), 0);
+    drain(r);
+    assert_int_equal(fb_count(r->fb), 0); /* a Failed pod gets no new group */
+    rig_free(r);
+}
+
+/* ---- the deadline (bug 2) ------------------------------------------------------ */
+
+static void start_deadline(rig *r, const char *name)
+{
+    set_field(r, name, "spec", "activeDeadlineSeconds", cJSON_CreateNumber(1));
+    set_field(r, name, "status", "startTime", cJSON_CreateString("2024-05-01T12:00:00Z"));
+}
+
+static void test_deadline_retries_delete(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "job", "uid-1");
+    drain(r);
+    fb_fail(r->fb, FB_DELETE, 1, 1, 0, 0); /* every delete fails */
+    start_deadline(r, "job");
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(prov_sync_pod(&r->c, "default/job/uid-1"), -1);
+    assert_int_equal(fb_count(r->fb), 1);
+    fb_heal(r->fb);
+    drain(r);
+    assert_int_equal(prov_sync_pod(&r->c, "default/job/uid-1"), 0);
+    assert_int_equal(fb_count(r->fb), 0);
+    expect_phase(r, "job", "Failed", "DeadlineExceeded");
+    drain(r);
+    assert_int_equal(fb_calls(r->fb, FB_CREATE), 1);
+    rig_free(r);
+}
+
+static void test_deadline_when_already_failed(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "job", "uid-1");
+    drain(r);
+    /* ECI ended the group first (it was given the deadline too) */
+    set_field(r, "job", "status", "phase", cJSON_CreateString("Failed"));
+    set_field(r, "job", "status", "reason", cJSON_CreateString("Error"));
+    start_deadline(r, "job");
+    drain(r);
+    assert_int_equal(fb_count(r->fb), 0);
+    expect_phase(r, "job", "Failed", "DeadlineExceeded");
+    rig_free(r);
+}
+
+/* ---- the status writer (bug 3) ------------------------------------------------- */
+
+static void test_failed_status_write_is_retried(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    fb_fail(r->fb, FB_CREATE, 1, 1, 0, ECI_E_INVALID_ARG); /* a request ECI refuses fails the pod */
+    fa_fail(r->fa, 1, 0);                                   /* the status write fails */
+    add_pod(r, "bad", "uid-1");
+    assert_int_equal(prov_sync_pod(&r->c, "default/bad/uid-1"), -1);
+    expect_phase(r, "bad", "Pending", NULL);
+    fa_heal(r->fa);
+    fb_heal(r->fb);
+    drain(r);
+    expect_phase(r, "bad", "Failed", "ProviderFailed");
+    assert_int_equal(fa_events(r->fa, "bad", "ProviderFailed", NULL), 1);
+    rig_free(r);
+}
+
+static void test_pending_status_write_is_retried(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    fb_fail(r->fb, FB_CREATE, 1, 1, 0, ECI_E_AUTH); /* credentials rejected: Pending, retried */
+    fa_fail(r->fa, 1, 0);                           /* the first status write fails */
+    add_pod(r, "web", "uid-1");
+    assert_int_equal(prov_sync_pod(&r->c, "default/web/uid-1"), -1);
+    char ph[64], re[64];
+    fa_phase(r->fa, "default", "web", ph, re);
+    assert_string_equal(re, "");
+    assert_int_equal(prov_sync_pod(&r->c, "default/web/uid-1"), -1);
+    expect_phase(r, "web", "Pending", "ProviderRetry");
+    fb_heal(r->fb);
+    drain(r);
+    assert_int_equal(fb_count_uid(r->fb, "uid-1"), 1);
+    rig_free(r);
+}
+
+static void test_running_status_write_is_retried(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "web", "uid-1");
+    drain(r);
+    char *gid = fb_group_of(r->fb, "uid-1");
+    fb_set_status(r->fb, gid, "Running");
+    fa_fail(r->fa, 1, 0);
+    prov_status_poll(&r->c, 0, 15);
+    expect_phase(r, "web", "Pending", NULL);
+    drain(r); /* the pod's key came back and wrote the kept status */
+    expect_phase(r, "web", "Running", NULL);
+    free(gid);
+    rig_free(r);
+}
+
+/* ---- events --------------------------------------------------------------------- */
+
+static void test_eci_events(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "web", "uid-1");
+    drain(r);
+    char *gid = fb_group_of(r->fb, "uid-1");
+    fb_add_event(r->fb, gid, "Warning", "BackOff", "Back-off restarting failed container", 1);
+    prov_events_poll(&r->c, 15);
+    assert_int_equal(fa_events(r->fa, "web", "BackOff", NULL), 1);
+    prov_events_poll(&r->c, 15); /* seen: not written again */
+    unsigned posts = fa_calls(r->fa, "POST");
+    prov_events_poll(&r->c, 15);
+    assert_int_equal(fa_calls(r->fa, "POST"), posts);
+    fb_add_event(r->fb, gid, "Warning", "BackOff", "Back-off restarting failed container", 3);
+    prov_events_poll(&r->c, 15);
+    long count = 0; /* the same Event (stable name), its count raised */
+    assert_int_equal(fa_events(r->fa, "web", "BackOff", &count), 1);
+    assert_int_equal(count, 3);
+    free(gid);
+    rig_free(r);
+}
+
+/* ---- bug 4: what is kept for an update does not outlive the pod ----------------- */
+
+static void test_pending_updates_bounded(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    fb_fail(r->fb, FB_CREATE, 1, 1, 0, ECI_E_INVALID_ARG);
+    for (int i = 0; i < 20; i++) {
+        char name[32], uid[32];
+        snprintf(name, sizeof name, "p%d", i);
+        snprintf(uid, sizeof uid, "uid-%d", i);
+        add_pod(r, name, uid);
+        drain(r); /* Failed: never a group */
+        set_field(r, name, "spec", "activeDeadlineSeconds", cJSON_CreateNumber(600));
+        fa_remove_pod(r->fa, "default", name);
+        drain(r);
+    }
+    assert_int_equal(cJSON_GetArraySize(r->c.pending_updates), 0);
+    assert_int_equal(cJSON_GetArraySize(r->c.pending_status), 0);
+    rig_free(r);
+}
+
+/* ---- the fault loop ------------------------------------------------------------- */
+
+/* Drive to the end state: queued keys, status polls, until the cloud and the
+ * apiserver agree (bounded). */
+static void settle(rig *r)
+{
+    for (int i = 0; i < 4; i++) {
+        drain(r);
+        prov_status_poll(&r->c, 1, 0);
+    }
+    drain(r);
+}
+
+/* The scenario: create two pods, run them, delete one, restart, recover.
+ * fault(r, step) arms one fault before step 0 (create), 1 (running), 2
+ * (delete) or 3 (recovery). */
+typedef void (*fault_fn)(rig *r, int step, unsigned n, int mode);
+
+static void scenario(fault_fn fault, unsigned n, int mode)
+{
+    rig *r = rig_new("c1", "vk-test");
+    for (int step = 0; step < 4; step++) {
+        fault(r, step, n, mode);
+        if (step == 0) {
+            add_pod(r, "a", "uid-a");
+            add_pod(r, "b", "uid-b");
+        } else if (step == 1) {
+            for (const char *const *u = (const char *const[]){"uid-a", "uid-b", NULL}; *u; u++) {
+                char *g = fb_group_of(r->fb, *u);
+                if (g)
+                    fb_set_status(r->fb, g, "Running");
+                free(g);
+            }
+            prov_status_poll(&r->c, 1, 0);
+        } else if (step == 2) {
+            mark_deleting(r, "a");
+        } else {
+            restart(r);
+            /* the bridge retries recovery until it succeeds, before any worker */
+            for (int i = 0; prov_recover(&r->c) != 0; i++)
+                if (i == 3) {
+                    fb_heal(r->fb);
+                    fa_heal(r->fa);
+                }
+        }
+        drain(r);
+        /* never two groups for one pod, whatever failed */
+        assert_true(fb_count_uid(r->fb, "uid-a") <= 1);
+        assert_true(fb_count_uid(r->fb, "uid-b") <= 1);
+        fb_heal(r->fb);
+        fa_heal(r->fa);
+        settle(r);
+        if (step == 1) {
+            char *g = fb_group_of(r->fb, "uid-b");
+            if (g)
+                fb_set_status(r->fb, g, "Running");
+            free(g);
+            g = fb_group_of(r->fb, "uid-a");
+            if (g)
+                fb_set_status(r->fb, g, "Running");
+            free(g);
+            settle(r);
+        }
+    }
+    /* the end state: b runs with one group, a and its group are gone */
+    assert_int_equal(fb_count_uid(r->fb, "uid-b"), 1);
+    assert_int_equal(fb_count_uid(r->fb, "uid-a"), 0);
+    assert_int_equal(fb_count(r->fb), 1);
+    assert_null(fa_get_pod(r->fa, "default", "a"));
+    expect_phase(r, "b", "Running", NULL);
+    assert_int_equal(prov_gm_count(r->gm), 1);
+    rig_free(r);
+}
+
+static void eci_fault(rig *r, int step, unsigned n, int mode)
+{
+    (void)step;
+    /* mode: 0 transient, 1 persistent for the step, 2 lost answer */
+    fb_fail(r->fb, FB_ANY, n, mode == 1, mode == 2, 0);
+}
+
+static void api_fault(rig *r, int step, unsigned n, int mode)
+{
+    (void)step;
+    fa_fail(r->fa, n, mode == 1);
+}
+
+static void test_fault_loop_eci(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 3; mode++)
+        for (unsigned n = 1; n <= 12; n++)
+            scenario(eci_fault, n, mode);
+}
+
+static void test_fault_loop_apiserver(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 2; mode++)
+        for (unsigned n = 1; n <= 12; n++)
+            scenario(api_fault, n, mode);
+}
+
+int main(void)
+{
+    log_set_level(getenv("TEST_LOG") ? LOG_DEBUG : LOG_ERROR);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_status_delete),
+        cmocka_unit_test(test_update_images),
+        cmocka_unit_test(test_pod_gone_deletes_group),
+        cmocka_unit_test(test_recovery_rules),
+        cmocka_unit_test(test_restart_keeps_groups),
+        cmocka_unit_test(test_long_names_survive_restart),
+        cmocka_unit_test(test_vanished_group_fails_pod),
+        cmocka_unit_test(test_deadline_retries_delete),
+        cmocka_unit_test(test_deadline_when_already_failed),
+        cmocka_unit_test(test_failed_status_write_is_retried),
+        cmocka_unit_test(test_pending_status_write_is_retried),
+        cmocka_unit_test(test_running_status_write_is_retried),
+        cmocka_unit_test(test_eci_events),
+        cmocka_unit_test(test_pending_updates_bounded),
+        cmocka_unit_test(test_fault_loop_eci),
+        cmocka_unit_test(test_fault_loop_apiserver),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
