@@ -259,9 +259,7 @@ static long promote_due(prov_wq *q)
 /* Wait up to max_ms (< 0: for ever) for a ready key. */
 static char *get(prov_wq *q, long max_ms)
 {
-    struct timespec limit;
-    if (max_ms >= 0)
-        deadline_after_ms(&limit, CLOCK_MONOTONIC, max_ms);
+    int64_t limit = max_ms >= 0 ? clock_mono_ms() + max_ms : 0;
     pthread_mutex_lock(&q->mu);
     for (;;) {
         if (q->shutdown) {
@@ -272,9 +270,7 @@ static char *get(prov_wq *q, long max_ms)
         if (q->count)
             break;
         if (max_ms >= 0) {
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            long left = (limit.tv_sec - now.tv_sec) * 1000 + (limit.tv_nsec - now.tv_nsec) / 1000000;
+            long left = (long)(limit - clock_mono_ms());
             if (left <= 0) {
                 pthread_mutex_unlock(&q->mu);
                 return NULL;
