@@ -202,9 +202,9 @@ static void go_duration(int64_t ms, char *buf, size_t n)
     else
         snprintf(sec, sizeof sec, "%llds", (long long)(s % 60));
     if (h)
-        snprintf(buf, n, "%lldh%lldm%s", (long long)h, (long long)m, sec);
+        snprintf(buf, n, "%lldh%lldm%.24s", (long long)h, (long long)m, sec);
     else if (m)
-        snprintf(buf, n, "%lldm%s", (long long)m, sec);
+        snprintf(buf, n, "%lldm%.24s", (long long)m, sec);
     else
         snprintf(buf, n, "%s", sec);
 }
