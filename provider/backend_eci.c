@@ -147,6 +147,12 @@ static int be_find_by_uid(void *ud, const char *uid, char **group_id, eci_error 
     return *group_id ? 1 : 0;
 }
 
+static int be_price(void *ud, const eci_price_req *req, eci_price_resp *resp, eci_error *err)
+{
+    eci_be *e = ud;
+    return eci_describe_container_group_price(e->c, req, resp, err);
+}
+
 prov_backend *prov_backend_eci_new(eci_client *c, const char *cluster_name, const char *node_name)
 {
     eci_be *e = xcalloc(1, sizeof *e);
@@ -165,6 +171,7 @@ prov_backend *prov_backend_eci_new(eci_client *c, const char *cluster_name, cons
         .status_since = be_status_since,
         .events_since = be_events_since,
         .find_by_uid = be_find_by_uid,
+        .price = be_price,
     };
     return &e->be;
 }

@@ -191,6 +191,7 @@ static void metrics_init(prov_bridge *b)
                                     "Events dropped because the event queue was full or by the rate limit.", NULL);
     procstat_register(b->metrics);
     prom_add_collector(b->metrics, collect, b);
+    prov_price_metrics(&b->ctl, b->metrics);
 }
 
 /* ---- wiring ----------------------------------------------------------------- */

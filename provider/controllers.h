@@ -116,6 +116,15 @@ int prov_status_flush(prov_ctl *c, const char *uid);
  * besides deleting (it refuses label changes there, not annotations).
  * 0 when written or the pod is gone, -1 on failure (logged). */
 int prov_status_annotate(prov_ctl *c, const cJSON *pod, const cJSON *annotations);
+/* price.c: the hourly price of a pod's group (the backend's price, cached
+ * per specification and region) as the annotations below, added to *ann
+ * (created when NULL) when the pod lacks them; and the gauge
+ * eci_kubelet_pod_hourly_price{namespace,pod} rebuilt from the pod store on
+ * every scrape. */
+#define PROV_PRICE_ANNOTATION "eci-kubelet/hourly-price"
+#define PROV_PRICE_CURRENCY_ANNOTATION "eci-kubelet/price-currency"
+void prov_price_annotate(prov_ctl *c, const cJSON *pod, const eci_container_group *g, cJSON **ann);
+void prov_price_metrics(prov_ctl *c, prom_registry *r);
 /* Forget the kept status of uid (the pod is gone). */
 void prov_status_forget(prov_ctl *c, const char *uid);
 /* The pod's status is right again (written_too: the pod is gone). */

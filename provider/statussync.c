@@ -202,6 +202,7 @@ static void apply_group(prov_ctl *c, const eci_container_group *g, uint64_t sig)
         ok = prov_status_write(c, pod, st) == 0;
         cJSON_Delete(st);
         cJSON *wb = podmap_status_writeback(pod, g, NULL, NULL);
+        prov_price_annotate(c, pod, g, &wb);
         prov_status_annotate(c, pod, wb);
         cJSON_Delete(wb);
     } else {

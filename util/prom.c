@@ -48,6 +48,20 @@ prom_registry *prom_registry_new(void)
     return r;
 }
 
+static void series_free_all(prom_metric *m)
+{
+    prom_series *s = m->series;
+    while (s) {
+        prom_series *sn = s->next;
+        for (size_t i = 0; i < m->nlabels; i++)
+            free(s->values[i]);
+        free(s->bucket_counts);
+        free(s);
+        s = sn;
+    }
+    m->series = NULL;
+}
+
 void prom_registry_free(prom_registry *r)
 {
     if (!r)
@@ -55,15 +69,7 @@ void prom_registry_free(prom_registry *r)
     prom_metric *m = r->head;
     while (m) {
         prom_metric *mn = m->next;
-        prom_series *s = m->series;
-        while (s) {
-            prom_series *sn = s->next;
-            for (size_t i = 0; i < m->nlabels; i++)
-                free(s->values[i]);
-            free(s->bucket_counts);
-            free(s);
-            s = sn;
-        }
+        series_free_all(m);
         free(m->buckets);
         free(m);
         m = mn;
@@ -163,6 +169,13 @@ void prom_set(prom_metric *m, const char *const *lv, double v)
 {
     pthread_mutex_lock(&m->reg->mu);
     series(m, lv)->value = v;
+    pthread_mutex_unlock(&m->reg->mu);
+}
+
+void prom_clear(prom_metric *m)
+{
+    pthread_mutex_lock(&m->reg->mu);
+    series_free_all(m);
     pthread_mutex_unlock(&m->reg->mu);
 }
 

@@ -27,6 +27,8 @@ prom_metric *prom_histogram(prom_registry *r, const char *name, const char *help
 void prom_inc(prom_metric *m, const char *const *label_values, double v);
 void prom_set(prom_metric *m, const char *const *label_values, double v);
 void prom_observe(prom_metric *m, const char *const *label_values, double v);
+/* Drop every series of m (a gauge a collector rebuilds from current state). */
+void prom_clear(prom_metric *m);
 
 /* A callback that refreshes gauges right before rendering. */
 typedef void (*prom_collect_fn)(void *ud);

@@ -3,7 +3,8 @@
 # parameter (read back from the emulator's admin view of the group) and a bad
 # value of each fails the pod with a message naming the annotation; the
 # read-only annotations and the ContainerInstanceCreated condition ACK writes
-# back appear on the pod; a Job's sidecar stops when its app exits.
+# back appear on the pod with its price (and the price gauge); a Job's sidecar
+# stops when its app exits.
 # needs: cluster
 . "$(dirname "$0")/../lib.sh"
 need_cluster
@@ -105,6 +106,14 @@ check "allocated-ipv6Address is the group's IPv6 address" wait_for 60 ann_is all
 cond() { kubectl_ get pod -n "$NS" all-good -o jsonpath='{.status.conditions[?(@.type=="ContainerInstanceCreated")].status}'; }
 cond_true() { test "$(cond)" = True; }
 check "ContainerInstanceCreated condition is True" wait_for 60 cond_true
+
+# Cost: the hourly price on the pod and as a gauge by namespace/pod.
+price() { kubectl_ get pod -n "$NS" all-good -o json | jq -r '.metadata.annotations["eci-kubelet/hourly-price"] // ""'; }
+priced() { awk -v p="$(price)" 'BEGIN { exit !(p + 0 > 0) }'; }
+check "the pod carries its hourly price" wait_for 60 priced
+check "the price currency is set" test -n "$(kubectl_ get pod -n "$NS" all-good -o json | jq -r '.metadata.annotations["eci-kubelet/price-currency"] // ""')"
+gauge() { curl -sf "$BRIDGE_HEALTH/metrics" | grep -F "eci_kubelet_pod_hourly_price{namespace=\"$NS\",pod=\"all-good\"}"; }
+check "the price gauge has the pod ($(gauge))" wait_for 60 gauge
 
 # Container env conventions: a sidecar stops when the app exits (the Job
 # completes); ECI_CONTAINER_IGNORE_EXIT_CODE keeps a failing exit from failing the pod.

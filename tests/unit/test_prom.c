@@ -59,6 +59,27 @@ static double metric(const char *text, const char *name)
 }
 
 /* A name registered twice (two clients of one kind) is one family. */
+/* prom_clear drops every series of a gauge (rebuilt by a collector). */
+static void test_clear(void **state)
+{
+    (void)state;
+    prom_registry *r = prom_registry_new();
+    const char *const lbl[] = {"namespace", "pod", NULL};
+    prom_metric *g = prom_gauge(r, "pod_price", "Price.", lbl);
+    const char *const a[] = {"ns", "a"}, *const b[] = {"ns", "b"};
+    prom_set(g, a, 1.5);
+    prom_set(g, b, 2);
+    prom_clear(g);
+    prom_set(g, b, 3);
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    prom_render(r, &out);
+    assert_null(strstr(dynbuf_str(&out), "pod=\"a\""));
+    assert_non_null(strstr(dynbuf_str(&out), "pod_price{namespace=\"ns\",pod=\"b\"} 3\n"));
+    dynbuf_free(&out);
+    prom_registry_free(r);
+}
+
 static void test_shared_registration(void **state)
 {
     (void)state;
@@ -113,6 +134,6 @@ static void test_process_metrics(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_render), cmocka_unit_test(test_shared_registration),
-                                       cmocka_unit_test(test_process_metrics)};
+                                       cmocka_unit_test(test_process_metrics), cmocka_unit_test(test_clear)};
     return cmocka_run_group_tests_name("prom", tests, NULL, NULL);
 }
