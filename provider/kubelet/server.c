@@ -39,6 +39,7 @@
 #define IO_CHUNK 16384
 #define DATA_CHUNK 32768
 #define OUTQ_HIGH_WATER ((size_t)1 << 20)
+#define SPDY_PEER_CLOSE_WAIT_MS 10000
 
 /* ---- users, attributes, stub auth ---- */
 
@@ -1072,6 +1073,37 @@ static int sc_input(stream_conn *sc, const void *p, size_t n)
     return sc->stop ? -1 : 0;
 }
 
+/* After the last frames and GOAWAY of a finished command, leave the close to
+ * the client. spdystream (the apiserver's and kubectl's SPDY client) hands
+ * frames to per-stream worker goroutines, and at end of input it closes every
+ * stream and drops the frames those workers have not delivered yet: a command
+ * that prints and exits at once has its output, the FINs, the status and our
+ * close arrive in one burst, and closing right after it can lose the output
+ * with a success status. The client closes as soon as it has read the status
+ * stream to its FIN; the wait is bounded for one that never does. */
+static int on_spdy_frame_after_end(void *ud, const kubelet_spdy_frame *f)
+{
+    stream_conn *sc = ud;
+    if (f->type == KUBELET_SPDY_PING && f->ping_id % 2 == 1) { /* the connection lives on until the client closes */
+        dynbuf out;
+        dynbuf_init(&out, 0);
+        kubelet_spdy_encode_ping(&out, f->ping_id);
+        conn_write_all(sc->c, out.buf, out.len, 5000);
+        dynbuf_free(&out);
+    }
+    return 0;
+}
+
+static void spdy_await_peer_close(stream_conn *sc)
+{
+    long long deadline = clock_mono_ms() + SPDY_PEER_CLOSE_WAIT_MS;
+    char buf[4096], err[200];
+    int r;
+    while ((r = conn_read(sc->c, buf, sizeof buf, deadline)) > 0)
+        if (kubelet_spdy_decoder_feed(sc->sd, buf, (size_t)r, on_spdy_frame_after_end, sc, err, sizeof err) < 0)
+            break;
+}
+
 /* Write everything queued (blocking, bounded), used at the end. */
 static void sc_flush_all(stream_conn *sc, dynbuf *sending, size_t *soff)
 {
@@ -1231,6 +1263,8 @@ static void stream_loop(stream_conn *sc, const char *leftover, size_t nleft)
     pthread_mutex_unlock(&sc->mu);
     kubelet_rc_session_free(sc->rs); /* joins the pump thread */
     sc->rs = NULL;
+    if (!dead && graceful && !sc->ws)
+        spdy_await_peer_close(sc);
     if (!dead)
         conn_linger_close(sc->c);
     dynbuf_free(&sending);

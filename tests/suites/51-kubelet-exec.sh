@@ -15,6 +15,23 @@ T=$LIB_TMP
 run_pod box 'echo started; sleep 3600'
 check "pod runs" wait_running box 120
 
+# A command that prints at once and exits, many times over each transport:
+# its output must arrive every time (the bridge replies to every SPDY stream
+# before the command starts, ends stdout before the status and leaves the
+# close to the client).
+for mode in websocket spdy; do
+    if [ $mode = spdy ]; then export KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false runs=100; else export KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true runs=300; fi
+    lost=0 unknown=0
+    for i in $(seq $runs); do
+        out=$(kx exec box -- echo "hi-$i" 2>"$T/quick.err")
+        [ "$out" = "hi-$i" ] || { lost=$((lost + 1)); diag "$mode run $i: got [$out] $(head -3 "$T/quick.err")"; }
+        grep -q 'Unknown stream id' "$T/quick.err" && unknown=$((unknown + 1))
+    done
+    diag "$mode: $unknown of $runs runs logged Unknown stream id"
+    check "$mode: $runs x kubectl exec -- echo: every output arrived ($lost lost)" test "$lost" -eq 0
+done
+unset KUBECTL_REMOTE_COMMAND_WEBSOCKETS
+
 for mode in websocket spdy; do
     if [ $mode = spdy ]; then export KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false; else export KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true; fi
     x() { kx exec box "$@"; }

@@ -37,10 +37,7 @@ while kill -0 "$HPID" 2>/dev/null && ! grep -q done "$LIB_TMP/idle" 2>/dev/null;
     if ! out=$(kx logs p --tail=1 --request-timeout=30s 2>&1) || ! grep -q '^line-' <<<"$out"; then
         fails=$((fails + 1)); diag "kubectl logs failed: $out"
     fi
-    # (The output comes after a pause: kubectl's WebSocket demultiplexer can
-    # drop a message that arrives before it registered the stream, "Unknown
-    # stream id 1", a client-side race unrelated to the kubelet port.)
-    if ! out=$(kx exec p --request-timeout=30s -- sh -c 'sleep 0.3; echo exec-ok' 2>"$LIB_TMP/exec.err") ||
+    if ! out=$(kx exec p --request-timeout=30s -- echo exec-ok 2>"$LIB_TMP/exec.err") ||
         [ "$out" != exec-ok ]; then
         fails=$((fails + 1)); diag "kubectl exec failed: $out $(cat "$LIB_TMP/exec.err")"
     elif [ -s "$LIB_TMP/exec.err" ]; then

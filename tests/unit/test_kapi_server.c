@@ -589,6 +589,7 @@ typedef struct spdy_res {
     uint32_t ids[5];
     int replies;
     int pings;
+    uint32_t last_ping;
     int goaway;
     int rst;
 } spdy_res;
@@ -611,6 +612,7 @@ static int sres_frame(void *ud, const kubelet_spdy_frame *f)
         break;
     case KUBELET_SPDY_PING:
         r->pings++;
+        r->last_ping = f->ping_id;
         break;
     case KUBELET_SPDY_GOAWAY:
         r->goaway++;
@@ -709,8 +711,14 @@ static void spdy_exec(const char *query, int in, int out, int err, int tty, cons
     }
     /* the ping is answered when it arrives before the command ends (always with stdin) */
     SPDY_UNTIL(c, d, r, r->fin[3] && (!out || r->fin[1]) && (!err || tty || r->fin[2]) && (!in || r->pings >= 1));
-    /* the server ends with GOAWAY and closes */
+    /* the server ends with GOAWAY, then leaves the close to the client: the
+     * connection still answers a ping (spdystream drops undelivered frames
+     * when the server closes first) */
     SPDY_UNTIL(c, d, r, r->goaway >= 1);
+    dynbuf_reset(&f);
+    kubelet_spdy_encode_ping(&f, 3);
+    cli_write(c, f.buf, f.len);
+    SPDY_UNTIL(c, d, r, r->last_ping == 3);
     dynbuf_free(&f);
     kubelet_spdy_encoder_free(e);
     kubelet_spdy_decoder_free(d);
