@@ -36,6 +36,8 @@ static void usage(FILE *f)
             "  --latency-ms N              added latency per API call\n"
             "  --schedule-delay-ms N       Scheduling -> Pending delay (default 300)\n"
             "  --realistic                 published per-minute quotas and a slower schedule\n"
+            "  --quota-cpu N               the account's vCPU quota ListUsage reports (default 1000;\n"
+            "                              POST /_emulator/quota {\"MaxCpu\": N} changes it)\n"
             "  --fault ACTION:CODE:RATE    inject CODE on ACTION with probability RATE (or xN: next N calls);\n"
             "                              ACTION may be *; CODE \"drop\" closes the connection;\n"
             "                              CODE \"ScheduleFailed\" (or ACTION \"Schedule\" with any CODE) makes new\n"
@@ -69,7 +71,7 @@ int main(int argc, char **argv)
     char *sts_copy = NULL;
     int rc = 0;
     enum { O_LISTEN = 1000, O_AKID, O_AKSECRET, O_STS, O_REGION, O_STATE, O_EXEC, O_ADMIN, O_LAT, O_SCHED,
-           O_REAL, O_FAULT, O_QPS, O_NONS, O_RUNTIME, O_SEED, O_LOG, O_CAP, O_STRS, O_LOWEV, O_OIDC_ROLE, O_OIDC_PROV, O_OIDC_TOKEN, O_STS_LIFE, O_VERSION, O_HELP, O_PARAMS };
+           O_REAL, O_FAULT, O_QPS, O_NONS, O_RUNTIME, O_SEED, O_LOG, O_CAP, O_STRS, O_LOWEV, O_OIDC_ROLE, O_OIDC_PROV, O_OIDC_TOKEN, O_STS_LIFE, O_QUOTA, O_VERSION, O_HELP, O_PARAMS };
     static const struct option lo[] = {
         {"listen", required_argument, 0, O_LISTEN},
         {"access-key-id", required_argument, 0, O_AKID},
@@ -82,6 +84,7 @@ int main(int argc, char **argv)
         {"latency-ms", required_argument, 0, O_LAT},
         {"schedule-delay-ms", required_argument, 0, O_SCHED},
         {"realistic", no_argument, 0, O_REAL},
+        {"quota-cpu", required_argument, 0, O_QUOTA},
         {"fault", required_argument, 0, O_FAULT},
         {"qps", required_argument, 0, O_QPS},
         {"no-namespaces", no_argument, 0, O_NONS},
@@ -114,6 +117,7 @@ int main(int argc, char **argv)
         case O_LAT: o.latency_ms = atoi(optarg); break;
         case O_SCHED: o.schedule_delay_ms = atoi(optarg); break;
         case O_REAL: o.realistic = 1; break;
+        case O_QUOTA: o.quota_cpu = atof(optarg); break;
         case O_FAULT: faults[o.nfaults++] = optarg; break;
         case O_QPS: qps[o.nqps++] = optarg; break;
         case O_NONS: o.no_namespaces = 1; break;

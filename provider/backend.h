@@ -45,6 +45,8 @@ typedef struct prov_backend {
     /* The live (not Deleting) group tagged with the pod uid: 1 and *group_id
      * (caller frees), 0 when there is none, -1 on error. */
     int (*find_by_uid)(void *ud, const char *uid, char **group_id, eci_error *err);
+    /* RestartContainerGroup (in place: same id, IP and volumes); token makes it idempotent. May be NULL. */
+    int (*restart)(void *ud, const char *group_id, const char *token, eci_error *err);
     /* DescribeContainerGroupPrice (free resp with eci_price_resp_free). May be NULL: no prices. */
     int (*price)(void *ud, const eci_price_req *req, eci_price_resp *resp, eci_error *err);
 } prov_backend;

@@ -147,6 +147,18 @@ static int be_find_by_uid(void *ud, const char *uid, char **group_id, eci_error 
     return *group_id ? 1 : 0;
 }
 
+static int be_restart(void *ud, const char *group_id, const char *token, eci_error *err)
+{
+    eci_be *e = ud;
+    eci_cg_id_req req = {0};
+    req.container_group_id = (char *)group_id;
+    req.client_token = (char *)token;
+    eci_simple_resp resp;
+    int rc = eci_restart_container_group(e->c, &req, &resp, err);
+    eci_simple_resp_free(&resp);
+    return rc;
+}
+
 static int be_price(void *ud, const eci_price_req *req, eci_price_resp *resp, eci_error *err)
 {
     eci_be *e = ud;
@@ -171,6 +183,7 @@ prov_backend *prov_backend_eci_new(eci_client *c, const char *cluster_name, cons
         .status_since = be_status_since,
         .events_since = be_events_since,
         .find_by_uid = be_find_by_uid,
+        .restart = be_restart,
         .price = be_price,
     };
     return &e->be;

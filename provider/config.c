@@ -138,8 +138,9 @@ static const setting settings[] = {
      "ECI_KUBELET_CAPACITY_EPHEMERAL_STORAGE", NULL, K_QTY, OFF(capacity_ephemeral_storage), "4Ti", NULL, 0,
      0, 0, "QTY", "Node ephemeral-storage capacity and allocatable"},
     {G_NODE, "capacity-from-usage", "node.capacity.fromUsage", "ECI_KUBELET_CAPACITY_FROM_USAGE", NULL, K_BOOL,
-     OFF(capacity_from_usage), "false", NULL, 0, 0, 0, NULL,
-     "derive cpu/memory/pods capacity from the account's ECI quotas (ListUsage)"},
+     OFF(capacity_from_usage), "true", NULL, 0, 0, 0, NULL,
+     "derive cpu/memory/pods capacity from the account's ECI quotas (ListUsage, every minute); the configured "
+     "numbers are the fallback and the pods ceiling"},
     {G_NODE, "node-status-update-period", "node.statusUpdatePeriod", "ECI_KUBELET_NODE_STATUS_UPDATE_PERIOD",
      NULL, K_DUR, OFF(node_status_update_period_ms), "1m", NULL, 1000, 86400e3, 0, "DURATION",
      "how often Node status is written when nothing changed (changes are written at once)"},

@@ -116,6 +116,12 @@ int prov_status_flush(prov_ctl *c, const char *uid);
  * besides deleting (it refuses label changes there, not annotations).
  * 0 when written or the pod is gone, -1 on failure (logged). */
 int prov_status_annotate(prov_ctl *c, const cJSON *pod, const cJSON *annotations);
+/* In-place restart (podsync.c): a new value of PROV_RESTART_ANNOTATION on a
+ * pod with a group calls RestartContainerGroup once; the value restarted is
+ * then written as PROV_RESTARTED_ANNOTATION. */
+#define PROV_RESTART_ANNOTATION "eci-kubelet/restart"
+#define PROV_RESTARTED_ANNOTATION "eci-kubelet/restarted"
+
 /* price.c: the hourly price of a pod's group (the backend's price, cached
  * per specification and region) as the annotations below, added to *ann
  * (created when NULL) when the pod lacks them; and the gauge

@@ -12,6 +12,7 @@
 #include "util/xmalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define COMP "node"
@@ -20,16 +21,21 @@ typedef struct node_state {
     cJSON *last_status; /* status last written */
     time_t last_write;
     time_t last_usage;  /* last ListUsage call (capacity from quotas) */
-    char usage_cpu[32], usage_memory[32];
+    char usage_cpu[32], usage_memory[32], usage_pods[32];
+    int usage_failed;   /* the last ListUsage failed (logged once per failure streak) */
     int eci_ok;           /* ECI reachability last written */
     char eci_reason[600]; /* the message of the NotReady condition */
 } node_state;
 
-#define USAGE_PERIOD_S 300
+#define USAGE_PERIOD_S 60
+#define ECI_MIN_POD_CPU 0.25 /* the smallest ECI specification */
 
 /* Capacity from the account's ECI quota: ListUsage gives MaxCpu; memory is
- * derived from it at the largest ECI ratio (1 vCPU : 8 GiB); pods stay as
- * configured (ECI publishes no pod quota). */
+ * derived from it at the largest ECI ratio (1 vCPU : 8 GiB); pods are as
+ * many of the smallest specification as the quota holds, at most the
+ * configured number (ECI publishes no pod quota). When the call fails (not
+ * allowed by the RAM policy, unreachable) the configured numbers stay, with
+ * one log line until it succeeds again. */
 static void refresh_usage(prov_bridge *b, node_state *ns)
 {
     time_t now = time(NULL);
@@ -42,9 +48,22 @@ static void refresh_usage(prov_bridge *b, node_state *ns)
     if (eci_list_usage(b->ec, NULL, &resp, &err) == 0 && resp.max_cpu > 0) {
         snprintf(ns->usage_cpu, sizeof ns->usage_cpu, "%.0f", resp.max_cpu);
         snprintf(ns->usage_memory, sizeof ns->usage_memory, "%.0fGi", resp.max_cpu * 8);
-    } else if (resp.max_cpu <= 0) {
-        char buf[900];
-        log_warn(COMP, "ListUsage (capacity from quotas): %s", eci_error_format(&err, buf, sizeof buf));
+        double pods = resp.max_cpu / ECI_MIN_POD_CPU, conf = b->cfg->capacity_pods ? atof(b->cfg->capacity_pods) : 0;
+        if (conf > 0 && conf < pods)
+            pods = conf;
+        snprintf(ns->usage_pods, sizeof ns->usage_pods, "%.0f", pods);
+        if (ns->usage_failed)
+            log_info(COMP, "ListUsage answers again: capacity from the account's quota (%s vCPU)", ns->usage_cpu);
+        ns->usage_failed = 0;
+    } else {
+        if (!ns->usage_failed) {
+            char buf[900];
+            log_warn(COMP, "ListUsage failed, the configured capacity is used until it answers: %s",
+                     resp.max_cpu <= 0 && !err.code ? "no MaxCpu in the answer"
+                                                   : eci_error_format(&err, buf, sizeof buf));
+        }
+        ns->usage_failed = 1;
+        ns->usage_cpu[0] = ns->usage_memory[0] = ns->usage_pods[0] = '\0';
     }
     eci_list_usage_resp_free(&resp);
 }
@@ -55,6 +74,7 @@ static void facts_now(prov_bridge *b, node_state *ns, podmap_node_facts *f)
     if (ns->usage_cpu[0]) {
         f->usage_cpu = ns->usage_cpu;
         f->usage_memory = ns->usage_memory;
+        f->usage_pods = ns->usage_pods;
     }
     f->now = time(NULL);
     f->version = ECI_KUBELET_VERSION;

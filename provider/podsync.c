@@ -62,6 +62,20 @@ static void note_drift(prov_ctl *c, const cJSON *pod, int force)
         prov_ctl_wake(c);
 }
 
+static const char *annotation(const cJSON *pod, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "annotations"), key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A restart value not yet restarted. */
+static int restart_wanted(const cJSON *pod)
+{
+    const char *want = annotation(pod, PROV_RESTART_ANNOTATION), *done = annotation(pod, PROV_RESTARTED_ANNOTATION);
+    return want && *want && (!done || strcmp(want, done) != 0);
+}
+
 static void on_update(const cJSON *old_obj, const cJSON *new_obj, void *arg)
 {
     prov_ctl *c = arg;
@@ -86,7 +100,8 @@ static void on_update(const cJSON *old_obj, const cJSON *new_obj, void *arg)
     note_drift(c, new_obj,
                !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(os, "ephemeralContainers"),
                               cJSON_GetObjectItemCaseSensitive(ns, "ephemeralContainers"), 1));
-    if (spec_changed || deadline_starts || podmap_pod_deleting(old_obj) != podmap_pod_deleting(new_obj))
+    if (spec_changed || deadline_starts || podmap_pod_deleting(old_obj) != podmap_pod_deleting(new_obj) ||
+        restart_wanted(new_obj))
         queue(c, new_obj);
 }
 
@@ -512,6 +527,39 @@ static int check_deadline(prov_ctl *c, const char *key, const cJSON *pod, const 
                : -1;
 }
 
+/* The in-place restart annotation: RestartContainerGroup once per new value
+ * (the token, from uid and value, keeps a retry after a failed write of the
+ * restarted annotation from restarting twice). */
+static int sync_restart(prov_ctl *c, const cJSON *pod, const char *uid, const prov_gm_entry *e)
+{
+    if (!restart_wanted(pod) || !c->be->restart || podmap_pod_terminal(pod))
+        return 0;
+    const char *want = annotation(pod, PROV_RESTART_ANNOTATION);
+    char *seed = xasprintf("%s/restart/%s", uid, want);
+    char *token = podmap_client_token(seed);
+    free(seed);
+    eci_error err;
+    int rc = c->be->restart(c->be->ud, e->group_id, token, &err);
+    free(token);
+    if (rc != 0) {
+        char m[900];
+        eci_msg(&err, m, sizeof m);
+        k8s_record_eventf(c->rec, pod, "Warning", "RestartFailed", NULL, "Restarting ECI container group %s: %s",
+                          e->group_id, m);
+        eci_class cl = eci_error_classify(&err);
+        return cl == ECI_CLASS_THROTTLED || cl == ECI_CLASS_TRANSIENT || cl == ECI_CLASS_CONFLICT ? -1 : 0;
+    }
+    k8s_record_eventf(c->rec, pod, "Normal", "Restarting", NULL,
+                      "Restarting ECI container group %s in place (" PROV_RESTART_ANNOTATION "=%s)", e->group_id,
+                      want);
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, PROV_RESTARTED_ANNOTATION, want);
+    rc = prov_status_annotate(c, pod, a);
+    cJSON_Delete(a);
+    prov_ctl_wake(c);
+    return rc;
+}
+
 int prov_sync_pod(prov_ctl *c, const char *key)
 {
     char ns[254], name[254], uid[64];
@@ -530,8 +578,11 @@ int prov_sync_pod(prov_ctl *c, const char *key)
         prov_gm_entry e;
         if (dl != 0)
             rc = dl < 0 ? -1 : 0;
-        else if (prov_gm_get(c->gm, uid, &e) == 0)
+        else if (prov_gm_get(c->gm, uid, &e) == 0) {
             rc = sync_update(c, pod, uid, &e);
+            if (rc == 0)
+                rc = sync_restart(c, pod, uid, &e);
+        }
         else if (podmap_pod_terminal(pod))
             rc = 0;
         else

@@ -119,6 +119,7 @@ static void reset_all(emu_server *s)
             snprintf(ids[n++], 32, "%s", g->id);
     while (s->store.groups)
         emu_store_remove(&s->store, s->store.groups->id);
+    s->quota_cpu = s->opt.quota_cpu > 0 ? s->opt.quota_cpu : 1000;
     emu_store_tokens_clear(&s->store);
     for (emu_image_cache *c = s->store.caches, *nx; c; c = nx) {
         nx = c->next;
@@ -180,6 +181,20 @@ void emu_admin_handle(emu_server *s, const emu_http_req *req, emu_http_resp *res
         } else {
             emu_faults_set_unreachable(&s->faults, v->valuedouble);
             reply(resp, 200, emu_faults_json(&s->faults));
+        }
+    } else if (strcmp(path, "/quota") == 0 && (get || post)) {
+        /* The account's quota ListUsage reports (MaxCpu). */
+        const cJSON *v = body ? cJSON_GetObjectItem(body, "MaxCpu") : NULL;
+        if (post && (!cJSON_IsNumber(v) || v->valuedouble <= 0 || v->valuedouble > 1e6)) {
+            reply_msg(resp, 400, "error", "expected {\"MaxCpu\": N} with 0 < N <= 1000000");
+        } else {
+            pthread_mutex_lock(&s->store.mu);
+            if (post)
+                s->quota_cpu = v->valuedouble;
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "MaxCpu", s->quota_cpu);
+            pthread_mutex_unlock(&s->store.mu);
+            reply(resp, 200, o);
         }
     } else if (strcmp(path, "/params") == 0 && get) {
         cJSON *o = cJSON_CreateObject();

@@ -446,6 +446,7 @@ typedef struct emu_work emu_work;
 
 struct emu_server {
     emu_options opt;
+    double quota_cpu; /* ListUsage MaxCpu; guarded by store.mu */
     char region[64];
     char url[96];
     char admin_url[96];

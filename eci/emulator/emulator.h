@@ -35,6 +35,7 @@ typedef struct emu_options {
     int latency_ms;                /* added to every API call */
     int schedule_delay_ms;         /* Scheduling -> start of the containers; <0: default 300 */
     int realistic;                 /* published per-minute quotas, slower scheduling */
+    double quota_cpu;              /* ListUsage MaxCpu; <= 0: 1000 (settable: POST /_emulator/quota) */
     int no_namespaces;             /* runtime without mount namespaces */
     int simulated;                 /* simulated runtime: no process per container */
     int no_runtime;                /* do not create a runtime (unit tests, fuzzing) */

@@ -150,10 +150,11 @@ int emu_op_list_usage(emu_req *r, cJSON *out, emu_err *e)
             cpu += g->spec->cpu;
     for (emu_image_cache *c = r->s->store.caches; c; c = c->next)
         caches++;
+    double max_cpu = r->s->quota_cpu;
     pthread_mutex_unlock(&r->s->store.mu);
     cJSON *a = cJSON_AddObjectToObject(out, "Attributes");
     cJSON_AddNumberToObject(a, "UsedCpu", cpu);
-    cJSON_AddNumberToObject(a, "MaxCpu", 1000);
+    cJSON_AddNumberToObject(a, "MaxCpu", max_cpu);
     cJSON_AddNumberToObject(a, "MaxImageCacheCount", 50);
     cJSON_AddNumberToObject(a, "UsedImageCacheCount", (double)caches);
     return 0;

@@ -46,6 +46,7 @@ emu_server *emu_server_new(const emu_options *opt, char *err, size_t errlen)
     pthread_mutex_init(&s->tmu, NULL);
     pthread_cond_init(&s->tcond, NULL);
     emu_faults_set_latency(&s->faults, opt->latency_ms);
+    s->quota_cpu = opt->quota_cpu > 0 ? opt->quota_cpu : 1000;
     /* --realistic: the published per-minute quotas, the table the client paces to. */
     for (size_t i = 0; opt->realistic && eci_quota_action(i); i++) {
         int pm = eci_action_quota(eci_quota_action(i), NULL, NULL);

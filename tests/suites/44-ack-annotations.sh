@@ -4,7 +4,7 @@
 # value of each fails the pod with a message naming the annotation; the
 # read-only annotations and the ContainerInstanceCreated condition ACK writes
 # back appear on the pod with its price (and the price gauge); a Job's sidecar
-# stops when its app exits.
+# stops when its app exits; the node's pod capacity follows the account's quota.
 # needs: cluster
 . "$(dirname "$0")/../lib.sh"
 need_cluster
@@ -115,6 +115,18 @@ check "the price currency is set" test -n "$(kubectl_ get pod -n "$NS" all-good 
 gauge() { curl -sf "$BRIDGE_HEALTH/metrics" | grep -F "eci_kubelet_pod_hourly_price{namespace=\"$NS\",pod=\"all-good\"}"; }
 check "the price gauge has the pod ($(gauge))" wait_for 60 gauge
 
+# In-place restart: a new restart annotation value restarts the same group once.
+rc_of() { kubectl_ get pod -n "$NS" all-good -o jsonpath='{.status.containerStatuses[0].restartCount}'; }
+rc0=$(rc_of)
+restarts_before=$(ledger_count RestartContainerGroup)
+kubectl_ annotate pod -n "$NS" all-good --overwrite eci-kubelet/restart=r1 >/dev/null
+rc_up() { [ "$(rc_of)" -gt "${rc0:-0}" ] && phase_is all-good Running; }
+check "restart annotation: restartCount goes up ($rc0 -> $(rc_of))" wait_for 120 rc_up
+check "restart annotation: the same group" test "$(group_of all-good | jq -r .ContainerGroupId)" = "$gid"
+restarted() { test "$(kubectl_ get pod -n "$NS" all-good -o json | jq -r '.metadata.annotations["eci-kubelet/restarted"] // ""')" = r1; }
+check "restart annotation: the value restarted is recorded" wait_for 60 restarted
+check "restart annotation: RestartContainerGroup called once" test "$(ledger_count RestartContainerGroup)" = $((restarts_before + 1))
+
 # Container env conventions: a sidecar stops when the app exits (the Job
 # completes); ECI_CONTAINER_IGNORE_EXIT_CODE keeps a failing exit from failing the pod.
 kubectl_ apply -f - >/dev/null <<EOF
@@ -166,4 +178,13 @@ while IFS='|' read -r a good path want bad; do
     msg=$(kubectl_ get pod -n "$NS" "bad-$i" -o jsonpath='{.status.message}')
     check "bad $a: message names it" grep -qF "$a" <<<"$msg"
 done <<<"$ROWS"
+# Capacity from the account: the node's pod capacity follows the emulator's
+# ListUsage quota (MaxCpu / 0.25 pods, at most the configured number).
+node_pods() { kubectl_ get node "$NODE" -o jsonpath='{.status.capacity.pods}'; }
+pods_are() { test "$(node_pods)" = "$1"; }
+curl -sf -X POST -d '{"MaxCpu": 3}' "$ECI_ADMIN_URL/quota" >/dev/null
+check "node pod capacity follows a 3 vCPU quota (12 pods; now $(node_pods))" wait_for 180 pods_are 12
+check "node cpu capacity is the quota" test "$(kubectl_ get node "$NODE" -o jsonpath='{.status.capacity.cpu}')" = 3
+curl -sf -X POST -d '{"MaxCpu": 5}' "$ECI_ADMIN_URL/quota" >/dev/null
+check "and a 5 vCPU quota (20 pods)" wait_for 180 pods_are 20
 finish

@@ -289,7 +289,7 @@ static void test_change_detection(void **state)
     cJSON_Delete(d);
     prov_cfg_free(&c);
     /* usage is ignored when capacity_from_usage is off */
-    load_cfg(&c, NULL, NULL);
+    load_cfg(&c, "--capacity-from-usage=false", NULL);
     cJSON *e = podmap_node_status(node_cfg(&c), &f, NULL);
     assert_string_equal(jstr(e, "capacity|cpu"), "1000");
     cJSON_Delete(e);
