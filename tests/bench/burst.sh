@@ -24,7 +24,8 @@ OUT=${BENCH_OUT:-$ECI_REPO/build/bench}/burst-$N
 rm -rf "$OUT"; mkdir -p "$OUT"
 need_cluster
 # shellcheck disable=SC2086
-start_emulator --latency-ms "$LAT" --realistic --no-namespaces ${BENCH_EMU_FLAGS:-} \
+# The account's vCPU quota (the node's capacity follows it) sized for the burst.
+start_emulator --latency-ms "$LAT" --realistic --no-namespaces --quota-cpu $(((N + 1000) * 4)) ${BENCH_EMU_FLAGS:-} \
     || { not_ok "emulator starts"; finish; }
 K=${BENCH_BRIDGES:-1}
 NODES=() PIDS=() HEALTHS=()
