@@ -9,6 +9,7 @@
  * through the recorder (k8s/events.h, k8s_record_mirrored): one queue, one
  * writer thread, for the bridge's own Events and ECI's. */
 #include "provider/controllers.h"
+#include "provider/podmap/pod.h"
 #include "provider/podmap/status.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -43,6 +44,57 @@ static int kubelet_writes(const char *reason)
     return !reason || strcmp(reason, "Scheduled") != 0;
 }
 
+/* ECI announces the reclaim of a spot instance with this event before it
+ * releases the instance. */
+#define SPOT_RECLAIM_REASON "SpotToBeReleased"
+
+/* Evict the pod of a spot instance ECI is about to reclaim, as the kubelet
+ * evicts a pod it must stop (TerminationByKubelet): the DisruptionTarget
+ * condition, a Warning event, then a graceful delete (the pod's own grace
+ * period), so its controller replaces it before the instance vanishes. */
+static void spot_evict(prov_ctl *c, const cJSON *pod, const char *group_id, const char *msg)
+{
+    if (podmap_pod_deleting(pod) || podmap_pod_terminal(pod))
+        return;
+    const char *uid = k8s_meta_str(pod, "uid"), *ns = k8s_meta_str(pod, "namespace"),
+               *name = k8s_meta_str(pod, "name");
+    char ts[40];
+    podmap_status_ctx ctx;
+    prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
+    cJSON *st = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(pod, "status"), 1);
+    if (!st)
+        st = cJSON_CreateObject();
+    cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
+    if (!cJSON_IsArray(conds)) {
+        cJSON_DeleteItemFromObject(st, "conditions");
+        conds = cJSON_AddArrayToObject(st, "conditions");
+    }
+    for (int i = cJSON_GetArraySize(conds) - 1; i >= 0; i--) {
+        const cJSON *ty = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(conds, i), "type");
+        if (cJSON_IsString(ty) && !strcmp(ty->valuestring, "DisruptionTarget"))
+            cJSON_DeleteItemFromArray(conds, i);
+    }
+    char *m = xasprintf("ECI reclaims the spot instance %s: %s", group_id, msg ? msg : "");
+    cJSON *cd = cJSON_CreateObject();
+    cJSON_AddStringToObject(cd, "type", "DisruptionTarget");
+    cJSON_AddStringToObject(cd, "status", "True");
+    cJSON_AddNullToObject(cd, "lastProbeTime");
+    cJSON_AddStringToObject(cd, "lastTransitionTime", ts);
+    cJSON_AddStringToObject(cd, "reason", "TerminationByKubelet");
+    cJSON_AddStringToObject(cd, "message", m);
+    cJSON_AddItemToArray(conds, cd);
+    prov_status_write(c, pod, st);
+    cJSON_Delete(st);
+    k8s_record_eventf(c->rec, pod, "Warning", "SpotInterruption", NULL, "%s; evicting the pod", m);
+    free(m);
+    k8s_delete_opts o = {.precondition_uid = uid, .grace_period_seconds = K8S_GRACE_UNSET};
+    k8s_error kerr;
+    if (k8s_delete(c->kc, &K8S_RES_PODS, ns, name, &o, NULL, &kerr) != 0 && kerr.code != K8S_E_NOT_FOUND) {
+        char buf[600];
+        log_warn(COMP, "evict %s/%s (spot reclaim): %s", ns, name, k8s_error_format(&kerr, buf, sizeof buf));
+    }
+}
+
 void prov_emit_group_events(prov_ctl *c, const cJSON *pod, const eci_container_group *g)
 {
     char ts[40];
@@ -53,6 +105,8 @@ void prov_emit_group_events(prov_ctl *c, const cJSON *pod, const eci_container_g
         if (!kubelet_writes(e->reason) ||
             !fresh(c, g->container_group_id, e->reason, e->message, e->count > 0 ? e->count : 1))
             continue;
+        if (e->reason && !strcmp(e->reason, SPOT_RECLAIM_REASON))
+            spot_evict(c, pod, g->container_group_id, e->message);
         cJSON *ev = podmap_status_event_from_eci(pod, g->container_group_id, e, &ctx);
         if (ev)
             k8s_record_mirrored(c->rec, ev, NULL);
@@ -94,6 +148,8 @@ void prov_events_poll(prov_ctl *c, int since_second)
                 continue;
             if (!pod && !(pod = prov_ctl_pod(c, e.ns, e.name, e.uid)))
                 break;
+            if (ke->reason && !strcmp(ke->reason, SPOT_RECLAIM_REASON))
+                spot_evict(c, pod, ge->container_group_id, ke->message);
             cJSON *ev = podmap_status_event_from_k8s(pod, ge->container_group_id, ke, &ctx);
             if (ev)
                 k8s_record_mirrored(c->rec, ev, NULL);

@@ -232,6 +232,16 @@ void emu_admin_handle(emu_server *s, const emu_http_req *req, emu_http_resp *res
             if (started)
                 emu_lifecycle_stop_group(s, id, 0);
             reply_msg(resp, 200, "result", "container group vanished");
+        } else if (strcmp(sub, "/reclaim") == 0 && post) {
+            /* A spot reclaim: the Warning event SpotToBeReleased now; the
+             * release itself is the caller's DELETE of the group. */
+            const cJSON *sec = body ? cJSON_GetObjectItem(body, "seconds") : NULL;
+            int secs = cJSON_IsNumber(sec) && sec->valuedouble >= 0 ? (int)sec->valuedouble : 300;
+            char msg[160];
+            snprintf(msg, sizeof msg, "Spot instance %s will be released in %d seconds.", g->id, secs);
+            emu_group_event(g, &s->rng, "Warning", "SpotToBeReleased", NULL, msg, (time_t)emu_now());
+            pthread_mutex_unlock(&s->store.mu);
+            reply_msg(resp, 200, "result", "reclaim announced");
         } else if (strcmp(sub, "/fail") == 0 && post) {
             const cJSON *rs = body ? cJSON_GetObjectItem(body, "reason") : NULL;
             const cJSON *ms = body ? cJSON_GetObjectItem(body, "message") : NULL;

@@ -4,7 +4,7 @@
 # value of each fails the pod with a message naming the annotation; the
 # read-only annotations and the ContainerInstanceCreated condition ACK writes
 # back appear on the pod with its price (and the price gauge); a Job's sidecar
-# stops when its app exits; the node's pod capacity follows the account's quota.
+# stops when its app exits; a spot reclaim evicts the pod; the node's pod capacity follows the account's quota.
 # needs: cluster
 . "$(dirname "$0")/../lib.sh"
 need_cluster
@@ -126,6 +126,34 @@ check "restart annotation: the same group" test "$(group_of all-good | jq -r .Co
 restarted() { test "$(kubectl_ get pod -n "$NS" all-good -o json | jq -r '.metadata.annotations["eci-kubelet/restarted"] // ""')" = r1; }
 check "restart annotation: the value restarted is recorded" wait_for 60 restarted
 check "restart annotation: RestartContainerGroup called once" test "$(ledger_count RestartContainerGroup)" = $((restarts_before + 1))
+
+# Spot reclaim: ECI's SpotToBeReleased event evicts the pod gracefully
+# (DisruptionTarget, a SpotInterruption event, a graceful delete) before the
+# announced release.
+kubectl_ apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: spot
+  namespace: $NS
+  annotations: {k8s.aliyun.com/eci-spot-strategy: SpotAsPriceGo}
+spec:
+  $PLACE
+  terminationGracePeriodSeconds: 30
+  containers: [{name: app, image: busybox, command: ["sh", "-c", "trap 'sleep 5; exit 0' TERM; sleep 3600 & wait"]}]
+EOF
+check "spot pod runs" wait_for 120 phase_is spot Running
+sgid=$(group_of spot | jq -r .ContainerGroupId)
+deletes_before=$(ledger_count DeleteContainerGroup)
+curl -sf -X POST -d '{"seconds": 120}' "$ECI_ADMIN_URL/groups/$sgid/reclaim" >/dev/null
+disrupted() { test "$(kubectl_ get pod -n "$NS" spot -o jsonpath='{.status.conditions[?(@.type=="DisruptionTarget")].reason}')" = TerminationByKubelet; }
+check "spot reclaim: DisruptionTarget on the pod" wait_for 60 disrupted
+check "spot reclaim: the pod is being deleted" test -n "$(kubectl_ get pod -n "$NS" spot -o jsonpath='{.metadata.deletionTimestamp}')"
+released_by_bridge() { test "$(ledger_count DeleteContainerGroup)" -gt "${deletes_before:-0}"; }
+check "spot reclaim: the bridge deletes the group (the release announced for 120 s later never came)" \
+    wait_for 60 released_by_bridge
+spot_event() { kubectl_ get events -n "$NS" --field-selector involvedObject.name=spot -o jsonpath='{.items[*].reason}' | grep -q SpotInterruption; }
+check "spot reclaim: SpotInterruption event" wait_for 30 spot_event
 
 # Container env conventions: a sidecar stops when the app exits (the Job
 # completes); ECI_CONTAINER_IGNORE_EXIT_CODE keeps a failing exit from failing the pod.
