@@ -47,14 +47,22 @@ typedef struct prov_backend {
     int (*find_by_uid)(void *ud, const char *uid, char **group_id, eci_error *err);
     /* RestartContainerGroup (in place: same id, IP and volumes); token makes it idempotent. May be NULL. */
     int (*restart)(void *ud, const char *group_id, const char *token, eci_error *err);
+    /* DescribeRegions for region, answered once (no retries): the health
+     * probe that checks credentials, region and endpoint in one call (free
+     * resp with eci_describe_regions_resp_free). */
+    int (*ping)(void *ud, const char *region, eci_describe_regions_resp *resp, eci_error *err);
+    /* ListUsage: the account's quotas, for the node's capacity (free resp
+     * with eci_list_usage_resp_free). */
+    int (*usage)(void *ud, eci_list_usage_resp *resp, eci_error *err);
     /* DescribeContainerGroupPrice (free resp with eci_price_resp_free). May be NULL: no prices. */
     int (*price)(void *ud, const eci_price_req *req, eci_price_resp *resp, eci_error *err);
 } prov_backend;
 
-/* The backend over an ECI client (borrowed) for the groups tagged with
+/* The backend over an ECI client (borrowed; probe, also borrowed, answers
+ * ping without retries, NULL: c) for the groups tagged with
  * cluster_name and node_name (copied; shortened like every tag value by
  * podmap_tag_value()). Free with prov_backend_eci_free. */
-prov_backend *prov_backend_eci_new(eci_client *c, const char *cluster_name, const char *node_name);
+prov_backend *prov_backend_eci_new(eci_client *c, eci_client *probe, const char *cluster_name, const char *node_name);
 void prov_backend_eci_free(prov_backend *be);
 
 #endif

@@ -12,6 +12,7 @@
 typedef struct eci_be {
     prov_backend be;
     eci_client *c;
+    eci_client *probe; /* no retries: ping */
     char *cluster_tag;
     char *node_tag;
     char *node_name;
@@ -165,10 +166,23 @@ static int be_price(void *ud, const eci_price_req *req, eci_price_resp *resp, ec
     return eci_describe_container_group_price(e->c, req, resp, err);
 }
 
-prov_backend *prov_backend_eci_new(eci_client *c, const char *cluster_name, const char *node_name)
+static int be_ping(void *ud, const char *region, eci_describe_regions_resp *resp, eci_error *err)
+{
+    eci_be *e = ud;
+    return eci_describe_regions(e->probe, region, resp, err);
+}
+
+static int be_usage(void *ud, eci_list_usage_resp *resp, eci_error *err)
+{
+    eci_be *e = ud;
+    return eci_list_usage(e->c, NULL, resp, err);
+}
+
+prov_backend *prov_backend_eci_new(eci_client *c, eci_client *probe, const char *cluster_name, const char *node_name)
 {
     eci_be *e = xcalloc(1, sizeof *e);
     e->c = c;
+    e->probe = probe ? probe : c;
     e->cluster_tag = podmap_tag_value(cluster_name ? cluster_name : "");
     e->node_tag = podmap_tag_value(node_name ? node_name : "");
     e->node_name = xstrdup(node_name ? node_name : "");
@@ -185,6 +199,8 @@ prov_backend *prov_backend_eci_new(eci_client *c, const char *cluster_name, cons
         .find_by_uid = be_find_by_uid,
         .restart = be_restart,
         .price = be_price,
+        .ping = be_ping,
+        .usage = be_usage,
     };
     return &e->be;
 }

@@ -450,7 +450,7 @@ int prov_bridge_run(const prov_cfg *cfg)
 
     if (make_clients(b) != 0)
         goto out;
-    b->be = prov_backend_eci_new(b->ec, cfg->cluster_name, cfg->node_name);
+    b->be = prov_backend_eci_new(b->ec, b->ec_probe, cfg->cluster_name, cfg->node_name);
     c->kc = b->kc;
     c->rec = b->rec;
     c->be = b->be;

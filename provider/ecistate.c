@@ -115,7 +115,7 @@ int prov_eci_probe(prov_bridge *b)
     eci_error err;
     eci_error_clear(&err);
     const char *region = b->cfg->region;
-    int rc = eci_describe_regions(b->ec_probe, region, &resp, &err);
+    int rc = b->be->ping(b->be->ud, region, &resp, &err);
     if (rc == 0) {
         /* RegionId may not filter the list: the region must be in it. */
         int found = resp.n_regions == 0;

@@ -45,7 +45,7 @@ static void refresh_usage(prov_bridge *b, node_state *ns)
     eci_list_usage_resp resp;
     eci_error err;
     eci_error_clear(&err);
-    if (eci_list_usage(b->ec, NULL, &resp, &err) == 0 && resp.max_cpu > 0) {
+    if (b->be->usage(b->be->ud, &resp, &err) == 0 && resp.max_cpu > 0) {
         snprintf(ns->usage_cpu, sizeof ns->usage_cpu, "%.0f", resp.max_cpu);
         snprintf(ns->usage_memory, sizeof ns->usage_memory, "%.0fGi", resp.max_cpu * 8);
         double pods = resp.max_cpu / ECI_MIN_POD_CPU, conf = b->cfg->capacity_pods ? atof(b->cfg->capacity_pods) : 0;
