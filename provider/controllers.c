@@ -33,6 +33,7 @@ void prov_ctl_init(prov_ctl *c)
     c->written = cJSON_CreateObject();
     c->drifted = cJSON_CreateObject();
     c->pending_updates = cJSON_CreateObject();
+    c->resize_refused = cJSON_CreateObject();
     c->pending_status = cJSON_CreateObject();
     c->seen_events = strmap_new();
 }
@@ -44,6 +45,7 @@ void prov_ctl_destroy(prov_ctl *c)
     free(c->cluster_tag);
     free(c->node_tag);
     cJSON_Delete(c->pending_updates);
+    cJSON_Delete(c->resize_refused);
     cJSON_Delete(c->pending_status);
     cJSON_Delete(c->written);
     cJSON_Delete(c->drifted);
@@ -115,6 +117,16 @@ void prov_ctl_status_ctx(prov_ctl *c, podmap_status_ctx *ctx, char *buf, size_t 
     ctx->node_name = c->node_name;
     ctx->node_ip = c->node_ip;
     ctx->now = buf;
+    ctx->resize_refused = NULL;
+}
+
+char *prov_resize_refused(prov_ctl *c, const char *uid)
+{
+    pthread_mutex_lock(&c->upd_mu);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(c->resize_refused, uid);
+    char *r = cJSON_IsString(m) ? xstrdup(m->valuestring) : NULL;
+    pthread_mutex_unlock(&c->upd_mu);
+    return r;
 }
 
 void *prov_worker_loop(void *arg)

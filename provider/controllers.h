@@ -65,6 +65,7 @@ typedef struct prov_ctl {
      * (for UpdateContainerGroup planning). */
     pthread_mutex_t upd_mu;
     cJSON *pending_updates;
+    cJSON *resize_refused; /* uid -> why ECI does not run the pod's resources */
     /* Status writes that failed: uid -> {"key":..., "status":...}, written
      * again by the pod's next reconcile (podstatus.c). */
     pthread_mutex_t st_mu;
@@ -160,5 +161,8 @@ int prov_describe_ids(prov_ctl *c, const char *const *ids, size_t n, prov_descri
 /* The status mapping context for now (buf holds the timestamp). */
 struct podmap_status_ctx;
 void prov_ctl_status_ctx(prov_ctl *c, struct podmap_status_ctx *ctx, char *buf, size_t buflen);
+/* Why ECI does not run the pod's current resources (a refused in-place
+ * resize; caller frees), or NULL. */
+char *prov_resize_refused(prov_ctl *c, const char *uid);
 
 #endif

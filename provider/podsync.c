@@ -176,7 +176,23 @@ static void forget_update(prov_ctl *c, const char *uid)
 {
     pthread_mutex_lock(&c->upd_mu);
     cJSON_DeleteItemFromObjectCaseSensitive(c->pending_updates, uid);
+    cJSON_DeleteItemFromObjectCaseSensitive(c->resize_refused, uid);
     pthread_mutex_unlock(&c->upd_mu);
+}
+
+/* Remember (message) or forget (NULL) why ECI does not run the pod's
+ * resources, and have the status sync report it. */
+static void set_resize_refused(prov_ctl *c, const cJSON *pod, const char *uid, const char *message)
+{
+    pthread_mutex_lock(&c->upd_mu);
+    cJSON_DeleteItemFromObjectCaseSensitive(c->resize_refused, uid);
+    if (message)
+        cJSON_AddStringToObject(c->resize_refused, uid, message);
+    pthread_mutex_unlock(&c->upd_mu);
+    if (message)
+        log_info(COMP, "pod %s/%s: resize not applied: %s", k8s_meta_str(pod, "namespace"), k8s_meta_str(pod, "name"),
+                 message);
+    note_drift(c, pod, 1);
 }
 
 /* DeleteContainerGroup of the pod's group (if the map has one); 0 when no
@@ -289,9 +305,13 @@ static int sync_update(prov_ctl *c, const cJSON *pod, const char *uid, const pro
     char *msg = NULL;
     podmap_update_kind k = podmap_update_plan(old, pod, e->group_id, c->trcfg, c->resolver, &req, &msg);
     int rc = 0;
-    if (k == PODMAP_UPD_IMAGES) {
+    if (k == PODMAP_UPD_IMAGES || k == PODMAP_UPD_RESIZE) {
+        int resize = k == PODMAP_UPD_RESIZE;
         eci_error err;
-        if (c->be->update(c->be->ud, &req, &err) != 0) {
+        memset(&err, 0, sizeof err);
+        /* NoNeedUpdate: ECI runs this spec already (a resize back to the
+         * size a refused resize left running) */
+        if (c->be->update(c->be->ud, &req, &err) != 0 && strcmp(err.api_code, "NoNeedUpdate") != 0) {
             char m[900];
             eci_msg(&err, m, sizeof m);
             eci_class cl = eci_error_classify(&err);
@@ -303,17 +323,32 @@ static int sync_update(prov_ctl *c, const cJSON *pod, const char *uid, const pro
                 rc = -1;
             } else {
                 k8s_record_eventf(c->rec, pod, "Warning", "UpdateFailed", NULL, "UpdateContainerGroup failed: %s", m);
+                if (resize) { /* the old size keeps running */
+                    char *why = xasprintf("ECI refused the new resources (the group keeps its size): %s", m);
+                    set_resize_refused(c, pod, uid, why);
+                    free(why);
+                }
             }
         } else {
-            log_info(COMP, "updated container group %s of %s/%s (images)", e->group_id, e->ns, e->name);
+            log_info(COMP, "updated container group %s of %s/%s (%s)", e->group_id, e->ns, e->name,
+                     resize ? "resources" : "images");
             k8s_record_eventf(c->rec, pod, "Normal", "ContainerGroupUpdated", NULL,
-                              "Updated container images of ECI container group %s", e->group_id);
+                              "Updated container %s of ECI container group %s", resize ? "resources" : "images",
+                              e->group_id);
+            if (resize)
+                set_resize_refused(c, pod, uid, NULL);
         }
     } else if (k == PODMAP_UPD_EPHEMERAL) {
         k8s_record_eventf(c->rec, pod, "Warning", PODMAP_EPHEMERAL_REASON, NULL, "%s", msg);
     } else if (k == PODMAP_UPD_REJECTED) {
         k8s_record_eventf(c->rec, pod, "Warning", "UnsupportedUpdate", NULL, "%s",
                           msg ? msg : "this change cannot be applied to a running ECI container group");
+        if (podmap_resources_changed(old, pod)) { /* a resize to a size ECI does not sell */
+            char *why = xasprintf("ECI cannot run the new resources (the group keeps its size): %s",
+                                  msg ? msg : "not translatable");
+            set_resize_refused(c, pod, uid, why);
+            free(why);
+        }
     }
     eci_update_cg_req_free(&req);
     free(msg);

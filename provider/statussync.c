@@ -198,9 +198,12 @@ static void apply_group(prov_ctl *c, const eci_container_group *g, uint64_t sig)
         char ts[40];
         podmap_status_ctx ctx;
         prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
+        char *refused = prov_resize_refused(c, e.uid);
+        ctx.resize_refused = refused;
         cJSON *st = podmap_status_from_group(pod, g, &ctx);
         ok = prov_status_write(c, pod, st) == 0;
         cJSON_Delete(st);
+        free(refused);
         cJSON *wb = podmap_status_writeback(pod, g, NULL, NULL);
         prov_price_annotate(c, pod, g, &wb);
         prov_status_annotate(c, pod, wb);

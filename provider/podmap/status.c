@@ -2,6 +2,7 @@
 #include "provider/podmap/status.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include <openssl/sha.h>
 
+#include "provider/podmap/translate.h"
 #include "util/dynbuf.h"
 #include "util/timefmt.h"
 #include "util/xmalloc.h"
@@ -75,6 +77,8 @@ typedef struct st_ctr {
     int ready;
     int64_t restarts;
     st_state cur, prev;
+    int res_known;       /* cpu/mem are what ECI applied */
+    double cpu, mem_gib; /* the container's Cpu (cores) and Memory (GiB) on ECI */
 } st_ctr;
 
 typedef struct st_grp {
@@ -166,8 +170,92 @@ static const cJSON *old_ctr_status(const cJSON *old, const char *list, const cha
     return NULL;
 }
 
+/* The spec's cpu/memory of one kind (requests or limits), as the kubelet
+ * reports applied resources: only cpu and memory. NULL when neither is set. */
+static cJSON *cpu_mem_of(const cJSON *m)
+{
+    cJSON *o = NULL;
+    static const char *keys[] = {"cpu", "memory", NULL};
+    for (int i = 0; keys[i]; i++) {
+        const cJSON *q = cJSON_GetObjectItemCaseSensitive(m, keys[i]);
+        if (!cJSON_IsString(q) && !cJSON_IsNumber(q))
+            continue;
+        if (!o)
+            o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, keys[i], cJSON_Duplicate(q, 1));
+    }
+    return o;
+}
+
+static double eff_q(const cJSON *res, const char *key)
+{
+    double l = 0, r = 0;
+    const cJSON *lq = cJSON_GetObjectItemCaseSensitive(jobj(res, "limits"), key);
+    const cJSON *rq = cJSON_GetObjectItemCaseSensitive(jobj(res, "requests"), key);
+    if (cJSON_IsString(lq))
+        podmap_parse_quantity(lq->valuestring, &l);
+    if (cJSON_IsString(rq))
+        podmap_parse_quantity(rq->valuestring, &r);
+    return l > 0 ? l : r;
+}
+
+/* Whether ECI runs the container with the size its spec asks for: ECI has
+ * one Cpu and one Memory per container, the limit or else the request
+ * (translate_container.c), so that is what is compared. */
+static int applied_matches(const cJSON *spec_ctr, const st_ctr *c)
+{
+    if (!c || !c->res_known)
+        return 1;
+    const cJSON *res = jobj(spec_ctr, "resources");
+    double cpu = round(eff_q(res, "cpu") * 1000.0) / 1000.0;
+    double mem = eff_q(res, "memory") / (1024.0 * 1024.0 * 1024.0);
+    return fabs(cpu - c->cpu) < 0.0005 && fabs(mem - c->mem_gib) < 1.0 / 1024.0;
+}
+
+/* status.containerStatuses[].resources and allocatedResources, as the
+ * kubelet reports them (its support of in-place resize, which the apiserver
+ * checks before accepting pods/resize): the spec's cpu/memory once ECI runs
+ * that size, else what was reported before (the size still running). */
+static void add_resources(cJSON *o, const cJSON *spec_ctr, const st_ctr *c, const cJSON *old_cs, int *pending)
+{
+    const cJSON *res = jobj(spec_ctr, "resources");
+    cJSON *r = NULL;
+    if (applied_matches(spec_ctr, c)) {
+        r = cJSON_CreateObject();
+        cJSON *x = cpu_mem_of(jobj(res, "requests"));
+        if (x)
+            cJSON_AddItemToObject(r, "requests", x);
+        if ((x = cpu_mem_of(jobj(res, "limits"))))
+            cJSON_AddItemToObject(r, "limits", x);
+    } else {
+        *pending = 1;
+        const cJSON *was = jobj(old_cs, "resources");
+        if (was) {
+            r = cJSON_Duplicate(was, 1);
+        } else { /* nothing reported yet: ECI's size as both */
+            r = cJSON_CreateObject();
+            char cpu[32], mem[32];
+            snprintf(cpu, sizeof cpu, "%lldm", (long long)llround(c->cpu * 1000.0));
+            snprintf(mem, sizeof mem, "%lldMi", (long long)llround(c->mem_gib * 1024.0));
+            static const char *kinds[] = {"requests", "limits", NULL};
+            for (int i = 0; kinds[i]; i++) {
+                cJSON *k = cJSON_AddObjectToObject(r, kinds[i]);
+                if (c->cpu > 0)
+                    cJSON_AddStringToObject(k, "cpu", cpu);
+                if (c->mem_gib > 0)
+                    cJSON_AddStringToObject(k, "memory", mem);
+            }
+        }
+    }
+    const cJSON *rq = jobj(r, "requests");
+    if (rq && rq->child)
+        cJSON_AddItemToObject(o, "allocatedResources", cJSON_Duplicate(rq, 1));
+    cJSON_AddItemToObject(o, "resources", r);
+}
+
 static cJSON *ctr_status(const cJSON *spec_ctr, const st_ctr *c, const st_grp *g, int init,
-                         const char *dflt_wait, const char *dflt_msg, const char *now)
+                         const char *dflt_wait, const char *dflt_msg, const char *now, const cJSON *old_cs,
+                         int *pending)
 {
     const char *name = jstr(spec_ctr, "name");
     const char *image = jstr(spec_ctr, "image");
@@ -192,6 +280,8 @@ static cJSON *ctr_status(const cJSON *spec_ctr, const st_ctr *c, const st_grp *g
     if (cid)
         cJSON_AddStringToObject(o, "containerID", cid);
     cJSON_AddBoolToObject(o, "started", running);
+    if (!init)
+        add_resources(o, spec_ctr, c, old_cs, pending);
     free(cid);
     return o;
 }
@@ -229,6 +319,66 @@ static void add_condition(cJSON *conds, const cJSON *old, const char *type, int 
     if (!ok && reason)
         cJSON_AddStringToObject(c, "reason", reason);
     if (!ok && message)
+        cJSON_AddStringToObject(c, "message", message);
+    cJSON_AddItemToArray(conds, c);
+}
+
+static int has_condition(const cJSON *old, const char *type)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jarr(old, "conditions"))
+    {
+        const char *t = jstr(it, "type"), *s = jstr(it, "status");
+        if (t && !strcmp(t, type) && s && !strcmp(s, "True"))
+            return 1;
+    }
+    return 0;
+}
+
+/* The kubelet's resize conditions (status True while they hold, absent
+ * otherwise): PodResizePending/Infeasible when ECI refused the size, else
+ * PodResizeInProgress while ECI does not run the spec's size yet or, having
+ * taken the new size, still updates the group. */
+static void add_resize_conditions(cJSON *conds, const cJSON *old, const cJSON *cst, const st_grp *g, int pending,
+                                  const char *refused, const char *now)
+{
+    const char *type = NULL, *reason = NULL, *message = NULL;
+    if (pending && refused) {
+        type = "PodResizePending";
+        reason = "Infeasible";
+        message = refused;
+    } else if (pending) {
+        type = "PodResizeInProgress";
+    } else if (g->status && !strcmp(g->status, "Updating")) {
+        int moved = has_condition(old, "PodResizeInProgress");
+        const cJSON *it;
+        cJSON_ArrayForEach(it, cst)
+        {
+            const cJSON *was = jobj(old_ctr_status(old, "containerStatuses", jstr(it, "name")), "resources");
+            if (was && !cJSON_Compare(was, jobj(it, "resources"), 1))
+                moved = 1;
+        }
+        if (moved)
+            type = "PodResizeInProgress";
+    }
+    if (!type)
+        return;
+    const char *ltt = now;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jarr(old, "conditions"))
+    {
+        const char *t = jstr(it, "type"), *s = jstr(it, "status");
+        if (t && !strcmp(t, type) && s && !strcmp(s, "True") && jstr(it, "lastTransitionTime"))
+            ltt = jstr(it, "lastTransitionTime");
+    }
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", type);
+    cJSON_AddStringToObject(c, "status", "True");
+    cJSON_AddNullToObject(c, "lastProbeTime");
+    cJSON_AddStringToObject(c, "lastTransitionTime", ltt);
+    if (reason)
+        cJSON_AddStringToObject(c, "reason", reason);
+    if (message)
         cJSON_AddStringToObject(c, "message", message);
     cJSON_AddItemToArray(conds, c);
 }
@@ -325,7 +475,7 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const podmap_status_ctx *
             synth.cur.reason = "Completed";
             c = &synth;
         }
-        cJSON_AddItemToArray(ist, ctr_status(sc, c, g, 1, "PodInitializing", NULL, now));
+        cJSON_AddItemToArray(ist, ctr_status(sc, c, g, 1, "PodInitializing", NULL, now, NULL, NULL));
         int ok = c && c->cur.state && !strcmp(c->cur.state, "Terminated") && c->cur.exit_code == 0;
         if (!ok) {
             inits_done = 0;
@@ -337,7 +487,7 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const podmap_status_ctx *
     cJSON *cst = cJSON_CreateArray();
     dynbuf unready;
     dynbuf_init(&unready, 4096);
-    int all_ready = 1;
+    int all_ready = 1, resize_pending = 0;
     cJSON_ArrayForEach(sc, cspec)
     {
         const char *name = jstr(sc, "name");
@@ -345,7 +495,8 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const podmap_status_ctx *
         const char *wr = !inits_done && !terminal(phase) && !(reason && !strcmp(phase, "Pending"))
                              ? "PodInitializing"
                              : wait_reason;
-        cJSON *x = ctr_status(sc, c, g, 0, wr, wr == wait_reason ? wait_msg : NULL, now);
+        cJSON *x = ctr_status(sc, c, g, 0, wr, wr == wait_reason ? wait_msg : NULL, now,
+                              old_ctr_status(old, "containerStatuses", name), &resize_pending);
         if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "ready"))) {
             all_ready = 0;
             dynbuf_printf(&unready, "%s%s", unready.len ? " " : "", name ? name : "");
@@ -396,13 +547,15 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const podmap_status_ctx *
     free(m);
     free(gate_msg);
     add_condition(conds, old, "PodScheduled", 1, NULL, NULL, now);
+    add_resize_conditions(conds, old, cst, g, resize_pending, ctx ? ctx->resize_refused : NULL, now);
     /* keep conditions owned by others (readiness gates, DisruptionTarget, ...) */
     const cJSON *it;
     cJSON_ArrayForEach(it, jarr(old, "conditions"))
     {
         const char *t = jstr(it, "type");
         if (!t || !strcmp(t, "PodReadyToStartContainers") || !strcmp(t, "Initialized") ||
-            !strcmp(t, "ContainersReady") || !strcmp(t, "Ready") || !strcmp(t, "PodScheduled"))
+            !strcmp(t, "ContainersReady") || !strcmp(t, "Ready") || !strcmp(t, "PodScheduled") ||
+            !strcmp(t, "PodResizePending") || !strcmp(t, "PodResizeInProgress"))
             continue;
         cJSON_AddItemToArray(conds, cJSON_Duplicate(it, 1));
     }
@@ -479,6 +632,9 @@ static st_ctr *from_infos(const eci_container_info *v, size_t n)
         r[i].name = v[i].name;
         r[i].ready = v[i].ready;
         r[i].restarts = v[i].restart_count;
+        r[i].res_known = v[i].cpu > 0 || v[i].memory > 0; /* 0: not reported */
+        r[i].cpu = v[i].cpu;
+        r[i].mem_gib = v[i].memory;
         from_eci_state(&v[i].current_state, &r[i].cur);
         from_eci_state(&v[i].previous_state, &r[i].prev);
     }
@@ -739,7 +895,7 @@ static int cmp_cond(const void *a, const void *b)
 }
 
 static const char *ctr_keys[] = {"name", "state", "lastState", "ready", "restartCount", "image",
-                                 "imageID", "containerID", "started", NULL};
+                                 "imageID", "containerID", "started", "resources", "allocatedResources", NULL};
 
 static cJSON *normal_form(const cJSON *st)
 {

@@ -37,6 +37,9 @@ typedef struct podmap_status_ctx {
     const char *node_name; /* Event source host */
     const char *node_ip;   /* status.hostIP */
     const char *now;       /* RFC 3339 UTC, e.g. "2026-01-02T03:04:05Z" */
+    /* ECI's refusal of the pod's current resources (an in-place resize it
+     * cannot apply), or NULL: reported as PodResizePending/Infeasible. */
+    const char *resize_refused;
 } podmap_status_ctx;
 
 /* PodStatus for pod from a DescribeContainerGroups item. Returns a new

@@ -999,6 +999,38 @@ static char *images_of(const cJSON *pod)
     return dynbuf_take(&b, NULL);
 }
 
+/* The resources of every container and of the pod, as one comparable text. */
+static char *resources_of(const cJSON *pod)
+{
+    const cJSON *spec = podmap_tr_obj(pod, "spec");
+    cJSON *all = cJSON_CreateArray();
+    const char *lists[] = {"initContainers", "containers"};
+    for (int l = 0; l < 2; l++) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, podmap_tr_arr(spec, lists[l]))
+        {
+            const cJSON *r = podmap_tr_obj(it, "resources");
+            cJSON_AddItemToArray(all, r ? cJSON_Duplicate(r, 1) : cJSON_CreateNull());
+        }
+    }
+    const cJSON *pr = podmap_tr_obj(spec, "resources");
+    cJSON_AddItemToArray(all, pr ? cJSON_Duplicate(pr, 1) : cJSON_CreateNull());
+    char *s = cJSON_PrintUnformatted(all);
+    cJSON_Delete(all);
+    char *r = xstrdup(s ? s : "");
+    cJSON_free(s);
+    return r;
+}
+
+int podmap_resources_changed(const cJSON *old_pod, const cJSON *new_pod)
+{
+    char *a = resources_of(old_pod), *b = resources_of(new_pod);
+    int changed = strcmp(a, b) != 0;
+    free(a);
+    free(b);
+    return changed;
+}
+
 podmap_update_kind podmap_update_plan(const cJSON *old_pod, const cJSON *new_pod,
                                         const char *group_id, const podmap_config *cfg,
                                         const podmap_resolver *res, eci_update_cg_req *req,
@@ -1014,9 +1046,17 @@ podmap_update_kind podmap_update_plan(const cJSON *old_pod, const cJSON *new_pod
         return PODMAP_UPD_EPHEMERAL;
     }
     char *a = images_of(old_pod), *b = images_of(new_pod);
-    int same = strcmp(a, b) == 0;
+    char *ra = resources_of(old_pod), *rb = resources_of(new_pod);
+    int same_img = strcmp(a, b) == 0, same_res = strcmp(ra, rb) == 0;
     free(a);
-    if (same) {
+    free(ra);
+    if (!same_res) { /* the token names the new size too */
+        char *x = xasprintf("%s%s", b, rb);
+        free(b);
+        b = x;
+    }
+    free(rb);
+    if (same_img && same_res) {
         free(b);
         /* activeDeadlineSeconds is the only other mutable PodSpec field ECI
          * knows; it cannot be changed on a running group. */
@@ -1051,8 +1091,10 @@ podmap_update_kind podmap_update_plan(const cJSON *old_pod, const cJSON *new_pod
     cJSON_AddStringToObject(p, "ClientToken", tok);
     free(tok);
     static const char *copy[] = {"ResourceGroupId", "Container", "InitContainer",
-                                 "ImageRegistryCredential", NULL};
+                                 "ImageRegistryCredential", "Cpu", "Memory", NULL};
     for (int i = 0; copy[i]; i++) {
+        if (same_res && (!strcmp(copy[i], "Cpu") || !strcmp(copy[i], "Memory")))
+            continue;
         cJSON *x = cJSON_DetachItemFromObjectCaseSensitive(r.params, copy[i]);
         if (x)
             cJSON_AddItemToObject(p, copy[i], x);
@@ -1060,5 +1102,5 @@ podmap_update_kind podmap_update_plan(const cJSON *old_pod, const cJSON *new_pod
     podmap_result_free(&r);
     podmap_build_update(p, req);
     cJSON_Delete(p);
-    return PODMAP_UPD_IMAGES;
+    return same_res ? PODMAP_UPD_IMAGES : PODMAP_UPD_RESIZE;
 }

@@ -204,6 +204,9 @@ typedef enum {
                                * UpdateContainerGroup with *params */
     PODMAP_UPD_REJECTED = 2, /* a change ECI cannot apply (message says which) */
     PODMAP_UPD_EPHEMERAL = 3, /* ephemeral containers added: refused (PODMAP_EPHEMERAL_UNSUPPORTED) */
+    PODMAP_UPD_RESIZE = 4,   /* resources changed (an in-place resize, images may
+                               * have changed too): *req as for IMAGES, plus the
+                               * group's Cpu/Memory when the pod has no instance type */
 } podmap_update_kind;
 
 /* Compare the pod as it was created (old_pod) with its current version and
@@ -220,6 +223,9 @@ podmap_update_kind podmap_update_plan(const cJSON *old_pod, const cJSON *new_pod
                                         const char *group_id, const podmap_config *cfg,
                                         const podmap_resolver *res, eci_update_cg_req *req,
                                         char **message);
+
+/* Whether the resources of a container or of the pod differ (a resize). */
+int podmap_resources_changed(const cJSON *old_pod, const cJSON *new_pod);
 
 /* Build the typed requests from parameter trees (as produced above). The
  * request is zeroed first; the caller frees it. Unknown keys are ignored. */

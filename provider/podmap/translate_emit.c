@@ -287,4 +287,6 @@ void podmap_build_update(const cJSON *p, eci_update_cg_req *r)
     containers(podmap_tr_arr(p, "InitContainer"), &r->init_containers, &r->n_init_containers);
     credentials(podmap_tr_arr(p, "ImageRegistryCredential"), &r->registry_credentials,
                 &r->n_registry_credentials);
+    r->cpu = o_float(p, "Cpu");
+    r->memory = o_float(p, "Memory");
 }

@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         eci_update_cg_req_free(&ureq);
     free(msg);
 
-    podmap_status_ctx sctx = {"n", "10.0.0.1", "2026-01-01T00:00:00Z"};
+    podmap_status_ctx sctx = {"n", "10.0.0.1", "2026-01-01T00:00:00Z", NULL};
     const cJSON *ecis = cJSON_GetObjectItemCaseSensitive(doc, "ecis");
     if (ecis) {
         eci_describe_cgs_resp gr;

@@ -33,7 +33,7 @@ static cJSON *parse(const char *s)
     return o;
 }
 
-static const podmap_status_ctx CTX = {"vk-eci", "192.168.0.10", "2026-01-01T00:00:00Z"};
+static const podmap_status_ctx CTX = {"vk-eci", "192.168.0.10", "2026-01-01T00:00:00Z", NULL};
 
 #define POD_SPEC                                                                                   \
     "'spec':{'containers':[{'name':'app','image':'nginx:1','resources':{'limits':{'cpu':'1','memory':'1Gi'}}}]"
@@ -123,6 +123,15 @@ static const cJSON *cond(const cJSON *st, const char *type)
             return c;
     fail_msg("no condition %s", type);
     return NULL;
+}
+
+static int has_cond(const cJSON *st, const char *type)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(st, "conditions"))
+        if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(c, "type")), type))
+            return 1;
+    return 0;
 }
 
 static void want_cond(const cJSON *st, const char *type, const char *status, const char *reason)
@@ -229,6 +238,72 @@ static void t_writeback(void **st)
     cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "annotations", a);
     assert_null(podmap_status_writeback(pod, &r.groups[0], NULL, "req-1"));
     eci_describe_cgs_resp_free(&r);
+    cJSON_Delete(pod);
+}
+
+/* In-place resize: the applied resources follow ECI's container size. */
+static void t_resize(void **st)
+{
+    (void)st;
+    cJSON *pod = pod_with("", "");
+    const char *run1 = G("Running", ",'IntranetIp':'10.1.2.3','Containers':[{'Name':'app','Ready':true,'Cpu':1.0,"
+                                    "'Memory':1.0,'CurrentState':{'State':'Running'}}]");
+    cJSON *s = map(pod, run1);
+    want(s, "containerStatuses.0.resources.limits.cpu", "1");
+    want(s, "containerStatuses.0.resources.limits.memory", "1Gi");
+    none(s, "containerStatuses.0.resources.requests");
+    none(s, "containerStatuses.0.allocatedResources");
+    assert_false(has_cond(s, "PodResizeInProgress"));
+    assert_false(has_cond(s, "PodResizePending"));
+    cJSON_Delete(pod);
+    /* the spec asks for 2 CPUs, ECI still runs 1: the old size is reported */
+    char *old = cJSON_PrintUnformatted(s);
+    cJSON_Delete(s);
+    char *j = xasprintf("{'metadata':{'name':'web','namespace':'shop','uid':'u-1'},'spec':{'containers':[{'name':'app',"
+                        "'image':'nginx:1','resources':{'requests':{'cpu':'500m'},'limits':{'cpu':'2','memory':'1Gi'}}}]},"
+                        "'status':%s}",
+                        old);
+    free(old);
+    pod = parse(j);
+    free(j);
+    s = map(pod, run1);
+    want(s, "containerStatuses.0.resources.limits.cpu", "1");
+    none(s, "containerStatuses.0.resources.requests");
+    want_cond(s, "PodResizeInProgress", "True", NULL);
+    assert_false(has_cond(s, "PodResizePending"));
+    cJSON_Delete(s);
+    /* ECI refused it */
+    podmap_status_ctx refused = CTX;
+    refused.resize_refused = "ECI refused the new resources: InvalidParameter";
+    eci_describe_cgs_resp r;
+    group(run1, &r);
+    s = podmap_status_from_group(pod, &r.groups[0], &refused);
+    eci_describe_cgs_resp_free(&r);
+    want_cond(s, "PodResizePending", "True", "Infeasible");
+    want(s, "conditions.5.message", "ECI refused the new resources: InvalidParameter");
+    assert_false(has_cond(s, "PodResizeInProgress"));
+    want(s, "containerStatuses.0.resources.limits.cpu", "1");
+    cJSON_Delete(s);
+    /* ECI took the new size and updates the group: in progress, then done */
+    const char *upd2 = G("Updating", ",'IntranetIp':'10.1.2.3','Containers':[{'Name':'app','Ready':true,'Cpu':2.0,"
+                                     "'Memory':1.0,'CurrentState':{'State':'Running'}}]");
+    s = map(pod, upd2);
+    want(s, "containerStatuses.0.resources.limits.cpu", "2");
+    want(s, "containerStatuses.0.resources.requests.cpu", "500m");
+    want(s, "containerStatuses.0.allocatedResources.cpu", "500m");
+    want_cond(s, "PodResizeInProgress", "True", NULL);
+    cJSON_DeleteItemFromObjectCaseSensitive(pod, "status");
+    cJSON_AddItemToObject(pod, "status", s);
+    s = map(pod, upd2); /* still updating: the condition stays */
+    want_cond(s, "PodResizeInProgress", "True", NULL);
+    cJSON_DeleteItemFromObjectCaseSensitive(pod, "status");
+    cJSON_AddItemToObject(pod, "status", s);
+    s = map(pod, G("Running", ",'IntranetIp':'10.1.2.3','Containers':[{'Name':'app','Ready':true,'Cpu':2.0,"
+                              "'Memory':1.0,'CurrentState':{'State':'Running'}}]"));
+    assert_false(has_cond(s, "PodResizeInProgress"));
+    assert_false(has_cond(s, "PodResizePending"));
+    want(s, "containerStatuses.0.resources.limits.cpu", "2");
+    cJSON_Delete(s);
     cJSON_Delete(pod);
 }
 
@@ -399,7 +474,7 @@ static void t_drift_and_ephemeral(void **st)
     /* written once, a later build keeps it as it was (its times too) */
     cJSON *pod2 = pod_with("'ephemeralContainers':[{'name':'dbg','image':'busybox'}]", "{}");
     cJSON_ReplaceItemInObject(pod2, "status", cJSON_Duplicate(s, 1));
-    const podmap_status_ctx later = {"vk-eci", "192.168.0.10", "2026-01-01T00:05:00Z"};
+    const podmap_status_ctx later = {"vk-eci", "192.168.0.10", "2026-01-01T00:05:00Z", NULL};
     eci_describe_cgs_resp r;
     group(running, &r);
     cJSON *s2 = podmap_status_from_group(pod2, &r.groups[0], &later);
@@ -561,7 +636,7 @@ static void t_events(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_pending),        cmocka_unit_test(t_running),
+        cmocka_unit_test(t_pending),        cmocka_unit_test(t_running),  cmocka_unit_test(t_resize),
         cmocka_unit_test(t_init_containers), cmocka_unit_test(t_terminal),
         cmocka_unit_test(t_transitions),    cmocka_unit_test(t_readiness_gates),
         cmocka_unit_test(t_status_api),     cmocka_unit_test(t_failed_pending),

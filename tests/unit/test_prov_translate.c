@@ -1304,6 +1304,34 @@ static void t_update(void **st)
     assert_int_equal(podmap_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PODMAP_UPD_NONE);
     assert_non_null(msg);
     free(msg);
+    msg = NULL;
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    /* an in-place resize: the container's and the group's new size, the
+     * group rounded up to a sold specification as at creation */
+    a = mkpod("", C1 ",'resources':{'requests':{'cpu':'250m','memory':'512Mi'},'limits':{'cpu':'1','memory':'1Gi'}}}]");
+    b = mkpod("", C1 ",'resources':{'requests':{'cpu':'250m','memory':'512Mi'},'limits':{'cpu':'1500m','memory':'3Gi'}}}]");
+    assert_int_equal(podmap_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PODMAP_UPD_RESIZE);
+    kv_init(&kv);
+    assert_int_equal(eci_encode_update_cg(&req, "cn-hangzhou", &kv, &err), 0);
+    assert_string_equal(kv_get(&kv, "Container.1.Cpu"), "1.5");
+    assert_string_equal(kv_get(&kv, "Container.1.Memory"), "3.0");
+    assert_string_equal(kv_get(&kv, "Cpu"), "2.0");
+    assert_string_equal(kv_get(&kv, "Memory"), "4.0");
+    assert_string_equal(kv_get(&kv, "Container.1.Image"), "nginx:1.25");
+    kv_free(&kv);
+    eci_update_cg_req_free(&req);
+    /* an image change alone leaves the group's size out */
+    cJSON_Delete(b);
+    b = mkpod("", "'containers':[{'name':'app','image':'nginx:1.26','resources':{'requests':{'cpu':'250m','memory':"
+                  "'512Mi'},'limits':{'cpu':'1','memory':'1Gi'}}}]");
+    assert_int_equal(podmap_update_plan(a, b, "eci-1", &CFG, &res, &req, &msg), PODMAP_UPD_IMAGES);
+    kv_init(&kv);
+    assert_int_equal(eci_encode_update_cg(&req, "cn-hangzhou", &kv, &err), 0);
+    assert_null(kv_get(&kv, "Cpu"));
+    assert_null(kv_get(&kv, "Memory"));
+    kv_free(&kv);
+    eci_update_cg_req_free(&req);
     cJSON_Delete(a);
     cJSON_Delete(b);
     free_fake(f);
