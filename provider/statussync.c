@@ -194,16 +194,15 @@ static void apply_group(prov_ctl *c, const eci_container_group *g, uint64_t sig)
     if (!pod)
         return; /* the pod sync deletes the group */
     int ok = 0;
+    char *refused = prov_resize_refused(c, e.uid);
     if (!podmap_pod_terminal(pod) && !podmap_pod_deleting(pod)) {
         char ts[40];
         podmap_status_ctx ctx;
         prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
-        char *refused = prov_resize_refused(c, e.uid);
         ctx.resize_refused = refused;
         cJSON *st = podmap_status_from_group(pod, g, &ctx);
         ok = prov_status_write(c, pod, st) == 0;
         cJSON_Delete(st);
-        free(refused);
         cJSON *wb = podmap_status_writeback(pod, g, NULL, NULL);
         prov_price_annotate(c, pod, g, &wb);
         prov_status_annotate(c, pod, wb);
@@ -213,6 +212,13 @@ static void apply_group(prov_ctl *c, const eci_container_group *g, uint64_t sig)
     }
     if (ok)
         prov_drift_forget(c, e.uid, 0);
+    /* A resize refused while this status was built: describe the group again
+     * (the refusal's drift mark may just have been forgotten). */
+    char *again = prov_resize_refused(c, e.uid);
+    if ((refused == NULL) != (again == NULL) || (refused && strcmp(refused, again) != 0))
+        ok = 0;
+    free(again);
+    free(refused);
     prov_emit_group_events(c, pod, g);
     prov_gm_set_status(c->gm, e.uid, g->status ? g->status : "", ok ? sig : 0);
     cJSON_Delete(pod);
