@@ -34,6 +34,32 @@ static int length_exceeded(emu_err *e, const char *what, size_t max)
                     "The number of %s exceeds the limit %zu.", what, max);
 }
 
+/* LIST.N.Name / LIST.N.Value pairs (a group's sysctls) into out. */
+static int parse_sysctls(const kv_list *p, const char *list, kv_list *out, emu_err *e)
+{
+    char prefix[64], key[160], vkey[160];
+    snprintf(prefix, sizeof prefix, "%s.", list);
+    long *idx = NULL;
+    long n = emu_list_indices(p, prefix, &idx, e);
+    if (n < 0)
+        return -1;
+    if (n > MAX_LIST_MISC) {
+        free(idx);
+        return length_exceeded(e, "sysctls", MAX_LIST_MISC);
+    }
+    for (long i = 0; i < n; i++) {
+        const char *nm = emu_getf(p, key, sizeof key, "%s.%ld.Name", list, idx[i]);
+        const char *v = emu_getf(p, vkey, sizeof vkey, "%s.%ld.Value", list, idx[i]);
+        if (!nm || !v) {
+            free(idx);
+            return emu_missing(e, nm ? vkey : key);
+        }
+        kv_add(out, nm, v);
+    }
+    free(idx);
+    return 0;
+}
+
 /* RepeatList with a count and an item-length limit. */
 static int strlist(const kv_list *p, const char *prefix, size_t max, size_t maxlen,
                    char ***out, size_t *n, emu_err *e)
@@ -915,41 +941,9 @@ static int parse_dns_hosts(const kv_list *p, emu_spec *s, emu_err *e)
     }
     free(idx);
     idx = NULL;
-    n = emu_list_indices(p, "SecurityContext.Sysctl.", &idx, e);
-    if (n < 0)
+    if (parse_sysctls(p, "SecurityContext.Sysctl", &s->sysctls, e) ||
+        parse_sysctls(p, "HostSecurityContext.Sysctl", &s->host_sysctls, e))
         return -1;
-    if (n > MAX_LIST_MISC) {
-        free(idx);
-        return length_exceeded(e, "sysctls", MAX_LIST_MISC);
-    }
-    for (long i = 0; i < n; i++) {
-        const char *nm = emu_getf(p, key, sizeof key, "SecurityContext.Sysctl.%ld.Name", idx[i]);
-        const char *v = emu_getf(p, pre, sizeof pre, "SecurityContext.Sysctl.%ld.Value", idx[i]);
-        if (!nm || !v) {
-            free(idx);
-            return emu_missing(e, nm ? pre : key);
-        }
-        kv_add(&s->sysctls, nm, v);
-    }
-    free(idx);
-    idx = NULL;
-    n = emu_list_indices(p, "HostSecurityContext.Sysctl.", &idx, e);
-    if (n < 0)
-        return -1;
-    if (n > MAX_LIST_MISC) {
-        free(idx);
-        return length_exceeded(e, "sysctls", MAX_LIST_MISC);
-    }
-    for (long i = 0; i < n; i++) {
-        const char *nm = emu_getf(p, key, sizeof key, "HostSecurityContext.Sysctl.%ld.Name", idx[i]);
-        const char *v = emu_getf(p, pre, sizeof pre, "HostSecurityContext.Sysctl.%ld.Value", idx[i]);
-        if (!nm || !v) {
-            free(idx);
-            return emu_missing(e, nm ? pre : key);
-        }
-        kv_add(&s->host_sysctls, nm, v);
-    }
-    free(idx);
     if (strlist(p, "NtpServer.", 8, 253, &s->ntp_servers, &s->nntp_servers, e))
         return -1;
     if (strlist(p, "ComputeCategory.", 2, 32, &s->compute_category, &s->ncompute_category, e))
