@@ -30,6 +30,10 @@ enum {
     OP_IC_DELETE = 1u << 16,
 };
 #define CU (OP_CREATE | OP_UPDATE)
+
+/* The note of the rows the core Python SDK sends on every item, the string
+ * "None" when unset: emu_param_value_check takes "None" there as unset. */
+static const char none_unset[] = "The string None (sent by the core SDK for an unset value) is unset.";
 #define ALL_OPS 0x1FFFFu
 
 static const struct { const char *name; unsigned bit; } k_ops[] = {
@@ -320,16 +324,17 @@ static const emu_param_def k_rows[] = {
     {"*.EnvironmentVarHide", OP_CREATE, 0, 'b', 0, 0, "", "true", "", "admin:Containers[].EnvironmentVarHide", T_STORED,
      "true: DescribeContainerGroups returns no EnvironmentVars for the container."},
     {"*.Port.N.Port", CU, CU, 'i', 1, 65535, "", "8080", "", "*[].Ports[].Port", T_STORED, "At most 100."},
-    {"*.Port.N.Protocol", CU, CU, 's', 0, 0, "TCP|UDP", "UDP", "*.Port.N.Port=53", "*[].Ports[].Protocol", T_STORED, ""},
+    {"*.Port.N.Protocol", CU, CU, 's', 0, 0, "TCP|UDP", "UDP", "*.Port.N.Port=53", "*[].Ports[].Protocol", T_STORED,
+     none_unset},
     {"*.VolumeMount.N.Name", CU, CU, 's', 1, 128, "@name", "vol-walk",
      "Volume.N.Name=vol-walk&Volume.N.Type=EmptyDirVolume&*.VolumeMount.N.MountPath=/walk", "*[].VolumeMounts[].Name",
      T_STORED, "Names a volume of the group; at most 16."},
     {"*.VolumeMount.N.MountPath", CU, CU, 's', 1, 1024, "@abspath", "/walk/data",
      "Volume.N.Name=vol-walk&Volume.N.Type=EmptyDirVolume&*.VolumeMount.N.Name=vol-walk",
      "*[].VolumeMounts[].MountPath", T_STORED, ""},
-    {"*.VolumeMount.N.ReadOnly", CU, CU, 'b', 0, 0, "@none-unset", "true",
+    {"*.VolumeMount.N.ReadOnly", CU, CU, 'b', 0, 0, "", "true",
      "Volume.N.Name=vol-walk&Volume.N.Type=EmptyDirVolume&*.VolumeMount.N.Name=vol-walk&*.VolumeMount.N.MountPath=/w",
-     "*[].VolumeMounts[].ReadOnly", T_STORED, "The string None (sent by the core SDK for an unset value) is unset."},
+     "*[].VolumeMounts[].ReadOnly", T_STORED, none_unset},
     {"*.VolumeMount.N.SubPath", CU, CU, 's', 1, 1024, "@relpath", "walk/sub",
      "Volume.N.Name=vol-walk&Volume.N.Type=EmptyDirVolume&*.VolumeMount.N.Name=vol-walk&*.VolumeMount.N.MountPath=/w",
      "Containers[].VolumeMounts[].SubPath|admin:InitContainers[].VolumeMounts[].SubPath", T_STORED, ""},
@@ -798,11 +803,13 @@ static const char *check_format(const emu_param_def *d, const char *v)
 
 int emu_param_value_check(const emu_param_def *d, const char *key, const char *v, emu_err *e)
 {
+    /* The core Python SDK sends some parameters on every item, the string
+     * "None" when unset: the rows whose note says so take it as unset. */
+    if (d->note == none_unset && !strcmp(v, "None"))
+        return 0;
     char *end = NULL;
     switch (d->type) {
     case 'b':
-        if (!strcmp(d->rule, "@none-unset") && !strcmp(v, "None"))
-            return 0;
         if (strcasecmp(v, "true") && strcasecmp(v, "false"))
             return emu_invalid(e, key, "expected true or false");
         if (!strcmp(d->rule, "@true-only") && strcasecmp(v, "true"))
@@ -836,10 +843,6 @@ int emu_param_value_check(const emu_param_def *d, const char *key, const char *v
         return why ? emu_invalid(e, key, why) : 0;
     }
     default: {
-        /* The core Python SDK sends Port.N.Protocol on every port, the string "None" when
-         * unset (as it does for VolumeMount.N.ReadOnly): taken as unset, TCP. */
-        if (!strcmp(d->name, "*.Port.N.Protocol") && !strcmp(v, "None"))
-            return 0;
         size_t n = strlen(v);
         if (d->hi > 0 && (double)n > d->hi && !strcmp(d->rule, "@ascii"))
             return emu_invalid(e, key, "too long");
