@@ -142,6 +142,15 @@ char *podmap_tag_value(const char *v);
  * (so that a lookup by it must compare through podmap_tag_value()). */
 int podmap_tag_value_shortened(const char *v);
 
+/* The registry credentials of a Secret's docker config (data
+ * ".dockerconfigjson" or ".dockercfg", base64): appends {"Server",
+ * "UserName", "Password"} objects to arr, the first per server, at most
+ * PODMAP_MAX_CREDENTIALS in arr (*dropped counts the rest); *skipped counts
+ * registries without username/password or auth. Returns -1 when the Secret
+ * holds no docker config. The decoded text is wiped before it is freed. */
+#define PODMAP_MAX_CREDENTIALS 10
+int podmap_secret_credentials(const cJSON *secret, cJSON *arr, int *dropped, int *skipped);
+
 /* Tag keys put on every container group. */
 #define PODMAP_TAG_CLUSTER "eci-kubelet/cluster"
 #define PODMAP_TAG_NODE "eci-kubelet/node"

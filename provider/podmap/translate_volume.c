@@ -641,6 +641,22 @@ static int docker_config(const char *json, size_t len, cJSON *arr, int *dropped,
     return 0;
 }
 
+int podmap_secret_credentials(const cJSON *secret, cJSON *arr, int *dropped, int *skipped)
+{
+    const cJSON *data = podmap_tr_obj(secret, "data");
+    const char *raw = podmap_tr_str(data, ".dockerconfigjson");
+    if (!raw)
+        raw = podmap_tr_str(data, ".dockercfg");
+    size_t n = 0;
+    unsigned char *json = raw ? b64_decode(raw, strlen(raw), 0, &n) : NULL;
+    int rc = json ? docker_config((const char *)json, n, arr, dropped, skipped) : -1;
+    if (json) {
+        memset(json, 0, n);
+        free(json);
+    }
+    return rc;
+}
+
 void podmap_tr_pull_secrets(podmap_tr_ctx *c)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -666,14 +682,8 @@ void podmap_tr_pull_secrets(podmap_tr_ctx *c)
                     path, name);
             continue;
         }
-        const cJSON *data = podmap_tr_obj(sec, "data");
-        const char *raw = podmap_tr_str(data, ".dockerconfigjson");
-        if (!raw)
-            raw = podmap_tr_str(data, ".dockercfg");
-        size_t n = 0;
-        unsigned char *json = raw ? b64_decode(raw, strlen(raw), 0, &n) : NULL;
         int skipped = 0;
-        if (!json || docker_config((const char *)json, n, arr, &dropped, &skipped) != 0)
+        if (podmap_secret_credentials(sec, arr, &dropped, &skipped) != 0)
             podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "InvalidImagePullSecret", path,
                     "%s: Secret \"%s\" holds no .dockerconfigjson or .dockercfg docker config; "
                     "not used",
@@ -683,10 +693,6 @@ void podmap_tr_pull_secrets(podmap_tr_ctx *c)
                     "%s: %d registries of Secret \"%s\" have no username/password or auth "
                     "(identity tokens are not supported by ECI) and are not used",
                     path, skipped, name);
-        if (json) {
-            memset(json, 0, n);
-            free(json);
-        }
     }
     if (dropped)
         podmap_tr_find(c, PODMAP_FATE_IGNORED, "Warning", "TooManyRegistryCredentials",
