@@ -69,8 +69,9 @@ void k8s_client_set_fault_hook(k8s_client *c, k8s_fault_hook fn, void *ud);
  * rate limit, error decoding and metrics). fn gets the method, the path with
  * its query ("/api/v1/namespaces/a/pods/b/status?x=y") and the body; it sets
  * *status to the HTTP status and appends the answer's body to out. Returning
- * non-zero is a transport failure. Streaming requests (watches) fail with
- * K8S_E_TRANSPORT. NULL restores the network. */
+ * non-zero is a transport failure. A streaming request (a watch) gets fn's
+ * whole 2xx answer as one chunk, after which its stream ends, as when the
+ * server's timeoutSeconds ends it. NULL restores the network. */
 typedef int (*k8s_transport_fn)(void *ud, const char *method, const char *path, const char *body, size_t body_len,
                                 int *status, dynbuf *out);
 void k8s_client_set_transport(k8s_client *c, k8s_transport_fn fn, void *ud);

@@ -162,7 +162,7 @@ static void collect(void *ud)
     }
 }
 
-static void metrics_init(prov_bridge *b)
+void prov_bridge_metrics_init(prov_bridge *b)
 {
     b->metrics = prom_registry_new();
     const char *res[] = {"result", NULL};
@@ -394,11 +394,32 @@ static void on_watch_error(const k8s_error *err, void *arg)
     log_warn(COMP, "pod watch (recovering): %s", k8s_error_format(err, buf, sizeof buf));
 }
 
-static int ready(void *ud)
+int prov_bridge_ready(void *ud)
 {
     prov_bridge *b = ud;
     k8s_informer *pods = atomic_load(&b->pods);
     return atomic_load(&b->ctl.recovered) && pods && k8s_informer_has_synced(pods);
+}
+
+int prov_bridge_start_pods(prov_bridge *b, k8s_error *err)
+{
+    prov_ctl *c = &b->ctl;
+    char selector[400];
+    snprintf(selector, sizeof selector, "spec.nodeName=%s", c->node_name);
+    k8s_informer_opts io = {0};
+    io.resource = &K8S_RES_PODS;
+    io.field_selector = selector;
+    io.transform = k8s_transform_strip_meta;
+    prov_pod_handlers(c, &io.handlers);
+    io.on_error = on_watch_error;
+    k8s_informer *pods = NULL;
+    if (k8s_informer_start(b->kc, &io, &pods, err) != 0)
+        return -1;
+    /* Published atomically: the health server's callbacks (readiness, the
+     * pod and price metrics) read both while this thread writes them. */
+    c->pods = k8s_informer_store(pods);
+    atomic_store(&b->pods, pods);
+    return 0;
 }
 
 int prov_bridge_run(const prov_cfg *cfg)
@@ -426,7 +447,7 @@ int prov_bridge_run(const prov_cfg *cfg)
     c->status_period_ms = (long)cfg->pod_status_sync_period_ms;
     c->allow_daemonset_pods = cfg->allow_daemonset_pods;
     prov_ctl_init(c);
-    metrics_init(b);
+    prov_bridge_metrics_init(b);
 
     /* Signals go to one thread; every other thread blocks them. */
     sigctx sc;
@@ -479,7 +500,7 @@ int prov_bridge_run(const prov_cfg *cfg)
 
     if (cfg->health_probe_bind_address && cfg->health_probe_bind_address[0]) {
         char err[256];
-        health = prov_health_start(cfg->health_probe_bind_address, b->metrics, ready, b, err, sizeof err);
+        health = prov_health_start(cfg->health_probe_bind_address, b->metrics, prov_bridge_ready, b, err, sizeof err);
         if (!health)
             log_warn(COMP, "health server: %s", err);
     }
@@ -528,24 +549,13 @@ int prov_bridge_run(const prov_cfg *cfg)
     pthread_create(&node_tid, NULL, prov_node_loop, b);
     node_started = 1;
 
-    char selector[400];
-    snprintf(selector, sizeof selector, "spec.nodeName=%s", cfg->node_name);
-    k8s_informer_opts io = {0};
-    io.resource = &K8S_RES_PODS;
-    io.field_selector = selector;
-    io.transform = k8s_transform_strip_meta;
-    prov_pod_handlers(c, &io.handlers);
-    io.on_error = on_watch_error;
     k8s_error kerr;
-    k8s_informer *pods = NULL;
-    if (k8s_informer_start(b->kc, &io, &pods, &kerr) != 0) {
+    if (prov_bridge_start_pods(b, &kerr) != 0) {
         char buf[768];
         log_error(COMP, "pod informer: %s", k8s_error_format(&kerr, buf, sizeof buf));
         goto out;
     }
-    /* Published atomically: the health server's callbacks read it. */
-    c->pods = k8s_informer_store(pods);
-    atomic_store(&b->pods, pods);
+    k8s_informer *pods = atomic_load(&b->pods);
     k8s_informer_opts so = {0};
     so.resource = &K8S_RES_SERVICES;
     so.transform = k8s_transform_strip_meta;

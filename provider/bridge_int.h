@@ -69,6 +69,14 @@ typedef struct prov_bridge {
 int prov_eci_probe(prov_bridge *b);
 void prov_eci_report(prov_bridge *b, const eci_error *err, const char *context);
 void prov_eci_reason(prov_bridge *b, char *buf, size_t n);
+/* bridge.c, for the health server and tests: the metrics registry with its
+ * collectors (b->metrics); /readyz (ud = b: the pod informer has synced and
+ * the group map is rebuilt); the pod informer over b->kc for the node
+ * ctl.node_name, published to b->pods and ctl.pods while the health server
+ * may be reading them. 0, or -1 with err filled. */
+void prov_bridge_metrics_init(prov_bridge *b);
+int prov_bridge_ready(void *ud);
+int prov_bridge_start_pods(prov_bridge *b, k8s_error *err);
 /* nodectl.c: register the Node, then renew its Lease and status. */
 int prov_node_register(prov_bridge *b);
 void *prov_node_loop(void *arg);

@@ -34,7 +34,9 @@ typedef struct prov_ctl {
     const char *node_name;
     const char *node_ip;
     const char *cluster_name;
-    k8s_store *pods;   /* the pod informer's store ("ns/name" keys) */
+    /* the pod informer's store ("ns/name" keys); atomic: the price metrics
+     * read it from the health server while the bridge publishes it */
+    k8s_store *_Atomic pods;
     k8s_client *kc;    /* PATCH pods/status, DELETE pods */
     k8s_recorder *rec; /* every Event */
     prov_gm *gm;

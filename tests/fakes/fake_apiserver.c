@@ -1,18 +1,30 @@
 /* A fake apiserver behind a real k8s_client (see fake_apiserver.h). */
 #include "tests/fakes/fake_apiserver.h"
+#include "util/query.h"
 #include "util/xmalloc.h"
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* How long a watch request waits for a change before its stream ends empty
+ * (the informer then watches again from the same resourceVersion). */
+#define WATCH_WAIT_MS 200
 
 struct fake_api {
     pthread_mutex_t mu;
+    pthread_cond_t changed; /* a pod changed (wakes watches) */
     k8s_client *kc;
     k8s_store *pods;
     const k8s_store_handlers *h;
     cJSON *events; /* array */
-    unsigned calls, patches, deletes, posts;
+    /* Every pod change since the last compaction, in order, as watch
+     * events: [{"type":..., "object":..., "rv":N}]. */
+    cJSON *changes;
+    unsigned long compacted; /* a watch from an older resourceVersion gets 410 */
+    unsigned calls, patches, deletes, posts, lists, watches;
     unsigned long rv; /* resourceVersion of the last change */
     unsigned fnth, fseen;
     int fpersistent, factive;
@@ -47,7 +59,61 @@ static void apply(fake_api *a, k8s_watch_type t, cJSON *obj)
     cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
     cJSON_DeleteItemFromObjectCaseSensitive(md, "resourceVersion");
     cJSON_AddStringToObject(md, "resourceVersion", rv);
+    cJSON *ch = cJSON_CreateObject();
+    cJSON_AddStringToObject(ch, "type", k8s_watch_type_name(t));
+    cJSON_AddItemToObject(ch, "object", cJSON_Duplicate(obj, 1));
+    cJSON_AddNumberToObject(ch, "rv", (double)a->rv);
+    cJSON_AddItemToArray(a->changes, ch);
+    pthread_cond_broadcast(&a->changed);
     k8s_store_apply(a->pods, t, obj, a->h);
+}
+
+/* GET of the pod collection: a list of every pod (selectors and paging
+ * are not faked: one page), or with watch=true the changes after the
+ * resourceVersion asked for, waiting a little for one; ERROR 410 when that
+ * version was compacted away. Called with a->mu held. */
+static int pod_collection(fake_api *a, const kv_list *q, int *status, dynbuf *out)
+{
+    *status = 200;
+    const char *w = kv_get(q, "watch");
+    if (!w || strcmp(w, "true") != 0) {
+        a->lists++;
+        cJSON *items = k8s_store_list(a->pods);
+        char *text = cJSON_PrintUnformatted(items);
+        dynbuf_printf(out, "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"%lu\"},"
+                           "\"items\":%s}",
+                      a->rv, text);
+        free(text);
+        cJSON_Delete(items);
+        return 0;
+    }
+    a->watches++;
+    const char *rvs = kv_get(q, "resourceVersion");
+    unsigned long from = rvs && *rvs ? strtoul(rvs, NULL, 10) : a->rv;
+    if (from < a->compacted) {
+        dynbuf_adds(out, "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                         "\"status\":\"Failure\",\"reason\":\"Expired\",\"message\":\"too old resource version\","
+                         "\"code\":410}}\n");
+        return 0;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += WATCH_WAIT_MS * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    while (a->rv <= from && pthread_cond_timedwait(&a->changed, &a->mu, &until) == 0)
+        ;
+    const cJSON *ch;
+    cJSON_ArrayForEach(ch, a->changes)
+    {
+        if ((unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ch, "rv")) <= from)
+            continue;
+        char *obj = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(ch, "object"));
+        dynbuf_printf(out, "{\"type\":\"%s\",\"object\":%s}\n",
+                      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ch, "type")), obj);
+        free(obj);
+    }
+    return 0;
 }
 
 static int pod_call(fake_api *a, const char *method, const char *ns, const char *name, const char *sub,
@@ -172,9 +238,17 @@ static int transport(void *ud, const char *method, const char *path, const char 
     char ns[254], res[64], name[254], sub[64];
     cJSON *b = body && body_len ? cJSON_ParseWithLength(body, body_len) : NULL;
     int rc = 0;
-    if (split_path(path, ns, res, name, sub) != 0) {
+    const char *qs = strchr(path, '?');
+    kv_list q = KV_LIST_INIT;
+    if (qs)
+        query_parse(qs + 1, strlen(qs + 1), 0, &q, NULL, 0);
+    if (strcmp(method, "GET") == 0 && (strncmp(path, "/api/v1/pods", 12) == 0 && (!path[12] || path[12] == '?'))) {
+        rc = pod_collection(a, &q, status, out);
+    } else if (split_path(path, ns, res, name, sub) != 0) {
         *status = 404;
         status_body(out, 404, "NotFound", "no such path");
+    } else if (strcmp(res, "pods") == 0 && !name[0] && strcmp(method, "GET") == 0) {
+        rc = pod_collection(a, &q, status, out);
     } else if (strcmp(res, "pods") == 0 && name[0]) {
         rc = pod_call(a, method, ns, name, sub, b, status, out);
     } else if (strcmp(res, "events") == 0) {
@@ -183,6 +257,7 @@ static int transport(void *ud, const char *method, const char *path, const char 
         *status = 404;
         status_body(out, 404, "NotFound", "not faked");
     }
+    kv_free(&q);
     cJSON_Delete(b);
     pthread_mutex_unlock(&a->mu);
     return rc;
@@ -192,8 +267,10 @@ fake_api *fa_new(void)
 {
     fake_api *a = xcalloc(1, sizeof *a);
     pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->changed, NULL);
     a->pods = k8s_store_new();
     a->events = cJSON_CreateArray();
+    a->changes = cJSON_CreateArray();
     k8s_client_opts o = {0};
     o.qps = -1;
     o.max_retries = -1; /* a fault reaches the caller as it is */
@@ -211,6 +288,8 @@ void fa_free(fake_api *a)
     k8s_client_free(a->kc);
     k8s_store_free(a->pods);
     cJSON_Delete(a->events);
+    cJSON_Delete(a->changes);
+    pthread_cond_destroy(&a->changed);
     pthread_mutex_destroy(&a->mu);
     free(a);
 }
@@ -286,6 +365,8 @@ unsigned fa_calls(fake_api *a, const char *method)
                  : strcmp(method, "PATCH") == 0  ? a->patches
                  : strcmp(method, "DELETE") == 0 ? a->deletes
                  : strcmp(method, "POST") == 0   ? a->posts
+                 : strcmp(method, "LIST") == 0   ? a->lists
+                 : strcmp(method, "WATCH") == 0  ? a->watches
                                                  : 0;
     pthread_mutex_unlock(&a->mu);
     return n;
@@ -326,4 +407,21 @@ size_t fa_events(fake_api *a, const char *pod_name, const char *reason, long *la
     }
     pthread_mutex_unlock(&a->mu);
     return n;
+}
+
+unsigned long fa_resource_version(fake_api *a)
+{
+    pthread_mutex_lock(&a->mu);
+    unsigned long rv = a->rv;
+    pthread_mutex_unlock(&a->mu);
+    return rv;
+}
+
+void fa_compact(fake_api *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->compacted = a->rv;
+    cJSON_Delete(a->changes);
+    a->changes = cJSON_CreateArray();
+    pthread_mutex_unlock(&a->mu);
 }

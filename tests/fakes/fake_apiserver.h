@@ -1,10 +1,13 @@
 /* A fake apiserver behind a real k8s_client (k8s_client_set_transport): the
- * pods of a k8s_store (the informer's store in the bridge) answer
- * PATCH pods/status (a merge patch with a uid precondition) and DELETE pods;
- * Events are kept (POST, PATCH by name, AlreadyExists on a repeated name).
- * Every change to a pod is applied to the store with the handlers given, as
- * the informer's watch would. Requests can be made to fail like the fake
- * backend's calls: the Nth, once or from then on, with 503. Thread-safe. */
+ * pods of a k8s_store answer PATCH pods/status (a merge patch with a uid
+ * precondition), DELETE pods, and the pod collection's LIST and WATCH (every
+ * change numbered by a resourceVersion; a watch from a compacted version
+ * gets 410), so a real k8s_informer can keep its own store; Events are kept
+ * (POST, PATCH by name, AlreadyExists on a repeated name). Without an
+ * informer, every change to a pod is applied to the fake's store with the
+ * handlers given, as the informer's watch would, and that store serves as
+ * the informer's. Requests can be made to fail like the fake backend's
+ * calls: the Nth, once or from then on, with 503. Thread-safe. */
 #ifndef TESTS_FAKE_APISERVER_H
 #define TESTS_FAKE_APISERVER_H
 
@@ -35,12 +38,18 @@ cJSON *fa_get_pod(fake_api *a, const char *ns, const char *name);
 /* status.phase and status.reason of a pod ("" when unset); buffers of 64. */
 void fa_phase(fake_api *a, const char *ns, const char *name, char *phase, char *reason);
 
-/* Requests so far with this method ("PATCH", "DELETE", "POST"; NULL: all). */
+/* Requests so far with this method ("PATCH", "DELETE", "POST", or "LIST"
+ * and "WATCH" of pods; NULL: all). */
 unsigned fa_calls(fake_api *a, const char *method);
 /* Fail the nth request from now on (1 = the next) with 503; persistent:
  * that one and every later one. */
 void fa_fail(fake_api *a, unsigned nth, int persistent);
 void fa_heal(fake_api *a);
+
+/* The resourceVersion of the last change to a pod. */
+unsigned long fa_resource_version(fake_api *a);
+/* Forget the changes so far: a watch from an older version gets 410 Gone. */
+void fa_compact(fake_api *a);
 
 /* Events about a pod name with this reason (NULL: any), and the count of the
  * last such Event. */
