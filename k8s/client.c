@@ -409,16 +409,7 @@ static long retry_delay(const k8s_client *c, int attempt)
     return backoff_ms(c->o.retry_base_ms, BACKOFF_CAP_MS, attempt, 50);
 }
 
-/* Sleep ms, waking early (within 50 ms) when *stop becomes non-zero. */
-static void sleep_stop(long ms, const atomic_int *stop)
-{
-    while (ms > 0 && !(stop && atomic_load(stop))) {
-        long step = ms > 50 ? 50 : ms;
-        struct timespec ts = { 0, step * 1000000L };
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
+static int stop_set(void *stop) { return stop && atomic_load((const atomic_int *)stop); }
 
 
 static void set_err_ctx(k8s_error *err, const req *q)
@@ -684,7 +675,8 @@ static int perform(k8s_client *c, const req *q, int *status, dynbuf *out, k8s_er
             break;
         }
         dynbuf_free(&x.body);
-        sleep_stop(wait > 0 ? wait : retry_delay(c, attempt), q->stop);
+        /* wake within 50 ms of a stop request */
+        clock_sleep_unless(wait > 0 ? wait : retry_delay(c, attempt), 50, stop_set, (void *)q->stop);
         attempt++;
         set_err_ctx(err, q);
     }

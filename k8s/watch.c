@@ -1,5 +1,6 @@
 #include "k8s/watch.h"
 #include "util/backoff.h"
+#include "util/clock.h"
 #include "util/dynbuf.h"
 #include "util/kv.h"
 #include "util/xmalloc.h"
@@ -257,15 +258,9 @@ static int on_bytes(const char *data, size_t len, void *arg)
 
 static int stopped(runner *r) { return (r->stop && atomic_load(r->stop)) || r->cb_stopped; }
 
-static void nap(runner *r, long ms)
-{
-    while (ms > 0 && !stopped(r)) {
-        long step = ms > 50 ? 50 : ms;
-        struct timespec ts = { 0, step * 1000000L };
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
+static int runner_stopped(void *r) { return stopped(r); }
+
+static void nap(runner *r, long ms) { clock_sleep_unless(ms, 50, runner_stopped, r); }
 
 
 static int do_list(runner *r, k8s_error *e)

@@ -6,6 +6,7 @@
 #include "provider/bridge_int.h"
 #include "provider/kubelet_exec.h"
 #include "provider/podmap/status.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/xmalloc.h"
@@ -493,6 +494,18 @@ static int container_terminated(prov_bridge *b, const char *ns, const char *name
     return gone || term;
 }
 
+/* A follow's wait ends when the bridge stops or the client left. */
+typedef struct {
+    prov_bridge *b;
+    kubelet_response *w;
+} follow_wait;
+
+static int follow_over(void *arg)
+{
+    follow_wait *fw = arg;
+    return atomic_load(&fw->b->ctl.stop) || kubelet_resp_client_gone(fw->w);
+}
+
 static void h_logs(void *ud, const kubelet_request *req, kubelet_response *w)
 {
     prov_kubelet *k = ud;
@@ -547,11 +560,8 @@ static void h_logs(void *ud, const kubelet_request *req, kubelet_response *w)
     long wait_ms = FOLLOW_POLL_MS;
     while (!atomic_load(&b->ctl.stop) && !kubelet_resp_client_gone(w)) {
         /* Sleep in short steps so a client that leaves is noticed soon. */
-        for (long slept = 0; slept < wait_ms && !atomic_load(&b->ctl.stop) && !kubelet_resp_client_gone(w);
-             slept += 200) {
-            struct timespec ts = {0, 200 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
+        follow_wait fw = {b, w};
+        clock_sleep_unless(wait_ms, 200, follow_over, &fw);
         if (kubelet_resp_client_gone(w) || atomic_load(&b->ctl.stop))
             break;
         int done = container_terminated(b, ns, name, uid, container);

@@ -2,6 +2,7 @@
 #include "k8s/client.h"
 #include "k8s/csr.h"
 #include "util/backoff.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/xmalloc.h"
@@ -101,18 +102,20 @@ k8s_config *prov_nodecert_config(prov_nodecert *nc)
 
 k8s_client *prov_nodecert_bootstrap_client(prov_nodecert *nc) { return nc->boot; }
 
-/* Sleep until t (wall clock: certificate times are wall-clock times) or
+static int nodecert_stopped(void *nc) { return atomic_load(((prov_nodecert *)nc)->stop); }
+
+/* Sleep until t (wall clock: certificate times are wall-clock times, so the
+ * clock is read again every 200 ms rather than trusting one interval) or
  * stop; returns 1 when stopped. */
 static int sleep_until(prov_nodecert *nc, time_t t)
 {
-    while (!atomic_load(nc->stop)) {
+    for (;;) {
         time_t now = time(NULL);
         if (now >= t)
-            return 0;
-        struct timespec ts = { 0, 200 * 1000000L };
-        nanosleep(&ts, NULL);
+            return atomic_load(nc->stop) ? 1 : 0;
+        if (clock_sleep_unless(200, 200, nodecert_stopped, nc))
+            return 1;
     }
-    return 1;
 }
 
 static void *renew_loop(void *arg)

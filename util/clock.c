@@ -37,3 +37,18 @@ void clock_sleep_ms(long ms)
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
         ;
 }
+
+int clock_sleep_unless(long ms, long step_ms, int (*stop)(void *arg), void *arg)
+{
+    if (step_ms <= 0)
+        step_ms = 1;
+    for (;;) {
+        if (stop(arg))
+            return 1;
+        if (ms <= 0)
+            return 0;
+        long step = ms > step_ms ? step_ms : ms;
+        clock_sleep_ms(step);
+        ms -= step;
+    }
+}

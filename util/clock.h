@@ -19,4 +19,9 @@ double clock_s_since(const struct timespec *t);
 /* Sleep ms milliseconds (<= 0: return at once), resuming after EINTR. */
 void clock_sleep_ms(long ms);
 
+/* Sleep up to ms milliseconds in steps of at most step_ms, asking stop(arg)
+ * before each step so a long wait ends soon after a stop request. Returns 1
+ * when stop(arg) answered non-zero, 0 when the whole time passed. */
+int clock_sleep_unless(long ms, long step_ms, int (*stop)(void *arg), void *arg);
+
 #endif

@@ -48,12 +48,44 @@ static void test_since(void **state)
     assert_true(clock_s_since(&ahead) < 0);
 }
 
+static int stop_after(void *arg)
+{
+    int *calls = arg;
+    return ++*calls > 3;
+}
+
+static int never(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+static void test_sleep_unless(void **state)
+{
+    (void)state;
+    /* stop asked before every step: the fourth question ends a 1 h wait */
+    int calls = 0;
+    assert_int_equal(clock_sleep_unless(3600L * 1000, 5, stop_after, &calls), 1);
+    assert_int_equal(calls, 4);
+    /* an already-stopped wait does not sleep at all */
+    calls = 10;
+    assert_int_equal(clock_sleep_unless(3600L * 1000, 5, stop_after, &calls), 1);
+    assert_int_equal(calls, 11);
+    /* the whole time passes when nobody stops: at least ms, never less */
+    struct timespec t0;
+    clock_mono(&t0);
+    assert_int_equal(clock_sleep_unless(30, 7, never, NULL), 0);
+    assert_true(clock_ms_since(&t0) >= 30);
+    assert_int_equal(clock_sleep_unless(0, 7, never, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_units_agree),
         cmocka_unit_test(test_never_backwards),
         cmocka_unit_test(test_since),
+        cmocka_unit_test(test_sleep_unless),
     };
     return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
 }
