@@ -299,13 +299,16 @@ static int is_owned(const char *k)
     return 0;
 }
 
-static void add_condition(cJSON *conds, const cJSON *old, const char *type, int ok,
-                          const char *reason, const char *message, const char *now)
+/* A pod condition of the given type and status; its lastTransitionTime is
+ * kept from old_status when the condition already had that status (the
+ * kubelet moves it only on a change), else now. reason and message may be
+ * NULL. */
+static cJSON *condition(const cJSON *old_status, const char *type, const char *status, const char *reason,
+                        const char *message, const char *now)
 {
-    const char *status = ok ? "True" : "False";
     const char *ltt = now;
     const cJSON *it;
-    cJSON_ArrayForEach(it, jarr(old, "conditions"))
+    cJSON_ArrayForEach(it, jarr(old_status, "conditions"))
     {
         const char *t = jstr(it, "type"), *s = jstr(it, "status");
         if (t && !strcmp(t, type) && s && !strcmp(s, status) && jstr(it, "lastTransitionTime"))
@@ -316,11 +319,18 @@ static void add_condition(cJSON *conds, const cJSON *old, const char *type, int 
     cJSON_AddStringToObject(c, "status", status);
     cJSON_AddNullToObject(c, "lastProbeTime");
     cJSON_AddStringToObject(c, "lastTransitionTime", ltt);
-    if (!ok && reason)
+    if (reason)
         cJSON_AddStringToObject(c, "reason", reason);
-    if (!ok && message)
+    if (message)
         cJSON_AddStringToObject(c, "message", message);
-    cJSON_AddItemToArray(conds, c);
+    return c;
+}
+
+static void add_condition(cJSON *conds, const cJSON *old, const char *type, int ok,
+                          const char *reason, const char *message, const char *now)
+{
+    cJSON_AddItemToArray(conds, condition(old, type, ok ? "True" : "False", ok ? NULL : reason,
+                                          ok ? NULL : message, now));
 }
 
 static int has_condition(const cJSON *old, const char *type)
@@ -361,26 +371,8 @@ static void add_resize_conditions(cJSON *conds, const cJSON *old, const cJSON *c
         if (moved)
             type = "PodResizeInProgress";
     }
-    if (!type)
-        return;
-    const char *ltt = now;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, jarr(old, "conditions"))
-    {
-        const char *t = jstr(it, "type"), *s = jstr(it, "status");
-        if (t && !strcmp(t, type) && s && !strcmp(s, "True") && jstr(it, "lastTransitionTime"))
-            ltt = jstr(it, "lastTransitionTime");
-    }
-    cJSON *c = cJSON_CreateObject();
-    cJSON_AddStringToObject(c, "type", type);
-    cJSON_AddStringToObject(c, "status", "True");
-    cJSON_AddNullToObject(c, "lastProbeTime");
-    cJSON_AddStringToObject(c, "lastTransitionTime", ltt);
-    if (reason)
-        cJSON_AddStringToObject(c, "reason", reason);
-    if (message)
-        cJSON_AddStringToObject(c, "message", message);
-    cJSON_AddItemToArray(conds, c);
+    if (type)
+        cJSON_AddItemToArray(conds, condition(old, type, "True", reason, message, now));
 }
 
 static int terminal(const char *phase)
@@ -650,31 +642,17 @@ static void instance_created(cJSON *st, const cJSON *pod, const eci_container_gr
     cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
     if (!cJSON_IsArray(conds) || !g->container_group_id || !*g->container_group_id)
         return;
-    const char *ltt = ctx && ctx->now ? ctx->now : "";
-    const cJSON *it;
-    cJSON_ArrayForEach(it, jarr(jobj(pod, "status"), "conditions"))
-    {
-        const char *t = jstr(it, "type"), *s = jstr(it, "status");
-        if (t && !strcmp(t, PODMAP_COND_INSTANCE_CREATED) && s && !strcmp(s, "True") && jstr(it, "lastTransitionTime"))
-            ltt = jstr(it, "lastTransitionTime");
-    }
     for (int i = cJSON_GetArraySize(conds) - 1; i >= 0; i--) {
         const char *t = jstr(cJSON_GetArrayItem(conds, i), "type");
         if (t && !strcmp(t, PODMAP_COND_INSTANCE_CREATED))
             cJSON_DeleteItemFromArray(conds, i);
     }
-    cJSON *c = cJSON_CreateObject();
-    cJSON_AddStringToObject(c, "type", PODMAP_COND_INSTANCE_CREATED);
-    cJSON_AddStringToObject(c, "status", "True");
-    cJSON_AddNullToObject(c, "lastProbeTime");
-    cJSON_AddStringToObject(c, "lastTransitionTime", ltt);
-    cJSON_AddStringToObject(c, "reason", "Created");
     char *m = xasprintf("ECI instance %s (%.1f vCPU, %.1f GiB%s%s)", g->container_group_id, g->cpu, g->memory,
                         g->instance_type && *g->instance_type ? ", " : "",
                         g->instance_type ? g->instance_type : "");
-    cJSON_AddStringToObject(c, "message", m);
+    cJSON_AddItemToArray(conds, condition(jobj(pod, "status"), PODMAP_COND_INSTANCE_CREATED, "True", "Created", m,
+                                          ctx && ctx->now ? ctx->now : ""));
     free(m);
-    cJSON_AddItemToArray(conds, c);
 }
 
 cJSON *podmap_status_writeback(const cJSON *pod, const eci_container_group *g, const char *group_id,
