@@ -267,6 +267,8 @@ typedef struct emu_group {
     int spec_dirty;               /* updated before the runtime started it */
     int schedule_fail;            /* become ScheduleFailed instead of starting */
     int forced_failed;            /* admin /fail */
+    int deleting;                 /* DeleteContainerGroup: Terminating until the runtime stopped it */
+    int stop_deferred;            /* deleted during a start/update: its end starts the stop */
     emu_event *events;            /* oldest first; grows to EMU_MAX_EVENTS as needed */
     size_t nevents, aevents;
     emu_rt_container_status *cs;  /* last snapshot (init first) */

@@ -37,6 +37,7 @@ typedef struct sim_prog {
     size_t nlines;
     int64_t len_ms; /* run length; NEVER: runs until stopped */
     int exit_code;
+    int ignores_term; /* trap '' TERM: SIGTERM does not end it */
 } sim_prog;
 
 static int is_shell(const char *a)
@@ -244,6 +245,13 @@ static int compile_words(compile_ctx *x, char **words, size_t n)
         x->done = 1;
         return 0;
     }
+    if (!strcmp(cmd, "trap") && n >= 3) { /* trap '' TERM: the shell ignores SIGTERM */
+        for (size_t i = 2; !words[1][0] && i < n; i++)
+            if (!strcmp(words[i], "TERM") || !strcmp(words[i], "SIGTERM") || !strcmp(words[i], "15"))
+                x->p->ignores_term = 1;
+        x->status = 0;
+        return 0;
+    }
     if (!strcmp(cmd, "true") || !strcmp(cmd, ":")) {
         x->status = 0;
         return 0;
@@ -313,6 +321,7 @@ typedef struct sim_ctr {
     sim_state cur, prev;
     int restarts, starts, ready, running, waiting_restart, config_error, backoff;
     int sidecar_stopped; /* a sidecar stopped because the app containers finished */
+    int killed;          /* SIGTERM ignored: SIGKILL at next_ms */
     int64_t next_ms;               /* end of the run or of the back-off; NEVER */
     int64_t run_ms[2], end_ms[2];  /* [0] the last run, [1] the one before (end NEVER: running) */
     int64_t ran_ms;                /* running time of finished runs */
@@ -329,6 +338,7 @@ typedef struct sim_group {
     int stage;
     emu_rt_group_phase phase;
     uint64_t gen;
+    int stopping;   /* emu_rt_sim_stop under way: nothing starts again */
 } sim_group;
 
 struct emu_rt_sim {
@@ -530,9 +540,15 @@ static void advance(emu_rt_sim *s, sim_group *g, int64_t now)
         for (size_t i = 0; i < g->nc; i++)
             if (g->c[i].next_ms <= now && (!due || g->c[i].next_ms < due->next_ms))
                 due = &g->c[i];
-        if (!due || g->stage == STAGE_DONE)
+        if (!due || (g->stage == STAGE_DONE && !due->killed))
             return;
         int64_t t = due->next_ms;
+        if (due->killed) { /* the grace period ended: SIGKILL */
+            due->killed = 0;
+            finish(s, g, due, t, 128 + 9, 9, 1);
+            g->gen++;
+            continue;
+        }
         if (due->waiting_restart)
             start(s, g, due, t);
         else
@@ -542,21 +558,35 @@ static void advance(emu_rt_sim *s, sim_group *g, int64_t now)
     }
 }
 
-/* Stop every container at t (SIGTERM to what runs: exit 143). */
-static void kill_all(emu_rt_sim *s, sim_group *g, int64_t t)
+/* Stop every container at t: SIGTERM to what runs (exit 143), except that a
+ * container ignoring it runs on for grace_ms (then SIGKILL, exit 137, when
+ * advance() reaches next_ms), at once when grace_ms is 0. Returns the last
+ * such deadline (t when none). */
+static int64_t kill_all(emu_rt_sim *s, sim_group *g, int64_t t, int64_t grace_ms)
 {
+    int64_t until = t;
     for (size_t i = 0; i < g->nc; i++) {
         sim_ctr *c = &g->c[i];
         c->waiting_restart = 0;
+        c->killed = 0;
         c->next_ms = NEVER;
         if (!c->running)
             continue;
         ev(s, g, c->spec->name, "Normal", "Killing", "Stopping container %s", c->spec->name);
-        if (c->spec->argc == 0)
+        if (c->spec->argc == 0) {
             finish(s, g, c, t, 0, 0, 1);
-        else
-            finish(s, g, c, t, 143, 15, 1);
+        } else if (c->prog.ignores_term && grace_ms > 0) {
+            c->killed = 1;
+            c->next_ms = t + grace_ms;
+            until = c->next_ms;
+        } else if (c->prog.ignores_term) {
+            finish(s, g, c, t, 128 + 9, 9, 1);
+        } else {
+            finish(s, g, c, t, 128 + 15, 15, 1);
+        }
     }
+    g->gen++;
+    return until;
 }
 
 static void ctrs_free(sim_ctr *c, size_t n)
@@ -662,27 +692,42 @@ int emu_rt_sim_start(emu_rt_sim *s, const emu_rt_group_spec *spec, char *err, si
     return 0;
 }
 
-int emu_rt_sim_stop(emu_rt_sim *s, const char *id)
+int emu_rt_sim_stop(emu_rt_sim *s, const char *id, int grace_seconds)
 {
     pthread_mutex_lock(&s->mu);
     sim_group *g = find(s, id);
-    if (g) {
-        kill_all(s, g, clock_mono_ms());
-        strmap_del(s->ids, id);
+    if (!g || g->stopping) {
+        pthread_mutex_unlock(&s->mu);
+        return -1;
     }
+    g->stopping = 1;
+    int64_t t = clock_mono_ms();
+    advance(s, g, t);
+    int64_t until = kill_all(s, g, t, grace_seconds > 0 ? (int64_t)grace_seconds * 1000 : 0);
+    pthread_mutex_unlock(&s->mu);
+    /* Containers that ignore SIGTERM run out the grace period; the group
+     * stays readable meanwhile (no restart or update reaches it: the API
+     * side refuses them while it is Terminating). */
+    if (until > t)
+        clock_sleep_ms((long)(until - t));
+    pthread_mutex_lock(&s->mu);
+    advance(s, g, until > t ? until : t);
+    strmap_del(s->ids, id);
     pthread_mutex_unlock(&s->mu);
     group_free(g);
-    return g ? 0 : -1;
+    return 0;
 }
 
 int emu_rt_sim_restart(emu_rt_sim *s, const char *id)
 {
     pthread_mutex_lock(&s->mu);
     sim_group *g = find(s, id);
+    if (g && g->stopping)
+        g = NULL;
     if (g) {
         int64_t t = clock_mono_ms();
         advance(s, g, t);
-        kill_all(s, g, t);
+        kill_all(s, g, t, 0);
         sim_ctr *old = g->c;
         size_t nold = g->nc;
         init_group(s, g, old, nold, t);
@@ -698,14 +743,14 @@ int emu_rt_sim_update(emu_rt_sim *s, const emu_rt_group_spec *spec, char *err, s
         return -1;
     pthread_mutex_lock(&s->mu);
     sim_group *g = find(s, spec->id);
-    if (!g) {
+    if (!g || g->stopping) {
         pthread_mutex_unlock(&s->mu);
         snprintf(err, errlen, "runtime: unknown group %s", spec->id);
         return -1;
     }
     int64_t t = clock_mono_ms();
     advance(s, g, t);
-    kill_all(s, g, t);
+    kill_all(s, g, t, 0);
     emu_rt_arena old_a = g->a;
     memset(&g->a, 0, sizeof g->a);
     g->spec = emu_rt_spec_copy(&g->a, spec);

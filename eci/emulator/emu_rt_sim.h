@@ -22,7 +22,10 @@ emu_rt_sim *emu_rt_sim_new(emu_rt_event_fn on_event, void *ud);
 void emu_rt_sim_free(emu_rt_sim *s);
 
 int emu_rt_sim_start(emu_rt_sim *s, const emu_rt_group_spec *spec, char *err, size_t errlen);
-int emu_rt_sim_stop(emu_rt_sim *s, const char *id);
+/* A container whose script ignores SIGTERM (trap '' TERM) runs on until the
+ * grace period ends (then exit 137, SIGKILL): the call sleeps until then,
+ * without the lock, while status reads show the others terminated. */
+int emu_rt_sim_stop(emu_rt_sim *s, const char *id, int grace_seconds);
 int emu_rt_sim_restart(emu_rt_sim *s, const char *id);
 int emu_rt_sim_update(emu_rt_sim *s, const emu_rt_group_spec *spec, char *err, size_t errlen);
 /* 1 with *out filled when the group changed since gen (0: always), 0 when

@@ -253,6 +253,11 @@ static void *worker(void *arg)
         break;
     case OP_STOP:
         emu_rt_stop_group(s->rt, w->id, w->grace);
+        pthread_mutex_lock(&s->store.mu);
+        emu_group *dg = emu_store_find(&s->store, w->id);
+        if (dg && dg->deleting) /* a deleted group: gone now that nothing runs */
+            emu_store_remove(&s->store, w->id);
+        pthread_mutex_unlock(&s->store.mu);
         break;
     case OP_RESTART:
         rc = emu_rt_restart_group(s->rt, w->id);
@@ -264,7 +269,7 @@ static void *worker(void *arg)
         break;
     }
     if (w->op != OP_STOP) {
-        int orphan = 0;
+        int orphan = 0, stop_deleted = -1;
         emu_spec *redo = NULL;
         pthread_mutex_lock(&s->store.mu);
         emu_group *g = emu_store_find(&s->store, w->id);
@@ -275,11 +280,20 @@ static void *worker(void *arg)
             g->rt_next_ms = 0; /* look at the runtime on the next tick */
             if (w->op == OP_START)
                 g->rt_started = rc == 0;
-            if (w->op == OP_START && rc == 0 && g->spec_dirty) {
+            if (g->deleting && g->stop_deferred) { /* deleted while this call ran: stop it now, or it is gone */
+                g->stop_deferred = 0;
+                if (g->rt_started)
+                    stop_deleted = g->spec->termination_grace >= 0 ? (int)g->spec->termination_grace : 30;
+                else
+                    emu_store_remove(&s->store, w->id);
+                g = NULL;
+                rc = 0;
+            }
+            if (g && w->op == OP_START && rc == 0 && g->spec_dirty) {
                 g->spec_dirty = 0;
                 redo = emu_spec_copy(g->spec);
             }
-            if (rc) {
+            if (g && rc && !g->deleting) {
                 time_t now = time(NULL);
                 emu_group_event(g, &s->rng, "Warning", "Failed", NULL, err, now);
                 emu_group_set_status(g, "Failed", emu_now());
@@ -288,6 +302,8 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&s->store.mu);
         if (orphan) /* deleted while starting */
             emu_rt_stop_group(s->rt, w->id, 0);
+        if (stop_deleted >= 0)
+            emu_lifecycle_stop_group(s, w->id, stop_deleted);
         if (redo) /* updated while starting */
             emu_lifecycle_update_group(s, w->id, redo);
     }
@@ -409,7 +425,7 @@ static void apply_snapshot(emu_server *s, emu_group *g, emu_rt_group_status *st,
         st->ncontainers = 0;
     }
     /* (without a new snapshot the fingerprint cannot move: no touch) */
-    if (terminal(g) || g->forced_failed) {
+    if (terminal(g) || g->forced_failed || g->deleting) { /* Terminating stays so until the group goes */
         if (have)
             emu_group_touch(g, now);
         return;
@@ -560,7 +576,7 @@ void emu_lifecycle_tick(emu_server *s)
                  * (a restart or update resets this); deadlines and the
                  * Restarting/Updating display need every tick. */
                 int watch = g->spec->active_deadline > 0 || !strcmp(g->status, "Restarting") ||
-                            !strcmp(g->status, "Updating");
+                            !strcmp(g->status, "Updating") || g->deleting;
                 g->rt_next_ms = watch ? 0 : poll[j].st.next_change_ms;
             }
         }

@@ -249,6 +249,27 @@ int emu_op_delete_group(emu_req *r, cJSON *out, emu_err *e)
     const char *tok = emu_get(r->p, "ClientToken");
     if (tok)
         emu_store_token_add(&s->store, r->action, tok, digest, id);
+    if (g->deleting) { /* already Terminating: accepted again, nothing more to do */
+        pthread_mutex_unlock(&s->store.mu);
+        return 0;
+    }
+    /* A group whose containers may still run is Terminating while the
+     * runtime stops them (pre-stop hooks, SIGTERM, SIGKILL after the
+     * group's TerminationGracePeriodSeconds); it disappears when they are
+     * gone. One that never started or already ended goes at once. */
+    int ended = in_status(g, "Succeeded", "Failed") || in_status(g, "ScheduleFailed", "Expired");
+    if (started && s->rt && !ended) {
+        g->deleting = 1;
+        emu_group_set_status(g, "Terminating", r->now);
+        emu_group_touch(g, r->now);
+        g->rt_next_ms = 0;
+        int busy = g->rt_busy; /* a start or update in flight: its end starts the stop */
+        g->stop_deferred = busy;
+        pthread_mutex_unlock(&s->store.mu);
+        if (!busy)
+            emu_lifecycle_stop_group(s, id, grace);
+        return 0;
+    }
     emu_store_remove(&s->store, id);
     pthread_mutex_unlock(&s->store.mu);
     if (started)

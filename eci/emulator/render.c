@@ -62,7 +62,8 @@ static void container_status(const emu_group *g, const char *name, int is_init, 
     snprintf(out->name, sizeof out->name, "%s", name);
     out->is_init = is_init;
     const char *st = g->status;
-    if (strcmp(st, "Running") == 0 || strcmp(st, "Restarting") == 0 || strcmp(st, "Updating") == 0) {
+    if (strcmp(st, "Running") == 0 || strcmp(st, "Restarting") == 0 || strcmp(st, "Updating") == 0 ||
+        strcmp(st, "Terminating") == 0) {
         if (is_init) {
             out->current.kind = EMU_CS_TERMINATED;
             snprintf(out->current.reason, sizeof out->current.reason, "Completed");

@@ -89,6 +89,7 @@ struct rt_group {
     int stage;
     emu_rt_group_phase phase;
     int stop_req, restart_req, killing;
+    int stopping;    /* emu_rt_stop_group under way (rt->mu): findable until its processes are gone */
     int grace;
     struct timespec kill_deadline;
     int killed_hard;
@@ -1455,7 +1456,8 @@ static void group_free(rt_group *g)
     free(g);
 }
 
-static void stop_and_free(rt_group *g, int grace)
+/* Ask g's supervisor to stop every process and wait until it did. */
+static void stop_and_join(rt_group *g, int grace)
 {
     pthread_mutex_lock(&g->mu);
     g->stop_req = 1;
@@ -1465,6 +1467,12 @@ static void stop_and_free(rt_group *g, int grace)
     pthread_mutex_unlock(&g->mu);
     if (g->thr_started)
         pthread_join(g->thr, NULL);
+    g->thr_started = 0;
+}
+
+static void stop_and_free(rt_group *g, int grace)
+{
+    stop_and_join(g, grace);
     group_free(g);
 }
 
@@ -1572,19 +1580,32 @@ int emu_rt_start_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, siz
 int emu_rt_stop_group(emu_rt *rt, const char *id, int grace_seconds)
 {
     if (rt->sim)
-        return emu_rt_sim_stop(rt->sim, id);
+        return emu_rt_sim_stop(rt->sim, id, grace_seconds);
     pthread_mutex_lock(&rt->mu);
-    rt_group **pp = &rt->groups, *g = NULL;
-    for (; *pp; pp = &(*pp)->next)
-        if (strcmp((*pp)->id, id) == 0) {
-            g = *pp;
-            *pp = g->next;
-            break;
-        }
+    rt_group *g = find_locked(rt, id);
+    if (g && g->stopping)
+        g = NULL;
+    if (g)
+        g->stopping = 1;
     pthread_mutex_unlock(&rt->mu);
     if (!g)
         return -1;
-    stop_and_free(g, grace_seconds);
+    /* The group stays in the list while its processes stop, so snapshots
+     * show each container terminated as it exits (a deleted group is
+     * Terminating until then); only then is it unlinked and freed. */
+    stop_and_join(g, grace_seconds);
+    pthread_mutex_lock(&rt->mu);
+    for (rt_group **pp = &rt->groups; *pp; pp = &(*pp)->next)
+        if (*pp == g) {
+            *pp = g->next;
+            break;
+        }
+    /* whoever found g before the unlink holds its lock (lock_group takes it
+     * under rt->mu): wait for them */
+    pthread_mutex_lock(&g->mu);
+    pthread_mutex_unlock(&g->mu);
+    pthread_mutex_unlock(&rt->mu);
+    group_free(g);
     return 0;
 }
 

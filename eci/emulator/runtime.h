@@ -195,7 +195,10 @@ void emu_rt_free(emu_rt *rt);
 /* Start a group; the spec is copied. Returns 0, or -1 with err. */
 int emu_rt_start_group(emu_rt *rt, const emu_rt_group_spec *spec, char *err, size_t errlen);
 /* Stop every process of a group (pre-stop hooks, SIGTERM, SIGKILL after the
- * grace period) and forget it, removing its state. Unknown id: -1. */
+ * grace period) and forget it, removing its state. Blocks until the
+ * processes are gone; meanwhile the group's snapshots show each container
+ * terminated as it exits. Unknown id, or a stop already under way: -1.
+ * Not concurrently with emu_rt_free. */
 int emu_rt_stop_group(emu_rt *rt, const char *id, int grace_seconds);
 /* Restart all containers (RestartContainerGroup); restart counts increase. */
 int emu_rt_restart_group(emu_rt *rt, const char *id);

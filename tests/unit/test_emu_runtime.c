@@ -25,6 +25,7 @@
 #include "eci/emulator/emu_rt_log.h"
 #include "eci/emulator/emu_rt_spawn.h"
 #include "eci/emulator/runtime.h"
+#include "tests/unit/emu_rt_stopper.h"
 #include "util/xmalloc.h"
 #include "tests/unit/unit_threads.h"
 
@@ -972,6 +973,51 @@ static void test_termination_message(void **state)
     fx_free(f);
 }
 
+/* While a stop runs, the group stays readable and shows each container
+ * terminated as it exits: one that ends on SIGTERM (143) long before one
+ * that ignores it is killed at the end of the grace period. */
+static void test_stop_shows_progress(void **state)
+{
+    (void)state;
+    fixture *f = fx_new(0);
+    const char *names[2] = { "stubborn", "plain" };
+    const char *argvs[2][3] = { { "sh", "-c", "trap '' TERM; while :; do sleep 0.2; done" },
+                                { "sh", "-c", "sleep 3600" } };
+    emu_rt_container c[2];
+    memset(c, 0, sizeof c);
+    for (int i = 0; i < 2; i++) {
+        c[i].name = names[i];
+        c[i].argv = argvs[i];
+        c[i].argc = 3;
+        c[i].run_as_user = -1;
+        c[i].run_as_group = -1;
+    }
+    emu_rt_group_spec s;
+    memset(&s, 0, sizeof s);
+    s.id = "g-stopping";
+    s.restart_policy = "Always";
+    s.containers = c;
+    s.ncontainers = 2;
+    char err[256];
+    assert_int_equal(emu_rt_start_group(f->rt, &s, err, sizeof err), 0);
+    emu_rt_container_status st;
+    assert_true(wait_state(f, "g-stopping", 0, KIND(EMU_CS_RUNNING), -1, &st));
+    assert_true(wait_state(f, "g-stopping", 1, KIND(EMU_CS_RUNNING), -1, &st));
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    emu_rt_stopper sa;
+    assert_int_equal(emu_rt_stopper_start(&sa, f->rt, "g-stopping", 4), 0);
+    assert_true(wait_state(f, "g-stopping", 1, KIND(EMU_CS_TERMINATED), -1, &st));
+    assert_int_equal(st.current.exit_code, 143);
+    assert_int_equal(st.current.signal, 15);
+    assert_int_equal(emu_rt_stopper_join(&sa), 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    assert_true((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9 >= 3.9);
+    emu_rt_group_status gs;
+    assert_int_equal(emu_rt_group_status_get(f->rt, "g-stopping", &gs), -1);
+    fx_free(f);
+}
+
 static pthread_mutex_t hook_mu = PTHREAD_MUTEX_INITIALIZER;
 static char hook_seen[512];
 
@@ -1135,6 +1181,7 @@ int main(void)
         cmocka_unit_test(test_init_order_env_volume),
         cmocka_unit_test(test_init_failure_never),
         cmocka_unit_test(test_stop_kills_tree),
+        cmocka_unit_test(test_stop_shows_progress),
         cmocka_unit_test(test_usage_and_restart),
         cmocka_unit_test(test_namespaces),
         cmocka_unit_test(test_no_namespaces_env),

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "eci/emulator/runtime.h"
+#include "tests/unit/emu_rt_stopper.h"
 #include "util/clock.h"
 #include "util/xmalloc.h"
 
@@ -405,6 +406,35 @@ static void test_sidecar_and_ignored_exit(void **state)
     sim_free(f);
 }
 
+/* A stop: a container ignoring SIGTERM (trap '' TERM) runs out the grace
+ * period and ends 137 (SIGKILL), the other ends 143 at once; the group stays
+ * readable until then and is unknown afterwards. */
+static void test_stop_grace(void **state)
+{
+    (void)state;
+    sim_fx *f = sim_new();
+    const char *stubborn[] = { "sh", "-c", "trap '' TERM; while :; do sleep 0.2; done" };
+    const char *plain[] = { "sh", "-c", "sleep 3600" };
+    emu_rt_container cs[2] = { ctr("stubborn", stubborn, 3), ctr("plain", plain, 3) };
+    start(f, "g-stop", "Always", NULL, 0, cs, 2);
+    emu_rt_container_status st;
+    assert_true(wait_reason(f, "g-stop", 0, "Started", 0, &st));
+    assert_true(wait_reason(f, "g-stop", 1, "Started", 0, &st));
+    struct timespec t0;
+    clock_mono(&t0);
+    emu_rt_stopper a;
+    assert_int_equal(emu_rt_stopper_start(&a, f->rt, "g-stop", 3), 0);
+    assert_true(wait_reason(f, "g-stop", 1, "Error", 0, &st)); /* while the other runs on */
+    assert_int_equal(st.current.kind, EMU_CS_TERMINATED);
+    assert_int_equal(st.current.exit_code, 143);
+    assert_int_equal(st.current.signal, 15);
+    assert_int_equal(emu_rt_stopper_join(&a), 0);
+    assert_true(clock_s_since(&t0) >= 3.0); /* the stubborn one ran out the grace period */
+    assert_false(ctr_now(f, "g-stop", 0, &st, NULL));
+    assert_true(saw(f, "stubborn/Normal/Killing;"));
+    sim_free(f);
+}
+
 static void test_ten_thousand(void **state)
 {
     (void)state;
@@ -443,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_init_and_config_error),
         cmocka_unit_test(test_restart_update_exec_usage),
         cmocka_unit_test(test_sidecar_and_ignored_exit),
+        cmocka_unit_test(test_stop_grace),
         cmocka_unit_test(test_ten_thousand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
