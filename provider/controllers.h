@@ -5,6 +5,7 @@
  *
  *   podsync.c    a pod key -> create / update / delete its group (workers)
  *   statussync.c the node's groups -> pod status (one thread)
+ *   termsync.c   the groups of pods being deleted -> pod status, deletion
  *   eventsync.c  ECI events -> Kubernetes Events (through the recorder)
  *   gc.c         recovery at start, orphans and second groups later
  *   podstatus.c  the one writer of PATCH pods/status, with retries
@@ -143,6 +144,13 @@ void prov_drift_forget(prov_ctl *c, const char *uid, int written_too);
  * groups, unknown groups to gc), then the thread that polls every period. */
 void prov_status_poll(prov_ctl *c, int full, int since_s);
 void *prov_status_loop(void *arg);
+
+/* termsync.c: the groups of pods being deleted, described by id: the pod's
+ * container statuses follow ECI while the group stops, and once it stopped
+ * (or is gone) the pod's key is queued so its sync deletes the pod. Returns
+ * how many groups are still stopping (the status thread polls every second
+ * while any is). */
+size_t prov_term_poll(prov_ctl *c);
 
 /* eventsync.c: ECI events -> Kubernetes Events. */
 void prov_events_poll(prov_ctl *c, int since_second);

@@ -129,6 +129,16 @@ int prov_gm_set_deleting(prov_gm *m, const char *uid, int deleting)
     return it ? 0 : -1;
 }
 
+int prov_gm_set_stopped(prov_gm *m, const char *uid)
+{
+    pthread_mutex_lock(&m->mu);
+    gm_item *it = find_uid(m, uid);
+    if (it)
+        it->e.stopped = 1;
+    pthread_mutex_unlock(&m->mu);
+    return it ? 0 : -1;
+}
+
 size_t prov_gm_count(prov_gm *m)
 {
     pthread_mutex_lock(&m->mu);

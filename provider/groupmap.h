@@ -20,6 +20,7 @@ typedef struct prov_gm_entry {
     uint64_t status_sig;   /* signature of the pod status last written (0: none) */
     time_t created;        /* when the bridge created or first saw the group */
     int deleting;          /* DeleteContainerGroup sent */
+    int stopped;           /* since then, ECI reported the group's containers stopped or the group gone */
     int legacy;            /* adopted from virtual-kubelet/alibabacloud-eci: without our tags, so
                               the tag listings miss it and status sync describes it by id */
 } prov_gm_entry;
@@ -37,6 +38,7 @@ int prov_gm_del(prov_gm *m, const char *uid);
 /* Update single fields; -1 when uid is unknown. */
 int prov_gm_set_status(prov_gm *m, const char *uid, const char *eci_status, uint64_t status_sig);
 int prov_gm_set_deleting(prov_gm *m, const char *uid, int deleting);
+int prov_gm_set_stopped(prov_gm *m, const char *uid);
 size_t prov_gm_count(prov_gm *m);
 /* Snapshot of every entry: an array the caller frees; *n its length. */
 prov_gm_entry *prov_gm_list(prov_gm *m, size_t *n);

@@ -3,8 +3,10 @@
  * cannot cause a wrong create or delete (DESIGN.md example 10).
  *
  *   pod gone (or another uid)     -> DeleteContainerGroup
- *   deletionTimestamp set         -> DeleteContainerGroup, then DELETE the pod
- *                                    with grace 0 and a uid precondition
+ *   deletionTimestamp set         -> DeleteContainerGroup; once ECI stopped it
+ *                                    (or the grace period ran out) the final
+ *                                    status, then DELETE the pod with grace 0
+ *                                    and a uid precondition
  *   Succeeded / Failed            -> nothing
  *   group known, images changed   -> UpdateContainerGroup
  *   no group                      -> translate, CreateContainerGroup with
@@ -223,38 +225,42 @@ static int sync_gone(prov_ctl *c, const char *uid)
     return delete_group(c, uid, "pod gone");
 }
 
-/* Whether the pod's containers have all stopped as far as its status says
- * (a terminal phase, or every container terminated or never started). */
-static int containers_stopped(const cJSON *pod)
+/* The kubelet's last status of a deleted pod whose containers stopped
+ * (podmap_status_finished over the status last written, which holds what
+ * ECI last reported of each container). 0 when written or not needed. */
+static int write_finished(prov_ctl *c, const cJSON *pod, const char *uid)
 {
     if (podmap_pod_terminal(pod))
-        return 1;
-    const cJSON *cs;
-    cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
-                                                            "containerStatuses"))
-    {
-        if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cs, "state"), "running"))
-            return 0;
-    }
-    return 1;
+        return 0;
+    pthread_mutex_lock(&c->drift_mu);
+    cJSON *last = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c->written, uid), 1);
+    pthread_mutex_unlock(&c->drift_mu);
+    char ts[40];
+    podmap_status_ctx ctx;
+    prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
+    cJSON *st = podmap_status_finished(pod, last, &ctx);
+    int rc = prov_status_write(c, pod, st);
+    cJSON_Delete(st);
+    cJSON_Delete(last);
+    return rc;
 }
 
 /* Graceful deletion as the kubelet does it: the group is deleted at once
- * (ECI then stops its containers within the grace period), but the pod
- * stays Terminating until its containers stopped or the grace period,
- * counted to the pod's deletionTimestamp, plus a margin ran out; only then
- * is the pod deleted with grace 0 and a uid precondition. ECI drops a group
- * from its answers as soon as DeleteContainerGroup returns, while its
- * processes may still run out their grace period, so a group that is gone
- * proves nothing: a running pod is kept to its deadline. A force delete
- * (grace 0) never waits. */
+ * (ECI then stops its containers: pre-stop hooks, SIGTERM, SIGKILL after the
+ * group's TerminationGracePeriodSeconds; the group is Terminating until they
+ * are gone), but the pod stays Terminating until ECI reports the group's
+ * containers stopped or the group gone (termsync.c marks the entry stopped
+ * and queues the key), or until the grace period, counted to the pod's
+ * deletionTimestamp, plus a margin ran out. Then the pod gets its final
+ * status (a terminal phase, as the kubelet's TerminatePod) and is deleted
+ * with grace 0 and a uid precondition. A pod already Succeeded or Failed, or
+ * deleted with grace 0, never waits. */
 static int sync_deleting(prov_ctl *c, const cJSON *pod, const char *uid)
 {
     const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name");
     forget_update(c, uid);
     prov_gm_entry e;
     if (prov_gm_get(c->gm, uid, &e) == 0) {
-        int stopped = containers_stopped(pod);
         if (!e.deleting) {
             eci_error err;
             if (c->be->delete_group(c->be->ud, e.group_id, &err) != 0) {
@@ -265,13 +271,14 @@ static int sync_deleting(prov_ctl *c, const cJSON *pod, const char *uid)
             }
             log_info(COMP, "deleted container group %s of pod %s/%s", e.group_id, ns, name);
             prov_gm_set_deleting(c->gm, uid, 1);
+            prov_ctl_wake(c); /* the status thread follows the group as it stops */
         }
         const cJSON *md = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
         const cJSON *dt = cJSON_GetObjectItemCaseSensitive(md, "deletionTimestamp");
         const cJSON *gp = cJSON_GetObjectItemCaseSensitive(md, "deletionGracePeriodSeconds");
         struct timespec until;
-        if (!stopped && cJSON_IsNumber(gp) && gp->valuedouble > 0 && cJSON_IsString(dt) &&
-            timefmt_parse(dt->valuestring, strlen(dt->valuestring), &until) == 0) {
+        if (!e.stopped && !podmap_pod_terminal(pod) && cJSON_IsNumber(gp) && gp->valuedouble > 0 &&
+            cJSON_IsString(dt) && timefmt_parse(dt->valuestring, strlen(dt->valuestring), &until) == 0) {
             long left_ms = (long)(until.tv_sec - time(NULL)) * 1000 + DELETE_MARGIN_MS;
             if (left_ms > 0) {
                 char *key = podmap_pod_key(pod);
@@ -280,6 +287,8 @@ static int sync_deleting(prov_ctl *c, const cJSON *pod, const char *uid)
                 return 0;
             }
         }
+        if (write_finished(c, pod, uid) != 0)
+            return -1;
         prov_gm_del(c->gm, uid);
     }
     k8s_delete_opts o = {.precondition_uid = uid, .grace_period_seconds = 0};

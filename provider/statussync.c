@@ -377,6 +377,7 @@ void *prov_status_loop(void *arg)
          * clock skew loses nothing (changes are applied idempotently). */
         int since_s = (int)(3 * (period > FAST_MS ? period : FAST_MS) / 1000) + 5;
         prov_status_poll(c, full, since_s);
+        size_t stopping = prov_term_poll(c);
         prov_events_poll(c, full ? 0 : since_s);
         if (full) {
             last_full = now;
@@ -386,7 +387,7 @@ void *prov_status_loop(void *arg)
             malloc_trim(0);
 #endif
         }
-        long wait = any_transitional(c) ? FAST_MS : period;
+        long wait = stopping || any_transitional(c) ? FAST_MS : period;
         prov_ctl_sleep(c, wait);
     }
     return NULL;

@@ -770,9 +770,10 @@ cJSON *podmap_status_from_status(const cJSON *pod, const eci_cg_status *s, const
     return r;
 }
 
-/* Containers of the current status turned terminal: running ones become
+/* Containers of the current status turned terminal: running ones (and,
+ * with waiting_too, those that never ran or wait to run again) become
  * ContainerStatusUnknown (exit 137), terminated ones are kept. */
-static st_ctr *carry_over(const cJSON *pod, const char *list, size_t *n)
+static st_ctr *carry_over(const cJSON *pod, const char *list, int waiting_too, size_t *n)
 {
     const cJSON *spec = jarr(jobj(pod, "spec"), list);
     const cJSON *old = jobj(pod, "status");
@@ -798,12 +799,12 @@ static st_ctr *carry_over(const cJSON *pod, const char *list, size_t *n)
             c->cur.message = jstr(t, "message");
             c->cur.started = jstr(t, "startedAt");
             c->cur.finished = jstr(t, "finishedAt");
-        } else if (run) {
+        } else if (run || waiting_too) {
             c->cur.state = "Terminated";
             c->cur.exit_code = 137;
             c->cur.reason = "ContainerStatusUnknown";
             c->cur.message = "The container could not be located when the pod was terminated";
-            c->cur.started = jstr(run, "startedAt");
+            c->cur.started = run ? jstr(run, "startedAt") : NULL;
         }
     }
     return r;
@@ -821,6 +822,32 @@ static const char *old_group_id(const cJSON *pod)
     return NULL;
 }
 
+/* build() over the pod's current container states made terminal
+ * (carry_over), in its group (the one its containerIDs name). */
+static cJSON *build_carried(const cJSON *pod, st_grp *g, int waiting_too, const podmap_status_ctx *ctx)
+{
+    size_t n, ni;
+    st_ctr *c = carry_over(pod, "containers", waiting_too, &n);
+    st_ctr *ic = carry_over(pod, "initContainers", 0, &ni);
+    char *id = NULL;
+    const char *cid = old_group_id(pod);
+    if (cid) {
+        const char *s = cid + 6, *e = strchr(s, '/');
+        id = e ? xstrndup(s, (size_t)(e - s)) : xstrdup(s);
+    }
+    g->id = id;
+    g->ctrs = c;
+    g->n = n;
+    g->inits = ic;
+    g->ninit = ni;
+    g->init_known = 1;
+    cJSON *r = build(pod, g, ctx);
+    free(id);
+    free(c);
+    free(ic);
+    return r;
+}
+
 cJSON *podmap_status_failed(const cJSON *pod, const char *reason, const char *message,
                       const podmap_status_ctx *ctx)
 {
@@ -829,25 +856,49 @@ cJSON *podmap_status_failed(const cJSON *pod, const char *reason, const char *me
     g.force_phase = "Failed";
     g.reason = reason ? reason : "ProviderFailed";
     g.message = message;
-    size_t n, ni;
-    st_ctr *c = carry_over(pod, "containers", &n);
-    st_ctr *ic = carry_over(pod, "initContainers", &ni);
-    char *id = NULL;
-    const char *cid = old_group_id(pod);
-    if (cid) {
-        const char *s = cid + 6, *e = strchr(s, '/');
-        id = e ? xstrndup(s, (size_t)(e - s)) : xstrdup(s);
+    return build_carried(pod, &g, 0, ctx);
+}
+
+/* Whether the pod ran its regular containers or finished its init
+ * containers (the kubelet's hasPodInitialized). */
+static int pod_initialized(const cJSON *pod)
+{
+    if (!cJSON_GetArraySize(jarr(jobj(pod, "spec"), "initContainers")))
+        return 1;
+    const cJSON *st = jobj(pod, "status"), *it;
+    cJSON_ArrayForEach(it, jarr(st, "containerStatuses"))
+    {
+        if (jobj(jobj(it, "lastState"), "terminated") || !jobj(jobj(it, "state"), "waiting"))
+            return 1;
     }
-    g.id = id;
-    g.ctrs = c;
-    g.n = n;
-    g.inits = ic;
-    g.ninit = ni;
-    g.init_known = 1;
-    cJSON *r = build(pod, &g, ctx);
-    free(id);
+    const cJSON *last = NULL;
+    cJSON_ArrayForEach(it, jarr(st, "initContainerStatuses")) last = it;
+    const cJSON *t = jobj(jobj(last, "state"), "terminated");
+    const cJSON *ec = cJSON_GetObjectItemCaseSensitive(t, "exitCode");
+    return t && cJSON_IsNumber(ec) && ec->valuedouble == 0;
+}
+
+cJSON *podmap_status_finished(const cJSON *pod, const cJSON *last, const podmap_status_ctx *ctx)
+{
+    cJSON *p = cJSON_Duplicate(pod, 1);
+    if (last) {
+        cJSON_DeleteItemFromObjectCaseSensitive(p, "status");
+        cJSON_AddItemToObject(p, "status", cJSON_Duplicate(last, 1));
+    }
+    st_grp g;
+    memset(&g, 0, sizeof g);
+    /* The kubelet's phase for a pod whose containers all stopped: Succeeded
+     * when every regular container exited 0, else Failed (a stop by SIGTERM
+     * or SIGKILL is a failure). */
+    size_t n;
+    st_ctr *c = carry_over(p, "containers", pod_initialized(p), &n);
+    int ok = n > 0;
+    for (size_t i = 0; i < n; i++)
+        ok = ok && c[i].cur.state && !strcmp(c[i].cur.state, "Terminated") && c[i].cur.exit_code == 0;
     free(c);
-    free(ic);
+    g.force_phase = ok ? "Succeeded" : "Failed";
+    cJSON *r = build_carried(p, &g, pod_initialized(p), ctx);
+    cJSON_Delete(p);
     return r;
 }
 

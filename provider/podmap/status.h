@@ -71,6 +71,15 @@ cJSON *podmap_status_from_status(const cJSON *pod, const eci_cg_status *s, const
 cJSON *podmap_status_failed(const cJSON *pod, const char *reason, const char *message,
                       const podmap_status_ctx *ctx);
 
+/* The PodStatus the kubelet writes once a deleted pod's containers stopped
+ * (its TerminatePod), before it deletes the pod: from last (the status last
+ * written; NULL: the pod's), every container not terminated becomes
+ * terminated with reason ContainerStatusUnknown and exit code 137 (regular
+ * containers once the pod initialized), no container is ready, Ready and
+ * ContainersReady are False (PodCompleted), and the phase is Succeeded
+ * when every regular container exited 0, else Failed. Caller frees. */
+cJSON *podmap_status_finished(const cJSON *pod, const cJSON *last, const podmap_status_ctx *ctx);
+
 /* A Pending PodStatus whose containers wait with reason/message (e.g.
  * "CreateContainerConfigError" while a ConfigMap is missing, or
  * "ContainerCreating"). Caller frees. */

@@ -4,8 +4,10 @@
 # Event, no churn) unless admitted by annotation; a create answered NoStock
 # keeps the pod Pending with Events and retries until it runs, fail-fast
 # fails it, and a spot pod falls back to pay-as-you-go when asked; missing
-# ConfigMaps and Secrets reported with the kubelet's four Events, and a pod
-# waiting for a ConfigMap running within 5 s of its creation.
+# ConfigMaps and Secrets reported with the kubelet's four Events, a pod
+# waiting for a ConfigMap running within 5 s of its creation; graceful
+# deletion: Terminating until ECI stopped the group (container statuses
+# terminated as they stop), not longer, and a force delete at once.
 # needs: cluster
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -163,19 +165,59 @@ spec:
   containers: [{name: main, image: busybox, command: [sh, -c, "trap '' TERM; while :; do sleep 0.2; done; : $marker"]}]
 YAML
 check "the SIGTERM-ignoring pod runs" wait_running stubborn 120
-running_proc() { pgrep -f "$marker" >/dev/null; }
-check "its process runs" wait_for 30 running_proc
+running_proc() { pgrep -f "$1" >/dev/null; }
+check "its process runs" wait_for 30 running_proc "$marker"
 t=$(date +%s.%N)
 kx delete pod stubborn --wait=false >/dev/null
-gone() { ! kx get pod stubborn >/dev/null 2>&1; }
-if wait_for 120 gone; then
+gone() { ! kx get pod "$1" >/dev/null 2>&1; }
+if wait_for 120 gone stubborn; then
     el=$(echo "$(date +%s.%N) - $t" | bc)
     check "the pod stayed Terminating for at least its 4 s grace period ($el s)" test "$(echo "$el >= 4" | bc)" = 1
-    if running_proc; then not_ok "the pod was gone only after its process stopped" "$(pgrep -af "$marker")"
+    if running_proc "$marker"; then not_ok "the pod was gone only after its process stopped" "$(pgrep -af "$marker")"
     else ok "the pod was gone only after its process stopped"; fi
 else
     not_ok "the Terminating pod is deleted after its grace period" "$(kx get pod stubborn -o yaml | tail -20)"
 fi
+
+# While the group stops, the pod's container statuses follow ECI: a container
+# that ends on SIGTERM shows terminated (exit 143) while the pod is still
+# Terminating for its other container, which ignores SIGTERM for 15 s.
+marker2="pair-$NS"
+kubectl_ apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: pair, namespace: $NS}
+spec:
+  nodeName: $NODE
+  terminationGracePeriodSeconds: 15
+  tolerations: [{key: virtual-kubelet.io/provider, operator: Exists}]
+  containers:
+  - {name: stubborn, image: busybox, command: [sh, -c, "trap '' TERM; while :; do sleep 0.2; done; : $marker2"]}
+  - {name: quick, image: busybox, command: [sh, -c, "sleep 3600"]}
+YAML
+check "a pod with a SIGTERM-ignoring and a prompt container runs" wait_running pair 120
+check "its SIGTERM-ignoring process runs" wait_for 30 running_proc "$marker2"
+kx delete pod pair --wait=false >/dev/null
+quick_state() { kx get pod pair -o jsonpath='{.metadata.deletionTimestamp}|{.status.containerStatuses[?(@.name=="quick")].state.terminated.exitCode}|{.status.containerStatuses[?(@.name=="stubborn")].state.running.startedAt}'; }
+quick_done() { [[ "$(quick_state)" =~ ^[^|]+\|143\|.+ ]]; }
+if wait_for 60 quick_done; then
+    ok "while Terminating, the prompt container shows terminated with exit code 143 and the other running ($(quick_state))"
+else
+    not_ok "while Terminating, the prompt container shows terminated with exit code 143 and the other running" \
+        "$(quick_state)" "$(kx get pod pair -o jsonpath='{.status.containerStatuses}' 2>&1)"
+fi
+check "the pod is gone once its group stopped" wait_for 120 gone pair
+
+# A pod whose process ends promptly on SIGTERM is gone as soon as ECI
+# stopped its group, long before its 30 s grace period ran out (the other
+# path, the bridge's timer, takes at least 30 s).
+run_pod prompt 'sleep 3600'
+check "a pod that ends on SIGTERM runs" wait_running prompt 120
+t=$SECONDS
+kx delete pod prompt --wait=false >/dev/null
+if wait_for 25 gone prompt; then ok "it is gone $((SECONDS - t)) s after the delete, before its 30 s grace period ran out"
+else not_ok "it is gone before its 30 s grace period ran out" "$(kx get pod prompt -o yaml 2>&1 | tail -30)"; fi
+
 # a force delete removes the group at once
 run_pod forced 'sleep 3600'
 check "a pod to force-delete runs" wait_running forced 120

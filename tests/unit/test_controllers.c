@@ -180,6 +180,40 @@ static void test_create_status_delete(void **state)
     rig_free(r);
 }
 
+/* Graceful deletion: the pod stays Terminating after DeleteContainerGroup
+ * until ECI no longer has the group (termsync.c), not for its whole grace
+ * period; then it gets a terminal status and is deleted. */
+static void test_graceful_delete_follows_eci(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "web", "uid-g");
+    drain(r);
+    char *gid = fb_group_of(r->fb, "uid-g");
+    fb_set_status(r->fb, gid, "Running");
+    prov_status_poll(&r->c, 1, 0);
+    expect_phase(r, "web", "Running", NULL);
+    char ts[40];
+    time_t later = time(NULL) + 300;
+    struct tm tm;
+    gmtime_r(&later, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    set_field(r, "web", "metadata", "deletionGracePeriodSeconds", cJSON_CreateNumber(300));
+    set_field(r, "web", "metadata", "deletionTimestamp", cJSON_CreateString(ts));
+    drain(r);
+    assert_int_equal(fb_count(r->fb), 0);                    /* the group was deleted at once */
+    cJSON *p = fa_get_pod(r->fa, "default", "web");
+    assert_non_null(p); /* the pod waits for ECI */
+    cJSON_Delete(p);
+    assert_int_equal(prov_term_poll(&r->c), 1);              /* ECI no longer has the group */
+    assert_int_equal(prov_term_poll(&r->c), 0);              /* nothing left to follow */
+    drain(r);
+    assert_null(fa_get_pod(r->fa, "default", "web"));
+    assert_int_equal(prov_gm_count(r->gm), 0);
+    free(gid);
+    rig_free(r);
+}
+
 static void test_update_images(void **state)
 {
     (void)state;
@@ -574,6 +608,7 @@ int main(void)
     log_set_level(getenv("TEST_LOG") ? LOG_DEBUG : LOG_ERROR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_status_delete),
+        cmocka_unit_test(test_graceful_delete_follows_eci),
         cmocka_unit_test(test_update_images),
         cmocka_unit_test(test_pod_gone_deletes_group),
         cmocka_unit_test(test_recovery_rules),

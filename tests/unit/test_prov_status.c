@@ -554,6 +554,45 @@ static void t_failed_pending(void **st)
     cJSON_Delete(pod);
 }
 
+/* The last status of a deleted pod (the kubelet's TerminatePod): stopped
+ * containers keep ECI's exit code, a running one becomes
+ * ContainerStatusUnknown 137, and the phase is Failed unless every container
+ * exited 0. */
+static void t_finished(void **st)
+{
+    (void)st;
+    cJSON *pod = pod_with("", "{'phase':'Running'}");
+    cJSON *last = parse("{'phase':'Running','containerStatuses':[{'name':'app','containerID':'eci://eci-9/app',"
+                        "'ready':true,'started':true,'state':{'terminated':{'exitCode':143,'signal':15,"
+                        "'reason':'Error','finishedAt':'2026-01-01T00:00:00Z'}}}],"
+                        "'conditions':[{'type':'Ready','status':'True','lastTransitionTime':'2025-01-01T00:00:00Z'}]}");
+    cJSON *s = podmap_status_finished(pod, last, &CTX);
+    want(s, "phase", "Failed");
+    want(s, "containerStatuses.0.state.terminated.exitCode", "143");
+    want(s, "containerStatuses.0.state.terminated.reason", "Error");
+    want(s, "containerStatuses.0.ready", "false");
+    want_cond(s, "Ready", "False", "PodCompleted");
+    want_cond(s, "ContainersReady", "False", "PodCompleted");
+    cJSON_Delete(s);
+    cJSON_Delete(last);
+    last = parse("{'phase':'Running','containerStatuses':[{'name':'app','containerID':'eci://eci-9/app',"
+                 "'state':{'terminated':{'exitCode':0,'reason':'Completed'}}}]}");
+    s = podmap_status_finished(pod, last, &CTX);
+    want(s, "phase", "Succeeded");
+    cJSON_Delete(s);
+    cJSON_Delete(last);
+    cJSON_Delete(pod);
+    /* nothing written yet: from the pod's own status */
+    pod = pod_with("", "{'phase':'Running','containerStatuses':[{'name':'app','containerID':'eci://eci-9/app',"
+                       "'state':{'running':{'startedAt':'2025-01-01T00:00:00Z'}}}]}");
+    s = podmap_status_finished(pod, NULL, &CTX);
+    want(s, "phase", "Failed");
+    want(s, "containerStatuses.0.state.terminated.exitCode", "137");
+    want(s, "containerStatuses.0.state.terminated.reason", "ContainerStatusUnknown");
+    cJSON_Delete(s);
+    cJSON_Delete(pod);
+}
+
 static void t_qos(void **st)
 {
     (void)st;
@@ -639,7 +678,7 @@ int main(void)
         cmocka_unit_test(t_pending),        cmocka_unit_test(t_running),  cmocka_unit_test(t_resize),
         cmocka_unit_test(t_init_containers), cmocka_unit_test(t_terminal),
         cmocka_unit_test(t_transitions),    cmocka_unit_test(t_readiness_gates),
-        cmocka_unit_test(t_status_api),     cmocka_unit_test(t_failed_pending),
+        cmocka_unit_test(t_status_api),     cmocka_unit_test(t_failed_pending), cmocka_unit_test(t_finished),
         cmocka_unit_test(t_qos),            cmocka_unit_test(t_events),
         cmocka_unit_test(t_writeback),      cmocka_unit_test(t_drift_and_ephemeral),
     };
