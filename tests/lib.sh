@@ -201,6 +201,41 @@ api() {
 }
 jget() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
 
+# emu_terminating_checks: through the emulator's API (api), a deleted group
+# whose process ignores SIGTERM is Terminating for its grace period: Describe
+# shows it (the prompt container terminated 143, the other running), Restart
+# is refused, a second delete is accepted; then it is gone (either runtime).
+emu_terminating_checks() {
+    api CreateContainerGroup ContainerGroupName=rt-term TerminationGracePeriodSeconds=6 \
+        Container.1.Name=stubborn Container.1.Image=busybox Container.1.Command.1=sh Container.1.Arg.1=-c \
+        "Container.1.Arg.2=trap '' TERM; while :; do sleep 0.2; done" \
+        Container.2.Name=quick Container.2.Image=busybox Container.2.Command.1=sh Container.2.Arg.1=-c \
+        "Container.2.Arg.2=sleep 300"
+    local TID
+    TID=$(jget .ContainerGroupId)
+    describe_t() { api DescribeContainerGroups "ContainerGroupIds=[\"$TID\"]"; }
+    running_t() { describe_t; [ "$(jget '.ContainerGroups[0].Status')" = Running ]; }
+    check "a group with a SIGTERM-ignoring container runs" wait_for 60 running_t
+    api DeleteContainerGroup ContainerGroupId="$TID"
+    check "DeleteContainerGroup of a running group answers 200" test "$ST" = 200
+    terminating() {
+        describe_t
+        [ "$(jget '.ContainerGroups[0].Status')" = Terminating ] &&
+            [ "$(jget '.ContainerGroups[0].Containers[] | select(.Name == "quick") | .CurrentState.ExitCode')" = 143 ] &&
+            [ "$(jget '.ContainerGroups[0].Containers[] | select(.Name == "stubborn") | .CurrentState.State')" = Running ]
+    }
+    if wait_for 60 terminating; then ok "it is Terminating: the prompt container terminated (143), the other still running"
+    else not_ok "the deleted group is Terminating with its containers' states" "$BODY"; fi
+    api RestartContainerGroup ContainerGroupId="$TID"
+    check "RestartContainerGroup of a Terminating group: 400 IncorrectStatus" test "$ST/$(jget .Code)" = 400/IncorrectStatus
+    api DeleteContainerGroup ContainerGroupId="$TID"
+    check "a second DeleteContainerGroup is accepted" test "$ST" = 200
+    gone_t() { describe_t; [ "$(jget '.ContainerGroups | length')" = 0 ]; }
+    check "the group is gone once its processes stopped" wait_for 120 gone_t
+    api DeleteContainerGroup ContainerGroupId="$TID"
+    check "then DeleteContainerGroup answers 404 InvalidParameter.NotFound" test "$ST/$(jget .Code)" = 404/InvalidParameter.NotFound
+}
+
 _lib_emulator_ready() {
     kill -0 "$ECI_EMULATOR_PID" 2>/dev/null || return 1
     grep -q 'listening on' "$ECI_EMULATOR_LOG" 2>/dev/null

@@ -2,7 +2,9 @@
 # The emulator's container runtime through the real emulator binary: init
 # containers and an emptyDir volume, env, logs, exec over the WebSocketUri
 # with tests/progs/exec_client (stdout, exit codes, stdin with v5 CLOSE, a
-# tty with resize), and deletion killing the processes. With root the
+# tty with resize), deletion killing the processes, and a deleted group
+# Terminating while a SIGTERM-ignoring process runs out its grace period
+# (emu_terminating_checks in tests/lib.sh). With root the
 # containers get private mount namespaces (volume at /data); otherwise (or
 # with ECI_TEST_NO_NAMESPACES=1) the volume is found through ECI_VOLUME_DATA.
 set -uo pipefail
@@ -89,4 +91,5 @@ gone() { ! kill -0 "$PID" 2>/dev/null || grep -q '^State:.*Z' "/proc/$PID/status
 if [ -n "$PID" ] && wait_for 60 gone; then ok "DeleteContainerGroup kills the container's processes"; else not_ok "delete kills processes" "pid=$PID"; fi
 state_clean() { ! ls "$STATE"/groups/*/volumes >/dev/null 2>&1; }
 wait_for 60 state_clean && ok "the group's state directory is removed" || not_ok "state removed" "$(ls -R "$STATE/groups" | head)"
+emu_terminating_checks
 finish

@@ -3,7 +3,9 @@
 # emulator binary: 200 groups created through the real ECI client are all
 # Running with no process at all (the emulator's RSS is printed), a script's
 # exit code, logs and events, a restart policy's back-off, metrics, and exec
-# (Sync echo answers, a session is refused with a clear message).
+# (Sync echo answers, a session is refused with a clear message), and a
+# deleted group Terminating while a script that traps SIGTERM runs out its
+# grace period (emu_terminating_checks in tests/lib.sh).
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 lib_tmpdir
@@ -71,4 +73,5 @@ check "an exec session is refused with a clear message ($ST)" grep -q 'simulated
 api DeleteContainerGroup ContainerGroupId="$WID"
 check "DeleteContainerGroup" test "$ST" = 200
 check "no sanitizer reports in the emulator log" sh -c "! grep -q Sanitizer \"$ECI_EMULATOR_LOG\""
+emu_terminating_checks
 finish
