@@ -56,6 +56,16 @@ typedef struct prov_backend {
     int (*usage)(void *ud, eci_list_usage_resp *resp, eci_error *err);
     /* DescribeContainerGroupPrice (free resp with eci_price_resp_free). May be NULL: no prices. */
     int (*price)(void *ud, const eci_price_req *req, eci_price_resp *resp, eci_error *err);
+    /* The image-cache operations (the ImageCache controller); each may be
+     * NULL. CreateImageCache: *id (caller frees) names the cache.
+     * DescribeImageCaches of the cache id, or when id is NULL of the caches
+     * tagged with the ImageCache's uid (free resp with
+     * eci_describe_image_caches_resp_free). DeleteImageCache: a cache the
+     * service does not know counts as deleted. */
+    int (*imc_create)(void *ud, const eci_create_image_cache_req *req, char **id, eci_error *err);
+    int (*imc_describe)(void *ud, const char *id, const char *uid, eci_describe_image_caches_resp *resp,
+                        eci_error *err);
+    int (*imc_delete)(void *ud, const char *id, eci_error *err);
 } prov_backend;
 
 /* The backend over an ECI client (borrowed; probe, also borrowed, answers

@@ -3,6 +3,7 @@
  * tags it writes, so a long node or cluster name filters exactly the groups
  * created for it. */
 #include "provider/backend.h"
+#include "provider/podmap/imagecache.h"
 #include "provider/podmap/translate.h"
 #include "util/xmalloc.h"
 
@@ -178,6 +179,51 @@ static int be_usage(void *ud, eci_list_usage_resp *resp, eci_error *err)
     return eci_list_usage(e->c, NULL, resp, err);
 }
 
+static int be_imc_create(void *ud, const eci_create_image_cache_req *req, char **id, eci_error *err)
+{
+    eci_be *e = ud;
+    eci_create_image_cache_resp resp;
+    int rc = eci_create_image_cache(e->c, req, &resp, err);
+    *id = rc == 0 && resp.image_cache_id && *resp.image_cache_id ? xstrdup(resp.image_cache_id) : NULL;
+    eci_create_image_cache_resp_free(&resp);
+    return rc == 0 && *id ? 0 : -1;
+}
+
+static int be_imc_describe(void *ud, const char *id, const char *uid, eci_describe_image_caches_resp *resp,
+                           eci_error *err)
+{
+    eci_be *e = ud;
+    eci_describe_image_caches_req req = {0};
+    eci_tag tags[2];
+    char *uidv = NULL;
+    if (id) {
+        req.image_cache_id = (char *)id;
+    } else {
+        /* the caches this cluster made for that object */
+        uidv = podmap_tag_value(uid ? uid : "");
+        tags[0] = (eci_tag){(char *)PODMAP_TAG_CLUSTER, e->cluster_tag};
+        tags[1] = (eci_tag){(char *)PODMAP_IMC_TAG_UID, uidv};
+        req.tags = tags;
+        req.n_tags = 2;
+    }
+    int rc = eci_describe_image_caches(e->c, &req, resp, err);
+    free(uidv);
+    return rc;
+}
+
+static int be_imc_delete(void *ud, const char *id, eci_error *err)
+{
+    eci_be *e = ud;
+    eci_delete_image_cache_req req = {0};
+    req.image_cache_id = (char *)id;
+    eci_simple_resp resp;
+    int rc = eci_delete_image_cache(e->c, &req, &resp, err);
+    eci_simple_resp_free(&resp);
+    if (rc != 0 && eci_error_classify(err) == ECI_CLASS_NOT_FOUND)
+        rc = 0;
+    return rc;
+}
+
 prov_backend *prov_backend_eci_new(eci_client *c, eci_client *probe, const char *cluster_name, const char *node_name)
 {
     eci_be *e = xcalloc(1, sizeof *e);
@@ -201,6 +247,9 @@ prov_backend *prov_backend_eci_new(eci_client *c, eci_client *probe, const char 
         .price = be_price,
         .ping = be_ping,
         .usage = be_usage,
+        .imc_create = be_imc_create,
+        .imc_describe = be_imc_describe,
+        .imc_delete = be_imc_delete,
     };
     return &e->be;
 }

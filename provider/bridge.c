@@ -10,6 +10,7 @@
 #include "provider/objwatch.h"
 #include "provider/nodecert.h"
 #include "provider/health.h"
+#include "provider/imagecache.h"
 #include "provider/kubelet_handlers.h"
 #include "k8s/lease.h"
 #include "util/log.h"
@@ -422,6 +423,79 @@ int prov_bridge_start_pods(prov_bridge *b, k8s_error *err)
     return 0;
 }
 
+/* NodeRestriction lets a node write Leases only in kube-node-lease: acting
+ * as a node, the bridge holds its elections (and reconciles ImageCaches,
+ * on which a kubelet has no rights) with its bootstrap identity, the
+ * service account. */
+static k8s_client *election_client(prov_bridge *b)
+{
+    return b->nodecert ? prov_nodecert_bootstrap_client(b->nodecert) : b->kc;
+}
+
+/* The options of an election for Lease name in the configured namespace;
+ * ident (n bytes) receives this candidate's identity. */
+static void election_opts(prov_bridge *b, k8s_client *lc, const char *name, char *ident, size_t n,
+                          k8s_leader_opts *lo)
+{
+    const prov_cfg *cfg = b->cfg;
+    char host[128] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(ident, n, "%s_%ld", host, (long)getpid());
+    memset(lo, 0, sizeof *lo);
+    lo->ns = *cfg->leader_elect_namespace ? cfg->leader_elect_namespace : k8s_config_namespace(k8s_client_config(lc));
+    lo->name = name;
+    lo->identity = ident;
+    lo->lease_duration_s = (int)(cfg->leader_elect_lease_duration_ms / 1000);
+    lo->renew_deadline_ms = (long)cfg->leader_elect_renew_deadline_ms;
+    lo->retry_period_ms = (long)cfg->leader_elect_retry_period_ms;
+    lo->release_on_cancel = 1;
+}
+
+static void on_imc_start(void *arg)
+{
+    prov_imc_set_active(arg, 1);
+}
+
+static void on_imc_stop(void *arg)
+{
+    prov_imc_set_active(arg, 0);
+}
+
+/* The ImageCache objects are the cluster's, not one node's: with leader
+ * election every bridge (of every virtual node) keeps their cache and the
+ * holder of one shared Lease reconciles them. */
+static void start_image_caches(prov_bridge *b)
+{
+    const prov_cfg *cfg = b->cfg;
+    k8s_client *ic = election_client(b);
+    prov_imc_opts o = {0};
+    o.kc = ic;
+    o.be = b->be;
+    o.cfg.cluster_name = cfg->cluster_name;
+    o.cfg.security_group_id = cfg->security_group;
+    o.cfg.vswitch_id = cfg->vswitches.n ? cfg->vswitches.items[0] : NULL;
+    o.cfg.resource_group_id = cfg->resource_group;
+    o.host = cfg->node_name;
+    b->imc = prov_imc_start(&o);
+    if (!b->imc)
+        return;
+    if (!cfg->leader_elect) {
+        prov_imc_set_active(b->imc, 1);
+        return;
+    }
+    k8s_leader_opts lo;
+    char ident[256];
+    election_opts(b, ic, "eci-kubelet-imagecache", ident, sizeof ident, &lo);
+    lo.on_started_leading = on_imc_start;
+    lo.on_stopped_leading = on_imc_stop;
+    lo.arg = b->imc;
+    k8s_error kerr;
+    if (k8s_leader_start(ic, &lo, &b->imc_leader, &kerr) != 0) {
+        char buf[768];
+        log_error(COMP, "ImageCache leader election: %s", k8s_error_format(&kerr, buf, sizeof buf));
+    }
+}
+
 int prov_bridge_run(const prov_cfg *cfg)
 {
     prov_bridge bs;
@@ -506,23 +580,10 @@ int prov_bridge_run(const prov_cfg *cfg)
     }
 
     if (cfg->leader_elect) {
-        k8s_leader_opts lo = {0};
+        k8s_leader_opts lo;
         char ident[256];
-        char host[128] = "";
-        gethostname(host, sizeof host - 1);
-        snprintf(ident, sizeof ident, "%s_%ld", host, (long)getpid());
-        /* NodeRestriction lets a node write Leases only in kube-node-lease:
-         * acting as a node, the bridge holds the election with its bootstrap
-         * identity (a Role in its own namespace). */
-        k8s_client *lc = b->nodecert ? prov_nodecert_bootstrap_client(b->nodecert) : b->kc;
-        lo.ns = *cfg->leader_elect_namespace ? cfg->leader_elect_namespace
-                                             : k8s_config_namespace(k8s_client_config(lc));
-        lo.name = cfg->leader_elect_name;
-        lo.identity = ident;
-        lo.lease_duration_s = (int)(cfg->leader_elect_lease_duration_ms / 1000);
-        lo.renew_deadline_ms = (long)cfg->leader_elect_renew_deadline_ms;
-        lo.retry_period_ms = (long)cfg->leader_elect_retry_period_ms;
-        lo.release_on_cancel = 1;
+        k8s_client *lc = election_client(b);
+        election_opts(b, lc, cfg->leader_elect_name, ident, sizeof ident, &lo);
         lo.on_started_leading = on_leader_start;
         lo.on_stopped_leading = on_leader_stop;
         lo.on_new_leader = on_new_leader;
@@ -543,6 +604,8 @@ int prov_bridge_run(const prov_cfg *cfg)
     } else {
         atomic_store(&b->leading, 1);
     }
+    if (cfg->image_cache_controller)
+        start_image_caches(b);
 
     if (prov_node_register(b) != 0)
         goto out;
@@ -621,6 +684,8 @@ out:
     if (node_started)
         pthread_join(node_tid, NULL);
     prov_kubelet_stop(kubelet);
+    k8s_leader_stop(b->imc_leader);
+    prov_imc_stop(b->imc);
     k8s_leader_stop(leader);
     prov_nodecert_stop(b->nodecert);
     prov_health_stop(health);

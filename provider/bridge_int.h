@@ -45,6 +45,8 @@ typedef struct prov_bridge {
     cJSON *node_status; /* the Node's status as read at registration (seeds transition times) */
     struct prov_nodecert *nodecert; /* the node's client certificate (NULL: the kubeconfig's identity) */
     atomic_int leading; /* 1 while this replica runs the controllers */
+    struct prov_imc *imc;          /* the ImageCache controller (imagecache.h), NULL when off */
+    struct k8s_leader *imc_leader; /* its own election: one controller for every virtual node */
     pthread_mutex_t eci_mu;
     char eci_reason[600]; /* why ECI is unreachable ("" while it answers); guarded by eci_mu */
     char eci_key[200];    /* the kind of that failure (code, ECI code, HTTP status); guarded by eci_mu */

@@ -222,6 +222,10 @@ static const setting settings[] = {
      "how often container group status is polled from ECI (batched)"},
     {G_CTRL, "reconcile-workers", "controller.reconcileWorkers", "ECI_KUBELET_RECONCILE_WORKERS", NULL, K_INT,
      OFF(reconcile_workers), "10", NULL, 1, 256, 0, "N", "pods reconciled in parallel"},
+    {G_CTRL, "image-cache-controller", "controller.imageCaches", "ECI_KUBELET_IMAGE_CACHE_CONTROLLER", NULL,
+     K_BOOL, OFF(image_cache_controller), "false", NULL, 0, 0, 0, NULL,
+     "reconcile ImageCache objects (imagecaches.eci.alibabacloud.com) into ECI image caches while leading; "
+     "acts with the service account (the bootstrap identity), never the node's"},
     {G_CTRL, "orphan-gc-period", "controller.orphanGcPeriod", "ECI_KUBELET_ORPHAN_GC_PERIOD", NULL, K_DUR,
      OFF(orphan_gc_period_ms), "2m", NULL, 1000, 86400e3, 0, "DURATION",
      "how often container groups without a pod (and pods without a group) are looked for"},

@@ -492,6 +492,11 @@ static int sync_create(prov_ctl *c, const cJSON *pod, const char *uid)
         k8s_record_eventf(c->rec, pod, "Normal", "ContainerGroupCreated", NULL, "Created ECI container group %s",
                           gid);
         cJSON *wb = podmap_status_writeback(pod, NULL, gid, reqid);
+        if (tr.req.image_snapshot_id) { /* the cache the pod named (by id or ImageCache name) */
+            if (!wb)
+                wb = cJSON_CreateObject();
+            cJSON_AddStringToObject(wb, PODMAP_ANN_MATCHED_IMAGE_CACHE, tr.req.image_snapshot_id);
+        }
         prov_status_annotate(c, pod, wb);
         cJSON_Delete(wb);
         free(gid);

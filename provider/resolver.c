@@ -3,6 +3,7 @@
  * (bound to the pod), and Services for the service-link variables. */
 #include "provider/bridge_int.h"
 #include "k8s/auth.h"
+#include "provider/imagecache.h"
 #include "util/log.h"
 
 #include <string.h>
@@ -75,6 +76,18 @@ static int list_services(void *ctx, const char *ns, cJSON **out)
     return PODMAP_RES_OK;
 }
 
+/* From the ImageCache controller's informer (no request per pod). */
+static int get_image_cache(void *ctx, const char *name, char **id, char **why)
+{
+    prov_bridge *b = ctx;
+    switch (prov_imc_lookup(b->imc, name, id, why)) {
+    case 1: return PODMAP_RES_OK;
+    case 2: return PODMAP_RES_ERROR;
+    case 3: return PODMAP_RES_UNUSABLE;
+    default: return PODMAP_RES_NOT_FOUND;
+    }
+}
+
 void prov_resolver_init(prov_bridge *b)
 {
     memset(&b->resolver, 0, sizeof b->resolver);
@@ -83,4 +96,5 @@ void prov_resolver_init(prov_bridge *b)
     b->resolver.get_secret = get_secret;
     b->resolver.get_sa_token = get_sa_token;
     b->resolver.list_services = list_services;
+    b->resolver.get_image_cache = get_image_cache;
 }

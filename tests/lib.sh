@@ -332,6 +332,84 @@ run_deployment_pod() {
     wait_for 90 curl -sf "$BRIDGE_HEALTH/readyz"
 }
 
+# deploy_cleanup RENDERED: at exit, delete the objects of the rendering (a
+# file of `kubectl kustomize deploy/...`) that outlive the namespace
+# eci-kubelet: cluster-scoped ones (but the CRDs: their objects would go with
+# them) and those in other namespaces. Call it directly, not in $(...).
+deploy_cleanup() {
+    local obj ns
+    while read -r obj ns; do
+        on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete $obj ${ns:+-n $ns} --ignore-not-found"
+    done < <(python3 -c 'import sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+    if not d or d["kind"] in ("Namespace", "CustomResourceDefinition"): continue
+    ns = d["metadata"].get("namespace", "")
+    if ns != "eci-kubelet": print("%s/%s %s" % (d["kind"].lower(), d["metadata"]["name"], ns))' "$1")
+}
+
+# deploy_incluster DIR: the bridge's identity exactly as deploy/ defines it,
+# for a bridge run on this machine through the in-cluster configuration.
+# Applies the Namespace, ServiceAccount, RBAC and CustomResourceDefinition
+# objects of `kubectl kustomize deploy/` (once a namespace eci-kubelet left
+# terminating by an earlier suite is gone; the cluster-wide ones removed at
+# exit, the namespace deleted) and writes DIR/rendered.yaml, DIR/rbac.yaml,
+# DIR/config.yaml (the rendered config.yaml, service-account paths under
+# DIR/sa) and DIR/sa/{token,ca.crt,namespace} (a 1 h token of the
+# ServiceAccount eci-kubelet/eci-kubelet). Call it directly, not in $(...).
+deploy_incluster() {
+    local dir=$1 kc="'$KUBECTL' --kubeconfig '$KUBECONFIG'"
+    wait_for 90 _lib_no_bridge_ns || diag "namespace eci-kubelet still present"
+    "$KUBECTL" kustomize "$ECI_REPO/deploy" > "$dir/rendered.yaml" || return 1
+    python3 - "$dir/rendered.yaml" "$dir" <<'PY' || return 1
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+keep = ("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+        "CustomResourceDefinition")
+with open(sys.argv[2] + "/rbac.yaml", "w") as f:
+    yaml.safe_dump_all([d for d in docs if d["kind"] in keep], f)
+for d in docs:
+    if d["kind"] == "ConfigMap":
+        open(sys.argv[2] + "/config.yaml", "w").write(d["data"]["config.yaml"].replace(
+            "/var/run/secrets/kubernetes.io/serviceaccount", sys.argv[2] + "/sa"))
+PY
+    deploy_cleanup "$dir/rendered.yaml"
+    on_exit "$kc delete namespace eci-kubelet --wait=false"
+    kubectl_ apply -f "$dir/rbac.yaml" >/dev/null || return 1
+    kubectl_ wait --for condition=established --timeout=60s crd --all >/dev/null || return 1
+    mkdir -p "$dir/sa"
+    kubectl_ create token eci-kubelet -n eci-kubelet --duration 1h > "$dir/sa/token" || return 1
+    cp "$ECI_CLUSTER_CA" "$dir/sa/ca.crt"
+    printf '%s' eci-kubelet > "$dir/sa/namespace"
+}
+
+_lib_no_bridge_ns() { ! kubectl_ get namespace eci-kubelet >/dev/null 2>&1; }
+
+# start_bridge_incluster DIR NODE [EXTRA FLAGS...]: start the bridge for NODE
+# as deploy_incluster DIR prepared it (no kubeconfig: the in-cluster files,
+# DIR/config.yaml, leader election in its namespace) against the emulator,
+# with the test's placement, ports and certificates. Stopped (and its Node
+# deleted) at exit. Sets
+# BRIDGE_PID, BRIDGE_LOG, BRIDGE_PORT, BRIDGE_HEALTH; returns 1 when its
+# /readyz does not answer within 120 s.
+start_bridge_incluster() {
+    local dir=$1 node=$2 hport; shift 2
+    BRIDGE_PORT=$(free_port); hport=$(free_port)
+    BRIDGE_HEALTH=http://127.0.0.1:$hport
+    BRIDGE_LOG=$dir/bridge-$node.log
+    on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$node' --wait=false"
+    env -u KUBECONFIG KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$ECI_CLUSTER_APISERVER_PORT" \
+        ECI_KUBELET_INCLUSTER_DIR="$dir/sa" \
+        "$ECI_TEST_BIN/eci-kubelet" --config "$dir/config.yaml" --node-name "$node" \
+        --eci-endpoint "$ECI_ENDPOINT" --region cn-hangzhou --security-group sg-e2e --vswitch vsw-e2e \
+        --node-ip 127.0.0.1 --hostname-address none --port "$BRIDGE_PORT" --log-format text \
+        --tls-cert-file "$ECI_CLUSTER_KUBELET_SERVING_CERT" --tls-private-key-file "$ECI_CLUSTER_KUBELET_SERVING_KEY" \
+        --health-probe-bind-address "127.0.0.1:$hport" --cluster-dns 10.0.0.10 --pod-status-sync-period 2s "$@" \
+        > "$BRIDGE_LOG" 2>&1 < /dev/null &
+    BRIDGE_PID=$!
+    on_exit "stop_pid $BRIDGE_PID 20"
+    wait_for 120 curl -sf "$BRIDGE_HEALTH/readyz"
+}
+
 # helm_bin: the helm that `make deps` builds (or $HELM); empty when missing.
 helm_bin() {
     local h=${HELM:-$(bash "$ECI_REPO/tests/cluster/build-control-plane.sh" path | cut -d: -f4)/helm}

@@ -56,6 +56,9 @@ cJSON *podmap_status_from_group(const cJSON *pod, const eci_container_group *g, 
 cJSON *podmap_status_writeback(const cJSON *pod, const eci_container_group *g, const char *group_id,
                                const char *request_id);
 
+/* The image cache a pod's group was created from (ACK's read-only annotation). */
+#define PODMAP_ANN_MATCHED_IMAGE_CACHE "k8s.aliyun.com/eci-matched-image-cache"
+
 /* Condition type set True on a pod whose ECI instance exists (as ACK does). */
 #define PODMAP_COND_INSTANCE_CREATED "ContainerInstanceCreated"
 

@@ -305,14 +305,8 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
     char perr[256];
     if (podmap_create_policy_of(c->pod, &pol, perr, sizeof perr) != 0)
         podmap_tr_reject(c, "metadata.annotations", "%s", perr);
-    if ((v = ANN("eci-image-snapshot-id")) != NULL) {
-        if (!podmap_tr_id_ok(v, "imc-"))
-            podmap_tr_reject(c, APATH("eci-image-snapshot-id"),
-                      "annotation %seci-image-snapshot-id: \"%s\" is not an image cache id (imc-...)",
-                      ANN_PREFIX, v);
-        else
-            cJSON_AddStringToObject(c->req, "ImageSnapshotId", v);
-    }
+    if ((v = ANN("eci-image-snapshot-id")) != NULL)
+        podmap_tr_image_cache(c, ANN_PREFIX "eci-image-snapshot-id", v);
     static const struct { const char *ann, *param; } bools[] = {
         {"eci-auto-imc", "AutoMatchImageCache"},
         {"eci-with-eip", "AutoCreateEip"},

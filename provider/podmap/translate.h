@@ -47,6 +47,7 @@ enum {
     PODMAP_RES_OK = 0,
     PODMAP_RES_NOT_FOUND = 1,
     PODMAP_RES_ERROR = -1, /* transient: the translation is retried later */
+    PODMAP_RES_UNUSABLE = 2, /* the object exists but can never serve: the pod is rejected */
 };
 
 /* How the translation reaches the apiserver. Any function pointer may be
@@ -68,6 +69,11 @@ typedef struct podmap_resolver {
      * for the pod's namespace (when enableServiceLinks) and for "default"
      * (the "kubernetes" service: KUBERNETES_SERVICE_HOST/PORT). */
     int (*list_services)(void *ctx, const char *ns, cJSON **out);
+    /* The cache id (imc-...) of the ImageCache object name (cluster-scoped):
+     * OK with *id (fresh string) when it is Ready; NOT_FOUND; ERROR while it
+     * is being built, UNUSABLE when it failed or is being deleted, both
+     * with *why (fresh string, its phase). */
+    int (*get_image_cache)(void *ctx, const char *name, char **id, char **why);
 } podmap_resolver;
 
 typedef enum {

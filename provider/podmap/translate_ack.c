@@ -42,7 +42,6 @@ static const simple_ann simple[] = {
     {ACK "eci-cpu-architecture", "CpuArchitecture", V_ENUM, 0, 0, "AMD64|ARM64", NULL, NULL},
     {ACK "eci-max-pending-minute", "MaxPendingMinute", V_INT, 10, 1440, NULL, NULL, NULL},
     {ACK "eci-spot-duration", "SpotDuration", V_INT, 0, 6, NULL, ACK "eci-spot-strategy", NULL},
-    {ACK "eci-imc-id", "ImageSnapshotId", V_ID, 0, 0, "imc-", NULL, NULL},
     {ACK "eci-image-cache", "AutoMatchImageCache", V_BOOL, 0, 0, NULL, NULL, NULL},
     {ACK "plain-http-registry", "PlainHttpRegistry", V_HOSTS, 0, 0, NULL, NULL, NULL},
     {ACK "insecure-registry", "InsecureRegistry", V_HOSTS, 0, 0, NULL, NULL, NULL},
@@ -62,7 +61,7 @@ static const simple_ann simple[] = {
 
 /* The k8s.aliyun.com/eci-* names handled here (for the unknown-annotation check). */
 static const char *const special[] = {
-    "eci-compute-category", "eci-enable-ipv6", "eci-ipv6-bandwidth", "eci-custom-hosts", "eci-custom-dnsconfig",
+    "eci-imc-id", "eci-compute-category", "eci-enable-ipv6", "eci-ipv6-bandwidth", "eci-custom-hosts", "eci-custom-dnsconfig",
     NULL,
 };
 
@@ -240,6 +239,33 @@ static void simple_one(podmap_tr_ctx *c, const cJSON *ann, const simple_ann *s)
         }
     }
     put(c, s->ann, path, s->param, val);
+}
+
+void podmap_tr_image_cache(podmap_tr_ctx *c, const char *ann, const char *v)
+{
+    char path[160];
+    snprintf(path, sizeof path, "metadata.annotations['%s']", ann);
+    if (podmap_tr_id_ok(v, "imc-")) {
+        put(c, ann, path, "ImageSnapshotId", cJSON_CreateString(v));
+        return;
+    }
+    char *id = NULL, *why = NULL;
+    int rc = c->res && c->res->get_image_cache ? c->res->get_image_cache(c->res->ctx, v, &id, &why)
+                                               : PODMAP_RES_NOT_FOUND;
+    if (rc == PODMAP_RES_OK && id)
+        put(c, ann, path, "ImageSnapshotId", cJSON_CreateString(id));
+    else if (rc == PODMAP_RES_ERROR)
+        podmap_tr_wait(c, "ImageCacheNotReady", "annotation %s: ImageCache \"%s\" is not Ready yet (%s)", ann, v,
+                       why ? why : "unknown");
+    else if (rc == PODMAP_RES_UNUSABLE)
+        podmap_tr_reject(c, path, "annotation %s: ImageCache \"%s\" cannot be used (%s)", ann, v,
+                         why ? why : "unknown");
+    else
+        podmap_tr_reject(c, path,
+                         "annotation %s: \"%s\" is neither an image cache id (imc-...) nor the name of an ImageCache",
+                         ann, v);
+    free(id);
+    free(why);
 }
 
 /* eci-compute-category: "economy,general" -> ComputeCategory.N (ordered). */
@@ -468,6 +494,8 @@ void podmap_tr_ack_annotations(podmap_tr_ctx *c)
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         simple_one(c, ann, &simple[i]);
     const char *v;
+    if ((v = podmap_tr_str(ann, ACK "eci-imc-id")) != NULL)
+        podmap_tr_image_cache(c, ACK "eci-imc-id", v);
     if ((v = podmap_tr_str(ann, ACK "eci-compute-category")) != NULL)
         compute_category(c, v, "metadata.annotations['" ACK "eci-compute-category']");
     if ((v = podmap_tr_str(ann, ACK "eci-enable-ipv6")) != NULL) {

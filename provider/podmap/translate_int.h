@@ -126,6 +126,11 @@ void podmap_tr_add_unique(cJSON *arr, const char *s);
  * host aliases are in place (it extends both). */
 int podmap_tr_ack_known(const char *k);
 void podmap_tr_ack_annotations(podmap_tr_ctx *c);
+/* ImageSnapshotId from annotation ann (full key) of value v: an image cache
+ * id (imc-...) as is, or the name of an ImageCache object resolved to its
+ * cache id (the pod waits while the cache is built); rejected naming the
+ * annotation when neither, or when another annotation set another cache. */
+void podmap_tr_image_cache(podmap_tr_ctx *c, const char *ann, const char *v);
 
 /* Containers (translate_container.c). */
 void podmap_tr_containers(podmap_tr_ctx *c);

@@ -1,6 +1,7 @@
 /* libFuzzer target: provider/podmap/translate*.c and provider/podmap/status.c. The
  * input is a JSON document: either a Pod, or {"pod": Pod, "store": {"cm":
- * {...}, "secret": {...}, "services": {ns: [...]}, "token": "..."}, "ecis":
+ * {...}, "secret": {...}, "services": {ns: [...]}, "imagecaches": {name:
+ * "imc-..." | "error" | "failed"}, "token": "..."}, "ecis":
  * DescribeContainerGroups body, "ecist": DescribeContainerGroupStatus body}
  * whose store answers the resolver. Translation must never crash or leak;
  * an update plan against itself is exercised too; the ECI bodies, decoded by
@@ -54,6 +55,20 @@ static int list_svc(void *ctx, const char *ns, cJSON **out)
     return get(ctx, "services", ns, out);
 }
 
+/* An ImageCache's cache id, "error" (being built) or "failed". */
+static int get_imc(void *ctx, const char *name, char **id, char **why)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ctx, "imagecaches"), name);
+    if (!cJSON_IsString(o))
+        return PODMAP_RES_NOT_FOUND;
+    if (!strcmp(o->valuestring, "error") || !strcmp(o->valuestring, "failed")) {
+        *why = xstrdup(o->valuestring);
+        return o->valuestring[0] == 'e' ? PODMAP_RES_ERROR : PODMAP_RES_UNUSABLE;
+    }
+    *id = xstrdup(o->valuestring);
+    return PODMAP_RES_OK;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     cJSON *doc = cJSON_ParseWithLength((const char *)data, size);
@@ -66,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     podmap_config cfg = {.cluster_name = "c", .node_name = "n", .region = "cn-hangzhou",
                           .vswitch_ids = "vsw-1", .security_group_id = "sg-1",
                           .node_ip = "10.0.0.1", .cluster_dns = "10.96.0.10"};
-    podmap_resolver res = {store, get_cm, get_secret, get_token, list_svc};
+    podmap_resolver res = {store, get_cm, get_secret, get_token, list_svc, get_imc};
     podmap_result r;
     podmap_translate(pod, &cfg, &res, &r);
     if (r.outcome == PODMAP_OK) {

@@ -16,28 +16,11 @@ lib_tmpdir
 NS=eci-kubelet
 kc() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 
-# A namespace left terminating by an earlier suite must be gone first.
-gone() { ! kc get namespace "$NS" >/dev/null 2>&1; }
-wait_for 90 gone || diag "namespace $NS still present"
-
-"$KUBECTL" kustomize "$ECI_REPO/deploy" > "$LIB_TMP/rendered.yaml"
-SA=$LIB_TMP/sa
-python3 - "$LIB_TMP/rendered.yaml" "$LIB_TMP" <<'PY'
-import sys, yaml
-docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
-keep = ("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
-with open(sys.argv[2] + "/rbac.yaml", "w") as f:
-    yaml.safe_dump_all([d for d in docs if d["kind"] in keep], f)
-for d in docs:
-    if d["kind"] == "ConfigMap":
-        # The pod's service-account directory is $LIB_TMP/sa here.
-        open(sys.argv[2] + "/config.yaml", "w").write(d["data"]["config.yaml"].replace(
-            "/var/run/secrets/kubernetes.io/serviceaccount", sys.argv[2] + "/sa"))
-PY
-on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete clusterrolebinding eci-kubelet --ignore-not-found"
-on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete clusterrole eci-kubelet --ignore-not-found"
-on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace '$NS' --wait=false"
-check "apply the ServiceAccount, ClusterRole, Role and bindings from deploy/" kc apply -f "$LIB_TMP/rbac.yaml"
+if deploy_incluster "$LIB_TMP"; then
+    ok "apply the ServiceAccount, ClusterRole, Role and bindings from deploy/; a token for the ServiceAccount"
+else
+    not_ok "apply the ServiceAccount, ClusterRole, Role and bindings from deploy/; a token for the ServiceAccount"
+fi
 SAU=system:serviceaccount:$NS:eci-kubelet
 cannot() { test "$(kc auth can-i "$@" --as "$SAU" 2>/dev/null)" = no; }
 check "the ServiceAccount cannot create pods" cannot create pods -n default
@@ -49,33 +32,16 @@ check "the ServiceAccount cannot approve CSRs" cannot update certificatesigningr
 check "the ServiceAccount may request node client certificates" \
     test "$(kc auth can-i create certificatesigningrequests/nodeclient --as "$SAU")" = yes
 
-# The in-cluster files, as a pod would see them.
-mkdir -p "$SA"
-check "kubectl create token for the ServiceAccount" sh -c \
-    "'$KUBECTL' --kubeconfig '$KUBECONFIG' create token eci-kubelet -n $NS --duration 1h > '$SA/token'"
-cp "$ECI_CLUSTER_CA" "$SA/ca.crt"
-printf '%s' "$NS" > "$SA/namespace"
-
 start_emulator || { not_ok "emulator starts"; finish; }
 NODE=vk-rbac-$$
-on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$NODE' --wait=false"
-PORT=$(free_port); HPORT=$(free_port)
-LOG=$LIB_TMP/bridge.log
 # The rendered config with the test's placement, ports and certificates;
 # leader election on, in the bridge's namespace (the Role of deploy/).
-env -u KUBECONFIG KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$ECI_CLUSTER_APISERVER_PORT" \
-    ECI_KUBELET_INCLUSTER_DIR="$SA" \
-    "$ECI_TEST_BIN/eci-kubelet" --config "$LIB_TMP/config.yaml" --node-name "$NODE" \
-    --eci-endpoint "$ECI_ENDPOINT" --region cn-hangzhou --security-group sg-e2e --vswitch vsw-e2e \
-    --node-ip 127.0.0.1 --hostname-address none --port "$PORT" --log-format text \
-    --tls-cert-file "$ECI_CLUSTER_KUBELET_SERVING_CERT" --tls-private-key-file "$ECI_CLUSTER_KUBELET_SERVING_KEY" \
-    --health-probe-bind-address "127.0.0.1:$HPORT" --cluster-dns 10.0.0.10 --pod-status-sync-period 2s > "$LOG" 2>&1 < /dev/null &
-BPID=$!
-on_exit "stop_pid $BPID 20"
-if ! wait_for 120 curl -sf "http://127.0.0.1:$HPORT/readyz"; then
-    not_ok "bridge starts in-cluster" "$(tail -n 30 "$LOG")"
+if ! start_bridge_incluster "$LIB_TMP" "$NODE"; then
+    not_ok "bridge starts in-cluster" "$(tail -n 30 "$BRIDGE_LOG")"
     finish
 fi
+LOG=$BRIDGE_LOG
+BPID=$BRIDGE_PID
 ok "bridge starts with the in-cluster configuration"
 check "it runs without a kubeconfig (in-cluster)" grep -q 'kubernetes.kubeconfig=""' "$LOG"
 check "it acts as system:node:$NODE with a certificate from the CSR API" grep -q "acting as system:node:$NODE" "$LOG"

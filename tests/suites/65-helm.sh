@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Helm chart deploy/helm/eci-kubelet: with the production overlay's
 # placement and image as values, `helm template` renders the same objects as
-# `kubectl kustomize deploy/`, object for object (normalised: Helm's release
+# `kubectl kustomize deploy/`, object for object (`--include-crds`: the chart's crds/ too; normalised: Helm's release
 # labels, the config checksum and kustomize's ConfigMap name suffix aside; the
 # config.yaml compared as data); the API server accepts the rendering (server
 # dry run); the values for node name and count, the StatefulSet of N nodes
@@ -43,7 +43,7 @@ for d in yaml.safe_load_all(open(sys.argv[1])):
                     "useVpcEndpoint": env["ECI_KUBELET_ECI_USE_VPC_ENDPOINT"] == "true"}}))
 PY
 check "helm template with the production overlay's values" sh -c "'$HELM' template eci-kubelet '$CHART' --namespace $NS \
-    -f '$LIB_TMP/values-prod.yaml' > '$LIB_TMP/helm.yaml'"
+    --include-crds -f '$LIB_TMP/values-prod.yaml' > '$LIB_TMP/helm.yaml'"
 
 cat > "$LIB_TMP/normalize.py" <<'PY'
 import json, re, sys, yaml
@@ -138,7 +138,7 @@ check_output "the three Deployments pass a server dry run" 'deployment.apps/vk-2
 
 # node.statefulSet: one StatefulSet whose pods register the nodes named after
 # them, the same objects as the kustomize overlay deploy/overlays/scale-out.
-tmpl -f "$LIB_TMP/values-prod.yaml" --set node.statefulSet=true --set node.count=3 > "$LIB_TMP/sts.yaml"
+tmpl --include-crds -f "$LIB_TMP/values-prod.yaml" --set node.statefulSet=true --set node.count=3 > "$LIB_TMP/sts.yaml"
 "$KUBECTL" kustomize "$ECI_REPO/deploy/overlays/scale-out" > "$LIB_TMP/scale-out.yaml"
 python3 "$LIB_TMP/normalize.py" "$LIB_TMP/sts.yaml" > "$LIB_TMP/hs.json"
 python3 "$LIB_TMP/normalize.py" "$LIB_TMP/scale-out.yaml" > "$LIB_TMP/ks.json"

@@ -59,9 +59,8 @@ check "the document's Secret has an AccessKey id and secret" test -n "$KEY_ID" -
 gone() { ! kc get namespace "$NS" >/dev/null 2>&1 && ! kc get node "$NODE" >/dev/null 2>&1; }
 wait_for 120 gone || diag "namespace $NS or node $NODE still present"
 on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete node '$NODE' --ignore-not-found --wait=false"
-on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete clusterrolebinding eci-kubelet --ignore-not-found"
-on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete clusterrole eci-kubelet --ignore-not-found"
-on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete priorityclass eci-kubelet --ignore-not-found"
+"$KUBECTL" kustomize "$ECI_REPO/deploy/overlays/production" > "$LIB_TMP/production.yaml"
+deploy_cleanup "$LIB_TMP/production.yaml"
 on_exit "'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace '$NS' --ignore-not-found --wait=true --timeout=120s"
 
 # `kubectl` for the document: the admin kubeconfig with a fresh namespace as

@@ -88,6 +88,21 @@ static int list_svc(void *ctx, const char *ns, cJSON **out)
     return PODMAP_RES_OK;
 }
 
+/* ImageCache objects by name: their phase; a Ready one's id is imc-<name>. */
+static int get_imc(void *ctx, const char *name, char **id, char **why)
+{
+    fake *f = ctx;
+    const char *ph = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(f->store, "imagecaches"), name));
+    if (!ph)
+        return PODMAP_RES_NOT_FOUND;
+    if (!strcmp(ph, "Ready")) {
+        *id = xasprintf("imc-%s", name);
+        return PODMAP_RES_OK;
+    }
+    *why = xstrdup(ph);
+    return !strcmp(ph, "Failed") ? PODMAP_RES_UNUSABLE : PODMAP_RES_ERROR;
+}
+
 static const char *STORE =
     "{'cm':{"
     "  'app':{'data':{'LEVEL':'debug','bad-key':'x','1abc':'y','URL':'http://x'}},"
@@ -115,6 +130,7 @@ static const char *STORE =
     "  'shop':[{'metadata':{'name':'redis-main'},'spec':{'clusterIP':'10.96.5.5',"
     "     'ports':[{'port':6379}]}},"
     "          {'metadata':{'name':'headless'},'spec':{'clusterIP':'None','ports':[{'port':80}]}}]},"
+    " 'imagecaches':{'web-cache':'Ready','slow-cache':'Creating','bad-cache':'Failed'},"
     " 'token':'eyJhbGciOiJSUzI1NiJ9.tok.sig'}";
 
 static podmap_config CFG = {
@@ -178,7 +194,7 @@ static void translate(run *t, const char *meta, const char *spec)
 {
     memset(t, 0, sizeof *t);
     t->f = new_fake();
-    podmap_resolver res = {t->f, get_cm, get_secret, get_token, list_svc};
+    podmap_resolver res = {t->f, get_cm, get_secret, get_token, list_svc, get_imc};
     cJSON *pod = mkpod(meta, spec);
     podmap_translate(pod, &CFG, &res, &t->r);
     cJSON_Delete(pod);
@@ -521,7 +537,7 @@ static void t_env_errors(void **st)
     {
         fake *f = new_fake();
         f->fail = 1;
-        podmap_resolver res = {f, get_cm, get_secret, get_token, list_svc};
+        podmap_resolver res = {f, get_cm, get_secret, get_token, list_svc, get_imc};
         cJSON *pod = mkpod("", C1 ",'envFrom':[{'secretRef':{'name':'db'}}]}]");
         assert_int_equal(podmap_translate(pod, &CFG, &res, &t.r), PODMAP_WAIT);
         assert_string_equal(t.r.reason, "ProviderRetry");
@@ -757,7 +773,7 @@ static void t_volume_rejections(void **st)
         bigv[33000] = 0;
         cJSON_AddStringToObject(cJSON_GetObjectItem(cm, "data"), "big", bigv);
         free(bigv);
-        podmap_resolver res = {fk, get_cm, get_secret, get_token, list_svc};
+        podmap_resolver res = {fk, get_cm, get_secret, get_token, list_svc, get_imc};
         cJSON *pod = mkpod("", "'volumes':[{'name':'v','configMap':{'name':'files'}}]," C1 "}]");
         podmap_result r;
         assert_int_equal(podmap_translate(pod, &CFG, &res, &r), PODMAP_REJECTED);
@@ -991,6 +1007,46 @@ static void t_annotations(void **st)
     done(&t);
     translate(&t, "'annotations':{'k8s.aliyun.com/eci-spot-price-limit':'0.5'}", C1 "}]");
     assert_int_equal(t.r.outcome, PODMAP_REJECTED);
+    done(&t);
+}
+
+/* A pod names an image cache by id or by the name of an ImageCache object:
+ * Ready → its id; being built → the pod waits; Failed or unknown → rejected
+ * naming the annotation. */
+static void t_image_cache_by_name(void **st)
+{
+    (void)st;
+    run t;
+    static const char *anns[] = {"k8s.aliyun.com/eci-imc-id", "k8s.aliyun.com/eci-image-snapshot-id"};
+    for (size_t i = 0; i < 2; i++) {
+        char *meta = xasprintf("'annotations':{'%s':'web-cache'}", anns[i]);
+        translate(&t, meta, C1 "}]");
+        free(meta);
+        assert_int_equal(t.r.outcome, PODMAP_OK);
+        want(&t, "ImageSnapshotId", "imc-web-cache");
+        assert_string_equal(t.r.req.image_snapshot_id, "imc-web-cache");
+        done(&t);
+    }
+    translate(&t, "'annotations':{'k8s.aliyun.com/eci-imc-id':'slow-cache'}", C1 "}]");
+    assert_int_equal(t.r.outcome, PODMAP_WAIT);
+    assert_string_equal(t.r.reason, "ImageCacheNotReady");
+    assert_non_null(strstr(t.r.message, "Creating"));
+    done(&t);
+    static const char *rej[] = {"bad-cache", "no-such-cache", "Not_A_Name"};
+    for (size_t i = 0; i < 3; i++) {
+        char *meta = xasprintf("'annotations':{'k8s.aliyun.com/eci-imc-id':'%s'}", rej[i]);
+        translate(&t, meta, C1 "}]");
+        free(meta);
+        assert_int_equal(t.r.outcome, PODMAP_REJECTED);
+        finding(&t, "rejected", "metadata.annotations['k8s.aliyun.com/eci-imc-id']");
+        assert_non_null(strstr(t.r.message, rej[i]));
+        done(&t);
+    }
+    /* the same cache by id and by name is no conflict */
+    translate(&t, "'annotations':{'k8s.aliyun.com/eci-imc-id':'web-cache',"
+                  "'k8s.aliyun.com/eci-image-snapshot-id':'imc-web-cache'}",
+              C1 "}]");
+    assert_int_equal(t.r.outcome, PODMAP_OK);
     done(&t);
 }
 
@@ -1252,7 +1308,7 @@ static void t_update(void **st)
 {
     (void)st;
     fake *f = new_fake();
-    podmap_resolver res = {f, get_cm, get_secret, get_token, list_svc};
+    podmap_resolver res = {f, get_cm, get_secret, get_token, list_svc, get_imc};
     cJSON *a = mkpod("", "'imagePullSecrets':[{'name':'pull'}],'initContainers':[{'name':'i','image':'busybox:1'}]," C1 "}]");
     cJSON *b = mkpod("", "'imagePullSecrets':[{'name':'pull'}],'initContainers':[{'name':'i','image':'busybox:1'}]," C1 "}]");
     eci_update_cg_req req;
@@ -1456,7 +1512,7 @@ static void t_ephemeral(void **st)
 {
     (void)st;
     fake *f = new_fake();
-    podmap_resolver res = {f, get_cm, get_secret, get_token, list_svc};
+    podmap_resolver res = {f, get_cm, get_secret, get_token, list_svc, get_imc};
     cJSON *a = mkpod("", C1 "}]");
     cJSON *b = mkpod("", C1 "}],'ephemeralContainers':[{'name':'dbg','image':'busybox'}]");
     eci_update_cg_req req;
@@ -1491,6 +1547,7 @@ int main(void)
         cmocka_unit_test(t_pull_secrets),
         cmocka_unit_test(t_annotations),
         cmocka_unit_test(t_ack_annotations),
+        cmocka_unit_test(t_image_cache_by_name),
         cmocka_unit_test(t_dns),
         cmocka_unit_test(t_names),
         cmocka_unit_test(t_shape_errors),
