@@ -225,6 +225,21 @@ static int sync_gone(prov_ctl *c, const char *uid)
     return delete_group(c, uid, "pod gone");
 }
 
+/* The kubelet's Killing Event for each container it stops (its
+ * killContainer): one per container the pod's status shows running. */
+static void record_killing(prov_ctl *c, const cJSON *pod)
+{
+    const cJSON *cs;
+    cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
+                                                            "containerStatuses"))
+    {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(cs, "name");
+        if (cJSON_IsString(name) &&
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cs, "state"), "running"))
+            k8s_record_eventf(c->rec, pod, "Normal", "Killing", NULL, "Stopping container %s", name->valuestring);
+    }
+}
+
 /* The kubelet's last status of a deleted pod whose containers stopped
  * (podmap_status_finished over the status last written, which holds what
  * ECI last reported of each container). 0 when written or not needed. */
@@ -271,6 +286,7 @@ static int sync_deleting(prov_ctl *c, const cJSON *pod, const char *uid)
             }
             log_info(COMP, "deleted container group %s of pod %s/%s", e.group_id, ns, name);
             prov_gm_set_deleting(c->gm, uid, 1);
+            record_killing(c, pod);
             prov_ctl_wake(c); /* the status thread follows the group as it stops */
         }
         const cJSON *md = cJSON_GetObjectItemCaseSensitive(pod, "metadata");

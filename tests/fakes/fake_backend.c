@@ -127,6 +127,8 @@ static void fill(const fb_group *g, eci_container_group *out)
     for (size_t i = 0; i < g->n_containers; i++) {
         out->containers[i].name = xstrdup(g->cnames[i]);
         out->containers[i].image = xstrdup(g->cimages[i]);
+        if (!strcmp(g->status, "Running")) /* a running group runs its containers */
+            out->containers[i].current_state.state = xstrdup("Running");
     }
     out->n_containers = g->n_containers;
     out->events = xcalloc(g->n_events ? g->n_events : 1, sizeof *out->events);

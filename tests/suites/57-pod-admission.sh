@@ -217,6 +217,8 @@ t=$SECONDS
 kx delete pod prompt --wait=false >/dev/null
 if wait_for 25 gone prompt; then ok "it is gone $((SECONDS - t)) s after the delete, before its 30 s grace period ran out"
 else not_ok "it is gone before its 30 s grace period ran out" "$(kx get pod prompt -o yaml 2>&1 | tail -30)"; fi
+killing() { kx get events --field-selector involvedObject.name=prompt,reason=Killing -o jsonpath='{.items[*].message}' | grep -qx 'Stopping container main'; }
+check "a Normal Event Killing says \"Stopping container main\", as the kubelet's" wait_for 60 killing
 
 # a force delete removes the group at once
 run_pod forced 'sleep 3600'

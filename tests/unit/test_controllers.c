@@ -202,6 +202,7 @@ static void test_graceful_delete_follows_eci(void **state)
     set_field(r, "web", "metadata", "deletionTimestamp", cJSON_CreateString(ts));
     drain(r);
     assert_int_equal(fb_count(r->fb), 0);                    /* the group was deleted at once */
+    assert_int_equal(fa_events(r->fa, "web", "Killing", NULL), 1); /* "Stopping container ..." */
     cJSON *p = fa_get_pod(r->fa, "default", "web");
     assert_non_null(p); /* the pod waits for ECI */
     cJSON_Delete(p);
