@@ -519,6 +519,7 @@ int prov_bridge_run(const prov_cfg *cfg)
     c->trcfg = &b->trcfg;
     c->resolver = &b->resolver;
     c->status_period_ms = (long)cfg->pod_status_sync_period_ms;
+    c->status_workers = cfg->status_sync_workers;
     c->allow_daemonset_pods = cfg->allow_daemonset_pods;
     prov_ctl_init(c);
     prov_bridge_metrics_init(b);

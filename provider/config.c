@@ -222,6 +222,9 @@ static const setting settings[] = {
      "how often container group status is polled from ECI (batched)"},
     {G_CTRL, "reconcile-workers", "controller.reconcileWorkers", "ECI_KUBELET_RECONCILE_WORKERS", NULL, K_INT,
      OFF(reconcile_workers), "10", NULL, 1, 256, 0, "N", "pods reconciled in parallel"},
+    {G_CTRL, "status-sync-workers", "controller.statusSyncWorkers", "ECI_KUBELET_STATUS_SYNC_WORKERS", NULL, K_INT,
+     OFF(status_sync_workers), "4", NULL, 1, 16, 0, "N",
+     "batches of 20 container groups described and applied to pod status in parallel"},
     {G_CTRL, "image-cache-controller", "controller.imageCaches", "ECI_KUBELET_IMAGE_CACHE_CONTROLLER", NULL,
      K_BOOL, OFF(image_cache_controller), "false", NULL, 0, 0, 0, NULL,
      "reconcile ImageCache objects (imagecaches.eci.alibabacloud.com) into ECI image caches while leading; "

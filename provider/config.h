@@ -105,6 +105,7 @@ typedef struct prov_cfg {
     /* ---- controllers ---- */
     int64_t pod_status_sync_period_ms;
     int reconcile_workers;
+    int status_sync_workers;
     int64_t orphan_gc_period_ms;
     bool image_cache_controller; /* run the ImageCache controller while leading */
 

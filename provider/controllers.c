@@ -28,6 +28,8 @@ void prov_ctl_init(prov_ctl *c)
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&c->upd_mu, NULL);
     pthread_mutex_init(&c->st_mu, NULL);
+    pthread_cond_init(&c->st_cv, NULL);
+    c->st_busy = strmap_new();
     pthread_mutex_init(&c->ev_mu, NULL);
     pthread_mutex_init(&c->drift_mu, NULL);
     c->written = cJSON_CreateObject();
@@ -54,6 +56,9 @@ void prov_ctl_destroy(prov_ctl *c)
     pthread_cond_destroy(&c->wake_cv);
     pthread_mutex_destroy(&c->upd_mu);
     pthread_mutex_destroy(&c->st_mu);
+    pthread_cond_destroy(&c->st_cv);
+    strmap_free(c->st_busy);
+    c->st_busy = NULL;
     pthread_mutex_destroy(&c->ev_mu);
     pthread_mutex_destroy(&c->drift_mu);
     c->written = c->drifted = NULL;

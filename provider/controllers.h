@@ -47,6 +47,7 @@ typedef struct prov_ctl {
     const podmap_resolver *resolver;
     struct prov_ow *ow;             /* watches of objects pods wait for (objwatch.h); may be NULL */
     long status_period_ms;          /* status poll period; <= 0: 5 s */
+    int status_workers;             /* batches described and applied in parallel; <= 0: 1 */
     int allow_daemonset_pods;       /* else DaemonSet pods are kept Pending */
     prom_metric *m_status_writes;   /* may be NULL */
     prom_metric *m_reconcile;       /* by result; may be NULL */
@@ -70,9 +71,13 @@ typedef struct prov_ctl {
     cJSON *pending_updates;
     cJSON *resize_refused; /* uid -> why ECI does not run the pod's resources */
     /* Status writes that failed: uid -> {"key":..., "status":...}, written
-     * again by the pod's next reconcile (podstatus.c). */
+     * again by the pod's next reconcile (podstatus.c); the uids whose status
+     * a thread is writing (one writer per pod at a time), st_cv signalled
+     * when one is given back. */
     pthread_mutex_t st_mu;
+    pthread_cond_t st_cv;
     cJSON *pending_status;
+    strmap *st_busy;
     /* The pod status last written (or found already right), uid -> status,
      * and the pods whose status in the API has since moved away from it
      * (another writer: the node lifecycle controller's Ready=False, a

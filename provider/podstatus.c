@@ -2,12 +2,19 @@
  * (running, Pending while it waits, Failed with a reason) goes through
  * prov_status_write(). A write that fails is not lost: the status is kept by
  * pod uid and the pod's key re-queued with backoff; the key's next reconcile
- * (prov_sync_pod) calls prov_status_flush() first. Writes are serialised so
- * that a kept older status never overwrites a newer one written meanwhile. */
+ * (prov_sync_pod) calls prov_status_flush() first.
+ *
+ * Writes of one pod are serialised (a uid is claimed in st_busy for the
+ * length of its PATCH, and a second writer of that uid waits on st_cv), so
+ * that a kept older status never overwrites a newer one written meanwhile
+ * and two writes of a pod never race each other to the apiserver; writes of
+ * different pods go out in parallel (the status sync's workers, the
+ * reconcile workers). st_mu itself is never held across a request. */
 #include "provider/controllers.h"
 #include "provider/podmap/pod.h"
 #include "provider/podmap/status.h"
 #include "util/log.h"
+#include "util/strmap.h"
 #include "util/xmalloc.h"
 
 #include <stdio.h>
@@ -16,7 +23,7 @@
 #define COMP "podstatus"
 
 /* PATCH the status; 0 written or nothing to do (unchanged, pod gone or
- * replaced), -1 on failure. Called with st_mu held. */
+ * replaced), -1 on failure. Called with the pod's uid claimed (claim()). */
 static int patch_status(prov_ctl *c, const cJSON *pod, const cJSON *status)
 {
     const cJSON *cur = cJSON_GetObjectItemCaseSensitive(pod, "status");
@@ -65,6 +72,22 @@ static int patch_status(prov_ctl *c, const cJSON *pod, const cJSON *status)
     return -1;
 }
 
+/* Wait until no other thread writes uid's status, then claim it; st_mu held
+ * on entry and on return (released while waiting). */
+static void claim(prov_ctl *c, const char *uid)
+{
+    while (strmap_get(c->st_busy, uid, NULL))
+        pthread_cond_wait(&c->st_cv, &c->st_mu);
+    strmap_set(c->st_busy, uid, 1);
+}
+
+/* Give uid back (st_mu held). */
+static void release(prov_ctl *c, const char *uid)
+{
+    strmap_del(c->st_busy, uid);
+    pthread_cond_broadcast(&c->st_cv);
+}
+
 /* Keep status for uid and queue the pod's key with backoff. st_mu held. */
 static void keep(prov_ctl *c, const cJSON *pod, const char *uid, const cJSON *status)
 {
@@ -84,11 +107,15 @@ int prov_status_write(prov_ctl *c, const cJSON *pod, const cJSON *status)
     if (!uid)
         return 0;
     pthread_mutex_lock(&c->st_mu);
+    claim(c, uid);
     /* This status is newer than any kept one. */
     cJSON_DeleteItemFromObjectCaseSensitive(c->pending_status, uid);
+    pthread_mutex_unlock(&c->st_mu);
     int rc = patch_status(c, pod, status);
+    pthread_mutex_lock(&c->st_mu);
     if (rc != 0)
         keep(c, pod, uid, status);
+    release(c, uid);
     pthread_mutex_unlock(&c->st_mu);
     return rc;
 }
@@ -96,7 +123,9 @@ int prov_status_write(prov_ctl *c, const cJSON *pod, const cJSON *status)
 int prov_status_flush(prov_ctl *c, const char *uid)
 {
     pthread_mutex_lock(&c->st_mu);
+    claim(c, uid);
     cJSON *e = cJSON_DetachItemFromObjectCaseSensitive(c->pending_status, uid);
+    pthread_mutex_unlock(&c->st_mu);
     int rc = 0;
     if (e) {
         char ns[254], name[254], puid[64];
@@ -106,13 +135,17 @@ int prov_status_flush(prov_ctl *c, const char *uid)
             pod = prov_ctl_pod(c, ns, name, uid);
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "status");
         if (pod && patch_status(c, pod, st) != 0) {
+            pthread_mutex_lock(&c->st_mu);
             cJSON_AddItemToObject(c->pending_status, uid, e);
+            pthread_mutex_unlock(&c->st_mu);
             e = NULL;
             rc = -1;
         }
         cJSON_Delete(pod);
         cJSON_Delete(e);
     }
+    pthread_mutex_lock(&c->st_mu);
+    release(c, uid);
     pthread_mutex_unlock(&c->st_mu);
     return rc;
 }

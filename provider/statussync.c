@@ -16,15 +16,28 @@
  *
  * Groups adopted from virtual-kubelet/alibabacloud-eci lack our tags, so no
  * listing returns them: they are described by id on every poll (a transitional
- * population that ends as their pods are replaced). */
+ * population that ends as their pods are replaced).
+ *
+ * The groups to describe are cut into batches of 20 (one DescribeContainerGroups
+ * each) that up to status_workers threads describe and apply in parallel, so
+ * a burst of changes costs one batch's time per worker instead of every
+ * batch's in turn. Order holds because a group is in one batch of a poll
+ * (ids are deduplicated) and a poll ends when all its batches are applied,
+ * before the next listing: a group's later state is always described after
+ * its earlier one was written. podstatus.c keeps one writer per pod against
+ * the other writers (the reconcile workers). The ECI client paces the calls
+ * to each operation's rate whatever the thread. */
 #include "provider/controllers.h"
 #include "provider/podmap/pod.h"
 #include "provider/podmap/status.h"
 #include "util/hash.h"
 #include "util/log.h"
+#include "util/strmap.h"
 #include "util/xmalloc.h"
 
 #include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,6 +137,7 @@ typedef struct poll_ctx {
     strset seen;     /* every group listed (full pass) */
     uint64_t *sigs;  /* signature per changed id, same order */
     size_t nsigs, capsigs;
+    strmap *index;   /* changed id -> its position */
     int full;
 } poll_ctx;
 
@@ -148,8 +162,16 @@ static int visit_status(void *ud, const eci_cg_status *s)
     return 0;
 }
 
+/* A group to describe, once per poll (a listing's pages may show a group
+ * twice; its later signature wins): two workers never apply one group. */
 static void add_changed(poll_ctx *pc, const char *group_id, uint64_t sig)
 {
+    int64_t at;
+    if (strmap_get(pc->index, group_id, &at)) {
+        pc->sigs[at] = sig;
+        return;
+    }
+    strmap_set(pc->index, group_id, (int64_t)pc->changed.n);
     ss_add(&pc->changed, group_id);
     if (pc->nsigs == pc->capsigs) {
         pc->capsigs = pc->capsigs ? pc->capsigs * 2 : 64;
@@ -175,10 +197,7 @@ static void add_drifted(poll_ctx *pc)
             prov_drift_forget(c, uids.v[i], 0); /* no group: nothing to correct from */
             continue;
         }
-        int listed = 0;
-        for (size_t j = 0; j < pc->changed.n && !listed; j++)
-            listed = strcmp(pc->changed.v[j], e.group_id) == 0;
-        if (!listed)
+        if (!strmap_get(pc->index, e.group_id, NULL))
             add_changed(pc, e.group_id, e.status_sig);
     }
     ss_free(&uids);
@@ -224,28 +243,74 @@ static void apply_group(prov_ctl *c, const eci_container_group *g, uint64_t sig)
     cJSON_Delete(pod);
 }
 
+#define BATCH 20
+
+/* One describe-and-apply: ids[0..n) cut into batches that the workers take
+ * in turn (next), the ids the service no longer knows added to missing. */
 typedef struct apply_ctx {
     prov_ctl *c;
     char **ids;
     const uint64_t *sigs;
+    size_t n;
+    atomic_size_t next; /* the next batch to take */
+    pthread_mutex_t mu; /* missing */
     strset *missing;
 } apply_ctx;
 
+typedef struct batch_ctx {
+    apply_ctx *a;
+    size_t off; /* ids[off] is index 0 of the batch */
+} batch_ctx;
+
 static void apply_one(size_t i, const eci_container_group *g, void *arg)
 {
-    apply_ctx *a = arg;
-    if (g)
+    batch_ctx *b = arg;
+    apply_ctx *a = b->a;
+    i += b->off;
+    if (g) {
         apply_group(a->c, g, a->sigs ? a->sigs[i] : 0);
-    else if (a->missing)
+    } else if (a->missing) {
+        pthread_mutex_lock(&a->mu);
         ss_add(a->missing, a->ids[i]);
+        pthread_mutex_unlock(&a->mu);
+    }
 }
 
-/* Describe ids[0..n) and apply each group; the ids the service no longer
- * knows are added to missing (when non-NULL). */
-static int describe_and_apply(prov_ctl *c, char **ids, const uint64_t *sigs, size_t n, strset *missing)
+static void *apply_worker(void *arg)
 {
-    apply_ctx a = {c, ids, sigs, missing};
-    return prov_describe_ids(c, (const char *const *)ids, n, apply_one, &a);
+    apply_ctx *a = arg;
+    size_t nb = (a->n + BATCH - 1) / BATCH, k;
+    while ((k = atomic_fetch_add(&a->next, 1)) < nb && !atomic_load(&a->c->stop)) {
+        batch_ctx b = {a, k * BATCH};
+        size_t cnt = a->n - b.off < BATCH ? a->n - b.off : BATCH;
+        prov_describe_ids(a->c, (const char *const *)a->ids + b.off, cnt, apply_one, &b);
+    }
+    return NULL;
+}
+
+/* Describe ids[0..n) (no id twice) and apply each group, on up to
+ * status_workers threads (this one included), returning when every batch is
+ * applied; the ids the service no longer knows are added to missing (when
+ * non-NULL). */
+static void describe_and_apply(prov_ctl *c, char **ids, const uint64_t *sigs, size_t n, strset *missing)
+{
+    apply_ctx a = {.c = c, .ids = ids, .sigs = sigs, .n = n, .missing = missing};
+    atomic_init(&a.next, 0);
+    pthread_mutex_init(&a.mu, NULL);
+    size_t nb = (n + BATCH - 1) / BATCH;
+    size_t nt = c->status_workers > 1 ? (size_t)c->status_workers : 1;
+    if (nt > nb)
+        nt = nb;
+    pthread_t *th = nt > 1 ? xcalloc(nt - 1, sizeof *th) : NULL;
+    size_t started = 0;
+    for (; started + 1 < nt; started++)
+        if (pthread_create(&th[started], NULL, apply_worker, &a) != 0)
+            break; /* fewer helpers: the batches are still all taken */
+    apply_worker(&a);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    pthread_mutex_destroy(&a.mu);
 }
 
 /* The adopted groups of the Go provider, by id; they count as seen (a vanished
@@ -336,6 +401,7 @@ void prov_status_poll(prov_ctl *c, int full, int since_s)
     memset(&pc, 0, sizeof pc);
     pc.c = c;
     pc.full = full;
+    pc.index = strmap_new();
     eci_error err;
     if (c->be->status_since(c->be->ud, full ? 0 : since_s, visit_status, &pc, &err) != 0) {
         prov_ctl_eci(c, &err, NULL);
@@ -343,6 +409,7 @@ void prov_status_poll(prov_ctl *c, int full, int since_s)
         ss_free(&pc.unknown);
         ss_free(&pc.seen);
         free(pc.sigs);
+        strmap_free(pc.index);
         return;
     }
     prov_ctl_eci(c, NULL, NULL);
@@ -360,6 +427,7 @@ void prov_status_poll(prov_ctl *c, int full, int since_s)
     ss_free(&pc.unknown);
     ss_free(&pc.seen);
     free(pc.sigs);
+    strmap_free(pc.index);
 }
 
 void *prov_status_loop(void *arg)

@@ -1,6 +1,7 @@
 /* A fake apiserver behind a real k8s_client (see fake_apiserver.h). */
 #include "tests/fakes/fake_apiserver.h"
 #include "util/query.h"
+#include "util/strmap.h"
 #include "util/xmalloc.h"
 
 #include <pthread.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* How long a watch request waits for a change before its stream ends empty
  * (the informer then watches again from the same resourceVersion). */
@@ -28,6 +30,9 @@ struct fake_api {
     unsigned long rv; /* resourceVersion of the last change */
     unsigned fnth, fseen;
     int fpersistent, factive;
+    unsigned status_delay_us, overlaps;
+    strmap *in_status; /* "ns/name" -> PATCHes of its status in progress */
+    cJSON *history;    /* "ns/name" -> "Pending,Running,..." */
 };
 
 static void status_body(dynbuf *out, int code, const char *reason, const char *msg)
@@ -147,6 +152,32 @@ static int pod_call(fake_api *a, const char *method, const char *ns, const char 
             if (!cJSON_IsNull(it))
                 cJSON_AddItemToObject(st, it->string, cJSON_Duplicate(it, 1));
         }
+        /* The status subresource takes metadata.annotations too (a merge). */
+        const cJSON *ann = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "metadata"),
+                                                            "annotations");
+        if (cJSON_IsObject(ann)) {
+            cJSON *md = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+            cJSON *have = cJSON_GetObjectItemCaseSensitive(md, "annotations");
+            if (!cJSON_IsObject(have)) {
+                cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
+                have = cJSON_AddObjectToObject(md, "annotations");
+            }
+            cJSON_ArrayForEach(it, ann)
+            {
+                cJSON_DeleteItemFromObjectCaseSensitive(have, it->string);
+                if (!cJSON_IsNull(it))
+                    cJSON_AddItemToObject(have, it->string, cJSON_Duplicate(it, 1));
+            }
+        }
+        const char *ph = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "status"), "phase"));
+        if (ph) {
+            const char *was = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a->history, key));
+            char *h = was ? xasprintf("%s,%s", was, ph) : xstrdup(ph);
+            cJSON_DeleteItemFromObjectCaseSensitive(a->history, key);
+            cJSON_AddStringToObject(a->history, key, h);
+            free(h);
+        }
         char *text = cJSON_PrintUnformatted(pod);
         dynbuf_adds(out, text);
         free(text);
@@ -224,7 +255,29 @@ static int transport(void *ud, const char *method, const char *path, const char 
                      int *status, dynbuf *out)
 {
     fake_api *a = ud;
+    char ns[254], res[64], name[254], sub[64], key[600] = "";
+    int parsed = split_path(path, ns, res, name, sub) == 0;
+    if (parsed && strcmp(method, "PATCH") == 0 && strcmp(res, "pods") == 0 && strcmp(sub, "status") == 0)
+        snprintf(key, sizeof key, "%s/%s", ns, name);
     pthread_mutex_lock(&a->mu);
+    if (key[0]) {
+        /* A second PATCH of a pod's status while one is in progress. */
+        int64_t n = 0;
+        strmap_get(a->in_status, key, &n);
+        if (n > 0)
+            a->overlaps++;
+        strmap_set(a->in_status, key, n + 1);
+        unsigned us = a->status_delay_us;
+        pthread_mutex_unlock(&a->mu);
+        if (us)
+            usleep(us);
+        pthread_mutex_lock(&a->mu);
+        strmap_get(a->in_status, key, &n);
+        if (n <= 1)
+            strmap_del(a->in_status, key);
+        else
+            strmap_set(a->in_status, key, n - 1);
+    }
     a->calls++;
     if (a->factive) {
         a->fseen++;
@@ -235,7 +288,6 @@ static int transport(void *ud, const char *method, const char *path, const char 
             return 0;
         }
     }
-    char ns[254], res[64], name[254], sub[64];
     cJSON *b = body && body_len ? cJSON_ParseWithLength(body, body_len) : NULL;
     int rc = 0;
     const char *qs = strchr(path, '?');
@@ -244,7 +296,7 @@ static int transport(void *ud, const char *method, const char *path, const char 
         query_parse(qs + 1, strlen(qs + 1), 0, &q, NULL, 0);
     if (strcmp(method, "GET") == 0 && (strncmp(path, "/api/v1/pods", 12) == 0 && (!path[12] || path[12] == '?'))) {
         rc = pod_collection(a, &q, status, out);
-    } else if (split_path(path, ns, res, name, sub) != 0) {
+    } else if (!parsed) {
         *status = 404;
         status_body(out, 404, "NotFound", "no such path");
     } else if (strcmp(res, "pods") == 0 && !name[0] && strcmp(method, "GET") == 0) {
@@ -271,6 +323,8 @@ fake_api *fa_new(void)
     a->pods = k8s_store_new();
     a->events = cJSON_CreateArray();
     a->changes = cJSON_CreateArray();
+    a->in_status = strmap_new();
+    a->history = cJSON_CreateObject();
     k8s_client_opts o = {0};
     o.qps = -1;
     o.max_retries = -1; /* a fault reaches the caller as it is */
@@ -290,6 +344,8 @@ void fa_free(fake_api *a)
     cJSON_Delete(a->events);
     cJSON_Delete(a->changes);
     pthread_cond_destroy(&a->changed);
+    cJSON_Delete(a->history);
+    strmap_free(a->in_status);
     pthread_mutex_destroy(&a->mu);
     free(a);
 }
@@ -424,4 +480,30 @@ void fa_compact(fake_api *a)
     cJSON_Delete(a->changes);
     a->changes = cJSON_CreateArray();
     pthread_mutex_unlock(&a->mu);
+}
+
+void fa_set_status_delay_us(fake_api *a, unsigned us)
+{
+    pthread_mutex_lock(&a->mu);
+    a->status_delay_us = us;
+    pthread_mutex_unlock(&a->mu);
+}
+
+unsigned fa_status_overlaps(fake_api *a)
+{
+    pthread_mutex_lock(&a->mu);
+    unsigned n = a->overlaps;
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}
+
+char *fa_status_history(fake_api *a, const char *ns, const char *name)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s/%s", ns, name);
+    pthread_mutex_lock(&a->mu);
+    const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a->history, key));
+    char *r = xstrdup(h ? h : "");
+    pthread_mutex_unlock(&a->mu);
+    return r;
 }

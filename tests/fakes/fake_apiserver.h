@@ -1,8 +1,8 @@
 /* A fake apiserver behind a real k8s_client (k8s_client_set_transport): the
- * pods of a k8s_store answer PATCH pods/status (a merge patch with a uid
- * precondition), DELETE pods, and the pod collection's LIST and WATCH (every
- * change numbered by a resourceVersion; a watch from a compacted version
- * gets 410), so a real k8s_informer can keep its own store; Events are kept
+ * pods of a k8s_store answer PATCH pods/status (a merge patch of status and
+ * metadata.annotations with a uid precondition), DELETE pods, and the pod
+ * collection's LIST and WATCH (every change numbered by a resourceVersion; a
+ * watch from a compacted version gets 410), so a real k8s_informer can keep its own store; Events are kept
  * (POST, PATCH by name, AlreadyExists on a repeated name). Without an
  * informer, every change to a pod is applied to the fake's store with the
  * handlers given, as the informer's watch would, and that store serves as
@@ -50,6 +50,16 @@ void fa_heal(fake_api *a);
 unsigned long fa_resource_version(fake_api *a);
 /* Forget the changes so far: a watch from an older version gets 410 Gone. */
 void fa_compact(fake_api *a);
+/* Every PATCH of pods/status takes us microseconds more, spent outside the
+ * fake's lock (requests of other threads go on meanwhile). */
+void fa_set_status_delay_us(fake_api *a, unsigned us);
+/* PATCHes of pods/status that began while another one of the same pod was
+ * in progress. */
+unsigned fa_status_overlaps(fake_api *a);
+/* The status.phase of each PATCH of a pod's status that the fake applied
+ * (those carrying one), in order, comma-separated ("Pending,Running");
+ * caller frees. */
+char *fa_status_history(fake_api *a, const char *ns, const char *name);
 
 /* Events about a pod name with this reason (NULL: any), and the count of the
  * last such Event. */

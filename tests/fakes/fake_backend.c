@@ -6,6 +6,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "util/deadline.h"
 
 typedef struct fb_event {
     char *type, *reason, *message;
@@ -36,6 +39,9 @@ struct fake_backend {
     unsigned fnth, fseen;
     int fpersistent, flost, factive;
     eci_code fcode;
+    /* describes in progress, their peak, the gate (fb_gate_describes) */
+    pthread_cond_t cv;
+    unsigned in_describe, describe_peak, gate;
 };
 
 static const char *const op_names[] = {"CreateContainerGroup", "UpdateContainerGroup", "DeleteContainerGroup",
@@ -258,12 +264,24 @@ static int fb_describe(void *ud, const char *const *ids, size_t n, eci_describe_
         pthread_mutex_unlock(&f->mu);
         return -1;
     }
+    if (++f->in_describe > f->describe_peak)
+        f->describe_peak = f->in_describe;
+    pthread_cond_broadcast(&f->cv);
+    if (f->gate > 1) {
+        struct timespec until;
+        deadline_after_ms(&until, CLOCK_MONOTONIC, 30000);
+        while (f->gate > 1 && f->in_describe < f->gate && pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
+            ;
+        f->gate = 0; /* met or given up: open for good */
+        pthread_cond_broadcast(&f->cv);
+    }
     resp->groups = xcalloc(n ? n : 1, sizeof *resp->groups);
     for (size_t i = 0; i < n; i++) {
         fb_group *g = find(f, ids[i]);
         if (g)
             fill(g, &resp->groups[resp->n_groups++]);
     }
+    f->in_describe--;
     pthread_mutex_unlock(&f->mu);
     return 0;
 }
@@ -391,6 +409,11 @@ fake_backend *fb_new(const char *cluster, const char *node)
 {
     fake_backend *f = xcalloc(1, sizeof *f);
     pthread_mutex_init(&f->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&f->cv, &ca);
+    pthread_condattr_destroy(&ca);
     f->cluster_tag = podmap_tag_value(cluster);
     f->node_tag = podmap_tag_value(node);
     f->be = (prov_backend){
@@ -417,8 +440,25 @@ void fb_free(fake_backend *f)
     free(f->g);
     free(f->cluster_tag);
     free(f->node_tag);
+    pthread_cond_destroy(&f->cv);
     pthread_mutex_destroy(&f->mu);
     free(f);
+}
+
+void fb_gate_describes(fake_backend *f, unsigned k)
+{
+    pthread_mutex_lock(&f->mu);
+    f->gate = k;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
+unsigned fb_describe_peak(fake_backend *f)
+{
+    pthread_mutex_lock(&f->mu);
+    unsigned n = f->describe_peak;
+    pthread_mutex_unlock(&f->mu);
+    return n;
 }
 
 const prov_backend *fb_backend(fake_backend *f)

@@ -59,5 +59,12 @@ void fb_add_event(fake_backend *f, const char *group_id, const char *type, const
 char *fb_add_group(fake_backend *f, const char *ns, const char *name, const char *uid, const char *status);
 /* Remove a group behind the bridge's back (expired, deleted in the console). */
 void fb_remove(fake_backend *f, const char *group_id);
+/* Hold every describe until k describes are in progress at once (or 30 s
+ * passed), once; then let every describe through (k <= 1: no gate). A
+ * controller that describes batches in parallel opens the gate at once; one
+ * that describes them in turn waits 30 s per call. */
+void fb_gate_describes(fake_backend *f, unsigned k);
+/* The most describes in progress at one time so far. */
+unsigned fb_describe_peak(fake_backend *f);
 
 #endif

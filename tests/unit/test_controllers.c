@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -454,6 +455,162 @@ static void test_running_status_write_is_retried(void **state)
     rig_free(r);
 }
 
+/* ---- the status sync's workers ------------------------------------------------ */
+
+static void settle(rig *r);
+
+/* n pods p0..p(n-1) with their groups, the status sync on 4 workers. */
+static rig *rig_pods(int n)
+{
+    rig *r = rig_new("c1", "vk-test");
+    r->c.status_workers = 4;
+    for (int i = 0; i < n; i++) {
+        char name[32], uid[32];
+        snprintf(name, sizeof name, "p%d", i);
+        snprintf(uid, sizeof uid, "uid-%d", i);
+        add_pod(r, name, uid);
+    }
+    drain(r);
+    assert_int_equal(fb_count(r->fb), (size_t)n);
+    return r;
+}
+
+static void set_all_status(rig *r, int n, const char *status)
+{
+    for (int i = 0; i < n; i++) {
+        char uid[32];
+        snprintf(uid, sizeof uid, "uid-%d", i);
+        char *g = fb_group_of(r->fb, uid);
+        fb_set_status(r->fb, g, status);
+        free(g);
+    }
+}
+
+static int count_phase(rig *r, int n, const char *phase)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        char name[32], ph[64], re[64];
+        snprintf(name, sizeof name, "p%d", i);
+        fa_phase(r->fa, "default", name, ph, re);
+        k += strcmp(ph, phase) == 0;
+    }
+    return k;
+}
+
+/* 130 changed groups are 7 batches of 20: the describes run side by side
+ * (the fake holds each until two are in progress), and every pod gets its
+ * status, once. */
+static void test_status_batches_in_parallel(void **state)
+{
+    (void)state;
+    enum { N = 130 };
+    rig *r = rig_pods(N);
+    set_all_status(r, N, "Running");
+    fb_gate_describes(r->fb, 2);
+    unsigned describes = fb_calls(r->fb, FB_DESCRIBE), patches = fa_calls(r->fa, "PATCH");
+    prov_status_poll(&r->c, 0, 15);
+    assert_true(fb_describe_peak(r->fb) >= 2);
+    assert_int_equal(fb_calls(r->fb, FB_DESCRIBE) - describes, (N + 19) / 20);
+    assert_int_equal(count_phase(r, N, "Running"), N);
+    assert_int_equal(fa_calls(r->fa, "PATCH") - patches, N);
+    assert_int_equal(fa_status_overlaps(r->fa), 0);
+    patches = fa_calls(r->fa, "PATCH");
+    prov_status_poll(&r->c, 0, 15); /* nothing moved: no describe, no write */
+    assert_int_equal(fa_calls(r->fa, "PATCH"), patches);
+    assert_int_equal(fb_calls(r->fb, FB_DESCRIBE) - describes, (N + 19) / 20);
+    rig_free(r);
+}
+
+typedef struct drainer {
+    rig *r;
+    int rounds;
+} drainer;
+
+/* The reconcile workers' side: flush kept statuses while the status sync runs. */
+static void *drain_thread(void *arg)
+{
+    drainer *d = arg;
+    for (int i = 0; i < d->rounds; i++)
+        drain(d->r);
+    return NULL;
+}
+
+/* Where a phase comes in a group's life; a pod's writes must never go back. */
+static int phase_rank(const char *ph)
+{
+    return strcmp(ph, "Pending") == 0 ? 0 : strcmp(ph, "Running") == 0 ? 1 : strcmp(ph, "Failed") == 0 ? 2 : -1;
+}
+
+/* Each pod's status written by the status sync's workers and, for the same
+ * pod at the same time, by the reconcile of its key (a kept older status):
+ * never two PATCHes of one pod at once, never an older phase after a newer. */
+static void test_status_one_writer_per_pod(void **state)
+{
+    (void)state;
+    enum { N = 60 };
+    rig *r = rig_pods(N);
+    fa_set_status_delay_us(r->fa, 300);
+    static const char *const steps[] = {"Pending", "Running", "Failed"};
+    for (size_t s = 0; s < sizeof steps / sizeof *steps; s++) {
+        /* Every write of this step's status fails: each pod keeps it and
+         * its key is queued. */
+        set_all_status(r, N, steps[s]);
+        fa_fail(r->fa, 1, 1);
+        prov_status_poll(&r->c, 0, 15);
+        fa_heal(r->fa);
+        if (s + 1 < sizeof steps / sizeof *steps)
+            set_all_status(r, N, steps[s + 1]); /* ECI moves on */
+        drainer d = {r, 3};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, drain_thread, &d), 0);
+        prov_status_poll(&r->c, 0, 15);
+        pthread_join(t, NULL);
+        settle(r);
+    }
+    assert_int_equal(fa_status_overlaps(r->fa), 0);
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "p%d", i);
+        char *h = fa_status_history(r->fa, "default", name), *save = NULL;
+        int last = -1;
+        for (char *tok = strtok_r(h, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            int rank = phase_rank(tok);
+            if (rank < last)
+                fail_msg("pod %s: %s written after a later phase", name, tok);
+            last = rank;
+        }
+        assert_int_equal(last, 2);
+        free(h);
+    }
+    assert_int_equal(count_phase(r, N, "Failed"), N);
+    rig_free(r);
+}
+
+/* One PATCH of a concurrent poll fails: that pod keeps its status and its
+ * key comes back; its reconcile writes it; nothing else is written. */
+static void test_status_failed_patch_requeued(void **state)
+{
+    (void)state;
+    enum { N = 90 };
+    rig *r = rig_pods(N);
+    set_all_status(r, N, "Running");
+    fa_fail(r->fa, 7, 0);
+    unsigned calls = fa_calls(r->fa, NULL);
+    prov_status_poll(&r->c, 0, 15);
+    assert_int_equal(fa_calls(r->fa, NULL) - calls, N); /* a PATCH per pod, the failed one too */
+    assert_int_equal(count_phase(r, N, "Running"), N - 1);
+    assert_int_equal(cJSON_GetArraySize(r->c.pending_status), 1);
+    assert_int_equal(prov_wq_len(r->wq), 1);
+    drain(r);
+    assert_int_equal(count_phase(r, N, "Running"), N);
+    assert_int_equal(cJSON_GetArraySize(r->c.pending_status), 0);
+    calls = fa_calls(r->fa, NULL);
+    prov_status_poll(&r->c, 0, 15); /* the failed one's group described again; the status is right */
+    assert_int_equal(fa_calls(r->fa, NULL), calls);
+    rig_free(r);
+}
+
 /* ---- events --------------------------------------------------------------------- */
 
 static void test_eci_events(void **state)
@@ -621,6 +778,9 @@ int main(void)
         cmocka_unit_test(test_failed_status_write_is_retried),
         cmocka_unit_test(test_pending_status_write_is_retried),
         cmocka_unit_test(test_running_status_write_is_retried),
+        cmocka_unit_test(test_status_batches_in_parallel),
+        cmocka_unit_test(test_status_one_writer_per_pod),
+        cmocka_unit_test(test_status_failed_patch_requeued),
         cmocka_unit_test(test_eci_events),
         cmocka_unit_test(test_pending_updates_bounded),
         cmocka_unit_test(test_fault_loop_eci),
