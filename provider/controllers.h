@@ -113,10 +113,11 @@ void prov_pod_handlers(prov_ctl *c, k8s_store_handlers *h);
 void *prov_worker_loop(void *arg);
 
 /* podstatus.c: write the pod's status when it differs from the current one
- * (a merge patch with a uid precondition). 0 when written, unchanged, or the
+ * (a merge patch with a uid precondition), with annotations (an object of
+ * strings; NULL: none) in the same patch. 0 when written, unchanged, or the
  * pod is gone; -1 when the write failed: then the status is kept and the
  * pod's key re-queued with backoff, and prov_status_flush writes it. */
-int prov_status_write(prov_ctl *c, const cJSON *pod, const cJSON *status);
+int prov_status_write(prov_ctl *c, const cJSON *pod, const cJSON *status, const cJSON *annotations);
 /* Write the status kept for uid by a failed prov_status_write, if any.
  * 0 when none is left, -1 when the write failed again. */
 int prov_status_flush(prov_ctl *c, const char *uid);

@@ -83,7 +83,7 @@ static void spot_evict(prov_ctl *c, const cJSON *pod, const char *group_id, cons
     cJSON_AddStringToObject(cd, "reason", "TerminationByKubelet");
     cJSON_AddStringToObject(cd, "message", m);
     cJSON_AddItemToArray(conds, cd);
-    prov_status_write(c, pod, st);
+    prov_status_write(c, pod, st, NULL);
     cJSON_Delete(st);
     k8s_record_eventf(c->rec, pod, "Warning", "SpotInterruption", NULL, "%s; evicting the pod", m);
     free(m);

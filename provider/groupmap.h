@@ -18,6 +18,8 @@ typedef struct prov_gm_entry {
     char name[254];
     char eci_status[32];   /* last ECI group status seen ("" unknown) */
     uint64_t status_sig;   /* signature of the pod status last written (0: none) */
+    char request_id[64];   /* RequestId of the CreateContainerGroup that made the group ("" unknown),
+                              written on the pod with its first status */
     time_t created;        /* when the bridge created or first saw the group */
     int deleting;          /* DeleteContainerGroup sent */
     int stopped;           /* since then, ECI reported the group's containers stopped or the group gone */

@@ -134,7 +134,7 @@ static int set_status(prov_ctl *c, const cJSON *pod, int failed, const char *rea
     prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
     cJSON *st = failed ? podmap_status_failed(pod, reason, message, &ctx)
                        : podmap_status_pending(pod, reason, message, &ctx);
-    int rc = prov_status_write(c, pod, st);
+    int rc = prov_status_write(c, pod, st, NULL);
     cJSON_Delete(st);
     if (failed)
         k8s_record_event(c->rec, pod, "Warning", reason, message, NULL);
@@ -161,12 +161,13 @@ static void eci_msg(const eci_error *err, char *buf, size_t n)
                  err->detail);
 }
 
-static void remember(prov_ctl *c, const cJSON *pod, const char *gid)
+static void remember(prov_ctl *c, const cJSON *pod, const char *gid, const char *request_id)
 {
     prov_gm_entry e;
     memset(&e, 0, sizeof e);
     snprintf(e.uid, sizeof e.uid, "%s", k8s_meta_str(pod, "uid"));
     snprintf(e.group_id, sizeof e.group_id, "%s", gid);
+    snprintf(e.request_id, sizeof e.request_id, "%s", request_id ? request_id : "");
     snprintf(e.ns, sizeof e.ns, "%s", k8s_meta_str(pod, "namespace"));
     snprintf(e.name, sizeof e.name, "%s", k8s_meta_str(pod, "name"));
     e.created = time(NULL);
@@ -254,7 +255,7 @@ static int write_finished(prov_ctl *c, const cJSON *pod, const char *uid)
     podmap_status_ctx ctx;
     prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
     cJSON *st = podmap_status_finished(pod, last, &ctx);
-    int rc = prov_status_write(c, pod, st);
+    int rc = prov_status_write(c, pod, st, NULL);
     cJSON_Delete(st);
     cJSON_Delete(last);
     return rc;
@@ -501,20 +502,25 @@ static int sync_create(prov_ctl *c, const cJSON *pod, const char *uid)
         rc_create = c->be->create(c->be->ud, &tr.req, &gid, &reqid, &err);
     }
     if (rc_create == 0) {
-        remember(c, pod, gid);
+        /* The group id and RequestId annotations are written with the pod's
+         * first status (statussync.c), which the wake below brings at once
+         * (one request instead of two). */
+        remember(c, pod, gid, reqid);
         log_info(COMP, "created container group %s for pod %s/%s", gid, ns, name);
         for (size_t i = 0; i < tr.nfindings; i++)
             k8s_record_event(c->rec, pod, tr.findings[i].type, tr.findings[i].reason, tr.findings[i].message, NULL);
         k8s_record_eventf(c->rec, pod, "Normal", "ContainerGroupCreated", NULL, "Created ECI container group %s",
                           gid);
-        cJSON *wb = podmap_status_writeback(pod, NULL, gid, reqid);
-        if (tr.req.image_snapshot_id) { /* the cache the pod named (by id or ImageCache name) */
+        if (tr.req.image_snapshot_id) {
+            /* The cache the pod named (by id or ImageCache name) is known
+             * only here: written now, with the group's annotations. */
+            cJSON *wb = podmap_status_writeback(pod, NULL, gid, reqid);
             if (!wb)
                 wb = cJSON_CreateObject();
             cJSON_AddStringToObject(wb, PODMAP_ANN_MATCHED_IMAGE_CACHE, tr.req.image_snapshot_id);
+            prov_status_annotate(c, pod, wb);
+            cJSON_Delete(wb);
         }
-        prov_status_annotate(c, pod, wb);
-        cJSON_Delete(wb);
         free(gid);
         free(reqid);
         prov_ctl_wake(c);
@@ -529,7 +535,7 @@ static int sync_create(prov_ctl *c, const cJSON *pod, const char *uid)
          * tagged with the uid. */
         int f = c->be->find_by_uid(c->be->ud, uid, &gid, &err);
         if (f == 1) {
-            remember(c, pod, gid);
+            remember(c, pod, gid, NULL);
             log_info(COMP, "adopted container group %s for pod %s/%s", gid, ns, name);
             free(gid);
             prov_ctl_wake(c);

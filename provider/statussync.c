@@ -220,11 +220,12 @@ static void apply_group(prov_ctl *c, const eci_container_group *g, uint64_t sig)
         prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
         ctx.resize_refused = refused;
         cJSON *st = podmap_status_from_group(pod, g, &ctx);
-        ok = prov_status_write(c, pod, st) == 0;
-        cJSON_Delete(st);
-        cJSON *wb = podmap_status_writeback(pod, g, NULL, NULL);
+        /* ACK's annotations (and the RequestId of the create, kept until
+         * now) go in the status's own patch. */
+        cJSON *wb = podmap_status_writeback(pod, g, NULL, e.request_id[0] ? e.request_id : NULL);
         prov_price_annotate(c, pod, g, &wb);
-        prov_status_annotate(c, pod, wb);
+        ok = prov_status_write(c, pod, st, wb) == 0;
+        cJSON_Delete(st);
         cJSON_Delete(wb);
     } else {
         ok = 1;
@@ -375,7 +376,7 @@ static void fail_vanished(prov_ctl *c, const strset *seen)
             prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
             if (!podmap_pod_terminal(pod)) {
                 cJSON *st = podmap_status_failed(pod, "ContainerGroupNotFound", msg, &ctx);
-                if (prov_status_write(c, pod, st) == 0)
+                if (prov_status_write(c, pod, st, NULL) == 0)
                     k8s_record_event(c->rec, pod, "Warning", "ContainerGroupNotFound", msg, NULL);
                 cJSON_Delete(st);
             }

@@ -52,7 +52,7 @@ static void term_one(size_t i, const eci_container_group *g, void *arg)
         podmap_status_ctx ctx;
         prov_ctl_status_ctx(c, &ctx, ts, sizeof ts);
         cJSON *st = podmap_status_from_group(pod, g, &ctx);
-        prov_status_write(c, pod, st); /* a failed write is kept and retried by the pod's sync */
+        prov_status_write(c, pod, st, NULL); /* a failed write is kept and retried by the pod's sync */
         cJSON_Delete(st);
     }
     if (!g || group_stopped(g)) {

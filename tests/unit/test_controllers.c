@@ -498,6 +498,34 @@ static int count_phase(rig *r, int n, const char *phase)
     return k;
 }
 
+/* The group's annotations (its id, the create's RequestId) are written in
+ * the patch of the pod's first status, not in a request of their own. */
+static void test_annotations_ride_with_status(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "web", "uid-1");
+    unsigned patches = fa_calls(r->fa, "PATCH");
+    drain(r);
+    assert_int_equal(fa_calls(r->fa, "PATCH"), patches); /* the create writes nothing on the pod */
+    char *gid = fb_group_of(r->fb, "uid-1");
+    fb_set_status(r->fb, gid, "Running");
+    prov_status_poll(&r->c, 0, 15);
+    assert_int_equal(fa_calls(r->fa, "PATCH"), patches + 1);
+    expect_phase(r, "web", "Running", NULL);
+    cJSON *p = fa_get_pod(r->fa, "default", "web");
+    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "metadata"), "annotations");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ann, "k8s.aliyun.com/eci-instance-id")),
+                        gid);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ann, "k8s.aliyun.com/eci-request-id")),
+                        "fake-request-1");
+    cJSON_Delete(p);
+    prov_status_poll(&r->c, 1, 0); /* nothing new: no write */
+    assert_int_equal(fa_calls(r->fa, "PATCH"), patches + 1);
+    free(gid);
+    rig_free(r);
+}
+
 /* 130 changed groups are 7 batches of 20: the describes run side by side
  * (the fake holds each until two are in progress), and every pod gets its
  * status, once. */
@@ -778,6 +806,7 @@ int main(void)
         cmocka_unit_test(test_failed_status_write_is_retried),
         cmocka_unit_test(test_pending_status_write_is_retried),
         cmocka_unit_test(test_running_status_write_is_retried),
+        cmocka_unit_test(test_annotations_ride_with_status),
         cmocka_unit_test(test_status_batches_in_parallel),
         cmocka_unit_test(test_status_one_writer_per_pod),
         cmocka_unit_test(test_status_failed_patch_requeued),
