@@ -145,6 +145,20 @@ def main():
         "%s %.2f" % (re.sub(r'[{}"]|verb=|resource=', "", k), v) for k, v in
         res["kube_requests_by_verb_resource_per_pod"].items())))
     print("  pod status writes per pod: %.2f" % res["status_writes_per_pod"])
+    ev_path = os.path.join(d, "events.json")
+    if os.path.exists(ev_path):
+        # Which Events a pod costs, by writer and reason (created by then; the
+        # bridge's still queued are not in it).
+        by = {}
+        try:
+            items = json.load(open(ev_path)).get("items", [])
+        except ValueError:
+            items = []
+        for e in items:
+            who = (e.get("source") or {}).get("component") or e.get("reportingComponent") or "?"
+            k = "%s %s" % (who, e.get("reason"))
+            by[k] = by.get(k, 0) + 1
+        print("  Events in the namespace per pod: " + ", ".join("%s %.2f" % (k, v / n) for k, v in sorted(by.items())))
     print("  bridge: CPU %.2f s, peak RSS (VmHWM) %.1f MB, RSS now %.1f MB (anonymous %.1f, files %.1f), %s threads" %
           (cpu, res["bridge_vmhwm_mb"], res["bridge_rss_mb"], res["bridge_rss_anon_mb"], res["bridge_rss_file_mb"],
            res["bridge_threads"]))

@@ -110,6 +110,8 @@ curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/ledger.json"
 curl -sf "$ECI_ADMIN_URL/groups" > "$OUT/groups.json"
 all_metrics > "$OUT/metrics1.txt"
 cpu1=$(cpu_ticks)
+# The namespace's Events by then (every writer's: the scheduler's too).
+kubectl_ get events -n "$NS" -o json > "$OUT/events.json" 2>/dev/null
 cat > "$OUT/meta.json" <<EOF2
 {"n": $N, "t0": $t0, "t_end": $t_end, "cpu0": $cpu0, "cpu1": $cpu1, "clk_tck": $(getconf CLK_TCK),
  "hwm_kb": $(status_kb VmHWM), "rss_kb": $(status_kb VmRSS), "rss_anon_kb": $(status_kb RssAnon),
