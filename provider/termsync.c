@@ -64,14 +64,22 @@ static void term_one(size_t i, const eci_container_group *g, void *arg)
     cJSON_Delete(pod);
 }
 
+static int is_stopping(const prov_gm_entry *e, void *arg)
+{
+    (void)arg;
+    return e->deleting && !e->stopped;
+}
+
 size_t prov_term_poll(prov_ctl *c)
 {
+    if (!prov_gm_any(c->gm, is_stopping, NULL))
+        return 0; /* the common case: no copy of the map */
     size_t n;
     prov_gm_entry *all = prov_gm_list(c->gm, &n);
     char **ids = xcalloc(n + 1, sizeof *ids);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (all[i].deleting && !all[i].stopped)
+        if (is_stopping(&all[i], NULL))
             ids[k++] = xstrdup(all[i].group_id);
     free(all);
     if (k) {
