@@ -655,6 +655,39 @@ static void instance_created(cJSON *st, const cJSON *pod, const eci_container_gr
     free(m);
 }
 
+/* The read-only annotations ACK's virtual node writes after scheduling, with
+ * their values for group g (NULL: the keys only); returns how many. */
+typedef struct {
+    const char *key, *val;
+} writeback_ann;
+#define WRITEBACK_MAX 16
+
+static size_t writeback_table(writeback_ann *w, const eci_container_group *g, const char *group_id,
+                              const char *request_id, const char *spec)
+{
+    size_t n = 0;
+    w[n++] = (writeback_ann){"k8s.aliyun.com/eci-instance-id", g && g->container_group_id ? g->container_group_id : group_id};
+    w[n++] = (writeback_ann){"k8s.aliyun.com/eci-request-id", request_id};
+    w[n++] = (writeback_ann){"k8s.aliyun.com/eci-instance-spec", spec};
+    w[n++] = (writeback_ann){"k8s.aliyun.com/eci-vpc", g ? g->vpc_id : NULL};
+    w[n++] = (writeback_ann){"k8s.aliyun.com/eni-instance-id", g ? g->eni_instance_id : NULL};
+    w[n++] = (writeback_ann){"k8s.aliyun.com/allocated-eipAddress", g ? g->internet_ip : NULL};
+    w[n++] = (writeback_ann){"k8s.aliyun.com/allocated-ipv6Address", g ? g->ipv6_address : NULL};
+    return n;
+}
+
+int podmap_status_writeback_key(const char *key)
+{
+    writeback_ann w[WRITEBACK_MAX];
+    size_t n = writeback_table(w, NULL, NULL, NULL, NULL);
+    if (!strcmp(key, PODMAP_ANN_MATCHED_IMAGE_CACHE)) /* written at create time */
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(w[i].key, key))
+            return 1;
+    return 0;
+}
+
 cJSON *podmap_status_writeback(const cJSON *pod, const eci_container_group *g, const char *group_id,
                                const char *request_id)
 {
@@ -663,18 +696,9 @@ cJSON *podmap_status_writeback(const cJSON *pod, const eci_container_group *g, c
     char spec[64] = "";
     if (g && g->cpu > 0)
         snprintf(spec, sizeof spec, "%.1f-%.1fGi", g->cpu, g->memory);
-    const struct {
-        const char *key, *val;
-    } want[] = {
-        {"k8s.aliyun.com/eci-instance-id", g && g->container_group_id ? g->container_group_id : group_id},
-        {"k8s.aliyun.com/eci-request-id", request_id},
-        {"k8s.aliyun.com/eci-instance-spec", spec},
-        {"k8s.aliyun.com/eci-vpc", g ? g->vpc_id : NULL},
-        {"k8s.aliyun.com/eni-instance-id", g ? g->eni_instance_id : NULL},
-        {"k8s.aliyun.com/allocated-eipAddress", g ? g->internet_ip : NULL},
-        {"k8s.aliyun.com/allocated-ipv6Address", g ? g->ipv6_address : NULL},
-    };
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    writeback_ann want[WRITEBACK_MAX];
+    size_t n = writeback_table(want, g, group_id, request_id, spec);
+    for (size_t i = 0; i < n; i++) {
         if (!want[i].val || !*want[i].val)
             continue;
         const char *have = jstr(cur, want[i].key);

@@ -59,6 +59,10 @@ cJSON *podmap_status_writeback(const cJSON *pod, const eci_container_group *g, c
 /* The image cache a pod's group was created from (ACK's read-only annotation). */
 #define PODMAP_ANN_MATCHED_IMAGE_CACHE "k8s.aliyun.com/eci-matched-image-cache"
 
+/* 1 when key is one of the read-only annotations the node writes back
+ * (podmap_status_writeback's and PODMAP_ANN_MATCHED_IMAGE_CACHE). */
+int podmap_status_writeback_key(const char *key);
+
 /* Condition type set True on a pod whose ECI instance exists (as ACK does). */
 #define PODMAP_COND_INSTANCE_CREATED "ContainerInstanceCreated"
 

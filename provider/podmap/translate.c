@@ -157,7 +157,8 @@ static const char *known_annotations[] = {
     "eci-use-specs", "eci-spot-strategy", "eci-spot-price-limit", "eci-image-snapshot-id",
     "eci-auto-imc", "eci-with-eip", "eci-eip-instanceid", "eci-vswitch", "eci-security-group",
     "eci-ram-role-name", "eci-extra-ephemeral-storage", "eci-core-pattern", "eci-ntp-server",
-    "eci-resource-group-id", "eci-custom-tags", "eci-fail-strategy", "eci-spot-fallback", NULL,
+    "eci-resource-group-id", "eci-custom-tags", "eci-fail-strategy", "eci-spot-fallback", "pod-fail-on-create-err",
+    NULL,
 };
 
 int podmap_daemonset_refused(const cJSON *pod)
@@ -194,6 +195,23 @@ int podmap_create_policy_of(const cJSON *pod, podmap_create_policy *out, char *e
             return -1;
         }
     }
+    /* ACK's older switch: "true" fails the pod at a failed create, as
+     * fail-fast does; contradicting an explicit eci-fail-strategy is refused. */
+    if ((v = podmap_tr_str(ann, ANN_PREFIX "pod-fail-on-create-err")) != NULL) {
+        if (strcmp(v, "true") && strcmp(v, "false")) {
+            snprintf(err, errlen, "annotation %spod-fail-on-create-err: \"%s\" is not true or false", ANN_PREFIX, v);
+            return -1;
+        }
+        int fast = !strcmp(v, "true");
+        const char *fs = podmap_tr_str(ann, ANN_PREFIX "eci-fail-strategy");
+        if (fs && fast != (out->strategy == PODMAP_FAIL_FAST)) {
+            snprintf(err, errlen, "annotation %spod-fail-on-create-err: \"%s\" contradicts %seci-fail-strategy: \"%s\"",
+                     ANN_PREFIX, v, ANN_PREFIX, fs);
+            return -1;
+        }
+        if (fast)
+            out->strategy = PODMAP_FAIL_FAST;
+    }
     if ((v = podmap_tr_str(ann, ANN_PREFIX "eci-max-pending-minute")) != NULL) {
         char *end = NULL;
         long n = strtol(v, &end, 10);
@@ -223,14 +241,15 @@ static void annotations(podmap_tr_ctx *c, cJSON *tags)
 #define APATH(k) (snprintf(path, sizeof path, "metadata.annotations['" ANN_PREFIX "%s']", k), path)
 #define ANN(k) podmap_tr_str(ann, ANN_PREFIX k)
 
-    /* Unknown k8s.aliyun.com/eci-* annotations are reported, not dropped silently. */
+    /* Unknown k8s.aliyun.com/ annotations are reported, not dropped silently;
+     * the read-only ones the node itself writes back are not requests. */
     const cJSON *it;
     cJSON_ArrayForEach(it, ann)
     {
-        if (!it->string || strncmp(it->string, ANN_PREFIX "eci-", strlen(ANN_PREFIX "eci-")) != 0)
+        if (!it->string || strncmp(it->string, ANN_PREFIX, strlen(ANN_PREFIX)) != 0)
             continue;
         const char *k = it->string + strlen(ANN_PREFIX);
-        int known = podmap_tr_ack_known(k);
+        int known = podmap_tr_ack_known(k) || podmap_status_writeback_key(it->string);
         for (int i = 0; known_annotations[i]; i++)
             if (strcmp(k, known_annotations[i]) == 0)
                 known = 1;

@@ -59,10 +59,11 @@ static const simple_ann simple[] = {
     {ACK "eci-sls-enable", "SlsEnable", V_BOOL, 0, 0, NULL, NULL, NULL},
 };
 
-/* The k8s.aliyun.com/eci-* names handled here (for the unknown-annotation check). */
+/* The k8s.aliyun.com/ names handled here outside the table (for the
+ * unknown-annotation check). */
 static const char *const special[] = {
     "eci-imc-id", "eci-compute-category", "eci-enable-ipv6", "eci-ipv6-bandwidth", "eci-custom-hosts", "eci-custom-dnsconfig",
-    NULL,
+    "acr-instance-ids", "acr-instance-id", "acr-service-arns", "acr-user-arns", NULL,
 };
 
 int podmap_tr_ack_known(const char *k)

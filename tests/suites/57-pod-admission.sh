@@ -82,19 +82,30 @@ faults '{"clear":true}'
 check "it runs once there is stock again" wait_running waiting 180
 
 # fail-fast: Failed at the first NoStock
-faults '{"rules":["CreateContainerGroup:OperationDenied.NoStock:1"]}'
-kubectl_ apply -f - >/dev/null <<YAML
+fail_fast_pod() { # fail_fast_pod NAME ANNOTATIONS: a pod whose create is answered NoStock once
+    faults '{"rules":["CreateContainerGroup:OperationDenied.NoStock:1"]}'
+    kubectl_ apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: Pod
-metadata: {name: fast, namespace: $NS, annotations: {k8s.aliyun.com/eci-fail-strategy: fail-fast}}
+metadata: {name: $1, namespace: $NS, annotations: {$2}}
 spec:
   nodeName: $NODE
   restartPolicy: Never
   tolerations: [{key: virtual-kubelet.io/provider, operator: Exists}]
   containers: [{name: main, image: busybox, command: [sh, -c, 'sleep 3600']}]
 YAML
-failed_nostock() { [ "$(kx get pod fast -o jsonpath='{.status.phase}/{.status.reason}')" = Failed/NoStock ]; }
-check "eci-fail-strategy: fail-fast fails the pod at the first NoStock" wait_for 60 failed_nostock
+}
+failed_nostock() { [ "$(kx get pod "$1" -o jsonpath='{.status.phase}/{.status.reason}')" = Failed/NoStock ]; }
+fail_fast_pod fast 'k8s.aliyun.com/eci-fail-strategy: fail-fast'
+check "eci-fail-strategy: fail-fast fails the pod at the first NoStock" wait_for 60 failed_nostock fast
+faults '{"clear":true}'
+
+# ACK's older pod-fail-on-create-err does the same; an unknown k8s.aliyun.com/
+# annotation (not only eci-*) is reported on the pod
+fail_fast_pod fast-old 'k8s.aliyun.com/pod-fail-on-create-err: "true", k8s.aliyun.com/eip-internet-charge-type: PayByTraffic'
+check "pod-fail-on-create-err: true fails the pod at the first NoStock" wait_for 60 failed_nostock fast-old
+unsupported_old() { [ "$(ev_count fast-old UnsupportedAnnotation)" -ge 1 ]; }
+check "k8s.aliyun.com/eip-internet-charge-type is reported as UnsupportedAnnotation" wait_for 60 unsupported_old
 faults '{"clear":true}'
 
 # spot fallback: no spot stock → pay-as-you-go

@@ -1470,16 +1470,25 @@ static void t_create_policy(void **st)
     assert_true(p.max_pending_set);
     assert_true(p.spot_fallback);
     cJSON_Delete(pod);
+    /* each bad value refused naming its annotation; ACK's older
+     * pod-fail-on-create-err contradicting eci-fail-strategy too */
     static const char *const bad[] = {"'k8s.aliyun.com/eci-fail-strategy':'retry'",
                                       "'k8s.aliyun.com/eci-max-pending-minute':'9'",
                                       "'k8s.aliyun.com/eci-max-pending-minute':'1441'",
                                       "'k8s.aliyun.com/eci-max-pending-minute':'30m'",
-                                      "'k8s.aliyun.com/eci-spot-fallback':'yes'"};
+                                      "'k8s.aliyun.com/eci-spot-fallback':'yes'",
+                                      "'k8s.aliyun.com/pod-fail-on-create-err':'yes'",
+                                      "'k8s.aliyun.com/pod-fail-on-create-err':'true','k8s.aliyun.com/eci-fail-strategy':'fail-back'",
+                                      "'k8s.aliyun.com/pod-fail-on-create-err':'false','k8s.aliyun.com/eci-fail-strategy':'fail-fast'"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *meta = xasprintf("'annotations':{%s}", bad[i]);
         pod = mkpod(meta, C1 "}]");
         assert_int_equal(podmap_create_policy_of(pod, &p, err, sizeof err), -1);
-        assert_non_null(strstr(err, "annotation k8s.aliyun.com/eci-"));
+        char name[64];
+        assert_int_equal(sscanf(bad[i], "'%63[^']'", name), 1);
+        char *want_err = xasprintf("annotation %s", name);
+        assert_non_null(strstr(err, want_err));
+        free(want_err);
         cJSON_Delete(pod);
         run t;
         translate(&t, meta, C1 "}]");
@@ -1490,6 +1499,33 @@ static void t_create_policy(void **st)
     run t;
     translate(&t, "'annotations':{'k8s.aliyun.com/eci-max-pending-minute':'30'}", C1 "}]");
     want(&t, "MaxPendingMinute", "30");
+    done(&t);
+    /* ACK's older pod-fail-on-create-err: "true" is fail-fast */
+    pod = mkpod("'annotations':{'k8s.aliyun.com/pod-fail-on-create-err':'true'}", C1 "}]");
+    assert_int_equal(podmap_create_policy_of(pod, &p, err, sizeof err), 0);
+    assert_int_equal(p.strategy, PODMAP_FAIL_FAST);
+    cJSON_Delete(pod);
+    pod = mkpod("'annotations':{'k8s.aliyun.com/pod-fail-on-create-err':'true','k8s.aliyun.com/eci-fail-strategy':'fail-fast'}",
+                C1 "}]");
+    assert_int_equal(podmap_create_policy_of(pod, &p, err, sizeof err), 0);
+    assert_int_equal(p.strategy, PODMAP_FAIL_FAST);
+    cJSON_Delete(pod);
+    pod = mkpod("'annotations':{'k8s.aliyun.com/pod-fail-on-create-err':'false'}", C1 "}]");
+    assert_int_equal(podmap_create_policy_of(pod, &p, err, sizeof err), 0);
+    assert_int_equal(p.strategy, PODMAP_FAIL_RETRY);
+    cJSON_Delete(pod);
+    /* every unknown k8s.aliyun.com/ annotation is reported, not only eci-*;
+     * the ones the node writes back are not requests and pass silently */
+    translate(&t, "'annotations':{'k8s.aliyun.com/eip-internet-charge-type':'PayByTraffic',"
+                  "'k8s.aliyun.com/imc-perfect-match':'true'}", C1 "}]");
+    assert_int_equal(t.r.outcome, PODMAP_OK);
+    finding(&t, "ignored", "metadata.annotations['k8s.aliyun.com/eip-internet-charge-type']");
+    finding(&t, "ignored", "metadata.annotations['k8s.aliyun.com/imc-perfect-match']");
+    done(&t);
+    translate(&t, "'annotations':{'k8s.aliyun.com/eci-instance-id':'eci-1','k8s.aliyun.com/allocated-eipAddress':'1.2.3.4',"
+                  "'k8s.aliyun.com/pod-fail-on-create-err':'true','example.com/other':'x'}", C1 "}]");
+    assert_int_equal(t.r.outcome, PODMAP_OK);
+    no_findings(&t);
     done(&t);
     /* DaemonSet pods */
     pod = mkpod("'ownerReferences':[{'apiVersion':'apps/v1','kind':'DaemonSet','name':'agent','uid':'u','controller':true}]",
