@@ -36,6 +36,10 @@ struct prov_imc {
     pthread_t worker;
     pthread_mutex_t mu;
     char last_watch_error[768]; /* guarded by mu: log a watch failure once per change */
+    /* uid -> cache id of the caches this controller made whose status write
+     * the informer has not shown yet (the worker's alone): a reconcile in
+     * between follows that cache instead of asking for another. */
+    cJSON *created;
 };
 
 /* ---- informer handlers --------------------------------------------------- */
@@ -216,9 +220,9 @@ typedef enum { R_DONE, R_POLL, R_RESYNC, R_RETRY } r_next;
 
 /* Every cache of this object: by the id in its status, and by its uid tag
  * (a create whose answer or status write was lost). */
-static int delete_caches(prov_imc *m, const cJSON *obj)
+static int delete_caches(prov_imc *m, const cJSON *obj, const char *id)
 {
-    const char *name = k8s_meta_str(obj, "name"), *id = podmap_imc_id(obj);
+    const char *name = k8s_meta_str(obj, "name");
     eci_error err;
     char buf[1024];
     if (id && *id && m->o.be->imc_delete(m->o.be->ud, id, &err) != 0) {
@@ -320,6 +324,9 @@ static r_next create(prov_imc *m, const cJSON *obj, podmap_imc_spec *s)
         return fail_spec(m, obj, "CreateImageCacheFailed", msg, R_DONE);
     }
     log_info(COMP, "ImageCache %s: cache %s created (%zu images)", name, id, s->req.images.n);
+    const char *uid = k8s_meta_str(obj, "uid");
+    cJSON_DeleteItemFromObjectCaseSensitive(m->created, uid);
+    cJSON_AddStringToObject(m->created, uid, id);
     event(m, obj, "Normal", "ImageCacheCreating", "CreateImageCache: cache %s for %zu images", id, s->req.images.n);
     char now[40];
     now_str(now, sizeof now);
@@ -383,9 +390,21 @@ static r_next reconcile(prov_imc *m, const char *name)
     if (!obj)
         return R_DONE;
     r_next next = R_DONE;
+    /* the cache id: the status's, or that of a create whose status write the
+     * informer has not shown yet */
+    const char *uid = k8s_meta_str(obj, "uid"), *id = podmap_imc_id(obj);
+    const cJSON *made = uid ? cJSON_GetObjectItemCaseSensitive(m->created, uid) : NULL;
+    char *made_id = cJSON_IsString(made) ? xstrdup(made->valuestring) : NULL;
+    if (made && id && *id)
+        cJSON_DeleteItemFromObjectCaseSensitive(m->created, uid);
+    if ((!id || !*id) && made_id)
+        id = made_id;
     if (k8s_meta_str(obj, "deletionTimestamp")) {
         if (has_finalizer(obj))
-            next = delete_caches(m, obj) == 0 && set_finalizer(m, obj, 0) == 0 ? R_DONE : R_RETRY;
+            next = delete_caches(m, obj, id) == 0 && set_finalizer(m, obj, 0) == 0 ? R_DONE : R_RETRY;
+        if (next == R_DONE && uid)
+            cJSON_DeleteItemFromObjectCaseSensitive(m->created, uid);
+        free(made_id);
         cJSON_Delete(obj);
         return next;
     }
@@ -393,10 +412,10 @@ static r_next reconcile(prov_imc *m, const char *name)
         /* the finalizer first, so no cache exists without it; the update's
          * watch event (or the poll) brings the object back with it */
         int rc = set_finalizer(m, obj, 1);
+        free(made_id);
         cJSON_Delete(obj);
         return rc == 0 ? R_POLL : R_RETRY;
     }
-    const char *id = podmap_imc_id(obj);
     podmap_imc_spec s;
     int valid = podmap_imc_parse(obj, &m->o.cfg, &s) == 0;
     if (id && *id) {
@@ -416,6 +435,7 @@ static r_next reconcile(prov_imc *m, const char *name)
         next = create(m, obj, &s);
     }
     podmap_imc_spec_free(&s);
+    free(made_id);
     cJSON_Delete(obj);
     return next;
 }
@@ -463,6 +483,7 @@ prov_imc *prov_imc_start(const prov_imc_opts *o)
         m->o.resync_ms = 300000;
     pthread_mutex_init(&m->mu, NULL);
     m->wq = prov_wq_new(1000, 300000);
+    m->created = cJSON_CreateObject();
     k8s_recorder_opts ro = {0};
     ro.component = "eci-kubelet";
     ro.host = o->host;
@@ -484,6 +505,7 @@ prov_imc *prov_imc_start(const prov_imc_opts *o)
         log_error(COMP, "ImageCache informer: %s", k8s_error_format(&kerr, buf, sizeof buf));
         k8s_recorder_free(m->rec);
         prov_wq_free(m->wq);
+        cJSON_Delete(m->created);
         pthread_mutex_destroy(&m->mu);
         free(m);
         return NULL;
@@ -504,6 +526,7 @@ void prov_imc_stop(prov_imc *m)
     k8s_recorder_flush(m->rec, 2000);
     k8s_recorder_free(m->rec);
     prov_wq_free(m->wq);
+    cJSON_Delete(m->created);
     pthread_mutex_destroy(&m->mu);
     free(m);
 }

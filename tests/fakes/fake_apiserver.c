@@ -1,5 +1,6 @@
 /* A fake apiserver behind a real k8s_client (see fake_apiserver.h). */
 #include "tests/fakes/fake_apiserver.h"
+#include "provider/podmap/imagecache.h"
 #include "util/query.h"
 #include "util/strmap.h"
 #include "util/xmalloc.h"
@@ -14,12 +15,16 @@
 /* How long a watch request waits for a change before its stream ends empty
  * (the informer then watches again from the same resourceVersion). */
 #define WATCH_WAIT_MS 200
+#define IMC_PATH "/apis/" PODMAP_IMC_GROUP "/" PODMAP_IMC_VERSION "/" PODMAP_IMC_RESOURCE
 
 struct fake_api {
     pthread_mutex_t mu;
     pthread_cond_t changed; /* a pod changed (wakes watches) */
     k8s_client *kc;
     k8s_store *pods;
+    k8s_store *imcs;  /* ImageCaches (cluster-scoped custom resource) */
+    cJSON *secrets;   /* "ns/name" -> Secret */
+    unsigned imc_puts;
     const k8s_store_handlers *h;
     cJSON *events; /* array */
     /* Every pod change since the last compaction, in order, as watch
@@ -57,7 +62,7 @@ static int split_path(const char *path, char *ns, char *res, char *name, char *s
 
 /* Apply a change to the store as a watch event (obj consumed), with a new
  * resourceVersion as the apiserver gives every change. */
-static void apply(fake_api *a, k8s_watch_type t, cJSON *obj)
+static void apply_to(fake_api *a, const char *res, k8s_watch_type t, cJSON *obj)
 {
     char rv[32];
     snprintf(rv, sizeof rv, "%lu", ++a->rv);
@@ -68,31 +73,43 @@ static void apply(fake_api *a, k8s_watch_type t, cJSON *obj)
     cJSON_AddStringToObject(ch, "type", k8s_watch_type_name(t));
     cJSON_AddItemToObject(ch, "object", cJSON_Duplicate(obj, 1));
     cJSON_AddNumberToObject(ch, "rv", (double)a->rv);
+    cJSON_AddStringToObject(ch, "res", res);
     cJSON_AddItemToArray(a->changes, ch);
     pthread_cond_broadcast(&a->changed);
-    k8s_store_apply(a->pods, t, obj, a->h);
+    if (strcmp(res, "pods") == 0)
+        k8s_store_apply(a->pods, t, obj, a->h);
+    else
+        k8s_store_apply(a->imcs, t, obj, NULL);
 }
 
-/* GET of the pod collection: a list of every pod (selectors and paging
+static void apply(fake_api *a, k8s_watch_type t, cJSON *obj)
+{
+    apply_to(a, "pods", t, obj);
+}
+
+/* GET of a collection (pods or imagecaches): a list of every object (selectors and paging
  * are not faked: one page), or with watch=true the changes after the
  * resourceVersion asked for, waiting a little for one; ERROR 410 when that
  * version was compacted away. Called with a->mu held. */
-static int pod_collection(fake_api *a, const kv_list *q, int *status, dynbuf *out)
+static int collection(fake_api *a, const char *res, const kv_list *q, int *status, dynbuf *out)
 {
     *status = 200;
     const char *w = kv_get(q, "watch");
+    int pods = strcmp(res, "pods") == 0;
     if (!w || strcmp(w, "true") != 0) {
-        a->lists++;
-        cJSON *items = k8s_store_list(a->pods);
+        if (pods)
+            a->lists++;
+        cJSON *items = k8s_store_list(pods ? a->pods : a->imcs);
         char *text = cJSON_PrintUnformatted(items);
-        dynbuf_printf(out, "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"%lu\"},"
+        dynbuf_printf(out, "{\"kind\":\"List\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"%lu\"},"
                            "\"items\":%s}",
                       a->rv, text);
         free(text);
         cJSON_Delete(items);
         return 0;
     }
-    a->watches++;
+    if (pods)
+        a->watches++;
     const char *rvs = kv_get(q, "resourceVersion");
     unsigned long from = rvs && *rvs ? strtoul(rvs, NULL, 10) : a->rv;
     if (from < a->compacted) {
@@ -111,7 +128,8 @@ static int pod_collection(fake_api *a, const kv_list *q, int *status, dynbuf *ou
     const cJSON *ch;
     cJSON_ArrayForEach(ch, a->changes)
     {
-        if ((unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ch, "rv")) <= from)
+        if ((unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ch, "rv")) <= from ||
+            strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ch, "res")), res) != 0)
             continue;
         char *obj = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(ch, "object"));
         dynbuf_printf(out, "{\"type\":\"%s\",\"object\":%s}\n",
@@ -119,6 +137,22 @@ static int pod_collection(fake_api *a, const kv_list *q, int *status, dynbuf *ou
         free(obj);
     }
     return 0;
+}
+
+/* A merge patch of the status subresource: body's status keys replace the
+ * object's, a null removes one. */
+static void merge_status(cJSON *obj, const cJSON *body)
+{
+    cJSON *st = cJSON_GetObjectItemCaseSensitive(obj, "status");
+    if (!st)
+        st = cJSON_AddObjectToObject(obj, "status");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(body, "status"))
+    {
+        cJSON_DeleteItemFromObjectCaseSensitive(st, it->string);
+        if (!cJSON_IsNull(it))
+            cJSON_AddItemToObject(st, it->string, cJSON_Duplicate(it, 1));
+    }
 }
 
 static int pod_call(fake_api *a, const char *method, const char *ns, const char *name, const char *sub,
@@ -142,16 +176,8 @@ static int pod_call(fake_api *a, const char *method, const char *ns, const char 
             status_body(out, 409, "Conflict", "uid precondition failed");
             return 0;
         }
-        cJSON *st = cJSON_GetObjectItemCaseSensitive(pod, "status");
-        if (!st)
-            st = cJSON_AddObjectToObject(pod, "status");
+        merge_status(pod, body);
         const cJSON *it;
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(body, "status"))
-        {
-            cJSON_DeleteItemFromObjectCaseSensitive(st, it->string);
-            if (!cJSON_IsNull(it))
-                cJSON_AddItemToObject(st, it->string, cJSON_Duplicate(it, 1));
-        }
         /* The status subresource takes metadata.annotations too (a merge). */
         const cJSON *ann = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "metadata"),
                                                             "annotations");
@@ -251,6 +277,74 @@ static int event_call(fake_api *a, const char *method, const char *name, const c
     return 0;
 }
 
+static void reply(dynbuf *out, int *status, int code, const cJSON *obj)
+{
+    char *text = cJSON_PrintUnformatted(obj);
+    dynbuf_adds(out, text);
+    free(text);
+    *status = code;
+}
+
+/* An ImageCache whose deletion was asked for goes once no finalizer holds it. */
+static void imc_store(fake_api *a, cJSON *obj)
+{
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    if (cJSON_GetObjectItemCaseSensitive(md, "deletionTimestamp") &&
+        !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(md, "finalizers")))
+        apply_to(a, PODMAP_IMC_RESOURCE, K8S_WATCH_DELETED, obj);
+    else
+        apply_to(a, PODMAP_IMC_RESOURCE, K8S_WATCH_MODIFIED, obj);
+}
+
+/* GET, PUT (resourceVersion checked: 409 when stale), PATCH of status (a
+ * merge patch), DELETE (deletionTimestamp while finalizers hold it). */
+static int imc_call(fake_api *a, const char *method, const char *name, const char *sub, const cJSON *body,
+                    int *status, dynbuf *out)
+{
+    cJSON *o = k8s_store_get(a->imcs, name);
+    if (!o) {
+        *status = 404;
+        status_body(out, 404, "NotFound", "imagecache not found");
+        return 0;
+    }
+    if (!strcmp(method, "GET") && !sub[0]) {
+        reply(out, status, 200, o);
+    } else if (!strcmp(method, "PUT") && !sub[0]) {
+        const char *want = k8s_meta_str(body, "resourceVersion"), *have = k8s_meta_str(o, "resourceVersion");
+        if (!want || !have || strcmp(want, have)) {
+            *status = 409;
+            status_body(out, 409, "Conflict", "the object has been modified");
+        } else {
+            a->imc_puts++;
+            cJSON *n = cJSON_Duplicate(body, 1);
+            /* the status subresource: a PUT of the object keeps the status */
+            cJSON_DeleteItemFromObjectCaseSensitive(n, "status");
+            cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+            if (st)
+                cJSON_AddItemToObject(n, "status", cJSON_Duplicate(st, 1));
+            reply(out, status, 200, n);
+            imc_store(a, n);
+        }
+    } else if (!strcmp(method, "PATCH") && !strcmp(sub, "status")) {
+        a->patches++;
+        merge_status(o, body);
+        reply(out, status, 200, o);
+        cJSON *n = cJSON_Duplicate(o, 1);
+        imc_store(a, n);
+    } else if (!strcmp(method, "DELETE") && !sub[0]) {
+        cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+        if (!cJSON_GetObjectItemCaseSensitive(md, "deletionTimestamp"))
+            cJSON_AddStringToObject(md, "deletionTimestamp", "2026-01-01T00:00:00Z");
+        reply(out, status, 200, o);
+        imc_store(a, cJSON_Duplicate(o, 1));
+    } else {
+        *status = 405;
+        status_body(out, 405, "MethodNotAllowed", "not faked");
+    }
+    cJSON_Delete(o);
+    return 0;
+}
+
 static int transport(void *ud, const char *method, const char *path, const char *body, size_t body_len,
                      int *status, dynbuf *out)
 {
@@ -294,15 +388,37 @@ static int transport(void *ud, const char *method, const char *path, const char 
     kv_list q = KV_LIST_INIT;
     if (qs)
         query_parse(qs + 1, strlen(qs + 1), 0, &q, NULL, 0);
+    char imc_name[254] = "", imc_sub[64] = "";
+    size_t il = strlen(IMC_PATH);
+    int imc = strncmp(path, IMC_PATH, il) == 0 && (!path[il] || path[il] == '/' || path[il] == '?');
+    if (imc && path[il] == '/' && sscanf(path + il, "/%253[^/?]/%63[^?]", imc_name, imc_sub) < 1)
+        imc_name[0] = 0;
     if (strcmp(method, "GET") == 0 && (strncmp(path, "/api/v1/pods", 12) == 0 && (!path[12] || path[12] == '?'))) {
-        rc = pod_collection(a, &q, status, out);
+        rc = collection(a, "pods", &q, status, out);
+    } else if (imc && !imc_name[0] && strcmp(method, "GET") == 0) {
+        rc = collection(a, PODMAP_IMC_RESOURCE, &q, status, out);
+    } else if (imc) {
+        rc = imc_call(a, method, imc_name, imc_sub, b, status, out);
     } else if (!parsed) {
         *status = 404;
         status_body(out, 404, "NotFound", "no such path");
     } else if (strcmp(res, "pods") == 0 && !name[0] && strcmp(method, "GET") == 0) {
-        rc = pod_collection(a, &q, status, out);
+        rc = collection(a, "pods", &q, status, out);
     } else if (strcmp(res, "pods") == 0 && name[0]) {
         rc = pod_call(a, method, ns, name, sub, b, status, out);
+    } else if (strcmp(res, "secrets") == 0 && name[0] && strcmp(method, "GET") == 0) {
+        char skey[600];
+        snprintf(skey, sizeof skey, "%s/%s", ns, name);
+        const cJSON *sec = cJSON_GetObjectItemCaseSensitive(a->secrets, skey);
+        if (!sec) {
+            *status = 404;
+            status_body(out, 404, "NotFound", "secret not found");
+        } else if (cJSON_IsString(sec)) { /* a Secret the caller may not read */
+            *status = 403;
+            status_body(out, 403, "Forbidden", "secrets is forbidden");
+        } else {
+            reply(out, status, 200, sec);
+        }
     } else if (strcmp(res, "events") == 0) {
         rc = event_call(a, method, name, b, status, out);
     } else {
@@ -321,6 +437,8 @@ fake_api *fa_new(void)
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->changed, NULL);
     a->pods = k8s_store_new();
+    a->imcs = k8s_store_new();
+    a->secrets = cJSON_CreateObject();
     a->events = cJSON_CreateArray();
     a->changes = cJSON_CreateArray();
     a->in_status = strmap_new();
@@ -341,6 +459,8 @@ void fa_free(fake_api *a)
         return;
     k8s_client_free(a->kc);
     k8s_store_free(a->pods);
+    k8s_store_free(a->imcs);
+    cJSON_Delete(a->secrets);
     cJSON_Delete(a->events);
     cJSON_Delete(a->changes);
     pthread_cond_destroy(&a->changed);
@@ -506,4 +626,45 @@ char *fa_status_history(fake_api *a, const char *ns, const char *name)
     char *r = xstrdup(h ? h : "");
     pthread_mutex_unlock(&a->mu);
     return r;
+}
+
+void fa_put_imc(fake_api *a, cJSON *obj)
+{
+    pthread_mutex_lock(&a->mu);
+    imc_store(a, obj);
+    pthread_mutex_unlock(&a->mu);
+}
+
+cJSON *fa_get_imc(fake_api *a, const char *name)
+{
+    return k8s_store_get(a->imcs, name);
+}
+
+void fa_delete_imc(fake_api *a, const char *name)
+{
+    int st;
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    pthread_mutex_lock(&a->mu);
+    imc_call(a, "DELETE", name, "", NULL, &st, &out);
+    pthread_mutex_unlock(&a->mu);
+    dynbuf_free(&out);
+}
+
+void fa_put_secret(fake_api *a, const char *ns, const char *name, cJSON *secret)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s/%s", ns, name);
+    pthread_mutex_lock(&a->mu);
+    cJSON_DeleteItemFromObjectCaseSensitive(a->secrets, key);
+    cJSON_AddItemToObject(a->secrets, key, secret);
+    pthread_mutex_unlock(&a->mu);
+}
+
+unsigned fa_imc_puts(fake_api *a)
+{
+    pthread_mutex_lock(&a->mu);
+    unsigned n = a->imc_puts;
+    pthread_mutex_unlock(&a->mu);
+    return n;
 }

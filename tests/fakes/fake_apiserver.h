@@ -65,4 +65,18 @@ char *fa_status_history(fake_api *a, const char *ns, const char *name);
  * last such Event. */
 size_t fa_events(fake_api *a, const char *pod_name, const char *reason, long *last_count);
 
+/* ImageCaches (cluster-scoped, imagecaches.eci.alibabacloud.com): LIST and
+ * WATCH, GET, PUT with a resourceVersion check, PATCH of status, DELETE
+ * (the object stays, with a deletionTimestamp, while a finalizer holds
+ * it). fa_put_imc adds or replaces one (consumed) as a watch event would;
+ * fa_delete_imc deletes as kubectl does; fa_get_imc returns a copy or NULL. */
+void fa_put_imc(fake_api *a, cJSON *obj);
+cJSON *fa_get_imc(fake_api *a, const char *name);
+void fa_delete_imc(fake_api *a, const char *name);
+/* PUTs of ImageCaches so far. */
+unsigned fa_imc_puts(fake_api *a);
+/* GET of Secret ns/name answers secret (consumed); a JSON string instead
+ * answers 403 Forbidden. */
+void fa_put_secret(fake_api *a, const char *ns, const char *name, cJSON *secret);
+
 #endif
