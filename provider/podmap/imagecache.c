@@ -108,10 +108,13 @@ static int int_field(podmap_imc_spec *s, const cJSON *spec, const char *key, lon
         return 0;
     char path[64];
     snprintf(path, sizeof path, "spec.%s", key);
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble)
+    if (!cJSON_IsNumber(v))
         return invalid(s, path, "must be an integer");
-    if (v->valuedouble < (double)lo || v->valuedouble > (double)hi)
-        return invalid(s, path, "%lld is out of range [%ld, %ld]", (long long)v->valuedouble, lo, hi);
+    /* the range first: a double beyond int64 must not be converted */
+    if (!(v->valuedouble >= (double)lo && v->valuedouble <= (double)hi))
+        return invalid(s, path, "%.15g is out of range [%ld, %ld]", v->valuedouble, lo, hi);
+    if (v->valuedouble != (double)(int64_t)v->valuedouble)
+        return invalid(s, path, "must be an integer");
     *out = ECI_INT((int64_t)v->valuedouble);
     return 0;
 }

@@ -93,6 +93,8 @@ static void test_parse_invalid(void **st)
                    "integer");
     expect_invalid("{" MD "},\"spec\":{\"images\":[\"a\"],\"retentionDays\":0}}", "spec.retentionDays",
                    "out of range");
+    expect_invalid("{" MD "},\"spec\":{\"images\":[\"a\"],\"retentionDays\":4.2e101}}", "spec.retentionDays",
+                   "out of range");
     expect_invalid("{" MD "},\"spec\":{\"images\":[\"a\"],\"imagePullSecrets\":[\"regcred\"]}}",
                    "spec.imagePullSecrets[0]", "namespace:name");
     expect_invalid("{" MD "},\"spec\":{\"images\":[\"a\"],\"imagePullSecrets\":[\"Bad_NS:x\"]}}",
