@@ -125,6 +125,7 @@ check_output "its status says why, naming spec.images" 'spec.images: at least on
     kc get imagecache empty-cache -o jsonpath='{.status.reason}: {.status.message}'
 bad_event() { evs empty-cache | grep -q '^InvalidSpec: spec.images: at least one image is required'; }
 check "a Warning Event InvalidSpec names spec.images" wait_for 30 bad_event
+check_output "kubectl describe imagecache shows it" 'Warning +InvalidSpec .*spec.images' kc describe imagecache empty-cache
 api DescribeImageCaches RegionId=cn-hangzhou
 check "no cache was made for it (TotalCount $(jget .TotalCount))" test "$(jget .TotalCount)" = 0
 kc patch imagecache empty-cache --type merge -p '{"spec":{"images":["busybox:1.36"]}}' >/dev/null
