@@ -24,9 +24,14 @@
 #include <time.h>
 
 #define COMP "podsync"
-/* After the grace period, how long a Terminating pod is kept for its
- * containers to be stopped. */
-#define DELETE_MARGIN_MS 2000L
+/* After the grace period, how long a Terminating pod is kept for ECI to
+ * report its containers stopped. Only a fallback (normally termsync sees the
+ * group stop first), so it is generous: ECI's grace period starts when
+ * DeleteContainerGroup lands, which is after the pod's deletionTimestamp was
+ * computed by the watch delay, the work queue, the rate limiter and the call
+ * itself, plus one termsync poll; a margin shorter than that would delete a
+ * pod whose process still runs. */
+#define DELETE_MARGIN_MS 10000L
 
 /* ---- informer handlers --------------------------------------------------- */
 

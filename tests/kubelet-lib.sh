@@ -25,7 +25,7 @@ _kl_node_ready() {
 }
 
 # run_pod NAME SHELL_COMMAND [RESTART_POLICY]: a busybox pod on NODE running
-# `sh -c SHELL_COMMAND` in container "main".
+# `sh -c SHELL_COMMAND` in container "main" (grace period $GRACE, default 30 s).
 run_pod() {
     kubectl_ apply -f - >/dev/null <<YAML
 apiVersion: v1
@@ -33,6 +33,7 @@ kind: Pod
 metadata: {name: $1, namespace: $NS}
 spec:
   restartPolicy: ${3:-Always}
+  terminationGracePeriodSeconds: ${GRACE:-30}
   nodeName: $NODE
   tolerations: [{key: virtual-kubelet.io/provider, operator: Exists}]
   containers:
