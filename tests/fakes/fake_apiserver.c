@@ -13,8 +13,9 @@
 #include <unistd.h>
 
 /* How long a watch request waits for a change before its stream ends empty
- * (the informer then watches again from the same resourceVersion). */
-#define WATCH_WAIT_MS 200
+ * (the informer then watches again from the same resourceVersion), unless
+ * watches are closed (fa_close_watches). */
+#define WATCH_WAIT_MS 5000
 #define IMC_PATH "/apis/" PODMAP_IMC_GROUP "/" PODMAP_IMC_VERSION "/" PODMAP_IMC_RESOURCE
 
 struct fake_api {
@@ -31,6 +32,12 @@ struct fake_api {
      * events: [{"type":..., "object":..., "rv":N}]. */
     cJSON *changes;
     unsigned long compacted; /* a watch from an older resourceVersion gets 410 */
+    int watches_closed;      /* watches end at once */
+    unsigned faults, list_faults, watch_faults; /* requests failed by injection */
+    char *fmatch;            /* only requests whose "METHOD path" holds it count for the fault */
+    cJSON *objs;             /* path -> object: Nodes, Leases, any other kind */
+    unsigned puts;
+    unsigned long orv;       /* resourceVersion of those objects (pods count apart, for watches) */
     unsigned calls, patches, deletes, posts, lists, watches;
     unsigned long rv; /* resourceVersion of the last change */
     unsigned fnth, fseen;
@@ -123,7 +130,7 @@ static int collection(fake_api *a, const char *res, const kv_list *q, int *statu
     until.tv_nsec += WATCH_WAIT_MS * 1000000L;
     until.tv_sec += until.tv_nsec / 1000000000L;
     until.tv_nsec %= 1000000000L;
-    while (a->rv <= from && pthread_cond_timedwait(&a->changed, &a->mu, &until) == 0)
+    while (a->rv <= from && !a->watches_closed && pthread_cond_timedwait(&a->changed, &a->mu, &until) == 0)
         ;
     const cJSON *ch;
     cJSON_ArrayForEach(ch, a->changes)
@@ -139,20 +146,32 @@ static int collection(fake_api *a, const char *res, const kv_list *q, int *statu
     return 0;
 }
 
-/* A merge patch of the status subresource: body's status keys replace the
- * object's, a null removes one. */
+/* RFC 7386: objects merge, null removes, anything else replaces. */
+static void merge_patch(cJSON *target, const cJSON *patch)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, patch)
+    {
+        cJSON *have = cJSON_GetObjectItemCaseSensitive(target, it->string);
+        if (cJSON_IsNull(it)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(target, it->string);
+        } else if (cJSON_IsObject(it) && cJSON_IsObject(have)) {
+            merge_patch(have, it);
+        } else {
+            cJSON_DeleteItemFromObjectCaseSensitive(target, it->string);
+            cJSON_AddItemToObject(target, it->string, cJSON_Duplicate(it, 1));
+        }
+    }
+}
+
+/* A merge patch of the status subresource: body's status merged into the
+ * object's. */
 static void merge_status(cJSON *obj, const cJSON *body)
 {
     cJSON *st = cJSON_GetObjectItemCaseSensitive(obj, "status");
     if (!st)
         st = cJSON_AddObjectToObject(obj, "status");
-    const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(body, "status"))
-    {
-        cJSON_DeleteItemFromObjectCaseSensitive(st, it->string);
-        if (!cJSON_IsNull(it))
-            cJSON_AddItemToObject(st, it->string, cJSON_Duplicate(it, 1));
-    }
+    merge_patch(st, cJSON_GetObjectItemCaseSensitive(body, "status"));
 }
 
 static int pod_call(fake_api *a, const char *method, const char *ns, const char *name, const char *sub,
@@ -177,7 +196,6 @@ static int pod_call(fake_api *a, const char *method, const char *ns, const char 
             return 0;
         }
         merge_status(pod, body);
-        const cJSON *it;
         /* The status subresource takes metadata.annotations too (a merge). */
         const cJSON *ann = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "metadata"),
                                                             "annotations");
@@ -188,12 +206,7 @@ static int pod_call(fake_api *a, const char *method, const char *ns, const char 
                 cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
                 have = cJSON_AddObjectToObject(md, "annotations");
             }
-            cJSON_ArrayForEach(it, ann)
-            {
-                cJSON_DeleteItemFromObjectCaseSensitive(have, it->string);
-                if (!cJSON_IsNull(it))
-                    cJSON_AddItemToObject(have, it->string, cJSON_Duplicate(it, 1));
-            }
+            merge_patch(have, ann);
         }
         const char *ph = cJSON_GetStringValue(
             cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "status"), "phase"));
@@ -345,6 +358,91 @@ static int imc_call(fake_api *a, const char *method, const char *name, const cha
     return 0;
 }
 
+static void set_meta(cJSON *obj, const char *field, const char *v)
+{
+    cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    if (!md)
+        md = cJSON_AddObjectToObject(obj, "metadata");
+    cJSON_DeleteItemFromObjectCaseSensitive(md, field);
+    cJSON_AddStringToObject(md, field, v);
+}
+
+/* Any other kind, kept by path: GET, POST to the collection (AlreadyExists
+ * on a known name), PUT (Conflict on a stale resourceVersion), PATCH of the
+ * object or its status (merge patch; a strategic one is applied the same
+ * way, lists replaced). Called with a->mu held. */
+static int object_call(fake_api *a, const char *method, const char *path, const cJSON *body, int *status,
+                       dynbuf *out)
+{
+    char key[1024];
+    snprintf(key, sizeof key, "%s", path);
+    char *q = strchr(key, '?');
+    if (q)
+        *q = 0;
+    if (strcmp(method, "PATCH") == 0) {
+        a->patches++;
+        size_t n = strlen(key);
+        if (n > 7 && strcmp(key + n - 7, "/status") == 0 && !cJSON_GetObjectItemCaseSensitive(a->objs, key))
+            key[n - 7] = 0;
+    } else if (strcmp(method, "POST") == 0) {
+        a->posts++;
+        const char *name = k8s_meta_str(body, "name");
+        if (!name) {
+            *status = 422;
+            status_body(out, 422, "Invalid", "no name");
+            return 0;
+        }
+        size_t n = strlen(key);
+        snprintf(key + n, sizeof key - n, "/%s", name);
+    } else if (strcmp(method, "PUT") == 0) {
+        a->puts++;
+    }
+    cJSON *obj = cJSON_GetObjectItemCaseSensitive(a->objs, key);
+    char rv[32], uid[48];
+    snprintf(rv, sizeof rv, "%lu", ++a->orv);
+    if (strcmp(method, "POST") == 0) {
+        if (obj) {
+            *status = 409;
+            status_body(out, 409, "AlreadyExists", "object exists");
+            return 0;
+        }
+        obj = cJSON_Duplicate(body, 1);
+        snprintf(uid, sizeof uid, "uid-%lu", a->orv);
+        set_meta(obj, "uid", uid);
+        cJSON_AddItemToObject(a->objs, key, obj);
+        *status = 201;
+    } else if (!obj) {
+        *status = 404;
+        status_body(out, 404, "NotFound", "object not found");
+        return 0;
+    } else if (strcmp(method, "GET") == 0) {
+        *status = 200;
+    } else if (strcmp(method, "PUT") == 0) {
+        const char *want = k8s_meta_str(body, "resourceVersion"), *have = k8s_meta_str(obj, "resourceVersion");
+        if (want && have && strcmp(want, have) != 0) {
+            *status = 409;
+            status_body(out, 409, "Conflict", "the object has been modified");
+            return 0;
+        }
+        cJSON *next = cJSON_Duplicate(body, 1);
+        set_meta(next, "uid", k8s_meta_str(obj, "uid"));
+        cJSON_ReplaceItemInObjectCaseSensitive(a->objs, key, next);
+        obj = next;
+        *status = 200;
+    } else if (strcmp(method, "PATCH") == 0) {
+        merge_patch(obj, body);
+        *status = 200;
+    } else {
+        *status = 405;
+        status_body(out, 405, "MethodNotAllowed", "not faked");
+        return 0;
+    }
+    if (strcmp(method, "GET") != 0)
+        set_meta(obj, "resourceVersion", rv);
+    reply(out, status, *status, obj);
+    return 0;
+}
+
 static int transport(void *ud, const char *method, const char *path, const char *body, size_t body_len,
                      int *status, dynbuf *out)
 {
@@ -373,9 +471,18 @@ static int transport(void *ud, const char *method, const char *path, const char 
             strmap_set(a->in_status, key, n - 1);
     }
     a->calls++;
-    if (a->factive) {
+    char what[1100];
+    snprintf(what, sizeof what, "%s %s", method, path);
+    if (a->factive && (!a->fmatch || strstr(what, a->fmatch))) {
         a->fseen++;
         if (a->fseen == a->fnth || (a->fpersistent && a->fseen > a->fnth)) {
+            a->faults++;
+            if (strcmp(method, "GET") == 0 && strstr(path, "/pods?")) {
+                if (strstr(path, "watch=true"))
+                    a->watch_faults++;
+                else
+                    a->list_faults++;
+            }
             pthread_mutex_unlock(&a->mu);
             *status = 503;
             status_body(out, 503, "ServiceUnavailable", "injected fault");
@@ -400,8 +507,7 @@ static int transport(void *ud, const char *method, const char *path, const char 
     } else if (imc) {
         rc = imc_call(a, method, imc_name, imc_sub, b, status, out);
     } else if (!parsed) {
-        *status = 404;
-        status_body(out, 404, "NotFound", "no such path");
+        rc = object_call(a, method, path, b, status, out);
     } else if (strcmp(res, "pods") == 0 && !name[0] && strcmp(method, "GET") == 0) {
         rc = collection(a, "pods", &q, status, out);
     } else if (strcmp(res, "pods") == 0 && name[0]) {
@@ -422,8 +528,7 @@ static int transport(void *ud, const char *method, const char *path, const char 
     } else if (strcmp(res, "events") == 0) {
         rc = event_call(a, method, name, b, status, out);
     } else {
-        *status = 404;
-        status_body(out, 404, "NotFound", "not faked");
+        rc = object_call(a, method, path, b, status, out);
     }
     kv_free(&q);
     cJSON_Delete(b);
@@ -443,6 +548,7 @@ fake_api *fa_new(void)
     a->changes = cJSON_CreateArray();
     a->in_status = strmap_new();
     a->history = cJSON_CreateObject();
+    a->objs = cJSON_CreateObject();
     k8s_client_opts o = {0};
     o.qps = -1;
     o.max_retries = -1; /* a fault reaches the caller as it is */
@@ -463,6 +569,8 @@ void fa_free(fake_api *a)
     cJSON_Delete(a->secrets);
     cJSON_Delete(a->events);
     cJSON_Delete(a->changes);
+    cJSON_Delete(a->objs);
+    free(a->fmatch);
     pthread_cond_destroy(&a->changed);
     cJSON_Delete(a->history);
     strmap_free(a->in_status);
@@ -541,6 +649,7 @@ unsigned fa_calls(fake_api *a, const char *method)
                  : strcmp(method, "PATCH") == 0  ? a->patches
                  : strcmp(method, "DELETE") == 0 ? a->deletes
                  : strcmp(method, "POST") == 0   ? a->posts
+                 : strcmp(method, "PUT") == 0    ? a->puts
                  : strcmp(method, "LIST") == 0   ? a->lists
                  : strcmp(method, "WATCH") == 0  ? a->watches
                                                  : 0;
@@ -548,9 +657,13 @@ unsigned fa_calls(fake_api *a, const char *method)
     return n;
 }
 
-void fa_fail(fake_api *a, unsigned nth, int persistent)
+void fa_fail(fake_api *a, unsigned nth, int persistent) { fa_fail_matching(a, NULL, nth, persistent); }
+
+void fa_fail_matching(fake_api *a, const char *match, unsigned nth, int persistent)
 {
     pthread_mutex_lock(&a->mu);
+    free(a->fmatch);
+    a->fmatch = match ? xstrdup(match) : NULL;
     a->fnth = nth;
     a->fseen = 0;
     a->fpersistent = persistent;
@@ -617,6 +730,25 @@ unsigned fa_status_overlaps(fake_api *a)
     return n;
 }
 
+void fa_close_watches(fake_api *a, int closed)
+{
+    pthread_mutex_lock(&a->mu);
+    a->watches_closed = closed;
+    pthread_cond_broadcast(&a->changed);
+    pthread_mutex_unlock(&a->mu);
+}
+
+unsigned fa_faults(fake_api *a, const char *method)
+{
+    pthread_mutex_lock(&a->mu);
+    unsigned n = !method                       ? a->faults
+                 : strcmp(method, "LIST") == 0  ? a->list_faults
+                 : strcmp(method, "WATCH") == 0 ? a->watch_faults
+                                                : 0;
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}
+
 char *fa_status_history(fake_api *a, const char *ns, const char *name)
 {
     char key[600];
@@ -667,4 +799,25 @@ unsigned fa_imc_puts(fake_api *a)
     unsigned n = a->imc_puts;
     pthread_mutex_unlock(&a->mu);
     return n;
+}
+
+cJSON *fa_object(fake_api *a, const char *path)
+{
+    pthread_mutex_lock(&a->mu);
+    cJSON *o = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(a->objs, path), 1);
+    pthread_mutex_unlock(&a->mu);
+    return o;
+}
+
+void fa_put_object(fake_api *a, const char *path, cJSON *obj)
+{
+    pthread_mutex_lock(&a->mu);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%lu", ++a->orv);
+    set_meta(obj, "resourceVersion", rv);
+    if (!k8s_meta_str(obj, "uid"))
+        set_meta(obj, "uid", "uid-preset");
+    cJSON_DeleteItemFromObjectCaseSensitive(a->objs, path);
+    cJSON_AddItemToObject(a->objs, path, obj);
+    pthread_mutex_unlock(&a->mu);
 }

@@ -2,8 +2,11 @@
  * pods of a k8s_store answer PATCH pods/status (a merge patch of status and
  * metadata.annotations with a uid precondition), DELETE pods, and the pod
  * collection's LIST and WATCH (every change numbered by a resourceVersion; a
- * watch from a compacted version gets 410), so a real k8s_informer can keep its own store; Events are kept
- * (POST, PATCH by name, AlreadyExists on a repeated name). Without an
+ * watch from a compacted version gets 410), so a real k8s_informer can keep
+ * its own store; Events are kept (POST, PATCH by name, AlreadyExists on a
+ * repeated name); objects of any other kind (Nodes, Leases) are kept by
+ * path: GET, POST, PUT with a resourceVersion check, PATCH (of the object
+ * or its status) as a merge patch. Without an
  * informer, every change to a pod is applied to the fake's store with the
  * handlers given, as the informer's watch would, and that store serves as
  * the informer's. Requests can be made to fail like the fake backend's
@@ -38,14 +41,23 @@ cJSON *fa_get_pod(fake_api *a, const char *ns, const char *name);
 /* status.phase and status.reason of a pod ("" when unset); buffers of 64. */
 void fa_phase(fake_api *a, const char *ns, const char *name, char *phase, char *reason);
 
-/* Requests so far with this method ("PATCH", "DELETE", "POST", or "LIST"
+/* Requests so far with this method ("PATCH", "DELETE", "POST", "PUT", or "LIST"
  * and "WATCH" of pods; NULL: all). */
 unsigned fa_calls(fake_api *a, const char *method);
 /* Fail the nth request from now on (1 = the next) with 503; persistent:
  * that one and every later one. */
 void fa_fail(fake_api *a, unsigned nth, int persistent);
+/* The same, counting only requests whose "METHOD path" contains match. */
+void fa_fail_matching(fake_api *a, const char *match, unsigned nth, int persistent);
 void fa_heal(fake_api *a);
+/* Requests failed by fa_fail so far (method NULL), or those of them that
+ * were the LIST or WATCH of pods ("LIST", "WATCH"). */
+unsigned fa_faults(fake_api *a, const char *method);
 
+/* A copy of the object of another kind at path ("/api/v1/nodes/NAME"; caller
+ * frees), or NULL; fa_put_object stores one there (consumed). */
+cJSON *fa_object(fake_api *a, const char *path);
+void fa_put_object(fake_api *a, const char *path, cJSON *obj);
 /* The resourceVersion of the last change to a pod. */
 unsigned long fa_resource_version(fake_api *a);
 /* Forget the changes so far: a watch from an older version gets 410 Gone. */
@@ -60,6 +72,10 @@ unsigned fa_status_overlaps(fake_api *a);
  * (those carrying one), in order, comma-separated ("Pending,Running");
  * caller frees. */
 char *fa_status_history(fake_api *a, const char *ns, const char *name);
+/* closed: every watch ends now and later ones at once, empty (call it
+ * before stopping an informer: a watch otherwise waits seconds for a
+ * change); 0: watches wait for changes again. */
+void fa_close_watches(fake_api *a, int closed);
 
 /* Events about a pod name with this reason (NULL: any), and the count of the
  * last such Event. */

@@ -47,7 +47,7 @@ struct fake_backend {
 static const char *const op_names[] = {"CreateContainerGroup", "UpdateContainerGroup", "DeleteContainerGroup",
                                        "DescribeContainerGroups", "DescribeContainerGroups",
                                        "DescribeContainerGroupStatus", "DescribeContainerGroupEvents",
-                                       "DescribeContainerGroups"};
+                                       "DescribeContainerGroups", "DescribeRegions", "ListUsage"};
 
 /* Count the call; 1 when it must fail (*lost: after taking effect). mu held. */
 static int count_call(fake_backend *f, fb_op op, int *lost, eci_error *err)
@@ -405,6 +405,30 @@ static int fb_find_by_uid(void *ud, const char *uid, char **group_id, eci_error 
     return *group_id ? 1 : 0;
 }
 
+/* Every region answers (an empty list filters nothing). */
+static int fb_ping(void *ud, const char *region, eci_describe_regions_resp *resp, eci_error *err)
+{
+    (void)region;
+    fake_backend *f = ud;
+    memset(resp, 0, sizeof *resp);
+    pthread_mutex_lock(&f->mu);
+    int lost, rc = count_call(f, FB_PING, &lost, err) ? -1 : 0;
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int fb_usage(void *ud, eci_list_usage_resp *resp, eci_error *err)
+{
+    fake_backend *f = ud;
+    memset(resp, 0, sizeof *resp);
+    pthread_mutex_lock(&f->mu);
+    int lost, rc = count_call(f, FB_USAGE, &lost, err) ? -1 : 0;
+    pthread_mutex_unlock(&f->mu);
+    if (rc == 0)
+        resp->max_cpu = 64;
+    return rc;
+}
+
 fake_backend *fb_new(const char *cluster, const char *node)
 {
     fake_backend *f = xcalloc(1, sizeof *f);
@@ -427,6 +451,8 @@ fake_backend *fb_new(const char *cluster, const char *node)
         .status_since = fb_status_since,
         .events_since = fb_events_since,
         .find_by_uid = fb_find_by_uid,
+        .ping = fb_ping,
+        .usage = fb_usage,
     };
     return f;
 }

@@ -21,7 +21,9 @@ typedef enum {
     FB_STATUS,
     FB_EVENTS,
     FB_FIND,
-    FB_ANY, /* every operation */
+    FB_PING,  /* DescribeRegions, the health probe */
+    FB_USAGE, /* ListUsage: 64 vCPU of quota */
+    FB_ANY,  /* every operation */
 } fb_op;
 
 typedef struct fake_backend fake_backend;

@@ -2,13 +2,16 @@
  * podstatus.c) against the fake backend and the fake apiserver of
  * tests/fakes/: create, update, delete, recovery after a restart, the GC
  * rules, the deadline, the status writer's retries, events, and a fault loop
- * that fails every call of a create, a delete and a recovery in turn. */
+ * that fails every call of a create, a delete and a recovery in turn, with
+ * the pods reaching the controllers through a real informer (LIST and WATCH
+ * on the fake apiserver). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +36,75 @@ typedef struct rig {
     prov_ctl c;
     k8s_store_handlers h;
     char *cluster, *node;
+    /* With an informer: the pod informer over the fake apiserver (its own
+     * store, filled by LIST and WATCH), the controllers' handlers (ph)
+     * wrapped by h to note the resourceVersion of the last change they saw. */
+    int with_informer;
+    k8s_informer *inf;
+    k8s_store_handlers ph;
+    atomic_ulong handled;
 } rig;
+
+static void note_rv(rig *r, const cJSON *obj)
+{
+    const char *rv = k8s_meta_str(obj, "resourceVersion");
+    if (rv)
+        atomic_store(&r->handled, strtoul(rv, NULL, 10));
+}
+
+static void seen_add(const cJSON *obj, void *arg)
+{
+    rig *r = arg;
+    r->ph.on_add(obj, r->ph.arg);
+    note_rv(r, obj);
+}
+
+static void seen_update(const cJSON *old_obj, const cJSON *new_obj, void *arg)
+{
+    rig *r = arg;
+    r->ph.on_update(old_obj, new_obj, r->ph.arg);
+    note_rv(r, new_obj);
+}
+
+static void seen_delete(const cJSON *obj, void *arg)
+{
+    rig *r = arg;
+    r->ph.on_delete(obj, r->ph.arg);
+    note_rv(r, obj);
+}
+
+/* Wait until the informer's handlers have seen every change of the fake
+ * apiserver (a failed watch is retried after a backoff: a generous deadline). */
+static void informer_sync(rig *r)
+{
+    if (!r->inf)
+        return;
+    time_t until = time(NULL) + 120;
+    while (atomic_load(&r->handled) < fa_resource_version(r->fa) && time(NULL) < until) {
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(atomic_load(&r->handled) >= fa_resource_version(r->fa));
+}
+
+static void informer_start(rig *r)
+{
+    prov_pod_handlers(&r->c, &r->ph);
+    r->h = (k8s_store_handlers){.on_add = seen_add, .on_update = seen_update, .on_delete = seen_delete, .arg = r};
+    k8s_informer_opts io = {.resource = &K8S_RES_PODS, .field_selector = "spec.nodeName=vk-test", .handlers = r->h};
+    k8s_error err;
+    fa_close_watches(r->fa, 0);
+    assert_int_equal(k8s_informer_start(fa_client(r->fa), &io, &r->inf, &err), 0);
+    /* The first LIST may meet an injected fault: it is retried. */
+    assert_true(k8s_informer_wait_synced(r->inf, 120000));
+    k8s_watch_stats ws;
+    do
+        k8s_informer_stats(r->inf, &ws);
+    while (!ws.resource_version[0]);
+    /* The listing's handlers ran before it counted as synced. */
+    atomic_store(&r->handled, strtoul(ws.resource_version, NULL, 10));
+    r->c.pods = k8s_informer_store(r->inf);
+}
 
 static void ctl_start(rig *r)
 {
@@ -50,19 +121,31 @@ static void ctl_start(rig *r)
     r->c.trcfg = &r->trcfg;
     r->c.resolver = &r->resolver;
     prov_ctl_init(&r->c);
+    if (r->with_informer) {
+        informer_start(r);
+        return;
+    }
     prov_pod_handlers(&r->c, &r->h);
     fa_set_handlers(r->fa, &r->h);
 }
 
 static void ctl_stop(rig *r)
 {
+    if (r->inf) {
+        fa_close_watches(r->fa, 1);
+        k8s_informer_stop(r->inf);
+        r->inf = NULL;
+    }
     fa_set_handlers(r->fa, NULL);
     prov_ctl_destroy(&r->c);
 }
 
-static rig *rig_new(const char *cluster, const char *node)
+/* A rig whose controllers see the fake apiserver's own store (its changes
+ * applied with their handlers at once) or, with_informer, a pod informer's. */
+static rig *rig_new_with(const char *cluster, const char *node, int with_informer)
 {
     rig *r = xcalloc(1, sizeof *r);
+    r->with_informer = with_informer;
     r->cluster = xstrdup(cluster);
     r->node = xstrdup(node);
     r->fb = fb_new(cluster, node);
@@ -77,6 +160,8 @@ static rig *rig_new(const char *cluster, const char *node)
     ctl_start(r);
     return r;
 }
+
+static rig *rig_new(const char *cluster, const char *node) { return rig_new_with(cluster, node, 0); }
 
 /* A restart: a new context and group map over the same cloud and apiserver. */
 static void restart(rig *r)
@@ -103,18 +188,28 @@ static void rig_free(rig *r)
 }
 
 /* Run the queued keys as the workers would, until none is ready within a
- * little while (backoffs here are at most 4 ms). */
+ * little while (backoffs here are at most 4 ms) or 500 reconciles were run
+ * (a call failing for good is retried without end); with an informer, once
+ * it has seen every change, and again while the reconciles made changes. */
 static void drain(rig *r)
 {
-    char *key;
-    for (int i = 0; i < 500 && (key = prov_wq_get_within(r->wq, 10)) != NULL; i++) {
-        if (prov_sync_pod(&r->c, key) == 0)
-            prov_wq_forget(r->wq, key);
-        else
-            prov_wq_add_rate_limited(r->wq, key);
-        prov_wq_done(r->wq, key);
-        free(key);
+    int budget = 500;
+    for (;;) {
+        informer_sync(r);
+        char *key;
+        while (budget > 0 && (key = prov_wq_get_within(r->wq, 10)) != NULL) {
+            budget--;
+            if (prov_sync_pod(&r->c, key) == 0)
+                prov_wq_forget(r->wq, key);
+            else
+                prov_wq_add_rate_limited(r->wq, key);
+            prov_wq_done(r->wq, key);
+            free(key);
+        }
+        if (!r->inf || budget == 0 || atomic_load(&r->handled) >= fa_resource_version(r->fa))
+            break;
     }
+    informer_sync(r);
 }
 
 static void add_pod(rig *r, const char *name, const char *uid)
@@ -699,14 +794,18 @@ static void settle(rig *r)
     drain(r);
 }
 
-/* The scenario: create two pods, run them, delete one, restart, recover.
- * fault(r, step) arms one fault before step 0 (create), 1 (running), 2
- * (delete) or 3 (recovery). */
-typedef void (*fault_fn)(rig *r, int step, unsigned n, int mode);
+/* The scenario: create two pods, run them, delete one, restart, recover,
+ * the pods reaching the controllers through the informer. fault(r, step)
+ * arms one fault before step 0 (create), 1 (running), 2 (delete) or 3
+ * (recovery: the new informer's LIST included); it returns 1 when the
+ * armed call came (the nth call of that step exists). Returns whether any
+ * step's fault fired. */
+typedef int (*fault_fn)(rig *r, int step, unsigned n, int mode);
 
-static void scenario(fault_fn fault, unsigned n, int mode)
+static int scenario(fault_fn fault, unsigned n, int mode)
 {
-    rig *r = rig_new("c1", "vk-test");
+    rig *r = rig_new_with("c1", "vk-test", 1);
+    int fired = 0;
     for (int step = 0; step < 4; step++) {
         fault(r, step, n, mode);
         if (step == 0) {
@@ -735,6 +834,7 @@ static void scenario(fault_fn fault, unsigned n, int mode)
         /* never two groups for one pod, whatever failed */
         assert_true(fb_count_uid(r->fb, "uid-a") <= 1);
         assert_true(fb_count_uid(r->fb, "uid-b") <= 1);
+        fired |= fault(r, -1, 0, 0);
         fb_heal(r->fb);
         fa_heal(r->fa);
         settle(r);
@@ -757,36 +857,74 @@ static void scenario(fault_fn fault, unsigned n, int mode)
     assert_null(fa_get_pod(r->fa, "default", "a"));
     expect_phase(r, "b", "Running", NULL);
     assert_int_equal(prov_gm_count(r->gm), 1);
+    /* the informer's store agrees with the apiserver */
+    informer_sync(r);
+    assert_int_equal(k8s_store_len(r->c.pods), 1);
+    cJSON *b = k8s_store_get(r->c.pods, "default/b");
+    assert_non_null(b);
+    cJSON_Delete(b);
     rig_free(r);
+    return fired;
 }
 
-static void eci_fault(rig *r, int step, unsigned n, int mode)
+/* step -1: whether the armed fault fired (the calls before it were made). */
+static int eci_fault(rig *r, int step, unsigned n, int mode)
 {
-    (void)step;
+    static unsigned before, nth;
+    if (step < 0)
+        return fb_calls(r->fb, FB_ANY) - before >= nth;
     /* mode: 0 transient, 1 persistent for the step, 2 lost answer */
+    before = fb_calls(r->fb, FB_ANY);
+    nth = n;
     fb_fail(r->fb, FB_ANY, n, mode == 1, mode == 2, 0);
+    return 0;
 }
 
-static void api_fault(rig *r, int step, unsigned n, int mode)
+/* The informer's LISTs and WATCHes failed by api_fault, over all scenarios. */
+static unsigned list_faults, watch_faults;
+
+static int api_fault(rig *r, int step, unsigned n, int mode)
 {
-    (void)step;
+    static unsigned before, lists, watches;
+    if (step < 0) {
+        list_faults += fa_faults(r->fa, "LIST") - lists;
+        watch_faults += fa_faults(r->fa, "WATCH") - watches;
+        return fa_faults(r->fa, NULL) > before;
+    }
+    before = fa_faults(r->fa, NULL);
+    lists = fa_faults(r->fa, "LIST");
+    watches = fa_faults(r->fa, "WATCH");
     fa_fail(r->fa, n, mode == 1);
+    return 0;
+}
+
+/* Every n up to 12, and on until no step has an nth call left. */
+static void fault_loop(fault_fn fault, int mode)
+{
+    unsigned last = 0;
+    for (unsigned n = 1; n <= 12 || last == n - 1; n++)
+        if (scenario(fault, n, mode))
+            last = n;
+    assert_true(last >= 1); /* a fault came at all */
+    print_message("every call of each step failed in turn (up to call %u of a step)\n", last);
 }
 
 static void test_fault_loop_eci(void **state)
 {
     (void)state;
     for (int mode = 0; mode < 3; mode++)
-        for (unsigned n = 1; n <= 12; n++)
-            scenario(eci_fault, n, mode);
+        fault_loop(eci_fault, mode);
 }
 
+/* Transient failures of every apiserver request: PATCH pods/status, DELETE
+ * pods, Events, and the informer's LIST and WATCH. */
 static void test_fault_loop_apiserver(void **state)
 {
     (void)state;
-    for (int mode = 0; mode < 2; mode++)
-        for (unsigned n = 1; n <= 12; n++)
-            scenario(api_fault, n, mode);
+    fault_loop(api_fault, 0);
+    print_message("%u LISTs and %u WATCHes of the informer failed\n", list_faults, watch_faults);
+    assert_true(list_faults > 0);
+    assert_true(watch_faults > 0);
 }
 
 int main(void)

@@ -184,6 +184,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     fx *x = *st;
+    fa_close_watches(x->api, 1); /* the informers' watches end at once */
     prov_imc_stop(x->m);
     fa_free(x->api);
     pthread_mutex_destroy(&x->ecs.mu);

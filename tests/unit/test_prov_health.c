@@ -192,6 +192,7 @@ static void test_callbacks_while_informer_published(void **state)
     assert_int_equal(k8s_informer_len(atomic_load(&b->pods)), 1);
 
     prov_health_stop(h);
+    fa_close_watches(fa, 1);
     k8s_informer_stop(atomic_load(&b->pods));
     prov_ctl_destroy(&b->ctl);
     prom_registry_free(b->metrics);
