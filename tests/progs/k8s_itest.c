@@ -999,8 +999,14 @@ static int sc_leader(void)
         msleep(20);
     CHECK(k8s_leader_is_leader(a), "a never led");
     CHECK(k8s_leader_start(c, &ob, &b, &e) == 0, "start b: %s", fmt_err(&e));
-    msleep(11000); /* longer than the lease: a keeps renewing, b must not take it */
-    CHECK(k8s_leader_is_leader(a) && !k8s_leader_is_leader(b), "leadership moved while a renewed");
+    /* longer than the lease, sampled throughout: a keeps renewing, b never takes it */
+    t0 = clock_mono_s();
+    int held = 1;
+    while (held && clock_mono_s() - t0 < 11) {
+        held = k8s_leader_is_leader(a) && !k8s_leader_is_leader(b);
+        msleep(100);
+    }
+    CHECK(held, "leadership moved while a renewed (after %.1fs)", clock_mono_s() - t0);
     char h[64];
     CHECK(!strcmp(k8s_leader_holder(b, h, sizeof h), "cand-a"), "b observes holder %s", h);
     k8s_leader_stop(a); /* releases */

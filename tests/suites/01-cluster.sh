@@ -62,7 +62,9 @@ unschedulable() {
 if wait_for 30 unschedulable; then ok "the scheduler marks pods Unschedulable when there is no node"
 else not_ok "the scheduler marks pods Unschedulable when there is no node" "$(kubectl_ -n "$ns" get pods -o yaml 2>&1 | tail -20)"; fi
 
-# A pod bound to a node that has no kubelet stays Pending.
+# A pod bound to a node that has no kubelet is never run: it stays Pending
+# until the controller manager's pod garbage collector deletes it as
+# orphaned (its node does not exist; 40 s of quarantine), sampled until then.
 check "a pod bound to a nonexistent node is accepted" kubectl_ -n "$ns" apply -f - <<YAML
 apiVersion: v1
 kind: Pod
@@ -71,8 +73,20 @@ spec:
   nodeName: no-such-node
   containers: [{name: c, image: registry.example/busybox:1}]
 YAML
-sleep 2
-check_output "the bound pod stays Pending" '^Pending$' kubectl_ -n "$ns" get pod bound -o jsonpath='{.status.phase}'
+bound_phases=""
+bound_gone() {
+    local out
+    out=$(kubectl_ -n "$ns" get pod bound --ignore-not-found -o jsonpath='{.status.phase}/{.status.conditions[?(@.type=="DisruptionTarget")].reason}') || return 1
+    [ -z "$out" ] && return 0
+    bound_phases+=" $out"
+    return 1
+}
+if wait_for 180 bound_gone; then ok "the pod GC deletes the pod bound to a nonexistent node"
+else not_ok "the pod GC deletes the pod bound to a nonexistent node" "$(kubectl_ -n "$ns" get pod bound -o yaml 2>&1 | tail -20)"; fi
+# Pending throughout; Failed only as the pod GC's last step (DisruptionTarget DeletionByPodGC).
+if [ -n "$bound_phases" ] && ! grep -Eqv '^(Pending/|Failed/DeletionByPodGC)$' <<<"$(tr ' ' '\n' <<<"${bound_phases# }")"; then
+    ok "the bound pod stays Pending until then"
+else not_ok "the bound pod stays Pending until then" "phases seen:$bound_phases"; fi
 
 # Node authorization and NodeRestriction are on.
 lib_tmpdir
