@@ -158,7 +158,7 @@ static const char *known_annotations[] = {
     "eci-auto-imc", "eci-with-eip", "eci-eip-instanceid", "eci-vswitch", "eci-security-group",
     "eci-ram-role-name", "eci-extra-ephemeral-storage", "eci-core-pattern", "eci-ntp-server",
     "eci-resource-group-id", "eci-custom-tags", "eci-fail-strategy", "eci-spot-fallback", "pod-fail-on-create-err",
-    NULL,
+    "eci-spot-release-strategy", NULL,
 };
 
 int podmap_daemonset_refused(const cJSON *pod)
@@ -222,6 +222,14 @@ int podmap_create_policy_of(const cJSON *pod, podmap_create_policy *out, char *e
         }
         out->max_pending_minutes = (int)n;
         out->max_pending_set = 1;
+    }
+    /* ACK's api-evict is what the bridge does at a spot reclaim (an eviction
+     * through the API: DisruptionTarget, then a graceful delete); it has no
+     * other strategy to offer. */
+    if ((v = podmap_tr_str(ann, ANN_PREFIX "eci-spot-release-strategy")) != NULL && strcmp(v, "api-evict")) {
+        snprintf(err, errlen, "annotation %seci-spot-release-strategy: \"%s\" is not api-evict (eci-kubelet evicts "
+                 "the pod through the API when ECI announces a spot reclaim)", ANN_PREFIX, v);
+        return -1;
     }
     if ((v = podmap_tr_str(ann, ANN_PREFIX "eci-spot-fallback")) != NULL) {
         if (strcmp(v, "true") && strcmp(v, "false")) {

@@ -136,7 +136,7 @@ kind: Pod
 metadata:
   name: spot
   namespace: $NS
-  annotations: {k8s.aliyun.com/eci-spot-strategy: SpotAsPriceGo}
+  annotations: {k8s.aliyun.com/eci-spot-strategy: SpotAsPriceGo, k8s.aliyun.com/eci-spot-release-strategy: api-evict}
 spec:
   $PLACE
   terminationGracePeriodSeconds: 30
@@ -206,6 +206,22 @@ while IFS='|' read -r a good path want bad; do
     msg=$(kubectl_ get pod -n "$NS" "bad-$i" -o jsonpath='{.status.message}')
     check "bad $a: message names it" grep -qF "$a" <<<"$msg"
 done <<<"$ROWS"
+# eci-spot-release-strategy has no parameter (api-evict is the bridge's own
+# behaviour, used by the spot pod above); any other value fails the pod.
+kubectl_ apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bad-release
+  namespace: $NS
+  annotations: {k8s.aliyun.com/eci-spot-release-strategy: keep}
+spec:
+  $PLACE
+  containers: [{name: app, image: busybox, command: ["sleep", "3600"]}]
+EOF
+check "bad eci-spot-release-strategy: pod Failed" wait_for 120 phase_is bad-release Failed
+check "bad eci-spot-release-strategy: message names it" \
+    grep -qF k8s.aliyun.com/eci-spot-release-strategy <<<"$(kubectl_ get pod -n "$NS" bad-release -o jsonpath='{.status.message}')"
 # Capacity from the account: the node's pod capacity follows the emulator's
 # ListUsage quota (MaxCpu / 0.25 pods, at most the configured number).
 node_pods() { kubectl_ get node "$NODE" -o jsonpath='{.status.capacity.pods}'; }

@@ -1477,6 +1477,7 @@ static void t_create_policy(void **st)
                                       "'k8s.aliyun.com/eci-max-pending-minute':'1441'",
                                       "'k8s.aliyun.com/eci-max-pending-minute':'30m'",
                                       "'k8s.aliyun.com/eci-spot-fallback':'yes'",
+                                      "'k8s.aliyun.com/eci-spot-release-strategy':'keep'",
                                       "'k8s.aliyun.com/pod-fail-on-create-err':'yes'",
                                       "'k8s.aliyun.com/pod-fail-on-create-err':'true','k8s.aliyun.com/eci-fail-strategy':'fail-back'",
                                       "'k8s.aliyun.com/pod-fail-on-create-err':'false','k8s.aliyun.com/eci-fail-strategy':'fail-fast'"};
@@ -1523,7 +1524,8 @@ static void t_create_policy(void **st)
     finding(&t, "ignored", "metadata.annotations['k8s.aliyun.com/imc-perfect-match']");
     done(&t);
     translate(&t, "'annotations':{'k8s.aliyun.com/eci-instance-id':'eci-1','k8s.aliyun.com/allocated-eipAddress':'1.2.3.4',"
-                  "'k8s.aliyun.com/pod-fail-on-create-err':'true','example.com/other':'x'}", C1 "}]");
+                  "'k8s.aliyun.com/pod-fail-on-create-err':'true','example.com/other':'x',"
+                  "'k8s.aliyun.com/eci-spot-release-strategy':'api-evict'}", C1 "}]");
     assert_int_equal(t.r.outcome, PODMAP_OK);
     no_findings(&t);
     done(&t);
