@@ -561,6 +561,12 @@ static int cache_matches(k8s_client *c, k8s_informer *inf, const char *label, ch
     return ok;
 }
 
+/* The informer's thread is held in a handler while the server ends its
+ * watch (timeoutSeconds=2); then objects change and etcd is compacted past
+ * the changes, so the informer must get 410 Gone and relist. Whether the
+ * server had ended the stream by then is known only afterwards: when the
+ * old stream was still open it carried the changes as watch events, that
+ * attempt proves nothing and is made again with new objects. */
 static int sc_relist_410(void)
 {
     k8s_client *c = new_client(0);
@@ -581,51 +587,80 @@ static int sc_relist_410(void)
     CHECK(k8s_informer_start(c, &io, &inf, &e) == 0, "start: %s", fmt_err(&e));
     CHECK(k8s_informer_wait_synced(inf, WAIT_S * 1000), "informer did not sync");
     CHECK(k8s_informer_len(inf) == 3, "cache has %zu objects, want 3", k8s_informer_len(inf));
-    /* hold the informer thread inside a handler, so its stream is not read */
-    pthread_mutex_lock(&ctx.log.mu);
-    ctx.log.gate_closed = 1;
-    pthread_mutex_unlock(&ctx.log.mu);
-    CHECK(create_cm(c, "gone-trigger", "gone", "v", "t", &e) == 0, "create: %s", fmt_err(&e));
-    pthread_mutex_lock(&ctx.log.mu);
-    double t0 = clock_mono_s();
-    while (!ctx.log.blocked && clock_mono_s() - t0 < WAIT_S) {
-        pthread_mutex_unlock(&ctx.log.mu);
-        msleep(20);
-        pthread_mutex_lock(&ctx.log.mu);
-    }
-    int blocked = ctx.log.blocked;
-    pthread_mutex_unlock(&ctx.log.mu);
-    CHECK(blocked, "the informer never delivered the trigger event");
-    msleep(6000); /* the server ends the stream (timeoutSeconds=2) */
-    /* changes the old stream never carried, then compaction past them */
-    CHECK(k8s_delete(c, &K8S_RES_CONFIGMAPS, g_ns, "gone-0", NULL, NULL, &e) == 0, "delete: %s", fmt_err(&e));
-    CHECK(k8s_update_retry(c, &K8S_RES_CONFIGMAPS, g_ns, "gone-1", NULL, 0, set_v, "b", NULL, &e) == 0,
-          "update: %s", fmt_err(&e));
-    CHECK(create_cm(c, "gone-3", "gone", "v", "a", &e) == 0, "create: %s", fmt_err(&e));
-    CHECK(cluster_cmd("compact") == 0, "compact failed");
-    pthread_mutex_lock(&ctx.log.mu);
-    ctx.log.gate_closed = 0;
-    pthread_cond_broadcast(&ctx.log.cv);
-    pthread_mutex_unlock(&ctx.log.mu);
-    t0 = clock_mono_s();
     k8s_watch_stats st;
-    int conv = 0;
-    while (clock_mono_s() - t0 < WAIT_S) {
-        k8s_informer_stats(inf, &st);
-        if (st.gone >= 1 && st.lists >= 2 && cache_matches(c, inf, "gone", why, sizeof why)) {
-            conv = 1;
-            break;
+    int relisted = 0, attempt;
+    char del[32] = "", upd[32] = "", add[32] = "";
+    for (attempt = 0; attempt < 10 && !relisted; attempt++) {
+        /* the objects this attempt changes: gone-0 and gone-1 at first, then new ones */
+        snprintf(del, sizeof del, "gone-%d", attempt ? 3 * attempt + 1 : 0);
+        snprintf(upd, sizeof upd, "gone-%d", attempt ? 3 * attempt + 2 : 1);
+        snprintf(add, sizeof add, "gone-%d", 3 * attempt + 3);
+        if (attempt) {
+            CHECK(create_cm(c, del, "gone", "v", "a", &e) == 0, "create: %s", fmt_err(&e));
+            CHECK(create_cm(c, upd, "gone", "v", "a", &e) == 0, "create: %s", fmt_err(&e));
+            double t1 = clock_mono_s();
+            while (!cache_matches(c, inf, "gone", why, sizeof why) && clock_mono_s() - t1 < WAIT_S)
+                msleep(50);
+            CHECK(cache_matches(c, inf, "gone", why, sizeof why), "cache did not take the new objects: %s", why);
         }
-        msleep(100);
+        k8s_informer_stats(inf, &st);
+        unsigned long gone0 = st.gone, lists0 = st.lists;
+        /* hold the informer thread inside a handler, so its stream is not read */
+        pthread_mutex_lock(&ctx.log.mu);
+        ctx.log.gate_closed = 1;
+        pthread_mutex_unlock(&ctx.log.mu);
+        char trig[32];
+        snprintf(trig, sizeof trig, "gone-trigger-%d", attempt);
+        CHECK(create_cm(c, trig, "gone", "v", "t", &e) == 0, "create: %s", fmt_err(&e));
+        pthread_mutex_lock(&ctx.log.mu);
+        double t0 = clock_mono_s();
+        while (!ctx.log.blocked && clock_mono_s() - t0 < WAIT_S) {
+            pthread_mutex_unlock(&ctx.log.mu);
+            msleep(20);
+            pthread_mutex_lock(&ctx.log.mu);
+        }
+        int blocked = ctx.log.blocked;
+        pthread_mutex_unlock(&ctx.log.mu);
+        CHECK(blocked, "the informer never delivered the trigger event");
+        msleep(3000 + 1000 * attempt); /* time for the server to end the stream (timeoutSeconds=2) */
+        k8s_informer_stats(inf, &st);
+        unsigned long events0 = st.events; /* the trigger's included */
+        /* changes the old stream never carried, then compaction past them */
+        CHECK(k8s_delete(c, &K8S_RES_CONFIGMAPS, g_ns, del, NULL, NULL, &e) == 0, "delete: %s", fmt_err(&e));
+        CHECK(k8s_update_retry(c, &K8S_RES_CONFIGMAPS, g_ns, upd, NULL, 0, set_v, "b", NULL, &e) == 0,
+              "update: %s", fmt_err(&e));
+        CHECK(create_cm(c, add, "gone", "v", "a", &e) == 0, "create: %s", fmt_err(&e));
+        CHECK(cluster_cmd("compact") == 0, "compact failed");
+        pthread_mutex_lock(&ctx.log.mu);
+        ctx.log.gate_closed = 0;
+        pthread_cond_broadcast(&ctx.log.cv);
+        pthread_mutex_unlock(&ctx.log.mu);
+        /* the cache converges either way: by a relist after 410, or by the old stream */
+        t0 = clock_mono_s();
+        int conv = 0;
+        while (!conv && clock_mono_s() - t0 < WAIT_S) {
+            k8s_informer_stats(inf, &st);
+            conv = cache_matches(c, inf, "gone", why, sizeof why) && (st.gone == gone0 || st.lists > lists0);
+            if (!conv)
+                msleep(100);
+        }
+        CHECK(conv, "cache did not converge: %s", why);
+        k8s_informer_stats(inf, &st);
+        /* proven only when no watch event carried the changes: the relist did */
+        relisted = st.gone > gone0 && st.lists > lists0 && st.events == events0;
+        if (!relisted)
+            fprintf(stderr, "# attempt %d: the old stream was still open and carried the changes; again\n", attempt);
     }
-    k8s_informer_stats(inf, &st);
-    fprintf(stderr, "# informer: connects %lu lists %lu gone %lu events %lu errors %lu\n", st.connects, st.lists,
-            st.gone, st.events, st.errors);
-    CHECK(st.gone >= 1, "no 410 Gone seen");
-    CHECK(conv, "cache did not converge after the relist: %s", why);
-    CHECK(evlog_count(&ctx.log, "DELETE gone-0 a") == 1, "no synthesized DELETE for gone-0");
-    CHECK(evlog_count(&ctx.log, "UPDATE gone-1 b") == 1, "no UPDATE for gone-1");
-    CHECK(evlog_count(&ctx.log, "ADD gone-3 a") == 1, "no ADD for gone-3");
+    fprintf(stderr, "# informer: connects %lu lists %lu gone %lu events %lu errors %lu (%d attempts)\n",
+            st.connects, st.lists, st.gone, st.events, st.errors, attempt);
+    CHECK(relisted, "no 410 Gone and relist in %d attempts", attempt);
+    char line[64];
+    snprintf(line, sizeof line, "DELETE %s a", del);
+    CHECK(evlog_count(&ctx.log, line) == 1, "no synthesized DELETE for %s", del);
+    snprintf(line, sizeof line, "UPDATE %s b", upd);
+    CHECK(evlog_count(&ctx.log, line) == 1, "no UPDATE for %s", upd);
+    snprintf(line, sizeof line, "ADD %s a", add);
+    CHECK(evlog_count(&ctx.log, line) == 1, "no ADD for %s", add);
     k8s_informer_stop(inf);
     evlog_fini(&ctx.log);
     k8s_client_free(c);
