@@ -8,6 +8,7 @@
 #include "provider/bridge_int.h"
 #include "provider/podmap/node.h"
 #include "k8s/lease.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -233,22 +234,20 @@ void *prov_node_loop(void *arg)
     ns.eci_ok = atomic_load(&b->ctl.eci_ok);
     node_event(b, "Normal", "Starting", "Starting eci-kubelet %s.", ECI_KUBELET_VERSION);
     write_status(b, &ns, 1);
-    struct timespec last_renew = {0, 0}, last_status;
-    clock_gettime(CLOCK_MONOTONIC, &last_status);
+    int renewed = 0;
+    int64_t last_renew = 0, last_status = clock_mono_ms();
     while (!atomic_load(&b->ctl.stop)) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long since_renew = (now.tv_sec - last_renew.tv_sec) * 1000 + (now.tv_nsec - last_renew.tv_nsec) / 1000000;
-        if (last_renew.tv_sec == 0 || since_renew >= renew_ms) {
+        int64_t now = clock_mono_ms();
+        if (!renewed || now - last_renew >= renew_ms) {
             k8s_error err;
             if (k8s_node_lease_renew(lease, &err) != 0) {
                 char buf[768];
                 log_warn(COMP, "renew node lease: %s", k8s_error_format(&err, buf, sizeof buf));
             }
             last_renew = now;
+            renewed = 1;
         }
-        long since_status =
-            (now.tv_sec - last_status.tv_sec) * 1000 + (now.tv_nsec - last_status.tv_nsec) / 1000000;
+        int64_t since_status = now - last_status;
         /* A change of ECI reachability is written at once, not at the next
          * periodic check. */
         int eci_now = atomic_load(&b->ctl.eci_ok);
