@@ -265,7 +265,10 @@ static cJSON *ctr_status(const cJSON *spec_ctr, const st_ctr *c, const st_grp *g
     int created = c && c->cur.state && strcmp(c->cur.state, "Waiting") != 0;
     if (g->id && *g->id && name && (created || (c && c->prev.state)))
         cid = xasprintf("eci://%s/%s", g->id, name);
-    cJSON_AddItemToObject(o, "state", state_json(c ? &c->cur : NULL, cid, dflt_wait, dflt_msg, now));
+    /* A running container ECI gives no start time for keeps the one written
+     * before: a fresh "now" on every build would be a change at every poll. */
+    const char *was = jstr(jobj(jobj(old_cs, "state"), "running"), "startedAt");
+    cJSON_AddItemToObject(o, "state", state_json(c ? &c->cur : NULL, cid, dflt_wait, dflt_msg, was ? was : now));
     if (c && c->prev.state && !strcmp(c->prev.state, "Terminated"))
         cJSON_AddItemToObject(o, "lastState", state_json(&c->prev, NULL, dflt_wait, NULL, now));
     else
@@ -467,7 +470,8 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const podmap_status_ctx *
             synth.cur.reason = "Completed";
             c = &synth;
         }
-        cJSON_AddItemToArray(ist, ctr_status(sc, c, g, 1, "PodInitializing", NULL, now, NULL, NULL));
+        cJSON_AddItemToArray(ist, ctr_status(sc, c, g, 1, "PodInitializing", NULL, now,
+                                             old_ctr_status(old, "initContainerStatuses", name), NULL));
         int ok = c && c->cur.state && !strcmp(c->cur.state, "Terminated") && c->cur.exit_code == 0;
         if (!ok) {
             inits_done = 0;
