@@ -918,14 +918,15 @@ cJSON *podmap_status_finished(const cJSON *pod, const cJSON *last, const podmap_
     /* The kubelet's phase for a pod whose containers all stopped: Succeeded
      * when every regular container exited 0, else Failed (a stop by SIGTERM
      * or SIGKILL is a failure). */
+    int initialized = pod_initialized(p);
     size_t n;
-    st_ctr *c = carry_over(p, "containers", pod_initialized(p), &n);
+    st_ctr *c = carry_over(p, "containers", initialized, &n);
     int ok = n > 0;
     for (size_t i = 0; i < n; i++)
         ok = ok && c[i].cur.state && !strcmp(c[i].cur.state, "Terminated") && c[i].cur.exit_code == 0;
     free(c);
     g.force_phase = ok ? "Succeeded" : "Failed";
-    cJSON *r = build_carried(p, &g, pod_initialized(p), ctx);
+    cJSON *r = build_carried(p, &g, initialized, ctx);
     cJSON_Delete(p);
     return r;
 }
