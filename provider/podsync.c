@@ -509,13 +509,13 @@ static int sync_create(prov_ctl *c, const cJSON *pod, const char *uid)
     if (rc_create == 0) {
         /* The group id and RequestId annotations are written with the pod's
          * first status (statussync.c), which the wake below brings at once
-         * (one request instead of two). */
+         * (one request instead of two). No Event of the bridge's own: a
+         * kubelet writes none for the sandbox it makes, nor does ACK's
+         * virtual node for the group (its id is in the annotation and the log). */
         remember(c, pod, gid, reqid);
         log_info(COMP, "created container group %s for pod %s/%s", gid, ns, name);
         for (size_t i = 0; i < tr.nfindings; i++)
             k8s_record_event(c->rec, pod, tr.findings[i].type, tr.findings[i].reason, tr.findings[i].message, NULL);
-        k8s_record_eventf(c->rec, pod, "Normal", "ContainerGroupCreated", NULL, "Created ECI container group %s",
-                          gid);
         if (tr.req.image_snapshot_id) {
             /* The cache the pod named (by id or ImageCache name) is known
              * only here: written now, with the group's annotations. */

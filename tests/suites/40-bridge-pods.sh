@@ -94,7 +94,7 @@ check "logs show the mounted ConfigMap file" grep -q 'setting=42' <<<"$logs"
 ip=$(kubectl_ get pod -n "$NS" demo -o jsonpath='{.status.podIP}')
 check "pod has a podIP ($ip)" test -n "$ip"
 # (events are written by the recorder's own thread, after the status)
-described() { kubectl_ describe pod -n "$NS" demo | grep -q 'ContainerGroupCreated'; }
+described() { kubectl_ describe pod -n "$NS" demo | grep -q 'Started'; }
 check "kubectl describe pod shows Events" wait_for 60 described
 init_state=$(kubectl_ get pod -n "$NS" demo -o jsonpath='{.status.initContainerStatuses[0].state.terminated.reason}')
 check "init container terminated Completed" test "$init_state" = Completed

@@ -94,8 +94,11 @@ check_output "kubectl logs" 'GREETING=hello-rbac' kc logs -n "$TNS" app
 check_output "kubectl exec" 'exec-works' kc exec -n "$TNS" app -- echo exec-works
 check_output "a projected service-account token (TokenRequest) reaches the pod" '^[1-9][0-9]*$' \
     kc exec -n "$TNS" app -- sh -c 'wc -c < /var/run/tok/token'
-ev=$(kc get events -n "$TNS" --field-selector involvedObject.name=app -o jsonpath='{.items[*].reason}')
-check "pod events recorded ($ev)" grep -q ContainerGroupCreated <<<"$ev"
+# ECI's Started event, relayed by the bridge with the node's own credentials
+started_event() {
+    kc get events -n "$TNS" --field-selector involvedObject.name=app,reason=Started -o name | grep -q .
+}
+check "pod events recorded by the node (Started)" wait_for 60 started_event
 before=$(emulator_groups)
 kc delete pod -n "$TNS" app --wait=true --timeout=60s >/dev/null 2>&1
 check "deleted pod is gone" sh -c "! '$KUBECTL' --kubeconfig '$KUBECONFIG' get pod -n $TNS app >/dev/null 2>&1"
