@@ -47,10 +47,17 @@ emu_server *emu_server_new(const emu_options *opt, char *err, size_t errlen)
     pthread_cond_init(&s->tcond, NULL);
     emu_faults_set_latency(&s->faults, opt->latency_ms);
     s->quota_cpu = opt->quota_cpu > 0 ? opt->quota_cpu : 1000;
-    /* --realistic: the published per-minute quotas, the table the client paces to. */
+    /* --realistic: the published quotas, the table the client paces to
+     * (spec/eci-api-extra.md section 7), one bucket per action for the whole
+     * account. Create and Delete are the service's token bucket: a burst of
+     * 100, refilled at the quota's pace (1000 per 60 s, the lower of the
+     * published figures). The others are a maximum per minute, which a
+     * bucket of a minute's calls refilled over the minute stands for. */
     for (size_t i = 0; opt->realistic && eci_quota_action(i); i++) {
-        int pm = eci_action_quota(eci_quota_action(i), NULL, NULL);
-        emu_faults_set_limit(&s->faults, eci_quota_action(i), pm, pm / 60.0);
+        const char *a = eci_quota_action(i);
+        int burst = 0, pm = eci_action_quota(a, NULL, &burst);
+        int bucket = strcmp(a, "CreateContainerGroup") == 0 || strcmp(a, "DeleteContainerGroup") == 0;
+        emu_faults_set_limit(&s->faults, a, bucket ? burst : pm, pm / 60.0);
     }
     for (size_t i = 0; i < opt->nfaults; i++)
         if (emu_faults_add_rule(&s->faults, opt->faults[i], err, errlen))

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "eci/emulator/emu.h"
 #include "eci/sign.h"
+#include "util/clock.h"
 
 static emu_server *S;
 static int nonce_seq;
@@ -124,18 +126,25 @@ static const char *str(const cJSON *o, const char *k)
     return cJSON_IsString(c) ? c->valuestring : "";
 }
 
-static int setup(void **st)
+/* An emulator without a runtime for the AccessKey "ak"/"sk". */
+static emu_server *new_server(int realistic, uint64_t seed)
 {
-    (void)st;
     emu_options o = {0};
     o.access_key_id = "ak";
     o.access_key_secret = "sk";
     o.no_runtime = 1;
+    o.realistic = realistic;
     o.schedule_delay_ms = 0;
-    o.seed = 5;
+    o.seed = seed;
     o.state_dir = "/tmp";
     char err[256];
-    S = emu_server_new(&o, err, sizeof err);
+    return emu_server_new(&o, err, sizeof err);
+}
+
+static int setup(void **st)
+{
+    (void)st;
+    S = new_server(0, 5);
     return S ? 0 : -1;
 }
 
@@ -455,6 +464,53 @@ static void test_admin_and_faults(void **st)
     res_free(&r);
 }
 
+/* --realistic: the account's published quotas (spec/eci-api-extra.md
+ * section 7). Create and Delete are the service's token bucket, a burst of
+ * 100 refilled at 1000 per 60 s; the others a minute's calls. A run of
+ * DeleteContainerGroup calls is answered (NotFound: the bucket is checked
+ * before the group) until the burst and what refilled meanwhile are spent. */
+static void test_realistic_quotas(void **st)
+{
+    (void)st;
+    emu_server *plain = S;
+    S = new_server(1, 6);
+    assert_non_null(S);
+    res r = admin("GET", "/_emulator/faults", NULL, 1);
+    assert_int_equal(r.status, 200);
+    cJSON *limits = cJSON_GetObjectItem(r.j, "limits");
+    static const struct {
+        const char *action;
+        double burst, per_second;
+    } want[] = {
+        {"CreateContainerGroup", 100, 1000 / 60.0},
+        {"DeleteContainerGroup", 100, 1000 / 60.0},
+        {"UpdateContainerGroup", 1000, 1000 / 60.0},
+        {"DescribeContainerGroups", 2000, 2000 / 60.0},
+        {"DescribeContainerGroupStatus", 10000, 10000 / 60.0},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        cJSON *b = cJSON_GetObjectItem(limits, want[i].action);
+        assert_non_null(b);
+        assert_true(cJSON_GetObjectItem(b, "burst")->valuedouble == want[i].burst);
+        assert_true(fabs(cJSON_GetObjectItem(b, "per_second")->valuedouble - want[i].per_second) < 1e-9);
+    }
+    res_free(&r);
+    double t0 = clock_mono_s();
+    int answered = 0;
+    for (;;) {
+        r = api("DeleteContainerGroup", "ContainerGroupId=eci-none", NULL);
+        int throttled = strcmp(code(&r), "Throttling") == 0;
+        res_free(&r);
+        if (throttled)
+            break;
+        answered++;
+        assert_true(answered <= 100 + (clock_mono_s() - t0) * 1000 / 60.0 + 1);
+    }
+    assert_true(answered >= 100);
+    emu_server_free(S);
+    S = plain;
+}
+
 static void test_misc_ops(void **st)
 {
     (void)st;
@@ -539,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_create_and_lifecycle), cmocka_unit_test(test_paging),
         cmocka_unit_test(test_protocol),             cmocka_unit_test(test_admin_and_faults),
         cmocka_unit_test(test_misc_ops),             cmocka_unit_test(test_signature_v3),
+        cmocka_unit_test(test_realistic_quotas),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
