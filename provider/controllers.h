@@ -162,9 +162,10 @@ size_t prov_term_poll(prov_ctl *c);
 void prov_events_poll(prov_ctl *c, int since_second);
 void prov_emit_group_events(prov_ctl *c, const cJSON *pod, const eci_container_group *g);
 
-/* gc.c: rebuild the group map from ECI tags (start-up), adopting groups whose
- * pod exists and deleting the others; then the same rule for groups the
- * status poll finds that the map does not know. */
+/* gc.c: rebuild the group map (start-up) from the node's group listing, the
+ * pods' own status and, for the groups no pod names, the groups' tags,
+ * adopting groups whose pod exists and deleting the others; then the same
+ * rule for groups the status poll finds that the map does not know. */
 int prov_recover(prov_ctl *c);
 void prov_gc_pass(prov_ctl *c, const char *const *ids, size_t nids);
 

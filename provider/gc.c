@@ -1,11 +1,20 @@
 /* Recovery and orphan GC (DESIGN.md invariants 1 and 2).
  *
- * On start, after the pod informer has synced, the group map is rebuilt from
- * the tags on the node's container groups (the backend lists the groups
- * carrying the cluster and node tags): a group whose pod (same uid) exists
- * is adopted, one whose pod is gone is deleted. The status loop hands every
- * group it lists but the map does not know to prov_gc_pass(), which applies
- * the same rule to those groups only. Tag values longer than ECI allows are
+ * On start, after the pod informer has synced, the group map is rebuilt:
+ * a group whose pod (same uid) exists is adopted, one whose pod is gone is
+ * deleted. The node's groups are listed with DescribeContainerGroupStatus
+ * (200 a page, filtered by the cluster and node tags, but without the tags
+ * that name a group's pod). A group is adopted at once when a pod's own
+ * status names it: the pod's eci-instance-id annotation and its
+ * ContainerInstanceCreated condition (podmap_status_group_id, which ties
+ * the annotation to the pod's uid) name the group and the group's name is
+ * the one the bridge gives that pod. Every other group (a pod whose first
+ * status was never written, an orphan, a second group) is described by id,
+ * 20 a call, and settled by its tags as before, so a restart costs
+ * ceil(N/200) calls plus one per 20 groups no pod names.
+ *
+ * The status loop hands every group it lists but the map does not know to
+ * prov_gc_pass(), which applies the same rule to those groups only. Tag values longer than ECI allows are
  * shortened (podmap_tag_value), so every comparison goes through it.
  *
  * Takeover from virtual-kubelet/alibabacloud-eci (the Go provider): its
@@ -16,7 +25,9 @@
  * orphans stop billing. */
 #include "provider/controllers.h"
 #include "provider/podmap/pod.h"
+#include "provider/podmap/status.h"
 #include "util/log.h"
+#include "util/strmap.h"
 #include "util/xmalloc.h"
 
 #include <stdio.h>
@@ -83,7 +94,41 @@ static cJSON *tagged_pod(prov_ctl *c, const char *ns, const char *name_tag, cons
     return s.found;
 }
 
-/* Adopt or delete one group. */
+/* Put group_id in the map for pod, or delete it when the map holds another
+ * group for the pod. */
+static void adopt(prov_ctl *c, const cJSON *pod, const char *group_id, int legacy)
+{
+    const char *puid = k8s_meta_str(pod, "uid"), *pname = k8s_meta_str(pod, "name");
+    const char *ns = k8s_meta_str(pod, "namespace");
+    prov_gm_entry e;
+    if (prov_gm_get(c->gm, puid, &e) == 0) {
+        if (strcmp(e.group_id, group_id) == 0)
+            return;
+        /* Two groups for one pod must never happen; keep the one in the
+         * map and delete the other. */
+        log_warn(COMP, "pod %s/%s has a second container group %s (keeping %s): deleting it", ns, pname, group_id,
+                 e.group_id);
+        eci_error err;
+        c->be->delete_group(c->be->ud, group_id, &err);
+        return;
+    }
+    memset(&e, 0, sizeof e);
+    snprintf(e.uid, sizeof e.uid, "%s", puid);
+    snprintf(e.group_id, sizeof e.group_id, "%s", group_id);
+    snprintf(e.ns, sizeof e.ns, "%s", ns);
+    snprintf(e.name, sizeof e.name, "%s", pname);
+    e.created = time(NULL);
+    e.legacy = legacy;
+    prov_gm_put(c->gm, &e);
+    if (legacy)
+        log_info(COMP, "adopted container group %s of pod %s/%s from virtual-kubelet/alibabacloud-eci", group_id, ns,
+                 pname);
+    char *key = podmap_pod_key(pod);
+    prov_wq_add(c->wq, key);
+    free(key);
+}
+
+/* Adopt or delete one group by its tags. */
 static void settle(prov_ctl *c, const eci_container_group *g)
 {
     const tag_scheme *ts = tag(g, PODMAP_TAG_UID) ? &k_ours : tag(g, k_legacy.uid) ? &k_legacy : NULL;
@@ -100,31 +145,7 @@ static void settle(prov_ctl *c, const eci_container_group *g)
         return; /* not ours */
     cJSON *pod = !ns || !name ? NULL : ts->legacy ? prov_ctl_pod(c, ns, name, uid) : tagged_pod(c, ns, name, uid);
     if (pod) {
-        const char *puid = k8s_meta_str(pod, "uid"), *pname = k8s_meta_str(pod, "name");
-        prov_gm_entry e;
-        if (prov_gm_get(c->gm, puid, &e) == 0 && strcmp(e.group_id, g->container_group_id) != 0) {
-            /* Two groups for one pod must never happen; keep the one in
-             * the map and delete the other. */
-            log_warn(COMP, "pod %s/%s has a second container group %s (keeping %s): deleting it", ns, pname,
-                     g->container_group_id, e.group_id);
-            eci_error err;
-            c->be->delete_group(c->be->ud, g->container_group_id, &err);
-        } else if (prov_gm_get(c->gm, puid, &e) != 0) {
-            memset(&e, 0, sizeof e);
-            snprintf(e.uid, sizeof e.uid, "%s", puid);
-            snprintf(e.group_id, sizeof e.group_id, "%s", g->container_group_id);
-            snprintf(e.ns, sizeof e.ns, "%s", ns);
-            snprintf(e.name, sizeof e.name, "%s", pname);
-            e.created = time(NULL);
-            e.legacy = ts->legacy;
-            prov_gm_put(c->gm, &e);
-            if (ts->legacy)
-                log_info(COMP, "adopted container group %s of pod %s/%s from virtual-kubelet/alibabacloud-eci",
-                         g->container_group_id, ns, pname);
-            char *key = podmap_pod_key(pod);
-            prov_wq_add(c->wq, key);
-            free(key);
-        }
+        adopt(c, pod, g->container_group_id, ts->legacy);
         cJSON_Delete(pod);
         return;
     }
@@ -143,29 +164,116 @@ static int visit(void *ud, const eci_container_group *g)
     return atomic_load(&((prov_ctl *)ud)->stop) ? 1 : 0;
 }
 
-int prov_recover(prov_ctl *c)
-{
-    eci_error err;
-    if (c->be->list(c->be->ud, visit, c, &err) != 0) {
-        prov_ctl_eci(c, &err, "rebuilding the group map"); /* logged once per change, not on every retry */
-        return -1;
-    }
-    if (c->be->list_legacy(c->be->ud, visit, c, &err) != 0) {
-        char buf[900];
-        log_error(COMP, "looking for virtual-kubelet/alibabacloud-eci groups: %s",
-                  eci_error_format(&err, buf, sizeof buf));
-        return -1;
-    }
-    atomic_store(&c->recovered, 1);
-    log_info(COMP, "group map rebuilt from ECI tags: %zu container groups", prov_gm_count(c->gm));
-    return 0;
-}
-
 static void settle_found(size_t i, const eci_container_group *g, void *arg)
 {
     (void)i;
     if (g)
         settle(arg, g);
+}
+
+/* A pod whose own status names its group (podmap_status_group_id). */
+typedef struct owner {
+    char *ns, *name, *uid;
+} owner;
+
+typedef struct recovery {
+    prov_ctl *c;
+    strmap *by_group; /* group id -> index in owners; -1 when two pods name it */
+    owner *owners;
+    size_t n_owners;
+    char **rest; /* the groups no pod names: described by id */
+    size_t n_rest;
+    size_t named; /* adopted because their pod names them */
+} recovery;
+
+static int index_pod(const cJSON *pod, void *arg)
+{
+    recovery *r = arg;
+    const char *gid = podmap_status_group_id(pod);
+    const char *ns = k8s_meta_str(pod, "namespace"), *name = k8s_meta_str(pod, "name");
+    const char *uid = k8s_meta_str(pod, "uid");
+    if (gid && ns && name && uid) {
+        if (strmap_get(r->by_group, gid, NULL)) {
+            strmap_set(r->by_group, gid, -1); /* neither: the tags decide */
+        } else {
+            r->owners = xrealloc(r->owners, (r->n_owners + 1) * sizeof *r->owners);
+            r->owners[r->n_owners] = (owner){xstrdup(ns), xstrdup(name), xstrdup(uid)};
+            strmap_set(r->by_group, gid, (int64_t)r->n_owners++);
+        }
+    }
+    return atomic_load(&r->c->stop) ? 1 : 0;
+}
+
+/* One group of the node's listing: adopted when a pod names it, else kept
+ * for the describe by id. */
+static int match_listed(void *ud, const eci_cg_status *s)
+{
+    recovery *r = ud;
+    if (!s->container_group_id || !*s->container_group_id)
+        return 0;
+    int64_t i = -1;
+    cJSON *pod = NULL;
+    if (strmap_get(r->by_group, s->container_group_id, &i) && i >= 0 && s->name) {
+        const owner *o = &r->owners[i];
+        char *want = podmap_group_name(o->ns, o->name);
+        if (strcmp(want, s->name) == 0)
+            pod = prov_ctl_pod(r->c, o->ns, o->name, o->uid); /* NULL: deleted since */
+        free(want);
+    }
+    if (pod) {
+        adopt(r->c, pod, s->container_group_id, 0);
+        r->named++;
+        cJSON_Delete(pod);
+    } else {
+        r->rest = xrealloc(r->rest, (r->n_rest + 1) * sizeof *r->rest);
+        r->rest[r->n_rest++] = xstrdup(s->container_group_id);
+    }
+    return atomic_load(&r->c->stop) ? 1 : 0;
+}
+
+static void recovery_free(recovery *r)
+{
+    strmap_free(r->by_group);
+    for (size_t i = 0; i < r->n_owners; i++) {
+        free(r->owners[i].ns);
+        free(r->owners[i].name);
+        free(r->owners[i].uid);
+    }
+    free(r->owners);
+    for (size_t i = 0; i < r->n_rest; i++)
+        free(r->rest[i]);
+    free(r->rest);
+}
+
+int prov_recover(prov_ctl *c)
+{
+    eci_error err;
+    recovery r = {.c = c, .by_group = strmap_new()};
+    k8s_store_each(c->pods, NULL, index_pod, &r);
+    int rc = -1;
+    if (c->be->status_since(c->be->ud, 0, match_listed, &r, &err) != 0) {
+        prov_ctl_eci(c, &err, "rebuilding the group map"); /* logged once per change, not on every retry */
+        goto out;
+    }
+    /* A group left out here could get a second one from the pod's create:
+     * a failed describe fails the recovery (it is retried whole). */
+    if (prov_describe_ids(c, (const char *const *)r.rest, r.n_rest, settle_found, c) != 0)
+        goto out;
+    if (c->be->list_legacy(c->be->ud, visit, c, &err) != 0) {
+        char buf[900];
+        log_error(COMP, "looking for virtual-kubelet/alibabacloud-eci groups: %s",
+                  eci_error_format(&err, buf, sizeof buf));
+        goto out;
+    }
+    if (atomic_load(&c->stop))
+        goto out;
+    atomic_store(&c->recovered, 1);
+    log_info(COMP, "group map rebuilt: %zu container groups (%zu named by their pod's status, %zu described by id)",
+             prov_gm_count(c->gm), r.named, r.n_rest);
+    rc = 0;
+out:
+    recovery_free(&r);
+    return rc;
 }
 
 void prov_gc_pass(prov_ctl *c, const char *const *ids, size_t nids)

@@ -1,6 +1,6 @@
 /* The bridge's map between pods and ECI container groups, keyed by pod UID
  * with a reverse index by ContainerGroupId. It is a cache of what the tags on
- * the groups say (rebuilt from DescribeContainerGroups on start); ECI remains
+ * the groups and the pods say (rebuilt on start, gc.c); ECI remains
  * the truth. Thread-safe; lookups copy out. */
 #ifndef PROVIDER_GROUPMAP_H
 #define PROVIDER_GROUPMAP_H

@@ -637,6 +637,8 @@ static st_ctr *from_infos(const eci_container_info *v, size_t n)
     return r;
 }
 
+#define INSTANCE_MSG_PREFIX "ECI instance "
+
 /* The ContainerInstanceCreated condition (ACK's replacement of its retired
  * eci-schedule-result annotation): True once the group exists, its message
  * naming the instance; replaces the copy build() kept from the old status. */
@@ -651,7 +653,7 @@ static void instance_created(cJSON *st, const cJSON *pod, const eci_container_gr
         if (t && !strcmp(t, PODMAP_COND_INSTANCE_CREATED))
             cJSON_DeleteItemFromArray(conds, i);
     }
-    char *m = xasprintf("ECI instance %s (%.1f vCPU, %.1f GiB%s%s)", g->container_group_id, g->cpu, g->memory,
+    char *m = xasprintf(INSTANCE_MSG_PREFIX "%s (%.1f vCPU, %.1f GiB%s%s)", g->container_group_id, g->cpu, g->memory,
                         g->instance_type && *g->instance_type ? ", " : "",
                         g->instance_type ? g->instance_type : "");
     cJSON_AddItemToArray(conds, condition(jobj(pod, "status"), PODMAP_COND_INSTANCE_CREATED, "True", "Created", m,
@@ -678,6 +680,23 @@ static size_t writeback_table(writeback_ann *w, const eci_container_group *g, co
     w[n++] = (writeback_ann){"k8s.aliyun.com/allocated-eipAddress", g ? g->internet_ip : NULL};
     w[n++] = (writeback_ann){"k8s.aliyun.com/allocated-ipv6Address", g ? g->ipv6_address : NULL};
     return n;
+}
+
+const char *podmap_status_group_id(const cJSON *pod)
+{
+    const char *id = jstr(jobj(jobj(pod, "metadata"), "annotations"), "k8s.aliyun.com/eci-instance-id");
+    const cJSON *c;
+    size_t plen = strlen(INSTANCE_MSG_PREFIX), idlen = id ? strlen(id) : 0;
+    if (!idlen)
+        return NULL;
+    cJSON_ArrayForEach(c, jarr(jobj(pod, "status"), "conditions"))
+    {
+        const char *t = jstr(c, "type"), *st = jstr(c, "status"), *m = jstr(c, "message");
+        if (t && st && m && !strcmp(t, PODMAP_COND_INSTANCE_CREATED) && !strcmp(st, "True") &&
+            !strncmp(m, INSTANCE_MSG_PREFIX, plen) && !strncmp(m + plen, id, idlen) && m[plen + idlen] == ' ')
+            return id;
+    }
+    return NULL;
 }
 
 int podmap_status_writeback_key(const char *key)

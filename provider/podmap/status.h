@@ -66,6 +66,15 @@ int podmap_status_writeback_key(const char *key);
 /* Condition type set True on a pod whose ECI instance exists (as ACK does). */
 #define PODMAP_COND_INSTANCE_CREATED "ContainerInstanceCreated"
 
+/* The group id the node wrote on this pod object: its
+ * k8s.aliyun.com/eci-instance-id annotation when its ContainerInstanceCreated
+ * condition names the same instance (borrowed from pod), else NULL. The
+ * condition is what ties the annotation to the pod's uid: the apiserver
+ * resets the status of a pod it creates, so a pod made again from a copy of
+ * an old one (same name, annotations copied, new uid) has the annotation but
+ * not the condition. */
+const char *podmap_status_group_id(const cJSON *pod);
+
 /* PodStatus for pod from a DescribeContainerGroupStatus item (no init
  * container details: init containers are reported terminated/Completed once
  * the group runs, waiting before). Caller frees. */

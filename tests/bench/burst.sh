@@ -13,7 +13,9 @@
 # one virtual node each, sharing the emulator's one account; the pods are
 # spread over their nodes), BENCH_RESTART (0; 1: after the idle window the
 # bridge is stopped and started again, timed until /readyz, which waits for
-# every group to be tracked, with the ECI calls it made; one bridge only).
+# every group to be tracked, with the ECI calls it made; one bridge only),
+# BENCH_SCALEDOWN (1; 0: no scale-down timing: the pods are left to the
+# namespace's deletion at the end, e.g. for a restart-only measurement).
 # Prints the figures; raw records and result.json stay in BENCH_OUT/burst-N.
 . "$(dirname "$0")/../lib.sh"
 N=${1:?usage: burst.sh N [IDLE_SECONDS]}
@@ -177,6 +179,7 @@ if [ "${BENCH_RESTART:-0}" = 1 ] && [ "$K" = 1 ]; then
     # (the pod cache and the group map synced: every group tracked).
     stop_pid "$BRIDGE_PID" 30
     curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
+    BRIDGE_ARGS+=(--log-level info) # for the recovery's own line
     tr=$(now)
     if restart_bridge; then
         tready=$(now)
@@ -185,6 +188,9 @@ if [ "${BENCH_RESTART:-0}" = 1 ] && [ "$K" = 1 ]; then
         diag "restart: $(curl -sf "$ECI_ADMIN_URL/ledger" | jq -r '.total') ECI calls until ready" \
             "($(curl -sf "$ECI_ADMIN_URL/ledger" | jq -c '.calls | map_values(add)')), target <= $(( (N + 199) / 200 + 10 ));" \
             "CreateContainerGroup $(ledger_count CreateContainerGroup)"
+        # The ledger's count above goes on while /readyz is asked: the status
+        # loop's first poll starts at once. The recovery's own work:
+        diag "recovery: $(grep -m1 -o 'group map rebuilt.*' "$BRIDGE_LOG")"
     else
         not_ok "the bridge restarts at $N Running pods"
     fi
@@ -193,6 +199,7 @@ fi
 # Scale-down: every pod deleted, every group gone. Floor: DeleteContainerGroup
 # under the account's published quota (1000 per 60 s, burst 100), however
 # many bridges share it, plus one call's latency.
+[ "${BENCH_SCALEDOWN:-1}" = 1 ] || finish
 curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
 td=$(now)
 kubectl_ delete pods -n "$NS" --all --wait=false >/dev/null

@@ -594,7 +594,7 @@ void fb_add_event(fake_backend *f, const char *group_id, const char *type, const
 char *fb_add_group(fake_backend *f, const char *ns, const char *name, const char *uid, const char *status)
 {
     pthread_mutex_lock(&f->mu);
-    char *gname = xasprintf("%s-%s", ns, name);
+    char *gname = podmap_group_name(ns, name);
     fb_group *g = add(f, gname, status);
     free(gname);
     const char *kv[][2] = {{PODMAP_TAG_CLUSTER, f->cluster_tag}, {PODMAP_TAG_NODE, f->node_tag},

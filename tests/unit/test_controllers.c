@@ -432,6 +432,135 @@ static void test_long_names_survive_restart(void **state)
     rig_free(r);
 }
 
+/* Pods run with their first status written (the group id annotation and
+ * the ContainerInstanceCreated condition), then a restart. */
+static void run_pods(rig *r, const char *const *names, const char *const *uids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        add_pod(r, names[i], uids[i]);
+    drain(r);
+    for (size_t i = 0; i < n; i++) {
+        char *g = fb_group_of(r->fb, uids[i]);
+        assert_non_null(g);
+        fb_set_status(r->fb, g, "Running");
+        free(g);
+    }
+    prov_status_poll(&r->c, 1, 0);
+    for (size_t i = 0; i < n; i++)
+        expect_phase(r, names[i], "Running", NULL);
+}
+
+/* The groups named by their pods' status are adopted from the listing alone
+ * (one DescribeContainerGroupStatus, no DescribeContainerGroups by id),
+ * including a pod name too long for a group name as it is; only the group
+ * no pod names (a pod whose first status was never written) is described,
+ * by id, and adopted by its tags; nothing is created. */
+static void test_recovery_by_pod_status(void **state)
+{
+    (void)state;
+    char longname[201];
+    memset(longname, 'p', 200);
+    longname[200] = 0;
+    rig *r = rig_new("c1", "vk-test");
+    run_pods(r, (const char *const[]){"a", "b", longname}, (const char *const[]){"uid-a", "uid-b", "uid-l"}, 3);
+    add_pod(r, "fresh", "uid-f"); /* its group exists, its status not yet */
+    drain(r);
+    assert_int_equal(fb_count(r->fb), 4);
+    restart(r);
+    unsigned st = fb_calls(r->fb, FB_STATUS), ds = fb_calls(r->fb, FB_DESCRIBE);
+    assert_int_equal(prov_recover(&r->c), 0);
+    assert_int_equal(fb_calls(r->fb, FB_STATUS) - st, 1);
+    assert_int_equal(fb_calls(r->fb, FB_DESCRIBE) - ds, 1); /* "fresh" only */
+    assert_int_equal(prov_gm_count(r->gm), 4);
+    for (const char *const *u = (const char *const[]){"uid-a", "uid-b", "uid-l", "uid-f", NULL}; *u; u++) {
+        prov_gm_entry e;
+        char *g = fb_group_of(r->fb, *u);
+        assert_int_equal(prov_gm_get(r->gm, *u, &e), 0);
+        assert_string_equal(e.group_id, g);
+        free(g);
+    }
+    drain(r);
+    assert_int_equal(fb_calls(r->fb, FB_CREATE), 4);
+    assert_int_equal(fb_count(r->fb), 4);
+    rig_free(r);
+}
+
+/* A pod deleted and made again under the same name while the bridge was
+ * down, from a copy of the old one (its annotations, the old group's id
+ * among them, copied; a new uid; the status the apiserver resets): the old
+ * group is not the new pod's. It is described, found to be the old pod's
+ * by its tags, and deleted as an orphan; the new pod gets its own group. */
+static void test_recovery_recreated_pod(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    run_pods(r, (const char *const[]){"web"}, (const char *const[]){"uid-1"}, 1);
+    char *old = fb_group_of(r->fb, "uid-1");
+    cJSON *p = fa_get_pod(r->fa, "default", "web");
+    cJSON *ann = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "metadata"),
+                                                         "annotations");
+    cJSON_Delete(p);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ann, "k8s.aliyun.com/eci-instance-id")),
+                        old);
+    fa_remove_pod(r->fa, "default", "web");
+    cJSON *again = fa_pod("default", "web", "uid-2", "nginx:1");
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(again, "metadata"), "annotations", ann);
+    fa_put_pod(r->fa, again);
+    restart(r); /* the keys queued by those changes go with the old queue, unsynced */
+    unsigned ds = fb_calls(r->fb, FB_DESCRIBE);
+    assert_int_equal(prov_recover(&r->c), 0);
+    assert_int_equal(fb_calls(r->fb, FB_DESCRIBE) - ds, 1);
+    assert_int_equal(prov_gm_count(r->gm), 0);
+    assert_int_equal(fb_count_uid(r->fb, "uid-1"), 0); /* the orphan is deleted */
+    prov_wq_add(r->wq, "default/web/uid-2"); /* as the informer's first listing does */
+    drain(r);
+    assert_int_equal(fb_count_uid(r->fb, "uid-2"), 1);
+    assert_int_equal(fb_count(r->fb), 1);
+    char *now = fb_group_of(r->fb, "uid-2");
+    assert_string_not_equal(now, old);
+    free(now);
+    free(old);
+    rig_free(r);
+}
+
+/* The annotation (and condition) name a group ECI no longer has: nothing in
+ * the listing matches it, nothing is described for it, and the pod is left
+ * to its sync as a pod without a group; an orphan group beside it (its pod
+ * gone) is described and deleted. Two pods naming one group (a copy the
+ * apiserver would not make) adopt it by neither: its tags decide. */
+static void test_recovery_stale_annotations(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    run_pods(r, (const char *const[]){"gone", "kept"}, (const char *const[]){"uid-g", "uid-k"}, 2);
+    char *gone = fb_group_of(r->fb, "uid-g");
+    char *kept = fb_group_of(r->fb, "uid-k");
+    fb_remove(r->fb, gone);
+    char *orphan = fb_add_group(r->fb, "default", "old", "uid-9", "Running");
+    /* "twin": a pod carrying kept's annotations and status under another uid */
+    cJSON *twin = fa_get_pod(r->fa, "default", "kept");
+    cJSON *md = cJSON_GetObjectItemCaseSensitive(twin, "metadata");
+    cJSON_ReplaceItemInObjectCaseSensitive(md, "name", cJSON_CreateString("twin"));
+    cJSON_ReplaceItemInObjectCaseSensitive(md, "uid", cJSON_CreateString("uid-t"));
+    fa_put_pod(r->fa, twin);
+    restart(r);
+    unsigned ds = fb_calls(r->fb, FB_DESCRIBE);
+    assert_int_equal(prov_recover(&r->c), 0);
+    assert_int_equal(fb_calls(r->fb, FB_DESCRIBE) - ds, 1); /* kept and the orphan, one call */
+    prov_gm_entry e;
+    assert_int_equal(prov_gm_get(r->gm, "uid-k", &e), 0); /* by its tags */
+    assert_string_equal(e.group_id, kept);
+    assert_int_not_equal(prov_gm_get(r->gm, "uid-t", &e), 0);
+    assert_int_not_equal(prov_gm_get(r->gm, "uid-g", &e), 0);
+    assert_int_equal(prov_gm_count(r->gm), 1);
+    assert_int_equal(fb_count_uid(r->fb, "uid-9"), 0);
+    assert_int_equal(fb_count_uid(r->fb, "uid-k"), 1);
+    free(gone);
+    free(kept);
+    free(orphan);
+    rig_free(r);
+}
+
 static void test_vanished_group_fails_pod(void **state)
 {
     (void)state;
@@ -939,6 +1068,9 @@ int main(void)
         cmocka_unit_test(test_recovery_rules),
         cmocka_unit_test(test_restart_keeps_groups),
         cmocka_unit_test(test_long_names_survive_restart),
+        cmocka_unit_test(test_recovery_by_pod_status),
+        cmocka_unit_test(test_recovery_recreated_pod),
+        cmocka_unit_test(test_recovery_stale_annotations),
         cmocka_unit_test(test_vanished_group_fails_pod),
         cmocka_unit_test(test_deadline_retries_delete),
         cmocka_unit_test(test_deadline_when_already_failed),
