@@ -117,6 +117,18 @@ int eci_action_quota(const char *action, int *per_minute, int *burst)
     return pm;
 }
 
+/* The burst the client allows itself: the published one less
+ * ECI_BURST_MARGIN. The service's bucket and the client's drain together,
+ * but the service counts a call when it arrives, and calls overtake each
+ * other on the way: at the quota's pace with no margin, a call that arrives
+ * a little early finds the bucket a fraction of a token short and is
+ * throttled, which halves the rate of a client that is alone on the account. */
+static int client_burst(int published)
+{
+    int b = (int)(published * (1.0 - ECI_BURST_MARGIN));
+    return b < 1 ? 1 : b;
+}
+
 void eci_client_config_init(eci_client_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -171,7 +183,7 @@ int eci_client_new(const eci_client_config *cfg, eci_client **out, eci_error *er
         for (size_t i = 0; i < NQUOTA; i++) {
             int pm = 0, burst = 0;
             eci_action_quota(quota_table[i].action, &pm, &burst);
-            c->action_rl[i] = rl_new(pm / 60.0, burst);
+            c->action_rl[i] = rl_new(pm / 60.0, client_burst(burst));
         }
         c->aimd = xcalloc(NQUOTA, sizeof *c->aimd);
         double now = clock_mono_s();
@@ -179,7 +191,7 @@ int eci_client_new(const eci_client_config *cfg, eci_client **out, eci_error *er
             int burst = 0;
             double ceil_qps = eci_action_quota(quota_table[i].action, NULL, &burst) / 60.0;
             c->aimd[i] = (aimd){.rate = ceil_qps, .ceiling = ceil_qps, .floor = ceil_qps / ECI_AIMD_FLOOR_DIV,
-                                .burst_ceiling = burst, .last_change = now, .last_cut = now - 3600};
+                                .burst_ceiling = client_burst(burst), .last_change = now, .last_cut = now - 3600};
         }
     }
     if (cfg->creds) {
@@ -524,26 +536,41 @@ done:
 
 /* Additive increase, multiplicative decrease of one operation's rate, so
  * several clients on one account converge on shares of its quota without
- * knowing of each other. A Throttling answer halves the rate, once per
- * ECI_AIMD_CUT_HOLD_S: the answers to calls already in flight when the
- * account ran dry all say the same thing and must not cut it again. Each
- * success raises the rate by the ceiling times the time since the last
- * change over ECI_AIMD_RAMP_S (at most one second's worth), so a steady
- * stream of successes climbs from the floor to the quota in about that many
- * seconds and one success after a quiet hour does not jump there at once. */
-static void adapt(eci_client *c, int qi, int throttled)
+ * knowing of each other.
+ *
+ * A Throttling answer says the account's bucket is empty: the rate halves
+ * and the tokens this client saved up are dropped (sending them would only
+ * meet the same empty bucket; the limiter's queue is kept and paced at the
+ * new rate from now on). Only an answer to a call that took its turn after
+ * the last decrease (paced_at, when the attempt started waiting for the
+ * limiter) cuts again: the answers to calls queued or in flight before it
+ * say what the decrease already acted on, and the calls paced at the new
+ * rate tell whether it was enough. So the first seconds, when N clients each
+ * start at the whole quota, cost a decrease per client per round trip, not
+ * per second.
+ *
+ * Each success raises the rate by the ceiling times the time since the last
+ * change over ECI_AIMD_RAMP_S (at most one second's worth): N clients raise
+ * the account's load by N times that, and each rise past the quota costs a
+ * few Throttling answers, so the ramp is slow enough that a few clients meet
+ * the quota again only every several seconds (the saved-up difference is not
+ * lost: the account's bucket keeps it for the calls of the next rise). One
+ * client alone is never throttled and never leaves the quota. */
+static void adapt(eci_client *c, int qi, int throttled, double paced_at)
 {
     if (!c->aimd || qi < 0)
         return;
     double now = clock_mono_s();
+    int drain = 0;
     pthread_mutex_lock(&c->mu);
     aimd *a = &c->aimd[qi];
     double before = a->rate;
     if (throttled) {
-        if (now - a->last_cut >= ECI_AIMD_CUT_HOLD_S) {
+        if (paced_at >= a->last_cut) {
             a->rate = a->rate * ECI_AIMD_DECREASE < a->floor ? a->floor : a->rate * ECI_AIMD_DECREASE;
             a->last_cut = now;
             a->last_change = now;
+            drain = 1;
         }
     } else if (a->rate < a->ceiling) {
         double dt = now - a->last_change;
@@ -557,10 +584,11 @@ static void adapt(eci_client *c, int qi, int throttled)
     double rate = a->rate;
     int burst = (int)(a->burst_ceiling * rate / a->ceiling + 0.5);
     pthread_mutex_unlock(&c->mu);
-    if (rate == before)
-        return;
-    rl_set_rate(c->action_rl[qi], rate, burst < 1 ? 1 : burst);
-    if (c->m_rate) {
+    if (rate != before)
+        rl_set_rate(c->action_rl[qi], rate, burst < 1 ? 1 : burst);
+    if (drain)
+        rl_drain(c->action_rl[qi]);
+    if (rate != before && c->m_rate) {
         const char *lv[] = {quota_table[qi].action};
         prom_set(c->m_rate, lv, rate);
     }
@@ -600,6 +628,7 @@ int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **o
         attempt++;
 
         int qi = c->action_rl ? quota_index(action) : -1;
+        double paced_at = clock_mono_s();
         if ((qi >= 0 && rl_wait(c->action_rl[qi], c->max_rate_wait_ms) != 0) ||
             rl_wait(c->rl, c->max_rate_wait_ms) != 0) {
             eci_error_set(err, ECI_E_RATE_LIMIT, "client-side rate limit: would wait more than %ld ms",
@@ -622,7 +651,7 @@ int eci_call(eci_client *c, const char *action, const kv_list *params, cJSON **o
         /* Any answer from the service tells how the account's quota stands;
          * broken connections and injected faults tell nothing. */
         if (rc == 0 || err->http_status > 0 || eci_error_classify(err) == ECI_CLASS_THROTTLED)
-            adapt(c, qi, rc != 0 && eci_error_classify(err) == ECI_CLASS_THROTTLED);
+            adapt(c, qi, rc != 0 && eci_error_classify(err) == ECI_CLASS_THROTTLED, paced_at);
         if (rc == 0 || !eci_error_retriable(err) || attempt > c->max_retries)
             break;
         /* A Retry-After from the service lengthens the wait, up to the cap. */

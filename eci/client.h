@@ -21,10 +21,13 @@
  * A client-side token bucket (qps, burst) paces every attempt.
  *
  * Per-operation pacing adapts to the account (unless no_action_limits): each
- * operation with a published quota starts at that quota; a Throttling answer
- * halves its rate (once per ECI_AIMD_CUT_HOLD_S, never below the quota over
- * ECI_AIMD_FLOOR_DIV) and successes raise it again by the quota over
- * ECI_AIMD_RAMP_S per second, up to the quota. Several clients sharing one
+ * operation with a published quota starts at that quota (burst: the
+ * published one less ECI_BURST_MARGIN); a Throttling answer halves its rate
+ * (never below the quota over ECI_AIMD_FLOOR_DIV) and drops the saved-up
+ * burst, again only for answers to calls paced after that decrease; successes
+ * raise it by the quota over ECI_AIMD_RAMP_S per second, up to the quota.
+ * Waiting calls are paced at the new rate at once. Throttled calls are
+ * retried like the other retriable errors. Several clients sharing one
  * AccessKey (several virtual nodes) thus settle on shares of the account's
  * quota without configuration. */
 #ifndef ECI_CLIENT_H
@@ -40,9 +43,9 @@
 typedef struct eci_client eci_client;
 
 #define ECI_AIMD_DECREASE 0.5  /* factor on a Throttling answer */
-#define ECI_AIMD_CUT_HOLD_S 1.0 /* one decrease per this many seconds */
-#define ECI_AIMD_RAMP_S 30.0    /* seconds of successes from 0 to the quota */
+#define ECI_AIMD_RAMP_S 90.0    /* seconds of successes from 0 to the quota */
 #define ECI_AIMD_FLOOR_DIV 64.0 /* the floor is the quota over this */
+#define ECI_BURST_MARGIN 0.1    /* the client's burst: the published one less this share */
 struct prom_registry;
 
 #define ECI_API_VERSION "2018-08-08"

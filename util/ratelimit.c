@@ -12,7 +12,8 @@ struct rl_limiter {
     double qps;
     double burst;
     double tokens;
-    double last; /* seconds, CLOCK_MONOTONIC */
+    double filled; /* tokens the refill has added so far, in all */
+    double last;   /* seconds, CLOCK_MONOTONIC */
 };
 
 
@@ -38,10 +39,12 @@ void rl_free(rl_limiter *rl)
 /* Caller holds mu. */
 static void refill(rl_limiter *rl, double now)
 {
-    if (now > rl->last) {
-        rl->tokens += (now - rl->last) * rl->qps;
-        if (rl->tokens > rl->burst)
-            rl->tokens = rl->burst;
+    if (now > rl->last && rl->tokens < rl->burst) {
+        double add = (now - rl->last) * rl->qps;
+        if (add > rl->burst - rl->tokens)
+            add = rl->burst - rl->tokens;
+        rl->tokens += add;
+        rl->filled += add;
     }
     rl->last = now;
 }
@@ -82,6 +85,15 @@ long rl_reserve_ms(rl_limiter *rl)
 }
 
 
+/* A waiter's turn comes when the refill has added the tokens the waiters
+ * before it took in advance, plus its own: a point on the running total of
+ * refilled tokens (filled), not a time. So a rate changed while it waits
+ * (rl_set_rate, rl_drain) applies to the waiters already queued, re-evaluated
+ * at least every RL_RECHECK_MS, instead of only to the next reservations: an
+ * adaptive client whose rate was just cut must not go on sending at the old
+ * pace for as long as its queue is deep. */
+#define RL_RECHECK_MS 200
+
 int rl_wait(rl_limiter *rl, long max_wait_ms)
 {
     if (!rl)
@@ -98,10 +110,17 @@ int rl_wait(rl_limiter *rl, long max_wait_ms)
         pthread_mutex_unlock(&rl->mu);
         return -1;
     }
+    double turn = rl->filled + (rl->tokens >= 1.0 ? 0.0 : 1.0 - rl->tokens);
     rl->tokens -= 1.0;
+    while (ms > 0) {
+        pthread_mutex_unlock(&rl->mu);
+        clock_sleep_ms(ms < RL_RECHECK_MS ? ms : RL_RECHECK_MS);
+        pthread_mutex_lock(&rl->mu);
+        refill(rl, clock_mono_s());
+        double left = turn - rl->filled;
+        ms = rl->qps <= 0 || left <= 1e-9 ? 0 : (long)ceil(left / rl->qps * 1000.0);
+    }
     pthread_mutex_unlock(&rl->mu);
-    if (ms > 0)
-        clock_sleep_ms(ms);
     return 0;
 }
 
@@ -115,6 +134,17 @@ void rl_set_rate(rl_limiter *rl, double qps, int burst)
     rl->burst = burst < 1 ? 1 : burst;
     if (rl->tokens > rl->burst)
         rl->tokens = rl->burst;
+    pthread_mutex_unlock(&rl->mu);
+}
+
+void rl_drain(rl_limiter *rl)
+{
+    if (!rl)
+        return;
+    pthread_mutex_lock(&rl->mu);
+    refill(rl, clock_mono_s());
+    if (rl->tokens > 0)
+        rl->tokens = 0;
     pthread_mutex_unlock(&rl->mu);
 }
 

@@ -17,10 +17,15 @@ int rl_try_take(rl_limiter *rl);
  * negative. */
 long rl_reserve_ms(rl_limiter *rl);
 /* Block until a token is available. Returns 0, or -1 (nothing taken) when the
- * wait would exceed max_wait_ms (max_wait_ms < 0 waits as long as needed). */
+ * wait would exceed max_wait_ms (max_wait_ms < 0 waits as long as needed) at
+ * the rate of the moment. Waiters keep their order; a rate changed while they
+ * wait paces them from then on. */
 int rl_wait(rl_limiter *rl, long max_wait_ms);
 /* Change the rate at run time (e.g. from configuration reload). */
 void rl_set_rate(rl_limiter *rl, double qps, int burst);
+/* Spend the tokens saved up (the burst), keeping the waiters' queue: the
+ * next call waits for a refill. */
+void rl_drain(rl_limiter *rl);
 /* Tokens currently available (may be negative while reservations wait). */
 double rl_tokens(rl_limiter *rl);
 

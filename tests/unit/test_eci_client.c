@@ -1210,16 +1210,15 @@ static void test_aimd_shared_account(void **state)
     assert_non_null(strstr(dynbuf_str(&text), "eci_api_rate_limit_per_second{action=\"CreateContainerGroup\"} 16.6"));
     dynbuf_free(&text);
 
-    /* Throttling after Throttling, a decrease per hold period: the floor, no lower */
+    /* Throttling after Throttling, each call paced after the decrease before
+     * it: a decrease each, down to the floor, no lower */
     int cuts = 0;
     while (eci_client_action_rate(a, "DescribeRegions") > floor) {
         double before = eci_client_action_rate(a, "DescribeRegions");
-        clock_sleep_ms((long)(ECI_AIMD_CUT_HOLD_S * 1000) + 20);
         assert_int_equal(eci_call(a, "DescribeRegions", NULL, NULL, &err), -1);
         assert_true(eci_client_action_rate(a, "DescribeRegions") < before);
         assert_true(++cuts < 20);
     }
-    clock_sleep_ms((long)(ECI_AIMD_CUT_HOLD_S * 1000) + 20);
     assert_int_equal(eci_call(a, "DescribeRegions", NULL, NULL, &err), -1);
     assert_true(eci_client_action_rate(a, "DescribeRegions") == floor);
 
@@ -1254,6 +1253,84 @@ static void test_aimd_shared_account(void **state)
     prom_registry_free(reg);
     emu_server_free(es);
     rmdir(dir);
+}
+
+/* The fault hook of the call "outer": before its own (throttled) answer, a
+ * call made after it took its turn is throttled and cuts the rate. */
+typedef struct inflight_state {
+    eci_client *c;
+    int depth;
+    double rate_after_inner;
+} inflight_state;
+
+static int inflight_hook(void *ud, const char *action, unsigned long no, eci_error *err)
+{
+    inflight_state *st = ud;
+    (void)no;
+    if (st->depth++ == 0) {
+        eci_error inner;
+        assert_int_equal(eci_call(st->c, action, NULL, NULL, &inner), -1);
+        assert_int_equal(eci_error_classify(&inner), ECI_CLASS_THROTTLED);
+        st->rate_after_inner = eci_client_action_rate(st->c, action);
+    }
+    eci_error_set_api(err, 400, "Throttling", "injected", "FAKE");
+    return 1;
+}
+
+/* A decrease acts on the Throttling answers of calls paced before it: the
+ * answer to a call that was already under way when the rate was cut does not
+ * cut it again; the answer to the next call, paced at the cut rate, does. */
+static void test_aimd_one_cut_per_round(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    eci_client *c = mk_client(s, 0);
+    int pm = 0;
+    eci_action_quota("DescribeRegions", &pm, NULL);
+    double ceiling = pm / 60.0;
+    inflight_state st = {c, 0, 0};
+    eci_client_set_fault_hook(c, inflight_hook, &st);
+    eci_error err;
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_int_equal(st.depth, 2);
+    assert_true(st.rate_after_inner == ceiling * ECI_AIMD_DECREASE);
+    assert_true(eci_client_action_rate(c, "DescribeRegions") == ceiling * ECI_AIMD_DECREASE);
+    assert_int_equal(eci_call(c, "DescribeRegions", NULL, NULL, &err), -1);
+    assert_true(eci_client_action_rate(c, "DescribeRegions") == ceiling * ECI_AIMD_DECREASE * ECI_AIMD_DECREASE);
+    eci_client_free(c);
+    srv_stop(s);
+}
+
+/* A decrease drops the burst saved up: the account's bucket is empty, so the
+ * next call waits for the cut rate's next token instead of going at once.
+ * CreateImageCache (200 per 60 s) halved is 1 call per 0.6 s; its burst,
+ * halved too, would have let the next calls go at once. A throttled call is
+ * retried after its backoff and paced like the others. */
+static void test_aimd_cut_drops_the_burst(void **state)
+{
+    (void)state;
+    srv *s = srv_start();
+    eci_client *c = mk_client(s, 0);
+    int pm = 0;
+    eci_action_quota("CreateImageCache", &pm, NULL);
+    fault_state fs = {.fail_at = 1, .throttle = 1};
+    eci_client_set_fault_hook(c, fault, &fs);
+    eci_error err;
+    assert_int_equal(eci_call(c, "CreateImageCache", NULL, NULL, &err), -1);
+    double rate = eci_client_action_rate(c, "CreateImageCache");
+    assert_true(rate == pm / 60.0 * ECI_AIMD_DECREASE);
+    double t0 = clock_mono_s();
+    assert_int_equal(eci_call(c, "CreateImageCache", NULL, NULL, &err), 0);
+    assert_true(clock_mono_s() - t0 >= 0.9 / rate);
+    eci_client_free(c);
+    /* the retry: throttled once, answered on the second attempt */
+    c = mk_client(s, 2);
+    fault_state fr = {.fail_at = 1, .throttle = 1};
+    eci_client_set_fault_hook(c, fault, &fr);
+    assert_int_equal(eci_call(c, "CreateImageCache", NULL, NULL, &err), 0);
+    assert_int_equal(err.attempts, 2);
+    eci_client_free(c);
+    srv_stop(s);
 }
 
 static void test_concurrent_calls(void **state)
@@ -1318,6 +1395,8 @@ int main(void)
         cmocka_unit_test(test_tls_verification),
         cmocka_unit_test(test_concurrent_calls),
         cmocka_unit_test(test_aimd_shared_account),
+        cmocka_unit_test(test_aimd_one_cut_per_round),
+        cmocka_unit_test(test_aimd_cut_drops_the_burst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

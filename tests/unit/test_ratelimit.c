@@ -99,6 +99,62 @@ static void test_threads_share_the_rate(void **state)
     rl_free(rl);
 }
 
+typedef struct cut_arg {
+    rl_limiter *rl;
+    volatile int done;
+} cut_arg;
+
+static void *cut_waiter(void *p)
+{
+    cut_arg *a = p;
+    rl_wait(a->rl, -1);
+    __atomic_store_n(&a->done, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* A rate cut while a call waits paces that call too: the waiter queued at
+ * 0.5/s (its turn 2 s away) is still waiting well past those 2 s once the
+ * rate fell to one token in 1,000 s, and goes when the rate rises again. */
+static void test_rate_change_paces_waiters(void **state)
+{
+    (void)state;
+    rl_limiter *rl = rl_new(0.5, 1);
+    assert_true(rl_try_take(rl));
+    cut_arg a = {rl, 0};
+    pthread_t th;
+    pthread_create(&th, NULL, cut_waiter, &a);
+    while (rl_tokens(rl) > -0.5) { /* the waiter has taken its turn */
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    rl_set_rate(rl, SLOW_QPS, 1);
+    struct timespec ts = {2, 500 * 1000000L};
+    nanosleep(&ts, NULL);
+    assert_false(__atomic_load_n(&a.done, __ATOMIC_SEQ_CST));
+    rl_set_rate(rl, 1000, 1);
+    pthread_join(th, NULL);
+    assert_true(a.done);
+    rl_free(rl);
+}
+
+/* rl_drain spends the saved burst; a queue of waiters (negative tokens) is
+ * kept. */
+static void test_drain(void **state)
+{
+    (void)state;
+    rl_limiter *rl = rl_new(SLOW_QPS, 4);
+    assert_true(rl_try_take(rl));
+    rl_drain(rl);
+    assert_false(rl_try_take(rl));
+    assert_true(rl_tokens(rl) < 1.0 && rl_tokens(rl) >= 0.0);
+    long w = rl_reserve_ms(rl);
+    assert_true(w > 0);
+    rl_drain(rl);
+    assert_true(rl_tokens(rl) < 0.0);
+    rl_drain(NULL);
+    rl_free(rl);
+}
+
 static void test_null_and_unlimited(void **state)
 {
     (void)state;
@@ -118,6 +174,8 @@ int main(void)
         cmocka_unit_test(test_burst_and_refill),
         cmocka_unit_test(test_wait_limits),
         cmocka_unit_test(test_threads_share_the_rate),
+        cmocka_unit_test(test_rate_change_paces_waiters),
+        cmocka_unit_test(test_drain),
         cmocka_unit_test(test_null_and_unlimited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
