@@ -219,5 +219,10 @@ if wait_for $((60 + N / 10)) no_pods; then
 else
     not_ok "$N pods deleted" "$(kubectl_ get pods -n "$NS" --no-headers | wc -l) left"
 fi
-diag "DeleteContainerGroup calls: $(ledger_count DeleteContainerGroup), Throttling answers $(curl -sf "$ECI_ADMIN_URL/ledger" | jq '[.calls[] | to_entries[] | select(.key | startswith("Throttling")) | .value] | add // 0')"
+# The ledger was reset at the delete: every answer since is the scale-down's.
+curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/ledger-scaledown.json"
+diag "scale-down: DeleteContainerGroup accepted $(ledger_count DeleteContainerGroup);" \
+    "$(jq -r '([.calls[] | to_entries[] | select(.key | startswith("Throttling")) | .value] | add // 0) as $t |
+        "\($t) of \(.total) ECI calls answered Throttling (\(if .total > 0 then $t * 10000 / .total | floor / 100 else 0 end)%)"' \
+        "$OUT/ledger-scaledown.json")"
 finish
