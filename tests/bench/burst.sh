@@ -180,6 +180,18 @@ if [ "${BENCH_RESTART:-0}" = 1 ] && [ "$K" = 1 ]; then
     stop_pid "$BRIDGE_PID" 30
     curl -sf -X POST "$ECI_ADMIN_URL/reset-ledger" >/dev/null
     BRIDGE_ARGS+=(--log-level info) # for the recovery's own line
+    # The ledger as the recovery's line is logged (checked every 10 ms): the
+    # status loop's first poll starts right after it, before /readyz is seen.
+    (
+        for ((i = 0; i < 12000; i++)); do
+            if grep -q 'group map rebuilt' "$BRIDGE_LOG" 2>/dev/null; then
+                curl -sf "$ECI_ADMIN_URL/ledger" > "$OUT/recovery-ledger.json"
+                break
+            fi
+            sleep 0.01
+        done
+    ) &
+    rwatch=$!
     tr=$(now)
     if restart_bridge; then
         tready=$(now)
@@ -188,9 +200,10 @@ if [ "${BENCH_RESTART:-0}" = 1 ] && [ "$K" = 1 ]; then
         diag "restart: $(curl -sf "$ECI_ADMIN_URL/ledger" | jq -r '.total') ECI calls until ready" \
             "($(curl -sf "$ECI_ADMIN_URL/ledger" | jq -c '.calls | map_values(add)')), target <= $(( (N + 199) / 200 + 10 ));" \
             "CreateContainerGroup $(ledger_count CreateContainerGroup)"
-        # The ledger's count above goes on while /readyz is asked: the status
-        # loop's first poll starts at once. The recovery's own work:
-        diag "recovery: $(grep -m1 -o 'group map rebuilt.*' "$BRIDGE_LOG")"
+        wait "$rwatch"
+        diag "recovery: $(grep -m1 -o 'group map rebuilt.*' "$BRIDGE_LOG"); ECI calls by then" \
+            "$(jq -r '.total' "$OUT/recovery-ledger.json" 2>/dev/null)" \
+            "($(jq -c '.calls | map_values(add)' "$OUT/recovery-ledger.json" 2>/dev/null))"
     else
         not_ok "the bridge restarts at $N Running pods"
     fi
