@@ -1,4 +1,5 @@
 #include "k8s/events.h"
+#include "k8s/informer.h"
 #include "util/clock.h"
 #include "util/ratelimit.h"
 #include "util/timefmt.h"
@@ -29,11 +30,14 @@ typedef struct obj_bucket {
     time_t used;
 } obj_bucket;
 
-/* A queued Event: the involved object's identity and the Event's words. */
+/* A queued Event: the involved object's identity and the Event's words.
+ * The identity (and a mirrored Event) is kept as deflated text
+ * (k8s_text_pack), parsed when the Event is written: a burst queues
+ * thousands, and a tree costs several times its text. */
 typedef struct ev_item {
-    cJSON *obj;
+    ztext *obj;
     char *type, *reason, *message;
-    char *mirrored; /* k8s_record_mirrored: the whole Event as compact JSON */
+    ztext *mirrored; /* k8s_record_mirrored: the whole Event */
     struct ev_item *next;
 } ev_item;
 
@@ -66,7 +70,7 @@ struct k8s_recorder {
 
 static void item_free(ev_item *it)
 {
-    cJSON_Delete(it->obj);
+    free(it->obj);
     free(it->type);
     free(it->reason);
     free(it->message);
@@ -426,7 +430,9 @@ int k8s_record_event(k8s_recorder *r, const cJSON *obj, const char *type, const 
     if (!k8s_meta_str(obj, "name") || !reason)
         return k8s_error_set(err, K8S_E_INVALID_ARG, "event: the object has no name or the reason is empty");
     ev_item *it = xcalloc(1, sizeof *it);
-    it->obj = identity_of(obj);
+    cJSON *id = identity_of(obj);
+    it->obj = k8s_text_pack(id);
+    cJSON_Delete(id);
     it->type = xstrdup(type);
     it->reason = xstrdup(reason);
     char msg[MAX_MESSAGE + 1];
@@ -477,10 +483,8 @@ int k8s_record_mirrored(k8s_recorder *r, cJSON *ev, k8s_error *err)
         return rc;
     }
     ev_item *it = xcalloc(1, sizeof *it);
-    it->mirrored = cJSON_PrintUnformatted(ev);
+    it->mirrored = k8s_text_pack(ev);
     cJSON_Delete(ev);
-    if (!it->mirrored)
-        abort(); /* cJSON fails only when out of memory */
     return enqueue(r, it, err);
 }
 
@@ -502,12 +506,15 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&r->qmu);
         k8s_error err;
         if (it->mirrored) {
-            cJSON *ev = cJSON_Parse(it->mirrored);
+            cJSON *ev = k8s_text_parse(it->mirrored);
             if (ev)
                 mirror_now(r, ev, &err);
             cJSON_Delete(ev);
         } else {
-            record_now(r, it->obj, it->type, it->reason, it->message, &err);
+            cJSON *obj = k8s_text_parse(it->obj);
+            if (obj)
+                record_now(r, obj, it->type, it->reason, it->message, &err);
+            cJSON_Delete(obj);
         }
         item_free(it);
         pthread_mutex_lock(&r->qmu);

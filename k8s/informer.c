@@ -16,13 +16,14 @@
 
 /* ---- store: a chained hash map key -> object ----
  *
- * Objects are kept as compact JSON text, not as cJSON trees: a tree costs
- * several times the text (a node, a key and a value allocation per field), and
- * every read hands out a copy anyway, so a parse replaces a deep copy. */
+ * Objects are kept as compact JSON text, deflated (k8s_text_pack, see
+ * informer.h), not as cJSON trees: a tree costs several times the text (a
+ * node, a key and a value allocation per field), and every read hands out a
+ * copy anyway, so an inflate and a parse replace a deep copy. */
 
 typedef struct entry {
     char *key;
-    char *json; /* the object, unformatted */
+    ztext *json; /* the object, unformatted, deflated (k8s_text_pack) */
     char *rv;   /* its metadata.resourceVersion, or NULL */
     struct entry *next;
     int mark; /* replace(): seen in the new list */
@@ -42,13 +43,71 @@ static char *dup_rv(const cJSON *obj)
     return rv ? xstrdup(rv) : NULL;
 }
 
-static char *to_text(const cJSON *obj)
+/* The preset dictionary of the kept texts: the names and values most pods
+ * (and their statuses) share. Deflated alone, a 3 KB pod keeps 40 % of its
+ * size; with these, about 23 %. */
+static const char text_dict[] =
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"\",\"generateName\":\"\",\"namespac"
+    "e\":\"default\",\"uid\":\"\",\"resourceVersion\":\"\",\"creationTimestamp\":\"\",\"deletionTimestamp"
+    "\":\"\",\"deletionGracePeriodSeconds\":30,\"labels\":{\"app\":\"\",\"pod-template-hash\":\"\"},\"ann"
+    "otations\":{\"k8s.aliyun.com/eci-instance-id\":\"eci-\",\"k8s.aliyun.com/eci-instance-spec\":\"\",\""
+    "k8s.aliyun.com/eci-request-id\":\"\",\"k8s.aliyun.com/eci-vpc\":\"vpc-\",\"k8s.aliyun.com/eni-instan"
+    "ce-id\":\"eni-\",\"eci-kubelet/hourly-price\":\"\",\"eci-kubelet/price-currency\":\"CNY\"},\"ownerRe"
+    "ferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"\",\"uid\":\"\",\"control"
+    "ler\":true,\"blockOwnerDeletion\":true}],\"finalizers\":[]},\"spec\":{\"volumes\":[{\"name\":\"kube-"
+    "api-access-\",\"projected\":{\"sources\":[{\"serviceAccountToken\":{\"expirationSeconds\":3607,\"pat"
+    "h\":\"token\"}},{\"configMap\":{\"name\":\"kube-root-ca.crt\",\"items\":[{\"key\":\"ca.crt\",\"path\""
+    ":\"ca.crt\"}]}},{\"downwardAPI\":{\"items\":[{\"path\":\"namespace\",\"fieldRef\":{\"apiVersion\":\""
+    "v1\",\"fieldPath\":\"metadata.namespace\"}}]}}],\"defaultMode\":420}}],\"containers\":[{\"name\":\"\""
+    ",\"image\":\"\",\"command\":[],\"args\":[],\"ports\":[{\"containerPort\":80,\"protocol\":\"TCP\"}],\""
+    "env\":[{\"name\":\"\",\"value\":\"\"}],\"resources\":{\"limits\":{\"cpu\":\"\",\"memory\":\"\"},\"re"
+    "quests\":{\"cpu\":\"\",\"memory\":\"\"}},\"volumeMounts\":[{\"name\":\"kube-api-access-\",\"readOnly"
+    "\":true,\"mountPath\":\"/var/run/secrets/kubernetes.io/serviceaccount\"}],\"terminationMessagePath\""
+    ":\"/dev/termination-log\",\"terminationMessagePolicy\":\"File\",\"imagePullPolicy\":\"IfNotPresent\""
+    "}],\"restartPolicy\":\"Always\",\"terminationGracePeriodSeconds\":30,\"dnsPolicy\":\"ClusterFirst\","
+    "\"nodeSelector\":{\"type\":\"virtual-kubelet\",\"kubernetes.io/hostname\":\"\"},\"serviceAccountName"
+    "\":\"default\",\"serviceAccount\":\"default\",\"nodeName\":\"\",\"securityContext\":{},\"schedulerNa"
+    "me\":\"default-scheduler\",\"tolerations\":[{\"key\":\"virtual-kubelet.io/provider\",\"operator\":\""
+    "Exists\",\"effect\":\"NoSchedule\"},{\"key\":\"node.kubernetes.io/not-ready\",\"operator\":\"Exists\""
+    ",\"effect\":\"NoExecute\",\"tolerationSeconds\":300},{\"key\":\"node.kubernetes.io/unreachable\",\"o"
+    "perator\":\"Exists\",\"effect\":\"NoExecute\",\"tolerationSeconds\":300}],\"priority\":0,\"enableSer"
+    "viceLinks\":true,\"preemptionPolicy\":\"PreemptLowerPriority\"},\"status\":{\"phase\":\"Running\",\""
+    "conditions\":[{\"type\":\"PodReadyToStartContainers\",\"status\":\"True\",\"lastProbeTime\":null,\"l"
+    "astTransitionTime\":\"2026-\"},{\"type\":\"Initialized\",\"status\":\"True\",\"lastProbeTime\":null,"
+    "\"lastTransitionTime\":\"2026-\"},{\"type\":\"Ready\",\"status\":\"True\",\"lastProbeTime\":null,\"l"
+    "astTransitionTime\":\"2026-\"},{\"type\":\"ContainersReady\",\"status\":\"True\",\"lastProbeTime\":n"
+    "ull,\"lastTransitionTime\":\"2026-\"},{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastProbeTime"
+    "\":null,\"lastTransitionTime\":\"2026-\"}],\"hostIP\":\"\",\"hostIPs\":[{\"ip\":\"\"}],\"podIP\":\"\""
+    ",\"podIPs\":[{\"ip\":\"\"}],\"startTime\":\"2026-\",\"containerStatuses\":[{\"name\":\"\",\"state\":"
+    "{\"running\":{\"startedAt\":\"2026-\"}},\"lastState\":{},\"ready\":true,\"restartCount\":0,\"image\""
+    ":\"\",\"imageID\":\"\",\"containerID\":\"eci://\",\"started\":true}],\"qosClass\":\"Burstable\"}}";
+
+ztext *k8s_text_pack(const cJSON *obj)
 {
     char *t = cJSON_PrintUnformatted(obj);
     if (!t)
         abort(); /* cJSON fails only when out of memory */
+    ztext *z = ztext_pack(t, strlen(t), text_dict, sizeof text_dict - 1);
+    free(t);
+    return z;
+}
+
+char *k8s_text_unpack(const ztext *z)
+{
+    char *t = ztext_unpack(z, text_dict, sizeof text_dict - 1);
+    if (!t)
+        abort(); /* packed here with the same dictionary: never damaged */
     return t;
 }
+
+cJSON *k8s_text_parse(const ztext *z)
+{
+    char *t = k8s_text_unpack(z);
+    cJSON *o = cJSON_Parse(t);
+    free(t);
+    return o;
+}
+
 
 struct k8s_store {
     pthread_mutex_t mu;
@@ -87,7 +146,7 @@ static void put(k8s_store *s, char *key, cJSON *obj, const k8s_store_handlers *h
     const char *rv = k8s_meta_str(obj, "resourceVersion");
     pthread_mutex_lock(&s->mu);
     entry *cur = htab_get(&s->t, key);
-    char *old = NULL;
+    ztext *old = NULL;
     int existed = cur != NULL;
     if (existed) {
         cur->mark = mark;
@@ -98,14 +157,14 @@ static void put(k8s_store *s, char *key, cJSON *obj, const k8s_store_handlers *h
             return;
         }
         old = cur->json;
-        cur->json = to_text(obj);
+        cur->json = k8s_text_pack(obj);
         free(cur->rv);
         cur->rv = dup_rv(obj);
         free(key);
     } else {
         entry *e = xcalloc(1, sizeof *e);
         e->key = key;
-        e->json = to_text(obj);
+        e->json = k8s_text_pack(obj);
         e->rv = dup_rv(obj);
         e->mark = mark;
         htab_put(&s->t, e);
@@ -113,7 +172,7 @@ static void put(k8s_store *s, char *key, cJSON *obj, const k8s_store_handlers *h
     pthread_mutex_unlock(&s->mu);
     if (existed) {
         if (h && h->on_update) {
-            cJSON *o = cJSON_Parse(old);
+            cJSON *o = k8s_text_parse(old);
             h->on_update(o, obj, h->arg);
             cJSON_Delete(o);
         }
@@ -135,7 +194,7 @@ static void del(k8s_store *s, const char *key, const k8s_store_handlers *h, cJSO
         if (final_state) {
             h->on_delete(final_state, h->arg);
         } else {
-            cJSON *o = cJSON_Parse(e->json);
+            cJSON *o = k8s_text_parse(e->json);
             h->on_delete(o, h->arg);
             cJSON_Delete(o);
         }
@@ -212,7 +271,7 @@ cJSON *k8s_store_get(k8s_store *s, const char *key)
 {
     pthread_mutex_lock(&s->mu);
     entry *e = htab_get(&s->t, key);
-    cJSON *c = e ? cJSON_Parse(e->json) : NULL;
+    cJSON *c = e ? k8s_text_parse(e->json) : NULL;
     pthread_mutex_unlock(&s->mu);
     return c;
 }
@@ -223,7 +282,7 @@ cJSON *k8s_store_list(k8s_store *s)
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->t.nb; i++)
         for (entry *e = s->t.b[i]; e; e = e->next)
-            cJSON_AddItemToArray(a, cJSON_Parse(e->json));
+            cJSON_AddItemToArray(a, k8s_text_parse(e->json));
     pthread_mutex_unlock(&s->mu);
     return a;
 }
@@ -262,8 +321,11 @@ int k8s_store_list_text(k8s_store *s, dynbuf *out)
             if (!first)
                 rc = dynbuf_addc(out, ',');
             first = 0;
-            if (rc == 0)
-                rc = dynbuf_adds(out, e->json);
+            if (rc == 0) {
+                char *t = k8s_text_unpack(e->json);
+                rc = dynbuf_adds(out, t);
+                free(t);
+            }
         }
     pthread_mutex_unlock(&s->mu);
     if (rc == 0)

@@ -10,6 +10,7 @@
 #include "k8s/client.h"
 #include "k8s/watch.h"
 #include "util/dynbuf.h"
+#include "util/ztext.h"
 
 /* Handlers; each may be NULL. Objects are borrowed for the call only. */
 typedef struct k8s_store_handlers {
@@ -18,6 +19,21 @@ typedef struct k8s_store_handlers {
     void (*on_delete)(const cJSON *obj, void *arg);
     void *arg;
 } k8s_store_handlers;
+
+/* ---- objects kept as text ----
+ * The store keeps each object as its compact JSON, deflated with a preset
+ * dictionary of what pods share (util/ztext.h): a parsed tree costs several
+ * times the text, and every read hands out a copy anyway, so a parse
+ * replaces a deep copy. Others that keep many objects or pod statuses for
+ * long use the same. */
+
+/* obj's compact JSON, deflated (free() it). */
+ztext *k8s_text_pack(const cJSON *obj);
+/* The JSON text again (the caller frees it). */
+char *k8s_text_unpack(const ztext *z);
+/* The object again, parsed (the caller frees it); NULL when the text was not
+ * JSON (never for a packed object). */
+cJSON *k8s_text_parse(const ztext *z);
 
 /* ---- store (pure; unit tested) ---- */
 
