@@ -8,7 +8,9 @@
 #include "util/xmalloc.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define COMP "controllers"
@@ -32,12 +34,19 @@ void prov_ctl_init(prov_ctl *c)
     c->st_busy = strmap_new();
     pthread_mutex_init(&c->ev_mu, NULL);
     pthread_mutex_init(&c->drift_mu, NULL);
-    c->written = cJSON_CreateObject();
-    c->drifted = cJSON_CreateObject();
+    htab_init(&c->written, 64, offsetof(prov_written, next), offsetof(prov_written, key));
+    c->drifted = strmap_new();
     c->pending_updates = cJSON_CreateObject();
     c->resize_refused = cJSON_CreateObject();
     c->pending_status = cJSON_CreateObject();
     c->seen_events = strmap_new();
+}
+
+static int drop_written(void *item, void *ud)
+{
+    (void)ud;
+    prov_written_free(item);
+    return 0;
 }
 
 void prov_ctl_destroy(prov_ctl *c)
@@ -49,8 +58,9 @@ void prov_ctl_destroy(prov_ctl *c)
     cJSON_Delete(c->pending_updates);
     cJSON_Delete(c->resize_refused);
     cJSON_Delete(c->pending_status);
-    cJSON_Delete(c->written);
-    cJSON_Delete(c->drifted);
+    htab_filter(&c->written, drop_written, NULL);
+    htab_fini(&c->written);
+    strmap_free(c->drifted);
     strmap_free(c->seen_events);
     pthread_mutex_destroy(&c->wake_mu);
     pthread_cond_destroy(&c->wake_cv);
@@ -61,7 +71,7 @@ void prov_ctl_destroy(prov_ctl *c)
     c->st_busy = NULL;
     pthread_mutex_destroy(&c->ev_mu);
     pthread_mutex_destroy(&c->drift_mu);
-    c->written = c->drifted = NULL;
+    c->drifted = NULL;
     c->cluster_tag = c->node_tag = NULL;
     c->pending_updates = c->pending_status = NULL;
     c->seen_events = NULL;

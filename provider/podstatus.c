@@ -18,9 +18,38 @@
 #include "util/xmalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define COMP "podstatus"
+
+/* Keep status as the one last written for uid (deflated text: see written
+ * in controllers.h). */
+static void remember_written(prov_ctl *c, const char *uid, const cJSON *status)
+{
+    size_t kl = strlen(uid);
+    prov_written *w = xmalloc(sizeof *w + kl + 1);
+    memcpy(w->uid, uid, kl + 1);
+    w->key = w->uid;
+    w->text = k8s_text_pack(status);
+    pthread_mutex_lock(&c->drift_mu);
+    prov_written_free(htab_del(&c->written, uid));
+    htab_put(&c->written, w);
+    pthread_mutex_unlock(&c->drift_mu);
+}
+
+void prov_written_free(prov_written *w)
+{
+    if (w)
+        free(w->text);
+    free(w);
+}
+
+cJSON *prov_written_get(prov_ctl *c, const char *uid)
+{
+    const prov_written *w = htab_get(&c->written, uid);
+    return w ? k8s_text_parse(w->text) : NULL;
+}
 
 /* PATCH the status and/or annotations (either may be NULL) in one merge
  * patch; 0 written or nothing to do (status unchanged and no annotations,
@@ -30,12 +59,8 @@ static int patch_status(prov_ctl *c, const cJSON *pod, const cJSON *status, cons
 {
     const cJSON *cur = cJSON_GetObjectItemCaseSensitive(pod, "status");
     const char *puid = k8s_meta_str(pod, "uid");
-    if (status && puid) {
-        pthread_mutex_lock(&c->drift_mu);
-        cJSON_DeleteItemFromObjectCaseSensitive(c->written, puid);
-        cJSON_AddItemToObject(c->written, puid, cJSON_Duplicate(status, 1));
-        pthread_mutex_unlock(&c->drift_mu);
-    }
+    if (status && puid)
+        remember_written(c, puid, status);
     int changed = status && podmap_status_changed(cur, status);
     if (!changed && !annotations)
         return 0;
@@ -180,9 +205,9 @@ int prov_status_annotate(prov_ctl *c, const cJSON *pod, const cJSON *annotations
 void prov_drift_forget(prov_ctl *c, const char *uid, int written_too)
 {
     pthread_mutex_lock(&c->drift_mu);
-    cJSON_DeleteItemFromObjectCaseSensitive(c->drifted, uid);
+    strmap_del(c->drifted, uid);
     if (written_too)
-        cJSON_DeleteItemFromObjectCaseSensitive(c->written, uid);
+        prov_written_free(htab_del(&c->written, uid));
     pthread_mutex_unlock(&c->drift_mu);
 }
 

@@ -55,12 +55,14 @@ static void note_drift(prov_ctl *c, const cJSON *pod, int force)
     if (!uid)
         return;
     pthread_mutex_lock(&c->drift_mu);
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(c->written, uid);
     int first = 0;
-    if ((force || (w && podmap_status_changed(w, cJSON_GetObjectItemCaseSensitive(pod, "status")))) &&
-        !cJSON_GetObjectItemCaseSensitive(c->drifted, uid)) {
-        first = c->drifted->child == NULL;
-        cJSON_AddTrueToObject(c->drifted, uid);
+    if (!strmap_get(c->drifted, uid, NULL)) {
+        cJSON *w = force ? NULL : prov_written_get(c, uid);
+        if (force || (w && podmap_status_changed(w, cJSON_GetObjectItemCaseSensitive(pod, "status")))) {
+            first = strmap_len(c->drifted) == 0;
+            strmap_set(c->drifted, uid, 1);
+        }
+        cJSON_Delete(w);
     }
     pthread_mutex_unlock(&c->drift_mu);
     /* The status sync polls at once for the first of a burst (a node's
@@ -254,7 +256,7 @@ static int write_finished(prov_ctl *c, const cJSON *pod, const char *uid)
     if (podmap_pod_terminal(pod))
         return 0;
     pthread_mutex_lock(&c->drift_mu);
-    cJSON *last = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c->written, uid), 1);
+    cJSON *last = prov_written_get(c, uid);
     pthread_mutex_unlock(&c->drift_mu);
     char ts[40];
     podmap_status_ctx ctx;

@@ -180,6 +180,13 @@ static void add_changed(poll_ctx *pc, const char *group_id, uint64_t sig)
     pc->sigs[pc->nsigs++] = sig;
 }
 
+static int collect_uid(const char *uid, int64_t v, void *ud)
+{
+    (void)v;
+    ss_add(ud, uid);
+    return 1; /* kept: only listed */
+}
+
 /* Pods whose status in the API drifted from what was written: their groups
  * are described again even though ECI reports no change (a full resync
  * finds nothing moved on ECI's side either). */
@@ -188,8 +195,7 @@ static void add_drifted(poll_ctx *pc)
     prov_ctl *c = pc->c;
     strset uids = {0};
     pthread_mutex_lock(&c->drift_mu);
-    const cJSON *it;
-    cJSON_ArrayForEach(it, c->drifted) ss_add(&uids, it->string);
+    strmap_filter(c->drifted, collect_uid, &uids);
     pthread_mutex_unlock(&c->drift_mu);
     for (size_t i = 0; i < uids.n; i++) {
         prov_gm_entry e;
