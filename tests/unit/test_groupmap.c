@@ -60,10 +60,50 @@ static void test_put_get_del(void **state)
     prov_gm_free(m);
 }
 
+/* Every field comes back as put, the longest values included; a group id
+ * put for a second uid is indexed to the newer, and deleting the older keeps
+ * that index. */
+static void test_fields_round_trip(void **state)
+{
+    (void)state;
+    prov_gm *m = prov_gm_new();
+    prov_gm_entry e = mk(1);
+    memset(e.name, 'n', sizeof e.name - 1);
+    memset(e.ns, 's', sizeof e.ns - 1);
+    memset(e.request_id, 'r', sizeof e.request_id - 1);
+    snprintf(e.eci_status, sizeof e.eci_status, "Pending");
+    e.status_sig = 0xfeedfacecafebeefULL;
+    e.created = 1700000000;
+    e.deleting = 1;
+    e.legacy = 1;
+    prov_gm_put(m, &e);
+    prov_gm_entry out;
+    assert_int_equal(prov_gm_get(m, "uid-1", &out), 0);
+    assert_memory_equal(&out, &e, sizeof e);
+    assert_int_equal(prov_gm_set_stopped(m, "uid-1"), 0);
+    assert_int_equal(prov_gm_set_deleting(m, "uid-1", 0), 0);
+    assert_int_equal(prov_gm_get_by_group(m, "eci-1", &out), 0);
+    assert_int_equal(out.stopped, 1);
+    assert_int_equal(out.deleting, 0);
+    assert_string_equal(out.name, e.name);
+
+    prov_gm_entry twin = mk(2);
+    snprintf(twin.group_id, sizeof twin.group_id, "eci-1");
+    prov_gm_put(m, &twin);
+    assert_int_equal(prov_gm_get_by_group(m, "eci-1", &out), 0);
+    assert_string_equal(out.uid, "uid-2");
+    assert_int_equal(prov_gm_del(m, "uid-1"), 0);
+    assert_int_equal(prov_gm_get_by_group(m, "eci-1", &out), 0);
+    assert_string_equal(out.uid, "uid-2");
+    assert_int_equal(prov_gm_count(m), 1);
+    prov_gm_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_get_del),
+        cmocka_unit_test(test_fields_round_trip),
     };
     return cmocka_run_group_tests_name("groupmap", tests, NULL, NULL);
 }
