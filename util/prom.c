@@ -1,9 +1,12 @@
 #include "util/prom.h"
+#include "util/htab.h"
 #include "util/xmalloc.h"
 
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PROM_MAX_LABELS 4
@@ -14,6 +17,8 @@ typedef struct prom_series {
     unsigned long long count;
     unsigned long long *bucket_counts;
     struct prom_series *next;
+    char *key; /* the label values joined (the index's key) */
+    struct prom_series *hnext;
 } prom_series;
 
 struct prom_metric {
@@ -24,6 +29,9 @@ struct prom_metric {
     double *buckets;
     size_t nbuckets;
     prom_series *series;
+    /* The series by label values: a gauge set per pod (10,000 series) was a
+     * walk of the list per set, quadratic in a scrape. */
+    htab index;
     struct prom_metric *next;
     prom_registry *reg;
 };
@@ -56,10 +64,13 @@ static void series_free_all(prom_metric *m)
         for (size_t i = 0; i < m->nlabels; i++)
             free(s->values[i]);
         free(s->bucket_counts);
+        free(s->key);
         free(s);
         s = sn;
     }
     m->series = NULL;
+    htab_fini(&m->index);
+    htab_init(&m->index, 16, offsetof(prom_series, hnext), offsetof(prom_series, key));
 }
 
 void prom_registry_free(prom_registry *r)
@@ -70,6 +81,7 @@ void prom_registry_free(prom_registry *r)
     while (m) {
         prom_metric *mn = m->next;
         series_free_all(m);
+        htab_fini(&m->index);
         free(m->buckets);
         free(m);
         m = mn;
@@ -103,6 +115,7 @@ static prom_metric *add(prom_registry *r, const char *name, const char *help, pr
     m->help = help;
     m->type = t;
     m->reg = r;
+    htab_init(&m->index, 16, offsetof(prom_series, hnext), offsetof(prom_series, key));
     for (size_t i = 0; labels && labels[i] && i < PROM_MAX_LABELS; i++)
         m->labels[m->nlabels++] = labels[i];
     pthread_mutex_lock(&r->mu);
@@ -137,22 +150,41 @@ prom_metric *prom_histogram(prom_registry *r, const char *name, const char *help
     return m;
 }
 
+/* The index key of label values lv: each value's length, a colon and the
+ * value, so that no two tuples share a key. The caller frees it. */
+static char *series_key(const prom_metric *m, const char *const *lv)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < m->nlabels; i++)
+        n += strlen(lv && lv[i] ? lv[i] : "") + 21;
+    char *k = xmalloc(n), *p = k;
+    for (size_t i = 0; i < m->nlabels; i++) {
+        const char *v = lv && lv[i] ? lv[i] : "";
+        size_t l = strlen(v);
+        p += snprintf(p, 22, "%zu:", l);
+        memcpy(p, v, l);
+        p += l;
+    }
+    *p = '\0';
+    return k;
+}
+
 /* Find or create the series (registry lock held). */
 static prom_series *series(prom_metric *m, const char *const *lv)
 {
-    for (prom_series *s = m->series; s; s = s->next) {
-        size_t i = 0;
-        for (; i < m->nlabels; i++)
-            if (strcmp(s->values[i], lv && lv[i] ? lv[i] : "") != 0)
-                break;
-        if (i == m->nlabels)
-            return s;
+    char *key = series_key(m, lv);
+    prom_series *s = htab_get(&m->index, key);
+    if (s) {
+        free(key);
+        return s;
     }
-    prom_series *s = xcalloc(1, sizeof *s);
+    s = xcalloc(1, sizeof *s);
     for (size_t i = 0; i < m->nlabels; i++)
         s->values[i] = xstrdup(lv && lv[i] ? lv[i] : "");
     if (m->type == PROM_HISTOGRAM)
         s->bucket_counts = xcalloc(m->nbuckets, sizeof *s->bucket_counts);
+    s->key = key;
+    htab_put(&m->index, s);
     s->next = m->series;
     m->series = s;
     return s;

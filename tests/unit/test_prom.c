@@ -59,6 +59,43 @@ static double metric(const char *text, const char *name)
 }
 
 /* A name registered twice (two clients of one kind) is one family. */
+/* Series are found by their whole tuple of values: many pods, each set
+ * twice, stay one series each; tuples whose joined values read alike stay
+ * apart. */
+static void test_many_series(void **state)
+{
+    (void)state;
+    prom_registry *r = prom_registry_new();
+    const char *const lbl[] = {"namespace", "pod", NULL};
+    prom_metric *g = prom_gauge(r, "pod_price", "Price.", lbl);
+    char name[32];
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 3000; i++) {
+            snprintf(name, sizeof name, "p-%d", i);
+            const char *const lv[] = {"ns", name};
+            prom_set(g, lv, i + round);
+        }
+    const char *const x[] = {"a:b", "c"}, *const y[] = {"a", "b:c"}, *const z[] = {"1:a", ""};
+    prom_set(g, x, -1);
+    prom_set(g, y, -2);
+    prom_set(g, z, -3);
+    dynbuf out;
+    dynbuf_init(&out, 0);
+    prom_render(r, &out);
+    const char *s = dynbuf_str(&out);
+    assert_non_null(strstr(s, "pod_price{namespace=\"ns\",pod=\"p-0\"} 1\n"));
+    assert_non_null(strstr(s, "pod_price{namespace=\"ns\",pod=\"p-2999\"} 3000\n"));
+    assert_non_null(strstr(s, "pod_price{namespace=\"a:b\",pod=\"c\"} -1\n"));
+    assert_non_null(strstr(s, "pod_price{namespace=\"a\",pod=\"b:c\"} -2\n"));
+    assert_non_null(strstr(s, "pod_price{namespace=\"1:a\",pod=\"\"} -3\n"));
+    size_t lines = 0;
+    for (const char *p = s; (p = strstr(p, "pod_price{")) != NULL; p++)
+        lines++;
+    assert_int_equal(lines, 3003);
+    dynbuf_free(&out);
+    prom_registry_free(r);
+}
+
 /* prom_clear drops every series of a gauge (rebuilt by a collector). */
 static void test_clear(void **state)
 {
@@ -134,6 +171,7 @@ static void test_process_metrics(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_render), cmocka_unit_test(test_shared_registration),
-                                       cmocka_unit_test(test_process_metrics), cmocka_unit_test(test_clear)};
+                                       cmocka_unit_test(test_process_metrics), cmocka_unit_test(test_clear),
+                                       cmocka_unit_test(test_many_series)};
     return cmocka_run_group_tests_name("prom", tests, NULL, NULL);
 }
