@@ -90,9 +90,13 @@ static gm_item *item_of(const prov_gm_entry *e)
     return it;
 }
 
-static void entry_of(const gm_item *it, prov_gm_entry *e)
+/* Fill *e from it; the bytes after each string's NUL are left as they were
+ * unless whole (a copy handed out is zeroed first, prov_gm_any's scratch
+ * entry, filled for every item of a walk, is not). */
+static void fill_entry(const gm_item *it, prov_gm_entry *e, int whole)
 {
-    memset(e, 0, sizeof *e);
+    if (whole)
+        memset(e, 0, sizeof *e);
     /* the strings came from fields of these sizes: they fit */
     strcpy(e->uid, it->key_uid);
     strcpy(e->group_id, it->key_group);
@@ -106,6 +110,8 @@ static void entry_of(const gm_item *it, prov_gm_entry *e)
     e->stopped = it->stopped;
     e->legacy = it->legacy;
 }
+
+static void entry_of(const gm_item *it, prov_gm_entry *e) { fill_entry(it, e, 1); }
 
 static gm_item *find_uid(prov_gm *m, const char *uid) { return htab_get(&m->by_uid, uid); }
 
@@ -228,7 +234,7 @@ int prov_gm_any(prov_gm *m, int (*pred)(const prov_gm_entry *e, void *arg), void
     prov_gm_entry e;
     for (size_t i = 0; i < m->by_uid.nb && !found; i++)
         for (gm_item *it = m->by_uid.b[i]; it && !found; it = it->next_uid) {
-            entry_of(it, &e);
+            fill_entry(it, &e, 0);
             found = pred(&e, arg) != 0;
         }
     pthread_mutex_unlock(&m->mu);
