@@ -116,6 +116,7 @@ static void collect(void *ud)
     k8s_recorder_stats rs;
     k8s_recorder_get_stats(b->rec, &rs);
     prom_set(b->m_evq, NULL, (double)rs.queued);
+    prom_set(b->m_write_period, NULL, (double)atomic_load(&b->ctl.write_period));
     prom_set(b->m_evq_dropped, NULL, (double)rs.dropped);
     k8s_informer *pods = atomic_load(&b->pods);
     if (pods) {
@@ -175,6 +176,16 @@ void prov_bridge_metrics_init(prov_bridge *b)
     b->m_pods_phase = prom_gauge(b->metrics, "eci_kubelet_pods", "Pods on the node by phase.", phase);
     b->ctl.m_status_writes =
         prom_counter(b->metrics, "eci_kubelet_pod_status_writes_total", "Pod status writes to the apiserver.", NULL);
+    const char *trig[] = {"trigger", NULL};
+    b->ctl.m_status_polls = prom_counter(b->metrics, "eci_kubelet_status_polls_total",
+                                         "Status polls of ECI begun, by what began them: the sync period (period; "
+                                         "one second while groups start or stop) or a change that asked for one "
+                                         "(change: a new or stopping group, a pod whose status drifted).",
+                                         trig);
+    b->m_write_period = prom_gauge(b->metrics, "eci_kubelet_pod_status_write_period_polls",
+                                   "eci_kubelet_status_polls_total{trigger=\"period\"} when a pod status was last "
+                                   "written: how many sync periods a write came after another count.",
+                                   NULL);
     const char *vr[] = {"verb", "resource", NULL};
     b->m_k8s_requests = prom_counter(b->metrics, "eci_kubelet_kube_requests_total",
                                       "Requests to the apiserver by verb and resource.", vr);

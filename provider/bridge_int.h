@@ -58,7 +58,7 @@ typedef struct prov_bridge {
 
     /* Metrics. */
     prom_metric *m_queue, *m_pods_phase, *m_watch_restarts, *m_eci_calls, *m_eci_latency, *m_k8s_requests,
-        *m_evq, *m_evq_dropped, *m_k8s_seconds, *m_k8s_wait;
+        *m_evq, *m_evq_dropped, *m_k8s_seconds, *m_k8s_wait, *m_write_period;
 } prov_bridge;
 
 /* ECI reachability (ecistate.c). prov_eci_probe calls DescribeRegions once:

@@ -36,6 +36,10 @@ void prov_ctl_init(prov_ctl *c)
     pthread_mutex_init(&c->drift_mu, NULL);
     htab_init(&c->written, 64, offsetof(prov_written, next), offsetof(prov_written, key));
     c->drifted = strmap_new();
+    c->drift_seq = 0;
+    c->poll_asked = 0;
+    atomic_store(&c->period_polls, 0);
+    atomic_store(&c->write_period, 0);
     c->pending_updates = cJSON_CreateObject();
     c->resize_refused = cJSON_CreateObject();
     c->pending_status = cJSON_CreateObject();
@@ -93,6 +97,37 @@ void prov_ctl_wake(prov_ctl *c)
     pthread_mutex_lock(&c->wake_mu);
     pthread_cond_broadcast(&c->wake_cv);
     pthread_mutex_unlock(&c->wake_mu);
+}
+
+void prov_ctl_poll_soon(prov_ctl *c)
+{
+    pthread_mutex_lock(&c->wake_mu);
+    c->poll_asked = 1;
+    pthread_cond_broadcast(&c->wake_cv);
+    pthread_mutex_unlock(&c->wake_mu);
+}
+
+int prov_ctl_poll_wait(prov_ctl *c, long ms, long min_ms)
+{
+    if (min_ms > ms)
+        min_ms = ms;
+    struct timespec until, soonest;
+    deadline_after_ms(&until, CLOCK_MONOTONIC, ms);
+    deadline_after_ms(&soonest, CLOCK_MONOTONIC, min_ms);
+    pthread_mutex_lock(&c->wake_mu);
+    /* The ask is a flag, not the signal: one made while the poll ran (after
+     * it read the pods it serves) is found here, where a condition signal
+     * would have found no sleeper. Other wakes (the node loop's) sleep on;
+     * an ask waits for min_ms, so a stream of asks polls at that pace. */
+    while (!atomic_load(&c->stop)) {
+        const struct timespec *dl = c->poll_asked ? &soonest : &until;
+        if (pthread_cond_timedwait(&c->wake_cv, &c->wake_mu, dl) == ETIMEDOUT && (dl == &until || c->poll_asked))
+            break;
+    }
+    int asked = c->poll_asked && !atomic_load(&c->stop);
+    c->poll_asked = 0;
+    pthread_mutex_unlock(&c->wake_mu);
+    return asked;
 }
 
 void prov_ctl_stop(prov_ctl *c)

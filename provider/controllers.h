@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "k8s/client.h"
 #include "k8s/events.h"
@@ -60,6 +61,7 @@ typedef struct prov_ctl {
     int allow_daemonset_pods;       /* else DaemonSet pods are kept Pending */
     prom_metric *m_status_writes;   /* may be NULL */
     prom_metric *m_reconcile;       /* by result; may be NULL */
+    prom_metric *m_status_polls;    /* by trigger (period, change); may be NULL */
     /* Whether ECI answers the calls the node's readiness depends on (the
      * status poll, recovery): err NULL, or the failure (context, may be
      * NULL, says of what). NULL: only eci_ok below is set. */
@@ -74,6 +76,12 @@ typedef struct prov_ctl {
     char *node_tag;
     pthread_mutex_t wake_mu;
     pthread_cond_t wake_cv;
+    /* A status poll was asked for (prov_ctl_poll_soon) since the last one
+     * began (wake_mu); status polls begun because the period ran out; that
+     * count when a pod status was last written (a changed status). */
+    int poll_asked;
+    atomic_ulong period_polls;
+    atomic_ulong write_period;
     /* Pods whose spec changed while they had a group: uid -> the pod before
      * (for UpdateContainerGroup planning). */
     pthread_mutex_t upd_mu;
@@ -93,11 +101,13 @@ typedef struct prov_ctl {
      * the pod's status in the API moves or the pod is deleted), and the pods whose
      * status in the API has since moved away from it (another writer: the
      * node lifecycle controller's Ready=False, a readiness gate) or whose
-     * ephemeral containers changed: the status sync describes their groups
-     * again on its next poll. */
+     * ephemeral containers changed, uid -> the mark's number (drift_seq, a
+     * later mark of the pod a larger one): the status sync describes their
+     * groups again on the poll the mark asks for. */
     pthread_mutex_t drift_mu;
     htab written; /* of prov_written */
     strmap *drifted;
+    uint64_t drift_seq;
     /* ECI events already written: "group|reason|message" -> count. */
     pthread_mutex_t ev_mu;
     strmap *seen_events;
@@ -108,8 +118,18 @@ void prov_ctl_init(prov_ctl *c);
 void prov_ctl_destroy(prov_ctl *c);
 /* Sleep up to ms, waking early on prov_ctl_wake or stop. Returns 1 when stopping. */
 int prov_ctl_sleep(prov_ctl *c, long ms);
-/* Wake every sleeper (a new group to poll, or stop). */
+/* Wake every sleeper (stop, a change the node loop writes at once). */
 void prov_ctl_wake(prov_ctl *c);
+/* Ask the status sync for a poll now (a new group, a group stopping or
+ * restarted, a pod whose status drifted): the poll begins at once, or as
+ * soon as the one in progress ends (asked polls a second apart at least).
+ * Never lost, however it falls against the poll in progress; asks made
+ * before a poll begins are served by it. */
+void prov_ctl_poll_soon(prov_ctl *c);
+/* The status loop's wait: until a poll is asked for (but not before min_ms
+ * passed), ms pass, or stop. Returns 1 when a poll was asked for (and takes
+ * the ask), 0 when ms passed or stopping. */
+int prov_ctl_poll_wait(prov_ctl *c, long ms, long min_ms);
 /* Set stop, wake every sleeper and shut the work queue down. */
 void prov_ctl_stop(prov_ctl *c);
 /* Report whether ECI answered (err NULL) or how it failed, through eci_report. */
@@ -161,6 +181,11 @@ cJSON *prov_written_get(prov_ctl *c, const char *uid);
 void prov_written_free(prov_written *w);
 /* The pod's status is right again (written_too: the pod is gone). */
 void prov_drift_forget(prov_ctl *c, const char *uid, int written_too);
+/* The number of uid's drift mark (0: none). A status built from the pod as
+ * the store holds it after this call corrects that mark: then
+ * prov_drift_served forgets it unless a later mark replaced it. */
+uint64_t prov_drift_mark(prov_ctl *c, const char *uid);
+void prov_drift_served(prov_ctl *c, const char *uid, uint64_t mark);
 
 /* statussync.c: one poll of the node's groups (full: every group, vanished
  * groups, unknown groups to gc), then the thread that polls every period. */

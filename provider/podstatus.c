@@ -93,8 +93,12 @@ static int patch_status(prov_ctl *c, const cJSON *pod, const cJSON *status, cons
     int rc = k8s_patch(c->kc, &K8S_RES_PODS, ns, name, "status", K8S_PATCH_MERGE, patch, NULL, &kerr);
     cJSON_Delete(patch);
     if (rc == 0) {
-        if (changed && c->m_status_writes)
-            prom_inc(c->m_status_writes, NULL, 1);
+        if (changed) {
+            log_debug(COMP, "wrote the status of %s/%s", ns, name);
+            atomic_store(&c->write_period, atomic_load(&c->period_polls));
+            if (c->m_status_writes)
+                prom_inc(c->m_status_writes, NULL, 1);
+        }
         return 0;
     }
     /* Gone, or another incarnation of the name (uid precondition failed). */
@@ -208,6 +212,24 @@ void prov_drift_forget(prov_ctl *c, const char *uid, int written_too)
     strmap_del(c->drifted, uid);
     if (written_too)
         prov_written_free(htab_del(&c->written, uid));
+    pthread_mutex_unlock(&c->drift_mu);
+}
+
+uint64_t prov_drift_mark(prov_ctl *c, const char *uid)
+{
+    int64_t mark = 0;
+    pthread_mutex_lock(&c->drift_mu);
+    strmap_get(c->drifted, uid, &mark);
+    pthread_mutex_unlock(&c->drift_mu);
+    return (uint64_t)mark;
+}
+
+void prov_drift_served(prov_ctl *c, const char *uid, uint64_t mark)
+{
+    int64_t now;
+    pthread_mutex_lock(&c->drift_mu);
+    if (strmap_get(c->drifted, uid, &now) && (uint64_t)now <= mark)
+        strmap_del(c->drifted, uid);
     pthread_mutex_unlock(&c->drift_mu);
 }
 

@@ -48,27 +48,27 @@ static void on_add(const cJSON *obj, void *arg)
 }
 
 /* Whether the pod's status in the API left the one last written (or spec
- * changes force a new one): mark it for the status sync. */
+ * changes force a new one): mark it for the status sync and ask for a poll.
+ * Every mark asks (not only the first of a burst): a mark made after the
+ * poll in progress read the marks is served by the next poll, at once. The
+ * bridge's own writes come back equal to what was written: no mark. */
 static void note_drift(prov_ctl *c, const cJSON *pod, int force)
 {
     const char *uid = k8s_meta_str(pod, "uid");
     if (!uid)
         return;
     pthread_mutex_lock(&c->drift_mu);
-    int first = 0;
-    if (!strmap_get(c->drifted, uid, NULL)) {
-        cJSON *w = force ? NULL : prov_written_get(c, uid);
-        if (force || (w && podmap_status_changed(w, cJSON_GetObjectItemCaseSensitive(pod, "status")))) {
-            first = strmap_len(c->drifted) == 0;
-            strmap_set(c->drifted, uid, 1);
-        }
-        cJSON_Delete(w);
-    }
+    cJSON *w = force ? NULL : prov_written_get(c, uid);
+    int drifted = force || (w && podmap_status_changed(w, cJSON_GetObjectItemCaseSensitive(pod, "status")));
+    cJSON_Delete(w);
+    if (drifted)
+        strmap_set(c->drifted, uid, (int64_t)++c->drift_seq);
     pthread_mutex_unlock(&c->drift_mu);
-    /* The status sync polls at once for the first of a burst (a node's
-     * pods all marked not ready); the rest join it or the next period. */
-    if (first)
-        prov_ctl_wake(c);
+    if (drifted) {
+        log_debug(COMP, "pod %s/%s: status drifted from the one written; status poll asked",
+                  k8s_meta_str(pod, "namespace"), k8s_meta_str(pod, "name"));
+        prov_ctl_poll_soon(c);
+    }
 }
 
 static const char *annotation(const cJSON *pod, const char *key)
@@ -106,9 +106,10 @@ static void on_update(const cJSON *old_obj, const cJSON *new_obj, void *arg)
     const cJSON *nst = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(new_obj, "status"),
                                                         "startTime");
     int deadline_starts = !ost && nst && cJSON_GetObjectItemCaseSensitive(ns, "activeDeadlineSeconds");
-    note_drift(c, new_obj,
-               !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(os, "ephemeralContainers"),
-                              cJSON_GetObjectItemCaseSensitive(ns, "ephemeralContainers"), 1));
+    /* cJSON_Compare calls two missing lists different. */
+    const cJSON *oe = cJSON_GetObjectItemCaseSensitive(os, "ephemeralContainers");
+    const cJSON *ne = cJSON_GetObjectItemCaseSensitive(ns, "ephemeralContainers");
+    note_drift(c, new_obj, (oe == NULL) != (ne == NULL) || (oe && !cJSON_Compare(oe, ne, 1)));
     if (spec_changed || deadline_starts || podmap_pod_deleting(old_obj) != podmap_pod_deleting(new_obj) ||
         restart_wanted(new_obj))
         queue(c, new_obj);
@@ -295,7 +296,7 @@ static int sync_deleting(prov_ctl *c, const cJSON *pod, const char *uid)
             log_info(COMP, "deleted container group %s of pod %s/%s", e.group_id, ns, name);
             prov_gm_set_deleting(c->gm, uid, 1);
             record_killing(c, pod);
-            prov_ctl_wake(c); /* the status thread follows the group as it stops */
+            prov_ctl_poll_soon(c); /* the status thread follows the group as it stops */
         }
         const cJSON *md = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
         const cJSON *dt = cJSON_GetObjectItemCaseSensitive(md, "deletionTimestamp");
@@ -530,7 +531,7 @@ static int sync_create(prov_ctl *c, const cJSON *pod, const char *uid)
         }
         free(gid);
         free(reqid);
-        prov_ctl_wake(c);
+        prov_ctl_poll_soon(c);
         goto out;
     }
     char m[900];
@@ -545,7 +546,7 @@ static int sync_create(prov_ctl *c, const cJSON *pod, const char *uid)
             remember(c, pod, gid, NULL);
             log_info(COMP, "adopted container group %s for pod %s/%s", gid, ns, name);
             free(gid);
-            prov_ctl_wake(c);
+            prov_ctl_poll_soon(c);
             goto out;
         }
         rc = -1;
@@ -634,7 +635,7 @@ static int sync_restart(prov_ctl *c, const cJSON *pod, const char *uid, const pr
     cJSON_AddStringToObject(a, PROV_RESTARTED_ANNOTATION, want);
     rc = prov_status_annotate(c, pod, a);
     cJSON_Delete(a);
-    prov_ctl_wake(c);
+    prov_ctl_poll_soon(c);
     return rc;
 }
 

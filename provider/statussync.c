@@ -14,6 +14,12 @@
  * ContainerGroupNotFound) and groups the map does not know (adopted or
  * deleted as orphans by gc.c).
  *
+ * Pods whose status in the API drifted from the one written (another writer:
+ * the node lifecycle controller, a readiness gate) are marked by the
+ * informer's handler, which asks for a poll (prov_ctl_poll_soon): the loop
+ * polls at once, or right after the poll in progress, and describes their
+ * groups although ECI reports no change.
+ *
  * Groups adopted from virtual-kubelet/alibabacloud-eci lack our tags, so no
  * listing returns them: they are described by id on every poll (a transitional
  * population that ends as their pods are replaced).
@@ -30,6 +36,7 @@
 #include "provider/controllers.h"
 #include "provider/podmap/pod.h"
 #include "provider/podmap/status.h"
+#include "util/clock.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/strmap.h"
@@ -215,11 +222,16 @@ static void apply_group(prov_ctl *c, const eci_container_group *g, uint64_t sig)
     prov_gm_entry e;
     if (prov_gm_get_by_group(c->gm, g->container_group_id, &e) != 0)
         return;
-    cJSON *pod = prov_ctl_pod(c, e.ns, e.name, e.uid);
-    if (!pod)
-        return; /* the pod sync deletes the group */
-    int ok = 0;
+    /* The drift mark (and the refused resize) before the pod: the status
+     * built from this pod corrects that mark, not one made after. */
+    uint64_t mark = prov_drift_mark(c, e.uid);
     char *refused = prov_resize_refused(c, e.uid);
+    cJSON *pod = prov_ctl_pod(c, e.ns, e.name, e.uid);
+    if (!pod) {
+        free(refused);
+        return; /* the pod sync deletes the group */
+    }
+    int ok = 0;
     if (!podmap_pod_terminal(pod) && !podmap_pod_deleting(pod)) {
         char ts[40];
         podmap_status_ctx ctx;
@@ -236,14 +248,10 @@ static void apply_group(prov_ctl *c, const eci_container_group *g, uint64_t sig)
     } else {
         ok = 1;
     }
+    /* A later mark (a refused resize, another drift while this status was
+     * built) stays for the poll it asked for. */
     if (ok)
-        prov_drift_forget(c, e.uid, 0);
-    /* A resize refused while this status was built: describe the group again
-     * (the refusal's drift mark may just have been forgotten). */
-    char *again = prov_resize_refused(c, e.uid);
-    if ((refused == NULL) != (again == NULL) || (refused && strcmp(refused, again) != 0))
-        ok = 0;
-    free(again);
+        prov_drift_served(c, e.uid, mark);
     free(refused);
     prov_emit_group_events(c, pod, g);
     prov_gm_set_status(c->gm, e.uid, g->status ? g->status : "", ok ? sig : 0);
@@ -445,13 +453,25 @@ void prov_status_poll(prov_ctl *c, int full, int since_s)
     strmap_free(pc.index);
 }
 
+static void count_poll(prov_ctl *c, int asked)
+{
+    unsigned long periods = asked ? atomic_load(&c->period_polls) : atomic_fetch_add(&c->period_polls, 1) + 1;
+    log_debug(COMP, "status poll (%s; sync period %lu)", asked ? "asked for" : "period", periods);
+    if (c->m_status_polls) {
+        const char *lv[] = {asked ? "change" : "period"};
+        prom_inc(c->m_status_polls, lv, 1);
+    }
+}
+
 void *prov_status_loop(void *arg)
 {
     prov_ctl *c = arg;
     long period = c->status_period_ms > 0 ? c->status_period_ms : 5000;
     struct timespec last_full = {0, 0};
-    int first = 1;
+    int first = 1, asked = 0;
     while (!atomic_load(&c->stop)) {
+        int64_t began = clock_mono_ms();
+        count_poll(c, asked);
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         long since_full = (now.tv_sec - last_full.tv_sec) * 1000 + (now.tv_nsec - last_full.tv_nsec) / 1000000;
@@ -470,8 +490,14 @@ void *prov_status_loop(void *arg)
             malloc_trim(0);
 #endif
         }
+        /* A poll asked for during this one (a drift seen after it read the
+         * marks, a new group) begins as soon as this one ends, but not
+         * sooner than a second after this one began: asks in a stream (a
+         * burst of creates, a node's pods marked not ready one by one) poll
+         * once a second, as while groups start. */
         long wait = stopping || any_transitional(c) ? FAST_MS : period;
-        prov_ctl_sleep(c, wait);
+        long took = (long)(clock_mono_ms() - began);
+        asked = prov_ctl_poll_wait(c, wait, took < FAST_MS ? FAST_MS - took : 0);
     }
     return NULL;
 }

@@ -42,7 +42,22 @@ struct fake_backend {
     /* describes in progress, their peak, the gate (fb_gate_describes) */
     pthread_cond_t cv;
     unsigned in_describe, describe_peak, gate;
+    /* fb_on_call */
+    fb_op hook_op;
+    void (*hook)(void *arg);
+    void *hook_arg;
 };
+
+/* Run the fb_on_call hook of op, if any (mu not held). */
+static void run_hook(fake_backend *f, fb_op op)
+{
+    pthread_mutex_lock(&f->mu);
+    void (*fn)(void *) = f->hook_op == op ? f->hook : NULL;
+    void *arg = f->hook_arg;
+    pthread_mutex_unlock(&f->mu);
+    if (fn)
+        fn(arg);
+}
 
 static const char *const op_names[] = {"CreateContainerGroup", "UpdateContainerGroup", "DeleteContainerGroup",
                                        "DescribeContainerGroups", "DescribeContainerGroups",
@@ -133,8 +148,10 @@ static void fill(const fb_group *g, eci_container_group *out)
     for (size_t i = 0; i < g->n_containers; i++) {
         out->containers[i].name = xstrdup(g->cnames[i]);
         out->containers[i].image = xstrdup(g->cimages[i]);
-        if (!strcmp(g->status, "Running")) /* a running group runs its containers */
+        if (!strcmp(g->status, "Running")) { /* a running group runs its containers, ready */
             out->containers[i].current_state.state = xstrdup("Running");
+            out->containers[i].ready = 1;
+        }
     }
     out->n_containers = g->n_containers;
     out->events = xcalloc(g->n_events ? g->n_events : 1, sizeof *out->events);
@@ -153,6 +170,7 @@ static void fill(const fb_group *g, eci_container_group *out)
 static int fb_create(void *ud, const eci_create_cg_req *req, char **group_id, char **request_id, eci_error *err)
 {
     fake_backend *f = ud;
+    run_hook(f, FB_CREATE);
     *group_id = NULL;
     *request_id = NULL;
     pthread_mutex_lock(&f->mu);
@@ -190,6 +208,7 @@ static int fb_create(void *ud, const eci_create_cg_req *req, char **group_id, ch
 static int fb_update(void *ud, const eci_update_cg_req *req, eci_error *err)
 {
     fake_backend *f = ud;
+    run_hook(f, FB_UPDATE);
     pthread_mutex_lock(&f->mu);
     int lost, rc = 0;
     if (count_call(f, FB_UPDATE, &lost, err) && !lost) {
@@ -241,6 +260,7 @@ static void group_free(fb_group *g)
 static int fb_delete(void *ud, const char *group_id, eci_error *err)
 {
     fake_backend *f = ud;
+    run_hook(f, FB_DELETE);
     pthread_mutex_lock(&f->mu);
     int lost;
     if (count_call(f, FB_DELETE, &lost, err) && !lost) {
@@ -257,6 +277,7 @@ static int fb_delete(void *ud, const char *group_id, eci_error *err)
 static int fb_describe(void *ud, const char *const *ids, size_t n, eci_describe_cgs_resp *resp, eci_error *err)
 {
     fake_backend *f = ud;
+    run_hook(f, FB_DESCRIBE);
     memset(resp, 0, sizeof *resp);
     pthread_mutex_lock(&f->mu);
     int lost;
@@ -289,6 +310,7 @@ static int fb_describe(void *ud, const char *const *ids, size_t n, eci_describe_
 static int fb_list(void *ud, eci_cg_visit_fn fn, void *arg, eci_error *err)
 {
     fake_backend *f = ud;
+    run_hook(f, FB_LIST);
     pthread_mutex_lock(&f->mu);
     int lost;
     if (count_call(f, FB_LIST, &lost, err)) {
@@ -326,6 +348,7 @@ static int fb_list_legacy(void *ud, eci_cg_visit_fn fn, void *arg, eci_error *er
 static int fb_status_since(void *ud, int since_s, eci_status_visit_fn fn, void *arg, eci_error *err)
 {
     fake_backend *f = ud;
+    run_hook(f, FB_STATUS);
     (void)since_s; /* every group: the controller compares signatures */
     pthread_mutex_lock(&f->mu);
     int lost;
@@ -354,6 +377,7 @@ static int fb_status_since(void *ud, int since_s, eci_status_visit_fn fn, void *
 static int fb_events_since(void *ud, int since_s, eci_describe_events_resp *resp, eci_error *err)
 {
     fake_backend *f = ud;
+    run_hook(f, FB_EVENTS);
     (void)since_s;
     memset(resp, 0, sizeof *resp);
     pthread_mutex_lock(&f->mu);
@@ -387,6 +411,7 @@ static int fb_events_since(void *ud, int since_s, eci_describe_events_resp *resp
 static int fb_find_by_uid(void *ud, const char *uid, char **group_id, eci_error *err)
 {
     fake_backend *f = ud;
+    run_hook(f, FB_FIND);
     *group_id = NULL;
     pthread_mutex_lock(&f->mu);
     int lost;
@@ -410,6 +435,7 @@ static int fb_ping(void *ud, const char *region, eci_describe_regions_resp *resp
 {
     (void)region;
     fake_backend *f = ud;
+    run_hook(f, FB_PING);
     memset(resp, 0, sizeof *resp);
     pthread_mutex_lock(&f->mu);
     int lost, rc = count_call(f, FB_PING, &lost, err) ? -1 : 0;
@@ -420,6 +446,7 @@ static int fb_ping(void *ud, const char *region, eci_describe_regions_resp *resp
 static int fb_usage(void *ud, eci_list_usage_resp *resp, eci_error *err)
 {
     fake_backend *f = ud;
+    run_hook(f, FB_USAGE);
     memset(resp, 0, sizeof *resp);
     pthread_mutex_lock(&f->mu);
     int lost, rc = count_call(f, FB_USAGE, &lost, err) ? -1 : 0;
@@ -476,6 +503,15 @@ void fb_gate_describes(fake_backend *f, unsigned k)
     pthread_mutex_lock(&f->mu);
     f->gate = k;
     pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
+void fb_on_call(fake_backend *f, fb_op op, void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&f->mu);
+    f->hook_op = op;
+    f->hook = fn;
+    f->hook_arg = arg;
     pthread_mutex_unlock(&f->mu);
 }
 

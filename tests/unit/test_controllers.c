@@ -864,6 +864,219 @@ static void test_status_failed_patch_requeued(void **state)
     rig_free(r);
 }
 
+/* ---- status written by others ------------------------------------------------ */
+
+/* The status of the pod's condition of type ("" when it has none); buf of 16. */
+static const char *condition(rig *r, const char *name, const char *type, char *buf)
+{
+    buf[0] = '\0';
+    cJSON *p = fa_get_pod(r->fa, "default", name);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "status"), "conditions"))
+    {
+        const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "type"));
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "status"));
+        if (t && v && strcmp(t, type) == 0)
+            snprintf(buf, 16, "%s", v);
+    }
+    cJSON_Delete(p);
+    return buf;
+}
+
+/* Another writer sets the pod's condition of type (added when missing), as
+ * the node lifecycle controller's MarkPodsNotReady or a readiness gate's
+ * controller does; the informer sees the change. */
+static void set_condition(rig *r, const char *name, const char *type, const char *status)
+{
+    cJSON *p = fa_get_pod(r->fa, "default", name);
+    if (!p)
+        return; /* (called on the status loop's thread too: no cmocka assertion there) */
+    cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "status");
+    cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
+    if (!conds)
+        conds = cJSON_AddArrayToObject(st, "conditions");
+    cJSON *c, *found = NULL;
+    cJSON_ArrayForEach(c, conds)
+    {
+        const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "type"));
+        if (t && strcmp(t, type) == 0)
+            found = c;
+    }
+    if (!found) {
+        found = cJSON_CreateObject();
+        cJSON_AddStringToObject(found, "type", type);
+        cJSON_AddItemToArray(conds, found);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(found, "status");
+    cJSON_AddStringToObject(found, "status", status);
+    fa_put_pod(r->fa, p);
+}
+
+/* A pod web (uid-1, readiness gates of the types given, NULL-terminated)
+ * whose group runs, its status written. */
+static rig *rig_running(const char *const *gates)
+{
+    rig *r = rig_new("c1", "vk-test");
+    cJSON *p = fa_pod("default", "web", "uid-1", "nginx:1");
+    if (gates && *gates) {
+        cJSON *rg = cJSON_AddArrayToObject(cJSON_GetObjectItemCaseSensitive(p, "spec"), "readinessGates");
+        for (; *gates; gates++) {
+            cJSON *g = cJSON_CreateObject();
+            cJSON_AddStringToObject(g, "conditionType", *gates);
+            cJSON_AddItemToArray(rg, g);
+        }
+    }
+    fa_put_pod(r->fa, p);
+    drain(r);
+    char *gid = fb_group_of(r->fb, "uid-1");
+    fb_set_status(r->fb, gid, "Running");
+    free(gid);
+    prov_status_poll(&r->c, 0, 15);
+    expect_phase(r, "web", "Running", NULL);
+    return r;
+}
+
+/* The node lifecycle controller marks the pod not Ready (the node went
+ * Unknown); ECI reports nothing new. The next poll describes the group
+ * again and writes Ready back, once; the bridge's own writes are no drift. */
+static void test_drift_corrected_at_next_poll(void **state)
+{
+    (void)state;
+    char b[16];
+    rig *r = rig_running(NULL);
+    assert_string_equal(condition(r, "web", "Ready", b), "True");
+    unsigned describes = fb_calls(r->fb, FB_DESCRIBE), patches = fa_calls(r->fa, "PATCH");
+    prov_status_poll(&r->c, 0, 15); /* after its own write: nothing to describe */
+    assert_int_equal(fb_calls(r->fb, FB_DESCRIBE), describes);
+    set_condition(r, "web", "Ready", "False");
+    assert_string_equal(condition(r, "web", "Ready", b), "False");
+    patches = fa_calls(r->fa, "PATCH");
+    prov_status_poll(&r->c, 0, 15);
+    assert_string_equal(condition(r, "web", "Ready", b), "True");
+    assert_int_equal(fb_calls(r->fb, FB_DESCRIBE), describes + 1);
+    assert_int_equal(fa_calls(r->fa, "PATCH"), patches + 1);
+    prov_status_poll(&r->c, 1, 0); /* corrected: a full resync neither describes nor writes */
+    assert_int_equal(fb_calls(r->fb, FB_DESCRIBE), describes + 1);
+    assert_int_equal(fa_calls(r->fa, "PATCH"), patches + 1);
+    rig_free(r);
+}
+
+/* A readiness gate's condition set by its controller makes the pod Ready at
+ * the next poll, and not Ready again when set False. */
+static void test_readiness_gate_honoured(void **state)
+{
+    (void)state;
+    char b[16];
+    static const char *const gates[] = {"example.com/gate", NULL};
+    rig *r = rig_running(gates);
+    assert_string_equal(condition(r, "web", "ContainersReady", b), "True");
+    assert_string_equal(condition(r, "web", "Ready", b), "False");
+    set_condition(r, "web", "example.com/gate", "True");
+    prov_status_poll(&r->c, 0, 15);
+    assert_string_equal(condition(r, "web", "Ready", b), "True");
+    assert_string_equal(condition(r, "web", "example.com/gate", b), "True"); /* kept */
+    set_condition(r, "web", "example.com/gate", "False");
+    prov_status_poll(&r->c, 0, 15);
+    assert_string_equal(condition(r, "web", "Ready", b), "False");
+    rig_free(r);
+}
+
+/* Marked not Ready while ECI does not answer: the polls that fail write
+ * nothing, the first that succeeds corrects the pod. */
+static void test_drift_corrected_after_eci_outage(void **state)
+{
+    (void)state;
+    char b[16];
+    rig *r = rig_running(NULL);
+    fb_fail(r->fb, FB_STATUS, 1, 1, 0, 0);
+    set_condition(r, "web", "Ready", "False");
+    unsigned patches = fa_calls(r->fa, "PATCH");
+    prov_status_poll(&r->c, 0, 15);
+    prov_status_poll(&r->c, 1, 0);
+    assert_int_equal(fa_calls(r->fa, "PATCH"), patches);
+    fb_heal(r->fb);
+    prov_status_poll(&r->c, 0, 15);
+    assert_string_equal(condition(r, "web", "Ready", b), "True");
+    rig_free(r);
+}
+
+typedef struct flipper {
+    rig *r;
+    const char *name;
+    atomic_int armed, done;
+} flipper;
+
+/* fb_on_call hook: mark the pod not Ready once, while the controller is in
+ * the call. */
+static void flip_ready(void *arg)
+{
+    flipper *f = arg;
+    if (atomic_exchange(&f->armed, 0)) {
+        set_condition(f->r, f->name, "Ready", "False");
+        atomic_store(&f->done, 1);
+    }
+}
+
+/* Wait (generous deadline) until the hook has run. */
+static int wait_flipped(flipper *f)
+{
+    time_t until = time(NULL) + 60;
+    while (!atomic_load(&f->done)) {
+        if (time(NULL) >= until)
+            return 0;
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 1;
+}
+
+/* Wait (generous deadline) until the pod's Ready condition is want. */
+static int wait_ready(rig *r, const char *name, const char *want)
+{
+    char b[16];
+    time_t until = time(NULL) + 60;
+    while (strcmp(condition(r, name, "Ready", b), want) != 0) {
+        if (time(NULL) >= until)
+            return 0;
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 1;
+}
+
+/* The status loop with a sync period of an hour: a drift is corrected by a
+ * poll it asks for, never by the period. A drift seen while the loop sleeps
+ * wakes it; one seen while a poll is in progress, after the poll read the
+ * marks (here, in its DescribeContainerGroupEvents), is corrected by the
+ * poll that follows at once. Every write falls in the loop's first period. */
+static void test_drift_asks_a_poll(void **state)
+{
+    (void)state;
+    rig *r = rig_pods(2);
+    set_all_status(r, 2, "Running");
+    prov_status_poll(&r->c, 1, 0);
+    assert_int_equal(count_phase(r, 2, "Running"), 2);
+    r->c.status_period_ms = 3600L * 1000;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, prov_status_loop, &r->c), 0);
+    set_condition(r, "p0", "Ready", "False");
+    assert_true(wait_ready(r, "p0", "True"));
+    flipper f = {.r = r, .name = "p1"};
+    atomic_init(&f.armed, 1);
+    atomic_init(&f.done, 0);
+    fb_on_call(r->fb, FB_EVENTS, flip_ready, &f);
+    set_condition(r, "p0", "Ready", "False");
+    assert_true(wait_ready(r, "p0", "True"));
+    assert_true(wait_flipped(&f)); /* p1 marked not Ready inside that poll */
+    assert_true(wait_ready(r, "p1", "True"));
+    fb_on_call(r->fb, FB_EVENTS, NULL, NULL);
+    prov_ctl_stop(&r->c);
+    pthread_join(t, NULL);
+    assert_int_equal(atomic_load(&r->c.period_polls), 1);
+    assert_int_equal(atomic_load(&r->c.write_period), 1);
+    rig_free(r);
+}
+
 /* ---- events --------------------------------------------------------------------- */
 
 static void test_eci_events(void **state)
@@ -1081,6 +1294,10 @@ int main(void)
         cmocka_unit_test(test_status_batches_in_parallel),
         cmocka_unit_test(test_status_one_writer_per_pod),
         cmocka_unit_test(test_status_failed_patch_requeued),
+        cmocka_unit_test(test_drift_corrected_at_next_poll),
+        cmocka_unit_test(test_readiness_gate_honoured),
+        cmocka_unit_test(test_drift_corrected_after_eci_outage),
+        cmocka_unit_test(test_drift_asks_a_poll),
         cmocka_unit_test(test_eci_events),
         cmocka_unit_test(test_pending_updates_bounded),
         cmocka_unit_test(test_fault_loop_eci),
