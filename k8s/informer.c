@@ -24,6 +24,7 @@
 typedef struct entry {
     char *key;
     ztext *json; /* the object, unformatted, deflated (k8s_text_pack) */
+    char *summary; /* the store's summarize(object), or NULL */
     char *rv;   /* its metadata.resourceVersion, or NULL */
     struct entry *next;
     int mark; /* replace(): seen in the new list */
@@ -33,6 +34,7 @@ static void entry_free(entry *e)
 {
     free(e->key);
     free(e->json);
+    free(e->summary);
     free(e->rv);
     free(e);
 }
@@ -112,7 +114,15 @@ cJSON *k8s_text_parse(const ztext *z)
 struct k8s_store {
     pthread_mutex_t mu;
     htab t; /* of entry, by key */
+    k8s_summarize_fn summarize;
+    void *summarize_arg;
 };
+
+void k8s_store_set_summarize(k8s_store *s, k8s_summarize_fn fn, void *arg)
+{
+    s->summarize = fn;
+    s->summarize_arg = arg;
+}
 
 static int drop_entry(void *e, void *ud)
 {
@@ -144,6 +154,7 @@ void k8s_store_free(k8s_store *s)
 static void put(k8s_store *s, char *key, cJSON *obj, const k8s_store_handlers *h, int mark)
 {
     const char *rv = k8s_meta_str(obj, "resourceVersion");
+    char *sum = s->summarize ? s->summarize(obj, s->summarize_arg) : NULL;
     pthread_mutex_lock(&s->mu);
     entry *cur = htab_get(&s->t, key);
     ztext *old = NULL;
@@ -153,11 +164,14 @@ static void put(k8s_store *s, char *key, cJSON *obj, const k8s_store_handlers *h
         if (rv && cur->rv && !strcmp(rv, cur->rv)) {
             pthread_mutex_unlock(&s->mu);
             free(key);
+            free(sum);
             cJSON_Delete(obj);
             return;
         }
         old = cur->json;
         cur->json = k8s_text_pack(obj);
+        free(cur->summary);
+        cur->summary = sum;
         free(cur->rv);
         cur->rv = dup_rv(obj);
         free(key);
@@ -165,6 +179,7 @@ static void put(k8s_store *s, char *key, cJSON *obj, const k8s_store_handlers *h
         entry *e = xcalloc(1, sizeof *e);
         e->key = key;
         e->json = k8s_text_pack(obj);
+        e->summary = sum;
         e->rv = dup_rv(obj);
         e->mark = mark;
         htab_put(&s->t, e);
@@ -311,6 +326,28 @@ void k8s_store_each(k8s_store *s, const char *ns, k8s_store_visit_fn fn, void *a
     free(keys);
 }
 
+void k8s_store_each_summary(k8s_store *s, k8s_store_summary_fn fn, void *arg)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t nk = 0;
+    char **kv = xcalloc(2 * s->t.n + 1, sizeof *kv);
+    for (size_t i = 0; i < s->t.nb; i++)
+        for (entry *e = s->t.b[i]; e; e = e->next) {
+            kv[2 * nk] = xstrdup(e->key);
+            kv[2 * nk + 1] = e->summary ? xstrdup(e->summary) : NULL;
+            nk++;
+        }
+    pthread_mutex_unlock(&s->mu);
+    int stop = 0;
+    for (size_t i = 0; i < nk; i++) {
+        if (!stop)
+            stop = fn(kv[2 * i], kv[2 * i + 1], arg) != 0;
+        free(kv[2 * i]);
+        free(kv[2 * i + 1]);
+    }
+    free(kv);
+}
+
 int k8s_store_list_text(k8s_store *s, dynbuf *out)
 {
     int rc = dynbuf_addc(out, '[');
@@ -417,6 +454,8 @@ int k8s_informer_start(k8s_client *c, const k8s_informer_opts *opts, k8s_informe
     inf->o.label_selector = inf->s_label = xstrdup(opts->label_selector);
     inf->o.field_selector = inf->s_field = xstrdup(opts->field_selector);
     inf->store = k8s_store_new();
+    if (opts->summarize)
+        k8s_store_set_summarize(inf->store, opts->summarize, opts->handlers.arg);
     pthread_mutex_init(&inf->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

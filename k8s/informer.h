@@ -68,6 +68,16 @@ size_t k8s_store_len(k8s_store *s);
  * Objects added during the walk may be missed; removed ones are skipped. */
 typedef int (*k8s_store_visit_fn)(const cJSON *obj, void *arg);
 void k8s_store_each(k8s_store *s, const char *ns, k8s_store_visit_fn fn, void *arg);
+/* A short text kept beside each object (the few fields a frequent walk
+ * reads, so that it parses no object), made by fn(obj, arg) when the object
+ * is stored; fn returns a string the store owns, or NULL. Set before
+ * anything is stored. */
+typedef char *(*k8s_summarize_fn)(const cJSON *obj, void *arg);
+void k8s_store_set_summarize(k8s_store *s, k8s_summarize_fn fn, void *arg);
+/* Visit every object's key and summary (NULL: none), copied out of the
+ * store first (fn runs outside its lock); fn returns non-zero to stop. */
+typedef int (*k8s_store_summary_fn)(const char *key, const char *summary, void *arg);
+void k8s_store_each_summary(k8s_store *s, k8s_store_summary_fn fn, void *arg);
 /* Append every object as one JSON array ("[{...},{...}]") to out, straight
  * from the stored text; -1 when out's cap is reached (out then holds a prefix). */
 int k8s_store_list_text(k8s_store *s, dynbuf *out);
@@ -87,6 +97,9 @@ typedef struct k8s_informer_opts {
      * client-go's SetTransform), e.g. k8s_transform_strip_meta; may be NULL.
      * It edits the object in place; arg = handlers.arg. */
     void (*transform)(cJSON *obj, void *arg);
+    /* The store's summary of each object (k8s_store_set_summarize), made
+     * after transform; may be NULL. arg = handlers.arg. */
+    k8s_summarize_fn summarize;
 } k8s_informer_opts;
 
 /* A transform that drops what a cache rarely needs and that dominates an

@@ -91,11 +91,26 @@ typedef struct phase_count {
     double pending, running, succeeded, failed, unknown;
 } phase_count;
 
-static int count_phase(const cJSON *p, void *arg)
+typedef struct phase_walk {
+    phase_count c;
+    k8s_informer *pods;
+} phase_walk;
+
+/* One pod's phase from its summary (prov_pod_summary). */
+static int count_phase(const char *key, const char *summary, void *arg)
 {
-    phase_count *c = arg;
-    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "status"), "phase");
-    const char *s = cJSON_IsString(ph) ? ph->valuestring : "";
+    phase_walk *w = arg;
+    phase_count *c = &w->c;
+    char s[64] = "";
+    if (summary) {
+        prov_pod_summary_phase(summary, s, sizeof s);
+    } else { /* stored without one: parsed */
+        cJSON *p = k8s_store_get(k8s_informer_store(w->pods), key);
+        char *sum = p ? prov_pod_summary(p, NULL) : NULL;
+        prov_pod_summary_phase(sum, s, sizeof s);
+        free(sum);
+        cJSON_Delete(p);
+    }
     if (!strcmp(s, "Running"))
         c->running++;
     else if (!strcmp(s, "Succeeded"))
@@ -120,8 +135,9 @@ static void collect(void *ud)
     prom_set(b->m_evq_dropped, NULL, (double)rs.dropped);
     k8s_informer *pods = atomic_load(&b->pods);
     if (pods) {
-        phase_count c = {0};
-        k8s_informer_each(pods, NULL, count_phase, &c);
+        phase_walk w = {{0}, pods};
+        k8s_store_each_summary(k8s_informer_store(pods), count_phase, &w);
+        phase_count c = w.c;
         const char *l1[] = {"Pending"}, *l2[] = {"Running"}, *l3[] = {"Succeeded"}, *l4[] = {"Failed"},
                    *l5[] = {"Unknown"};
         prom_set(b->m_pods_phase, l1, c.pending);
@@ -422,6 +438,7 @@ int prov_bridge_start_pods(prov_bridge *b, k8s_error *err)
     io.resource = &K8S_RES_PODS;
     io.field_selector = selector;
     io.transform = k8s_transform_strip_meta;
+    io.summarize = prov_pod_summary;
     prov_pod_handlers(c, &io.handlers);
     io.on_error = on_watch_error;
     k8s_informer *pods = NULL;

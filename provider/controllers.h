@@ -173,6 +173,13 @@ int prov_status_annotate(prov_ctl *c, const cJSON *pod, const cJSON *annotations
 #define PROV_PRICE_CURRENCY_ANNOTATION "eci-kubelet/price-currency"
 void prov_price_annotate(prov_ctl *c, const cJSON *pod, const eci_container_group *g, cJSON **ann);
 void prov_price_metrics(prov_ctl *c, prom_registry *r);
+/* price.c: the pod store's summary of a pod (k8s_informer_opts.summarize):
+ * "PHASE\tPRICE", or "PHASE" when the pod has no price annotation, so that
+ * the metrics collectors read each pod's phase and price on every scrape
+ * without parsing every pod. */
+char *prov_pod_summary(const cJSON *pod, void *arg);
+/* The phase in a summary, copied into buf ("" when none). */
+const char *prov_pod_summary_phase(const char *summary, char *buf, size_t len);
 /* Forget the kept status of uid (the pod is gone). */
 void prov_status_forget(prov_ctl *c, const char *uid);
 /* podstatus.c: the status last written for uid, parsed (the caller frees

@@ -138,12 +138,58 @@ static int collect_one(const cJSON *p, void *arg)
     return 0;
 }
 
+char *prov_pod_summary(const cJSON *pod, void *arg)
+{
+    (void)arg;
+    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"), "phase");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "annotations"),
+        PROV_PRICE_ANNOTATION);
+    const char *phase = cJSON_IsString(ph) ? ph->valuestring : "";
+    return cJSON_IsString(v) ? xasprintf("%s\t%s", phase, v->valuestring) : xstrdup(phase);
+}
+
+const char *prov_pod_summary_phase(const char *summary, char *buf, size_t len)
+{
+    const char *tab = summary ? strchr(summary, '\t') : NULL;
+    snprintf(buf, len, "%.*s", tab ? (int)(tab - summary) : 0, summary ? summary : "");
+    return buf;
+}
+
+typedef struct price_walk {
+    price_collector *pc;
+    k8s_store *pods;
+} price_walk;
+
+/* One pod's price from its summary ("ns/name" key); a store without
+ * summaries has each pod parsed. */
+static int collect_summary(const char *key, const char *summary, void *arg)
+{
+    price_walk *w = arg;
+    if (!summary) {
+        cJSON *p = k8s_store_get(w->pods, key);
+        if (p)
+            collect_one(p, w->pc);
+        cJSON_Delete(p);
+        return 0;
+    }
+    const char *price = strchr(summary, '\t'), *slash = strchr(key, '/');
+    if (!price || !slash)
+        return 0;
+    char ns[254];
+    snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
+    const char *lv[] = {ns, slash + 1};
+    prom_set(w->pc->gauge, lv, strtod(price + 1, NULL));
+    return 0;
+}
+
 static void collect(void *ud)
 {
     price_collector *pc = ud;
     prom_clear(pc->gauge);
-    if (pc->c->pods)
-        k8s_store_each(pc->c->pods, NULL, collect_one, pc);
+    price_walk w = {pc, pc->c->pods};
+    if (w.pods)
+        k8s_store_each_summary(w.pods, collect_summary, &w);
 }
 
 void prov_price_metrics(prov_ctl *c, prom_registry *r)

@@ -1270,11 +1270,66 @@ static void test_fault_loop_apiserver(void **state)
     assert_true(watch_faults > 0);
 }
 
+/* ---- the price gauge from the pod store's summaries ---------------------------- */
+
+static cJSON *priced_pod(const char *name, const char *phase, const char *price)
+{
+    cJSON *p = fa_pod("default", name, name, "nginx:1");
+    cJSON *md = cJSON_GetObjectItemCaseSensitive(p, "metadata");
+    cJSON_AddStringToObject(md, "resourceVersion", "1");
+    if (price)
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "annotations"), PROV_PRICE_ANNOTATION, price);
+    cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "status");
+    if (!st)
+        st = cJSON_AddObjectToObject(p, "status");
+    cJSON_DeleteItemFromObjectCaseSensitive(st, "phase");
+    cJSON_AddStringToObject(st, "phase", phase);
+    return p;
+}
+
+/* The gauge is the same whether the store keeps summaries (the bridge's pod
+ * informer) or each pod is parsed (a store without them). */
+static void test_price_gauge_summaries(void **state)
+{
+    (void)state;
+    char sb[64];
+    cJSON *x = priced_pod("x", "Running", "0.25");
+    char *sum = prov_pod_summary(x, NULL);
+    assert_string_equal(sum, "Running\t0.25");
+    assert_string_equal(prov_pod_summary_phase(sum, sb, sizeof sb), "Running");
+    free(sum);
+    cJSON_Delete(x);
+    for (int with = 0; with < 2; with++) {
+        k8s_store *st = k8s_store_new();
+        if (with)
+            k8s_store_set_summarize(st, prov_pod_summary, NULL);
+        k8s_store_apply(st, K8S_WATCH_ADDED, priced_pod("a", "Running", "0.5"), NULL);
+        k8s_store_apply(st, K8S_WATCH_ADDED, priced_pod("b", "Pending", NULL), NULL);
+        k8s_store_apply(st, K8S_WATCH_ADDED, priced_pod("c", "Running", ""), NULL);
+        prov_ctl c;
+        memset(&c, 0, sizeof c);
+        atomic_store(&c.pods, st);
+        prom_registry *reg = prom_registry_new();
+        prov_price_metrics(&c, reg);
+        dynbuf out;
+        dynbuf_init(&out, 0);
+        prom_render(reg, &out);
+        const char *txt = dynbuf_str(&out);
+        assert_non_null(strstr(txt, "eci_kubelet_pod_hourly_price{namespace=\"default\",pod=\"a\"} 0.5\n"));
+        assert_non_null(strstr(txt, "eci_kubelet_pod_hourly_price{namespace=\"default\",pod=\"c\"} 0\n"));
+        assert_null(strstr(txt, "pod=\"b\""));
+        dynbuf_free(&out);
+        prom_registry_free(reg);
+        k8s_store_free(st);
+    }
+}
+
 int main(void)
 {
     log_set_level(getenv("TEST_LOG") ? LOG_DEBUG : LOG_ERROR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_status_delete),
+        cmocka_unit_test(test_price_gauge_summaries),
         cmocka_unit_test(test_graceful_delete_follows_eci),
         cmocka_unit_test(test_update_images),
         cmocka_unit_test(test_pod_gone_deletes_group),

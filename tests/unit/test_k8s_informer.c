@@ -234,6 +234,65 @@ static void test_transform_strip_meta(void **state)
     cJSON_Delete(o);
 }
 
+/* The summary is made when an object is stored, replaced with it, and
+ * visited with its key; a store without a summarize function gives NULL. */
+static char *rv_summary(const cJSON *o, void *arg)
+{
+    (*(int *)arg)++;
+    return xasprintf("rv=%s", k8s_meta_str(o, "resourceVersion"));
+}
+
+typedef struct sums {
+    int n, null;
+    char last_o1[32];
+    int stop_at;
+} sums;
+
+static int visit_summary(const char *key, const char *summary, void *arg)
+{
+    sums *v = arg;
+    v->n++;
+    if (!summary)
+        v->null++;
+    else if (!strcmp(key, "ns/o1"))
+        snprintf(v->last_o1, sizeof v->last_o1, "%s", summary);
+    return v->stop_at && v->n >= v->stop_at;
+}
+
+static void test_summary(void **state)
+{
+    (void)state;
+    int made = 0;
+    k8s_store *s = k8s_store_new();
+    k8s_store_set_summarize(s, rv_summary, &made);
+    k8s_store_apply(s, K8S_WATCH_ADDED, obj("ns", "o1", "1"), NULL);
+    k8s_store_apply(s, K8S_WATCH_ADDED, obj("ns", "o2", "1"), NULL);
+    k8s_store_apply(s, K8S_WATCH_MODIFIED, obj("ns", "o1", "7"), NULL);
+    assert_int_equal(made, 3);
+    sums v = {0};
+    k8s_store_each_summary(s, visit_summary, &v);
+    assert_int_equal(v.n, 2);
+    assert_int_equal(v.null, 0);
+    assert_string_equal(v.last_o1, "rv=7");
+    memset(&v, 0, sizeof v);
+    v.stop_at = 1;
+    k8s_store_each_summary(s, visit_summary, &v);
+    assert_int_equal(v.n, 1);
+    k8s_store_apply(s, K8S_WATCH_DELETED, obj("ns", "o1", "8"), NULL);
+    memset(&v, 0, sizeof v);
+    k8s_store_each_summary(s, visit_summary, &v);
+    assert_int_equal(v.n, 1);
+    k8s_store_free(s);
+
+    k8s_store *plain = k8s_store_new();
+    k8s_store_apply(plain, K8S_WATCH_ADDED, obj("ns", "o1", "1"), NULL);
+    memset(&v, 0, sizeof v);
+    k8s_store_each_summary(plain, visit_summary, &v);
+    assert_int_equal(v.n, 1);
+    assert_int_equal(v.null, 1);
+    k8s_store_free(plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_many_and_list),
         cmocka_unit_test(test_each_and_list_text),
         cmocka_unit_test(test_transform_strip_meta),
+        cmocka_unit_test(test_summary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
