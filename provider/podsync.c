@@ -599,9 +599,9 @@ static int check_deadline(prov_ctl *c, const char *key, const cJSON *pod, const 
         return -1;
     const cJSON *reason = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"), "reason");
     if (podmap_pod_terminal(pod) && strcmp(podmap_pod_phase(pod), "Failed") == 0 && cJSON_IsString(reason) &&
-        strcmp(reason->valuestring, "DeadlineExceeded") == 0)
+        strcmp(reason->valuestring, PODMAP_DEADLINE_REASON) == 0)
         return 1;
-    return set_failed(c, pod, "DeadlineExceeded", "Pod was active on the node longer than the specified deadline") == 0
+    return set_failed(c, pod, PODMAP_DEADLINE_REASON, PODMAP_DEADLINE_MESSAGE) == 0
                ? 1
                : -1;
 }

@@ -87,6 +87,7 @@ typedef struct st_grp {
     const char *ip;
     const char *created;
     const char *warning; /* latest Warning event message, for failures */
+    const char *warning_reason; /* and its reason */
     const st_ctr *ctrs;
     size_t n;
     const st_ctr *inits;
@@ -438,6 +439,11 @@ static cJSON *build(const cJSON *pod, const st_grp *g, const podmap_status_ctx *
         } else if (!strcmp(g->status, "Expired")) {
             reason = "Expired";
             message = "the ECI container group expired (the account is in arrears)";
+        } else if (!strcmp(g->status, "Failed") && g->warning_reason &&
+                   !strcmp(g->warning_reason, PODMAP_DEADLINE_REASON)) {
+            /* ECI enforced activeDeadlineSeconds: what the kubelet writes */
+            reason = PODMAP_DEADLINE_REASON;
+            message = PODMAP_DEADLINE_MESSAGE;
         }
     }
 
@@ -752,6 +758,7 @@ cJSON *podmap_status_from_group(const cJSON *pod, const eci_container_group *eg,
         if (e->type && !strcmp(e->type, "Warning") && e->message &&
             (!g.warning || (t && strcmp(t, best) >= 0))) {
             g.warning = e->message;
+            g.warning_reason = e->reason;
             snprintf(best, sizeof best, "%s", t ? t : "");
         }
     }

@@ -32,6 +32,12 @@
     "group's whole container list and restarts it, so no container can be added to a running pod; use kubectl " \
     "exec"
 
+/* A pod active longer than spec.activeDeadlineSeconds: the kubelet's reason
+ * and message (ECI, given the deadline at creation, fails the group with a
+ * Warning event of that reason; the bridge also enforces a later change). */
+#define PODMAP_DEADLINE_REASON "DeadlineExceeded"
+#define PODMAP_DEADLINE_MESSAGE "Pod was active on the node longer than the specified deadline"
+
 /* Facts the mapping needs besides the pod and the group. Borrowed. */
 typedef struct podmap_status_ctx {
     const char *node_name; /* Event source host */

@@ -372,6 +372,14 @@ static void t_terminal(void **st)
     want(s, "reason", "Expired");
     cJSON_Delete(s);
 
+    /* ECI ended the group at activeDeadlineSeconds: the kubelet's reason */
+    s = map(pod, G("Failed", ",'Events':[{'Type':'Warning','Reason':'DeadlineExceeded','Message':'The container "
+                             "group was active longer than ActiveDeadlineSeconds.','LastTimestamp':'2026-01-01T00:00:09Z'}]"));
+    want(s, "phase", "Failed");
+    want(s, "reason", "DeadlineExceeded");
+    want(s, "message", "Pod was active on the node longer than the specified deadline");
+    cJSON_Delete(s);
+
     /* unknown group status keeps the pod's phase */
     cJSON_Delete(pod);
     pod = pod_with("", "{'phase':'Running','startTime':'2025-12-31T00:00:00Z','qosClass':'Burstable'}");
