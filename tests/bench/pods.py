@@ -7,12 +7,13 @@ usage: pods.py N NODE PREFIX M [COMMAND...]
   NODE may list several nodes, comma-separated: pod i goes to the (i mod
   count)-th.
 
-usage: pods.py post KUBECONFIG NAMESPACE PARALLEL FILE...
+usage: pods.py post KUBECONFIG NAMESPACE PARALLEL RATE BURST FILE...
   Create the pods of the Lists FILE... in NAMESPACE over PARALLEL kept-alive
   connections to the apiserver at once, interleaving the files (so the pods
   of every node arrive from the start). One `kubectl create -f` sends one
   pod at a time, about 20 pods/s on a loaded 2-core machine: slower than the
   account's CreateContainerGroup quota, so the benchmark would time kubectl.
+  With RATE > 0 the pods after the first BURST go out at RATE per second.
   Prints how many were created and when the last was accepted; exits 1 when
   any create failed (with the first failures on stderr)."""
 import base64
@@ -71,7 +72,9 @@ def tls_context(kubeconfig, tmp):
     return cluster["server"], sc
 
 
-def post(kubeconfig, ns, parallel, files):
+def post(kubeconfig, ns, parallel, rate, burst, files):
+    """POST the pods over `parallel` connections; with rate > 0 pod i goes out
+    no earlier than (i - burst) / rate seconds after the first."""
     lists = [json.load(open(f))["items"] for f in files]
     pods = [p for group in zip(*lists) for p in group]
     pods += [p for items in lists for p in items[min(map(len, lists)):]]
@@ -81,6 +84,7 @@ def post(kubeconfig, ns, parallel, files):
     path = "/api/v1/namespaces/%s/pods" % ns
     lock = threading.Lock()
     state = {"next": 0, "done": 0, "failed": [], "last": 0.0}
+    start = time.time()
 
     def worker():
         conn = None
@@ -90,6 +94,10 @@ def post(kubeconfig, ns, parallel, files):
                 state["next"] += 1
             if i >= len(pods):
                 break
+            if rate > 0:
+                delay = start + max(0, i - burst) / rate - time.time()
+                if delay > 0:
+                    time.sleep(delay)
             body = json.dumps(pods[i])
             for attempt in range(3):
                 try:
@@ -125,5 +133,6 @@ def post(kubeconfig, ns, parallel, files):
 
 if __name__ == "__main__":
     if sys.argv[1] == "post":
-        sys.exit(post(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:]))
+        sys.exit(post(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]),
+                      sys.argv[7:]))
     write(int(sys.argv[1]), sys.argv[2].split(","), sys.argv[3], int(sys.argv[4]), sys.argv[5:] or ["sleep", "3600"])
