@@ -159,7 +159,12 @@ static int visit_status(void *ud, const eci_cg_status *s)
         ss_add(&pc->seen, s->container_group_id);
     prov_gm_entry e;
     if (prov_gm_get_by_group(pc->c->gm, s->container_group_id, &e) != 0) {
-        ss_add(&pc->unknown, s->container_group_id);
+        /* A group ECI already stops was deleted, by this bridge (its entry
+         * goes once the pod's final status is written, which can be before
+         * ECI drops the group) or by someone else: handing it to the GC
+         * would adopt it again or delete it a second time. */
+        if (!s->status || strcmp(s->status, "Terminating") != 0)
+            ss_add(&pc->unknown, s->container_group_id);
         return 0;
     }
     uint64_t sig = item_sig(s);

@@ -382,6 +382,34 @@ static void test_recovery_rules(void **state)
     rig_free(r);
 }
 
+/* A group ECI already stops, which the map no longer holds (its pod's final
+ * status was written before ECI dropped the group), is not the GC's: it is
+ * neither adopted again nor deleted a second time. */
+static void test_gc_leaves_terminating_groups(void **state)
+{
+    (void)state;
+    rig *r = rig_new("c1", "vk-test");
+    add_pod(r, "web", "uid-1");
+    assert_int_equal(prov_recover(&r->c), 0);
+    char *going = fb_add_group(r->fb, "default", "web", "uid-1", "Terminating");
+    char *gone = fb_add_group(r->fb, "default", "old", "uid-9", "Terminating");
+    int del = fb_calls(r->fb, FB_DELETE), ds = fb_calls(r->fb, FB_DESCRIBE);
+    prov_status_poll(&r->c, 1, 0);
+    assert_int_equal(fb_calls(r->fb, FB_DELETE), del);
+    assert_int_equal(fb_calls(r->fb, FB_DESCRIBE), ds);
+    prov_gm_entry e;
+    assert_int_not_equal(prov_gm_get_by_group(r->gm, going, &e), 0);
+    /* the same groups still running are the GC's: adopted, and deleted as an orphan */
+    fb_set_status(r->fb, going, "Running");
+    fb_set_status(r->fb, gone, "Running");
+    prov_status_poll(&r->c, 1, 0);
+    assert_int_equal(prov_gm_get_by_group(r->gm, going, &e), 0);
+    assert_int_equal(fb_count_uid(r->fb, "uid-9"), 0);
+    free(going);
+    free(gone);
+    rig_free(r);
+}
+
 static void test_restart_keeps_groups(void **state)
 {
     (void)state;
@@ -1334,6 +1362,7 @@ int main(void)
         cmocka_unit_test(test_update_images),
         cmocka_unit_test(test_pod_gone_deletes_group),
         cmocka_unit_test(test_recovery_rules),
+        cmocka_unit_test(test_gc_leaves_terminating_groups),
         cmocka_unit_test(test_restart_keeps_groups),
         cmocka_unit_test(test_long_names_survive_restart),
         cmocka_unit_test(test_recovery_by_pod_status),
