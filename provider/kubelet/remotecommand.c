@@ -225,10 +225,16 @@ static void local_close_stdin(kubelet_rc_proc *p)
 
 static void local_resize(kubelet_rc_proc *p, uint16_t w, uint16_t h)
 {
-    if (!p->tty || p->out_fd < 0)
+    if (!p->tty)
         return;
-    struct winsize ws = {.ws_row = h, .ws_col = w};
-    ioctl(p->out_fd, TIOCSWINSZ, &ws);
+    /* The pump thread closes out_fd when the terminal ends; under the lock a
+     * resize never reaches a closed descriptor, or one reused since. */
+    pthread_mutex_lock(&p->mu);
+    if (p->out_fd >= 0) {
+        struct winsize ws = {.ws_row = h, .ws_col = w};
+        ioctl(p->out_fd, TIOCSWINSZ, &ws);
+    }
+    pthread_mutex_unlock(&p->mu);
 }
 
 static void local_cancel(kubelet_rc_proc *p)
@@ -282,12 +288,14 @@ static int local_wait(kubelet_rc_proc *p, int *exit_code, char *msg, size_t msgl
             if (r < 0 && (errno == EINTR || errno == EAGAIN))
                 continue;
             if (r <= 0) { /* EOF, or EIO on a pty whose child exited */
+                pthread_mutex_lock(&p->mu); /* local_resize reads out_fd */
                 close(fds[i]);
                 fds[i] = -1;
                 if (i == 0)
                     p->out_fd = -1;
                 else
                     p->err_fd = -1;
+                pthread_mutex_unlock(&p->mu);
                 open_n--;
                 continue;
             }
