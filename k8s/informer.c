@@ -110,7 +110,6 @@ cJSON *k8s_text_parse(const ztext *z)
     return o;
 }
 
-
 struct k8s_store {
     pthread_mutex_t mu;
     htab t; /* of entry, by key */

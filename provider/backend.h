@@ -30,12 +30,9 @@ typedef struct prov_backend {
     /* DescribeContainerGroups of ids[0..n), n <= 20; groups the service no
      * longer knows are missing from resp (free with eci_describe_cgs_resp_free). */
     int (*describe)(void *ud, const char *const *ids, size_t n, eci_describe_cgs_resp *resp, eci_error *err);
-    /* Every group of the node, full detail, page by page: fn(arg, group) for
-     * each; fn returning non-zero stops the walk. */
-    int (*list)(void *ud, eci_cg_visit_fn fn, void *arg, eci_error *err);
-    /* The same for the groups virtual-kubelet/alibabacloud-eci (the Go
-     * provider) made for a node of this name (its NodeName tag), for a
-     * takeover. */
+    /* The groups virtual-kubelet/alibabacloud-eci (the Go provider) made for a
+     * node of this name (its NodeName tag), for a takeover, full detail, page
+     * by page: fn(arg, group) for each; fn returning non-zero stops the walk. */
     int (*list_legacy)(void *ud, eci_cg_visit_fn fn, void *arg, eci_error *err);
     /* The status of the node's groups whose status moved in the last since_s
      * seconds (since_s 0: every group): fn(arg, item) for each. */

@@ -70,18 +70,6 @@ static int be_describe(void *ud, const char *const *ids, size_t n, eci_describe_
     return rc;
 }
 
-static int be_list(void *ud, eci_cg_visit_fn fn, void *arg, eci_error *err)
-{
-    eci_be *e = ud;
-    eci_tag tags[2];
-    node_tags(e, tags);
-    eci_describe_cgs_req req = {0};
-    req.tags = tags;
-    req.n_tags = 2;
-    req.limit = ECI_INT(20);
-    return eci_describe_container_groups_all(e->c, &req, 0, fn, arg, err);
-}
-
 static int be_list_legacy(void *ud, eci_cg_visit_fn fn, void *arg, eci_error *err)
 {
     eci_be *e = ud;
@@ -238,7 +226,6 @@ prov_backend *prov_backend_eci_new(eci_client *c, eci_client *probe, const char 
         .update = be_update,
         .delete_group = be_delete,
         .describe = be_describe,
-        .list = be_list,
         .list_legacy = be_list_legacy,
         .status_since = be_status_since,
         .events_since = be_events_since,

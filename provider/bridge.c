@@ -101,16 +101,9 @@ static int count_phase(const char *key, const char *summary, void *arg)
 {
     phase_walk *w = arg;
     phase_count *c = &w->c;
-    char s[64] = "";
-    if (summary) {
-        prov_pod_summary_phase(summary, s, sizeof s);
-    } else { /* stored without one: parsed */
-        cJSON *p = k8s_store_get(k8s_informer_store(w->pods), key);
-        char *sum = p ? prov_pod_summary(p, NULL) : NULL;
-        prov_pod_summary_phase(sum, s, sizeof s);
-        free(sum);
-        cJSON_Delete(p);
-    }
+    char s[64], *owned;
+    prov_pod_summary_phase(prov_pod_summary_of(k8s_informer_store(w->pods), key, summary, &owned), s, sizeof s);
+    free(owned);
     if (!strcmp(s, "Running"))
         c->running++;
     else if (!strcmp(s, "Succeeded"))

@@ -180,6 +180,9 @@ void prov_price_metrics(prov_ctl *c, prom_registry *r);
 char *prov_pod_summary(const cJSON *pod, void *arg);
 /* The phase in a summary, copied into buf ("" when none). */
 const char *prov_pod_summary_phase(const char *summary, char *buf, size_t len);
+/* summary, or when the store kept none for the pod at key, the pod's made
+ * now (then *owned holds it: free() it); NULL when the pod is gone. */
+const char *prov_pod_summary_of(k8s_store *pods, const char *key, const char *summary, char **owned);
 /* Forget the kept status of uid (the pod is gone). */
 void prov_status_forget(prov_ctl *c, const char *uid);
 /* podstatus.c: the status last written for uid, parsed (the caller frees

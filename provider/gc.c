@@ -14,8 +14,9 @@
  * ceil(N/200) calls plus one per 20 groups no pod names.
  *
  * The status loop hands every group it lists but the map does not know to
- * prov_gc_pass(), which applies the same rule to those groups only. Tag values longer than ECI allows are
- * shortened (podmap_tag_value), so every comparison goes through it.
+ * prov_gc_pass(), which applies the same rule to those groups only. Tag
+ * values longer than ECI allows are shortened (podmap_tag_value), so every
+ * comparison goes through it.
  *
  * Takeover from virtual-kubelet/alibabacloud-eci (the Go provider): its
  * groups carry its own tags (ClusterName, NodeName, NameSpace, PodName, UID;

@@ -124,20 +124,6 @@ typedef struct price_collector {
     prom_metric *gauge;
 } price_collector;
 
-static int collect_one(const cJSON *p, void *arg)
-{
-    price_collector *pc = arg;
-    const cJSON *md = cJSON_GetObjectItemCaseSensitive(p, "metadata");
-    const cJSON *v =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(md, "annotations"), PROV_PRICE_ANNOTATION);
-    const char *ns = k8s_meta_str(p, "namespace"), *name = k8s_meta_str(p, "name");
-    if (cJSON_IsString(v) && ns && name) {
-        const char *lv[] = {ns, name};
-        prom_set(pc->gauge, lv, strtod(v->valuestring, NULL));
-    }
-    return 0;
-}
-
 char *prov_pod_summary(const cJSON *pod, void *arg)
 {
     (void)arg;
@@ -156,30 +142,39 @@ const char *prov_pod_summary_phase(const char *summary, char *buf, size_t len)
     return buf;
 }
 
+const char *prov_pod_summary_of(k8s_store *pods, const char *key, const char *summary, char **owned)
+{
+    *owned = NULL;
+    if (summary)
+        return summary;
+    cJSON *p = k8s_store_get(pods, key);
+    if (p)
+        *owned = prov_pod_summary(p, NULL);
+    cJSON_Delete(p);
+    return *owned;
+}
+
 typedef struct price_walk {
     price_collector *pc;
     k8s_store *pods;
 } price_walk;
 
-/* One pod's price from its summary ("ns/name" key); a store without
- * summaries has each pod parsed. */
+/* One pod's price from its summary ("ns/name" key). */
 static int collect_summary(const char *key, const char *summary, void *arg)
 {
     price_walk *w = arg;
-    if (!summary) {
-        cJSON *p = k8s_store_get(w->pods, key);
-        if (p)
-            collect_one(p, w->pc);
-        cJSON_Delete(p);
+    char *owned;
+    summary = prov_pod_summary_of(w->pods, key, summary, &owned);
+    const char *price = summary ? strchr(summary, '\t') : NULL, *slash = strchr(key, '/');
+    if (!price || !slash) {
+        free(owned);
         return 0;
     }
-    const char *price = strchr(summary, '\t'), *slash = strchr(key, '/');
-    if (!price || !slash)
-        return 0;
     char ns[254];
     snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
     const char *lv[] = {ns, slash + 1};
     prom_set(w->pc->gauge, lv, strtod(price + 1, NULL));
+    free(owned);
     return 0;
 }
 

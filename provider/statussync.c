@@ -333,25 +333,21 @@ static void describe_and_apply(prov_ctl *c, char **ids, const uint64_t *sigs, si
     pthread_mutex_destroy(&a.mu);
 }
 
-static int is_legacy(const prov_gm_entry *e, void *arg)
+/* Collects the adopted groups of the Go provider (under the map's lock: no
+ * copy of the map every poll). Never stops the walk. */
+static int collect_legacy(const prov_gm_entry *e, void *arg)
 {
-    (void)arg;
-    return e->legacy && !e->deleting;
+    if (e->legacy && !e->deleting)
+        ss_add(arg, e->group_id);
+    return 0;
 }
 
 /* The adopted groups of the Go provider, by id; they count as seen (a vanished
  * one is caught by fail_vanished's own describe). */
 static void describe_legacy(prov_ctl *c, strset *seen)
 {
-    if (!prov_gm_any(c->gm, is_legacy, NULL))
-        return; /* the common case: no copy of the map every poll */
-    size_t n;
-    prov_gm_entry *all = prov_gm_list(c->gm, &n);
     strset ids = {0};
-    for (size_t i = 0; i < n; i++)
-        if (is_legacy(&all[i], NULL))
-            ss_add(&ids, all[i].group_id);
-    free(all);
+    prov_gm_any(c->gm, collect_legacy, &ids);
     if (ids.n) {
         strset missing = {0};
         describe_and_apply(c, ids.v, NULL, ids.n, &missing);

@@ -307,38 +307,12 @@ static int fb_describe(void *ud, const char *const *ids, size_t n, eci_describe_
     return 0;
 }
 
-static int fb_list(void *ud, eci_cg_visit_fn fn, void *arg, eci_error *err)
-{
-    fake_backend *f = ud;
-    run_hook(f, FB_LIST);
-    pthread_mutex_lock(&f->mu);
-    int lost;
-    if (count_call(f, FB_LIST, &lost, err)) {
-        pthread_mutex_unlock(&f->mu);
-        return -1;
-    }
-    size_t n = 0;
-    eci_container_group *all = xcalloc(f->n + 1, sizeof *all);
-    for (size_t i = 0; i < f->n; i++)
-        if (ours(f, &f->g[i]))
-            fill(&f->g[i], &all[n++]);
-    pthread_mutex_unlock(&f->mu);
-    /* The callback may call back into the backend: not under the lock. */
-    int stop = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!stop)
-            stop = fn(arg, &all[i]);
-        eci_container_group_free(&all[i]);
-    }
-    free(all);
-    return 0;
-}
-
 static int fb_list_legacy(void *ud, eci_cg_visit_fn fn, void *arg, eci_error *err)
 {
     (void)fn;
     (void)arg;
     fake_backend *f = ud;
+    run_hook(f, FB_LIST);
     pthread_mutex_lock(&f->mu);
     int lost, rc = count_call(f, FB_LIST, &lost, err) ? -1 : 0; /* no group of the Go provider here */
     pthread_mutex_unlock(&f->mu);
@@ -473,7 +447,6 @@ fake_backend *fb_new(const char *cluster, const char *node)
         .update = fb_update,
         .delete_group = fb_delete,
         .describe = fb_describe,
-        .list = fb_list,
         .list_legacy = fb_list_legacy,
         .status_since = fb_status_since,
         .events_since = fb_events_since,

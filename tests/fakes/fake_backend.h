@@ -17,7 +17,7 @@ typedef enum {
     FB_UPDATE,
     FB_DELETE,
     FB_DESCRIBE,
-    FB_LIST,
+    FB_LIST,  /* the Go provider's groups (list_legacy) */
     FB_STATUS,
     FB_EVENTS,
     FB_FIND,
@@ -68,10 +68,6 @@ void fb_remove(fake_backend *f, const char *group_id);
 void fb_gate_describes(fake_backend *f, unsigned k);
 /* The most describes in progress at one time so far. */
 unsigned fb_describe_peak(fake_backend *f);
-/* Call fn(arg) at the start of every call of op (not FB_ANY), outside the
- * fake's lock, until set again (fn NULL: none): something happening while
- * a controller is inside that call. */
-void fb_on_call(fake_backend *f, fb_op op, void (*fn)(void *arg), void *arg);
 /* Call fn(arg) at the start of every call of op (not FB_ANY), outside the
  * fake's lock, until set again (fn NULL: none): something happening while
  * a controller is inside that call. */
