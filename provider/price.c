@@ -137,8 +137,10 @@ char *prov_pod_summary(const cJSON *pod, void *arg)
 
 const char *prov_pod_summary_phase(const char *summary, char *buf, size_t len)
 {
-    const char *tab = summary ? strchr(summary, '\t') : NULL;
-    snprintf(buf, len, "%.*s", tab ? (int)(tab - summary) : 0, summary ? summary : "");
+    if (!summary)
+        summary = "";
+    const char *tab = strchr(summary, '\t');
+    snprintf(buf, len, "%.*s", (int)(tab ? (size_t)(tab - summary) : strlen(summary)), summary);
     return buf;
 }
 

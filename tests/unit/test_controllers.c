@@ -1327,6 +1327,12 @@ static void test_price_gauge_summaries(void **state)
     assert_string_equal(prov_pod_summary_phase(sum, sb, sizeof sb), "Running");
     free(sum);
     cJSON_Delete(x);
+    x = priced_pod("y", "Running", NULL); /* no price: the summary is the phase alone */
+    sum = prov_pod_summary(x, NULL);
+    assert_string_equal(sum, "Running");
+    assert_string_equal(prov_pod_summary_phase(sum, sb, sizeof sb), "Running");
+    free(sum);
+    cJSON_Delete(x);
     for (int with = 0; with < 2; with++) {
         k8s_store *st = k8s_store_new();
         if (with)
