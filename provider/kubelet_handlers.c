@@ -121,14 +121,8 @@ static void h_pods(void *ud, const kubelet_request *req, kubelet_response *w)
     dynbuf_free(&d);
 }
 
-/* /runningpods/: the kubelet's runtime view (Pod.ToAPIPod): each pod with a
- * container group and running containers, carrying only its name,
- * namespace, uid and the running containers' names and images. */
-static void h_running_pods(void *ud, const kubelet_request *req, kubelet_response *w)
+cJSON *prov_running_pods(const cJSON *pods, prov_runtime_status_fn runtime_status, void *ud)
 {
-    prov_kubelet *k = ud;
-    (void)req;
-    cJSON *pods = k8s_informer_list(k->b->pods);
     cJSON *list = cJSON_CreateObject();
     cJSON_AddStringToObject(list, "kind", "PodList");
     cJSON_AddStringToObject(list, "apiVersion", "v1");
@@ -138,15 +132,15 @@ static void h_running_pods(void *ud, const kubelet_request *req, kubelet_respons
     cJSON_ArrayForEach(pod, pods)
     {
         const char *uid = k8s_meta_str(pod, "uid");
-        prov_gm_entry e;
-        if (!uid || prov_gm_get(k->b->gm, uid, &e) != 0)
+        cJSON *known = NULL;
+        if (!uid || runtime_status(ud, uid, &known) != 0)
             continue;
+        const cJSON *status = known ? known : cJSON_GetObjectItemCaseSensitive(pod, "status");
         cJSON *ctrs = cJSON_CreateArray();
         const char *lists[] = {"initContainerStatuses", "containerStatuses"};
         for (int l = 0; l < 2; l++) {
             const cJSON *cs;
-            cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
-                                                                    lists[l]))
+            cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(status, lists[l]))
             {
                 const cJSON *st = cJSON_GetObjectItemCaseSensitive(cs, "state");
                 if (!cJSON_GetObjectItemCaseSensitive(st, "running"))
@@ -160,6 +154,7 @@ static void h_running_pods(void *ud, const kubelet_request *req, kubelet_respons
                 cJSON_AddItemToArray(ctrs, c);
             }
         }
+        cJSON_Delete(known);
         if (cJSON_GetArraySize(ctrs) == 0) {
             cJSON_Delete(ctrs);
             continue;
@@ -174,6 +169,30 @@ static void h_running_pods(void *ud, const kubelet_request *req, kubelet_respons
         cJSON_AddObjectToObject(p, "status");
         cJSON_AddItemToArray(items, p);
     }
+    return list;
+}
+
+/* The bridge's runtime view of a pod: a container group, and the status the
+ * bridge last wrote (its view of ECI, remembered before the write reaches
+ * the API; the watched pod lags that write by the watch's delay). */
+static int bridge_runtime_status(void *ud, const char *uid, cJSON **status)
+{
+    prov_bridge *b = ud;
+    prov_gm_entry e;
+    if (prov_gm_get(b->gm, uid, &e) != 0)
+        return -1;
+    pthread_mutex_lock(&b->ctl.drift_mu);
+    *status = prov_written_get(&b->ctl, uid);
+    pthread_mutex_unlock(&b->ctl.drift_mu);
+    return 0;
+}
+
+static void h_running_pods(void *ud, const kubelet_request *req, kubelet_response *w)
+{
+    prov_kubelet *k = ud;
+    (void)req;
+    cJSON *pods = k8s_informer_list(k->b->pods);
+    cJSON *list = prov_running_pods(pods, bridge_runtime_status, k->b);
     cJSON_Delete(pods);
     char *j = cJSON_PrintUnformatted(list);
     cJSON_Delete(list);

@@ -60,6 +60,15 @@ void prov_kstats_resource(prov_kstats *s, const kubelet_request *req, kubelet_re
  * network), from the same snapshot. */
 void prov_kstats_cadvisor(prov_kstats *s, const kubelet_request *req, kubelet_response *w);
 
+/* /runningpods/: the kubelet's runtime view (Pod.ToAPIPod) of pods (a list
+ * of pod objects): each pod the runtime knows with running containers,
+ * carrying only its name, namespace, uid and the running containers' names
+ * and images. runtime_status answers -1 for a pod without a container group,
+ * else 0 with *status the runtime's pod status (the caller deletes it) or
+ * NULL to read the pod's own status. Returns a PodList the caller deletes. */
+typedef int (*prov_runtime_status_fn)(void *ud, const char *uid, cJSON **status);
+cJSON *prov_running_pods(const cJSON *pods, prov_runtime_status_fn runtime_status, void *ud);
+
 struct eci_metric_record;
 /* One pod's stats/v1alpha1 PodStats from an ECI metric record (containers
  * not in the pod's spec are left out); the caller deletes it. */

@@ -1234,7 +1234,11 @@ static void init_ctrs(rt_group *g, rt_ctr *old, size_t nold)
     free(old);
     g->init_idx = 0;
     g->stage = STAGE_INIT;
-    g->phase = g->ninit ? EMU_GS_STARTING : EMU_GS_RUNNING;
+    /* Running only once schedule() has started a container: a snapshot
+     * taken before the group's thread first runs sees every container
+     * waiting, and a group Running with nothing running is a pod Running
+     * that runs nothing (the kubelet says Pending). */
+    g->phase = EMU_GS_STARTING;
 }
 
 /* Begin stopping every process: pre-stop hooks, then SIGTERM. Lock held. */

@@ -41,6 +41,9 @@ if [ "$code" = 500 ] && grep -q '^attach is not supported' "$T/body"; then
 else not_ok "the kubelet API refuses attach before upgrading (500, plain text)" "$code $(cat "$T/body")"; fi
 
 # ---- /runningpods/
+# One read is enough: a pod is Running once ECI reports a container running,
+# and the node lists the status it wrote (remembered before the write), so
+# both pods the API shows Running are listed already.
 rp=$(kcurl /runningpods/ 2>&1)
 if jq -e --arg ns "$NS" '.kind == "PodList" and
         ([.items[] | select(.metadata.namespace == $ns) | .metadata.name] | sort) == ["box", "two"] and

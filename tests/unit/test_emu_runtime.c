@@ -188,6 +188,14 @@ static void test_exit_code_and_logs(void **state)
     fixture *f = fx_new(0);
     const char *argv[] = { "sh", "-c", "echo hi; exit 3" };
     start1(f, "g1", "Never", argv, 3, NULL);
+    /* The first snapshot (usually taken before the group's thread started
+     * anything): Running only with its container running or done. */
+    emu_rt_group_status first;
+    assert_int_equal(emu_rt_group_status_get(f->rt, "g1", &first), 0);
+    assert_int_equal(first.ncontainers, 1);
+    if (first.phase == EMU_GS_RUNNING)
+        assert_int_not_equal(first.containers[0].current.kind, EMU_CS_WAITING);
+    emu_rt_status_free(&first);
     emu_rt_container_status c;
     assert_true(wait_state(f, "g1", 0, KIND(EMU_CS_TERMINATED), -1, &c));
     assert_int_equal(c.current.exit_code, 3);

@@ -1,6 +1,6 @@
 /* provider/kubelet_stats.c: PodStats from an ECI metric record and the
  * /metrics/resource and /metrics/cadvisor texts of a Summary. provider/kubelet_handlers.c: the log
- * follower's line selection (prov_log_select). */
+ * follower's line selection (prov_log_select) and /runningpods/ (prov_running_pods). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +195,52 @@ static void test_log_select_limit(void **state)
     dynbuf_free(&d);
 }
 
+/* The runtime's view of the pods in test_running_pods: "u-a" has a group and
+ * a written status with its container running, though its watched pod still
+ * shows it waiting (the watch lags the write); "u-b" has a group and nothing
+ * written (its watched status serves); "u-c" has no group. */
+static int runtime_status(void *ud, const char *uid, cJSON **status)
+{
+    (void)ud;
+    if (!strcmp(uid, "u-a")) {
+        *status = cJSON_Parse("{\"initContainerStatuses\":[{\"name\":\"init\",\"image\":\"busybox\","
+                              "\"state\":{\"terminated\":{\"exitCode\":0}}}],"
+                              "\"containerStatuses\":[{\"name\":\"main\",\"image\":\"nginx\","
+                              "\"state\":{\"running\":{}}},{\"name\":\"side\",\"image\":\"envoy\","
+                              "\"state\":{\"waiting\":{}}}]}");
+        return 0;
+    }
+    if (!strcmp(uid, "u-b")) {
+        *status = NULL;
+        return 0;
+    }
+    return -1;
+}
+
+static void test_running_pods(void **state)
+{
+    (void)state;
+    cJSON *pods = cJSON_Parse(
+        "[{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"uid\":\"u-a\"},\"status\":{\"containerStatuses\":"
+        "[{\"name\":\"main\",\"image\":\"nginx\",\"state\":{\"waiting\":{}}}]}},"
+        "{\"metadata\":{\"name\":\"b\",\"namespace\":\"ns\",\"uid\":\"u-b\"},\"status\":{\"containerStatuses\":"
+        "[{\"name\":\"web\",\"image\":\"httpd\",\"state\":{\"running\":{}}}]}},"
+        "{\"metadata\":{\"name\":\"c\",\"namespace\":\"ns\",\"uid\":\"u-c\"},\"status\":{\"containerStatuses\":"
+        "[{\"name\":\"x\",\"image\":\"x\",\"state\":{\"running\":{}}}]}},"
+        "{\"metadata\":{\"name\":\"d\",\"namespace\":\"ns\"}}]");
+    cJSON *list = prov_running_pods(pods, runtime_status, NULL);
+    char *s = cJSON_PrintUnformatted(list);
+    assert_string_equal(
+        s, "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":["
+           "{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"uid\":\"u-a\",\"creationTimestamp\":null},"
+           "\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"nginx\",\"resources\":{}}]},\"status\":{}},"
+           "{\"metadata\":{\"name\":\"b\",\"namespace\":\"ns\",\"uid\":\"u-b\",\"creationTimestamp\":null},"
+           "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"httpd\",\"resources\":{}}]},\"status\":{}}]}");
+    cJSON_free(s);
+    cJSON_Delete(list);
+    cJSON_Delete(pods);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_label_escape),
         cmocka_unit_test(test_log_select),
         cmocka_unit_test(test_log_select_limit),
+        cmocka_unit_test(test_running_pods),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
