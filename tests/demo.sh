@@ -104,7 +104,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+free_port() { python3 tests/free_ports.py 1; }
 
 # ---------------------------------------------------------------- control plane
 step "1/6 starting the Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler)"

@@ -94,9 +94,9 @@ finish() {
     exit 1
 }
 
-# free_port: print a TCP port that is free on 127.0.0.1 right now.
+# free_port: print a TCP port free on 127.0.0.1 for a test server (tests/free_ports.py).
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+    python3 "$ECI_REPO/tests/free_ports.py" 1
 }
 
 # wait_for TIMEOUT CMD...: poll CMD (quietly) every 0.2 s until it succeeds;

@@ -62,20 +62,9 @@ bin_dirs() {
     MS_BIN=${p%%:*}
 }
 
-# free_ports N: N distinct currently free TCP ports on 127.0.0.1.
-free_ports() {
-    python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-for s in socks:
-    s.close()
-PY
-}
+# free_ports N: N distinct free TCP ports on 127.0.0.1 (below the ephemeral
+# range, see tests/free_ports.py).
+free_ports() { python3 "$REPO/tests/free_ports.py" "$1"; }
 
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 

@@ -52,6 +52,13 @@ if [[ "$p" =~ ^[0-9]+$ ]] && python3 -c "import socket,sys; s=socket.socket(); s
 else
     not_ok "free_port gives a bindable port" "$p"
 fi
+# Below the range outgoing connections take their source ports from, and
+# never the same port twice while neither is bound yet.
+low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range)
+ports=$(for i in $(seq 20); do free_port; done)
+if [ "$(sort -u <<<"$ports" | wc -l)" = 20 ] && [ "$(sort -n <<<"$ports" | tail -1)" -lt "$low" ]; then
+    ok "free_port picks 20 distinct ports below the ephemeral range ($low)"
+else not_ok "free_port picks 20 distinct ports below the ephemeral range ($low)" "$(echo $ports)"; fi
 
 child "on_exit 'echo first >> $T/order'; on_exit 'echo second >> $T/order'; ok x" >/dev/null
 if [ "$(cat "$T/order" 2>/dev/null | tr '\n' ' ')" = "second first " ]; then ok "on_exit runs in reverse order"
