@@ -245,6 +245,14 @@ _lib_emulator_ready() {
 # kubectl_ ARGS...: kubectl (1.33) against the test cluster's kubeconfig.
 kubectl_() { "$KUBECTL" --kubeconfig "${KUBECONFIG:?no KUBECONFIG: start the cluster (make cluster-up)}" "$@"; }
 
+# exec_stderr FILE: the stderr kubectl exec wrote to FILE, without the one line
+# its WebSocket client logs when the apiserver's "connection established"
+# message (empty, on the lowest output stream) arrives before the client has
+# registered that stream: a race between kubectl and kube-apiserver
+# (client-go's readDemuxLoop starts before the streams are created), with
+# nothing of the command's output lost.
+exec_stderr() { grep -v 'websocket\.go:[0-9]*\] Unknown stream id [0-9]*, discarding message$' "$1"; }
+
 # cluster_sh ARGS...: tests/cluster/cluster.sh on the suite's cluster, e.g.
 # `cluster_sh restart-apiserver`, `cluster_sh compact`, `cluster_sh node-kubeconfig vk-1 FILE`.
 cluster_sh() { bash "$ECI_REPO/tests/cluster/cluster.sh" "$@"; }

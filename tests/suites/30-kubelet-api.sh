@@ -54,7 +54,7 @@ KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false "$KUBECTL" --kubeconfig "$KUBECONFIG" -n
     >/dev/null 2>&1; rc=$?
 if [ $rc -eq 3 ]; then ok "exit code 3 over SPDY"; else not_ok "exit code 3 over SPDY" "got $rc"; fi
 out=$(x -- sh -c 'echo out; echo err >&2' 2>"$T/err")
-if [ "$out" = out ] && [ "$(cat "$T/err")" = err ]; then ok "stdout and stderr stay separate"
+if [ "$out" = out ] && [ "$(exec_stderr "$T/err")" = err ]; then ok "stdout and stderr stay separate"
 else not_ok "stdout and stderr stay separate" "stdout [$out] stderr [$(cat "$T/err")]"; fi
 check_output "stdin reaches the command (kubectl exec -i)" '^3 lines$' \
     sh -c "printf 'a\nb\nc\n' | '$KUBECTL' --kubeconfig '$KUBECONFIG' -n '$ns' exec -i web -- sh -c 'echo \$(wc -l) lines'"

@@ -60,7 +60,7 @@ check_output "kubectl exec over SPDY end to end to ECI" '^spdy-eci$' \
 x -- sh -c 'exit 9' >/dev/null 2>&1; rc=$?
 [ $rc -eq 9 ] && ok "the ECI exit code reaches kubectl" || not_ok "the ECI exit code reaches kubectl" "got $rc"
 out=$(x -- sh -c 'echo out; echo err >&2' 2>"$T/err")
-[ "$out" = out ] && [ "$(cat "$T/err")" = err ] && ok "stderr stays separate through ECI" \
+[ "$out" = out ] && [ "$(exec_stderr "$T/err")" = err ] && ok "stderr stays separate through ECI" \
     || not_ok "stderr stays separate through ECI" "[$out] [$(cat "$T/err")]"
 head -c 100000 /dev/urandom > "$T/blob"
 check_output "stdin through ECI (100 kB, stdin EOF ends the command)" '^100000$' \

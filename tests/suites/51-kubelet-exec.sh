@@ -42,7 +42,7 @@ for mode in websocket spdy; do
     x -- sh -c 'exit 7' >/dev/null 2>&1; rc=$?
     if [ $rc -eq 7 ]; then ok "$mode: exit code 7 reaches kubectl"; else not_ok "$mode: exit code 7 reaches kubectl" "got $rc"; fi
     out=$(x -- sh -c 'echo out; echo err >&2' 2>"$T/err")
-    if [ "$out" = out ] && [ "$(cat "$T/err")" = err ]; then ok "$mode: stdout and stderr stay separate"
+    if [ "$out" = out ] && [ "$(exec_stderr "$T/err")" = err ]; then ok "$mode: stdout and stderr stay separate"
     else not_ok "$mode: stdout and stderr stay separate" "stdout [$out] stderr [$(cat "$T/err")]"; fi
     check_output "$mode: many stdin lines" '^1000$' sh -c "seq 1000 | '$KUBECTL' --kubeconfig '$KUBECONFIG' -n $NS exec -i box -- wc -l"
 
