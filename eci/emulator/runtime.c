@@ -1198,6 +1198,18 @@ static void schedule(rt_group *g)
     }
 }
 
+/* Back to the first init container, the group Starting: Running only once
+ * schedule() has started a container (a snapshot taken before the group's
+ * thread first runs sees every container waiting, and a group Running with
+ * nothing running is a pod Running that runs nothing; the kubelet says
+ * Pending). */
+static void start_over(rt_group *g)
+{
+    g->init_idx = 0;
+    g->stage = STAGE_INIT;
+    g->phase = EMU_GS_STARTING;
+}
+
 static void init_ctrs(rt_group *g, rt_ctr *old, size_t nold)
 {
     const emu_rt_group_spec *s = g->spec;
@@ -1232,13 +1244,7 @@ static void init_ctrs(rt_group *g, rt_ctr *old, size_t nold)
         emu_rt_log_free(old[j].prev);
     }
     free(old);
-    g->init_idx = 0;
-    g->stage = STAGE_INIT;
-    /* Running only once schedule() has started a container: a snapshot
-     * taken before the group's thread first runs sees every container
-     * waiting, and a group Running with nothing running is a pod Running
-     * that runs nothing (the kubelet says Pending). */
-    g->phase = EMU_GS_STARTING;
+    start_over(g);
 }
 
 /* Begin stopping every process: pre-stop hooks, then SIGTERM. Lock held. */
@@ -1307,9 +1313,7 @@ static void *group_main(void *arg)
                         g->c[i].backoff = 0;
                         g->c[i].config_error = 0;
                     }
-                    g->init_idx = 0;
-                    g->stage = STAGE_INIT;
-                    g->phase = g->ninit ? EMU_GS_STARTING : EMU_GS_RUNNING;
+                    start_over(g);
                 }
                 continue;
             }
